@@ -1,0 +1,1 @@
+"""derive: backpropagation derived by SymPy."""
