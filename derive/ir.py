@@ -1,0 +1,200 @@
+"""The matrix expressions that equations and gradients are made of.
+
+Five node types are enough for feed-forward networks, and each has one reverse-mode rule in
+``derivation.py``:
+
+- ``Var``: a named matrix: the input ``x``, the target ``y``, a parameter, a named
+  intermediate (``z1``, ``A1``) or a named gradient (``delta1``, ``dW1``);
+- ``MatMul``: a matrix product ``a @ b``;
+- ``T``: a transpose;
+- ``Ew``: an elementwise SymPy expression in the placeholders ``_0, _1, ...``, applied entry by
+  entry to its arguments with NumPy broadcasting (a bias ``(n, 1)`` beside ``(n, m)``, a
+  per-sample row ``(1, m)`` beside ``(k, m)``);
+- ``Sum``: a sum over the units (``axis=0``, a row ``(1, m)``: softmax's normaliser) or over
+  the samples (``axis=1``, a column ``(n, 1)``: a bias gradient).
+
+A shape is ``(rows, cols)`` where each entry is an ``int`` or ``M``, the number of samples.
+Nodes are frozen, compared and hashed by structure, so equal sub-expressions are found by
+``==``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+M = "m"
+Shape = tuple[int | str, int | str]
+
+
+def placeholder(i: int) -> sp.Symbol:
+    """The SymPy symbol that stands for argument ``i`` of an ``Ew`` node."""
+    return sp.Symbol(f"_{i}", real=True)
+
+
+def broadcast(shapes: list[Shape]) -> Shape | None:
+    """NumPy's broadcasting of 2-d shapes, or None when they do not fit."""
+    out: list[int | str] = [1, 1]
+    for shape in shapes:
+        for k in range(2):
+            if shape[k] == 1 or shape[k] == out[k]:
+                continue
+            if out[k] == 1:
+                out[k] = shape[k]
+            else:
+                return None
+    return (out[0], out[1])
+
+
+def fmt_shape(shape: Shape) -> str:
+    return f"({shape[0]}, {shape[1]})"
+
+
+class Node:
+    shape: Shape
+
+    def children(self) -> tuple[Node, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class Var(Node):
+    name: str
+    shape: Shape
+    role: str  # input | target | param | value | grad
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class MatMul(Node):
+    a: Node
+    b: Node
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.a.shape[0], self.b.shape[1]))
+
+    def children(self):
+        return (self.a, self.b)
+
+    def __repr__(self) -> str:
+        return f"({self.a!r} @ {self.b!r})"
+
+
+@dataclass(frozen=True)
+class T(Node):
+    a: Node
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.a.shape[1], self.a.shape[0]))
+
+    def children(self):
+        return (self.a,)
+
+    def __repr__(self) -> str:
+        return f"{self.a!r}.T"
+
+
+@dataclass(frozen=True)
+class Sum(Node):
+    a: Node
+    axis: int
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        rows, cols = self.a.shape
+        object.__setattr__(self, "shape", (1, cols) if self.axis == 0 else (rows, 1))
+
+    def children(self):
+        return (self.a,)
+
+    def __repr__(self) -> str:
+        return f"sum({self.a!r}, axis={self.axis})"
+
+
+@dataclass(frozen=True)
+class Ew(Node):
+    expr: sp.Expr
+    args: tuple[Node, ...]
+    shape: Shape
+
+    def children(self):
+        return self.args
+
+    def __repr__(self) -> str:
+        text = str(self.expr)
+        for i, arg in enumerate(self.args):
+            text = text.replace(f"_{i}", f"[{arg!r}]")
+        return text
+
+
+def ew(fn, operands: list[Node | sp.Expr], shape: Shape | None = None) -> Node:
+    """Combine operands elementwise with ``fn`` (taking SymPy expressions), merging nested
+    ``Ew`` nodes so that an equation's elementwise part is one expression."""
+    args: list[Node] = []
+    exprs: list[sp.Expr] = []
+
+    def slot(node: Node) -> sp.Symbol:
+        if node not in args:
+            args.append(node)
+        return placeholder(args.index(node))
+
+    for op in operands:
+        if isinstance(op, Ew):
+            exprs.append(op.expr.xreplace({placeholder(i): slot(a) for i, a in enumerate(op.args)}))
+        elif isinstance(op, Node):
+            exprs.append(slot(op))
+        else:
+            exprs.append(sp.sympify(op))
+    expr = fn(*exprs)
+    if shape is None:
+        shape = broadcast([a.shape for a in args]) or (1, 1)
+    return make_ew(expr, args, shape)
+
+
+def make_ew(expr: sp.Expr, args, shape: Shape) -> Node:
+    """An ``Ew`` with unused arguments dropped and placeholders renumbered in order."""
+    args = list(args)
+    used = [i for i in range(len(args)) if placeholder(i) in expr.free_symbols]
+    # Renumber through temporary symbols so that _2 -> _1 never collides with an old _1.
+    tmp = {placeholder(i): sp.Symbol(f"__t{k}", real=True) for k, i in enumerate(used)}
+    back = {sp.Symbol(f"__t{k}", real=True): placeholder(k) for k in range(len(used))}
+    expr = expr.xreplace(tmp).xreplace(back)
+    new_args = tuple(args[i] for i in used)
+    if expr == placeholder(0) and len(new_args) == 1 and new_args[0].shape == shape:
+        return new_args[0]
+    return Ew(expr, new_args, shape)
+
+
+def walk(node: Node):
+    """Every node below ``node`` (itself included), children before parents, once each."""
+    seen: set[int] = set()
+    order: list[Node] = []
+
+    def visit(n: Node):
+        if id(n) in seen:
+            return
+        seen.add(id(n))
+        for c in n.children():
+            visit(c)
+        order.append(n)
+
+    visit(node)
+    return order
+
+
+def free_vars(node: Node) -> list[Var]:
+    """The named matrices an expression uses, in first-use order."""
+    out: list[Var] = []
+    for n in walk(node):
+        if isinstance(n, Var) and n not in out:
+            out.append(n)
+    return out
+
+
+def is_zero(node: Node) -> bool:
+    return isinstance(node, Ew) and node.expr == 0
