@@ -292,8 +292,9 @@ def train(
         "dtype": dtype.name,
         "evaluate": evaluate,
     }
-    X, Y = dataset.X_train.astype(dtype), dataset.Y_train.astype(dtype)
-    Xt, Yt = dataset.X_test.astype(dtype), dataset.Y_test.astype(dtype)
+    # never written to, so the dataset's own arrays serve when the dtype already matches
+    X, Y = (a.astype(dtype, copy=False) for a in (dataset.X_train, dataset.Y_train))
+    Xt, Yt = (a.astype(dtype, copy=False) for a in (dataset.X_test, dataset.Y_test))
     m = X.shape[1]
     params = {
         k: np.asarray(v, dtype=dtype) for k, v in module.init_params(seed=seed, dtype=dtype).items()
