@@ -110,8 +110,9 @@ def _reading_order(net: Network):
     for i, v in enumerate(names):
         for p in free_vars(net.equations[v]):
             if p.role == "param":
-                rank[p.name] = max(rank.get(p.name, -1e9), -i - 0.5)
-    return lambda s: rank[s.of]
+                rank[p.name] = max(rank.get(p.name, -1e9), -i + 0.5)
+    params = list(net.params)
+    return lambda s: (rank[s.of], params.index(s.of) if s.of in net.params else -1)
 
 
 def _topological(net: Network) -> list[Node]:
