@@ -70,7 +70,7 @@ class Network:
         inputs: int,
         layers: list[tuple[int, str]],
         *,
-        cost: str = "squared_error",
+        cost: str | None = None,
         cost_expr: str | None = None,
         reduction: str = "mean",
         activations: dict[str, str] | None = None,
@@ -78,8 +78,12 @@ class Network:
         source_text: str = "",
         where: str | None = None,
     ) -> Network:
-        """The layer form: layer k computes zk = Wk @ A(k-1) + bk and Ak = act(zk) (A0 = x)."""
+        """The layer form: layer k computes zk = Wk @ A(k-1) + bk and Ak = act(zk) (A0 = x).
+
+        The cost is ``squared_error`` unless another name or an expression is given."""
         where = where or source
+        if cost is None and cost_expr is None:
+            cost = "squared_error"
         acts = _activations(activations or {}, where)
         params, equations, prev, prev_units = {}, {}, "x", inputs
         for k, (units, act) in enumerate(layers, start=1):

@@ -76,6 +76,11 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
             fix='add [cost] with name = "squared_error" (or expr = "...")',
         )  # fmt: skip
     _only(cost, _COST_KEYS, f"{source}: cost")
+    if ("name" in cost) == ("expr" in cost):
+        raise DeriveError(
+            "give the cost either by name or by expression", where=f"{source}: cost",
+            fix='write name = "squared_error" (or another built-in) or expr = "(A2 - y)**2"',
+        )  # fmt: skip
     common = dict(
         cost=cost.get("name"), cost_expr=cost.get("expr"),
         reduction=cost.get("reduction", "mean"), activations=data.get("activations", {}),
