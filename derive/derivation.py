@@ -65,8 +65,14 @@ class Derivation:
         return [s for s in self.steps if s.kind == "value" and s.name.startswith("delta")]
 
 
-def derive(net: Network) -> Derivation:
-    """Every gradient of ``net``'s cost, by reverse-mode chain rule; see the module docstring."""
+def derive(net: Network, *, fold_scale: bool = False) -> Derivation:
+    """Every gradient of ``net``'s cost, by reverse-mode chain rule; see the module docstring.
+
+    With ``fold_scale`` the mean's 1/m enters with the seed instead of being kept apart, so
+    it reaches every gradient through the chain rule itself and is applied once, where the
+    cost is differentiated (what generated code wants: one multiply by 1/m on the smallest
+    array). Then ``scale`` is 1 and the deltas are the notes' deltas divided by m."""
+    scale = sp.Integer(1) / m if net.reduction == "mean" else sp.Integer(1)
     named_of = {node: net.values[name] for name, node in net.equations.items()}
     order = _topological(net)
     forward_nodes = set(order)
@@ -75,7 +81,7 @@ def derive(net: Network) -> Derivation:
     contribs: dict[Node, list[Node]] = {}
     steps: list[Step] = []
     # The seed: dC/d(cost entry) = 1 per sample (the scale 1/m is kept apart, in ``scale``).
-    contribs[net.cost] = [Ew(sp.Integer(1), (), net.cost.shape)]
+    contribs[net.cost] = [Ew(scale if fold_scale else sp.Integer(1), (), net.cost.shape)]
     for node in reversed(order):
         if node not in contribs or not needs.get(node, False):
             continue
@@ -84,7 +90,9 @@ def derive(net: Network) -> Derivation:
             if node.role in ("input", "target"):
                 continue
             name = grad_name(node.name)
-            steps.append(Step(name, node.name, g, kind="param" if node.role == "param" else "value"))
+            steps.append(
+                Step(name, node.name, g, kind="param" if node.role == "param" else "value")
+            )
             if node.role == "param":
                 continue
             g = Var(name, node.shape, "grad")
@@ -94,7 +102,7 @@ def derive(net: Network) -> Derivation:
             if needs.get(child, False):
                 contribs.setdefault(child, []).append(c)
     steps.sort(key=_reading_order(net))
-    d = Derivation(net, steps, sp.Integer(1) / m if net.reduction == "mean" else sp.Integer(1))
+    d = Derivation(net, steps, sp.Integer(1) if fold_scale else scale)
     d.forward_nodes = forward_nodes
     _Simplifier(d, net, named_of).run()
     return d
@@ -303,7 +311,9 @@ class _Simplifier:
                     if arg not in new_args:
                         new_args.append(arg)
                     subs[placeholder(i)] = _tmp(new_args.index(arg))
-            expr = expr.xreplace(subs).xreplace({_tmp(k): placeholder(k) for k in range(len(new_args))})
+            expr = expr.xreplace(subs).xreplace(
+                {_tmp(k): placeholder(k) for k in range(len(new_args))}
+            )
             args = new_args
             if not changed:
                 break

@@ -1,0 +1,74 @@
+"""Central finite differences against a generated module's gradients, in float64.
+
+For every entry p of every parameter: (C(p + h) - C(p - h)) / 2h with h = 1e-6, beside
+``loss_and_grad``'s analytic value. The error of a parameter is reported absolute (max over
+entries) and relative to the larger of the two gradients' max-norms, so a parameter whose
+gradient is tiny everywhere is not failed for finite-difference noise. Inputs are drawn
+away from relu's kink at 0, targets as the cost expects (one-hot for cross-entropy, 0/1 for
+binary cross-entropy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Row:
+    param: str
+    shape: tuple
+    max_abs: float
+    max_rel: float
+
+
+def sample_data(module, m: int = 5, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((module.INPUTS, m))
+    if module.COST == "cross_entropy":
+        Y = np.eye(module.OUTPUTS)[:, rng.integers(0, module.OUTPUTS, m)]
+    elif module.COST == "binary_cross_entropy":
+        Y = rng.integers(0, 2, (module.OUTPUTS, m)).astype(np.float64)
+    else:
+        Y = rng.standard_normal((module.OUTPUTS, m))
+    return X, Y
+
+
+def gradcheck(module, *, m: int = 5, seed: int = 0, h: float = 1e-6, params=None) -> list[Row]:
+    """Compare every gradient of ``module`` with central differences; one row per parameter."""
+    X, Y = sample_data(module, m, seed)
+    if params is None:
+        params = module.init_params(seed, dtype=np.float64)
+        rng = np.random.default_rng(seed + 1)
+        # nonzero biases, so that every term of the derivation is exercised
+        params = {k: v + 0.1 * rng.standard_normal(v.shape) for k, v in params.items()}
+    _, grads = module.loss_and_grad(params, X, Y)
+    rows = []
+    for name, value in params.items():
+        fd = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            old = value[idx]
+            value[idx] = old + h
+            up = module.loss(params, X, Y)
+            value[idx] = old - h
+            down = module.loss(params, X, Y)
+            value[idx] = old
+            fd[idx] = (up - down) / (2 * h)
+        g = np.asarray(grads[name], dtype=np.float64)
+        if g.shape != value.shape:
+            rows.append(Row(name, value.shape, float("inf"), float("inf")))
+            continue
+        err = float(np.max(np.abs(g - fd))) if g.size else 0.0
+        scale = max(float(np.max(np.abs(g))), float(np.max(np.abs(fd))), 1e-300)
+        rows.append(Row(name, value.shape, err, err / scale if err else 0.0))
+    return rows
+
+
+def table(rows: list[Row], tolerance: float) -> str:
+    lines = [f"{'parameter':<12}{'shape':<14}{'max abs error':>16}{'max rel error':>16}  ok"]
+    for r in rows:
+        ok = "yes" if r.max_rel < tolerance else "NO"
+        shape = "(" + ", ".join(map(str, r.shape)) + ")"
+        lines.append(f"{r.param:<12}{shape:<14}{r.max_abs:>16.3e}{r.max_rel:>16.3e}  {ok}")
+    return "\n".join(lines)
