@@ -96,6 +96,7 @@ class _Emitter:
         self.lines = lines
         self.names = names  # nodes already held in a variable
         self.temps = 0
+        self.preferred: dict[Node, str] = {}  # names for hoisted nodes (inlined gradients)
 
     def atom(self, node: Node) -> str:
         text = self.expr(node)
@@ -140,8 +141,9 @@ class _Emitter:
 
     def hoist(self, node: Node):
         self.temps += 1
-        name = f"t{self.temps}"
-        self.lines.append(Line(name, self.expr(node), node_text(node)))
+        name = self.preferred.get(node, f"t{self.temps}")
+        what = f"{name} = dC/d{name[1:]} = " if name in self.preferred.values() else ""
+        self.lines.append(Line(name, self.expr(node), what + node_text(node)))
         self.names[node] = name
 
 
@@ -209,6 +211,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     # ---- backward: one line per named gradient, in the derivation's order
     bnames: dict[Node, str] = {}
     em = _Emitter(prog.backward, bnames)
+    em.preferred = {s.simplified: s.name for s in d.steps if s.inlined}
     for s in d.steps:
         if s.inlined:
             continue

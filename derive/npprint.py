@@ -79,6 +79,16 @@ def _bounded_piecewise(e: sp.Piecewise) -> sp.Expr:
 def stabilize(expr: sp.Expr) -> sp.Expr:
     """``expr`` rewritten into overflow-free parts; see the module docstring."""
     expr = expand_activations(expr)
+    # g - g e^-a or g (1 - e^-a): whichever has fewer array operations once stabilized
+    plain, factored = _stabilize(expr), _stabilize(sp.factor_terms(expr))
+    return factored if _size(factored) < _size(plain) else plain
+
+
+def _size(e: sp.Expr) -> int:
+    return sum(1 for _ in sp.preorder_traversal(e))
+
+
+def _stabilize(expr: sp.Expr) -> sp.Expr:
     # relu's Piecewise((w, w > 0), (0, True)) is max(w, 0): one NumPy call, no mask.
     expr = expr.replace(
         lambda e: (
