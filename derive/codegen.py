@@ -18,6 +18,7 @@ import ast
 import importlib.util
 import re
 import sys
+import textwrap
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from .errors import DeriveError
 from .fileio import write_atomic
 from .graph import Network
 from .ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placeholder, walk
-from .npprint import NumpyPrinter, stabilize, to_code
+from .npprint import print_code, stabilize, to_code
 from .registry import ActivationFunction, a, y
 from .text import node_text, var_name
 
@@ -96,6 +97,7 @@ class _Emitter:
         self.lines = lines
         self.names = names  # nodes already held in a variable
         self.temps = 0
+        self.room = 88  # characters left on the current line for an expression
         self.preferred: dict[Node, str] = {}  # names for hoisted nodes (inlined gradients)
 
     def atom(self, node: Node) -> str:
@@ -131,13 +133,35 @@ class _Emitter:
                 names[sym] = self.atom(arg)
         names[m_symbol] = "m"
         # A scalar factor (2 / m) goes first, so it multiplies the smallest array once.
-        coeff, rest = expr.as_independent(*[placeholder(i) for i in range(len(args))])
-        if isinstance(expr, sp.Mul) and coeff != 1 and rest != 1:
-            head = NumpyPrinter().doprint(coeff)
-            body = to_code(rest, names)
-            body = f"({body})" if isinstance(rest, sp.Add) else body
-            return f"({head}) * {body}" if not coeff.is_Integer else f"{head} * {body}"
-        return to_code(expr, names)
+        head = ""
+        if isinstance(expr, sp.Mul):
+            coeff, rest = expr.as_independent(*[placeholder(i) for i in range(len(args))])
+            if coeff != 1 and rest != 1:
+                head = pretty(sp.sstr(coeff))
+                head = f"{head} * " if coeff.is_Integer or "/" not in head else f"({head}) * "
+                expr = rest
+        st = stabilize(expr)
+        st = self.shorten(st, names, self.room - len(head))
+        body = print_code(st, names)
+        if head and isinstance(st, sp.Add):
+            body = f"({body})"
+        return head + body
+
+    def shorten(self, st: sp.Expr, names: dict, room: int) -> sp.Expr:
+        """Move the largest parts of a long expression to lines of their own, so that no
+        line runs past the page (each part is an array NumPy would make anyway)."""
+        while len(pretty(print_code(st, names))) > room and not st.is_Atom:
+            parts = [p for p in st.args if not p.is_Atom and not p.is_number]
+            if not parts:
+                break
+            part = max(parts, key=lambda p: len(print_code(p, names)))
+            self.temps += 1
+            sym = sp.Symbol(f"t{self.temps}")
+            part_code = print_code(self.shorten(part, names, 88 - len(sym.name)), names)
+            self.lines.append(Line(sym.name, part_code, ""))
+            names[sym] = sym.name
+            st = st.xreplace({part: sym})
+        return st
 
     def hoist(self, node: Node):
         self.temps += 1
@@ -204,6 +228,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
             )
             logsoftmax[name] = arg
         else:
+            em.room = 92 - len(name)
             prog.forward.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
         names[var] = name
     prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
@@ -215,6 +240,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     for s in d.steps:
         if s.inlined:
             continue
+        em.room = 92 - len(s.name)
         code = em.expr(s.simplified)
         if isinstance(s.simplified, Ew) and s.simplified.expr.has(sp.Piecewise):
             code = _keep_dtype(s.simplified, code)
@@ -317,8 +343,18 @@ def _loss_lines(net: Network, logsoftmax: dict[str, str]) -> list[Line]:
 # ------------------------------------------------------------------ rendering
 
 
+def _comment_lines(text: str) -> str:
+    """A code comment wrapped to the page: continuation lines indented under the first."""
+    lines = textwrap.wrap(text, 94, subsequent_indent="    ", break_on_hyphens=False)
+    return "\n".join("    # " + line for line in lines)
+
+
+def _wrap(text: str) -> str:
+    return "\n".join(textwrap.wrap(text, 96, subsequent_indent="  "))
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -326,6 +362,9 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
+    env.filters["comment"] = _comment_lines
+    env.filters["wrap"] = _wrap
+    return env
 
 
 def render(net: Network) -> str:
@@ -333,10 +372,12 @@ def render(net: Network) -> str:
     d = derive(net, fold_scale=True)
     prog = program(net, d)
     notes = derive(net)
-    equations = {
-        s.of: f"d{s.of} = {_scale_text(notes.scale)}{node_text(s.simplified)}"
-        for s in notes.param_steps
-    }
+    equations = {}
+    for s in notes.param_steps:
+        text = node_text(s.simplified)
+        if notes.scale != 1 and " + " in text:
+            text = f"({text})"
+        equations[s.of] = f"d{s.of} = {_scale_text(notes.scale)}{text}"
     source = net.source if net.source.startswith("<") else _relative(net.source)
     cache_keys = ["X", *net.values]
     return (

@@ -181,7 +181,12 @@ def _one_minus_sigma(expr):
 
 def to_code(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None) -> str:
     """``stabilize``d ``expr`` as a NumPy expression; symbols printed through ``names``."""
-    text = NumpyPrinter(names).doprint(stabilize(expr))
+    return print_code(stabilize(expr), names)
+
+
+def print_code(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None) -> str:
+    """An already ``stabilize``d expression as NumPy code."""
+    text = NumpyPrinter(names).doprint(expr)
     return re.sub(r"\((-?\d+\.\d+(?:e[-+]?\d+)?)\)", r"\1", text)
 
 

@@ -1,0 +1,210 @@
+"""The ``derive`` command line. Every subcommand takes a spec (default: the bundled seed example,
+the network of the notes) and reports user errors as one message naming the file, the key and
+the fix, never a traceback.
+
+    derive build [SPEC]        everything for a spec: derivation, generated module, gradient
+                               check, LaTeX (the README's first command)
+    derive show [SPEC]         forward equations, chains, vectorized gradients, with shapes
+    derive codegen [SPEC ...]  generated/<name>.py (--check: only name stale files)
+    derive gradcheck [SPEC]    every gradient against central finite differences
+    derive latex [SPEC]        the derivation as a LaTeX (or Markdown) document
+    derive train SPEC --data   train with the generated module
+    derive check NOTES|FILE.py:FUNC   check a student's notes or backward function
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import DeriveError
+
+TOLERANCE = 1e-6
+
+
+def _net(spec):
+    from .spec import load_spec
+
+    return load_spec(spec)
+
+
+def _all_examples():
+    from .spec import EXAMPLES
+
+    return sorted(EXAMPLES.glob("*.toml"))
+
+
+def get_module(spec, out_dir: Path | None = None):
+    """The generated module of ``spec``: regenerated into ``out_dir`` (default generated/)
+    when stale, then imported from the file, so training runs the code on disk."""
+    from .codegen import GENERATED, import_file, write_modules
+
+    net = _net(spec)
+    out_dir = Path(out_dir) if out_dir else (GENERATED if GENERATED.is_dir() else Path("generated"))
+    stale = write_modules([net], out_dir)
+    for path in stale:
+        print(f"regenerated {path}", file=sys.stderr)
+    return import_file(out_dir / f"{net.name}.py")
+
+
+def cmd_show(args) -> int:
+    from .derivation import derive
+    from .show import show_text
+
+    sys.stdout.write(show_text(derive(_net(args.spec))))
+    return 0
+
+
+def cmd_codegen(args) -> int:
+    from .codegen import GENERATED, write_modules
+
+    specs = args.specs or ([None] if not args.all else _all_examples())
+    if args.all:
+        specs = _all_examples()
+    nets = [_net(s) for s in specs]
+    out = Path(args.out) if args.out else GENERATED
+    stale = write_modules(nets, out, check=args.check)
+    if args.check:
+        if stale:
+            for path in stale:
+                print(f"stale: {path} (run `derive codegen --all` to regenerate)")
+            return 1
+        print(f"{len(nets)} generated module(s) in {out} are current")
+        return 0
+    for net in nets:
+        path = out / f"{net.name}.py"
+        print(f"{'wrote' if path in stale else 'current'}: {path}")
+    return 0
+
+
+def _gradcheck(net, out) -> bool:
+    from .codegen import load_module
+    from .gradcheck import gradcheck, table
+
+    rows = gradcheck(load_module(net))
+    print(f"gradient check of {net.name} (central differences, float64, h = 1e-6):", file=out)
+    print(table(rows, TOLERANCE), file=out)
+    ok = all(r.max_rel < TOLERANCE for r in rows)
+    worst = max((r.max_rel for r in rows), default=0.0)
+    verdict = "passed" if ok else "FAILED"
+    print(f"{verdict}: max relative error {worst:.2e} (tolerance {TOLERANCE:.0e})", file=out)
+    return ok
+
+
+def cmd_gradcheck(args) -> int:
+    return 0 if _gradcheck(_net(args.spec), sys.stdout) else 1
+
+
+def cmd_build(args) -> int:
+    """The main job: derive, print the derivation, write the module and the LaTeX, check."""
+    from .codegen import GENERATED, write_modules
+    from .derivation import derive
+    from .show import show_text
+
+    net = _net(args.spec)
+    d = derive(net)
+    sys.stdout.write(show_text(d))
+    print()
+    out = GENERATED if GENERATED.is_dir() else Path("generated")
+    stale = write_modules([net], out)
+    path = out / f"{net.name}.py"
+    print(f"generated module: {path} ({'written' if stale else 'already current'})")
+    ok = _gradcheck(net, sys.stdout)
+    try:
+        from .latex import render_latex
+    except ImportError:  # the LaTeX writer is optional in a partial checkout
+        render_latex = None
+    if render_latex is not None:
+        from .fileio import write_atomic
+
+        docs = Path(args.out)
+        docs.mkdir(parents=True, exist_ok=True)
+        for fmt in ("tex", "md"):
+            target = docs / f"{net.name}.{fmt}"
+            write_atomic(target, render_latex(d, fmt=fmt))
+            print(f"derivation: {target}")
+    return 0 if ok else 1
+
+
+def cmd_check(args) -> int:
+    target = args.target
+    if ".py:" in target or target.endswith(".py"):
+        from .check_code import check_code
+
+        report, code = check_code(target, spec=args.spec, fmt=args.format, call=args.call)
+    else:
+        from .check import check_notes
+
+        report, code = check_notes(target, spec=args.spec, fmt=args.format)
+    sys.stdout.write(report if report.endswith("\n") else report + "\n")
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="derive",
+        description="Backpropagation derived by SymPy: chains, LaTeX, generated NumPy code.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    spec_help = "the network's .toml spec (default: examples/seed.toml, the notes' network)"
+
+    p = sub.add_parser("build", help="derive, generate, gradient-check and write the LaTeX")
+    p.add_argument("spec", nargs="?", metavar="SPEC", help=spec_help)
+    p.add_argument("--out", default="build", metavar="DIR", help="where the LaTeX goes (build/)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("show", help="print the derivation as text, with shapes")
+    p.add_argument("spec", nargs="?", metavar="SPEC", help=spec_help)
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("codegen", help="write the generated NumPy module(s)")
+    p.add_argument("specs", nargs="*", metavar="SPEC", help=spec_help)
+    p.add_argument("--all", action="store_true", help="every spec in examples/")
+    p.add_argument("-o", "--out", metavar="DIR", help="output folder (default generated/)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any is stale")
+    p.set_defaults(func=cmd_codegen)
+
+    p = sub.add_parser("gradcheck", help="compare gradients with finite differences")
+    p.add_argument("spec", nargs="?", metavar="SPEC", help=spec_help)
+    p.set_defaults(func=cmd_gradcheck)
+
+    p = sub.add_parser("check", help="check a student's notes or backward function")
+    p.add_argument("target", metavar="NOTES|FILE.py:FUNC")
+    p.add_argument("--spec", help="the network the claims are about")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--call",
+        help="how to call the function, e.g. 'f(X, Y, params)' (see derive/check_code.py)",
+    )
+    p.set_defaults(func=cmd_check)
+
+    for module in ("latex", "train"):
+        try:
+            mod = __import__(f"derive.{module}", fromlist=["register_cli"])
+        except ImportError:
+            continue
+        if module == "train":
+            mod.register_cli(sub, get_module)
+        else:
+            mod.register_cli(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except DeriveError as e:
+        print(f"derive: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
