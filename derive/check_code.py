@@ -8,9 +8,9 @@ wrong one what the code computes instead: a shape that NumPy broadcasting would 
 gradient (1, 1) where the derivation has (3, 1): ``b1 - lr * db1`` still runs), a mask applied
 as a matrix product instead of elementwise, a missing 1/m, a transposed factor, a factor
 missing, the wrong delta; always with the derived expression to compare with. Two sample counts
-are used, m = 1 and a larger m that is no dimension of the network, because per-sample code
-tested on one sample hides exactly these mistakes: published textbook code for the notes' own
-network gets the first layer wrong in a way that only shows with more than one sample.
+are used, m = 1 and a larger m that is no dimension of the network, because code tested on one
+sample hides several of these mistakes: a missing 1/m, and a mask applied as a matrix product,
+whose (1, 4) first-layer gradient broadcasts over W1 without an error.
 
 Calling convention (the notes' notation, samples as columns: X is (inputs, m), Y (outputs, m)).
 The function's parameter names say what it is given, matched without regard to case:
@@ -385,13 +385,16 @@ class _Mutant:
     step: str
     value: Node
     kind: str  # matmul | drop | transpose | swap
-    detail: Node | tuple[str, str] | None  # the mask (matmul, drop); (used, belongs) for swap
+    detail: object  # the mask (matmul, drop); (mask, value used) for value; (used, belongs) swap
 
     def text(self, net: Network) -> str:
         if self.kind == "matmul":
             return f"{_fmt(self.detail, net)} is applied as a matrix product, not elementwise"
         if self.kind == "drop":
             return f"the factor {_fmt(self.detail, net)} is missing"
+        if self.kind == "value":
+            mask, used = self.detail
+            return f"{used} is used where the derivative {_fmt(mask, net)} belongs"
         if self.kind == "swap":
             return f"{self.detail[0]} is used where {self.detail[1]} belongs"
         return "a transposed factor"
@@ -404,7 +407,7 @@ def _mutants(d: Derivation) -> list[_Mutant]:
     for s in d.steps:
         seen = {s.value}
         for node in walk(s.value):
-            for new, kind, detail in _node_mutants(node, grads):
+            for new, kind, detail in _node_mutants(node, grads, d.network):
                 value = _replace(s.value, node, new)
                 if value not in seen:
                     seen.add(value)
@@ -412,10 +415,11 @@ def _mutants(d: Derivation) -> list[_Mutant]:
     return out
 
 
-def _node_mutants(node: Node, grads: list[Var]):
+def _node_mutants(node: Node, grads: list[Var], net: Network):
     """(replacement, kind, detail) for one node: an elementwise factor of a gradient applied
-    as a matrix product (in each orientation) or left out, a product with a factor transposed
-    or swapped, a gradient used in place of another."""
+    as a matrix product (in each orientation), left out, or replaced by the activation itself
+    (A1 for relu'(z1)); a product with a factor transposed or swapped; a gradient used in place
+    of another."""
     if isinstance(node, Ew) and node.expr.is_Mul:
         factors = node.expr.args
         for i, g in enumerate(node.args):
@@ -429,6 +433,9 @@ def _node_mutants(node: Node, grads: list[Var]):
             for a, b in pairs:
                 yield MatMul(a, b), "matmul", mask
             yield g, "drop", mask
+            for v in _undifferentiated(mask, net):
+                new = make_ew(placeholder(0) * placeholder(1), [g, v], node.shape)
+                yield new, "value", (mask, v.name)
     elif isinstance(node, MatMul):
         a, b = node.a, node.b
         flip = lambda x: x.a if isinstance(x, T) else T(x)  # noqa: E731
@@ -438,6 +445,17 @@ def _node_mutants(node: Node, grads: list[Var]):
         for other in grads:
             if other.name != node.name:
                 yield other, "swap", (other.name, node.name)
+
+
+def _undifferentiated(mask: Node, net: Network) -> list[Var]:
+    """The forward values a derivative factor may be confused with: for relu'(z1), z1 and
+    A1 = relu(z1); for A2*(1 - A2), A2."""
+    args = mask.args if isinstance(mask, Ew) else ()
+    if len(args) != 1 or not isinstance(args[0], Var) or args[0].role != "value":
+        return []
+    u = args[0]
+    made = [n for n, eq in net.equations.items() if isinstance(eq, Ew) and eq.args == (u,)]
+    return [u, *(net.values[n] for n in made)]
 
 
 def _replace(node: Node, old: Node, new: Node) -> Node:
@@ -820,8 +838,8 @@ def _classify(triples) -> tuple[str, float] | None:
             continue
         pairs.append((m, c))
         entries += found.size
-    if not pairs:
-        return None
+    if not pairs:  # zero where zero was predicted, at every m: equal, whatever the factor
+        return "same", 1.0
     near = lambda a, b: abs(a - b) <= 1e-6 * max(abs(b), 1e-12)  # noqa: E731
     if all(near(c, 1) for _, c in pairs):
         return "same", 1.0

@@ -173,6 +173,23 @@ def test_missing_derivative_factor_is_caught():
     assert "delta1 = dA1 instead of delta1 = dA1*relu'(z1)" in res["dW1"]["message"]
 
 
+def test_activation_in_place_of_its_derivative_is_caught():
+    code, res, _ = check("activation_not_derivative")
+    assert verdicts(res) == {"dW1": "wrong", "db1": "wrong", "dW2": "correct", "db2": "correct"}
+    assert res["dW1"]["diagnosis"] == "value"
+    assert "A1 is used where the derivative relu'(z1) belongs" in res["dW1"]["message"]
+    assert "delta1 = dA1*A1 instead of delta1 = dA1*relu'(z1)" in res["dW1"]["message"]
+
+
+def test_softmax_network_bias_summed_to_zero_is_caught():
+    code, res, _ = check("softmax_digits", EXAMPLES / "digits.toml")
+    assert verdicts(res) == {"dW1": "correct", "db1": "correct", "dW2": "correct", "db2": "wrong"}
+    db2 = res["db2"]
+    assert db2["diagnosis"] == "sum_all"  # 0 found where 0 is what that mistake gives
+    assert "shape () where the derived db2 is (10, 1)" in db2["message"]
+    assert "delta2 = A2 - Y" in db2["expected"]["expression"]
+
+
 def test_constant_factor_points_at_the_cost_derivative():
     code, res, _ = check("half_cost")  # A2 - Y for 2(A2 - Y); returns (loss, grads)
     assert code == 1
