@@ -1,0 +1,304 @@
+"""Find the math in a student's notes (Markdown or LaTeX), with the line each piece is on.
+
+``read_notes(text)`` returns the notes as a list of ``Segment``s in reading order:
+
+- ``math``: one formula. Display math (``$$ … $$``, ``\\[ … \\]``, ``equation``, ``align``,
+  ``gather``, ``multline`` environments, and ``aligned`` inside them) is split into its rows at
+  the top-level ``\\\\``, each row with its own line; inline math (``$ … $``, ``\\( … \\)``) is
+  one segment per span.
+- ``grid``: a matrix written out with one inline span per entry, several lines of the same
+  number of spans and nothing else (``$w_1$ <tab> $w_2$`` on one line, ``$w_3$ $w_4$`` on
+  the next), or a column of single spans. Entries must be single names or numbers.
+- ``text``: whatever else is on a line (the checker uses it to tell adjacent formulas apart
+  and to read shape sentences such as "[3x4] times [4x1] gives [3x1]").
+
+Lines without any ``$``: transcribed handwriting often writes math bare, e.g.
+``z1 = w1 x + B1`` or ``dC/dw2 = dz2/dw2 × dA2/dz2 × dC/dA2``. Such a line is read as math
+(``plain=True``) when it has an ``=`` or an operator between numbers and every word in it is
+math: one or two letters that are not an English word (``w1``, ``dC``), or a function name
+(``sigmoid``, ``ReLU``, ``tanh``). Its plain notation is turned into LaTeX by
+``plain_to_latex``: ``A2`` → ``A_{2}``, ``a(L-1)`` → ``a^{(L-1)}``, ``dC/dw2`` →
+``\\frac{dC}{dw_{2}}``, ``∂C0/∂a(L)`` → ``\\frac{\\partial C_{0}}{\\partial a^{(L)}}``,
+``σ``, ``δ``, ``×``, ``·``, ``−``, ``²`` → their LaTeX. Anything else is a sentence.
+
+Code fences and inline code in Markdown are skipped; ``%`` comments are dropped in LaTeX files.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+_DISPLAY_ENVS = {
+    "equation", "equation*", "align", "align*", "gather", "gather*", "multline", "multline*",
+    "eqnarray", "eqnarray*", "displaymath", "flalign", "flalign*", "alignat", "alignat*",
+}  # fmt: skip
+_INNER_ENVS = ("aligned", "split", "gathered", "alignedat")
+FUNCTION_WORDS = {
+    "sigmoid", "relu", "tanh", "softmax", "softplus", "silu", "gelu", "elu", "exp", "log", "ln",
+    "identity", "swish", "sigma", "delta",
+}  # fmt: skip
+_ENGLISH = {
+    "a", "i", "is", "of", "in", "to", "at", "an", "as", "be", "by", "if", "it", "on", "or",
+    "so", "we", "do", "no", "up", "us", "my", "me", "he", "am", "go", "ok",
+}  # fmt: skip
+UNICODE = {
+    "−": "-", "–": "-", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "σ": r"\sigma ",
+    "δ": r"\delta ", "∂": r"\partial ", "²": "^{2}", "³": "^{3}", "′": "'", "Δ": r"\Delta ",
+    "∑": r"\sum ", "≈": r"\approx ", "→": r"\rightarrow ", "←": r"\leftarrow ",
+}  # fmt: skip
+_SIMPLE_ENTRY = re.compile(r"^\s*(-?\d+(\.\d+)?|\\?[A-Za-z]+(_\{?[A-Za-z0-9,]+\}?)?(\^\{\(?[A-Za-z0-9+-]+\)?\})?)\s*$")
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # "math" | "grid" | "text"
+    line: int  # 1-based line where it starts
+    text: str = ""  # the LaTeX of a formula, or the text of a line
+    display: bool = False  # display math (its own line) rather than inline
+    plain: bool = False  # read from a line without math delimiters
+    cells: tuple[tuple[str, ...], ...] = ()  # a grid's entries, row by row
+    end_line: int = 0
+
+
+def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
+    """The notes as math, grid and text segments in reading order (see the module doc)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if latex is None:
+        latex = "\\documentclass" in text or "\\begin{document}" in text
+    text = _strip_comments(text) if latex else _mask_code(text)
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def line_of(pos: int) -> int:
+        return bisect.bisect_right(starts, pos)
+
+    spans = _find_math(text)
+    out: list[tuple[int, int, Segment]] = []  # (line, order, segment)
+    inline_by_line: dict[int, list[tuple[int, int, str]]] = {}
+    covered: list[tuple[int, int]] = []
+    for start, end, cstart, cend, display in spans:
+        covered.append((start, end))
+        if display:
+            for off, row in _rows(text, cstart, cend):
+                seg = Segment("math", line_of(off), row, display=True, end_line=line_of(cend))
+                out.append((seg.line, off, seg))
+        else:
+            inline_by_line.setdefault(line_of(start), []).append((start, end, text[cstart:cend]))
+    # What is left on each line outside the spans is text (or plain math, or part of a grid).
+    mask = list(text)
+    for start, end in covered:
+        for i in range(start, end):
+            if mask[i] != "\n":
+                mask[i] = "\0"
+    rest_lines = "".join(mask).split("\n")
+    lines_info = []
+    for no, rest in enumerate(rest_lines, start=1):
+        has_display = "\0" in rest and no not in inline_by_line
+        outside = rest.replace("\0", " ").strip()
+        lines_info.append((no, outside, inline_by_line.get(no, []), has_display))
+    grids, in_grid = _grids(lines_info)
+    for seg in grids:
+        out.append((seg.line, starts[seg.line - 1], seg))
+    for no, outside, inl, _ in lines_info:
+        if no in in_grid:
+            continue
+        for start, _end, content in inl:
+            out.append((no, start, Segment("math", no, content.strip(), end_line=no)))
+        if outside:
+            pos = starts[no - 1] + len(rest_lines[no - 1]) - len(rest_lines[no - 1].lstrip())
+            plain = None if inl or "\0" in rest_lines[no - 1] else plain_to_latex(outside)
+            if plain is not None:
+                out.append((no, pos, Segment("math", no, plain, True, True, end_line=no)))
+            else:
+                out.append((no, pos, Segment("text", no, outside, end_line=no)))
+    out.sort(key=lambda t: (t[0], t[1]))
+    return [seg for _, _, seg in out]
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"(?<!\\)%[^\n]*", "", text)
+
+
+def _mask_code(text: str) -> str:
+    """Blank out fenced code blocks and inline code, keeping every line break."""
+    out, fence = [], None
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if fence is None and (stripped.startswith("```") or stripped.startswith("~~~")):
+            fence = stripped[:3]
+            out.append("")
+        elif fence is not None:
+            out.append("")
+            if stripped.startswith(fence):
+                fence = None
+        else:
+            out.append(re.sub(r"`[^`\n]*`", lambda m: " " * len(m.group()), line))
+    return "\n".join(out)
+
+
+def _find_math(text: str) -> list[tuple[int, int, int, int, bool]]:
+    """Math spans as (start, end, content start, content end, display)."""
+    spans, i, n = [], 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and text.startswith("\\$", i):
+            i += 2
+            continue
+        if text.startswith("$$", i):
+            close = _find_unescaped(text, "$$", i + 2)
+            if close >= 0:
+                spans.append((i, close + 2, i + 2, close, True))
+                i = close + 2
+                continue
+            i += 2
+            continue
+        if text.startswith("\\[", i):
+            close = text.find("\\]", i + 2)
+            if close >= 0:
+                spans.append((i, close + 2, i + 2, close, True))
+                i = close + 2
+                continue
+        if text.startswith("\\begin{", i):
+            m = re.match(r"\\begin\{([A-Za-z*]+)\}", text[i:])
+            if m and m.group(1) in _DISPLAY_ENVS:
+                end_tag = f"\\end{{{m.group(1)}}}"
+                close = text.find(end_tag, i)
+                if close >= 0:
+                    spans.append((i, close + len(end_tag), i + m.end(), close, True))
+                    i = close + len(end_tag)
+                    continue
+        if text.startswith("\\(", i):
+            close = text.find("\\)", i + 2)
+            if close >= 0 and "\n\n" not in text[i:close]:
+                spans.append((i, close + 2, i + 2, close, False))
+                i = close + 2
+                continue
+        if ch == "$":
+            eol = text.find("\n", i)
+            eol = n if eol < 0 else eol
+            close = _find_unescaped(text, "$", i + 1, eol)
+            if close > i + 1:
+                spans.append((i, close + 1, i + 1, close, False))
+                i = close + 1
+                continue
+        i += 1
+    return spans
+
+
+def _find_unescaped(text: str, token: str, start: int, stop: int | None = None) -> int:
+    stop = len(text) if stop is None else stop
+    pos = start
+    while True:
+        found = text.find(token, pos, stop)
+        if found < 0 or text[found - 1] != "\\":
+            return found
+        pos = found + 1
+
+
+def _rows(text: str, cstart: int, cend: int) -> list[tuple[int, str]]:
+    """A display formula split at its top-level ``\\\\`` into (offset, row) pairs."""
+    content = text[cstart:cend]
+    m = re.match(r"\s*\\begin\{(" + "|".join(_INNER_ENVS) + r")\}(\{\d+\})?", content)
+    if m and content.rstrip().endswith(f"\\end{{{m.group(1)}}}"):
+        inner_end = content.rstrip().rfind("\\end{")
+        cstart, content = cstart + m.end(), content[m.end() : inner_end]
+    rows, depth, brace, last, i = [], 0, 0, 0, 0
+    while i < len(content):
+        if content.startswith("\\begin{", i):
+            depth += 1
+        elif content.startswith("\\end{", i):
+            depth -= 1
+        elif content[i] == "{" and (i == 0 or content[i - 1] != "\\"):
+            brace += 1
+        elif content[i] == "}" and (i == 0 or content[i - 1] != "\\"):
+            brace -= 1
+        elif content.startswith("\\\\", i) and depth == 0 and brace == 0:
+            rows.append((last, content[last:i]))
+            last, i = i + 2, i + 2
+            continue
+        i += 1
+    rows.append((last, content[last:]))
+    out = []
+    for off, row in rows:
+        lead = len(row) - len(row.lstrip())
+        row = re.sub(r"\\(nonumber|notag)\b", "", row).strip()
+        if row:
+            out.append((cstart + off + lead, row))
+    return out
+
+
+def _grids(lines_info) -> tuple[list[Segment], set[int]]:
+    """Runs of at least two lines holding only simple inline spans, the same count each."""
+    grids, used, k = [], set(), 0
+    while k < len(lines_info):
+        no, outside, inl, disp = lines_info[k]
+        if not _grid_line(outside, inl, disp):
+            k += 1
+            continue
+        run = [lines_info[k]]
+        j = k + 1
+        while j < len(lines_info):
+            cand = lines_info[j]
+            if _grid_line(cand[1], cand[2], cand[3]) and len(cand[2]) == len(inl):
+                run.append(cand)
+                j += 1
+            else:
+                break
+        if len(run) >= 2:
+            cells = tuple(tuple(c.strip() for _, _, c in r[2]) for r in run)
+            grids.append(Segment("grid", no, "", cells=cells, end_line=run[-1][0]))
+            used.update(r[0] for r in run)
+        k = j
+    return grids, used
+
+
+def _grid_line(outside: str, inl, has_display: bool) -> bool:
+    return bool(inl) and not outside and not has_display and all(
+        _SIMPLE_ENTRY.match(c) for _, _, c in inl
+    )
+
+
+_PLAIN_NAME = r"(?:[A-Za-zσδ](?:_?\d+)?(?:\((?:L(?:-\d+)?|\d+)\))?)"
+
+
+def plain_to_latex(line: str) -> str | None:
+    """LaTeX for a line of bare math (see the module doc), or None for a sentence."""
+    body = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip().rstrip(".,;")
+    if not body or body.endswith(":") or "?" in body or "$" in body:
+        return None
+    for word in re.findall(r"[A-Za-z]+", body):
+        low = word.lower()
+        if low in FUNCTION_WORDS:
+            continue
+        if len(word) > 2 or low in _ENGLISH and not re.search(rf"\b{word}\s*[=(_\d]", body):
+            return None
+    arithmetic = re.search(r"\d\s*[-+*/×·−]\s*\d", body)
+    if "=" not in body and not arithmetic:
+        return None
+
+    def name(tok: str) -> str:
+        m = re.fullmatch(r"([A-Za-zσδ])_?(\d+)?(?:\((L(?:-\d+)?|\d+)\))?", tok)
+        if not m:
+            return tok
+        out = {"σ": r"\sigma ", "δ": r"\delta "}.get(m.group(1), m.group(1))
+        if m.group(2):
+            out += f"_{{{m.group(2)}}}"
+        if m.group(3):
+            out += f"^{{({m.group(3)})}}"
+        return out
+
+    def frac(m: re.Match) -> str:
+        d = "d" if m.group(1) == "d" else r"\partial "
+        return rf"\frac{{{d}{name(m.group(2))}}}{{{d}{name(m.group(4))}}}"
+
+    body = re.sub(rf"(d|∂)\s*({_PLAIN_NAME})\s*/\s*(d|∂)\s*({_PLAIN_NAME})", frac, body)
+    body = re.sub(
+        rf"(?<![A-Za-z\\{{]){_PLAIN_NAME}(?![A-Za-z])",
+        lambda m: name(m.group()) if m.group().lower() not in FUNCTION_WORDS else m.group(),
+        body,
+    )
+    body = body.replace("**", "^").replace("*", r"\cdot ")
+    for uni, tex in UNICODE.items():
+        body = body.replace(uni, tex)
+    return body
