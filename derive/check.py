@@ -90,7 +90,9 @@ class ScalarNet:
     def full(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` in the leaves only, activations replaced by their definitions."""
         for _ in range(len(self.defs) + 1):
-            subs = {cl.sym(s.name): self.defs[s.name] for s in expr.free_symbols if s.name in self.defs}
+            subs = {
+                cl.sym(s.name): self.defs[s.name] for s in expr.free_symbols if s.name in self.defs
+            }
             if not subs:
                 break
             expr = expr.xreplace(subs)
@@ -315,7 +317,9 @@ def _text(m: cl.Member) -> str:
     """A member as the report shows it: written matrices as lists, the rest as written."""
     if m.kind != "matrix":
         return m.tex
-    return " ".join(show_matrix(v) if k == "M" else ("·" if v == "\\cdot" else v) for k, v in m.operands)
+    return " ".join(
+        show_matrix(v) if k == "M" else ("·" if v == "\\cdot" else v) for k, v in m.operands
+    )
 
 
 class _ShapeError(Exception):
@@ -343,9 +347,11 @@ def matrix_value(member: cl.Member):
         if kind == "op" and val in "+-":
             if factor is not None:
                 term = factor if sign > 0 else -factor
-                if total is not None and isinstance(total, sp.MatrixBase) and getattr(
-                    term, "shape", total.shape
-                ) != total.shape:
+                if (
+                    total is not None
+                    and isinstance(total, sp.MatrixBase)
+                    and getattr(term, "shape", total.shape) != total.shape
+                ):
                     raise _ShapeError(
                         f"cannot add a {fmt_shape(total.shape)} and a {fmt_shape(term.shape)}"
                     )
@@ -422,8 +428,13 @@ class Checker:
             try:
                 self._item(index, item)
             except Exception as err:  # one claim's failure never stops the others
-                self.add(item.line, "equation", item.formula.tex if item.formula else item.text,
-                         "unknown", message=f"could not check ({type(err).__name__}: {err})")  # fmt: skip
+                self.add(
+                    item.line,
+                    "equation",
+                    item.formula.tex if item.formula else item.text,
+                    "unknown",
+                    message=f"could not check ({type(err).__name__}: {err})",
+                )
         self.results.sort(key=lambda r: r.line)
         return self.results
 
@@ -460,8 +471,10 @@ class Checker:
         if first.kind == "deriv":
             for m in members[1:]:
                 self._derivative(first, m)
-        elif first.kind == "expr" and isinstance(first.value, sp.Symbol) and re.fullmatch(
-            r"delta\d+", first.value.name
+        elif (
+            first.kind == "expr"
+            and isinstance(first.value, sp.Symbol)
+            and re.fullmatch(r"delta\d+", first.value.name)
         ):
             k = first.value.name[5:]
             lhs = cl.Member(first.line, first.tex, "deriv", value=("C", f"z{k}"), style="∂")
@@ -477,8 +490,13 @@ class Checker:
             return  # a name given a value (y = [1, 9, 9]): an example, not a claim
         else:
             for m in members[1:]:
-                self.add(m.line, "equation", f"{first.tex} = {m.tex}", "unknown",
-                         message=m.error or "a mix of kinds this checker does not compare")  # fmt: skip
+                self.add(
+                    m.line,
+                    "equation",
+                    f"{first.tex} = {m.tex}",
+                    "unknown",
+                    message=m.error or "a mix of kinds this checker does not compare",
+                )
 
     # ------------------------------------------------------------------ labels
     def _label(self, label: cl.Label):
@@ -522,9 +540,13 @@ class Checker:
         verdict = {True: "correct", False: "wrong", None: "unknown"}[ok]
         self.add(label.line, "label", claim, verdict, expected=f"{act}'(t) = {self.show(truth)}")
         # How the brace reads inside its formula: sigma'(u) where the network applies sigma.
-        targets = [] if not self.net else [
-            d.args[0] for d in self.net.defs.values() if getattr(d, "func", None) is f.function
-        ]  # fmt: skip
+        targets = (
+            []
+            if not self.net
+            else [
+                d.args[0] for d in self.net.defs.values() if getattr(d, "func", None) is f.function
+            ]
+        )
         if arg in targets or not targets:
             return
         if len(targets) == 1:
@@ -546,7 +568,8 @@ class Checker:
         mine = self._prepare(content)
         ok = same(net.full(mine), net.full(truth))
         verdict = {True: "correct", False: "wrong", None: "unknown"}[ok]
-        expected = f"{self.frac(net.cost, outs[0], 'd', label.line)} = {self.show(net.shown(net.cost, outs[0]), label.line)}"
+        shown = self.show(net.shown(net.cost, outs[0]), label.line)
+        expected = f"{self.frac(net.cost, outs[0], 'd', label.line)} = {shown}"
         self.add(label.line, "label", claim, verdict, expected=expected)
 
     # ------------------------------------------------------------------ expressions
@@ -564,7 +587,9 @@ class Checker:
     def _substitute_local(self, expr: sp.Expr) -> sp.Expr:
         for _ in range(8):
             subs = {s: v for s, v in self.slots.items() if s in expr.free_symbols}
-            subs.update({cl.sym(k): v for k, v in self.local.items() if cl.sym(k) in expr.free_symbols})
+            subs.update(
+                {cl.sym(k): v for k, v in self.local.items() if cl.sym(k) in expr.free_symbols}
+            )
             if not subs:
                 break
             expr = expr.xreplace(subs)
@@ -584,16 +609,23 @@ class Checker:
             expr = expr.xreplace(sub)
         expr = self._substitute_local(expr)
         if net is not None:
-            deltas = {s: net.deriv(net.cost, f"z{s.name[5:]}") for s in expr.free_symbols
-                      if re.fullmatch(r"delta\d+", s.name) and f"z{s.name[5:]}" in net.defs}  # fmt: skip
+            deltas = {
+                s: net.deriv(net.cost, f"z{s.name[5:]}")
+                for s in expr.free_symbols
+                if re.fullmatch(r"delta\d+", s.name) and f"z{s.name[5:]}" in net.defs
+            }
             expr = expr.xreplace(deltas)
         acts = net.acts if net else ACTIVATIONS
         expr = self._real(expr, acts)
         unknown = sorted(s.name for s in expr.free_symbols if not (net and net.known(s.name)))
-        if unknown and not (generic_ok and not any(net and net.known(s.name) for s in expr.free_symbols)):
+        if unknown and not (
+            generic_ok and not any(net and net.known(s.name) for s in expr.free_symbols)
+        ):
             shown = ", ".join(self.reader.names.show(u) for u in unknown)
-            raise Unknown(f"{shown} {'is' if len(unknown) == 1 else 'are'} not defined in the notes "
-                          f"or the network")  # fmt: skip
+            raise Unknown(
+                f"{shown} {'is' if len(unknown) == 1 else 'are'} not defined in the notes "
+                f"or the network"
+            )
         return expr
 
     # ------------------------------------------------------------------ derivatives
@@ -612,8 +644,9 @@ class Checker:
             net = self._need_net()
             for name in (num, den):
                 if not net.known(name):
-                    raise Unknown(f"{self.reader.names.show(name, line)} is not a quantity of "
-                                  f"{net.source}")  # fmt: skip
+                    raise Unknown(
+                        f"{self.reader.names.show(name, line)} is not a quantity of {net.source}"
+                    )
             mine = self._prepare(m.value, m.fracs)
             truth = net.deriv(num, den)
             ok = same(net.full(mine), net.full(truth))
@@ -628,26 +661,36 @@ class Checker:
             self.add(line, kind, claim, "correct", expected, "; ".join(notes))
         else:
             why = self._diagnose(num, den, net.full(mine), net.full(truth), style, line)
-            self.add(line, kind, claim, "wrong", expected, "; ".join([why, *notes] if why else notes))
+            self.add(
+                line, kind, claim, "wrong", expected, "; ".join([why, *notes] if why else notes)
+            )
 
     def _diagnose(self, num, den, mine, truth, style, line) -> str:
         """What a wrong right-hand side is: another derivative, or off by a factor."""
         net = self.net
         if mine.free_symbols:
-            found = [(n, d) for n, d in net.pairs()
-                     if (n, d) != (num, den) and same(mine, net.full(net.deriv(n, d)))]  # fmt: skip
+            found = [
+                (n, d)
+                for n, d in net.pairs()
+                if (n, d) != (num, den) and same(mine, net.full(net.deriv(n, d)))
+            ]
             found.sort(key=lambda p: (p[0] != num, p[1] not in net.defs, p[1] != den))
             if found:
-                return f"this is {self.frac(*found[0], style, line)}, not {self.frac(num, den, style, line)}"
+                said = self.frac(num, den, style, line)
+                return f"this is {self.frac(*found[0], style, line)}, not {said}"
         if not same(mine, 0):
             edges = [(n, d) for n, d in net.pairs() if cl.sym(d) in net.defs[n].free_symbols]
             for n, d in edges:
                 local = net.full(net.deriv(n, d))
                 if local.free_symbols and same(truth, mine * local):
-                    return f"missing the factor {self.frac(n, d, style, line)} = {self.show(net.shown(n, d), line)}"
+                    factor = f"{self.frac(n, d, style, line)} = {self.show(net.shown(n, d), line)}"
+                    return f"missing the factor {factor}"
                 if local.free_symbols and same(truth * local, mine):
-                    return f"an extra factor {self.frac(n, d, style, line)} = {self.show(net.shown(n, d), line)}"
-            ratio = [_value(mine / truth, p) for p in _points(mine.free_symbols | truth.free_symbols)]
+                    factor = f"{self.frac(n, d, style, line)} = {self.show(net.shown(n, d), line)}"
+                    return f"an extra factor {factor}"
+            ratio = [
+                _value(mine / truth, p) for p in _points(mine.free_symbols | truth.free_symbols)
+            ]
             ratio = [r for r in ratio if r is not None]
             if ratio and all(abs(r - ratio[0]) < 1e-8 * (1 + abs(r)) for r in ratio):
                 return f"off by a factor of {sp.nsimplify(round(ratio[0].real, 8))}"
@@ -670,22 +713,38 @@ class Checker:
         expected = " × ".join(self.frac(n, d, style, line) for n, d in path) if path else None
         if sorted(left_top) != [num] or sorted(left_bottom) != [den]:
             extra_top = [t for t in left_top if t != num] if num in left_top else left_top
-            extra_bottom = [b for b in left_bottom if b != den] if den in left_bottom else left_bottom
+            extra_bottom = (
+                [b for b in left_bottom if b != den] if den in left_bottom else left_bottom
+            )
             why = "the fractions do not cancel down to " + self.frac(num, den, style, line)
             if len(extra_top) == 1 and len(extra_bottom) == 1:
-                why += f": missing the factor {self.frac(extra_bottom[0], extra_top[0], style, line)}"
+                why += (
+                    f": missing the factor {self.frac(extra_bottom[0], extra_top[0], style, line)}"
+                )
             self.add(line, "chain-rule", claim, "wrong", expected, why)
             return
         if not (net and all(net.known(x) for x in tops + bottoms)):
-            self.add(line, "chain-rule", claim, "correct", None,
-                     "the fractions cancel (a general rule: its names are not all the network's)")  # fmt: skip
+            self.add(
+                line,
+                "chain-rule",
+                claim,
+                "correct",
+                None,
+                "the fractions cancel (a general rule: its names are not all the network's)",
+            )
             return
         product = sp.Mul(*[net.deriv(n, d) for n, d in factors])
         ok = same(net.full(product), net.full(net.deriv(num, den)))
         if ok is False:
-            self.add(line, "chain-rule", claim, "wrong", expected,
-                     f"the fractions cancel, but {shown} is not all of "
-                     f"{self.frac(num, den, style, line)}: another path contributes")  # fmt: skip
+            self.add(
+                line,
+                "chain-rule",
+                claim,
+                "wrong",
+                expected,
+                f"the fractions cancel, but {shown} is not all of "
+                f"{self.frac(num, den, style, line)}: another path contributes",
+            )
         else:
             self.add(line, "chain-rule", claim, "correct" if ok else "unknown", expected)
 
@@ -733,13 +792,21 @@ class Checker:
             self.add(line, "arithmetic", claim, "correct", self._shown_value(want), message)
             return
         why = [message] if message else []
-        if isinstance(want, sp.MatrixBase) and isinstance(got, sp.MatrixBase) and want.shape != got.shape:
+        if (
+            isinstance(want, sp.MatrixBase)
+            and isinstance(got, sp.MatrixBase)
+            and want.shape != got.shape
+        ):
             ops = [v for k, v in want_m.operands if k == "M"]
             if len(ops) == 2:
-                why.append(f"a {fmt_shape(ops[0].shape)} times a {fmt_shape(ops[1].shape)} is "
-                           f"{fmt_shape(want.shape)}; the notes give a {fmt_shape(got.shape)}")  # fmt: skip
+                why.append(
+                    f"a {fmt_shape(ops[0].shape)} times a {fmt_shape(ops[1].shape)} is "
+                    f"{fmt_shape(want.shape)}; the notes give a {fmt_shape(got.shape)}"
+                )
             else:
-                why.append(f"expected a {fmt_shape(want.shape)}, the notes give a {fmt_shape(got.shape)}")
+                why.append(
+                    f"expected a {fmt_shape(want.shape)}, the notes give a {fmt_shape(got.shape)}"
+                )
         term = self._term_by_term(want_m, got_m)
         if term:
             why.append(term)
@@ -768,7 +835,8 @@ class Checker:
             return ""
         for k, (w, g) in enumerate(zip(want_terms, got_terms, strict=True)):
             if not same(w, _eval_number(g)):
-                return f"term {k + 1} is {self.show(g)} = {_num(_eval_number(g))}, expected {labels[k]} = {_num(w)}"
+                found = f"{self.show(g)} = {_num(_eval_number(g))}"
+                return f"term {k + 1} is {found}, expected {labels[k]} = {_num(w)}"
         return ""
 
     def _single(self, index: int, item: _Item, m: cl.Member):
@@ -787,7 +855,9 @@ class Checker:
                 self.vchain = None
                 return
             bare = m.kind == "matrix" and len(m.operands) == 1
-            computed = (m.kind == "number" and bool(m.value.args)) or (m.kind == "matrix" and not bare)
+            computed = (m.kind == "number" and bool(m.value.args)) or (
+                m.kind == "matrix" and not bare
+            )
             if adjacent and not bare:
                 msg = f"read as the next step of the computation on line {chain[3]}"
                 self._compare(m.line, f"{chain[1]} = {_text(m)}", chain[0], chain[4], value, m, msg)
@@ -806,8 +876,13 @@ class Checker:
         last = self.last_matrix
         prior = last if last and last[3] == index - 1 else None
         if len(mats) != 2 or len(m.operands) != 2 or prior is None:
-            self.add(m.line, "arithmetic", m.tex, "unknown",
-                     message="matrices side by side that cannot be multiplied")  # fmt: skip
+            self.add(
+                m.line,
+                "arithmetic",
+                m.tex,
+                "unknown",
+                message="matrices side by side that cannot be multiplied",
+            )
             return
         a, result = mats
         p = prior[0]
@@ -816,14 +891,27 @@ class Checker:
                 product = left * right
                 kind = "outer product" if left.cols == 1 else "product"
                 claim = f"{show_matrix(left)} · {show_matrix(right)} = {show_matrix(result)}"
-                msg = (f"read as the {kind} of the matrix here {what} on line {prior[1]}, "
-                       "written beside its result")  # fmt: skip
+                msg = (
+                    f"read as the {kind} of the matrix here {what} on line {prior[1]}, "
+                    "written beside its result"
+                )
                 ok = _equal_values(product, result)
-                self.add(m.line, "arithmetic", claim, "correct" if ok else "wrong",
-                         show_matrix(product), msg)  # fmt: skip
+                self.add(
+                    m.line,
+                    "arithmetic",
+                    claim,
+                    "correct" if ok else "wrong",
+                    show_matrix(product),
+                    msg,
+                )
                 return
-        self.add(m.line, "arithmetic", m.tex, "unknown",
-                 message="matrices side by side that cannot be multiplied")  # fmt: skip
+        self.add(
+            m.line,
+            "arithmetic",
+            m.tex,
+            "unknown",
+            message="matrices side by side that cannot be multiplied",
+        )
 
     # ------------------------------------------------------------------ shapes
     def _annotation(self, mat, shape, text, line):
@@ -832,8 +920,13 @@ class Checker:
             return
         self._seen.add(key)
         ok = tuple(mat.shape) == tuple(shape)
-        self.add(line, "shape", f"{show_matrix(mat)} is {fmt_shape(shape)}",
-                 "correct" if ok else "wrong", fmt_shape(mat.shape))  # fmt: skip
+        self.add(
+            line,
+            "shape",
+            f"{show_matrix(mat)} is {fmt_shape(shape)}",
+            "correct" if ok else "wrong",
+            fmt_shape(mat.shape),
+        )
         self.described.append((tuple(mat.shape), line))
 
     def _shape(self, m: cl.Member, index: int):
@@ -845,8 +938,20 @@ class Checker:
             if net is not None and name in net.shapes:
                 true = net.shapes[name]
                 ok = tuple(str(d) for d in true) == tuple(str(d) for d in shape)
-                self.add(m.line, "shape", m.tex, "correct" if ok else "wrong", fmt_shape(true),
-                         "" if ok else ("transposed" if tuple(map(str, true[::-1])) == tuple(map(str, shape)) else ""))  # fmt: skip
+                self.add(
+                    m.line,
+                    "shape",
+                    m.tex,
+                    "correct" if ok else "wrong",
+                    fmt_shape(true),
+                    ""
+                    if ok
+                    else (
+                        "transposed"
+                        if tuple(map(str, true[::-1])) == tuple(map(str, shape))
+                        else ""
+                    ),
+                )
                 return
             if net is not None and net.known(name):
                 self.add(m.line, "shape", m.tex, "unknown", message="shapes need --spec")
@@ -860,12 +965,23 @@ class Checker:
             s, s_line = self.described[-1]
             for t, t_line in reversed(self.described[:-1]):
                 if s[1] == t[0] and (s[0], t[1]) == tuple(shape):
-                    self.add(m.line, "shape", f"{fmt_shape(s)} times {fmt_shape(t)} gives {fmt_shape(shape)}",
-                             "correct", fmt_shape(shape),
-                             f"read as the product of the shapes on lines {s_line} and {t_line}")  # fmt: skip
+                    self.add(
+                        m.line,
+                        "shape",
+                        f"{fmt_shape(s)} times {fmt_shape(t)} gives {fmt_shape(shape)}",
+                        "correct",
+                        fmt_shape(shape),
+                        f"read as the product of the shapes on lines {s_line} and {t_line}",
+                    )
                     self.described.append((tuple(shape), m.line))
                     return
-        self.add(m.line, "shape", m.tex, "unknown", message="no matrix or product above to compare it with")
+        self.add(
+            m.line,
+            "shape",
+            m.tex,
+            "unknown",
+            message="no matrix or product above to compare it with",
+        )
 
     def _shape_chain(self, members):
         prev, prev_m = None, None
@@ -876,9 +992,15 @@ class Checker:
                 value = shapes[0]
                 for s in shapes[1:]:
                     if str(value[1]) != str(s[0]):
-                        self.add(m.line, "shape", m.tex, "wrong", None,
-                                 f"cannot multiply {fmt_shape(value)} by {fmt_shape(s)}: "
-                                 f"{value[1]} columns against {s[0]} rows")  # fmt: skip
+                        self.add(
+                            m.line,
+                            "shape",
+                            m.tex,
+                            "wrong",
+                            None,
+                            f"cannot multiply {fmt_shape(value)} by {fmt_shape(s)}: "
+                            f"{value[1]} columns against {s[0]} rows",
+                        )
                         return
                     value = (value[0], s[1])
             elif m.kind == "shape" and not m.operands:
@@ -888,7 +1010,15 @@ class Checker:
                 return
             if prev is not None:
                 ok = tuple(map(str, prev)) == tuple(map(str, value))
-                why = "" if ok else ("transposed" if tuple(map(str, prev[::-1])) == tuple(map(str, value)) else "")
+                why = (
+                    ""
+                    if ok
+                    else (
+                        "transposed"
+                        if tuple(map(str, prev[::-1])) == tuple(map(str, value))
+                        else ""
+                    )
+                )
                 self.add(m.line, "shape", claim, "correct" if ok else "wrong", fmt_shape(prev), why)
             prev, prev_m = value, m
 
@@ -900,12 +1030,24 @@ class Checker:
             a, b, c, d, e, f = found.groups()
             tex = found.group()
             if b != c:
-                self.add(item.line, "shape", tex, "wrong", None,
-                         f"cannot multiply [{a}×{b}] by [{c}×{d}]: {b} columns against {c} rows")  # fmt: skip
+                self.add(
+                    item.line,
+                    "shape",
+                    tex,
+                    "wrong",
+                    None,
+                    f"cannot multiply [{a}×{b}] by [{c}×{d}]: {b} columns against {c} rows",
+                )
             else:
                 ok = (a, d) == (e, f)
-                self.add(item.line, "shape", tex, "correct" if ok else "wrong", f"[{a}×{d}]",
-                         "" if ok or (d, a) != (e, f) else "transposed")  # fmt: skip
+                self.add(
+                    item.line,
+                    "shape",
+                    tex,
+                    "correct" if ok else "wrong",
+                    f"[{a}×{d}]",
+                    "" if ok or (d, a) != (e, f) else "transposed",
+                )
 
     # ------------------------------------------------------------------ equations
     def _equation(self, members):
@@ -922,7 +1064,11 @@ class Checker:
             try:
                 if m.kind == "bad" or prev.kind == "bad":
                     raise Unknown(m.error or prev.error)
-                if not m.value.free_symbols and prev.kind == "expr" and isinstance(prev.value, sp.Symbol):
+                if (
+                    not m.value.free_symbols
+                    and prev.kind == "expr"
+                    and isinstance(prev.value, sp.Symbol)
+                ):
                     return  # a name given a value: an example, not a claim
                 left = self._prepare(prev.value, prev.fracs, generic_ok=True)
                 right = self._prepare(m.value, m.fracs, generic_ok=True)
@@ -938,7 +1084,9 @@ class Checker:
             expected = None
             msg = ""
             if is_def and prev is first:
-                expected = f"{self.reader.names.show(name, m.line)} = {self.show(net.defs[name], m.line)}"
+                expected = (
+                    f"{self.reader.names.show(name, m.line)} = {self.show(net.defs[name], m.line)}"
+                )
                 where = f"line {self.def_lines[name]}" if name in self.def_lines else net.source
                 msg = f"{'agrees with' if ok else 'differs from'} {where}"
             verdict = {True: "correct", False: "wrong", None: "unknown"}[ok]
@@ -952,7 +1100,9 @@ def notes_layers(segments) -> int | None:
     found = []
     for seg in segments:
         text = seg.text + " ".join(" ".join(r) for r in seg.cells)
-        pattern = r"(?<![A-Za-z\\])[wWbBaAzZ]\s*(?:_\{?\s*(\d+)\s*\}?|\^\{?\s*[(\[]\s*(\d+)\s*[)\]])"
+        pattern = (
+            r"(?<![A-Za-z\\])[wWbBaAzZ]\s*(?:_\{?\s*(\d+)\s*\}?|\^\{?\s*[(\[]\s*(\d+)\s*[)\]])"
+        )
         found += [int(a or b) for a, b in re.findall(pattern, text)]
     return max(found) if found else None
 
@@ -983,8 +1133,11 @@ def net_from_notes(checker: Checker) -> ScalarNet | None:
     order: list[str] = []
     pending = dict(defs)
     while pending:
-        ready = [n for n, (_, e) in pending.items()
-                 if all(s.name not in pending or s.name == n for s in e.free_symbols)]  # fmt: skip
+        ready = [
+            n
+            for n, (_, e) in pending.items()
+            if all(s.name not in pending or s.name == n for s in e.free_symbols)
+        ]
         if not ready:
             break  # a cycle: the rest are not used
         for n in ready:
@@ -1000,7 +1153,9 @@ def net_from_notes(checker: Checker) -> ScalarNet | None:
 
 
 # ---------------------------------------------------------------------- entry points
-def check_text(text: str, spec: str | None = None, *, latex: bool | None = None) -> tuple[list[Result], str]:
+def check_text(
+    text: str, spec: str | None = None, *, latex: bool | None = None
+) -> tuple[list[Result], str]:
     """Check notes given as text; returns the results and a header naming the network used."""
     segments = read_notes(text, latex=latex)
     net = net_from_spec(spec) if spec else None
@@ -1017,8 +1172,10 @@ def _header(checker: Checker, net: ScalarNet | None, spec: str | None) -> str:
     if net is None:
         return "network: none (no --spec, and no forward equations found in the notes)"
     if spec and not net.defs:
-        return f"network: {net.source} (its softmax couples the units: derivative claims are not checked)"
-    eqs = "; ".join(f"{checker.show(cl.sym(n), 0)} = {checker.show(e, 0)}" for n, e in net.defs.items())
+        return f"network: {net.source} (softmax couples the units: derivatives are not checked)"
+    eqs = "; ".join(
+        f"{checker.show(cl.sym(n), 0)} = {checker.show(e, 0)}" for n, e in net.defs.items()
+    )
     per_sample = "derivatives are checked per sample (C is one sample's cost)"
     return f"network: {net.source}\n  {eqs}\n  {per_sample}"
 
@@ -1030,12 +1187,15 @@ def check_notes(path: str | Path, spec: str | None = None, fmt: str = "text") ->
     if fmt not in ("text", "json"):
         raise DeriveError(f"unknown format {fmt!r}", where="--format", fix="use text or json")
     if not path.is_file():
-        raise DeriveError("no such file", where=str(path), fix="give the path of your notes (.md, .tex, .txt)")
+        raise DeriveError(
+            "no such file", where=str(path), fix="give the path of your notes (.md, .tex, .txt)"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise DeriveError(f"cannot read the notes: {err}", where=str(path),
-                          fix="save the notes as UTF-8 text") from None  # fmt: skip
+        raise DeriveError(
+            f"cannot read the notes: {err}", where=str(path), fix="save the notes as UTF-8 text"
+        ) from None
     results, header = check_text(text, spec, latex=path.suffix == ".tex" or None)
     code = 1 if any(r.verdict == "wrong" for r in results) else 0
     if fmt == "json":
@@ -1057,8 +1217,10 @@ def report_text(results: list[Result], header: str, source: str) -> str:
             out.append(f"{'':>17}({r.message})")
     counts = {v: sum(r.verdict == v for r in results) for v in ("correct", "wrong", "unknown")}
     out.append("")
-    out.append(f"{len(results)} claims: {counts['correct']} correct, {counts['wrong']} wrong, "
-               f"{counts['unknown']} not understood")  # fmt: skip
+    out.append(
+        f"{len(results)} claims: {counts['correct']} correct, {counts['wrong']} wrong, "
+        f"{counts['unknown']} not understood"
+    )
     return "\n".join(out)
 
 

@@ -45,10 +45,19 @@ _GREEK = set(
 _GREEK_SHOW = {"sigma": "σ", "delta": "δ", "Delta": "Δ", "alpha": "α", "eta": "η", "lambda": "λ"}
 # Words for the registry's activations, lower-cased; ``sigma`` is the notes' sigmoid.
 ACTIVATION_WORDS = {
-    "sigma": "sigmoid", "sigmoid": "sigmoid", "relu": "relu", "tanh": "tanh",
-    "softmax": "softmax", "softplus": "softplus", "silu": "silu", "swish": "silu",
-    "gelu": "gelu", "elu": "elu", "identity": "identity", "leaky_relu": "leaky_relu",
-}  # fmt: skip
+    "sigma": "sigmoid",
+    "sigmoid": "sigmoid",
+    "relu": "relu",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "softplus": "softplus",
+    "silu": "silu",
+    "swish": "silu",
+    "gelu": "gelu",
+    "elu": "elu",
+    "identity": "identity",
+    "leaky_relu": "leaky_relu",
+}
 _LAYERED = {"w": "W", "b": "b", "a": "A", "z": "z"}
 STEP = sp.Function("step")  # (z > 0): relu's derivative
 _NUM = r"(?:\d+|m|n)"
@@ -345,8 +354,14 @@ class Reader:
             target = (fr[0][2], fr[0][3]) if len(fr) == 1 else self.single_name(who)
             if target is not None:
                 dims = _shapes_in(named.group("s")) if named.group("s") else None
-                a, b = dims[0] if dims else (named.group("a") or named.group("e"),
-                                            named.group("b") or named.group("f"))  # fmt: skip
+                a, b = (
+                    dims[0]
+                    if dims
+                    else (
+                        named.group("a") or named.group("e"),
+                        named.group("b") or named.group("f"),
+                    )
+                )
                 return Member(line, tex, "shape", value=(_dim(a), _dim(b)), operands=[target])
         fracs = list(self.leibniz(tex))
         if fracs and fracs[0][0] == 0 and fracs[0][1] == len(tex) and len(fracs) == 1:
@@ -553,7 +568,7 @@ class Reader:
                     continue
                 tok = re.match(r"\s*(\\cdot|[+-])\s*|\s*(-?\d+(?:\.\d+)?)\s*|\s+", src[i:])
                 if not tok:
-                    raise NotUnderstood(f"cannot read `{src[i:i + 20].strip()}` beside a matrix")
+                    raise NotUnderstood(f"cannot read `{src[i : i + 20].strip()}` beside a matrix")
                 if tok.group(1):
                     items.append(("op", tok.group(1)))
                 elif tok.group(2):
@@ -591,6 +606,5 @@ def _name_value(name: str):
 
 def _bracket_lists(tex: str) -> bool:
     return any(
-        not SHAPE_RE.match(m.group().strip())
-        for m in re.finditer(r"\[([^\[\]]*,[^\[\]]*)\]", tex)
+        not SHAPE_RE.match(m.group().strip()) for m in re.finditer(r"\[([^\[\]]*,[^\[\]]*)\]", tex)
     )

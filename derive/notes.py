@@ -31,24 +31,90 @@ import re
 from dataclasses import dataclass
 
 _DISPLAY_ENVS = {
-    "equation", "equation*", "align", "align*", "gather", "gather*", "multline", "multline*",
-    "eqnarray", "eqnarray*", "displaymath", "flalign", "flalign*", "alignat", "alignat*",
-}  # fmt: skip
+    "equation",
+    "equation*",
+    "align",
+    "align*",
+    "gather",
+    "gather*",
+    "multline",
+    "multline*",
+    "eqnarray",
+    "eqnarray*",
+    "displaymath",
+    "flalign",
+    "flalign*",
+    "alignat",
+    "alignat*",
+}
 _INNER_ENVS = ("aligned", "split", "gathered", "alignedat")
 FUNCTION_WORDS = {
-    "sigmoid", "relu", "tanh", "softmax", "softplus", "silu", "gelu", "elu", "exp", "log", "ln",
-    "identity", "swish", "sigma", "delta",
-}  # fmt: skip
+    "sigmoid",
+    "relu",
+    "tanh",
+    "softmax",
+    "softplus",
+    "silu",
+    "gelu",
+    "elu",
+    "exp",
+    "log",
+    "ln",
+    "identity",
+    "swish",
+    "sigma",
+    "delta",
+}
 _ENGLISH = {
-    "a", "i", "is", "of", "in", "to", "at", "an", "as", "be", "by", "if", "it", "on", "or",
-    "so", "we", "do", "no", "up", "us", "my", "me", "he", "am", "go", "ok",
-}  # fmt: skip
+    "a",
+    "i",
+    "is",
+    "of",
+    "in",
+    "to",
+    "at",
+    "an",
+    "as",
+    "be",
+    "by",
+    "if",
+    "it",
+    "on",
+    "or",
+    "so",
+    "we",
+    "do",
+    "no",
+    "up",
+    "us",
+    "my",
+    "me",
+    "he",
+    "am",
+    "go",
+    "ok",
+}
 UNICODE = {
-    "−": "-", "–": "-", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "σ": r"\sigma ",
-    "δ": r"\delta ", "∂": r"\partial ", "²": "^{2}", "³": "^{3}", "′": "'", "Δ": r"\Delta ",
-    "∑": r"\sum ", "≈": r"\approx ", "→": r"\rightarrow ", "←": r"\leftarrow ",
-}  # fmt: skip
-_SIMPLE_ENTRY = re.compile(r"^\s*(-?\d+(\.\d+)?|\\?[A-Za-z]+(_\{?[A-Za-z0-9,]+\}?)?(\^\{\(?[A-Za-z0-9+-]+\)?\})?)\s*$")
+    "−": "-",
+    "–": "-",
+    "×": r"\times ",
+    "·": r"\cdot ",
+    "⋅": r"\cdot ",
+    "σ": r"\sigma ",
+    "δ": r"\delta ",
+    "∂": r"\partial ",
+    "²": "^{2}",
+    "³": "^{3}",
+    "′": "'",
+    "Δ": r"\Delta ",
+    "∑": r"\sum ",
+    "≈": r"\approx ",
+    "→": r"\rightarrow ",
+    "←": r"\leftarrow ",
+}
+_SIMPLE_ENTRY = re.compile(
+    r"^\s*(-?\d+(\.\d+)?|\\?[A-Za-z]+(_\{?[A-Za-z0-9,]+\}?)?(\^\{\(?[A-Za-z0-9+-]+\)?\})?)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -254,8 +320,11 @@ def _grids(lines_info) -> tuple[list[Segment], set[int]]:
 
 
 def _grid_line(outside: str, inl, has_display: bool) -> bool:
-    return bool(inl) and not outside and not has_display and all(
-        _SIMPLE_ENTRY.match(c) for _, _, c in inl
+    return (
+        bool(inl)
+        and not outside
+        and not has_display
+        and all(_SIMPLE_ENTRY.match(c) for _, _, c in inl)
     )
 
 
