@@ -620,6 +620,7 @@ class _Result:
     diagnosis: str | None = None
     lines: list[str] = field(default_factory=list)
     errors: tuple[float, float] | None = None  # max abs, relative, at the largest m
+    raised: list[str] = field(default_factory=list)  # the exceptions, for the JSON message
 
     def as_json(self) -> dict:
         """The JSON object of ``--format json``."""
@@ -634,7 +635,8 @@ class _Result:
                 "relative_error": self.errors[1] if self.errors else None,
             },
             "diagnosis": self.diagnosis,
-            "message": "\n".join(self.lines),
+            # self-contained: the text report gives the exceptions once, after every gradient
+            "message": "\n".join([s.replace(" (see below)", "") for s in self.lines] + self.raised),
         }
 
 
@@ -659,6 +661,7 @@ def _judge(net: Network, d: Derivation, p: str, runs: list[_Run], mutants) -> _R
                 res.lines.append(f"returned {type(r.found[p]).__name__} for {g}, not an array")
                 return res
     raised = [r for r in runs if r.error is not None]
+    res.raised = [f"at m = {r.m} the function raised {r.error}" for r in raised]
     if not ok:
         res.verdict, res.diagnosis = "unknown", "raised"
         res.lines.append("not checked: the function raised at every m (see below)")

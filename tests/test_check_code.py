@@ -220,6 +220,7 @@ def test_code_that_only_runs_on_one_sample_is_reported_with_its_line():
     assert code == 1
     assert set(verdicts(res).values()) == {"unknown"}
     assert "right at m = 1, but at m = 5 the function raised" in res["dW1"]["message"]
+    assert "per_sample.py:12" in res["dW1"]["message"]  # JSON messages stand alone
     assert "at m = 5, backward raised ValueError" in text
     assert "per_sample.py:12: dz1 = np.diag(" in text
     assert "one sample per column" in text
