@@ -371,13 +371,15 @@ def render(net: Network) -> str:
     """The module's source text: deterministic (same spec, same bytes)."""
     d = derive(net, fold_scale=True)
     prog = program(net, d)
-    notes = derive(net)
+    # The parameter gradients are the same expressions with or without the folded 1/m (it
+    # lives in the deltas), so the notes' form is the folded one with (1/m) written in front.
+    mean = net.reduction == "mean"
     equations = {}
-    for s in notes.param_steps:
+    for s in d.param_steps:
         text = node_text(s.simplified)
-        if notes.scale != 1 and " + " in text:
+        if mean and " + " in text:
             text = f"({text})"
-        equations[s.of] = f"d{s.of} = {_scale_text(notes.scale)}{text}"
+        equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}"
     source = net.source if net.source.startswith("<") else _relative(net.source)
     cache_keys = ["X", *net.values]
     return (
