@@ -870,6 +870,8 @@ class Checker:
         self.vchain = None
         if m.kind == "shape":
             self._shape(m, index)
+        elif m.kind == "bad" and re.search(r"=|\\partial|\\frac\s*\{\s*d", m.tex):
+            self.add(m.line, "equation", m.tex, "unknown", message=m.error)
 
     def _beside(self, index: int, m: cl.Member):
         mats = [v for k, v in m.operands if k == "M"]

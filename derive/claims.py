@@ -285,10 +285,10 @@ class Reader:
         except NotUnderstood as err:
             return Formula(line, tex, [Member(line, tex, "bad", error=str(err))], display=display)
         form = Formula(line, tex, [], labels=labels, display=display)
-        if ":=" in cleaned or "\\leftarrow" in cleaned and "=" in cleaned:
+        if ":=" in cleaned:
             form.update = True
         parts = split_top(cleaned, "=")
-        shown = split_top(drop_alignment(clean(tex)), "=")
+        shown = split_top(drop_alignment(" ".join(tex.split())), "=")
         shown = shown if len(shown) == len(parts) else parts
         for part, text in zip(parts, shown, strict=True):
             if not part.strip():
