@@ -227,19 +227,17 @@ def chains(d: Derivation) -> list[Chain]:
     the last layer's parameters first)."""
     b = _ChainBuilder(d)
     memo: dict[str, sp.Expr] = {}
-    out = []
-    for step in d.param_steps:
-        p = step.of
-        paths = b.paths(p)
-        out.append(
-            Chain(p, paths, b.gradient(p, memo), b.count[p], [b.groups(path) for path in paths])
-        )
-    return out
+    return [_chain(b, step.of, memo) for step in d.param_steps]
 
 
-def chain(d: Derivation, param: str) -> Chain:
-    """The chain of one parameter."""
-    for c in chains(d):
-        if c.param == param:
-            return c
-    raise KeyError(param)
+def chain(d: Derivation, name: str) -> Chain:
+    """The chain of one parameter, or of a named quantity (``z1``: the delta's chain)."""
+    b = _ChainBuilder(d)
+    if name not in d.network.params and name not in d.network.values:
+        raise KeyError(name)
+    return _chain(b, name, {})
+
+
+def _chain(b: _ChainBuilder, name: str, memo: dict) -> Chain:
+    paths = b.paths(name)
+    return Chain(name, paths, b.gradient(name, memo), b.count[name], [b.groups(p) for p in paths])
