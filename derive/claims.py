@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -421,8 +422,6 @@ class Reader:
 
     def expr(self, tex: str) -> sp.Expr:
         """SymPy for an expression in names, numbers and functions."""
-        from sympy.parsing.latex import parse_latex
-
         tex = clean(tex)
         tex = re.sub(r"\(\s*([^()<>=]+?)\s*(?:>|\\geq|\\ge|\\gt)\s*0\s*\)", r"\\step(\1)", tex)
         tex = re.sub(r"\[\s*([^\[\]<>=]+?)\s*(?:>|\\geq|\\ge|\\gt)\s*0\s*\]", r"\\step(\1)", tex)
@@ -434,7 +433,7 @@ class Reader:
         text = parsed[0]
         if re.search(r"[<>]|\\(?!frac|cdot|sqrt|exp|log|ln)[A-Za-z]+", text):
             raise NotUnderstood(f"cannot read `{tex}`")
-        result = parse_latex(text, strict=True)
+        result = _parse(text)
         if not isinstance(result, sp.Expr):
             raise NotUnderstood(f"`{tex}` is not an expression")
         subs = {sp.Symbol(f"v_{{{k}}}"): _name_value(name) for k, name in enumerate(canon.values())}
@@ -594,6 +593,19 @@ class Reader:
 
 def _shapes_in(text: str) -> list[tuple[str, str]]:
     return re.findall(rf"[\[(]\s*({_NUM})\s*(?:\\cdot|,|x)\s*({_NUM})\s*[\])]", text)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str):
+    """SymPy's LaTeX parser (ANTLR, strict) on placeholder text, which it is slow on (about
+    0.05 s a formula): a lone name or number skips it, and results are cached."""
+    if re.fullmatch(r"\s*v_\{\d+\}\s*", text):
+        return sp.Symbol(text.strip())
+    if re.fullmatch(r"\s*\d+(\.\d+)?\s*", text):
+        return sp.Rational(Fraction(text.strip()))
+    from sympy.parsing.latex import parse_latex
+
+    return parse_latex(text, strict=True)
 
 
 def _dim(text: str):
