@@ -130,9 +130,9 @@ def cmd_build(args) -> int:
 def cmd_check(args) -> int:
     target = args.target
     if ".py:" in target or target.endswith(".py"):
-        from .check_code import check_code
+        from .check_code import run
 
-        report, code = check_code(target, spec=args.spec, fmt=args.format, call=args.call)
+        return run(args)
     else:
         from .check import check_notes
 
@@ -173,10 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="NOTES|FILE.py:FUNC")
     p.add_argument("--spec", help="the network the claims are about")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument(
-        "--call",
-        help="how to call the function, e.g. 'f(X, Y, params)' (see derive/check_code.py)",
-    )
+    from .check_code import add_arguments
+
+    add_arguments(p, common=False)  # --call, --returns, --samples, --seed for code targets
     p.set_defaults(func=cmd_check)
 
     for module in ("latex", "train"):
