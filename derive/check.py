@@ -661,9 +661,27 @@ class Checker:
             self.add(line, kind, claim, "correct", expected, "; ".join(notes))
         else:
             why = self._diagnose(num, den, net.full(mine), net.full(truth), style, line)
+            notes = notes + self._matrix_form(num, den)
             self.add(
                 line, kind, claim, "wrong", expected, "; ".join([why, *notes] if why else notes)
             )
+
+    def _matrix_form(self, num: str, den: str) -> list[str]:
+        """The same gradient in derive's matrix form, from the spec's derivation."""
+        net = self.net
+        if net.derivation is None or num != net.cost:
+            return []
+        try:
+            step = net.derivation.step(den)
+        except KeyError:
+            return []
+        scale = net.derivation.scale
+        over = (
+            ""
+            if scale == 1 or step.kind != "param"
+            else f", times {scale} for a mean over m samples"
+        )
+        return [f"in matrix form derive has {step.name} = {step.value!r}{over}"]
 
     def _diagnose(self, num, den, mine, truth, style, line) -> str:
         """What a wrong right-hand side is: another derivative, or off by a factor."""
