@@ -849,7 +849,7 @@ class Checker:
             labels = [_num(t) for t in want_terms]
         else:
             return ""
-        if len(want_terms) != len(got_terms):
+        if len(want_terms) != len(got_terms) or len(got_terms) < 2:
             return ""
         for k, (w, g) in enumerate(zip(want_terms, got_terms, strict=True)):
             if not same(w, _eval_number(g)):

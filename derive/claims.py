@@ -434,6 +434,7 @@ class Reader:
         if re.search(r"[<>]|\\(?!frac|cdot|sqrt|exp|log|ln)[A-Za-z]+", text):
             raise NotUnderstood(f"cannot read `{tex}`")
         result = _parse(text)
+        _guard(result)
         if not isinstance(result, sp.Expr):
             raise NotUnderstood(f"`{tex}` is not an expression")
         subs = {sp.Symbol(f"v_{{{k}}}"): _name_value(name) for k, name in enumerate(canon.values())}
@@ -593,6 +594,20 @@ class Reader:
 
 def _shapes_in(text: str) -> list[tuple[str, str]]:
     return re.findall(rf"[\[(]\s*({_NUM})\s*(?:\\cdot|,|x)\s*({_NUM})\s*[\])]", text)
+
+
+def _guard(expr) -> None:
+    """Refuse numbers too large to check before anything evaluates them (the parser leaves
+    ``10^{10^{10}}`` unevaluated; SymPy would try to compute it)."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow) and not node.exp.free_symbols:
+            limit = 64 if not node.base.free_symbols else 10**6
+            size = sp.N(node.exp, 15)
+            if not size.is_number or abs(size) > limit:
+                raise NotUnderstood("a power too large to check")
+        elif isinstance(node, sp.factorial) and not node.args[0].free_symbols:
+            if abs(sp.N(node.args[0], 15)) > 200:
+                raise NotUnderstood("a factorial too large to check")
 
 
 @lru_cache(maxsize=4096)

@@ -260,6 +260,13 @@ def test_errors_name_the_file(tmp_path):
         check_notes(PAGE1, fmt="yaml")
 
 
+def test_huge_numbers_are_refused_not_computed():
+    notes = "$$10^{10^{10}} + 1 = 2$$\n\n$$2^{2^{2^{2^{10}}}} = 3$$\n\n$$2^{10} = 1024$$\n"
+    results, _ = check_text(notes)
+    assert [r.verdict for r in results] == ["unknown", "unknown", "correct"]
+    assert "too large" in results[0].message
+
+
 def test_garbage_never_crashes():
     rng = random.Random(7)
     pieces = ["\\frac{", "}{", "d", "\\partial", "=", "(", ")", "w_2", "A^{(L)}", "\\sigma",
