@@ -14,6 +14,7 @@ The same walker builds two things through a small ``Builder``: a scalar SymPy ex
 from __future__ import annotations
 
 import ast
+import unicodedata
 
 import sympy as sp
 
@@ -34,7 +35,17 @@ FUNCTIONS = {
     "sin": sp.sin,
     "cos": sp.cos,
     "erf": sp.erf,
-    "abs": sp.Abs,
+}
+
+# Functions people reach for that have no derivative everywhere; each gets its own advice.
+NOT_DIFFERENTIABLE = {
+    "abs": "abs() has no derivative at 0; use a smooth function (e.g. sqrt(z**2 + 1e-6))",
+    "sign": "sign() has derivative 0 almost everywhere and none at 0",
+    "max": "max() has no derivative where its arguments meet; use the activation relu",
+    "min": "min() has no derivative where its arguments meet; use e.g. -relu(-z)",
+    "floor": "floor() is a step function: its derivative is 0 or undefined",
+    "ceil": "ceil() is a step function: its derivative is 0 or undefined",
+    "round": "round() is a step function: its derivative is 0 or undefined",
 }
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
@@ -43,6 +54,26 @@ _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**
 def _number(value) -> sp.Expr:
     # Exact rationals: 0.01 is 1/100, so derivations print 1/100, not 0.0100000000000000.
     return sp.Integer(value) if isinstance(value, int) else sp.Rational(repr(value))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """An expression as echoed in messages: long ones are cut, so the message stays readable."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _not_finite(value) -> str | None:
+    """Why a built value is not a real finite expression (z/0, log(0), sqrt(-1)), or None."""
+    expr = value.expr if isinstance(getattr(value, "expr", None), sp.Basic) else value
+    if not isinstance(expr, sp.Basic):
+        return None
+    if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        return "is infinite or undefined (a division by zero, or log(0)?)"
+    if expr.has(sp.I):
+        return "is not a real number (sqrt or log of a negative number?)"
+    for power in expr.atoms(sp.Pow):
+        if power.exp.is_Number and abs(power.exp) > MAX_EXPONENT:
+            return f"has the power {power.exp}: powers of powers multiply (at most {MAX_EXPONENT})"
+    return None
 
 
 def parse(text: str, builder, where: str):
@@ -55,15 +86,30 @@ def parse(text: str, builder, where: str):
             fix='write it in quotes, e.g. "W1 @ x + b1"',
         )
     if len(text) > MAX_LENGTH:
-        raise DeriveError(f"expression longer than {MAX_LENGTH} characters", where=where)
+        raise DeriveError(
+            f"expression of {len(text)} characters, longer than {MAX_LENGTH}",
+            where=where,
+            fix="name intermediate quantities as their own equations and use them by name",
+        )
     if not text.strip():
         raise DeriveError("empty expression", where=where, fix="write the right-hand side")
+    for col, char in enumerate(text, start=1):
+        # Python reads identifiers after NFKC normalisation (fullwidth z１ is z1) and a
+        # Cyrillic a looks like a Latin one: what the reader sees must be what derive reads.
+        if ord(char) > 127:
+            raise DeriveError(
+                f"`{_short(text)}` has the non-ASCII character {char!r} "
+                f"({unicodedata.name(char, f'U+{ord(char):04X}')}) at column {col}",
+                where=where,
+                fix="type the expression in plain ASCII: names, digits and + - * / ** @ ( )",
+            )
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as err:
-        col = f" at column {err.offset}" if err.offset else ""
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        msg = getattr(err, "msg", None) or "too complex to parse"
+        col = f" at column {err.offset}" if getattr(err, "offset", None) else ""
         raise DeriveError(
-            f"`{text}` is not a valid expression{col}: {err.msg}",
+            f"`{_short(text)}` is not a valid expression{col}: {msg}",
             where=where,
             fix="use numbers, names, + - * / ** @ and function calls like relu(z1)",
         ) from None
@@ -76,16 +122,29 @@ class _Walker:
 
     def fail(self, what: str, fix: str | None = None):
         raise DeriveError(
-            f"`{self.text}`: {what}",
+            f"`{_short(self.text)}`: {what}",
             where=self.where,
             fix=fix or "only numbers, names, + - * / ** @ and calls like tanh(z1) are allowed",
         )
 
     def visit(self, node, depth):
+        value = self._visit(node, depth)
+        if isinstance(node, ast.BinOp | ast.Call | ast.UnaryOp):
+            problem = _not_finite(value)
+            if problem:
+                self.fail(f"`{_short(ast.unparse(node))}` {problem}")
+        return value
+
+    def _visit(self, node, depth):
         if depth > MAX_DEPTH:
-            self.fail("expression nested too deeply")
+            self.fail(
+                f"expression nested more than {MAX_DEPTH} levels deep",
+                fix="name intermediate quantities as their own equations and use them by name",
+            )
         d = depth + 1
         if isinstance(node, ast.Constant):
+            if isinstance(node.value, str | bytes):
+                self.fail(f"the string {_short(repr(node.value), 30)} is not allowed: only numbers")
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
                 self.fail(f"{node.value!r} is not a number")
             if isinstance(node.value, float) and not abs(node.value) < 1e300:
@@ -100,17 +159,24 @@ class _Walker:
             op = _BINOPS[type(node.op)]
             if op == "**":
                 # A huge constant power (10**10**10) would make SymPy compute for ever.
-                if not (isinstance(node.right, ast.Constant) and isinstance(node.right.value, int | float)) and not (
-                    isinstance(node.right, ast.UnaryOp) and isinstance(node.right.operand, ast.Constant)
-                ):
-                    self.fail("powers must have a number as exponent, e.g. (A2 - y)**2")
-                exponent = node.right.value if isinstance(node.right, ast.Constant) else node.right.operand.value
-                if isinstance(exponent, bool) or not isinstance(exponent, int | float) or abs(exponent) > MAX_EXPONENT:
-                    self.fail(f"exponent must be a number of size at most {MAX_EXPONENT}")
+                power = node.right.operand if isinstance(node.right, ast.UnaryOp) else node.right
+                value = power.value if isinstance(power, ast.Constant) else None
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    self.fail(
+                        f"the exponent `{_short(ast.unparse(node.right), 30)}` is not a plain "
+                        "number; powers need one, e.g. (A2 - y)**2"
+                    )
+                if abs(value) > MAX_EXPONENT:
+                    self.fail(f"the exponent {value} is larger than {MAX_EXPONENT}")
             return self.b.binop(op, self.visit(node.left, d), self.visit(node.right, d), self)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 self.fail("only plain function names can be called (no attributes or methods)")
+            if node.func.id in NOT_DIFFERENTIABLE:
+                self.fail(
+                    f"{node.func.id}() is not differentiable",
+                    fix=NOT_DIFFERENTIABLE[node.func.id],
+                )
             if node.keywords or any(isinstance(x, ast.Starred) for x in node.args):
                 self.fail(f"{node.func.id}() takes plain positional arguments only")
             args = [self.visit(x, d) for x in node.args]
@@ -118,12 +184,22 @@ class _Walker:
         kinds = {
             ast.Attribute: "attribute access (a.b)",
             ast.Subscript: "indexing (a[i])",
-            ast.Lambda: "lambda",
-            ast.Compare: "comparisons",
+            ast.Lambda: "a lambda",
+            ast.Compare: "a comparison",
             ast.BoolOp: "and/or",
             ast.IfExp: "if/else",
+            ast.ListComp: "a comprehension",
+            ast.SetComp: "a comprehension",
+            ast.DictComp: "a comprehension",
+            ast.GeneratorExp: "a comprehension",
+            ast.JoinedStr: "an f-string",
+            ast.NamedExpr: "an assignment (:=)",
         }
-        self.fail(f"{kinds.get(type(node), type(node).__name__)} is not allowed")
+        if isinstance(node, ast.BinOp | ast.UnaryOp):
+            what = f"the operator {type(node.op).__name__}"
+        else:
+            what = kinds.get(type(node), f"{type(node).__name__} syntax")
+        self.fail(f"{what} is not allowed")
 
 
 class ScalarBuilder:
@@ -160,12 +236,20 @@ class ScalarBuilder:
         }[op]()
 
     def call(self, fname, args, w):
+        act = self.activations.get(fname)
+        if act is not None and act.normalized:
+            w.fail(
+                f"{fname}() normalises over the output units, so it cannot be used inside an "
+                "elementwise expression",
+                fix=f"use {fname} as the activation of the last layer instead",
+            )
+        if act is None and fname not in FUNCTIONS:
+            known = sorted(
+                set(FUNCTIONS) | {k for k, v in self.activations.items() if not v.normalized}
+            )
+            w.fail(f"unknown function `{fname}`", fix=f"use one of: {', '.join(known)}")
         if len(args) != 1:
             w.fail(f"{fname}() takes exactly one argument")
         if fname in FUNCTIONS:
             return FUNCTIONS[fname](args[0])
-        act = self.activations.get(fname)
-        if act is not None and not act.normalized:
-            return act(args[0])
-        known = sorted(set(FUNCTIONS) | {k for k, v in self.activations.items() if not v.normalized})
-        w.fail(f"unknown function `{fname}`", fix=f"use one of: {', '.join(known)}")
+        return act(args[0])

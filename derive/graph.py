@@ -8,7 +8,10 @@ shapes), no cycles, every parameter reaching the cost.
 
 from __future__ import annotations
 
+import ast
+import difflib
 import hashlib
+import keyword
 import re
 from dataclasses import dataclass, field
 
@@ -16,11 +19,13 @@ import sympy as sp
 
 from . import exprparse
 from .errors import DeriveError
-from .ir import M, Ew, MatMul, Node, Sum, Var, broadcast, ew, fmt_shape, free_vars, placeholder
+from .ir import Ew, M, MatMul, Node, Sum, Var, broadcast, ew, fmt_shape, free_vars, placeholder
 from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED = {"x", "y", "m", "C", "e", "pi", "np", "params", "cache", "X", "Y"}
+# The largest size of one dimension: beyond it a weight matrix no longer fits in memory.
+MAX_SIZE = 10_000_000
 
 
 def grad_name(name: str) -> str:
@@ -91,8 +96,10 @@ class Network:
             params[f"b{k}"] = [units, 1]
             equations[f"z{k}"] = f"W{k} @ {prev} + b{k}"
             if act not in acts:
+                close = difflib.get_close_matches(act, sorted(acts), n=1)
                 raise DeriveError(
-                    f"unknown activation `{act}`",
+                    f"unknown activation `{act}`"
+                    + (f" (did you mean {close[0]}?)" if close else ""),
                     where=f"{where}: layers[{k - 1}].activation",
                     fix=f"use one of: {', '.join(sorted(acts))}, or define it under [activations]",
                 )
@@ -153,9 +160,10 @@ class Network:
         for pname, shape in params.items():
             _check_name(pname, f"{where}: params.{pname}")
             if (not isinstance(shape, list | tuple) or len(shape) != 2
-                    or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)):  # fmt: skip
+                    or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= MAX_SIZE
+                               for s in shape)):  # fmt: skip
                 raise DeriveError(
-                    f"shape {shape!r} is not a pair of positive integers",
+                    f"shape {shape!r} is not a pair of positive integers (at most {MAX_SIZE:,})",
                     where=f"{where}: params.{pname}", fix="write e.g. W1 = [5, 4] (rows, columns)",
                 )  # fmt: skip
             pvars[pname] = Var(pname, (shape[0], shape[1]), "param")
@@ -167,6 +175,13 @@ class Network:
                 raise DeriveError(
                     f"`{ename}` is both a parameter and an equation",
                     where=f"{where}: equations.{ename}", fix="rename one of them",
+                )  # fmt: skip
+        for aname, act in acts.items():
+            if not act.builtin and (aname in pvars or aname in equations):
+                raise DeriveError(
+                    f"`{aname}` is both an activation and a "
+                    f"{'parameter' if aname in pvars else 'quantity computed by an equation'}",
+                    where=f"{where}: activations.{aname}", fix="rename the activation",
                 )  # fmt: skip
         order = _evaluation_order(equations, set(pvars), where)
         known: dict[str, Var] = {"x": x, "y": yv, **pvars}
@@ -201,7 +216,10 @@ class Network:
             spec_cost = COSTS[cost]
             out = cost_vars["a"]
             node = ew(lambda av, yv_: spec_cost.expr.xreplace({a: av, y: yv_}), [values[out], yv])
-            cost_text, columns_one = str(spec_cost.expr).replace("a", out), spec_cost.columns_sum_to_one
+            cost_text, columns_one = (
+                str(spec_cost.expr).replace("a", out),
+                spec_cost.columns_sum_to_one,
+            )
         else:
             key = f"{where}: cost.expr"
             aliases = dict(known)
@@ -248,35 +266,61 @@ class Network:
 
 
 def _check_int(value, where):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise DeriveError(f"expected a positive integer, got {value!r}", where=where)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_SIZE:
+        raise DeriveError(
+            f"expected a positive integer (at most {MAX_SIZE:,}), got {value!r}",
+            where=where, fix="write a whole number without quotes, e.g. 4",
+        )  # fmt: skip
 
 
 def _check_name(name, where):
-    if not _NAME.match(name) or name in _RESERVED or name in exprparse.FUNCTIONS or name in ACTIVATIONS:
-        raise DeriveError(
-            f"`{name}` cannot be used as a name",
-            where=where,
-            fix="use a letter then letters, digits or _, and not x, y, m, C or a function name",
-        )
+    if not isinstance(name, str) or not _NAME.match(name):
+        why = "is not a letter followed by letters, digits or _ (ASCII only)"
+    elif keyword.iskeyword(name):
+        why = "is a Python keyword"
+    elif name in _RESERVED:
+        why = "is reserved (x is the input, y the target, m the number of samples)"
+    elif name in exprparse.FUNCTIONS or name in exprparse.NOT_DIFFERENTIABLE:
+        why = "is a function name"
+    elif name in ACTIVATIONS:
+        why = "is a built-in activation"
+    else:
+        return
+    raise DeriveError(
+        f"`{_short(name)}` cannot be used as a name: it {why}", where=where,
+        fix="use a letter then letters, digits or _, and not x, y, m, C or a function name",
+    )  # fmt: skip
+
+
+def _short(text, limit=40):
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _activations(user: dict[str, str], where: str) -> dict[str, Activation]:
     acts = dict(ACTIVATIONS)
     if not isinstance(user, dict):
-        raise DeriveError("must be a table of name = \"expression in z\"", where=f"{where}: activations")
+        raise DeriveError(
+            'must be a table of name = "expression in z"', where=f"{where}: activations",
+            fix='write [activations] on its own line, then e.g. mish = "z * tanh(softplus(z))"',
+        )  # fmt: skip
     for name, text in user.items():
         key = f"{where}: activations.{name}"
         if name in ACTIVATIONS:
             raise DeriveError(
                 f"`{name}` is a built-in activation", where=key, fix="choose another name"
             )
-        _check_name(name, key) if name not in exprparse.FUNCTIONS else None
-        if name in exprparse.FUNCTIONS:
-            raise DeriveError(f"`{name}` is a built-in function", where=key, fix="choose another name")
+        if name in exprparse.FUNCTIONS or name in exprparse.NOT_DIFFERENTIABLE:
+            raise DeriveError(
+                f"`{name}` is a built-in function", where=key, fix="choose another name"
+            )
+        _check_name(name, key)
         expr = exprparse.parse(text, exprparse.ScalarBuilder({"z": z}, acts), key)
         if z not in sp.sympify(expr).free_symbols:
-            raise DeriveError("the activation does not depend on z", where=key)
+            raise DeriveError(
+                "the activation does not depend on z", where=key,
+                fix='write it as an expression in z, e.g. "z * sigmoid(z)"',
+            )  # fmt: skip
         _check_differentiable(expr, key)
         acts[name] = Activation(name, expr, rf"\operatorname{{{name}}}", text, builtin=False)
     return acts
@@ -293,19 +337,24 @@ def _check_differentiable(expr, where):
     try:
         sp.diff(expr, z)
     except Exception as err:  # SymPy could not differentiate it
-        raise DeriveError(f"cannot be differentiated: {err}", where=where) from None
+        raise DeriveError(
+            f"cannot be differentiated: {err}", where=where,
+            fix="use smooth functions: exp, log, tanh, erf, ... and the built-in activations",
+        ) from None  # fmt: skip
 
 
 def _evaluation_order(equations: dict[str, str], params: set[str], where: str) -> list[str]:
     """The equations in an order where each comes after the names it uses (Kahn's algorithm on
     the names the text mentions; the parser checks those names properly later)."""
-    import ast
-
     deps: dict[str, set[str]] = {}
     for ename, text in equations.items():
         try:
-            names = {n.id for n in ast.walk(ast.parse(str(text), mode="eval")) if isinstance(n, ast.Name)}
-        except SyntaxError:
+            if not isinstance(text, str) or len(text) > exprparse.MAX_LENGTH:
+                raise ValueError("the parser reports it")
+            names = {
+                n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)
+            }
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             names = set()  # the parser will report it with its position
         deps[ename] = {n for n in names if n in equations}
     order: list[str] = []
@@ -345,7 +394,8 @@ def _check_reaches_cost(net: Network, where: str):
         if p not in reach:
             raise DeriveError(
                 f"parameter `{p}` does not reach the cost, so its gradient would always be 0",
-                where=f"{where}: params.{p}", fix=f"use {p} in an equation the cost depends on, or remove it",
+                where=f"{where}: params.{p}",
+                fix=f"use {p} in an equation the cost depends on, or remove it",
             )  # fmt: skip
     for v in net.values:
         if v not in seen_vals:
@@ -409,15 +459,17 @@ class _MatrixBuilder:
         return self._elementwise(fn, [left, right], w, what)
 
     def call(self, fname, args, w):
+        act = self.acts.get(fname)
+        if act is None and fname not in exprparse.FUNCTIONS:
+            known = sorted(set(self.acts) | set(exprparse.FUNCTIONS))
+            w.fail(
+                f"unknown function or activation `{fname}`", fix=f"use one of: {', '.join(known)}"
+            )
         if len(args) != 1:
             w.fail(f"{fname}() takes exactly one argument")
         (arg,) = args
         if fname in exprparse.FUNCTIONS:
             return self._elementwise(exprparse.FUNCTIONS[fname], [arg], w, fname)
-        act = self.acts.get(fname)
-        if act is None:
-            known = sorted(set(self.acts) | set(exprparse.FUNCTIONS))
-            w.fail(f"unknown function or activation `{fname}`", fix=f"use one of: {', '.join(known)}")
         if not isinstance(arg, Node):
             w.fail(f"{fname}() of a constant")
         if act.normalized:

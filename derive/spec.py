@@ -17,17 +17,29 @@ Equation form: ``inputs``, ``outputs``, ``[params]`` (name = [rows, cols]), ``[e
 
 from __future__ import annotations
 
+import difflib
+import keyword
+import re
 import tomllib
 from pathlib import Path
 
 from .errors import DeriveError
-from .graph import Network
+from .graph import MAX_SIZE, Network
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEED = EXAMPLES / "seed.toml"
 
 _TOP_LAYERS = {"name", "inputs", "layers", "cost", "activations", "description"}
-_TOP_EQUATIONS = {"name", "inputs", "outputs", "params", "equations", "cost", "activations", "description"}
+_TOP_EQUATIONS = {
+    "name",
+    "inputs",
+    "outputs",
+    "params",
+    "equations",
+    "cost",
+    "activations",
+    "description",
+}
 _COST_KEYS = {"name", "expr", "reduction"}
 _LAYER_KEYS = {"units", "activation"}
 
@@ -41,9 +53,12 @@ def load_spec(path: str | Path | None = None) -> Network:
             fix=f"give the path of a .toml spec, e.g. {SEED.relative_to(EXAMPLES.parent)}",
         )  # fmt: skip
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM from Notepad is not an error
     except (OSError, UnicodeDecodeError) as err:
-        raise DeriveError(f"cannot read the file: {err}", where=str(path)) from None
+        raise DeriveError(
+            f"cannot read the file: {err}", where=str(path),
+            fix="give a readable text file in UTF-8, e.g. a copy of examples/seed.toml",
+        ) from None  # fmt: skip
     return parse_spec(text, str(path))
 
 
@@ -52,9 +67,13 @@ def parse_spec(text: str, source: str = "<string>") -> Network:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
+        # tomllib puts the position at the end of its message: "... (at line 3, column 7)".
+        found = re.fullmatch(r"(.*) \(at (line \d+, column \d+)\)", str(err), re.S)
+        what, at = (found.group(1), found.group(2)) if found else (str(err), None)
         raise DeriveError(
-            f"not valid TOML: {err}", where=source,
-            fix="check the quotes, brackets and = signs at that line and column",
+            f"not valid TOML: {what}", where=f"{source}: {at}" if at else source,
+            fix="check the quotes, brackets and = signs at that line and column, and that no "
+            "key or table is given twice",
         ) from None  # fmt: skip
     return from_dict(data, source, text)
 
@@ -63,11 +82,24 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
     """Build a network from an already-parsed spec (what ``tomllib`` returns)."""
     if text is None:
         text = repr(sorted(data.items(), key=lambda kv: kv[0]))
-    name = data.get("name")
-    if not isinstance(name, str) or not name.isidentifier():
+    if not data:
         raise DeriveError(
-            f"name must be a Python identifier, got {name!r}", where=f"{source}: name",
+            "the spec is empty", where=source,
+            fix='start from examples/seed.toml: name = "...", inputs, [[layers]] and [cost]',
+        )  # fmt: skip
+    name = data.get("name")
+    if (not isinstance(name, str) or not name.isascii() or not name.isidentifier()
+            or keyword.iskeyword(name) or len(name) > 64):  # fmt: skip
+        shown = name if not isinstance(name, str) or len(name) <= 40 else name[:37] + "..."
+        raise DeriveError(
+            f"name must be a Python identifier (ASCII, not a keyword, at most 64 characters), "
+            f"got {shown!r}", where=f"{source}: name",
             fix='e.g. name = "seed" (it becomes the generated module\'s file name)',
+        )  # fmt: skip
+    if not isinstance(data.get("description", ""), str):
+        raise DeriveError(
+            "description must be text in quotes", where=f"{source}: description",
+            fix='e.g. description = "a two-layer network"',
         )  # fmt: skip
     cost = data.get("cost")
     if not isinstance(cost, dict):
@@ -81,6 +113,12 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
             "give the cost either by name or by expression", where=f"{source}: cost",
             fix='write name = "squared_error" (or another built-in) or expr = "(A2 - y)**2"',
         )  # fmt: skip
+    for key in ("name", "reduction"):
+        if key in cost and not isinstance(cost[key], str):
+            raise DeriveError(
+                f"{key} must be a word in quotes, got {cost[key]!r}", where=f"{source}: cost.{key}",
+                fix='e.g. name = "squared_error", reduction = "mean"',
+            )  # fmt: skip
     common = dict(
         cost=cost.get("name"), cost_expr=cost.get("expr"),
         reduction=cost.get("reduction", "mean"), activations=data.get("activations", {}),
@@ -91,28 +129,40 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
             "has both [[layers]] and [equations]", where=source, fix="use one form per spec"
         )
     if "layers" in data:
-        _only(data, _TOP_LAYERS, source)
+        _only(data, _TOP_LAYERS, source, top=True)
         layers = data["layers"]
         if not isinstance(layers, list) or not all(isinstance(x, dict) for x in layers):
-            raise DeriveError("must be [[layers]] tables", where=f"{source}: layers")
+            raise DeriveError(
+                "must be [[layers]] tables", where=f"{source}: layers",
+                fix="write [[layers]] on its own line before each layer's units and activation",
+            )  # fmt: skip
         pairs = []
         for i, layer in enumerate(layers):
             key = f"{source}: layers[{i}]"
             _only(layer, _LAYER_KEYS, key)
             units, act = layer.get("units"), layer.get("activation", "identity")
-            if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+            if isinstance(units, bool) or not isinstance(units, int) or not 0 < units <= MAX_SIZE:
                 raise DeriveError(
-                    f"units must be a positive integer, got {units!r}", where=f"{key}.units"
-                )
+                    f"units must be a positive integer (at most {MAX_SIZE:,}), got {units!r}",
+                    where=f"{key}.units", fix="e.g. units = 3 (a whole number, no quotes)",
+                )  # fmt: skip
             if not isinstance(act, str):
-                raise DeriveError("activation must be a name in quotes", where=f"{key}.activation")
+                raise DeriveError(
+                    f"activation must be a name in quotes, got {act!r}",
+                    where=f"{key}.activation", fix='e.g. activation = "relu"',
+                )  # fmt: skip
             pairs.append((units, act))
         return Network.from_layers(name, _req(data, "inputs", source), pairs, **common)
     if "equations" in data:
-        _only(data, _TOP_EQUATIONS, source)
+        _only(data, _TOP_EQUATIONS, source, top=True)
         params, equations = data.get("params", {}), data["equations"]
-        if not isinstance(params, dict) or not isinstance(equations, dict):
-            raise DeriveError("[params] and [equations] must be tables", where=source)
+        for key, table in (("params", params), ("equations", equations)):
+            if not isinstance(table, dict):
+                raise DeriveError(
+                    f"must be a [{key}] table, got {type(table).__name__}",
+                    where=f"{source}: {key}",
+                    fix=f"write [{key}] on its own line, then one name = ... per line",
+                )
         return Network.from_equations(
             name, _req(data, "inputs", source), _req(data, "outputs", source), params,
             equations, **common,
@@ -129,11 +179,14 @@ def _req(data, key, source):
     return data[key]
 
 
-def _only(table: dict, allowed: set[str], where: str):
+def _only(table: dict, allowed: set[str], where: str, top: bool = False):
+    """Reject unknown keys; ``top``: the table is the whole file (``where`` is its name)."""
     unknown = sorted(set(table) - allowed)
     if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
         raise DeriveError(
             f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
-            where=f"{where}.{unknown[0]}" if not where.endswith(".toml") else f"{where}: {unknown[0]}",
-            fix=f"the keys here are: {', '.join(sorted(allowed))}",
+            where=f"{where}: {unknown[0]}" if top else f"{where}.{unknown[0]}",
+            fix=f"{hint}the keys here are: {', '.join(sorted(allowed))}",
         )
