@@ -6,8 +6,9 @@ for a derivative, which quantity its right-hand side really is), or ``unknown`` 
 
 - Arithmetic: each link of ``a = b = c`` against the one before (matrix products and sums,
   dot products term by term, outer products); a run of display formulas with no ``=`` and
-  nothing between them, such as ``10 \\times 0 + 20 \\times 1`` / ``0 + 20`` / ``20``, is a
-  chain written downwards. Two matrices side by side that cannot be multiplied, where the
+  nothing between them, each writing fewer operations than the one before (or expanding a
+  matrix product), such as ``10 \\times 0 + 20 \\times 1`` / ``0 + 20`` / ``20``, is a chain
+  written downwards. Two matrices side by side that cannot be multiplied, where the
   first times the matrix shown just before has the shape of the second, are read as that
   product (a column, then the result of column times row: an outer product).
 - Shapes: a shape written after a matrix (``_{(1 \\times 4)}``, ``\\leftarrow [4,1]``, or on
@@ -23,6 +24,8 @@ for a derivative, which quantity its right-hand side really is), or ``unknown`` 
   ∂C0/∂a(L), not ∂C0/∂w(L)"; a missing factor is named.
 - Chain rule: a product of Leibniz fractions must telescope to the left side; when all its
   names are the network's, the product of the derivatives must also equal it.
+- Names of the notes' own: ``g = 2(A_2 - y)`` with ``g`` not in the network defines ``g`` for
+  later formulas (so does a forward equation the cost does not depend on); it is not a claim.
 - Labels: ``\\underbrace{…}_{\\delta}`` defines δ for later formulas;
   ``\\underbrace{…}_{\\text{sigmoid prime}}`` is checked to be σ'(u), and when u is not what
   the network applies σ to (σ(x) written for "the argument"), it is read as σ' of the one
@@ -311,6 +314,13 @@ def _equal_values(a, b) -> bool:
     if a.shape != b.shape:
         return False
     return all(same(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _operators(m: cl.Member) -> int:
+    """How many operations a member writes: a chain written downwards has fewer each line."""
+    if m.kind == "matrix":
+        return len(m.operands) - 1
+    return len(re.findall(r"[-+*/]|\\cdot|\\times|\\frac", m.tex))
 
 
 def _text(m: cl.Member) -> str:
@@ -876,7 +886,10 @@ class Checker:
             computed = (m.kind == "number" and bool(m.value.args)) or (
                 m.kind == "matrix" and not bare
             )
-            if adjacent and not bare:
+            simpler = chain is not None and (
+                chain[4].kind == "matrix" or _operators(m) < _operators(chain[4])
+            )
+            if adjacent and not bare and simpler:
                 msg = f"read as the next step of the computation on line {chain[3]}"
                 self._compare(m.line, f"{chain[1]} = {_text(m)}", chain[0], chain[4], value, m, msg)
                 self.vchain = (value, _text(m), index, chain[3], m)
@@ -1077,6 +1090,10 @@ class Checker:
         is_def = name is not None and net is not None and name in net.defs
         if is_def and not self.spec and self.def_lines.get(name) == first.line:
             return  # the definition itself
+        if name is not None and not is_def and not (net and net.known(name)):
+            if members[1].kind == "expr" and name not in self.local:
+                self.local[name] = members[1].value  # a name of the notes' own, used later
+            return
         kind = "definition" if is_def else "equation"
         prev = first
         for m in members[1:]:
@@ -1166,6 +1183,16 @@ def net_from_notes(checker: Checker) -> ScalarNet | None:
             del pending[n]
     if not order:
         return None
+    cost = "C" if "C" in order else None
+    if cost:  # the network is what the cost depends on; other equations are local names
+        needed = {cost}
+        for n in reversed(order):
+            if n in needed:
+                needed |= {s.name for s in defs[n][1].free_symbols}
+        for n in order:
+            if n not in needed:
+                checker.local.setdefault(n, defs[n][1])
+        order = [n for n in order if n in needed]
     checker.def_lines = {n: defs[n][0] for n in order}
     lines = sorted(defs[n][0] for n in order)
     source = "the forward equations in the notes (lines " + ", ".join(map(str, lines)) + ")"

@@ -170,6 +170,7 @@ def planted():
         ("Wrong term:", "arithmetic", "32", "term 3 is 3*7 = 21, expected 3·6 = 18"),
         ("Transposed:", "shape", "[3×1]", "transposed"),
         ("Transposed annotation:", "shape", "[1×3]", ""),
+        ("Shapes in words, transposed:", "shape", "[2×4]", "transposed"),
     ],
 )
 def test_planted_mistake_is_caught_with_its_correction(planted, marker, kind, expected, message):
@@ -184,7 +185,7 @@ def test_planted_correct_claims_are_not_flagged(planted):
     wrong_lines = {r["line"] for r in planted if r["verdict"] == "wrong"}
     markers = ["Wrong factor:", "Missing factor:", "Mislabeled:", "Missing link:",
                "Wrong product:", "Wrong sum:", "Wrong term:", "Transposed:",
-               "Transposed annotation:"]  # fmt: skip
+               "Transposed annotation:", "Shapes in words, transposed:"]  # fmt: skip
     assert wrong_lines == {line_of(PLANTED, m) for m in markers}
     for marker in ["Correct:", "Correct chain:", "Correct product:", "dC/db2 = 2(A2"]:
         for r in by_line(planted, line_of(PLANTED, marker)):
@@ -220,6 +221,14 @@ def test_shapes_against_a_spec():
         ("wrong", "[3×4]", "transposed"),
         ("correct", "[1×3]", ""),
     ]
+
+
+def test_names_of_the_notes_own_are_local_definitions():
+    notes = (
+        "$$a = \\sigma(z)$$\n\n$$g = 2(A_2 - y)$$\n\n$$\\frac{\\partial C}{\\partial A_2} = g$$\n"
+    )
+    results, _ = check_text(notes, spec=str(SEED))
+    assert [(r.line, r.kind, r.verdict) for r in results] == [(5, "derivative", "correct")]
 
 
 def test_derivatives_without_any_network_are_not_understood():
