@@ -176,17 +176,20 @@ class _ChainBuilder:
 
     def paths(self, p: str) -> list[list[Factor]]:
         out: list[list[Factor]] = []
-        stack: list[tuple[str, list[Factor]]] = [(p, [])]
+        # depth first, each stack entry holding its path as a linked list (no copying)
+        stack: list[tuple[str, tuple | None]] = [(p, None)]
         while stack and len(out) < MAX_PATHS:
-            v, path = stack.pop()
+            v, link = stack.pop()
+            if v == COST:
+                path = []
+                while link is not None:
+                    link, f = link
+                    path.append(f)
+                out.append(path[::-1])
+                continue
             for u in reversed(self.succ.get(v, [])):
                 f = self.edge(v, u)
-                if f.numerator == COST:
-                    stack.append((COST, path + [f]))
-                else:
-                    stack.append((u, path + [f]))
-            if v == COST:
-                out.append(path)
+                stack.append((COST if f.numerator == COST else u, (link, f)))
         return out
 
     def gradient(self, v: str, memo: dict[str, sp.Expr]) -> sp.Expr:
@@ -222,20 +225,23 @@ def _activation_call(eq: Node):
     return None
 
 
-def chains(d: Derivation) -> list[Chain]:
-    """The chain of every parameter, in the derivation's reading order (the notes' order:
-    the last layer's parameters first)."""
+def chains(d: Derivation, names: list[str] | None = None) -> list[Chain]:
+    """The chain of every parameter, in the derivation's reading order (the notes' order: the
+    last layer's parameters first); or of the given parameters or named quantities (``z1``:
+    the chain of delta1)."""
     b = _ChainBuilder(d)
+    if names is None:
+        names = [step.of for step in d.param_steps]
+    for name in names:
+        if name not in d.network.params and name not in d.network.values:
+            raise KeyError(name)
     memo: dict[str, sp.Expr] = {}
-    return [_chain(b, step.of, memo) for step in d.param_steps]
+    return [_chain(b, name, memo) for name in names]
 
 
 def chain(d: Derivation, name: str) -> Chain:
-    """The chain of one parameter, or of a named quantity (``z1``: the delta's chain)."""
-    b = _ChainBuilder(d)
-    if name not in d.network.params and name not in d.network.values:
-        raise KeyError(name)
-    return _chain(b, name, {})
+    """The chain of one parameter, or of a named quantity (``z1``: the chain of delta1)."""
+    return chains(d, [name])[0]
 
 
 def _chain(b: _ChainBuilder, name: str, memo: dict) -> Chain:

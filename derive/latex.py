@@ -32,7 +32,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from .chain import COST, chain, chains, scalar, symbol
+from .chain import COST, chains, scalar, symbol
 from .derivation import Derivation, tidy
 from .errors import DeriveError
 from .fileio import write_atomic
@@ -44,6 +44,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FORMATS = ("tex", "md")
 NOTATIONS = ("subscript", "superscript")
 WIDTH = 58  # a display line's budget in printed glyphs (A4, 2 cm margins, 11 pt)
+MAX_FACTORS = 8  # a chain longer than this is shown down to its first delta
 LONG_FACTOR = 26  # a factor value longer than this is named under its brace and given below
 INSTALL_LATEX = "sudo apt-get install texlive-latex-base texlive-latex-recommended"
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "nu",
@@ -426,7 +427,9 @@ class _Document:
         z = symbol("z")
         out: list[Line] = []
         for act in used:
-            out += _row(rf"{act.latex}(z)", self.pr.lines(act.expr), note=rf"\text{{{act.name}}}")
+            out += _row(
+                rf"{act.latex}(z)", self.pr.lines(act.expr), note=rf"\text{{{_tex_text(act.name)}}}"
+            )
             out += _row(rf"{act.latex}'(z)", self.pr.lines(act.derivative))
             if act.output_form is not None:
                 g = act.output_form.xreplace({sp.Symbol("a", real=True): symbol("A")})
@@ -454,17 +457,30 @@ class _Document:
         return {"name": net.cost_name.replace("_", " "), "lines": lines}
 
     def chain_block(self, c, lhs: str) -> dict:
+        """A chain as the notes write it: the Leibniz factors, their values under braces, the
+        same with the first whole delta named, the product. A path longer than MAX_FACTORS
+        stops at its first delta (deep networks: each delta's own chain is in the deltas
+        section), which keeps the document linear in the depth."""
         pr = self.pr
         where: list[Line] = []
         leibniz, braced, grouped = [], [], []
+        truncated = False
         for k, path in enumerate(c.paths):
             plus = "+ " if k else ""
-            leibniz.append(
-                plus + r" \cdot ".join(_frac(f.numerator, f.denominator, pr) for f in path)
-            )
-            braced.append(plus + r" \cdot ".join(self.brace(f, where) for f in path))
             # a delta group, unless it is just the last factor (already named delta under its brace)
             groups = [g for g in c.groups[k] if g[0] < len(path) - 1 or path[-1].label != "delta"]
+            fracs = [_frac(f.numerator, f.denominator, pr) for f in path]
+            if len(path) > MAX_FACTORS and groups:
+                i, name = groups[0]
+                truncated = True
+                shown = [self.brace(f, where) for f in path[:i]]
+                leibniz.append(
+                    plus + r" \cdot ".join([*fracs[:i], _frac(COST, path[i].denominator, pr)])
+                )
+                braced.append(plus + r" \cdot ".join([*shown, pr.name(name)]))
+                continue
+            leibniz.append(plus + r" \cdot ".join(fracs))
+            braced.append(plus + r" \cdot ".join(self.brace(f, where) for f in path))
             if groups:
                 i, name = groups[0]
                 head = [self.value_tex(f) for f in path[:i]]
@@ -473,9 +489,10 @@ class _Document:
                 grouped.append(plus + r" \cdot ".join(self.value_tex(f) for f in path))
         out = _row(lhs, [ln for s in leibniz for ln in _break_product(s)])
         out += _row("", [ln for s in braced for ln in _break_product(s)])
-        if any(c.groups) and grouped != braced:
-            out += _row("", [ln for s in grouped for ln in _break_product(s)])
-        out += _row("", pr.lines(c.result))
+        if not truncated:
+            if any(c.groups) and grouped != braced:
+                out += _row("", [ln for s in grouped for ln in _break_product(s)])
+            out += _row("", pr.lines(c.result))
         if c.n_paths > len(c.paths):
             out += _row("", [rf"\text{{and {c.n_paths - len(c.paths)} more paths}}"], op="")
         notes = [f.note for p in c.paths for f in p if f.note] + self.proofs
@@ -514,14 +531,14 @@ class _Document:
             )
         if f.label == "delta" and f.denominator in self.net.values:
             return rf"\underbrace{{{tex}}}_{{{self.pr.name(grad_name(f.denominator))}}}"
-        return rf"\underbrace{{{tex}}}_{{\text{{{f.label}}}}}"
+        return rf"\underbrace{{{tex}}}_{{\text{{{_tex_text(f.label)}}}}}"
 
     def deltas(self) -> list[dict]:
+        steps = self.d.deltas
         out = []
-        for s in self.d.deltas:
-            c = chain(self.d, s.of)
-            block = self.chain_block(c, rf"{self.pr.name(s.name)} = {_frac(COST, s.of, self.pr)}")
-            out.append(block)
+        for s, c in zip(steps, chains(self.d, [s.of for s in steps]), strict=True):
+            lhs = f"{self.pr.name(s.name)} = {_frac(COST, s.of, self.pr)}"
+            out.append(self.chain_block(c, lhs))
         return out
 
     def backward(self) -> list[Line]:

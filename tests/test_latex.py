@@ -307,3 +307,18 @@ def test_missing_templates_are_a_clear_error(tmp_path, monkeypatch):
             render_latex(derived("seed"))
     finally:
         latex._environment.cache_clear()
+
+
+def test_deep_network_document_grows_linearly():
+    """Chains longer than MAX_FACTORS stop at their first delta (the deltas section has each
+    delta's own chain), so the document grows with the depth, not its square."""
+    sizes = {}
+    for depth in (10, 20):
+        net = Network.from_layers("deep", 2, [(2, "tanh")] * depth + [(1, "sigmoid")])
+        tex = render_latex(derive(net))
+        sizes[depth] = len(tex)
+        start = tex.index(r"\subsection*{$\partial C / \partial W_{1}$}")
+        block = tex[start : tex.index(r"\subsection*", start + 1)]
+        assert block.count(r"\partial C}") == 2  # dC/dW1 = dz1/dW1 . dC/dz1 = x . delta1
+        assert r"\delta_{1}" in block
+    assert sizes[20] < 2.3 * sizes[10]
