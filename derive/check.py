@@ -275,6 +275,9 @@ def show_matrix(m: sp.Matrix) -> str:
 
 def _num(v) -> str:
     v = sp.nsimplify(v) if isinstance(v, sp.Float) and float(v).is_integer() else v
+    if isinstance(v, sp.Rational) and not isinstance(v, sp.Integer):
+        if set(sp.factorint(v.q)) <= {2, 5}:  # a decimal as the notes wrote it
+            return f"{float(v):.12g}"
     return str(v) if not isinstance(v, sp.Float) else f"{float(v):.6g}"
 
 
@@ -758,7 +761,7 @@ class Checker:
                 claim,
                 "correct",
                 None,
-                "the fractions cancel (a general rule: its names are not all the network's)",
+                "a general rule: the fractions cancel (its names are not all the network's)",
             )
             return
         product = sp.Mul(*[net.deriv(n, d) for n, d in factors])
@@ -947,7 +950,7 @@ class Checker:
         )
 
     # ------------------------------------------------------------------ shapes
-    def _annotation(self, mat, shape, text, line):
+    def _annotation(self, mat, shape, text, line, where=""):
         key = (id(mat), tuple(shape), line)
         if key in self._seen:
             return
@@ -959,6 +962,7 @@ class Checker:
             f"{show_matrix(mat)} is {fmt_shape(shape)}",
             "correct" if ok else "wrong",
             fmt_shape(mat.shape),
+            where,
         )
         self.described.append((tuple(mat.shape), line))
 
@@ -992,7 +996,8 @@ class Checker:
         last = self.last_matrix
         if last and not last[2] and index - last[3] <= 3:
             last[2] = True
-            self._annotation(last[0], shape, m.tex, m.line)
+            where = "" if last[1] == m.line else f"the matrix on line {last[1]}"
+            self._annotation(last[0], shape, m.tex, m.line, where)
             return
         if len(self.described) >= 2:
             s, s_line = self.described[-1]
