@@ -322,3 +322,24 @@ def test_deep_network_document_grows_linearly():
         assert block.count(r"\partial C}") == 2  # dC/dW1 = dz1/dW1 . dC/dz1 = x . delta1
         assert r"\delta_{1}" in block
     assert sizes[20] < 2.3 * sizes[10]
+
+
+def test_example_is_checked_against_the_generated_code(monkeypatch):
+    """The example prints the generated module's numbers and refuses any disagreement."""
+    codegen = pytest.importorskip("derive.codegen")
+    real = codegen.load_module
+
+    def off_by_a_bit(net):
+        module = real(net)
+        backward = module.backward
+
+        def wrong(params, cache, Y):
+            grads = backward(params, cache, Y)
+            return {k: v * 1.001 if k == "W1" else v for k, v in grads.items()}
+
+        module.backward = wrong
+        return module
+
+    monkeypatch.setattr(codegen, "load_module", off_by_a_bit)
+    with pytest.raises(RuntimeError, match="gradient of W1"):
+        example_values(derived("seed"))
