@@ -1138,14 +1138,14 @@ class Checker:
 
 # ---------------------------------------------------------------------- the notes' network
 def notes_layers(segments) -> int | None:
-    """The highest layer number the notes write (w_2, a^{(2)}, W^{[2]}), for ``L``."""
-    found = []
+    """The highest layer number the notes write (a^{(2)}, W^{[2]}, else w_2), for ``L``."""
+    sub, sup = [], []
+    pattern = r"(?<![A-Za-z\\])[wWbBaAzZ]\s*(?:_\{?\s*(\d+)\s*\}?|\^\{?\s*[(\[]\s*(\d+)\s*[)\]])"
     for seg in segments:
         text = seg.text + " ".join(" ".join(r) for r in seg.cells)
-        pattern = (
-            r"(?<![A-Za-z\\])[wWbBaAzZ]\s*(?:_\{?\s*(\d+)\s*\}?|\^\{?\s*[(\[]\s*(\d+)\s*[)\]])"
-        )
-        found += [int(a or b) for a, b in re.findall(pattern, text)]
+        for a, b in re.findall(pattern, text):
+            (sub if a else sup).append(int(a or b))
+    found = sup or sub  # superscripts are layers for sure; subscripts may number entries
     return max(found) if found else None
 
 
