@@ -761,7 +761,7 @@ class Checker:
                 claim,
                 "correct",
                 None,
-                "a general rule: the fractions cancel (its names are not all the network's)",
+                "a general rule: the fractions cancel; not all its names are the network's",
             )
             return
         product = sp.Mul(*[net.deriv(n, d) for n, d in factors])
