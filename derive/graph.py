@@ -357,17 +357,19 @@ def _evaluation_order(equations: dict[str, str], params: set[str], where: str) -
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             names = set()  # the parser will report it with its position
         deps[ename] = {n for n in names if n in equations}
-    order: list[str] = []
-    ready = [e for e in equations if not deps[e]]
-    remaining = {e: set(d) for e, d in deps.items() if d}
-    while ready:
-        e = ready.pop(0)
-        order.append(e)
-        for other in list(remaining):
-            remaining[other].discard(e)
-            if not remaining[other]:
-                del remaining[other]
-                ready.append(other)
+    # Each equation lists the ones that use it, so that the walk is linear in the depth.
+    users: dict[str, list[str]] = {e: [] for e in equations}
+    for e, d in deps.items():
+        for used in d:
+            users[used].append(e)
+    waiting = {e: len(d) for e, d in deps.items()}
+    order = [e for e in equations if not deps[e]]
+    for e in order:  # grows while it is walked: a queue
+        for other in users[e]:
+            waiting[other] -= 1
+            if not waiting[other]:
+                order.append(other)
+    remaining = [e for e in equations if waiting[e]]
     if remaining:
         cycle = sorted(remaining)
         raise DeriveError(
