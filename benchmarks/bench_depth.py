@@ -23,6 +23,7 @@ Two regimes, medians of ``--runs`` runs each, building the ``Network`` timed apa
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -52,6 +53,7 @@ def network(depth: int, width: int = 8, outputs: int = 4) -> Network:
 
 def time_once(depth: int, width: int) -> tuple[float, float]:
     """(seconds to build the Network, seconds to derive it), in this process."""
+    gc.collect()  # each run starts from the same heap, not with the last run's garbage
     t0 = time.perf_counter()
     net = network(depth, width)
     t1 = time.perf_counter()
@@ -88,20 +90,19 @@ def fit(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
     return a, b, 1 - ss_res / ss_tot
 
 
-def report(title: str, depths: list[int], rows: dict[int, tuple[float, float]]):
+def report(title: str, depths: list[int], rows: dict[int, tuple[float, float, float]], ratio: bool):
     print(f"\n{title}")
-    print(f"{'depth':>6} {'build s':>9} {'derive s':>9} {'derive ms/layer':>16}")
+    print(f"{'depth':>6} {'build s':>9} {'derive s':>9} {'(fastest)':>10} {'derive ms/layer':>16}")
     for depth in depths:
-        build, der = rows[depth]
-        print(f"{depth:>6} {build:>9.3f} {der:>9.3f} {1000 * der / depth:>16.2f}")
+        build, der, fastest = rows[depth]
+        print(f"{depth:>6} {build:>9.3f} {der:>9.3f} {fastest:>10.3f} {1000 * der / depth:>16.2f}")
     a, b, r2 = fit([float(d) for d in depths], [rows[d][1] for d in depths])
     print(f"fit: derive = {a:.3f} s + {1000 * b:.2f} ms x depth   (r^2 = {r2:.4f})")
-    if 50 in rows and 100 in rows:
+    if ratio and 50 in rows and 100 in rows:
         t50, t100 = rows[50][1], rows[100][1]
-        print(f"t(100) / t(50) = {t100 / t50:.2f}", end="")
-        if t50 - a > 0:  # the ratio of the parts that grow, the constant taken off
-            print(f"; without the constant {a:.3f} s: {(t100 - a) / (t50 - a):.2f}", end="")
-        print("   (2 = linear, 4 = quadratic)")
+        print(f"t(100) / t(50) = {t100 / t50:.2f}   (2 = linear, 4 = quadratic)")
+    elif not ratio:
+        print("(the constant is the one-time work, the same at every depth; the slope is the walk)")
     return a, b
 
 
@@ -130,23 +131,33 @@ def main(argv=None):
         profile(args.profile, args.width)
         return 0
 
-    def median_of(fn, depth):
-        runs = [fn(depth, args.width) for _ in range(args.runs)]
-        return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    def medians(fn, repeats):
+        # Round-robin over the depths, so that a burst of load elsewhere on the machine hits
+        # every depth alike instead of one depth's runs.
+        runs: dict[int, list[tuple[float, float]]] = {d: [] for d in args.depths}
+        for _ in range(repeats):
+            for depth in args.depths:
+                runs[depth].append(fn(depth, args.width))
+        return {
+            d: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs),
+                min(r[1] for r in rs))
+            for d, rs in runs.items()
+        }  # fmt: skip
 
     print(
         f"derive(net) for layer-form networks: width {args.width}, hidden {'/'.join(HIDDEN)}, "
-        f"softmax + cross_entropy; median of {args.runs} runs; Python {sys.version.split()[0]}, "
-        f"SymPy {sympy.__version__}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        f"softmax + cross_entropy; median of {args.runs} runs (warm: {3 * args.runs});\n"
+        f"Python {sys.version.split()[0]}, SymPy {sympy.__version__}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     worst = None
     if not args.skip_cold:
-        cold = {d: median_of(time_cold, d) for d in args.depths}
-        report("cold (a fresh process per run, as `derive build` runs)", args.depths, cold)
+        cold = medians(time_cold, args.runs)
+        report("cold (a fresh process per run, as `derive build` runs)", args.depths, cold, False)
         worst = cold.get(100)
     time_once(2 * len(HIDDEN) + 1, args.width)  # one-time work: each activation, each expression
-    warm = {d: median_of(time_once, d) for d in args.depths}
-    report("warm (one-time work per activation done)", args.depths, warm)
+    warm = medians(time_once, 3 * args.runs)  # short times: more runs for a steady median
+    report("warm (one-time work per activation done)", args.depths, warm, True)
     if worst is not None:
         total = worst[0] + worst[1]
         verdict = "meets" if total < TARGET_SECONDS else "MISSES"
