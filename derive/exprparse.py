@@ -23,6 +23,7 @@ from .errors import DeriveError
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
 MAX_EXPONENT = 64
+MAX_DIGITS = 300
 
 # Math functions a spec may call, besides the activations it knows.
 FUNCTIONS = {
@@ -68,9 +69,10 @@ def _not_finite(value) -> str | None:
         return None
     if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
         return "is infinite or undefined (a division by zero, or log(0)?)"
-    if expr.has(sp.I):
-        return "is not a real number (sqrt or log of a negative number?)"
-    for power in expr.atoms(sp.Pow):
+    powers = expr.atoms(sp.Pow)
+    if expr.has(sp.I) or any(p.is_number and p.is_extended_real is False for p in powers):
+        return "is not a real number (sqrt, log or a fractional power of a negative number?)"
+    for power in powers:
         if power.exp.is_Number and abs(power.exp) > MAX_EXPONENT:
             return f"has the power {power.exp}: powers of powers multiply (at most {MAX_EXPONENT})"
     return None
@@ -168,7 +170,17 @@ class _Walker:
                     )
                 if abs(value) > MAX_EXPONENT:
                     self.fail(f"the exponent {value} is larger than {MAX_EXPONENT}")
-            return self.b.binop(op, self.visit(node.left, d), self.visit(node.right, d), self)
+            left, right = self.visit(node.left, d), self.visit(node.right, d)
+            if op == "**" and isinstance(left, sp.Number) and abs(left) > 1:
+                # SymPy computes number powers exactly: (((9**64)**64)**64)**64 has 10**16
+                # digits, and would take for ever before any other check could say no.
+                digits = abs(float(right)) * float(sp.log(abs(left), 10).evalf(8))
+                if digits > MAX_DIGITS:
+                    self.fail(
+                        f"`{_short(ast.unparse(node))}` has about {digits:.3g} digits",
+                        fix=f"numbers in a spec may have at most {MAX_DIGITS} digits",
+                    )
+            return self.b.binop(op, left, right, self)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 self.fail("only plain function names can be called (no attributes or methods)")

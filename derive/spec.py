@@ -28,6 +28,7 @@ from .graph import MAX_SIZE, Network
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEED = EXAMPLES / "seed.toml"
+MAX_SPEC_BYTES = 1_000_000
 
 _TOP_LAYERS = {"name", "inputs", "layers", "cost", "activations", "description"}
 _TOP_EQUATIONS = {
@@ -51,6 +52,13 @@ def load_spec(path: str | Path | None = None) -> Network:
         raise DeriveError(
             "no such file", where=str(path),
             fix=f"give the path of a .toml spec, e.g. {SEED.relative_to(EXAMPLES.parent)}",
+        )  # fmt: skip
+    if not path.is_file() or path.stat().st_size > MAX_SPEC_BYTES:
+        # not a directory, a device (/dev/zero never ends) or a huge file read into memory
+        raise DeriveError(
+            "cannot read the file: not a regular file" if not path.is_file()
+            else f"cannot read the file: larger than {MAX_SPEC_BYTES // 1_000_000} MB",
+            where=str(path), fix="give the path of a .toml spec, e.g. examples/seed.toml",
         )  # fmt: skip
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM from Notepad is not an error

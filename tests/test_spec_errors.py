@@ -229,10 +229,14 @@ CASES = [
     C("huge-exponent-tower", H("z1**10**10"), "equations.A1", "`10 ** 10` is not a plain number"),
     C("huge-exponent", H("z1**1e300"), "equations.A1", "larger than 64"),
     C("huge-negative-exponent", H("z1**-65"), "equations.A1", "larger than 64"),
+    C("huge-number-tower", H("z1 * (((9**64)**64)**64)**64"), "equations.A1",
+      "`(9 ** 64) ** 64` has about 3.91e+03 digits"),
     C("exponent-not-number", H("2**z1"), "equations.A1", "exponent `z1`"),
     C("infinite-literal", H("z1*1e999"), "equations.A1", "finite"),
     C("division-by-zero", H("z1 / (1 - 1)"), "equations.A1", "infinite or undefined"),
     C("complex-literal", H("z1*1j"), "equations.A1", "1j is not a number"),
+    C("negative-fractional-power", H("z1 * (-8)**0.25"), "equations.A1", "not a real number"),
+    C("log-of-negative", H("z1 * log(-2)"), "equations.A1", "not a real number"),
     C("long-string", H("z1 " * 40_000), "equations.A1", "120000 characters", "longer than 2000"),
     C("long-sum-no-recursion-error", H("+".join(["z1"] * 50_000)), "equations.A1",
       "longer than 2000"),
@@ -355,6 +359,16 @@ def test_load_spec_directory(tmp_path):
     with pytest.raises(DeriveError) as info:
         load_spec(tmp_path)
     assert info.value.where == str(tmp_path) and "cannot read" in str(info.value)
+
+
+def test_load_spec_device_and_huge_file(tmp_path):
+    with pytest.raises(DeriveError, match="not a regular file"):
+        load_spec("/dev/zero")  # would never end if read
+    path = tmp_path / "huge.toml"
+    path.write_text('name = "big"\n' + "# padding\n" * 200_000, encoding="utf-8")
+    with pytest.raises(DeriveError, match="larger than 1 MB") as info:
+        load_spec(path)
+    assert info.value.where == str(path)
 
 
 def test_load_spec_not_utf8(tmp_path):
