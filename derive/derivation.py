@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .errors import DeriveError
 from .graph import Network, grad_name
 from .ir import M, Ew, MatMul, Node, Sum, T, Var, free_vars, make_ew, placeholder, walk
 from .registry import _output_form, a, z
@@ -104,7 +105,17 @@ def derive(net: Network, *, fold_scale: bool = False) -> Derivation:
     steps.sort(key=_reading_order(net))
     d = Derivation(net, steps, sp.Integer(1) if fold_scale else scale)
     d.forward_nodes = forward_nodes
-    _Simplifier(d, net, named_of).run()
+    try:
+        _Simplifier(d, net, named_of).run()
+    except RecursionError:
+        # Known case: softmax outputs under binary cross-entropy, whose log(1 - A) terms make
+        # SymPy's expressions nest without bound. Reported, not papered over.
+        raise DeriveError(
+            "the simplified gradient grows without bound (SymPy recursion limit)",
+            where=f"{net.source}: cost",
+            fix="softmax outputs go with cross_entropy, sigmoid outputs with "
+            "binary_cross_entropy; other pairings with log costs are not supported yet",
+        ) from None
     return d
 
 
