@@ -126,8 +126,9 @@ def bench(label, inputs, hidden, outputs, out_act, cost, m, blocks, quick):
     p_hand = {k: v.copy() for k, v in p_gen.items()}
     gen, hand = generated_step(module, lr), hand_step(len(hidden), out_act, lr)
     # the two steps compute the same thing
-    l1, l2 = gen(dict((k, v.copy()) for k, v in p_gen.items()), X, Y), hand(
-        {k: v.copy() for k, v in p_gen.items()}, X, Y
+    l1, l2 = (
+        gen(dict((k, v.copy()) for k, v in p_gen.items()), X, Y),
+        hand({k: v.copy() for k, v in p_gen.items()}, X, Y),
     )
     assert abs(l1 - l2) <= 1e-4 * max(1.0, abs(l2)), (l1, l2)
     one = time_block(hand, p_hand, X, Y, 3)
@@ -149,7 +150,9 @@ def bench(label, inputs, hidden, outputs, out_act, cost, m, blocks, quick):
     )
     tstep = torch_step(inputs, hidden, outputs, out_act, lr)
     if tstep is not None:
-        tt = statistics.median(time_block(tstep, None, X, Y, reps) for _ in range(max(3, blocks // 3)))
+        tt = statistics.median(
+            time_block(tstep, None, X, Y, reps) for _ in range(max(3, blocks // 3))
+        )
         line += f"   torch {tt * 1e6:9.1f} us ({tt / statistics.median(t_hand):.2f}x hand)"
     print(line, flush=True)
     return statistics.median(ratios)

@@ -25,7 +25,7 @@ import sympy as sp
 
 from .errors import DeriveError
 from .graph import Network, grad_name
-from .ir import M, Ew, MatMul, Node, Sum, T, Var, free_vars, make_ew, placeholder, walk
+from .ir import Ew, M, MatMul, Node, Sum, T, Var, free_vars, make_ew, placeholder, walk
 from .registry import _output_form, a, z
 
 m = sp.Symbol("m", positive=True, integer=True)

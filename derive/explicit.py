@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .graph import Network
-from .ir import M, Ew, MatMul, Node, Sum, T, Var, placeholder
+from .ir import Ew, M, MatMul, Node, Sum, T, Var, placeholder
 from .registry import expand_activations
 
 

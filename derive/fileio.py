@@ -14,7 +14,9 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
     mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": "\n"})) as f:
+        with os.fdopen(
+            fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": "\n"})
+        ) as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:

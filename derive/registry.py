@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -69,7 +69,7 @@ class Activation:
         return None if self.normalized else _output_form(self.expr)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _derivative(act: Activation) -> sp.Expr:
     g = act.output_form
     if g is not None:
@@ -80,9 +80,7 @@ def _derivative(act: Activation) -> sp.Expr:
 def expand_activations(expr: sp.Expr) -> sp.Expr:
     """Replace every activation function application by its defining expression."""
     while True:
-        new = expr.replace(
-            lambda e: isinstance(e, ActivationFunction), lambda e: e.definition()
-        )
+        new = expr.replace(lambda e: isinstance(e, ActivationFunction), lambda e: e.definition())
         if new == expr:
             return new
         expr = new
@@ -109,7 +107,7 @@ def _agrees(g: sp.Expr, fexpr: sp.Expr, fprime: sp.Expr) -> bool:
     return True
 
 
-@lru_cache(maxsize=None)
+@cache
 def _output_form(fexpr: sp.Expr) -> sp.Expr | None:
     fexpr = expand_activations(fexpr)
     fprime = sp.diff(fexpr, z)

@@ -58,7 +58,9 @@ def check_against_expansion(net: Network, seed: int = 0, max_entries: int = 12, 
         for idx, sym in rng.sample(entries, min(len(entries), max_entries)):
             # Everything numeric except this one entry: the cost stays the fully expanded
             # scalar function of it, small enough to differentiate quickly.
-            partial = {k: v.xreplace({q: w for q, w in point.items() if q != sym}) for k, v in env.items()}
+            partial = {
+                k: v.xreplace({q: w for q, w in point.items() if q != sym}) for k, v in env.items()
+            }
             _, cost = expand(net, M, partial)
             truth = sp.diff(cost, sym).xreplace({sym: point[sym]})
             got = values[f"d{p}"][idx]
