@@ -231,6 +231,8 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     """The shortest of a few equivalent forms of an elementwise expression (ties keep the
     form the chain rule produced, which reads like the notes)."""
     cands = [expr]
+    if sp.count_ops(expr) > 60:  # cancel/factor of big powers of sums can run for minutes
+        return expr
     for fn in (sp.cancel, sp.factor, sp.together, sp.expand):
         try:
             cands.append(fn(expr))

@@ -119,7 +119,8 @@ def _output_form(fexpr: sp.Expr) -> sp.Expr | None:
         candidates.append(direct)
     # Invert a = f(z) when z occurs once (sigmoid, softplus); a second occurrence (silu, gelu)
     # has no closed output form, and SymPy's solve would only spend seconds finding that out.
-    if fexpr.count(z) == 1 and not fexpr.has(sp.Piecewise, sp.Max, sp.Min):
+    simple = fexpr.count(z) == 1 and sp.count_ops(fexpr) <= 15  # solve can run for minutes
+    if not candidates and simple and not fexpr.has(sp.Piecewise, sp.Max, sp.Min):
         try:
             sols = sp.solve(sp.Eq(a, fexpr), z)
         except Exception:
