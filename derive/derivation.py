@@ -226,13 +226,17 @@ def _local_derivative(expr: sp.Expr, i: int, n: int) -> sp.Expr:
 
 
 # --------------------------------------------------------------------- simplification
+def _big_power_of_sum(expr: sp.Expr) -> bool:
+    return any(p.base.is_Add and p.exp.is_Number and abs(p.exp) > 8 for p in expr.atoms(sp.Pow))
+
+
 @lru_cache(maxsize=4096)
 def tidy(expr: sp.Expr) -> sp.Expr:
     """The shortest of a few equivalent forms of an elementwise expression (ties keep the
     form the chain rule produced, which reads like the notes)."""
     cands = [expr]
-    if sp.count_ops(expr) > 60:  # cancel/factor of big powers of sums can run for minutes
-        return expr
+    if sp.count_ops(expr) > 60 or _big_power_of_sum(expr):
+        return expr  # cancel/expand of (a + b + ...)**64 would run for minutes
     for fn in (sp.cancel, sp.factor, sp.together, sp.expand):
         try:
             cands.append(fn(expr))

@@ -209,3 +209,23 @@ def test_random_architectures_match_finite_differences(text):
     module = load_module(net)
     worst = _worst(module, m=3)
     assert worst < TOL, text
+
+
+@pytest.mark.parametrize(
+    "activation",
+    [
+        " + ".join(f"sin({k}*z)" for k in range(1, 59)),  # 58 terms
+        "tanh(" * 30 + "z" + ")" * 30,  # nested 30 deep
+        "(z/4 + tanh(z)/4)**9",  # a power of a sum: expanding it would take minutes
+    ],
+    ids=["sum_of_58_sines", "tanh_30_deep", "power_of_sum"],
+)
+def test_large_user_activations_derive_and_check(activation):
+    """Activations that once made the simplifier run for minutes: derived as they stand."""
+    text = (
+        f'name = "big"\ninputs = 2\n[activations]\nf = "{activation}"\n'
+        '[[layers]]\nunits = 2\nactivation = "f"\n[[layers]]\nunits = 1\n'
+        'activation = "identity"\n[cost]\nname = "squared_error"\n'
+    )
+    rows = gradcheck(load_module(parse_spec(text, "big.toml")))
+    assert all(r.ok(TOL) for r in rows)
