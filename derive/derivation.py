@@ -108,13 +108,12 @@ def derive(net: Network, *, fold_scale: bool = False) -> Derivation:
     try:
         _Simplifier(d, net, named_of).run()
     except RecursionError:
-        # Known case: softmax outputs under binary cross-entropy, whose log(1 - A) terms make
-        # SymPy's expressions nest without bound. Reported, not papered over.
+        # A safety net: an expression SymPy nests too deeply is reported, not a traceback.
         raise DeriveError(
-            "the simplified gradient grows without bound (SymPy recursion limit)",
+            "the simplified gradient nests too deeply for SymPy (recursion limit)",
             where=f"{net.source}: cost",
-            fix="softmax outputs go with cross_entropy, sigmoid outputs with "
-            "binary_cross_entropy; other pairings with log costs are not supported yet",
+            fix="simplify the cost or the activations; softmax goes best with cross_entropy, "
+            "sigmoid with binary_cross_entropy",
         ) from None
     return d
 
@@ -362,7 +361,12 @@ class _Simplifier:
         parts = []
         for term in terms:
             c, rest = term.as_independent(*varying, as_Add=False)
+            if c == 1 and not _big_power_of_sum(term):
+                # (a - y) / (S a - S): factored, the per-sample S comes out as 1/S
+                c, rest = sp.factor(term).as_independent(*varying, as_Add=False)
             parts.append((c, rest))
+        if len(parts) == 1 and parts[0][0] == 1:
+            return Sum(inner, axis)  # nothing comes out: summing it as it is ends the recursion
         out_args: list[Node] = []
         total = sp.Integer(0)
         for c, rest in parts:

@@ -139,6 +139,7 @@ OUTPUTS = st.sampled_from(
         ("squared_error", "softmax"),
         ("squared_error", "tanh"),
         ("binary_cross_entropy", "sigmoid"),
+        ("binary_cross_entropy", "softmax"),
         ("cross_entropy", "softmax"),
         ("expr:log(cosh(a - y))", "identity"),
         ("expr:(a - y)**4 / 4", "tanh"),

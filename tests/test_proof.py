@@ -97,6 +97,12 @@ def test_softmax_with_squared_error():
     assert check_against_expansion(net, seed=3) > 0
 
 
+def test_softmax_with_binary_cross_entropy():
+    """An unusual pairing (it once sent the simplifier into endless recursion)."""
+    net = Network.from_layers("sm_bce", 3, [(3, "softmax")], cost="binary_cross_entropy")
+    assert check_against_expansion(net, seed=7) > 0
+
+
 def test_custom_activation_and_cost():
     net = Network.from_layers(
         "custom", 3, [(3, "mish"), (2, "sigmoid")],
