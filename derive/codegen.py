@@ -33,7 +33,7 @@ from .fileio import write_atomic
 from .graph import Network
 from .ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placeholder, walk
 from .npprint import print_code, stabilize, to_code
-from .registry import ActivationFunction, a, y
+from .registry import ActivationFunction
 from .text import node_text, var_name
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -406,19 +406,14 @@ def _quote(value) -> str:
     return repr(value).replace("'", '"')
 
 
-def _scale_text(scale) -> str:
-    return "" if scale == 1 else "(1/m) "
-
-
 def _relative(path: str) -> str:
+    """The spec's path for the header: relative to the project, so the bytes do not depend
+    on the folder derive runs from; a spec outside the project is named by its file name."""
     p = Path(path).resolve()
     try:
-        return p.relative_to(Path.cwd().resolve()).as_posix()
+        return p.relative_to(TEMPLATES.parent.resolve()).as_posix()
     except ValueError:
-        try:
-            return p.relative_to(TEMPLATES.parent).as_posix()
-        except ValueError:
-            return p.name
+        return p.name
 
 
 def load_module(net_or_path: Network | str | Path | None = None) -> types.ModuleType:
@@ -462,4 +457,4 @@ def write_modules(nets: list[Network], out_dir: Path, *, check: bool = False) ->
     return stale
 
 
-__all__ = ["Program", "program", "render", "load_module", "write_modules", "import_file", "a", "y"]
+__all__ = ["Program", "program", "render", "load_module", "write_modules", "import_file"]
