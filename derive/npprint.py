@@ -227,17 +227,9 @@ class NumpyPrinter(NumPyPrinter):
     def _print_Half(self, expr):
         return "0.5"
 
-    def _print_StrictGreaterThan(self, expr):
-        return f"{self._print(expr.lhs)} > {self._print(expr.rhs)}"
-
-    def _print_GreaterThan(self, expr):
-        return f"{self._print(expr.lhs)} >= {self._print(expr.rhs)}"
-
-    def _print_StrictLessThan(self, expr):
-        return f"{self._print(expr.lhs)} < {self._print(expr.rhs)}"
-
-    def _print_LessThan(self, expr):
-        return f"{self._print(expr.lhs)} <= {self._print(expr.rhs)}"
+    def _print_Relational(self, expr):
+        # z > 0 as Python writes it (NumPy's default printer writes np.greater(z, 0))
+        return f"{self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)}"
 
     def _print_Piecewise(self, expr):
         if len(expr.args) != 2 or expr.args[1].cond is not sp.true:
