@@ -46,6 +46,8 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.str import StrPrinter
 
 from . import claims as cl
+from .claims_names import ACTIVATION_WORDS, sym
+from .claims_tex import NotUnderstood
 from .errors import DeriveError
 from .notes import read_notes
 from .registry import ACTIVATIONS, expand_activations
@@ -94,7 +96,7 @@ class ScalarNet:
         """``expr`` in the leaves only, activations replaced by their definitions."""
         for _ in range(len(self.defs) + 1):
             subs = {
-                cl.sym(s.name): self.defs[s.name] for s in expr.free_symbols if s.name in self.defs
+                sym(s.name): self.defs[s.name] for s in expr.free_symbols if s.name in self.defs
             }
             if not subs:
                 break
@@ -105,7 +107,7 @@ class ScalarNet:
         """d num / d den through the network, by ``sympy.diff`` (other leaves held fixed)."""
         key = ("d", num, den)
         if key not in self._cache:
-            expr = cl.sym(num)
+            expr = sym(num)
             for _ in range(len(self.defs) + 1):
                 subs = {
                     s: self.defs[s.name]
@@ -115,7 +117,7 @@ class ScalarNet:
                 if not subs:
                     break
                 expr = expr.xreplace(subs)
-            self._cache[key] = sp.diff(expr, cl.sym(den))
+            self._cache[key] = sp.diff(expr, sym(den))
         return self._cache[key]
 
     def shown(self, num: str, den: str) -> sp.Expr:
@@ -178,7 +180,7 @@ def net_from_spec(path: str) -> ScalarNet:
 
     def scalar(node):
         if isinstance(node, Var):
-            return cl.sym(node.name)
+            return sym(node.name)
         if isinstance(node, MatMul):
             return scalar(node.a) * scalar(node.b)
         if isinstance(node, T):
@@ -516,18 +518,18 @@ class Checker:
         if label.symbol:
             try:
                 self.local[label.symbol] = self.reader.expr(label.content)
-            except cl.NotUnderstood:
+            except NotUnderstood:
                 pass
             return
         words = label.label.lower().replace("'", " prime").split()
         claim = f"\\underbrace{{{label.content}}}_{{\\text{{{label.label}}}}}"
         try:
             content = self.reader.expr(label.content)
-        except cl.NotUnderstood as err:
+        except NotUnderstood as err:
             self.add(label.line, "label", claim, "unknown", message=str(err))
             return
         self.slots[label.slot] = content
-        act = next((cl.ACTIVATION_WORDS[w] for w in words if w in cl.ACTIVATION_WORDS), None)
+        act = next((ACTIVATION_WORDS[w] for w in words if w in ACTIVATION_WORDS), None)
         try:
             if act and ("prime" in words or "derivative" in words):
                 self._activation_label(label, claim, content, act)
@@ -600,9 +602,7 @@ class Checker:
     def _substitute_local(self, expr: sp.Expr) -> sp.Expr:
         for _ in range(8):
             subs = {s: v for s, v in self.slots.items() if s in expr.free_symbols}
-            subs.update(
-                {cl.sym(k): v for k, v in self.local.items() if cl.sym(k) in expr.free_symbols}
-            )
+            subs.update({sym(k): v for k, v in self.local.items() if sym(k) in expr.free_symbols})
             if not subs:
                 break
             expr = expr.xreplace(subs)
@@ -710,7 +710,7 @@ class Checker:
                 said = self.frac(num, den, style, line)
                 return f"this is {self.frac(*found[0], style, line)}, not {said}"
         if not same(mine, 0):
-            edges = [(n, d) for n, d in net.pairs() if cl.sym(d) in net.defs[n].free_symbols]
+            edges = [(n, d) for n, d in net.pairs() if sym(d) in net.defs[n].free_symbols]
             for n, d in edges:
                 local = net.full(net.deriv(n, d))
                 if local.free_symbols and same(truth, mine * local):
@@ -1183,7 +1183,7 @@ def net_from_notes(checker: Checker) -> ScalarNet | None:
         if not ready:
             break  # a cycle: the rest are not used
         for n in ready:
-            if cl.sym(n) not in pending[n][1].free_symbols:
+            if sym(n) not in pending[n][1].free_symbols:
                 order.append(n)
             del pending[n]
     if not order:
@@ -1226,7 +1226,7 @@ def _header(checker: Checker, net: ScalarNet | None, spec: str | None) -> str:
     if spec and not net.defs:
         return f"network: {net.source} (softmax couples the units: derivatives are not checked)"
     eqs = "; ".join(
-        f"{checker.show(cl.sym(n), 0)} = {checker.show(e, 0)}" for n, e in net.defs.items()
+        f"{checker.show(sym(n), 0)} = {checker.show(e, 0)}" for n, e in net.defs.items()
     )
     per_sample = "derivatives are checked per sample (C is one sample's cost)"
     return f"network: {net.source}\n  {eqs}\n  {per_sample}"
