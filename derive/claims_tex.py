@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .notes import UNICODE
+from .notes import UNICODE, top_level
 
 
 class NotUnderstood(Exception):
@@ -77,21 +77,11 @@ def group(tex: str, i: int) -> tuple[str, int]:
 
 def split_top(tex: str, sep: str) -> list[str]:
     """``tex`` split at ``sep`` outside braces, parentheses and environments."""
-    parts, depth, env, last, i = [], 0, 0, 0, 0
-    while i < len(tex):
-        if tex.startswith("\\begin{", i):
-            env += 1
-        elif tex.startswith("\\end{", i):
-            env -= 1
-        elif tex[i] in "{([" and tex[i - 1 : i] != "\\":
-            depth += 1
-        elif tex[i] in "})]" and tex[i - 1 : i] != "\\":
-            depth -= 1
-        elif tex.startswith(sep, i) and depth == 0 and env == 0:
-            if not (sep == "=" and (tex[i - 1 : i] in (":", "<", ">", "!"))):
-                parts.append(tex[last:i])
-                last = i = i + len(sep)
-                continue
-        i += 1
+    parts, last = [], 0
+    for cut in top_level(tex, sep, "{([", "})]"):
+        if sep == "=" and tex[cut - 1 : cut] in (":", "<", ">", "!"):
+            continue  # :=, <=, >=, != are not an equation's =
+        parts.append(tex[last:cut])
+        last = cut + len(sep)
     parts.append(tex[last:])
     return parts

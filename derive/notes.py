@@ -269,21 +269,10 @@ def _rows(text: str, cstart: int, cend: int) -> list[tuple[int, str]]:
     if m and content.rstrip().endswith(f"\\end{{{m.group(1)}}}"):
         inner_end = content.rstrip().rfind("\\end{")
         cstart, content = cstart + m.end(), content[m.end() : inner_end]
-    rows, depth, brace, last, i = [], 0, 0, 0, 0
-    while i < len(content):
-        if content.startswith("\\begin{", i):
-            depth += 1
-        elif content.startswith("\\end{", i):
-            depth -= 1
-        elif content[i] == "{" and (i == 0 or content[i - 1] != "\\"):
-            brace += 1
-        elif content[i] == "}" and (i == 0 or content[i - 1] != "\\"):
-            brace -= 1
-        elif content.startswith("\\\\", i) and depth == 0 and brace == 0:
-            rows.append((last, content[last:i]))
-            last, i = i + 2, i + 2
-            continue
-        i += 1
+    rows, last = [], 0
+    for cut in top_level(content, "\\\\"):
+        rows.append((last, content[last:cut]))
+        last = cut + 2
     rows.append((last, content[last:]))
     out = []
     for off, row in rows:
@@ -292,6 +281,26 @@ def _rows(text: str, cstart: int, cend: int) -> list[tuple[int, str]]:
         if row:
             out.append((cstart + off + lead, row))
     return out
+
+
+def top_level(text: str, sep: str, opening: str = "{", closing: str = "}") -> list[int]:
+    """Where ``sep`` stands in ``text`` outside environments and (unescaped) brackets."""
+    cuts, depth, env, i = [], 0, 0, 0
+    while i < len(text):
+        if text.startswith("\\begin{", i):
+            env += 1
+        elif text.startswith("\\end{", i):
+            env -= 1
+        elif text[i] in opening and text[i - 1 : i] != "\\":
+            depth += 1
+        elif text[i] in closing and text[i - 1 : i] != "\\":
+            depth -= 1
+        elif text.startswith(sep, i) and depth == 0 and env == 0:
+            cuts.append(i)
+            i += len(sep)
+            continue
+        i += 1
+    return cuts
 
 
 def _grids(lines_info) -> tuple[list[Segment], set[int]]:
