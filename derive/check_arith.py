@@ -177,43 +177,23 @@ def _beside(ck: Checking, index: int, m: Member):
     mats = [v for k, v in m.operands if k == "M"]
     last = ck.last_matrix
     prior = last if last and last[3] == index - 1 else None
-    if len(mats) != 2 or len(m.operands) != 2 or prior is None:
-        ck.add(
-            m.line,
-            "arithmetic",
-            m.tex,
-            "unknown",
-            message="matrices side by side that cannot be multiplied",
-        )
-        return
-    a, result = mats
-    p = prior[0]
-    for left, right, what in ((a, p, "times the matrix"), (p, a, "after the matrix")):
-        if left.cols == right.rows and (left.rows, right.cols) == result.shape:
-            product = left * right
-            kind = "outer product" if left.cols == 1 else "product"
-            claim = f"{show_matrix(left)} · {show_matrix(right)} = {show_matrix(result)}"
-            msg = (
-                f"read as the {kind} of the matrix here {what} on line {prior[1]}, "
-                "written beside its result"
-            )
-            ok = equal_values(product, result)
-            ck.add(
-                m.line,
-                "arithmetic",
-                claim,
-                "correct" if ok else "wrong",
-                show_matrix(product),
-                msg,
-            )
-            return
-    ck.add(
-        m.line,
-        "arithmetic",
-        m.tex,
-        "unknown",
-        message="matrices side by side that cannot be multiplied",
-    )
+    if len(mats) == 2 and len(m.operands) == 2 and prior is not None:
+        a, result = mats
+        p = prior[0]
+        for left, right, what in ((a, p, "times the matrix"), (p, a, "after the matrix")):
+            if left.cols == right.rows and (left.rows, right.cols) == result.shape:
+                product = left * right
+                kind = "outer product" if left.cols == 1 else "product"
+                claim = f"{show_matrix(left)} · {show_matrix(right)} = {show_matrix(result)}"
+                msg = (
+                    f"read as the {kind} of the matrix here {what} on line {prior[1]}, "
+                    "written beside its result"
+                )
+                verdict = "correct" if equal_values(product, result) else "wrong"
+                ck.add(m.line, "arithmetic", claim, verdict, show_matrix(product), msg)
+                return
+    message = "matrices side by side that cannot be multiplied"
+    ck.add(m.line, "arithmetic", m.tex, "unknown", message=message)
 
 
 def annotation(ck: Checking, mat, shape, text, line, where=""):

@@ -38,17 +38,10 @@ def clean(tex: str) -> str:
 
 def drop_alignment(tex: str) -> str:
     """Remove the ``&`` of align environments, keeping those that separate matrix cells."""
-    out, env, i = [], 0, 0
-    while i < len(tex):
-        if tex.startswith("\\begin{", i):
-            env += 1
-        elif tex.startswith("\\end{", i):
-            env -= 1
-        if tex[i] == "&" and env == 0 and tex[i - 1 : i] != "\\":
-            out.append(" ")
-        else:
-            out.append(tex[i])
-        i += 1
+    out = list(tex)
+    for i in top_level(tex, "&", opening="", closing=""):
+        if tex[i - 1 : i] != "\\":
+            out[i] = " "
     return "".join(out)
 
 
