@@ -5,11 +5,13 @@ and the saved run can be read back and predicted with."""
 import argparse
 import json
 import sys
+import time
 
 import numpy as np
 import pytest
 from fixtures.handmlp import make
 
+import derive.progress
 from derive.data import load_dataset
 from derive.errors import DeriveError
 from derive.train import (
@@ -54,6 +56,38 @@ class Spy:
                 return loss, {k: np.full_like(g, np.inf) for k, g in grads.items()}
             return self.result, grads
         return self.module.loss_and_grad(params, X, Y)
+
+
+class Recorder:
+    """The fixture module with its losses, the splits it evaluated, and (given ``threads``)
+    the BLAS thread counts seen in steps and in evaluation recorded."""
+
+    def __init__(self, module, test_size, threads=None):
+        self.module, self.test_size, self.losses, self.evaluated = module, test_size, [], []
+        self.threads, self._threads = {"step": set(), "evaluate": set()}, threads
+
+    def __getattr__(self, name):
+        return getattr(self.module, name)
+
+    def _seen(self, what, X):
+        if self._threads is not None:
+            self.threads[what] |= self._threads()
+        if what == "evaluate":
+            self.evaluated.append("test" if X.shape[1] == self.test_size else "train")
+
+    def loss_and_grad(self, params, X, Y):
+        self._seen("step", X)
+        loss, grads = self.module.loss_and_grad(params, X, Y)
+        self.losses.append(loss)
+        return loss, grads
+
+    def loss(self, params, X, Y):
+        self._seen("evaluate", X)
+        return self.module.loss(params, X, Y)
+
+    def predict(self, params, X):
+        self._seen("evaluate", X)
+        return self.module.predict(params, X)
 
 
 def test_loss_falls(xor):
@@ -173,13 +207,79 @@ def test_accuracy_threshold_and_argmax():
 def test_progress_goes_to_stderr_with_or_without_tqdm(xor, capsys, monkeypatch):
     train(small(), xor, epochs=2, progress=True)
     out, err = capsys.readouterr()
-    assert out == "" and "epoch 2/2" in err
+    assert out == "" and "epoch 2/2" in err and "test acc" in err
     monkeypatch.setitem(sys.modules, "tqdm", None)
-    train(small(), xor, epochs=2, progress=True)
-    out, err = capsys.readouterr()
-    assert out == "" and "epoch 1/2: loss" in err and "test acc" in err
+    monkeypatch.setattr(derive.progress, "LINE_EVERY", 1e9)
+    train(small(), xor, epochs=3, progress=True)
+    out, err = capsys.readouterr()  # fast epochs: only the last one gets a line
+    assert out == "" and err.startswith("epoch 3/3: loss") and err.count("\n") == 1
+    assert "test acc" in err
+    monkeypatch.setattr(derive.progress, "LINE_EVERY", 0.0)
+    train(small(), xor, epochs=3, progress=True)
+    assert [line[:10] for line in capsys.readouterr().err.splitlines()] == [
+        "epoch 1/3:",
+        "epoch 2/3:",
+        "epoch 3/3:",
+    ]
     train(small(), xor, epochs=2, progress=False)
     assert capsys.readouterr() == ("", "")
+
+
+def test_progress_bar_redraws_a_few_times_a_second_not_every_epoch(xor, capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    start = time.perf_counter()
+    r = train(small(), xor, epochs=200, progress=True)
+    seconds = time.perf_counter() - start
+    err = capsys.readouterr().err
+    assert r.steps == 4000 and err.count("\n") == 1  # one bar for the run, left when it ends
+    # tqdm starts each redraw with \r: a first and a last draw, and at most one per REDRAW
+    assert err.count("\r") <= 2 + seconds / derive.progress.REDRAW
+    assert "epoch 200/200: 100%" in err and "test acc" in err.rsplit("\r", 1)[1]
+    monkeypatch.setattr(derive.progress, "LINE_EVERY", 0.0)  # slow epochs: a line each
+    train(small(), xor, epochs=3, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 1/3: loss" in err and "epoch 2/3: loss" in err and "epoch 3/3" in err
+
+
+def test_epoch_metrics_come_from_the_steps_and_the_test_split(xor):
+    """The per-epoch train loss is the mean of the epoch's mini-batch losses (weighted by batch
+    size): no forward pass over the training split unless train_accuracy=True. The test split
+    is evaluated (loss and predict) after each epoch, and not again at the end."""
+    m, batch = xor.X_train.shape[1], 24  # the last batch is smaller
+    spy = Recorder(small(), xor.X_test.shape[1])
+    r = train(spy, xor, epochs=2, batch_size=batch, progress=False)
+    losses = np.array(spy.losses).reshape(2, -1)
+    sizes = np.diff([*range(0, m, batch), m])
+    assert sizes[-1] < batch
+    expected = [sum(loss * n for loss, n in zip(row, sizes, strict=True)) / m for row in losses]
+    assert r.history["train_loss"] == expected
+    # the training split only at the end (its loss and predict), the test split each epoch
+    assert spy.evaluated == ["test"] * 4 + ["train"] * 2
+    assert r.history["train_accuracy"] == [None, None]
+    module = small()
+    assert r.final["test_loss"] == r.history["test_loss"][-1]
+    assert r.final["test_loss"] == module.loss(r.params, xor.X_test, xor.Y_test)
+    assert r.final["test_accuracy"] == accuracy(module.predict(r.params, xor.X_test), xor.Y_test)
+    assert r.final["train_loss"] == module.loss(r.params, xor.X_train, xor.Y_train)
+    spy = Recorder(small(), xor.X_test.shape[1])
+    r = train(spy, xor, epochs=2, batch_size=batch, progress=False, train_accuracy=True)
+    assert spy.evaluated == ["train", "test", "test"] * 2 + ["train"] * 2
+    assert r.history["train_accuracy"][-1] == r.final["train_accuracy"] > 0.5
+
+
+def test_evaluation_uses_one_blas_thread_and_the_steps_keep_theirs(xor):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return {
+            i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
+        }
+
+    before = blas_threads()
+    spy = Recorder(small(), xor.X_test.shape[1], threads=blas_threads)
+    train(spy, xor, epochs=2, progress=False)
+    assert spy.threads["step"] == before and spy.threads["evaluate"] == {1}
+    assert blas_threads() == before
 
 
 def test_save_run_and_predict_from_file(xor, tmp_path):
