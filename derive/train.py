@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+_OVERFLOW = "the parameters became inf or NaN"
 
 
 class TrainingDiverged(DeriveError):
@@ -266,7 +267,12 @@ def train(
                 for i, j in batches:
                     loss, grads = loss_and_grad(params, Xe[:, i:j], Ye[:, i:j])
                     if not isfinite(loss):
-                        diverged = (epoch, i // batch_size + 1, f"the loss became {loss}")
+                        if i and not _all_finite(params):
+                            # the previous update overflowed: keep the arrays from before it
+                            params, steps = spare, steps - 1
+                            diverged = (epoch, i // batch_size, _OVERFLOW)
+                        else:
+                            diverged = (epoch, i // batch_size + 1, f"the loss became {loss}")
                         break
                     opt_step(params, grads, spare)
                     # a swap, not a copy; Ctrl-C on either side of it leaves a consistent set
@@ -278,8 +284,8 @@ def train(
                 result.step_seconds += time.perf_counter() - t0
                 if diverged is None and not _all_finite(params):
                     # the epoch's last update overflowed: the arrays before it were the good ones
-                    params = spare
-                    diverged = (epoch, len(batches), "the parameters became inf or NaN")
+                    params, steps = spare, steps - 1
+                    diverged = (epoch, len(batches), _OVERFLOW)
                 if diverged:
                     break
                 metrics = dict.fromkeys(METRICS)

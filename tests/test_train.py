@@ -152,6 +152,18 @@ def test_overflowing_update_at_the_end_of_an_epoch_keeps_the_params_before_it(xo
     with pytest.raises(TrainingDiverged, match="epoch 1, step 20") as e:
         train(spy, xor, epochs=3, progress=False)
     assert all(np.array_equal(e.value.result.params[k], spy.seen[k]) for k in spy.seen)
+    assert e.value.result.steps == 19  # the update that overflowed is not counted
+
+
+def test_overflowing_update_mid_epoch_keeps_the_params_before_it(xor):
+    # step 5's gradients are inf: its update makes the parameters inf, step 6's loss is NaN;
+    # the parameters to keep are the ones step 5 started from, not the inf ones
+    spy = Spy(small(), fail_at=5, grads_inf=True)
+    with pytest.raises(TrainingDiverged, match="epoch 1, step 5") as e:
+        train(spy, xor, epochs=3, progress=False)
+    result = e.value.result
+    assert all(np.array_equal(result.params[k], spy.seen[k]) for k in spy.seen)
+    assert result.steps == 4 and e.value.step == 5
 
 
 def test_a_real_divergence_is_caught(xor, tmp_path):
