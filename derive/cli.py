@@ -35,17 +35,23 @@ def _all_examples():
     return sorted(EXAMPLES.glob("*.toml"))
 
 
-def get_module(spec, out_dir: Path | None = None):
-    """The generated module of ``spec``: regenerated into ``out_dir`` (default generated/)
-    when stale, then imported from the file, so training runs the code on disk."""
+def _module_on_disk(net):
+    """``generated/<name>.py`` for ``net``, rewritten when stale, then imported from the file,
+    so what runs is the code on disk. Returns (module, path, whether it was rewritten)."""
     from .codegen import GENERATED, import_file, write_modules
 
-    net = _net(spec)
-    out_dir = Path(out_dir) if out_dir else (GENERATED if GENERATED.is_dir() else Path("generated"))
+    out_dir = GENERATED if GENERATED.is_dir() else Path("generated")
     stale = write_modules([net], out_dir)
-    for path in stale:
+    path = out_dir / f"{net.name}.py"
+    return import_file(path), path, bool(stale)
+
+
+def get_module(spec):
+    """The generated module of ``spec`` for training (regenerated when stale)."""
+    module, path, rewritten = _module_on_disk(_net(spec))
+    if rewritten:
         print(f"regenerated {path}", file=sys.stderr)
-    return import_file(out_dir / f"{net.name}.py")
+    return module
 
 
 def cmd_show(args) -> int:
@@ -59,9 +65,7 @@ def cmd_show(args) -> int:
 def cmd_codegen(args) -> int:
     from .codegen import GENERATED, write_modules
 
-    specs = args.specs or ([None] if not args.all else _all_examples())
-    if args.all:
-        specs = _all_examples()
+    specs = _all_examples() if args.all else (args.specs or [None])
     nets = [_net(s) for s in specs]
     out = Path(args.out) if args.out else GENERATED
     stale = write_modules(nets, out, check=args.check)
@@ -78,12 +82,11 @@ def cmd_codegen(args) -> int:
     return 0
 
 
-def _gradcheck(net, out) -> bool:
-    from .codegen import load_module
+def _gradcheck(module, out) -> bool:
     from .gradcheck import gradcheck, table
 
-    rows = gradcheck(load_module(net))
-    print(f"gradient check of {net.name} (central differences, float64, h = 1e-6):", file=out)
+    rows = gradcheck(module)
+    print(f"gradient check of {module.NAME} (central differences, float64, h = 1e-6):", file=out)
     print(table(rows, TOLERANCE), file=out)
     ok = all(r.ok(TOLERANCE) for r in rows)
     worst = max((r.max_rel for r in rows), default=0.0)
@@ -93,37 +96,31 @@ def _gradcheck(net, out) -> bool:
 
 
 def cmd_gradcheck(args) -> int:
-    return 0 if _gradcheck(_net(args.spec), sys.stdout) else 1
+    from .codegen import load_module
+
+    return 0 if _gradcheck(load_module(_net(args.spec)), sys.stdout) else 1
 
 
 def cmd_build(args) -> int:
     """The main job: derive, print the derivation, write the module and the LaTeX, check."""
-    from .codegen import GENERATED, write_modules
     from .derivation import derive
+    from .fileio import write_atomic
+    from .latex import render_latex
     from .show import show_text
 
     net = _net(args.spec)
     d = derive(net)
     sys.stdout.write(show_text(d))
     print()
-    out = GENERATED if GENERATED.is_dir() else Path("generated")
-    stale = write_modules([net], out)
-    path = out / f"{net.name}.py"
-    print(f"generated module: {path} ({'written' if stale else 'already current'})")
-    ok = _gradcheck(net, sys.stdout)
-    try:
-        from .latex import render_latex
-    except ImportError:  # the LaTeX writer is optional in a partial checkout
-        render_latex = None
-    if render_latex is not None:
-        from .fileio import write_atomic
-
-        docs = Path(args.out)
-        docs.mkdir(parents=True, exist_ok=True)
-        for fmt in ("tex", "md"):
-            target = docs / f"{net.name}.{fmt}"
-            write_atomic(target, render_latex(d, fmt=fmt))
-            print(f"derivation: {target}")
+    module, path, rewritten = _module_on_disk(net)
+    print(f"generated module: {path} ({'written' if rewritten else 'already current'})")
+    ok = _gradcheck(module, sys.stdout)  # the file just written, not a second rendering
+    docs = Path(args.out)
+    docs.mkdir(parents=True, exist_ok=True)
+    for fmt in ("tex", "md"):
+        target = docs / f"{net.name}.{fmt}"
+        write_atomic(target, render_latex(d, fmt=fmt))
+        print(f"derivation: {target}")
     return 0 if ok else 1
 
 
@@ -133,10 +130,9 @@ def cmd_check(args) -> int:
         from .check_code import run
 
         return run(args)
-    else:
-        from .check import check_notes
+    from .check import check_notes
 
-        report, code = check_notes(target, spec=args.spec, fmt=args.format)
+    report, code = check_notes(target, spec=args.spec, fmt=args.format)
     sys.stdout.write(report if report.endswith("\n") else report + "\n")
     return code
 

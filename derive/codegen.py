@@ -249,9 +249,9 @@ def program(net: Network, d: Derivation | None = None) -> Program:
             prog.returns.append((s.of, s.name))
     used = {v for s in d.steps if not s.inlined for v in free_vars(s.simplified)}
     prog.backward_params = [p for p in net.params if any(v.name == p for v in used)]
-    prog.backward_cache = [v.name for v in used if v.role in ("value", "input") and v.name != "y"]
+    order = [net.x.name, *net.values]
     prog.backward_cache = sorted(
-        set(prog.backward_cache), key=lambda n: ([net.x.name, *net.values]).index(n)
+        {v.name for v in used if v.role in ("value", "input")}, key=order.index
     )
     prog.returns.sort(key=lambda r: list(net.params).index(r[0]))
 
@@ -278,10 +278,11 @@ def _reads(lines: list[Line], name: str) -> bool:
 
 
 def _keep_dtype(node: Ew, code: str) -> str:
-    """A gradient that is only a 0/1 mask would be boolean: give it the arguments' dtype."""
-    if isinstance(node.expr, sp.Piecewise) and node.args:
-        ref = node.args[0]
-        return f"({code}).astype({code_name(ref) if isinstance(ref, Var) else 'X'}.dtype)"
+    """A gradient that is only a 0/1 mask would be boolean: give it the dtype of a named
+    array it reads (every named array a step reads is loaded in backward)."""
+    named = free_vars(node)
+    if isinstance(node.expr, sp.Piecewise) and named:
+        return f"({code}).astype({code_name(named[0])}.dtype)"
     return code
 
 
