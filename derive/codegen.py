@@ -32,7 +32,7 @@ from .errors import DeriveError
 from .fileio import write_atomic
 from .graph import Network
 from .ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placeholder, walk
-from .npprint import print_code, stabilize, to_code
+from .npprint import print_code, stabilize, to_code, uses_erf
 from .registry import ActivationFunction
 from .text import node_text, var_name
 
@@ -259,7 +259,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     prog.loss = _loss_lines(net, logsoftmax)
     prog.loss_reads = [v for v in net.values if _reads(prog.loss, v)]
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss)
-    prog.uses_erf = "_erf(" in text
+    prog.uses_erf = uses_erf(text)
 
     acts = _activation_of(net)
     for p, var in net.params.items():

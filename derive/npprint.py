@@ -224,9 +224,6 @@ class NumpyPrinter(NumPyPrinter):
     def _print_Float(self, expr):
         return repr(float(expr))
 
-    def _print_Half(self, expr):
-        return "0.5"
-
     def _print_Relational(self, expr):
         # z > 0 as Python writes it (NumPy's default printer writes np.greater(z, 0))
         return f"{self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)}"
@@ -264,4 +261,5 @@ class NumpyPrinter(NumPyPrinter):
 
 
 def uses_erf(code: str) -> bool:
+    """Whether printed code calls the ``_erf`` helper that ``_print_erf`` writes."""
     return "_erf(" in code
