@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 import sympy  # noqa: E402, F401  (imported before any clock starts)
 
-from derive.derivation import derive  # noqa: E402
-from derive.graph import Network  # noqa: E402
+from derive.engine.derivation import derive  # noqa: E402
+from derive.engine.graph import Network  # noqa: E402
 
 HIDDEN = ("relu", "tanh", "sigmoid")
 TARGET_SECONDS = 2.0  # the bound for 100 layers

@@ -18,8 +18,8 @@ import time
 
 import numpy as np
 
-from derive.codegen import load_module
-from derive.graph import Network
+from derive.emit.codegen import load_module
+from derive.engine.graph import Network
 
 SIZES = [
     # (label, inputs, hidden layers, outputs, output activation, cost, m)

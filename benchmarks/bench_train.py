@@ -50,8 +50,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from derive.data import load_dataset  # noqa: E402
-from derive.train import _one_blas_thread, accuracy, train  # noqa: E402
+from derive.train.data import load_dataset  # noqa: E402
+from derive.train.loop import _one_blas_thread, accuracy, train  # noqa: E402
 
 
 def load_module(path: str | None, inputs: int, hidden: int, outputs: int):
@@ -129,7 +129,7 @@ def main(argv=None) -> int:
     except Exception as e:  # no scikit-learn: random data of the same shape times the same
         print(f"({e}; timing on random data of the digits' shape)", file=sys.stderr)
         rng = np.random.default_rng(0)
-        from derive.data import Dataset
+        from derive.train.data import Dataset
 
         X = rng.standard_normal((64, 1797))
         Y = np.eye(10)[:, rng.integers(0, 10, 1797)]

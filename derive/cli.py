@@ -18,19 +18,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import DeriveError
+from derive.errors import DeriveError
 
 TOLERANCE = 1e-6
 
 
 def _net(spec):
-    from .spec import load_spec
+    from derive.engine.spec import load_spec
 
     return load_spec(spec)
 
 
 def _all_examples():
-    from .spec import EXAMPLES
+    from derive.engine.spec import EXAMPLES
 
     return sorted(EXAMPLES.glob("*.toml"))
 
@@ -38,7 +38,7 @@ def _all_examples():
 def _module_on_disk(net):
     """``generated/<name>.py`` for ``net``, rewritten when stale, then imported from the file,
     so what runs is the code on disk. Returns (module, path, whether it was rewritten)."""
-    from .codegen import GENERATED, import_file, write_modules
+    from derive.emit.codegen import GENERATED, import_file, write_modules
 
     out_dir = GENERATED if GENERATED.is_dir() else Path("generated")
     stale = write_modules([net], out_dir)
@@ -55,15 +55,15 @@ def get_module(spec):
 
 
 def cmd_show(args) -> int:
-    from .derivation import derive
-    from .show import show_text
+    from derive.emit.show import show_text
+    from derive.engine.derivation import derive
 
     sys.stdout.write(show_text(derive(_net(args.spec))))
     return 0
 
 
 def cmd_codegen(args) -> int:
-    from .codegen import GENERATED, write_modules
+    from derive.emit.codegen import GENERATED, write_modules
 
     specs = _all_examples() if args.all else (args.specs or [None])
     nets = [_net(s) for s in specs]
@@ -83,7 +83,7 @@ def cmd_codegen(args) -> int:
 
 
 def _gradcheck(module, out) -> bool:
-    from .gradcheck import gradcheck, table
+    from derive.emit.gradcheck import gradcheck, table
 
     rows = gradcheck(module)
     print(f"gradient check of {module.NAME} (central differences, float64, h = 1e-6):", file=out)
@@ -96,17 +96,17 @@ def _gradcheck(module, out) -> bool:
 
 
 def cmd_gradcheck(args) -> int:
-    from .codegen import load_module
+    from derive.emit.codegen import load_module
 
     return 0 if _gradcheck(load_module(_net(args.spec)), sys.stdout) else 1
 
 
 def cmd_build(args) -> int:
     """The main job: derive, print the derivation, write the module and the LaTeX, check."""
-    from .derivation import derive
-    from .fileio import write_atomic
-    from .latex import render_latex
-    from .show import show_text
+    from derive.emit.latex import render_latex
+    from derive.emit.show import show_text
+    from derive.engine.derivation import derive
+    from derive.fileio import write_atomic
 
     net = _net(args.spec)
     d = derive(net)
@@ -127,10 +127,10 @@ def cmd_build(args) -> int:
 def cmd_check(args) -> int:
     target = args.target
     if ".py:" in target or target.endswith(".py"):
-        from .check_code import run
+        from derive.check.code.main import run
 
         return run(args)
-    from .check import check_notes
+    from derive.check.notes.walk import check_notes
 
     report, code = check_notes(target, spec=args.spec, fmt=args.format)
     sys.stdout.write(report if report.endswith("\n") else report + "\n")
@@ -169,20 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="NOTES|FILE.py:FUNC")
     p.add_argument("--spec", help="the network the claims are about")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    from .check_code import add_arguments
+    from derive.check.code.main import add_arguments
 
     add_arguments(p, common=False)  # --call, --returns, --samples, --seed for code targets
     p.set_defaults(func=cmd_check)
 
-    for module in ("latex", "train"):
-        try:
-            mod = __import__(f"derive.{module}", fromlist=["register_cli"])
-        except ImportError:
-            continue
-        if module == "train":
-            mod.register_cli(sub, get_module)
-        else:
-            mod.register_cli(sub)
+    from derive.emit.latex import register_cli as register_latex
+    from derive.train.commands import register_cli as register_train
+
+    register_latex(sub)
+    register_train(sub, get_module)
     return parser
 
 

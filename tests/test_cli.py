@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from derive.cli import main
-from derive.spec import EXAMPLES
+from derive.engine.spec import EXAMPLES
 
 
 def test_show_prints_the_notes_derivation(capsys):

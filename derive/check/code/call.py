@@ -1,0 +1,241 @@
+"""Load a student's Python file and call its backward function the way it asks to be called.
+
+``load_function(path, name)`` imports only that file (its top-level code runs, its own helper
+modules import as under ``python mycode.py``) and returns the function; an import that fails
+is a ``DeriveError`` naming the line. ``Caller`` matches the function's parameter names to what
+derive passes (X, Y, the spec's parameters and forward values, ``params``, ``cache``, ``m``:
+see ``main``), or evaluates a ``--call`` expression, and reads what it returns into
+``{param: gradient}`` by dict key (``dW1``, ``W1``, ``grad_W1``, ``dC_dW1``), tuple order or
+``--returns``.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib.util
+import inspect
+import io
+import re
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from derive.engine.graph import Network
+from derive.errors import DeriveError
+
+DEFAULT_FUNCTION = "backward"
+_ROLES = {  # lower-case parameter name -> what is passed (besides the spec's own names)
+    **dict.fromkeys(("x", "inputs", "input", "a0", "x_batch"), "X"),
+    **dict.fromkeys(("y", "targets", "target", "labels", "y_true"), "Y"),
+    **dict.fromkeys(("params", "parameters", "weights", "theta"), "params"),
+    **dict.fromkeys(("cache", "forward", "activations", "acts"), "cache"),
+    **dict.fromkeys(("m", "n_samples", "batch_size"), "m"),
+}
+
+
+def load_function(path: str, name: str = DEFAULT_FUNCTION):
+    """Import the file at ``path`` (only it) and return its attribute ``name`` (dotted names
+    reach into objects: ``model.backward``)."""
+    file = Path(path)
+    if not file.is_file():
+        raise DeriveError("no such file", where=path, fix="give the path of your .py file")
+    modname = "_derive_check_" + re.sub(r"\W", "_", file.stem)
+    spec = importlib.util.spec_from_file_location(modname, file)
+    module = importlib.util.module_from_spec(spec)
+    folder = str(file.resolve().parent)
+    sys.path.insert(0, folder)  # as `python mycode.py` would: its own helper modules import
+    sys.modules[modname] = module  # dataclasses in the file look themselves up here
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            spec.loader.exec_module(module)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as err:  # noqa: B036 - SystemExit from a script's argparse too
+        line = err.lineno if isinstance(err, SyntaxError) else line_in(err, file)
+        raise DeriveError(
+            f"importing it raised {type(err).__name__}: {err}",
+            where=f"{path}:{line}" if line else path,
+            fix="fix that line, or move code that should not run on import under "
+            '`if __name__ == "__main__":`',
+        ) from None
+    finally:
+        sys.path.remove(folder)
+        sys.modules.pop(modname, None)
+    obj = module
+    for part in name.split("."):
+        if not hasattr(obj, part):
+            funcs = sorted(k for k, v in vars(module).items() if inspect.isfunction(v))
+            raise DeriveError(
+                f"has no function `{name}`", where=path,
+                fix=f"name one of its functions: {', '.join(funcs) or '(none defined)'}",
+            )  # fmt: skip
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise DeriveError(f"`{name}` is not a function", where=path, fix="name a function")
+    return obj
+
+
+def line_in(err: BaseException, file: Path) -> int | None:
+    """The last line of ``file`` in the traceback of ``err``."""
+    file = file.resolve()
+    frames = traceback.extract_tb(err.__traceback__)
+    lines = [f.lineno for f in frames if Path(f.filename).resolve() == file]
+    return lines[-1] if lines else None
+
+
+def source_line(path: str, line: int | None) -> str:
+    if not line:
+        return ""
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()[line - 1].strip()
+    except (OSError, IndexError, UnicodeDecodeError):
+        return ""
+
+
+class Caller:
+    """Calls the student's function by the convention (or ``--call``) and reads its result
+    into ``{param: value}`` (by dict key, tuple order or ``--returns``)."""
+
+    def __init__(self, func, name, path, net: Network, call, returns):
+        self.func, self.name, self.path, self.net = func, name, path, net
+        self.returns = _parse_returns(returns, net) if returns else None
+        self.call = None
+        if call:
+            try:
+                self.call = compile(ast.parse(call, mode="eval"), "<--call>", "eval")
+            except SyntaxError as err:
+                raise DeriveError(
+                    f"not a Python expression: {err.msg}", where=f"--call {call!r}",
+                    fix=f'write a call, e.g. --call "{name}(X, Y, params)"',
+                ) from None  # fmt: skip
+            self.shown = call
+            return
+        self.plan = self._plan()
+        shown = [k if k == src else f"{k}={src}" for k, src, _ in self.plan]
+        self.shown = f"{name}({', '.join(shown)})"
+
+    def _plan(self) -> list[tuple[str, str, bool]]:
+        """(parameter name, what is passed, positional?) for each parameter of the function."""
+        try:
+            params = inspect.signature(self.func).parameters.values()
+        except (TypeError, ValueError):
+            params = None
+        known = {**_ROLES}
+        for n in [*self.net.values, *self.net.params]:  # exact names before case-folded ones
+            known.setdefault(n.lower(), n)
+        plan = []
+        for p in params or []:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            src = p.name if p.name in (*self.net.params, *self.net.values) else None
+            src = src or known.get(p.name.lower())
+            if src is None:
+                if p.default is not p.empty:
+                    continue
+                raise DeriveError(
+                    f"cannot tell what to pass for the parameter `{p.name}` of `{self.name}`",
+                    where=f"{self.path}:{self.name}",
+                    fix=f"name it as the convention does ({', '.join(self._accepted())}) or "
+                    f'pass --call, e.g. --call "{self.name}(X, Y, params)"',
+                )
+            plan.append((p.name, src, p.kind != p.KEYWORD_ONLY))
+        if params is None or not plan:
+            raise DeriveError(
+                f"`{self.name}` takes no parameters derive can fill in",
+                where=f"{self.path}:{self.name}",
+                fix=f'pass --call, e.g. --call "{self.name}(X, Y, params)"',
+            )
+        return plan
+
+    def _accepted(self) -> list[str]:
+        return ["X", "Y", *self.net.params, *self.net.values, "params", "cache", "m"]
+
+    def __call__(self, values: dict):
+        fresh = {k: _copy(v) for k, v in values.items()}  # the code may change them in place
+        if self.call is not None:
+            return eval(self.call, {"np": np, self.name.split(".")[-1]: self.func, **fresh})
+        args = [fresh[src] for _, src, positional in self.plan if positional]
+        kwargs = {k: fresh[src] for k, src, positional in self.plan if not positional}
+        return self.func(*args, **kwargs)
+
+    def read(self, result) -> tuple[dict[str, object], list[str]]:
+        """``{param: returned value}`` and the keys of a returned dict that name no parameter."""
+        params = list(self.net.params)
+        if self.returns is None and isinstance(result, tuple | list):
+            dicts = [r for r in result if isinstance(r, dict)]
+            if len(dicts) == 1 and len(result) <= 3:  # (loss, grads) or (grads, cache)
+                result = dicts[0]
+        if isinstance(result, dict):
+            out, unused = {}, []
+            for key, value in result.items():
+                p = _param_for(key, self.net)
+                if p is None or p in out:
+                    unused.append(str(key))
+                else:
+                    out[p] = value
+            return out, unused
+        if isinstance(result, np.ndarray) and len(params) == 1 and self.returns is None:
+            return {params[0]: result}, []
+        order = self.returns or params
+        if not isinstance(result, tuple | list) or len(result) != len(order):
+            got = f"a {type(result).__name__}" + (
+                f" of {len(result)}" if isinstance(result, tuple | list) else ""
+            )
+            raise DeriveError(
+                f"`{self.name}` returned {got}, not the {len(order)} gradients "
+                f"({', '.join('d' + p for p in order if p)})",
+                where=f"{self.path}:{self.name}",
+                fix="return a dict {'dW1': ..., ...} or a tuple in the order "
+                f"{', '.join(params)}, or give the order with --returns "
+                f"(e.g. --returns {','.join('d' + p for p in reversed(params))})",
+            )
+        return {p: v for p, v in zip(order, result, strict=True) if p}, []
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return _Lenient({k: _copy(v) for k, v in value.items()})
+    return value
+
+
+class _Lenient(dict):
+    """A dict whose keys are also found without regard to case (cache["Z1"] for z1)."""
+
+    def __missing__(self, key):
+        for k in self:
+            if isinstance(key, str) and k.lower() == key.lower():
+                return self[k]
+        raise KeyError(key)
+
+
+def _param_for(key, net: Network) -> str | None:
+    """The parameter a returned key names: dW1, W1, dw1, grad_W1, dC_dW1, dC/dW1 -> W1."""
+    key = str(key).strip()
+    lower = {p.lower(): p for p in net.params}
+    if key in net.params:
+        return key
+    for stripped in (key, re.sub(r"^(grad_?|d[a-z]?[_/]?d|d_?)", "", key, flags=re.I)):
+        if stripped.lower() in lower:
+            return lower[stripped.lower()]
+    return None
+
+
+def _parse_returns(text: str, net: Network) -> list[str | None]:
+    out: list[str | None] = []
+    for item in (s.strip() for s in text.split(",")):
+        if item == "_":
+            out.append(None)
+            continue
+        p = _param_for(item, net)
+        if p is None:
+            raise DeriveError(
+                f"`{item}` names no parameter of {net.name}", where=f"--returns {text}",
+                fix=f"use d + a parameter name ({', '.join('d' + p for p in net.params)}) or _",
+            )  # fmt: skip
+        out.append(p)
+    return out

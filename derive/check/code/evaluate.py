@@ -1,0 +1,170 @@
+"""Evaluate the derivation in NumPy, as it is and with one step changed at a time.
+
+``Evaluator`` gives the NumPy value of an IR node (samples as columns), with NumPy's shapes
+rather than the declared ones, so that a changed step propagates the way the student's code
+would. ``mutants_of(d)`` lists the derivation with one of the mistakes students make applied
+to one node of one step: an elementwise factor applied as a matrix product (either
+orientation) or left out or replaced by the activation itself, a product with a factor
+transposed or swapped, the wrong delta. ``evaluate_mutant`` gives the gradients such a changed
+derivation computes; the judge compares them with what the student's code returned.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+from derive.engine.derivation import Derivation
+from derive.engine.graph import Network
+from derive.engine.ir import Ew, M, MatMul, Node, Sum, T, Var, make_ew, placeholder, walk
+from derive.engine.registry import expand_activations
+
+from .steps import show_node
+
+
+class Evaluator:
+    """NumPy values of IR nodes (samples as columns), for the forward pass and for the
+    derivation's steps, changed or not. Shapes follow NumPy, not the declared ones, so that a
+    changed step propagates the way the student's code would."""
+
+    def __init__(self, net: Network):
+        self.net = net
+
+    def __call__(self, node: Node, env: dict, m: int) -> np.ndarray:
+        if isinstance(node, Var):
+            return env[node.name]
+        if isinstance(node, MatMul):
+            return self(node.a, env, m) @ self(node.b, env, m)
+        if isinstance(node, T):
+            return self(node.a, env, m).T
+        if isinstance(node, Sum):
+            return np.sum(self(node.a, env, m), axis=node.axis, keepdims=True)
+        if isinstance(node, Ew):
+            args = [self(a, env, m) for a in node.args]
+            out = np.asarray(_lambdified(node.expr, len(args))(*args), dtype=np.float64)
+            shape = np.broadcast_shapes(*(a.shape for a in args)) if args else _resolve(node, m)
+            return np.broadcast_to(out, shape).copy() if out.shape != shape else out
+        raise TypeError(type(node).__name__)
+
+
+@lru_cache(maxsize=4096)
+def _lambdified(expr: sp.Expr, n: int):
+    return sp.lambdify([placeholder(i) for i in range(n)], expand_activations(expr))
+
+
+def _resolve(node: Node, m: int) -> tuple[int, int]:
+    return tuple(m if s == M else s for s in node.shape)
+
+
+@dataclass
+class Mutant:
+    """The derivation with one step changed: ``step = new`` instead of ``step = old``."""
+
+    step: str
+    value: Node
+    kind: str  # matmul | drop | value | transpose | swap
+    detail: object  # the mask (matmul, drop); (mask, value used) for value; (used, belongs) swap
+
+    def text(self, net: Network) -> str:
+        if self.kind == "matmul":
+            return f"{show_node(self.detail, net)} is applied as a matrix product, not elementwise"
+        if self.kind == "drop":
+            return f"the factor {show_node(self.detail, net)} is missing"
+        if self.kind == "value":
+            mask, used = self.detail
+            return f"{used} is used where the derivative {show_node(mask, net)} belongs"
+        if self.kind == "swap":
+            return f"{self.detail[0]} is used where {self.detail[1]} belongs"
+        return "a transposed factor"
+
+
+def mutants_of(d: Derivation) -> list[Mutant]:
+    """Each step with one of the mistakes students make applied to one of its nodes."""
+    grads = [Var(s.name, s.value.shape, "grad") for s in d.steps]
+    out: list[Mutant] = []
+    for s in d.steps:
+        seen = {s.value}
+        for node in walk(s.value):
+            for new, kind, detail in _node_mutants(node, grads, d.network):
+                value = _replace(s.value, node, new)
+                if value not in seen:
+                    seen.add(value)
+                    out.append(Mutant(s.name, value, kind, detail))
+    return out
+
+
+def _node_mutants(node: Node, grads: list[Var], net: Network):
+    """(replacement, kind, detail) for one node: an elementwise factor of a gradient applied
+    as a matrix product (in each orientation), left out, or replaced by the activation itself
+    (A1 for relu'(z1)); a product with a factor transposed or swapped; a gradient used in place
+    of another."""
+    if isinstance(node, Ew) and node.expr.is_Mul:
+        factors = node.expr.args
+        for i, g in enumerate(node.args):
+            if not (isinstance(g, Var) and g.role == "grad") or placeholder(i) not in factors:
+                continue
+            rest = sp.Mul(*[f for f in factors if f != placeholder(i)])
+            if rest.has(placeholder(i)) or rest.is_number:
+                continue
+            mask = make_ew(rest, node.args, node.shape)
+            pairs = [(g, mask), (g, T(mask)), (T(g), mask), (mask, g), (T(mask), g), (mask, T(g))]
+            for a, b in pairs:
+                yield MatMul(a, b), "matmul", mask
+            yield g, "drop", mask
+            for v in _undifferentiated(mask, net):
+                new = make_ew(placeholder(0) * placeholder(1), [g, v], node.shape)
+                yield new, "value", (mask, v.name)
+    elif isinstance(node, MatMul):
+        a, b = node.a, node.b
+        flip = lambda x: x.a if isinstance(x, T) else T(x)  # noqa: E731
+        for new in (MatMul(flip(a), b), MatMul(a, flip(b)), MatMul(b, a), MatMul(flip(b), flip(a))):
+            yield new, "transpose", None
+    elif isinstance(node, Var) and node.role == "grad":
+        for other in grads:
+            if other.name != node.name:
+                yield other, "swap", (other.name, node.name)
+
+
+def _undifferentiated(mask: Node, net: Network) -> list[Var]:
+    """The forward values a derivative factor may be confused with: for relu'(z1), z1 and
+    A1 = relu(z1); for A2*(1 - A2), A2."""
+    args = mask.args if isinstance(mask, Ew) else ()
+    if len(args) != 1 or not isinstance(args[0], Var) or args[0].role != "value":
+        return []
+    u = args[0]
+    made = [n for n, eq in net.equations.items() if isinstance(eq, Ew) and eq.args == (u,)]
+    return [u, *(net.values[n] for n in made)]
+
+
+def _replace(node: Node, old: Node, new: Node) -> Node:
+    if node == old:
+        return new
+    if isinstance(node, MatMul):
+        return MatMul(_replace(node.a, old, new), _replace(node.b, old, new))
+    if isinstance(node, T):
+        return T(_replace(node.a, old, new))
+    if isinstance(node, Sum):
+        return Sum(_replace(node.a, old, new), node.axis)
+    if isinstance(node, Ew):
+        return Ew(node.expr, tuple(_replace(a, old, new) for a in node.args), node.shape)
+    return node
+
+
+def evaluate_mutant(ev, d, env, mut, m, scale) -> dict | None:
+    new = dict(env)
+    started = False
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for s in d.steps:
+                if s.name == mut.step:
+                    new[s.name], started = ev(mut.value, new, m), True
+                elif started:
+                    new[s.name] = ev(s.value, new, m)
+    except ValueError:  # shapes that do not fit at this m: code with this mistake would fail
+        return None
+    return {s.of: scale * new[s.name] for s in d.param_steps}

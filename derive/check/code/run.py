@@ -1,0 +1,149 @@
+"""Run the student's function at one sample count m, beside derive's own gradients.
+
+``run_at`` draws random float64 inputs (``random_inputs``: targets that fit the cost, one-hot
+when the outputs' columns sum to one, 0/1 for binary cross-entropy), evaluates the forward
+pass and the derivation's steps, checks them against the generated module's gradients, calls
+the student's function (its exceptions are findings, not crashes) and evaluates every altered
+derivation (``eval``) on the same inputs.
+``close`` is the comparison every verdict uses: the same shape, and values within ``RTOL`` of
+the largest entry of the expected gradient.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from derive.engine.derivation import m as m_symbol
+from derive.engine.graph import Network
+
+from .call import line_in, source_line
+from .evaluate import evaluate_mutant
+
+RTOL = 1e-6  # relative to the largest entry of the expected gradient
+# Inputs are drawn up to this many times per m, keeping the draw whose gradients have the
+# fewest exact zeros: with one sample, every relu unit can be off, and then a first layer's
+# gradient is all zeros and says nothing.
+_ATTEMPTS = 16
+
+
+@dataclass
+class Run:
+    """What one run at one m gave: derive's gradients and what the student's code returned."""
+
+    m: int
+    env: dict  # inputs, parameters, forward values and the derivation's gradients
+    expected: dict[str, np.ndarray]  # param -> gradient from the reference module
+    found: dict[str, object] = field(default_factory=dict)
+    unused: list[str] = field(default_factory=list)
+    mutated: list[dict | None] = field(default_factory=list)  # per mutant: param -> gradient
+    error: str | None = None
+
+
+def sample_counts(net: Network) -> list[int]:
+    """m = 1 and the smallest m >= 5 that is no dimension of the network, so that a product
+    with the wrong factor transposed cannot fit by accident."""
+    dims = {net.inputs, net.outputs} | {s for p in net.params.values() for s in p.shape}
+    big = 5
+    while big in dims:
+        big += 1
+    return [1, big]
+
+
+def random_inputs(net: Network, m: int, seed: int) -> dict:
+    """Parameters, X (inputs, m) and targets Y (outputs, m) fit for the cost, seeded."""
+    rng = np.random.default_rng(seed)
+    env = {}
+    for name, var in net.params.items():
+        rows, cols = var.shape
+        env[name] = rng.standard_normal((rows, cols)) / np.sqrt(max(cols, 4))
+    env[net.x.name] = rng.standard_normal((net.inputs, m))
+    if net.columns_sum_to_one:  # one-hot targets
+        env[net.y.name] = np.eye(net.outputs)[:, rng.integers(0, net.outputs, m)]
+    elif net.cost_name == "binary_cross_entropy":
+        env[net.y.name] = rng.integers(0, 2, (net.outputs, m)).astype(np.float64)
+    else:
+        env[net.y.name] = rng.uniform(0.05, 0.95, (net.outputs, m))
+    return env
+
+
+def run_at(net, d, ev, reference, caller, mutants, m, seed) -> Run:
+    """The student's function called once at m, on the draw of inputs (of ``_ATTEMPTS``)
+    whose expected gradients have the fewest exact zeros; every mutant evaluated on it."""
+    scale = float(d.scale.subs(m_symbol, m))
+    best = None
+    for attempt in range(_ATTEMPTS):
+        env, expected = _reference_run(net, d, ev, reference, m, seed + 7919 * attempt, scale)
+        zeros = sum(int(np.sum(g == 0)) for g in expected.values())
+        if best is None or zeros < best[0]:
+            best = (zeros, env, expected)
+        if zeros == 0:
+            break
+    _, env, expected = best
+    run = Run(m, env, expected)
+    params = {p: env[p] for p in net.params}
+    X, Y = env[net.x.name], env[net.y.name]
+    forward = {n: env[n] for n in net.values}
+    values = {"X": X, "Y": Y, "m": m, **params, **forward, "params": params,
+              "cache": {"X": X, "x": X, **forward}}  # fmt: skip
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = caller(values)
+    except Exception as err:  # the student's code failing is a finding, not a crash
+        line = line_in(err, Path(caller.path))
+        where = f" at {caller.path}:{line}" if line else ""
+        src = source_line(caller.path, line)
+        run.error = f"{type(err).__name__}: {err}{where}" + (f": {src}" if src else "")
+        return run
+    run.found, run.unused = caller.read(result)
+    for mut in mutants:
+        run.mutated.append(evaluate_mutant(ev, d, env, mut, m, scale))
+    return run
+
+
+def _reference_run(net, d, ev, reference, m, seed, scale) -> tuple[dict, dict]:
+    """Random inputs, the forward values and the derivation's gradients (evaluated here),
+    and the generated module's gradients, which must be the same."""
+    env = random_inputs(net, m, seed)
+    with np.errstate(all="ignore"):
+        for name, eq in net.equations.items():
+            env[name] = ev(eq, env, m)
+        for s in d.steps:
+            env[s.name] = ev(s.value, env, m)
+    params = {p: env[p] for p in net.params}
+    got = reference.backward(params, reference.forward(params, env[net.x.name]), env[net.y.name])
+    expected = {p: np.asarray(got[p], dtype=np.float64) for p in net.params}
+    for s in d.param_steps:
+        if not close(expected[s.of], scale * env[s.name]):
+            raise RuntimeError(f"derive's generated d{s.of} disagrees with its derivation")
+    return env, expected
+
+
+def close(found: np.ndarray, expected: np.ndarray) -> bool:
+    """The same shape and every entry within RTOL of the expected one's largest entry."""
+    if found.shape != expected.shape:
+        return False
+    return float(np.max(np.abs(found - expected), initial=0)) <= RTOL * magnitude(expected)
+
+
+def harmless(found: np.ndarray, expected: np.ndarray, shape) -> bool:
+    """The right values in a shape that broadcasts back to the parameter's own: (1,) for a
+    (1, 1) bias. (3,) for a (3, 1) bias is not: b1 - lr * db1 would be (3, 3)."""
+    if found.shape == expected.shape or found.size != expected.size:
+        return False
+    try:
+        fits = np.broadcast_shapes(tuple(shape), found.shape) == tuple(shape)
+    except ValueError:
+        return False
+    return fits and close(found.reshape(expected.shape), expected)
+
+
+def magnitude(a: np.ndarray) -> float:
+    """The largest entry's absolute value (at least 1e-6): the scale of the tolerance."""
+    return max(float(np.max(np.abs(a), initial=0)), 1e-6)

@@ -1,0 +1,233 @@
+"""The network the notes' derivative claims are about, as scalar equations.
+
+``ScalarNet`` holds ``name = expression in other names`` with one unit per layer and one
+sample (so "dC/dw2" is a scalar derivative), and derives by ``sympy.diff``: ``deriv`` for
+comparing, ``shown`` for reading (the chain rule over the named quantities, σ'(z) kept).
+It comes from the spec (``net_from_spec``: every matrix product read as a product of scalars)
+or from the forward equations written in the notes (``net_from_notes``); ``notes_layers``
+finds the notes' last layer, the ``L`` of ``w^{(L)}``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from derive.engine.registry import ACTIVATIONS, expand_activations
+
+from .claims import Formula
+from .names import sym
+from .numbers import Unknown
+
+
+class ScalarNet:
+    """A network as scalar equations ``name = expression in other names`` (one unit per
+    layer, one sample), with the activations of the registry or the spec."""
+
+    def __init__(self, defs, acts, source, shapes=None, layers=None, derivation=None):
+        self.defs: dict[str, sp.Expr] = defs
+        self.acts = acts
+        self.source = source
+        self.shapes = shapes or {}
+        self.layers = layers
+        self.derivation = derivation
+        self.deps: dict[str, set[str]] = {}
+        for name, expr in defs.items():
+            direct = {s.name for s in expr.free_symbols}
+            self.deps[name] = direct.union(*(self.deps.get(d, set()) for d in direct))
+        self.leaves = set().union(*self.deps.values()) - set(defs) if defs else set()
+        self.cost = "C" if "C" in defs else (list(defs)[-1] if defs else None)
+        self._cache: dict = {}
+
+    def known(self, name: str) -> bool:
+        return name in self.defs or name in self.leaves
+
+    def full(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` in the leaves only, activations replaced by their definitions."""
+        for _ in range(len(self.defs) + 1):
+            subs = {
+                sym(s.name): self.defs[s.name] for s in expr.free_symbols if s.name in self.defs
+            }
+            if not subs:
+                break
+            expr = expr.xreplace(subs)
+        return expand_activations(expr)
+
+    def deriv(self, num: str, den: str) -> sp.Expr:
+        """d num / d den through the network, by ``sympy.diff`` (other leaves held fixed)."""
+        key = ("d", num, den)
+        if key not in self._cache:
+            expr = sym(num)
+            for _ in range(len(self.defs) + 1):
+                subs = {
+                    s: self.defs[s.name]
+                    for s in expr.free_symbols
+                    if s.name in self.defs and s.name != den and den in self.deps[s.name]
+                }
+                if not subs:
+                    break
+                expr = expr.xreplace(subs)
+            self._cache[key] = sp.diff(expr, sym(den))
+        return self._cache[key]
+
+    def shown(self, num: str, den: str) -> sp.Expr:
+        """d num / d den for reading: the chain rule over the named quantities, with each
+        activation's derivative kept as σ'(z) (every local factor from ``sympy.diff``)."""
+        adj: dict[str, sp.Expr] = {num: sp.Integer(1)}
+        for q in reversed(list(self.defs)):
+            if q not in adj or q == den:
+                continue
+            expr = _display_functions(self.defs[q])
+            for s in expr.free_symbols:
+                if s.name == den or (s.name in self.defs and den in self.deps[s.name]):
+                    adj[s.name] = adj.get(s.name, 0) + adj[q] * sp.diff(expr, s)
+        return sp.factor_terms(adj.get(den, sp.Integer(0)))
+
+    def pairs(self):
+        """Every (N, D) with N a quantity and D something it depends on."""
+        return [(n, d) for n in reversed(list(self.defs)) for d in sorted(self.deps[n])]
+
+    def real(self, expr: sp.Expr) -> sp.Expr:
+        """Replace the reader's function placeholders by this network's activations."""
+
+        def fn(e):
+            name = e.func.__name__
+            if name == "step":
+                return sp.Piecewise((1, e.args[0] > 0), (0, True))
+            base = name.rstrip("'")
+            if base not in self.acts:
+                raise Unknown(f"{base} is not an activation of this network")
+            if self.acts[base].normalized:
+                raise Unknown(f"{base} couples the units; per-sample scalar checks cannot use it")
+            if name.endswith("'"):
+                t = sp.Dummy("t", real=True)
+                return sp.diff(self.acts[base](t), t).xreplace({t: e.args[0]})
+            return self.acts[base](*e.args)
+
+        return expr.replace(lambda e: isinstance(e, AppliedUndef), fn)
+
+
+def act_prime(name: str):
+    return sp.Function(f"{name}'")
+
+
+def _display_functions(expr: sp.Expr) -> sp.Expr:
+    def swap(e):
+        name = type(e).__name__
+        prime = act_prime(name)
+        cls = type(name, (sp.Function,), {"fdiff": lambda self, i=1: prime(self.args[0])})
+        return cls(*e.args)
+
+    return expr.replace(lambda e: hasattr(type(e), "activation"), swap)
+
+
+def net_from_spec(path: str) -> ScalarNet:
+    from derive.engine.derivation import derive
+    from derive.engine.ir import Ew, MatMul, Sum, T, Var, placeholder
+    from derive.engine.spec import load_spec
+
+    net = load_spec(path)
+
+    def scalar(node):
+        if isinstance(node, Var):
+            return sym(node.name)
+        if isinstance(node, MatMul):
+            return scalar(node.a) * scalar(node.b)
+        if isinstance(node, T):
+            return scalar(node.a)
+        if isinstance(node, Sum):
+            if node.axis == 0:
+                raise _SpecNotScalar()
+            return scalar(node.a)
+        if isinstance(node, Ew):
+            return node.expr.xreplace({placeholder(i): scalar(a) for i, a in enumerate(node.args)})
+        raise TypeError(type(node).__name__)
+
+    defs: dict[str, sp.Expr] = {}
+    try:
+        for name, node in net.equations.items():
+            defs[name] = scalar(node)
+        defs["C"] = scalar(net.cost)
+    except _SpecNotScalar:
+        defs = {}
+    shapes = {v.name: v.shape for v in [net.x, net.y, *net.params.values(), *net.values.values()]}
+    indices = [int(m.group(1)) for n in net.equations if (m := re.fullmatch(r"z(\d+)", n))]
+    layers = len(net.layers) if net.layers else (max(indices) if indices else None)
+    return ScalarNet(defs, dict(net.activations), f"the spec {path}", shapes, layers, derive(net))
+
+
+class _SpecNotScalar(Exception):
+    pass
+
+
+def notes_layers(segments) -> int | None:
+    """The highest layer number the notes write (a^{(2)}, W^{[2]}, else w_2), for ``L``."""
+    sub, sup = [], []
+    pattern = r"(?<![A-Za-z\\])[wWbBaAzZ]\s*(?:_\{?\s*(\d+)\s*\}?|\^\{?\s*[(\[]\s*(\d+)\s*[)\]])"
+    for seg in segments:
+        text = seg.text + " ".join(" ".join(r) for r in seg.cells)
+        for a, b in re.findall(pattern, text):
+            (sub if a else sup).append(int(a or b))
+    found = sup or sub  # superscripts are layers for sure; subscripts may number entries
+    return max(found) if found else None
+
+
+def net_from_notes(
+    formulas: list[Formula | None],
+) -> tuple[ScalarNet | None, dict[str, int], dict[str, sp.Expr]]:
+    """The forward equations written in the notes: ``name = expression`` lines, the first
+    definition of each name, in an order where each comes after what it uses. Returns the
+    network (None without equations), the line of each of its equations, and the equations
+    the cost does not depend on (names of the notes' own)."""
+    defs: dict[str, tuple[int, sp.Expr]] = {}
+    local: dict[str, sp.Expr] = {}
+    for form in formulas:
+        if form is None or form.update:
+            continue
+        members = [m for m in form.members if m.kind != "empty"]
+        if len(members) < 2 or members[0].kind != "expr" or members[1].kind != "expr":
+            continue
+        left, right = members[0].value, members[1].value
+        if not isinstance(left, sp.Symbol) or left.name in defs or not right.free_symbols:
+            continue
+        if re.fullmatch(r"delta\d*|x|y", left.name) or any(
+            s.name.startswith(("∂", "⟨")) for s in right.free_symbols
+        ):
+            continue
+        try:
+            right = ScalarNet({}, ACTIVATIONS, "").real(right)
+        except Unknown:
+            continue
+        defs[left.name] = (members[0].line, right)
+    order: list[str] = []
+    pending = dict(defs)
+    while pending:
+        ready = [
+            n
+            for n, (_, e) in pending.items()
+            if all(s.name not in pending or s.name == n for s in e.free_symbols)
+        ]
+        if not ready:
+            break  # a cycle: the rest are not used
+        for n in ready:
+            if sym(n) not in pending[n][1].free_symbols:
+                order.append(n)
+            del pending[n]
+    if not order:
+        return None, {}, local
+    cost = "C" if "C" in order else None
+    if cost:  # the network is what the cost depends on; other equations are local names
+        needed = {cost}
+        for n in reversed(order):
+            if n in needed:
+                needed |= {s.name for s in defs[n][1].free_symbols}
+        for n in order:
+            if n not in needed:
+                local[n] = defs[n][1]
+        order = [n for n in order if n in needed]
+    def_lines = {n: defs[n][0] for n in order}
+    lines = sorted(def_lines.values())
+    source = "the forward equations in the notes (lines " + ", ".join(map(str, lines)) + ")"
+    return ScalarNet({n: defs[n][1] for n in order}, dict(ACTIVATIONS), source), def_lines, local

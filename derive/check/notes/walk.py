@@ -1,0 +1,228 @@
+"""Check a student's notes claim by claim: ``derive check NOTES [--spec SPEC]``.
+
+Every formula the reader finds (``notes.py``, ``claims.py``) is a claim when it says
+something checkable, and gets a verdict: ``correct``, ``wrong`` (with the expected value and,
+for a derivative, which quantity its right-hand side really is), or ``unknown`` (with why).
+``Checker`` walks the notes in reading order and hands each formula to its check:
+
+- arithmetic and shapes (``arith``): ``a = b = c`` in numbers and written matrices,
+  chains written downwards, shapes of matrices and products;
+- derivatives, chain rules, labels and equations (``deriv``), against ``sympy.diff`` of
+  the network (``network``): the spec's (``--spec``, every matrix product read as a
+  product of scalars), or else the forward equations written in the notes
+  (``z_1 = w_1 x + B_1`` …), compared per sample at random points (``numbers``).
+
+Names of the notes' own: ``g = 2(A_2 - y)`` with ``g`` not in the network defines ``g`` for
+later formulas (so does a forward equation the cost does not depend on); it is not a claim.
+The report (``check_report``) gives one line per claim.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import sympy as sp
+
+from derive.errors import DeriveError
+
+from . import arith as arith
+from . import deriv as deriv
+from .claims import Member, Names, Reader
+from .names import sym
+from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
+from .read import read_notes
+from .report import report_json, report_text
+from .state import Checking, Item, Result
+
+
+class Checker(Checking):
+    """The walk over one notes file: its formulas, grids and lines of text in reading order,
+    each handed to its check."""
+
+    def __init__(self, segments, reader: Reader, net: ScalarNet | None, spec: bool):
+        super().__init__(reader, net, spec)
+        self.items = self._items(segments)
+
+    def _items(self, segments) -> list[Item]:
+        """The segments as items; a formula that starts with ``=`` continues the one before."""
+        items: list[Item] = []
+        for seg in segments:
+            if seg.kind == "text":
+                items.append(Item("text", seg.line, text=seg.text))
+            elif seg.kind == "grid":
+                cells = []
+                for row in seg.cells:
+                    out = []
+                    for c in row:
+                        try:
+                            out.append(self.reader.expr(c))
+                        except Exception:
+                            out.append(sp.Symbol(c))
+                    cells.append(out)
+                items.append(Item("grid", seg.line, matrix=sp.Matrix(cells)))
+            else:
+                self.reader.names.line = seg.line
+                form = self.reader.formula(seg.text, seg.line, seg.display)
+                last = items[-1] if items else None
+                if form.members and form.members[0].kind == "empty" and last and last.formula:
+                    prev = last.formula
+                    if prev.members and prev.members[-1].kind == "empty":
+                        prev.members.pop()
+                    prev.members.extend(form.members[1:])
+                    prev.labels.extend(form.labels)
+                    prev.annotations.extend(form.annotations)
+                    continue
+                items.append(Item("formula", seg.line, formula=form, display=seg.display))
+        return items
+
+    def run(self) -> list[Result]:
+        """Check every item; the results sorted by line."""
+        for index, item in enumerate(self.items):
+            try:
+                self._item(index, item)
+            except Exception as err:  # one claim's failure never stops the others
+                self.add(
+                    item.line,
+                    "equation",
+                    item.formula.tex if item.formula else item.text,
+                    "unknown",
+                    message=f"could not check ({type(err).__name__}: {err})",
+                )
+        self.results.sort(key=lambda r: r.line)
+        return self.results
+
+    def _item(self, index: int, item: Item):
+        if item.kind == "text":
+            arith.shape_sentence(self, item)
+            return
+        if item.kind == "grid":
+            self.last_matrix = [item.matrix, item.line, False, index]
+            return
+        form = item.formula
+        for label in form.labels:
+            deriv.underbrace(self, label)
+        for mat, shape, text, line in form.annotations:
+            arith.annotation(self, mat, shape, text, line)
+        members = [m for m in form.members if m.kind != "empty"]
+        if form.update or not members:
+            return
+        try:
+            self._formula(index, item, members)
+        finally:
+            described = [id(a[0]) for a in form.annotations]
+            for m in members:
+                for kind, val in m.operands if m.kind == "matrix" else ():
+                    if kind == "M":
+                        self.last_matrix = [val, m.line, id(val) in described, index]
+
+    def _formula(self, index: int, item: Item, members: list[Member]):
+        if len(members) == 1:
+            arith.single(self, index, item, members[0])
+            return
+        self.vchain = None
+        first = members[0]
+        if first.kind == "deriv":
+            for m in members[1:]:
+                deriv.derivative(self, first, m)
+        elif (
+            first.kind == "expr"
+            and isinstance(first.value, sp.Symbol)
+            and re.fullmatch(r"delta\d+", first.value.name)
+        ):
+            k = first.value.name[5:]
+            lhs = Member(first.line, first.tex, "deriv", value=("C", f"z{k}"), style="∂")
+            for m in members[1:]:
+                deriv.derivative(self, lhs, m)
+        elif all(m.kind in ("number", "matrix", "bad") for m in members):
+            arith.arithmetic(self, members)
+        elif first.kind == "shapes" or (first.kind == "shape" and not first.operands):
+            arith.shape_chain(self, members)
+        elif first.kind == "expr" and all(m.kind in ("expr", "number", "bad") for m in members):
+            deriv.equation(self, members)
+        elif first.kind == "expr" and isinstance(first.value, sp.Symbol):
+            return  # a name given a value (y = [1, 9, 9]): an example, not a claim
+        else:
+            for m in members[1:]:
+                self.add(
+                    m.line,
+                    "equation",
+                    f"{first.tex} = {m.tex}",
+                    "unknown",
+                    message=m.error or "a mix of kinds this checker does not compare",
+                )
+
+
+# ---------------------------------------------------------------------- entry points
+def check_text(
+    text: str, spec: str | None = None, *, latex: bool | None = None
+) -> tuple[list[Result], str]:
+    """Check notes given as text; returns the results and a header naming the network used."""
+    segments = read_notes(text, latex=latex)
+    net = net_from_spec(spec) if spec else None
+    layers = net.layers if net else notes_layers(segments)
+    reader = Reader(Names(layers), functions=net.acts if net else None)
+    checker = Checker(segments, reader, net, spec=bool(spec))
+    if net is None:
+        net, checker.def_lines, local = net_from_notes([item.formula for item in checker.items])
+        for name, expr in local.items():
+            checker.local.setdefault(name, expr)
+        checker.net = net
+    header = _header(checker, net, spec)
+    return checker.run(), header
+
+
+def _header(checker: Checker, net: ScalarNet | None, spec: str | None) -> str:
+    if net is None:
+        return "network: none (no --spec, and no forward equations found in the notes)"
+    if spec and not net.defs:
+        return f"network: {net.source} (softmax couples the units: derivatives are not checked)"
+    eqs = "; ".join(
+        f"{checker.show(sym(n), 0)} = {checker.show(e, 0)}" for n, e in net.defs.items()
+    )
+    per_sample = "derivatives are checked per sample (C is one sample's cost)"
+    return f"network: {net.source}\n  {eqs}\n  {per_sample}"
+
+
+def check_notes(path: str | Path, spec: str | None = None, fmt: str = "text") -> tuple[str, int]:
+    """Check the notes at ``path``: (the report as text or JSON, exit status 1 when a claim is
+    wrong, else 0). Raises ``DeriveError`` for a file that cannot be read or a bad format."""
+    path = Path(path)
+    if fmt not in ("text", "json"):
+        raise DeriveError(f"unknown format {fmt!r}", where="--format", fix="use text or json")
+    if not path.is_file():
+        raise DeriveError(
+            "no such file", where=str(path), fix="give the path of your notes (.md, .tex, .txt)"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DeriveError(
+            f"cannot read the notes: {err}", where=str(path), fix="save the notes as UTF-8 text"
+        ) from None
+    results, header = check_text(text, spec, latex=path.suffix == ".tex" or None)
+    code = 1 if any(r.verdict == "wrong" for r in results) else 0
+    if fmt == "json":
+        return report_json(results), code
+    return report_text(results, header, str(path)), code
+
+
+def register_cli(subparsers) -> None:
+    """Add ``derive check NOTES [--spec SPEC] [--format text|json]``."""
+    p = subparsers.add_parser(
+        "check",
+        help="check the claims in your notes against the derivation",
+        description="Check every claim in Markdown or LaTeX notes (arithmetic, shapes, "
+        "derivatives, chain-rule factorizations) and report it correct, wrong (with the "
+        "right value) or not understood. Exit status 1 when a claim is wrong.",
+    )
+    p.add_argument("notes", metavar="NOTES", help="notes in Markdown, LaTeX or plain text")
+    p.add_argument("--spec", help="the network (.toml); default: the equations in the notes")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=_cli)
+
+
+def _cli(args) -> int:
+    report, code = check_notes(args.notes, spec=args.spec, fmt=args.format)
+    print(report)
+    return code

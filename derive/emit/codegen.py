@@ -1,0 +1,462 @@
+"""The derivation as a NumPy module: forward, backward, loss, from a Jinja2 template.
+
+``program(net)`` turns a network and its derivation (with the mean's 1/m folded into the seed,
+``derive(net, fold_scale=True)``) into lines of code, one per equation and one per named
+gradient, each with the equation it implements as a comment. ``render`` puts them into
+``templates/module.py.j2``; ``load_module`` executes the rendered source as an in-memory module
+(for notebooks and tests: the same code as the file, not a second implementation);
+``write_modules`` writes ``generated/<name>.py`` atomically, or with ``check=True`` only names
+the files that are stale.
+
+Code and derivation share names: the notes' ``z1, A1, delta2, dW2``, the input ``X`` and the
+target ``Y`` (the interface's arguments).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import sys
+import textwrap
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import sympy as sp
+
+from derive.engine.derivation import Derivation, Step, derive
+from derive.engine.derivation import m as m_symbol
+from derive.engine.graph import Network
+from derive.engine.ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placeholder, walk
+from derive.engine.registry import ActivationFunction
+from derive.errors import DeriveError
+from derive.fileio import write_atomic
+
+from .npprint import print_code, stabilize, to_code, uses_erf
+from .text import node_text, var_name
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+GENERATED = Path(__file__).resolve().parents[2] / "generated"
+
+# Weight init by the activation the weight feeds: He for the relu family, Xavier otherwise.
+_HE = {"relu", "leaky_relu", "elu", "gelu", "silu"}
+
+
+@dataclass
+class Line:
+    target: str
+    code: str
+    comment: str = ""
+
+    def __post_init__(self):
+        self.code = pretty(self.code)
+        self.comment = pretty(self.comment, strict=False)
+
+
+def pretty(code: str, strict: bool = True) -> str:
+    """``code`` as ruff would format it: spaces around binary operators, no redundant
+    parentheses, ``**`` hugging simple operands. Comments that are not Python stay as they are."""
+    prefix = ""
+    if not strict and " = " in code:  # "dW2 = dC/dW2 = expr": tidy only the expression
+        prefix, _, code = code.rpartition(" = ")
+        prefix += " = "
+    try:
+        text = ast.unparse(ast.parse(code, mode="eval"))
+    except SyntaxError:
+        if strict:
+            raise
+        return prefix + code
+    simple = r"-?[A-Za-z_0-9.]+"
+    text = re.sub(rf"(?<![\w.)\]])({simple}) \*\* ({simple})(?![\w.(\[])", r"\1**\2", text)
+    return prefix + text.replace("'", '"')
+
+
+@dataclass
+class Program:
+    forward: list[Line] = field(default_factory=list)
+    backward: list[Line] = field(default_factory=list)
+    loss: list[Line] = field(default_factory=list)  # the last line's target is the loss
+    forward_reads: list[str] = field(default_factory=list)  # params the forward pass reads
+    backward_params: list[str] = field(default_factory=list)
+    backward_cache: list[str] = field(default_factory=list)
+    returns: list[tuple[str, str]] = field(default_factory=list)  # (param, gradient variable)
+    loss_reads: list[str] = field(default_factory=list)
+    uses_erf: bool = False
+    init: list[tuple[str, tuple, str]] = field(default_factory=list)  # (param, shape, rule)
+
+
+code_name = var_name
+
+
+class _Emitter:
+    """Prints IR nodes as NumPy expressions, hoisting an argument that an elementwise
+    expression uses twice into its own line (computed once)."""
+
+    def __init__(self, lines: list[Line], names: dict[Node, str]):
+        self.lines = lines
+        self.names = names  # nodes already held in a variable
+        self.temps = 0
+        self.room = 88  # characters left on the current line for an expression
+        self.preferred: dict[Node, str] = {}  # names for hoisted nodes (inlined gradients)
+
+    def atom(self, node: Node) -> str:
+        text = self.expr(node)
+        return text if isinstance(node, Var | T | Sum) or node in self.names else f"({text})"
+
+    def expr(self, node: Node) -> str:
+        if node in self.names:
+            return self.names[node]
+        if isinstance(node, Var):
+            return code_name(node)
+        if isinstance(node, MatMul):
+            left = self.expr(node.a) if isinstance(node.a, Var | T | MatMul) else self.atom(node.a)
+            return f"{left} @ {self.atom(node.b)}"
+        if isinstance(node, T):
+            return f"{self.atom(node.a)}.T"
+        if isinstance(node, Sum):
+            return f"{self.atom(node.a)}.sum(axis={node.axis}, keepdims=True)"
+        if isinstance(node, Ew):
+            return self.elementwise(node.expr, node.args)
+        raise TypeError(type(node).__name__)
+
+    def elementwise(self, expr: sp.Expr, args) -> str:
+        names: dict[sp.Symbol, str] = {}
+        bare = set(expr.args) if isinstance(expr, sp.Add) else set()
+        for i, arg in enumerate(args):
+            sym = placeholder(i)
+            if not isinstance(arg, Var) and arg not in self.names and expr.count(sym) > 1:
+                self.hoist(arg)
+            if isinstance(arg, Var) or arg in self.names or sym in bare:
+                names[sym] = self.expr(arg)
+            else:
+                names[sym] = self.atom(arg)
+        names[m_symbol] = "m"
+        # A scalar factor (2 / m) goes first, so it multiplies the smallest array once.
+        head = ""
+        if isinstance(expr, sp.Mul):
+            coeff, rest = expr.as_independent(*[placeholder(i) for i in range(len(args))])
+            if coeff != 1 and rest != 1:
+                head = pretty(sp.sstr(coeff))
+                head = f"{head} * " if coeff.is_Integer or "/" not in head else f"({head}) * "
+                expr = rest
+        st = stabilize(expr)
+        st = self.shorten(st, names, self.room - len(head))
+        body = print_code(st, names)
+        if head and isinstance(st, sp.Add):
+            body = f"({body})"
+        return head + body
+
+    def shorten(self, st: sp.Expr, names: dict, room: int) -> sp.Expr:
+        """Move the largest parts of a long expression to lines of their own, so that no
+        line runs past the page (each part is an array NumPy would make anyway)."""
+        while len(pretty(print_code(st, names))) > room and not st.is_Atom:
+            parts = [p for p in st.args if not p.is_Atom and not p.is_number]
+            if not parts:
+                break
+            part = max(parts, key=lambda p: len(print_code(p, names)))
+            self.temps += 1
+            sym = sp.Symbol(f"t{self.temps}")
+            part_code = print_code(self.shorten(part, names, 88 - len(sym.name)), names)
+            self.lines.append(Line(sym.name, part_code, ""))
+            names[sym] = sym.name
+            st = st.xreplace({part: sym})
+        return st
+
+    def hoist(self, node: Node):
+        self.temps += 1
+        name = self.preferred.get(node, f"t{self.temps}")
+        what = f"{name} = dC/d{name[1:]} = " if name in self.preferred.values() else ""
+        self.lines.append(Line(name, self.expr(node), what + node_text(node)))
+        self.names[node] = name
+
+
+def _is_softmax(node: Node) -> Node | None:
+    """The argument u of a softmax node ``exp(u) / sum(exp(u), axis=0)``, else None."""
+    if not (isinstance(node, Ew) and len(node.args) == 2):
+        return None
+    if node.expr != placeholder(0) / placeholder(1):
+        return None
+    num, den = node.args
+    if not (isinstance(num, Ew) and num.expr == sp.exp(placeholder(0)) and len(num.args) == 1):
+        return None
+    if den != Sum(num, 0):
+        return None
+    return num.args[0]
+
+
+def _activation_of(net: Network) -> dict[str, str]:
+    """The activation each parameter feeds (for its init): the function applied to the
+    equation the parameter appears in, or 'identity'."""
+    out: dict[str, str] = {}
+    for name, node in net.equations.items():
+        for p in free_vars(node):
+            if p.role != "param" or p.name in out:
+                continue
+            act = "identity"
+            for other in net.equations.values():
+                if isinstance(other, Ew) and net.values[name] in other.args:
+                    for f in other.expr.atoms(ActivationFunction):
+                        act = type(f).__name__
+                if _is_softmax(other) is not None and net.values[name] in walk(other):
+                    act = "softmax"
+            out[p.name] = act
+    return out
+
+
+def program(net: Network, d: Derivation | None = None) -> Program:
+    d = d or derive(net, fold_scale=True)
+    if d.scale != 1:
+        raise ValueError("program() needs derive(net, fold_scale=True)")
+    prog = Program()
+    names: dict[Node, str] = {}
+
+    # ---- forward: one line per equation; softmax by the shifted, overflow-free form
+    em = _Emitter(prog.forward, names)
+    logsoftmax: dict[str, str] = {}
+    for name, node in net.equations.items():
+        var = net.values[name]
+        u = _is_softmax(node)
+        if u is not None:
+            arg = em.atom(u) if not isinstance(u, Var) else code_name(u)
+            shift = f"{arg} - {arg}.max(axis=0, keepdims=True)"
+            prog.forward.append(
+                Line(f"E_{name}", f"np.exp({shift})", "shifted by the column max: never overflows")
+            )
+            prog.forward.append(
+                Line(name, f"E_{name} / E_{name}.sum(axis=0, keepdims=True)", node_text(node))
+            )
+            logsoftmax[name] = arg
+        else:
+            em.room = 92 - len(name)
+            prog.forward.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
+        names[var] = name
+    prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
+
+    # ---- backward: one line per named gradient, in the derivation's order
+    bnames: dict[Node, str] = {}
+    em = _Emitter(prog.backward, bnames)
+    em.preferred = {s.simplified: s.name for s in d.steps if s.inlined}
+    for s in d.steps:
+        if s.inlined:
+            continue
+        em.room = 92 - len(s.name)
+        code = em.expr(s.simplified)
+        if isinstance(s.simplified, Ew) and s.simplified.expr.has(sp.Piecewise):
+            code = _keep_dtype(s.simplified, code)
+        prog.backward.append(Line(s.name, code, _comment(s)))
+        if s.kind == "param":
+            prog.returns.append((s.of, s.name))
+    used = {v for s in d.steps if not s.inlined for v in free_vars(s.simplified)}
+    prog.backward_params = [p for p in net.params if any(v.name == p for v in used)]
+    order = [net.x.name, *net.values]
+    prog.backward_cache = sorted(
+        {v.name for v in used if v.role in ("value", "input")}, key=order.index
+    )
+    prog.returns.sort(key=lambda r: list(net.params).index(r[0]))
+
+    # ---- loss: through the logits where the output allows it (log-softmax, softplus)
+    prog.loss = _loss_lines(net, logsoftmax)
+    prog.loss_reads = [v for v in net.values if _reads(prog.loss, v)]
+    text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss)
+    prog.uses_erf = uses_erf(text)
+
+    acts = _activation_of(net)
+    for p, var in net.params.items():
+        rows, cols = var.shape
+        if cols == 1:
+            rule = "zeros"
+        else:
+            rule = "he" if acts.get(p) in _HE else "xavier"
+        prog.init.append((p, (rows, cols), rule))
+    return prog
+
+
+def _reads(lines: list[Line], name: str) -> bool:
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    return any(pattern.search(ln.code) for ln in lines)
+
+
+def _keep_dtype(node: Ew, code: str) -> str:
+    """A gradient that is only a 0/1 mask would be boolean: give it the dtype of a named
+    array it reads (every named array a step reads is loaded in backward)."""
+    named = free_vars(node)
+    if isinstance(node.expr, sp.Piecewise) and named:
+        return f"({code}).astype({code_name(named[0])}.dtype)"
+    return code
+
+
+def _comment(s: Step) -> str:
+    what = f"dC/d{s.of}"
+    return f"{s.name} = {what} = {node_text(s.simplified)}"
+
+
+def _loss_lines(net: Network, logsoftmax: dict[str, str]) -> list[Line]:
+    out_var = net.values[net.output]
+    cost = net.cost  # Ew in the output and y
+    expr = cost.expr
+    args = list(cost.args)
+    names: dict[sp.Symbol, str] = {}
+    lines: list[Line] = []
+    a_slot = placeholder(args.index(out_var)) if out_var in args else None
+    how = f"C = {net.cost_text}"
+    node = net.equations[net.output]
+    if a_slot is not None and net.output in logsoftmax and expr.has(sp.log(a_slot)):
+        # log of a softmax output: z - logsumexp(z), finite where A underflows to 0
+        u = logsoftmax[net.output]
+        lines.append(Line("shifted", f"{u} - {u}.max(axis=0, keepdims=True)"))
+        lines.append(
+            Line(
+                "logA",
+                "shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))",
+                "log-softmax through the logits",
+            )  # fmt: skip
+        )
+        logsym = sp.Symbol("logA")
+        names[logsym] = "logA"
+        expr = expr.xreplace({sp.log(a_slot): logsym})
+    elif (
+        a_slot is not None
+        and isinstance(node, Ew)
+        and len(node.args) == 1
+        and isinstance(node.expr, ActivationFunction)
+        and expr.has(sp.log)
+    ):
+        # the cost through the output's pre-activation (BCE of a sigmoid: softplus(z) - y z)
+        inner = node.expr.xreplace({placeholder(0): sp.Symbol("__u", real=True)})
+        through = expr.xreplace({a_slot: inner})
+        st = stabilize(through)
+        if not any(f.func is sp.log for f in st.atoms(sp.Function)):
+            expr = through
+            u = node.args[0]
+            names[sp.Symbol("__u", real=True)] = (
+                code_name(u) if isinstance(u, Var) else _Emitter([], {}).atom(u)
+            )
+            how += f", through {code_name(u) if isinstance(u, Var) else 'the logits'}"
+    for i, arg in enumerate(args):
+        names[placeholder(i)] = code_name(arg) if isinstance(arg, Var) else f"({arg!r})"
+    code = to_code(expr, names)
+    scale = " / m" if net.reduction == "mean" else ""
+    lines.append(Line("loss", f"float(np.sum({code})){scale}", how))
+    return lines
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def _comment_lines(text: str) -> str:
+    """A code comment wrapped to the page: continuation lines indented under the first."""
+    lines = textwrap.wrap(text, 94, subsequent_indent="    ", break_on_hyphens=False)
+    return "\n".join("    # " + line for line in lines)
+
+
+def _wrap(text: str) -> str:
+    return "\n".join(textwrap.wrap(text, 96, subsequent_indent="  "))
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["comment"] = _comment_lines
+    env.filters["wrap"] = _wrap
+    return env
+
+
+def render(net: Network) -> str:
+    """The module's source text: deterministic (same spec, same bytes)."""
+    d = derive(net, fold_scale=True)
+    prog = program(net, d)
+    # The parameter gradients are the same expressions with or without the folded 1/m (it
+    # lives in the deltas), so the notes' form is the folded one with (1/m) written in front.
+    mean = net.reduction == "mean"
+    equations = {}
+    for s in d.param_steps:
+        text = node_text(s.simplified)
+        if mean and " + " in text:
+            text = f"({text})"
+        equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}"
+    source = net.source if net.source.startswith("<") else _relative(net.source)
+    cache_keys = ["X", *net.values]
+    return (
+        _environment()
+        .get_template("module.py.j2")
+        .render(
+            net=net,
+            source=source,
+            prog=prog,
+            param_shapes={p: tuple(v.shape) for p, v in net.params.items()},
+            equations=equations,
+            assumptions=d.assumptions,
+            cache_keys=cache_keys,
+            output=net.output,
+            scale_note=net.reduction == "mean",
+            loss_reads=prog.loss_reads,
+            q=_quote,
+        )
+    )
+
+
+def _quote(value) -> str:
+    """Python literals with double quotes, as ruff formats them."""
+    return repr(value).replace("'", '"')
+
+
+def _relative(path: str) -> str:
+    """The spec's path for the header: relative to the project, so the bytes do not depend
+    on the folder derive runs from; a spec outside the project is named by its file name."""
+    p = Path(path).resolve()
+    try:
+        return p.relative_to(TEMPLATES.parent.resolve()).as_posix()
+    except ValueError:
+        return p.name
+
+
+def load_module(net_or_path: Network | str | Path | None = None) -> types.ModuleType:
+    """The generated module for a network (or spec path), built in memory: the same source
+    ``derive codegen`` writes, executed without a file."""
+    if not isinstance(net_or_path, Network):
+        from derive.engine.spec import load_spec
+
+        net_or_path = load_spec(net_or_path)
+    source = render(net_or_path)
+    module = types.ModuleType(f"derive_generated_{net_or_path.name}")
+    module.__file__ = f"<derive:{net_or_path.name}>"
+    exec(compile(source, module.__file__, "exec"), module.__dict__)  # our own rendered code
+    return module
+
+
+def import_file(path: Path) -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(f"derive_generated_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.pop(spec.name, None)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_modules(nets: list[Network], out_dir: Path, *, check: bool = False) -> list[Path]:
+    """Write ``out_dir/<name>.py`` for each network; with ``check``, write nothing and return
+    the files that are missing or differ from what would be written."""
+    stale = []
+    for net in nets:
+        path = out_dir / f"{net.name}.py"
+        text = render(net)
+        current = path.read_text() if path.exists() else None
+        if current != text:
+            stale.append(path)
+            if not check:
+                try:
+                    out_dir.mkdir(parents=True, exist_ok=True)
+                    write_atomic(path, text)
+                except OSError as e:
+                    raise DeriveError(f"cannot write: {e.strerror}", where=str(path)) from None
+    return stale
+
+
+__all__ = ["Program", "program", "render", "load_module", "write_modules", "import_file"]

@@ -1,0 +1,86 @@
+"""``derive show``: the derivation as plain text, with the shape of every quantity.
+
+Four parts, in the notes' order: the forward equations, the cost, the chain rule per parameter
+(factor by factor, with what each factor is called), and the vectorized batch gradients
+(the deltas and their recursion, then dW = (1/m) delta @ A.T, db = (1/m) sum over samples).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from derive.engine.chain import chains
+from derive.engine.derivation import Derivation
+from derive.engine.ir import fmt_shape
+
+from .text import node_text
+
+
+class _Scalar(StrPrinter):
+    def _print_Piecewise(self, expr):
+        if len(expr.args) == 2 and expr.args[1].cond is sp.true:
+            (pos, cond), (neg, _) = expr.args
+            if pos == 1 and neg == 0:
+                return f"1[{self._print(cond)}]"
+        return super()._print_Piecewise(expr)
+
+    def _print_SumUnits(self, expr):
+        return f"sum_units({self._print(expr.args[0])})"
+
+
+def _s(expr) -> str:
+    return _Scalar().doprint(expr)
+
+
+def _shape(shape) -> str:
+    return fmt_shape(shape).replace("'", "")
+
+
+def show_text(d: Derivation) -> str:
+    net = d.network
+    out: list[str] = []
+    add = out.append
+    add(f"network {net.name}: {net.inputs} inputs, {net.outputs} outputs, m samples as columns")
+    add(f"  X {_shape(net.x.shape)}   Y {_shape(net.y.shape)}")
+    add("")
+    add("forward")
+    for p, var in net.params.items():
+        add(f"  {p:<8} {_shape(var.shape)}  parameter")
+    for name, node in net.equations.items():
+        shape = _shape(net.values[name].shape)
+        add(f"  {name:<8} {shape}  = {node_text(node)}")
+    add("")
+    red = "averaged over" if net.reduction == "mean" else "summed over"
+    add(f"cost ({net.cost_name}): C = {net.cost_text}, summed over the outputs, {red} the samples")
+    add("")
+    add("chain rule, one sample (the notes' scalar view)")
+    for c in chains(d):
+        for k, path in enumerate(c.paths):
+            lead = f"  dC/d{c.param}" if k == 0 else "        +"
+            leibniz = " * ".join(f"d{f.numerator}/d{f.denominator}" for f in path)
+            add(f"{lead} = {leibniz}")
+            for f in path:
+                form = f"  (= {_s(f.form)})" if f.form is not None else ""
+                add(f"      d{f.numerator}/d{f.denominator} = {_s(f.value)}{form}   [{f.label}]")
+        if c.n_paths > len(c.paths):
+            add(f"        + {c.n_paths - len(c.paths)} more paths")
+        add(f"    = {_s(c.result)}")
+    add("")
+    add("batch gradients (vectorized)")
+    scale = "" if d.scale == 1 else "(1/m) "
+    for s in d.steps:
+        shape = _shape(s.simplified.shape)
+        if s.kind == "param":
+            text = node_text(s.simplified)
+            if scale and " + " in text:
+                text = f"({text})"
+            add(f"  d{s.of:<7} {shape}  = {scale}{text}")
+        elif not s.inlined or s.name.startswith("delta"):
+            add(f"  {s.name:<8} {shape}  = dC/d{s.of} = {node_text(s.simplified)}")
+    for fact in d.assumptions:
+        add(f"  assuming {fact}")
+    add("")
+    add("update (gradient descent, learning rate eta)")
+    add("  " + "   ".join(f"{p} := {p} - eta * d{p}" for p in net.params))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,487 @@
+"""A network as named matrix equations: the model every later stage reads.
+
+``Network.from_layers`` and ``Network.from_equations`` build one (the TOML loader in
+``spec.py`` calls them, and so can a notebook). Building checks what can be checked before any
+derivative is taken: every name defined, shapes that fit (naming the equation and both
+shapes), no cycles, every parameter reaching the cost.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import hashlib
+import keyword
+import re
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derive.errors import DeriveError
+
+from . import exprparse
+from .ir import Ew, M, MatMul, Node, Sum, Var, broadcast, ew, fmt_shape, free_vars, placeholder
+from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_RESERVED = {"x", "y", "m", "C", "e", "pi", "np", "params", "cache", "X", "Y"}
+# The largest size of one dimension: beyond it a weight matrix no longer fits in memory.
+MAX_SIZE = 10_000_000
+
+
+def grad_name(name: str) -> str:
+    """The one naming scheme for gradients, shared by the LaTeX and the code: dC/dz2 is
+    ``delta2`` (the notes' delta), dC/dW2 is ``dW2``, dC/dA1 is ``dA1``."""
+    found = re.fullmatch(r"z(\d+)", name)
+    return f"delta{found.group(1)}" if found else f"d{name}"
+
+
+@dataclass
+class Layer:
+    units: int
+    activation: str
+
+
+@dataclass
+class Network:
+    name: str
+    inputs: int
+    outputs: int
+    params: dict[str, Var]
+    values: dict[str, Var]  # named intermediates, in evaluation order
+    equations: dict[str, Node]  # name -> definition, in evaluation order
+    texts: dict[str, str]  # name -> the equation as written
+    output: str
+    cost: Node  # the per-entry cost, shape (outputs, m); C sums it over units and samples
+    cost_name: str
+    cost_text: str
+    reduction: str
+    columns_sum_to_one: bool
+    activations: dict[str, Activation]
+    source: str = "<python>"
+    source_text: str = ""
+    layers: list[Layer] | None = None
+    x: Var = field(default=None)
+    y: Var = field(default=None)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.source_text.encode()).hexdigest()
+
+    # ------------------------------------------------------------------ builders
+    @classmethod
+    def from_layers(
+        cls,
+        name: str,
+        inputs: int,
+        layers: list[tuple[int, str]],
+        *,
+        cost: str | None = None,
+        cost_expr: str | None = None,
+        reduction: str = "mean",
+        activations: dict[str, str] | None = None,
+        source: str = "<python>",
+        source_text: str = "",
+        where: str | None = None,
+    ) -> Network:
+        """The layer form: layer k computes zk = Wk @ A(k-1) + bk and Ak = act(zk) (A0 = x).
+
+        The cost is ``squared_error`` unless another name or an expression is given."""
+        where = where or source
+        if cost is None and cost_expr is None:
+            cost = "squared_error"
+        acts = _activations(activations or {}, where)
+        params, equations, prev, prev_units = {}, {}, "x", inputs
+        for k, (units, act) in enumerate(layers, start=1):
+            params[f"W{k}"] = [units, prev_units]
+            params[f"b{k}"] = [units, 1]
+            equations[f"z{k}"] = f"W{k} @ {prev} + b{k}"
+            if act not in acts:
+                close = difflib.get_close_matches(act, sorted(acts), n=1)
+                raise DeriveError(
+                    f"unknown activation `{act}`"
+                    + (f" (did you mean {close[0]}?)" if close else ""),
+                    where=f"{where}: layers[{k - 1}].activation",
+                    fix=f"use one of: {', '.join(sorted(acts))}, or define it under [activations]",
+                )
+            equations[f"A{k}"] = f"{act}(z{k})"
+            prev, prev_units = f"A{k}", units
+        if not layers:
+            raise DeriveError("no layers", where=f"{where}: layers", fix="add [[layers]] tables")
+        net = cls._build(
+            name, inputs, prev_units, params, equations, acts,
+            cost=cost, cost_expr=cost_expr, cost_vars={"a": prev, "y": "y"}, reduction=reduction,
+            source=source, source_text=source_text, where=where,
+        )  # fmt: skip
+        net.layers = [Layer(u, act) for u, act in layers]
+        return net
+
+    @classmethod
+    def from_equations(
+        cls,
+        name: str,
+        inputs: int,
+        outputs: int,
+        params: dict[str, list[int]],
+        equations: dict[str, str],
+        *,
+        cost: str | None = None,
+        cost_expr: str | None = None,
+        reduction: str = "mean",
+        activations: dict[str, str] | None = None,
+        source: str = "<python>",
+        source_text: str = "",
+        where: str | None = None,
+    ) -> Network:
+        """The equation form: named equations in terms of ``x``, the parameters and each other;
+        the cost is a built-in name (applied to the last equation) or an elementwise
+        expression in the names and ``y``."""
+        where = where or source
+        acts = _activations(activations or {}, where)
+        last = list(equations)[-1] if equations else None
+        return cls._build(
+            name, inputs, outputs, params, equations, acts,
+            cost=cost, cost_expr=cost_expr, cost_vars={"a": last, "y": "y"}, reduction=reduction,
+            source=source, source_text=source_text, where=where,
+        )  # fmt: skip
+
+    @classmethod
+    def _build(cls, name, inputs, outputs, params, equations, acts, *, cost, cost_expr,
+               cost_vars, reduction, source, source_text, where):  # fmt: skip
+        _check_int(inputs, f"{where}: inputs")
+        _check_int(outputs, f"{where}: outputs")
+        if reduction not in ("mean", "sum"):
+            raise DeriveError(
+                f"unknown reduction {reduction!r}", where=f"{where}: cost.reduction",
+                fix='use "mean" (divide by m, the default) or "sum"',
+            )  # fmt: skip
+        x = Var("x", (inputs, M), "input")
+        yv = Var("y", (outputs, M), "target")
+        pvars: dict[str, Var] = {}
+        for pname, shape in params.items():
+            _check_name(pname, f"{where}: params.{pname}")
+            if (not isinstance(shape, list | tuple) or len(shape) != 2
+                    or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= MAX_SIZE
+                               for s in shape)):  # fmt: skip
+                raise DeriveError(
+                    f"shape {shape!r} is not a pair of positive integers (at most {MAX_SIZE:,})",
+                    where=f"{where}: params.{pname}", fix="write e.g. W1 = [5, 4] (rows, columns)",
+                )  # fmt: skip
+            pvars[pname] = Var(pname, (shape[0], shape[1]), "param")
+        if not equations:
+            raise DeriveError("no equations", where=f"{where}: equations", fix="add z1 = ...")
+        for ename in equations:
+            _check_name(ename, f"{where}: equations.{ename}")
+            if ename in pvars:
+                raise DeriveError(
+                    f"`{ename}` is both a parameter and an equation",
+                    where=f"{where}: equations.{ename}", fix="rename one of them",
+                )  # fmt: skip
+        for aname, act in acts.items():
+            if not act.builtin and (aname in pvars or aname in equations):
+                raise DeriveError(
+                    f"`{aname}` is both an activation and a "
+                    f"{'parameter' if aname in pvars else 'quantity computed by an equation'}",
+                    where=f"{where}: activations.{aname}", fix="rename the activation",
+                )  # fmt: skip
+        order = _evaluation_order(equations, set(pvars), where)
+        known: dict[str, Var] = {"x": x, "y": yv, **pvars}
+        defs: dict[str, Node] = {}
+        values: dict[str, Var] = {}
+        for ename in order:
+            key = f"{where}: equations.{ename}"
+            node = exprparse.parse(equations[ename], _MatrixBuilder(known, acts, ename, "y"), key)
+            if not isinstance(node, Node):
+                raise DeriveError(
+                    "the equation is a constant", where=key, fix="use the network's names"
+                )
+            if node.shape[1] != M:
+                raise DeriveError(
+                    f"has shape {fmt_shape(node.shape)}, not one column per sample",
+                    where=key, fix="every equation must depend on x, so that it has m columns",
+                )  # fmt: skip
+            defs[ename] = node
+            values[ename] = known[ename] = Var(ename, node.shape, "value")
+        # The cost: an elementwise expression in the output and y, summed over all entries.
+        if (cost is None) == (cost_expr is None):
+            raise DeriveError(
+                "give the cost either by name or by expression", where=f"{where}: cost",
+                fix='write name = "squared_error" (or another built-in) or expr = "(A2 - y)**2"',
+            )  # fmt: skip
+        if cost is not None:
+            if cost not in COSTS:
+                raise DeriveError(
+                    f"unknown cost `{cost}`", where=f"{where}: cost.name",
+                    fix=f"use one of: {', '.join(sorted(COSTS))}, or expr = \"...\"",
+                )  # fmt: skip
+            spec_cost = COSTS[cost]
+            out = cost_vars["a"]
+            node = ew(lambda av, yv_: spec_cost.expr.xreplace({a: av, y: yv_}), [values[out], yv])
+            cost_text, columns_one = (
+                str(spec_cost.expr).replace("a", out),
+                spec_cost.columns_sum_to_one,
+            )
+        else:
+            key = f"{where}: cost.expr"
+            aliases = dict(known)
+            if cost_vars["a"] in values:
+                aliases["a"] = values[cost_vars["a"]]
+            node = exprparse.parse(cost_expr, _MatrixBuilder(aliases, acts, "cost", None), key)
+            if not isinstance(node, Node) or not any(v.role == "value" for v in free_vars(node)):
+                raise DeriveError(
+                    "the cost does not depend on the network", where=key,
+                    fix="use the output, e.g. expr = \"(A2 - y)**2\"",
+                )  # fmt: skip
+            cost, cost_text, columns_one = "custom", cost_expr, False
+        used = [v for v in free_vars(node) if v.role == "value"]
+        out = used[-1].name
+        for v in used:  # the output is the intermediate the cost uses that comes last
+            if list(values).index(v.name) > list(values).index(out):
+                out = v.name
+        if values[out].shape[0] != outputs:
+            raise DeriveError(
+                f"the output {out} has {values[out].shape[0]} rows but outputs = {outputs}",
+                where=f"{where}: outputs", fix=f"set outputs = {values[out].shape[0]} or fix {out}",
+            )  # fmt: skip
+        if node.shape != (outputs, M):
+            raise DeriveError(
+                f"the cost has shape {fmt_shape(node.shape)}, expected ({outputs}, m)",
+                where=f"{where}: cost", fix="the cost is elementwise in the output and y",
+            )  # fmt: skip
+        net = cls(
+            name=name, inputs=inputs, outputs=outputs, params=pvars, values=values,
+            equations=defs, texts={k: equations[k] for k in order}, output=out, cost=node,
+            cost_name=cost, cost_text=cost_text, reduction=reduction,
+            columns_sum_to_one=columns_one, activations=acts, source=source,
+            source_text=source_text, x=x, y=yv,
+        )  # fmt: skip
+        _check_reaches_cost(net, where)
+        for n in list(values) + list(pvars):
+            g = grad_name(n)
+            if g in known or g in ("x", "y"):
+                raise DeriveError(
+                    f"the gradient of `{n}` would be named `{g}`, which is already a name",
+                    where=f"{where}: equations", fix=f"rename `{g}`",
+                )  # fmt: skip
+        return net
+
+
+def _check_int(value, where):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_SIZE:
+        raise DeriveError(
+            f"expected a positive integer (at most {MAX_SIZE:,}), got {value!r}",
+            where=where, fix="write a whole number without quotes, e.g. 4",
+        )  # fmt: skip
+
+
+def _check_name(name, where):
+    if not isinstance(name, str) or not _NAME.match(name):
+        why = "is not a letter followed by letters, digits or _ (ASCII only)"
+    elif keyword.iskeyword(name):
+        why = "is a Python keyword"
+    elif name in _RESERVED:
+        why = "is reserved (x is the input, y the target, m the number of samples)"
+    elif name in exprparse.FUNCTIONS or name in exprparse.NOT_DIFFERENTIABLE:
+        why = "is a function name"
+    elif name in ACTIVATIONS:
+        why = "is a built-in activation"
+    else:
+        return
+    raise DeriveError(
+        f"`{_short(name)}` cannot be used as a name: it {why}", where=where,
+        fix="use a letter then letters, digits or _, and not x, y, m, C or a function name",
+    )  # fmt: skip
+
+
+def _short(text, limit=40):
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _activations(user: dict[str, str], where: str) -> dict[str, Activation]:
+    acts = dict(ACTIVATIONS)
+    if not isinstance(user, dict):
+        raise DeriveError(
+            'must be a table of name = "expression in z"', where=f"{where}: activations",
+            fix='write [activations] on its own line, then e.g. mish = "z * tanh(softplus(z))"',
+        )  # fmt: skip
+    for name, text in user.items():
+        key = f"{where}: activations.{name}"
+        if name in ACTIVATIONS:
+            raise DeriveError(
+                f"`{name}` is a built-in activation", where=key, fix="choose another name"
+            )
+        if name in exprparse.FUNCTIONS or name in exprparse.NOT_DIFFERENTIABLE:
+            raise DeriveError(
+                f"`{name}` is a built-in function", where=key, fix="choose another name"
+            )
+        _check_name(name, key)
+        expr = exprparse.parse(text, exprparse.ScalarBuilder({"z": z}, acts), key)
+        if z not in sp.sympify(expr).free_symbols:
+            raise DeriveError(
+                "the activation does not depend on z", where=key,
+                fix='write it as an expression in z, e.g. "z * sigmoid(z)"',
+            )  # fmt: skip
+        _check_differentiable(expr, key)
+        acts[name] = Activation(name, expr, rf"\operatorname{{{name}}}", text, builtin=False)
+    return acts
+
+
+def _check_differentiable(expr, where):
+    """Reject what has no derivative SymPy can use: abs, max/min (their derivatives involve
+    sign(z), undefined at 0; write relu-like functions as activations instead)."""
+    if expr.has(sp.Abs, sp.sign):
+        raise DeriveError(
+            "abs() has no derivative at 0 that derive can generate code for", where=where,
+            fix="use a smooth function, or a built-in such as relu",
+        )  # fmt: skip
+    try:
+        sp.diff(expr, z)
+    except Exception as err:  # SymPy could not differentiate it
+        raise DeriveError(
+            f"cannot be differentiated: {err}", where=where,
+            fix="use smooth functions: exp, log, tanh, erf, ... and the built-in activations",
+        ) from None  # fmt: skip
+
+
+def _evaluation_order(equations: dict[str, str], params: set[str], where: str) -> list[str]:
+    """The equations in an order where each comes after the names it uses (Kahn's algorithm on
+    the names the text mentions; the parser checks those names properly later)."""
+    deps: dict[str, set[str]] = {}
+    for ename, text in equations.items():
+        try:
+            if not isinstance(text, str) or len(text) > exprparse.MAX_LENGTH:
+                raise ValueError("the parser reports it")
+            names = {
+                n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)
+            }
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            names = set()  # the parser will report it with its position
+        deps[ename] = {n for n in names if n in equations}
+    # Each equation lists the ones that use it, so that the walk is linear in the depth.
+    users: dict[str, list[str]] = {e: [] for e in equations}
+    for e, d in deps.items():
+        for used in d:
+            users[used].append(e)
+    waiting = {e: len(d) for e, d in deps.items()}
+    order = [e for e in equations if not deps[e]]
+    for e in order:  # grows while it is walked: a queue
+        for other in users[e]:
+            waiting[other] -= 1
+            if not waiting[other]:
+                order.append(other)
+    remaining = [e for e in equations if waiting[e]]
+    if remaining:
+        cycle = sorted(remaining)
+        raise DeriveError(
+            f"the equations {', '.join(cycle)} depend on each other in a cycle",
+            where=f"{where}: equations",
+            fix="a feed-forward network computes each quantity from earlier ones only",
+        )
+    return order
+
+
+def _check_reaches_cost(net: Network, where: str):
+    reach: set[str] = set()
+    stack = [net.cost]
+    seen_vals: set[str] = set()
+    while stack:
+        node = stack.pop()
+        for v in free_vars(node):
+            if v.role == "param":
+                reach.add(v.name)
+            elif v.role == "value" and v.name not in seen_vals:
+                seen_vals.add(v.name)
+                stack.append(net.equations[v.name])
+    for p in net.params:
+        if p not in reach:
+            raise DeriveError(
+                f"parameter `{p}` does not reach the cost, so its gradient would always be 0",
+                where=f"{where}: params.{p}",
+                fix=f"use {p} in an equation the cost depends on, or remove it",
+            )  # fmt: skip
+    for v in net.values:
+        if v not in seen_vals:
+            raise DeriveError(
+                f"`{v}` is computed but the cost does not depend on it",
+                where=f"{where}: equations.{v}", fix="remove it or use it",
+            )  # fmt: skip
+
+
+class _MatrixBuilder:
+    """Builds ``ir`` nodes; elementwise operations broadcast like NumPy and are checked."""
+
+    def __init__(self, known: dict[str, Var], acts: dict[str, Activation], eq: str, _):
+        self.known, self.acts, self.eq = known, acts, eq
+
+    def number(self, value):
+        return value
+
+    def name(self, ident, w):
+        if ident in self.known:
+            return self.known[ident]
+        w.fail(
+            f"`{ident}` is not defined",
+            fix=f"define it, or use one of: {', '.join(sorted(self.known))}",
+        )
+
+    def neg(self, x, w):
+        return ew(lambda e: -e, [x]) if isinstance(x, Node) else -x
+
+    def _elementwise(self, fn, operands, w, what):
+        nodes = [o for o in operands if isinstance(o, Node)]
+        if not nodes:
+            return fn(*operands)
+        if broadcast([n.shape for n in nodes]) is None:
+            shapes = " and ".join(fmt_shape(n.shape) for n in nodes)
+            w.fail(
+                f"cannot {what} shapes {shapes}",
+                fix="elementwise operations need equal shapes, or 1 where one side broadcasts",
+            )
+        return ew(fn, operands)
+
+    def binop(self, op, left, right, w):
+        if op == "@":
+            if not (isinstance(left, Node) and isinstance(right, Node)):
+                w.fail("@ needs matrices on both sides; use * to scale by a number")
+            if left.shape[1] != right.shape[0]:
+                w.fail(
+                    f"cannot multiply {fmt_shape(left.shape)} @ {fmt_shape(right.shape)}: "
+                    f"{left.shape[1]} columns against {right.shape[0]} rows",
+                    fix="weights are (units, previous units); the input x is (inputs, m)",
+                )
+            return MatMul(left, right)
+        fns = {
+            "+": (lambda p, q: p + q, "add"),
+            "-": (lambda p, q: p - q, "subtract"),
+            "*": (lambda p, q: p * q, "multiply elementwise"),
+            "/": (lambda p, q: p / q, "divide"),
+            "**": (lambda p, q: p**q, "raise"),
+        }
+        fn, what = fns[op]
+        return self._elementwise(fn, [left, right], w, what)
+
+    def call(self, fname, args, w):
+        act = self.acts.get(fname)
+        if act is None and fname not in exprparse.FUNCTIONS:
+            known = sorted(set(self.acts) | set(exprparse.FUNCTIONS))
+            w.fail(
+                f"unknown function or activation `{fname}`", fix=f"use one of: {', '.join(known)}"
+            )
+        if len(args) != 1:
+            w.fail(f"{fname}() takes exactly one argument")
+        (arg,) = args
+        if fname in exprparse.FUNCTIONS:
+            return self._elementwise(exprparse.FUNCTIONS[fname], [arg], w, fname)
+        if not isinstance(arg, Node):
+            w.fail(f"{fname}() of a constant")
+        if act.normalized:
+            # softmax from elementwise parts and a sum over the units, so its Jacobian is
+            # derived like everything else; E stays its own node so that the derivation can
+            # write it back in terms of the output (E = A S).
+            if isinstance(arg, Ew):
+                w.fail(f"{fname}() must be applied to a named quantity, e.g. {fname}(z2)")
+            e_node = ew(lambda t: act.expr.xreplace({z: t}), [arg])
+            s_node = Sum(e_node, 0)
+            return Ew(placeholder(0) / placeholder(1), (e_node, s_node), e_node.shape)
+        return ew(lambda t: act(t), [arg])

@@ -1,0 +1,146 @@
+"""The ``derive train`` and ``derive predict`` commands: parse the options, load the data, run
+``derive.train.loop.train`` and save the run with ``derive.train.runs``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .data import load_dataset
+from .loop import TrainingDiverged, accuracy, check_fit, train
+from .optim import OPTIMIZERS
+from .runs import DTYPES, predict_from_file, save_run
+
+
+def register_cli(subparsers, get_module) -> None:
+    """Add ``derive train`` and ``derive predict``; ``get_module(spec_path)`` gives the module."""
+    p = subparsers.add_parser(
+        "train",
+        help="train a network on data and save the run",
+        description="Train the network of SPEC by the derived backprop.",
+    )
+    p.add_argument("spec", metavar="SPEC", help="the network's .toml spec")
+    p.add_argument(
+        "--data",
+        required=True,
+        help="digits, csv:PATH, npz:PATH, or a generated task: xor, xor4, moons, circles, spirals",
+    )
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate (default 0.1 sgd, 0.01 momentum, 0.001 adam)",
+    )
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--seed", type=int, default=0, help="seeds the init, shuffles and split")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    p.add_argument("--out", metavar="DIR", help="write params.npz, metrics.json, curves.png here")
+    p.add_argument("--dtype", choices=sorted(DTYPES), default="float64")
+    p.add_argument("--test-fraction", type=float, default=0.2)
+    p.add_argument("--target", help="target column (name or index) or npz key; default last / y")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--train-accuracy",
+        action="store_true",
+        help="also measure the train accuracy after each epoch (a forward pass over the "
+        "training split; by default only the held-out split is evaluated each epoch)",
+    )
+    p.set_defaults(func=lambda args: _train_command(args, get_module))
+
+    p = subparsers.add_parser(
+        "predict",
+        help="predict with saved parameters",
+        description="Predict with the params.npz a train run saved.",
+    )
+    p.add_argument("spec", metavar="SPEC", help="the network's .toml spec")
+    p.add_argument("--params", required=True, metavar="PATH", help="DIR/params.npz (or DIR)")
+    p.add_argument("--data", required=True, help="as for train; the held-out split is used")
+    p.add_argument("--limit", type=int, default=10, help="how many samples to show")
+    p.set_defaults(func=lambda args: _predict_command(args, get_module))
+
+
+def _train_command(args, get_module) -> int:
+    module = get_module(args.spec)
+    dataset = load_dataset(
+        args.data,
+        inputs=module.INPUTS,
+        outputs=module.OUTPUTS,
+        seed=args.seed,
+        test_fraction=args.test_fraction,
+        target=args.target,
+    )
+    check_fit(module, dataset)
+    options = dict(
+        epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        optimizer=args.optimizer,
+        dtype=DTYPES[args.dtype],
+        progress=not args.quiet,
+        train_accuracy=args.train_accuracy,
+    )
+    try:
+        result = train(module, dataset, **options)
+    except TrainingDiverged as e:
+        print(e.result.summary())
+        _save(e.result, args.out)
+        raise
+    print(result.summary())
+    _save(result, args.out)
+    if result.interrupted:
+        print("interrupted: kept the parameters trained so far", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _save(result, out) -> None:
+    if out is None:
+        print("  (not saved: pass --out DIR to keep the parameters and curves)")
+        return
+    written = save_run(result, out)
+    print(f"saved {', '.join(str(p) for p in written)}")
+
+
+def _predict_command(args, get_module) -> int:
+    module = get_module(args.spec)
+    params_path = Path(args.params)
+    params_path = params_path / "params.npz" if params_path.is_dir() else params_path
+    saved = {}
+    metrics_path = params_path.with_name("metrics.json")
+    if metrics_path.is_file():  # rebuild the split and scaling the parameters were trained with
+        saved = json.loads(metrics_path.read_text(encoding="utf-8")).get("data") or {}
+    dataset = load_dataset(
+        args.data,
+        inputs=module.INPUTS,
+        outputs=module.OUTPUTS,
+        seed=saved.get("seed", 0),
+        test_fraction=saved.get("test_fraction", 0.2),
+        target=saved.get("target"),
+    )
+    if saved.get("mean") and len(saved["mean"]) == dataset.inputs:
+        dataset = dataset.with_stats(saved["mean"], saved["std"])
+    split, X, Y = ("test", dataset.X_test, dataset.Y_test)
+    if X.shape[1] == 0:
+        split, X, Y = ("train", dataset.X_train, dataset.Y_train)
+    A = predict_from_file(module, params_path, X)
+    print(f"{module.NAME} on the {split} split of {dataset.description}")
+    classes = dataset.classes
+    for j in range(min(args.limit, X.shape[1])):
+        if classes is None:
+            shown, target = (" ".join(f"{v:.4g}" for v in col) for col in (A[:, j], Y[:, j]))
+            print(f"  sample {j:4d}: predicted {shown}   target {target}")
+            continue
+        if A.shape[0] == 1:
+            k, p, t = int(A[0, j] >= 0.5), float(A[0, j]), int(Y[0, j] >= 0.5)
+            p = p if k else 1 - p
+        else:
+            k, p, t = int(A[:, j].argmax()), float(A[:, j].max()), int(Y[:, j].argmax())
+        mark = "" if k == t else "   <- wrong"
+        print(f"  sample {j:4d}: predicted {classes[k]} (p={p:.2f})  true {classes[t]}{mark}")
+    if classes is not None:
+        print(f"accuracy on {X.shape[1]} {split} samples: {accuracy(A, Y.astype(A.dtype)):.2%}")
+    return 0

@@ -1,0 +1,319 @@
+"""Train a generated network on a dataset: mini-batch gradient descent with the module's own
+``loss_and_grad``.
+
+``train(module, dataset)`` uses nothing but the module's ``init_params``, ``loss_and_grad``,
+``loss`` and ``predict``: the SGD update is exactly the rule the derivation prints,
+W := W - lr * dC/dW (momentum and adam live in ``derive.train.optim``). A seeded run is reproducible
+to the bit. A loss that turns NaN or inf stops the run with ``TrainingDiverged`` (a
+``DeriveError``) that carries the last good parameters; Ctrl-C returns what was trained so far,
+marked interrupted.
+
+Per epoch the run records the train loss as the mean of that epoch's mini-batch losses (which
+``loss_and_grad`` returns anyway, so it is free) and one evaluation of the held-out split (its
+loss and accuracy); a forward pass over the whole training split each epoch, for its accuracy,
+only with ``train_accuracy=True``. At the end, both splits are evaluated once with the final
+parameters. Saving and loading are in ``derive.train.runs``, the ``train``/``predict`` commands in
+``derive.train.commands``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from derive.errors import DeriveError
+
+from .data import Dataset
+from .optim import DEFAULT_LR, OPTIMIZERS
+from .progress import Progress
+
+METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+_OVERFLOW = "the parameters became inf or NaN"
+
+
+class TrainingDiverged(DeriveError):
+    """The loss became NaN or inf; ``result`` holds the last parameters whose loss was finite."""
+
+    def __init__(self, message, *, where, fix, result, epoch, step):
+        super().__init__(message, where=where, fix=fix)
+        self.result, self.epoch, self.step = result, epoch, step
+
+
+@dataclass
+class TrainResult:
+    """Trained parameters, per-epoch metrics, timing, and how the run ended."""
+
+    params: dict[str, np.ndarray]
+    # per epoch: train_loss (the mean of the epoch's mini-batch losses), test_loss and
+    # test_accuracy (the held-out split after the epoch), train_accuracy (None unless asked for)
+    history: dict[str, list]
+    final: dict[str, float | None]  # the same four for the returned params, on the whole splits
+    settings: dict
+    network: str
+    dataset: Dataset
+    epochs_completed: int = 0
+    steps: int = 0
+    seconds: float = 0.0  # wall time of the whole run, evaluation included
+    step_seconds: float = 0.0  # time inside the mini-batch loop only
+    interrupted: bool = False
+    failure: str | None = None
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.step_seconds if self.step_seconds else 0.0
+
+    def summary(self) -> str:
+        s = self.settings
+        how = (
+            " (interrupted)" if self.interrupted else " (stopped: diverged)" if self.failure else ""
+        )
+        lines = [
+            f"trained {self.network} on {self.dataset.description}",
+            f"  {self.epochs_completed}/{s['epochs']} epochs, {self.steps} steps in "
+            f"{self.seconds:.2f} s ({self.steps_per_second:.0f} steps/s){how}",
+            f"  {s['optimizer']} lr {s['lr']:g}, batch {s['batch_size']}, seed {s['seed']}, "
+            f"{s['dtype']}",
+        ]
+        for split in ("train", "test"):
+            loss, acc = self.final[f"{split}_loss"], self.final[f"{split}_accuracy"]
+            if loss is not None:
+                text = f"  {split + ':':6} loss {loss:.4g}"
+                lines.append(text + (f"  accuracy {acc:.2%}" if acc is not None else ""))
+        return "\n".join(lines)
+
+
+# --- checks and metrics ----------------------------------------------------------------------
+
+
+def check_fit(module, dataset: Dataset) -> None:
+    """Raise a ``DeriveError`` if the data cannot train this network (before any step runs)."""
+    where = f"data {dataset.source!r} for network {module.NAME!r}"
+    if dataset.inputs != module.INPUTS:
+        raise DeriveError(
+            f"the data has {dataset.inputs} features but the network has {module.INPUTS} inputs",
+            where=where,
+            fix=f"set inputs = {dataset.inputs} in the spec or use other data",
+        )
+    if dataset.outputs != module.OUTPUTS:
+        raise DeriveError(
+            f"the data has {dataset.outputs} target rows but the network has "
+            f"{module.OUTPUTS} outputs",
+            where=where,
+            fix=f"set the last layer's units to {dataset.outputs}",
+        )
+    if module.COST == "cross_entropy" and not (dataset.is_classification and module.OUTPUTS > 1):
+        raise DeriveError(
+            "cross_entropy needs one-hot class targets and more than one output",
+            where=where,
+            fix="use classification data, or the squared_error cost",
+        )
+    if module.COST == "binary_cross_entropy":
+        Y = dataset.Y_train
+        if Y.size and (Y.min() < 0 or Y.max() > 1):
+            raise DeriveError(
+                "binary_cross_entropy needs targets between 0 and 1",
+                where=where,
+                fix="use 0/1 class labels, or the squared_error cost",
+            )
+
+
+def accuracy(predictions: np.ndarray, Y: np.ndarray) -> float:
+    """Fraction right: argmax over the outputs, or a 0.5 threshold for a single output."""
+    if Y.shape[1] == 0:
+        return float("nan")
+    if Y.shape[0] == 1:
+        return float(np.mean((predictions[0] >= 0.5) == (Y[0] >= 0.5)))
+    return float(np.mean(predictions.argmax(axis=0) == Y.argmax(axis=0)))
+
+
+@functools.cache
+def _blas_controller():
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """A context in which BLAS uses one thread (a no-op without threadpoolctl).
+
+    Evaluation runs inside it. A forward pass over a whole split is often the first matrix
+    product of the run large enough for OpenBLAS to split over threads, and at these sizes
+    waking the threads costs more than they save: on a shared two-core machine it cost about
+    20 ms a call, which made digits' runs 3-5 times as long as their steps alone. The steps are
+    left as they are (the same as a hand-written loop's).
+    """
+    controller = _blas_controller()
+    if controller is None:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
+
+
+def _loss(module, params, X, Y) -> float:
+    if hasattr(module, "loss"):
+        return float(module.loss(params, X, Y))
+    return float(module.loss_and_grad(params, X, Y)[0])
+
+
+def _split_metrics(module, params, X, Y, classify) -> tuple[float | None, float | None]:
+    """Loss and (for classification) accuracy on one split; None for an empty split."""
+    if X.shape[1] == 0:
+        return None, None
+    loss = _loss(module, params, X, Y)
+    return loss, accuracy(module.predict(params, X), Y) if classify else None
+
+
+def _all_finite(params) -> bool:
+    return all(np.isfinite(p).all() for p in params.values())
+
+
+# --- training --------------------------------------------------------------------------------
+
+
+def train(
+    module,
+    dataset: Dataset,
+    *,
+    epochs: int = 10,
+    lr: float | None = None,
+    batch_size: int = 32,
+    seed: int = 0,
+    optimizer: str = "sgd",
+    dtype=np.float64,
+    progress: bool = True,
+    on_epoch=None,
+    evaluate: bool = True,
+    train_accuracy: bool = False,
+) -> TrainResult:
+    """Train ``module`` on ``dataset`` and return the parameters, metrics and timing.
+
+    ``lr`` defaults to 0.1 for sgd, 0.01 for momentum (0.9), 0.001 for adam. After each epoch
+    the held-out split is evaluated (its loss and accuracy; ``evaluate=False`` skips this) and
+    ``on_epoch(epoch, metrics)`` is called with the four metrics of ``TrainResult.history``.
+    ``train_accuracy=True`` adds a forward pass over the whole training split each epoch.
+    """
+    check_fit(module, dataset)
+    if optimizer not in OPTIMIZERS:
+        raise DeriveError(
+            f"unknown optimizer {optimizer!r}", fix=f"use one of {', '.join(OPTIMIZERS)}"
+        )
+    lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
+    if not (lr > 0 and math.isfinite(lr)) or batch_size < 1 or epochs < 0:
+        raise DeriveError(
+            f"need lr > 0, batch size >= 1, epochs >= 0 (got {lr}, {batch_size}, {epochs})",
+            fix="e.g. --lr 0.1 --batch-size 32 --epochs 10",
+        )
+    dtype = np.dtype(dtype)
+    settings = {
+        "epochs": epochs,
+        "lr": lr,
+        "batch_size": batch_size,
+        "seed": seed,
+        "optimizer": optimizer,
+        "dtype": dtype.name,
+        "evaluate": evaluate,
+        "train_accuracy": train_accuracy,
+    }
+    # never written to, so the dataset's own arrays serve when the dtype already matches
+    X, Y = (a.astype(dtype, copy=False) for a in (dataset.X_train, dataset.Y_train))
+    Xt, Yt = (a.astype(dtype, copy=False) for a in (dataset.X_test, dataset.Y_test))
+    classify = dataset.is_classification
+    m = X.shape[1]
+    batches = [(i, min(i + batch_size, m)) for i in range(0, m, batch_size)]
+    params = {
+        k: np.asarray(v, dtype=dtype) for k, v in module.init_params(seed=seed, dtype=dtype).items()
+    }
+    spare = {k: np.empty_like(v) for k, v in params.items()}
+    opt_step = OPTIMIZERS[optimizer](params, lr).step
+    loss_and_grad, isfinite = module.loss_and_grad, math.isfinite
+    rng = np.random.default_rng(seed)
+    history = {key: [] for key in METRICS}
+    result = TrainResult(params, history, {}, settings, module.NAME, dataset)
+    bar = Progress(progress, epochs, len(batches))
+    tick = bar.step if bar.bar is not None else None
+    diverged = None  # (epoch, step in epoch, what)
+    evaluated = None  # (steps, params, test metrics) of the last evaluation of the test split
+    steps = 0
+    start = time.perf_counter()
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(1, epochs + 1):
+                t0 = time.perf_counter()
+                order = rng.permutation(m)
+                # one gather per epoch, so each mini-batch below is a view, not a copy
+                Xe, Ye = X[:, order], Y[:, order]
+                total = 0.0
+                for i, j in batches:
+                    loss, grads = loss_and_grad(params, Xe[:, i:j], Ye[:, i:j])
+                    if not isfinite(loss):
+                        if i and not _all_finite(params):
+                            # the previous update overflowed: keep the arrays from before it
+                            params, steps = spare, steps - 1
+                            diverged = (epoch, i // batch_size, _OVERFLOW)
+                        else:
+                            diverged = (epoch, i // batch_size + 1, f"the loss became {loss}")
+                        break
+                    opt_step(params, grads, spare)
+                    # a swap, not a copy; Ctrl-C on either side of it leaves a consistent set
+                    params, spare = spare, params
+                    steps += 1
+                    total += loss * (j - i)
+                    if tick is not None:
+                        tick(total, j)
+                result.step_seconds += time.perf_counter() - t0
+                if diverged is None and not _all_finite(params):
+                    # the epoch's last update overflowed: the arrays before it were the good ones
+                    params, steps = spare, steps - 1
+                    diverged = (epoch, len(batches), _OVERFLOW)
+                if diverged:
+                    break
+                metrics = dict.fromkeys(METRICS)
+                metrics["train_loss"] = total / max(m, 1)
+                with _one_blas_thread():
+                    if train_accuracy and classify:
+                        metrics["train_accuracy"] = accuracy(module.predict(params, X), Y)
+                    if evaluate:
+                        test = _split_metrics(module, params, Xt, Yt, classify)
+                        metrics["test_loss"], metrics["test_accuracy"] = test
+                        evaluated = (steps, params, test)
+                for key, value in metrics.items():
+                    history[key].append(value)
+                result.epochs_completed = epoch
+                bar.end(epoch, metrics)
+                if on_epoch is not None:
+                    on_epoch(epoch, metrics)
+    except KeyboardInterrupt:
+        result.interrupted = True
+    finally:
+        bar.close()
+        result.params, result.steps = params, steps
+    final = dict.fromkeys(METRICS)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), _one_blas_thread():
+        train_metrics = _split_metrics(module, params, X, Y, classify)
+        final["train_loss"], final["train_accuracy"] = train_metrics
+        if evaluated is not None and evaluated[0] == steps and evaluated[1] is params:
+            test = evaluated[2]  # the last epoch's evaluation was of these very parameters
+        else:
+            test = _split_metrics(module, params, Xt, Yt, classify)
+        final["test_loss"], final["test_accuracy"] = test
+    result.final = final
+    result.seconds = time.perf_counter() - start
+    if diverged:
+        epoch, step, what = diverged
+        result.failure = f"{what} at epoch {epoch}, step {step} (lr {lr:g})"
+        raise TrainingDiverged(
+            result.failure,
+            where=f"training {module.NAME} on {dataset.source}",
+            fix=f"lower the learning rate, e.g. --lr {lr / 10:g}; the last good parameters "
+            f"(before that step) were kept",
+            result=result,
+            epoch=epoch,
+            step=step,
+        )
+    return result
