@@ -34,7 +34,7 @@ from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 
-from .npprint import print_code, stabilize, to_code, uses_erf
+from .npprint import NUMPY, Dialect, stabilize, uses_erf
 from .text import node_text, var_name
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -94,7 +94,8 @@ class _Emitter:
     """Prints IR nodes as NumPy expressions, hoisting an argument that an elementwise
     expression uses twice into its own line (computed once)."""
 
-    def __init__(self, lines: list[Line], names: dict[Node, str]):
+    def __init__(self, lines: list[Line], names: dict[Node, str], dialect: Dialect = NUMPY):
+        self.d = dialect
         self.lines = lines
         self.names = names  # nodes already held in a variable
         self.temps = 0
@@ -116,7 +117,7 @@ class _Emitter:
         if isinstance(node, T):
             return f"{self.atom(node.a)}.T"
         if isinstance(node, Sum):
-            return f"{self.atom(node.a)}.sum(axis={node.axis}, keepdims=True)"
+            return self.d.sum(self.atom(node.a), node.axis)
         if isinstance(node, Ew):
             return self.elementwise(node.expr, node.args)
         raise TypeError(type(node).__name__)
@@ -143,7 +144,7 @@ class _Emitter:
                 expr = rest
         st = stabilize(expr)
         st = self.shorten(st, names, self.room - len(head))
-        body = print_code(st, names)
+        body = self.d.print(st, names)
         if head and isinstance(st, sp.Add):
             body = f"({body})"
         return head + body
@@ -151,14 +152,14 @@ class _Emitter:
     def shorten(self, st: sp.Expr, names: dict, room: int) -> sp.Expr:
         """Move the largest parts of a long expression to lines of their own, so that no
         line runs past the page (each part is an array NumPy would make anyway)."""
-        while len(pretty(print_code(st, names))) > room and not st.is_Atom:
+        while len(pretty(self.d.print(st, names))) > room and not st.is_Atom:
             parts = [p for p in st.args if not p.is_Atom and not p.is_number]
             if not parts:
                 break
-            part = max(parts, key=lambda p: len(print_code(p, names)))
+            part = max(parts, key=lambda p: len(self.d.print(p, names)))
             self.temps += 1
             sym = sp.Symbol(f"t{self.temps}")
-            part_code = print_code(self.shorten(part, names, 88 - len(sym.name)), names)
+            part_code = self.d.print(self.shorten(part, names, 88 - len(sym.name)), names)
             self.lines.append(Line(sym.name, part_code, ""))
             names[sym] = sym.name
             st = st.xreplace({part: sym})
@@ -205,7 +206,9 @@ def _activation_of(net: Network) -> dict[str, str]:
     return out
 
 
-def program(net: Network, d: Derivation | None = None) -> Program:
+def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY) -> Program:
+    """The derivation as lines of code in ``dialect`` (NumPy unless told: the torch and JAX
+    printers use the same program, see ``derive/emit/frameworks.py``)."""
     d = d or derive(net, fold_scale=True)
     if d.scale != 1:
         raise ValueError("program() needs derive(net, fold_scale=True)")
@@ -213,19 +216,23 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     names: dict[Node, str] = {}
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    em = _Emitter(prog.forward, names)
+    em = _Emitter(prog.forward, names, dialect)
     logsoftmax: dict[str, str] = {}
     for name, node in net.equations.items():
         var = net.values[name]
         u = _is_softmax(node)
         if u is not None:
             arg = em.atom(u) if not isinstance(u, Var) else code_name(u)
-            shift = f"{arg} - {arg}.max(axis=0, keepdims=True)"
+            shift = f"{arg} - {dialect.amax(arg, 0)}"
             prog.forward.append(
-                Line(f"E_{name}", f"np.exp({shift})", "shifted by the column max: never overflows")
+                Line(
+                    f"E_{name}",
+                    dialect.call("exp", shift),
+                    "shifted by the column max: never overflows",
+                )  # fmt: skip
             )
             prog.forward.append(
-                Line(name, f"E_{name} / E_{name}.sum(axis=0, keepdims=True)", node_text(node))
+                Line(name, f"E_{name} / {dialect.sum(f'E_{name}', 0)}", node_text(node))
             )
             logsoftmax[name] = arg
         else:
@@ -236,7 +243,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
 
     # ---- backward: one line per named gradient, in the derivation's order
     bnames: dict[Node, str] = {}
-    em = _Emitter(prog.backward, bnames)
+    em = _Emitter(prog.backward, bnames, dialect)
     em.preferred = {s.simplified: s.name for s in d.steps if s.inlined}
     for s in d.steps:
         if s.inlined:
@@ -244,7 +251,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
         em.room = 92 - len(s.name)
         code = em.expr(s.simplified)
         if isinstance(s.simplified, Ew) and s.simplified.expr.has(sp.Piecewise):
-            code = _keep_dtype(s.simplified, code)
+            code = _keep_dtype(s.simplified, code, dialect)
         prog.backward.append(Line(s.name, code, _comment(s)))
         if s.kind == "param":
             prog.returns.append((s.of, s.name))
@@ -257,7 +264,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     prog.returns.sort(key=lambda r: list(net.params).index(r[0]))
 
     # ---- loss: through the logits where the output allows it (log-softmax, softplus)
-    prog.loss = _loss_lines(net, logsoftmax)
+    prog.loss = _loss_lines(net, logsoftmax, dialect)
     prog.loss_reads = [v for v in net.values if _reads(prog.loss, v)]
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss)
     prog.uses_erf = uses_erf(text)
@@ -278,12 +285,12 @@ def _reads(lines: list[Line], name: str) -> bool:
     return any(pattern.search(ln.code) for ln in lines)
 
 
-def _keep_dtype(node: Ew, code: str) -> str:
+def _keep_dtype(node: Ew, code: str, dialect: Dialect) -> str:
     """A gradient that is only a 0/1 mask would be boolean: give it the dtype of a named
     array it reads (every named array a step reads is loaded in backward)."""
     named = free_vars(node)
     if isinstance(node.expr, sp.Piecewise) and named:
-        return f"({code}).astype({code_name(named[0])}.dtype)"
+        return dialect.astype(code, code_name(named[0]))
     return code
 
 
@@ -292,7 +299,7 @@ def _comment(s: Step) -> str:
     return f"{s.name} = {what} = {node_text(s.simplified)}"
 
 
-def _loss_lines(net: Network, logsoftmax: dict[str, str]) -> list[Line]:
+def _loss_lines(net: Network, logsoftmax: dict[str, str], dialect: Dialect) -> list[Line]:
     out_var = net.values[net.output]
     cost = net.cost  # Ew in the output and y
     expr = cost.expr
@@ -305,11 +312,11 @@ def _loss_lines(net: Network, logsoftmax: dict[str, str]) -> list[Line]:
     if a_slot is not None and net.output in logsoftmax and expr.has(sp.log(a_slot)):
         # log of a softmax output: z - logsumexp(z), finite where A underflows to 0
         u = logsoftmax[net.output]
-        lines.append(Line("shifted", f"{u} - {u}.max(axis=0, keepdims=True)"))
+        lines.append(Line("shifted", f"{u} - {dialect.amax(u, 0)}"))
         lines.append(
             Line(
                 "logA",
-                "shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))",
+                f"shifted - {dialect.call('log', dialect.sum(dialect.call('exp', 'shifted'), 0))}",
                 "log-softmax through the logits",
             )  # fmt: skip
         )
@@ -331,14 +338,14 @@ def _loss_lines(net: Network, logsoftmax: dict[str, str]) -> list[Line]:
             expr = through
             u = node.args[0]
             names[sp.Symbol("__u", real=True)] = (
-                code_name(u) if isinstance(u, Var) else _Emitter([], {}).atom(u)
+                code_name(u) if isinstance(u, Var) else _Emitter([], {}, dialect).atom(u)
             )
             how += f", through {code_name(u) if isinstance(u, Var) else 'the logits'}"
     for i, arg in enumerate(args):
         names[placeholder(i)] = code_name(arg) if isinstance(arg, Var) else f"({arg!r})"
-    code = to_code(expr, names)
+    code = dialect.print(stabilize(expr), names)
     scale = " / m" if net.reduction == "mean" else ""
-    lines.append(Line("loss", f"float(np.sum({code})){scale}", how))
+    lines.append(Line("loss", f"{dialect.total(code)}{scale}", how))
     return lines
 
 

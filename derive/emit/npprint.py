@@ -184,14 +184,45 @@ def to_code(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None) -> str:
     return print_code(stabilize(expr), names)
 
 
-def print_code(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None) -> str:
-    """An already ``stabilize``d expression as NumPy code."""
-    text = NumpyPrinter(names).doprint(expr)
+def print_code(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None, printer=None) -> str:
+    """An already ``stabilize``d expression as NumPy code (or another array library's, by
+    the ``printer`` class: see ``derive/emit/frameworks.py``)."""
+    text = (printer or NumpyPrinter)(names).doprint(expr)
     return re.sub(r"\((-?\d+\.\d+(?:e[-+]?\d+)?)\)", r"\1", text)
+
+
+class Dialect:
+    """How the code around the elementwise expressions is written for one array library:
+    transposes, sums and maxima over an axis, casts, the scalar loss. This one writes NumPy;
+    the torch and JAX dialects override what their libraries spell differently."""
+
+    lib = "np"
+    printer: type = None  # set below: NumpyPrinter
+
+    def print(self, expr: sp.Expr, names: dict) -> str:
+        return print_code(expr, names, self.printer)
+
+    def sum(self, a: str, axis: int) -> str:
+        return f"{a}.sum(axis={axis}, keepdims=True)"
+
+    def amax(self, a: str, axis: int) -> str:
+        return f"{a}.max(axis={axis}, keepdims=True)"
+
+    def call(self, fn: str, arg: str) -> str:
+        return f"{self.lib}.{fn}({arg})"
+
+    def astype(self, code: str, ref: str) -> str:
+        return f"({code}).astype({ref}.dtype)"
+
+    def total(self, code: str) -> str:
+        """The summed cost: a Python float for NumPy (the frameworks keep a 0-d array)."""
+        return f"float(np.sum({code}))"
 
 
 class NumpyPrinter(NumPyPrinter):
     """SymPy's NumPy printer, writing ``np.`` and the stable forms above."""
+
+    lib = "np"  # the name the module is imported as in the generated code
 
     def __init__(self, names: dict[sp.Symbol, str] | None = None):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
@@ -199,20 +230,20 @@ class NumpyPrinter(NumPyPrinter):
 
     def _module_format(self, fqn, register=True):
         text = super()._module_format(fqn, register)
-        return "np." + text[len("numpy.") :] if text.startswith("numpy.") else text
+        return f"{self.lib}." + text[len("numpy.") :] if text.startswith("numpy.") else text
 
     def _print_Symbol(self, expr):
         return self.names.get(expr, expr.name)
 
     def _print_sigma(self, expr):
-        return f"(0.5 + 0.5 * np.tanh({self._print(expr.args[0] / 2)}))"
+        return f"(0.5 + 0.5 * {self.lib}.tanh({self._print(expr.args[0] / 2)}))"
 
     def _print_softplus(self, expr):
-        return f"np.logaddexp(0, {self._print(expr.args[0])})"
+        return f"{self.lib}.logaddexp(0, {self._print(expr.args[0])})"
 
     def _print_logcosh(self, expr):
         w = self._print(expr.args[0])
-        return f"(np.logaddexp({w}, -({w})) - {float(sp.log(2))!r})"
+        return f"({self.lib}.logaddexp({w}, -({w})) - {float(sp.log(2))!r})"
 
     def _print_Rational(self, expr):
         # 1/2 as 0.5 when the decimal is exact: no division at run time, same value.
@@ -232,11 +263,14 @@ class NumpyPrinter(NumPyPrinter):
         if len(expr.args) != 2 or expr.args[1].cond is not sp.true:
             return super()._print_Piecewise(expr)
         (pos, cond), (neg, _) = expr.args
-        text = f"np.where({self._print(cond)}, {self._print(pos)}, {self._print(neg)})"
+        text = f"{self.lib}.where({self._print(cond)}, {self._print(pos)}, {self._print(neg)})"
         if pos.is_number and neg.is_number:
             # np.where of two Python numbers is float64: follow the compared array's dtype.
-            return f"{text}.astype({self._print(cond.lhs)}.dtype)"
+            return self.cast(text, self._print(cond.lhs))
         return text
+
+    def cast(self, text: str, ref: str) -> str:
+        return f"{text}.astype({ref}.dtype)"
 
     def _print_mask(self, expr):
         return f"({self._print(expr.args[0])})"
@@ -248,16 +282,20 @@ class NumpyPrinter(NumPyPrinter):
 
     def _print_Max(self, expr):
         a, b = sorted(expr.args, key=lambda t: t.is_number)  # the array first: max(z, 0)
-        return f"np.maximum({self._print(a)}, {self._print(b)})"
+        return f"{self.lib}.maximum({self._print(a)}, {self._print(b)})"
 
     def _print_Min(self, expr):
         a, b = sorted(expr.args, key=lambda t: t.is_number)
-        return f"np.minimum({self._print(a)}, {self._print(b)})"
+        return f"{self.lib}.minimum({self._print(a)}, {self._print(b)})"
 
     def _print_Function(self, expr):
         if isinstance(expr, ActivationFunction):  # stabilize expands these; never printed raw
             raise TypeError(f"unexpanded activation {expr}")
         return super()._print_Function(expr)
+
+
+Dialect.printer = NumpyPrinter
+NUMPY = Dialect()
 
 
 def uses_erf(code: str) -> bool:
