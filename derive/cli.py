@@ -5,7 +5,8 @@ the fix, never a traceback.
     derive build [SPEC]        everything for a spec: derivation, generated module, gradient
                                check, LaTeX (the README's first command)
     derive show [SPEC]         forward equations, chains, vectorized gradients, with shapes
-    derive codegen [SPEC ...]  generated/<name>.py (--check: only name stale files)
+    derive codegen [SPEC ...]  generated/<name>.py (--check: only name stale files;
+                               --target torch|jax: generated/<target>/<name>.py)
     derive gradcheck [SPEC]    every gradient against central finite differences
     derive latex [SPEC]        the derivation as a LaTeX (or Markdown) document
     derive train SPEC --data   train with the generated module
@@ -63,22 +64,27 @@ def cmd_show(args) -> int:
 
 
 def cmd_codegen(args) -> int:
-    from derive.emit.codegen import GENERATED, write_modules
+    from derive.emit.codegen import GENERATED
+    from derive.emit.frameworks import TARGETS, out_dir, write_targets
 
     specs = _all_examples() if args.all else (args.specs or [None])
     nets = [_net(s) for s in specs]
     out = Path(args.out) if args.out else GENERATED
-    stale = write_modules(nets, out, check=args.check)
+    # --check without --target checks every target's files; writing defaults to NumPy
+    targets = [args.target] if args.target else (list(TARGETS) if args.check else ["numpy"])
+    stale = [p for t in targets for p in write_targets(nets, out, t, check=args.check)]
     if args.check:
         if stale:
             for path in stale:
-                print(f"stale: {path} (run `derive codegen --all` to regenerate)")
+                t = path.parent.name if path.parent != out else "numpy"
+                print(f"stale: {path} (run `derive codegen --all --target {t}` to regenerate)")
             return 1
-        print(f"{len(nets)} generated module(s) in {out} are current")
+        print(f"{len(nets) * len(targets)} generated module(s) in {out} are current")
         return 0
-    for net in nets:
-        path = out / f"{net.name}.py"
-        print(f"{'wrote' if path in stale else 'current'}: {path}")
+    for t in targets:
+        for net in nets:
+            path = out_dir(out, t) / f"{net.name}.py"
+            print(f"{'wrote' if path in stale else 'current'}: {path}")
     return 0
 
 
@@ -159,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every spec in examples/")
     p.add_argument("-o", "--out", metavar="DIR", help="output folder (default generated/)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any is stale")
+    p.add_argument(
+        "--target",
+        choices=["numpy", "torch", "jax"],
+        help="numpy: generated/<name>.py (default); torch, jax: generated/<target>/<name>.py "
+        "(--check without --target checks all three)",
+    )
     p.set_defaults(func=cmd_codegen)
 
     p = sub.add_parser("gradcheck", help="compare gradients with finite differences")

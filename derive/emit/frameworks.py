@@ -1,0 +1,168 @@
+"""The derivation inside PyTorch and JAX: the same program as the NumPy module, printed for
+``torch`` and ``jax.numpy``.
+
+``render_target(net, "torch")`` is the source of ``generated/torch/<name>.py``: the derived
+forward and backward steps written in torch, a ``torch.autograd.Function`` whose backward is
+the derived one (not autograd), an ``nn.Module`` holding the parameters (same names and
+initialisation as the NumPy module) and ``loss_and_grad``. ``render_target(net, "jax")`` is
+``generated/jax/<name>.py``: the loss as a ``jax.custom_vjp`` function whose backward is the
+derived one, jit-compatible. ``write_targets`` writes (or with ``check`` only names stale)
+files atomically, like ``codegen.write_modules``; ``load_target`` executes the source in memory.
+
+Both printers are SymPy's NumPy printer with the module renamed, and only the cases that the
+library spells differently overridden (the ``Dialect`` for the code around them). The
+printers know the IR's node types (Var, MatMul, T, Ew, Sum) and nothing about layer kinds,
+so a layer built from those nodes prints here as it does in NumPy.
+"""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+from derive.engine.derivation import derive
+from derive.engine.graph import Network
+from derive.errors import DeriveError
+from derive.fileio import write_atomic
+
+from . import codegen
+from .npprint import Dialect, NumpyPrinter
+
+TARGETS = ("numpy", "torch", "jax")
+EXTRAS = {"torch": "torch", "jax": "jax"}  # the module a target needs -> the extra to install
+
+
+class TorchPrinter(NumpyPrinter):
+    """torch spells a few things differently: no logaddexp with a Python number, clamp for a
+    maximum with a number, ``.to`` for a cast."""
+
+    lib = "torch"
+
+    def _print_softplus(self, expr):
+        return f"torch.nn.functional.softplus({self._print(expr.args[0])}, threshold=50.0)"
+
+    def _extremum(self, expr, side):
+        a, b = sorted(expr.args, key=lambda t: t.is_number)
+        if b.is_number:
+            return f"torch.clamp({self._print(a)}, {side}={self._print(b)})"
+        fn = "maximum" if side == "min" else "minimum"
+        return f"torch.{fn}({self._print(a)}, {self._print(b)})"
+
+    def _print_Max(self, expr):
+        return self._extremum(expr, "min")
+
+    def _print_Min(self, expr):
+        return self._extremum(expr, "max")
+
+    def cast(self, text: str, ref: str) -> str:
+        return f"{text}.to({ref}.dtype)"
+
+
+class JaxPrinter(NumpyPrinter):
+    """jax.numpy follows NumPy's names: only the module differs."""
+
+    lib = "jnp"
+
+
+class TorchDialect(Dialect):
+    lib = "torch"
+    printer = TorchPrinter
+
+    def amax(self, a: str, axis: int) -> str:
+        return f"{a}.amax(dim={axis}, keepdim=True)"  # torch's max returns (values, indices)
+
+    def astype(self, code: str, ref: str) -> str:
+        return f"({code}).to({ref}.dtype)"
+
+    def total(self, code: str) -> str:
+        return f"torch.sum({code})"  # a 0-d tensor: stays on the device, no host sync
+
+
+class JaxDialect(Dialect):
+    lib = "jnp"
+    printer = JaxPrinter
+
+    def total(self, code: str) -> str:
+        return f"jnp.sum({code})"  # a 0-d array: float() would fail under jit
+
+
+DIALECTS = {"torch": TorchDialect(), "jax": JaxDialect()}
+
+
+def render_target(net: Network, target: str) -> str:
+    """The source of ``generated/<target>/<name>.py``: deterministic (same spec, same bytes)."""
+    if target == "numpy":
+        return codegen.render(net)
+    d = derive(net, fold_scale=True)
+    prog = codegen.program(net, d, DIALECTS[target])
+    source = net.source if net.source.startswith("<") else codegen._relative(net.source)
+    saved = ["X", *(n for n in prog.backward_cache if n != net.x.name)]
+    return (
+        codegen._environment()
+        .get_template(f"{target}_module.py.j2")
+        .render(
+            net=net,
+            source=source,
+            target=target,
+            prog=prog,
+            params=tuple(net.params),
+            backward_params=tuple(prog.backward_params),
+            param_shapes={p: tuple(v.shape) for p, v in net.params.items()},
+            cache_keys=["X", *net.values],
+            saved=tuple(saved),
+            output=net.output,
+            loss_reads=prog.loss_reads,
+            q=codegen._quote,
+        )
+    )
+
+
+def require(target: str) -> None:
+    """A one-line error naming the extra when the target's framework is not installed."""
+    if target not in EXTRAS:
+        return
+    import importlib.util
+
+    if importlib.util.find_spec(EXTRAS[target]) is None:
+        raise DeriveError(
+            f'{EXTRAS[target]} is not installed: pip install "derive[{target}]"',
+            where=f"--target {target}",
+        )
+
+
+def out_dir(base: Path, target: str) -> Path:
+    """generated/ for NumPy, generated/<target>/ for the frameworks."""
+    return base if target == "numpy" else base / target
+
+
+def write_targets(nets: list[Network], base: Path, target: str, *, check=False) -> list[Path]:
+    """``codegen.write_modules`` for any target: write ``<base>/<target>/<name>.py`` for each
+    network; with ``check``, write nothing and return the stale files."""
+    if target == "numpy":
+        return codegen.write_modules(nets, base, check=check)
+    folder = out_dir(base, target)
+    stale = []
+    for net in nets:
+        path = folder / f"{net.name}.py"
+        text = render_target(net, target)
+        if (path.read_text() if path.exists() else None) != text:
+            stale.append(path)
+            if not check:
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    write_atomic(path, text)
+                except OSError as e:
+                    raise DeriveError(f"cannot write: {e.strerror}", where=str(path)) from None
+    return stale
+
+
+def load_target(net: Network, target: str) -> types.ModuleType:
+    """The generated module for ``target``, executed in memory (the same source as the file)."""
+    require(target)
+    module = types.ModuleType(f"derive_generated_{target}_{net.name}")
+    module.__file__ = f"<derive:{target}:{net.name}>"
+    exec(compile(render_target(net, target), module.__file__, "exec"), module.__dict__)  # ours
+    return module
+
+
+__all__ = ["TARGETS", "render_target", "write_targets", "load_target", "require", "out_dir"]
