@@ -20,6 +20,8 @@ from __future__ import annotations
 import types
 from pathlib import Path
 
+import sympy as sp
+
 from derive.engine.derivation import derive
 from derive.engine.graph import Network
 from derive.errors import DeriveError
@@ -54,8 +56,15 @@ class TorchPrinter(NumpyPrinter):
     def _print_Min(self, expr):
         return self._extremum(expr, "max")
 
-    def cast(self, text: str, ref: str) -> str:
-        return f"{text}.to({ref}.dtype)"
+    def _print_Piecewise(self, expr):
+        (pos, cond), (neg, _) = expr.args if len(expr.args) == 2 else ((None, None), (None, None))
+        if pos is not None and pos.is_number and neg.is_number and expr.args[1].cond is sp.true:
+            # torch.where of two Python numbers is float32 (0.01 would lose digits): one
+            # branch as a tensor of the compared array's dtype
+            ref = self._print(cond.lhs)
+            neg_full = f"torch.full_like({ref}, {self._print(neg)})"
+            return f"torch.where({self._print(cond)}, {self._print(pos)}, {neg_full})"
+        return super()._print_Piecewise(expr)
 
 
 class JaxPrinter(NumpyPrinter):
