@@ -30,7 +30,7 @@ def _net(spec):
 
 
 def _all_examples():
-    from derive.engine.spec import EXAMPLES
+    from derive.resources import EXAMPLES
 
     return sorted(EXAMPLES.glob("*.toml"))
 
@@ -40,9 +40,8 @@ def _module_on_disk(net):
     so what runs is the code on disk. Returns (module, path, whether it was rewritten)."""
     from derive.emit.codegen import GENERATED, import_file, write_modules
 
-    out_dir = GENERATED if GENERATED.is_dir() else Path("generated")
-    stale = write_modules([net], out_dir)
-    path = out_dir / f"{net.name}.py"
+    stale = write_modules([net], GENERATED)
+    path = GENERATED / f"{net.name}.py"
     return import_file(path), path, bool(stale)
 
 
@@ -63,16 +62,27 @@ def cmd_show(args) -> int:
 
 
 def cmd_codegen(args) -> int:
-    from derive.emit.codegen import GENERATED, write_modules
+    from derive.emit.codegen import GENERATED, generated_modules, resolve_reference, write_modules
 
-    specs = _all_examples() if args.all else (args.specs or [None])
-    nets = [_net(s) for s in specs]
     out = Path(args.out) if args.out else GENERATED
+    if args.all:
+        specs = _all_examples()
+    elif args.specs:
+        specs = args.specs
+    elif args.check:
+        # every module derive wrote into this folder, against the spec its header names
+        specs = [resolve_reference(ref, path) for path, ref in generated_modules(out)]
+        if not specs:
+            print(f"no generated modules in {out}: nothing to check")
+            return 0
+    else:
+        specs = [None]
+    nets = [_net(s) for s in specs]
     stale = write_modules(nets, out, check=args.check)
     if args.check:
         if stale:
             for path in stale:
-                print(f"stale: {path} (run `derive codegen --all` to regenerate)")
+                print(f"stale: {path} (run `derive codegen SPEC` to regenerate it)")
             return 1
         print(f"{len(nets)} generated module(s) in {out} are current")
         return 0

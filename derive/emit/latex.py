@@ -37,11 +37,11 @@ from derive.engine.ir import Ew, MatMul, Node, Sum, walk
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
+from derive.resources import TEMPLATES
 
 from .example import bmatrix, example_values, number_tex
 from .texprint import WIDTH, IRPrinter, pack_lines, shape_tex, visible_width
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 FORMATS = ("tex", "md")
 NOTATIONS = ("subscript", "superscript")
 MAX_FACTORS = 8  # a chain longer than this is shown down to its first delta

@@ -16,21 +16,28 @@ def var_name(var: Var) -> str:
     return {"input": "X", "target": "Y"}.get(var.role, var.name)
 
 
-class _Printer(StrPrinter):
+class PlainPrinter(StrPrinter):
+    """SymPy's str printer with piecewise functions as the code reads them: an indicator
+    ``1[z1 > 0]`` (relu's derivative), otherwise ``(a if cond else b)``, nested for more
+    branches (StrPrinter itself has no Piecewise case)."""
+
+    def _print_Piecewise(self, expr):
+        (value, cond), rest = expr.args[0], expr.args[1:]
+        if cond is sp.true:
+            return self._print(value)
+        if len(rest) == 1 and rest[0].cond is sp.true and value == 1 and rest[0].expr == 0:
+            return f"1[{self._print(cond)}]"
+        other = self._print(sp.Piecewise(*rest)) if rest else "nan"
+        return f"({self._print(value)} if {self._print(cond)} else {other})"
+
+
+class _Printer(PlainPrinter):
     def __init__(self, names):
         super().__init__({"order": "none"})
         self.names = names
 
     def _print_Symbol(self, expr):
         return self.names.get(expr, expr.name)
-
-    def _print_Piecewise(self, expr):
-        if len(expr.args) == 2 and expr.args[1].cond is sp.true:
-            (pos, cond), (neg, _) = expr.args
-            if pos == 1 and neg == 0:
-                return f"1[{self._print(cond)}]"
-            return f"({self._print(pos)} if {self._print(cond)} else {self._print(neg)})"
-        return super()._print_Piecewise(expr)
 
 
 def _atom(node: Node) -> str:

@@ -24,11 +24,10 @@ import tomllib
 from pathlib import Path
 
 from derive.errors import DeriveError
+from derive.resources import EXAMPLES, SEED, bundled_example
 
 from .graph import MAX_SIZE, Network
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SEED = EXAMPLES / "seed.toml"
 MAX_SPEC_BYTES = 1_000_000
 
 _TOP_LAYERS = {"name", "inputs", "layers", "cost", "activations", "description"}
@@ -47,13 +46,20 @@ _LAYER_KEYS = {"units", "activation"}
 
 
 def load_spec(path: str | Path | None = None) -> Network:
-    """Read a spec file (the bundled seed example when ``path`` is None)."""
+    """Read a spec file (the bundled seed example when ``path`` is None). A name that is no
+    file but a bundled example's (``seed``, ``digits.toml``, ``derive:examples/skip.toml``)
+    reads that example, so the examples work from any folder."""
     path = Path(path) if path is not None else SEED
     if not path.exists():
-        raise DeriveError(
-            "no such file", where=str(path),
-            fix=f"give the path of a .toml spec, e.g. {SEED.relative_to(EXAMPLES.parent)}",
-        )  # fmt: skip
+        bundled = bundled_example(str(path))
+        if bundled is None:
+            names = ", ".join(sorted(p.stem for p in EXAMPLES.glob("*.toml")))
+            raise DeriveError(
+                "no such file", where=str(path),
+                fix=f"give the path of a .toml spec (e.g. examples/seed.toml) or the name of "
+                f"a bundled example: {names}",
+            )  # fmt: skip
+        path = bundled
     if not path.is_file() or path.stat().st_size > MAX_SPEC_BYTES:
         # not a directory, a device (/dev/zero never ends) or a huge file read into memory
         raise DeriveError(
