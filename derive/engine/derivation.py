@@ -262,6 +262,7 @@ class _Simplifier:
         self.rewrites = _forward_rewrites(net)
         self.values: dict[str, Node] = {}
         self.inline: set[str] = set()
+        self.eliminations: list[tuple[Var, frozenset, sp.Expr, tuple]] = []
 
     def run(self):
         uses: dict[str, list[str]] = {}
@@ -278,6 +279,11 @@ class _Simplifier:
             if s.kind == "value" and (len(ctx) == 1 or elementwise):
                 self.inline.add(s.name)
                 s.inlined = True
+        self.eliminations = _normalized_quantities(self.net)
+        if self.eliminations:  # a second pass, writing the gradients in normalised quantities
+            for s in self.d.steps:
+                self.memo = {}
+                s.simplified = self.simplify(s.simplified)
 
     def simplify(self, node: Node) -> Node:
         if node in self.forward:
@@ -334,10 +340,32 @@ class _Simplifier:
             args = new_args
             if not changed:
                 break
+        expr, args = self._eliminate(expr, args)
         expr = tidy(expr)
         if expr == 0:
             return Ew(sp.Integer(0), (), shape)
         return make_ew(expr, args, shape)
+
+    def _eliminate(self, expr, args):
+        """Replace a quantity u by its solution in a named normalisation v = (u - mu) / s
+        where the expression also uses mu or s (u - mu becomes v s), so that sums over the
+        samples come out in v, the form the compact batch-norm gradient is written in."""
+        for u, others, solution, defn_args in self.eliminations:
+            if u not in args or not (others & set(args)):
+                continue
+            args = list(args)
+            slots = {}
+            for j, a in enumerate(defn_args):
+                if a not in args:
+                    args.append(a)
+                slots[placeholder(j)] = _tmp(args.index(a))
+            expr = expr.xreplace({placeholder(args.index(u)): solution.xreplace(slots)})
+            expr = expr.xreplace({_tmp(k): placeholder(k) for k in range(len(args))})
+            keep = [k for k in range(len(args)) if placeholder(k) in expr.free_symbols]
+            expr = expr.xreplace({placeholder(k): _tmp(i) for i, k in enumerate(keep)})
+            expr = expr.xreplace({_tmp(i): placeholder(i) for i in range(len(keep))})
+            args = [args[k] for k in keep]
+        return expr, args
 
     def _sum(self, inner: Node, axis: int) -> Node:
         shape = inner.shape
@@ -401,9 +429,35 @@ def _edges(node: Node):
             yield n, c
 
 
+def _normalized_quantities(net: Network) -> list:
+    """Named normalisations v = f(u, stats...): an elementwise equation linear in one full-size
+    quantity u whose other arguments are named statistics (a 1 in their shape: per unit or per
+    sample), such as xhat = (A1 - mu) / std. For each: (u, the statistics, u solved from the
+    equation in the placeholders of (statistics..., v), those arguments)."""
+    out = []
+    for name, node in net.equations.items():
+        if not isinstance(node, Ew) or len(node.args) < 2:
+            continue
+        if not all(isinstance(a, Var) and a.role == "value" for a in node.args):
+            continue
+        full = [i for i, a in enumerate(node.args) if a.shape == node.shape]
+        if len(full) != 1 or any(1 not in a.shape for i, a in enumerate(node.args) if i != full[0]):
+            continue
+        i = full[0]
+        if sp.Poly(node.expr, placeholder(i)).degree() != 1:
+            continue
+        target = sp.Symbol("__v", real=True)
+        (sol,) = sp.solve(sp.Eq(target, node.expr), placeholder(i))
+        others = [a for j, a in enumerate(node.args) if j != i]
+        mapping = {placeholder(j): placeholder(others.index(a)) for j, a in enumerate(node.args) if j != i}
+        sol = sol.xreplace({**mapping, target: placeholder(len(others))})
+        out.append((node.args[i], frozenset(others), sol, (*others, net.values[name])))
+    return out
+
+
 def _forward_rewrites(net: Network) -> dict[Node, Node]:
     """Internal forward nodes written in terms of a named one: from A = E / S (softmax), the
-    internal E is A S. Found by ``sympy.solve`` for each internal argument of a named
+    internal E is A S; from mu = sum_samples(x) / m, the sum is m mu. Found by ``sympy.solve`` for each internal argument of a named
     elementwise equation, kept when the solution is unique."""
     out: dict[Node, Node] = {}
     for name, node in net.equations.items():
@@ -411,7 +465,9 @@ def _forward_rewrites(net: Network) -> dict[Node, Node]:
             continue
         target = sp.Symbol("__A", real=True)
         for i, arg in enumerate(node.args):
-            if isinstance(arg, Var) or not isinstance(arg, Ew):
+            # an internal elementwise argument (softmax's E), or the sum of a one-argument
+            # equation (a mean: mu = sum_samples(x) / m gives sum_samples(x) = m mu)
+            if not (isinstance(arg, Ew) or (isinstance(arg, Sum) and len(node.args) == 1)):
                 continue
             try:
                 sols = sp.solve(sp.Eq(target, node.expr), placeholder(i))
