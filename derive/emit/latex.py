@@ -263,7 +263,11 @@ class _Document:
     def deltas(self) -> list[dict]:
         steps = self.d.deltas
         out = []
-        for s, c in zip(steps, chains(self.d, [s.of for s in steps]), strict=True):
+        found = {c.param: c for c in chains(self.d, [s.of for s in steps])}
+        for s in steps:
+            if s.of not in found:  # through batch statistics: only the batch form below
+                continue
+            c = found[s.of]
             lhs = f"{self.pr.name(s.name)} = {_frac(COST, s.of, self.pr)}"
             out.append(self.chain_block(c, lhs))
         return out

@@ -18,6 +18,8 @@ from derive.engine.registry import ActivationFunction
 WIDTH = 58  # a display line's budget in printed glyphs (A4, 2 cm margins, 11 pt)
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "nu",
           "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"}  # fmt: skip
+# Batch and layer norm's quantities, as courses write them: x-hat, sigma, sigma squared.
+_HEADS = {"xhat": r"\hat{x}", "std": r"\sigma", "var": r"{\sigma^{2}}"}
 
 
 # ------------------------------------------------------------------------------ names
@@ -35,6 +37,8 @@ def tex_name(name: str, notation: str = "subscript", *, grad: bool = False, top:
     base, index, rest = found.groups()
     if len(base) == 1:
         head = base
+    elif base in _HEADS:
+        head = _HEADS[base]
     elif base in _GREEK:
         head = "\\" + base
     else:

@@ -96,6 +96,12 @@ class Network:
         for k, layer in enumerate(layers, start=1):
             if layer.kind in ("batchnorm", "layernorm"):
                 layer.units = prev_units  # they keep the width of the layer before them
+            if layer.kind == "layernorm" and prev_units == 1:
+                raise DeriveError(
+                    "a layernorm over a single unit always gives 0 (x - mean(x) = 0)",
+                    where=f"{where}: layers[{k - 1}].kind",
+                    fix="put it after a layer of two or more units, or use batchnorm",
+                )
             if layer.kind != "dropout" and layer.activation not in acts:
                 act = layer.activation
                 close = difflib.get_close_matches(act, sorted(acts), n=1)
