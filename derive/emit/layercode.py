@@ -44,7 +44,11 @@ def inference_lines(net: Network) -> dict[str, tuple[str, str, str]]:
         masks = [a for a in getattr(node, "args", ()) if isinstance(a, Var) and a.role == "mask"]
         if masks:
             (like,) = [a for a in node.args if a is not masks[0]]
-            out[name] = (name, var_name(like), f"{name} = {var_name(like)}: no dropout at inference")
+            out[name] = (
+                name,
+                var_name(like),
+                f"{name} = {var_name(like)}: no dropout at inference",
+            )
     for key, (quantity, stat) in net.running.items():
         what = "mean" if stat == "mean" else "variance"
         out[quantity] = (quantity, f"params[{key!r}]", f"{quantity} = the running {what}")

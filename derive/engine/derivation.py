@@ -449,7 +449,9 @@ def _normalized_quantities(net: Network) -> list:
         target = sp.Symbol("__v", real=True)
         (sol,) = sp.solve(sp.Eq(target, node.expr), placeholder(i))
         others = [a for j, a in enumerate(node.args) if j != i]
-        mapping = {placeholder(j): placeholder(others.index(a)) for j, a in enumerate(node.args) if j != i}
+        mapping = {
+            placeholder(j): placeholder(others.index(a)) for j, a in enumerate(node.args) if j != i
+        }
         sol = sol.xreplace({**mapping, target: placeholder(len(others))})
         out.append((node.args[i], frozenset(others), sol, (*others, net.values[name])))
     return out

@@ -207,7 +207,9 @@ class Network:
             if isinstance(equations[ename], Built):
                 node = equations[ename].make(known)
             else:
-                node = exprparse.parse(equations[ename], _MatrixBuilder(known, acts, ename, "y"), key)
+                node = exprparse.parse(
+                    equations[ename], _MatrixBuilder(known, acts, ename, "y"), key
+                )
             if not isinstance(node, Node):
                 raise DeriveError(
                     "the equation is a constant", where=key, fix="use the network's names"
@@ -285,9 +287,7 @@ class Network:
 
 
 def _uses_data(node: Node, equation) -> bool:
-    return isinstance(equation, Built) or any(
-        v.role in ("value", "input") for v in free_vars(node)
-    )
+    return isinstance(equation, Built) or any(v.role in ("value", "input") for v in free_vars(node))
 
 
 def _text(equation: str | Built) -> str:
