@@ -140,8 +140,7 @@ def loss_and_grad(params, X, Y, rng=None):
 def training_step(params, X, Y, rng=None):
     """loss_and_grad, and the running statistics after this batch (none without batch norm)."""
     cache = forward(params, X, rng)
-    running = {
-    }
+    running = {}
     return _loss(cache, Y), backward(params, cache, Y), running
 
 

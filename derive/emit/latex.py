@@ -39,6 +39,7 @@ from derive.errors import DeriveError
 from derive.fileio import write_atomic
 
 from .example import bmatrix, example_values, number_tex
+from .layercode import layer_notes
 from .texprint import WIDTH, IRPrinter, pack_lines, shape_tex, visible_width
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -292,7 +293,7 @@ class _Document:
         return out
 
     def assumptions(self) -> list[str]:
-        out = list(self.d.assumptions)
+        out = list(self.d.assumptions) + layer_notes(self.net)
         for act in {id(a): a for a in self.net.activations.values()}.values():
             if act.builtin and act.name in self.net.source_text and "by convention" in act.about:
                 out.append(f"{act.name}: {act.about}")

@@ -77,3 +77,21 @@ def init_rules(net: Network) -> dict[str, str]:
         if layer.kind in ("batchnorm", "layernorm"):
             out[f"gamma{k}"] = "ones"
     return out
+
+
+def layer_notes(net) -> list[str]:
+    """What the layer kinds assume: dropout's mask, batch norm's batch statistics."""
+    out = []
+    for mask, p in net.masks.items():
+        out.append(
+            f"{mask} is a dropout mask (p = {p:g}): 1/(1 - p) where a unit is kept, 0 where it is "
+            "dropped; drawn anew in each training step's forward pass and held fixed through its "
+            "backward pass; all ones at inference"
+        )
+    for k, layer in enumerate(net.layers or [], start=1):
+        if layer.kind == "batchnorm":
+            out.append(
+                f"layer {k} normalises with the batch's own mean and (biased) variance, as in "
+                "training; predict uses running averages of them instead (momentum 0.1)"
+            )
+    return out

@@ -14,6 +14,7 @@ from derive.engine.chain import chains
 from derive.engine.derivation import Derivation
 from derive.engine.ir import fmt_shape
 
+from .layercode import layer_notes
 from .text import node_text
 
 
@@ -102,7 +103,7 @@ def show_text(d: Derivation) -> str:
             add(f"  d{s.of:<7} {shape}  = {scale}{text}")
         elif not s.inlined or s.name.startswith("delta"):
             add(f"  {s.name:<8} {shape}  = dC/d{s.of} = {node_text(s.simplified)}")
-    for fact in d.assumptions:
+    for fact in d.assumptions + layer_notes(net):
         add(f"  assuming {fact}")
     out += _normalization_chains(d)
     add("")

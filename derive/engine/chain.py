@@ -167,6 +167,8 @@ class _ChainBuilder:
             label = f"{act.name} prime"
         elif value.is_Symbol and value.name in self.net.params:
             label = "weight"
+        elif value.is_Symbol and value.name in self.net.masks:
+            label = "dropout mask"
         elif value.is_Symbol and (value.name in self.net.values or value.name == "x"):
             label = "input"
         elif value == 1 and v in self.net.params:

@@ -355,10 +355,10 @@ class _Simplifier:
                 continue
             args = list(args)
             slots = {}
-            for j, a in enumerate(defn_args):
-                if a not in args:
-                    args.append(a)
-                slots[placeholder(j)] = _tmp(args.index(a))
+            for j, arg in enumerate(defn_args):
+                if arg not in args:
+                    args.append(arg)
+                slots[placeholder(j)] = _tmp(args.index(arg))
             expr = expr.xreplace({placeholder(args.index(u)): solution.xreplace(slots)})
             expr = expr.xreplace({_tmp(k): placeholder(k) for k in range(len(args))})
             keep = [k for k in range(len(args)) if placeholder(k) in expr.free_symbols]
@@ -459,8 +459,9 @@ def _normalized_quantities(net: Network) -> list:
 
 def _forward_rewrites(net: Network) -> dict[Node, Node]:
     """Internal forward nodes written in terms of a named one: from A = E / S (softmax), the
-    internal E is A S; from mu = sum_samples(x) / m, the sum is m mu. Found by ``sympy.solve`` for each internal argument of a named
-    elementwise equation, kept when the solution is unique."""
+    internal E is A S; from mu = sum_samples(x) / m, the sum is m mu. Found by ``sympy.solve``
+    for each internal argument of a named elementwise equation, kept when the solution is
+    unique."""
     out: dict[Node, Node] = {}
     for name, node in net.equations.items():
         if not isinstance(node, Ew):

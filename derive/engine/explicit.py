@@ -28,7 +28,7 @@ def symbols_for(net: Network, m: int) -> dict[str, sp.Matrix]:
     for name, p in net.masks.items():
         rows = next(v.shape[0] for e in net.equations.values() for v in _vars(e) if v.name == name)
         kept = 1 / (1 - sp.Rational(repr(p)))
-        env[name] = sp.Matrix(rows, m, lambda i, j: kept if (i + j) % 2 == 0 else 0)
+        env[name] = sp.Matrix(rows, m, lambda i, j, k=kept: k if (i + j) % 2 == 0 else 0)
     return env
 
 

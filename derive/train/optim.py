@@ -2,9 +2,10 @@
 momentum and adam.
 
 Each optimizer updates the parameters that have a gradient (a params dict may also hold batch
-norm's running statistics, which the training loop carries over) and writes the new parameters into a second set of arrays (double buffering): the
-previous parameters stay intact until the new loss is known to be finite (they are the "last
-good" ones), without copying every parameter on every step.
+norm's running statistics, which the training loop carries over) and writes the new ones into
+a second set of arrays (double buffering): the previous parameters stay intact until the new
+loss is known to be finite (they are the "last good" ones), without copying every parameter on
+every step.
 """
 
 from __future__ import annotations

@@ -9,12 +9,12 @@ import random
 import pytest
 import sympy as sp
 
+from derive.emit.text import node_text
 from derive.engine.derivation import derive
 from derive.engine.explicit import evaluate, expand, symbols_for
 from derive.engine.graph import Network
 from derive.engine.ir import free_vars
 from derive.engine.layers import Layer
-from derive.emit.text import node_text
 
 from .test_proof import DIGITS, check_against_expansion
 
