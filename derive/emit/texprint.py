@@ -13,6 +13,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from derive.engine.chain import symbol
 from derive.engine.ir import Ew, MatMul, Node, Sum, T, Var, placeholder
+from derive.engine.layers import m_symbol
 from derive.engine.registry import ActivationFunction
 
 WIDTH = 58  # a display line's budget in printed glyphs (A4, 2 cm margins, 11 pt)
@@ -136,7 +137,14 @@ class IRPrinter(LatexPrinter):
     def _as_ordered_terms(self, expr, order=None):
         # W_1 x + b_1, as the notes write it: products of matrices first
         terms = super()._as_ordered_terms(expr, order=order)
-        return sorted(terms, key=lambda t: not any(isinstance(s, _Group) for s in t.free_symbols))
+        # and a term with a minus sign after those without (m delta - sum delta, as courses do)
+        return sorted(
+            terms,
+            key=lambda t: (
+                t.could_extract_minus_sign(),
+                not any(isinstance(s, _Group) for s in t.free_symbols),
+            ),
+        )
 
     def factors(self, expr) -> tuple[sp.Expr, list[sp.Expr]] | None:
         r"""A product as (number, factors) in the notes' order: gradients and matrix products
@@ -164,9 +172,20 @@ class IRPrinter(LatexPrinter):
     def _print_Mul(self, expr):
         split = self.factors(expr)
         if split is None:
+            num, den = sp.fraction(expr)
+            if den.has(m_symbol):  # printed here, so the count in it is printed as a number
+                sign = "- " if num.could_extract_minus_sign() else ""
+                num = -num if sign else num
+                return rf"{sign}\frac{{{self._print(num)}}}{{{self._print(den)}}}"
             return super()._print_Mul(expr)
         coeff, fs = split
-        body = (r" \odot " if self.elementwise else r"\, ").join(self.factor_tex(f) for f in fs)
+        # the sample count is a number, not a matrix: m delta_2, not m \odot delta_2
+        counts = [f for f in fs if f.free_symbols == {m_symbol}]
+        sep = r" \odot " if self.elementwise else r"\, "
+        body = sep.join(self.factor_tex(f) for f in fs if f not in counts)
+        if counts:
+            head = r"\, ".join(self._print(c) for c in counts)
+            body = rf"{head}\, {body}" if body else head
         if coeff == 1:
             return body
         if coeff == -1:
