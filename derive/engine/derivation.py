@@ -27,6 +27,7 @@ from derive.errors import DeriveError
 
 from .graph import Network, grad_name
 from .ir import Ew, M, MatMul, Node, Sum, T, Var, free_vars, make_ew, placeholder, walk
+from .normalized import eliminate, normalizations
 from .registry import _output_form, a, z
 
 m = sp.Symbol("m", positive=True, integer=True)
@@ -252,9 +253,12 @@ def tidy(expr: sp.Expr) -> sp.Expr:
 
 class _Simplifier:
     """Fuses each named gradient into its consumers where that is free, rewrites internal
-    forward quantities in terms of named ones (softmax: E = A S), pulls per-sample factors out
-    of sums over units, and applies the cost's assumption on the targets (columns of y sum to
-    one). Softmax with cross-entropy becomes A - y here, with no special case."""
+    forward quantities in terms of named ones (softmax: E = A S; a mean: sum = m mu), pulls
+    per-sample factors out of sums over units (and per-unit ones out of sums over samples), and
+    applies the cost's assumption on the targets (columns of y sum to one). Softmax with
+    cross-entropy becomes A - y here, with no special case. A network with a named
+    normalisation (batch norm's xhat) gets a second pass that writes the gradients in it
+    (``normalized.py``): batch norm's compact backward pass, with no special case either."""
 
     def __init__(self, d: Derivation, net: Network, named_of: dict):
         self.d, self.net = d, net
@@ -262,7 +266,7 @@ class _Simplifier:
         self.rewrites = _forward_rewrites(net)
         self.values: dict[str, Node] = {}
         self.inline: set[str] = set()
-        self.eliminations: list[tuple[Var, frozenset, sp.Expr, tuple]] = []
+        self.eliminations: list = []
 
     def run(self):
         uses: dict[str, list[str]] = {}
@@ -279,7 +283,7 @@ class _Simplifier:
             if s.kind == "value" and (len(ctx) == 1 or elementwise):
                 self.inline.add(s.name)
                 s.inlined = True
-        self.eliminations = _normalized_quantities(self.net)
+        self.eliminations = normalizations(self.net)
         if self.eliminations:  # a second pass, writing the gradients in normalised quantities
             for s in self.d.steps:
                 self.memo = {}
@@ -340,32 +344,11 @@ class _Simplifier:
             args = new_args
             if not changed:
                 break
-        expr, args = self._eliminate(expr, args)
+        expr, args = eliminate(expr, args, self.eliminations)
         expr = tidy(expr)
         if expr == 0:
             return Ew(sp.Integer(0), (), shape)
         return make_ew(expr, args, shape)
-
-    def _eliminate(self, expr, args):
-        """Replace a quantity u by its solution in a named normalisation v = (u - mu) / s
-        where the expression also uses mu or s (u - mu becomes v s), so that sums over the
-        samples come out in v, the form the compact batch-norm gradient is written in."""
-        for u, others, solution, defn_args in self.eliminations:
-            if u not in args or not (others & set(args)):
-                continue
-            args = list(args)
-            slots = {}
-            for j, arg in enumerate(defn_args):
-                if arg not in args:
-                    args.append(arg)
-                slots[placeholder(j)] = _tmp(args.index(arg))
-            expr = expr.xreplace({placeholder(args.index(u)): solution.xreplace(slots)})
-            expr = expr.xreplace({_tmp(k): placeholder(k) for k in range(len(args))})
-            keep = [k for k in range(len(args)) if placeholder(k) in expr.free_symbols]
-            expr = expr.xreplace({placeholder(k): _tmp(i) for i, k in enumerate(keep)})
-            expr = expr.xreplace({_tmp(i): placeholder(i) for i in range(len(keep))})
-            args = [args[k] for k in keep]
-        return expr, args
 
     def _sum(self, inner: Node, axis: int) -> Node:
         shape = inner.shape
@@ -427,34 +410,6 @@ def _edges(node: Node):
     for n in walk(node):
         for c in n.children():
             yield n, c
-
-
-def _normalized_quantities(net: Network) -> list:
-    """Named normalisations v = f(u, stats...): an elementwise equation linear in one full-size
-    quantity u whose other arguments are named statistics (a 1 in their shape: per unit or per
-    sample), such as xhat = (A1 - mu) / std. For each: (u, the statistics, u solved from the
-    equation in the placeholders of (statistics..., v), those arguments)."""
-    out = []
-    for name, node in net.equations.items():
-        if not isinstance(node, Ew) or len(node.args) < 2:
-            continue
-        if not all(isinstance(a, Var) and a.role == "value" for a in node.args):
-            continue
-        full = [i for i, a in enumerate(node.args) if a.shape == node.shape]
-        if len(full) != 1 or any(1 not in a.shape for i, a in enumerate(node.args) if i != full[0]):
-            continue
-        i = full[0]
-        if sp.Poly(node.expr, placeholder(i)).degree() != 1:
-            continue
-        target = sp.Symbol("__v", real=True)
-        (sol,) = sp.solve(sp.Eq(target, node.expr), placeholder(i))
-        others = [a for j, a in enumerate(node.args) if j != i]
-        mapping = {
-            placeholder(j): placeholder(others.index(a)) for j, a in enumerate(node.args) if j != i
-        }
-        sol = sol.xreplace({**mapping, target: placeholder(len(others))})
-        out.append((node.args[i], frozenset(others), sol, (*others, net.values[name])))
-    return out
 
 
 def _forward_rewrites(net: Network) -> dict[Node, Node]:
