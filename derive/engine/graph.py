@@ -9,7 +9,6 @@ shapes), no cycles, every parameter reaching the cost.
 from __future__ import annotations
 
 import ast
-import difflib
 import hashlib
 import keyword
 import re
@@ -21,7 +20,7 @@ from derive.errors import DeriveError
 
 from . import exprparse
 from .ir import Ew, M, MatMul, Node, Sum, Var, broadcast, ew, fmt_shape, free_vars, placeholder
-from .layers import Built, Layer, expand, mask_var
+from .layers import Built, Layer, expand_all, mask_var
 from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -81,49 +80,23 @@ class Network:
         source_text: str = "",
         where: str | None = None,
     ) -> Network:
-        """The layer form: layer k computes zk = Wk @ A(k-1) + bk and Ak = act(zk) (A0 = x).
-
-        The cost is ``squared_error`` unless another name or an expression is given."""
+        """The layer form: layer k computes zk = Wk @ A(k-1) + bk and Ak = act(zk) (A0 = x);
+        a ``Layer`` of another kind (batchnorm, layernorm, dropout) expands as ``layers.py``
+        says. The cost is ``squared_error`` unless another name or an expression is given."""
         where = where or source
         if cost is None and cost_expr is None:
             cost = "squared_error"
         acts = _activations(activations or {}, where)
         if not layers:
             raise DeriveError("no layers", where=f"{where}: layers", fix="add [[layers]] tables")
-        layers = [lay if isinstance(lay, Layer) else Layer(*lay) for lay in layers]
-        params, equations, masks, running = {}, {}, {}, {}
-        prev, prev_units = "x", inputs
-        for k, layer in enumerate(layers, start=1):
-            if layer.kind in ("batchnorm", "layernorm"):
-                layer.units = prev_units  # they keep the width of the layer before them
-            if layer.kind == "layernorm" and prev_units == 1:
-                raise DeriveError(
-                    "a layernorm over a single unit always gives 0 (x - mean(x) = 0)",
-                    where=f"{where}: layers[{k - 1}].kind",
-                    fix="put it after a layer of two or more units, or use batchnorm",
-                )
-            if layer.kind != "dropout" and layer.activation not in acts:
-                act = layer.activation
-                close = difflib.get_close_matches(act, sorted(acts), n=1)
-                raise DeriveError(
-                    f"unknown activation `{act}`"
-                    + (f" (did you mean {close[0]}?)" if close else ""),
-                    where=f"{where}: layers[{k - 1}].activation",
-                    fix=f"use one of: {', '.join(sorted(acts))}, or define it under [activations]",
-                )
-            part = expand(layer, k, prev, prev_units)
-            params.update(part.params)
-            equations.update(part.equations)
-            masks.update(part.masks)
-            running.update(part.running)
-            prev, prev_units = part.output, layer.units if layer.kind == "dense" else prev_units
-            layer.units = prev_units
+        layers, whole, prev_units = expand_all(layers, inputs, acts, where)
+        params, equations, masks, prev = whole.params, whole.equations, whole.masks, whole.output
         net = cls._build(
             name, inputs, prev_units, params, equations, acts,
             cost=cost, cost_expr=cost_expr, cost_vars={"a": prev, "y": "y"}, reduction=reduction,
             source=source, source_text=source_text, where=where, masks=masks,
         )  # fmt: skip
-        net.running = running
+        net.running = whole.running
         net.layers = layers
         return net
 

@@ -19,12 +19,15 @@ with the text that the derivation prints for it.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-from .ir import M, Node, Sum, Var, ew
+from derive.errors import DeriveError
+
+from .ir import Node, Sum, Var, ew
 
 KINDS = ("dense", "batchnorm", "layernorm", "dropout")
 KEYS = {
@@ -67,6 +70,44 @@ class Expansion:
     masks: dict[str, tuple[float, int]] = field(default_factory=dict)  # mask -> (p, rows)
     running: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (quantity, stat)
     output: str = ""
+
+
+def expand_all(layers: list, inputs: int, acts: dict, where: str):
+    """Every layer expanded (``(units, activation)`` pairs are dense layers): the copies of the
+    layers with their widths filled in, the whole expansion, and the output's width."""
+    out, done = Expansion(), []
+    prev, width = "x", inputs
+    for k, layer in enumerate(layers, start=1):
+        layer = replace(layer) if isinstance(layer, Layer) else Layer(*layer)
+        if layer.kind in ("batchnorm", "layernorm", "dropout"):
+            layer.units = width  # they keep the width of the layer before them
+        _check(layer, k, width, acts, where)
+        part = expand(layer, k, prev, width)
+        out.params.update(part.params)
+        out.equations.update(part.equations)
+        out.masks.update(part.masks)
+        out.running.update(part.running)
+        prev, width = part.output, layer.units
+        done.append(layer)
+    out.output = prev
+    return done, out, width
+
+
+def _check(layer: Layer, k: int, width: int, acts: dict, where: str):
+    if layer.kind == "layernorm" and width == 1:
+        raise DeriveError(
+            "a layernorm over a single unit always gives 0 (x - mean(x) = 0)",
+            where=f"{where}: layers[{k - 1}].kind",
+            fix="put it after a layer of two or more units, or use batchnorm",
+        )
+    if layer.kind != "dropout" and layer.activation not in acts:
+        act = layer.activation
+        close = difflib.get_close_matches(act, sorted(acts), n=1)
+        raise DeriveError(
+            f"unknown activation `{act}`" + (f" (did you mean {close[0]}?)" if close else ""),
+            where=f"{where}: layers[{k - 1}].activation",
+            fix=f"use one of: {', '.join(sorted(acts))}, or define it under [activations]",
+        )
 
 
 def expand(layer: Layer, k: int, prev: str, prev_units: int) -> Expansion:
@@ -123,4 +164,4 @@ def mask_var(name: str, shape) -> Var:
     return Var(name, shape, "mask")
 
 
-__all__ = ["KINDS", "KEYS", "Built", "Layer", "Expansion", "expand", "mask_var", "M"]
+__all__ = ["KINDS", "KEYS", "Built", "Layer", "Expansion", "expand", "expand_all", "mask_var"]
