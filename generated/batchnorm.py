@@ -177,8 +177,8 @@ def training_step(params, X, Y):
     return _loss(cache, Y), backward(params, cache, Y), running
 
 
-def predict(params, X):
-    """The network's output A3 for the inputs X, with the running statistics."""
+def infer(params, X):
+    """Every intermediate at inference: the running statistics in place of the batch's."""
     W1 = params["W1"]
     b1 = params["b1"]
     gamma2 = params["gamma2"]
@@ -207,4 +207,26 @@ def predict(params, X):
     E_A3 = np.exp(z3 - z3.max(axis=0, keepdims=True))
     # exp(z3) / sum_units(exp(z3))
     A3 = E_A3 / E_A3.sum(axis=0, keepdims=True)
-    return A3
+    return {
+        "X": X,
+        "z1": z1,
+        "A1": A1,
+        "mu2": mu2,
+        "var2": var2,
+        "std2": std2,
+        "xhat2": xhat2,
+        "z2": z2,
+        "A2": A2,
+        "z3": z3,
+        "A3": A3,
+    }
+
+
+def inference_loss(params, X, Y):
+    """The cost at inference (running statistics): what a held-out split is scored with."""
+    return _loss(infer(params, X), Y)
+
+
+def predict(params, X):
+    """The network's output A3 for the inputs X, with the running statistics."""
+    return infer(params, X)["A3"]

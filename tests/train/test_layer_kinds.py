@@ -100,3 +100,13 @@ def test_dropout_changes_the_steps(dropout, xor):
     a = train(dropout, xor, epochs=2, seed=0, progress=False)
     b = train(plain, xor, epochs=2, seed=0, progress=False)
     assert not np.allclose(a.params["W1"], b.params["W1"])
+
+
+def test_held_out_split_is_scored_with_the_running_statistics(bn, xor):
+    r = train(bn, xor, epochs=3, progress=False)
+    p, X, Y = r.params, xor.X_test, xor.Y_test
+    A = bn.predict(p, X)
+    bce = float(np.mean(-(Y * np.log(A) + (1 - Y) * np.log(1 - A)).sum(axis=0)))
+    assert np.isclose(r.final["test_loss"], bce)
+    assert np.isclose(bn.inference_loss(p, X, Y), bce)
+    assert not np.isclose(bn.loss(p, X, Y), bce)  # training mode: the split's own statistics
