@@ -169,6 +169,12 @@ class IRPrinter(LatexPrinter):
             return _paren(self._print(f))
         return self._print(f)
 
+    def _print_Rational(self, expr):
+        # a spec's small constant (eps = 1e-5 is read as 1/100000) as a power of ten
+        if expr.p == 1 and expr.q >= 1000 and str(expr.q).rstrip("0") == "1":
+            return rf"10^{{-{len(str(expr.q)) - 1}}}"
+        return super()._print_Rational(expr)
+
     def _print_Mul(self, expr):
         split = self.factors(expr)
         if split is None:
