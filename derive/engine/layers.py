@@ -54,9 +54,10 @@ class Built:
 
 @dataclass
 class Layer:
-    """One layer of the layer form: its kind, width and options (as the spec gave them)."""
+    """One layer of the layer form: its kind, width and options (as the spec gave them;
+    batchnorm, layernorm and dropout take the width of the layer before them)."""
 
-    units: int
+    units: int = 0
     activation: str = "identity"
     kind: str = "dense"
     eps: float = DEFAULT_EPS
