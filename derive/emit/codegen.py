@@ -36,6 +36,7 @@ from derive.errors import DeriveError
 from derive.fileio import write_atomic
 from derive.resources import BUNDLED_PREFIX, TEMPLATES, is_installed_copy
 
+from . import layercode
 from .npprint import print_code, stabilize, to_code, uses_erf
 from .text import node_text, var_name
 
@@ -77,6 +78,7 @@ def pretty(code: str, strict: bool = True) -> str:
 @dataclass
 class Program:
     forward: list[Line] = field(default_factory=list)
+    infer: list[Line] = field(default_factory=list)  # forward at inference, when it differs
     backward: list[Line] = field(default_factory=list)
     loss: list[Line] = field(default_factory=list)  # the last line's target is the loss
     forward_reads: list[str] = field(default_factory=list)  # params the forward pass reads
@@ -85,6 +87,7 @@ class Program:
     returns: list[tuple[str, str]] = field(default_factory=list)  # (param, gradient variable)
     loss_reads: list[str] = field(default_factory=list)
     uses_erf: bool = False
+    forward_uses_m: bool = False  # a mean over the samples divides by m
     init: list[tuple[str, tuple, str]] = field(default_factory=list)  # (param, shape, rule)
 
 
@@ -214,26 +217,11 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     names: dict[Node, str] = {}
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    em = _Emitter(prog.forward, names)
-    logsoftmax: dict[str, str] = {}
-    for name, node in net.equations.items():
-        var = net.values[name]
-        u = _is_softmax(node)
-        if u is not None:
-            arg = em.atom(u) if not isinstance(u, Var) else code_name(u)
-            shift = f"{arg} - {arg}.max(axis=0, keepdims=True)"
-            prog.forward.append(
-                Line(f"E_{name}", f"np.exp({shift})", "shifted by the column max: never overflows")
-            )
-            prog.forward.append(
-                Line(name, f"E_{name} / E_{name}.sum(axis=0, keepdims=True)", node_text(node))
-            )
-            logsoftmax[name] = arg
-        else:
-            em.room = 92 - len(name)
-            prog.forward.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
-        names[var] = name
+    names, logsoftmax = _forward(net, prog.forward)
+    if net.running:  # batch norm at inference: the running statistics instead of the batch's
+        _forward(net, prog.infer, layercode.inference_lines(net))
     prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
+    prog.forward_uses_m = _reads(prog.forward, "m")
 
     # ---- backward: one line per named gradient, in the derivation's order
     bnames: dict[Node, str] = {}
@@ -251,9 +239,9 @@ def program(net: Network, d: Derivation | None = None) -> Program:
             prog.returns.append((s.of, s.name))
     used = {v for s in d.steps if not s.inlined for v in free_vars(s.simplified)}
     prog.backward_params = [p for p in net.params if any(v.name == p for v in used)]
-    order = [net.x.name, *net.values]
+    order = [net.x.name, *net.masks, *net.values]
     prog.backward_cache = sorted(
-        {v.name for v in used if v.role in ("value", "input")}, key=order.index
+        {v.name for v in used if v.role in ("value", "input", "mask")}, key=order.index
     )
     prog.returns.sort(key=lambda r: list(net.params).index(r[0]))
 
@@ -264,14 +252,48 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     prog.uses_erf = uses_erf(text)
 
     acts = _activation_of(net)
+    special = layercode.init_rules(net)
     for p, var in net.params.items():
         rows, cols = var.shape
-        if cols == 1:
+        if p in special:
+            rule = special[p]
+        elif cols == 1:
             rule = "zeros"
         else:
             rule = "he" if acts.get(p) in _HE else "xavier"
         prog.init.append((p, (rows, cols), rule))
     return prog
+
+
+def _forward(net: Network, lines: list[Line], replace: dict | None = None):
+    """The forward pass's lines into ``lines``: one per equation, each dropout mask drawn just
+    before its use; or at inference, ``replace`` giving some equations' lines. Returns the names
+    of the nodes held in variables and the logits of each softmax output."""
+    names: dict[Node, str] = {}
+    em = _Emitter(lines, names)
+    logsoftmax: dict[str, str] = {}
+    for name, node in net.equations.items():
+        var = net.values[name]
+        u = _is_softmax(node)
+        if replace is None:
+            lines.extend(Line(*t) for t in layercode.mask_lines(net, node, em.expr))
+        if replace and name in replace:
+            lines.append(Line(*replace[name]))
+        elif u is not None:
+            arg = em.atom(u) if not isinstance(u, Var) else code_name(u)
+            shift = f"{arg} - {arg}.max(axis=0, keepdims=True)"
+            lines.append(
+                Line(f"E_{name}", f"np.exp({shift})", "shifted by the column max: never overflows")
+            )
+            lines.append(
+                Line(name, f"E_{name} / E_{name}.sum(axis=0, keepdims=True)", node_text(node))
+            )
+            logsoftmax[name] = arg
+        else:
+            em.room = 92 - len(name)
+            lines.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
+        names[var] = name
+    return names, logsoftmax
 
 
 def _reads(lines: list[Line], name: str) -> bool:
@@ -386,7 +408,7 @@ def render(net: Network, out_dir: Path | None = None) -> str:
             text = f"({text})"
         equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}"
     source = spec_reference(net.source, out_dir)
-    cache_keys = ["X", *net.values]
+    cache_keys = ["X", *net.masks, *net.values]
     return (
         _environment()
         .get_template("module.py.j2")
@@ -401,6 +423,8 @@ def render(net: Network, out_dir: Path | None = None) -> str:
             output=net.output,
             scale_note=net.reduction == "mean",
             loss_reads=prog.loss_reads,
+            running_shapes=layercode.running_shapes(net),
+            running_updates=layercode.running_updates(net),
             q=_quote,
         )
     )

@@ -40,6 +40,7 @@ from derive.fileio import write_atomic
 from derive.resources import TEMPLATES
 
 from .example import bmatrix, example_values, number_tex
+from .layercode import layer_notes
 from .texprint import WIDTH, IRPrinter, pack_lines, shape_tex, visible_width
 
 FORMATS = ("tex", "md")
@@ -263,7 +264,11 @@ class _Document:
     def deltas(self) -> list[dict]:
         steps = self.d.deltas
         out = []
-        for s, c in zip(steps, chains(self.d, [s.of for s in steps]), strict=True):
+        found = {c.param: c for c in chains(self.d, [s.of for s in steps])}
+        for s in steps:
+            if s.of not in found:  # through batch statistics: only the batch form below
+                continue
+            c = found[s.of]
             lhs = f"{self.pr.name(s.name)} = {_frac(COST, s.of, self.pr)}"
             out.append(self.chain_block(c, lhs))
         return out
@@ -288,7 +293,7 @@ class _Document:
         return out
 
     def assumptions(self) -> list[str]:
-        out = list(self.d.assumptions)
+        out = list(self.d.assumptions) + layer_notes(self.net)
         for act in {id(a): a for a in self.net.activations.values()}.values():
             if act.builtin and act.name in self.net.source_text and "by convention" in act.about:
                 out.append(f"{act.name}: {act.about}")

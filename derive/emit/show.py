@@ -11,6 +11,7 @@ from derive.engine.chain import chains
 from derive.engine.derivation import Derivation
 from derive.engine.ir import fmt_shape
 
+from .layercode import layer_notes
 from .text import PlainPrinter, node_text
 
 
@@ -25,6 +26,25 @@ def _s(expr) -> str:
 
 def _shape(shape) -> str:
     return fmt_shape(shape).replace("'", "")
+
+
+def _normalization_chains(d: Derivation) -> list[str]:
+    """Batch and layer norm's gradients as the rules produce them (through the normalised
+    value, the std, the variance and the mean) and then simplified (the compact form)."""
+    out = []
+    net = d.network
+    for k, layer in enumerate(net.layers or [], start=1):
+        if layer.kind not in ("batchnorm", "layernorm"):
+            continue
+        names = {f"xhat{k}", f"std{k}", f"var{k}", f"mu{k}", f"A{k - 1}"}
+        out.append("")
+        out.append(f"{layer.kind} (layer {k}): the chain through the mean and the variance")
+        for s in d.steps:
+            if s.of in names:
+                out.append(f"  {s.name:<8} = {node_text(s.value)}")
+                if s.simplified != s.value:
+                    out.append(f"  {'':<8} = {node_text(s.simplified)}")
+    return out
 
 
 def show_text(d: Derivation) -> str:
@@ -45,7 +65,8 @@ def show_text(d: Derivation) -> str:
     add(f"cost ({net.cost_name}): C = {net.cost_text}, summed over the outputs, {red} the samples")
     add("")
     add("chain rule, one sample (the notes' scalar view)")
-    for c in chains(d):
+    listed = chains(d)
+    for c in listed:
         for k, path in enumerate(c.paths):
             lead = f"  dC/d{c.param}" if k == 0 else "        +"
             leibniz = " * ".join(f"d{f.numerator}/d{f.denominator}" for f in path)
@@ -56,6 +77,10 @@ def show_text(d: Derivation) -> str:
         if c.n_paths > len(c.paths):
             add(f"        + {c.n_paths - len(c.paths)} more paths")
         add(f"    = {_s(c.result)}")
+    batch_only = [s.of for s in d.param_steps if s.of not in {c.param for c in listed}]
+    if batch_only:
+        add(f"  dC/d{', dC/d'.join(batch_only)}: through batch statistics (sums over the")
+        add("      samples), so no per-sample chain: see the batch gradients")
     add("")
     add("batch gradients (vectorized)")
     scale = "" if d.scale == 1 else "(1/m) "
@@ -68,8 +93,9 @@ def show_text(d: Derivation) -> str:
             add(f"  d{s.of:<7} {shape}  = {scale}{text}")
         elif not s.inlined or s.name.startswith("delta"):
             add(f"  {s.name:<8} {shape}  = dC/d{s.of} = {node_text(s.simplified)}")
-    for fact in d.assumptions:
+    for fact in d.assumptions + layer_notes(net):
         add(f"  assuming {fact}")
+    out += _normalization_chains(d)
     add("")
     add("update (gradient descent, learning rate eta)")
     add("  " + "   ".join(f"{p} := {p} - eta * d{p}" for p in net.params))

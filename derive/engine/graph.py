@@ -9,7 +9,6 @@ shapes), no cycles, every parameter reaching the cost.
 from __future__ import annotations
 
 import ast
-import difflib
 import hashlib
 import keyword
 import re
@@ -21,6 +20,7 @@ from derive.errors import DeriveError
 
 from . import exprparse
 from .ir import Ew, M, MatMul, Node, Sum, Var, broadcast, ew, fmt_shape, free_vars, placeholder
+from .layers import Built, Layer, expand_all, mask_var
 from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -34,12 +34,6 @@ def grad_name(name: str) -> str:
     ``delta2`` (the notes' delta), dC/dW2 is ``dW2``, dC/dA1 is ``dA1``."""
     found = re.fullmatch(r"z(\d+)", name)
     return f"delta{found.group(1)}" if found else f"d{name}"
-
-
-@dataclass
-class Layer:
-    units: int
-    activation: str
 
 
 @dataclass
@@ -63,6 +57,8 @@ class Network:
     layers: list[Layer] | None = None
     x: Var = field(default=None)
     y: Var = field(default=None)
+    masks: dict[str, float] = field(default_factory=dict)  # dropout mask -> p
+    running: dict[str, tuple[str, str]] = field(default_factory=dict)  # batch norm's running stats
 
     @property
     def sha256(self) -> str:
@@ -84,36 +80,24 @@ class Network:
         source_text: str = "",
         where: str | None = None,
     ) -> Network:
-        """The layer form: layer k computes zk = Wk @ A(k-1) + bk and Ak = act(zk) (A0 = x).
-
-        The cost is ``squared_error`` unless another name or an expression is given."""
+        """The layer form: layer k computes zk = Wk @ A(k-1) + bk and Ak = act(zk) (A0 = x);
+        a ``Layer`` of another kind (batchnorm, layernorm, dropout) expands as ``layers.py``
+        says. The cost is ``squared_error`` unless another name or an expression is given."""
         where = where or source
         if cost is None and cost_expr is None:
             cost = "squared_error"
         acts = _activations(activations or {}, where)
-        params, equations, prev, prev_units = {}, {}, "x", inputs
-        for k, (units, act) in enumerate(layers, start=1):
-            params[f"W{k}"] = [units, prev_units]
-            params[f"b{k}"] = [units, 1]
-            equations[f"z{k}"] = f"W{k} @ {prev} + b{k}"
-            if act not in acts:
-                close = difflib.get_close_matches(act, sorted(acts), n=1)
-                raise DeriveError(
-                    f"unknown activation `{act}`"
-                    + (f" (did you mean {close[0]}?)" if close else ""),
-                    where=f"{where}: layers[{k - 1}].activation",
-                    fix=f"use one of: {', '.join(sorted(acts))}, or define it under [activations]",
-                )
-            equations[f"A{k}"] = f"{act}(z{k})"
-            prev, prev_units = f"A{k}", units
         if not layers:
             raise DeriveError("no layers", where=f"{where}: layers", fix="add [[layers]] tables")
+        layers, whole, prev_units = expand_all(layers, inputs, acts, where)
+        params, equations, masks, prev = whole.params, whole.equations, whole.masks, whole.output
         net = cls._build(
             name, inputs, prev_units, params, equations, acts,
             cost=cost, cost_expr=cost_expr, cost_vars={"a": prev, "y": "y"}, reduction=reduction,
-            source=source, source_text=source_text, where=where,
+            source=source, source_text=source_text, where=where, masks=masks,
         )  # fmt: skip
-        net.layers = [Layer(u, act) for u, act in layers]
+        net.running = whole.running
+        net.layers = layers
         return net
 
     @classmethod
@@ -147,7 +131,7 @@ class Network:
 
     @classmethod
     def _build(cls, name, inputs, outputs, params, equations, acts, *, cost, cost_expr,
-               cost_vars, reduction, source, source_text, where):  # fmt: skip
+               cost_vars, reduction, source, source_text, where, masks=None):  # fmt: skip
         _check_int(inputs, f"{where}: inputs")
         _check_int(outputs, f"{where}: outputs")
         if reduction not in ("mean", "sum"):
@@ -186,16 +170,25 @@ class Network:
                 )  # fmt: skip
         order = _evaluation_order(equations, set(pvars), where)
         known: dict[str, Var] = {"x": x, "y": yv, **pvars}
+        masks = masks or {}
+        for mname, (_, rows) in masks.items():  # the shape of the quantity it multiplies
+            known[mname] = mask_var(mname, (rows, M))
         defs: dict[str, Node] = {}
         values: dict[str, Var] = {}
         for ename in order:
             key = f"{where}: equations.{ename}"
-            node = exprparse.parse(equations[ename], _MatrixBuilder(known, acts, ename, "y"), key)
+            if isinstance(equations[ename], Built):
+                node = equations[ename].make(known)
+            else:
+                node = exprparse.parse(
+                    equations[ename], _MatrixBuilder(known, acts, ename, "y"), key
+                )
             if not isinstance(node, Node):
                 raise DeriveError(
                     "the equation is a constant", where=key, fix="use the network's names"
                 )
-            if node.shape[1] != M:
+            if node.shape[1] != M and not _uses_data(node, equations[ename]):
+                # (batch statistics are (units, 1): they depend on x all the same)
                 raise DeriveError(
                     f"has shape {fmt_shape(node.shape)}, not one column per sample",
                     where=key, fix="every equation must depend on x, so that it has m columns",
@@ -250,10 +243,10 @@ class Network:
             )  # fmt: skip
         net = cls(
             name=name, inputs=inputs, outputs=outputs, params=pvars, values=values,
-            equations=defs, texts={k: equations[k] for k in order}, output=out, cost=node,
+            equations=defs, texts={k: _text(equations[k]) for k in order}, output=out, cost=node,
             cost_name=cost, cost_text=cost_text, reduction=reduction,
             columns_sum_to_one=columns_one, activations=acts, source=source,
-            source_text=source_text, x=x, y=yv,
+            source_text=source_text, x=x, y=yv, masks={k: p for k, (p, _) in masks.items()},
         )  # fmt: skip
         _check_reaches_cost(net, where)
         for n in list(values) + list(pvars):
@@ -264,6 +257,14 @@ class Network:
                     where=f"{where}: equations", fix=f"rename `{g}`",
                 )  # fmt: skip
         return net
+
+
+def _uses_data(node: Node, equation) -> bool:
+    return isinstance(equation, Built) or any(v.role in ("value", "input") for v in free_vars(node))
+
+
+def _text(equation: str | Built) -> str:
+    return equation.text if isinstance(equation, Built) else equation
 
 
 def _check_int(value, where):
@@ -349,6 +350,9 @@ def _evaluation_order(equations: dict[str, str], params: set[str], where: str) -
     the names the text mentions; the parser checks those names properly later)."""
     deps: dict[str, set[str]] = {}
     for ename, text in equations.items():
+        if isinstance(text, Built):
+            deps[ename] = {n for n in text.deps if n in equations}
+            continue
         try:
             if not isinstance(text, str) or len(text) > exprparse.MAX_LENGTH:
                 raise ValueError("the parser reports it")

@@ -156,6 +156,8 @@ def _one_blas_thread():
 
 
 def _loss(module, params, X, Y) -> float:
+    if hasattr(module, "inference_loss"):  # batch norm: scored with its running statistics
+        return float(module.inference_loss(params, X, Y))
     if hasattr(module, "loss"):
         return float(module.loss(params, X, Y))
     return float(module.loss_and_grad(params, X, Y)[0])
@@ -174,6 +176,34 @@ def _all_finite(params) -> bool:
 
 
 # --- training --------------------------------------------------------------------------------
+
+
+def _layer_state(module, seed: int, loss_and_grad, opt_step):
+    """The step functions for a module with dropout or batch norm (else the given ones).
+
+    Dropout: each step draws fresh masks from a generator of its own, seeded from the run's
+    seed (a second stream, so the shuffles are those of the same run without dropout), so a
+    seeded run is reproducible. Batch norm: each step also updates the running mean and
+    variance (``training_step``), which are kept in the params dict beside the parameters and
+    carried into the new set of arrays after the update, so ``predict`` and params.npz have
+    them."""
+    masks, running = getattr(module, "MASKS", None), getattr(module, "RUNNING_SHAPES", None)
+    if not masks and not running:
+        return loss_and_grad, opt_step
+    extra = (np.random.default_rng([seed, 1]),) if masks else ()
+    pending: dict[str, np.ndarray] = {}
+
+    def step_loss_and_grad(params, X, Y):
+        loss, grads, stats = module.training_step(params, X, Y, *extra)
+        pending.update(stats)
+        return loss, grads
+
+    def step(params, grads, out):
+        opt_step(params, grads, out)
+        for key, value in pending.items():
+            out[key][...] = value
+
+    return step_loss_and_grad, step
 
 
 def train(
@@ -232,6 +262,7 @@ def train(
     spare = {k: np.empty_like(v) for k, v in params.items()}
     opt_step = OPTIMIZERS[optimizer](params, lr).step
     loss_and_grad, isfinite = module.loss_and_grad, math.isfinite
+    loss_and_grad, opt_step = _layer_state(module, seed, loss_and_grad, opt_step)
     rng = np.random.default_rng(seed)
     history = {key: [] for key in METRICS}
     result = TrainResult(params, history, {}, settings, module.NAME, dataset)

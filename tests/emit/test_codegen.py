@@ -154,6 +154,9 @@ OUTPUTS = st.sampled_from(
 def _layer_toml(inputs, hidden, outputs, cost, out, custom):
     lines = ['name = "drawn"', f"inputs = {inputs}"]
     for units, act in [*hidden, (outputs, out)]:
+        if isinstance(units, str):  # a layer kind: ("batchnorm", 'activation = "tanh"')
+            lines += ["[[layers]]", f'kind = "{units}"', act]
+            continue
         lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
     lines += ["[cost]", f'expr = "{cost[5:]}"' if cost.startswith("expr:") else f'name = "{cost}"']
     if custom:
@@ -187,6 +190,28 @@ def _equation_toml(inputs, hidden, outputs, cost, out, custom, skip):
     return "\n".join(lines)
 
 
+KINDS = ["batchnorm", "layernorm", "dropout"]
+
+
+def _with_kinds(draw, hidden, kinds, inputs):
+    """The hidden layers with a batchnorm, layernorm or dropout layer before the dense layer
+    at each position the draw chose (layer norm needs two units or more to normalise)."""
+    out, width = [], inputs
+    for k, kind in enumerate(kinds):
+        if kind == "layernorm" and width < 2:
+            kind = "batchnorm"
+        if kind == "dropout":
+            out.append((kind, f"p = {draw(st.sampled_from([0.0, 0.25, 0.5]))}"))
+        elif kind is not None:
+            act = draw(st.sampled_from(["identity", "tanh", "sigmoid"]))
+            eps = draw(st.sampled_from([1e-5, 0.1]))
+            out.append((kind, f'activation = "{act}"\neps = {eps}'))
+        if k < len(hidden):
+            out.append(hidden[k])
+            width = hidden[k][0]
+    return out
+
+
 @st.composite
 def architectures(draw):
     depth = draw(st.integers(1, 6))
@@ -197,6 +222,10 @@ def architectures(draw):
     outputs = draw(st.integers(2 if out == "softmax" else 1, 8))
     inputs = draw(st.integers(1, 8))
     custom = {k: v for k, v in CUSTOM.items() if any(a == k for _, a in hidden)}
+    kinds = draw(st.lists(st.sampled_from([None, None, *KINDS]), min_size=depth, max_size=depth))
+    if any(kinds):
+        return _layer_toml(inputs, _with_kinds(draw, hidden, kinds, inputs), outputs, cost, out,
+                           custom)  # fmt: skip
     if draw(st.booleans()):
         return _layer_toml(inputs, hidden, outputs, cost, out, custom)
     return _equation_toml(inputs, hidden, outputs, cost, out, custom, draw(st.booleans()))

@@ -53,8 +53,13 @@ def hostile(expr: str) -> str:
     return eq_spec().replace("A1 = 'tanh(z1)'", f'A1 = "{quoted}"')
 
 
+def kind_spec(body: str) -> str:
+    """The seed network with a layer ``body`` (TOML keys) between its two layers."""
+    return layer_spec(layer1=f"[[layers]]\n{body}\n")
+
+
 KNOWN_ACTS = tuple(sorted(ACTIVATIONS))
-L, E, H = layer_spec, eq_spec, hostile
+L, E, H, K = layer_spec, eq_spec, hostile, kind_spec
 
 
 def C(case_id: str, text: str, key: str | None, *needles: str):
@@ -79,7 +84,7 @@ CASES = [
     C("units-huge", L(units1="100000000000"), "layers[0].units", "at most 10,000,000"),
     C("units-missing", L().replace("units = 3\n", "", 1), "layers[0].units", "got None"),
     C("layer-unknown-key", L(layer1="dropout = 0.5\n"), "layers[0].dropout",
-      "unknown key dropout", "activation, units"),
+      "unknown key dropout", "activation, kind, units"),
     C("layer-key-typo", L(layer1='activaton = "tanh"\n'), "layers[0].activaton",
       "did you mean activation"),
     C("layers-not-tables", 'name = "bad"\ninputs = 4\nlayers = 3\n[cost]\nname = "squared_error"\n',
@@ -266,6 +271,42 @@ CASES = [
     C("builtins", H("__builtins__"), "equations.A1", "`__builtins__` is not defined"),
     C("softmax-of-expression", H("softmax(z1 + 1)"), "equations.A1", "named quantity"),
     C("matmul-number", H("2 @ z1"), "equations.A1", "matrices on both sides"),
+    # ------------------------------------------------------------------ layer kinds
+    C("kind-unknown", K('kind = "batchnrom"'), "layers[1].kind",
+      "unknown layer kind", "did you mean batchnorm", "dense, batchnorm, layernorm, dropout"),
+    C("kind-not-string", K("kind = 3"), "layers[1].kind", "unknown layer kind 3"),
+    C("kind-list", K('kind = ["dropout"]'), "layers[1].kind", "unknown layer kind"),
+    C("kind-case", K('kind = "BatchNorm"'), "layers[1].kind", "did you mean batchnorm"),
+    C("batchnorm-units", K('kind = "batchnorm"\nunits = 3'), "layers[1].units",
+      "takes no units", "width of the layer before"),
+    C("layernorm-units", K('kind = "layernorm"\nunits = 3'), "layers[1].units",
+      "takes no units"),
+    C("dropout-units", K('kind = "dropout"\nunits = 3'), "layers[1].units",
+      "unknown key units", "kind, p"),
+    C("dropout-activation", K('kind = "dropout"\nactivation = "relu"'),
+      "layers[1].activation", "unknown key activation"),
+    C("dense-eps", K("units = 3\neps = 1e-5"), "layers[1].eps", "unknown key eps"),
+    C("batchnorm-p", K('kind = "batchnorm"\np = 0.5'), "layers[1].p", "unknown key p"),
+    C("batchnorm-momentum", K('kind = "batchnorm"\nmomentum = 0.1'), "layers[1].momentum",
+      "unknown key momentum"),
+    C("dropout-p-one", K('kind = "dropout"\np = 1.0'), "layers[1].p", "[0, 1)", "p = 1.0"),
+    C("dropout-p-negative", K('kind = "dropout"\np = -0.1'), "layers[1].p", "[0, 1)"),
+    C("dropout-p-above-one", K('kind = "dropout"\np = 50'), "layers[1].p", "[0, 1)"),
+    C("dropout-p-string", K('kind = "dropout"\np = "0.5"'), "layers[1].p",
+      "expected a number", "'0.5'"),
+    C("dropout-p-bool", K('kind = "dropout"\np = true'), "layers[1].p", "expected a number"),
+    C("dropout-p-nan", K('kind = "dropout"\np = nan'), "layers[1].p", "expected a number"),
+    C("eps-zero", K('kind = "batchnorm"\neps = 0'), "layers[1].eps", "greater than 0"),
+    C("eps-negative", K('kind = "layernorm"\neps = -1e-5'), "layers[1].eps", "greater than 0"),
+    C("eps-inf", K('kind = "batchnorm"\neps = inf'), "layers[1].eps", "expected a number"),
+    C("eps-string", K('kind = "batchnorm"\neps = "1e-5"'), "layers[1].eps",
+      "expected a number"),
+    C("batchnorm-activation-unknown", K('kind = "batchnorm"\nactivation = "rleu"'),
+      "layers[1].activation", "unknown activation", "did you mean relu"),
+    C("batchnorm-activation-number", K('kind = "batchnorm"\nactivation = 1'),
+      "layers[1].activation", "in quotes"),
+    C("layernorm-one-unit", L(act2='"sigmoid"\n[[layers]]\nkind = "layernorm"'),
+      "layers[2].kind", "single unit", "always gives 0"),
 ]
 # fmt: on
 
