@@ -142,7 +142,9 @@ class _Emitter:
         if isinstance(expr, sp.Mul):
             coeff, rest = expr.as_independent(*[placeholder(i) for i in range(len(args))])
             if coeff != 1 and rest != 1:
-                head = pretty(sp.sstr(coeff))
+                # sstr writes rationals and m as the code does; sqrt(2) needs the printer
+                exact = coeff.xreplace({m_symbol: sp.Integer(1)}).is_Rational
+                head = pretty(sp.sstr(coeff) if exact else print_code(stabilize(coeff), names))
                 head = f"{head} * " if coeff.is_Integer or "/" not in head else f"({head}) * "
                 expr = rest
         st = stabilize(expr)

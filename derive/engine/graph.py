@@ -19,8 +19,21 @@ import sympy as sp
 from derive.errors import DeriveError
 
 from . import exprparse
-from .ir import Ew, M, MatMul, Node, Sum, Var, broadcast, ew, fmt_shape, free_vars, placeholder
-from .layers import Built, Layer, expand_all, mask_var
+from .ir import (
+    Ew,
+    M,
+    MatMul,
+    Node,
+    Sum,
+    T,
+    Var,
+    broadcast,
+    ew,
+    fmt_shape,
+    free_vars,
+    placeholder,
+)
+from .layers import Built, Layer, expand_all, m_symbol, mask_var
 from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -282,7 +295,7 @@ def _check_name(name, where):
         why = "is a Python keyword"
     elif name in _RESERVED:
         why = "is reserved (x is the input, y the target, m the number of samples)"
-    elif name in exprparse.FUNCTIONS or name in exprparse.NOT_DIFFERENTIABLE:
+    elif name in exprparse.FUNCTIONS or name in exprparse.NOT_DIFFERENTIABLE or name in REDUCTIONS:
         why = "is a function name"
     elif name in ACTIVATIONS:
         why = "is a built-in activation"
@@ -412,8 +425,21 @@ def _check_reaches_cost(net: Network, where: str):
             )  # fmt: skip
 
 
+# The matrix reductions of the equation form: (axes summed, whether divided by the count).
+# Units are rows (axis 0), samples are columns (axis 1); sum() and mean() take both.
+REDUCTIONS = {
+    "sum_units": ((0,), False),
+    "sum_samples": ((1,), False),
+    "sum": ((0, 1), False),
+    "mean_units": ((0,), True),
+    "mean_samples": ((1,), True),
+    "mean": ((0, 1), True),
+}
+
+
 class _MatrixBuilder:
-    """Builds ``ir`` nodes; elementwise operations broadcast like NumPy and are checked."""
+    """Builds ``ir`` nodes; elementwise operations broadcast like NumPy and are checked.
+    ``m`` (the number of samples) is a number unless the spec names something m."""
 
     def __init__(self, known: dict[str, Var], acts: dict[str, Activation], eq: str, _):
         self.known, self.acts, self.eq = known, acts, eq
@@ -424,10 +450,39 @@ class _MatrixBuilder:
     def name(self, ident, w):
         if ident in self.known:
             return self.known[ident]
+        if ident == "m":
+            return m_symbol
         w.fail(
             f"`{ident}` is not defined",
-            fix=f"define it, or use one of: {', '.join(sorted(self.known))}",
+            fix=f"define it, or use one of: {', '.join(sorted(self.known))} (and m, the samples)",
         )
+
+    def transpose(self, x, w):
+        if not isinstance(x, Node):
+            w.fail(".T of a number: only matrices are transposed", fix="drop the .T")
+        return x.a if isinstance(x, T) else T(x)
+
+    def _reduce(self, fname, arg, w):
+        axes, mean = REDUCTIONS[fname]
+        if not isinstance(arg, Node):
+            w.fail(f"{fname}() of a number", fix=f"{fname}() takes a matrix, e.g. {fname}(z1)")
+        if arg.shape == (1, 1):
+            w.fail(
+                f"{fname}() of a (1, 1) quantity: there is nothing to sum over",
+                fix="drop it, or apply it to the matrix before it was reduced",
+            )
+        node, count = arg, sp.Integer(1)
+        for axis in axes:
+            if node.shape[axis] == 1 and len(axes) == 1:
+                what = "units" if axis == 0 else "samples"
+                w.fail(
+                    f"{fname}() of {fmt_shape(arg.shape)}: it has one {what[:-1]} only",
+                    fix=f"sum over the {'samples' if axis == 0 else 'units'} instead, or drop it",
+                )
+            size = node.shape[axis]
+            count *= m_symbol if size == M else sp.Integer(size)
+            node = Sum(node, axis) if size != 1 else node
+        return ew(lambda s: s / count, [node]) if mean else node
 
     def neg(self, x, w):
         return ew(lambda e: -e, [x]) if isinstance(x, Node) else -x
@@ -467,8 +522,12 @@ class _MatrixBuilder:
 
     def call(self, fname, args, w):
         act = self.acts.get(fname)
+        if fname in REDUCTIONS and act is None:
+            if len(args) != 1:
+                w.fail(f"{fname}() takes exactly one argument")
+            return self._reduce(fname, args[0], w)
         if act is None and fname not in exprparse.FUNCTIONS:
-            known = sorted(set(self.acts) | set(exprparse.FUNCTIONS))
+            known = sorted(set(self.acts) | set(exprparse.FUNCTIONS) | set(REDUCTIONS))
             w.fail(
                 f"unknown function or activation `{fname}`", fix=f"use one of: {', '.join(known)}"
             )

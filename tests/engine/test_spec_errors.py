@@ -223,8 +223,8 @@ CASES = [
     C("equation-table", E(more="[equations.sub]\nq = 'x'\n"), "equations.sub",
       "in a string", "dict"),
     # ------------------------------------------------------------------ hostile expressions
-    C("attribute", H("z1.T"), "equations.A1", "attribute access"),
-    C("dunder-attribute", H("z1.__class__"), "equations.A1", "attribute access"),
+    C("attribute", H("z1.foo"), "equations.A1", "the attribute .foo is not allowed"),
+    C("dunder-attribute", H("z1.__class__"), "equations.A1", "the attribute .__class__ is not"),
     C("lambda-call", H("(lambda q: q)(z1)"), "equations.A1", "plain function names"),
     C("lambda", H("lambda q: z1"), "equations.A1", "a lambda is not allowed"),
     C("list-comprehension", H("[q for q in z1]"), "equations.A1", "comprehension"),
