@@ -86,6 +86,8 @@ class Program:
     backward_cache: list[str] = field(default_factory=list)
     returns: list[tuple[str, str]] = field(default_factory=list)  # (param, gradient variable)
     loss_reads: list[str] = field(default_factory=list)
+    penalty: list[Line] = field(default_factory=list)  # [cost] penalty; last target: penalty
+    penalty_reads: list[str] = field(default_factory=list)
     uses_erf: bool = False
     forward_uses_m: bool = False  # a mean over the samples divides by m
     init: list[tuple[str, tuple, str]] = field(default_factory=list)  # (param, shape, rule)
@@ -250,7 +252,12 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     # ---- loss: through the logits where the output allows it (log-softmax, softplus)
     prog.loss = _loss_lines(net, logsoftmax)
     prog.loss_reads = [v for v in net.values if _reads(prog.loss, v)]
-    text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss)
+    if net.penalty is not None:  # added to the reduced cost, not divided by m
+        em = _Emitter(prog.penalty, {})
+        code = em.expr(net.penalty)
+        prog.penalty.append(Line("penalty", f"({code}).item()", f"penalty = {net.penalty_text}"))
+        prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
+    text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
     prog.uses_erf = uses_erf(text)
 
     acts = _activation_of(net)
@@ -404,11 +411,14 @@ def render(net: Network, out_dir: Path | None = None) -> str:
     # lives in the deltas), so the notes' form is the folded one with (1/m) written in front.
     mean = net.reduction == "mean"
     equations = {}
-    for s in d.param_steps:
+    # With a penalty the folded steps hold its term under the 1/m; the notes' form keeps it apart.
+    shown = derive(net) if net.penalty is not None else d
+    for s in shown.param_steps:
         text = node_text(s.simplified)
         if mean and " + " in text:
             text = f"({text})"
-        equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}"
+        extra = f" + {node_text(s.penalty)}" if s.penalty is not None else ""
+        equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}{extra}"
     source = spec_reference(net.source, out_dir)
     cache_keys = ["X", *net.masks, *net.values]
     return (

@@ -79,6 +79,8 @@ def example_values(d: Derivation, m: int = 2, seed: int = 0) -> dict:
         for name, node in net.equations.items():
             env[name] = evaluate_numpy(node, env, m, memo)
         cost = scale * float(evaluate_numpy(net.cost, env, m, memo).sum())
+        if net.penalty is not None:
+            cost += float(evaluate_numpy(net.penalty, env, m, memo).sum())
         return env, cost
 
     env, cost = forward(params)
@@ -88,6 +90,8 @@ def example_values(d: Derivation, m: int = 2, seed: int = 0) -> dict:
         value = evaluate_numpy(s.value, env, m, memo)
         env[s.name] = value
         grads[s.name] = scale * value if s.kind == "param" else value
+        if s.penalty is not None:  # the penalty's own gradient, not divided by m
+            grads[s.name] = grads[s.name] + evaluate_numpy(s.penalty, env, m, memo)
     module = _generated_module(net)
     if module is not None:
         extra = (np.random.default_rng(seed + 1),) if masks else ()

@@ -176,7 +176,12 @@ class _Document:
         total = r"\sum_{\text{samples}} \sum_{\text{units}} "
         body = self.ew.ir(net.cost)
         wrap = rf"\left({body}\right)" if per_sample.is_Add or per_sample.is_Mul else body
-        lines = _row("C_0", pr.lines(per_sample)) + _row("C", [rf"{self.m_tex} {total}{wrap}"])
+        batch = rf"{self.m_tex} {total}{wrap}"
+        if net.penalty is None:
+            lines = _row("C_0", pr.lines(per_sample)) + _row("C", [batch])
+        else:  # weight decay: added after the reduction over m, named P on a row of its own
+            lines = _row("C_0", pr.lines(per_sample)) + _row("C", [f"{batch} + P"])
+            lines += _row("P", self.ew.lines(net.penalty), note=r"\text{penalty}")
         for v in net.values:
             if symbol(v) in per_sample.free_symbols:
                 value = tidy(sp.diff(per_sample, symbol(v)))
@@ -281,6 +286,8 @@ class _Document:
             first = self.ew.lines(s.value)
             if param and self.m_tex:
                 first = _scaled(self.m_tex, s.value, first)
+            if s.penalty is not None:  # the penalty's gradient, beside the chain's
+                first = [*first[:-1], f"{first[-1]} + {self.ew.lines(s.penalty)[0]}"]
             rows = [first]
             if not param:
                 simple = self.ew.lines(s.simplified)

@@ -63,6 +63,9 @@ def show_text(d: Derivation) -> str:
     add("")
     red = "averaged over" if net.reduction == "mean" else "summed over"
     add(f"cost ({net.cost_name}): C = {net.cost_text}, summed over the outputs, {red} the samples")
+    if net.penalty is not None:
+        after = "mean" if net.reduction == "mean" else "sum"
+        add(f"  + penalty {net.penalty_text}  (added after the {after} over the samples)")
     add("")
     add("chain rule, one sample (the notes' scalar view)")
     listed = chains(d)
@@ -90,7 +93,8 @@ def show_text(d: Derivation) -> str:
             text = node_text(s.simplified)
             if scale and " + " in text:
                 text = f"({text})"
-            add(f"  d{s.of:<7} {shape}  = {scale}{text}")
+            extra = f" + {node_text(s.penalty)}   [penalty]" if s.penalty is not None else ""
+            add(f"  d{s.of:<7} {shape}  = {scale}{text}{extra}")
         elif not s.inlined or s.name.startswith("delta"):
             add(f"  {s.name:<8} {shape}  = dC/d{s.of} = {node_text(s.simplified)}")
     for fact in d.assumptions + layer_notes(net):

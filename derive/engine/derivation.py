@@ -43,6 +43,9 @@ class Step:
     simplified: Node = None  # fused and simplified, what code computes
     kind: str = "value"  # "value" (an intermediate's gradient) or "param"
     inlined: bool = False  # computed inside its one consumer rather than on its own
+    # the gradient of the [cost] penalty, added after the scale (not divided by m); with
+    # fold_scale it is part of ``value`` instead
+    penalty: Node | None = None
 
 
 @dataclass
@@ -104,6 +107,13 @@ def derive(net: Network, *, fold_scale: bool = False) -> Derivation:
         for child, c in _rule(node, g, named_of.get(node)):
             if needs.get(child, False):
                 contribs.setdefault(child, []).append(c)
+    penalties = _penalty_gradients(net)
+    for s in steps:
+        pen = penalties.get(s.of) if s.kind == "param" else None
+        if pen is not None and fold_scale:
+            s.value = _add([s.value, pen], s.value.shape)
+        elif pen is not None:
+            s.penalty = pen
     steps.sort(key=_reading_order(net))
     d = Derivation(net, steps, sp.Integer(1) if fold_scale else scale)
     d.forward_nodes = forward_nodes
@@ -118,6 +128,25 @@ def derive(net: Network, *, fold_scale: bool = False) -> Derivation:
             "sigmoid with binary_cross_entropy",
         ) from None
     return d
+
+
+def _penalty_gradients(net: Network) -> dict[str, Node]:
+    """The penalty's gradient for each parameter it names, by the same rules: the penalty
+    is a (1, 1) expression in the parameters, seeded with 1 (it is not averaged over m)."""
+    if net.penalty is None:
+        return {}
+    contribs: dict[Node, list[Node]] = {net.penalty: [Ew(sp.Integer(1), (), (1, 1))]}
+    out = {}
+    for node in reversed(list(walk(net.penalty))):
+        if node not in contribs:
+            continue
+        g = _add(contribs.pop(node), node.shape)
+        if isinstance(node, Var):
+            out[node.name] = g
+            continue
+        for child, c in _rule(node, g, None):
+            contribs.setdefault(child, []).append(c)
+    return out
 
 
 def _reading_order(net: Network):
@@ -277,6 +306,8 @@ class _Simplifier:
         for s in self.d.steps:
             self.memo: dict[Node, Node] = {}
             s.simplified = self.simplify(s.value)
+            if s.penalty is not None:
+                s.penalty = self.simplify(s.penalty)
             self.values[s.name] = s.simplified
             ctx = uses.get(s.name, [])
             elementwise = isinstance(s.simplified, Ew | Var) and all(c == "Ew" for c in ctx)

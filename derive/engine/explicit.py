@@ -91,4 +91,5 @@ def expand(
         env[name] = evaluate(node, env, m)
     total = sum(evaluate(net.cost, env, m))
     scale = sp.Rational(1, m) if net.reduction == "mean" else sp.Integer(1)
-    return env, scale * total
+    penalty = evaluate(net.penalty, env, m)[0, 0] if net.penalty is not None else 0
+    return env, scale * total + penalty

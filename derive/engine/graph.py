@@ -71,6 +71,9 @@ class Network:
     x: Var = field(default=None)
     y: Var = field(default=None)
     masks: dict[str, float] = field(default_factory=dict)  # dropout mask -> p
+    # [cost] penalty: a (1, 1) expression in the parameters, added after the reduction over m
+    penalty: Node | None = None
+    penalty_text: str | None = None
     running: dict[str, tuple[str, str]] = field(default_factory=dict)  # batch norm's running stats
 
     @property
@@ -88,6 +91,7 @@ class Network:
         cost: str | None = None,
         cost_expr: str | None = None,
         reduction: str = "mean",
+        penalty: str | None = None,
         activations: dict[str, str] | None = None,
         source: str = "<python>",
         source_text: str = "",
@@ -107,7 +111,7 @@ class Network:
         net = cls._build(
             name, inputs, prev_units, params, equations, acts,
             cost=cost, cost_expr=cost_expr, cost_vars={"a": prev, "y": "y"}, reduction=reduction,
-            source=source, source_text=source_text, where=where, masks=masks,
+            source=source, source_text=source_text, where=where, masks=masks, penalty=penalty,
         )  # fmt: skip
         net.running = whole.running
         net.layers = layers
@@ -125,6 +129,7 @@ class Network:
         cost: str | None = None,
         cost_expr: str | None = None,
         reduction: str = "mean",
+        penalty: str | None = None,
         activations: dict[str, str] | None = None,
         source: str = "<python>",
         source_text: str = "",
@@ -139,12 +144,13 @@ class Network:
         return cls._build(
             name, inputs, outputs, params, equations, acts,
             cost=cost, cost_expr=cost_expr, cost_vars={"a": last, "y": "y"}, reduction=reduction,
-            source=source, source_text=source_text, where=where,
+            source=source, source_text=source_text, where=where, penalty=penalty,
         )  # fmt: skip
 
     @classmethod
     def _build(cls, name, inputs, outputs, params, equations, acts, *, cost, cost_expr,
-               cost_vars, reduction, source, source_text, where, masks=None):  # fmt: skip
+               cost_vars, reduction, source, source_text, where, masks=None,
+               penalty=None):  # fmt: skip
         _check_int(inputs, f"{where}: inputs")
         _check_int(outputs, f"{where}: outputs")
         if reduction not in ("mean", "sum"):
@@ -261,6 +267,8 @@ class Network:
             columns_sum_to_one=columns_one, activations=acts, source=source,
             source_text=source_text, x=x, y=yv, masks={k: p for k, (p, _) in masks.items()},
         )  # fmt: skip
+        if penalty is not None:
+            net.penalty, net.penalty_text = _penalty(penalty, pvars, acts, where), penalty
         _check_reaches_cost(net, where)
         for n in list(values) + list(pvars):
             g = grad_name(n)
@@ -270,6 +278,23 @@ class Network:
                     where=f"{where}: equations", fix=f"rename `{g}`",
                 )  # fmt: skip
         return net
+
+
+def _penalty(text, pvars: dict[str, Var], acts, where) -> Node:
+    """``[cost] penalty``: a (1, 1) expression in the parameters only (weight decay)."""
+    key = f"{where}: cost.penalty"
+    node = exprparse.parse(text, _MatrixBuilder(dict(pvars), acts, "penalty", None), key)
+    if not isinstance(node, Node) or not free_vars(node):
+        raise DeriveError(
+            "the penalty names no parameter", where=key,
+            fix='write it in the parameters, e.g. penalty = "0.0005 * sum(W1**2)"',
+        )  # fmt: skip
+    if node.shape != (1, 1):
+        raise DeriveError(
+            f"the penalty has shape {fmt_shape(node.shape)}, not (1, 1): it must be one number",
+            where=key, fix='sum it over every entry, e.g. penalty = "0.0005 * sum(W1**2)"',
+        )  # fmt: skip
+    return node
 
 
 def _uses_data(node: Node, equation) -> bool:

@@ -43,7 +43,7 @@ _TOP_EQUATIONS = {
     "activations",
     "description",
 }
-_COST_KEYS = {"name", "expr", "reduction"}
+_COST_KEYS = {"name", "expr", "reduction", "penalty"}
 
 
 def load_spec(path: str | Path | None = None) -> Network:
@@ -137,7 +137,8 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
             )  # fmt: skip
     common = dict(
         cost=cost.get("name"), cost_expr=cost.get("expr"),
-        reduction=cost.get("reduction", "mean"), activations=data.get("activations", {}),
+        reduction=cost.get("reduction", "mean"), penalty=cost.get("penalty"),
+        activations=data.get("activations", {}),
         source=source, source_text=text, where=source,
     )  # fmt: skip
     if "layers" in data and "equations" in data:

@@ -81,10 +81,14 @@ def test_golden_seed(golden, options):
         )
 
 
-@pytest.mark.parametrize("name", ["batchnorm", "dropout"])
+@pytest.mark.parametrize(
+    "name", ["attention", "batchnorm", "dropout", "layernorm", "weight_decay"]
+)
 def test_golden_layer_kinds(name):
-    """The layer kinds' documents: batch norm's chain through the mean and the variance and
-    its compact form, dropout's mask; compared like the seed's."""
+    """The layer kinds' and matrix operations' documents: batch norm's chain through the mean
+    and the variance and its compact form, dropout's mask, layer norm written by hand with
+    mean_units, attention's softmax Jacobian in matrix form, weight decay's penalty term;
+    compared like the seed's."""
     text = render_latex(derived(name))
     path = GOLDEN / f"{name}.tex"
     if os.environ.get("DERIVE_UPDATE_GOLDEN") == "1":

@@ -50,6 +50,8 @@ def check_against_expansion(net: Network, seed: int = 0, max_entries: int = 12, 
     for s in d.steps:
         val = evaluate(s.simplified, values, M)
         values[s.name] = val * d.scale.subs(m_symbol, M) if s.kind == "param" else val
+        if s.penalty is not None:  # weight decay's term, added after the scale
+            values[s.name] = values[s.name] + evaluate(s.penalty, values, M)
         if tamper is not None:
             values[s.name] = tamper(s.name, values[s.name])
     checked = 0

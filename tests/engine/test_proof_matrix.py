@@ -70,3 +70,16 @@ def test_mean_divides_by_the_count():
     text = net.texts["A1"]
     assert "mean(z1)" in text  # the equation as written is kept for display
     assert check_against_expansion(net, seed=22, max_entries=6) > 0
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_penalty_gradient_equals_sympy_diff(reduction):
+    """[cost] penalty: weight decay and an L1-like smooth term, added after the reduction."""
+    text = (
+        HEAD.format(name="decay", outputs=1)
+        + 'A1 = "tanh(z1)"\nz2 = "W2 @ A1"\n[cost]\nexpr = "(z2 - y)**2"\n'
+        + f'reduction = "{reduction}"\n'
+        + 'penalty = "0.01 * (sum(W1**2) + sum(W2**2)) + 0.1 * sum(sqrt(b1**2 + 1))"\n'
+    )
+    net = parse_spec(text, "<decay>")
+    assert check_against_expansion(net, seed=23, max_entries=6) > 0
