@@ -151,7 +151,10 @@ OUTPUTS = st.sampled_from(
 )
 
 
-def _layer_toml(inputs, hidden, outputs, cost, out, custom):
+PENALTY = 'penalty = "0.003 * (sum(W1**2) + sum(b1**2))"'
+
+
+def _layer_toml(inputs, hidden, outputs, cost, out, custom, penalty=False):
     lines = ['name = "drawn"', f"inputs = {inputs}"]
     for units, act in [*hidden, (outputs, out)]:
         if isinstance(units, str):  # a layer kind: ("batchnorm", 'activation = "tanh"')
@@ -159,14 +162,29 @@ def _layer_toml(inputs, hidden, outputs, cost, out, custom):
             continue
         lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
     lines += ["[cost]", f'expr = "{cost[5:]}"' if cost.startswith("expr:") else f'name = "{cost}"']
+    lines += [PENALTY] if penalty else []
     if custom:
         lines += ["[activations]"] + [f'{k} = "{v}"' for k, v in custom.items()]
     return "\n".join(lines)
 
 
-def _equation_toml(inputs, hidden, outputs, cost, out, custom, skip):
-    """The same network in the equation form, with a skip connection (A_k + z_k) where the
-    draw asks for one: something the layer form cannot say."""
+# What a hidden layer of the equation form adds to act(z_k), each something the layer form
+# cannot say: a skip connection, centring over the units or the samples, a product through
+# the (m, m) Gram matrix of the samples (attention's shape), a scale by a sum over everything.
+EXTRAS = {
+    "": "{act}(z{k})",
+    "skip": "{act}(z{k}) + z{k}",
+    "center_units": "{act}(z{k}) - mean_units(z{k})",
+    "center_samples": "{act}(z{k} - mean_samples(z{k}))",
+    "gram": "{act}(z{k}) @ (z{k}.T @ z{k}) / (4 * m)",
+    "sum_all": "{act}(z{k}) * (1 + sum(z{k}**2) / 100)",
+    "sum_units": "{act}(z{k}) + sum_units(z{k}) / 3",
+}
+
+
+def _equation_toml(inputs, hidden, outputs, cost, out, custom, extras, penalty=False):
+    """The same network in the equation form, each hidden layer with the matrix operation the
+    draw chose (``EXTRAS``), and a weight-decay penalty where the draw asks for one."""
     sizes = [inputs] + [u for u, _ in hidden] + [outputs]
     acts = [a for _, a in hidden] + [out]
     lines = ['name = "drawn_eq"', f"inputs = {inputs}", f"outputs = {outputs}", "[params]"]
@@ -176,8 +194,10 @@ def _equation_toml(inputs, hidden, outputs, cost, out, custom, skip):
     prev = "x"
     for k, act in enumerate(acts, start=1):
         lines.append(f'z{k} = "W{k} @ {prev} + b{k}"')
-        extra = f" + z{k}" if skip and act not in ("softmax",) and k < len(acts) else ""
-        lines.append(f'A{k} = "{act}(z{k}){extra}"')
+        extra = extras[k - 1] if k < len(acts) else ""
+        if extra == "center_units" and sizes[k] < 2:
+            extra = "skip"  # one unit: its mean over the units is itself
+        lines.append(f'A{k} = "{EXTRAS[extra].format(act=act, k=k)}"')
         prev = f"A{k}"
     last = f"A{len(acts)}"
     if cost.startswith("expr:"):
@@ -185,6 +205,7 @@ def _equation_toml(inputs, hidden, outputs, cost, out, custom, skip):
         lines += ["[cost]", f'expr = "{body}"']
     else:
         lines += ["[cost]", f'name = "{cost}"']
+    lines += [PENALTY] if penalty else []
     if custom:
         lines += ["[activations]"] + [f'{k} = "{v}"' for k, v in custom.items()]
     return "\n".join(lines)
@@ -226,9 +247,11 @@ def architectures(draw):
     if any(kinds):
         return _layer_toml(inputs, _with_kinds(draw, hidden, kinds, inputs), outputs, cost, out,
                            custom)  # fmt: skip
+    penalty = draw(st.booleans())
     if draw(st.booleans()):
-        return _layer_toml(inputs, hidden, outputs, cost, out, custom)
-    return _equation_toml(inputs, hidden, outputs, cost, out, custom, draw(st.booleans()))
+        return _layer_toml(inputs, hidden, outputs, cost, out, custom, penalty)
+    extras = draw(st.lists(st.sampled_from(sorted(EXTRAS)), min_size=depth, max_size=depth))
+    return _equation_toml(inputs, hidden, outputs, cost, out, custom, extras, penalty)
 
 
 @settings(

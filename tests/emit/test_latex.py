@@ -81,9 +81,7 @@ def test_golden_seed(golden, options):
         )
 
 
-@pytest.mark.parametrize(
-    "name", ["attention", "batchnorm", "dropout", "layernorm", "weight_decay"]
-)
+@pytest.mark.parametrize("name", ["attention", "batchnorm", "dropout", "layernorm", "weight_decay"])
 def test_golden_layer_kinds(name):
     """The layer kinds' and matrix operations' documents: batch norm's chain through the mean
     and the variance and its compact form, dropout's mask, layer norm written by hand with
