@@ -18,6 +18,7 @@ pdflatex and puts ``<name>.pdf`` next to it.
 
 from __future__ import annotations
 
+import argparse
 import re
 import shutil
 import subprocess
@@ -37,11 +38,11 @@ from derive.engine.ir import Ew, MatMul, Node, Sum, walk
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
+from derive.resources import TEMPLATES
 
 from .example import bmatrix, example_values, number_tex
 from .texprint import WIDTH, IRPrinter, pack_lines, shape_tex, visible_width
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 FORMATS = ("tex", "md")
 NOTATIONS = ("subscript", "superscript")
 MAX_FACTORS = 8  # a chain longer than this is shown down to its first delta
@@ -431,6 +432,8 @@ def register_cli(subparsers) -> None:
         help="write the derivation as a LaTeX (or Markdown) document for notes",
         description="Write the derivation of SPEC (default: the bundled seed example) as a "
         "standalone LaTeX document, <name>.tex in the current folder unless -o says otherwise.",
+        epilog="example:\n  derive latex examples/seed.toml --example --pdf",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("spec", nargs="?", help="a .toml spec (default: examples/seed.toml)")
     p.add_argument("-o", "--output", help="the file to write; - for the standard output")

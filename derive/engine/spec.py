@@ -24,11 +24,10 @@ import tomllib
 from pathlib import Path
 
 from derive.errors import DeriveError
+from derive.resources import SEED, example
 
 from .graph import MAX_SIZE, Network
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SEED = EXAMPLES / "seed.toml"
 MAX_SPEC_BYTES = 1_000_000
 
 _TOP_LAYERS = {"name", "inputs", "layers", "cost", "activations", "description"}
@@ -49,10 +48,12 @@ _LAYER_KEYS = {"units", "activation"}
 def load_spec(path: str | Path | None = None) -> Network:
     """Read a spec file (the bundled seed example when ``path`` is None)."""
     path = Path(path) if path is not None else SEED
+    if not path.exists() and example(str(path)) is not None:
+        path = example(str(path))  # a bundled example by name: "seed" or "seed.toml"
     if not path.exists():
         raise DeriveError(
             "no such file", where=str(path),
-            fix=f"give the path of a .toml spec, e.g. {SEED.relative_to(EXAMPLES.parent)}",
+            fix="give the path of a .toml spec, or a bundled example's name, e.g. seed",
         )  # fmt: skip
     if not path.is_file() or path.stat().st_size > MAX_SPEC_BYTES:
         # not a directory, a device (/dev/zero never ends) or a huge file read into memory

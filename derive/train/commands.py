@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -20,6 +21,9 @@ def register_cli(subparsers, get_module) -> None:
         "train",
         help="train a network on data and save the run",
         description="Train the network of SPEC by the derived backprop.",
+        epilog="example:\n  derive train examples/seed.toml --data xor4 --epochs 20 --out runs/xor4"
+        "\n  derive train examples/seed.toml --data xor4 --epochs 20 --resume runs/xor4",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("spec", metavar="SPEC", help="the network's .toml spec")
     p.add_argument(
@@ -54,6 +58,8 @@ def register_cli(subparsers, get_module) -> None:
         "predict",
         help="predict with saved parameters",
         description="Predict with the params.npz a train run saved.",
+        epilog="example:\n  derive predict examples/seed.toml --params runs/xor4 --data xor4",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("spec", metavar="SPEC", help="the network's .toml spec")
     p.add_argument("--params", required=True, metavar="PATH", help="DIR/params.npz (or DIR)")
