@@ -7,23 +7,18 @@ Four parts, in the notes' order: the forward equations, the cost, the chain rule
 
 from __future__ import annotations
 
-import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from derive.engine.chain import chains
 from derive.engine.derivation import Derivation
 from derive.engine.ir import fmt_shape
 
-from .text import node_text
+from .text import node_text, piecewise_text
 
 
 class _Scalar(StrPrinter):
     def _print_Piecewise(self, expr):
-        if len(expr.args) == 2 and expr.args[1].cond is sp.true:
-            (pos, cond), (neg, _) = expr.args
-            if pos == 1 and neg == 0:
-                return f"1[{self._print(cond)}]"
-        return super()._print_Piecewise(expr)
+        return piecewise_text(self, expr)
 
     def _print_SumUnits(self, expr):
         return f"sum_units({self._print(expr.args[0])})"
