@@ -62,8 +62,7 @@ def test_every_command(text, tmp_path, monkeypatch, capsys):
         ["codegen", "net.toml"],
         ["codegen", "--check"],
         ["gradcheck", "net.toml"],
-        ["train", "net.toml", "--data", "npz:toy.npz", "--epochs", "2", "--batch-size", "8",
-         "--quiet", "--out", "run"],  # fmt: skip
+        "train net.toml --data npz:toy.npz --epochs 2 --batch-size 8 --quiet --out run".split(),
         ["check", f"{module}:backward", "--spec", "net.toml"],
     ]
     for argv in commands:
