@@ -24,7 +24,7 @@ import tomllib
 from pathlib import Path
 
 from derive.errors import DeriveError
-from derive.resources import SEED, example
+from derive.resources import EXAMPLES, SEED, example
 
 from .graph import MAX_SIZE, Network
 
@@ -53,7 +53,8 @@ def load_spec(path: str | Path | None = None) -> Network:
     if not path.exists():
         raise DeriveError(
             "no such file", where=str(path),
-            fix="give the path of a .toml spec, or a bundled example's name, e.g. seed",
+            fix="give the path of a .toml spec (e.g. examples/seed.toml) or the name of a "
+            f"bundled example ({', '.join(sorted(p.stem for p in EXAMPLES.glob('*.toml')))})",
         )  # fmt: skip
     if not path.is_file() or path.stat().st_size > MAX_SPEC_BYTES:
         # not a directory, a device (/dev/zero never ends) or a huge file read into memory
