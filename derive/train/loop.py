@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import sys
 import time
 from dataclasses import dataclass
 
@@ -131,8 +132,10 @@ def accuracy(predictions: np.ndarray, Y: np.ndarray) -> float:
     return float(np.mean(predictions.argmax(axis=0) == Y.argmax(axis=0)))
 
 
-@functools.cache
-def _blas_controller():
+@functools.lru_cache(maxsize=1)
+def _blas_controller(_modules: int):
+    # cached per count of imported modules: an import may load another BLAS (scipy brings its
+    # own OpenBLAS), which a controller made before it would not limit
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
@@ -149,7 +152,7 @@ def _one_blas_thread():
     20 ms a call, which made digits' runs 3-5 times as long as their steps alone. The steps are
     left as they are (the same as a hand-written loop's).
     """
-    controller = _blas_controller()
+    controller = _blas_controller(len(sys.modules))
     if controller is None:
         return contextlib.nullcontext()
     return controller.limit(limits=1, user_api="blas")
