@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from derive.errors import DeriveError
+
 from .checkpoint import Checkpointer, Resume, stop_on_signals
 from .data import load_dataset
 from .loop import TrainingDiverged, accuracy, check_fit, train
@@ -96,6 +98,12 @@ def _train_command(args, get_module) -> int:
     )
     check_fit(module, dataset)
     out = args.out or args.resume
+    if args.checkpoint_every < 0 or (args.checkpoint_every and not out):
+        raise DeriveError(
+            "needs --out DIR (where the checkpoints go) and N >= 1",
+            where="--checkpoint-every",
+            fix="e.g. --out runs/mine --checkpoint-every 500",
+        )
     identity = {
         "network": module.NAME,
         "data": args.data,

@@ -73,6 +73,8 @@ def test_resume_refuses_a_changed_run(tmp_path, monkeypatch, capsys):
     assert "started with lr 0.1, this one has 0.5" in err and "Traceback" not in err
     assert main([*short[:-2], "--resume", "nowhere"]) == 2
     assert "no checkpoint to resume from" in capsys.readouterr().err
+    assert main([*short[:-2], "--checkpoint-every", "5"]) == 2
+    assert "--checkpoint-every: needs --out DIR" in capsys.readouterr().err
 
 
 def test_resume_with_more_epochs_continues_a_finished_run(tmp_path, monkeypatch, capsys):
