@@ -10,6 +10,9 @@ the fix, never a traceback.
     derive latex [SPEC]        the derivation as a LaTeX (or Markdown) document
     derive train SPEC --data   train with the generated module
     derive check NOTES|FILE.py:FUNC   check a student's notes or backward function
+
+Outputs go to the current folder (the user's project): ``generated/``, ``build/``. Also
+``derive --version`` and ``python -m derive``; every command's ``--help`` ends with an example.
 """
 
 from __future__ import annotations
