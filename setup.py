@@ -1,6 +1,7 @@
-"""Packaging step that pyproject.toml cannot say: the wheel carries copies of the top-level
-``templates/`` and ``examples/`` folders in ``derive/_data/`` (the clone keeps one source of
-each; ``derive/resources.py`` finds whichever is there)."""
+"""Build step (everything else is in pyproject.toml): copy the top-level ``templates/`` and
+``examples/`` into the built package as ``derive/_data/``, so a wheel or ``pip install .``
+carries them. An editable install reads the source folders instead (``derive/resources.py``).
+"""
 
 import shutil
 from pathlib import Path
@@ -8,18 +9,21 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-ROOT = Path(__file__).resolve().parent
+DATA = {"templates": ("*.j2",), "examples": ("*.toml", "*.ipynb")}
 
 
-class BuildWithData(build_py):
+class BuildPyWithData(build_py):
     def run(self):
         super().run()
-        target = Path(self.build_lib) / "derive" / "_data"
-        for name, pattern in (("templates", "*.j2"), ("examples", "*.toml")):
-            out = target / name
-            out.mkdir(parents=True, exist_ok=True)
-            for path in sorted((ROOT / name).glob(pattern)):
-                shutil.copy2(path, out / path.name)
+        if getattr(self, "editable_mode", False):
+            return  # an editable install reads templates/ and examples/ in place
+        here = Path(__file__).resolve().parent
+        for folder, patterns in DATA.items():
+            target = Path(self.build_lib) / "derive" / "_data" / folder
+            target.mkdir(parents=True, exist_ok=True)
+            for pattern in patterns:
+                for src in sorted((here / folder).glob(pattern)):
+                    shutil.copyfile(src, target / src.name)
 
 
-setup(cmdclass={"build_py": BuildWithData})
+setup(cmdclass={"build_py": BuildPyWithData})

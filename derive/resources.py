@@ -1,49 +1,43 @@
-"""Where derive's own files are: the Jinja2 templates and the bundled example specs.
+"""Where derive's own files are: the templates and the bundled examples.
 
-In a clone (an editable install) they are the top-level ``templates/`` and ``examples/``
-folders, the sources. A wheel carries copies inside the package, in ``derive/_data/``
-(``setup.py`` copies them there at build time), so an installed derive finds them without the
-clone. Everything derive *writes* goes to the user's current folder, never here.
+Both have one source, the top-level ``templates/`` and ``examples/`` folders of the project.
+A wheel (or ``pip install .``) carries copies of them as package data in ``derive/_data/``
+(``setup.py`` copies them at build time); an editable install or a clone reads the source
+folders themselves, so an edit to a template shows at once.
+
+Nothing here is ever written to: outputs go to the user's folder (``generated/``, ``build/``).
 """
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
-_SOURCE = _PACKAGE.parent  # the clone's root, when derive runs from its source folder
-_BUNDLED = _PACKAGE / "_data"
-BUNDLED_PREFIX = "derive:"  # how a generated header names a bundled example: derive:examples/x.toml
 
-
-def _folder(name: str) -> Path:
-    source = _SOURCE / name
-    if (_SOURCE / "pyproject.toml").is_file() and source.is_dir():
+def _root() -> Path:
+    """The folder holding ``templates/`` and ``examples/``: the source tree when derive runs
+    from a clone, else the package data of the installed wheel."""
+    source = Path(__file__).resolve().parent.parent
+    if (source / "pyproject.toml").is_file() and (source / "templates").is_dir():
         return source
-    return _BUNDLED / name
+    return Path(str(resources.files("derive") / "_data"))
 
 
-TEMPLATES = _folder("templates")
-EXAMPLES = _folder("examples")
+ROOT = _root()
+TEMPLATES = ROOT / "templates"
+EXAMPLES = ROOT / "examples"
 SEED = EXAMPLES / "seed.toml"
 
 
-def is_installed_copy(path: Path) -> bool:
-    """True for a file inside the installed package (a bundled example in site-packages),
-    which a header names as ``derive:examples/<name>.toml`` rather than by a path that depends
-    on where Python is installed."""
-    try:
-        Path(path).resolve().relative_to(_BUNDLED)
-    except ValueError:
-        return False
-    return True
-
-
-def bundled_example(name: str) -> Path | None:
-    """The bundled example called ``name`` (``seed``, ``seed.toml``, ``examples/seed.toml``
-    or ``derive:examples/seed.toml``), or None."""
-    stem = name.removeprefix(BUNDLED_PREFIX).removeprefix("examples/").removesuffix(".toml")
+def example(name: str) -> Path | None:
+    """The bundled example called ``name`` (``"seed"`` or ``"seed.toml"``), or None."""
+    stem = name[:-5] if name.endswith(".toml") else name
     if not stem or "/" in stem or "\\" in stem or stem.startswith("."):
         return None
     path = EXAMPLES / f"{stem}.toml"
     return path if path.is_file() else None
+
+
+def examples() -> list[Path]:
+    """Every bundled example spec, sorted by name."""
+    return sorted(EXAMPLES.glob("*.toml"))

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from derive.cli import main
-from derive.engine.spec import EXAMPLES
+from derive.resources import EXAMPLES
 
 
 def test_show_prints_the_notes_derivation(capsys):

@@ -18,6 +18,7 @@ pdflatex and puts ``<name>.pdf`` next to it.
 
 from __future__ import annotations
 
+import argparse
 import re
 import shutil
 import subprocess
@@ -443,6 +444,8 @@ def register_cli(subparsers) -> None:
         help="write the derivation as a LaTeX (or Markdown) document for notes",
         description="Write the derivation of SPEC (default: the bundled seed example) as a "
         "standalone LaTeX document, <name>.tex in the current folder unless -o says otherwise.",
+        epilog="example:\n  derive latex examples/seed.toml --example --pdf",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("spec", nargs="?", help="a .toml spec (default: examples/seed.toml)")
     p.add_argument("-o", "--output", help="the file to write; - for the standard output")

@@ -7,15 +7,20 @@ Four parts, in the notes' order: the forward equations, the cost, the chain rule
 
 from __future__ import annotations
 
+from sympy.printing.str import StrPrinter
+
 from derive.engine.chain import chains
 from derive.engine.derivation import Derivation
 from derive.engine.ir import fmt_shape
 
 from .layercode import layer_notes
-from .text import PlainPrinter, node_text
+from .text import node_text, piecewise_text
 
 
-class _Scalar(PlainPrinter):
+class _Scalar(StrPrinter):
+    def _print_Piecewise(self, expr):
+        return piecewise_text(self, expr)
+
     def _print_SumUnits(self, expr):
         return f"sum_units({self._print(expr.args[0])})"
 

@@ -16,28 +16,32 @@ def var_name(var: Var) -> str:
     return {"input": "X", "target": "Y"}.get(var.role, var.name)
 
 
-class PlainPrinter(StrPrinter):
-    """SymPy's str printer with piecewise functions as the code reads them: an indicator
-    ``1[z1 > 0]`` (relu's derivative), otherwise ``(a if cond else b)``, nested for more
-    branches (StrPrinter itself has no Piecewise case)."""
-
-    def _print_Piecewise(self, expr):
-        (value, cond), rest = expr.args[0], expr.args[1:]
-        if cond is sp.true:
-            return self._print(value)
-        if len(rest) == 1 and rest[0].cond is sp.true and value == 1 and rest[0].expr == 0:
-            return f"1[{self._print(cond)}]"
-        other = self._print(sp.Piecewise(*rest)) if rest else "nan"
-        return f"({self._print(value)} if {self._print(cond)} else {other})"
-
-
-class _Printer(PlainPrinter):
+class _Printer(StrPrinter):
     def __init__(self, names):
         super().__init__({"order": "none"})
         self.names = names
 
     def _print_Symbol(self, expr):
         return self.names.get(expr, expr.name)
+
+    def _print_Piecewise(self, expr):
+        return piecewise_text(self, expr)
+
+
+def piecewise_text(printer, expr: sp.Piecewise) -> str:
+    """``1[z1 > 0]`` for a 0/1 Piecewise (relu's derivative), else Python's conditional
+    expression, ``(z1 if z1 > 0 else exp(z1) - 1)``. SymPy's StrPrinter has no Piecewise
+    case of its own, so every text printer goes through this one."""
+    pieces = list(expr.args)
+    (pos, cond) = pieces[0]
+    if len(pieces) == 2 and pieces[1].cond is sp.true and pos == 1 and pieces[1].expr == 0:
+        return f"1[{printer._print(cond)}]"
+    text = "nan"  # no branch holds (SymPy's Piecewise is undefined there)
+    if pieces[-1].cond is sp.true:
+        text = printer._print(pieces.pop().expr)
+    for value, when in reversed(pieces):
+        text = f"({printer._print(value)} if {printer._print(when)} else {text})"
+    return text
 
 
 def _atom(node: Node) -> str:

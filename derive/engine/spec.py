@@ -25,7 +25,7 @@ import tomllib
 from pathlib import Path
 
 from derive.errors import DeriveError
-from derive.resources import EXAMPLES, SEED, bundled_example
+from derive.resources import EXAMPLES, SEED, example
 
 from .graph import MAX_SIZE, Network
 from .layers import DEFAULT_EPS, KEYS, KINDS, Layer
@@ -51,16 +51,14 @@ def load_spec(path: str | Path | None = None) -> Network:
     file but a bundled example's (``seed``, ``digits.toml``, ``derive:examples/skip.toml``)
     reads that example, so the examples work from any folder."""
     path = Path(path) if path is not None else SEED
+    if not path.exists() and example(str(path)) is not None:
+        path = example(str(path))  # a bundled example by name: "seed" or "seed.toml"
     if not path.exists():
-        bundled = bundled_example(str(path))
-        if bundled is None:
-            names = ", ".join(sorted(p.stem for p in EXAMPLES.glob("*.toml")))
-            raise DeriveError(
-                "no such file", where=str(path),
-                fix=f"give the path of a .toml spec (e.g. examples/seed.toml) or the name of "
-                f"a bundled example: {names}",
-            )  # fmt: skip
-        path = bundled
+        raise DeriveError(
+            "no such file", where=str(path),
+            fix="give the path of a .toml spec (e.g. examples/seed.toml) or the name of a "
+            f"bundled example ({', '.join(sorted(p.stem for p in EXAMPLES.glob('*.toml')))})",
+        )  # fmt: skip
     if not path.is_file() or path.stat().st_size > MAX_SPEC_BYTES:
         # not a directory, a device (/dev/zero never ends) or a huge file read into memory
         raise DeriveError(

@@ -20,8 +20,9 @@ from derive.check.code.main import (
 )
 from derive.emit.codegen import load_module
 from derive.engine.derivation import derive
-from derive.engine.spec import EXAMPLES, load_spec
+from derive.engine.spec import load_spec
 from derive.errors import DeriveError
+from derive.resources import EXAMPLES
 
 STUDENTS = Path(__file__).parent / "students"
 SEED = EXAMPLES / "seed.toml"

@@ -25,8 +25,9 @@ from derive.emit.latex import render_latex
 from derive.emit.texprint import IRPrinter, tex_name, visible_width
 from derive.engine.derivation import derive
 from derive.engine.graph import Network
-from derive.engine.spec import EXAMPLES, load_spec
+from derive.engine.spec import load_spec
 from derive.errors import DeriveError
+from derive.resources import EXAMPLES
 
 GOLDEN = Path(__file__).parent / "golden"
 HEADINGS = [

@@ -16,7 +16,8 @@ from derive.engine.derivation import m as m_symbol
 from derive.engine.explicit import evaluate, expand, symbols_for
 from derive.engine.graph import Network
 from derive.engine.registry import ACTIVATIONS, COSTS
-from derive.engine.spec import EXAMPLES, load_spec
+from derive.engine.spec import load_spec
+from derive.resources import EXAMPLES
 
 M = 2
 DIGITS = 60

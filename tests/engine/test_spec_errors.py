@@ -12,8 +12,9 @@ import pytest
 
 from derive.engine.graph import Network
 from derive.engine.registry import ACTIVATIONS, COSTS
-from derive.engine.spec import EXAMPLES, load_spec, parse_spec
+from derive.engine.spec import load_spec, parse_spec
 from derive.errors import DeriveError
+from derive.resources import EXAMPLES
 
 SOURCE = "bad.toml"
 PARAMS = "W1 = [5, 4]\nb1 = [5, 1]\nW2 = [2, 5]\nb2 = [2, 1]\n"
