@@ -48,6 +48,14 @@ class Item:
     display: bool = True
 
 
+_WHY = {
+    "derivative": "the right-hand side differs from this derivative at random points",
+    "arithmetic": "the value differs from the one computed",
+    "shape": "the shape differs from the one the matrices have",
+    "equation": "the two sides differ at random points",
+}
+
+
 class Checking:
     """The state the checks share; ``add`` records a verdict, ``show`` and ``frac`` write
     expressions and derivatives in the notes' spelling."""
@@ -67,6 +75,8 @@ class Checking:
 
     def add(self, line, kind, claim, verdict, expected=None, message=""):
         claim = re.sub(r"\s+", " ", claim).strip()
+        if verdict == "wrong" and not message:  # every "wrong" says why
+            message = _WHY.get(kind, _WHY["equation"])
         self.results.append(Result(line, kind, claim, verdict, expected, message))
 
     def show(self, expr, line: int | None = None) -> str:
