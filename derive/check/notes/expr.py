@@ -29,6 +29,7 @@ _GREEK = set(
     "rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi "
     "Psi Omega".split()
 )
+_TRIG = ("sin", "cos", "tan", "exp", "log", "ln")  # read by the parser itself
 STEP = sp.Function("step")  # (z > 0): relu's derivative
 _D = re.compile(r"\s*(d|\\partial|\\mathrm\{d\}|\\operatorname\{d\})\s*")
 
@@ -214,15 +215,10 @@ def function_powers(tex: str, functions) -> str:
             continue
         rest = tex[m.end() :]
         if rest.startswith("("):
-            depth = 0
-            for k, ch in enumerate(rest):
-                depth += {"(": 1, ")": -1}.get(ch, 0)
-                if depth == 0:
-                    break
-            if depth:
+            close = _closing(rest)
+            if close is None:
                 continue
-            arg = rest[1:k]
-            end = m.end() + k + 1
+            arg, end = rest[1:close], m.end() + close + 1
         else:
             a = _ARG.match(rest)
             if not a:
@@ -234,7 +230,14 @@ def function_powers(tex: str, functions) -> str:
     return "".join(out) + tex[i:]
 
 
-_TRIG = ("sin", "cos", "tan", "exp", "log", "ln")
+def _closing(text: str) -> int | None:
+    """The index of the parenthesis that closes the one at ``text[0]``, or None."""
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return k
+    return None
 
 
 def _guard(expr) -> None:

@@ -19,19 +19,16 @@ import re
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.engine.registry import ACTIVATIONS, expand_activations
+from derive.engine.registry import ACTIVATIONS, a, expand_activations
 
 from .claims import Member
 from .deriv import derivative
 from .expr import act_function
 from .numbers import Unknown, random_points, same, value_at
 from .state import VERDICTS, Checking
-from .tex import NotUnderstood, clean
+from .tex import NotUnderstood, clean, group
 
-_OPERATOR = re.compile(
-    r"^\\frac\s*\{\s*(d|\\partial)\s*\}\s*\{\s*(?:d|\\partial)\s*(?P<var>[^{}]+?)\s*\}(?P<body>.+)$",
-    re.S,
-)
+_D = re.compile(r"^\s*(d|\\partial|\\mathrm\{d\}|\\operatorname\{d\})\s*")
 
 
 def claim(ck: Checking, members: list[Member]) -> bool:
@@ -48,6 +45,8 @@ def claim(ck: Checking, members: list[Member]) -> bool:
     for m in members[1:]:
         if m.kind in ("expr", "number"):
             names |= {s.name for s in m.value.free_symbols}
+    if first.kind == "bad":
+        names.discard(var.name)  # d/da (a - y)^2: the variable is free even where a is defined
     if names & defined:
         if first.kind == "bad" and isinstance(body, sp.Symbol) and net.known(var.name):
             # d/dx C written as an operator: a derivative claim
@@ -63,17 +62,22 @@ def claim(ck: Checking, members: list[Member]) -> bool:
 
 def _operator(ck: Checking, first: Member):
     """``\\frac{d}{dz} f(z)``: (body, variable, style), or None."""
-    m = _OPERATOR.match(clean(first.tex))
-    if not m:
+    tex = clean(first.tex)
+    if not tex.startswith("\\frac"):
         return None
     try:
-        var = ck.reader.expr(m.group("var"))
-        body = ck.reader.expr(m.group("body"))
+        num, i = group(tex, len("\\frac"))
+        den, j = group(tex, i)
+        top, bottom = _D.match(num), _D.match(den)
+        if not (top and bottom) or num[top.end() :].strip() or not tex[j:].strip():
+            return None
+        var = ck.reader.expr(den[bottom.end() :])
+        body = ck.reader.expr(tex[j:])
     except NotUnderstood:
         return None
     if not isinstance(var, sp.Symbol):
         return None
-    return body, var, "∂" if "partial" in m.group(1) else "d"
+    return body, var, "∂" if "partial" in top.group(1) else "d"
 
 
 def _primed(ck: Checking, first: Member):
@@ -130,6 +134,13 @@ def _why(ck: Checking, left, truth, mine, var, line) -> str:
             other = sp.diff(act(app.args[0]), app.args[0])
             if same(full, expand_activations(other)):
                 return f"this is the derivative of {name}, not of {own}"
+            form = act.output_form
+            if form is not None and same(full, expand_activations(form.xreplace({a: app}))):
+                return (
+                    f"this is {name}'s derivative {ck.show(form.xreplace({a: sp.Symbol('a')}))} "
+                    f"(in terms of its output a) applied to {own}: the derivative of the "
+                    f"wrong activation"
+                )
     free = expand_activations(truth).free_symbols | full.free_symbols
     ratio = [value_at(full / expand_activations(truth), p) for p in random_points(free)]
     ratio = [r for r in ratio if r is not None]
