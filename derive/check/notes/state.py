@@ -72,6 +72,7 @@ class Checking:
         self.last_matrix = None  # [Matrix, line, described, item index]
         self.described: list[tuple[tuple, int]] = []  # shapes given so far, with their lines
         self.seen: set = set()  # shape annotations already checked
+        self.matrix_batch = None  # the random draw matrix claims are evaluated on (matrix)
 
     def add(self, line, kind, claim, verdict, expected=None, message=""):
         claim = re.sub(r"\s+", " ", claim).strip()
