@@ -30,9 +30,12 @@ import sympy as sp
 
 from derive.check.code.evaluate import Evaluator
 from derive.check.code.run import random_inputs, sample_counts
+from derive.engine.derivation import derive
 from derive.engine.derivation import m as m_symbol
 from derive.engine.ir import Ew, MatMul, Sum, T, Var, placeholder
 from derive.engine.registry import ACTIVATIONS, expand_activations
+from derive.engine.spec import from_dict
+from derive.errors import DeriveError
 
 from .matrixread import MatrixReader, looks_like_matrix, show_tree
 from .mistakes import mutants
@@ -76,6 +79,8 @@ def batch_of(ck: Checking) -> Batch | None:
     if getattr(ck, "matrix_batch", None) is not None:
         return ck.matrix_batch
     d = ck.net.derivation if ck.net else None
+    if d is None and ck.net is not None and ck.net.defs:
+        d = notes_derivation(ck.net.defs)
     if d is None:
         return None
     net = d.network
@@ -95,6 +100,39 @@ def batch_of(ck: Checking) -> Batch | None:
             acts[int(k.group(1))] = eq.expr.func.activation.name
     ck.matrix_batch = Batch(d, env, m, acts, mean=d.scale != 1)
     return ck.matrix_batch
+
+
+def notes_derivation(defs: dict):
+    """The derivation of the network the notes' forward equations describe (z_k = W_k
+    A_(k-1) + b_k, A_k = f(z_k), C in the last A and y), at sizes of this checker's choosing
+    (4 inputs, hidden layers of 3, 6, 7, ... units, one output); None when the equations are
+    not such a network."""
+    last = max((int(k[1:]) for k in defs if re.fullmatch(r"A\d+", k)), default=0)
+    if not last or "C" not in defs:
+        return None
+    layers = []
+    for k in range(1, last + 1):
+        z, a = defs.get(f"z{k}"), defs.get(f"A{k}")
+        prev = sp.Symbol("x", real=True) if k == 1 else sp.Symbol(f"A{k - 1}", real=True)
+        w, b = sp.Symbol(f"W{k}", real=True), sp.Symbol(f"b{k}", real=True)
+        if z is None or a is None or sp.expand(z - (w * prev + b)) != 0:
+            return None
+        act = getattr(type(a), "activation", None)
+        if act is None or a.args != (sp.Symbol(f"z{k}", real=True),):
+            return None
+        units = 1 if k == last else [3, 6, 7, 8, 9, 10, 11][min(k - 1, 6)]
+        layers.append({"units": units, "activation": act.name})
+    a_last = sp.Symbol(f"A{last}", real=True)
+    cost = defs["C"]
+    if cost.free_symbols - {a_last, sp.Symbol("y", real=True)}:
+        return None
+    expr = str(cost.xreplace({a_last: sp.Symbol("a")}))
+    data = {"name": "notes", "inputs": 4, "layers": layers,
+            "cost": {"expr": expr, "reduction": "mean"}}  # fmt: skip
+    try:
+        return derive(from_dict(data, source="the notes' forward equations"))
+    except DeriveError:
+        return None
 
 
 # ---------------------------------------------------------------------- evaluation
@@ -210,18 +248,43 @@ def claim(ck: Checking, item, members) -> bool:
     tex = drop_alignment(clean(item.formula.tex))
     if not looks_like_matrix(tex) or len(members) < 2:
         return False
-    b = batch_of(ck)
-    if b is None:
-        return False
+    if any(m.kind in ("chain", "deriv") or m.fracs for m in members[1:]):
+        return False  # Leibniz fractions on the right: the chain rule's check
     parts = [p.strip() for p in split_top(tex, "=")]
     if len(parts) < 2 or not all(parts):
         return False
     reader = MatrixReader(ck.reader.names, ck.net.acts if ck.net else None)
-    target = _target(ck, reader, parts[0])
+    try:
+        target = _target(ck, reader, parts[0])
+    except NotUnderstood:
+        return False
     if target is None:
         return False
+    readable = []
+    for part in parts[1:]:
+        try:
+            readable.append(reader.read(part))
+        except NotUnderstood:
+            continue
+    if not readable:
+        return False  # nothing here reads as a matrix: the scalar checks may read it
     shown = split_top(drop_alignment(" ".join(item.formula.tex.split())), "=")
     shown = shown if len(shown) == len(parts) else parts
+    b = batch_of(ck)
+    if b is not None:
+        target = _resolve(b, target)
+    for k in range(1, len(parts)):
+        text = f"{shown[0].strip()} = {shown[k].strip()}"
+        if b is None or target is None:
+            why = (
+                "a matrix claim, and no network to compare it with: give --spec SPEC or write "
+                "the forward equations in the notes"
+                if b is None
+                else f"{target_shown(ck, reader, parts[0])} is not a gradient of the network"
+            )
+            ck.add(item.line, "matrix", text, "unknown", message=why)
+    if b is None or target is None:
+        return True
     for k, part in enumerate(parts[1:], start=1):
         text = f"{shown[0].strip()} = {shown[k].strip()}"
         _judge(ck, b, reader, target, part, item.line, text)
@@ -229,34 +292,39 @@ def claim(ck: Checking, item, members) -> bool:
 
 
 def _target(ck, reader, lhs: str):
-    """(kind, of, shown): kind param | delta | cost, of the network's name it is the
-    gradient of; None when the left side is none of these."""
+    """(of, shown, kind): the network name the left side is the gradient of ("delta" for
+    δ, "cost" for the cost itself, else None until the derivation says); None when the left
+    side is none of these."""
     fracs = list(ck.reader.leibniz(lhs)) if "\\frac" in lhs else []
     if len(fracs) == 1 and fracs[0][0] == 0 and fracs[0][1] == len(lhs):
         num, den = fracs[0][2], fracs[0][3]
         if num not in COSTS:
             return None
-        return _of(ck, den, ck.frac(num, den, fracs[0][4], None))
-    try:
-        tree = reader.read(lhs)
-    except NotUnderstood:
-        return None
+        return (den, ck.frac(num, den, fracs[0][4], None), None)
+    tree = reader.read(lhs)
     if tree[0] == "grad":
-        return _of(ck, tree[1], tree[2])
+        return (tree[1], tree[2], None)
     if tree[0] == "name" and re.fullmatch(r"delta\d+", tree[1]):
-        return ("delta", f"z{tree[1][5:]}", tree[2])
+        return (f"z{tree[1][5:]}", tree[2], "delta")
     if tree[0] == "name" and tree[1] in COSTS:
-        return ("cost", tree[1], tree[2])
+        return (tree[1], tree[2], "cost")
     return None
 
 
-def _of(ck, name: str, shown: str):
-    d = ck.net.derivation
+def target_shown(ck, reader, lhs: str) -> str:
+    return _target(ck, reader, lhs)[1]
+
+
+def _resolve(b: Batch, target):
+    """(kind, of, shown) with kind param | delta | cost, or None for no step of the network."""
+    of, shown, kind = target
+    if kind == "cost":
+        return ("cost", of, shown)
     try:
-        step = d.step(name)
+        step = b.d.step(of)
     except KeyError:
         return None
-    return ("param" if step.kind == "param" else "delta", name, shown)
+    return ("param" if step.kind == "param" else "delta", of, shown)
 
 
 def _judge(ck, b: Batch, reader, target, part: str, line: int, text: str):

@@ -31,7 +31,7 @@ _GREEK = {"delta", "sigma", "alpha", "beta", "theta", "epsilon", "eta", "lambda"
 _GRAD_BASE = set("WbZzAa")
 MARKERS = re.compile(
     r"\^\s*\{?\s*(T|\\top|\\intercal)\b|\^\s*\{\s*\[[^\]]*\]\s*(T|\\top)\s*\}|\\odot|\\circ"
-    r"|\bd[WZbA]\b|\bd[WZbA]\s*[\^_]|np\.sum|\\sum|\\\||\\lVert|\\frac\s*\{\s*1\s*\}\s*\{\s*m\s*\}"
+    r"|(?<![{\\])\bd[WZbA]\b|(?<![{\\])\bd[WZbA]\s*[\^_]|np\.sum|\\sum|\\\||\\lVert|\\frac\s*\{\s*1\s*\}\s*\{\s*m\s*\}"
 )
 
 
