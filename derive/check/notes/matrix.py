@@ -96,8 +96,11 @@ def batch_of(ck: Checking) -> Batch | None:
     acts = {}
     for name, eq in net.equations.items():
         k = re.fullmatch(r"A(\d+)", name)
-        if k and isinstance(eq, Ew) and hasattr(eq.expr.func, "activation"):
-            acts[int(k.group(1))] = eq.expr.func.activation.name
+        func = eq.expr.func if k and isinstance(eq, Ew) else None
+        act = getattr(func, "activation", None)
+        name = act.name if act else getattr(func, "__name__", "")
+        if name in ACTIVATIONS:  # tanh stays SymPy's own function in the equations
+            acts[int(k.group(1))] = name
     ck.matrix_batch = Batch(d, env, m, acts, mean=d.scale != 1)
     return ck.matrix_batch
 
@@ -191,7 +194,9 @@ def _array(v):
 
 
 def _dims(v) -> str:
-    return f"({v.shape[0]}×{v.shape[1]})" if isinstance(v, np.ndarray) else "(a number)"
+    if isinstance(v, np.ndarray) and v.ndim == 2:
+        return f"({v.shape[0]}×{v.shape[1]})"
+    return "(a number)"
 
 
 def _value(tree, b: Batch):
@@ -431,9 +436,10 @@ def expected(ck, b: Batch, kind: str, of: str, line: int) -> str:
     per_sample = b.factor * float(b.d.scale.subs(m_symbol, b.m)) * b.m
     k = sp.nsimplify(round(per_sample, 9))
     if kind == "param" or (kind == "delta" and b.delta_reading == "batch"):
-        coef = (f"({k}/m) " if k != 1 else "(1/m) ") if b.mean else (f"{k} " if k != 1 else "")
+        over = sp.sstr(k / sp.Symbol("m")) if b.mean else sp.sstr(k)
+        coef = "" if over == "1" else f"({over}) "
     else:
-        coef = f"{k} " if k != 1 else ""
+        coef = "" if k == 1 else f"({sp.sstr(k)}) "
     return f"{coef}{body}"
 
 
@@ -454,5 +460,6 @@ def _show_node(ck, node, line) -> str:
             lambda e: isinstance(e, sp.Piecewise) and len(e.args) == 2,
             lambda e: sp.Symbol(f"1[{e.args[0][1]}]"),
         )
-        return ck.show(expr, line).replace("*", " ⊙ ")
+        text = ck.show(expr, line).replace("**", "^")
+        return re.sub(r"\s*\*\s*", " ⊙ ", text)
     return repr(node)
