@@ -150,7 +150,8 @@ _ATOMS = ["W_1", "W_2", "A_1", "A_2", "X", "Y", "Z_1", "\\delta_2", "dZ^{[1]}", 
           "\\sigma'(Z_2)", "\\mathrm{relu}'(Z_1)", "\\tanh^2(Z_1)", "2", "m", "g'(Z^{[2]})",
           "\\frac{1}{m}", "\\sum_{i=1}^{m}", "\\|A_2 - Y\\|^2", "\\mathbf{W}_2", "(", ")",
           "{", "}", "\\frac{", "}{", "^T", "^{\\top}", "^{[2]T}", "\\odot", "\\circ", "*", "+",
-          "-", "\\cdot", " ", "=", "np.sum(", ", axis=1, keepdims=True)", "^2", "_", "'"]  # fmt: skip
+          "-", "\\cdot", " ", "=", "np.sum(", ", axis=1, keepdims=True)", "^2", "_",
+          "'"]  # fmt: skip
 _LEFT = ["\\delta_1", "dW^{[1]}", "\\frac{\\partial J}{\\partial W_2}", "db^{[2]}", "J", "x"]
 
 
