@@ -181,3 +181,17 @@ def test_fuzz_random_matrix_formulas():
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
     assert sum(looks_like_matrix(clean(f)) for f in formulas) > 150
+
+
+def test_readme_shows_the_real_report(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from derive.check.notes.walk import check_notes
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Checking notes in matrix form (`derive check`)")[1]
+    note, report = section.split("```\n")[1], section.split("```\n")[3]
+    monkeypatch.chdir(tmp_path)
+    Path("notes.md").write_text(note, encoding="utf-8")
+    text, code = check_notes("notes.md")
+    assert code == 1 and text + "\n" == report
