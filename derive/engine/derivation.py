@@ -27,10 +27,9 @@ from derive.errors import DeriveError
 
 from .graph import Network, grad_name
 from .ir import Ew, M, MatMul, Node, Sum, T, Var, free_vars, make_ew, placeholder, walk
+from .layers import m_symbol as m  # the number of samples, one symbol for every module
 from .normalized import eliminate, normalizations
 from .registry import _output_form, a, z
-
-m = sp.Symbol("m", positive=True, integer=True)
 
 
 @dataclass
