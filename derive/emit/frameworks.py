@@ -98,13 +98,15 @@ class JaxDialect(Dialect):
 DIALECTS = {"torch": TorchDialect(), "jax": JaxDialect()}
 
 
-def render_target(net: Network, target: str) -> str:
-    """The source of ``generated/<target>/<name>.py``: deterministic (same spec, same bytes)."""
+def render_target(net: Network, target: str, out_dir: str | Path | None = None) -> str:
+    """The source of ``<out_dir>/<target>/<name>.py`` (``out_dir`` is the NumPy modules'
+    folder, default ``generated/``): deterministic (same spec, same bytes)."""
     if target == "numpy":
-        return codegen.render(net)
+        return codegen.render(net, out_dir)
     d = derive(net, fold_scale=True)
     prog = codegen.program(net, d, DIALECTS[target])
-    source = net.source if net.source.startswith("<") else codegen._relative(net.source)
+    base = codegen.DEFAULT_OUT if out_dir is None else out_dir
+    source = net.source if net.source.startswith("<") else codegen.spec_reference(net.source, base)
     saved = ["X", *(n for n in prog.backward_cache if n != net.x.name)]
     return (
         codegen._environment()
@@ -153,7 +155,7 @@ def write_targets(nets: list[Network], base: Path, target: str, *, check=False) 
     stale = []
     for net in nets:
         path = folder / f"{net.name}.py"
-        text = render_target(net, target)
+        text = render_target(net, target, base)
         if (path.read_text() if path.exists() else None) != text:
             stale.append(path)
             if not check:

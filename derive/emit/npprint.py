@@ -218,6 +218,14 @@ class Dialect:
         """The summed cost: a Python float for NumPy (the frameworks keep a 0-d array)."""
         return f"float(np.sum({code}))"
 
+    def scalar(self, code: str) -> str:
+        """A (1, 1) array as a number: the [cost] penalty (a Python float for NumPy)."""
+        return f"({code}).item()"
+
+    def dropout(self, mask: str, like: str, p: float) -> str:
+        """The line that draws the dropout mask ``mask`` shaped like ``like``."""
+        return f"_dropout_mask(rng, {like}, {p!r})"
+
 
 class NumpyPrinter(NumPyPrinter):
     """SymPy's NumPy printer, writing ``np.`` and the stable forms above."""

@@ -1,9 +1,11 @@
 """The update rules ``derive train`` offers: sgd (the derivation's W := W - lr * dC/dW),
 momentum and adam.
 
-Each optimizer writes the new parameters into a second set of arrays (double buffering): the
-previous parameters stay intact until the new loss is known to be finite (they are the "last
-good" ones), without copying every parameter on every step.
+Each optimizer updates the parameters that have a gradient (a params dict may also hold batch
+norm's running statistics, which the training loop carries over) and writes the new ones into
+a second set of arrays (double buffering): the previous parameters stay intact until the new
+loss is known to be finite (they are the "last good" ones), without copying every parameter on
+every step.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ class SGD:
         self.lr = lr
 
     def step(self, params, grads, out):
-        for k, p in params.items():
-            np.subtract(p, self.lr * grads[k], out=out[k])  # W := W - lr * dC/dW
+        for k, g in grads.items():
+            np.subtract(params[k], self.lr * g, out=out[k])  # W := W - lr * dC/dW
 
 
 class Momentum(SGD):
@@ -30,10 +32,10 @@ class Momentum(SGD):
         self.v = {k: np.zeros_like(p) for k, p in params.items()}
 
     def step(self, params, grads, out):
-        for k, p in params.items():
-            v = self.v[k]
+        for k, g in grads.items():
+            p, v = params[k], self.v[k]
             v *= self.mu
-            v += grads[k]
+            v += g
             np.subtract(p, self.lr * v, out=out[k])
 
 
@@ -48,8 +50,8 @@ class Adam(SGD):
     def step(self, params, grads, out):
         self.t += 1
         c1, c2 = 1 - self.b1**self.t, 1 - self.b2**self.t
-        for k, p in params.items():
-            g, m, v = grads[k], self.m[k], self.v[k]
+        for k, g in grads.items():
+            p, m, v = params[k], self.m[k], self.v[k]
             m += (1 - self.b1) * (g - m)
             v += (1 - self.b2) * (g * g - v)
             np.subtract(p, (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps), out=out[k])

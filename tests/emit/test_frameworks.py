@@ -11,11 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive.cli import main
-from derive.emit.codegen import GENERATED, import_file, load_module
+from derive.emit.codegen import import_file, load_module
 from derive.emit.frameworks import load_target, render_target, require
-from derive.engine.spec import EXAMPLES, load_spec, parse_spec
+from derive.engine.spec import load_spec, parse_spec
 from derive.errors import DeriveError
-from emit.test_codegen import architectures
+from derive.resources import EXAMPLES
+from emit.test_codegen import GENERATED, architectures
 
 EXAMPLE_SPECS = sorted(EXAMPLES.glob("*.toml"))
 SAME = 1e-10  # the frameworks' gradients against NumPy's: the same arithmetic
