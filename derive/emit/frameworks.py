@@ -24,10 +24,11 @@ import sympy as sp
 
 from derive.engine.derivation import derive
 from derive.engine.graph import Network
+from derive.engine.ir import free_vars
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 
-from . import codegen
+from . import codegen, layercode
 from .npprint import Dialect, NumpyPrinter
 
 TARGETS = ("numpy", "torch", "jax")
@@ -41,7 +42,7 @@ class TorchPrinter(NumpyPrinter):
     lib = "torch"
 
     def _print_softplus(self, expr):
-        return f"torch.nn.functional.softplus({self._print(expr.args[0])}, threshold=50.0)"
+        return f"_softplus({self._print(expr.args[0])})"  # defined in the module
 
     def _extremum(self, expr, side):
         a, b = sorted(expr.args, key=lambda t: t.is_number)
@@ -86,6 +87,12 @@ class TorchDialect(Dialect):
     def total(self, code: str) -> str:
         return f"torch.sum({code})"  # a 0-d tensor: stays on the device, no host sync
 
+    def scalar(self, code: str) -> str:
+        return self.total(code)
+
+    def dropout(self, mask: str, like: str, p: float) -> str:
+        return f"_dropout_mask(rng, {like}, {p!r}, {mask!r})"
+
 
 class JaxDialect(Dialect):
     lib = "jnp"
@@ -93,6 +100,12 @@ class JaxDialect(Dialect):
 
     def total(self, code: str) -> str:
         return f"jnp.sum({code})"  # a 0-d array: float() would fail under jit
+
+    def scalar(self, code: str) -> str:
+        return self.total(code)
+
+    def dropout(self, mask: str, like: str, p: float) -> str:
+        return f"_dropout_mask(rng, {like}, {p!r}, {mask!r})"
 
 
 DIALECTS = {"torch": TorchDialect(), "jax": JaxDialect()}
@@ -119,13 +132,33 @@ def render_target(net: Network, target: str, out_dir: str | Path | None = None) 
             params=tuple(net.params),
             backward_params=tuple(prog.backward_params),
             param_shapes={p: tuple(v.shape) for p, v in net.params.items()},
-            cache_keys=["X", *net.values],
+            cache_keys=["X", *net.masks, *net.values],
             saved=tuple(saved),
+            mask_rows=_mask_rows(net),
+            running_shapes=layercode.running_shapes(net),
+            running_updates=layercode.running_updates(net),
+            uses_softplus=_uses(prog, "_softplus("),
+            batch_stats=tuple(q for q, _ in net.running.values()),
             output=net.output,
             loss_reads=prog.loss_reads,
             q=codegen._quote,
         )
     )
+
+
+def _uses(prog: codegen.Program, call: str) -> bool:
+    lines = prog.forward + prog.infer + prog.backward + prog.loss + prog.penalty
+    return any(call in ln.code for ln in lines)
+
+
+def _mask_rows(net: Network) -> dict[str, int]:
+    """Each dropout mask's rows (it is (rows, m), like the quantity it multiplies)."""
+    rows = {}
+    for node in net.equations.values():
+        for v in free_vars(node):
+            if v.role == "mask":
+                rows[v.name] = int(v.shape[0])
+    return {k: rows[k] for k in net.masks}
 
 
 def require(target: str) -> None:

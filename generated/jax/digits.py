@@ -14,6 +14,10 @@ import jax.numpy as jnp
 import numpy as np
 
 NAME = "digits"
+INPUTS = 64
+OUTPUTS = 10
+COST = "cross_entropy"
+REDUCTION = "mean"
 OUTPUT = "A2"
 PARAMS = ("W1", "b1", "W2", "b2")
 PARAM_SHAPES = {
@@ -114,15 +118,15 @@ def loss(params, X, Y):
 
 def _loss_fwd(params, X, Y):
     cache = forward(params, X)
-    saved = ({p: params[p] for p in BACKWARD_PARAMS}, {k: cache[k] for k in SAVED}, Y)
+    saved = (params, {k: cache[k] for k in SAVED}, Y)
     return _loss(cache, Y), saved
 
 
 def _loss_bwd(saved, grad):
     params, cache, Y = saved
     grads = backward(params, cache, Y)
-    X = cache["X"]
-    return {p: grad * grads[p] for p in PARAMS}, jnp.zeros_like(X), jnp.zeros_like(Y)
+    cotangents = {p: grad * grads[p] for p in params}
+    return cotangents, None, None
 
 
 loss.defvjp(_loss_fwd, _loss_bwd)

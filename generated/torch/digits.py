@@ -14,6 +14,10 @@ import torch
 from torch import nn
 
 NAME = "digits"
+INPUTS = 64
+OUTPUTS = 10
+COST = "cross_entropy"
+REDUCTION = "mean"
 OUTPUT = "A2"
 PARAMS = ("W1", "b1", "W2", "b2")
 PARAM_SHAPES = {
@@ -106,7 +110,8 @@ def _loss(cache, Y):
 
 class Derived(torch.autograd.Function):
     """The cost as a function of (X, Y, *params in PARAMS order); its backward is the
-    derived one. X and Y are data: asking for their gradient is an error."""
+    derived one. X and Y are data: asking for their gradient is an error.
+    """
 
     @staticmethod
     def forward(ctx, X, Y, *params):
@@ -116,7 +121,7 @@ class Derived(torch.autograd.Function):
         return _loss(cache, Y)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, grad, *_):
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             raise RuntimeError("the derivation gives gradients for the parameters, not X or Y")
         Y, *saved = ctx.saved_tensors
@@ -127,8 +132,9 @@ class Derived(torch.autograd.Function):
 
 
 class Model(nn.Module):
-    """The network's parameters (named as in the spec); calling it gives the cost, whose
-    ``.backward()`` runs the derived backward pass."""
+    """The network's parameters (named as in the spec);
+    calling it gives the cost, whose ``.backward()`` runs the derived backward pass.
+    """
 
     def __init__(self, seed=0, dtype=torch.float64, device=None):
         super().__init__()
@@ -136,7 +142,8 @@ class Model(nn.Module):
             setattr(self, p, nn.Parameter(value))
 
     def params(self):
-        return {p: getattr(self, p) for p in PARAMS}
+        """The parameters and running statistics by name, as the functions below take them."""
+        return {p: getattr(self, p) for p in [*PARAMS]}
 
     def forward(self, X, Y):
         return Derived.apply(X, Y, *(getattr(self, p) for p in PARAMS))
@@ -144,7 +151,7 @@ class Model(nn.Module):
     @torch.no_grad()
     def predict(self, X):
         """The network's output A2 for the inputs X."""
-        return forward(self.params(), X)[OUTPUT]
+        return predict(self.params(), X)
 
 
 @torch.no_grad()

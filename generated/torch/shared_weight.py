@@ -14,6 +14,10 @@ import torch
 from torch import nn
 
 NAME = "shared_weight"
+INPUTS = 3
+OUTPUTS = 3
+COST = "custom"
+REDUCTION = "mean"
 OUTPUT = "A2"
 PARAMS = ("W", "b")
 PARAM_SHAPES = {
@@ -23,6 +27,11 @@ PARAM_SHAPES = {
 # what the derived backward reads from the forward pass (saved by Derived.forward)
 SAVED = ("X", "z1", "A1", "z2", "A2")
 BACKWARD_PARAMS = ("W",)
+
+
+def _softplus(v):
+    # log(1 + exp(v)) without overflow; exact past 50 (torch's default switches at 20)
+    return torch.nn.functional.softplus(v, threshold=50.0)
 
 
 def init_params(seed=0, dtype=torch.float64, device=None):
@@ -43,7 +52,7 @@ def forward(params, X):
     # z1 = W @ X + b
     z1 = W @ X + b
     # A1 = mish(z1)
-    A1 = z1 * torch.tanh(torch.nn.functional.softplus(z1, threshold=50.0))
+    A1 = z1 * torch.tanh(_softplus(z1))
     # z2 = W @ A1 + b
     z2 = W @ A1 + b
     # A2 = A1 * sigmoid(z2)
@@ -69,9 +78,8 @@ def backward(params, cache, Y):
     t1 = 0.5 + 0.5 * torch.tanh(-0.5 * z2)
     # delta2 = dC/dz2 = A1 * (1 - sigmoid(z2)) * sigmoid(z2) * sinh(A2 - Y) / (m * cosh(A2 - Y))
     delta2 = 1 / m * A1 * t1 * torch.tanh(A2 - Y) * (0.5 + 0.5 * torch.tanh(0.5 * z2))
-    t4 = 1 - torch.tanh(torch.nn.functional.softplus(z1, threshold=50.0)) ** 2
-    t3 = z1 * t4 * (0.5 + 0.5 * torch.tanh(0.5 * z1))
-    t2 = t3 + torch.tanh(torch.nn.functional.softplus(z1, threshold=50.0))
+    t3 = z1 * (1 - torch.tanh(_softplus(z1)) ** 2) * (0.5 + 0.5 * torch.tanh(0.5 * z1))
+    t2 = t3 + torch.tanh(_softplus(z1))
     # delta1 = dC/dz1 = (W.T @ delta2 + sigmoid(z2) * sinh(A2 - Y) / (m * cosh(A2 - Y))) * (z1 * (1
     #     - tanh(log(1 + exp(z1))) ** 2) * exp(z1) / (1 + exp(z1)) + tanh(log(1 + exp(z1))))
     delta1 = t2 * (W.T @ delta2 + torch.tanh(A2 - Y) * (0.5 + 0.5 * torch.tanh(0.5 * z2)) / m)
@@ -95,7 +103,8 @@ def _loss(cache, Y):
 
 class Derived(torch.autograd.Function):
     """The cost as a function of (X, Y, *params in PARAMS order); its backward is the
-    derived one. X and Y are data: asking for their gradient is an error."""
+    derived one. X and Y are data: asking for their gradient is an error.
+    """
 
     @staticmethod
     def forward(ctx, X, Y, *params):
@@ -105,7 +114,7 @@ class Derived(torch.autograd.Function):
         return _loss(cache, Y)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, grad, *_):
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             raise RuntimeError("the derivation gives gradients for the parameters, not X or Y")
         Y, *saved = ctx.saved_tensors
@@ -116,8 +125,9 @@ class Derived(torch.autograd.Function):
 
 
 class Model(nn.Module):
-    """The network's parameters (named as in the spec); calling it gives the cost, whose
-    ``.backward()`` runs the derived backward pass."""
+    """The network's parameters (named as in the spec);
+    calling it gives the cost, whose ``.backward()`` runs the derived backward pass.
+    """
 
     def __init__(self, seed=0, dtype=torch.float64, device=None):
         super().__init__()
@@ -125,7 +135,8 @@ class Model(nn.Module):
             setattr(self, p, nn.Parameter(value))
 
     def params(self):
-        return {p: getattr(self, p) for p in PARAMS}
+        """The parameters and running statistics by name, as the functions below take them."""
+        return {p: getattr(self, p) for p in [*PARAMS]}
 
     def forward(self, X, Y):
         return Derived.apply(X, Y, *(getattr(self, p) for p in PARAMS))
@@ -133,7 +144,7 @@ class Model(nn.Module):
     @torch.no_grad()
     def predict(self, X):
         """The network's output A2 for the inputs X."""
-        return forward(self.params(), X)[OUTPUT]
+        return predict(self.params(), X)
 
 
 @torch.no_grad()

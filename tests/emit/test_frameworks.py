@@ -4,6 +4,8 @@ hypothesis-drawn architectures, equal to the NumPy module's gradients to 1e-10, 
 jit-compatible, and current on disk. Skipped where torch or jax is not installed."""
 
 import importlib.util
+import re
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -46,59 +48,143 @@ def _data(net, m=5, seed=1, numpy_module=None):
     return X, Y, params
 
 
-def _check_torch(torch, net, X, Y, params, want):
+@dataclass
+class Reference:
+    """What the NumPy module gives for one training step: the cost, the gradients, the dropout
+    masks it drew (from a seeded generator) and the running statistics after the step."""
+
+    loss: float
+    grads: dict
+    masks: dict
+    running: dict
+
+
+def _numpy_reference(net, X, Y, params, numpy_module=None) -> Reference:
+    module = numpy_module or load_module(net)
+    rng = (lambda: (np.random.default_rng(7),)) if net.masks else tuple
+    masks = {k: v for k, v in module.forward(params, X, *rng()).items() if k in net.masks}
+    if hasattr(module, "training_step"):
+        loss, grads, running = module.training_step(params, X, Y, *rng())
+    else:
+        (loss, grads), running = module.loss_and_grad(params, X, Y), {}
+    return Reference(loss, grads, masks, running)
+
+
+def _close(got, want, tol=SAME):
+    got = np.asarray(got)
+    assert got.shape == np.shape(want)
+    assert np.abs(got - want).max() <= tol * max(1, np.abs(want).max())
+
+
+def _check_torch(torch, net, X, Y, params, ref: Reference):
+    """gradcheck on Derived (the NumPy module's masks given), then the cost, the gradients and
+    the running statistics against NumPy's."""
     module = load_target(net, "torch")
     Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+    rng = ({k: torch.from_numpy(v) for k, v in ref.masks.items()},) if net.masks else ()
     leaves = tuple(torch.tensor(params[p], requires_grad=True) for p in module.PARAMS)
-    assert torch.autograd.gradcheck(lambda *ps: module.Derived.apply(Xt, Yt, *ps), leaves)
-    module.Derived.apply(Xt, Yt, *leaves).backward()
+
+    def cost(*ps):
+        out = module.Derived.apply(Xt, Yt, *rng, *ps)
+        return out[0] if net.running else out
+
+    assert torch.autograd.gradcheck(cost, leaves)
+    loss = cost(*leaves)
+    loss.backward()
+    _close(loss.detach().numpy(), ref.loss)
     for p, leaf in zip(module.PARAMS, leaves, strict=True):
-        assert np.abs(leaf.grad.numpy() - want[p]).max() <= SAME * max(1, np.abs(want[p]).max())
+        _close(leaf.grad.numpy(), ref.grads[p])
+    state = {k: torch.from_numpy(v) for k, v in params.items()}
+    if hasattr(module, "training_step"):
+        loss, grads, running = module.training_step(state, Xt, Yt, *rng)
+        assert set(running) == set(ref.running)
+        for k, v in running.items():
+            _close(v.numpy(), ref.running[k])
+    else:
+        loss, grads = module.loss_and_grad(state, Xt, Yt)
+    _close(loss.numpy(), ref.loss)
+    assert set(grads) == set(ref.grads)
 
 
-def _check_jax(jax, net, X, Y, params, want):
+def _check_jax(jax, net, X, Y, params, ref: Reference):
+    """check_grads on the custom_vjp cost (the NumPy module's masks given), then the cost, the
+    gradients (under jit) and the running statistics against NumPy's."""
     from jax.test_util import check_grads
 
     module = load_target(net, "jax")
+    rng = ({k: jax.numpy.asarray(v) for k, v in ref.masks.items()},) if net.masks else ()
     jp = {p: jax.numpy.asarray(v) for p, v in params.items()}
-    check_grads(lambda q: module.loss(q, X, Y), (jp,), order=1, modes=["rev"])
-    got = jax.jit(jax.grad(module.loss))(jp, X, Y)
-    for p in params:
-        assert np.abs(np.asarray(got[p]) - want[p]).max() <= SAME * max(1, np.abs(want[p]).max())
-
-
-def _numpy_grads(net, X, Y, params):
-    return load_module(net).loss_and_grad(params, X, Y)[1]
+    # jitted: one compilation for all of check_grads' evaluations (eager dispatch is slower)
+    check_grads(jax.jit(lambda q: module.loss(q, X, Y, *rng)), (jp,), order=1, modes=["rev"])
+    loss, got = jax.jit(jax.value_and_grad(module.loss))(jp, X, Y, *rng)
+    _close(loss, ref.loss)
+    for p in ref.grads:
+        _close(got[p], ref.grads[p])
+    for k in getattr(module, "RUNNING_SHAPES", {}):
+        assert not np.asarray(got[k]).any()  # the training cost does not read them
+    if hasattr(module, "training_step"):
+        loss, grads, running = jax.jit(module.training_step)(jp, X, Y, *rng)
+        assert set(running) == set(ref.running)
+        for k, v in running.items():
+            _close(v, ref.running[k])
+        _close(loss, ref.loss)
+        assert set(grads) == set(ref.grads)
 
 
 @pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=lambda p: p.stem)
 def test_examples_pass_torch_gradcheck(torch, spec):
     net = load_spec(spec)
     X, Y, params = _data(net)
-    _check_torch(torch, net, X, Y, params, _numpy_grads(net, X, Y, params))
+    _check_torch(torch, net, X, Y, params, _numpy_reference(net, X, Y, params))
 
 
 @pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=lambda p: p.stem)
 def test_examples_pass_jax_check_grads(jax, spec):
     net = load_spec(spec)
     X, Y, params = _data(net)
-    _check_jax(jax, net, X, Y, params, _numpy_grads(net, X, Y, params))
+    _check_jax(jax, net, X, Y, params, _numpy_reference(net, X, Y, params))
 
 
-@settings(
-    max_examples=5,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(architectures(), st.integers(1, 4))
-def test_drawn_architectures_pass_both_checkers(torch, jax, text, m):
-    net = parse_spec(text, "drawn.toml")
-    numpy_module = load_module(net)
-    X, Y, params = _data(net, m=m, numpy_module=numpy_module)
-    want = numpy_module.loss_and_grad(params, X, Y)[1]
-    _check_torch(torch, net, X, Y, params, want)
-    _check_jax(jax, net, X, Y, params, want)
+# Each drawn network must hold the feature (a layer kind, or the [cost] penalty), so every
+# feature is drawn whatever the draws happen to be; "any" is the strategy as it stands.
+FEATURES = {
+    "any": (4, lambda text: True),
+    "batchnorm": (3, lambda text: 'kind = "batchnorm"' in text),
+    "layernorm": (3, lambda text: 'kind = "layernorm"' in text),
+    "dropout": (3, lambda text: 'kind = "dropout"' in text),
+    "penalty": (3, lambda text: "penalty = " in text),
+}
+
+
+def _drawn(feature):
+    count, holds = FEATURES[feature]
+
+    @settings(
+        max_examples=count,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
+    @given(architectures().filter(holds), st.integers(1, 4))
+    def check(text, m):
+        net = parse_spec(text, "drawn.toml")
+        numpy_module = load_module(net)
+        X, Y, params = _data(net, m=m, numpy_module=numpy_module)
+        ref = _numpy_reference(net, X, Y, params, numpy_module)
+        _check_torch(pytest.importorskip("torch"), net, X, Y, params, ref)
+        _check_jax(pytest.importorskip("jax"), net, X, Y, params, ref)
+
+    return check
+
+
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+def test_drawn_architectures_pass_both_checkers(torch, jax, feature):
+    _drawn(feature)()
 
 
 def test_files_on_disk_are_what_codegen_renders():
@@ -113,12 +199,97 @@ def test_files_on_disk_are_what_codegen_renders():
             assert "Do not edit" in path.read_text()[:400]
 
 
-def test_step_is_device_agnostic():
-    """Nothing in the torch step moves data to the host (so the same file runs on CUDA)."""
-    text = (GENERATED / "torch" / "digits.py").read_text()
-    step = text.split("def forward(params, X):")[1]
-    assert ".cpu()" not in step and ".numpy()" not in step and "np." not in step
-    assert "float(" not in step and ".item()" not in step
+@pytest.mark.parametrize("target", ["torch", "jax"])
+def test_step_is_device_agnostic(target):
+    """Nothing after the initialisation moves data to the host (so the same file runs on CUDA,
+    and the JAX one under jit): not in the steps, the masks, the penalty, the running
+    statistics, the Function or the Model."""
+    for spec in EXAMPLE_SPECS:
+        text = (GENERATED / target / f"{load_spec(spec).name}.py").read_text()
+        step = text.split("def forward(params, X")[1]
+        assert ".cpu()" not in step and ".numpy()" not in step
+        assert not re.search(r"\bnp\.", step)
+        assert "float(" not in step and ".item()" not in step
+
+
+def _set(model, values, torch):
+    with torch.no_grad():
+        for k, v in values.items():
+            getattr(model, k).copy_(torch.from_numpy(v))
+
+
+def test_batchnorm_running_statistics_and_inference_equal_numpy(torch, jax):
+    """A training step updates the running mean and variance as NumPy's training_step does
+    (the torch Model's buffers too, as nn.BatchNorm1d in training mode); the cost and the
+    predictions at inference read them as NumPy's inference_loss and predict do."""
+    net = load_spec(EXAMPLES / "batchnorm.toml")
+    numpy_module = load_module(net)
+    X, Y, params = _data(net, m=9, numpy_module=numpy_module)
+    params["running_var2"] = np.abs(params["running_var2"])  # a variance
+    loss, grads, running = numpy_module.training_step(params, X, Y)
+    after = {**params, **running}
+    want_loss, want = numpy_module.inference_loss(after, X, Y), numpy_module.predict(after, X)
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+
+    tm = load_target(net, "torch")
+    model = tm.Model()
+    assert sorted(k for k, _ in model.named_buffers()) == sorted(running)
+    _set(model, params, torch)
+    cost = model(Xt, Yt)
+    cost.backward()
+    _close(cost.detach().numpy(), loss)
+    for k, v in running.items():
+        _close(getattr(model, k).numpy(), v)
+    for k, value in model.named_parameters():
+        _close(value.grad.numpy(), grads[k])
+    model.eval()
+    _close(model(Xt, Yt).numpy(), want_loss)
+    _close(model.predict(Xt).numpy(), want)
+    state = {k: torch.from_numpy(v) for k, v in after.items()}
+    _close(tm.inference_loss(state, Xt, Yt).numpy(), want_loss)
+
+    jm = load_target(net, "jax")
+    jp = {k: jax.numpy.asarray(v) for k, v in after.items()}
+    _close(jax.jit(jm.inference_loss)(jp, X, Y), want_loss)
+    _close(jax.jit(jm.predict)(jp, X), want)
+
+
+def test_dropout_masks_from_the_frameworks_generators(torch, jax):
+    """Without masks given, a torch.Generator or a jax key draws them: 0 or 1/(1 - p), about
+    1 - p of them kept, the same seed the same mask; no rng is no dropout. The gradients are
+    those of NumPy's backward with the mask the framework drew."""
+    net = load_spec(EXAMPLES / "dropout.toml")
+    numpy_module, tm, jm = load_module(net), load_target(net, "torch"), load_target(net, "jax")
+    p, rows = tm.MASKS["D2"], tm.MASK_ROWS["D2"]
+    assert (jm.MASKS, jm.MASK_ROWS) == (tm.MASKS, tm.MASK_ROWS) == ({"D2": p}, {"D2": rows})
+    X, Y, params = _data(net, m=500, numpy_module=numpy_module)
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+    state = {k: torch.from_numpy(v) for k, v in params.items()}
+    jp = {k: jax.numpy.asarray(v) for k, v in params.items()}
+    draws = {
+        "torch": lambda seed: tm.forward(state, Xt, torch.Generator().manual_seed(seed)),
+        "jax": lambda seed: jax.jit(jm.forward)(jp, X, jax.random.key(seed)),
+    }
+    for target, draw in draws.items():
+        D = np.asarray(draw(0)["D2"])
+        assert D.shape == (rows, 500)
+        assert set(np.unique(D)) == {0.0, 1 / (1 - p)}, target
+        assert abs((D > 0).mean() - (1 - p)) < 0.02, target
+        assert np.array_equal(np.asarray(draw(0)["D2"]), D)
+        assert not np.array_equal(np.asarray(draw(1)["D2"]), D)
+        cache = {k: np.asarray(v) for k, v in draw(3).items()}
+        want = numpy_module.backward(params, cache, Y)
+        if target == "torch":
+            model = tm.Model()
+            _set(model, params, torch)
+            model(Xt, Yt, torch.Generator().manual_seed(3)).backward()
+            got = {k: v.grad.numpy() for k, v in model.named_parameters()}
+        else:
+            got = jax.jit(jax.grad(jm.loss))(jp, X, Y, jax.random.key(3))
+        for k in want:
+            _close(got[k], want[k])
+    assert np.array_equal(tm.forward(state, Xt)["D2"].numpy(), np.ones((rows, 500)))
+    assert np.array_equal(np.asarray(jm.forward(jp, X)["D2"]), np.ones((rows, 500)))
 
 
 def test_module_has_numpy_init_and_its_backward_is_derived(torch):
