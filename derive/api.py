@@ -143,14 +143,21 @@ class Network:
         return GradCheck(self.name, gradcheck(self.module(), m=m, seed=seed))
 
     def train(self, data: str, *, epochs: int = 10, seed: int = 0, test_fraction: float = 0.2,
-              progress: bool = False, **options):  # fmt: skip
+              progress: bool = False, backend: str = "numpy", device: str = "cpu",
+              **options):  # fmt: skip
         """Train on ``data`` (as ``derive train --data``: digits, xor, moons, csv:PATH, ...);
-        ``options`` are those of ``derive.train.loop.train`` (lr, batch_size, optimizer, ...).
+        ``options`` are those of ``derive.train.loop.train`` (lr, batch_size, optimizer, ...);
+        ``backend`` "torch" or "jax" trains the generated torch or JAX module (``device``
+        "cuda" on a GPU), as ``derive train --backend``.
         Returns the ``TrainResult``: ``params``, ``history`` (per epoch), ``final``."""
+        from derive.train.backends import framework_module
         from derive.train.data import load_dataset
         from derive.train.loop import train
 
-        module = self.module()
+        if (backend, device) == ("numpy", "cpu"):
+            module = self.module()
+        else:
+            module = framework_module(self.net, backend, device)
         dataset = load_dataset(data, inputs=module.INPUTS, outputs=module.OUTPUTS, seed=seed,
                                test_fraction=test_fraction)  # fmt: skip
         return train(module, dataset, epochs=epochs, seed=seed, progress=progress, **options)

@@ -34,24 +34,29 @@ def _net(spec):
     return load_spec(spec)
 
 
-def _module_on_disk(net):
-    """``generated/<name>.py`` (in the current folder, the user's project) for ``net``,
-    rewritten when stale, then imported from the file, so what runs is the code on disk.
-    Returns (module, path, whether it was rewritten)."""
-    from derive.emit.codegen import DEFAULT_OUT, import_file, write_modules
+def _module_on_disk(net, target="numpy"):
+    """``generated/<name>.py`` (in the current folder, the user's project) for ``net``, or
+    ``generated/<target>/<name>.py`` for torch and jax, rewritten when stale, then imported
+    from the file, so what runs is the code on disk. Returns (module, path, whether it was
+    rewritten)."""
+    from derive.emit.codegen import DEFAULT_OUT, import_file
+    from derive.emit.frameworks import out_dir, write_targets
 
-    out_dir = DEFAULT_OUT
-    stale = write_modules([net], out_dir)
-    path = out_dir / f"{net.name}.py"
+    stale = write_targets([net], DEFAULT_OUT, target)
+    path = out_dir(DEFAULT_OUT, target) / f"{net.name}.py"
     return import_file(path), path, bool(stale)
 
 
-def get_module(spec):
-    """The generated module of ``spec`` for training (regenerated when stale)."""
-    module, path, rewritten = _module_on_disk(_net(spec))
+def get_module(spec, backend="numpy", device="cpu"):
+    """The generated module of ``spec`` for training (regenerated when stale): NumPy's, or
+    the torch or JAX one (``derive train --backend``) seen as ``train()`` sees a NumPy one."""
+    from derive.train.backends import check, wrap
+
+    check(backend, device)  # a missing extra or device: one line, before any work
+    module, path, rewritten = _module_on_disk(_net(spec), backend)
     if rewritten:
         print(f"regenerated {path}", file=sys.stderr)
-    return module
+    return module if backend == "numpy" else wrap(module, backend, device)
 
 
 def cmd_show(args) -> int:
@@ -68,29 +73,34 @@ def cmd_codegen(args) -> int:
     from derive.resources import examples
 
     out = Path(args.out) if args.out else DEFAULT_OUT
-    if args.all:
-        specs = examples()
-    elif args.specs:
-        specs = args.specs
-    elif args.check and out.is_dir():
-        # the pre-commit case: every module in the folder, against the spec its header names
-        modules = sorted(out.glob("*.py"))
-        specs = [s for s in map(spec_of_module, modules) if s is not None] or [None]
+    if args.target:
+        targets = [args.target]
+    elif args.check:  # NumPy, and each framework whose folder is there (generated/torch, ...)
+        targets = ["numpy", *(t for t in TARGETS if t != "numpy" and (out / t).is_dir())]
     else:
-        specs = [None]
-    nets = [_net(s) for s in specs]
-    # --check without --target checks every target's files; writing defaults to NumPy
-    targets = [args.target] if args.target else (list(TARGETS) if args.check else ["numpy"])
-    stale = [p for t in targets for p in write_targets(nets, out, t, check=args.check)]
+        targets = ["numpy"]
+    if args.all or args.specs or not (args.check and out.is_dir()):
+        nets = [_net(s) for s in (examples() if args.all else args.specs or [None])]
+        jobs = [(t, nets) for t in targets]
+    else:
+        # the pre-commit case: every module in each folder, against the spec its header names
+        project = out.resolve().parent
+        jobs = []
+        for t in targets:
+            modules = sorted(out_dir(out, t).glob("*.py"))
+            specs = [s for s in (spec_of_module(m, project) for m in modules) if s is not None]
+            jobs.append((t, [_net(s) for s in specs or ([None] if t == "numpy" else [])]))
+    stale = [p for t, nets in jobs for p in write_targets(nets, out, t, check=args.check)]
+    count = sum(len(nets) for _, nets in jobs)
     if args.check:
         if stale:
             for path in stale:
                 t = path.parent.name if path.parent != out else "numpy"
                 print(f"stale: {path} (run `derive codegen --all --target {t}` to regenerate)")
             return 1
-        print(f"{len(nets) * len(targets)} generated module(s) in {out} are current")
+        print(f"{count} generated module(s) in {out} are current")
         return 0
-    for t in targets:
+    for t, nets in jobs:
         for net in nets:
             path = out_dir(out, t) / f"{net.name}.py"
             print(f"{'wrote' if path in stale else 'current'}: {path}")
@@ -209,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         choices=["numpy", "torch", "jax"],
         help="numpy: generated/<name>.py (default); torch, jax: generated/<target>/<name>.py "
-        "(--check without --target checks all three)",
+        "(--check without --target checks NumPy's and each framework folder that is there)",
     )
     p.set_defaults(func=cmd_codegen)
 

@@ -470,9 +470,11 @@ def spec_reference(spec: str | Path, out_dir: str | Path) -> str:
     return Path(os.path.relpath(p, project)).as_posix()
 
 
-def spec_of_module(path: Path) -> Path | None:
+def spec_of_module(path: Path, project: Path | None = None) -> Path | None:
     """The spec a generated module's header names, resolved as `spec_reference` wrote it
-    (None when the file is not a module derive generated)."""
+    (None when the file is not a module derive generated). ``project`` is the folder the
+    reference is relative to: by default the parent of the module's folder (a torch or jax
+    module in ``generated/torch/`` gives ``generated/``'s parent)."""
     try:
         head = path.read_text(encoding="utf-8")[:400]
     except (OSError, UnicodeDecodeError):
@@ -481,7 +483,7 @@ def spec_of_module(path: Path) -> Path | None:
     if not found:
         return None
     ref = found.group(1)
-    local = path.resolve().parent.parent / ref
+    local = (project or path.resolve().parent.parent) / ref
     if local.is_file() or "/" in ref or ref.endswith(".toml"):
         return local
     return EXAMPLES / f"{ref}.toml"

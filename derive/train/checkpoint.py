@@ -35,6 +35,11 @@ def _all_finite(params) -> bool:
     return all(np.isfinite(p).all() for p in params.values())
 
 
+def _state(opt) -> dict:
+    """The optimizer's state: its attributes but the private ones (``_ops``)."""
+    return {k: v for k, v in vars(opt).items() if not k.startswith("_")}
+
+
 class Checkpointer:
     """Saves checkpoints into ``out_dir`` for ``derive.train.loop.train(checkpoint=...)``.
 
@@ -49,8 +54,9 @@ class Checkpointer:
         self._epoch_rng = None
 
     # called by the training loop
-    def attach(self, result, opt, rng) -> None:
-        self.result, self.opt, self.rng = result, opt, rng
+    def attach(self, result, opt, rng, to_numpy=np.asarray) -> None:
+        """``to_numpy`` copies a torch or JAX array (parameters, optimizer state) to NumPy."""
+        self.result, self.opt, self.rng, self.to_numpy = result, opt, rng, to_numpy
 
     def epoch_start(self, epoch: int) -> None:
         self._epoch_rng = self.rng.bit_generator.state
@@ -66,13 +72,14 @@ class Checkpointer:
         self._save(epoch + 1, 0, params, steps, 0.0, self.rng.bit_generator.state)
 
     def _save(self, epoch, batch, params, steps, total, rng_state) -> None:
+        params = {k: self.to_numpy(v) for k, v in params.items()}
         if not _all_finite(params):
             return  # an overflowing update the loop will undo: keep the previous checkpoint
         arrays = {f"param.{k}": v for k, v in params.items()}
         scalars = {}
-        for attr, value in vars(self.opt).items():
+        for attr, value in _state(self.opt).items():
             if isinstance(value, dict):
-                arrays |= {f"opt.{attr}.{k}": v for k, v in value.items()}
+                arrays |= {f"opt.{attr}.{k}": self.to_numpy(v) for k, v in value.items()}
             else:
                 scalars[attr] = value
         state = {
@@ -143,23 +150,24 @@ class Resume:
     def batch(self) -> int:
         return self.state["batch"]
 
-    def restore(self, params, opt, rng, history):
-        """Put the saved state into the loop's own objects; returns (epoch, batches done of
-        it, steps, the epoch's running loss sum)."""
+    def restore(self, params, opt, rng, history, ops=None):
+        """Put the saved state into the loop's own objects (``ops.put``: into torch or JAX
+        arrays too); returns (epoch, batches done of it, steps, the epoch's running loss sum)."""
+        put = ops.put if ops is not None else lambda d, k, v: np.copyto(d[k], v)
         a = self.arrays
         for k, p in params.items():
             saved = a.get(f"param.{k}")
-            if saved is None or saved.shape != p.shape or saved.dtype != p.dtype:
+            if saved is None or saved.shape != tuple(p.shape) or saved.dtype.name != _dtype(p):
                 raise DeriveError(
                     f"the checkpoint's {k} does not fit the network",
                     where=str(self.path),
                     fix="train again without --resume",
                 )
-            np.copyto(p, saved)
-        for attr, value in vars(opt).items():
+            put(params, k, saved)
+        for attr, value in _state(opt).items():
             if isinstance(value, dict):
-                for k, v in value.items():
-                    np.copyto(v, a[f"opt.{attr}.{k}"])
+                for k in value:
+                    put(value, k, a[f"opt.{attr}.{k}"])
         for attr, value in self.state["optimizer"].items():
             setattr(opt, attr, value)
         rng.bit_generator.state = self.state["rng"]
@@ -167,6 +175,11 @@ class Resume:
             history[key][:] = values
         s = self.state
         return s["epoch"], s["batch"], s["steps"], s["total"]
+
+
+def _dtype(array) -> str:
+    """float32 / float64 of a NumPy, torch or JAX array."""
+    return str(array.dtype).removeprefix("torch.")
 
 
 @contextlib.contextmanager

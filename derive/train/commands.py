@@ -20,7 +20,8 @@ from .runs import DTYPES, predict_from_file, save_run
 
 
 def register_cli(subparsers, get_module) -> None:
-    """Add ``derive train`` and ``derive predict``; ``get_module(spec_path)`` gives the module."""
+    """Add ``derive train`` and ``derive predict``; ``get_module(spec_path)`` gives the module
+    (``get_module(spec_path, backend, device)`` for ``--backend`` or ``--device``)."""
     p = subparsers.add_parser(
         "train",
         help="train a network on data and save the run",
@@ -50,6 +51,19 @@ def register_cli(subparsers, get_module) -> None:
     p.add_argument("--test-fraction", type=float, default=0.2)
     p.add_argument("--target", help="target column (name or index) or npz key; default last / y")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--backend",
+        choices=["numpy", "torch", "jax"],
+        default="numpy",
+        help="the generated module that trains: NumPy (default), or the torch or JAX one "
+        '(generated/torch|jax/<name>.py; needs the extra: pip install "derive[torch]")',
+    )
+    p.add_argument(
+        "--device",
+        choices=["cpu", "cuda"],
+        default="cpu",
+        help="where torch or JAX keep the data and parameters (numpy: cpu only)",
+    )
     p.add_argument(
         "--resume",
         metavar="DIR",
@@ -87,7 +101,10 @@ def register_cli(subparsers, get_module) -> None:
 
 
 def _train_command(args, get_module) -> int:
-    module = get_module(args.spec)
+    if (args.backend, args.device) == ("numpy", "cpu"):
+        module = get_module(args.spec)
+    else:  # get_module(spec, backend, device): the torch or JAX module, seen as a NumPy one
+        module = get_module(args.spec, args.backend, args.device)
     dataset = load_dataset(
         args.data,
         inputs=module.INPUTS,
@@ -116,6 +133,8 @@ def _train_command(args, get_module) -> int:
         "dtype": args.dtype,
         "train_accuracy": args.train_accuracy,
     }
+    if args.backend != "numpy":  # a NumPy run's identity is as it always was
+        identity |= {"backend": args.backend, "device": args.device}
     resume = None
     if args.resume:
         resume = Resume.load(args.resume)

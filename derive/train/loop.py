@@ -8,6 +8,10 @@ to the bit. A loss that turns NaN or inf stops the run with ``TrainingDiverged``
 ``DeriveError``) that carries the last good parameters; Ctrl-C returns what was trained so far,
 marked interrupted.
 
+The module may be a torch or JAX one (``derive.train.backends.framework_module``): the loop
+reaches its arrays only through the module's ``ops`` (NumPy's functions for a NumPy module),
+so the data and the parameters stay on the device and the returned parameters are NumPy's.
+
 Per epoch the run records the train loss as the mean of that epoch's mini-batch losses (which
 ``loss_and_grad`` returns anyway, so it is free) and one evaluation of the held-out split (its
 loss and accuracy); a forward pass over the whole training split each epoch, for its accuracy,
@@ -29,6 +33,7 @@ import numpy as np
 
 from derive.errors import DeriveError
 
+from .backends import ops_of
 from .data import Dataset
 from .optim import DEFAULT_LR, OPTIMIZERS
 from .progress import Progress
@@ -166,22 +171,20 @@ def _loss(module, params, X, Y) -> float:
     return float(module.loss_and_grad(params, X, Y)[0])
 
 
-def _split_metrics(module, params, X, Y, classify) -> tuple[float | None, float | None]:
-    """Loss and (for classification) accuracy on one split; None for an empty split."""
+def _split_metrics(module, params, X, Y, classify, Y_host=None):
+    """Loss and (for classification) accuracy on one split; None for an empty split. ``X``,
+    ``Y`` are the module's arrays; ``Y_host`` the NumPy targets, when those differ."""
     if X.shape[1] == 0:
         return None, None
     loss = _loss(module, params, X, Y)
+    Y = Y if Y_host is None else Y_host
     return loss, accuracy(module.predict(params, X), Y) if classify else None
-
-
-def _all_finite(params) -> bool:
-    return all(np.isfinite(p).all() for p in params.values())
 
 
 # --- training --------------------------------------------------------------------------------
 
 
-def _layer_state(module, seed: int, loss_and_grad, opt_step):
+def _layer_state(module, seed: int, loss_and_grad, opt_step, put):
     """The step functions for a module with dropout or batch norm (else the given ones).
 
     Dropout: each step draws fresh masks from a generator of its own, seeded from the run's
@@ -204,7 +207,7 @@ def _layer_state(module, seed: int, loss_and_grad, opt_step):
     def step(params, grads, out):
         opt_step(params, grads, out)
         for key, value in pending.items():
-            out[key][...] = value
+            put(out, key, value)
 
     return step_loss_and_grad, step
 
@@ -257,29 +260,35 @@ def train(
         "evaluate": evaluate,
         "train_accuracy": train_accuracy,
     }
+    ops = ops_of(module)
+    if ops.name != "numpy":
+        settings["backend"], settings["device"] = ops.name, ops.device_name
     # never written to, so the dataset's own arrays serve when the dtype already matches
-    X, Y = (a.astype(dtype, copy=False) for a in (dataset.X_train, dataset.Y_train))
-    Xt, Yt = (a.astype(dtype, copy=False) for a in (dataset.X_test, dataset.Y_test))
+    Xh, Yh = (a.astype(dtype, copy=False) for a in (dataset.X_train, dataset.Y_train))
+    Xth, Yth = (a.astype(dtype, copy=False) for a in (dataset.X_test, dataset.Y_test))
+    X, Y, Xt, Yt = (ops.asarray(a) for a in (Xh, Yh, Xth, Yth))  # on the device, once
     classify = dataset.is_classification
     m = X.shape[1]
     batches = [(i, min(i + batch_size, m)) for i in range(0, m, batch_size)]
     params = {
-        k: np.asarray(v, dtype=dtype) for k, v in module.init_params(seed=seed, dtype=dtype).items()
+        k: ops.asarray(v, dtype=dtype)
+        for k, v in module.init_params(seed=seed, dtype=dtype).items()
     }
-    spare = {k: np.empty_like(v) for k, v in params.items()}
-    opt = OPTIMIZERS[optimizer](params, lr)
+    spare = {k: ops.empty_like(v) for k, v in params.items()}
+    opt = OPTIMIZERS[optimizer](params, lr, ops)
     opt_step = opt.step
     loss_and_grad, isfinite = module.loss_and_grad, math.isfinite
-    loss_and_grad, opt_step = _layer_state(module, seed, loss_and_grad, opt_step)
+    loss_and_grad, opt_step = _layer_state(module, seed, loss_and_grad, opt_step, ops.put)
+    all_finite, to_numpy = ops.all_finite, ops.to_numpy
     rng = np.random.default_rng(seed)
     history = {key: [] for key in METRICS}
     result = TrainResult(params, history, {}, settings, module.NAME, dataset)
     first_epoch, first_batch, steps, carried = 1, 0, 0, 0.0
     if resume is not None:  # parameters, optimizer, generator and history as they were saved
-        first_epoch, first_batch, steps, carried = resume.restore(params, opt, rng, history)
+        first_epoch, first_batch, steps, carried = resume.restore(params, opt, rng, history, ops)
         result.epochs_completed = first_epoch - 1
     if checkpoint is not None:
-        checkpoint.attach(result, opt, rng)
+        checkpoint.attach(result, opt, rng, to_numpy)
     bar = Progress(progress, epochs, len(batches))
     tick = bar.step if bar.bar is not None else None
     diverged = None  # (epoch, step in epoch, what)
@@ -293,12 +302,12 @@ def train(
                     checkpoint.epoch_start(epoch)  # the generator as it is before the shuffle
                 order = rng.permutation(m)
                 # one gather per epoch, so each mini-batch below is a view, not a copy
-                Xe, Ye = X[:, order], Y[:, order]
+                Xe, Ye = ops.columns(X, order), ops.columns(Y, order)
                 skip, total = (first_batch, carried) if epoch == first_epoch else (0, 0.0)
                 for i, j in batches[skip:] if skip else batches:
                     loss, grads = loss_and_grad(params, Xe[:, i:j], Ye[:, i:j])
                     if not isfinite(loss):
-                        if i and not _all_finite(params):
+                        if i and not all_finite(params):
                             # the previous update overflowed: keep the arrays from before it
                             params, steps = spare, steps - 1
                             diverged = (epoch, i // batch_size, _OVERFLOW)
@@ -315,7 +324,7 @@ def train(
                     if checkpoint is not None:  # saves, and stops here when a signal asked
                         checkpoint.step(epoch, i // batch_size + 1, params, steps, total)
                 result.step_seconds += time.perf_counter() - t0
-                if diverged is None and not _all_finite(params):
+                if diverged is None and not all_finite(params):
                     # the epoch's last update overflowed: the arrays before it were the good ones
                     params, steps = spare, steps - 1
                     diverged = (epoch, len(batches), _OVERFLOW)
@@ -325,9 +334,9 @@ def train(
                 metrics["train_loss"] = total / max(m, 1)
                 with _one_blas_thread():
                     if train_accuracy and classify:
-                        metrics["train_accuracy"] = accuracy(module.predict(params, X), Y)
+                        metrics["train_accuracy"] = accuracy(module.predict(params, X), Yh)
                     if evaluate:
-                        test = _split_metrics(module, params, Xt, Yt, classify)
+                        test = _split_metrics(module, params, Xt, Yt, classify, Yth)
                         metrics["test_loss"], metrics["test_accuracy"] = test
                         evaluated = (steps, params, test)
                 for key, value in metrics.items():
@@ -342,15 +351,18 @@ def train(
         result.interrupted = True
     finally:
         bar.close()
-        result.params, result.steps = params, steps
+        # the parameters come back to NumPy (saved, predicted with), the device's stay for the
+        # final evaluation
+        host = params if ops.name == "numpy" else {k: to_numpy(v) for k, v in params.items()}
+        result.params, result.steps = host, steps
     final = dict.fromkeys(METRICS)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), _one_blas_thread():
-        train_metrics = _split_metrics(module, params, X, Y, classify)
+        train_metrics = _split_metrics(module, params, X, Y, classify, Yh)
         final["train_loss"], final["train_accuracy"] = train_metrics
         if evaluated is not None and evaluated[0] == steps and evaluated[1] is params:
             test = evaluated[2]  # the last epoch's evaluation was of these very parameters
         else:
-            test = _split_metrics(module, params, Xt, Yt, classify)
+            test = _split_metrics(module, params, Xt, Yt, classify, Yth)
         final["test_loss"], final["test_accuracy"] = test
     result.final = final
     result.seconds = time.perf_counter() - start
