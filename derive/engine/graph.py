@@ -19,7 +19,7 @@ import sympy as sp
 
 from derive.errors import DeriveError
 
-from . import exprparse
+from . import conv, exprparse
 from .ir import Ew, M, MatMul, Node, Sum, Var, broadcast, ew, fmt_shape, free_vars, placeholder
 from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
 
@@ -61,6 +61,7 @@ class Network:
     source: str = "<python>"
     source_text: str = ""
     layers: list[Layer] | None = None
+    image: tuple[int, int, int] | None = None  # inputs = [C, H, W]: x's columns are images
     x: Var = field(default=None)
     y: Var = field(default=None)
 
@@ -91,29 +92,47 @@ class Network:
         if cost is None and cost_expr is None:
             cost = "squared_error"
         acts = _activations(activations or {}, where)
+        image = None
+        if isinstance(inputs, list | tuple):  # an image: inputs = [C, H, W]
+            image, inputs = _image(inputs, where), inputs[0] * inputs[1] * inputs[2]
         params, equations, prev, prev_units = {}, {}, "x", inputs
-        for k, (units, act) in enumerate(layers, start=1):
-            params[f"W{k}"] = [units, prev_units]
-            params[f"b{k}"] = [units, 1]
-            equations[f"z{k}"] = f"W{k} @ {prev} + b{k}"
+        if not layers:
+            raise DeriveError("no layers", where=f"{where}: layers", fix="add [[layers]] tables")
+
+        def check_activation(act, key):
+            key += "" if key.endswith(".activation") else ".activation"
+            if not isinstance(act, str):
+                raise DeriveError(
+                    f"activation must be a name in quotes, got {act!r}", where=key,
+                    fix='e.g. activation = "relu"',
+                )  # fmt: skip
             if act not in acts:
-                close = difflib.get_close_matches(act, sorted(acts), n=1)
+                close = difflib.get_close_matches(str(act), sorted(acts), n=1)
                 raise DeriveError(
                     f"unknown activation `{act}`"
                     + (f" (did you mean {close[0]}?)" if close else ""),
-                    where=f"{where}: layers[{k - 1}].activation",
+                    where=key,
                     fix=f"use one of: {', '.join(sorted(acts))}, or define it under [activations]",
                 )
-            equations[f"A{k}"] = f"{act}(z{k})"
-            prev, prev_units = f"A{k}", units
-        if not layers:
-            raise DeriveError("no layers", where=f"{where}: layers", fix="add [[layers]] tables")
+            return act
+
+        records = []
+        for k, layer in enumerate(layers, start=1):
+            layer = (
+                layer if isinstance(layer, dict) else {"units": layer[0], "activation": layer[1]}
+            )
+            build = LAYER_KINDS[layer.get("kind", "dense")]
+            stage = build(k, layer, prev, prev_units, image, where, check_activation)
+            params.update(stage.params)
+            equations.update(stage.equations)
+            prev, prev_units, image = stage.output, stage.units, stage.image
+            records.append(Layer(stage.units, layer.get("activation", "identity")))
         net = cls._build(
             name, inputs, prev_units, params, equations, acts,
             cost=cost, cost_expr=cost_expr, cost_vars={"a": prev, "y": "y"}, reduction=reduction,
             source=source, source_text=source_text, where=where,
         )  # fmt: skip
-        net.layers = [Layer(u, act) for u, act in layers]
+        net.layers, net.image = records, image
         return net
 
     @classmethod
@@ -190,7 +209,12 @@ class Network:
         values: dict[str, Var] = {}
         for ename in order:
             key = f"{where}: equations.{ename}"
-            node = exprparse.parse(equations[ename], _MatrixBuilder(known, acts, ename, "y"), key)
+            if isinstance(equations[ename], conv.Built):  # a layer kind's node, built directly
+                node = equations[ename].make(known)
+            else:
+                node = exprparse.parse(
+                    equations[ename], _MatrixBuilder(known, acts, ename, "y"), key
+                )
             if not isinstance(node, Node):
                 raise DeriveError(
                     "the equation is a constant", where=key, fix="use the network's names"
@@ -250,7 +274,7 @@ class Network:
             )  # fmt: skip
         net = cls(
             name=name, inputs=inputs, outputs=outputs, params=pvars, values=values,
-            equations=defs, texts={k: equations[k] for k in order}, output=out, cost=node,
+            equations=defs, texts={k: str(equations[k]) for k in order}, output=out, cost=node,
             cost_name=cost, cost_text=cost_text, reduction=reduction,
             columns_sum_to_one=columns_one, activations=acts, source=source,
             source_text=source_text, x=x, y=yv,
@@ -264,6 +288,33 @@ class Network:
                     where=f"{where}: equations", fix=f"rename `{g}`",
                 )  # fmt: skip
         return net
+
+
+def _dense_layer(k, layer, prev, units, image, where, check_activation) -> conv.Stage:
+    """zk = Wk @ prev + bk, Ak = act(zk); an image before it is read flattened."""
+    act = check_activation(layer.get("activation", "identity"), f"{where}: layers[{k - 1}]")
+    n = layer["units"]
+    return conv.Stage(
+        {f"W{k}": [n, units], f"b{k}": [n, 1]},
+        {f"z{k}": f"W{k} @ {prev} + b{k}", f"A{k}": f"{act}(z{k})"}, f"A{k}", n, None,
+    )  # fmt: skip
+
+
+# The builder of each layer kind: (k, layer table, previous output's name, its width, its image
+# shape or None, where, check_activation) -> conv.Stage.
+LAYER_KINDS = {"dense": _dense_layer, **conv.LAYERS}
+
+
+def _image(shape, where) -> conv.Image:
+    if len(shape) != 3 or not all(
+        isinstance(s, int) and not isinstance(s, bool) and 0 < s <= 4096 for s in shape
+    ):
+        raise DeriveError(
+            f"an image input must be [C, H, W], three positive integers (at most 4096), "
+            f"got {shape!r}", where=f"{where}: inputs",
+            fix="e.g. inputs = [1, 8, 8] (channels, height, width), or a number for a vector",
+        )  # fmt: skip
+    return (shape[0], shape[1], shape[2])
 
 
 def _check_int(value, where):
@@ -349,6 +400,9 @@ def _evaluation_order(equations: dict[str, str], params: set[str], where: str) -
     the names the text mentions; the parser checks those names properly later)."""
     deps: dict[str, set[str]] = {}
     for ename, text in equations.items():
+        if isinstance(text, conv.Built):
+            deps[ename] = set(text.deps) & set(equations)
+            continue
         try:
             if not isinstance(text, str) or len(text) > exprparse.MAX_LENGTH:
                 raise ValueError("the parser reports it")
