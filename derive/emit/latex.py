@@ -31,6 +31,7 @@ import numpy as np
 import sympy as sp
 
 from derive.engine.chain import COST, chains, scalar, symbol
+from derive.engine.conv import has_images
 from derive.engine.derivation import Derivation, tidy
 from derive.engine.graph import grad_name
 from derive.engine.ir import Ew, MatMul, Node, Sum, walk
@@ -263,6 +264,8 @@ class _Document:
     def deltas(self) -> list[dict]:
         steps = self.d.deltas
         out = []
+        if has_images(self.net):
+            return out  # no scalar chain through a window: the batch gradients show the rule
         for s, c in zip(steps, chains(self.d, [s.of for s in steps]), strict=True):
             lhs = f"{self.pr.name(s.name)} = {_frac(COST, s.of, self.pr)}"
             out.append(self.chain_block(c, lhs))

@@ -11,10 +11,11 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from derive.engine.chain import chains
+from derive.engine.conv import has_images
 from derive.engine.derivation import Derivation
 from derive.engine.ir import fmt_shape
 
-from .text import node_text
+from .text import IMAGE_LEGEND, node_text
 
 
 class _Scalar(StrPrinter):
@@ -41,7 +42,10 @@ def show_text(d: Derivation) -> str:
     net = d.network
     out: list[str] = []
     add = out.append
-    add(f"network {net.name}: {net.inputs} inputs, {net.outputs} outputs, m samples as columns")
+    image = f" ({net.image[0]}x{net.image[1]}x{net.image[2]} images)" if net.image else ""
+    add(
+        f"network {net.name}: {net.inputs} inputs{image}, {net.outputs} outputs, m samples as columns"
+    )
     add(f"  X {_shape(net.x.shape)}   Y {_shape(net.y.shape)}")
     add("")
     add("forward")
@@ -50,11 +54,17 @@ def show_text(d: Derivation) -> str:
     for name, node in net.equations.items():
         shape = _shape(net.values[name].shape)
         add(f"  {name:<8} {shape}  = {node_text(node)}")
+    if has_images(net):
+        add("  where, per sample:")
+        for line in IMAGE_LEGEND:
+            add(f"    {line}")
     add("")
     red = "averaged over" if net.reduction == "mean" else "summed over"
     add(f"cost ({net.cost_name}): C = {net.cost_text}, summed over the outputs, {red} the samples")
     add("")
     add("chain rule, one sample (the notes' scalar view)")
+    if has_images(net):
+        add("  not shown: a pixel's gradient gathers over a window (see the batch gradients)")
     for c in chains(d):
         for k, path in enumerate(c.paths):
             lead = f"  dC/d{c.param}" if k == 0 else "        +"

@@ -23,6 +23,7 @@ import sympy as sp
 from derive.errors import DeriveError
 
 from .ir import (
+    IMAGE_NODES,
     Conv,
     ConvGradW,
     ConvGradX,
@@ -33,6 +34,7 @@ from .ir import (
     Var,
     Window,
     ew,
+    walk,
 )
 
 Image = tuple[int, int, int]
@@ -176,6 +178,12 @@ def maxpool_layer(k: int, layer: dict, prev: str, units: int, image: Image | Non
 
 
 LAYERS = {"conv2d": conv2d_layer, "maxpool": maxpool_layer}
+
+
+def has_images(net) -> bool:
+    """Whether a network convolves or pools: then it has no per-sample scalar chain view
+    (one pixel's gradient gathers from a window), and the derivation is shown batch-wise."""
+    return any(isinstance(n, IMAGE_NODES) for eq in net.equations.values() for n in walk(eq))
 
 
 # ------------------------------------------------------------ explicit (SymPy) values

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from derive.errors import DeriveError
 
-from .graph import MAX_SIZE, Network
+from .graph import LAYER_KINDS, MAX_SIZE, Network
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SEED = EXAMPLES / "seed.toml"
@@ -43,7 +43,7 @@ _TOP_EQUATIONS = {
     "description",
 }
 _COST_KEYS = {"name", "expr", "reduction"}
-_LAYER_KEYS = {"units", "activation"}
+_LAYER_KEYS = {"units", "activation", "kind"}
 
 
 def load_spec(path: str | Path | None = None) -> Network:
@@ -148,6 +148,17 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
         pairs = []
         for i, layer in enumerate(layers):
             key = f"{source}: layers[{i}]"
+            kind = layer.get("kind", "dense")
+            if kind not in LAYER_KINDS:  # each kind's builder checks its own keys
+                close = difflib.get_close_matches(str(kind), sorted(LAYER_KINDS), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise DeriveError(
+                    f"unknown layer kind {kind!r}{hint}",
+                    where=f"{key}.kind", fix=f"use one of: {', '.join(sorted(LAYER_KINDS))}",
+                )  # fmt: skip
+            if kind != "dense":
+                pairs.append(dict(layer))
+                continue
             _only(layer, _LAYER_KEYS, key)
             units, act = layer.get("units"), layer.get("activation", "identity")
             if isinstance(units, bool) or not isinstance(units, int) or not 0 < units <= MAX_SIZE:
