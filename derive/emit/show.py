@@ -44,7 +44,8 @@ def show_text(d: Derivation) -> str:
     add = out.append
     image = f" ({net.image[0]}x{net.image[1]}x{net.image[2]} images)" if net.image else ""
     add(
-        f"network {net.name}: {net.inputs} inputs{image}, {net.outputs} outputs, m samples as columns"
+        f"network {net.name}: {net.inputs} inputs{image}, {net.outputs} outputs, "
+        "m samples as columns"
     )
     add(f"  X {_shape(net.x.shape)}   Y {_shape(net.y.shape)}")
     add("")

@@ -95,7 +95,7 @@ class Network:
         image = None
         if isinstance(inputs, list | tuple):  # an image: inputs = [C, H, W]
             image, inputs = _image(inputs, where), inputs[0] * inputs[1] * inputs[2]
-        params, equations, prev, prev_units = {}, {}, "x", inputs
+        params, equations, prev, prev_units, in_image = {}, {}, "x", inputs, image
         if not layers:
             raise DeriveError("no layers", where=f"{where}: layers", fix="add [[layers]] tables")
 
@@ -132,7 +132,7 @@ class Network:
             cost=cost, cost_expr=cost_expr, cost_vars={"a": prev, "y": "y"}, reduction=reduction,
             source=source, source_text=source_text, where=where,
         )  # fmt: skip
-        net.layers, net.image = records, image
+        net.layers, net.image = records, in_image
         return net
 
     @classmethod
