@@ -29,11 +29,23 @@ import sympy as sp
 from derive.engine.derivation import Derivation, Step, derive
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
-from derive.engine.ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placeholder, walk
+from derive.engine.ir import (
+    IMAGE_NODES,
+    Ew,
+    MatMul,
+    Node,
+    Sum,
+    T,
+    Var,
+    free_vars,
+    placeholder,
+    walk,
+)
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 
+from . import convcode
 from .npprint import print_code, stabilize, to_code, uses_erf
 from .text import node_text, var_name
 
@@ -84,6 +96,7 @@ class Program:
     returns: list[tuple[str, str]] = field(default_factory=list)  # (param, gradient variable)
     loss_reads: list[str] = field(default_factory=list)
     uses_erf: bool = False
+    helpers: list[str] = field(default_factory=list)  # convcode kernels the code calls
     init: list[tuple[str, tuple, str]] = field(default_factory=list)  # (param, shape, rule)
 
 
@@ -103,7 +116,8 @@ class _Emitter:
 
     def atom(self, node: Node) -> str:
         text = self.expr(node)
-        return text if isinstance(node, Var | T | Sum) or node in self.names else f"({text})"
+        atomic = isinstance(node, (Var, T, Sum, *IMAGE_NODES))
+        return text if atomic or node in self.names else f"({text})"
 
     def expr(self, node: Node) -> str:
         if node in self.names:
@@ -119,6 +133,8 @@ class _Emitter:
             return f"{self.atom(node.a)}.sum(axis={node.axis}, keepdims=True)"
         if isinstance(node, Ew):
             return self.elementwise(node.expr, node.args)
+        if isinstance(node, IMAGE_NODES):
+            return convcode.call(node, [self.expr(k) for k in node.children()])
         raise TypeError(type(node).__name__)
 
     def elementwise(self, expr: sp.Expr, args) -> str:
@@ -261,6 +277,8 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     prog.loss_reads = [v for v in net.values if _reads(prog.loss, v)]
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss)
     prog.uses_erf = uses_erf(text)
+    every = [*net.equations.values(), *(s.simplified for s in d.steps)]
+    prog.helpers = convcode.helpers(n for node in every for n in walk(node))
 
     acts = _activation_of(net)
     for p, var in net.params.items():

@@ -1,0 +1,129 @@
+"""Convolution and max pooling in vectorized NumPy: the kernels generated modules carry, and
+the values the NumPy evaluators (worked examples, the code checker) give image nodes.
+
+Each kernel is an ordinary function here, tested like any other, and its source is copied
+into a generated module that uses it (``helpers``), so the module needs nothing but NumPy.
+Samples stay the columns: an image batch is (C*H*W, m), viewed as (C, H, W, m) so that the
+samples are the contiguous last axis. No Python loop runs over samples or pixels: windows come
+from ``sliding_window_view`` and are contracted in one ``tensordot``; the input gradient and
+the pooling gradient loop over the kh*kw window offsets only.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from derive.engine.ir import Conv, ConvGradW, ConvGradX, GroupSum, MaxPool, Node, PoolGrad, Repeat
+
+
+def _windows(x, image, kernel, stride, padding):
+    # (C, OH, OW, m, kh, kw): every window of every sample, a view (no copy) of the padded x.
+    C, H, W = image
+    img = x.reshape(C, H, W, x.shape[1])
+    if padding:
+        img = np.pad(img, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    view = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
+    return view[:, ::stride, ::stride]
+
+
+def _conv(w, x, image, kernel, stride, padding):
+    # z[c', i, j] = sum over c, u, v of w[c', c, u, v] x[c, i*s + u, j*s + v], one tensordot.
+    win = _windows(x, image, kernel, stride, padding)
+    w4 = w.reshape(w.shape[0], image[0], *kernel)
+    return np.tensordot(w4, win, axes=([1, 2, 3], [0, 4, 5])).reshape(-1, x.shape[1])
+
+
+def _conv_grad_w(x, g, image, kernel, stride, padding):
+    # dW[c', c, u, v] = sum over samples, i, j of g[c', i, j] x[c, i*s + u, j*s + v].
+    win = _windows(x, image, kernel, stride, padding)
+    g4 = g.reshape(-1, *win.shape[1:4])
+    return np.tensordot(g4, win, axes=([1, 2, 3], [1, 2, 3])).reshape(g4.shape[0], -1)
+
+
+def _conv_grad_x(w, g, image, kernel, stride, padding):
+    # dx = the full convolution of g with the flipped kernel: each kernel offset (u, v) adds
+    # w[:, :, u, v].T @ g at the pixels it touched; one tensordot, then kh*kw slice additions.
+    C, H, W = image
+    kh, kw = kernel
+    m = g.shape[1]
+    w4 = w.reshape(w.shape[0], C, kh, kw)
+    oh, ow = (H + 2 * padding - kh) // stride + 1, (W + 2 * padding - kw) // stride + 1
+    cols = np.tensordot(w4, g.reshape(-1, oh, ow, m), axes=([0], [0]))  # (C, kh, kw, oh, ow, m)
+    dx = np.zeros((C, H + 2 * padding, W + 2 * padding, m), dtype=g.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride] += cols[:, u, v]
+    return dx[:, padding : padding + H, padding : padding + W].reshape(-1, m)
+
+
+def _maxpool(x, image, size, stride):
+    # The maximum of each size[0] x size[1] window, channel by channel.
+    return _windows(x, image, size, stride, 0).max(axis=(4, 5)).reshape(-1, x.shape[1])
+
+
+def _maxpool_grad(x, g, image, size, stride):
+    # Each window's g goes to its maximum: argmax picks the first in row-major order on a tie.
+    C, H, W = image
+    m = x.shape[1]
+    win = _windows(x, image, size, stride, 0)
+    first = win.reshape(*win.shape[:4], -1).argmax(axis=4)
+    g4 = g.reshape(first.shape)
+    oh, ow = first.shape[1:3]
+    dx = np.zeros((C, H, W, m), dtype=g.dtype)
+    for u in range(size[0]):
+        for v in range(size[1]):
+            hit = g4 * (first == u * size[1] + v)
+            dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride] += hit
+    return dx.reshape(-1, m)
+
+
+def _group_sum(a, k):
+    # The sum of each run of k rows: a channel's pixels.
+    return a.reshape(-1, k, a.shape[1]).sum(axis=1)
+
+
+KERNELS = {
+    Conv: [_windows, _conv],
+    ConvGradW: [_windows, _conv_grad_w],
+    ConvGradX: [_conv_grad_x],
+    MaxPool: [_windows, _maxpool],
+    PoolGrad: [_windows, _maxpool_grad],
+    GroupSum: [_group_sum],
+    Repeat: [],
+}
+
+
+def _geometry(node) -> tuple:
+    win = node.win
+    image = (win.C, win.H, win.W)
+    if isinstance(node, MaxPool | PoolGrad):
+        return image, (win.kh, win.kw), win.stride
+    return image, (win.kh, win.kw), win.stride, win.padding
+
+
+def call(node: Node, operands: list[str]) -> str:
+    """The NumPy expression of an image node, given its operands' code."""
+    if isinstance(node, Repeat):
+        return f"np.repeat({operands[0]}, {node.k}, axis=0)"
+    if isinstance(node, GroupSum):
+        return f"_group_sum({operands[0]}, {node.k})"
+    fn = KERNELS[type(node)][-1].__name__
+    return f"{fn}({', '.join(operands)}, {', '.join(repr(g) for g in _geometry(node))})"
+
+
+def evaluate(node: Node, operands: list[np.ndarray]) -> np.ndarray:
+    """The value of an image node from its operands' values."""
+    if isinstance(node, Repeat):
+        return np.repeat(operands[0], node.k, axis=0)
+    if isinstance(node, GroupSum):
+        return _group_sum(operands[0], node.k)
+    return KERNELS[type(node)][-1](*operands, *_geometry(node))
+
+
+def helpers(nodes) -> list[str]:
+    """The source of every kernel the nodes need, in a fixed order, each once."""
+    needed = {fn for n in nodes for fn in KERNELS.get(type(n), [])}
+    order = [_windows, _conv, _conv_grad_w, _conv_grad_x, _maxpool, _maxpool_grad, _group_sum]
+    return [inspect.getsource(fn) for fn in order if fn in needed]
