@@ -103,6 +103,7 @@ class _Document:
             ],
             "forward": self.forward(),
             "activations": self.activations(),
+            "images": self.images(),
             "cost": self.cost(),
             "chains": [self.chain_block(c, _frac(COST, c.param, pr)) for c in chains(self.d)],
             "deltas": self.deltas(),
@@ -139,6 +140,28 @@ class _Document:
         parts = walk_shape(node)
         result = shape_tex(node.shape)
         return result if parts == result else rf"{parts} \to {result}"
+
+    def images(self) -> list[Line]:
+        """The image operations by their index sums (stride s, padding p, x padded with zeros),
+        when the network convolves or pools."""
+        if not has_images(self.net):
+            return []
+        rows = [
+            (r"\operatorname{conv}(W, x)_{c', i, j}",
+             r"\sum_{c, u, v} W_{c', c, u, v}\, x_{c,\, is + u,\, js + v}", "cross-correlation"),
+            (r"\operatorname{rep}_k(b)_{c', i, j}", r"b_{c'}", "a channel's bias on each pixel"),
+            (r"\operatorname{corr}(x, \delta)_{c', c, u, v}",
+             r"\sum_{\text{samples}} \sum_{i, j} \delta_{c', i, j}\, x_{c,\, is + u,\, js + v}",
+             "the kernel gradient"),
+            (r"\operatorname{conv}^{\text{full}}(\delta, \operatorname{flip}(W))_{c, h, w}",
+             r"\sum_{c', u, v} W_{c', c, u, v}\, \delta_{c',\, (h - u)/s,\, (w - v)/s}",
+             "over whole (h - u)/s, (w - v)/s"),
+            (r"\operatorname{maxpool}(x)_{c, i, j}", r"\max_{u, v} x_{c,\, is + u,\, js + v}", ""),
+            (r"\operatorname{route}_{\arg\max x}(g)_{c, h, w}",
+             r"\sum_{i, j:\ (h, w) = \arg\max} g_{c, i, j}",
+             "the first maximum in row-major order wins a tie"),
+        ]  # fmt: skip
+        return [Line(lhs, "=", tex, rf"\text{{{note}}}" if note else "") for lhs, tex, note in rows]
 
     def activations(self) -> list[dict]:
         used, softmax = [], False

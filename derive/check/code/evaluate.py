@@ -18,9 +18,22 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derive.emit import convcode
 from derive.engine.derivation import Derivation
 from derive.engine.graph import Network
-from derive.engine.ir import Ew, M, MatMul, Node, Sum, T, Var, make_ew, placeholder, walk
+from derive.engine.ir import (
+    IMAGE_NODES,
+    Ew,
+    M,
+    MatMul,
+    Node,
+    Sum,
+    T,
+    Var,
+    make_ew,
+    placeholder,
+    walk,
+)
 from derive.engine.registry import expand_activations
 
 from .steps import show_node
@@ -43,6 +56,8 @@ class Evaluator:
             return self(node.a, env, m).T
         if isinstance(node, Sum):
             return np.sum(self(node.a, env, m), axis=node.axis, keepdims=True)
+        if isinstance(node, IMAGE_NODES):
+            return convcode.evaluate(node, [self(k, env, m) for k in node.children()])
         if isinstance(node, Ew):
             args = [self(a, env, m) for a in node.args]
             out = np.asarray(_lambdified(node.expr, len(args))(*args), dtype=np.float64)
