@@ -113,7 +113,8 @@ def _window(image: Image, kernel, stride: int, padding: int, key: str, what: str
         raise DeriveError(
             f"the {what} {kh}x{kw} is larger than the {'padded ' if padding else ''}input "
             f"{H + 2 * padding}x{W + 2 * padding}", where=key,
-            fix=f"use a {what} of at most {H + 2 * padding}x{W + 2 * padding}, or more padding",
+            fix=f"use a {what} of at most {H + 2 * padding}x{W + 2 * padding}"
+            + (", or more padding" if what == "kernel" else ", or fewer layers before it"),
         )  # fmt: skip
     for size, k, axis in ((H, kh, "rows"), (W, kw, "columns")):
         if (size + 2 * padding - k) % stride:
@@ -121,8 +122,9 @@ def _window(image: Image, kernel, stride: int, padding: int, key: str, what: str
                 f"stride {stride} does not fit: windows of {k} over {size + 2 * padding} "
                 f"{axis} leave {(size + 2 * padding - k) % stride} unused",
                 where=key.rpartition(".")[0] + ".stride",
-                fix="choose a stride that divides (input + 2*padding - kernel), or change "
-                "the padding",
+                fix="choose a stride that divides (input + 2*padding - kernel)"
+                if what == "kernel" else "choose a stride that divides (input - size), e.g. "
+                "the size itself on an even input",
             )  # fmt: skip
     return Window(C, H, W, kh, kw, stride, padding)
 

@@ -149,7 +149,7 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
         for i, layer in enumerate(layers):
             key = f"{source}: layers[{i}]"
             kind = layer.get("kind", "dense")
-            if kind not in LAYER_KINDS:  # each kind's builder checks its own keys
+            if not isinstance(kind, str) or kind not in LAYER_KINDS:  # builders check their keys
                 close = difflib.get_close_matches(str(kind), sorted(LAYER_KINDS), n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 raise DeriveError(
