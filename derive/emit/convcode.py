@@ -15,7 +15,18 @@ import inspect
 
 import numpy as np
 
-from derive.engine.ir import Conv, ConvGradW, ConvGradX, GroupSum, MaxPool, Node, PoolGrad, Repeat
+from derive.engine.ir import (
+    Conv,
+    ConvGradW,
+    ConvGradX,
+    GroupSum,
+    MaxPool,
+    Node,
+    PadRows,
+    PoolGrad,
+    Repeat,
+    Rows,
+)
 
 
 def _windows(x, image, kernel, stride, padding):
@@ -79,6 +90,13 @@ def _maxpool_grad(x, g, image, size, stride):
     return dx.reshape(-1, m)
 
 
+def _pad_rows(a, start, total):
+    # a at rows start... of zeros: the gradient of a block of rows (an RNN's x_t).
+    out = np.zeros((total, a.shape[1]), dtype=a.dtype)
+    out[start : start + a.shape[0]] = a
+    return out
+
+
 def _group_sum(a, k):
     # The sum of each run of k rows: a channel's pixels.
     return a.reshape(-1, k, a.shape[1]).sum(axis=1)
@@ -92,6 +110,8 @@ KERNELS = {
     PoolGrad: [_windows, _maxpool_grad],
     GroupSum: [_group_sum],
     Repeat: [],
+    Rows: [],
+    PadRows: [_pad_rows],
 }
 
 
@@ -109,6 +129,10 @@ def call(node: Node, operands: list[str]) -> str:
         return f"np.repeat({operands[0]}, {node.k}, axis=0)"
     if isinstance(node, GroupSum):
         return f"_group_sum({operands[0]}, {node.k})"
+    if isinstance(node, Rows):
+        return f"{operands[0]}[{node.start} : {node.stop}]"
+    if isinstance(node, PadRows):
+        return f"_pad_rows({operands[0]}, {node.start}, {node.total})"
     fn = KERNELS[type(node)][-1].__name__
     return f"{fn}({', '.join(operands)}, {', '.join(repr(g) for g in _geometry(node))})"
 
@@ -119,11 +143,24 @@ def evaluate(node: Node, operands: list[np.ndarray]) -> np.ndarray:
         return np.repeat(operands[0], node.k, axis=0)
     if isinstance(node, GroupSum):
         return _group_sum(operands[0], node.k)
+    if isinstance(node, Rows):
+        return operands[0][node.start : node.stop]
+    if isinstance(node, PadRows):
+        return _pad_rows(operands[0], node.start, node.total)
     return KERNELS[type(node)][-1](*operands, *_geometry(node))
 
 
 def helpers(nodes) -> list[str]:
     """The source of every kernel the nodes need, in a fixed order, each once."""
     needed = {fn for n in nodes for fn in KERNELS.get(type(n), [])}
-    order = [_windows, _conv, _conv_grad_w, _conv_grad_x, _maxpool, _maxpool_grad, _group_sum]
+    order = [
+        _windows,
+        _conv,
+        _conv_grad_w,
+        _conv_grad_x,
+        _maxpool,
+        _maxpool_grad,
+        _pad_rows,
+        _group_sum,
+    ]
     return [inspect.getsource(fn) for fn in order if fn in needed]

@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from derive.engine.chain import COST, chains, scalar, symbol
-from derive.engine.conv import has_images
+from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation, tidy
 from derive.engine.graph import grad_name
 from derive.engine.ir import Ew, MatMul, Node, Sum, walk
@@ -287,7 +287,7 @@ class _Document:
     def deltas(self) -> list[dict]:
         steps = self.d.deltas
         out = []
-        if has_images(self.net):
+        if beyond_scalars(self.net):
             return out  # no scalar chain through a window: the batch gradients show the rule
         for s, c in zip(steps, chains(self.d, [s.of for s in steps]), strict=True):
             lhs = f"{self.pr.name(s.name)} = {_frac(COST, s.of, self.pr)}"

@@ -22,7 +22,9 @@ from derive.engine.ir import (
     MatMul,
     MaxPool,
     Node,
+    PadRows,
     Repeat,
+    Rows,
     Sum,
     T,
     Var,
@@ -211,6 +213,12 @@ class IRPrinter(LatexPrinter):
             return rf"\operatorname{{rep}}_{{{node.k}}}\left({self.ir(node.a)}\right)"
         if isinstance(node, GroupSum):
             return rf"\sum_{{\text{{pixels}}}} {self._operand(node.a)}"
+        if isinstance(node, Rows):
+            return rf"{self._operand(node.a)}_{{[{node.start}:{node.stop}]}}"
+        if isinstance(node, PadRows):
+            return (
+                rf"\operatorname{{pad}}_{{{node.start}:{node.total}}}\left({self.ir(node.a)}\right)"
+            )
         win = node.win
         geom = f"s={win.stride}" + (f", p={win.padding}" if win.padding else "")
         if isinstance(node, Conv | ConvGradW):

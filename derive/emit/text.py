@@ -18,8 +18,10 @@ from derive.engine.ir import (
     MatMul,
     MaxPool,
     Node,
+    PadRows,
     PoolGrad,
     Repeat,
+    Rows,
     Sum,
     T,
     Var,
@@ -71,6 +73,10 @@ def node_text(node: Node) -> str:
         return f"per_pixel({node_text(node.a)}, {node.k})"
     if isinstance(node, GroupSum):
         return f"sum_pixels({node_text(node.a)}, {node.k})"
+    if isinstance(node, Rows):
+        return f"{_atom(node.a)}[{node.start}:{node.stop}]"
+    if isinstance(node, PadRows):
+        return f"rows_{node.start}_of_{node.total}({node_text(node.a)})"
     if isinstance(node, Ew):
         bare = set(node.expr.args) if isinstance(node.expr, sp.Add) else set()
         names = {

@@ -29,7 +29,7 @@ import sympy as sp
 
 from derive.errors import DeriveError
 
-from .conv import has_images
+from .conv import beyond_scalars
 from .derivation import Derivation, tidy
 from .graph import grad_name
 from .ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placeholder, walk
@@ -231,8 +231,8 @@ def chains(d: Derivation, names: list[str] | None = None) -> list[Chain]:
     """The chain of every parameter, in the derivation's reading order (the notes' order: the
     last layer's parameters first); or of the given parameters or named quantities (``z1``:
     the chain of delta1)."""
-    if has_images(d.network):
-        return []  # no scalar view of a window; the batch gradients say it all
+    if beyond_scalars(d.network):
+        return []  # no scalar view of a window or a row block; the batch gradients say it all
     b = _ChainBuilder(d)
     if names is None:
         names = [step.of for step in d.param_steps]

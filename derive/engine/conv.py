@@ -24,13 +24,16 @@ from derive.errors import DeriveError
 
 from .ir import (
     IMAGE_NODES,
+    WINDOW_NODES,
     Conv,
     ConvGradW,
     ConvGradX,
     GroupSum,
     MaxPool,
     Node,
+    PadRows,
     Repeat,
+    Rows,
     Var,
     Window,
     ew,
@@ -185,6 +188,11 @@ LAYERS = {"conv2d": conv2d_layer, "maxpool": maxpool_layer}
 def has_images(net) -> bool:
     """Whether a network convolves or pools: then it has no per-sample scalar chain view
     (one pixel's gradient gathers from a window), and the derivation is shown batch-wise."""
+    return any(isinstance(n, WINDOW_NODES) for eq in net.equations.values() for n in walk(eq))
+
+
+def beyond_scalars(net) -> bool:
+    """Whether any equation slides a window or slices rows: no per-sample scalar chain."""
     return any(isinstance(n, IMAGE_NODES) for eq in net.equations.values() for n in walk(eq))
 
 
@@ -217,6 +225,15 @@ def explicit(node: Node, args: list[sp.Matrix]) -> sp.Matrix:
     if isinstance(node, Repeat):
         (a,) = args
         return sp.Matrix(a.rows * node.k, a.cols, lambda i, j: a[i // node.k, j])
+    if isinstance(node, Rows):
+        return args[0][node.start : node.stop, :]
+    if isinstance(node, PadRows):
+        (a,) = args
+        top, bottom = (
+            sp.zeros(node.start, a.cols),
+            sp.zeros(node.total - node.start - a.rows, a.cols),
+        )
+        return sp.Matrix.vstack(top, a, bottom)
     if isinstance(node, GroupSum):
         (a,) = args
         return sp.Matrix(

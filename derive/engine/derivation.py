@@ -8,6 +8,7 @@
     conv(w, x)       w gets corr(x, G)          x gets convfull(G, flip(w))
     maxpool(x)       x gets G routed to each window's argmax (first one on a tie)
     repeat(a, k)     a gets groupsum(G, k)      groupsum(a, k): a gets repeat(G, k)
+    a[i:j] (rows)    a gets G padded with zero rows to a's shape (and back)
     sum(a, axis)     a gets G broadcast back to a's shape
     f(u0, u1, ...)   ui gets G * df/dui        (then summed over the axes ui was broadcast on:
                                                 a bias (n, 1) gets the sum over the samples)
@@ -40,8 +41,10 @@ from .ir import (
     MatMul,
     MaxPool,
     Node,
+    PadRows,
     PoolGrad,
     Repeat,
+    Rows,
     Sum,
     T,
     Var,
@@ -228,6 +231,10 @@ def _rule(node: Node, g: Node, named: Var | None):
         return [(node.a, GroupSum(g, node.k))]
     if isinstance(node, GroupSum):
         return [(node.a, Repeat(g, node.k))]
+    if isinstance(node, Rows):
+        return [(node.a, PadRows(g, node.start, node.a.shape[0]))]
+    if isinstance(node, PadRows):
+        return [(node.a, Rows(g, node.start, node.start + node.a.shape[0]))]
     if isinstance(node, Sum):
         return [(node.a, make_ew(placeholder(0), [g], node.a.shape))]
     if isinstance(node, Ew):

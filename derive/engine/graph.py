@@ -19,7 +19,7 @@ import sympy as sp
 
 from derive.errors import DeriveError
 
-from . import conv, exprparse
+from . import conv, exprparse, recurrent
 from .ir import Ew, M, MatMul, Node, Sum, Var, broadcast, ew, fmt_shape, free_vars, placeholder
 from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
 
@@ -32,7 +32,7 @@ MAX_SIZE = 10_000_000
 def grad_name(name: str) -> str:
     """The one naming scheme for gradients, shared by the LaTeX and the code: dC/dz2 is
     ``delta2`` (the notes' delta), dC/dW2 is ``dW2``, dC/dA1 is ``dA1``."""
-    found = re.fullmatch(r"z(\d+)", name)
+    found = re.fullmatch(r"z(\d+(_\d+)?)", name)  # z2_3: layer 2 at time step 3
     return f"delta{found.group(1)}" if found else f"d{name}"
 
 
@@ -62,6 +62,7 @@ class Network:
     source_text: str = ""
     layers: list[Layer] | None = None
     image: tuple[int, int, int] | None = None  # inputs = [C, H, W]: x's columns are images
+    recurrences: list = field(default_factory=list)  # recurrent.Recurrence of each rnn layer
     x: Var = field(default=None)
     y: Var = field(default=None)
 
@@ -116,7 +117,7 @@ class Network:
                 )
             return act
 
-        records = []
+        records, recurrences = [], []
         for k, layer in enumerate(layers, start=1):
             layer = (
                 layer if isinstance(layer, dict) else {"units": layer[0], "activation": layer[1]}
@@ -127,12 +128,14 @@ class Network:
             equations.update(stage.equations)
             prev, prev_units, image = stage.output, stage.units, stage.image
             records.append(Layer(stage.units, layer.get("activation", "identity")))
+            if hasattr(stage, "recurrence"):
+                recurrences.append(stage.recurrence)
         net = cls._build(
             name, inputs, prev_units, params, equations, acts,
             cost=cost, cost_expr=cost_expr, cost_vars={"a": prev, "y": "y"}, reduction=reduction,
             source=source, source_text=source_text, where=where,
         )  # fmt: skip
-        net.layers, net.image = records, in_image
+        net.layers, net.image, net.recurrences = records, in_image, recurrences
         return net
 
     @classmethod
@@ -302,7 +305,7 @@ def _dense_layer(k, layer, prev, units, image, where, check_activation) -> conv.
 
 # The builder of each layer kind: (k, layer table, previous output's name, its width, its image
 # shape or None, where, check_activation) -> conv.Stage.
-LAYER_KINDS = {"dense": _dense_layer, **conv.LAYERS}
+LAYER_KINDS = {"dense": _dense_layer, **conv.LAYERS, "rnn": recurrent.rnn_layer}
 
 
 def _image(shape, where) -> conv.Image:

@@ -382,4 +382,46 @@ class GroupSum(_Rebuild, Node):
         return f"groupsum({self.a!r}, {self.k})"
 
 
-IMAGE_NODES = (Conv, ConvGradW, ConvGradX, MaxPool, PoolGrad, Repeat, GroupSum)
+@dataclass(frozen=True)
+class Rows(_Rebuild, Node):
+    """Rows start..stop of a (a recurrent layer's input x_t: rows t*d ... (t+1)*d of X)."""
+
+    a: Node
+    start: int
+    stop: int
+    _params = ("start", "stop")
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.stop - self.start, self.a.shape[1]))
+
+    def children(self):
+        return (self.a,)
+
+    def __repr__(self) -> str:
+        return f"{self.a!r}[{self.start}:{self.stop}]"
+
+
+@dataclass(frozen=True)
+class PadRows(_Rebuild, Node):
+    """a placed at rows start... of a zero matrix of ``total`` rows: Rows' transpose."""
+
+    a: Node
+    start: int
+    total: int
+    _params = ("start", "total")
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.total, self.a.shape[1]))
+
+    def children(self):
+        return (self.a,)
+
+    def __repr__(self) -> str:
+        return f"pad({self.a!r}, {self.start}, {self.total})"
+
+
+# The nodes beyond the matrix algebra: windows over images, and row blocks (recurrence).
+WINDOW_NODES = (Conv, ConvGradW, ConvGradX, MaxPool, PoolGrad)
+IMAGE_NODES = (*WINDOW_NODES, Repeat, GroupSum, Rows, PadRows)

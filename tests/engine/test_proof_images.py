@@ -70,3 +70,37 @@ def test_a_tampered_image_rule_is_caught(target):
 
     with pytest.raises(AssertionError, match=target):
         check_against_expansion(net, tamper=tamper, max_entries=20)
+
+
+RNN_CASES = {
+    "rnn_tanh": (6, [{"kind": "rnn", "units": 2, "steps": 3}, (1, "identity")]),
+    "dense_rnn_softmax": (
+        4,
+        [
+            (4, "sigmoid"),
+            {"kind": "rnn", "units": 2, "steps": 2, "activation": "relu"},
+            (2, "softmax"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RNN_CASES))
+def test_rnn_unrolled(case):
+    """Backpropagation through time is the chain rule through the unrolled steps, with the
+    weights' paths summed; the layer before an rnn gets its gradient through the row blocks."""
+    inputs, layers = RNN_CASES[case]
+    cost = "cross_entropy" if layers[-1][1] == "softmax" else "squared_error"
+    net = Network.from_layers(case, inputs, layers, cost=cost)
+    assert check_against_expansion(net, max_entries=8) > 0
+
+
+def test_a_tampered_recurrent_weight_is_caught():
+    inputs, layers = RNN_CASES["rnn_tanh"]
+    net = Network.from_layers("tamper_rnn", inputs, layers)
+
+    def tamper(name, value):  # dWh1 missing a small part of one time step's term
+        return value * (1 + sp.Float("1e-4")) if name == "dWh1" else value
+
+    with pytest.raises(AssertionError, match="dWh1"):
+        check_against_expansion(net, tamper=tamper, max_entries=20)
