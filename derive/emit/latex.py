@@ -35,6 +35,7 @@ from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation, tidy
 from derive.engine.graph import grad_name
 from derive.engine.ir import Ew, MatMul, Node, Sum, walk
+from derive.engine.recurrent import bptt
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
@@ -296,22 +297,45 @@ class _Document:
 
     def backward(self) -> list[Line]:
         out: list[Line] = []
+        through_time = {b.first: b for b in bptt(self.d)}
+        summarised = {name for b in through_time.values() for name in b.steps}
         for s in self.d.steps:
-            param = s.kind == "param"
-            lhs = _frac(COST, s.of, self.pr) if param else self.ew.name(s.name)
-            first = self.ew.lines(s.value)
-            if param and self.m_tex:
-                first = _scaled(self.m_tex, s.value, first)
-            rows = [first]
-            if not param:
-                simple = self.ew.lines(s.simplified)
-                if simple != first:
-                    rows.append(simple)
-            lines = _row(lhs, rows[0], note=self.shapes(s.value), tag=s.name)
-            for more in rows[1:]:
-                lines += _row("", more)
-            out += lines
+            if s.name in summarised:
+                continue
+            if s.name in through_time:
+                out += self._step_lines(s) + self.through_time(through_time[s.name])
+                continue
+            out += self._step_lines(s)
         return out
+
+    def through_time(self, b) -> list[Line]:
+        """Backpropagation through time: the recursion once, each weight a sum over t."""
+        n, pr = b.rec.steps, self.ew
+        k = b.rec.k
+        out = _row(
+            pr.name(f"delta{k}_(t-1)"), pr.lines(b.recursion),
+            note=rf"t = {n}, \dots, 2;\ h_{{{k},0}} = 0", tag="BPTT",
+        )  # fmt: skip
+        for name, (t0, term) in b.sums.items():
+            body = rf"{self.m_tex} \sum_{{t={t0}}}^{{{n}}} " + " ".join(pr.lines(term))
+            out += _row(_frac(COST, name[1:], self.pr), [body.strip()], tag=name)
+        return out
+
+    def _step_lines(self, s) -> list[Line]:
+        param = s.kind == "param"
+        lhs = _frac(COST, s.of, self.pr) if param else self.ew.name(s.name)
+        first = self.ew.lines(s.value)
+        if param and self.m_tex:
+            first = _scaled(self.m_tex, s.value, first)
+        rows = [first]
+        if not param:
+            simple = self.ew.lines(s.simplified)
+            if simple != first:
+                rows.append(simple)
+        lines = _row(lhs, rows[0], note=self.shapes(s.value), tag=s.name)
+        for more in rows[1:]:
+            lines += _row("", more)
+        return lines
 
     def assumptions(self) -> list[str]:
         out = list(self.d.assumptions)

@@ -11,9 +11,10 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from derive.engine.chain import chains
-from derive.engine.conv import has_images
+from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation
 from derive.engine.ir import fmt_shape
+from derive.engine.recurrent import bptt
 
 from .text import IMAGE_LEGEND, node_text
 
@@ -36,6 +37,22 @@ def _s(expr) -> str:
 
 def _shape(shape) -> str:
     return fmt_shape(shape).replace("'", "")
+
+
+def _through_time(b, d: Derivation, scale: str) -> list[str]:
+    """Backpropagation through time: the deltas' recursion once, each weight's gradient as a
+    sum over the steps (the derivation's steps, read off by ``recurrent.bptt``)."""
+    k, n = b.rec.k, b.rec.steps
+    rows = d.network.params[f"Wx{k}"].shape[1]
+    out = [
+        f"  back through time, t = {n}, ..., 2 (x_t = rows (t-1)*{rows} ... t*{rows} of "
+        f"{b.rec.x if b.rec.x != 'x' else 'X'}, h{k}_{n} = A{k}, h{k}_0 = 0):",
+        f"  delta{k}_(t-1) = {node_text(b.recursion)}",
+    ]
+    for name, (t0, term) in b.sums.items():
+        shape = _shape(d.step(name).simplified.shape)
+        out.append(f"  {name:<8} {shape}  = {scale}sum over t = {t0}..{n} of {node_text(term)}")
+    return out
 
 
 def show_text(d: Derivation) -> str:
@@ -64,8 +81,8 @@ def show_text(d: Derivation) -> str:
     add(f"cost ({net.cost_name}): C = {net.cost_text}, summed over the outputs, {red} the samples")
     add("")
     add("chain rule, one sample (the notes' scalar view)")
-    if has_images(net):
-        add("  not shown: a pixel's gradient gathers over a window (see the batch gradients)")
+    if beyond_scalars(net):
+        add("  not shown: a pixel gathers over a window, a time step over the steps after it")
     for c in chains(d):
         for k, path in enumerate(c.paths):
             lead = f"  dC/d{c.param}" if k == 0 else "        +"
@@ -80,7 +97,11 @@ def show_text(d: Derivation) -> str:
     add("")
     add("batch gradients (vectorized)")
     scale = "" if d.scale == 1 else "(1/m) "
+    through_time = {b.first: b for b in bptt(d)}
+    summarised = {name for b in through_time.values() for name in b.steps}
     for s in d.steps:
+        if s.name in summarised:
+            continue
         shape = _shape(s.simplified.shape)
         if s.kind == "param":
             text = node_text(s.simplified)
@@ -89,6 +110,8 @@ def show_text(d: Derivation) -> str:
             add(f"  d{s.of:<7} {shape}  = {scale}{text}")
         elif not s.inlined or s.name.startswith("delta"):
             add(f"  {s.name:<8} {shape}  = dC/d{s.of} = {node_text(s.simplified)}")
+        if s.name in through_time:
+            out.extend(_through_time(through_time[s.name], d, scale))
     for fact in d.assumptions:
         add(f"  assuming {fact}")
     add("")

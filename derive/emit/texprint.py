@@ -44,7 +44,7 @@ def tex_name(name: str, notation: str = "subscript", *, grad: bool = False, top:
     prefix = ""
     if grad and name.startswith("d") and not name.startswith("delta"):
         prefix, name = r"\mathrm{d}", name[1:]
-    found = re.fullmatch(r"([A-Za-z]+)(\d*)(?:_(\w+))?", name)
+    found = re.fullmatch(r"([A-Za-z]+)(\d*)(?:_(\w+|\(t-1\)))?", name)
     if not found:
         return (
             prefix + r"\mathit{{{}}}".format(name.replace("_", r"\_")) + (r"^{\top}" if top else "")
@@ -61,7 +61,9 @@ def tex_name(name: str, notation: str = "subscript", *, grad: bool = False, top:
         (sups if notation == "superscript" else subs).append(
             f"({index})" if notation == "superscript" else index
         )
-    if rest:
+    if rest in ("t", "(t-1)"):  # a time step of an unrolled recurrence
+        subs.append(rest.strip("()"))
+    elif rest:
         subs.append(r"\mathrm{{{}}}".format(rest.replace("_", r"\_")))
     if top:
         sups.append(r"\top")

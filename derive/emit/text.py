@@ -53,7 +53,7 @@ class _Printer(StrPrinter):
 
 def _atom(node: Node) -> str:
     text = node_text(node)
-    return text if isinstance(node, Var | T | Sum) else f"({text})"
+    return text if isinstance(node, Var | T | Sum | Rows) else f"({text})"
 
 
 def node_text(node: Node) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from derive.errors import DeriveError
 
 from .conv import Built, Stage, _count, _only
-from .ir import MatMul, Rows, ew
+from .ir import Ew, MatMul, Node, Rows, Sum, T, Var, ew, free_vars, placeholder
 
 
 @dataclass
@@ -80,3 +80,93 @@ def rnn_layer(k, layer, prev, units, image, where, check_activation) -> Stage:
     stage = Stage({Wx: [n, d], Wh: [n, n], b: [n, 1]}, equations, f"A{k}", n, None)
     stage.recurrence = rec
     return stage
+
+
+def _rename(node: Node, names: dict[str, str]) -> Node:
+    """``node`` with the named matrices in ``names`` renamed (same shapes and roles), and a row
+    block named by its rows ("rows 2:4") replaced by the name given for it."""
+    if isinstance(node, Var):
+        return Var(names[node.name], node.shape, node.role) if node.name in names else node
+    if isinstance(node, Rows) and f"rows {node.start}:{node.stop}" in names:
+        return Var(names[f"rows {node.start}:{node.stop}"], node.shape, "value")
+    kids = [_rename(k, names) for k in node.children()]
+    if isinstance(node, MatMul):
+        return MatMul(*kids)
+    if isinstance(node, T):
+        return T(*kids)
+    if isinstance(node, Sum):
+        return Sum(kids[0], node.axis)
+    if isinstance(node, Ew):
+        return Ew(node.expr, tuple(kids), node.shape)
+    return node.rebuild(*kids)
+
+
+@dataclass
+class BPTT:
+    """Layer k's backward pass through time, read off a derivation: the recursion of the deltas
+    once, in generic indices (checked to be what every step t < T computes), and the gradients
+    of Wx, Wh and b as sums over time."""
+
+    rec: Recurrence
+    first: str  # delta{k}_T, the delta the chain from above gives
+    recursion: Node  # delta{k}_{t-1} in terms of delta{k}_t, named with t and t-1
+    steps: set[str]  # the derivation steps this summary stands for
+    sums: dict[str, tuple[int, Node]]  # dWx, dWh, db: (first t, the term summed for t..T)
+
+
+def _time_names(k: int, t: int, d: int) -> dict[str, str]:
+    """Step t's names written with t: delta_t, h_(t-1), x_t."""
+    return {
+        f"delta{k}_{t}": f"delta{k}_t", f"h{k}_{t - 1}": f"h{k}_(t-1)",
+        f"rows {(t - 1) * d}:{t * d}": "x_t",
+    }  # fmt: skip
+
+
+def _sum_over_time(node: Node, rec: Recurrence, d: int) -> tuple[int, Node] | None:
+    """(t0, term) when ``node`` is the sum over t = t0 ... T of one term written in t."""
+    terms = list(node.args) if isinstance(node, Ew) and node.expr.is_Add else [node]
+    if isinstance(node, Ew) and node.expr != sum(placeholder(i) for i in range(len(terms))):
+        return None
+    forms = {}
+    for term in terms:
+        for t in range(1, rec.steps + 1):
+            names = _time_names(rec.k, t, d)
+            if any(v.name == f"delta{rec.k}_{t}" for v in free_vars(term)):
+                forms[t] = _rename(term, names)
+    if len(set(forms.values())) != 1 or len(forms) != len(terms):
+        return None
+    t0 = min(forms)
+    if sorted(forms) != list(range(t0, rec.steps + 1)):
+        return None
+    return t0, forms[t0]
+
+
+def bptt(d) -> list[BPTT]:
+    """Each recurrent layer's backpropagation through time (``Derivation`` d)."""
+    out = []
+    for rec in d.network.recurrences:
+        k, n = rec.k, rec.steps
+        generic = None
+        for t in range(1, n):  # delta_t from delta_{t+1}, renamed to delta_{t-1} from delta_t
+            names = {
+                f"delta{k}_{t + 1}": f"delta{k}_t", f"z{k}_{t}": f"z{k}_(t-1)",
+                f"h{k}_{t}": f"h{k}_(t-1)",
+            }  # fmt: skip
+            form = _rename(d.step(f"delta{k}_{t}").simplified, names)
+            if generic is not None and form != generic:
+                generic = None  # the steps differ: no single recursion to show
+                break
+            generic = form
+        if generic is None:
+            continue
+        d_rows = d.network.params[f"Wx{k}"].shape[1]
+        sums = {}
+        for p in (f"Wx{k}", f"Wh{k}", f"b{k}"):
+            found = _sum_over_time(d.step(f"d{p}").simplified, rec, d_rows)
+            if found is None:
+                break
+            sums[f"d{p}"] = found
+        else:
+            steps = {f"delta{k}_{t}" for t in range(1, n)} | {f"d{rec.h(t)}" for t in range(1, n)}
+            out.append(BPTT(rec, f"delta{k}_{n}", generic, steps | set(sums), sums))
+    return out
