@@ -41,6 +41,7 @@ from derive.engine.ir import (
     placeholder,
     walk,
 )
+from derive.engine.recurrent import bptt
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
@@ -262,6 +263,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
         if isinstance(s.simplified, Ew) and s.simplified.expr.has(sp.Piecewise):
             code = _keep_dtype(s.simplified, code)
         prog.backward.append(Line(s.name, code, _comment(s)))
+        prog.backward[-1].code = _one_term_a_line(s.name, prog.backward[-1].code)
         if s.kind == "param":
             prog.returns.append((s.of, s.name))
     used = {v for s in d.steps if not s.inlined for v in free_vars(s.simplified)}
@@ -289,6 +291,23 @@ def program(net: Network, d: Derivation | None = None) -> Program:
             rule = "he" if acts.get(p) in _HE else "xavier"
         prog.init.append((p, (rows, cols), rule))
     return prog
+
+
+def _one_term_a_line(target: str, code: str) -> str:
+    """A sum too long for one line (an unrolled recurrence's T terms) as ruff formats it:
+    in parentheses, one term a line."""
+    if len(f"    {target} = {code}") <= 100:
+        return code
+    terms: list[str] = []
+    node = ast.parse(code, mode="eval").body
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        terms.append(ast.unparse(node.right))
+        node = node.left
+    if not terms:
+        return code
+    terms.append(ast.unparse(node))
+    body = "\n        + ".join(pretty(t) for t in reversed(terms))
+    return f"(\n        {body}\n    )"
 
 
 def _reads(lines: list[Line], name: str) -> bool:
@@ -395,8 +414,14 @@ def render(net: Network) -> str:
     # lives in the deltas), so the notes' form is the folded one with (1/m) written in front.
     mean = net.reduction == "mean"
     equations = {}
+    through_time = {
+        name: (t0, term, b.rec.steps) for b in bptt(d) for name, (t0, term) in b.sums.items()
+    }
     for s in d.param_steps:
         text = node_text(s.simplified)
+        if s.name in through_time:  # an unrolled recurrence's T terms, as the sum over time
+            t0, term, steps = through_time[s.name]
+            text = f"sum over t = {t0}..{steps} of {node_text(term)}"
         if mean and " + " in text:
             text = f"({text})"
         equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}"

@@ -94,9 +94,11 @@ def _count(layer: dict, name: str, key: str, default: int | None, low: int) -> i
 def _only(layer: dict, allowed: set[str], key: str):
     unknown = sorted(set(layer) - allowed - {"kind"})
     if unknown:
+        kind = layer["kind"]
+        a = "an" if kind[0] in "aeioru" else "a"  # an rnn, a conv2d
         raise DeriveError(
-            f"unknown key {unknown[0]} for a {layer['kind']} layer", where=f"{key}.{unknown[0]}",
-            fix=f"the keys of a {layer['kind']} layer are: kind, {', '.join(sorted(allowed))}",
+            f"unknown key {unknown[0]} for {a} {kind} layer", where=f"{key}.{unknown[0]}",
+            fix=f"the keys of {a} {kind} layer are: kind, {', '.join(sorted(allowed))}",
         )  # fmt: skip
 
 

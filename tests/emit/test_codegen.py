@@ -285,3 +285,39 @@ def test_random_image_architectures_match_finite_differences(text):
     module = load_module(parse_spec(text, "drawn_cnn.toml"))
     worst = _worst(module, m=3)
     assert worst < TOL, text
+
+
+@st.composite
+def recurrent_architectures(draw):
+    """An rnn of T = 2..4 steps over d = 1..3 rows, maybe after a dense layer of T*d' units
+    and before another, then an output."""
+    steps, d = draw(st.integers(2, 4)), draw(st.integers(1, 3))
+    lines = ['name = "drawn_rnn"', f"inputs = {steps * d}"]
+    if draw(st.booleans()):
+        act = draw(st.sampled_from(HIDDEN))
+        units = steps * draw(st.integers(1, 2))
+        lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
+    act = draw(st.sampled_from(HIDDEN))
+    lines += ["[[layers]]", 'kind = "rnn"', f"units = {draw(st.integers(1, 4))}"]
+    lines += [f"steps = {steps}", f'activation = "{act}"']
+    if draw(st.booleans()):
+        units, act = draw(st.integers(1, 4)), draw(st.sampled_from(HIDDEN))
+        lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
+    cost, out = draw(OUTPUTS)
+    outputs = draw(st.integers(2 if out == "softmax" else 1, 3))
+    lines += ["[[layers]]", f"units = {outputs}", f'activation = "{out}"', "[cost]"]
+    lines.append(f'expr = "{cost[5:]}"' if cost.startswith("expr:") else f'name = "{cost}"')
+    return "\n".join(lines)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(recurrent_architectures())
+def test_random_recurrent_architectures_match_finite_differences(text):
+    module = load_module(parse_spec(text, "drawn_rnn.toml"))
+    worst = _worst(module, m=3)
+    assert worst < TOL, text

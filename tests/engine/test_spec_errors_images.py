@@ -12,6 +12,7 @@ from derive.errors import DeriveError
 SOURCE = "bad.toml"
 CONV = 'kind = "conv2d"\nchannels = 2\nkernel = 3\n'
 POOL = 'kind = "maxpool"\nsize = 2\n'
+RNN = 'kind = "rnn"\nunits = 4\nsteps = 8\n'
 
 
 def spec(*layers: str, inputs: str = "[1, 8, 8]") -> str:
@@ -81,6 +82,22 @@ CASES = [
       'name = "bad"\ninputs = [1, 4, 4]\noutputs = 1\n[params]\nW1 = [1, 16]\n'
       '[equations]\nz1 = "W1 @ x"\n[cost]\nexpr = "(z1 - y)**2"\n',
       "inputs", "expected a positive integer"),
+    C("rnn-steps-do-not-divide", spec(RNN.replace("8", "5"), inputs="64"), "layers[0].steps",
+      "steps = 5 does not divide the 64 input rows", "here one of 2, 4, 8"),
+    C("rnn-steps-prime-rows", spec(RNN.replace("8", "2"), inputs="7"), "layers[0].steps",
+      "does not divide the 7 input rows", "here one of 7"),
+    C("rnn-one-step", spec(RNN.replace("8", "1"), inputs="64"), "layers[0].steps",
+      "steps must be an integer from 2"),
+    C("rnn-steps-missing", spec('kind = "rnn"\nunits = 4\n', inputs="64"), "layers[0].steps",
+      "got None"),
+    C("rnn-units-zero", spec(RNN.replace("units = 4", "units = 0"), inputs="64"),
+      "layers[0].units", "got 0"),
+    C("rnn-after-image", spec(CONV, RNN), "layers[1].kind",
+      "an rnn layer reads a vector of T*d rows, but its input is an image"),
+    C("rnn-with-kernel", spec(RNN + "kernel = 2\n", inputs="64"), "layers[0].kernel",
+      "unknown key kernel for an rnn layer"),
+    C("rnn-unknown-activation", spec(RNN + 'activation = "tahn"\n', inputs="64"),
+      "layers[0].activation", "did you mean tanh"),
 ]
 # fmt: on
 
