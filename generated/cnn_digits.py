@@ -43,22 +43,35 @@ def _windows(x, image, kernel, stride, padding):
     return view[:, ::stride, ::stride]
 
 
-def _conv(w, x, image, kernel, stride, padding):
-    # z[c', i, j] = sum over c, u, v of w[c', c, u, v] x[c, i*s + u, j*s + v], one tensordot.
+def _im2col(x, image, kernel, stride, padding):
+    # (C*kh*kw, OH*OW*m): each window of each sample a column, rows in the kernel's order.
     win = _windows(x, image, kernel, stride, padding)
-    w4 = w.reshape(w.shape[0], image[0], *kernel)
-    return np.tensordot(w4, win, axes=([1, 2, 3], [0, 4, 5])).reshape(-1, x.shape[1])
+    return win.transpose(0, 4, 5, 1, 2, 3).reshape(image[0] * kernel[0] * kernel[1], -1)
+
+
+def _conv(w, x, image, kernel, stride, padding):
+    # z[c', i, j] = sum over c, u, v of w[c', c, u, v] x[c, i*s + u, j*s + v]: one product.
+    return (w @ _im2col(x, image, kernel, stride, padding)).reshape(-1, x.shape[1])
 
 
 def _conv_grad_w(x, g, image, kernel, stride, padding):
     # dW[c', c, u, v] = sum over samples, i, j of g[c', i, j] x[c, i*s + u, j*s + v].
-    win = _windows(x, image, kernel, stride, padding)
-    g4 = g.reshape(-1, *win.shape[1:4])
-    return np.tensordot(g4, win, axes=([1, 2, 3], [1, 2, 3])).reshape(g4.shape[0], -1)
+    cols = _im2col(x, image, kernel, stride, padding)
+    return g.reshape(-1, cols.shape[1]) @ cols.T
+
+
+def _pool_blocks(x, image, size, stride):
+    # (C, OH, OW, m, ph*pw): each window's entries in row-major order.
+    win = _windows(x, image, size, stride, 0)
+    return win.reshape(*win.shape[:4], -1)
 
 
 def _maxpool(x, image, size, stride):
     # The maximum of each size[0] x size[1] window, channel by channel.
+    C, H, W = image
+    if stride == size[0] == size[1]:
+        tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
+        return tiles.max(axis=(2, 4)).reshape(-1, x.shape[1])
     return _windows(x, image, size, stride, 0).max(axis=(4, 5)).reshape(-1, x.shape[1])
 
 
@@ -66,10 +79,20 @@ def _maxpool_grad(x, g, image, size, stride):
     # Each window's g goes to its maximum: argmax picks the first in row-major order on a tie.
     C, H, W = image
     m = x.shape[1]
-    win = _windows(x, image, size, stride, 0)
-    first = win.reshape(*win.shape[:4], -1).argmax(axis=4)
-    g4 = g.reshape(first.shape)
-    oh, ow = first.shape[1:3]
+    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    g4 = g.reshape(C, oh, ow, m)
+    if stride == size[0] == size[1]:  # tiles: offset by offset, the first maximum not yet taken
+        tiles = x.reshape(C, oh, stride, ow, stride, m)
+        top = tiles.max(axis=(2, 4))
+        dx = np.zeros(tiles.shape, dtype=g.dtype)
+        free = np.ones(top.shape, dtype=bool)
+        for u in range(stride):
+            for v in range(stride):
+                hit = free & (tiles[:, :, u, :, v] == top)
+                dx[:, :, u, :, v] = g4 * hit
+                free &= ~hit
+        return dx.reshape(-1, m)
+    first = _pool_blocks(x, image, size, stride).argmax(axis=4)
     dx = np.zeros((C, H, W, m), dtype=g.dtype)
     for u in range(size[0]):
         for v in range(size[1]):

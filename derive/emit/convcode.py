@@ -39,29 +39,31 @@ def _windows(x, image, kernel, stride, padding):
     return view[:, ::stride, ::stride]
 
 
-def _conv(w, x, image, kernel, stride, padding):
-    # z[c', i, j] = sum over c, u, v of w[c', c, u, v] x[c, i*s + u, j*s + v], one tensordot.
+def _im2col(x, image, kernel, stride, padding):
+    # (C*kh*kw, OH*OW*m): each window of each sample a column, rows in the kernel's order.
     win = _windows(x, image, kernel, stride, padding)
-    w4 = w.reshape(w.shape[0], image[0], *kernel)
-    return np.tensordot(w4, win, axes=([1, 2, 3], [0, 4, 5])).reshape(-1, x.shape[1])
+    return win.transpose(0, 4, 5, 1, 2, 3).reshape(image[0] * kernel[0] * kernel[1], -1)
+
+
+def _conv(w, x, image, kernel, stride, padding):
+    # z[c', i, j] = sum over c, u, v of w[c', c, u, v] x[c, i*s + u, j*s + v]: one product.
+    return (w @ _im2col(x, image, kernel, stride, padding)).reshape(-1, x.shape[1])
 
 
 def _conv_grad_w(x, g, image, kernel, stride, padding):
     # dW[c', c, u, v] = sum over samples, i, j of g[c', i, j] x[c, i*s + u, j*s + v].
-    win = _windows(x, image, kernel, stride, padding)
-    g4 = g.reshape(-1, *win.shape[1:4])
-    return np.tensordot(g4, win, axes=([1, 2, 3], [1, 2, 3])).reshape(g4.shape[0], -1)
+    cols = _im2col(x, image, kernel, stride, padding)
+    return g.reshape(-1, cols.shape[1]) @ cols.T
 
 
 def _conv_grad_x(w, g, image, kernel, stride, padding):
-    # dx = the full convolution of g with the flipped kernel: each kernel offset (u, v) adds
-    # w[:, :, u, v].T @ g at the pixels it touched; one tensordot, then kh*kw slice additions.
+    # dx = the full convolution of g with the flipped kernel: one product gives each kernel
+    # offset's share, then kh*kw slice additions put it at the pixels the offset touched.
     C, H, W = image
     kh, kw = kernel
     m = g.shape[1]
-    w4 = w.reshape(w.shape[0], C, kh, kw)
     oh, ow = (H + 2 * padding - kh) // stride + 1, (W + 2 * padding - kw) // stride + 1
-    cols = np.tensordot(w4, g.reshape(-1, oh, ow, m), axes=([0], [0]))  # (C, kh, kw, oh, ow, m)
+    cols = (w.T @ g.reshape(w.shape[0], -1)).reshape(C, kh, kw, oh, ow, m)
     dx = np.zeros((C, H + 2 * padding, W + 2 * padding, m), dtype=g.dtype)
     for u in range(kh):
         for v in range(kw):
@@ -69,8 +71,18 @@ def _conv_grad_x(w, g, image, kernel, stride, padding):
     return dx[:, padding : padding + H, padding : padding + W].reshape(-1, m)
 
 
+def _pool_blocks(x, image, size, stride):
+    # (C, OH, OW, m, ph*pw): each window's entries in row-major order.
+    win = _windows(x, image, size, stride, 0)
+    return win.reshape(*win.shape[:4], -1)
+
+
 def _maxpool(x, image, size, stride):
     # The maximum of each size[0] x size[1] window, channel by channel.
+    C, H, W = image
+    if stride == size[0] == size[1]:
+        tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
+        return tiles.max(axis=(2, 4)).reshape(-1, x.shape[1])
     return _windows(x, image, size, stride, 0).max(axis=(4, 5)).reshape(-1, x.shape[1])
 
 
@@ -78,10 +90,20 @@ def _maxpool_grad(x, g, image, size, stride):
     # Each window's g goes to its maximum: argmax picks the first in row-major order on a tie.
     C, H, W = image
     m = x.shape[1]
-    win = _windows(x, image, size, stride, 0)
-    first = win.reshape(*win.shape[:4], -1).argmax(axis=4)
-    g4 = g.reshape(first.shape)
-    oh, ow = first.shape[1:3]
+    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    g4 = g.reshape(C, oh, ow, m)
+    if stride == size[0] == size[1]:  # tiles: offset by offset, the first maximum not yet taken
+        tiles = x.reshape(C, oh, stride, ow, stride, m)
+        top = tiles.max(axis=(2, 4))
+        dx = np.zeros(tiles.shape, dtype=g.dtype)
+        free = np.ones(top.shape, dtype=bool)
+        for u in range(stride):
+            for v in range(stride):
+                hit = free & (tiles[:, :, u, :, v] == top)
+                dx[:, :, u, :, v] = g4 * hit
+                free &= ~hit
+        return dx.reshape(-1, m)
+    first = _pool_blocks(x, image, size, stride).argmax(axis=4)
     dx = np.zeros((C, H, W, m), dtype=g.dtype)
     for u in range(size[0]):
         for v in range(size[1]):
@@ -103,11 +125,11 @@ def _group_sum(a, k):
 
 
 KERNELS = {
-    Conv: [_windows, _conv],
-    ConvGradW: [_windows, _conv_grad_w],
+    Conv: [_windows, _im2col, _conv],
+    ConvGradW: [_windows, _im2col, _conv_grad_w],
     ConvGradX: [_conv_grad_x],
     MaxPool: [_windows, _maxpool],
-    PoolGrad: [_windows, _maxpool_grad],
+    PoolGrad: [_windows, _pool_blocks, _maxpool_grad],
     GroupSum: [_group_sum],
     Repeat: [],
     Rows: [],
@@ -153,14 +175,6 @@ def evaluate(node: Node, operands: list[np.ndarray]) -> np.ndarray:
 def helpers(nodes) -> list[str]:
     """The source of every kernel the nodes need, in a fixed order, each once."""
     needed = {fn for n in nodes for fn in KERNELS.get(type(n), [])}
-    order = [
-        _windows,
-        _conv,
-        _conv_grad_w,
-        _conv_grad_x,
-        _maxpool,
-        _maxpool_grad,
-        _pad_rows,
-        _group_sum,
-    ]
+    order = [_windows, _im2col, _conv, _conv_grad_w, _conv_grad_x, _pool_blocks, _maxpool]
+    order += [_maxpool_grad, _pad_rows, _group_sum]
     return [inspect.getsource(fn) for fn in order if fn in needed]
