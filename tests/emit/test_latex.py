@@ -61,6 +61,7 @@ def derived(name: str):
         ("seed.md", {"fmt": "md"}),
         ("seed_example.tex", {"example": True}),
         ("cnn_digits.tex", {}),
+        ("rnn.tex", {}),
     ],
 )
 def test_golden_seed(golden, options):
