@@ -122,7 +122,13 @@ class Network:
             layer = (
                 layer if isinstance(layer, dict) else {"units": layer[0], "activation": layer[1]}
             )
-            build = LAYER_KINDS[layer.get("kind", "dense")]
+            build = LAYER_KINDS.get(layer.get("kind", "dense"))
+            if build is None:
+                raise DeriveError(
+                    f"unknown layer kind {layer.get('kind')!r}",
+                    where=f"{where}: layers[{k - 1}].kind",
+                    fix=f"use one of: {', '.join(sorted(LAYER_KINDS))}",
+                )  # fmt: skip
             stage = build(k, layer, prev, prev_units, image, where, check_activation)
             params.update(stage.params)
             equations.update(stage.equations)
