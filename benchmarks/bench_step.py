@@ -16,10 +16,12 @@ import argparse
 import statistics
 import time
 
+import hand_layers  # benchmarks/hand_layers.py: the script's folder is on the path
 import numpy as np
 
 from derive.emit.codegen import load_module
 from derive.engine.graph import Network
+from derive.engine.spec import EXAMPLES
 
 SIZES = [
     # (label, inputs, hidden layers, outputs, output activation, cost, m)
@@ -122,9 +124,23 @@ def bench(label, inputs, hidden, outputs, out_act, cost, m, blocks, quick):
     X = rng.standard_normal((inputs, m)).astype(np.float32)
     Y = np.eye(outputs, dtype=np.float32)[:, rng.integers(0, outputs, m)]
     lr = 1e-3  # small: the weights stay near their start, so every block does the same work
+    hand = hand_step(len(hidden), out_act, lr)
+    line, ratio, reps = compare(label, module, hand, X, Y, lr, blocks, quick)
+    tstep = torch_step(inputs, hidden, outputs, out_act, lr)
+    if tstep is not None:
+        tt = statistics.median(
+            time_block(tstep, None, X, Y, reps) for _ in range(max(3, blocks // 3))
+        )
+        line += f"   torch {tt * 1e6:9.1f} us"
+    print(line, flush=True)
+    return ratio
+
+
+def compare(label, module, hand, X, Y, lr, blocks, quick):
+    """The generated module's step against ``hand``, interleaved blocks: (line, ratio, reps)."""
+    gen = generated_step(module, lr)
     p_gen = module.init_params(0, np.float32)
     p_hand = {k: v.copy() for k, v in p_gen.items()}
-    gen, hand = generated_step(module, lr), hand_step(len(hidden), out_act, lr)
     # the two steps compute the same thing
     l1, l2 = (
         gen(dict((k, v.copy()) for k, v in p_gen.items()), X, Y),
@@ -148,14 +164,18 @@ def bench(label, inputs, hidden, outputs, out_act, cost, m, blocks, quick):
         f"generated {statistics.median(t_gen) * 1e6:9.1f} us   "
         f"ratio {statistics.median(ratios):.3f}"
     )
-    tstep = torch_step(inputs, hidden, outputs, out_act, lr)
-    if tstep is not None:
-        tt = statistics.median(
-            time_block(tstep, None, X, Y, reps) for _ in range(max(3, blocks // 3))
-        )
-        line += f"   torch {tt * 1e6:9.1f} us ({tt / statistics.median(t_hand):.2f}x hand)"
+    return line, statistics.median(ratios), reps
+
+
+def bench_example(label, spec, hand, m, blocks, quick):
+    """An example spec's generated step against a hand-written one (``hand_layers``)."""
+    module = load_module(EXAMPLES / spec)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((module.INPUTS, m)).astype(np.float32)
+    Y = np.eye(module.OUTPUTS, dtype=np.float32)[:, rng.integers(0, module.OUTPUTS, m)]
+    line, ratio, _ = compare(label, module, hand(1e-3), X, Y, 1e-3, blocks, quick)
     print(line, flush=True)
-    return statistics.median(ratios)
+    return ratio
 
 
 def main():
@@ -166,6 +186,10 @@ def main():
     print("one SGD step, float32, median of interleaved blocks (generated / hand)")
     for size in SIZES:
         bench(*size, blocks=args.blocks, quick=args.quick)
+    bench_example("cnn_digits (im2col), m=128", "cnn_digits.toml", hand_layers.cnn_step, 128,
+                  args.blocks, args.quick)  # fmt: skip
+    bench_example("rnn T=8 (BPTT loop), m=128", "rnn.toml", hand_layers.rnn_step, 128,
+                  args.blocks, args.quick)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -30,17 +30,32 @@ import sympy as sp
 from derive.engine.derivation import Derivation, Step, derive
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
-from derive.engine.ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placeholder, walk
+from derive.engine.ir import (
+    IMAGE_NODES,
+    Conv,
+    ConvGradW,
+    Ew,
+    MatMul,
+    Node,
+    Sum,
+    T,
+    Var,
+    free_vars,
+    placeholder,
+    walk,
+)
+from derive.engine.recurrent import bptt
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 from derive.resources import EXAMPLES, TEMPLATES
 
-from . import layercode
+from . import convcode, layercode
 from .npprint import NUMPY, Dialect, stabilize, uses_erf
 from .text import node_text, var_name
 
 DEFAULT_OUT = Path("generated")  # in the folder derive runs in: the user's project
+_COLS_NOTE = "im2col: every window of every sample a column (kept for the kernel gradient)"
 
 # Weight init by the activation the weight feeds: He for the relu family, Xavier otherwise.
 _HE = {"relu", "leaky_relu", "elu", "gelu", "silu"}
@@ -90,6 +105,8 @@ class Program:
     penalty_reads: list[str] = field(default_factory=list)
     uses_erf: bool = False
     forward_uses_m: bool = False  # a mean over the samples divides by m
+    helpers: list[str] = field(default_factory=list)  # convcode kernels the code calls
+    saved: list[str] = field(default_factory=list)  # forward temporaries the backward reuses
     init: list[tuple[str, tuple, str]] = field(default_factory=list)  # (param, shape, rule)
 
 
@@ -107,10 +124,14 @@ class _Emitter:
         self.temps = 0
         self.room = 88  # characters left on the current line for an expression
         self.preferred: dict[Node, str] = {}  # names for hoisted nodes (inlined gradients)
+        # The im2col copy of a convolution's input, made once in the forward pass and kept
+        # for the kernel gradient (key: the input node and the window).
+        self.cols: dict[tuple[Node, object], str] = {}
 
     def atom(self, node: Node) -> str:
         text = self.expr(node)
-        return text if isinstance(node, Var | T | Sum) or node in self.names else f"({text})"
+        atomic = isinstance(node, (Var, T, Sum, *IMAGE_NODES))
+        return text if atomic or node in self.names else f"({text})"
 
     def expr(self, node: Node) -> str:
         if node in self.names:
@@ -126,6 +147,14 @@ class _Emitter:
             return self.d.sum(self.atom(node.a), node.axis)
         if isinstance(node, Ew):
             return self.elementwise(node.expr, node.args)
+        if isinstance(node, Conv) and (node.x, node.win) in self.cols:
+            cols = self.cols[node.x, node.win]
+            return f"({self.expr(node.w)} @ {cols}).reshape({node.shape[0]}, -1)"
+        if isinstance(node, ConvGradW) and (node.x, node.win) in self.cols:
+            cols = self.cols[node.x, node.win]
+            return f"{self.atom(node.g)}.reshape({node.shape[0]}, -1) @ {cols}.T"
+        if isinstance(node, IMAGE_NODES):
+            return convcode.call(node, [self.expr(k) for k in node.children()])
         raise TypeError(type(node).__name__)
 
     def elementwise(self, expr: sp.Expr, args) -> str:
@@ -224,7 +253,7 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     names: dict[Node, str] = {}
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    names, logsoftmax = _forward(net, prog.forward, dialect)
+    names, logsoftmax, cols = _forward(net, prog.forward, dialect)
     if net.running:  # batch norm at inference: the running statistics instead of the batch's
         _forward(net, prog.infer, dialect, layercode.inference_lines(net))
     prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
@@ -234,6 +263,7 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     bnames: dict[Node, str] = {}
     em = _Emitter(prog.backward, bnames, dialect)
     em.preferred = {s.simplified: s.name for s in d.steps if s.inlined}
+    em.cols = cols
     for s in d.steps:
         if s.inlined:
             continue
@@ -242,13 +272,16 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
         if isinstance(s.simplified, Ew) and s.simplified.expr.has(sp.Piecewise):
             code = _keep_dtype(s.simplified, code, dialect)
         prog.backward.append(Line(s.name, code, _comment(s)))
+        prog.backward[-1].code = _one_term_a_line(s.name, prog.backward[-1].code)
         if s.kind == "param":
             prog.returns.append((s.of, s.name))
     used = {v for s in d.steps if not s.inlined for v in free_vars(s.simplified)}
     prog.backward_params = [p for p in net.params if any(v.name == p for v in used)]
-    order = [net.x.name, *net.masks, *net.values]
+    prog.saved = [c for c in cols.values() if _reads(prog.backward, c)]
+    order = [net.x.name, *net.masks, *net.values, *prog.saved]
     prog.backward_cache = sorted(
-        {v.name for v in used if v.role in ("value", "input", "mask")}, key=order.index
+        {v.name for v in used if v.role in ("value", "input", "mask")} | set(prog.saved),
+        key=order.index,
     )
     prog.returns.sort(key=lambda r: list(net.params).index(r[0]))
 
@@ -262,6 +295,8 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
         prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
     prog.uses_erf = uses_erf(text)
+    code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
+    prog.helpers = convcode.helpers(code)
 
     acts = _activation_of(net)
     special = layercode.init_rules(net)
@@ -289,6 +324,10 @@ def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | 
         u = _is_softmax(node)
         if replace is None:
             lines.extend(Line(*t) for t in layercode.mask_lines(net, node, em.expr, dialect))
+        for conv in (n for n in walk(node) if isinstance(n, Conv)):
+            cols = f"cols_{name}"
+            lines.append(Line(cols, convcode.im2col_call(conv, em.expr(conv.x)), _COLS_NOTE))
+            em.cols[conv.x, conv.win] = cols
         if replace and name in replace:
             lines.append(Line(*replace[name]))
         elif u is not None:
@@ -307,7 +346,24 @@ def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | 
             em.room = 92 - len(name)
             lines.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
         names[var] = name
-    return names, logsoftmax
+    return names, logsoftmax, em.cols
+
+
+def _one_term_a_line(target: str, code: str) -> str:
+    """A sum too long for one line (an unrolled recurrence's T terms) as ruff formats it:
+    in parentheses, one term a line."""
+    if len(f"    {target} = {code}") <= 100:
+        return code
+    terms: list[str] = []
+    node = ast.parse(code, mode="eval").body
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        terms.append(ast.unparse(node.right))
+        node = node.left
+    if not terms:
+        return code
+    terms.append(ast.unparse(node))
+    body = "\n        + ".join(pretty(t) for t in reversed(terms))
+    return f"(\n        {body}\n    )"
 
 
 def _reads(lines: list[Line], name: str) -> bool:
@@ -418,15 +474,21 @@ def render(net: Network, out_dir: str | Path | None = None) -> str:
     equations = {}
     # With a penalty the folded steps hold its term under the 1/m; the notes' form keeps it apart.
     shown = derive(net) if net.penalty is not None else d
+    through_time = {
+        name: (t0, term, b.rec.steps) for b in bptt(shown) for name, (t0, term) in b.sums.items()
+    }
     for s in shown.param_steps:
         text = node_text(s.simplified)
+        if s.name in through_time:  # an unrolled recurrence's T terms, as the sum over time
+            t0, term, steps = through_time[s.name]
+            text = f"sum over t = {t0}..{steps} of {node_text(term)}"
         if mean and " + " in text:
             text = f"({text})"
         extra = f" + {node_text(s.penalty)}" if s.penalty is not None else ""
         equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}{extra}"
     out = Path(DEFAULT_OUT if out_dir is None else out_dir)
     source = net.source if net.source.startswith("<") else spec_reference(net.source, out)
-    cache_keys = ["X", *net.masks, *net.values]
+    cache_keys = ["X", *net.masks, *net.values, *prog.saved]
     return (
         _environment()
         .get_template("module.py.j2")
