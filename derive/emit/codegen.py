@@ -154,7 +154,7 @@ class _Emitter:
             cols = self.cols[node.x, node.win]
             return f"{self.atom(node.g)}.reshape({node.shape[0]}, -1) @ {cols}.T"
         if isinstance(node, IMAGE_NODES):
-            return convcode.call(node, [self.expr(k) for k in node.children()])
+            return self.d.image(node, [self.expr(k) for k in node.children()])
         raise TypeError(type(node).__name__)
 
     def elementwise(self, expr: sp.Expr, args) -> str:
@@ -296,7 +296,7 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
     prog.uses_erf = uses_erf(text)
     code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
-    prog.helpers = convcode.helpers(code)
+    prog.helpers = dialect.kernels(code)
 
     acts = _activation_of(net)
     special = layercode.init_rules(net)

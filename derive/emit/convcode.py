@@ -189,10 +189,12 @@ def im2col_call(node: Conv, x: str) -> str:
     return f"_im2col({x}, {', '.join(repr(g) for g in _geometry(node))})"
 
 
-def helpers(code: str) -> list[str]:
+def helpers(code: str, order=None, calls=None) -> list[str]:
     """The source of every kernel that ``code`` calls (and the kernels they call), in a
-    fixed order, each once."""
-    needed = {fn for fn in _ORDER if re.search(rf"\b{fn.__name__}\(", code)}
-    while extra := {c for fn in needed for c in _CALLS.get(fn, [])} - needed:
+    fixed order, each once. ``order`` and ``calls``: another library's kernels of the same
+    names (``convtorch``, ``convjax``), NumPy's by default."""
+    order, calls = order or _ORDER, calls or _CALLS
+    needed = {fn for fn in order if re.search(rf"\b{fn.__name__}\(", code)}
+    while extra := {c for fn in needed for c in calls.get(fn, [])} - needed:
         needed |= extra
-    return [inspect.getsource(fn) for fn in _ORDER if fn in needed]
+    return [inspect.getsource(fn) for fn in order if fn in needed]

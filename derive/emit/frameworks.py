@@ -24,11 +24,11 @@ import sympy as sp
 
 from derive.engine.derivation import derive
 from derive.engine.graph import Network
-from derive.engine.ir import free_vars
+from derive.engine.ir import Repeat, free_vars
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 
-from . import codegen, layercode
+from . import codegen, convjax, convtorch, layercode
 from .npprint import Dialect, NumpyPrinter
 
 TARGETS = ("numpy", "torch", "jax")
@@ -93,6 +93,14 @@ class TorchDialect(Dialect):
     def dropout(self, mask: str, like: str, p: float) -> str:
         return f"_dropout_mask(rng, {like}, {p!r}, {mask!r})"
 
+    def image(self, node, operands: list[str]) -> str:
+        if isinstance(node, Repeat):
+            return convtorch.repeat(operands[0], node.k)
+        return super().image(node, operands)  # the kernels have NumPy's names
+
+    def kernels(self, code: str) -> list[str]:
+        return convtorch.helpers(code)
+
 
 class JaxDialect(Dialect):
     lib = "jnp"
@@ -106,6 +114,14 @@ class JaxDialect(Dialect):
 
     def dropout(self, mask: str, like: str, p: float) -> str:
         return f"_dropout_mask(rng, {like}, {p!r}, {mask!r})"
+
+    def image(self, node, operands: list[str]) -> str:
+        if isinstance(node, Repeat):
+            return convjax.repeat(operands[0], node.k)
+        return super().image(node, operands)
+
+    def kernels(self, code: str) -> list[str]:
+        return convjax.helpers(code)
 
 
 DIALECTS = {"torch": TorchDialect(), "jax": JaxDialect()}

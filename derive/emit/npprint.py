@@ -226,6 +226,18 @@ class Dialect:
         """The line that draws the dropout mask ``mask`` shaped like ``like``."""
         return f"_dropout_mask(rng, {like}, {p!r})"
 
+    def image(self, node, operands: list[str]) -> str:
+        """An image node (convolution, pooling, rows of an RNN) as a kernel call."""
+        from .convcode import call
+
+        return call(node, operands)
+
+    def kernels(self, code: str) -> list[str]:
+        """The source of the kernels ``code`` calls, copied into the module."""
+        from .convcode import helpers
+
+        return helpers(code)
+
 
 class NumpyPrinter(NumPyPrinter):
     """SymPy's NumPy printer, writing ``np.`` and the stable forms above."""

@@ -18,7 +18,12 @@ from derive.emit.frameworks import load_target, render_target, require
 from derive.engine.spec import load_spec, parse_spec
 from derive.errors import DeriveError
 from derive.resources import EXAMPLES
-from emit.test_codegen import GENERATED, architectures
+from emit.test_codegen import (
+    GENERATED,
+    architectures,
+    image_architectures,
+    recurrent_architectures,
+)
 
 EXAMPLE_SPECS = sorted(EXAMPLES.glob("*.toml"))
 SAME = 1e-10  # the frameworks' gradients against NumPy's: the same arithmetic
@@ -146,18 +151,22 @@ def test_examples_pass_jax_check_grads(jax, spec):
 
 
 # Each drawn network must hold the feature (a layer kind, or the [cost] penalty), so every
-# feature is drawn whatever the draws happen to be; "any" is the strategy as it stands.
+# feature is drawn whatever the draws happen to be; "any" is the strategy as it stands; images
+# and recurrences come from their own strategies (conv2d, maxpool with strides and padding;
+# rnn of 2 to 4 steps).
 FEATURES = {
-    "any": (4, lambda text: True),
-    "batchnorm": (3, lambda text: 'kind = "batchnorm"' in text),
-    "layernorm": (3, lambda text: 'kind = "layernorm"' in text),
-    "dropout": (3, lambda text: 'kind = "dropout"' in text),
-    "penalty": (3, lambda text: "penalty = " in text),
+    "any": (4, architectures()),
+    "batchnorm": (3, architectures().filter(lambda text: 'kind = "batchnorm"' in text)),
+    "layernorm": (3, architectures().filter(lambda text: 'kind = "layernorm"' in text)),
+    "dropout": (3, architectures().filter(lambda text: 'kind = "dropout"' in text)),
+    "penalty": (3, architectures().filter(lambda text: "penalty = " in text)),
+    "image": (6, image_architectures()),
+    "recurrent": (3, recurrent_architectures()),
 }
 
 
 def _drawn(feature):
-    count, holds = FEATURES[feature]
+    count, strategy = FEATURES[feature]
 
     @settings(
         max_examples=count,
@@ -170,7 +179,7 @@ def _drawn(feature):
             HealthCheck.filter_too_much,
         ],
     )
-    @given(architectures().filter(holds), st.integers(1, 4))
+    @given(strategy, st.integers(1, 4))
     def check(text, m):
         net = parse_spec(text, "drawn.toml")
         numpy_module = load_module(net)
@@ -185,6 +194,46 @@ def _drawn(feature):
 @pytest.mark.parametrize("feature", sorted(FEATURES))
 def test_drawn_architectures_pass_both_checkers(torch, jax, feature):
     _drawn(feature)()
+
+
+# Every image kernel's general path: a convolution of a non-square kernel with padding, max
+# pooling of overlapping windows (the gradient by the first maximum, not by tiles), a strided
+# convolution after it (its input gradient runs through the pooling), tanh (no ties).
+WINDOWS = """name = "windows"
+inputs = [2, 5, 5]
+[[layers]]
+kind = "conv2d"
+channels = 3
+kernel = [3, 2]
+padding = 1
+activation = "tanh"
+[[layers]]
+kind = "maxpool"
+size = 2
+stride = 1
+[[layers]]
+kind = "conv2d"
+channels = 2
+kernel = [2, 3]
+stride = 2
+activation = "tanh"
+[[layers]]
+units = 3
+activation = "softmax"
+[cost]
+name = "cross_entropy"
+"""
+
+
+def test_every_image_kernel_passes_both_checkers(torch, jax):
+    net = parse_spec(WINDOWS, "windows.toml")
+    code = render_target(net, "torch")
+    for kernel in ("_conv_grad_x(", "_maxpool_grad(", "_pool_blocks(", "_im2col("):
+        assert kernel in code
+    X, Y, params = _data(net, m=3)
+    ref = _numpy_reference(net, X, Y, params)
+    _check_torch(torch, net, X, Y, params, ref)
+    _check_jax(jax, net, X, Y, params, ref)
 
 
 def test_files_on_disk_are_what_codegen_renders():

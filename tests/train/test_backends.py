@@ -1,7 +1,7 @@
 """`derive train --backend torch|jax`: the same loop on the generated torch or JAX module
 gives NumPy's run to float tolerance on digits (the parameters, every epoch's metrics, the
-final accuracies), for the plain network, dropout (the masks drawn from the same generator)
-and batch norm (the running statistics); the same files are saved; a resumed framework run
+final accuracies), for the plain network, dropout (the masks drawn from the same generator),
+batch norm (the running statistics) and a CNN; the same files are saved; a resumed framework run
 continues as NumPy's does; a missing extra or device is a one-line error."""
 
 import importlib.util
@@ -60,6 +60,7 @@ def _same_run(a, b, tol=TOL):
         ("digits", dict(epochs=2, optimizer="sgd")),
         ("dropout", dict(epochs=1, optimizer="momentum")),
         ("batchnorm", dict(epochs=1, optimizer="adam", lr=0.01)),
+        ("cnn_digits", dict(epochs=1)),
     ],
 )
 def test_framework_run_equals_numpy_run(digits, spec, options, backend):
