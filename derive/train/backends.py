@@ -135,6 +135,16 @@ class JaxOps(NumpyOps):
         arrays[key] = self.asarray(value, dtype=arrays[key].dtype)
 
 
+def draw_masks(module, rng: np.random.Generator, m: int, dtype) -> dict[str, np.ndarray]:
+    """The dropout masks the NumPy module would draw from ``rng`` for a batch of ``m``: in the
+    forward pass's order (``MASKS``), each ``(rng.random((rows, m)) >= p) / (1 - p)`` in
+    ``dtype``, as NumPy arrays."""
+    out = {}
+    for k, p in module.MASKS.items():
+        out[k] = (rng.random((module.MASK_ROWS[k], m)) >= p).astype(dtype) / (1 - p)
+    return out
+
+
 class FrameworkModule:
     """A generated torch or JAX module behind the interface of a generated NumPy module that
     ``train()`` uses (``init_params``, ``loss_and_grad``, ``training_step``, ``loss``,
@@ -172,16 +182,10 @@ class FrameworkModule:
         return float(loss), grads, running
 
     def _masks(self, rng, X):
-        """The dropout masks the NumPy module would draw from ``rng`` for this batch: in the
-        forward pass's order, each ``(rng.random(shape) >= p) / (1 - p)`` in the batch's dtype."""
         if rng is None:
             return None
-        m, dtype = X.shape[1], getattr(self, "_dtype", np.float64)
-        out = {}
-        for k, p in self.MASKS.items():
-            mask = (rng.random((self.MASK_ROWS[k], m)) >= p).astype(dtype) / (1 - p)
-            out[k] = self.ops.asarray(mask)
-        return out
+        masks = draw_masks(self.module, rng, X.shape[1], getattr(self, "_dtype", np.float64))
+        return {k: self.ops.asarray(v) for k, v in masks.items()}
 
     def loss(self, params, X, Y):
         return float(self._fn["loss"](params, X, Y))
@@ -235,6 +239,7 @@ __all__ = [
     "DEVICES",
     "NUMPY",
     "ops_of",
+    "draw_masks",
     "check",
     "wrap",
     "framework_module",
