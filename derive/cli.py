@@ -9,7 +9,8 @@ the fix, never a traceback.
                                --target torch|jax: generated/<target>/<name>.py)
     derive gradcheck [SPEC]    every gradient against central finite differences
     derive latex [SPEC]        the derivation as a LaTeX (or Markdown) document
-    derive train SPEC --data   train with the generated module
+    derive train SPEC --data   train with the generated module (--backend torch|jax,
+                               --device cuda: the generated torch or JAX module)
     derive check NOTES|FILE.py:FUNC   check a student's notes or backward function
 
 Outputs go to the current folder (the user's project): ``generated/``, ``build/``. Also

@@ -387,6 +387,21 @@ def test_codegen_target_writes_its_folder(tmp_path, capsys):
     assert "jax/seed.py" in out and "--target jax" in out
 
 
+def test_check_in_a_project_covers_the_framework_folders_it_has(tmp_path, monkeypatch, capsys):
+    """`derive codegen --check` with no spec (the pre-commit hook) checks generated/ and each
+    of generated/torch, generated/jax that exists, every module against its header's spec."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["codegen", "seed"]) == 0
+    assert main(["codegen", "--check"]) == 0  # no torch folder: nothing asked of torch
+    assert main(["codegen", "--target", "torch", "digits"]) == 0
+    assert main(["codegen", "--check"]) == 0
+    assert "2 generated module(s)" in capsys.readouterr().out
+    path = tmp_path / "generated" / "torch" / "digits.py"
+    path.write_text(path.read_text().replace('NAME = "digits"', 'NAME = "old"'))
+    assert main(["codegen", "--check"]) == 1
+    assert "generated/torch/digits.py" in capsys.readouterr().out
+
+
 def test_missing_framework_names_the_extra(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(
