@@ -21,6 +21,7 @@ against the usual mistakes (``mistakes``) and names the one it is.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 import numpy as np
 
@@ -47,6 +48,7 @@ def claim(ck: Checking, item, members) -> bool:
     if len(parts) < 2 or not all(parts):
         return False
     reader = MatrixReader(ck.reader.names, ck.net.acts if ck.net else None)
+    ck.reader.names.line = item.line  # spellings seen here are this line's
     try:
         target = _target(ck, reader, parts[0])
     except NotUnderstood:
@@ -66,6 +68,11 @@ def claim(ck: Checking, item, members) -> bool:
     b = batch_of(ck)
     if b is not None:
         target = _resolve(b, target)
+        if target and target[0] == "delta" and "/" not in target[2]:
+            b.names.setdefault(target[1], target[2])  # the notes name this delta
+        for tree in readable:
+            for of, name in _deltas_in(tree).items():
+                b.names.setdefault(of, name)
     for k in range(1, len(parts)):
         text = f"{shown[0].strip()} = {shown[k].strip()}"
         if b is None or target is None:
@@ -104,6 +111,19 @@ def _target(ck, reader, lhs: str):
     return None
 
 
+def _deltas_in(tree, out=None) -> dict:
+    """How a read side names each delta it uses (``dZ^{[2]}``, ``\\delta_2``): z2 -> name."""
+    out = {} if out is None else out
+    if tree[0] == "grad" and re.fullmatch(r"z\d+", tree[1]):
+        out.setdefault(tree[1], tree[2])
+    elif tree[0] == "name" and re.fullmatch(r"delta\d+", tree[1]):
+        out.setdefault(f"z{tree[1][5:]}", tree[2])
+    for child in tree[1:]:
+        if isinstance(child, tuple):
+            _deltas_in(child, out)
+    return out
+
+
 def target_shown(ck, reader, lhs: str) -> str:
     return _target(ck, reader, lhs)[1]
 
@@ -131,7 +151,7 @@ def _judge(ck, b: Batch, reader, target, part: str, line: int, text: str):
     except ShapeError as err:
         fix = _named(tree, b, reader, _readings(b, kind, of))
         why = f"{err}" + (f"; {fix[0]}" if fix else "")
-        ck.add(line, "matrix", text, "wrong", expected(ck, b, kind, of, line), why)
+        ck.add(line, "matrix", text, "wrong", _expected(ck, b, kind, of, line, tree), why)
         return
     if kind == "cost":
         _cost(ck, b, value, tree, line, text)
@@ -145,7 +165,13 @@ def _judge(ck, b: Batch, reader, target, part: str, line: int, text: str):
             ck.add(line, "matrix", text, "correct", None, "; ".join([*notes, reading[1]]))
             return
     why = _diagnose(tree, value, b, reader, readings, shown)
-    ck.add(line, "matrix", text, "wrong", expected(ck, b, kind, of, line), "; ".join([why, *notes]))
+    shown_why = "; ".join([why, *notes])
+    ck.add(line, "matrix", text, "wrong", _expected(ck, b, kind, of, line, tree), shown_why)
+
+
+def _expected(ck, b: Batch, kind, of, line, tree) -> str:
+    """The expected form with the deltas named as this claim names them, else as the notes do."""
+    return expected(ck, b, kind, of, line, {**b.names, **_deltas_in(tree)})
 
 
 def _readings(b: Batch, kind: str, of: str):
@@ -176,7 +202,28 @@ def _diagnose(tree, value, b: Batch, reader, readings, shown) -> str:
     fix = _named(tree, b, reader, readings)
     if fix:
         return fix[0]
+    for arr, _ in readings:
+        k = _factor(value, arr)
+        if k is not None:
+            if k == -1:
+                return "the sign is wrong"
+            left_out = b.factor != 1 and abs(k * b.factor - 1) < 1e-9
+            const = Fraction(b.factor).limit_denominator(100)
+            cost = f": the {const} of the notes' cost (line {b.cost_line})"
+            return f"off by a factor of {k}" + (f"{cost} is left out" if left_out else "")
     return "differs from the derivation's matrix form at random points"
+
+
+def _factor(value, arr) -> Fraction | None:
+    """k when ``value`` is k times ``arr`` for a simple fraction k (not 1), else None."""
+    arr = np.asarray(arr, dtype=float)
+    big = np.abs(arr) > 1e-9
+    if not np.any(big) or np.any(np.abs(value[~big]) > 1e-9):
+        return None
+    ratios = value[big] / arr[big]
+    k = Fraction(float(ratios[0])).limit_denominator(12)
+    ok = np.allclose(ratios, float(k), rtol=1e-9, atol=1e-12) and k not in (0, 1)
+    return k if ok else None
 
 
 def _named(tree, b: Batch, reader, readings):

@@ -42,6 +42,7 @@ class Batch:
     mean: bool = True
     cost_line: int | None = None
     delta_reading: str | None = None  # "example" | "batch", once the notes define a delta
+    names: dict = field(default_factory=dict)  # z2 -> the notes' name of its delta: dZ(2), δ2
     seen: set = field(default_factory=set)
 
     def batch(self, of: str) -> np.ndarray:

@@ -52,39 +52,66 @@ def notes_derivation(defs: dict):
 
 
 # ---------------------------------------------------------------------- expected forms
-def expected(ck, b, kind: str, of: str, line: int) -> str:
+def expected(ck, b, kind: str, of: str, line: int, names: dict | None = None) -> str:
     """The derivation's form of the claim's left side (``b`` a ``matrix.Batch``), in the
-    notes' names."""
+    notes' names: a delta inside it is the notes' own (``dZ^{[2]}`` or ``\\delta_2``, as the
+    notes name it, in the reading they use), so the factor in front is the one the notes'
+    quantities need (1/m for dW = 1/m dZ A^T under a mean cost read per example), not
+    derive's internal δ's. ``names``: z2 -> the notes' name of its delta (the claim's own
+    first, then the notes')."""
+    names = b.names if names is None else names
     step = b.d.step(of)
     node = step.simplified if step.simplified is not None else step.value
-    body = _show_node(ck, node, line)
-    per_sample = b.factor * float(b.d.scale.subs(m_symbol, b.m)) * b.m
-    k = sp.nsimplify(round(per_sample, 9))
-    if kind == "param" or (kind == "delta" and b.delta_reading == "batch"):
-        over = sp.sstr(k / sp.Symbol("m")) if b.mean else sp.sstr(k)
-        coef = "" if over == "1" else f"({over}) "
+    per_example = b.mean and b.delta_reading != "batch"
+    c_target = m_symbol if per_example and kind != "param" else 1
+    c_delta = m_symbol if per_example else 1
+    inner = [v for v in _vars(node) if _is_step(b, v)]
+    if inner:  # linear in the inner deltas: only their reading's factor is left
+        coef = sp.simplify(c_target / c_delta)
     else:
-        coef = "" if k == 1 else f"({sp.sstr(k)}) "
-    return f"{coef}{body}"
+        coef = sp.simplify(c_target * sp.nsimplify(round(b.factor, 9)) * b.d.scale)
+    if isinstance(node, Ew) and not coef.free_symbols:
+        return _show_node(ck, names, node, line, coef)
+    body = _show_node(ck, names, node, line)
+    return body if coef == 1 else f"({sp.sstr(coef)}) {body}"
 
 
-def _show_node(ck, node, line) -> str:
-    names = ck.reader.names
+def _vars(node):
     if isinstance(node, Var):
-        return names.show({"x": "x", "y": "y"}.get(node.name, node.name), line)
+        yield node.name
+    for child in node.children():
+        yield from _vars(child)
+
+
+def _is_step(b, name: str) -> bool:
+    return any(s.name == name and s.kind != "param" for s in b.d.steps)
+
+
+def _show_var(ck, names: dict, name: str, line) -> str:
+    k = re.fullmatch(r"delta(\d+)", name)
+    if k and f"z{k.group(1)}" in names:
+        return names[f"z{k.group(1)}"]  # the notes' own name: dZ(2), δ2
+    return ck.reader.names.show({"x": "x", "y": "y"}.get(name, name), line)
+
+
+def _show_node(ck, names, node, line, coef=1) -> str:
+    if isinstance(node, Var):
+        return _show_var(ck, names, node.name, line)
     if isinstance(node, T):
-        return f"{_show_node(ck, node.a, line)}^T"
+        return f"{_show_node(ck, names, node.a, line)}^T"
     if isinstance(node, MatMul):
-        return f"({_show_node(ck, node.a, line)} {_show_node(ck, node.b, line)})"
+        return f"({_show_node(ck, names, node.a, line)} {_show_node(ck, names, node.b, line)})"
     if isinstance(node, Sum):
-        return f"Σ_samples({_show_node(ck, node.a, line)})"
+        return f"Σ_samples({_show_node(ck, names, node.a, line)})"
     if isinstance(node, Ew):
-        subs = {placeholder(i): sp.Symbol(_show_node(ck, a, line)) for i, a in enumerate(node.args)}
-        expr = node.expr.xreplace(subs)
+        shown = [_show_node(ck, names, a, line) for a in node.args]
+        subs = {placeholder(i): sp.Symbol(text) for i, text in enumerate(shown)}
+        expr = (coef * node.expr).xreplace(subs)
         expr = expr.replace(
             lambda e: isinstance(e, sp.Piecewise) and len(e.args) == 2,
             lambda e: sp.Symbol(f"1[{e.args[0][1]}]"),
         )
-        text = ck.show(expr, line).replace("**", "^")
-        return re.sub(r"\s*\*\s*", " ⊙ ", text)
+        c, rest = expr.as_coeff_Mul() if isinstance(expr, sp.Mul) else (1, expr)
+        text = re.sub(r"\s*\*\s*", " ⊙ ", ck.show(rest, line).replace("**", "^"))
+        return text if c == 1 else ("-" if c == -1 else f"{sp.sstr(c)} ") + text
     return repr(node)
