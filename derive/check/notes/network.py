@@ -59,18 +59,28 @@ class ScalarNet:
         """d num / d den through the network, by ``sympy.diff`` (other leaves held fixed)."""
         key = ("d", num, den)
         if key not in self._cache:
-            expr = sym(num)
-            for _ in range(len(self.defs) + 1):
-                subs = {
-                    s: self.defs[s.name]
-                    for s in expr.free_symbols
-                    if s.name in self.defs and s.name != den and den in self.deps[s.name]
-                }
-                if not subs:
-                    break
-                expr = expr.xreplace(subs)
-            self._cache[key] = sp.diff(expr, sym(den))
+            self._cache[key] = self.deriv_of(sym(num), den)
         return self._cache[key]
+
+    def deriv_of(self, expr: sp.Expr, den: str) -> sp.Expr:
+        """d expr / d den through the network: the names that depend on ``den`` replaced by
+        their definitions down to ``den``, then ``sympy.diff``."""
+        for _ in range(len(self.defs) + 1):
+            subs = {
+                s: self.defs[s.name]
+                for s in expr.free_symbols
+                if s.name in self.defs and s.name != den and den in self.deps[s.name]
+            }
+            if not subs:
+                break
+            expr = expr.xreplace(subs)
+        return sp.diff(expr, sym(den))
+
+    def named(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with each activation the network applies written as its name (tanh(z1)
+        as a1), for showing."""
+        apps = {v: sym(n) for n, v in self.defs.items() if isinstance(v, sp.Function)}
+        return expr.xreplace(apps)
 
     def shown(self, num: str, den: str) -> sp.Expr:
         """d num / d den for reading: the chain rule over the named quantities, with each
