@@ -24,6 +24,7 @@ from derive.engine.registry import ACTIVATIONS, a, expand_activations
 from .claims import Member
 from .deriv import derivative
 from .expr import act_function
+from .functions import plain
 from .numbers import Unknown, random_points, same, value_at
 from .state import VERDICTS, Checking
 from .tex import NotUnderstood, clean, group
@@ -147,6 +148,9 @@ def _one(ck: Checking, first: Member, m: Member, body: sp.Expr, var: sp.Symbol):
         ck.add(line, "identity", text, "unknown", message=str(err))
         return
     expected = ck.show(truth, line)
+    alone = plain(truth)  # a function of the notes' own: also in its variable alone
+    if alone is not None:
+        expected = f"{expected} = {ck.show(alone, line)}"
     if ok is False:
         why = _why(ck, left, truth, mine, var, line)
         ck.add(line, "identity", text, "wrong", expected, why)

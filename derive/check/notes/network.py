@@ -185,12 +185,14 @@ def notes_layers(segments) -> int | None:
 
 
 def net_from_notes(
-    formulas: list[Formula | None],
+    formulas: list[Formula | None], functions: dict | None = None
 ) -> tuple[ScalarNet | None, dict[str, int], dict[str, sp.Expr]]:
     """The forward equations written in the notes: ``name = expression`` lines, the first
     definition of each name, in an order where each comes after what it uses. Returns the
     network (None without equations), the line of each of its equations, and the equations
-    the cost does not depend on (names of the notes' own)."""
+    the cost does not depend on (names of the notes' own). ``functions``: the notes' own
+    (``functions.define``), usable as activations beside the registry's."""
+    acts = {**ACTIVATIONS, **(functions or {})}
     defs: dict[str, tuple[int, sp.Expr]] = {}
     local: dict[str, sp.Expr] = {}
     for form in formulas:
@@ -207,7 +209,7 @@ def net_from_notes(
         ):
             continue
         try:
-            right = ScalarNet({}, ACTIVATIONS, "").real(right)
+            right = ScalarNet({}, acts, "").real(right)
         except Unknown:
             continue
         defs[left.name] = (members[0].line, right)
@@ -240,4 +242,4 @@ def net_from_notes(
     def_lines = {n: defs[n][0] for n in order}
     lines = sorted(def_lines.values())
     source = "the forward equations in the notes (lines " + ", ".join(map(str, lines)) + ")"
-    return ScalarNet({n: defs[n][1] for n in order}, dict(ACTIVATIONS), source), def_lines, local
+    return ScalarNet({n: defs[n][1] for n in order}, acts, source), def_lines, local

@@ -28,6 +28,7 @@ from derive.errors import DeriveError
 
 from . import arith as arith
 from . import deriv as deriv
+from . import functions as functions
 from . import identities as identities
 from . import matrix as matrix
 from .claims import Member, Names, Reader
@@ -44,6 +45,7 @@ class Checker(Checking):
 
     def __init__(self, segments, reader: Reader, net: ScalarNet | None, spec: bool):
         super().__init__(reader, net, spec)
+        self.functions, self.function_lines = functions.define(reader, functions.find(segments))
         self.items = self._items(segments)
 
     def _items(self, segments) -> list[Item]:
@@ -124,6 +126,8 @@ class Checker(Checking):
             return
         self.vchain = None
         first = members[0]
+        if functions.is_definition(self, members):
+            return  # f(z) = …: a function of the notes' own, not a claim
         if matrix.claim(self, item, members) or identities.claim(self, members):
             return
         if first.kind == "deriv":
@@ -168,7 +172,8 @@ def check_text(
     reader = Reader(Names(layers), functions=net.acts if net else None)
     checker = Checker(segments, reader, net, spec=bool(spec))
     if net is None:
-        net, checker.def_lines, local = net_from_notes([item.formula for item in checker.items])
+        formulas = [item.formula for item in checker.items]
+        net, checker.def_lines, local = net_from_notes(formulas, checker.functions)
         for name, expr in local.items():
             checker.local.setdefault(name, expr)
         checker.net = net
