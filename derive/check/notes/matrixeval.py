@@ -60,8 +60,9 @@ def batch_of(ck: Checking) -> Batch | None:
     if getattr(ck, "matrix_batch", None) is not None:
         return ck.matrix_batch
     d = ck.net.derivation if ck.net else None
+    sm = getattr(ck, "softmax", None)
     if d is None and ck.net is not None and ck.net.defs:
-        d = notes_derivation(ck.net.defs)
+        d = notes_derivation(ck.net.defs, sm)
     if d is None:
         return None
     net = d.network
@@ -73,6 +74,8 @@ def batch_of(ck: Checking) -> Batch | None:
             env[name] = ev(eq, env, m)
         for s in d.steps:
             env[s.name] = ev(s.value, env, m)
+        if sm is not None and sm.a not in env and f"A{sm.z[1:]}" in env:
+            env[sm.a] = env[f"A{sm.z[1:]}"]  # \\hat{y}: the softmax output by the notes' name
         env["__cost__"] = float(np.sum(ev(net.cost, env, m)) * float(d.scale.subs(m_symbol, m)))
     acts = {}
     for name, eq in net.equations.items():
@@ -83,6 +86,8 @@ def batch_of(ck: Checking) -> Batch | None:
         if name in ACTIVATIONS:  # tanh stays SymPy's own function in the equations
             acts[int(k.group(1))] = name
     ck.matrix_batch = Batch(d, env, m, acts, mean=d.scale != 1)
+    if sm is not None and sm.a != f"A{sm.z[1:]}":
+        ck.matrix_batch.names[f"A{sm.z[1:]}"] = ck.reader.names.show(sm.a)
     return ck.matrix_batch
 
 

@@ -18,33 +18,43 @@ from derive.engine.spec import from_dict
 from derive.errors import DeriveError
 
 
-def notes_derivation(defs: dict):
+def notes_derivation(defs: dict, softmax=None):
     """The derivation of the network the notes' forward equations describe (z_k = W_k
     A_(k-1) + b_k, A_k = f(z_k), C in the last A and y), at sizes of this checker's choosing
     (4 inputs, hidden layers of 3, 6, 7, ... units, one output); None when the equations are
-    not such a network."""
+    not such a network. ``softmax`` (a ``softmax.SoftmaxCE``): the last layer is softmax with
+    the cross-entropy cost, which the scalar equations cannot hold (10 classes)."""
     last = max((int(k[1:]) for k in defs if re.fullmatch(r"A\d+", k)), default=0)
-    if not last or "C" not in defs:
+    top = re.fullmatch(r"z(\d+)", softmax.z) if softmax is not None else None
+    if top and "C" not in defs and int(top[1]) == last + 1:
+        last = int(top[1])
+    elif not last or "C" not in defs:
         return None
+    else:
+        top = None
     layers = []
     for k in range(1, last + 1):
         z, a = defs.get(f"z{k}"), defs.get(f"A{k}")
         prev = sp.Symbol("x", real=True) if k == 1 else sp.Symbol(f"A{k - 1}", real=True)
         w, b = sp.Symbol(f"W{k}", real=True), sp.Symbol(f"b{k}", real=True)
-        if z is None or a is None or sp.expand(z - (w * prev + b)) != 0:
+        if z is None or sp.expand(z - (w * prev + b)) != 0:
             return None
+        if top and k == last:
+            layers.append({"units": 10, "activation": "softmax"})
+            break
         act = getattr(type(a), "activation", None)
-        if act is None or a.args != (sp.Symbol(f"z{k}", real=True),):
+        if a is None or act is None or a.args != (sp.Symbol(f"z{k}", real=True),):
             return None
-        units = 1 if k == last else [3, 6, 7, 8, 9, 10, 11][min(k - 1, 6)]
+        units = 1 if k == last else [3, 6, 7, 8, 9, 11, 12][min(k - 1, 6)]
         layers.append({"units": units, "activation": act.name})
-    a_last = sp.Symbol(f"A{last}", real=True)
-    cost = defs["C"]
-    if cost.free_symbols - {a_last, sp.Symbol("y", real=True)}:
-        return None
-    expr = str(cost.xreplace({a_last: sp.Symbol("a")}))
-    data = {"name": "notes", "inputs": 4, "layers": layers,
-            "cost": {"expr": expr, "reduction": "mean"}}  # fmt: skip
+    if top:
+        cost = {"name": "cross_entropy", "reduction": "sum" if softmax.mean is False else "mean"}
+    else:
+        a_last = sp.Symbol(f"A{last}", real=True)
+        if defs["C"].free_symbols - {a_last, sp.Symbol("y", real=True)}:
+            return None
+        cost = {"expr": str(defs["C"].xreplace({a_last: sp.Symbol("a")})), "reduction": "mean"}
+    data = {"name": "notes", "inputs": 4, "layers": layers, "cost": cost}
     try:
         return derive(from_dict(data, source="the notes' forward equations"))
     except DeriveError:
@@ -88,10 +98,24 @@ def _is_step(b, name: str) -> bool:
 
 
 def _show_var(ck, names: dict, name: str, line) -> str:
+    if re.fullmatch(r"A\d+", name) and name in names:  # the softmax output as the notes name it
+        return names[name]
     k = re.fullmatch(r"delta(\d+)", name)
     if k and f"z{k.group(1)}" in names:
         return names[f"z{k.group(1)}"]  # the notes' own name: dZ(2), δ2
     return ck.reader.names.show({"x": "x", "y": "y"}.get(name, name), line)
+
+
+def _plus_first(ck, expr, line) -> str:
+    """A sum written with its positive terms first (Ŷ - Y, not -Y + Ŷ)."""
+    if not isinstance(expr, sp.Add):
+        return ck.show(expr, line)
+    terms = sorted(expr.args, key=lambda t: t.could_extract_minus_sign())
+    out = ck.show(terms[0], line)
+    for t in terms[1:]:
+        neg = t.could_extract_minus_sign()
+        out += f" - {ck.show(-t, line)}" if neg else f" + {ck.show(t, line)}"
+    return out
 
 
 def _show_node(ck, names, node, line, coef=1) -> str:
@@ -112,6 +136,6 @@ def _show_node(ck, names, node, line, coef=1) -> str:
             lambda e: sp.Symbol(f"1[{e.args[0][1]}]"),
         )
         c, rest = expr.as_coeff_Mul() if isinstance(expr, sp.Mul) else (1, expr)
-        text = re.sub(r"\s*\*\s*", " ⊙ ", ck.show(rest, line).replace("**", "^"))
+        text = re.sub(r"\s*\*\s*", " ⊙ ", _plus_first(ck, rest, line).replace("**", "^"))
         return text if c == 1 else ("-" if c == -1 else f"{sp.sstr(c)} ") + text
     return repr(node)

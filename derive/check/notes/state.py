@@ -75,6 +75,7 @@ class Checking:
         self.matrix_batch = None  # the random draw matrix claims are evaluated on (matrix)
         self.functions: dict = {}  # functions the notes define (functions.py): name -> Activation
         self.function_lines: set[tuple[int, str]] = set()  # where each is defined (line, name)
+        self.softmax = None  # the softmax output with a cross-entropy cost (softmax.py)
 
     def add(self, line, kind, claim, verdict, expected=None, message=""):
         claim = re.sub(r"\s+", " ", claim).strip()

@@ -31,6 +31,7 @@ from . import deriv as deriv
 from . import functions as functions
 from . import identities as identities
 from . import matrix as matrix
+from . import softmax as softmax
 from .claims import Member, Names, Reader
 from .names import sym
 from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
@@ -128,7 +129,9 @@ class Checker(Checking):
         first = members[0]
         if functions.is_definition(self, members):
             return  # f(z) = …: a function of the notes' own, not a claim
-        if matrix.claim(self, item, members) or identities.claim(self, members):
+        if matrix.claim(self, item, members) or softmax.claim(self, members):
+            return
+        if identities.claim(self, members):
             return
         if first.kind == "deriv":
             for m in members[1:]:
@@ -177,20 +180,35 @@ def check_text(
         for name, expr in local.items():
             checker.local.setdefault(name, expr)
         checker.net = net
+    checker.softmax = softmax.find(checker, checker.items)
     header = _header(checker, net, spec)
     return checker.run(), header
 
 
 def _header(checker: Checker, net: ScalarNet | None, spec: str | None) -> str:
-    if net is None:
-        return "network: none (no --spec, and no forward equations found in the notes)"
+    sm = checker.softmax
+    if sm is not None:
+        out = checker.show(sym(sm.a), 0)
+        where = f"line {sm.line}" if sm.line else "the spec"
+        extra = (
+            f"\n  {out} = softmax({checker.show(sym(sm.z), 0)}) with the cross-entropy cost "
+            f"({where}): ∂C/∂{checker.show(sym(sm.z), 0)} is checked on {softmax.K} classes, "
+            "one-hot targets"
+        )
+    else:
+        extra = ""
+    if net is None or (not net.defs and sm and not spec):
+        return "network: none (no --spec, and no forward equations found in the notes)" + extra
     if spec and not net.defs:
-        return f"network: {net.source} (softmax couples the units: derivatives are not checked)"
+        return (
+            f"network: {net.source} (softmax couples the units: other per-sample derivatives "
+            f"are not checked){extra}"
+        )
     eqs = "; ".join(
         f"{checker.show(sym(n), 0)} = {checker.show(e, 0)}" for n, e in net.defs.items()
     )
     per_sample = "derivatives are checked per sample (C is one sample's cost)"
-    return f"network: {net.source}\n  {eqs}\n  {per_sample}"
+    return f"network: {net.source}\n  {eqs}\n  {per_sample}{extra}"
 
 
 def check_notes(path: str | Path, spec: str | None = None, fmt: str = "text") -> tuple[str, int]:
