@@ -202,6 +202,14 @@ def _diagnose(tree, value, b: Batch, reader, readings, shown) -> str:
     fix = _named(tree, b, reader, readings)
     if fix:
         return fix[0]
+    if b.softmax and any(close(value, arr * b.env[b.softmax] * (1 - b.env[b.softmax])) for
+                         arr, _ in readings):  # fmt: skip
+        a = b.names.get(b.softmax) or reader.names.show(b.softmax)
+        return (
+            f"softmax's derivative taken elementwise: {a}(1 - {a}) is only the diagonal of "
+            f"its Jacobian; with cross-entropy the whole Jacobian gives {a} - "
+            f"{reader.names.show('y')}"
+        )
     for arr, _ in readings:
         k = _factor(value, arr)
         if k is not None:

@@ -43,6 +43,7 @@ class Batch:
     cost_line: int | None = None
     delta_reading: str | None = None  # "example" | "batch", once the notes define a delta
     names: dict = field(default_factory=dict)  # z2 -> the notes' name of its delta: dZ(2), δ2
+    softmax: str | None = None  # the softmax output (A2) when the cost is cross-entropy
     seen: set = field(default_factory=set)
 
     def batch(self, of: str) -> np.ndarray:
@@ -86,8 +87,11 @@ def batch_of(ck: Checking) -> Batch | None:
         if name in ACTIVATIONS:  # tanh stays SymPy's own function in the equations
             acts[int(k.group(1))] = name
     ck.matrix_batch = Batch(d, env, m, acts, mean=d.scale != 1)
-    if sm is not None and sm.a != f"A{sm.z[1:]}":
-        ck.matrix_batch.names[f"A{sm.z[1:]}"] = ck.reader.names.show(sm.a)
+    if sm is not None and f"A{sm.z[1:]}" in env:
+        ck.matrix_batch.softmax = f"A{sm.z[1:]}"
+        ck.matrix_batch.cost_line = sm.line
+        if sm.a != f"A{sm.z[1:]}":
+            ck.matrix_batch.names[f"A{sm.z[1:]}"] = ck.reader.names.show(sm.a)
     return ck.matrix_batch
 
 
