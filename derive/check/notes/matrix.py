@@ -150,7 +150,7 @@ def _judge(ck, b: Batch, reader, target, part: str, line: int, text: str):
         return
     except ShapeError as err:
         fix = _named(tree, b, reader, _readings(b, kind, of))
-        why = f"{err}" + (f"; {fix[0]}" if fix else "")
+        why = f"{err}" + (f"; {fix[0]}" if fix else "") + _as_stated(b, tree)
         ck.add(line, "matrix", text, "wrong", _expected(ck, b, kind, of, line, tree), why)
         return
     if kind == "cost":
@@ -189,10 +189,11 @@ def _diagnose(tree, value, b: Batch, reader, readings, shown) -> str:
     value = np.asarray(value, dtype=float)
     if value.shape != truth.shape:
         if value.T.shape == truth.shape and close(value.T, truth):
-            return f"transposed: the claim is {dims(value)}, {shown} is {dims(truth)}"
+            return f"transposed: the claim is {dims(value, b.m)}, {shown} is {dims(truth, b.m)}"
         fix = _named(tree, b, reader, readings)
-        said = f"the claim is {dims(value)}, but {shown} is {dims(truth)}"
-        return f"{said}; {fix[0]}" if fix else said
+        said = f"the claim is {dims(value, b.m)}, but {shown} is {dims(truth, b.m)}"
+        said = f"{said}; {fix[0]}" if fix else said
+        return said + _as_stated(b, tree)
     where = f" (the notes' cost, line {b.cost_line})" if b.cost_line else ""
     for arr, _ in readings:
         if close(value, arr * b.m):
@@ -220,6 +221,18 @@ def _diagnose(tree, value, b: Batch, reader, readings, shown) -> str:
             cost = f": the {const} of the notes' cost (line {b.cost_line})"
             return f"off by a factor of {k}" + (f"{cost} is left out" if left_out else "")
     return "differs from the derivation's matrix form at random points"
+
+
+def _as_stated(b: Batch, tree) -> str:
+    """The notes' statements of the shapes of the names in a claim, for a shape reason."""
+    names, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        if node[0] in ("name", "grad") and node[1] in b.stated and node[1] not in names:
+            names.append(node[1])
+        todo += [c for c in node[1:] if isinstance(c, tuple)]
+    said = [f"{b.stated[n].text} (line {b.stated[n].line})" for n in sorted(names)]
+    return f" (as stated: {'; '.join(said)})" if said else ""
 
 
 def _factor(value, arr) -> Fraction | None:

@@ -44,6 +44,7 @@ class Batch:
     delta_reading: str | None = None  # "example" | "batch", once the notes define a delta
     names: dict = field(default_factory=dict)  # z2 -> the notes' name of its delta: dZ(2), δ2
     softmax: str | None = None  # the softmax output (A2) when the cost is cross-entropy
+    stated: dict = field(default_factory=dict)  # name -> the notes' statement of its shape
     seen: set = field(default_factory=set)
 
     def batch(self, of: str) -> np.ndarray:
@@ -63,7 +64,7 @@ def batch_of(ck: Checking) -> Batch | None:
     d = ck.net.derivation if ck.net else None
     sm = getattr(ck, "softmax", None)
     if d is None and ck.net is not None and ck.net.defs:
-        d = notes_derivation(ck.net.defs, sm)
+        d = notes_derivation(ck.net.defs, sm, getattr(ck, "stated_sizes", None))
     if d is None:
         return None
     net = d.network
@@ -87,6 +88,7 @@ def batch_of(ck: Checking) -> Batch | None:
         if name in ACTIVATIONS:  # tanh stays SymPy's own function in the equations
             acts[int(k.group(1))] = name
     ck.matrix_batch = Batch(d, env, m, acts, mean=d.scale != 1)
+    ck.matrix_batch.stated = dict(getattr(ck, "stated_names", {}) or {})
     if sm is not None and f"A{sm.z[1:]}" in env:
         ck.matrix_batch.softmax = f"A{sm.z[1:]}"
         ck.matrix_batch.cost_line = sm.line
@@ -124,8 +126,10 @@ def evaluate(tree, b: Batch, names) -> np.ndarray | float:
             return left * right
         if left.shape[1] != right.shape[0]:
             raise ShapeError(
-                f"{show_tree(tree[1])} {dims(left)} times {show_tree(tree[2])} {dims(right)} "
-                f"cannot be formed: {left.shape[1]} columns against {right.shape[0]} rows"
+                f"{show_tree(tree[1])} {dims(left, b.m)} times "
+                f"{show_tree(tree[2])} {dims(right, b.m)} "
+                f"cannot be formed: {_dim(left.shape[1], b.m)} columns against "
+                f"{_dim(right.shape[0], b.m)} rows"
             )
         return left @ right
     if np.ndim(left) and np.ndim(right) and np.shape(left) != np.shape(right):
@@ -134,7 +138,8 @@ def evaluate(tree, b: Batch, names) -> np.ndarray | float:
         except ValueError:
             op = {"had": "⊙", "star": "*", "add": "+", "sub": "-", "div": "/"}[kind]
             raise ShapeError(
-                f"{show_tree(tree[1])} {dims(left)} {op} {show_tree(tree[2])} {dims(right)} "
+                f"{show_tree(tree[1])} {dims(left, b.m)} {op} "
+                f"{show_tree(tree[2])} {dims(right, b.m)} "
                 "cannot be formed: elementwise operands need one shape"
             ) from None
     if kind in ("had", "star"):
@@ -150,10 +155,16 @@ def _array(v):
     return v if isinstance(v, np.ndarray) else np.array([[v]])
 
 
-def dims(v) -> str:
+def dims(v, m: int | None = None) -> str:
+    """A value's shape; a dimension of ``m`` (the draw's samples, no other dimension of the
+    network) is written m."""
     if isinstance(v, np.ndarray) and v.ndim == 2:
-        return f"({v.shape[0]}×{v.shape[1]})"
+        return f"({_dim(v.shape[0], m)}×{_dim(v.shape[1], m)})"
     return "(a number)"
+
+
+def _dim(n: int, m: int | None):
+    return "m" if m is not None and n == m else n
 
 
 def _value(tree, b: Batch):

@@ -18,12 +18,15 @@ from derive.engine.spec import from_dict
 from derive.errors import DeriveError
 
 
-def notes_derivation(defs: dict, softmax=None):
+def notes_derivation(defs: dict, softmax=None, sizes: dict | None = None):
     """The derivation of the network the notes' forward equations describe (z_k = W_k
     A_(k-1) + b_k, A_k = f(z_k), C in the last A and y), at sizes of this checker's choosing
     (4 inputs, hidden layers of 3, 6, 7, ... units, one output); None when the equations are
     not such a network. ``softmax`` (a ``softmax.SoftmaxCE``): the last layer is softmax with
-    the cross-entropy cost, which the scalar equations cannot hold (10 classes)."""
+    the cross-entropy cost, which the scalar equations cannot hold (10 classes). ``sizes``:
+    layer -> units as the notes state them (0: the inputs); the rest are chosen unlike them."""
+    sizes = sizes or {}
+    pool = [n for n in (4, 3, 6, 7, 8, 9, 11, 12, 13, 14) if n not in sizes.values()]
     last = max((int(k[1:]) for k in defs if re.fullmatch(r"A\d+", k)), default=0)
     top = re.fullmatch(r"z(\d+)", softmax.z) if softmax is not None else None
     if top and "C" not in defs and int(top[1]) == last + 1:
@@ -40,12 +43,12 @@ def notes_derivation(defs: dict, softmax=None):
         if z is None or sp.expand(z - (w * prev + b)) != 0:
             return None
         if top and k == last:
-            layers.append({"units": 10, "activation": "softmax"})
+            layers.append({"units": sizes.get(k, 10), "activation": "softmax"})
             break
         act = getattr(type(a), "activation", None)
         if a is None or act is None or a.args != (sp.Symbol(f"z{k}", real=True),):
             return None
-        units = 1 if k == last else [3, 6, 7, 8, 9, 11, 12][min(k - 1, 6)]
+        units = sizes.get(k, 1 if k == last else pool[min(k, len(pool) - 1)])
         layers.append({"units": units, "activation": act.name})
     if top:
         cost = {"name": "cross_entropy", "reduction": "sum" if softmax.mean is False else "mean"}
@@ -54,7 +57,7 @@ def notes_derivation(defs: dict, softmax=None):
         if defs["C"].free_symbols - {a_last, sp.Symbol("y", real=True)}:
             return None
         cost = {"expr": str(defs["C"].xreplace({a_last: sp.Symbol("a")})), "reduction": "mean"}
-    data = {"name": "notes", "inputs": 4, "layers": layers, "cost": cost}
+    data = {"name": "notes", "inputs": sizes.get(0, pool[0]), "layers": layers, "cost": cost}
     try:
         return derive(from_dict(data, source="the notes' forward equations"))
     except DeriveError:

@@ -46,6 +46,7 @@ class Item:
     matrix: sp.Matrix | None = None
     text: str = ""
     display: bool = True
+    stated: object = None  # the shape statement (shapes.Stated) this piece is part of
 
 
 _WHY = {
@@ -76,6 +77,8 @@ class Checking:
         self.functions: dict = {}  # functions the notes define (functions.py): name -> Activation
         self.function_lines: set[tuple[int, str]] = set()  # where each is defined (line, name)
         self.softmax = None  # the softmax output with a cross-entropy cost (softmax.py)
+        self.stated_names: dict = {}  # name -> the statement of its shape (shapes.py)
+        self.stated_sizes: dict[int, int] = {}  # layer -> units, as the notes state them
 
     def add(self, line, kind, claim, verdict, expected=None, message=""):
         claim = re.sub(r"\s+", " ", claim).strip()

@@ -31,6 +31,7 @@ from . import deriv as deriv
 from . import functions as functions
 from . import identities as identities
 from . import matrix as matrix
+from . import shapes as shapes
 from . import softmax as softmax
 from .claims import Member, Names, Reader
 from .names import sym
@@ -44,17 +45,19 @@ class Checker(Checking):
     """The walk over one notes file: its formulas, grids and lines of text in reading order,
     each handed to its check."""
 
-    def __init__(self, segments, reader: Reader, net: ScalarNet | None, spec: bool):
+    def __init__(self, segments, reader: Reader, net: ScalarNet | None, spec: bool, text=""):
         super().__init__(reader, net, spec)
         self.functions, self.function_lines = functions.define(reader, functions.find(segments))
+        self.statements = shapes.find(segments, reader, text)
         self.items = self._items(segments)
 
     def _items(self, segments) -> list[Item]:
         """The segments as items; a formula that starts with ``=`` continues the one before."""
         items: list[Item] = []
+        owner = {id(seg): st for st in self.statements for seg in st.segments}
         for seg in segments:
             if seg.kind == "text":
-                items.append(Item("text", seg.line, text=seg.text))
+                items.append(Item("text", seg.line, text=seg.text, stated=owner.get(id(seg))))
             elif seg.kind == "grid":
                 cells = []
                 for row in seg.cells:
@@ -78,7 +81,10 @@ class Checker(Checking):
                     prev.labels.extend(form.labels)
                     prev.annotations.extend(form.annotations)
                     continue
-                items.append(Item("formula", seg.line, formula=form, display=seg.display))
+                items.append(
+                    Item("formula", seg.line, formula=form, display=seg.display,
+                         stated=owner.get(id(seg)))
+                )  # fmt: skip
         return items
 
     def run(self) -> list[Result]:
@@ -98,6 +104,8 @@ class Checker(Checking):
         return self.results
 
     def _item(self, index: int, item: Item):
+        if item.stated is not None and item.stated.handled:
+            return  # part of a shape statement, judged by shapes.prepare
         if item.kind == "text":
             arith.shape_sentence(self, item)
             return
@@ -173,7 +181,7 @@ def check_text(
     net = net_from_spec(spec) if spec else None
     layers = net.layers if net else notes_layers(segments)
     reader = Reader(Names(layers), functions=net.acts if net else None)
-    checker = Checker(segments, reader, net, spec=bool(spec))
+    checker = Checker(segments, reader, net, spec=bool(spec), text=text)
     if net is None:
         formulas = [item.formula for item in checker.items]
         net, checker.def_lines, local = net_from_notes(formulas, checker.functions)
@@ -181,6 +189,7 @@ def check_text(
             checker.local.setdefault(name, expr)
         checker.net = net
     checker.softmax = softmax.find(checker, checker.items)
+    shapes.prepare(checker, checker.statements)
     header = _header(checker, net, spec)
     return checker.run(), header
 
