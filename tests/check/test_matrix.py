@@ -242,3 +242,37 @@ def test_expected_forms_use_delta_when_the_notes_write_delta():
     assert [r.verdict for r in results] == ["correct", "wrong", "wrong"]
     assert results[1].expected == "(1/m) (δ2 A1^T)"
     assert results[2].expected == "(W2^T δ2) ⊙ (1 - A1^2)"
+
+
+_NEW_ATOMS = ["\\hat{y}", "\\hat{Y}", "a_2", "y_k", "a_{2,k}", "z_2", "\\log", "\\ln", "f(z)",
+              "f'(z)", "\\mathrm{softmax}(z_2)", "\\sum_k", "-", "\\frac{y}{a_2}", "(1 - a_2)",
+              "e^{z_k}", "\\in \\mathbb{R}^{3 \\times m}", " is ", "3 \\times 4", "(4, m)",
+              "\\frac{\\partial C}{\\partial z_2}", "\\delta_2", "=", "^T", "\\odot", "2",
+              "\\frac{d}{dz}", "(", ")", "{", "}", "_", "^"]  # fmt: skip
+
+
+def test_fuzz_random_formulas_with_softmax_shapes_and_functions():
+    rng = random.Random(131)
+    header = (
+        "$$z_1 = W_1 x + b_1$$\n\n$$a_1 = \\tanh(z_1)$$\n\n$$z_2 = W_2 a_1 + b_2$$\n\n"
+        "$$a_2 = \\mathrm{softmax}(z_2)$$\n\n$$C = -\\sum_k y_k \\log a_{2,k}$$\n\n"
+        "$f(z) = \\frac{1}{1+e^{-z}}$\n\n$W_1$ is $3 \\times 4$\n\n"
+    )
+    lines = []
+    for _ in range(150):
+        body = "".join(rng.choice(_NEW_ATOMS) for _ in range(rng.randint(1, 10)))
+        lines.append(rng.choice(["$$", "$", ""]).join(["", body, ""]) if rng.random() < 0.9
+                     else body)  # fmt: skip
+    old = signal.signal(signal.SIGALRM, _timeout)
+    try:
+        for k in range(0, 150, 30):
+            signal.alarm(120)  # a hang guard, not a timing assertion
+            results, _ = check_text(header + "\n\n".join(lines[k : k + 30]))
+            signal.alarm(0)
+            for r in results:
+                assert r.verdict in ("correct", "wrong", "unknown")
+                assert r.verdict != "wrong" or r.message, r
+                assert not r.message.startswith("could not check"), r
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
