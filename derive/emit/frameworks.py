@@ -147,7 +147,7 @@ def render_target(net: Network, target: str, out_dir: str | Path | None = None) 
             prog=prog,
             params=tuple(net.params),
             backward_params=tuple(prog.backward_params),
-            param_shapes={p: tuple(v.shape) for p, v in net.params.items()},
+            param_shapes={p: net.stored_shape(p) for p in net.params},
             cache_keys=["X", *net.masks, *net.values, *prog.saved],
             saved=tuple(saved),
             mask_rows=_mask_rows(net),
@@ -158,6 +158,9 @@ def render_target(net: Network, target: str, out_dir: str | Path | None = None) 
             output=net.output,
             loss_reads=prog.loss_reads,
             q=codegen._quote,
+            # a conv kernel is (channels, C, kh, kw) in params, its matrix in the equations
+            as_matrix=lambda p: codegen._reshape(net.params[p].shape, net.stored_shape(p)),
+            as_stored=lambda p: codegen._reshape(net.stored_shape(p), net.params[p].shape),
         )
     )
 
