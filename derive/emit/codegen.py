@@ -51,7 +51,7 @@ from derive.fileio import write_atomic
 from derive.resources import EXAMPLES, TEMPLATES
 
 from . import convcode, layercode
-from .npprint import print_code, stabilize, to_code, uses_erf
+from .npprint import overflow_notes, print_code, stabilize, to_code, uses_erf
 from .text import node_text, var_name
 
 DEFAULT_OUT = Path("generated")  # in the folder derive runs in: the user's project
@@ -189,7 +189,8 @@ class _Emitter:
         """Move the largest parts of a long expression to lines of their own, so that no
         line runs past the page (each part is an array NumPy would make anyway)."""
         while len(pretty(print_code(st, names))) > room and not st.is_Atom:
-            parts = [p for p in st.args if not p.is_Atom and not p.is_number]
+            args = [pair.expr for pair in st.args] if isinstance(st, sp.Piecewise) else st.args
+            parts = [p for p in args if not p.is_Atom and not p.is_number]
             if not parts:
                 break
             part = max(parts, key=lambda p: len(print_code(p, names)))
@@ -493,7 +494,7 @@ def render(net: Network, out_dir: str | Path | None = None) -> str:
             prog=prog,
             param_shapes={p: net.stored_shape(p) for p in net.params},
             equations=equations,
-            assumptions=d.assumptions,
+            assumptions=d.assumptions + overflow_notes(net),
             cache_keys=cache_keys,
             output=net.output,
             scale_note=net.reduction == "mean",
