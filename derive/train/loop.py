@@ -176,6 +176,12 @@ def _all_finite(params) -> bool:
 # --- training --------------------------------------------------------------------------------
 
 
+def _step_function(module):
+    """The module's fused ``fused_loss_and_grad`` (same values, no arrays allocated per step)
+    when it has one; ``loss_and_grad`` for a module generated before it existed."""
+    return getattr(module, "fused_loss_and_grad", module.loss_and_grad)
+
+
 def train(
     module,
     dataset: Dataset,
@@ -231,7 +237,7 @@ def train(
     }
     spare = {k: np.empty_like(v) for k, v in params.items()}
     opt_step = OPTIMIZERS[optimizer](params, lr).step
-    loss_and_grad, isfinite = module.loss_and_grad, math.isfinite
+    loss_and_grad, isfinite = _step_function(module), math.isfinite
     rng = np.random.default_rng(seed)
     history = {key: [] for key in METRICS}
     result = TrainResult(params, history, {}, settings, module.NAME, dataset)

@@ -1,0 +1,286 @@
+"""The fused training step: forward, backward and loss written into arrays kept between calls.
+
+``fused_program(net, d, prog)`` compiles the same IR the readable ``loss_and_grad`` is printed
+from (the network's equations and the derivation's steps) into NumPy calls that each write
+into a preallocated workspace with ``out=``: ``np.matmul(W1, X, out=_t1)``,
+``np.add(_t1, b1, out=z1)``, ``np.sum(delta2, axis=1, keepdims=True, out=db2)``. It works
+node by node (Var, MatMul, T, Sum, Ew) and, inside an elementwise node, SymPy operation by
+operation, so any network made of these nodes gets a fused step without a case of its own.
+The workspace is built once per (batch size, dtype); after the first call a step allocates no
+arrays (``tests/emit/test_fused.py`` holds that with tracemalloc).
+
+Two patterns keep the numbers the readable module computes: a softmax node is evaluated
+shifted by its column max (as ``forward`` does), and the loss of a softmax output takes its
+log-softmax from that shift and the column sums the forward already has (no second exp).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derive.engine.derivation import Derivation
+from derive.engine.derivation import m as m_symbol
+from derive.engine.graph import Network
+from derive.engine.ir import M, Ew, MatMul, Node, Sum, T, Var, broadcast, placeholder
+
+from .npprint import NumpyPrinter, mask, print_code, sigma, softplus, stabilize
+
+_PRINTER = NumpyPrinter()
+
+# SymPy functions that are one NumPy ufunc of the same name (or the name given here).
+_UFUNC = {"Abs": "absolute", "exp": "exp", "log": "log", "tanh": "tanh", "sinh": "sinh"}
+_UFUNC |= {f: f for f in ("cosh", "sin", "cos", "expm1", "log1p", "sqrt", "sign", "atan")}
+_COMPARE = {">": "greater", ">=": "greater_equal", "<": "less", "<=": "less_equal"}
+
+
+@dataclass
+class Fused:
+    """What the template needs: workspace slots, the step's lines, the gradients' buffers."""
+
+    slots: dict[str, tuple[str, bool]] = field(default_factory=dict)  # name: (shape, is_bool)
+    lines: list[str] = field(default_factory=list)
+    grads: list[tuple[str, str]] = field(default_factory=list)  # (param, buffer)
+    loss: str = ""  # the expression of the loss, from buffers
+    uses_erf: bool = False
+
+
+def _shape_code(shape) -> str:
+    rows, cols = ("m" if s == M else str(s) for s in shape)
+    return f"({rows}, {cols})"
+
+
+class _Compiler:
+    def __init__(self, fused: Fused):
+        self.f = fused
+        self.done: dict[Node, str] = {}  # node: the name holding its value
+        self.temps = 0
+
+    def slot(self, shape, name: str | None = None, is_bool: bool = False) -> str:
+        if name is None:
+            self.temps += 1
+            name = f"_t{self.temps}"
+        self.f.slots[name] = (_shape_code(shape), is_bool)
+        return name
+
+    def emit(self, line: str):
+        self.f.lines.append(line)
+
+    # ------------------------------------------------------------------ IR nodes
+
+    def operand(self, node: Node) -> str:
+        """A name (or a transposed view of one) holding the node's value."""
+        if node in self.done:
+            return self.done[node]
+        if isinstance(node, Var):
+            return _var_code(node)  # the names forward, backward and the step share
+        if isinstance(node, T):
+            return f"{self.operand(node.a)}.T"  # a view: no copy
+        return self.node(node)
+
+    def node(self, node: Node, out: str | None = None) -> str:
+        """Compute ``node`` into ``out`` (a new slot when None) and return the name."""
+        if out is None and node in self.done:
+            return self.done[node]
+        target = self.slot(node.shape, out)
+        if isinstance(node, Var | T):
+            self.emit(f"np.copyto({target}, {self.operand(node)})")
+        elif isinstance(node, MatMul):
+            a, b = self.operand(node.a), self.operand(node.b)
+            self.emit(f"np.matmul({a}, {b}, out={target})")
+        elif isinstance(node, Sum):
+            a = self.operand(node.a)
+            self.emit(f"np.sum({a}, axis={node.axis}, keepdims=True, out={target})")
+        elif isinstance(node, Ew):
+            self.ew(node, target)
+        else:
+            raise TypeError(type(node).__name__)
+        self.done.setdefault(node, target)
+        return target
+
+    def ew(self, node: Ew, target: str):
+        names = {}
+        terms = node.expr.args if isinstance(node.expr, sp.Add) else ()
+        for i, a in enumerate(node.args):
+            sym = placeholder(i)
+            alone = sym in terms and len(terms) == 2 and node.expr.count(sym) == 1 and not names
+            if alone and isinstance(a, MatMul) and a not in self.done:
+                # W @ X + b: the product straight into the target, the bias added in place
+                names[sym] = self.node(a, target)
+                del self.done[a]  # the target is about to hold the sum
+        for i, a in enumerate(node.args):
+            if placeholder(i) not in names:
+                names[placeholder(i)] = self.operand(a)
+        shapes = {placeholder(i): a.shape for i, a in enumerate(node.args)}
+        self.expr(stabilize(node.expr), names, shapes, target)
+
+    # ------------------------------------------------------------- SymPy operations
+
+    def value(self, e: sp.Expr, names, shapes) -> str:
+        """An operand for ``e``: a Python number, a name, or a new slot computed here."""
+        if isinstance(e, sp.Symbol) and e in names:
+            return names[e]
+        if not (e.free_symbols & set(shapes)):
+            text = print_code(e, {m_symbol: "m", **names})  # a scalar
+            return text if text.replace(".", "").isalnum() else f"({text})"
+        shape = broadcast([shapes[s] for s in e.free_symbols if s in shapes])
+        is_bool = isinstance(e, sp.core.relational.Relational)
+        return self.expr(e, names, shapes, self.slot(shape, None, is_bool))
+
+    def expr(self, e: sp.Expr, names, shapes, out: str) -> str:
+        v = lambda a: self.value(a, names, shapes)  # noqa: E731
+        if isinstance(e, sp.Symbol) or not (e.free_symbols & set(shapes)):
+            self.emit(f"np.copyto({out}, {v(e)})")
+        elif isinstance(e, sp.Add):
+            # in the order the readable module adds them (a sum of three or more terms can
+            # cancel: another order gives other round-off); of two terms, one already in out
+            # first (W @ X + b: exact, a + b == b + a); negative terms subtracted
+            terms = _PRINTER._as_ordered_terms(e, order=None)
+            if len(terms) == 2 and names.get(terms[1]) == out:
+                terms = terms[::-1]
+            first, *rest = terms
+            if first.could_extract_minus_sign():
+                self.emit(f"np.negative({v(-first)}, out={out})")
+                acc = out
+            else:
+                acc = v(first)
+            for t in rest:
+                if t.could_extract_minus_sign():
+                    self.emit(f"np.subtract({acc}, {v(-t)}, out={out})")
+                else:
+                    self.emit(f"np.add({acc}, {v(t)}, out={out})")
+                acc = out
+        elif isinstance(e, sp.Mul):
+            self.product(e, v, set(shapes), out)
+        elif isinstance(e, sp.Pow):
+            self.power(e, v, out)
+        elif isinstance(e, sigma):  # 0.5 + 0.5 tanh(w / 2): cannot overflow
+            self.emit(f"np.multiply({v(e.args[0])}, 0.5, out={out})")
+            self.emit(f"np.tanh({out}, out={out})")
+            self.emit(f"np.multiply({out}, 0.5, out={out})")
+            self.emit(f"np.add({out}, 0.5, out={out})")
+        elif isinstance(e, softplus):
+            self.emit(f"np.logaddexp(0.0, {v(e.args[0])}, out={out})")
+        elif type(e).__name__ == "logcosh":
+            w = v(e.args[0])
+            self.emit(f"np.negative({w}, out={out})")
+            self.emit(f"np.logaddexp({w}, {out}, out={out})")
+            self.emit(f"np.subtract({out}, {float(sp.log(2))!r}, out={out})")
+        elif isinstance(e, mask):
+            self.expr(e.args[0], names, shapes, out)
+        elif isinstance(e, sp.core.relational.Relational):
+            op = _COMPARE[e.rel_op]
+            self.emit(f"np.{op}({v(e.lhs)}, {v(e.rhs)}, out={out})")
+        elif isinstance(e, sp.Piecewise):
+            *cases, (last, _) = e.args
+            self.emit(f"np.copyto({out}, {v(last)})")
+            for value, cond in reversed(cases):
+                self.emit(f"np.copyto({out}, {v(value)}, where={v(cond)})")
+        elif isinstance(e, sp.Max | sp.Min):
+            op = "maximum" if isinstance(e, sp.Max) else "minimum"
+            args = sorted(e.args, key=lambda t: t.is_number)
+            self.emit(f"np.{op}({v(args[0])}, {v(args[1])}, out={out})")
+            for a in args[2:]:
+                self.emit(f"np.{op}({out}, {v(a)}, out={out})")
+        elif isinstance(e, sp.erf):
+            self.f.uses_erf = True
+            self.emit(f"_erf({v(e.args[0])}, out={out})")
+        elif type(e).__name__ in _UFUNC and len(e.args) == 1:
+            self.emit(f"np.{_UFUNC[type(e).__name__]}({v(e.args[0])}, out={out})")
+        else:
+            raise NotImplementedError(f"fused step: no NumPy call for {type(e).__name__}")
+        return out
+
+    def product(self, e: sp.Mul, v, arrays: set, out: str):
+        scalar, rest = e.as_independent(*arrays)
+        num = [f for f in sp.Mul.make_args(rest) if not (f.is_Pow and f.exp.is_negative)]
+        den = [1 / f for f in sp.Mul.make_args(rest) if f.is_Pow and f.exp.is_negative]
+        den = sp.Mul(*den)
+        if not num:
+            self.emit(f"np.divide({v(scalar)}, {v(den)}, out={out})")
+            return
+        if len(num) > 1:
+            self.emit(f"np.multiply({v(num[0])}, {v(num[1])}, out={out})")
+        elif den != 1:
+            self.emit(f"np.divide({v(num[0])}, {v(den)}, out={out})")
+            den = sp.S.One
+        elif scalar != 1:
+            self.emit(f"np.multiply({v(num[0])}, {v(scalar)}, out={out})")
+            scalar = sp.S.One
+        else:
+            self.emit(f"np.copyto({out}, {v(num[0])})")
+        for f in num[2:]:
+            self.emit(f"np.multiply({out}, {v(f)}, out={out})")
+        if den != 1:
+            self.emit(f"np.divide({out}, {v(den)}, out={out})")
+        if scalar != 1:
+            self.emit(f"np.multiply({out}, {v(scalar)}, out={out})")
+
+    def power(self, e: sp.Pow, v, out: str):
+        base, exp = e.args
+        if exp == 2:
+            self.emit(f"np.square({v(base)}, out={out})")
+        elif exp == -1:
+            self.emit(f"np.divide(1.0, {v(base)}, out={out})")
+        elif exp == sp.Rational(1, 2):
+            self.emit(f"np.sqrt({v(base)}, out={out})")
+        else:
+            self.emit(f"np.power({v(base)}, {v(exp)}, out={out})")
+
+
+def _var_code(var: Var) -> str:
+    from .codegen import code_name
+
+    return code_name(var)
+
+
+def fused_program(net: Network, d: Derivation, softmax_of, loss_parts) -> Fused:
+    """The fused step of ``net`` (see the module docstring). ``softmax_of(node)`` is the
+    argument of a softmax node or None; ``loss_parts(net, softmaxes)`` gives the cost as
+    (expression, symbol: IR node or "logA")."""
+    f = Fused()
+    c = _Compiler(f)
+    logsoftmax: dict[str, tuple[str, str]] = {}  # output name: (shifted, column sums)
+    for name, node in net.equations.items():
+        u = softmax_of(node)
+        if u is None:
+            c.node(node, name)
+        else:
+            arg = c.operand(u)
+            cols = (1, node.shape[1])
+            top, shifted = c.slot(cols), c.slot(node.shape, f"_shifted_{name}")
+            sums = c.slot(cols, f"_sums_{name}")
+            c.emit(f"np.max({arg}, axis=0, keepdims=True, out={top})")
+            c.emit(f"np.subtract({arg}, {top}, out={shifted})")
+            exp = c.slot(node.shape)
+            c.emit(f"np.exp({shifted}, out={exp})")  # shifted by the column max: no overflow
+            c.emit(f"np.sum({exp}, axis=0, keepdims=True, out={sums})")
+            c.slot(node.shape, name)
+            c.emit(f"np.divide({exp}, {sums}, out={name})")
+            logsoftmax[name] = (shifted, sums)
+        c.done[net.values[name]] = name
+    for s in d.steps:
+        if s.inlined:
+            continue
+        c.node(s.simplified, s.name)
+        if s.kind == "param":
+            f.grads.append((s.of, s.name))
+    f.grads.sort(key=lambda r: list(net.params).index(r[0]))
+    # the loss: the cost's terms into one slot, then one sum
+    expr, parts, _ = loss_parts(net, set(logsoftmax))
+    names, shapes = {}, {}
+    out_shape = net.equations[net.output].shape
+    for sym, part in parts.items():
+        if part == "logA":
+            shifted, sums = logsoftmax[net.output]
+            log_sums = c.slot((1, out_shape[1]))
+            c.emit(f"np.log({sums}, out={log_sums})")
+            names[sym] = c.slot(out_shape, "_logA")
+            c.emit(f"np.subtract({shifted}, {log_sums}, out=_logA)")  # log-softmax, no exp
+            shapes[sym] = out_shape
+        else:
+            names[sym], shapes[sym] = c.operand(part), part.shape
+    terms = c.expr(stabilize(expr), names, shapes, c.slot(out_shape, "_cost"))
+    f.loss = f"float({terms}.sum())" + (" / m" if net.reduction == "mean" else "")
+    return f
