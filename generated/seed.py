@@ -189,7 +189,7 @@ def fused_loss_and_grad(params, X, Y):
     np.multiply(A2, _t1, out=delta2)
     np.subtract(A2, Y, out=_t2)
     np.multiply(delta2, _t2, out=delta2)
-    np.multiply(delta2, (2/m), out=delta2)
+    np.multiply(delta2, (2 / m), out=delta2)
     np.matmul(delta2, A1.T, out=dW2)
     np.sum(delta2, axis=1, keepdims=True, out=db2)
     np.matmul(W2.T, delta2, out=_t3)

@@ -16,6 +16,7 @@ log-softmax from that shift and the column sums the forward already has (no seco
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -23,7 +24,7 @@ import sympy as sp
 from derive.engine.derivation import Derivation
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
-from derive.engine.ir import M, Ew, MatMul, Node, Sum, T, Var, broadcast, placeholder
+from derive.engine.ir import Ew, M, MatMul, Node, Sum, T, Var, broadcast, placeholder
 
 from .npprint import NumpyPrinter, mask, print_code, sigma, softplus, stabilize
 
@@ -122,7 +123,7 @@ class _Compiler:
         if isinstance(e, sp.Symbol) and e in names:
             return names[e]
         if not (e.free_symbols & set(shapes)):
-            text = print_code(e, {m_symbol: "m", **names})  # a scalar
+            text = ast.unparse(ast.parse(print_code(e, {m_symbol: "m", **names}), mode="eval"))
             return text if text.replace(".", "").isalnum() else f"({text})"
         shape = broadcast([shapes[s] for s in e.free_symbols if s in shapes])
         is_bool = isinstance(e, sp.core.relational.Relational)
