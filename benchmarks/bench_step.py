@@ -4,12 +4,12 @@ A step is the module's fused ``sgd_step``, or ``loss_and_grad`` plus the update
 ``W -= lr * dW`` for every parameter, float32, samples as columns; the GEMM-only floor is the
 step's matrix products alone. Each is shown beside the floor (its ratio to it), with the peak
 bytes one step allocates (tracemalloc). The hand-written step is what a careful NumPy
-programmer writes for the notes' network (the loss computed too, since ``loss_and_grad`` returns it). Both run in this
-process, interleaved in blocks (rotated each block) so that drift of the machine hits all
-alike; the figures are medians over blocks. PyTorch CPU eager is timed too when it is
-installed (JAX is not measured yet) (it is not a dependency of derive).
+programmer writes for the notes' network (the loss computed too, since ``loss_and_grad``
+returns it). All run in this process, interleaved in blocks (rotated each block) so that
+drift of the machine hits all alike; the figures are medians over blocks. PyTorch CPU eager
+is timed too when it is installed (it is not a dependency of derive); JAX is not measured.
 
-    python benchmarks/bench_step.py [--blocks 15] [--quick]
+    python benchmarks/bench_step.py [--blocks 15] [--quick] [--no-torch]
 """
 
 from __future__ import annotations
