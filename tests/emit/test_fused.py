@@ -72,11 +72,9 @@ def test_fused_step_allocates_no_arrays_after_the_first(spec):
         kept, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    arrays = sum(p.nbytes for p in params.values()) + module.OUTPUTS * X.itemsize * 64
     assert kept < 2048, kept  # nothing stays behind: Python objects only (a float, a dict)
     # at most one transient copy (BLAS's for a transposed operand), never the step's arrays
     assert peak < max(p.nbytes for p in params.values()) + 4096, peak
-    assert peak < arrays, (peak, arrays)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
