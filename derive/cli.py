@@ -10,6 +10,9 @@ the fix, never a traceback.
     derive latex [SPEC]        the derivation as a LaTeX (or Markdown) document
     derive train SPEC --data   train with the generated module
     derive check NOTES|FILE.py:FUNC   check a student's notes or backward function
+
+Outputs go to the current folder (the user's project): ``generated/``, ``build/``. Also
+``derive --version`` and ``python -m derive``; every command's ``--help`` ends with an example.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 from derive.errors import DeriveError
 
 TOLERANCE = 1e-6
+RAW = argparse.RawDescriptionHelpFormatter  # keeps the examples in the epilogs on their lines
 
 
 def _net(spec):
@@ -29,18 +33,13 @@ def _net(spec):
     return load_spec(spec)
 
 
-def _all_examples():
-    from derive.engine.spec import EXAMPLES
-
-    return sorted(EXAMPLES.glob("*.toml"))
-
-
 def _module_on_disk(net):
-    """``generated/<name>.py`` for ``net``, rewritten when stale, then imported from the file,
-    so what runs is the code on disk. Returns (module, path, whether it was rewritten)."""
-    from derive.emit.codegen import GENERATED, import_file, write_modules
+    """``generated/<name>.py`` (in the current folder, the user's project) for ``net``,
+    rewritten when stale, then imported from the file, so what runs is the code on disk.
+    Returns (module, path, whether it was rewritten)."""
+    from derive.emit.codegen import DEFAULT_OUT, import_file, write_modules
 
-    out_dir = GENERATED if GENERATED.is_dir() else Path("generated")
+    out_dir = DEFAULT_OUT
     stale = write_modules([net], out_dir)
     path = out_dir / f"{net.name}.py"
     return import_file(path), path, bool(stale)
@@ -63,11 +62,21 @@ def cmd_show(args) -> int:
 
 
 def cmd_codegen(args) -> int:
-    from derive.emit.codegen import GENERATED, write_modules
+    from derive.emit.codegen import DEFAULT_OUT, spec_of_module, write_modules
+    from derive.resources import examples
 
-    specs = _all_examples() if args.all else (args.specs or [None])
+    out = Path(args.out) if args.out else DEFAULT_OUT
+    if args.all:
+        specs = examples()
+    elif args.specs:
+        specs = args.specs
+    elif args.check and out.is_dir():
+        # the pre-commit case: every module in the folder, against the spec its header names
+        modules = sorted(out.glob("*.py"))
+        specs = [s for s in map(spec_of_module, modules) if s is not None] or [None]
+    else:
+        specs = [None]
     nets = [_net(s) for s in specs]
-    out = Path(args.out) if args.out else GENERATED
     stale = write_modules(nets, out, check=args.check)
     if args.check:
         if stale:
@@ -137,35 +146,76 @@ def cmd_check(args) -> int:
     return code
 
 
+def _example(command: str) -> str:
+    return f"example:\n  {command}"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("derive")
+    except PackageNotFoundError:  # run from a source folder without installing
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="derive",
         description="Backpropagation derived by SymPy: chains, LaTeX, generated NumPy code.",
+        formatter_class=RAW,
+        epilog=_example("derive build    (the bundled example, the notes' network)"),
     )
+    parser.add_argument("--version", action="version", version=f"derive {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     spec_help = "the network's .toml spec (default: examples/seed.toml, the notes' network)"
 
-    p = sub.add_parser("build", help="derive, generate, gradient-check and write the LaTeX")
+    p = sub.add_parser(
+        "build",
+        help="derive, generate, gradient-check and write the LaTeX",
+        formatter_class=RAW,
+        epilog=_example("derive build examples/seed.toml --out build"),
+    )
     p.add_argument("spec", nargs="?", metavar="SPEC", help=spec_help)
     p.add_argument("--out", default="build", metavar="DIR", help="where the LaTeX goes (build/)")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("show", help="print the derivation as text, with shapes")
+    p = sub.add_parser(
+        "show",
+        help="print the derivation as text, with shapes",
+        formatter_class=RAW,
+        epilog=_example("derive show examples/digits.toml"),
+    )
     p.add_argument("spec", nargs="?", metavar="SPEC", help=spec_help)
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("codegen", help="write the generated NumPy module(s)")
+    p = sub.add_parser(
+        "codegen",
+        help="write the generated NumPy module(s)",
+        formatter_class=RAW,
+        epilog=_example("derive codegen nets/mine.toml    (then: derive codegen --check)"),
+    )
     p.add_argument("specs", nargs="*", metavar="SPEC", help=spec_help)
     p.add_argument("--all", action="store_true", help="every spec in examples/")
     p.add_argument("-o", "--out", metavar="DIR", help="output folder (default generated/)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any is stale")
     p.set_defaults(func=cmd_codegen)
 
-    p = sub.add_parser("gradcheck", help="compare gradients with finite differences")
+    p = sub.add_parser(
+        "gradcheck",
+        help="compare gradients with finite differences",
+        formatter_class=RAW,
+        epilog=_example("derive gradcheck examples/skip.toml"),
+    )
     p.add_argument("spec", nargs="?", metavar="SPEC", help=spec_help)
     p.set_defaults(func=cmd_gradcheck)
 
-    p = sub.add_parser("check", help="check a student's notes or backward function")
+    p = sub.add_parser(
+        "check",
+        help="check a student's notes or backward function",
+        formatter_class=RAW,
+        epilog=_example("derive check generated/seed.py:backward --spec examples/seed.toml"),
+    )
     p.add_argument("target", metavar="NOTES|FILE.py:FUNC")
     p.add_argument("--spec", help="the network the claims are about")
     p.add_argument("--format", choices=["text", "json"], default="text")

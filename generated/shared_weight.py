@@ -267,10 +267,11 @@ def fused_loss_and_grad(params, X, Y):
     np.logaddexp(_t27, _cost, out=_cost)
     np.subtract(_cost, 0.6931471805599453, out=_cost)
     loss = float(_cost.sum()) / m
-    return loss, {
+    grads = {
         "W": dW,
         "b": db,
     }
+    return loss, grads
 
 
 def sgd_step(params, X, Y, lr):

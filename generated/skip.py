@@ -209,12 +209,13 @@ def fused_loss_and_grad(params, X, Y):
     np.subtract(A2, Y, out=_t8)
     np.square(_t8, out=_cost)
     loss = float(_cost.sum()) / m
-    return loss, {
+    grads = {
         "W1": dW1,
         "b1": db1,
         "W2": dW2,
         "b2": db2,
     }
+    return loss, grads
 
 
 def sgd_step(params, X, Y, lr):

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from derive.cli import main
-from derive.engine.spec import EXAMPLES
+from derive.resources import EXAMPLES
 
 
 def test_show_prints_the_notes_derivation(capsys):
@@ -52,3 +52,27 @@ def test_bad_spec_is_one_message_and_exit_2(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "bad.toml" in proc.stderr and "relux" in proc.stderr and "fix:" in proc.stderr
+
+
+def test_show_batchnorm_chain_and_compact_form(capsys):
+    assert main(["show", str(EXAMPLES / "batchnorm.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "mu2      (64, 1)  = sum_samples(A1)/m" in out
+    assert "batchnorm (layer 2): the chain through the mean and the variance" in out
+    assert "  dvar2    = dstd2/(2*std2)" in out
+    assert (
+        "  dmu2     = sum_samples(-dxhat2/std2) + sum_samples(((dvar2/m))*(-2*A1 + 2*mu2))" in out
+    )
+    assert "           = -gamma2*sum_samples(delta2)/std2" in out  # the variance's term is 0
+    compact = "gamma2*(-sum_samples(delta2) + delta2*m - sum_samples(delta2*xhat2)*xhat2)/(std2*m)"
+    assert f"  delta1   (64, m)  = dC/dz1 = {compact}" in out
+    assert "dC/dW1, dC/db1: through batch statistics" in out
+    assert "normalises with the batch's own mean" in out
+
+
+def test_show_dropout_mask(capsys):
+    assert main(["show", str(EXAMPLES / "dropout.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "A2       (128, m)  = D2*A1" in out
+    assert "[dropout mask]" in out
+    assert "assuming D2 is a dropout mask (p = 0.2)" in out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import re
 import sys
 import textwrap
@@ -33,13 +34,14 @@ from derive.engine.ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placehold
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
+from derive.resources import EXAMPLES, TEMPLATES
 
+from . import layercode
 from .fused import Fused, fused_program
 from .npprint import print_code, stabilize, to_code, uses_erf
 from .text import node_text, var_name
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-GENERATED = Path(__file__).resolve().parents[2] / "generated"
+DEFAULT_OUT = Path("generated")  # in the folder derive runs in: the user's project
 
 # Weight init by the activation the weight feeds: He for the relu family, Xavier otherwise.
 _HE = {"relu", "leaky_relu", "elu", "gelu", "silu"}
@@ -77,6 +79,7 @@ def pretty(code: str, strict: bool = True) -> str:
 @dataclass
 class Program:
     forward: list[Line] = field(default_factory=list)
+    infer: list[Line] = field(default_factory=list)  # forward at inference, when it differs
     backward: list[Line] = field(default_factory=list)
     loss: list[Line] = field(default_factory=list)  # the last line's target is the loss
     forward_reads: list[str] = field(default_factory=list)  # params the forward pass reads
@@ -84,7 +87,10 @@ class Program:
     backward_cache: list[str] = field(default_factory=list)
     returns: list[tuple[str, str]] = field(default_factory=list)  # (param, gradient variable)
     loss_reads: list[str] = field(default_factory=list)
+    penalty: list[Line] = field(default_factory=list)  # [cost] penalty; last target: penalty
+    penalty_reads: list[str] = field(default_factory=list)
     uses_erf: bool = False
+    forward_uses_m: bool = False  # a mean over the samples divides by m
     fused: Fused | None = None  # the same step into preallocated arrays (fused.py)
     init: list[tuple[str, tuple, str]] = field(default_factory=list)  # (param, shape, rule)
 
@@ -140,7 +146,9 @@ class _Emitter:
         if isinstance(expr, sp.Mul):
             coeff, rest = expr.as_independent(*[placeholder(i) for i in range(len(args))])
             if coeff != 1 and rest != 1:
-                head = pretty(sp.sstr(coeff))
+                # sstr writes rationals and m as the code does; sqrt(2) needs the printer
+                exact = coeff.xreplace({m_symbol: sp.Integer(1)}).is_Rational
+                head = pretty(sp.sstr(coeff) if exact else print_code(stabilize(coeff), names))
                 head = f"{head} * " if coeff.is_Integer or "/" not in head else f"({head}) * "
                 expr = rest
         st = stabilize(expr)
@@ -215,26 +223,11 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     names: dict[Node, str] = {}
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    em = _Emitter(prog.forward, names)
-    logsoftmax: dict[str, str] = {}
-    for name, node in net.equations.items():
-        var = net.values[name]
-        u = _is_softmax(node)
-        if u is not None:
-            arg = em.atom(u) if not isinstance(u, Var) else code_name(u)
-            shift = f"{arg} - {arg}.max(axis=0, keepdims=True)"
-            prog.forward.append(
-                Line(f"E_{name}", f"np.exp({shift})", "shifted by the column max: never overflows")
-            )
-            prog.forward.append(
-                Line(name, f"E_{name} / E_{name}.sum(axis=0, keepdims=True)", node_text(node))
-            )
-            logsoftmax[name] = arg
-        else:
-            em.room = 92 - len(name)
-            prog.forward.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
-        names[var] = name
+    names, logsoftmax = _forward(net, prog.forward)
+    if net.running:  # batch norm at inference: the running statistics instead of the batch's
+        _forward(net, prog.infer, layercode.inference_lines(net))
     prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
+    prog.forward_uses_m = _reads(prog.forward, "m")
 
     # ---- backward: one line per named gradient, in the derivation's order
     bnames: dict[Node, str] = {}
@@ -252,28 +245,67 @@ def program(net: Network, d: Derivation | None = None) -> Program:
             prog.returns.append((s.of, s.name))
     used = {v for s in d.steps if not s.inlined for v in free_vars(s.simplified)}
     prog.backward_params = [p for p in net.params if any(v.name == p for v in used)]
-    order = [net.x.name, *net.values]
+    order = [net.x.name, *net.masks, *net.values]
     prog.backward_cache = sorted(
-        {v.name for v in used if v.role in ("value", "input")}, key=order.index
+        {v.name for v in used if v.role in ("value", "input", "mask")}, key=order.index
     )
     prog.returns.sort(key=lambda r: list(net.params).index(r[0]))
 
     # ---- loss: through the logits where the output allows it (log-softmax, softplus)
     prog.loss = _loss_lines(net, logsoftmax)
     prog.loss_reads = [v for v in net.values if _reads(prog.loss, v)]
-    text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss)
+    if net.penalty is not None:  # added to the reduced cost, not divided by m
+        em = _Emitter(prog.penalty, {})
+        code = em.expr(net.penalty)
+        prog.penalty.append(Line("penalty", f"({code}).item()", f"penalty = {net.penalty_text}"))
+        prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
+    text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
     prog.fused = fused_program(net, d, _is_softmax, loss_parts)
     prog.uses_erf = uses_erf(text) or prog.fused.uses_erf
 
     acts = _activation_of(net)
+    special = layercode.init_rules(net)
     for p, var in net.params.items():
         rows, cols = var.shape
-        if cols == 1:
+        if p in special:
+            rule = special[p]
+        elif cols == 1:
             rule = "zeros"
         else:
             rule = "he" if acts.get(p) in _HE else "xavier"
         prog.init.append((p, (rows, cols), rule))
     return prog
+
+
+def _forward(net: Network, lines: list[Line], replace: dict | None = None):
+    """The forward pass's lines into ``lines``: one per equation, each dropout mask drawn just
+    before its use; or at inference, ``replace`` giving some equations' lines. Returns the names
+    of the nodes held in variables and the logits of each softmax output."""
+    names: dict[Node, str] = {}
+    em = _Emitter(lines, names)
+    logsoftmax: dict[str, str] = {}
+    for name, node in net.equations.items():
+        var = net.values[name]
+        u = _is_softmax(node)
+        if replace is None:
+            lines.extend(Line(*t) for t in layercode.mask_lines(net, node, em.expr))
+        if replace and name in replace:
+            lines.append(Line(*replace[name]))
+        elif u is not None:
+            arg = em.atom(u) if not isinstance(u, Var) else code_name(u)
+            shift = f"{arg} - {arg}.max(axis=0, keepdims=True)"
+            lines.append(
+                Line(f"E_{name}", f"np.exp({shift})", "shifted by the column max: never overflows")
+            )
+            lines.append(
+                Line(name, f"E_{name} / E_{name}.sum(axis=0, keepdims=True)", node_text(node))
+            )
+            logsoftmax[name] = arg
+        else:
+            em.room = 92 - len(name)
+            lines.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
+        names[var] = name
+    return names, logsoftmax
 
 
 def _reads(lines: list[Line], name: str) -> bool:
@@ -386,21 +418,27 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render(net: Network) -> str:
-    """The module's source text: deterministic (same spec, same bytes)."""
+def render(net: Network, out_dir: str | Path | None = None) -> str:
+    """The module's source text: deterministic (same spec, same bytes). ``out_dir`` is the
+    folder the module goes to (default ``generated/``); the header names the spec relative
+    to the project that folder sits in."""
     d = derive(net, fold_scale=True)
     prog = program(net, d)
     # The parameter gradients are the same expressions with or without the folded 1/m (it
     # lives in the deltas), so the notes' form is the folded one with (1/m) written in front.
     mean = net.reduction == "mean"
     equations = {}
-    for s in d.param_steps:
+    # With a penalty the folded steps hold its term under the 1/m; the notes' form keeps it apart.
+    shown = derive(net) if net.penalty is not None else d
+    for s in shown.param_steps:
         text = node_text(s.simplified)
         if mean and " + " in text:
             text = f"({text})"
-        equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}"
-    source = net.source if net.source.startswith("<") else _relative(net.source)
-    cache_keys = ["X", *net.values]
+        extra = f" + {node_text(s.penalty)}" if s.penalty is not None else ""
+        equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}{extra}"
+    out = Path(DEFAULT_OUT if out_dir is None else out_dir)
+    source = net.source if net.source.startswith("<") else spec_reference(net.source, out)
+    cache_keys = ["X", *net.masks, *net.values]
     return (
         _environment()
         .get_template("module.py.j2")
@@ -415,6 +453,8 @@ def render(net: Network) -> str:
             output=net.output,
             scale_note=net.reduction == "mean",
             loss_reads=prog.loss_reads,
+            running_shapes=layercode.running_shapes(net),
+            running_updates=layercode.running_updates(net),
             q=_quote,
         )
     )
@@ -425,14 +465,38 @@ def _quote(value) -> str:
     return repr(value).replace("'", '"')
 
 
-def _relative(path: str) -> str:
-    """The spec's path for the header: relative to the project, so the bytes do not depend
-    on the folder derive runs from; a spec outside the project is named by its file name."""
-    p = Path(path).resolve()
+def spec_reference(spec: str | Path, out_dir: str | Path) -> str:
+    """How the header of a module written to ``out_dir`` names its spec: relative to the
+    project the output folder sits in (``out_dir``'s parent: ``generated/`` in the user's
+    folder, the repository's own ``generated/``), so the bytes do not depend on the folder
+    derive runs from and `derive codegen <that path>` works from the project. A bundled
+    example outside the project is named by its name (``seed``), which ``load_spec`` takes."""
+    p = Path(spec).resolve()
+    project = Path(out_dir).resolve().parent
     try:
-        return p.relative_to(TEMPLATES.parent.resolve()).as_posix()
+        return p.relative_to(project).as_posix()
     except ValueError:
-        return p.name
+        pass
+    if p.parent == EXAMPLES.resolve():
+        return p.stem
+    return Path(os.path.relpath(p, project)).as_posix()
+
+
+def spec_of_module(path: Path) -> Path | None:
+    """The spec a generated module's header names, resolved as `spec_reference` wrote it
+    (None when the file is not a module derive generated)."""
+    try:
+        head = path.read_text(encoding="utf-8")[:400]
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.match(r'"""Generated by derive from (\S+)\n', head)
+    if not found:
+        return None
+    ref = found.group(1)
+    local = path.resolve().parent.parent / ref
+    if local.is_file() or "/" in ref or ref.endswith(".toml"):
+        return local
+    return EXAMPLES / f"{ref}.toml"
 
 
 def load_module(net_or_path: Network | str | Path | None = None) -> types.ModuleType:
@@ -463,7 +527,7 @@ def write_modules(nets: list[Network], out_dir: Path, *, check: bool = False) ->
     stale = []
     for net in nets:
         path = out_dir / f"{net.name}.py"
-        text = render(net)
+        text = render(net, out_dir)
         current = path.read_text() if path.exists() else None
         if current != text:
             stale.append(path)
@@ -476,4 +540,13 @@ def write_modules(nets: list[Network], out_dir: Path, *, check: bool = False) ->
     return stale
 
 
-__all__ = ["Program", "program", "render", "load_module", "write_modules", "import_file"]
+__all__ = [
+    "Program",
+    "program",
+    "render",
+    "load_module",
+    "write_modules",
+    "import_file",
+    "spec_reference",
+    "spec_of_module",
+]

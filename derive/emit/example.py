@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 from derive.engine.derivation import Derivation
+from derive.engine.derivation import m as m_symbol
 from derive.engine.ir import Ew, M, MatMul, Node, Sum, T, Var, placeholder, walk
 from derive.engine.registry import expand_activations
 from derive.errors import DeriveError
@@ -41,7 +42,8 @@ def evaluate_numpy(node: Node, env: dict[str, np.ndarray], m: int, memo=None) ->
             out = memo[n.a].sum(axis=n.axis, keepdims=True)
         elif isinstance(n, Ew):
             shape = tuple(m if s == M else s for s in n.shape)
-            value = _numpy_fn(n.expr, len(n.args))(*[memo[a] for a in n.args])
+            expr = n.expr.xreplace({m_symbol: m})  # a mean over the samples divides by m
+            value = _numpy_fn(expr, len(n.args))(*[memo[a] for a in n.args])
             out = np.array(np.broadcast_to(np.asarray(value, dtype=float), shape))
         else:
             raise TypeError(type(n).__name__)
@@ -62,13 +64,23 @@ def example_values(d: Derivation, m: int = 2, seed: int = 0) -> dict:
     else:
         Y = rng.integers(0, 2, (net.outputs, m)).astype(float)
     scale = 1.0 / m if d.scale != 1 else 1.0
+    # dropout masks drawn as the generated forward pass draws them from the same generator
+    mask_rng = np.random.default_rng(seed + 1)
+    masks = {}
+    for node in net.equations.values():
+        for v in getattr(node, "args", ()):
+            if isinstance(v, Var) and v.role == "mask":
+                p = net.masks[v.name]
+                masks[v.name] = (mask_rng.random((v.shape[0], m)) >= p) / (1 - p)
 
     def forward(ps):
-        env = {"x": X, "y": Y, **ps}
+        env = {"x": X, "y": Y, **masks, **ps}
         memo: dict = {}
         for name, node in net.equations.items():
             env[name] = evaluate_numpy(node, env, m, memo)
         cost = scale * float(evaluate_numpy(net.cost, env, m, memo).sum())
+        if net.penalty is not None:
+            cost += float(evaluate_numpy(net.penalty, env, m, memo).sum())
         return env, cost
 
     env, cost = forward(params)
@@ -78,9 +90,12 @@ def example_values(d: Derivation, m: int = 2, seed: int = 0) -> dict:
         value = evaluate_numpy(s.value, env, m, memo)
         env[s.name] = value
         grads[s.name] = scale * value if s.kind == "param" else value
+        if s.penalty is not None:  # the penalty's own gradient, not divided by m
+            grads[s.name] = grads[s.name] + evaluate_numpy(s.penalty, env, m, memo)
     module = _generated_module(net)
     if module is not None:
-        cache = module.forward(params, X)
+        extra = (np.random.default_rng(seed + 1),) if masks else ()
+        cache = module.forward(params, X, *extra)
         back = module.backward(params, cache, Y)
         for name in net.values:
             if name in cache:  # printed from the generated code, checked against ours

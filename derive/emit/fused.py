@@ -17,6 +17,7 @@ log-softmax from that shift and the column sums the forward already has (no seco
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -25,6 +26,7 @@ from derive.engine.derivation import Derivation
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
 from derive.engine.ir import Ew, M, MatMul, Node, Sum, T, Var, broadcast, placeholder
+from derive.engine.layers import MOMENTUM
 
 from .npprint import NumpyPrinter, mask, print_code, sigma, softplus, stabilize
 
@@ -40,10 +42,13 @@ _COMPARE = {">": "greater", ">=": "greater_equal", "<": "less", "<=": "less_equa
 class Fused:
     """What the template needs: workspace slots, the step's lines, the gradients' buffers."""
 
-    slots: dict[str, tuple[str, bool]] = field(default_factory=dict)  # name: (shape, is_bool)
+    slots: dict[str, tuple[str, str]] = field(default_factory=dict)  # name: (shape, dtype)
     lines: list[str] = field(default_factory=list)
     grads: list[tuple[str, str]] = field(default_factory=list)  # (param, buffer)
+    running: list[tuple[str, str]] = field(default_factory=list)  # (running key, buffer)
+    reads: list[str] = field(default_factory=list)  # the parameters the step reads
     loss: str = ""  # the expression of the loss, from buffers
+    stepwise: bool = False  # masks or running statistics: training_step's interface
     uses_erf: bool = False
 
 
@@ -58,11 +63,12 @@ class _Compiler:
         self.done: dict[Node, str] = {}  # node: the name holding its value
         self.temps = 0
 
-    def slot(self, shape, name: str | None = None, is_bool: bool = False) -> str:
+    def slot(self, shape, name: str | None = None, dtype: str = "dtype") -> str:
+        """A workspace array of ``shape``: in the step's dtype, "bool" or "np.float64"."""
         if name is None:
             self.temps += 1
             name = f"_t{self.temps}"
-        self.f.slots[name] = (_shape_code(shape), is_bool)
+        self.f.slots[name] = (_shape_code(shape), dtype)
         return name
 
     def emit(self, line: str):
@@ -127,7 +133,7 @@ class _Compiler:
             return text if text.replace(".", "").isalnum() else f"({text})"
         shape = broadcast([shapes[s] for s in e.free_symbols if s in shapes])
         is_bool = isinstance(e, sp.core.relational.Relational)
-        return self.expr(e, names, shapes, self.slot(shape, None, is_bool))
+        return self.expr(e, names, shapes, self.slot(shape, None, "bool" if is_bool else "dtype"))
 
     def expr(self, e: sp.Expr, names, shapes, out: str) -> str:
         v = lambda a: self.value(a, names, shapes)  # noqa: E731
@@ -240,10 +246,11 @@ def fused_program(net: Network, d: Derivation, softmax_of, loss_parts) -> Fused:
     """The fused step of ``net`` (see the module docstring). ``softmax_of(node)`` is the
     argument of a softmax node or None; ``loss_parts(net, softmaxes)`` gives the cost as
     (expression, symbol: IR node or "logA")."""
-    f = Fused()
+    f = Fused(stepwise=bool(net.masks or net.running))
     c = _Compiler(f)
     logsoftmax: dict[str, tuple[str, str]] = {}  # output name: (shifted, column sums)
     for name, node in net.equations.items():
+        _draw_masks(c, net, node)
         u = softmax_of(node)
         if u is None:
             c.node(node, name)
@@ -268,6 +275,7 @@ def fused_program(net: Network, d: Derivation, softmax_of, loss_parts) -> Fused:
         if s.kind == "param":
             f.grads.append((s.of, s.name))
     f.grads.sort(key=lambda r: list(net.params).index(r[0]))
+    _running(c, net)
     # the loss: the cost's terms into one slot, then one sum
     expr, parts, _ = loss_parts(net, set(logsoftmax))
     names, shapes = {}, {}
@@ -284,4 +292,36 @@ def fused_program(net: Network, d: Derivation, softmax_of, loss_parts) -> Fused:
             names[sym], shapes[sym] = c.operand(part), part.shape
     terms = c.expr(stabilize(expr), names, shapes, c.slot(out_shape, "_cost"))
     f.loss = f"float({terms}.sum())" + (" / m" if net.reduction == "mean" else "")
+    if net.penalty is not None:  # added to the reduced cost, not divided by m (as _penalty)
+        f.loss += f" + {c.node(net.penalty, '_penalty')}.item()"
+    text = "\n".join([*f.lines, f.loss])
+    f.reads = [p for p in net.params if re.search(rf"\b{re.escape(p)}\b", text)]
     return f
+
+
+def _draw_masks(c: _Compiler, net: Network, node: Node):
+    """The dropout masks ``node`` uses, drawn into their arrays just before it, in the order
+    ``forward`` draws them (the same numbers from the same generator)."""
+    if not isinstance(node, Ew):
+        return
+    for arg in node.args:
+        if isinstance(arg, Var) and arg.role == "mask" and arg not in c.done:
+            name = c.slot(arg.shape, _var_code(arg))
+            draw = c.slot(arg.shape, f"_draw_{name}", "np.float64")  # rng.random's float64
+            c.emit(f"_dropout_mask_into(rng, {net.masks[arg.name]!r}, {draw}, {name})")
+            c.done[arg] = name
+
+
+def _running(c: _Compiler, net: Network):
+    """Batch norm's running statistics after this batch, into arrays of their own, with the
+    operations of ``training_step`` in its order (the same numbers)."""
+    keep = 1 - MOMENTUM
+    for key, (quantity, stat) in net.running.items():
+        shape = net.values[quantity].shape
+        new, batch = c.slot(shape, f"_{key}"), c.slot(shape)
+        c.emit(f'np.multiply(params["{key}"], {keep!r}, out={new})')
+        c.emit(f"np.multiply({quantity}, {MOMENTUM!r}, out={batch})")
+        if stat == "var":  # unbiased, as PyTorch keeps it
+            c.emit(f"np.multiply({batch}, m / max(m - 1, 1), out={batch})")
+        c.emit(f"np.add({new}, {batch}, out={new})")
+        c.f.running.append((key, new))

@@ -8,7 +8,9 @@ when its relative error is below the tolerance or its absolute error is below th
 floor of central differences, about eps * |C| / h = 1e-9 * |C| (like numpy.allclose's atol
 beside rtol). Inputs are drawn
 away from relu's kink at 0, targets as the cost expects (one-hot for cross-entropy, 0/1 for
-binary cross-entropy).
+binary cross-entropy). A module with dropout is checked with one fixed mask: every evaluation
+draws it from a generator seeded the same way. Batch norm's running statistics (kept in the
+params dict) are not parameters and are not checked.
 """
 
 from __future__ import annotations
@@ -50,17 +52,27 @@ def gradcheck(module, *, m: int = 5, seed: int = 0, h: float = 1e-6, params=None
         rng = np.random.default_rng(seed + 1)
         # nonzero biases, so that every term of the derivation is exercised
         params = {k: v + 0.1 * rng.standard_normal(v.shape) for k, v in params.items()}
-    loss, grads = module.loss_and_grad(params, X, Y)
+    if getattr(module, "MASKS", None):
+        fixed = seed + 2  # the same generator state each call: the same dropout masks
+
+        def with_masks(fn):
+            return lambda p, X, Y: fn(p, X, Y, np.random.default_rng(fixed))
+
+        loss_and_grad, loss_fn = with_masks(module.loss_and_grad), with_masks(module.loss)
+    else:
+        loss_and_grad, loss_fn = module.loss_and_grad, module.loss
+    loss, grads = loss_and_grad(params, X, Y)
     floor = 1e-9 * max(1.0, abs(loss))
     rows = []
-    for name, value in params.items():
+    for name in module.PARAM_SHAPES:
+        value = params[name]
         fd = np.zeros_like(value)
         for idx in np.ndindex(value.shape):
             old = value[idx]
             value[idx] = old + h
-            up = module.loss(params, X, Y)
+            up = loss_fn(params, X, Y)
             value[idx] = old - h
-            down = module.loss(params, X, Y)
+            down = loss_fn(params, X, Y)
             value[idx] = old
             fd[idx] = (up - down) / (2 * h)
         g = np.asarray(grads[name], dtype=np.float64)

@@ -18,6 +18,7 @@ pdflatex and puts ``<name>.pdf`` next to it.
 
 from __future__ import annotations
 
+import argparse
 import re
 import shutil
 import subprocess
@@ -37,11 +38,12 @@ from derive.engine.ir import Ew, MatMul, Node, Sum, walk
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
+from derive.resources import TEMPLATES
 
 from .example import bmatrix, example_values, number_tex
+from .layercode import layer_notes
 from .texprint import WIDTH, IRPrinter, pack_lines, shape_tex, visible_width
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 FORMATS = ("tex", "md")
 NOTATIONS = ("subscript", "superscript")
 MAX_FACTORS = 8  # a chain longer than this is shown down to its first delta
@@ -175,7 +177,12 @@ class _Document:
         total = r"\sum_{\text{samples}} \sum_{\text{units}} "
         body = self.ew.ir(net.cost)
         wrap = rf"\left({body}\right)" if per_sample.is_Add or per_sample.is_Mul else body
-        lines = _row("C_0", pr.lines(per_sample)) + _row("C", [rf"{self.m_tex} {total}{wrap}"])
+        batch = rf"{self.m_tex} {total}{wrap}"
+        if net.penalty is None:
+            lines = _row("C_0", pr.lines(per_sample)) + _row("C", [batch])
+        else:  # weight decay: added after the reduction over m, named P on a row of its own
+            lines = _row("C_0", pr.lines(per_sample)) + _row("C", [f"{batch} + P"])
+            lines += _row("P", self.ew.lines(net.penalty), note=r"\text{penalty}")
         for v in net.values:
             if symbol(v) in per_sample.free_symbols:
                 value = tidy(sp.diff(per_sample, symbol(v)))
@@ -263,7 +270,11 @@ class _Document:
     def deltas(self) -> list[dict]:
         steps = self.d.deltas
         out = []
-        for s, c in zip(steps, chains(self.d, [s.of for s in steps]), strict=True):
+        found = {c.param: c for c in chains(self.d, [s.of for s in steps])}
+        for s in steps:
+            if s.of not in found:  # through batch statistics: only the batch form below
+                continue
+            c = found[s.of]
             lhs = f"{self.pr.name(s.name)} = {_frac(COST, s.of, self.pr)}"
             out.append(self.chain_block(c, lhs))
         return out
@@ -276,6 +287,8 @@ class _Document:
             first = self.ew.lines(s.value)
             if param and self.m_tex:
                 first = _scaled(self.m_tex, s.value, first)
+            if s.penalty is not None:  # the penalty's gradient, beside the chain's
+                first = [*first[:-1], f"{first[-1]} + {self.ew.lines(s.penalty)[0]}"]
             rows = [first]
             if not param:
                 simple = self.ew.lines(s.simplified)
@@ -288,7 +301,7 @@ class _Document:
         return out
 
     def assumptions(self) -> list[str]:
-        out = list(self.d.assumptions)
+        out = list(self.d.assumptions) + layer_notes(self.net)
         for act in {id(a): a for a in self.net.activations.values()}.values():
             if act.builtin and act.name in self.net.source_text and "by convention" in act.about:
                 out.append(f"{act.name}: {act.about}")
@@ -431,6 +444,8 @@ def register_cli(subparsers) -> None:
         help="write the derivation as a LaTeX (or Markdown) document for notes",
         description="Write the derivation of SPEC (default: the bundled seed example) as a "
         "standalone LaTeX document, <name>.tex in the current folder unless -o says otherwise.",
+        epilog="example:\n  derive latex examples/seed.toml --example --pdf",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("spec", nargs="?", help="a .toml spec (default: examples/seed.toml)")
     p.add_argument("-o", "--output", help="the file to write; - for the standard output")

@@ -7,23 +7,19 @@ Four parts, in the notes' order: the forward equations, the cost, the chain rule
 
 from __future__ import annotations
 
-import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from derive.engine.chain import chains
 from derive.engine.derivation import Derivation
 from derive.engine.ir import fmt_shape
 
-from .text import node_text
+from .layercode import layer_notes
+from .text import node_text, piecewise_text
 
 
 class _Scalar(StrPrinter):
     def _print_Piecewise(self, expr):
-        if len(expr.args) == 2 and expr.args[1].cond is sp.true:
-            (pos, cond), (neg, _) = expr.args
-            if pos == 1 and neg == 0:
-                return f"1[{self._print(cond)}]"
-        return super()._print_Piecewise(expr)
+        return piecewise_text(self, expr)
 
     def _print_SumUnits(self, expr):
         return f"sum_units({self._print(expr.args[0])})"
@@ -35,6 +31,25 @@ def _s(expr) -> str:
 
 def _shape(shape) -> str:
     return fmt_shape(shape).replace("'", "")
+
+
+def _normalization_chains(d: Derivation) -> list[str]:
+    """Batch and layer norm's gradients as the rules produce them (through the normalised
+    value, the std, the variance and the mean) and then simplified (the compact form)."""
+    out = []
+    net = d.network
+    for k, layer in enumerate(net.layers or [], start=1):
+        if layer.kind not in ("batchnorm", "layernorm"):
+            continue
+        names = {f"xhat{k}", f"std{k}", f"var{k}", f"mu{k}", f"A{k - 1}"}
+        out.append("")
+        out.append(f"{layer.kind} (layer {k}): the chain through the mean and the variance")
+        for s in d.steps:
+            if s.of in names:
+                out.append(f"  {s.name:<8} = {node_text(s.value)}")
+                if s.simplified != s.value:
+                    out.append(f"  {'':<8} = {node_text(s.simplified)}")
+    return out
 
 
 def show_text(d: Derivation) -> str:
@@ -53,9 +68,13 @@ def show_text(d: Derivation) -> str:
     add("")
     red = "averaged over" if net.reduction == "mean" else "summed over"
     add(f"cost ({net.cost_name}): C = {net.cost_text}, summed over the outputs, {red} the samples")
+    if net.penalty is not None:
+        after = "mean" if net.reduction == "mean" else "sum"
+        add(f"  + penalty {net.penalty_text}  (added after the {after} over the samples)")
     add("")
     add("chain rule, one sample (the notes' scalar view)")
-    for c in chains(d):
+    listed = chains(d)
+    for c in listed:
         for k, path in enumerate(c.paths):
             lead = f"  dC/d{c.param}" if k == 0 else "        +"
             leibniz = " * ".join(f"d{f.numerator}/d{f.denominator}" for f in path)
@@ -66,6 +85,10 @@ def show_text(d: Derivation) -> str:
         if c.n_paths > len(c.paths):
             add(f"        + {c.n_paths - len(c.paths)} more paths")
         add(f"    = {_s(c.result)}")
+    batch_only = [s.of for s in d.param_steps if s.of not in {c.param for c in listed}]
+    if batch_only:
+        add(f"  dC/d{', dC/d'.join(batch_only)}: through batch statistics (sums over the")
+        add("      samples), so no per-sample chain: see the batch gradients")
     add("")
     add("batch gradients (vectorized)")
     scale = "" if d.scale == 1 else "(1/m) "
@@ -75,11 +98,13 @@ def show_text(d: Derivation) -> str:
             text = node_text(s.simplified)
             if scale and " + " in text:
                 text = f"({text})"
-            add(f"  d{s.of:<7} {shape}  = {scale}{text}")
+            extra = f" + {node_text(s.penalty)}   [penalty]" if s.penalty is not None else ""
+            add(f"  d{s.of:<7} {shape}  = {scale}{text}{extra}")
         elif not s.inlined or s.name.startswith("delta"):
             add(f"  {s.name:<8} {shape}  = dC/d{s.of} = {node_text(s.simplified)}")
-    for fact in d.assumptions:
+    for fact in d.assumptions + layer_notes(net):
         add(f"  assuming {fact}")
+    out += _normalization_chains(d)
     add("")
     add("update (gradient descent, learning rate eta)")
     add("  " + "   ".join(f"{p} := {p} - eta * d{p}" for p in net.params))

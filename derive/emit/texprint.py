@@ -13,11 +13,14 @@ from sympy.printing.precedence import PRECEDENCE
 
 from derive.engine.chain import symbol
 from derive.engine.ir import Ew, MatMul, Node, Sum, T, Var, placeholder
+from derive.engine.layers import m_symbol
 from derive.engine.registry import ActivationFunction
 
 WIDTH = 58  # a display line's budget in printed glyphs (A4, 2 cm margins, 11 pt)
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "nu",
           "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"}  # fmt: skip
+# Batch and layer norm's quantities, as courses write them: x-hat, sigma, sigma squared.
+_HEADS = {"xhat": r"\hat{x}", "std": r"\sigma", "var": r"{\sigma^{2}}"}
 
 
 # ------------------------------------------------------------------------------ names
@@ -35,6 +38,8 @@ def tex_name(name: str, notation: str = "subscript", *, grad: bool = False, top:
     base, index, rest = found.groups()
     if len(base) == 1:
         head = base
+    elif base in _HEADS:
+        head = _HEADS[base]
     elif base in _GREEK:
         head = "\\" + base
     else:
@@ -132,7 +137,14 @@ class IRPrinter(LatexPrinter):
     def _as_ordered_terms(self, expr, order=None):
         # W_1 x + b_1, as the notes write it: products of matrices first
         terms = super()._as_ordered_terms(expr, order=order)
-        return sorted(terms, key=lambda t: not any(isinstance(s, _Group) for s in t.free_symbols))
+        # and a term with a minus sign after those without (m delta - sum delta, as courses do)
+        return sorted(
+            terms,
+            key=lambda t: (
+                t.could_extract_minus_sign(),
+                not any(isinstance(s, _Group) for s in t.free_symbols),
+            ),
+        )
 
     def factors(self, expr) -> tuple[sp.Expr, list[sp.Expr]] | None:
         r"""A product as (number, factors) in the notes' order: gradients and matrix products
@@ -157,12 +169,29 @@ class IRPrinter(LatexPrinter):
             return _paren(self._print(f))
         return self._print(f)
 
+    def _print_Rational(self, expr):
+        # a spec's small constant (eps = 1e-5 is read as 1/100000) as a power of ten
+        if expr.p == 1 and expr.q >= 1000 and str(expr.q).rstrip("0") == "1":
+            return rf"10^{{-{len(str(expr.q)) - 1}}}"
+        return super()._print_Rational(expr)
+
     def _print_Mul(self, expr):
         split = self.factors(expr)
         if split is None:
+            num, den = sp.fraction(expr)
+            if den.has(m_symbol):  # printed here, so the count in it is printed as a number
+                sign = "- " if num.could_extract_minus_sign() else ""
+                num = -num if sign else num
+                return rf"{sign}\frac{{{self._print(num)}}}{{{self._print(den)}}}"
             return super()._print_Mul(expr)
         coeff, fs = split
-        body = (r" \odot " if self.elementwise else r"\, ").join(self.factor_tex(f) for f in fs)
+        # the sample count is a number, not a matrix: m delta_2, not m \odot delta_2
+        counts = [f for f in fs if f.free_symbols == {m_symbol}]
+        sep = r" \odot " if self.elementwise else r"\, "
+        body = sep.join(self.factor_tex(f) for f in fs if f not in counts)
+        if counts:
+            head = r"\, ".join(self._print(c) for c in counts)
+            body = rf"{head}\, {body}" if body else head
         if coeff == 1:
             return body
         if coeff == -1:

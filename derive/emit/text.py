@@ -25,12 +25,23 @@ class _Printer(StrPrinter):
         return self.names.get(expr, expr.name)
 
     def _print_Piecewise(self, expr):
-        if len(expr.args) == 2 and expr.args[1].cond is sp.true:
-            (pos, cond), (neg, _) = expr.args
-            if pos == 1 and neg == 0:
-                return f"1[{self._print(cond)}]"
-            return f"({self._print(pos)} if {self._print(cond)} else {self._print(neg)})"
-        return super()._print_Piecewise(expr)
+        return piecewise_text(self, expr)
+
+
+def piecewise_text(printer, expr: sp.Piecewise) -> str:
+    """``1[z1 > 0]`` for a 0/1 Piecewise (relu's derivative), else Python's conditional
+    expression, ``(z1 if z1 > 0 else exp(z1) - 1)``. SymPy's StrPrinter has no Piecewise
+    case of its own, so every text printer goes through this one."""
+    pieces = list(expr.args)
+    (pos, cond) = pieces[0]
+    if len(pieces) == 2 and pieces[1].cond is sp.true and pos == 1 and pieces[1].expr == 0:
+        return f"1[{printer._print(cond)}]"
+    text = "nan"  # no branch holds (SymPy's Piecewise is undefined there)
+    if pieces[-1].cond is sp.true:
+        text = printer._print(pieces.pop().expr)
+    for value, when in reversed(pieces):
+        text = f"({printer._print(value)} if {printer._print(when)} else {text})"
+    return text
 
 
 def _atom(node: Node) -> str:

@@ -167,6 +167,8 @@ class _ChainBuilder:
             label = f"{act.name} prime"
         elif value.is_Symbol and value.name in self.net.params:
             label = "weight"
+        elif value.is_Symbol and value.name in self.net.masks:
+            label = "dropout mask"
         elif value.is_Symbol and (value.name in self.net.values or value.name == "x"):
             label = "input"
         elif value == 1 and v in self.net.params:
@@ -229,7 +231,9 @@ def _activation_call(eq: Node):
 def chains(d: Derivation, names: list[str] | None = None) -> list[Chain]:
     """The chain of every parameter, in the derivation's reading order (the notes' order: the
     last layer's parameters first); or of the given parameters or named quantities (``z1``:
-    the chain of delta1)."""
+    the chain of delta1). A quantity whose gradient goes through batch statistics (a sum over
+    the samples: batch norm) has no per-sample chain and is left out; its gradient is the
+    derivation's batch form."""
     b = _ChainBuilder(d)
     if names is None:
         names = [step.of for step in d.param_steps]
@@ -237,12 +241,21 @@ def chains(d: Derivation, names: list[str] | None = None) -> list[Chain]:
         if name not in d.network.params and name not in d.network.values:
             raise KeyError(name)
     memo: dict[str, sp.Expr] = {}
-    return [_chain(b, name, memo) for name in names]
+    out = []
+    for name in names:
+        try:
+            out.append(_chain(b, name, memo))
+        except ValueError:  # through batch statistics (sums over the samples): no scalar view
+            continue
+    return out
 
 
 def chain(d: Derivation, name: str) -> Chain:
     """The chain of one parameter, or of a named quantity (``z1``: the chain of delta1)."""
-    return chains(d, [name])[0]
+    found = chains(d, [name])
+    if not found:
+        raise ValueError(f"d{name} goes through a sum over the samples: no per-sample chain")
+    return found[0]
 
 
 def _chain(b: _ChainBuilder, name: str, memo: dict) -> Chain:

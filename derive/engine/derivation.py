@@ -27,9 +27,9 @@ from derive.errors import DeriveError
 
 from .graph import Network, grad_name
 from .ir import Ew, M, MatMul, Node, Sum, T, Var, free_vars, make_ew, placeholder, walk
+from .layers import m_symbol as m  # the number of samples, one symbol for every module
+from .normalized import eliminate, normalizations
 from .registry import _output_form, a, z
-
-m = sp.Symbol("m", positive=True, integer=True)
 
 
 @dataclass
@@ -42,6 +42,9 @@ class Step:
     simplified: Node = None  # fused and simplified, what code computes
     kind: str = "value"  # "value" (an intermediate's gradient) or "param"
     inlined: bool = False  # computed inside its one consumer rather than on its own
+    # the gradient of the [cost] penalty, added after the scale (not divided by m); with
+    # fold_scale it is part of ``value`` instead
+    penalty: Node | None = None
 
 
 @dataclass
@@ -103,6 +106,13 @@ def derive(net: Network, *, fold_scale: bool = False) -> Derivation:
         for child, c in _rule(node, g, named_of.get(node)):
             if needs.get(child, False):
                 contribs.setdefault(child, []).append(c)
+    penalties = _penalty_gradients(net)
+    for s in steps:
+        pen = penalties.get(s.of) if s.kind == "param" else None
+        if pen is not None and fold_scale:
+            s.value = _add([s.value, pen], s.value.shape)
+        elif pen is not None:
+            s.penalty = pen
     steps.sort(key=_reading_order(net))
     d = Derivation(net, steps, sp.Integer(1) if fold_scale else scale)
     d.forward_nodes = forward_nodes
@@ -117,6 +127,25 @@ def derive(net: Network, *, fold_scale: bool = False) -> Derivation:
             "sigmoid with binary_cross_entropy",
         ) from None
     return d
+
+
+def _penalty_gradients(net: Network) -> dict[str, Node]:
+    """The penalty's gradient for each parameter it names, by the same rules: the penalty
+    is a (1, 1) expression in the parameters, seeded with 1 (it is not averaged over m)."""
+    if net.penalty is None:
+        return {}
+    contribs: dict[Node, list[Node]] = {net.penalty: [Ew(sp.Integer(1), (), (1, 1))]}
+    out = {}
+    for node in reversed(list(walk(net.penalty))):
+        if node not in contribs:
+            continue
+        g = _add(contribs.pop(node), node.shape)
+        if isinstance(node, Var):
+            out[node.name] = g
+            continue
+        for child, c in _rule(node, g, None):
+            contribs.setdefault(child, []).append(c)
+    return out
 
 
 def _reading_order(net: Network):
@@ -252,9 +281,12 @@ def tidy(expr: sp.Expr) -> sp.Expr:
 
 class _Simplifier:
     """Fuses each named gradient into its consumers where that is free, rewrites internal
-    forward quantities in terms of named ones (softmax: E = A S), pulls per-sample factors out
-    of sums over units, and applies the cost's assumption on the targets (columns of y sum to
-    one). Softmax with cross-entropy becomes A - y here, with no special case."""
+    forward quantities in terms of named ones (softmax: E = A S; a mean: sum = m mu), pulls
+    per-sample factors out of sums over units (and per-unit ones out of sums over samples), and
+    applies the cost's assumption on the targets (columns of y sum to one). Softmax with
+    cross-entropy becomes A - y here, with no special case. A network with a named
+    normalisation (batch norm's xhat) gets a second pass that writes the gradients in it
+    (``normalized.py``): batch norm's compact backward pass, with no special case either."""
 
     def __init__(self, d: Derivation, net: Network, named_of: dict):
         self.d, self.net = d, net
@@ -262,6 +294,7 @@ class _Simplifier:
         self.rewrites = _forward_rewrites(net)
         self.values: dict[str, Node] = {}
         self.inline: set[str] = set()
+        self.eliminations: list = []
 
     def run(self):
         uses: dict[str, list[str]] = {}
@@ -272,12 +305,19 @@ class _Simplifier:
         for s in self.d.steps:
             self.memo: dict[Node, Node] = {}
             s.simplified = self.simplify(s.value)
+            if s.penalty is not None:
+                s.penalty = self.simplify(s.penalty)
             self.values[s.name] = s.simplified
             ctx = uses.get(s.name, [])
             elementwise = isinstance(s.simplified, Ew | Var) and all(c == "Ew" for c in ctx)
             if s.kind == "value" and (len(ctx) == 1 or elementwise):
                 self.inline.add(s.name)
                 s.inlined = True
+        self.eliminations = normalizations(self.net)
+        if self.eliminations:  # a second pass, writing the gradients in normalised quantities
+            for s in self.d.steps:
+                self.memo = {}
+                s.simplified = self.simplify(s.simplified)
 
     def simplify(self, node: Node) -> Node:
         if node in self.forward:
@@ -334,6 +374,7 @@ class _Simplifier:
             args = new_args
             if not changed:
                 break
+        expr, args = eliminate(expr, args, self.eliminations)
         expr = tidy(expr)
         if expr == 0:
             return Ew(sp.Integer(0), (), shape)
@@ -403,15 +444,18 @@ def _edges(node: Node):
 
 def _forward_rewrites(net: Network) -> dict[Node, Node]:
     """Internal forward nodes written in terms of a named one: from A = E / S (softmax), the
-    internal E is A S. Found by ``sympy.solve`` for each internal argument of a named
-    elementwise equation, kept when the solution is unique."""
+    internal E is A S; from mu = sum_samples(x) / m, the sum is m mu. Found by ``sympy.solve``
+    for each internal argument of a named elementwise equation, kept when the solution is
+    unique."""
     out: dict[Node, Node] = {}
     for name, node in net.equations.items():
         if not isinstance(node, Ew):
             continue
         target = sp.Symbol("__A", real=True)
         for i, arg in enumerate(node.args):
-            if isinstance(arg, Var) or not isinstance(arg, Ew):
+            # an internal elementwise argument (softmax's E), or the sum of a one-argument
+            # equation (a mean: mu = sum_samples(x) / m gives sum_samples(x) = m mu)
+            if not (isinstance(arg, Ew) or (isinstance(arg, Sum) and len(node.args) == 1)):
                 continue
             try:
                 sols = sp.solve(sp.Eq(target, node.expr), placeholder(i))

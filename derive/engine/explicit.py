@@ -12,18 +12,30 @@ import sympy as sp
 
 from .graph import Network
 from .ir import Ew, M, MatMul, Node, Sum, T, Var, placeholder
+from .layers import m_symbol
 from .registry import expand_activations
 
 
 def symbols_for(net: Network, m: int) -> dict[str, sp.Matrix]:
-    """A matrix of distinct real symbols for x, y and each parameter."""
+    """A matrix of distinct real symbols for x, y and each parameter; each dropout mask held
+    fixed (numbers, not symbols: kept units, 1/(1 - p), and dropped ones, 0, alternate)."""
     env = {}
     for var in [net.x, net.y, *net.params.values()]:
         rows, cols = (m if s == M else s for s in var.shape)
         env[var.name] = sp.Matrix(
             rows, cols, lambda i, j, n=var.name: sp.Symbol(f"{n}_{i}_{j}", real=True)
         )
+    for name, p in net.masks.items():
+        rows = next(v.shape[0] for e in net.equations.values() for v in _vars(e) if v.name == name)
+        kept = 1 / (1 - sp.Rational(repr(p)))
+        env[name] = sp.Matrix(rows, m, lambda i, j, k=kept: k if (i + j) % 2 == 0 else 0)
     return env
+
+
+def _vars(node: Node):
+    return [n for n in node.children() if isinstance(n, Var)] + (
+        [node] if isinstance(node, Var) else []
+    )
 
 
 def evaluate(node: Node, env: dict[str, sp.Matrix], m: int, *, expand_fns=True) -> sp.Matrix:
@@ -50,6 +62,7 @@ def evaluate(node: Node, env: dict[str, sp.Matrix], m: int, *, expand_fns=True) 
             args = [ev(x) for x in n.args]
             rows, cols = (m if s == M else s for s in n.shape)
             expr = expand_activations(n.expr) if expand_fns else n.expr
+            expr = expr.xreplace({m_symbol: m})  # a mean over the samples divides by m
 
             def entry(i, j):
                 subs = {
@@ -78,4 +91,5 @@ def expand(
         env[name] = evaluate(node, env, m)
     total = sum(evaluate(net.cost, env, m))
     scale = sp.Rational(1, m) if net.reduction == "mean" else sp.Integer(1)
-    return env, scale * total
+    penalty = evaluate(net.penalty, env, m)[0, 0] if net.penalty is not None else 0
+    return env, scale * total + penalty

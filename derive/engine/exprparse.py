@@ -2,8 +2,9 @@
 
 A spec's expressions (``"W1 @ x + b1"``, ``"z * tanh(log(1 + exp(z)))"``) are parsed with
 Python's ``ast`` and only these pieces are accepted: numbers, names that the spec defines,
-``+ - * / ** @``, unary minus, and calls of whitelisted functions by plain name. Anything
-else (attributes, subscripts, keywords, lambdas, strings, ``__import__``) is rejected before
+``+ - * / ** @``, unary minus, ``.T`` (the one attribute: a transpose), and calls of
+whitelisted functions by plain name. Anything else (other attributes, subscripts, keywords,
+lambdas, strings, ``__import__``) is rejected before
 anything is built, and nothing is ever evaluated as Python: no ``eval``, ``exec`` or
 ``sympify`` of user text.
 
@@ -181,6 +182,13 @@ class _Walker:
                         fix=f"numbers in a spec may have at most {MAX_DIGITS} digits",
                     )
             return self.b.binop(op, left, right, self)
+        if isinstance(node, ast.Attribute):
+            if node.attr != "T":
+                self.fail(
+                    f"the attribute .{_short(node.attr, 20)} is not allowed",
+                    fix="the one attribute is .T (transpose), e.g. K.T @ Q",
+                )
+            return self.b.transpose(self.visit(node.value, d), self)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 self.fail("only plain function names can be called (no attributes or methods)")
@@ -246,6 +254,9 @@ class ScalarBuilder:
             "/": lambda: left / right,
             "**": lambda: left**right,
         }[op]()
+
+    def transpose(self, x, w):
+        w.fail(".T transposes a matrix; activations and costs are functions of numbers")
 
     def call(self, fname, args, w):
         act = self.activations.get(fname)

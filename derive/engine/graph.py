@@ -9,7 +9,6 @@ shapes), no cycles, every parameter reaching the cost.
 from __future__ import annotations
 
 import ast
-import difflib
 import hashlib
 import keyword
 import re
@@ -20,7 +19,21 @@ import sympy as sp
 from derive.errors import DeriveError
 
 from . import exprparse
-from .ir import Ew, M, MatMul, Node, Sum, Var, broadcast, ew, fmt_shape, free_vars, placeholder
+from .ir import (
+    Ew,
+    M,
+    MatMul,
+    Node,
+    Sum,
+    T,
+    Var,
+    broadcast,
+    ew,
+    fmt_shape,
+    free_vars,
+    placeholder,
+)
+from .layers import Built, Layer, expand_all, m_symbol, mask_var
 from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -34,12 +47,6 @@ def grad_name(name: str) -> str:
     ``delta2`` (the notes' delta), dC/dW2 is ``dW2``, dC/dA1 is ``dA1``."""
     found = re.fullmatch(r"z(\d+)", name)
     return f"delta{found.group(1)}" if found else f"d{name}"
-
-
-@dataclass
-class Layer:
-    units: int
-    activation: str
 
 
 @dataclass
@@ -63,6 +70,11 @@ class Network:
     layers: list[Layer] | None = None
     x: Var = field(default=None)
     y: Var = field(default=None)
+    masks: dict[str, float] = field(default_factory=dict)  # dropout mask -> p
+    # [cost] penalty: a (1, 1) expression in the parameters, added after the reduction over m
+    penalty: Node | None = None
+    penalty_text: str | None = None
+    running: dict[str, tuple[str, str]] = field(default_factory=dict)  # batch norm's running stats
 
     @property
     def sha256(self) -> str:
@@ -79,41 +91,30 @@ class Network:
         cost: str | None = None,
         cost_expr: str | None = None,
         reduction: str = "mean",
+        penalty: str | None = None,
         activations: dict[str, str] | None = None,
         source: str = "<python>",
         source_text: str = "",
         where: str | None = None,
     ) -> Network:
-        """The layer form: layer k computes zk = Wk @ A(k-1) + bk and Ak = act(zk) (A0 = x).
-
-        The cost is ``squared_error`` unless another name or an expression is given."""
+        """The layer form: layer k computes zk = Wk @ A(k-1) + bk and Ak = act(zk) (A0 = x);
+        a ``Layer`` of another kind (batchnorm, layernorm, dropout) expands as ``layers.py``
+        says. The cost is ``squared_error`` unless another name or an expression is given."""
         where = where or source
         if cost is None and cost_expr is None:
             cost = "squared_error"
         acts = _activations(activations or {}, where)
-        params, equations, prev, prev_units = {}, {}, "x", inputs
-        for k, (units, act) in enumerate(layers, start=1):
-            params[f"W{k}"] = [units, prev_units]
-            params[f"b{k}"] = [units, 1]
-            equations[f"z{k}"] = f"W{k} @ {prev} + b{k}"
-            if act not in acts:
-                close = difflib.get_close_matches(act, sorted(acts), n=1)
-                raise DeriveError(
-                    f"unknown activation `{act}`"
-                    + (f" (did you mean {close[0]}?)" if close else ""),
-                    where=f"{where}: layers[{k - 1}].activation",
-                    fix=f"use one of: {', '.join(sorted(acts))}, or define it under [activations]",
-                )
-            equations[f"A{k}"] = f"{act}(z{k})"
-            prev, prev_units = f"A{k}", units
         if not layers:
             raise DeriveError("no layers", where=f"{where}: layers", fix="add [[layers]] tables")
+        layers, whole, prev_units = expand_all(layers, inputs, acts, where)
+        params, equations, masks, prev = whole.params, whole.equations, whole.masks, whole.output
         net = cls._build(
             name, inputs, prev_units, params, equations, acts,
             cost=cost, cost_expr=cost_expr, cost_vars={"a": prev, "y": "y"}, reduction=reduction,
-            source=source, source_text=source_text, where=where,
+            source=source, source_text=source_text, where=where, masks=masks, penalty=penalty,
         )  # fmt: skip
-        net.layers = [Layer(u, act) for u, act in layers]
+        net.running = whole.running
+        net.layers = layers
         return net
 
     @classmethod
@@ -128,6 +129,7 @@ class Network:
         cost: str | None = None,
         cost_expr: str | None = None,
         reduction: str = "mean",
+        penalty: str | None = None,
         activations: dict[str, str] | None = None,
         source: str = "<python>",
         source_text: str = "",
@@ -142,12 +144,13 @@ class Network:
         return cls._build(
             name, inputs, outputs, params, equations, acts,
             cost=cost, cost_expr=cost_expr, cost_vars={"a": last, "y": "y"}, reduction=reduction,
-            source=source, source_text=source_text, where=where,
+            source=source, source_text=source_text, where=where, penalty=penalty,
         )  # fmt: skip
 
     @classmethod
     def _build(cls, name, inputs, outputs, params, equations, acts, *, cost, cost_expr,
-               cost_vars, reduction, source, source_text, where):  # fmt: skip
+               cost_vars, reduction, source, source_text, where, masks=None,
+               penalty=None):  # fmt: skip
         _check_int(inputs, f"{where}: inputs")
         _check_int(outputs, f"{where}: outputs")
         if reduction not in ("mean", "sum"):
@@ -186,16 +189,25 @@ class Network:
                 )  # fmt: skip
         order = _evaluation_order(equations, set(pvars), where)
         known: dict[str, Var] = {"x": x, "y": yv, **pvars}
+        masks = masks or {}
+        for mname, (_, rows) in masks.items():  # the shape of the quantity it multiplies
+            known[mname] = mask_var(mname, (rows, M))
         defs: dict[str, Node] = {}
         values: dict[str, Var] = {}
         for ename in order:
             key = f"{where}: equations.{ename}"
-            node = exprparse.parse(equations[ename], _MatrixBuilder(known, acts, ename, "y"), key)
+            if isinstance(equations[ename], Built):
+                node = equations[ename].make(known)
+            else:
+                node = exprparse.parse(
+                    equations[ename], _MatrixBuilder(known, acts, ename, "y"), key
+                )
             if not isinstance(node, Node):
                 raise DeriveError(
                     "the equation is a constant", where=key, fix="use the network's names"
                 )
-            if node.shape[1] != M:
+            if node.shape[1] != M and not _uses_data(node, equations[ename]):
+                # (batch statistics are (units, 1): they depend on x all the same)
                 raise DeriveError(
                     f"has shape {fmt_shape(node.shape)}, not one column per sample",
                     where=key, fix="every equation must depend on x, so that it has m columns",
@@ -250,11 +262,13 @@ class Network:
             )  # fmt: skip
         net = cls(
             name=name, inputs=inputs, outputs=outputs, params=pvars, values=values,
-            equations=defs, texts={k: equations[k] for k in order}, output=out, cost=node,
+            equations=defs, texts={k: _text(equations[k]) for k in order}, output=out, cost=node,
             cost_name=cost, cost_text=cost_text, reduction=reduction,
             columns_sum_to_one=columns_one, activations=acts, source=source,
-            source_text=source_text, x=x, y=yv,
+            source_text=source_text, x=x, y=yv, masks={k: p for k, (p, _) in masks.items()},
         )  # fmt: skip
+        if penalty is not None:
+            net.penalty, net.penalty_text = _penalty(penalty, pvars, acts, where), penalty
         _check_reaches_cost(net, where)
         for n in list(values) + list(pvars):
             g = grad_name(n)
@@ -264,6 +278,31 @@ class Network:
                     where=f"{where}: equations", fix=f"rename `{g}`",
                 )  # fmt: skip
         return net
+
+
+def _penalty(text, pvars: dict[str, Var], acts, where) -> Node:
+    """``[cost] penalty``: a (1, 1) expression in the parameters only (weight decay)."""
+    key = f"{where}: cost.penalty"
+    node = exprparse.parse(text, _MatrixBuilder(dict(pvars), acts, "penalty", None), key)
+    if not isinstance(node, Node) or not free_vars(node):
+        raise DeriveError(
+            "the penalty names no parameter", where=key,
+            fix='write it in the parameters, e.g. penalty = "0.0005 * sum(W1**2)"',
+        )  # fmt: skip
+    if node.shape != (1, 1):
+        raise DeriveError(
+            f"the penalty has shape {fmt_shape(node.shape)}, not (1, 1): it must be one number",
+            where=key, fix='sum it over every entry, e.g. penalty = "0.0005 * sum(W1**2)"',
+        )  # fmt: skip
+    return node
+
+
+def _uses_data(node: Node, equation) -> bool:
+    return isinstance(equation, Built) or any(v.role in ("value", "input") for v in free_vars(node))
+
+
+def _text(equation: str | Built) -> str:
+    return equation.text if isinstance(equation, Built) else equation
 
 
 def _check_int(value, where):
@@ -281,7 +320,7 @@ def _check_name(name, where):
         why = "is a Python keyword"
     elif name in _RESERVED:
         why = "is reserved (x is the input, y the target, m the number of samples)"
-    elif name in exprparse.FUNCTIONS or name in exprparse.NOT_DIFFERENTIABLE:
+    elif name in exprparse.FUNCTIONS or name in exprparse.NOT_DIFFERENTIABLE or name in REDUCTIONS:
         why = "is a function name"
     elif name in ACTIVATIONS:
         why = "is a built-in activation"
@@ -349,6 +388,9 @@ def _evaluation_order(equations: dict[str, str], params: set[str], where: str) -
     the names the text mentions; the parser checks those names properly later)."""
     deps: dict[str, set[str]] = {}
     for ename, text in equations.items():
+        if isinstance(text, Built):
+            deps[ename] = {n for n in text.deps if n in equations}
+            continue
         try:
             if not isinstance(text, str) or len(text) > exprparse.MAX_LENGTH:
                 raise ValueError("the parser reports it")
@@ -408,8 +450,21 @@ def _check_reaches_cost(net: Network, where: str):
             )  # fmt: skip
 
 
+# The matrix reductions of the equation form: (axes summed, whether divided by the count).
+# Units are rows (axis 0), samples are columns (axis 1); sum() and mean() take both.
+REDUCTIONS = {
+    "sum_units": ((0,), False),
+    "sum_samples": ((1,), False),
+    "sum": ((0, 1), False),
+    "mean_units": ((0,), True),
+    "mean_samples": ((1,), True),
+    "mean": ((0, 1), True),
+}
+
+
 class _MatrixBuilder:
-    """Builds ``ir`` nodes; elementwise operations broadcast like NumPy and are checked."""
+    """Builds ``ir`` nodes; elementwise operations broadcast like NumPy and are checked.
+    ``m`` (the number of samples) is a number unless the spec names something m."""
 
     def __init__(self, known: dict[str, Var], acts: dict[str, Activation], eq: str, _):
         self.known, self.acts, self.eq = known, acts, eq
@@ -420,10 +475,39 @@ class _MatrixBuilder:
     def name(self, ident, w):
         if ident in self.known:
             return self.known[ident]
+        if ident == "m":
+            return m_symbol
         w.fail(
             f"`{ident}` is not defined",
-            fix=f"define it, or use one of: {', '.join(sorted(self.known))}",
+            fix=f"define it, or use one of: {', '.join(sorted(self.known))} (and m, the samples)",
         )
+
+    def transpose(self, x, w):
+        if not isinstance(x, Node):
+            w.fail(".T of a number: only matrices are transposed", fix="drop the .T")
+        return x.a if isinstance(x, T) else T(x)
+
+    def _reduce(self, fname, arg, w):
+        axes, mean = REDUCTIONS[fname]
+        if not isinstance(arg, Node):
+            w.fail(f"{fname}() of a number", fix=f"{fname}() takes a matrix, e.g. {fname}(z1)")
+        if arg.shape == (1, 1):
+            w.fail(
+                f"{fname}() of a (1, 1) quantity: there is nothing to sum over",
+                fix="drop it, or apply it to the matrix before it was reduced",
+            )
+        node, count = arg, sp.Integer(1)
+        for axis in axes:
+            if node.shape[axis] == 1 and len(axes) == 1:
+                what = "units" if axis == 0 else "samples"
+                w.fail(
+                    f"{fname}() of {fmt_shape(arg.shape)}: it has one {what[:-1]} only",
+                    fix=f"sum over the {'samples' if axis == 0 else 'units'} instead, or drop it",
+                )
+            size = node.shape[axis]
+            count *= m_symbol if size == M else sp.Integer(size)
+            node = Sum(node, axis) if size != 1 else node
+        return ew(lambda s: s / count, [node]) if mean else node
 
     def neg(self, x, w):
         return ew(lambda e: -e, [x]) if isinstance(x, Node) else -x
@@ -463,8 +547,12 @@ class _MatrixBuilder:
 
     def call(self, fname, args, w):
         act = self.acts.get(fname)
+        if fname in REDUCTIONS and act is None:
+            if len(args) != 1:
+                w.fail(f"{fname}() takes exactly one argument")
+            return self._reduce(fname, args[0], w)
         if act is None and fname not in exprparse.FUNCTIONS:
-            known = sorted(set(self.acts) | set(exprparse.FUNCTIONS))
+            known = sorted(set(self.acts) | set(exprparse.FUNCTIONS) | set(REDUCTIONS))
             w.fail(
                 f"unknown function or activation `{fname}`", fix=f"use one of: {', '.join(known)}"
             )

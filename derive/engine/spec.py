@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import difflib
 import keyword
+import math
 import re
 import tomllib
 from pathlib import Path
 
 from derive.errors import DeriveError
+from derive.resources import EXAMPLES, SEED, example
 
 from .graph import MAX_SIZE, Network
+from .layers import DEFAULT_EPS, KEYS, KINDS, Layer
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SEED = EXAMPLES / "seed.toml"
 MAX_SPEC_BYTES = 1_000_000
 
 _TOP_LAYERS = {"name", "inputs", "layers", "cost", "activations", "description"}
@@ -42,17 +43,21 @@ _TOP_EQUATIONS = {
     "activations",
     "description",
 }
-_COST_KEYS = {"name", "expr", "reduction"}
-_LAYER_KEYS = {"units", "activation"}
+_COST_KEYS = {"name", "expr", "reduction", "penalty"}
 
 
 def load_spec(path: str | Path | None = None) -> Network:
-    """Read a spec file (the bundled seed example when ``path`` is None)."""
+    """Read a spec file (the bundled seed example when ``path`` is None). A name that is no
+    file but a bundled example's (``seed``, ``digits.toml``, ``derive:examples/skip.toml``)
+    reads that example, so the examples work from any folder."""
     path = Path(path) if path is not None else SEED
+    if not path.exists() and example(str(path)) is not None:
+        path = example(str(path))  # a bundled example by name: "seed" or "seed.toml"
     if not path.exists():
         raise DeriveError(
             "no such file", where=str(path),
-            fix=f"give the path of a .toml spec, e.g. {SEED.relative_to(EXAMPLES.parent)}",
+            fix="give the path of a .toml spec (e.g. examples/seed.toml) or the name of a "
+            f"bundled example ({', '.join(sorted(p.stem for p in EXAMPLES.glob('*.toml')))})",
         )  # fmt: skip
     if not path.is_file() or path.stat().st_size > MAX_SPEC_BYTES:
         # not a directory, a device (/dev/zero never ends) or a huge file read into memory
@@ -130,7 +135,8 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
             )  # fmt: skip
     common = dict(
         cost=cost.get("name"), cost_expr=cost.get("expr"),
-        reduction=cost.get("reduction", "mean"), activations=data.get("activations", {}),
+        reduction=cost.get("reduction", "mean"), penalty=cost.get("penalty"),
+        activations=data.get("activations", {}),
         source=source, source_text=text, where=source,
     )  # fmt: skip
     if "layers" in data and "equations" in data:
@@ -145,22 +151,7 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
                 "must be [[layers]] tables", where=f"{source}: layers",
                 fix="write [[layers]] on its own line before each layer's units and activation",
             )  # fmt: skip
-        pairs = []
-        for i, layer in enumerate(layers):
-            key = f"{source}: layers[{i}]"
-            _only(layer, _LAYER_KEYS, key)
-            units, act = layer.get("units"), layer.get("activation", "identity")
-            if isinstance(units, bool) or not isinstance(units, int) or not 0 < units <= MAX_SIZE:
-                raise DeriveError(
-                    f"units must be a positive integer (at most {MAX_SIZE:,}), got {units!r}",
-                    where=f"{key}.units", fix="e.g. units = 3 (a whole number, no quotes)",
-                )  # fmt: skip
-            if not isinstance(act, str):
-                raise DeriveError(
-                    f"activation must be a name in quotes, got {act!r}",
-                    where=f"{key}.activation", fix='e.g. activation = "relu"',
-                )  # fmt: skip
-            pairs.append((units, act))
+        pairs = [_layer(layer, f"{source}: layers[{i}]") for i, layer in enumerate(layers)]
         return Network.from_layers(name, _req(data, "inputs", source), pairs, **common)
     if "equations" in data:
         _only(data, _TOP_EQUATIONS, source, top=True)
@@ -180,6 +171,58 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
         "neither [[layers]] nor [equations]", where=source,
         fix="describe the network as a list of [[layers]] or as named [equations]",
     )  # fmt: skip
+
+
+def _layer(layer: dict, key: str) -> Layer:
+    """One [[layers]] table: its kind (default dense) and that kind's keys, checked."""
+    kind = layer.get("kind", "dense")
+    if not isinstance(kind, str) or kind not in KINDS:
+        close = difflib.get_close_matches(kind, KINDS, n=1) if isinstance(kind, str) else []
+        raise DeriveError(
+            f"unknown layer kind {kind!r}" + (f" (did you mean {close[0]}?)" if close else ""),
+            where=f"{key}.kind", fix=f"use one of: {', '.join(KINDS)}",
+        )  # fmt: skip
+    if kind in ("batchnorm", "layernorm") and "units" in layer:
+        raise DeriveError(
+            f"a {kind} layer takes no units: it keeps the width of the layer before it",
+            where=f"{key}.units", fix="remove units = ... from this layer",
+        )  # fmt: skip
+    _only(layer, KEYS[kind], key)
+    act = layer.get("activation", "identity")
+    if not isinstance(act, str):
+        raise DeriveError(
+            f"activation must be a name in quotes, got {act!r}",
+            where=f"{key}.activation", fix='e.g. activation = "relu"',
+        )  # fmt: skip
+    if kind == "dense":
+        units = layer.get("units")
+        if isinstance(units, bool) or not isinstance(units, int) or not 0 < units <= MAX_SIZE:
+            raise DeriveError(
+                f"units must be a positive integer (at most {MAX_SIZE:,}), got {units!r}",
+                where=f"{key}.units", fix="e.g. units = 3 (a whole number, no quotes)",
+            )  # fmt: skip
+        return Layer(units, act)
+    if kind == "dropout":
+        p = _number(layer.get("p", 0.5), f"{key}.p", "e.g. p = 0.5 (the probability of dropping)")
+        if not 0 <= p < 1:
+            raise DeriveError(
+                f"p = {p!r} is not a probability in [0, 1)", where=f"{key}.p",
+                fix="p is the probability of dropping a unit: e.g. p = 0.5 (p = 1 drops all)",
+            )  # fmt: skip
+        return Layer(0, kind=kind, p=p)
+    eps = _number(layer.get("eps", DEFAULT_EPS), f"{key}.eps", "e.g. eps = 1e-5")
+    if not eps > 0:
+        raise DeriveError(
+            f"eps = {eps!r} must be greater than 0", where=f"{key}.eps",
+            fix="eps keeps the division by sqrt(var + eps) finite: e.g. eps = 1e-5",
+        )  # fmt: skip
+    return Layer(0, act, kind, eps=eps)
+
+
+def _number(value, where: str, fix: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DeriveError(f"expected a number, got {value!r}", where=where, fix=fix)
+    return float(value)
 
 
 def _req(data, key, source):

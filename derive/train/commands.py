@@ -4,13 +4,18 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 
+from derive.errors import DeriveError
+
+from .checkpoint import Checkpointer, Resume, stop_on_signals
 from .data import load_dataset
 from .loop import TrainingDiverged, accuracy, check_fit, train
-from .optim import OPTIMIZERS
+from .optim import DEFAULT_LR, OPTIMIZERS
 from .runs import DTYPES, predict_from_file, save_run
 
 
@@ -20,6 +25,9 @@ def register_cli(subparsers, get_module) -> None:
         "train",
         help="train a network on data and save the run",
         description="Train the network of SPEC by the derived backprop.",
+        epilog="example:\n  derive train examples/seed.toml --data xor4 --epochs 20 --out runs/xor4"
+        "\n  derive train examples/seed.toml --data xor4 --epochs 20 --resume runs/xor4",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("spec", metavar="SPEC", help="the network's .toml spec")
     p.add_argument(
@@ -43,6 +51,20 @@ def register_cli(subparsers, get_module) -> None:
     p.add_argument("--target", help="target column (name or index) or npz key; default last / y")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="continue the run saved in DIR (its checkpoint.npz) exactly where it stopped; "
+        "give the options that started it (--epochs may grow); --out defaults to DIR",
+    )
+    p.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --out: a checkpoint every N steps too (one is saved after every epoch, "
+        "and on Ctrl-C or SIGTERM)",
+    )
+    p.add_argument(
         "--train-accuracy",
         action="store_true",
         help="also measure the train accuracy after each epoch (a forward pass over the "
@@ -54,6 +76,8 @@ def register_cli(subparsers, get_module) -> None:
         "predict",
         help="predict with saved parameters",
         description="Predict with the params.npz a train run saved.",
+        epilog="example:\n  derive predict examples/seed.toml --params runs/xor4 --data xor4",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("spec", metavar="SPEC", help="the network's .toml spec")
     p.add_argument("--params", required=True, metavar="PATH", help="DIR/params.npz (or DIR)")
@@ -73,6 +97,31 @@ def _train_command(args, get_module) -> int:
         target=args.target,
     )
     check_fit(module, dataset)
+    out = args.out or args.resume
+    if args.checkpoint_every < 0 or (args.checkpoint_every and not out):
+        raise DeriveError(
+            "needs --out DIR (where the checkpoints go) and N >= 1",
+            where="--checkpoint-every",
+            fix="e.g. --out runs/mine --checkpoint-every 500",
+        )
+    identity = {
+        "network": module.NAME,
+        "data": args.data,
+        "test_fraction": args.test_fraction,
+        "target": args.target,
+        "lr": DEFAULT_LR[args.optimizer] if args.lr is None else args.lr,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "optimizer": args.optimizer,
+        "dtype": args.dtype,
+        "train_accuracy": args.train_accuracy,
+    }
+    resume = None
+    if args.resume:
+        resume = Resume.load(args.resume)
+        resume.check(identity)
+        print(f"resuming from {resume.path}: epoch {resume.epoch}, {resume.batch} batch(es) done")
+    checkpointer = Checkpointer(out, identity, every=args.checkpoint_every) if out else None
     options = dict(
         epochs=args.epochs,
         lr=args.lr,
@@ -83,18 +132,33 @@ def _train_command(args, get_module) -> int:
         progress=not args.quiet,
         train_accuracy=args.train_accuracy,
     )
+    guard = stop_on_signals(checkpointer) if checkpointer else contextlib.nullcontext()
     try:
-        result = train(module, dataset, **options)
+        with guard:
+            result = train(module, dataset, **options, resume=resume, checkpoint=checkpointer)
     except TrainingDiverged as e:
         print(e.result.summary())
-        _save(e.result, args.out)
+        _save(e.result, out)
         raise
     print(result.summary())
-    _save(result, args.out)
+    _save(result, out)
     if result.interrupted:
-        print("interrupted: kept the parameters trained so far", file=sys.stderr)
+        print(_interrupted(checkpointer), file=sys.stderr)
         return 130
     return 0
+
+
+def _interrupted(checkpointer) -> str:
+    if checkpointer is None:
+        return "interrupted: kept the parameters trained so far (pass --out DIR to resume later)"
+    how = f"by {checkpointer.requested}" if checkpointer.requested else "at once (second Ctrl-C)"
+    if checkpointer.saved is None:
+        return f"interrupted {how}: no checkpoint was saved yet; start the run again"
+    epoch, batch = checkpointer.saved
+    return (
+        f"interrupted {how}: checkpoint {checkpointer.path} (epoch {epoch}, {batch} batch(es) "
+        f"done)\n  continue: the same command with --resume {checkpointer.path.parent}"
+    )
 
 
 def _save(result, out) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import sys
 import time
 from dataclasses import dataclass
 
@@ -131,8 +132,10 @@ def accuracy(predictions: np.ndarray, Y: np.ndarray) -> float:
     return float(np.mean(predictions.argmax(axis=0) == Y.argmax(axis=0)))
 
 
-@functools.cache
-def _blas_controller():
+@functools.lru_cache(maxsize=1)
+def _blas_controller(_modules: int):
+    # cached per count of imported modules: an import may load another BLAS (scipy brings its
+    # own OpenBLAS), which a controller made before it would not limit
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
@@ -149,13 +152,15 @@ def _one_blas_thread():
     20 ms a call, which made digits' runs 3-5 times as long as their steps alone. The steps are
     left as they are (the same as a hand-written loop's).
     """
-    controller = _blas_controller()
+    controller = _blas_controller(len(sys.modules))
     if controller is None:
         return contextlib.nullcontext()
     return controller.limit(limits=1, user_api="blas")
 
 
 def _loss(module, params, X, Y) -> float:
+    if hasattr(module, "inference_loss"):  # batch norm: scored with its running statistics
+        return float(module.inference_loss(params, X, Y))
     if hasattr(module, "loss"):
         return float(module.loss(params, X, Y))
     return float(module.loss_and_grad(params, X, Y)[0])
@@ -176,10 +181,37 @@ def _all_finite(params) -> bool:
 # --- training --------------------------------------------------------------------------------
 
 
-def _step_function(module):
-    """The module's fused ``fused_loss_and_grad`` (same values, no arrays allocated per step)
-    when it has one; ``loss_and_grad`` for a module generated before it existed."""
-    return getattr(module, "fused_loss_and_grad", module.loss_and_grad)
+def _step_functions(module, seed: int, opt_step):
+    """The step functions the loop calls: the module's fused step when it has one (the same
+    numbers as its readable ``loss_and_grad``/``training_step``, computed into arrays it keeps
+    between calls, so a step allocates no arrays; the gradients it returns are overwritten by
+    the next step, after the optimizer has used them), else the readable functions (a module
+    generated before the fused step existed, or one written by hand).
+
+    Dropout: each step draws fresh masks from a generator of its own, seeded from the run's
+    seed (a second stream, so the shuffles are those of the same run without dropout), so a
+    seeded run is reproducible. Batch norm: each step also updates the running mean and
+    variance (``training_step``), which are kept in the params dict beside the parameters and
+    carried into the new set of arrays after the update, so ``predict`` and params.npz have
+    them."""
+    masks, running = getattr(module, "MASKS", None), getattr(module, "RUNNING_SHAPES", None)
+    if not masks and not running:
+        return getattr(module, "fused_loss_and_grad", module.loss_and_grad), opt_step
+    training_step = getattr(module, "fused_training_step", module.training_step)
+    extra = (np.random.default_rng([seed, 1]),) if masks else ()
+    pending: dict[str, np.ndarray] = {}
+
+    def step_loss_and_grad(params, X, Y):
+        loss, grads, stats = training_step(params, X, Y, *extra)
+        pending.update(stats)
+        return loss, grads
+
+    def step(params, grads, out):
+        opt_step(params, grads, out)
+        for key, value in pending.items():
+            out[key][...] = value
+
+    return step_loss_and_grad, step
 
 
 def train(
@@ -196,6 +228,8 @@ def train(
     on_epoch=None,
     evaluate: bool = True,
     train_accuracy: bool = False,
+    resume=None,
+    checkpoint=None,
 ) -> TrainResult:
     """Train ``module`` on ``dataset`` and return the parameters, metrics and timing.
 
@@ -203,6 +237,8 @@ def train(
     the held-out split is evaluated (its loss and accuracy; ``evaluate=False`` skips this) and
     ``on_epoch(epoch, metrics)`` is called with the four metrics of ``TrainResult.history``.
     ``train_accuracy=True`` adds a forward pass over the whole training split each epoch.
+    ``resume`` and ``checkpoint`` (``derive.train.checkpoint``) continue a saved run exactly and
+    save one (each epoch, every N steps, and at a stop asked for by a signal).
     """
     check_fit(module, dataset)
     if optimizer not in OPTIMIZERS:
@@ -236,26 +272,34 @@ def train(
         k: np.asarray(v, dtype=dtype) for k, v in module.init_params(seed=seed, dtype=dtype).items()
     }
     spare = {k: np.empty_like(v) for k, v in params.items()}
-    opt_step = OPTIMIZERS[optimizer](params, lr).step
-    loss_and_grad, isfinite = _step_function(module), math.isfinite
+    opt = OPTIMIZERS[optimizer](params, lr)
+    isfinite = math.isfinite
+    loss_and_grad, opt_step = _step_functions(module, seed, opt.step)
     rng = np.random.default_rng(seed)
     history = {key: [] for key in METRICS}
     result = TrainResult(params, history, {}, settings, module.NAME, dataset)
+    first_epoch, first_batch, steps, carried = 1, 0, 0, 0.0
+    if resume is not None:  # parameters, optimizer, generator and history as they were saved
+        first_epoch, first_batch, steps, carried = resume.restore(params, opt, rng, history)
+        result.epochs_completed = first_epoch - 1
+    if checkpoint is not None:
+        checkpoint.attach(result, opt, rng)
     bar = Progress(progress, epochs, len(batches))
     tick = bar.step if bar.bar is not None else None
     diverged = None  # (epoch, step in epoch, what)
     evaluated = None  # (steps, params, test metrics) of the last evaluation of the test split
-    steps = 0
     start = time.perf_counter()
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for epoch in range(1, epochs + 1):
+            for epoch in range(first_epoch, epochs + 1):
                 t0 = time.perf_counter()
+                if checkpoint is not None:
+                    checkpoint.epoch_start(epoch)  # the generator as it is before the shuffle
                 order = rng.permutation(m)
                 # one gather per epoch, so each mini-batch below is a view, not a copy
                 Xe, Ye = X[:, order], Y[:, order]
-                total = 0.0
-                for i, j in batches:
+                skip, total = (first_batch, carried) if epoch == first_epoch else (0, 0.0)
+                for i, j in batches[skip:] if skip else batches:
                     loss, grads = loss_and_grad(params, Xe[:, i:j], Ye[:, i:j])
                     if not isfinite(loss):
                         if i and not _all_finite(params):
@@ -272,6 +316,8 @@ def train(
                     total += loss * (j - i)
                     if tick is not None:
                         tick(total, j)
+                    if checkpoint is not None:  # saves, and stops here when a signal asked
+                        checkpoint.step(epoch, i // batch_size + 1, params, steps, total)
                 result.step_seconds += time.perf_counter() - t0
                 if diverged is None and not _all_finite(params):
                     # the epoch's last update overflowed: the arrays before it were the good ones
@@ -292,6 +338,8 @@ def train(
                     history[key].append(value)
                 result.epochs_completed = epoch
                 bar.end(epoch, metrics)
+                if checkpoint is not None:
+                    checkpoint.epoch_end(epoch, params, steps)
                 if on_epoch is not None:
                     on_epoch(epoch, metrics)
     except KeyboardInterrupt:

@@ -122,7 +122,8 @@ def load_params(module, params_path) -> dict[str, np.ndarray]:
         )
     with np.load(path, allow_pickle=False) as archive:
         params = {k: archive[k] for k in archive.files}
-    expected = {k: tuple(s) for k, s in module.PARAM_SHAPES.items()}
+    shapes = {**module.PARAM_SHAPES, **getattr(module, "RUNNING_SHAPES", {})}
+    expected = {k: tuple(s) for k, s in shapes.items()}
     found = {k: v.shape for k, v in params.items()}
     if found != expected:
         raise DeriveError(

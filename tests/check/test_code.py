@@ -20,8 +20,9 @@ from derive.check.code.main import (
 )
 from derive.emit.codegen import load_module
 from derive.engine.derivation import derive
-from derive.engine.spec import EXAMPLES, load_spec
+from derive.engine.spec import load_spec
 from derive.errors import DeriveError
+from derive.resources import EXAMPLES
 
 STUDENTS = Path(__file__).parent / "students"
 SEED = EXAMPLES / "seed.toml"
@@ -387,3 +388,18 @@ def test_cli(capsys):
     assert out[0]["found"]["shapes"] == {"1": [3, 4], "3": [3, 4]}
     with pytest.raises(SystemExit):
         parser.parse_args(["check-code", "x.py", "--samples", "0"])
+
+
+def test_batchnorm_compact_backward_is_checked(tmp_path):
+    """A student's batch norm, in the compact form: right; without the xhat term: caught."""
+    spec = EXAMPLES / "batchnorm.toml"
+    code, res, text = check("batchnorm_compact", spec)
+    assert code == 0, text
+    assert set(verdicts(res).values()) == {"correct"} and len(res) == 6
+    src = (STUDENTS / "batchnorm_compact.py").read_text()
+    wrong = tmp_path / "batchnorm_wrong.py"
+    wrong.write_text(src.replace(" - xhat2 * along", ""))
+    out, code = check_code(f"{wrong}:backward", spec, "json")
+    assert code == 1
+    found = {r["gradient"]: r["verdict"] for r in json.loads(out)}
+    assert found["dW1"] == "wrong" and found["dW3"] == "correct"

@@ -25,8 +25,9 @@ from derive.emit.latex import render_latex
 from derive.emit.texprint import IRPrinter, tex_name, visible_width
 from derive.engine.derivation import derive
 from derive.engine.graph import Network
-from derive.engine.spec import EXAMPLES, load_spec
+from derive.engine.spec import load_spec
 from derive.errors import DeriveError
+from derive.resources import EXAMPLES
 
 GOLDEN = Path(__file__).parent / "golden"
 HEADINGS = [
@@ -79,6 +80,32 @@ def test_golden_seed(golden, options):
             f"{golden} differs from the rendered document (DERIVE_UPDATE_GOLDEN=1 to accept):\n"
             + diff[:3000]
         )
+
+
+@pytest.mark.parametrize("name", ["attention", "batchnorm", "dropout", "layernorm", "weight_decay"])
+def test_golden_layer_kinds(name):
+    """The layer kinds' and matrix operations' documents: batch norm's chain through the mean
+    and the variance and its compact form, dropout's mask, layer norm written by hand with
+    mean_units, attention's softmax Jacobian in matrix form, weight decay's penalty term;
+    compared like the seed's."""
+    text = render_latex(derived(name))
+    path = GOLDEN / f"{name}.tex"
+    if os.environ.get("DERIVE_UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{path.name} differs from the rendered document (DERIVE_UPDATE_GOLDEN=1 to accept)"
+    )
+
+
+def test_batchnorm_document_shows_the_chain_and_the_compact_form():
+    text = render_latex(derived("batchnorm"))
+    # the raw chain: the gradients of the variance and of the mean, each a line of its own
+    assert r"\mathrm{d}{\sigma^{2}}_{2} &=" in text
+    assert r"\mathrm{d}\mu_{2} &=" in text
+    # the compact form: the sum over the samples of delta xhat, in x-hat (no mean left)
+    compact = text[text.index(r"\mathrm{d}A_{1} &=") : text.index(r"\delta_{1} &=")]
+    assert r"\sum_{\text{samples}} \left(\delta_{2} \odot \hat{x}_{2}\right)" in compact
+    assert r"\mu_{2}" not in compact.split(r"\\")[-2]
 
 
 def test_seed_document_has_the_notes_chains():

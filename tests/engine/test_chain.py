@@ -13,7 +13,8 @@ from derive.engine.derivation import derive
 from derive.engine.explicit import expand, symbols_for
 from derive.engine.graph import Network
 from derive.engine.registry import ACTIVATIONS, expand_activations
-from derive.engine.spec import EXAMPLES, load_spec, parse_spec
+from derive.engine.spec import load_spec, parse_spec
+from derive.resources import EXAMPLES
 
 A1, A2, z1, z2, W2, x, y = (symbol(n) for n in ("A1", "A2", "z1", "z2", "W2", "x", "y"))
 

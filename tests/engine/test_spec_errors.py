@@ -12,8 +12,9 @@ import pytest
 
 from derive.engine.graph import Network
 from derive.engine.registry import ACTIVATIONS, COSTS
-from derive.engine.spec import EXAMPLES, load_spec, parse_spec
+from derive.engine.spec import load_spec, parse_spec
 from derive.errors import DeriveError
+from derive.resources import EXAMPLES
 
 SOURCE = "bad.toml"
 PARAMS = "W1 = [5, 4]\nb1 = [5, 1]\nW2 = [2, 5]\nb2 = [2, 1]\n"
@@ -53,8 +54,13 @@ def hostile(expr: str) -> str:
     return eq_spec().replace("A1 = 'tanh(z1)'", f'A1 = "{quoted}"')
 
 
+def kind_spec(body: str) -> str:
+    """The seed network with a layer ``body`` (TOML keys) between its two layers."""
+    return layer_spec(layer1=f"[[layers]]\n{body}\n")
+
+
 KNOWN_ACTS = tuple(sorted(ACTIVATIONS))
-L, E, H = layer_spec, eq_spec, hostile
+L, E, H, K = layer_spec, eq_spec, hostile, kind_spec
 
 
 def C(case_id: str, text: str, key: str | None, *needles: str):
@@ -79,7 +85,7 @@ CASES = [
     C("units-huge", L(units1="100000000000"), "layers[0].units", "at most 10,000,000"),
     C("units-missing", L().replace("units = 3\n", "", 1), "layers[0].units", "got None"),
     C("layer-unknown-key", L(layer1="dropout = 0.5\n"), "layers[0].dropout",
-      "unknown key dropout", "activation, units"),
+      "unknown key dropout", "activation, kind, units"),
     C("layer-key-typo", L(layer1='activaton = "tanh"\n'), "layers[0].activaton",
       "did you mean activation"),
     C("layers-not-tables", 'name = "bad"\ninputs = 4\nlayers = 3\n[cost]\nname = "squared_error"\n',
@@ -125,7 +131,7 @@ CASES = [
     C("reduction-not-string", L(cost='name = "squared_error"\nreduction = 1'), "cost.reduction",
       "got 1"),
     C("cost-unknown-key", L(cost='name = "squared_error"\nweight = 2'), "cost.weight",
-      "unknown key weight", "expr, name, reduction"),
+      "unknown key weight", "expr, name, penalty, reduction"),
     C("cost-unknown-name-used", L(cost='expr = "(a - t)**2"'), "cost.expr",
       "`t` is not defined", "a, b1"),
     C("cost-ignores-network", L(cost='expr = "y**2"'), "cost.expr", "does not depend"),
@@ -218,8 +224,8 @@ CASES = [
     C("equation-table", E(more="[equations.sub]\nq = 'x'\n"), "equations.sub",
       "in a string", "dict"),
     # ------------------------------------------------------------------ hostile expressions
-    C("attribute", H("z1.T"), "equations.A1", "attribute access"),
-    C("dunder-attribute", H("z1.__class__"), "equations.A1", "attribute access"),
+    C("attribute", H("z1.foo"), "equations.A1", "the attribute .foo is not allowed"),
+    C("dunder-attribute", H("z1.__class__"), "equations.A1", "the attribute .__class__ is not"),
     C("lambda-call", H("(lambda q: q)(z1)"), "equations.A1", "plain function names"),
     C("lambda", H("lambda q: z1"), "equations.A1", "a lambda is not allowed"),
     C("list-comprehension", H("[q for q in z1]"), "equations.A1", "comprehension"),
@@ -266,6 +272,83 @@ CASES = [
     C("builtins", H("__builtins__"), "equations.A1", "`__builtins__` is not defined"),
     C("softmax-of-expression", H("softmax(z1 + 1)"), "equations.A1", "named quantity"),
     C("matmul-number", H("2 @ z1"), "equations.A1", "matrices on both sides"),
+    # ------------------------------------------------------------------ layer kinds
+    C("kind-unknown", K('kind = "batchnrom"'), "layers[1].kind",
+      "unknown layer kind", "did you mean batchnorm", "dense, batchnorm, layernorm, dropout"),
+    C("kind-not-string", K("kind = 3"), "layers[1].kind", "unknown layer kind 3"),
+    C("kind-list", K('kind = ["dropout"]'), "layers[1].kind", "unknown layer kind"),
+    C("kind-case", K('kind = "BatchNorm"'), "layers[1].kind", "did you mean batchnorm"),
+    C("batchnorm-units", K('kind = "batchnorm"\nunits = 3'), "layers[1].units",
+      "takes no units", "width of the layer before"),
+    C("layernorm-units", K('kind = "layernorm"\nunits = 3'), "layers[1].units",
+      "takes no units"),
+    C("dropout-units", K('kind = "dropout"\nunits = 3'), "layers[1].units",
+      "unknown key units", "kind, p"),
+    C("dropout-activation", K('kind = "dropout"\nactivation = "relu"'),
+      "layers[1].activation", "unknown key activation"),
+    C("dense-eps", K("units = 3\neps = 1e-5"), "layers[1].eps", "unknown key eps"),
+    C("batchnorm-p", K('kind = "batchnorm"\np = 0.5'), "layers[1].p", "unknown key p"),
+    C("batchnorm-momentum", K('kind = "batchnorm"\nmomentum = 0.1'), "layers[1].momentum",
+      "unknown key momentum"),
+    C("dropout-p-one", K('kind = "dropout"\np = 1.0'), "layers[1].p", "[0, 1)", "p = 1.0"),
+    C("dropout-p-negative", K('kind = "dropout"\np = -0.1'), "layers[1].p", "[0, 1)"),
+    C("dropout-p-above-one", K('kind = "dropout"\np = 50'), "layers[1].p", "[0, 1)"),
+    C("dropout-p-string", K('kind = "dropout"\np = "0.5"'), "layers[1].p",
+      "expected a number", "'0.5'"),
+    C("dropout-p-bool", K('kind = "dropout"\np = true'), "layers[1].p", "expected a number"),
+    C("dropout-p-nan", K('kind = "dropout"\np = nan'), "layers[1].p", "expected a number"),
+    C("eps-zero", K('kind = "batchnorm"\neps = 0'), "layers[1].eps", "greater than 0"),
+    C("eps-negative", K('kind = "layernorm"\neps = -1e-5'), "layers[1].eps", "greater than 0"),
+    C("eps-inf", K('kind = "batchnorm"\neps = inf'), "layers[1].eps", "expected a number"),
+    C("eps-string", K('kind = "batchnorm"\neps = "1e-5"'), "layers[1].eps",
+      "expected a number"),
+    C("batchnorm-activation-unknown", K('kind = "batchnorm"\nactivation = "rleu"'),
+      "layers[1].activation", "unknown activation", "did you mean relu"),
+    C("batchnorm-activation-number", K('kind = "batchnorm"\nactivation = 1'),
+      "layers[1].activation", "in quotes"),
+    C("layernorm-one-unit", L(act2='"sigmoid"\n[[layers]]\nkind = "layernorm"'),
+      "layers[2].kind", "single unit", "always gives 0"),
+    # ------------------------------------------- matrix operations (.T, sums, means, m, penalty)
+    C("transpose-does-not-fit", E(z1="W1 @ x.T + b1"), "equations.z1", "cannot multiply",
+      "(5, 4) @ (m, 4)"),
+    C("transpose-of-a-number", E(A1="tanh(z1) + (2).T"), "equations.A1", ".T of a number"),
+    C("attribute-lowercase-t", E(A1="z1.t"), "equations.A1", "the attribute .t is not allowed",
+      ".T (transpose)"),
+    C("attribute-called", E(A1="z1.T()"), "equations.A1", "plain function names"),
+    C("attribute-of-call", E(A1="tanh(z1).real"), "equations.A1", "the attribute .real"),
+    C("transpose-beside-its-matrix", E(A1="z1 + z1.T"), "equations.A1", "cannot add shapes"),
+    C("sum-units-of-a-scalar", E(A1="tanh(z1) + sum_units(sum(z1))"), "equations.A1",
+      "sum_units() of a (1, 1)"),
+    C("sum-samples-of-a-column", E(A1="tanh(z1) + sum_samples(sum_samples(z1))"),
+      "equations.A1", "one sample only"),
+    C("mean-of-a-number", E(A1="tanh(z1) + mean(3)"), "equations.A1", "mean() of a number"),
+    C("sum-two-arguments", E(A1="sum(z1, z1)"), "equations.A1", "exactly one argument"),
+    C("sum-axis-keyword", E(A1="sum(z1, axis=0)"), "equations.A1", "plain positional"),
+    C("mean-units-unknown-name", E(A1="mean_units(q1)"), "equations.A1", "`q1` is not defined"),
+    C("m-as-an-equation", E(more="m = 'A2 * 2'\n"), "equations.m", "is reserved",
+      "number of samples"),
+    C("m-as-a-parameter", E(params=PARAMS + "m = [1, 1]\n"), "params.m", "is reserved"),
+    C("sum-units-as-a-name", E(more="sum_units = 'A2 * 2'\n"), "equations.sum_units",
+      "is a function name"),
+    C("m-matmul", E(A1="m @ z1"), "equations.A1", "@ needs matrices on both sides"),
+    C("cost-summed-to-one-number", E(cost='expr = "sum((A2 - y)**2)"'), "cost",
+      "the cost has shape (1, 1)"),
+    C("penalty-no-parameter", L(cost='name = "squared_error"\npenalty = "0.5"'), "cost.penalty",
+      "names no parameter"),
+    C("penalty-not-one-number", L(cost='name = "squared_error"\npenalty = "0.01 * W1**2"'),
+      "cost.penalty", "shape (3, 4), not (1, 1)", "sum it"),
+    C("penalty-uses-the-data", L(cost='name = "squared_error"\npenalty = "sum(x)"'),
+      "cost.penalty", "`x` is not defined", "W1"),
+    C("penalty-uses-a-value", L(cost='name = "squared_error"\npenalty = "sum(A1)"'),
+      "cost.penalty", "`A1` is not defined"),
+    C("penalty-not-a-string", L(cost='name = "squared_error"\npenalty = 3'), "cost.penalty",
+      "in a string"),
+    C("penalty-attribute", L(cost='name = "squared_error"\npenalty = "sum(W1.data)"'),
+      "cost.penalty", "the attribute .data"),
+    C("penalty-unknown-function", L(cost='name = "squared_error"\npenalty = "norm(W1)"'),
+      "cost.penalty", "unknown function", "sum"),
+    C("penalty-not-differentiable", L(cost='name = "squared_error"\npenalty = "sum(abs(W1))"'),
+      "cost.penalty", "abs() is not differentiable"),
 ]
 # fmt: on
 

@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from derive.engine.derivation import Derivation
+from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
 from derive.engine.ir import Ew, M, MatMul, Node, Sum, T, Var, make_ew, placeholder, walk
 from derive.engine.registry import expand_activations
@@ -45,7 +46,8 @@ class Evaluator:
             return np.sum(self(node.a, env, m), axis=node.axis, keepdims=True)
         if isinstance(node, Ew):
             args = [self(a, env, m) for a in node.args]
-            out = np.asarray(_lambdified(node.expr, len(args))(*args), dtype=np.float64)
+            expr = node.expr.xreplace({m_symbol: m})  # a mean over the samples divides by m
+            out = np.asarray(_lambdified(expr, len(args))(*args), dtype=np.float64)
             shape = np.broadcast_shapes(*(a.shape for a in args)) if args else _resolve(node, m)
             return np.broadcast_to(out, shape).copy() if out.shape != shape else out
         raise TypeError(type(node).__name__)

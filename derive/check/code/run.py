@@ -21,6 +21,7 @@ import numpy as np
 
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
+from derive.engine.ir import free_vars
 
 from .call import line_in, source_line
 from .evaluate import evaluate_mutant
@@ -69,6 +70,12 @@ def random_inputs(net: Network, m: int, seed: int) -> dict:
         env[net.y.name] = rng.integers(0, 2, (net.outputs, m)).astype(np.float64)
     else:
         env[net.y.name] = rng.uniform(0.05, 0.95, (net.outputs, m))
+    # dropout masks: all ones, the generated code's own default without an rng (a student's
+    # backward is checked as loss_and_grad is called: no dropout unless a generator is given)
+    for node in net.equations.values():
+        for var in free_vars(node):
+            if var.role == "mask":
+                env[var.name] = np.ones((var.shape[0], m))
     return env
 
 
@@ -88,7 +95,7 @@ def run_at(net, d, ev, reference, caller, mutants, m, seed) -> Run:
     run = Run(m, env, expected)
     params = {p: env[p] for p in net.params}
     X, Y = env[net.x.name], env[net.y.name]
-    forward = {n: env[n] for n in net.values}
+    forward = {n: env[n] for n in [*net.masks, *net.values]}  # a generated cache holds masks
     values = {"X": X, "Y": Y, "m": m, **params, **forward, "params": params,
               "cache": {"X": X, "x": X, **forward}}  # fmt: skip
     try:
@@ -120,6 +127,8 @@ def _reference_run(net, d, ev, reference, m, seed, scale) -> tuple[dict, dict]:
     got = reference.backward(params, reference.forward(params, env[net.x.name]), env[net.y.name])
     expected = {p: np.asarray(got[p], dtype=np.float64) for p in net.params}
     for s in d.param_steps:
+        if s.penalty is not None:  # [cost] penalty: its term is not divided by m
+            env[s.name] = env[s.name] + ev(s.penalty, env, m) / scale
         if not close(expected[s.of], scale * env[s.name]):
             raise RuntimeError(f"derive's generated d{s.of} disagrees with its derivation")
     return env, expected

@@ -29,6 +29,7 @@ _GREEK = set(
     "rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi "
     "Psi Omega".split()
 )
+_TRIG = ("sin", "cos", "tan", "exp", "log", "ln")  # read by the parser itself
 STEP = sp.Function("step")  # (z > 0): relu's derivative
 _D = re.compile(r"\s*(d|\\partial|\\mathrm\{d\}|\\operatorname\{d\})\s*")
 
@@ -86,13 +87,14 @@ class ExpressionReader:
         tex = clean(tex)
         tex = re.sub(r"\(\s*([^()<>=]+?)\s*(?:>|\\geq|\\ge|\\gt)\s*0\s*\)", r"\\step(\1)", tex)
         tex = re.sub(r"\[\s*([^\[\]<>=]+?)\s*(?:>|\\geq|\\ge|\\gt)\s*0\s*\]", r"\\step(\1)", tex)
+        tex = function_powers(tex, self.functions)
         canon: dict[str, str] = {}
         funcs: list[tuple[str, bool]] = []
         parsed = self._names(tex, canon, funcs, [])
         if parsed is None:
             raise NotUnderstood("empty formula")
         text = parsed[0]
-        if re.search(r"[<>]|\\(?!frac|cdot|sqrt|exp|log|ln)[A-Za-z]+", text):
+        if re.search(r"[<>]|\\(?!frac|cdot|sqrt|exp|log|ln|sin|cos|tan)[A-Za-z]+", text):
             raise NotUnderstood(f"cannot read `{tex}`")
         result = _parse(text)
         _guard(result)
@@ -132,7 +134,7 @@ class ExpressionReader:
                     i += 2
                     continue
                 cmd = m.group(1)
-                if cmd in ("frac", "cdot", "sqrt", "exp", "log", "ln"):
+                if cmd in ("frac", "cdot", "sqrt") + _TRIG:
                     out.append(f"\\{cmd} ")
                     i += m.end()
                     continue
@@ -196,6 +198,46 @@ class ExpressionReader:
             out.append(f" v_{{{k}}} " + ("\\cdot " if follows == "(" else ""))
         text = "".join(out).strip()
         return (text, first) if text else None
+
+
+_POWER = re.compile(r"(\\?)([A-Za-z]+)\s*\^\s*(\{\s*\d+\s*\}|\d)\s*")
+_ARG = re.compile(r"\\?[A-Za-z]+(?:\s*_\s*(?:\{[^{}]*\}|\w))?")
+
+
+def function_powers(tex: str, functions) -> str:
+    """Powers of functions as courses write them: ``\\tanh^2(z)``, ``\\sigma^{2}(z_1)``,
+    ``\\sin^2 x`` become ``(\\tanh(z))^{2}``: the power of the value, not of the name."""
+    out, i = [], 0
+    for m in _POWER.finditer(tex):
+        name = m.group(2)
+        known = name.lower() in functions or (m.group(1) and name in _TRIG)
+        if m.start() < i or not known or (not m.group(1) and len(name) == 1):
+            continue
+        rest = tex[m.end() :]
+        if rest.startswith("("):
+            close = _closing(rest)
+            if close is None:
+                continue
+            arg, end = rest[1:close], m.end() + close + 1
+        else:
+            a = _ARG.match(rest)
+            if not a:
+                continue
+            arg, end = a.group(), m.end() + a.end()
+        power = m.group(3).strip("{} ")
+        out.append(tex[i : m.start()] + f"({m.group(1)}{name}({arg}))^{{{power}}}")
+        i = end
+    return "".join(out) + tex[i:]
+
+
+def _closing(text: str) -> int | None:
+    """The index of the parenthesis that closes the one at ``text[0]``, or None."""
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return k
+    return None
 
 
 def _guard(expr) -> None:

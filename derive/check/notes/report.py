@@ -33,5 +33,12 @@ def report_text(results: list[Result], header: str, source: str) -> str:
 
 
 def report_json(results: list[Result]) -> str:
-    """The results as a JSON list of objects (the fields of ``Result``)."""
-    return json.dumps([asdict(r) for r in results], indent=2, ensure_ascii=False)
+    """The results as a JSON list of objects (the fields of ``Result``); a wrong claim's also
+    has ``why``, the mistake in words (its message)."""
+    out = []
+    for r in results:
+        entry = asdict(r)
+        if r.verdict == "wrong":
+            entry["why"] = r.message
+        out.append(entry)
+    return json.dumps(out, indent=2, ensure_ascii=False)

@@ -48,6 +48,14 @@ class Item:
     display: bool = True
 
 
+_WHY = {
+    "derivative": "the right-hand side differs from this derivative at random points",
+    "arithmetic": "the value differs from the one computed",
+    "shape": "the shape differs from the one the matrices have",
+    "equation": "the two sides differ at random points",
+}
+
+
 class Checking:
     """The state the checks share; ``add`` records a verdict, ``show`` and ``frac`` write
     expressions and derivatives in the notes' spelling."""
@@ -64,9 +72,12 @@ class Checking:
         self.last_matrix = None  # [Matrix, line, described, item index]
         self.described: list[tuple[tuple, int]] = []  # shapes given so far, with their lines
         self.seen: set = set()  # shape annotations already checked
+        self.matrix_batch = None  # the random draw matrix claims are evaluated on (matrix)
 
     def add(self, line, kind, claim, verdict, expected=None, message=""):
         claim = re.sub(r"\s+", " ", claim).strip()
+        if verdict == "wrong" and not message:  # every "wrong" says why
+            message = _WHY.get(kind, _WHY["equation"])
         self.results.append(Result(line, kind, claim, verdict, expected, message))
 
     def show(self, expr, line: int | None = None) -> str:

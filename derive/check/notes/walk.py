@@ -28,6 +28,8 @@ from derive.errors import DeriveError
 
 from . import arith as arith
 from . import deriv as deriv
+from . import identities as identities
+from . import matrix as matrix
 from .claims import Member, Names, Reader
 from .names import sym
 from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
@@ -122,6 +124,8 @@ class Checker(Checking):
             return
         self.vchain = None
         first = members[0]
+        if matrix.claim(self, item, members) or identities.claim(self, members):
+            return
         if first.kind == "deriv":
             for m in members[1:]:
                 deriv.derivative(self, first, m)

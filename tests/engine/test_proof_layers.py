@@ -1,0 +1,99 @@
+"""The layer kinds, proven like every other rule: batch norm, layer norm and dropout (with
+its mask held fixed) expand into the IR's nodes, and each gradient the engine derives for them
+equals ``sympy.diff`` of the fully expanded scalar cost at small sizes. Batch norm's compact
+gradient (the form courses print) is proven equal to the raw chain through the mean and the
+variance that the rules produce."""
+
+import random
+
+import pytest
+import sympy as sp
+
+from derive.emit.text import node_text
+from derive.engine.derivation import derive
+from derive.engine.explicit import evaluate, expand, symbols_for
+from derive.engine.graph import Network
+from derive.engine.ir import free_vars
+from derive.engine.layers import Layer
+
+from .test_proof import DIGITS, check_against_expansion
+
+
+def bn(act="identity", eps=1e-5):
+    return Layer(0, act, "batchnorm", eps=eps)
+
+
+def ln(act="identity"):
+    return Layer(0, act, "layernorm")
+
+
+def drop(p):
+    return Layer(0, kind="dropout", p=p)
+
+
+NETS = {
+    "batchnorm": [(3, "identity"), bn("tanh"), (2, "sigmoid")],
+    "batchnorm_first": [bn(), (2, "identity")],
+    "batchnorm_eps": [(2, "tanh"), bn(eps=0.5), (1, "sigmoid")],
+    "layernorm": [(3, "identity"), ln("tanh"), (2, "sigmoid")],
+    "dropout": [(3, "tanh"), drop(0.5), (2, "identity")],
+    "dropout_input": [drop(0.25), (2, "tanh")],
+    "all_kinds": [(3, "relu"), bn(), drop(0.5), ln("sigmoid"), (2, "identity")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(NETS))
+def test_layer_kind_gradients_equal_sympy_diff(name):
+    net = Network.from_layers(name, 2, NETS[name], cost="squared_error")
+    assert check_against_expansion(net, seed=11, max_entries=6) > 0
+
+
+def test_layer_kind_with_cross_entropy():
+    net = Network.from_layers("bn_ce", 2, [(3, "identity"), bn("relu"), (3, "softmax")],
+                              cost="cross_entropy")  # fmt: skip
+    assert check_against_expansion(net, seed=12, max_entries=4) > 0
+
+
+def test_the_proof_sees_a_wrong_batchnorm_gradient():
+    net = Network.from_layers("bn_tamper", 2, NETS["batchnorm"])
+    nudge = sp.Float("1e-20", DIGITS)
+
+    def tamper(step, value):
+        return value * (1 + nudge) if step == "dW1" else value
+
+    with pytest.raises(AssertionError, match="dW1"):
+        check_against_expansion(net, tamper=tamper)
+
+
+def test_compact_batchnorm_gradient_equals_the_chain():
+    """The gradient of batch norm's input as the rules give it (through dxhat, dstd, dvar and
+    dmu) equals the simplified one, gamma (m delta - sum delta - xhat sum(delta xhat)) / (m std),
+    entry by entry at a random point; and the simplified one is that compact form."""
+    net = Network.from_layers("bn_compact", 2, [(3, "identity"), bn(), (2, "identity")])
+    d = derive(net)
+    compact = node_text(d.step("delta1").simplified)
+    assert compact == (
+        "gamma2*(-sum_samples(delta2) + delta2*m - sum_samples(delta2*xhat2)*xhat2)/(std2*m)"
+    )
+    m = 3
+    env = symbols_for(net, m)
+    rng = random.Random(3)
+    point = {s: sp.Float(rng.uniform(-2, 2), DIGITS) for v in env.values() for s in v.free_symbols}
+    values, _ = expand(net, m, {k: v.xreplace(point) for k, v in env.items()})
+    raw, simplified = dict(values), dict(values)
+    for s in d.steps:
+        raw[s.name] = evaluate(s.value, raw, m)
+        simplified[s.name] = evaluate(s.simplified, simplified, m)
+        diff = (raw[s.name] - simplified[s.name]).applyfunc(lambda e: abs(sp.N(e, 50)))
+        assert max(diff) < sp.Float("1e-40"), f"{s.name}: chain and simplified form differ"
+    # the raw chain really goes through the mean and the variance
+    assert "dvar2" in node_text(d.step("dmu2").value)
+    assert "dmu2" in node_text(d.step("dA1").value)
+
+
+def test_dropout_mask_is_an_input_of_the_step():
+    net = Network.from_layers("d", 2, NETS["dropout"])
+    (mask,) = {v for e in net.equations.values() for v in free_vars(e) if v.role == "mask"}
+    assert mask.name == "D2" and mask.shape == (3, "m")
+    assert "D2" not in net.params and "D2" not in net.values
+    assert node_text(derive(net).step("delta1").simplified) == "D2*(W3.T @ delta3)*(1 - A1**2)"
