@@ -8,6 +8,9 @@ programmer writes for the notes' network (the loss computed too, since ``loss_an
 returns it). All run in this process, interleaved in blocks (rotated each block) so that
 drift of the machine hits all alike; the figures are medians over blocks. PyTorch CPU eager
 is timed too when it is installed (it is not a dependency of derive); JAX is not measured.
+Two examples follow, each against the step a careful NumPy programmer writes for it
+(``hand_layers.py``): cnn_digits (im2col) and rnn (a BPTT loop); there the ratio is to the
+hand step (a GEMM floor of a convolution is not one product).
 
     python benchmarks/bench_step.py [--blocks 15] [--quick] [--no-torch]
 """
@@ -19,10 +22,12 @@ import statistics
 import time
 import tracemalloc
 
+import hand_layers  # benchmarks/hand_layers.py: the script's folder is on the path
 import numpy as np
 
 from derive.emit.codegen import load_module
 from derive.engine.graph import Network
+from derive.engine.spec import EXAMPLES
 
 SIZES = [
     # (label, inputs, hidden layers, outputs, output activation, cost, m)
@@ -161,20 +166,42 @@ def bench(label, inputs, hidden, outputs, out_act, cost, m, blocks, quick, with_
     X = rng.standard_normal((inputs, m)).astype(np.float32)
     Y = np.eye(outputs, dtype=np.float32)[:, rng.integers(0, outputs, m)]
     lr = 1e-3  # small: the weights stay near their start, so every block does the same work
+    others = {"hand NumPy": hand_step(len(hidden), out_act, lr)}
+    tstep = torch_step(inputs, hidden, outputs, out_act, lr) if with_torch else None
+    if tstep is not None:
+        others["PyTorch eager"] = tstep
+    floor = lambda params: floor_step(params, len(hidden) + 1, X)  # noqa: E731
+    table(label, module, others, X, Y, lr, blocks, quick, floor)
+
+
+def bench_example(label, spec, hand, m, blocks, quick):
+    """An example spec's steps against a hand-written one (``hand_layers``)."""
+    module = load_module(EXAMPLES / spec)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((module.INPUTS, m)).astype(np.float32)
+    Y = np.eye(module.OUTPUTS, dtype=np.float32)[:, rng.integers(0, module.OUTPUTS, m)]
+    table(label, module, {"hand NumPy": hand(1e-3)}, X, Y, 1e-3, blocks, quick)
+
+
+def table(label, module, others, X, Y, lr, blocks, quick, floor=None):
+    """The fused step, loss_and_grad + update and ``others`` (name: step) timed in interleaved
+    blocks, each with its ratio to the GEMM floor (``floor(params)`` makes it) or, without
+    one, to the hand step; then the peak bytes per step."""
     p0 = module.init_params(0, np.float32)
     fresh = lambda: {k: v.copy() for k, v in p0.items()}  # noqa: E731
     steps = {
         "fused": (fused_step(module, lr), fresh()),
         "loss_and_grad+update": (generated_step(module, lr), fresh()),
-        "hand NumPy": (hand_step(len(hidden), out_act, lr), fresh()),
     }
-    tstep = torch_step(inputs, hidden, outputs, out_act, lr) if with_torch else None
-    if tstep is not None:
-        steps["PyTorch eager"] = (tstep, None)
-    floor_params = fresh()
-    steps["GEMM floor"] = (floor_step(floor_params, len(hidden) + 1, X), floor_params)
+    steps |= {name: (step, fresh()) for name, step in others.items()}
+    base = "hand NumPy"
+    if floor is not None:
+        base = "GEMM floor"
+        floor_params = fresh()
+        steps[base] = (floor(floor_params), floor_params)
     # the three NumPy steps compute the same loss
-    losses = [steps[k][0](fresh(), X, Y) for k in ("fused", "loss_and_grad+update", "hand NumPy")]
+    numpy_steps = ("fused", "loss_and_grad+update", "hand NumPy")
+    losses = [steps[k][0](fresh(), X, Y) for k in numpy_steps]
     assert max(losses) - min(losses) <= 1e-4 * max(1.0, abs(losses[0])), losses
     one = time_block(steps["hand NumPy"][0], fresh(), X, Y, 3)
     reps = max(3, min(2000, int(0.05 / max(one, 1e-7))))
@@ -186,17 +213,18 @@ def bench(label, inputs, hidden, outputs, out_act, cost, m, blocks, quick, with_
         order = order[b % len(order) :] + order[: b % len(order)]  # rotate: drift hits all
         for name, (step, params) in order:
             times[name].append(time_block(step, params, X, Y, reps))
-    floor = statistics.median(times["GEMM floor"])
+    ref = statistics.median(times[base])
+    what = "floor" if floor is not None else "hand"
     print(f"\n{label}")
     for name, t in times.items():
         med = statistics.median(t)
-        print(f"  {name:<22} {med * 1e6:10.1f} us   {med / floor:6.2f}x floor")
+        print(f"  {name:<22} {med * 1e6:10.1f} us   {med / ref:6.2f}x {what}")
     sizes = sum(v.nbytes for v in p0.values()) * 2  # parameters and their gradients
     sizes += sum(v.nbytes for v in module.forward(p0, X).values() if v is not X)
     print(f"  memory: parameters + activations + gradients {sizes / 1024:.0f} KiB; peak per step:")
-    for name in ("fused", "loss_and_grad+update", "hand NumPy"):
+    for name in numpy_steps:
         step, _ = steps[name]
-        print(f"    {name:<20} {peak_bytes(step, fresh(), X, Y) / 1024:10.1f} KiB")
+        print(f"    {name:<20} {peak_bytes(step, fresh(), X, Y) / 1024:10.1f} KiB", flush=True)
 
 
 def blas_kernel() -> str:
@@ -219,6 +247,10 @@ def main():
     print("one SGD step, float32, median of interleaved blocks; BLAS:", blas_kernel())
     for size in SIZES:
         bench(*size, blocks=args.blocks, quick=args.quick, with_torch=not args.no_torch)
+    bench_example("cnn_digits (im2col), m=128", "cnn_digits.toml", hand_layers.cnn_step, 128,
+                  args.blocks, args.quick)  # fmt: skip
+    bench_example("rnn T=8 (BPTT loop), m=128", "rnn.toml", hand_layers.rnn_step, 128,
+                  args.blocks, args.quick)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 from derive.emit.codegen import load_module, render, write_modules
-from derive.emit.gradcheck import gradcheck, table
+from derive.emit.gradcheck import gradcheck, summary, table
 from derive.emit.latex import render_latex
 from derive.emit.show import show_text
 from derive.engine.derivation import Derivation, derive
@@ -61,11 +61,9 @@ class GradCheck:
         return self.ok
 
     def __repr__(self) -> str:
-        verdict = "passed" if self.ok else "FAILED"
         return (
             f"gradient check of {self.network} (central differences, float64, h = 1e-6):\n"
-            f"{table(self.rows, self.tolerance)}\n"
-            f"{verdict}: max relative error {self.worst:.2e} (tolerance {self.tolerance:.0e})"
+            f"{table(self.rows, self.tolerance)}\n{summary(self.rows, self.tolerance)}"
         )
 
 

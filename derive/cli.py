@@ -92,16 +92,13 @@ def cmd_codegen(args) -> int:
 
 
 def _gradcheck(module, out) -> bool:
-    from derive.emit.gradcheck import gradcheck, table
+    from derive.emit.gradcheck import gradcheck, summary, table
 
     rows = gradcheck(module)
     print(f"gradient check of {module.NAME} (central differences, float64, h = 1e-6):", file=out)
     print(table(rows, TOLERANCE), file=out)
-    ok = all(r.ok(TOLERANCE) for r in rows)
-    worst = max((r.max_rel for r in rows), default=0.0)
-    verdict = "passed" if ok else "FAILED"
-    print(f"{verdict}: max relative error {worst:.2e} (tolerance {TOLERANCE:.0e})", file=out)
-    return ok
+    print(summary(rows, TOLERANCE), file=out)
+    return all(r.ok(TOLERANCE) for r in rows)
 
 
 def cmd_gradcheck(args) -> int:

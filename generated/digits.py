@@ -202,7 +202,7 @@ def fused_loss_and_grad(params, X, Y):
     np.sum(_t2, axis=0, keepdims=True, out=_sums_A2)
     np.divide(_t2, _sums_A2, out=A2)
     np.subtract(A2, Y, out=_t3)
-    np.multiply(_t3, (m ** (-1.0)), out=delta2)
+    np.multiply(_t3, (1 / m), out=delta2)
     np.matmul(delta2, A1.T, out=dW2)
     np.sum(delta2, axis=1, keepdims=True, out=db2)
     np.matmul(W2.T, delta2, out=_t4)

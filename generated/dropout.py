@@ -247,7 +247,7 @@ def fused_training_step(params, X, Y, rng=None):
     np.sum(_t2, axis=0, keepdims=True, out=_sums_A3)
     np.divide(_t2, _sums_A3, out=A3)
     np.subtract(A3, Y, out=_t3)
-    np.multiply(_t3, (m ** (-1.0)), out=delta3)
+    np.multiply(_t3, (1 / m), out=delta3)
     np.matmul(delta3, A2.T, out=dW3)
     np.sum(delta3, axis=1, keepdims=True, out=db3)
     np.matmul(W3.T, delta3, out=_t4)

@@ -292,7 +292,7 @@ def fused_loss_and_grad(params, X, Y):
     np.multiply(A2, 0.5, out=A2)
     np.add(A2, 0.5, out=A2)
     np.subtract(A2, Y, out=_t8)
-    np.multiply(_t8, (m ** (-1.0)), out=delta2)
+    np.multiply(_t8, (1 / m), out=delta2)
     np.matmul(delta2, A1.T, out=dW2)
     np.sum(delta2, axis=1, keepdims=True, out=db2)
     np.matmul(W2.T, delta2, out=_t9)

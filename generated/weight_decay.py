@@ -225,7 +225,7 @@ def fused_loss_and_grad(params, X, Y):
     np.multiply(A2, 0.5, out=A2)
     np.add(A2, 0.5, out=A2)
     np.subtract(A2, Y, out=_t1)
-    np.multiply(_t1, (m ** (-1.0)), out=delta2)
+    np.multiply(_t1, (1 / m), out=delta2)
     np.matmul(delta2, A1.T, out=dW2)
     np.multiply(W2, 0.001, out=_t2)
     np.add(dW2, _t2, out=dW2)

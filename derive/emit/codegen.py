@@ -30,13 +30,25 @@ import sympy as sp
 from derive.engine.derivation import Derivation, Step, derive
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
-from derive.engine.ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placeholder, walk
+from derive.engine.ir import (
+    IMAGE_NODES,
+    Ew,
+    MatMul,
+    Node,
+    Sum,
+    T,
+    Var,
+    free_vars,
+    placeholder,
+    walk,
+)
+from derive.engine.recurrent import bptt
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 from derive.resources import EXAMPLES, TEMPLATES
 
-from . import layercode
+from . import convcode, fusedkernels, layercode
 from .fused import Fused, fused_program
 from .npprint import print_code, stabilize, to_code, uses_erf
 from .text import node_text, var_name
@@ -91,7 +103,9 @@ class Program:
     penalty_reads: list[str] = field(default_factory=list)
     uses_erf: bool = False
     forward_uses_m: bool = False  # a mean over the samples divides by m
+    helpers: list[str] = field(default_factory=list)  # convcode kernels the code calls
     fused: Fused | None = None  # the same step into preallocated arrays (fused.py)
+    fused_helpers: list[str] = field(default_factory=list)  # fusedkernels the fused step calls
     init: list[tuple[str, tuple, str]] = field(default_factory=list)  # (param, shape, rule)
 
 
@@ -111,7 +125,8 @@ class _Emitter:
 
     def atom(self, node: Node) -> str:
         text = self.expr(node)
-        return text if isinstance(node, Var | T | Sum) or node in self.names else f"({text})"
+        atomic = isinstance(node, (Var, T, Sum, *IMAGE_NODES))
+        return text if atomic or node in self.names else f"({text})"
 
     def expr(self, node: Node) -> str:
         if node in self.names:
@@ -127,6 +142,8 @@ class _Emitter:
             return f"{self.atom(node.a)}.sum(axis={node.axis}, keepdims=True)"
         if isinstance(node, Ew):
             return self.elementwise(node.expr, node.args)
+        if isinstance(node, IMAGE_NODES):
+            return convcode.call(node, [self.expr(k) for k in node.children()])
         raise TypeError(type(node).__name__)
 
     def elementwise(self, expr: sp.Expr, args) -> str:
@@ -241,6 +258,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
         if isinstance(s.simplified, Ew) and s.simplified.expr.has(sp.Piecewise):
             code = _keep_dtype(s.simplified, code)
         prog.backward.append(Line(s.name, code, _comment(s)))
+        prog.backward[-1].code = _one_term_a_line(s.name, prog.backward[-1].code)
         if s.kind == "param":
             prog.returns.append((s.of, s.name))
     used = {v for s in d.steps if not s.inlined for v in free_vars(s.simplified)}
@@ -261,7 +279,10 @@ def program(net: Network, d: Derivation | None = None) -> Program:
         prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
     prog.fused = fused_program(net, d, _is_softmax, loss_parts)
+    prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
     prog.uses_erf = uses_erf(text) or prog.fused.uses_erf
+    every = [*net.equations.values(), *(s.simplified for s in d.steps)]
+    prog.helpers = convcode.helpers(n for node in every for n in walk(node))
 
     acts = _activation_of(net)
     special = layercode.init_rules(net)
@@ -306,6 +327,23 @@ def _forward(net: Network, lines: list[Line], replace: dict | None = None):
             lines.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
         names[var] = name
     return names, logsoftmax
+
+
+def _one_term_a_line(target: str, code: str) -> str:
+    """A sum too long for one line (an unrolled recurrence's T terms) as ruff formats it:
+    in parentheses, one term a line."""
+    if len(f"    {target} = {code}") <= 100:
+        return code
+    terms: list[str] = []
+    node = ast.parse(code, mode="eval").body
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        terms.append(ast.unparse(node.right))
+        node = node.left
+    if not terms:
+        return code
+    terms.append(ast.unparse(node))
+    body = "\n        + ".join(pretty(t) for t in reversed(terms))
+    return f"(\n        {body}\n    )"
 
 
 def _reads(lines: list[Line], name: str) -> bool:
@@ -430,8 +468,14 @@ def render(net: Network, out_dir: str | Path | None = None) -> str:
     equations = {}
     # With a penalty the folded steps hold its term under the 1/m; the notes' form keeps it apart.
     shown = derive(net) if net.penalty is not None else d
+    through_time = {
+        name: (t0, term, b.rec.steps) for b in bptt(shown) for name, (t0, term) in b.sums.items()
+    }
     for s in shown.param_steps:
         text = node_text(s.simplified)
+        if s.name in through_time:  # an unrolled recurrence's T terms, as the sum over time
+            t0, term, steps = through_time[s.name]
+            text = f"sum over t = {t0}..{steps} of {node_text(term)}"
         if mean and " + " in text:
             text = f"({text})"
         extra = f" + {node_text(s.penalty)}" if s.penalty is not None else ""

@@ -13,9 +13,11 @@ import sympy as sp
 
 from derive.engine.derivation import Derivation
 from derive.engine.derivation import m as m_symbol
-from derive.engine.ir import Ew, M, MatMul, Node, Sum, T, Var, placeholder, walk
+from derive.engine.ir import IMAGE_NODES, Ew, M, MatMul, Node, Sum, T, Var, placeholder, walk
 from derive.engine.registry import expand_activations
 from derive.errors import DeriveError
+
+from . import convcode
 
 
 @lru_cache(maxsize=1024)
@@ -40,6 +42,8 @@ def evaluate_numpy(node: Node, env: dict[str, np.ndarray], m: int, memo=None) ->
             out = memo[n.a].T
         elif isinstance(n, Sum):
             out = memo[n.a].sum(axis=n.axis, keepdims=True)
+        elif isinstance(n, IMAGE_NODES):
+            out = convcode.evaluate(n, [memo[k] for k in n.children()])
         elif isinstance(n, Ew):
             shape = tuple(m if s == M else s for s in n.shape)
             expr = n.expr.xreplace({m_symbol: m})  # a mean over the samples divides by m

@@ -6,8 +6,12 @@ into a preallocated workspace with ``out=``: ``np.matmul(W1, X, out=_t1)``,
 ``np.add(_t1, b1, out=z1)``, ``np.sum(delta2, axis=1, keepdims=True, out=db2)``. It works
 node by node (Var, MatMul, T, Sum, Ew) and, inside an elementwise node, SymPy operation by
 operation, so any network made of these nodes gets a fused step without a case of its own.
-The workspace is built once per (batch size, dtype); after the first call a step allocates no
-arrays (``tests/emit/test_fused.py`` holds that with tracemalloc).
+The image and recurrence nodes (Conv, ConvGradW, ConvGradX, MaxPool, PoolGrad, Repeat,
+GroupSum, Rows, PadRows) are one call each: a view (Rows), an ``out=`` call on reshaped views,
+or a kernel of ``fusedkernels`` (convcode's kernels writing into workspace arrays); a
+convolution's im2col columns are made once and serve both the forward product and the kernel
+gradient. The workspace is built once per (batch size, dtype); after the first call a step
+allocates no arrays (``tests/emit/test_fused.py`` holds that with tracemalloc).
 
 Two patterns keep the numbers the readable module computes: a softmax node is evaluated
 shifted by its column max (as ``forward`` does), and the loss of a softmax output takes its
@@ -25,7 +29,27 @@ import sympy as sp
 from derive.engine.derivation import Derivation
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
-from derive.engine.ir import Ew, M, MatMul, Node, Sum, T, Var, broadcast, placeholder
+from derive.engine.ir import (
+    Conv,
+    ConvGradW,
+    ConvGradX,
+    Ew,
+    GroupSum,
+    M,
+    MatMul,
+    MaxPool,
+    Node,
+    PadRows,
+    PoolGrad,
+    Repeat,
+    Rows,
+    Sum,
+    T,
+    Var,
+    Window,
+    broadcast,
+    placeholder,
+)
 from derive.engine.layers import MOMENTUM
 
 from .npprint import NumpyPrinter, mask, print_code, sigma, softplus, stabilize
@@ -42,7 +66,8 @@ _COMPARE = {">": "greater", ">=": "greater_equal", "<": "less", "<=": "less_equa
 class Fused:
     """What the template needs: workspace slots, the step's lines, the gradients' buffers."""
 
-    slots: dict[str, tuple[str, str]] = field(default_factory=dict)  # name: (shape, dtype)
+    # name: (shape, dtype, "empty" or "zeros")
+    slots: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
     grads: list[tuple[str, str]] = field(default_factory=list)  # (param, buffer)
     running: list[tuple[str, str]] = field(default_factory=list)  # (running key, buffer)
@@ -50,26 +75,52 @@ class Fused:
     loss: str = ""  # the expression of the loss, from buffers
     stepwise: bool = False  # masks or running statistics: training_step's interface
     uses_erf: bool = False
+    kernels: set[str] = field(default_factory=set)  # fusedkernels the step calls
+
+
+def _dim(d) -> str:
+    """A dimension's code: the sample count m, a number, or an expression in m."""
+    return "m" if d == M else str(d)
 
 
 def _shape_code(shape) -> str:
-    rows, cols = ("m" if s == M else str(s) for s in shape)
-    return f"({rows}, {cols})"
+    return f"({', '.join(_dim(d) for d in shape)})"
+
+
+def _cols(win: Window):
+    """im2col's shape for ``win``: (C*kh*kw, OH*OW*m)."""
+    oh, ow = win.out
+    return (win.C * win.kh * win.kw, f"{oh * ow} * m")
+
+
+def _image(win: Window) -> str:
+    return repr((win.C, win.H, win.W))
+
+
+def _tiles(win: Window) -> bool:
+    """Max pooling over tiles (stride == size): convcode's fast case, taken here too."""
+    return win.stride == win.kh == win.kw
 
 
 class _Compiler:
     def __init__(self, fused: Fused):
         self.f = fused
         self.done: dict[Node, str] = {}  # node: the name holding its value
+        self.im2col: dict[tuple[Node, Window], str] = {}  # (image, window): its columns
         self.temps = 0
 
-    def slot(self, shape, name: str | None = None, dtype: str = "dtype") -> str:
-        """A workspace array of ``shape``: in the step's dtype, "bool" or "np.float64"."""
+    def slot(self, shape, name=None, dtype: str = "dtype", zeros: bool = False) -> str:
+        """A workspace array of ``shape``: in the step's dtype, "bool", "np.intp" or
+        "np.float64"; made with zeros when ``zeros`` (a padded image's border)."""
         if name is None:
             self.temps += 1
             name = f"_t{self.temps}"
-        self.f.slots[name] = (_shape_code(shape), dtype)
+        self.f.slots[name] = (_shape_code(shape), dtype, "zeros" if zeros else "empty")
         return name
+
+    def kernel(self, name: str, *args) -> None:
+        self.f.kernels.add(name)
+        self.emit(f"{name}({', '.join(str(a) for a in args)})")
 
     def emit(self, line: str):
         self.f.lines.append(line)
@@ -84,6 +135,8 @@ class _Compiler:
             return _var_code(node)  # the names forward, backward and the step share
         if isinstance(node, T):
             return f"{self.operand(node.a)}.T"  # a view: no copy
+        if isinstance(node, Rows):
+            return f"{self.operand(node.a)}[{node.start}:{node.stop}]"  # a view: no copy
         return self.node(node)
 
     def node(self, node: Node, out: str | None = None) -> str:
@@ -91,7 +144,7 @@ class _Compiler:
         if out is None and node in self.done:
             return self.done[node]
         target = self.slot(node.shape, out)
-        if isinstance(node, Var | T):
+        if isinstance(node, Var | T | Rows):
             self.emit(f"np.copyto({target}, {self.operand(node)})")
         elif isinstance(node, MatMul):
             a, b = self.operand(node.a), self.operand(node.b)
@@ -102,9 +155,73 @@ class _Compiler:
         elif isinstance(node, Ew):
             self.ew(node, target)
         else:
-            raise TypeError(type(node).__name__)
+            self.image(node, target)
         self.done.setdefault(node, target)
         return target
+
+    def columns(self, x: Node, win: Window) -> str:
+        """The im2col columns of image ``x`` for ``win``, made once for the step."""
+        if (x, win) not in self.im2col:
+            cols = self.slot(_cols(win))
+            shape = (win.C, win.H + 2 * win.padding, win.W + 2 * win.padding, M)
+            padded = self.slot(shape, zeros=True) if win.padding else None
+            size = (win.kh, win.kw)
+            args = (self.operand(x), _image(win), size, win.stride, win.padding, padded, cols)
+            self.kernel("_im2col_into", *args)
+            self.im2col[x, win] = cols
+        return self.im2col[x, win]
+
+    def image(self, node: Node, target: str):
+        """The image and recurrence nodes (convcode's operations) into ``target``."""
+        if isinstance(node, Conv):
+            cols, w = self.columns(node.x, node.win), self.operand(node.w)
+            self.emit(f"np.matmul({w}, {cols}, out={target}.reshape({node.w.shape[0]}, -1))")
+        elif isinstance(node, ConvGradW):
+            cols, g = self.columns(node.x, node.win), self.operand(node.g)
+            self.emit(f"np.matmul({g}.reshape({node.shape[0]}, -1), {cols}.T, out={target})")
+        elif isinstance(node, ConvGradX):
+            win = node.win
+            w, g = self.operand(node.w), self.operand(node.g)
+            shape = (win.C, win.H + 2 * win.padding, win.W + 2 * win.padding, M)
+            padded = self.slot(shape) if win.padding else None
+            geometry = (_image(win), (win.kh, win.kw), win.stride, win.padding)
+            self.kernel("_conv_grad_x_into", w, g, *geometry, self.slot(_cols(win)), padded, target)
+        elif isinstance(node, MaxPool):
+            win = node.win
+            args = (self.operand(node.x), _image(win), (win.kh, win.kw), win.stride, target)
+            self.kernel("_maxpool_into", *args)
+        elif isinstance(node, PoolGrad):
+            win = node.win
+            x, g = self.operand(node.x), self.operand(node.g)
+            pooled = (win.C, *win.out, M)
+            if _tiles(win):
+                top = self.operand(MaxPool(node.x, win))  # the forward's, when it has it
+                tile = self.slot(pooled)
+                free, hit = self.slot(pooled, dtype="bool"), self.slot(pooled, dtype="bool")
+                args = (x, g, top, _image(win), win.stride, tile, free, hit, target)
+                self.kernel("_maxpool_grad_tiles_into", *args)
+            else:
+                blocks = self.slot((*pooled, win.kh * win.kw))
+                first = self.slot(pooled, dtype="np.intp")
+                hit, share = self.slot(pooled, dtype="bool"), self.slot(pooled)
+                size = (win.kh, win.kw)
+                args = (x, g, _image(win), size, win.stride, blocks, first, hit, share, target)
+                self.kernel("_maxpool_grad_into", *args)
+        elif isinstance(node, Repeat):  # np.repeat(a, k, axis=0)
+            rows = node.a.shape[0]
+            a = self.operand(node.a)
+            self.emit(
+                f"np.copyto({target}.reshape({rows}, {node.k}, -1), {a}.reshape({rows}, 1, -1))"
+            )
+        elif isinstance(node, GroupSum):
+            a, cols = self.operand(node.a), _dim(node.a.shape[1])
+            self.emit(f"np.sum({a}.reshape(-1, {node.k}, {cols}), axis=1, out={target})")
+        elif isinstance(node, PadRows):
+            stop = node.start + node.a.shape[0]
+            self.emit(f"{target}.fill(0)")
+            self.emit(f"np.copyto({target}[{node.start}:{stop}], {self.operand(node.a)})")
+        else:
+            raise NotImplementedError(f"fused step: no code for the node {type(node).__name__}")
 
     def ew(self, node: Ew, target: str):
         names = {}
@@ -112,7 +229,7 @@ class _Compiler:
         for i, a in enumerate(node.args):
             sym = placeholder(i)
             alone = sym in terms and len(terms) == 2 and node.expr.count(sym) == 1 and not names
-            if alone and isinstance(a, MatMul) and a not in self.done:
+            if alone and isinstance(a, MatMul | Conv) and a not in self.done:
                 # W @ X + b: the product straight into the target, the bias added in place
                 names[sym] = self.node(a, target)
                 del self.done[a]  # the target is about to hold the sum
@@ -128,6 +245,8 @@ class _Compiler:
         """An operand for ``e``: a Python number, a name, or a new slot computed here."""
         if isinstance(e, sp.Symbol) and e in names:
             return names[e]
+        if e == 1 / m_symbol:
+            return "(1 / m)"  # as the readable module writes it (the printer gives m**-1.0)
         if not (e.free_symbols & set(shapes)):
             text = ast.unparse(ast.parse(print_code(e, {m_symbol: "m", **names}), mode="eval"))
             return text if text.replace(".", "").isalnum() else f"({text})"
@@ -252,7 +371,9 @@ def fused_program(net: Network, d: Derivation, softmax_of, loss_parts) -> Fused:
     for name, node in net.equations.items():
         _draw_masks(c, net, node)
         u = softmax_of(node)
-        if u is None:
+        if isinstance(node, Var):  # an identity activation: the same array, another name
+            c.emit(f"{name} = {c.operand(node)}")
+        elif u is None:
             c.node(node, name)
         else:
             arg = c.operand(u)

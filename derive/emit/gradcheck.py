@@ -92,3 +92,20 @@ def table(rows: list[Row], tolerance: float) -> str:
         shape = "(" + ", ".join(map(str, r.shape)) + ")"
         lines.append(f"{r.param:<12}{shape:<14}{r.max_abs:>16.3e}{r.max_rel:>16.3e}  {ok}")
     return "\n".join(lines)
+
+
+def summary(rows: list[Row], tolerance: float) -> str:
+    """The verdict line. The worst relative error is over the parameters judged by it; a
+    parameter passed by the noise floor (its gradient is zero or tiny, e.g. a bias before batch
+    norm) is named apart, since its relative error is noise over noise."""
+    ok = all(r.ok(tolerance) for r in rows)
+    by_floor = [r for r in rows if r.max_rel >= tolerance and r.max_abs < r.floor]
+    judged = [r for r in rows if r not in by_floor]
+    worst = max((r.max_rel for r in judged), default=0.0)
+    verdict = "passed" if ok else "FAILED"
+    line = f"{verdict}: max relative error {worst:.2e} (tolerance {tolerance:.0e})"
+    if by_floor:
+        names = ", ".join(r.param for r in by_floor)
+        top = max(r.max_abs for r in by_floor)
+        line += f"; {names}: zero to within finite-difference noise (abs error {top:.1e})"
+    return line

@@ -32,9 +32,11 @@ import numpy as np
 import sympy as sp
 
 from derive.engine.chain import COST, chains, scalar, symbol
+from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation, tidy
 from derive.engine.graph import grad_name
 from derive.engine.ir import Ew, MatMul, Node, Sum, walk
+from derive.engine.recurrent import bptt
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
@@ -104,6 +106,7 @@ class _Document:
             ],
             "forward": self.forward(),
             "activations": self.activations(),
+            "images": self.images(),
             "cost": self.cost(),
             "chains": [self.chain_block(c, _frac(COST, c.param, pr)) for c in chains(self.d)],
             "deltas": self.deltas(),
@@ -140,6 +143,28 @@ class _Document:
         parts = walk_shape(node)
         result = shape_tex(node.shape)
         return result if parts == result else rf"{parts} \to {result}"
+
+    def images(self) -> list[Line]:
+        """The image operations by their index sums (stride s, padding p, x padded with zeros),
+        when the network convolves or pools."""
+        if not has_images(self.net):
+            return []
+        rows = [
+            (r"\operatorname{conv}(W, x)_{c', i, j}",
+             r"\sum_{c, u, v} W_{c', c, u, v}\, x_{c,\, is + u,\, js + v}", "cross-correlation"),
+            (r"\operatorname{rep}_k(b)_{c', i, j}", r"b_{c'}", "a channel's bias on each pixel"),
+            (r"\operatorname{corr}(x, \delta)_{c', c, u, v}",
+             r"\sum_{\text{samples}} \sum_{i, j} \delta_{c', i, j}\, x_{c,\, is + u,\, js + v}",
+             "the kernel gradient"),
+            (r"\operatorname{conv}^{\text{full}}(\delta, \operatorname{flip}(W))_{c, h, w}",
+             r"\sum_{c', u, v} W_{c', c, u, v}\, \delta_{c',\, (h - u)/s,\, (w - v)/s}",
+             "over whole (h - u)/s, (w - v)/s"),
+            (r"\operatorname{maxpool}(x)_{c, i, j}", r"\max_{u, v} x_{c,\, is + u,\, js + v}", ""),
+            (r"\operatorname{route}_{\arg\max x}(g)_{c, h, w}",
+             r"\sum_{i, j:\ (h, w) = \arg\max} g_{c, i, j}",
+             "the first maximum in row-major order wins a tie"),
+        ]  # fmt: skip
+        return [Line(lhs, "=", tex, rf"\text{{{note}}}" if note else "") for lhs, tex, note in rows]
 
     def activations(self) -> list[dict]:
         used, softmax = [], False
@@ -270,6 +295,8 @@ class _Document:
     def deltas(self) -> list[dict]:
         steps = self.d.deltas
         out = []
+        if beyond_scalars(self.net):
+            return out  # no scalar chain through a window: the batch gradients show the rule
         found = {c.param: c for c in chains(self.d, [s.of for s in steps])}
         for s in steps:
             if s.of not in found:  # through batch statistics: only the batch form below
@@ -281,24 +308,47 @@ class _Document:
 
     def backward(self) -> list[Line]:
         out: list[Line] = []
+        through_time = {b.first: b for b in bptt(self.d)}
+        summarised = {name for b in through_time.values() for name in b.steps}
         for s in self.d.steps:
-            param = s.kind == "param"
-            lhs = _frac(COST, s.of, self.pr) if param else self.ew.name(s.name)
-            first = self.ew.lines(s.value)
-            if param and self.m_tex:
-                first = _scaled(self.m_tex, s.value, first)
-            if s.penalty is not None:  # the penalty's gradient, beside the chain's
-                first = [*first[:-1], f"{first[-1]} + {self.ew.lines(s.penalty)[0]}"]
-            rows = [first]
-            if not param:
-                simple = self.ew.lines(s.simplified)
-                if simple != first:
-                    rows.append(simple)
-            lines = _row(lhs, rows[0], note=self.shapes(s.value), tag=s.name)
-            for more in rows[1:]:
-                lines += _row("", more)
-            out += lines
+            if s.name in summarised:
+                continue
+            if s.name in through_time:
+                out += self._step_lines(s) + self.through_time(through_time[s.name])
+                continue
+            out += self._step_lines(s)
         return out
+
+    def through_time(self, b) -> list[Line]:
+        """Backpropagation through time: the recursion once, each weight a sum over t."""
+        n, pr = b.rec.steps, self.ew
+        k = b.rec.k
+        out = _row(
+            pr.name(f"delta{k}_(t-1)"), pr.lines(b.recursion),
+            note=rf"t = {n}, \dots, 2;\ h_{{{k},0}} = 0", tag="BPTT",
+        )  # fmt: skip
+        for name, (t0, term) in b.sums.items():
+            body = rf"{self.m_tex} \sum_{{t={t0}}}^{{{n}}} " + " ".join(pr.lines(term))
+            out += _row(_frac(COST, name[1:], self.pr), [body.strip()], tag=name)
+        return out
+
+    def _step_lines(self, s) -> list[Line]:
+        param = s.kind == "param"
+        lhs = _frac(COST, s.of, self.pr) if param else self.ew.name(s.name)
+        first = self.ew.lines(s.value)
+        if param and self.m_tex:
+            first = _scaled(self.m_tex, s.value, first)
+        if s.penalty is not None:  # the penalty's gradient, beside the chain's
+            first = [*first[:-1], f"{first[-1]} + {self.ew.lines(s.penalty)[0]}"]
+        rows = [first]
+        if not param:
+            simple = self.ew.lines(s.simplified)
+            if simple != first:
+                rows.append(simple)
+        lines = _row(lhs, rows[0], note=self.shapes(s.value), tag=s.name)
+        for more in rows[1:]:
+            lines += _row("", more)
+        return lines
 
     def assumptions(self) -> list[str]:
         out = list(self.d.assumptions) + layer_notes(self.net)

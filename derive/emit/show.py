@@ -10,11 +10,13 @@ from __future__ import annotations
 from sympy.printing.str import StrPrinter
 
 from derive.engine.chain import chains
+from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation
 from derive.engine.ir import fmt_shape
+from derive.engine.recurrent import bptt
 
 from .layercode import layer_notes
-from .text import node_text, piecewise_text
+from .text import IMAGE_LEGEND, node_text, piecewise_text
 
 
 class _Scalar(StrPrinter):
@@ -52,11 +54,31 @@ def _normalization_chains(d: Derivation) -> list[str]:
     return out
 
 
+def _through_time(b, d: Derivation, scale: str) -> list[str]:
+    """Backpropagation through time: the deltas' recursion once, each weight's gradient as a
+    sum over the steps (the derivation's steps, read off by ``recurrent.bptt``)."""
+    k, n = b.rec.k, b.rec.steps
+    rows = d.network.params[f"Wx{k}"].shape[1]
+    out = [
+        f"  back through time, t = {n}, ..., 2 (x_t = rows (t-1)*{rows} ... t*{rows} of "
+        f"{b.rec.x if b.rec.x != 'x' else 'X'}, h{k}_{n} = A{k}, h{k}_0 = 0):",
+        f"  delta{k}_(t-1) = {node_text(b.recursion)}",
+    ]
+    for name, (t0, term) in b.sums.items():
+        shape = _shape(d.step(name).simplified.shape)
+        out.append(f"  {name:<8} {shape}  = {scale}sum over t = {t0}..{n} of {node_text(term)}")
+    return out
+
+
 def show_text(d: Derivation) -> str:
     net = d.network
     out: list[str] = []
     add = out.append
-    add(f"network {net.name}: {net.inputs} inputs, {net.outputs} outputs, m samples as columns")
+    image = f" ({net.image[0]}x{net.image[1]}x{net.image[2]} images)" if net.image else ""
+    add(
+        f"network {net.name}: {net.inputs} inputs{image}, {net.outputs} outputs, "
+        "m samples as columns"
+    )
     add(f"  X {_shape(net.x.shape)}   Y {_shape(net.y.shape)}")
     add("")
     add("forward")
@@ -65,6 +87,10 @@ def show_text(d: Derivation) -> str:
     for name, node in net.equations.items():
         shape = _shape(net.values[name].shape)
         add(f"  {name:<8} {shape}  = {node_text(node)}")
+    if has_images(net):
+        add("  where, per sample:")
+        for line in IMAGE_LEGEND:
+            add(f"    {line}")
     add("")
     red = "averaged over" if net.reduction == "mean" else "summed over"
     add(f"cost ({net.cost_name}): C = {net.cost_text}, summed over the outputs, {red} the samples")
@@ -74,6 +100,8 @@ def show_text(d: Derivation) -> str:
     add("")
     add("chain rule, one sample (the notes' scalar view)")
     listed = chains(d)
+    if beyond_scalars(net):
+        add("  not shown: a pixel gathers over a window, a time step over the steps after it")
     for c in listed:
         for k, path in enumerate(c.paths):
             lead = f"  dC/d{c.param}" if k == 0 else "        +"
@@ -86,13 +114,17 @@ def show_text(d: Derivation) -> str:
             add(f"        + {c.n_paths - len(c.paths)} more paths")
         add(f"    = {_s(c.result)}")
     batch_only = [s.of for s in d.param_steps if s.of not in {c.param for c in listed}]
-    if batch_only:
+    if batch_only and not beyond_scalars(net):
         add(f"  dC/d{', dC/d'.join(batch_only)}: through batch statistics (sums over the")
         add("      samples), so no per-sample chain: see the batch gradients")
     add("")
     add("batch gradients (vectorized)")
     scale = "" if d.scale == 1 else "(1/m) "
+    through_time = {b.first: b for b in bptt(d)}
+    summarised = {name for b in through_time.values() for name in b.steps}
     for s in d.steps:
+        if s.name in summarised:
+            continue
         shape = _shape(s.simplified.shape)
         if s.kind == "param":
             text = node_text(s.simplified)
@@ -102,6 +134,8 @@ def show_text(d: Derivation) -> str:
             add(f"  d{s.of:<7} {shape}  = {scale}{text}{extra}")
         elif not s.inlined or s.name.startswith("delta"):
             add(f"  {s.name:<8} {shape}  = dC/d{s.of} = {node_text(s.simplified)}")
+        if s.name in through_time:
+            out.extend(_through_time(through_time[s.name], d, scale))
     for fact in d.assumptions + layer_notes(net):
         add(f"  assuming {fact}")
     out += _normalization_chains(d)

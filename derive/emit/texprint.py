@@ -12,7 +12,24 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.engine.chain import symbol
-from derive.engine.ir import Ew, MatMul, Node, Sum, T, Var, placeholder
+from derive.engine.ir import (
+    IMAGE_NODES,
+    Conv,
+    ConvGradW,
+    ConvGradX,
+    Ew,
+    GroupSum,
+    MatMul,
+    MaxPool,
+    Node,
+    PadRows,
+    Repeat,
+    Rows,
+    Sum,
+    T,
+    Var,
+    placeholder,
+)
 from derive.engine.layers import m_symbol
 from derive.engine.registry import ActivationFunction
 
@@ -30,7 +47,7 @@ def tex_name(name: str, notation: str = "subscript", *, grad: bool = False, top:
     prefix = ""
     if grad and name.startswith("d") and not name.startswith("delta"):
         prefix, name = r"\mathrm{d}", name[1:]
-    found = re.fullmatch(r"([A-Za-z]+)(\d*)(?:_(\w+))?", name)
+    found = re.fullmatch(r"([A-Za-z]+)(\d*)(?:_(\w+|\(t-1\)))?", name)
     if not found:
         return (
             prefix + r"\mathit{{{}}}".format(name.replace("_", r"\_")) + (r"^{\top}" if top else "")
@@ -49,7 +66,9 @@ def tex_name(name: str, notation: str = "subscript", *, grad: bool = False, top:
         (sups if notation == "superscript" else subs).append(
             f"({index})" if notation == "superscript" else index
         )
-    if rest:
+    if rest in ("t", "(t-1)"):  # a time step of an unrolled recurrence
+        subs.append(rest.strip("()"))
+    elif rest:
         subs.append(r"\mathrm{{{}}}".format(rest.replace("_", r"\_")))
     if top:
         sups.append(r"\top")
@@ -213,7 +232,42 @@ class IRPrinter(LatexPrinter):
             return rf"\sum_{{\text{{{below}}}}} {self._operand(node.a)}"
         if isinstance(node, Ew):
             return self.doprint(self.expr(node))
+        if isinstance(node, IMAGE_NODES):
+            return self._image(node)
         raise TypeError(type(node).__name__)
+
+    def _image(self, node: Node) -> str:
+        """Convolution by name (cross-correlation, conv_full: the full convolution with the
+        flipped kernel), pooling's gradient as routing to the argmax; the document defines
+        each with its index sums."""
+        if isinstance(node, Repeat):
+            return rf"\operatorname{{rep}}_{{{node.k}}}\left({self.ir(node.a)}\right)"
+        if isinstance(node, GroupSum):
+            return rf"\sum_{{\text{{pixels}}}} {self._operand(node.a)}"
+        if isinstance(node, Rows):
+            return rf"{self._operand(node.a)}_{{[{node.start}:{node.stop}]}}"
+        if isinstance(node, PadRows):
+            return (
+                rf"\operatorname{{pad}}_{{{node.start}:{node.total}}}\left({self.ir(node.a)}\right)"
+            )
+        win = node.win
+        geom = f"s={win.stride}" + (f", p={win.padding}" if win.padding else "")
+        if isinstance(node, Conv | ConvGradW):
+            name, (a, b) = (
+                ("conv", (node.w, node.x)) if isinstance(node, Conv) else ("corr", node.children())
+            )
+            return rf"\operatorname{{{name}}}_{{{geom}}}\left({self.ir(a)}, {self.ir(b)}\right)"
+        if isinstance(node, ConvGradX):
+            return (
+                rf"\operatorname{{conv}}^{{\text{{full}}}}_{{{geom}}}\left({self.ir(node.g)}, "
+                rf"\operatorname{{flip}}({self.ir(node.w)})\right)"
+            )
+        size = rf"{win.kh}\times {win.kw}"
+        if isinstance(node, MaxPool):
+            return rf"\operatorname{{maxpool}}_{{{size}}}\left({self.ir(node.x)}\right)"
+        return (
+            rf"\operatorname{{route}}_{{\arg\max {self.ir(node.x)}}}\left({self.ir(node.g)}\right)"
+        )
 
     def _operand(self, node: Node) -> str:
         tex = self.ir(node)

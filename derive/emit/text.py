@@ -9,7 +9,25 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from derive.engine.ir import Ew, MatMul, Node, Sum, T, Var, placeholder
+from derive.engine.ir import (
+    Conv,
+    ConvGradW,
+    ConvGradX,
+    Ew,
+    GroupSum,
+    MatMul,
+    MaxPool,
+    Node,
+    PadRows,
+    PoolGrad,
+    Repeat,
+    Rows,
+    Sum,
+    T,
+    Var,
+    Window,
+    placeholder,
+)
 
 
 def var_name(var: Var) -> str:
@@ -46,7 +64,7 @@ def piecewise_text(printer, expr: sp.Piecewise) -> str:
 
 def _atom(node: Node) -> str:
     text = node_text(node)
-    return text if isinstance(node, Var | T | Sum) else f"({text})"
+    return text if isinstance(node, Var | T | Sum | Rows) else f"({text})"
 
 
 def node_text(node: Node) -> str:
@@ -60,6 +78,16 @@ def node_text(node: Node) -> str:
     if isinstance(node, Sum):
         what = "samples" if node.axis == 1 else "units"
         return f"sum_{what}({node_text(node.a)})"
+    if isinstance(node, Conv | ConvGradW | ConvGradX | MaxPool | PoolGrad):
+        return _image_text(node)
+    if isinstance(node, Repeat):
+        return f"per_pixel({node_text(node.a)}, {node.k})"
+    if isinstance(node, GroupSum):
+        return f"sum_pixels({node_text(node.a)}, {node.k})"
+    if isinstance(node, Rows):
+        return f"{_atom(node.a)}[{node.start}:{node.stop}]"
+    if isinstance(node, PadRows):
+        return f"rows_{node.start}_of_{node.total}({node_text(node.a)})"
     if isinstance(node, Ew):
         bare = set(node.expr.args) if isinstance(node.expr, sp.Add) else set()
         names = {
@@ -70,3 +98,42 @@ def node_text(node: Node) -> str:
         }
         return _Printer(names).doprint(node.expr)
     raise TypeError(type(node).__name__)
+
+
+def _geometry(win: Window) -> str:
+    extra = [f"stride {win.stride}"] if win.stride != 1 else []
+    extra += [f"padding {win.padding}"] if win.padding else []
+    return "; " + ", ".join(extra) if extra else ""
+
+
+def _image_text(node: Node) -> str:
+    """Convolution and pooling by name: conv (cross-correlation, as PyTorch), the kernel
+    gradient as a correlation of the input with the delta, the input gradient as a full
+    convolution of the delta with the flipped kernel, pooling's gradient as routing."""
+    g = _geometry(node.win)
+    if isinstance(node, Conv):
+        return f"conv({node_text(node.w)}, {node_text(node.x)}{g})"
+    if isinstance(node, ConvGradW):
+        return f"corr({node_text(node.x)}, {node_text(node.g)}{g})"
+    if isinstance(node, ConvGradX):
+        return f"conv_full({node_text(node.g)}, flip({node_text(node.w)}){g})"
+    win = node.win
+    size = f"{win.kh}x{win.kw}" + (f"_stride{win.stride}" if win.stride != win.kh else "")
+    if isinstance(node, MaxPool):
+        return f"maxpool_{size}({node_text(node.x)})"
+    return f"to_argmax_{size}({node_text(node.g)}, {node_text(node.x)})"
+
+
+# What the image operations mean, index by index (s the stride, p the padding, x padded with
+# zeros); ``derive show`` prints these below the forward equations.
+IMAGE_LEGEND = [
+    "conv(W, x)[c', i, j] = sum over c, u, v of W[c', c, u, v] x[c, i*s + u, j*s + v] "
+    "(cross-correlation, as PyTorch; W is stored as (channels, C*kh*kw))",
+    "per_pixel(b, k): each channel's bias repeated over its k pixels; sum_pixels sums them back",
+    "corr(x, delta)[c', c, u, v] = sum over samples, i, j of delta[c', i, j] "
+    "x[c, i*s + u, j*s + v]: the kernel gradient correlates the input with the delta",
+    "conv_full(delta, flip(W))[c, h, w] = sum over c', i, j, u, v with i*s + u = h, "
+    "j*s + v = w of W[c', c, u, v] delta[c', i, j]: the full convolution with the flipped kernel",
+    "maxpool(x)[c, i, j] = max over the window of x; to_argmax(g, x) sends each window's g to "
+    "the position of its maximum (on a tie, the first in row-major order), overlaps add up",
+]

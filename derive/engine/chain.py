@@ -29,6 +29,7 @@ import sympy as sp
 
 from derive.errors import DeriveError
 
+from .conv import beyond_scalars
 from .derivation import Derivation, tidy
 from .graph import grad_name
 from .ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placeholder, walk
@@ -233,7 +234,10 @@ def chains(d: Derivation, names: list[str] | None = None) -> list[Chain]:
     last layer's parameters first); or of the given parameters or named quantities (``z1``:
     the chain of delta1). A quantity whose gradient goes through batch statistics (a sum over
     the samples: batch norm) has no per-sample chain and is left out; its gradient is the
-    derivation's batch form."""
+    derivation's batch form. A window (convolution, pooling) or a row block (a recurrent
+    step's input) has no scalar view at all: the batch gradients say it all."""
+    if beyond_scalars(d.network):
+        return []
     b = _ChainBuilder(d)
     if names is None:
         names = [step.of for step in d.param_steps]

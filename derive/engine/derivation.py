@@ -5,6 +5,10 @@
 
     a @ b            a gets G @ b.T            b gets a.T @ G
     a.T              a gets G.T
+    conv(w, x)       w gets corr(x, G)          x gets convfull(G, flip(w))
+    maxpool(x)       x gets G routed to each window's argmax (first one on a tie)
+    repeat(a, k)     a gets groupsum(G, k)      groupsum(a, k): a gets repeat(G, k)
+    a[i:j] (rows)    a gets G padded with zero rows to a's shape (and back)
     sum(a, axis)     a gets G broadcast back to a's shape
     f(u0, u1, ...)   ui gets G * df/dui        (then summed over the axes ui was broadcast on:
                                                 a bias (n, 1) gets the sum over the samples)
@@ -26,7 +30,29 @@ import sympy as sp
 from derive.errors import DeriveError
 
 from .graph import Network, grad_name
-from .ir import Ew, M, MatMul, Node, Sum, T, Var, free_vars, make_ew, placeholder, walk
+from .ir import (
+    IMAGE_NODES,
+    Conv,
+    ConvGradW,
+    ConvGradX,
+    Ew,
+    GroupSum,
+    M,
+    MatMul,
+    MaxPool,
+    Node,
+    PadRows,
+    PoolGrad,
+    Repeat,
+    Rows,
+    Sum,
+    T,
+    Var,
+    free_vars,
+    make_ew,
+    placeholder,
+    walk,
+)
 from .layers import m_symbol as m  # the number of samples, one symbol for every module
 from .normalized import eliminate, normalizations
 from .registry import _output_form, a, z
@@ -226,6 +252,18 @@ def _rule(node: Node, g: Node, named: Var | None):
         return [(node.a, MatMul(g, T(node.b))), (node.b, MatMul(T(node.a), g))]
     if isinstance(node, T):
         return [(node.a, T(g))]
+    if isinstance(node, Conv):
+        return [(node.w, ConvGradW(node.x, g, node.win)), (node.x, ConvGradX(node.w, g, node.win))]
+    if isinstance(node, MaxPool):
+        return [(node.x, PoolGrad(node.x, g, node.win))]
+    if isinstance(node, Repeat):
+        return [(node.a, GroupSum(g, node.k))]
+    if isinstance(node, GroupSum):
+        return [(node.a, Repeat(g, node.k))]
+    if isinstance(node, Rows):
+        return [(node.a, PadRows(g, node.start, node.a.shape[0]))]
+    if isinstance(node, PadRows):
+        return [(node.a, Rows(g, node.start, node.start + node.a.shape[0]))]
     if isinstance(node, Sum):
         return [(node.a, make_ew(placeholder(0), [g], node.a.shape))]
     if isinstance(node, Ew):
@@ -343,6 +381,11 @@ class _Simplifier:
             return MatMul(left, right)
         if isinstance(node, Sum):
             return self._sum(self.simplify(node.a), node.axis)
+        if isinstance(node, IMAGE_NODES):
+            kids = [self.simplify(k) for k in node.children()]
+            if any(_zero(k) for k in kids[-1:]):  # each is linear in its last operand
+                return Ew(sp.Integer(0), (), node.shape)
+            return node.rebuild(*kids)
         if isinstance(node, Ew):
             return self._ew(node.expr, [self.simplify(x) for x in node.args], node.shape)
         raise TypeError(type(node).__name__)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from . import conv
 from .graph import Network
-from .ir import Ew, M, MatMul, Node, Sum, T, Var, placeholder
+from .ir import IMAGE_NODES, Ew, M, MatMul, Node, Sum, T, Var, placeholder
 from .layers import m_symbol
 from .registry import expand_activations
 
@@ -52,6 +53,8 @@ def evaluate(node: Node, env: dict[str, sp.Matrix], m: int, *, expand_fns=True) 
             out = ev(n.a) * ev(n.b)
         elif isinstance(n, T):
             out = ev(n.a).T
+        elif isinstance(n, IMAGE_NODES):
+            out = conv.explicit(n, [ev(k) for k in n.children()])
         elif isinstance(n, Sum):
             inner = ev(n.a)
             if n.axis == 0:

@@ -19,6 +19,7 @@ import sympy as sp
 from derive.errors import DeriveError
 
 from . import exprparse
+from .built import Built
 from .ir import (
     Ew,
     M,
@@ -33,19 +34,17 @@ from .ir import (
     free_vars,
     placeholder,
 )
-from .layers import Built, Layer, expand_all, m_symbol, mask_var
+from .layers import MAX_SIZE, Layer, expand_all, m_symbol, mask_var
 from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED = {"x", "y", "m", "C", "e", "pi", "np", "params", "cache", "X", "Y"}
-# The largest size of one dimension: beyond it a weight matrix no longer fits in memory.
-MAX_SIZE = 10_000_000
 
 
 def grad_name(name: str) -> str:
     """The one naming scheme for gradients, shared by the LaTeX and the code: dC/dz2 is
     ``delta2`` (the notes' delta), dC/dW2 is ``dW2``, dC/dA1 is ``dA1``."""
-    found = re.fullmatch(r"z(\d+)", name)
+    found = re.fullmatch(r"z(\d+(_\d+)?)", name)  # z2_3: layer 2 at time step 3
     return f"delta{found.group(1)}" if found else f"d{name}"
 
 
@@ -68,6 +67,8 @@ class Network:
     source: str = "<python>"
     source_text: str = ""
     layers: list[Layer] | None = None
+    image: tuple[int, int, int] | None = None  # inputs = [C, H, W]: x's columns are images
+    recurrences: list = field(default_factory=list)  # recurrent.Recurrence of each rnn layer
     x: Var = field(default=None)
     y: Var = field(default=None)
     masks: dict[str, float] = field(default_factory=dict)  # dropout mask -> p
@@ -104,17 +105,20 @@ class Network:
         if cost is None and cost_expr is None:
             cost = "squared_error"
         acts = _activations(activations or {}, where)
+        image = None
+        if isinstance(inputs, list | tuple):  # an image: inputs = [C, H, W]
+            image, inputs = _image(inputs, where), inputs[0] * inputs[1] * inputs[2]
         if not layers:
             raise DeriveError("no layers", where=f"{where}: layers", fix="add [[layers]] tables")
-        layers, whole, prev_units = expand_all(layers, inputs, acts, where)
+        layers, whole, prev_units = expand_all(layers, inputs, acts, where, image)
         params, equations, masks, prev = whole.params, whole.equations, whole.masks, whole.output
         net = cls._build(
             name, inputs, prev_units, params, equations, acts,
             cost=cost, cost_expr=cost_expr, cost_vars={"a": prev, "y": "y"}, reduction=reduction,
             source=source, source_text=source_text, where=where, masks=masks, penalty=penalty,
         )  # fmt: skip
-        net.running = whole.running
-        net.layers = layers
+        net.running, net.layers = whole.running, layers
+        net.image, net.recurrences = image, whole.recurrences
         return net
 
     @classmethod
@@ -303,6 +307,18 @@ def _uses_data(node: Node, equation) -> bool:
 
 def _text(equation: str | Built) -> str:
     return equation.text if isinstance(equation, Built) else equation
+
+
+def _image(shape, where) -> tuple[int, int, int]:
+    if len(shape) != 3 or not all(
+        isinstance(s, int) and not isinstance(s, bool) and 0 < s <= 4096 for s in shape
+    ):
+        raise DeriveError(
+            f"an image input must be [C, H, W], three positive integers (at most 4096), "
+            f"got {shape!r}", where=f"{where}: inputs",
+            fix="e.g. inputs = [1, 8, 8] (channels, height, width), or a number for a vector",
+        )  # fmt: skip
+    return (shape[0], shape[1], shape[2])
 
 
 def _check_int(value, where):

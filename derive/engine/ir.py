@@ -198,3 +198,230 @@ def free_vars(node: Node) -> list[Var]:
 
 def is_zero(node: Node) -> bool:
     return isinstance(node, Ew) and node.expr == 0
+
+
+# ------------------------------------------------------------- images (conv.py builds them)
+# Images are columns too: a column holds one sample's (C, H, W) array flattened in that order
+# (NumPy's reshape), so every node below keeps the samples as columns and the 2-d IR.
+
+
+@dataclass(frozen=True)
+class Window:
+    """A kh x kw window sliding with ``stride`` over zero-padded images of C channels of
+    H x W pixels; it fits when the padded image holds at least one window."""
+
+    C: int
+    H: int
+    W: int
+    kh: int
+    kw: int
+    stride: int = 1
+    padding: int = 0
+
+    @property
+    def out(self) -> tuple[int, int]:
+        """(OH, OW): the number of window positions down and across."""
+        p, s = self.padding, self.stride
+        return (self.H + 2 * p - self.kh) // s + 1, (self.W + 2 * p - self.kw) // s + 1
+
+    @property
+    def size(self) -> int:
+        return self.C * self.H * self.W
+
+
+class _Rebuild:
+    def rebuild(self, *kids: Node) -> Node:
+        """The same operation on other operands (the derivation's simplifier uses it)."""
+        return type(self)(*kids, *(getattr(self, f) for f in self._params))
+
+
+@dataclass(frozen=True)
+class Conv(_Rebuild, Node):
+    """Cross-correlation: out[c', i, j] = sum over c, u, v of w[c', (c, u, v)] times the padded
+    x[c, i*s + u, j*s + v]; w is (channels, C*kh*kw), each row one kernel flattened (C, kh, kw);
+    the result is (channels*OH*OW, m)."""
+
+    w: Node
+    x: Node
+    win: Window
+    _params = ("win",)
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        oh, ow = self.win.out
+        object.__setattr__(self, "shape", (self.w.shape[0] * oh * ow, self.x.shape[1]))
+
+    def children(self):
+        return (self.w, self.x)
+
+    def __repr__(self) -> str:
+        return f"conv({self.w!r}, {self.x!r})"
+
+
+@dataclass(frozen=True)
+class ConvGradW(_Rebuild, Node):
+    """The kernel gradient: the correlation of the input x with the delta g, summed over the
+    samples: out[c', (c, u, v)] = sum over n, i, j of g[(c', i, j), n] x[c, i*s+u, j*s+v, n]."""
+
+    x: Node
+    g: Node
+    win: Window
+    _params = ("win",)
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        oh, ow = self.win.out
+        channels = self.g.shape[0] // (oh * ow)
+        object.__setattr__(self, "shape", (channels, self.win.C * self.win.kh * self.win.kw))
+
+    def children(self):
+        return (self.x, self.g)
+
+    def __repr__(self) -> str:
+        return f"corr({self.x!r}, {self.g!r})"
+
+
+@dataclass(frozen=True)
+class ConvGradX(_Rebuild, Node):
+    """The input gradient: the full convolution of the delta g with the flipped kernel w,
+    out[c, h, w'] = sum over c', u, v with h + p = i*s + u, w' + p = j*s + v of
+    w[c', (c, u, v)] g[c', i, j]; (C*H*W, m)."""
+
+    w: Node
+    g: Node
+    win: Window
+    _params = ("win",)
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.win.size, self.g.shape[1]))
+
+    def children(self):
+        return (self.w, self.g)
+
+    def __repr__(self) -> str:
+        return f"convfull({self.g!r}, flip({self.w!r}))"
+
+
+@dataclass(frozen=True)
+class MaxPool(_Rebuild, Node):
+    """The maximum of each channel's kh x kw windows (no padding): (C*OH*OW, m)."""
+
+    x: Node
+    win: Window
+    _params = ("win",)
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        oh, ow = self.win.out
+        object.__setattr__(self, "shape", (self.win.C * oh * ow, self.x.shape[1]))
+
+    def children(self):
+        return (self.x,)
+
+    def __repr__(self) -> str:
+        return f"maxpool({self.x!r})"
+
+
+@dataclass(frozen=True)
+class PoolGrad(_Rebuild, Node):
+    """Max pooling's gradient: each window's g goes to the position of the window's maximum
+    in x (on a tie, the first in (row, column) order); windows that overlap add up."""
+
+    x: Node
+    g: Node
+    win: Window
+    _params = ("win",)
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", self.x.shape)
+
+    def children(self):
+        return (self.x, self.g)
+
+    def __repr__(self) -> str:
+        return f"route({self.g!r}, argmax {self.x!r})"
+
+
+@dataclass(frozen=True)
+class Repeat(_Rebuild, Node):
+    """Each row repeated k times in a row (a per-channel bias spread over its pixels)."""
+
+    a: Node
+    k: int
+    _params = ("k",)
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.a.shape[0] * self.k, self.a.shape[1]))
+
+    def children(self):
+        return (self.a,)
+
+    def __repr__(self) -> str:
+        return f"repeat({self.a!r}, {self.k})"
+
+
+@dataclass(frozen=True)
+class GroupSum(_Rebuild, Node):
+    """The sum of each run of k consecutive rows (a channel's pixels): Repeat's transpose."""
+
+    a: Node
+    k: int
+    _params = ("k",)
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.a.shape[0] // self.k, self.a.shape[1]))
+
+    def children(self):
+        return (self.a,)
+
+    def __repr__(self) -> str:
+        return f"groupsum({self.a!r}, {self.k})"
+
+
+@dataclass(frozen=True)
+class Rows(_Rebuild, Node):
+    """Rows start..stop of a (a recurrent layer's input x_t: rows t*d ... (t+1)*d of X)."""
+
+    a: Node
+    start: int
+    stop: int
+    _params = ("start", "stop")
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.stop - self.start, self.a.shape[1]))
+
+    def children(self):
+        return (self.a,)
+
+    def __repr__(self) -> str:
+        return f"{self.a!r}[{self.start}:{self.stop}]"
+
+
+@dataclass(frozen=True)
+class PadRows(_Rebuild, Node):
+    """a placed at rows start... of a zero matrix of ``total`` rows: Rows' transpose."""
+
+    a: Node
+    start: int
+    total: int
+    _params = ("start", "total")
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.total, self.a.shape[1]))
+
+    def children(self):
+        return (self.a,)
+
+    def __repr__(self) -> str:
+        return f"pad({self.a!r}, {self.start}, {self.total})"
+
+
+# The nodes beyond the matrix algebra: windows over images, and row blocks (recurrence).
+WINDOW_NODES = (Conv, ConvGradW, ConvGradX, MaxPool, PoolGrad)
+IMAGE_NODES = (*WINDOW_NODES, Repeat, GroupSum, Rows, PadRows)

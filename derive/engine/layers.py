@@ -9,7 +9,12 @@
   zk = gammak * xhatk + betak, Ak = act(zk); gammak, betak are (units, 1);
 - ``layernorm``: the same over the units of each sample (sums over axis 0, (1, m) statistics);
 - ``dropout``: Ak = Dk * prev, where Dk is the inverted-dropout mask, an input of the step
-  (neither parameter nor data): 1/(1 - p) where a unit is kept, 0 where it is dropped.
+  (neither parameter nor data): 1/(1 - p) where a unit is kept, 0 where it is dropped;
+- ``conv2d`` and ``maxpool`` (``conv.py``): windows over an image column (``inputs = [C, H, W]``);
+- ``rnn`` (``recurrent.py``): the recurrence unrolled over its time steps, with shared weights.
+
+This module is the one place a ``kind`` is dispatched: ``parse`` reads a ``[[layers]]`` table
+into a ``Layer``, ``expand_all`` turns the layers into one ``Expansion``.
 
 No kind has a gradient formula of its own: the derivation applies the generic rules of
 ``derivation.py`` to these nodes. Equations that the expression language cannot write (sums
@@ -20,36 +25,35 @@ with the text that the derivation prints for it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import math
 from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
 from derive.errors import DeriveError
 
-from .ir import Node, Sum, Var, ew
+from . import conv, recurrent
+from .built import Built, Expansion, Image
+from .ir import Sum, Var, ew
 
-KINDS = ("dense", "batchnorm", "layernorm", "dropout")
+KINDS = ("dense", "batchnorm", "layernorm", "dropout", "conv2d", "maxpool", "rnn")
 KEYS = {
     "dense": {"kind", "units", "activation"},
     "batchnorm": {"kind", "activation", "eps"},
     "layernorm": {"kind", "activation", "eps"},
     "dropout": {"kind", "p"},
+}  # conv2d, maxpool and rnn check their own keys (conv.py, recurrent.py)
+# The kinds whose builder reads the whole table: (k, table, prev, width, image, where, check).
+_BUILDERS = {
+    "conv2d": conv.conv2d_layer,
+    "maxpool": conv.maxpool_layer,
+    "rnn": recurrent.rnn_layer,
 }
+MAX_SIZE = 10_000_000  # the largest size of one dimension (graph.MAX_SIZE)
 DEFAULT_EPS = 1e-5
 MOMENTUM = 0.1  # running = (1 - momentum) running + momentum batch, as PyTorch
 # The sample count as the derivation writes it (the same symbol as derivation.m).
 m_symbol = sp.Symbol("m", positive=True, integer=True)
-
-
-@dataclass(frozen=True)
-class Built:
-    """An equation given as a node rather than text: ``make(known)`` builds it from the named
-    quantities ``deps`` (and parameters); ``text`` is how it reads."""
-
-    text: str
-    deps: tuple[str, ...]
-    make: Callable[[dict[str, Var]], Node]
 
 
 @dataclass
@@ -62,58 +66,148 @@ class Layer:
     kind: str = "dense"
     eps: float = DEFAULT_EPS
     p: float = 0.0
+    options: dict = field(default_factory=dict)  # conv2d, maxpool, rnn: the table as given
 
 
-@dataclass
-class Expansion:
-    params: dict[str, list[int]] = field(default_factory=dict)
-    equations: dict[str, str | Built] = field(default_factory=dict)
-    masks: dict[str, tuple[float, int]] = field(default_factory=dict)  # mask -> (p, rows)
-    running: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (quantity, stat)
-    output: str = ""
+def parse(table, key: str) -> Layer:
+    """One ``[[layers]]`` table (or a ``Layer``, or a ``(units, activation)`` pair from Python):
+    its kind (default dense) and that kind's keys, checked. ``key`` names the table in errors."""
+    if isinstance(table, Layer):
+        return replace(table, options=dict(table.options))
+    if isinstance(table, tuple | list) and len(table) == 2:
+        table = {"units": table[0], "activation": table[1]}
+    if not isinstance(table, dict):
+        raise DeriveError(
+            f"a layer must be a table, got {table!r}", where=key,
+            fix="write [[layers]] then units = ... and activation = ... on their own lines",
+        )  # fmt: skip
+    kind = table.get("kind", "dense")
+    if not isinstance(kind, str) or kind not in KINDS:
+        close = difflib.get_close_matches(kind, KINDS, n=1) if isinstance(kind, str) else []
+        raise DeriveError(
+            f"unknown layer kind {kind!r}" + (f" (did you mean {close[0]}?)" if close else ""),
+            where=f"{key}.kind", fix=f"use one of: {', '.join(KINDS)}",
+        )  # fmt: skip
+    if kind in _BUILDERS:  # checked by the builder, which knows the image it reads
+        return Layer(kind=kind, activation="", options=dict(table))
+    if kind in ("batchnorm", "layernorm") and "units" in table:
+        raise DeriveError(
+            f"a {kind} layer takes no units: it keeps the width of the layer before it",
+            where=f"{key}.units", fix="remove units = ... from this layer",
+        )  # fmt: skip
+    _only(table, KEYS[kind], key)
+    act = table.get("activation", "identity")
+    if not isinstance(act, str):
+        raise DeriveError(
+            f"activation must be a name in quotes, got {act!r}",
+            where=f"{key}.activation", fix='e.g. activation = "relu"',
+        )  # fmt: skip
+    if kind == "dense":
+        units = table.get("units")
+        if isinstance(units, bool) or not isinstance(units, int) or not 0 < units <= MAX_SIZE:
+            raise DeriveError(
+                f"units must be a positive integer (at most {MAX_SIZE:,}), got {units!r}",
+                where=f"{key}.units", fix="e.g. units = 3 (a whole number, no quotes)",
+            )  # fmt: skip
+        return Layer(units, act)
+    if kind == "dropout":
+        p = _number(table.get("p", 0.5), f"{key}.p", "e.g. p = 0.5 (the probability of dropping)")
+        if not 0 <= p < 1:
+            raise DeriveError(
+                f"p = {p!r} is not a probability in [0, 1)", where=f"{key}.p",
+                fix="p is the probability of dropping a unit: e.g. p = 0.5 (p = 1 drops all)",
+            )  # fmt: skip
+        return Layer(0, kind=kind, p=p)
+    eps = _number(table.get("eps", DEFAULT_EPS), f"{key}.eps", "e.g. eps = 1e-5")
+    if not eps > 0:
+        raise DeriveError(
+            f"eps = {eps!r} must be greater than 0", where=f"{key}.eps",
+            fix="eps keeps the division by sqrt(var + eps) finite: e.g. eps = 1e-5",
+        )  # fmt: skip
+    return Layer(0, act, kind, eps=eps)
 
 
-def expand_all(layers: list, inputs: int, acts: dict, where: str):
-    """Every layer expanded (``(units, activation)`` pairs are dense layers): the copies of the
-    layers with their widths filled in, the whole expansion, and the output's width."""
+def _number(value, where: str, fix: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DeriveError(f"expected a number, got {value!r}", where=where, fix=fix)
+    return float(value)
+
+
+def _only(table: dict, allowed: set[str], key: str):
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise DeriveError(
+            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
+            where=f"{key}.{unknown[0]}",
+            fix=f"{hint}the keys here are: {', '.join(sorted(allowed))}",
+        )
+
+
+def expand_all(layers: list, inputs: int, acts: dict, where: str, image: Image | None = None):
+    """Every layer expanded (each read by ``parse``): the copies of the layers with their
+    widths filled in, the whole expansion, and the output's width. ``image``: the input's
+    (C, H, W) when ``inputs = [C, H, W]``."""
     out, done = Expansion(), []
     prev, width = "x", inputs
-    for k, layer in enumerate(layers, start=1):
-        layer = replace(layer) if isinstance(layer, Layer) else Layer(*layer)
+    for k, table in enumerate(layers, start=1):
+        layer = parse(table, f"{where}: layers[{k - 1}]")
         if layer.kind in ("batchnorm", "layernorm", "dropout"):
             layer.units = width  # they keep the width of the layer before them
-        _check(layer, k, width, acts, where)
-        part = expand(layer, k, prev, width)
-        out.params.update(part.params)
-        out.equations.update(part.equations)
-        out.masks.update(part.masks)
-        out.running.update(part.running)
-        prev, width = part.output, layer.units
+        part = expand(layer, k, prev, width, image, acts, where)
+        for name in ("params", "equations", "masks", "running"):
+            getattr(out, name).update(getattr(part, name))
+        out.recurrences += part.recurrences
+        prev, width, image = part.output, part.units, part.image
+        layer.units = width
         done.append(layer)
-    out.output = prev
+    out.output, out.units, out.image = prev, width, image
     return done, out, width
 
 
-def _check(layer: Layer, k: int, width: int, acts: dict, where: str):
-    if layer.kind == "layernorm" and width == 1:
+def _checker(acts: dict):
+    """The activation check the builders call: a known name, else the closest one."""
+
+    def check(act, key: str) -> str:
+        key += "" if key.endswith(".activation") else ".activation"
+        if not isinstance(act, str):
+            raise DeriveError(
+                f"activation must be a name in quotes, got {act!r}", where=key,
+                fix='e.g. activation = "relu"',
+            )  # fmt: skip
+        if act not in acts:
+            close = difflib.get_close_matches(act, sorted(acts), n=1)
+            raise DeriveError(
+                f"unknown activation `{act}`" + (f" (did you mean {close[0]}?)" if close else ""),
+                where=key,
+                fix=f"use one of: {', '.join(sorted(acts))}, or define it under [activations]",
+            )
+        return act
+
+    return check
+
+
+def expand(layer: Layer, k: int, prev: str, prev_units: int, image: Image | None = None,
+           acts: dict | None = None, where: str = "<python>") -> Expansion:  # fmt: skip
+    """The parameters and equations of ``layer`` at position ``k`` reading ``prev`` (its width
+    and image shape); see the module docstring. A dense or normalisation layer reads an image
+    flattened; dropout keeps it (it is elementwise)."""
+    key = f"{where}: layers[{k - 1}]"
+    check = _checker(acts if acts is not None else {layer.activation: None})
+    if layer.kind in _BUILDERS:
+        part = _BUILDERS[layer.kind](k, layer.options, prev, prev_units, image, where, check)
+        default = "tanh" if layer.kind == "rnn" else "identity"
+        layer.activation = layer.options.get("activation", default)  # checked by the builder
+        return part
+    if layer.kind == "layernorm" and prev_units == 1:
         raise DeriveError(
             "a layernorm over a single unit always gives 0 (x - mean(x) = 0)",
-            where=f"{where}: layers[{k - 1}].kind",
-            fix="put it after a layer of two or more units, or use batchnorm",
-        )
-    if layer.kind != "dropout" and layer.activation not in acts:
-        act = layer.activation
-        close = difflib.get_close_matches(act, sorted(acts), n=1)
-        raise DeriveError(
-            f"unknown activation `{act}`" + (f" (did you mean {close[0]}?)" if close else ""),
-            where=f"{where}: layers[{k - 1}].activation",
-            fix=f"use one of: {', '.join(sorted(acts))}, or define it under [activations]",
-        )
-
-
-def expand(layer: Layer, k: int, prev: str, prev_units: int) -> Expansion:
-    """The parameters and equations of ``layer`` at position ``k``; see the module docstring."""
-    out = Expansion()
+            where=f"{key}.kind", fix="put it after a layer of two or more units, or use batchnorm",
+        )  # fmt: skip
+    if layer.kind != "dropout":
+        check(layer.activation, key)
+    out = Expansion(units=layer.units, image=image if layer.kind == "dropout" else None)
     if layer.kind == "dense":
         out.params[f"W{k}"] = [layer.units, prev_units]
         out.params[f"b{k}"] = [layer.units, 1]
@@ -126,7 +220,7 @@ def expand(layer: Layer, k: int, prev: str, prev_units: int) -> Expansion:
         mask = f"D{k}"
         out.masks[mask] = (layer.p, prev_units)
         out.equations[f"A{k}"] = f"{mask} * {prev}"
-    else:  # the spec reader reports unknown kinds; this is for Python callers
+    else:  # parse reports unknown kinds; this is for callers that made a Layer themselves
         raise ValueError(f"unknown layer kind {layer.kind!r}")
     out.output = f"A{k}"
     return out
@@ -165,4 +259,6 @@ def mask_var(name: str, shape) -> Var:
     return Var(name, shape, "mask")
 
 
-__all__ = ["KINDS", "KEYS", "Built", "Layer", "Expansion", "expand", "expand_all", "mask_var"]
+__all__ = [
+    "KINDS", "KEYS", "Built", "Layer", "Expansion", "parse", "expand", "expand_all", "mask_var",
+]  # fmt: skip

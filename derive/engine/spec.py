@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import difflib
 import keyword
-import math
 import re
 import tomllib
 from pathlib import Path
@@ -27,8 +26,8 @@ from pathlib import Path
 from derive.errors import DeriveError
 from derive.resources import EXAMPLES, SEED, example
 
-from .graph import MAX_SIZE, Network
-from .layers import DEFAULT_EPS, KEYS, KINDS, Layer
+from .graph import Network
+from .layers import parse as parse_layer
 
 MAX_SPEC_BYTES = 1_000_000
 
@@ -151,7 +150,7 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
                 "must be [[layers]] tables", where=f"{source}: layers",
                 fix="write [[layers]] on its own line before each layer's units and activation",
             )  # fmt: skip
-        pairs = [_layer(layer, f"{source}: layers[{i}]") for i, layer in enumerate(layers)]
+        pairs = [parse_layer(layer, f"{source}: layers[{i}]") for i, layer in enumerate(layers)]
         return Network.from_layers(name, _req(data, "inputs", source), pairs, **common)
     if "equations" in data:
         _only(data, _TOP_EQUATIONS, source, top=True)
@@ -171,58 +170,6 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
         "neither [[layers]] nor [equations]", where=source,
         fix="describe the network as a list of [[layers]] or as named [equations]",
     )  # fmt: skip
-
-
-def _layer(layer: dict, key: str) -> Layer:
-    """One [[layers]] table: its kind (default dense) and that kind's keys, checked."""
-    kind = layer.get("kind", "dense")
-    if not isinstance(kind, str) or kind not in KINDS:
-        close = difflib.get_close_matches(kind, KINDS, n=1) if isinstance(kind, str) else []
-        raise DeriveError(
-            f"unknown layer kind {kind!r}" + (f" (did you mean {close[0]}?)" if close else ""),
-            where=f"{key}.kind", fix=f"use one of: {', '.join(KINDS)}",
-        )  # fmt: skip
-    if kind in ("batchnorm", "layernorm") and "units" in layer:
-        raise DeriveError(
-            f"a {kind} layer takes no units: it keeps the width of the layer before it",
-            where=f"{key}.units", fix="remove units = ... from this layer",
-        )  # fmt: skip
-    _only(layer, KEYS[kind], key)
-    act = layer.get("activation", "identity")
-    if not isinstance(act, str):
-        raise DeriveError(
-            f"activation must be a name in quotes, got {act!r}",
-            where=f"{key}.activation", fix='e.g. activation = "relu"',
-        )  # fmt: skip
-    if kind == "dense":
-        units = layer.get("units")
-        if isinstance(units, bool) or not isinstance(units, int) or not 0 < units <= MAX_SIZE:
-            raise DeriveError(
-                f"units must be a positive integer (at most {MAX_SIZE:,}), got {units!r}",
-                where=f"{key}.units", fix="e.g. units = 3 (a whole number, no quotes)",
-            )  # fmt: skip
-        return Layer(units, act)
-    if kind == "dropout":
-        p = _number(layer.get("p", 0.5), f"{key}.p", "e.g. p = 0.5 (the probability of dropping)")
-        if not 0 <= p < 1:
-            raise DeriveError(
-                f"p = {p!r} is not a probability in [0, 1)", where=f"{key}.p",
-                fix="p is the probability of dropping a unit: e.g. p = 0.5 (p = 1 drops all)",
-            )  # fmt: skip
-        return Layer(0, kind=kind, p=p)
-    eps = _number(layer.get("eps", DEFAULT_EPS), f"{key}.eps", "e.g. eps = 1e-5")
-    if not eps > 0:
-        raise DeriveError(
-            f"eps = {eps!r} must be greater than 0", where=f"{key}.eps",
-            fix="eps keeps the division by sqrt(var + eps) finite: e.g. eps = 1e-5",
-        )  # fmt: skip
-    return Layer(0, act, kind, eps=eps)
-
-
-def _number(value, where: str, fix: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise DeriveError(f"expected a number, got {value!r}", where=where, fix=fix)
-    return float(value)
 
 
 def _req(data, key, source):

@@ -33,7 +33,8 @@ def register_cli(subparsers, get_module) -> None:
     p.add_argument(
         "--data",
         required=True,
-        help="digits, csv:PATH, npz:PATH, or a generated task: xor, xor4, moons, circles, spirals",
+        help="digits, csv:PATH, npz:PATH, or a generated task: xor, xor4, moons, circles, "
+        "spirals, adding",
     )
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument(

@@ -132,6 +132,18 @@ def _spirals(rng, n=900, arms=2):
     return np.stack([r * np.cos(angle), r * np.sin(angle)], axis=1), labels
 
 
+def _adding(rng, n=2000, steps=8):
+    """The adding problem as classes, a sequence task for an rnn: 8 steps of (value, marker),
+    values uniform in [0, 1], two steps marked; class 1 when the two marked values sum to more
+    than 1. Columns are step by step: value_1, marker_1, value_2, marker_2, ..."""
+    values = rng.uniform(0.0, 1.0, size=(n, steps))
+    marks = np.zeros((n, steps))
+    picks = np.argsort(rng.uniform(size=(n, steps)), axis=1)[:, :2]
+    np.put_along_axis(marks, picks, 1.0, axis=1)
+    X = np.stack([values, marks], axis=2).reshape(n, 2 * steps)
+    return X, (np.sum(values * marks, axis=1) > 1.0).astype(int)
+
+
 # name: (features, maker(rng, outputs) -> (X (n, features), integer labels), about)
 TASKS = {
     "xor": (2, lambda rng, k: _xor(rng), "XOR of two signs, 4 noisy clusters"),
@@ -139,6 +151,7 @@ TASKS = {
     "moons": (2, lambda rng, k: _moons(rng), "two interleaved half circles"),
     "circles": (2, lambda rng, k: _circles(rng), "a ring around a disc"),
     "spirals": (2, lambda rng, k: _spirals(rng, arms=max(k, 2)), "one spiral arm per class"),
+    "adding": (16, lambda rng, k: _adding(rng), "8 steps of (value, marker): marked sum > 1?"),
 }
 
 

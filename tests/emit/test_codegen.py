@@ -285,3 +285,94 @@ def test_large_user_activations_derive_and_check(activation):
     )
     rows = gradcheck(load_module(parse_spec(text, "big.toml")))
     assert all(r.ok(TOL) for r in rows)
+
+
+# ---------------------------------------------------------------- image architectures
+
+
+def _fits(size, k, stride, pad):
+    return k <= size + 2 * pad and (size + 2 * pad - k) % stride == 0
+
+
+@st.composite
+def image_architectures(draw):
+    """Small CNNs: an image, one to three conv2d / maxpool layers (kernels, strides, padding
+    and channels drawn, each geometry made to fit), maybe a dense layer, then an output."""
+    c, h, w = draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6))
+    lines = ['name = "drawn_cnn"', f"inputs = [{c}, {h}, {w}]"]
+    for _ in range(draw(st.integers(1, 3))):
+        if draw(st.booleans()) and min(h, w) >= 2:
+            size = draw(st.integers(1, min(h, w, 2)))
+            stride = draw(st.integers(1, 2))
+            if not (_fits(h, size, stride, 0) and _fits(w, size, stride, 0)):
+                stride = 1
+            lines += ["[[layers]]", 'kind = "maxpool"', f"size = {size}", f"stride = {stride}"]
+            h, w = (h - size) // stride + 1, (w - size) // stride + 1
+            continue
+        kh, kw = draw(st.integers(1, min(h, 3))), draw(st.integers(1, min(w, 3)))
+        pad = draw(st.integers(0, max(kh, kw) - 1))
+        stride = draw(st.integers(1, 2))
+        if not (_fits(h, kh, stride, pad) and _fits(w, kw, stride, pad)):
+            stride = 1
+        c = draw(st.integers(1, 3))
+        act = draw(st.sampled_from(HIDDEN))
+        lines += ["[[layers]]", 'kind = "conv2d"', f"channels = {c}", f"kernel = [{kh}, {kw}]"]
+        lines += [f"stride = {stride}", f"padding = {pad}", f'activation = "{act}"']
+        h, w = (h + 2 * pad - kh) // stride + 1, (w + 2 * pad - kw) // stride + 1
+    if draw(st.booleans()):
+        units, act = draw(st.integers(1, 4)), draw(st.sampled_from(HIDDEN))
+        lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
+    cost, out = draw(OUTPUTS)
+    outputs = draw(st.integers(2 if out == "softmax" else 1, 3))
+    lines += ["[[layers]]", f"units = {outputs}", f'activation = "{out}"', "[cost]"]
+    lines.append(f'expr = "{cost[5:]}"' if cost.startswith("expr:") else f'name = "{cost}"')
+    return "\n".join(lines)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(image_architectures())
+def test_random_image_architectures_match_finite_differences(text):
+    module = load_module(parse_spec(text, "drawn_cnn.toml"))
+    worst = _worst(module, m=3)
+    assert worst < TOL, text
+
+
+@st.composite
+def recurrent_architectures(draw):
+    """An rnn of T = 2..4 steps over d = 1..3 rows, maybe after a dense layer of T*d' units
+    and before another, then an output."""
+    steps, d = draw(st.integers(2, 4)), draw(st.integers(1, 3))
+    lines = ['name = "drawn_rnn"', f"inputs = {steps * d}"]
+    if draw(st.booleans()):
+        act = draw(st.sampled_from(HIDDEN))
+        units = steps * draw(st.integers(1, 2))
+        lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
+    act = draw(st.sampled_from(HIDDEN))
+    lines += ["[[layers]]", 'kind = "rnn"', f"units = {draw(st.integers(1, 4))}"]
+    lines += [f"steps = {steps}", f'activation = "{act}"']
+    if draw(st.booleans()):
+        units, act = draw(st.integers(1, 4)), draw(st.sampled_from(HIDDEN))
+        lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
+    cost, out = draw(OUTPUTS)
+    outputs = draw(st.integers(2 if out == "softmax" else 1, 3))
+    lines += ["[[layers]]", f"units = {outputs}", f'activation = "{out}"', "[cost]"]
+    lines.append(f'expr = "{cost[5:]}"' if cost.startswith("expr:") else f'name = "{cost}"')
+    return "\n".join(lines)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(recurrent_architectures())
+def test_random_recurrent_architectures_match_finite_differences(text):
+    module = load_module(parse_spec(text, "drawn_rnn.toml"))
+    worst = _worst(module, m=3)
+    assert worst < TOL, text

@@ -14,7 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from derive.emit.codegen import import_file, load_module
 from derive.engine.spec import EXAMPLES, load_spec, parse_spec
 
-from .test_codegen import GENERATED, architectures
+from .test_codegen import (
+    GENERATED,
+    architectures,
+    image_architectures,
+    recurrent_architectures,
+)
 
 EXAMPLE_SPECS = sorted(EXAMPLES.glob("*.toml"))
 
@@ -88,6 +93,30 @@ def test_examples_fused_equals_loss_and_grad(spec):
 def test_random_architectures_fused_equals_loss_and_grad(text):
     with np.errstate(all="ignore"):  # the readable form may warn where the fused one does not
         _same_step(load_module(parse_spec(text, "drawn.toml")), m=4, rtol=1e-8)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(image_architectures())
+def test_random_image_architectures_fused_equals_loss_and_grad(text):
+    with np.errstate(all="ignore"):
+        _same_step(load_module(parse_spec(text, "drawn_cnn.toml")), m=3, rtol=1e-8)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(recurrent_architectures())
+def test_random_recurrent_architectures_fused_equals_loss_and_grad(text):
+    with np.errstate(all="ignore"):
+        _same_step(load_module(parse_spec(text, "drawn_rnn.toml")), m=3, rtol=1e-8)
 
 
 @pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=lambda p: p.stem)

@@ -61,10 +61,12 @@ def derived(name: str):
         ("seed.tex", {}),
         ("seed.md", {"fmt": "md"}),
         ("seed_example.tex", {"example": True}),
+        ("cnn_digits.tex", {}),
+        ("rnn.tex", {}),
     ],
 )
 def test_golden_seed(golden, options):
-    text = render_latex(derived("seed"), **options)
+    text = render_latex(derived(golden.split(".")[0].removesuffix("_example")), **options)
     path = GOLDEN / golden
     if os.environ.get("DERIVE_UPDATE_GOLDEN") == "1":
         path.parent.mkdir(exist_ok=True)

@@ -18,10 +18,23 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derive.emit import convcode
 from derive.engine.derivation import Derivation
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
-from derive.engine.ir import Ew, M, MatMul, Node, Sum, T, Var, make_ew, placeholder, walk
+from derive.engine.ir import (
+    IMAGE_NODES,
+    Ew,
+    M,
+    MatMul,
+    Node,
+    Sum,
+    T,
+    Var,
+    make_ew,
+    placeholder,
+    walk,
+)
 from derive.engine.registry import expand_activations
 
 from .steps import show_node
@@ -44,6 +57,8 @@ class Evaluator:
             return self(node.a, env, m).T
         if isinstance(node, Sum):
             return np.sum(self(node.a, env, m), axis=node.axis, keepdims=True)
+        if isinstance(node, IMAGE_NODES):
+            return convcode.evaluate(node, [self(k, env, m) for k in node.children()])
         if isinstance(node, Ew):
             args = [self(a, env, m) for a in node.args]
             expr = node.expr.xreplace({m_symbol: m})  # a mean over the samples divides by m

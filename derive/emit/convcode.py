@@ -1,0 +1,180 @@
+"""Convolution and max pooling in vectorized NumPy: the kernels generated modules carry, and
+the values the NumPy evaluators (worked examples, the code checker) give image nodes.
+
+Each kernel is an ordinary function here, tested like any other, and its source is copied
+into a generated module that uses it (``helpers``), so the module needs nothing but NumPy.
+Samples stay the columns: an image batch is (C*H*W, m), viewed as (C, H, W, m) so that the
+samples are the contiguous last axis. No Python loop runs over samples or pixels: windows come
+from ``sliding_window_view`` and are contracted in one ``tensordot``; the input gradient and
+the pooling gradient loop over the kh*kw window offsets only.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from derive.engine.ir import (
+    Conv,
+    ConvGradW,
+    ConvGradX,
+    GroupSum,
+    MaxPool,
+    Node,
+    PadRows,
+    PoolGrad,
+    Repeat,
+    Rows,
+)
+
+
+def _windows(x, image, kernel, stride, padding):
+    # (C, OH, OW, m, kh, kw): every window of every sample, a view (no copy) of the padded x.
+    C, H, W = image
+    img = x.reshape(C, H, W, x.shape[1])
+    if padding:
+        img = np.pad(img, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    view = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
+    return view[:, ::stride, ::stride]
+
+
+def _im2col(x, image, kernel, stride, padding):
+    # (C*kh*kw, OH*OW*m): each window of each sample a column, rows in the kernel's order.
+    win = _windows(x, image, kernel, stride, padding)
+    return win.transpose(0, 4, 5, 1, 2, 3).reshape(image[0] * kernel[0] * kernel[1], -1)
+
+
+def _conv(w, x, image, kernel, stride, padding):
+    # z[c', i, j] = sum over c, u, v of w[c', c, u, v] x[c, i*s + u, j*s + v]: one product.
+    return (w @ _im2col(x, image, kernel, stride, padding)).reshape(-1, x.shape[1])
+
+
+def _conv_grad_w(x, g, image, kernel, stride, padding):
+    # dW[c', c, u, v] = sum over samples, i, j of g[c', i, j] x[c, i*s + u, j*s + v].
+    cols = _im2col(x, image, kernel, stride, padding)
+    return g.reshape(-1, cols.shape[1]) @ cols.T
+
+
+def _conv_grad_x(w, g, image, kernel, stride, padding):
+    # dx = the full convolution of g with the flipped kernel: one product gives each kernel
+    # offset's share, then kh*kw slice additions put it at the pixels the offset touched.
+    C, H, W = image
+    kh, kw = kernel
+    m = g.shape[1]
+    oh, ow = (H + 2 * padding - kh) // stride + 1, (W + 2 * padding - kw) // stride + 1
+    cols = (w.T @ g.reshape(w.shape[0], -1)).reshape(C, kh, kw, oh, ow, m)
+    dx = np.zeros((C, H + 2 * padding, W + 2 * padding, m), dtype=g.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride] += cols[:, u, v]
+    return dx[:, padding : padding + H, padding : padding + W].reshape(-1, m)
+
+
+def _pool_blocks(x, image, size, stride):
+    # (C, OH, OW, m, ph*pw): each window's entries in row-major order.
+    win = _windows(x, image, size, stride, 0)
+    return win.reshape(*win.shape[:4], -1)
+
+
+def _maxpool(x, image, size, stride):
+    # The maximum of each size[0] x size[1] window, channel by channel.
+    C, H, W = image
+    if stride == size[0] == size[1]:
+        tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
+        return tiles.max(axis=(2, 4)).reshape(-1, x.shape[1])
+    return _windows(x, image, size, stride, 0).max(axis=(4, 5)).reshape(-1, x.shape[1])
+
+
+def _maxpool_grad(x, g, image, size, stride):
+    # Each window's g goes to its maximum: argmax picks the first in row-major order on a tie.
+    C, H, W = image
+    m = x.shape[1]
+    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    g4 = g.reshape(C, oh, ow, m)
+    if stride == size[0] == size[1]:  # tiles: offset by offset, the first maximum not yet taken
+        tiles = x.reshape(C, oh, stride, ow, stride, m)
+        top = tiles.max(axis=(2, 4))
+        dx = np.zeros(tiles.shape, dtype=g.dtype)
+        free = np.ones(top.shape, dtype=bool)
+        for u in range(stride):
+            for v in range(stride):
+                hit = free & (tiles[:, :, u, :, v] == top)
+                dx[:, :, u, :, v] = g4 * hit
+                free &= ~hit
+        return dx.reshape(-1, m)
+    first = _pool_blocks(x, image, size, stride).argmax(axis=4)
+    dx = np.zeros((C, H, W, m), dtype=g.dtype)
+    for u in range(size[0]):
+        for v in range(size[1]):
+            hit = g4 * (first == u * size[1] + v)
+            dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride] += hit
+    return dx.reshape(-1, m)
+
+
+def _pad_rows(a, start, total):
+    # a at rows start... of zeros: the gradient of a block of rows (an RNN's x_t).
+    out = np.zeros((total, a.shape[1]), dtype=a.dtype)
+    out[start : start + a.shape[0]] = a
+    return out
+
+
+def _group_sum(a, k):
+    # The sum of each run of k rows: a channel's pixels.
+    return a.reshape(-1, k, a.shape[1]).sum(axis=1)
+
+
+KERNELS = {
+    Conv: [_windows, _im2col, _conv],
+    ConvGradW: [_windows, _im2col, _conv_grad_w],
+    ConvGradX: [_conv_grad_x],
+    MaxPool: [_windows, _maxpool],
+    PoolGrad: [_windows, _pool_blocks, _maxpool_grad],
+    GroupSum: [_group_sum],
+    Repeat: [],
+    Rows: [],
+    PadRows: [_pad_rows],
+}
+
+
+def _geometry(node) -> tuple:
+    win = node.win
+    image = (win.C, win.H, win.W)
+    if isinstance(node, MaxPool | PoolGrad):
+        return image, (win.kh, win.kw), win.stride
+    return image, (win.kh, win.kw), win.stride, win.padding
+
+
+def call(node: Node, operands: list[str]) -> str:
+    """The NumPy expression of an image node, given its operands' code."""
+    if isinstance(node, Repeat):
+        return f"np.repeat({operands[0]}, {node.k}, axis=0)"
+    if isinstance(node, GroupSum):
+        return f"_group_sum({operands[0]}, {node.k})"
+    if isinstance(node, Rows):
+        return f"{operands[0]}[{node.start} : {node.stop}]"
+    if isinstance(node, PadRows):
+        return f"_pad_rows({operands[0]}, {node.start}, {node.total})"
+    fn = KERNELS[type(node)][-1].__name__
+    return f"{fn}({', '.join(operands)}, {', '.join(repr(g) for g in _geometry(node))})"
+
+
+def evaluate(node: Node, operands: list[np.ndarray]) -> np.ndarray:
+    """The value of an image node from its operands' values."""
+    if isinstance(node, Repeat):
+        return np.repeat(operands[0], node.k, axis=0)
+    if isinstance(node, GroupSum):
+        return _group_sum(operands[0], node.k)
+    if isinstance(node, Rows):
+        return operands[0][node.start : node.stop]
+    if isinstance(node, PadRows):
+        return _pad_rows(operands[0], node.start, node.total)
+    return KERNELS[type(node)][-1](*operands, *_geometry(node))
+
+
+def helpers(nodes) -> list[str]:
+    """The source of every kernel the nodes need, in a fixed order, each once."""
+    needed = {fn for n in nodes for fn in KERNELS.get(type(n), [])}
+    order = [_windows, _im2col, _conv, _conv_grad_w, _conv_grad_x, _pool_blocks, _maxpool]
+    order += [_maxpool_grad, _pad_rows, _group_sum]
+    return [inspect.getsource(fn) for fn in order if fn in needed]

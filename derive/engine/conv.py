@@ -1,0 +1,247 @@
+"""Convolution and max-pooling layers: their geometry, their layer builders and their values
+as explicit SymPy matrices (the proof's ground truth).
+
+``conv2d_layer`` and ``maxpool_layer`` are the builders that ``layers.py`` dispatches
+``kind = "conv2d"`` and ``"maxpool"`` to. A builder checks its keys and the geometry (a kernel
+that does not fit the padded image, a stride that skips pixels, an image where a vector is
+needed) with one-line errors, and returns the layer's parameters and equations. An image
+layer's equation is a ``Built``: the IR node itself rather than text to parse, since a
+window's geometry is not part of the expression language.
+
+Conventions: an image column is (C, H, W) flattened in that order; a kernel ``Wk`` is stored
+as (channels, C*kh*kw), row c' the kernel (C, kh, kw) of output channel c' flattened the same
+way (``Wk.reshape(channels, C, kh, kw)`` is PyTorch's layout); ``bk`` is (channels, 1).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.errors import DeriveError
+
+from .built import Built, Expansion, Image
+from .ir import (
+    IMAGE_NODES,
+    WINDOW_NODES,
+    Conv,
+    ConvGradW,
+    ConvGradX,
+    GroupSum,
+    MaxPool,
+    Node,
+    PadRows,
+    Repeat,
+    Rows,
+    Window,
+    ew,
+    walk,
+)
+
+
+def _pair(value, key: str, what: str) -> tuple[int, int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value, value]
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 1000
+                       for v in value)):  # fmt: skip
+        raise DeriveError(
+            f"{what} must be a positive integer or a pair [rows, columns] (at most 1000), "
+            f"got {value!r}", where=key, fix=f"e.g. {key.rpartition('.')[2]} = 2 or [2, 3]",
+        )  # fmt: skip
+    return value[0], value[1]
+
+
+def _count(layer: dict, name: str, key: str, default: int | None, low: int) -> int:
+    value = layer.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 1000:
+        raise DeriveError(
+            f"{name} must be an integer from {low} to 1000, got {value!r}", where=f"{key}.{name}",
+            fix=f"e.g. {name} = {max(low, 1)} (a whole number, no quotes)",
+        )  # fmt: skip
+    return value
+
+
+def _only(layer: dict, allowed: set[str], key: str):
+    unknown = sorted(set(layer) - allowed - {"kind"})
+    if unknown:
+        kind = layer["kind"]
+        a = "an" if kind[0] in "aeioru" else "a"  # an rnn, a conv2d
+        raise DeriveError(
+            f"unknown key {unknown[0]} for {a} {kind} layer", where=f"{key}.{unknown[0]}",
+            fix=f"the keys of {a} {kind} layer are: kind, {', '.join(sorted(allowed))}",
+        )  # fmt: skip
+
+
+def _need_image(image: Image | None, kind: str, key: str):
+    if image is None:
+        raise DeriveError(
+            f"a {kind} layer needs an image, but its input is a vector", where=f"{key}.kind",
+            fix="give inputs = [C, H, W] and put image layers (conv2d, maxpool) before "
+            "dense or rnn layers",
+        )  # fmt: skip
+
+
+def _window(image: Image, kernel, stride: int, padding: int, key: str, what: str) -> Window:
+    C, H, W = image
+    kh, kw = kernel
+    if kh > H + 2 * padding or kw > W + 2 * padding:
+        raise DeriveError(
+            f"the {what} {kh}x{kw} is larger than the {'padded ' if padding else ''}input "
+            f"{H + 2 * padding}x{W + 2 * padding}", where=key,
+            fix=f"use a {what} of at most {H + 2 * padding}x{W + 2 * padding}"
+            + (", or more padding" if what == "kernel" else ", or fewer layers before it"),
+        )  # fmt: skip
+    for size, k, axis in ((H, kh, "rows"), (W, kw, "columns")):
+        if (size + 2 * padding - k) % stride:
+            raise DeriveError(
+                f"stride {stride} does not fit: windows of {k} over {size + 2 * padding} "
+                f"{axis} leave {(size + 2 * padding - k) % stride} unused",
+                where=key.rpartition(".")[0] + ".stride",
+                fix="choose a stride that divides (input + 2*padding - kernel)"
+                if what == "kernel" else "choose a stride that divides (input - size), e.g. "
+                "the size itself on an even input",
+            )  # fmt: skip
+    return Window(C, H, W, kh, kw, stride, padding)
+
+
+def conv2d_layer(k: int, layer: dict, prev: str, units: int, image: Image | None, where: str,
+                 check_activation) -> Expansion:  # fmt: skip
+    """zk = conv2d(Wk, prev) + bk (per channel), Ak = act(zk)."""
+    key = f"{where}: layers[{k - 1}]"
+    _only(layer, {"channels", "kernel", "stride", "padding", "activation"}, key)
+    _need_image(image, "conv2d", key)
+    channels = _count(layer, "channels", key, None, 1)
+    kernel = _pair(layer.get("kernel"), f"{key}.kernel", "kernel")
+    stride = _count(layer, "stride", key, 1, 1)
+    padding = _count(layer, "padding", key, 0, 0)
+    if padding >= max(kernel):
+        raise DeriveError(
+            f"padding {padding} is not smaller than the kernel {kernel[0]}x{kernel[1]}: "
+            "some windows would see only zeros", where=f"{key}.padding",
+            fix=f"use padding = {(max(kernel) - 1) // 2} ('same' for an odd kernel) or 0",
+        )  # fmt: skip
+    win = _window(image, kernel, stride, padding, f"{key}.kernel", "kernel")
+    act = check_activation(layer.get("activation", "identity"), f"{key}.activation")
+    oh, ow = win.out
+    W, b, x = f"W{k}", f"b{k}", prev
+
+    def make(known):
+        return ew(lambda p, q: p + q, [Conv(known[W], known[x], win), Repeat(known[b], oh * ow)])
+
+    text = f"conv2d({W}, {x}, stride={stride}, padding={padding}) + {b}"
+    return Expansion(
+        params={W: [channels, win.C * win.kh * win.kw], b: [channels, 1]},
+        equations={f"z{k}": Built(text, (x,), make), f"A{k}": f"{act}(z{k})"},
+        output=f"A{k}",
+        units=channels * oh * ow,
+        image=(channels, oh, ow),
+    )
+
+
+def maxpool_layer(k: int, layer: dict, prev: str, units: int, image: Image | None, where: str,
+                  check_activation) -> Expansion:  # fmt: skip
+    """Ak = maxpool(prev): the maximum of each window, channel by channel."""
+    key = f"{where}: layers[{k - 1}]"
+    _only(layer, {"size", "stride"}, key)
+    _need_image(image, "maxpool", key)
+    size = _pair(layer.get("size"), f"{key}.size", "size")
+    stride = _count(layer, "stride", key, max(size), 1)
+    win = _window(image, size, stride, 0, f"{key}.size", "pooling window")
+    oh, ow = win.out
+    x = prev
+    text = f"maxpool({x}, size={size[0]}x{size[1]}, stride={stride})"
+    return Expansion(
+        equations={f"A{k}": Built(text, (x,), lambda known: MaxPool(known[x], win))},
+        output=f"A{k}",
+        units=win.C * oh * ow,
+        image=(win.C, oh, ow),
+    )
+
+
+def has_images(net) -> bool:
+    """Whether a network convolves or pools: then it has no per-sample scalar chain view
+    (one pixel's gradient gathers from a window), and the derivation is shown batch-wise."""
+    return any(isinstance(n, WINDOW_NODES) for eq in net.equations.values() for n in walk(eq))
+
+
+def beyond_scalars(net) -> bool:
+    """Whether any equation slides a window or slices rows: no per-sample scalar chain."""
+    return any(isinstance(n, IMAGE_NODES) for eq in net.equations.values() for n in walk(eq))
+
+
+# ------------------------------------------------------------ explicit (SymPy) values
+def _pix(win: Window, c: int, h: int, w: int) -> int | None:
+    """The row of pixel (c, h, w) of the padded image, or None in the zero padding."""
+    h, w = h - win.padding, w - win.padding
+    if 0 <= h < win.H and 0 <= w < win.W:
+        return (c * win.H + h) * win.W + w
+    return None
+
+
+def _taps(win: Window):
+    """(output position (i, j), kernel column (c, u, v), input row) of every product a
+    convolution adds up; padding contributes nothing."""
+    oh, ow = win.out
+    for i in range(oh):
+        for j in range(ow):
+            for c in range(win.C):
+                for u in range(win.kh):
+                    for v in range(win.kw):
+                        row = _pix(win, c, i * win.stride + u, j * win.stride + v)
+                        if row is not None:
+                            yield i * ow + j, (c * win.kh + u) * win.kw + v, row
+
+
+def explicit(node: Node, args: list[sp.Matrix]) -> sp.Matrix:
+    """The explicit matrix of an image node from its operands' matrices: sums of products
+    written out, the maximum as ``sympy.Max``. ``PoolGrad`` needs numbers in x (the argmax)."""
+    if isinstance(node, Repeat):
+        (a,) = args
+        return sp.Matrix(a.rows * node.k, a.cols, lambda i, j: a[i // node.k, j])
+    if isinstance(node, Rows):
+        return args[0][node.start : node.stop, :]
+    if isinstance(node, PadRows):
+        (a,) = args
+        top, bottom = (
+            sp.zeros(node.start, a.cols),
+            sp.zeros(node.total - node.start - a.rows, a.cols),
+        )
+        return sp.Matrix.vstack(top, a, bottom)
+    if isinstance(node, GroupSum):
+        (a,) = args
+        return sp.Matrix(
+            a.rows // node.k, a.cols,
+            lambda i, j: sum(a[i * node.k + r, j] for r in range(node.k)),
+        )  # fmt: skip
+    win = node.win
+    oh, ow = win.out
+    if isinstance(node, Conv | ConvGradW | ConvGradX):
+        first, second = args
+        out = sp.zeros(*[s if isinstance(s, int) else second.cols for s in node.shape])
+        for pos, col, row in _taps(win):
+            for c2 in range(out.rows if isinstance(node, ConvGradW) else first.rows):
+                o = c2 * oh * ow + pos
+                for n in range(second.cols):
+                    if isinstance(node, Conv):  # first = w, second = x
+                        out[o, n] += first[c2, col] * second[row, n]
+                    elif isinstance(node, ConvGradW):  # first = x, second = g
+                        out[c2, col] += second[o, n] * first[row, n]
+                    else:  # first = w, second = g
+                        out[row, n] += first[c2, col] * second[o, n]
+        return out
+    x = args[0]
+    windows: dict[int, list[int]] = {}
+    for pos, col, row in _taps(win):
+        windows.setdefault(col // (win.kh * win.kw) * oh * ow + pos, []).append(row)
+    if isinstance(node, MaxPool):
+        return sp.Matrix(len(windows), x.cols, lambda o, n: sp.Max(*[x[r, n] for r in windows[o]]))
+    g = args[1]  # PoolGrad: route to the first maximum of each window
+    out = sp.zeros(x.rows, x.cols)
+    for o, rows in windows.items():
+        for n in range(x.cols):
+            best = rows[0]
+            for r in rows[1:]:
+                if x[r, n] > x[best, n]:
+                    best = r
+            out[best, n] += g[o, n]
+    return out
