@@ -49,7 +49,7 @@ from derive.fileio import write_atomic
 from derive.resources import EXAMPLES, TEMPLATES
 
 from . import convcode, fusedkernels, layercode
-from .fused import Fused, fused_program
+from .fused import Fused, FusedUnsupported, fused_program
 from .npprint import print_code, stabilize, to_code, uses_erf
 from .text import node_text, var_name
 
@@ -106,6 +106,7 @@ class Program:
     helpers: list[str] = field(default_factory=list)  # convcode kernels the code calls
     fused: Fused | None = None  # the same step into preallocated arrays (fused.py)
     fused_helpers: list[str] = field(default_factory=list)  # fusedkernels the fused step calls
+    fused_missing: str = ""  # why there is no fused step (fused is None)
     init: list[tuple[str, tuple, str]] = field(default_factory=list)  # (param, shape, rule)
 
 
@@ -278,9 +279,13 @@ def program(net: Network, d: Derivation | None = None) -> Program:
         prog.penalty.append(Line("penalty", f"({code}).item()", f"penalty = {net.penalty_text}"))
         prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
-    prog.fused = fused_program(net, d, _is_softmax, loss_parts)
-    prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
-    prog.uses_erf = uses_erf(text) or prog.fused.uses_erf
+    try:
+        prog.fused = fused_program(net, d, _is_softmax, loss_parts)
+    except FusedUnsupported as e:  # the module without it, saying why; train uses the rest
+        prog.fused, prog.fused_missing = None, f"no fused step for this network: {e}"
+    else:
+        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
+    prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
     every = [*net.equations.values(), *(s.simplified for s in d.steps)]
     prog.helpers = convcode.helpers(n for node in every for n in walk(node))
 

@@ -24,6 +24,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy as sp
 
 from derive.engine.derivation import Derivation
@@ -57,9 +58,26 @@ from .npprint import NumpyPrinter, mask, print_code, sigma, softplus, stabilize
 _PRINTER = NumpyPrinter()
 
 # SymPy functions that are one NumPy ufunc of the same name (or the name given here).
-_UFUNC = {"Abs": "absolute", "exp": "exp", "log": "log", "tanh": "tanh", "sinh": "sinh"}
-_UFUNC |= {f: f for f in ("cosh", "sin", "cos", "expm1", "log1p", "sqrt", "sign", "atan")}
+_UFUNC = {"Abs": "absolute"}
 _COMPARE = {">": "greater", ">=": "greater_equal", "<": "less", "<=": "less_equal"}
+_COMPARE |= {"==": "equal", "!=": "not_equal"}
+_LOGIC = {"And": "logical_and", "Or": "logical_or", "Xor": "logical_xor"}
+
+
+def _ufunc(e: sp.Expr) -> str | None:
+    """The NumPy ufunc the readable module's printer calls for the function ``e`` (numpy.tanh
+    for tanh, numpy.arcsinh for asinh), when it is one ufunc of e's arguments."""
+    name = type(e).__name__
+    fqn = _UFUNC.get(name) or _PRINTER._kf.get(name, "")
+    short = fqn.removeprefix("numpy.")
+    fn = getattr(np, short, None) if short else None
+    if isinstance(fn, np.ufunc) and fn.nin == len(e.args) and fn.nout == 1:
+        return short
+    return None
+
+
+class FusedUnsupported(NotImplementedError):
+    """An operation the fused step has no code for: the module is generated without it."""
 
 
 @dataclass
@@ -221,7 +239,7 @@ class _Compiler:
             self.emit(f"{target}.fill(0)")
             self.emit(f"np.copyto({target}[{node.start}:{stop}], {self.operand(node.a)})")
         else:
-            raise NotImplementedError(f"fused step: no code for the node {type(node).__name__}")
+            raise FusedUnsupported(f"no code for the node {type(node).__name__}")
 
     def ew(self, node: Ew, target: str):
         names = {}
@@ -251,7 +269,7 @@ class _Compiler:
             text = ast.unparse(ast.parse(print_code(e, {m_symbol: "m", **names}), mode="eval"))
             return text if text.replace(".", "").isalnum() else f"({text})"
         shape = broadcast([shapes[s] for s in e.free_symbols if s in shapes])
-        is_bool = isinstance(e, sp.core.relational.Relational)
+        is_bool = isinstance(e, sp.core.relational.Relational | sp.logic.boolalg.Boolean)
         return self.expr(e, names, shapes, self.slot(shape, None, "bool" if is_bool else "dtype"))
 
     def expr(self, e: sp.Expr, names, shapes, out: str) -> str:
@@ -312,10 +330,18 @@ class _Compiler:
         elif isinstance(e, sp.erf):
             self.f.uses_erf = True
             self.emit(f"_erf({v(e.args[0])}, out={out})")
-        elif type(e).__name__ in _UFUNC and len(e.args) == 1:
-            self.emit(f"np.{_UFUNC[type(e).__name__]}({v(e.args[0])}, out={out})")
+        elif type(e).__name__ in _LOGIC:
+            op, (first, *rest) = _LOGIC[type(e).__name__], e.args
+            self.emit(f"np.{op}({v(first)}, {v(rest[0])}, out={out})")
+            for a in rest[1:]:
+                self.emit(f"np.{op}({out}, {v(a)}, out={out})")
+        elif isinstance(e, sp.Not):
+            self.emit(f"np.logical_not({v(e.args[0])}, out={out})")
+        elif isinstance(e, sp.Function) and _ufunc(e) is not None:
+            args = ", ".join(v(a) for a in e.args)
+            self.emit(f"np.{_ufunc(e)}({args}, out={out})")
         else:
-            raise NotImplementedError(f"fused step: no NumPy call for {type(e).__name__}")
+            raise FusedUnsupported(f"no NumPy call for {type(e).__name__}")
         return out
 
     def product(self, e: sp.Mul, v, arrays: set, out: str):

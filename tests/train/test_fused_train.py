@@ -83,3 +83,23 @@ def test_float32_training_with_the_fused_step_equals_the_readable_path():
     for k in b.params:
         assert a.params[k].dtype == np.float32
         np.testing.assert_allclose(a.params[k], b.params[k], rtol=1e-4, atol=1e-6, err_msg=k)
+
+
+def test_a_network_the_fused_step_cannot_compile_trains_through_loss_and_grad(monkeypatch):
+    """Generated without a fused step (the reason in NO_FUSED_STEP), never a stub: derive
+    train steps with loss_and_grad and gives the readable path's run."""
+    from derive.emit import codegen
+    from derive.emit.fused import FusedUnsupported
+
+    def refuse(*args):
+        raise FusedUnsupported("no NumPy call for Foo")
+
+    monkeypatch.setattr(codegen, "fused_program", refuse)
+    module = load_module(load_spec(EXAMPLES / "seed.toml"))
+    assert module.NO_FUSED_STEP == "no fused step for this network: no NumPy call for Foo"
+    assert not any(hasattr(module, f) for f in ("sgd_step", "fused_loss_and_grad"))
+    data = _dataset(module)
+    a = train(module, data, epochs=1, progress=False)
+    b = train(Readable(load_module(load_spec(EXAMPLES / "seed.toml"))), data, epochs=1,
+              progress=False)  # fmt: skip
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
