@@ -110,7 +110,7 @@ def torch_step(inputs, hidden, outputs, out_act, lr):
             loss = torch.nn.functional.cross_entropy(out, y.argmax(dim=1))
         loss.backward()
         opt.step()
-        return float(loss)
+        return float(loss.detach())
 
     return step
 
