@@ -49,17 +49,6 @@ def _im2col(x, image, kernel, stride, padding):
     return win.transpose(0, 4, 5, 1, 2, 3).reshape(image[0] * kernel[0] * kernel[1], -1)
 
 
-def _conv(w, x, image, kernel, stride, padding):
-    # z[c', i, j] = sum over c, u, v of w[c', c, u, v] x[c, i*s + u, j*s + v]: one product.
-    return (w @ _im2col(x, image, kernel, stride, padding)).reshape(-1, x.shape[1])
-
-
-def _conv_grad_w(x, g, image, kernel, stride, padding):
-    # dW[c', c, u, v] = sum over samples, i, j of g[c', i, j] x[c, i*s + u, j*s + v].
-    cols = _im2col(x, image, kernel, stride, padding)
-    return g.reshape(-1, cols.shape[1]) @ cols.T
-
-
 def _pool_blocks(x, image, size, stride):
     # (C, OH, OW, m, ph*pw): each window's entries in row-major order.
     win = _windows(x, image, size, stride, 0)
@@ -84,13 +73,15 @@ def _maxpool_grad(x, g, image, size, stride):
     if stride == size[0] == size[1]:  # tiles: offset by offset, the first maximum not yet taken
         tiles = x.reshape(C, oh, stride, ow, stride, m)
         top = tiles.max(axis=(2, 4))
-        dx = np.zeros(tiles.shape, dtype=g.dtype)
+        dx = np.empty(tiles.shape, dtype=g.dtype)
         free = np.ones(top.shape, dtype=bool)
+        hit = np.empty(top.shape, dtype=bool)
         for u in range(stride):
-            for v in range(stride):
-                hit = free & (tiles[:, :, u, :, v] == top)
-                dx[:, :, u, :, v] = g4 * hit
-                free &= ~hit
+            for v in range(stride):  # in place: no temporaries per offset
+                np.equal(tiles[:, :, u, :, v], top, out=hit)
+                hit &= free
+                np.multiply(g4, hit, out=dx[:, :, u, :, v])
+                free ^= hit  # hit is within free: this takes it out
         return dx.reshape(-1, m)
     first = _pool_blocks(x, image, size, stride).argmax(axis=4)
     dx = np.zeros((C, H, W, m), dtype=g.dtype)
@@ -124,8 +115,10 @@ def forward(params, X):
     b1 = params["b1"]
     W3 = params["W3"]
     b3 = params["b3"]
+    # im2col: every window of every sample a column (kept for the kernel gradient)
+    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), 1, 1)
     # z1 = conv(W1, X; padding 1) + per_pixel(b1, 64)
-    z1 = _conv(W1, X, (1, 8, 8), (3, 3), 1, 1) + np.repeat(b1, 64, axis=0)
+    z1 = (W1 @ cols_z1).reshape(512, -1) + np.repeat(b1, 64, axis=0)
     # A1 = relu(z1)
     A1 = np.maximum(z1, 0)
     # A2 = maxpool_2x2(A1)
@@ -143,6 +136,7 @@ def forward(params, X):
         "A2": A2,
         "z3": z3,
         "A3": A3,
+        "cols_z1": cols_z1,
     }
 
 
@@ -154,6 +148,7 @@ def backward(params, cache, Y):
     A1 = cache["A1"]
     A2 = cache["A2"]
     A3 = cache["A3"]
+    cols_z1 = cache["cols_z1"]
     m = X.shape[1]
     # delta3 = dC/dz3 = (A3 - Y) / m
     delta3 = 1 / m * (A3 - Y)
@@ -164,7 +159,7 @@ def backward(params, cache, Y):
     # delta1 = dC/dz1 = to_argmax_2x2(W3.T @ delta3, A1) * 1[z1 > 0]
     delta1 = _maxpool_grad(A1, W3.T @ delta3, (8, 8, 8), (2, 2), 2) * (z1 > 0)
     # dW1 = dC/dW1 = corr(X, delta1; padding 1)
-    dW1 = _conv_grad_w(X, delta1, (1, 8, 8), (3, 3), 1, 1)
+    dW1 = delta1.reshape(8, -1) @ cols_z1.T
     # db1 = dC/db1 = sum_pixels(sum_samples(delta1), 64)
     db1 = _group_sum(delta1.sum(axis=1, keepdims=True), 64)
     return {

@@ -32,6 +32,8 @@ from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
 from derive.engine.ir import (
     IMAGE_NODES,
+    Conv,
+    ConvGradW,
     Ew,
     MatMul,
     Node,
@@ -54,6 +56,7 @@ from .npprint import print_code, stabilize, to_code, uses_erf
 from .text import node_text, var_name
 
 DEFAULT_OUT = Path("generated")  # in the folder derive runs in: the user's project
+_COLS_NOTE = "im2col: every window of every sample a column (kept for the kernel gradient)"
 
 # Weight init by the activation the weight feeds: He for the relu family, Xavier otherwise.
 _HE = {"relu", "leaky_relu", "elu", "gelu", "silu"}
@@ -104,6 +107,7 @@ class Program:
     uses_erf: bool = False
     forward_uses_m: bool = False  # a mean over the samples divides by m
     helpers: list[str] = field(default_factory=list)  # convcode kernels the code calls
+    saved: list[str] = field(default_factory=list)  # forward temporaries the backward reuses
     fused: Fused | None = None  # the same step into preallocated arrays (fused.py)
     fused_helpers: list[str] = field(default_factory=list)  # fusedkernels the fused step calls
     fused_missing: str = ""  # why there is no fused step (fused is None)
@@ -123,6 +127,9 @@ class _Emitter:
         self.temps = 0
         self.room = 88  # characters left on the current line for an expression
         self.preferred: dict[Node, str] = {}  # names for hoisted nodes (inlined gradients)
+        # The im2col copy of a convolution's input, made once in the forward pass and kept
+        # for the kernel gradient (key: the input node and the window).
+        self.cols: dict[tuple[Node, object], str] = {}
 
     def atom(self, node: Node) -> str:
         text = self.expr(node)
@@ -143,6 +150,12 @@ class _Emitter:
             return f"{self.atom(node.a)}.sum(axis={node.axis}, keepdims=True)"
         if isinstance(node, Ew):
             return self.elementwise(node.expr, node.args)
+        if isinstance(node, Conv) and (node.x, node.win) in self.cols:
+            cols = self.cols[node.x, node.win]
+            return f"({self.expr(node.w)} @ {cols}).reshape({node.shape[0]}, -1)"
+        if isinstance(node, ConvGradW) and (node.x, node.win) in self.cols:
+            cols = self.cols[node.x, node.win]
+            return f"{self.atom(node.g)}.reshape({node.shape[0]}, -1) @ {cols}.T"
         if isinstance(node, IMAGE_NODES):
             return convcode.call(node, [self.expr(k) for k in node.children()])
         raise TypeError(type(node).__name__)
@@ -241,7 +254,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     names: dict[Node, str] = {}
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    names, logsoftmax = _forward(net, prog.forward)
+    names, logsoftmax, cols = _forward(net, prog.forward)
     if net.running:  # batch norm at inference: the running statistics instead of the batch's
         _forward(net, prog.infer, layercode.inference_lines(net))
     prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
@@ -251,6 +264,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     bnames: dict[Node, str] = {}
     em = _Emitter(prog.backward, bnames)
     em.preferred = {s.simplified: s.name for s in d.steps if s.inlined}
+    em.cols = cols
     for s in d.steps:
         if s.inlined:
             continue
@@ -264,9 +278,11 @@ def program(net: Network, d: Derivation | None = None) -> Program:
             prog.returns.append((s.of, s.name))
     used = {v for s in d.steps if not s.inlined for v in free_vars(s.simplified)}
     prog.backward_params = [p for p in net.params if any(v.name == p for v in used)]
-    order = [net.x.name, *net.masks, *net.values]
+    prog.saved = [c for c in cols.values() if _reads(prog.backward, c)]
+    order = [net.x.name, *net.masks, *net.values, *prog.saved]
     prog.backward_cache = sorted(
-        {v.name for v in used if v.role in ("value", "input", "mask")}, key=order.index
+        {v.name for v in used if v.role in ("value", "input", "mask")} | set(prog.saved),
+        key=order.index,
     )
     prog.returns.sort(key=lambda r: list(net.params).index(r[0]))
 
@@ -286,8 +302,8 @@ def program(net: Network, d: Derivation | None = None) -> Program:
     else:
         prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
     prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
-    every = [*net.equations.values(), *(s.simplified for s in d.steps)]
-    prog.helpers = convcode.helpers(n for node in every for n in walk(node))
+    code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
+    prog.helpers = convcode.helpers(code)
 
     acts = _activation_of(net)
     special = layercode.init_rules(net)
@@ -315,6 +331,10 @@ def _forward(net: Network, lines: list[Line], replace: dict | None = None):
         u = _is_softmax(node)
         if replace is None:
             lines.extend(Line(*t) for t in layercode.mask_lines(net, node, em.expr))
+        for conv in (n for n in walk(node) if isinstance(n, Conv)):
+            cols = f"cols_{name}"
+            lines.append(Line(cols, convcode.im2col_call(conv, em.expr(conv.x)), _COLS_NOTE))
+            em.cols[conv.x, conv.win] = cols
         if replace and name in replace:
             lines.append(Line(*replace[name]))
         elif u is not None:
@@ -331,7 +351,7 @@ def _forward(net: Network, lines: list[Line], replace: dict | None = None):
             em.room = 92 - len(name)
             lines.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
         names[var] = name
-    return names, logsoftmax
+    return names, logsoftmax, em.cols
 
 
 def _one_term_a_line(target: str, code: str) -> str:
@@ -487,7 +507,7 @@ def render(net: Network, out_dir: str | Path | None = None) -> str:
         equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}{extra}"
     out = Path(DEFAULT_OUT if out_dir is None else out_dir)
     source = net.source if net.source.startswith("<") else spec_reference(net.source, out)
-    cache_keys = ["X", *net.masks, *net.values]
+    cache_keys = ["X", *net.masks, *net.values, *prog.saved]
     return (
         _environment()
         .get_template("module.py.j2")

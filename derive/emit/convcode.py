@@ -12,6 +12,7 @@ the pooling gradient loop over the kh*kw window offsets only.
 from __future__ import annotations
 
 import inspect
+import re
 
 import numpy as np
 
@@ -95,13 +96,15 @@ def _maxpool_grad(x, g, image, size, stride):
     if stride == size[0] == size[1]:  # tiles: offset by offset, the first maximum not yet taken
         tiles = x.reshape(C, oh, stride, ow, stride, m)
         top = tiles.max(axis=(2, 4))
-        dx = np.zeros(tiles.shape, dtype=g.dtype)
+        dx = np.empty(tiles.shape, dtype=g.dtype)
         free = np.ones(top.shape, dtype=bool)
+        hit = np.empty(top.shape, dtype=bool)
         for u in range(stride):
-            for v in range(stride):
-                hit = free & (tiles[:, :, u, :, v] == top)
-                dx[:, :, u, :, v] = g4 * hit
-                free &= ~hit
+            for v in range(stride):  # in place: no temporaries per offset
+                np.equal(tiles[:, :, u, :, v], top, out=hit)
+                hit &= free
+                np.multiply(g4, hit, out=dx[:, :, u, :, v])
+                free ^= hit  # hit is within free: this takes it out
         return dx.reshape(-1, m)
     first = _pool_blocks(x, image, size, stride).argmax(axis=4)
     dx = np.zeros((C, H, W, m), dtype=g.dtype)
@@ -124,17 +127,26 @@ def _group_sum(a, k):
     return a.reshape(-1, k, a.shape[1]).sum(axis=1)
 
 
+# The kernel that computes each node, and the kernels each kernel calls.
 KERNELS = {
-    Conv: [_windows, _im2col, _conv],
-    ConvGradW: [_windows, _im2col, _conv_grad_w],
-    ConvGradX: [_conv_grad_x],
-    MaxPool: [_windows, _maxpool],
-    PoolGrad: [_windows, _pool_blocks, _maxpool_grad],
-    GroupSum: [_group_sum],
-    Repeat: [],
-    Rows: [],
-    PadRows: [_pad_rows],
+    Conv: _conv,
+    ConvGradW: _conv_grad_w,
+    ConvGradX: _conv_grad_x,
+    MaxPool: _maxpool,
+    PoolGrad: _maxpool_grad,
+    GroupSum: _group_sum,
+    PadRows: _pad_rows,
 }
+_CALLS = {
+    _im2col: [_windows],
+    _conv: [_im2col],
+    _conv_grad_w: [_im2col],
+    _maxpool: [_windows],
+    _pool_blocks: [_windows],
+    _maxpool_grad: [_windows, _pool_blocks],
+}
+_ORDER = [_windows, _im2col, _conv, _conv_grad_w, _conv_grad_x, _pool_blocks, _maxpool]
+_ORDER += [_maxpool_grad, _pad_rows, _group_sum]
 
 
 def _geometry(node) -> tuple:
@@ -155,7 +167,7 @@ def call(node: Node, operands: list[str]) -> str:
         return f"{operands[0]}[{node.start} : {node.stop}]"
     if isinstance(node, PadRows):
         return f"_pad_rows({operands[0]}, {node.start}, {node.total})"
-    fn = KERNELS[type(node)][-1].__name__
+    fn = KERNELS[type(node)].__name__
     return f"{fn}({', '.join(operands)}, {', '.join(repr(g) for g in _geometry(node))})"
 
 
@@ -169,12 +181,18 @@ def evaluate(node: Node, operands: list[np.ndarray]) -> np.ndarray:
         return operands[0][node.start : node.stop]
     if isinstance(node, PadRows):
         return _pad_rows(operands[0], node.start, node.total)
-    return KERNELS[type(node)][-1](*operands, *_geometry(node))
+    return KERNELS[type(node)](*operands, *_geometry(node))
 
 
-def helpers(nodes) -> list[str]:
-    """The source of every kernel the nodes need, in a fixed order, each once."""
-    needed = {fn for n in nodes for fn in KERNELS.get(type(n), [])}
-    order = [_windows, _im2col, _conv, _conv_grad_w, _conv_grad_x, _pool_blocks, _maxpool]
-    order += [_maxpool_grad, _pad_rows, _group_sum]
-    return [inspect.getsource(fn) for fn in order if fn in needed]
+def im2col_call(node: Conv, x: str) -> str:
+    """The expression of a convolution's im2col copy of its input ``x``."""
+    return f"_im2col({x}, {', '.join(repr(g) for g in _geometry(node))})"
+
+
+def helpers(code: str) -> list[str]:
+    """The source of every kernel that ``code`` calls (and the kernels they call), in a
+    fixed order, each once."""
+    needed = {fn for fn in _ORDER if re.search(rf"\b{fn.__name__}\(", code)}
+    while extra := {c for fn in needed for c in _CALLS.get(fn, [])} - needed:
+        needed |= extra
+    return [inspect.getsource(fn) for fn in _ORDER if fn in needed]
