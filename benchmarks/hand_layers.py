@@ -11,7 +11,7 @@ def cnn_step(lr: float):
     """conv 8 channels 3x3 same padding, relu, 2x2 max pool, dense softmax on 1x8x8 images."""
 
     def step(params, X, Y):
-        W1, b1, W3, b3 = params["W1"], params["b1"], params["W3"], params["b3"]
+        W1, b1, W3, b3 = params["W1"].reshape(8, 9), params["b1"], params["W3"], params["b3"]
         m = X.shape[1]
         pad = np.pad(X.reshape(1, 8, 8, m), ((0, 0), (1, 1), (1, 1), (0, 0)))
         win = np.lib.stride_tricks.sliding_window_view(pad, (3, 3), axis=(1, 2))
@@ -32,6 +32,7 @@ def cnn_step(lr: float):
         dz1 = dA1.reshape(8, 64, m) * (z1 > 0)
         dW1 = dz1.reshape(8, 64 * m) @ cols.T
         db1 = dz1.sum(axis=(1, 2))[:, None]
+        dW1 = dW1.reshape(params["W1"].shape)  # the params keep PyTorch's (8, 1, 3, 3)
         for key, g in (("W1", dW1), ("b1", db1), ("W3", dW3), ("b3", db3)):
             params[key] -= lr * g
         return loss

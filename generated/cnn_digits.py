@@ -20,7 +20,7 @@ COST = "cross_entropy"
 REDUCTION = "mean"
 OUTPUT = "A3"
 PARAM_SHAPES = {
-    "W1": (8, 9),
+    "W1": (8, 1, 3, 3),
     "b1": (8, 1),
     "W3": (10, 128),
     "b3": (10, 1),
@@ -102,7 +102,7 @@ def init_params(seed=0, dtype=np.float64):
     (Xavier); biases zero. The same seed gives the same parameters."""
     rng = np.random.default_rng(seed)
     return {
-        "W1": (rng.standard_normal((8, 9)) * np.sqrt(2 / 9)).astype(dtype),
+        "W1": (rng.standard_normal((8, 1, 3, 3)) * np.sqrt(2 / 9)).astype(dtype),
         "b1": np.zeros((8, 1), dtype=dtype),
         "W3": (rng.standard_normal((10, 128)) * np.sqrt(1 / 128)).astype(dtype),
         "b3": np.zeros((10, 1), dtype=dtype),
@@ -111,7 +111,7 @@ def init_params(seed=0, dtype=np.float64):
 
 def forward(params, X):
     """Every intermediate of the forward pass, by the spec's names."""
-    W1 = params["W1"]
+    W1 = params["W1"].reshape(8, 9)
     b1 = params["b1"]
     W3 = params["W3"]
     b3 = params["b3"]
@@ -163,7 +163,7 @@ def backward(params, cache, Y):
     # db1 = dC/db1 = sum_pixels(sum_samples(delta1), 64)
     db1 = _group_sum(delta1.sum(axis=1, keepdims=True), 64)
     return {
-        "W1": dW1,
+        "W1": dW1.reshape(8, 1, 3, 3),
         "b1": db1,
         "W3": dW3,
         "b3": db3,

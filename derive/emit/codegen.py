@@ -315,7 +315,7 @@ def program(net: Network, d: Derivation | None = None) -> Program:
             rule = "zeros"
         else:
             rule = "he" if acts.get(p) in _HE else "xavier"
-        prog.init.append((p, (rows, cols), rule))
+        prog.init.append((p, net.stored_shape(p), rule, cols))
     return prog
 
 
@@ -515,7 +515,7 @@ def render(net: Network, out_dir: str | Path | None = None) -> str:
             net=net,
             source=source,
             prog=prog,
-            param_shapes={p: tuple(v.shape) for p, v in net.params.items()},
+            param_shapes={p: net.stored_shape(p) for p in net.params},
             equations=equations,
             assumptions=d.assumptions,
             cache_keys=cache_keys,
@@ -525,8 +525,16 @@ def render(net: Network, out_dir: str | Path | None = None) -> str:
             running_shapes=layercode.running_shapes(net),
             running_updates=layercode.running_updates(net),
             q=_quote,
+            # A parameter stored in another shape (a conv kernel (channels, C, kh, kw)) is
+            # read as the derivation's matrix and its gradient handed back in its own shape.
+            as_matrix=lambda p: _reshape(net.params[p].shape, net.stored_shape(p)),
+            as_stored=lambda p: _reshape(net.stored_shape(p), net.params[p].shape),
         )
     )
+
+
+def _reshape(shape: tuple, current: tuple) -> str:
+    return "" if tuple(shape) == tuple(current) else f".reshape{tuple(shape)}"
 
 
 def _quote(value) -> str:

@@ -99,15 +99,19 @@ def example_values(d: Derivation, m: int = 2, seed: int = 0) -> dict:
     module = _generated_module(net)
     if module is not None:
         extra = (np.random.default_rng(seed + 1),) if masks else ()
-        cache = module.forward(params, X, *extra)
-        back = module.backward(params, cache, Y)
+        # The module keeps a conv kernel as (channels, C, kh, kw); the derivation as a matrix.
+        stored = {p: v.reshape(net.stored_shape(p)) if p in net.params else v
+                  for p, v in params.items()}  # fmt: skip
+        cache = module.forward(stored, X, *extra)
+        back = module.backward(stored, cache, Y)
         for name in net.values:
             if name in cache:  # printed from the generated code, checked against ours
                 _agree(f"forward {name}", cache[name], env[name])
                 env[name] = cache[name]
         for s in d.param_steps:
-            _agree(f"gradient of {s.of}", back[s.of], grads[s.name])
-            grads[s.name] = back[s.of]
+            mine = back[s.of].reshape(grads[s.name].shape)
+            _agree(f"gradient of {s.of}", mine, grads[s.name])
+            grads[s.name] = mine
     eta = 0.1
     stepped = {p: params[p] - eta * grads[s.name] for s in d.param_steps for p in [s.of]}
     return {"m": m, "X": X, "Y": Y, "params": params, "values": env, "grads": grads,

@@ -83,7 +83,9 @@ def show_text(d: Derivation) -> str:
     add("")
     add("forward")
     for p, var in net.params.items():
-        add(f"  {p:<8} {_shape(var.shape)}  parameter")
+        stored = net.stored_shape(p)
+        kept = f" (stored {_shape(stored)})" if stored != tuple(var.shape) else ""
+        add(f"  {p:<8} {_shape(var.shape)}  parameter{kept}")
     for name, node in net.equations.items():
         shape = _shape(net.values[name].shape)
         add(f"  {name:<8} {shape}  = {node_text(node)}")

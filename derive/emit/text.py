@@ -128,7 +128,8 @@ def _image_text(node: Node) -> str:
 # zeros); ``derive show`` prints these below the forward equations.
 IMAGE_LEGEND = [
     "conv(W, x)[c', i, j] = sum over c, u, v of W[c', c, u, v] x[c, i*s + u, j*s + v] "
-    "(cross-correlation, as PyTorch; W is stored as (channels, C*kh*kw))",
+    "(cross-correlation, as PyTorch; W is (channels, C, kh, kw) in the params, used as the "
+    "matrix (channels, C*kh*kw))",
     "per_pixel(b, k): each channel's bias repeated over its k pixels; sum_pixels sums them back",
     "corr(x, delta)[c', c, u, v] = sum over samples, i, j of delta[c', i, j] "
     "x[c, i*s + u, j*s + v]: the kernel gradient correlates the input with the delta",

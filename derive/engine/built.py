@@ -42,3 +42,6 @@ class Expansion:
     units: int = 0
     image: Image | None = None
     recurrences: list = field(default_factory=list)  # recurrent.Recurrence of each rnn layer
+    # Parameters stored in another shape than the derivation's matrix: a conv kernel is
+    # (channels, C, kh, kw) in params, (channels, C*kh*kw) in the equations.
+    stored: dict[str, tuple[int, ...]] = field(default_factory=dict)

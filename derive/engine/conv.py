@@ -8,9 +8,10 @@ needed) with one-line errors, and returns the layer's parameters and equations. 
 layer's equation is a ``Built``: the IR node itself rather than text to parse, since a
 window's geometry is not part of the expression language.
 
-Conventions: an image column is (C, H, W) flattened in that order; a kernel ``Wk`` is stored
-as (channels, C*kh*kw), row c' the kernel (C, kh, kw) of output channel c' flattened the same
-way (``Wk.reshape(channels, C, kh, kw)`` is PyTorch's layout); ``bk`` is (channels, 1).
+Conventions: an image column is (C, H, W) flattened in that order; a kernel ``Wk`` is
+(channels, C, kh, kw) in the params (PyTorch's and CS231n's layout) and the matrix
+(channels, C*kh*kw) in the equations, row c' the kernel of output channel c' flattened
+(C, kh, kw) (a reshape, no copy); ``bk`` is (channels, 1).
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def conv2d_layer(k: int, layer: dict, prev: str, units: int, image: Image | None
         output=f"A{k}",
         units=channels * oh * ow,
         image=(channels, oh, ow),
+        stored={W: (channels, win.C, win.kh, win.kw)},
     )
 
 

@@ -69,6 +69,7 @@ class Network:
     layers: list[Layer] | None = None
     image: tuple[int, int, int] | None = None  # inputs = [C, H, W]: x's columns are images
     recurrences: list = field(default_factory=list)  # recurrent.Recurrence of each rnn layer
+    stored: dict[str, tuple[int, ...]] = field(default_factory=dict)  # see stored_shape
     x: Var = field(default=None)
     y: Var = field(default=None)
     masks: dict[str, float] = field(default_factory=dict)  # dropout mask -> p
@@ -76,6 +77,11 @@ class Network:
     penalty: Node | None = None
     penalty_text: str | None = None
     running: dict[str, tuple[str, str]] = field(default_factory=dict)  # batch norm's running stats
+
+    def stored_shape(self, param: str) -> tuple[int, ...]:
+        """The shape a parameter has in the params dict: its matrix shape, except a conv
+        kernel, (channels, C, kh, kw) there and (channels, C*kh*kw) in the equations."""
+        return self.stored.get(param, tuple(self.params[param].shape))
 
     @property
     def sha256(self) -> str:
@@ -118,7 +124,7 @@ class Network:
             source=source, source_text=source_text, where=where, masks=masks, penalty=penalty,
         )  # fmt: skip
         net.running, net.layers = whole.running, layers
-        net.image, net.recurrences = image, whole.recurrences
+        net.image, net.recurrences, net.stored = image, whole.recurrences, whole.stored
         return net
 
     @classmethod

@@ -156,7 +156,7 @@ def expand_all(layers: list, inputs: int, acts: dict, where: str, image: Image |
         if layer.kind in ("batchnorm", "layernorm", "dropout"):
             layer.units = width  # they keep the width of the layer before them
         part = expand(layer, k, prev, width, image, acts, where)
-        for name in ("params", "equations", "masks", "running"):
+        for name in ("params", "equations", "masks", "running", "stored"):
             getattr(out, name).update(getattr(part, name))
         out.recurrences += part.recurrences
         prev, width, image = part.output, part.units, part.image

@@ -14,7 +14,7 @@ from derive.check.notes.claims import Names, Reader
 from derive.check.notes.expr import function_powers
 from derive.check.notes.names import ACTIVATION_WORDS
 from derive.check.notes.walk import check_notes, check_text
-from derive.engine.spec import SEED
+from derive.resources import EXAMPLES, SEED
 
 from .test_notes import NOTES, by_line, line_of, results_of
 
@@ -126,3 +126,38 @@ def test_powers_of_functions_parse_to_the_power_of_the_value():
     got = reader.expr("\\tanh^2(z)")
     assert got.is_Pow and got.exp == 2 and got.base.func.__name__ == "tanh"
     assert reader.expr("\\sin^2 x") == sp.sin(sp.Symbol("x", real=True)) ** 2
+
+
+NETWORK_TANH = (
+    "$$z_1 = W_1 x + b_1$$\n\n$$a_1 = \\tanh(z_1)$$\n\n$$z_2 = W_2 a_1 + b_2$$\n\n"
+    "$$a_2 = \\sigma(z_2)$$\n\n$$C = (a_2 - y)^2$$\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    "claim, verdict, why",
+    [
+        ("\\frac{\\partial}{\\partial z_1}\\tanh(z_1) = 1 - a_1^2", "correct", ""),
+        ("\\frac{d}{dz_2} \\sigma(z_2) = a_2(1 - a_2)", "correct", ""),
+        ("\\frac{\\partial}{\\partial z_2} a_2 = \\sigma(z_2)(1 - \\sigma(z_2))", "correct", ""),
+        ("\\frac{\\partial}{\\partial W_2} z_2 = a_1", "correct", ""),
+        ("\\frac{\\partial}{\\partial z_1}\\tanh(z_1) = a_1", "wrong", "tanh(z1) itself"),
+        ("\\frac{\\partial}{\\partial z_1}\\tanh(z_1) = a_1^2 - 1", "wrong", "the sign is wrong"),
+        ("\\frac{\\partial}{\\partial z_1}\\tanh(z_1) = 1 - a_2^2", "wrong", "is 1 - a1**2"),
+    ],
+)
+def test_an_operator_on_the_networks_names_is_judged_through_the_network(claim, verdict, why):
+    results, _ = check_text(NETWORK_TANH + f"$${claim}$$\n")
+    (r,) = results
+    assert (r.kind, r.verdict) == ("derivative", verdict), r
+    assert why in r.message, r
+    if "tanh" in claim:
+        assert r.expected == "1 - a1**2", r
+
+
+def test_a_spec_name_is_never_a_free_variable_of_an_identity():
+    # digits: a softmax network, no scalar equations; a_1 is the spec's A1 (relu), not a free
+    # variable, so the claim is not understood rather than a false WRONG
+    notes = "$$\\frac{\\partial}{\\partial z_1}\\tanh(z_1) = 1 - a_1^2$$\n"
+    results, _ = check_text(notes, spec=str(EXAMPLES / "digits.toml"))
+    assert [r.verdict for r in results] != ["wrong"]

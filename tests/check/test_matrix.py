@@ -195,3 +195,84 @@ def test_readme_shows_the_real_report(tmp_path, monkeypatch):
     Path("notes.md").write_text(note, encoding="utf-8")
     text, code = check_notes("notes.md")
     assert code == 1 and text + "\n" == report
+
+
+# ---------------------------------------------------------------------- expected forms
+HALF = NOTES / "half_cost.md"
+KEYED_HALF = {
+    "Correct output dZ:": ("correct", None),
+    "Correct dW2:": ("correct", None),
+    "Correct hidden dZ:": ("correct", None),
+    "Missing 1/m:": ("wrong", "(1/m) (dZ(2) A(1)^T)"),
+    "Missing transpose:": ("wrong", "(W(2)^T dZ(2)) ⊙ (1 - A(1)^2)"),
+    "Wrong activation's derivative:": ("wrong", "(W(2)^T dZ(2)) ⊙ (1 - A(1)^2)"),
+    "Missing 1/m in db:": ("wrong", "(1/m) Σ_samples(dZ(1))"),
+    "Wrong layer:": ("wrong", "(1/m) (dZ(1) x^T)"),
+    "The 2 of the square kept:": ("wrong", "A(2) ⊙ (1 - A(2)) ⊙ (A(2) - Y)"),
+}
+
+
+def test_expected_forms_use_the_notes_own_deltas_under_a_half_mean_cost():
+    # J = 1/(2m) ||A - Y||^2: dW = 1/m dZ A^T in the notes' dZ (derive's internal delta has
+    # the 1/(2m) in it); the expected form must say dZ(2), not delta2, and 1/m, not 1/(2m)
+    results = results_of(HALF)
+    for marker, (verdict, want) in KEYED_HALF.items():
+        (r,) = by_line(results, line_of(HALF, marker))
+        assert r["verdict"] == verdict, r
+        if want:
+            assert r["expected"] == want, r
+            assert "delta" not in r["expected"] and "δ" not in r["expected"], r
+    (r,) = by_line(results, line_of(HALF, "The 2 of the square kept:"))
+    assert "the 1/2 of the notes' cost (line 9) is left out" in r["why"]
+    assert {r["line"] for r in results} == {line_of(HALF, m) for m in KEYED_HALF}
+
+
+def test_expected_forms_use_delta_when_the_notes_write_delta():
+    notes = "\n\n".join(
+        [
+            "$$z_1 = W_1 x + b_1$$", "$$A_1 = \\tanh(z_1)$$", "$$z_2 = W_2 A_1 + b_2$$",
+            "$$A_2 = \\sigma(z_2)$$", "$$C = (A_2 - y)^2$$",
+            "$$J = \\frac{1}{2m} \\sum_{i=1}^{m} (A_2 - Y)^2$$",
+            "$$\\delta_2 = (A_2 - Y) \\odot \\sigma'(Z_2)$$",
+            "$$\\frac{\\partial J}{\\partial W_2} = \\delta_2 A_1^T$$",
+            "$$\\delta_1 = W_2 \\delta_2 \\odot \\tanh'(Z_1)$$",
+        ]
+    )  # fmt: skip
+    results, _ = check_text(notes)
+    assert [r.verdict for r in results] == ["correct", "wrong", "wrong"]
+    assert results[1].expected == "(1/m) (δ2 A1^T)"
+    assert results[2].expected == "(W2^T δ2) ⊙ (1 - A1^2)"
+
+
+_NEW_ATOMS = ["\\hat{y}", "\\hat{Y}", "a_2", "y_k", "a_{2,k}", "z_2", "\\log", "\\ln", "f(z)",
+              "f'(z)", "\\mathrm{softmax}(z_2)", "\\sum_k", "-", "\\frac{y}{a_2}", "(1 - a_2)",
+              "e^{z_k}", "\\in \\mathbb{R}^{3 \\times m}", " is ", "3 \\times 4", "(4, m)",
+              "\\frac{\\partial C}{\\partial z_2}", "\\delta_2", "=", "^T", "\\odot", "2",
+              "\\frac{d}{dz}", "(", ")", "{", "}", "_", "^"]  # fmt: skip
+
+
+def test_fuzz_random_formulas_with_softmax_shapes_and_functions():
+    rng = random.Random(131)
+    header = (
+        "$$z_1 = W_1 x + b_1$$\n\n$$a_1 = \\tanh(z_1)$$\n\n$$z_2 = W_2 a_1 + b_2$$\n\n"
+        "$$a_2 = \\mathrm{softmax}(z_2)$$\n\n$$C = -\\sum_k y_k \\log a_{2,k}$$\n\n"
+        "$f(z) = \\frac{1}{1+e^{-z}}$\n\n$W_1$ is $3 \\times 4$\n\n"
+    )
+    lines = []
+    for _ in range(150):
+        body = "".join(rng.choice(_NEW_ATOMS) for _ in range(rng.randint(1, 10)))
+        lines.append(rng.choice(["$$", "$", ""]).join(["", body, ""]) if rng.random() < 0.9
+                     else body)  # fmt: skip
+    old = signal.signal(signal.SIGALRM, _timeout)
+    try:
+        for k in range(0, 150, 30):
+            signal.alarm(120)  # a hang guard, not a timing assertion
+            results, _ = check_text(header + "\n\n".join(lines[k : k + 30]))
+            signal.alarm(0)
+            for r in results:
+                assert r.verdict in ("correct", "wrong", "unknown")
+                assert r.verdict != "wrong" or r.message, r
+                assert not r.message.startswith("could not check"), r
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

@@ -297,7 +297,8 @@ def _fits(size, k, stride, pad):
 @st.composite
 def image_architectures(draw):
     """Small CNNs: an image, one to three conv2d / maxpool layers (kernels, strides, padding
-    and channels drawn, each geometry made to fit), maybe a dense layer, then an output."""
+    and channels drawn, each geometry made to fit; a dropout after a conv sometimes), maybe a
+    dense layer, sometimes a batch norm, then an output."""
     c, h, w = draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6))
     lines = ['name = "drawn_cnn"', f"inputs = [{c}, {h}, {w}]"]
     for _ in range(draw(st.integers(1, 3))):
@@ -319,9 +320,13 @@ def image_architectures(draw):
         lines += ["[[layers]]", 'kind = "conv2d"', f"channels = {c}", f"kernel = [{kh}, {kw}]"]
         lines += [f"stride = {stride}", f"padding = {pad}", f'activation = "{act}"']
         h, w = (h + 2 * pad - kh) // stride + 1, (w + 2 * pad - kw) // stride + 1
+        if draw(st.integers(0, 3)) == 0:  # dropout keeps the image: a window may follow
+            lines += ["[[layers]]", 'kind = "dropout"', "p = 0.25"]
     if draw(st.booleans()):
         units, act = draw(st.integers(1, 4)), draw(st.sampled_from(HIDDEN))
         lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
+    if draw(st.integers(0, 3)) == 0:  # batch norm reads the image (or the dense layer) flat
+        lines += ["[[layers]]", 'kind = "batchnorm"', 'activation = "tanh"']
     cost, out = draw(OUTPUTS)
     outputs = draw(st.integers(2 if out == "softmax" else 1, 3))
     lines += ["[[layers]]", f"units = {outputs}", f'activation = "{out}"', "[cost]"]
@@ -353,8 +358,11 @@ def recurrent_architectures(draw):
         units = steps * draw(st.integers(1, 2))
         lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
     act = draw(st.sampled_from(HIDDEN))
-    lines += ["[[layers]]", 'kind = "rnn"', f"units = {draw(st.integers(1, 4))}"]
+    rnn_units = draw(st.integers(1, 4))
+    lines += ["[[layers]]", 'kind = "rnn"', f"units = {rnn_units}"]
     lines += [f"steps = {steps}", f'activation = "{act}"']
+    if rnn_units > 1 and draw(st.integers(0, 3)) == 0:  # layer norm over h_T's units
+        lines += ["[[layers]]", 'kind = "layernorm"']
     if draw(st.booleans()):
         units, act = draw(st.integers(1, 4)), draw(st.sampled_from(HIDDEN))
         lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']

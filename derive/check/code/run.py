@@ -93,11 +93,13 @@ def run_at(net, d, ev, reference, caller, mutants, m, seed) -> Run:
             break
     _, env, expected = best
     run = Run(m, env, expected)
-    params = {p: env[p] for p in net.params}
+    params = _stored(net, env)
     X, Y = env[net.x.name], env[net.y.name]
     forward = {n: env[n] for n in [*net.masks, *net.values]}  # a generated cache holds masks
+    # What else a generated forward keeps for its backward (a convolution's im2col copy).
+    kept = reference.forward(params, X)
     values = {"X": X, "Y": Y, "m": m, **params, **forward, "params": params,
-              "cache": {"X": X, "x": X, **forward}}  # fmt: skip
+              "cache": {**kept, "X": X, "x": X, **forward}}  # fmt: skip
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -123,15 +125,21 @@ def _reference_run(net, d, ev, reference, m, seed, scale) -> tuple[dict, dict]:
             env[name] = ev(eq, env, m)
         for s in d.steps:
             env[s.name] = ev(s.value, env, m)
-    params = {p: env[p] for p in net.params}
+    params = _stored(net, env)
     got = reference.backward(params, reference.forward(params, env[net.x.name]), env[net.y.name])
     expected = {p: np.asarray(got[p], dtype=np.float64) for p in net.params}
     for s in d.param_steps:
         if s.penalty is not None:  # [cost] penalty: its term is not divided by m
             env[s.name] = env[s.name] + ev(s.penalty, env, m) / scale
-        if not close(expected[s.of], scale * env[s.name]):
+        if not close(expected[s.of].reshape(env[s.name].shape), scale * env[s.name]):
             raise RuntimeError(f"derive's generated d{s.of} disagrees with its derivation")
     return env, expected
+
+
+def _stored(net, env) -> dict:
+    """The parameters as a generated module holds them (a conv kernel (channels, C, kh, kw),
+    the derivation's matrix reshaped)."""
+    return {p: env[p].reshape(net.stored_shape(p)) for p in net.params}
 
 
 def close(found: np.ndarray, expected: np.ndarray) -> bool:

@@ -27,8 +27,8 @@ from .tex import NotUnderstood, clean, group
 _GREEK = set(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta iota kappa lambda mu nu xi pi "
     "rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi "
-    "Psi Omega".split()
-)
+    "Psi Omega yhat Yhat".split()
+)  # yhat: \hat{y}, the network's output (tex.clean)
 _TRIG = ("sin", "cos", "tan", "exp", "log", "ln")  # read by the parser itself
 STEP = sp.Function("step")  # (z > 0): relu's derivative
 _D = re.compile(r"\s*(d|\\partial|\\mathrm\{d\}|\\operatorname\{d\})\s*")

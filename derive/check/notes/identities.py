@@ -24,6 +24,7 @@ from derive.engine.registry import ACTIVATIONS, a, expand_activations
 from .claims import Member
 from .deriv import derivative
 from .expr import act_function
+from .functions import plain
 from .numbers import Unknown, random_points, same, value_at
 from .state import VERDICTS, Checking
 from .tex import NotUnderstood, clean, group
@@ -40,7 +41,7 @@ def claim(ck: Checking, members: list[Member]) -> bool:
         return False
     body, var, style = parsed
     net = ck.net
-    defined = set(net.defs) if net else set()
+    defined = (set(net.defs) | set(net.shapes)) if net else set()  # a spec's names too
     names = {s.name for s in body.free_symbols}
     for m in members[1:]:
         if m.kind in ("expr", "number"):
@@ -54,10 +55,44 @@ def claim(ck: Checking, members: list[Member]) -> bool:
             for m in members[1:]:
                 derivative(ck, lhs, m)
             return True
+        if first.kind == "bad" and net.defs and net.known(var.name):
+            for m in members[1:]:  # d/dz1 tanh(z1) = 1 - a1^2: through the network's names
+                _through_network(ck, first, m, body, var, style)
+            return True
         return False
     for m in members[1:]:
         _one(ck, first, m, body, var)
     return True
+
+
+def _through_network(ck: Checking, first: Member, m: Member, body, var, style):
+    """``\\frac{\\partial}{\\partial z_1}\\tanh(z_1) = 1 - a_1^2`` with a_1 = tanh(z_1) in
+    the network: both sides in the network's names, the left differentiated through it."""
+    net, line = ck.net, m.line
+    text = f"{first.tex} = {m.tex}"
+    try:
+        if m.kind == "bad":
+            raise Unknown(m.error)
+        if m.kind not in ("expr", "number"):
+            raise Unknown("the right-hand side is not an expression")
+        left = ck.prepare(body)
+        truth = net.deriv_of(left, var.name)
+        mine = net.full(ck.prepare(m.value, m.fracs))
+        ok = same(mine, net.full(truth))
+    except Unknown as err:
+        ck.add(line, "derivative", text, "unknown", message=str(err))
+        return
+    expected = ck.show(net.named(truth), line)
+    if ok is not False:
+        ck.add(line, "derivative", text, VERDICTS[ok], expected)
+        return
+    shown_var, shown_left = ck.show(var, line), ck.show(left, line)
+    why = f"{style}/{style}{shown_var} of {shown_left} is {expected}"
+    if same(mine, net.full(left)):
+        why = f"this is {shown_left} itself: the function where its derivative belongs"
+    elif same(mine, -net.full(truth)):
+        why = "the sign is wrong"
+    ck.add(line, "derivative", text, "wrong", expected, why)
 
 
 def _operator(ck: Checking, first: Member):
@@ -113,6 +148,9 @@ def _one(ck: Checking, first: Member, m: Member, body: sp.Expr, var: sp.Symbol):
         ck.add(line, "identity", text, "unknown", message=str(err))
         return
     expected = ck.show(truth, line)
+    alone = plain(truth)  # a function of the notes' own: also in its variable alone
+    if alone is not None:
+        expected = f"{expected} = {ck.show(alone, line)}"
     if ok is False:
         why = _why(ck, left, truth, mine, var, line)
         ck.add(line, "identity", text, "wrong", expected, why)

@@ -21,195 +21,19 @@ against the usual mistakes (``mistakes``) and names the one it is.
 from __future__ import annotations
 
 import re
-import warnings
-from dataclasses import dataclass, field
-from functools import lru_cache
+from fractions import Fraction
 
 import numpy as np
-import sympy as sp
 
-from derive.check.code.evaluate import Evaluator
-from derive.check.code.run import random_inputs, sample_counts
-from derive.engine.derivation import m as m_symbol
-from derive.engine.ir import Ew
-from derive.engine.registry import ACTIVATIONS, expand_activations
-
-from .matrixform import expected, notes_derivation
-from .matrixread import MatrixReader, looks_like_matrix, show_tree
+from .matrixeval import Batch, ShapeError, batch_of, close, dims, safe
+from .matrixform import expected
+from .matrixread import MatrixReader, looks_like_matrix
 from .mistakes import mutants
 from .numbers import Unknown
 from .state import Checking
 from .tex import NotUnderstood, clean, drop_alignment, split_top
 
 COSTS = {"C", "J", "L", "E", "C0"}
-
-
-class ShapeError(Exception):
-    """A product or sum the claim's shapes cannot form; the message says why."""
-
-
-@dataclass
-class Batch:
-    """One random draw of the network in batch form, and how the notes read it."""
-
-    d: object  # the Derivation
-    env: dict
-    m: int
-    acts: dict[int, str]  # layer -> activation name
-    factor: float = 1.0  # the notes' cost / the spec's cost
-    mean: bool = True
-    cost_line: int | None = None
-    delta_reading: str | None = None  # "example" | "batch", once the notes define a delta
-    seen: set = field(default_factory=set)
-
-    def batch(self, of: str) -> np.ndarray:
-        """dJ/d(of) for the notes' cost J, over the whole batch."""
-        step = self.d.step(of)
-        return self.factor * float(self.d.scale.subs(m_symbol, self.m)) * self.env[step.name]
-
-    def per_example(self, of: str) -> np.ndarray:
-        """The samples' own gradients as columns (m dJ/d(of) when J is a mean)."""
-        return self.batch(of) * (self.m if self.mean else 1)
-
-
-def batch_of(ck: Checking) -> Batch | None:
-    """The draw for these notes, made once (None without a spec's derivation)."""
-    if getattr(ck, "matrix_batch", None) is not None:
-        return ck.matrix_batch
-    d = ck.net.derivation if ck.net else None
-    if d is None and ck.net is not None and ck.net.defs:
-        d = notes_derivation(ck.net.defs)
-    if d is None:
-        return None
-    net = d.network
-    m = sample_counts(net)[-1]
-    env = random_inputs(net, m, seed=13)
-    ev = Evaluator(net)
-    with np.errstate(all="ignore"):
-        for name, eq in net.equations.items():
-            env[name] = ev(eq, env, m)
-        for s in d.steps:
-            env[s.name] = ev(s.value, env, m)
-        env["__cost__"] = float(np.sum(ev(net.cost, env, m)) * float(d.scale.subs(m_symbol, m)))
-    acts = {}
-    for name, eq in net.equations.items():
-        k = re.fullmatch(r"A(\d+)", name)
-        func = eq.expr.func if k and isinstance(eq, Ew) else None
-        act = getattr(func, "activation", None)
-        name = act.name if act else getattr(func, "__name__", "")
-        if name in ACTIVATIONS:  # tanh stays SymPy's own function in the equations
-            acts[int(k.group(1))] = name
-    ck.matrix_batch = Batch(d, env, m, acts, mean=d.scale != 1)
-    return ck.matrix_batch
-
-
-# ---------------------------------------------------------------------- evaluation
-def evaluate(tree, b: Batch, names) -> np.ndarray | float:
-    """The value of a read side on the draw; ``ShapeError`` when its shapes do not fit."""
-    kind = tree[0]
-    if kind == "num":
-        return tree[1]
-    if kind == "m":
-        return float(b.m)
-    if kind in ("name", "grad"):
-        return _value(tree, b)
-    if kind == "T":
-        v = evaluate(tree[1], b, names)
-        return v.T if isinstance(v, np.ndarray) else v
-    if kind == "neg":
-        return -evaluate(tree[1], b, names)
-    if kind == "sum":
-        return np.sum(_array(evaluate(tree[1], b, names)), axis=1, keepdims=True)
-    if kind == "norm2":
-        return float(np.sum(np.square(evaluate(tree[1], b, names))))
-    if kind == "pow":
-        return np.power(evaluate(tree[1], b, names), tree[2])
-    if kind == "fn":
-        return _function(tree, b, names)
-    left, right = evaluate(tree[1], b, names), evaluate(tree[2], b, names)
-    if kind == "mm":
-        if np.ndim(left) == 0 or np.ndim(right) == 0:
-            return left * right
-        if left.shape[1] != right.shape[0]:
-            raise ShapeError(
-                f"{show_tree(tree[1])} {_dims(left)} times {show_tree(tree[2])} {_dims(right)} "
-                f"cannot be formed: {left.shape[1]} columns against {right.shape[0]} rows"
-            )
-        return left @ right
-    if np.ndim(left) and np.ndim(right) and np.shape(left) != np.shape(right):
-        try:
-            np.broadcast_shapes(np.shape(left), np.shape(right))
-        except ValueError:
-            op = {"had": "⊙", "star": "*", "add": "+", "sub": "-", "div": "/"}[kind]
-            raise ShapeError(
-                f"{show_tree(tree[1])} {_dims(left)} {op} {show_tree(tree[2])} {_dims(right)} "
-                "cannot be formed: elementwise operands need one shape"
-            ) from None
-    if kind in ("had", "star"):
-        return left * right
-    if kind == "add":
-        return left + right
-    if kind == "sub":
-        return left - right
-    return left / right
-
-
-def _array(v):
-    return v if isinstance(v, np.ndarray) else np.array([[v]])
-
-
-def _dims(v) -> str:
-    if isinstance(v, np.ndarray) and v.ndim == 2:
-        return f"({v.shape[0]}×{v.shape[1]})"
-    return "(a number)"
-
-
-def _value(tree, b: Batch):
-    kind, name, shown = tree
-    env = b.env
-    if kind == "grad":
-        try:
-            step = b.d.step(name)
-        except KeyError:
-            raise Unknown(f"{shown} is not a gradient of the network") from None
-        return b.batch(name) if step.kind == "param" else b.per_example(name)
-    delta = re.fullmatch(r"delta(\d+)", name)
-    if delta:
-        of = f"z{delta.group(1)}"
-        if of not in env:
-            raise Unknown(f"{shown} is not a delta of the network")
-        return b.batch(of) if b.delta_reading == "batch" else b.per_example(of)
-    if name in env and not name.startswith("__"):
-        return env[name]
-    raise Unknown(f"{shown} is not a quantity of the network")
-
-
-def _function(tree, b: Batch, names):
-    _, fname, prime, arg, layer = tree
-    if fname == "g":
-        k = layer or _layer_of(arg)
-        if k is None or not str(k).isdigit() or int(k) not in b.acts:
-            raise Unknown("g's layer is not clear (write g^{[l]} or apply it to Z^{[l]})")
-        fname = b.acts[int(k)]
-    if fname not in ACTIVATIONS or ACTIVATIONS[fname].normalized:
-        raise Unknown(f"{fname} is not an elementwise activation")
-    with np.errstate(all="ignore"):
-        return _lambda(fname, prime)(evaluate(arg, b, names))
-
-
-def _layer_of(tree):
-    if tree[0] == "name":
-        k = re.fullmatch(r"[zA](\d+)", tree[1])
-        return k.group(1) if k else None
-    return None
-
-
-@lru_cache(maxsize=64)
-def _lambda(fname: str, prime: bool):
-    z = sp.Symbol("z", real=True)
-    f = ACTIVATIONS[fname](z)
-    expr = sp.diff(f, z) if prime else f
-    return sp.lambdify([z], expand_activations(expr), "numpy")
 
 
 # ---------------------------------------------------------------------- the claim
@@ -224,6 +48,7 @@ def claim(ck: Checking, item, members) -> bool:
     if len(parts) < 2 or not all(parts):
         return False
     reader = MatrixReader(ck.reader.names, ck.net.acts if ck.net else None)
+    ck.reader.names.line = item.line  # spellings seen here are this line's
     try:
         target = _target(ck, reader, parts[0])
     except NotUnderstood:
@@ -243,6 +68,11 @@ def claim(ck: Checking, item, members) -> bool:
     b = batch_of(ck)
     if b is not None:
         target = _resolve(b, target)
+        if target and target[0] == "delta" and "/" not in target[2]:
+            b.names.setdefault(target[1], target[2])  # the notes name this delta
+        for tree in readable:
+            for of, name in _deltas_in(tree).items():
+                b.names.setdefault(of, name)
     for k in range(1, len(parts)):
         text = f"{shown[0].strip()} = {shown[k].strip()}"
         if b is None or target is None:
@@ -281,6 +111,19 @@ def _target(ck, reader, lhs: str):
     return None
 
 
+def _deltas_in(tree, out=None) -> dict:
+    """How a read side names each delta it uses (``dZ^{[2]}``, ``\\delta_2``): z2 -> name."""
+    out = {} if out is None else out
+    if tree[0] == "grad" and re.fullmatch(r"z\d+", tree[1]):
+        out.setdefault(tree[1], tree[2])
+    elif tree[0] == "name" and re.fullmatch(r"delta\d+", tree[1]):
+        out.setdefault(f"z{tree[1][5:]}", tree[2])
+    for child in tree[1:]:
+        if isinstance(child, tuple):
+            _deltas_in(child, out)
+    return out
+
+
 def target_shown(ck, reader, lhs: str) -> str:
     return _target(ck, reader, lhs)[1]
 
@@ -301,14 +144,14 @@ def _judge(ck, b: Batch, reader, target, part: str, line: int, text: str):
     kind, of, shown = target
     try:
         tree = reader.read(part)
-        value = _safe(tree, b, reader)
+        value = safe(tree, b, reader)
     except (NotUnderstood, Unknown) as err:
         ck.add(line, "matrix", text, "unknown", message=str(err))
         return
     except ShapeError as err:
         fix = _named(tree, b, reader, _readings(b, kind, of))
-        why = f"{err}" + (f"; {fix[0]}" if fix else "")
-        ck.add(line, "matrix", text, "wrong", expected(ck, b, kind, of, line), why)
+        why = f"{err}" + (f"; {fix[0]}" if fix else "") + _as_stated(b, tree)
+        ck.add(line, "matrix", text, "wrong", _expected(ck, b, kind, of, line, tree), why)
         return
     if kind == "cost":
         _cost(ck, b, value, tree, line, text)
@@ -316,19 +159,19 @@ def _judge(ck, b: Batch, reader, target, part: str, line: int, text: str):
     readings = _readings(b, kind, of)
     notes = ["* between matrices read as elementwise, as NumPy does"] if "star" in str(tree) else []
     for arr, reading in readings:
-        if _close(value, arr):
+        if close(value, arr):
             if kind == "delta" and b.delta_reading is None:
                 b.delta_reading = reading[0]
             ck.add(line, "matrix", text, "correct", None, "; ".join([*notes, reading[1]]))
             return
     why = _diagnose(tree, value, b, reader, readings, shown)
-    ck.add(line, "matrix", text, "wrong", expected(ck, b, kind, of, line), "; ".join([why, *notes]))
+    shown_why = "; ".join([why, *notes])
+    ck.add(line, "matrix", text, "wrong", _expected(ck, b, kind, of, line, tree), shown_why)
 
 
-def _safe(tree, b, reader):
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return evaluate(tree, b, reader.names)
+def _expected(ck, b: Batch, kind, of, line, tree) -> str:
+    """The expected form with the deltas named as this claim names them, else as the notes do."""
+    return expected(ck, b, kind, of, line, {**b.names, **_deltas_in(tree)})
 
 
 def _readings(b: Batch, kind: str, of: str):
@@ -341,43 +184,77 @@ def _readings(b: Batch, kind: str, of: str):
     return [batch, example] if b.delta_reading == "batch" else [example, batch]
 
 
-def _close(a, b) -> bool:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape:
-        return False
-    scale = max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)
-    return bool(np.all(np.isfinite(a)) and np.max(np.abs(a - b)) <= 1e-9 * scale)
-
-
 def _diagnose(tree, value, b: Batch, reader, readings, shown) -> str:
     truth = readings[0][0]
     value = np.asarray(value, dtype=float)
     if value.shape != truth.shape:
-        if value.T.shape == truth.shape and _close(value.T, truth):
-            return f"transposed: the claim is {_dims(value)}, {shown} is {_dims(truth)}"
+        if value.T.shape == truth.shape and close(value.T, truth):
+            return f"transposed: the claim is {dims(value, b.m)}, {shown} is {dims(truth, b.m)}"
         fix = _named(tree, b, reader, readings)
-        said = f"the claim is {_dims(value)}, but {shown} is {_dims(truth)}"
-        return f"{said}; {fix[0]}" if fix else said
+        said = f"the claim is {dims(value, b.m)}, but {shown} is {dims(truth, b.m)}"
+        said = f"{said}; {fix[0]}" if fix else said
+        return said + _as_stated(b, tree)
     where = f" (the notes' cost, line {b.cost_line})" if b.cost_line else ""
     for arr, _ in readings:
-        if _close(value, arr * b.m):
+        if close(value, arr * b.m):
             return f"missing the 1/m of the mean cost{where}"
-        if _close(value, arr / b.m):
+        if close(value, arr / b.m):
             return f"an extra 1/m: the cost{where} is already divided by m"
     fix = _named(tree, b, reader, readings)
     if fix:
         return fix[0]
+    if b.softmax and any(close(value, arr * b.env[b.softmax] * (1 - b.env[b.softmax])) for
+                         arr, _ in readings):  # fmt: skip
+        a = b.names.get(b.softmax) or reader.names.show(b.softmax)
+        return (
+            f"softmax's derivative taken elementwise: {a}(1 - {a}) is only the diagonal of "
+            f"its Jacobian; with cross-entropy the whole Jacobian gives {a} - "
+            f"{reader.names.show('y')}"
+        )
+    for arr, _ in readings:
+        k = _factor(value, arr)
+        if k is not None:
+            if k == -1:
+                return "the sign is wrong"
+            left_out = b.factor != 1 and abs(k * b.factor - 1) < 1e-9
+            const = Fraction(b.factor).limit_denominator(100)
+            cost = f": the {const} of the notes' cost (line {b.cost_line})"
+            return f"off by a factor of {k}" + (f"{cost} is left out" if left_out else "")
     return "differs from the derivation's matrix form at random points"
+
+
+def _as_stated(b: Batch, tree) -> str:
+    """The notes' statements of the shapes of the names in a claim, for a shape reason."""
+    names, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        if node[0] in ("name", "grad") and node[1] in b.stated and node[1] not in names:
+            names.append(node[1])
+        todo += [c for c in node[1:] if isinstance(c, tuple)]
+    said = [f"{b.stated[n].text} (line {b.stated[n].line})" for n in sorted(names)]
+    return f" (as stated: {'; '.join(said)})" if said else ""
+
+
+def _factor(value, arr) -> Fraction | None:
+    """k when ``value`` is k times ``arr`` for a simple fraction k (not 1), else None."""
+    arr = np.asarray(arr, dtype=float)
+    big = np.abs(arr) > 1e-9
+    if not np.any(big) or np.any(np.abs(value[~big]) > 1e-9):
+        return None
+    ratios = value[big] / arr[big]
+    k = Fraction(float(ratios[0])).limit_denominator(12)
+    ok = np.allclose(ratios, float(k), rtol=1e-9, atol=1e-12) and k not in (0, 1)
+    return k if ok else None
 
 
 def _named(tree, b: Batch, reader, readings):
     """The usual mistake that, undone, makes the claim right: (reason,) or None."""
     for new, reason in mutants(tree, b.acts):
         try:
-            value = _safe(new, b, reader)
+            value = safe(new, b, reader)
         except (ShapeError, Unknown, NotUnderstood, ValueError, TypeError):
             continue
-        if any(_close(value, arr) for arr, _ in readings):
+        if any(close(value, arr) for arr, _ in readings):
             return (reason,)
     return None
 

@@ -18,33 +18,46 @@ from derive.engine.spec import from_dict
 from derive.errors import DeriveError
 
 
-def notes_derivation(defs: dict):
+def notes_derivation(defs: dict, softmax=None, sizes: dict | None = None):
     """The derivation of the network the notes' forward equations describe (z_k = W_k
     A_(k-1) + b_k, A_k = f(z_k), C in the last A and y), at sizes of this checker's choosing
     (4 inputs, hidden layers of 3, 6, 7, ... units, one output); None when the equations are
-    not such a network."""
+    not such a network. ``softmax`` (a ``softmax.SoftmaxCE``): the last layer is softmax with
+    the cross-entropy cost, which the scalar equations cannot hold (10 classes). ``sizes``:
+    layer -> units as the notes state them (0: the inputs); the rest are chosen unlike them."""
+    sizes = sizes or {}
+    pool = [n for n in (4, 3, 6, 7, 8, 9, 11, 12, 13, 14) if n not in sizes.values()]
     last = max((int(k[1:]) for k in defs if re.fullmatch(r"A\d+", k)), default=0)
-    if not last or "C" not in defs:
+    top = re.fullmatch(r"z(\d+)", softmax.z) if softmax is not None else None
+    if top and "C" not in defs and int(top[1]) == last + 1:
+        last = int(top[1])
+    elif not last or "C" not in defs:
         return None
+    else:
+        top = None
     layers = []
     for k in range(1, last + 1):
         z, a = defs.get(f"z{k}"), defs.get(f"A{k}")
         prev = sp.Symbol("x", real=True) if k == 1 else sp.Symbol(f"A{k - 1}", real=True)
         w, b = sp.Symbol(f"W{k}", real=True), sp.Symbol(f"b{k}", real=True)
-        if z is None or a is None or sp.expand(z - (w * prev + b)) != 0:
+        if z is None or sp.expand(z - (w * prev + b)) != 0:
             return None
+        if top and k == last:
+            layers.append({"units": sizes.get(k, 10), "activation": "softmax"})
+            break
         act = getattr(type(a), "activation", None)
-        if act is None or a.args != (sp.Symbol(f"z{k}", real=True),):
+        if a is None or act is None or a.args != (sp.Symbol(f"z{k}", real=True),):
             return None
-        units = 1 if k == last else [3, 6, 7, 8, 9, 10, 11][min(k - 1, 6)]
+        units = sizes.get(k, 1 if k == last else pool[min(k, len(pool) - 1)])
         layers.append({"units": units, "activation": act.name})
-    a_last = sp.Symbol(f"A{last}", real=True)
-    cost = defs["C"]
-    if cost.free_symbols - {a_last, sp.Symbol("y", real=True)}:
-        return None
-    expr = str(cost.xreplace({a_last: sp.Symbol("a")}))
-    data = {"name": "notes", "inputs": 4, "layers": layers,
-            "cost": {"expr": expr, "reduction": "mean"}}  # fmt: skip
+    if top:
+        cost = {"name": "cross_entropy", "reduction": "sum" if softmax.mean is False else "mean"}
+    else:
+        a_last = sp.Symbol(f"A{last}", real=True)
+        if defs["C"].free_symbols - {a_last, sp.Symbol("y", real=True)}:
+            return None
+        cost = {"expr": str(defs["C"].xreplace({a_last: sp.Symbol("a")})), "reduction": "mean"}
+    data = {"name": "notes", "inputs": sizes.get(0, pool[0]), "layers": layers, "cost": cost}
     try:
         return derive(from_dict(data, source="the notes' forward equations"))
     except DeriveError:
@@ -52,39 +65,80 @@ def notes_derivation(defs: dict):
 
 
 # ---------------------------------------------------------------------- expected forms
-def expected(ck, b, kind: str, of: str, line: int) -> str:
+def expected(ck, b, kind: str, of: str, line: int, names: dict | None = None) -> str:
     """The derivation's form of the claim's left side (``b`` a ``matrix.Batch``), in the
-    notes' names."""
+    notes' names: a delta inside it is the notes' own (``dZ^{[2]}`` or ``\\delta_2``, as the
+    notes name it, in the reading they use), so the factor in front is the one the notes'
+    quantities need (1/m for dW = 1/m dZ A^T under a mean cost read per example), not
+    derive's internal δ's. ``names``: z2 -> the notes' name of its delta (the claim's own
+    first, then the notes')."""
+    names = b.names if names is None else names
     step = b.d.step(of)
     node = step.simplified if step.simplified is not None else step.value
-    body = _show_node(ck, node, line)
-    per_sample = b.factor * float(b.d.scale.subs(m_symbol, b.m)) * b.m
-    k = sp.nsimplify(round(per_sample, 9))
-    if kind == "param" or (kind == "delta" and b.delta_reading == "batch"):
-        over = sp.sstr(k / sp.Symbol("m")) if b.mean else sp.sstr(k)
-        coef = "" if over == "1" else f"({over}) "
+    per_example = b.mean and b.delta_reading != "batch"
+    c_target = m_symbol if per_example and kind != "param" else 1
+    c_delta = m_symbol if per_example else 1
+    inner = [v for v in _vars(node) if _is_step(b, v)]
+    if inner:  # linear in the inner deltas: only their reading's factor is left
+        coef = sp.simplify(c_target / c_delta)
     else:
-        coef = "" if k == 1 else f"({sp.sstr(k)}) "
-    return f"{coef}{body}"
+        coef = sp.simplify(c_target * sp.nsimplify(round(b.factor, 9)) * b.d.scale)
+    if isinstance(node, Ew) and not coef.free_symbols:
+        return _show_node(ck, names, node, line, coef)
+    body = _show_node(ck, names, node, line)
+    return body if coef == 1 else f"({sp.sstr(coef)}) {body}"
 
 
-def _show_node(ck, node, line) -> str:
-    names = ck.reader.names
+def _vars(node):
     if isinstance(node, Var):
-        return names.show({"x": "x", "y": "y"}.get(node.name, node.name), line)
+        yield node.name
+    for child in node.children():
+        yield from _vars(child)
+
+
+def _is_step(b, name: str) -> bool:
+    return any(s.name == name and s.kind != "param" for s in b.d.steps)
+
+
+def _show_var(ck, names: dict, name: str, line) -> str:
+    if re.fullmatch(r"A\d+", name) and name in names:  # the softmax output as the notes name it
+        return names[name]
+    k = re.fullmatch(r"delta(\d+)", name)
+    if k and f"z{k.group(1)}" in names:
+        return names[f"z{k.group(1)}"]  # the notes' own name: dZ(2), δ2
+    return ck.reader.names.show({"x": "x", "y": "y"}.get(name, name), line)
+
+
+def _plus_first(ck, expr, line) -> str:
+    """A sum written with its positive terms first (Ŷ - Y, not -Y + Ŷ)."""
+    if not isinstance(expr, sp.Add):
+        return ck.show(expr, line)
+    terms = sorted(expr.args, key=lambda t: t.could_extract_minus_sign())
+    out = ck.show(terms[0], line)
+    for t in terms[1:]:
+        neg = t.could_extract_minus_sign()
+        out += f" - {ck.show(-t, line)}" if neg else f" + {ck.show(t, line)}"
+    return out
+
+
+def _show_node(ck, names, node, line, coef=1) -> str:
+    if isinstance(node, Var):
+        return _show_var(ck, names, node.name, line)
     if isinstance(node, T):
-        return f"{_show_node(ck, node.a, line)}^T"
+        return f"{_show_node(ck, names, node.a, line)}^T"
     if isinstance(node, MatMul):
-        return f"({_show_node(ck, node.a, line)} {_show_node(ck, node.b, line)})"
+        return f"({_show_node(ck, names, node.a, line)} {_show_node(ck, names, node.b, line)})"
     if isinstance(node, Sum):
-        return f"Σ_samples({_show_node(ck, node.a, line)})"
+        return f"Σ_samples({_show_node(ck, names, node.a, line)})"
     if isinstance(node, Ew):
-        subs = {placeholder(i): sp.Symbol(_show_node(ck, a, line)) for i, a in enumerate(node.args)}
-        expr = node.expr.xreplace(subs)
+        shown = [_show_node(ck, names, a, line) for a in node.args]
+        subs = {placeholder(i): sp.Symbol(text) for i, text in enumerate(shown)}
+        expr = (coef * node.expr).xreplace(subs)
         expr = expr.replace(
             lambda e: isinstance(e, sp.Piecewise) and len(e.args) == 2,
             lambda e: sp.Symbol(f"1[{e.args[0][1]}]"),
         )
-        text = ck.show(expr, line).replace("**", "^")
-        return re.sub(r"\s*\*\s*", " ⊙ ", text)
+        c, rest = expr.as_coeff_Mul() if isinstance(expr, sp.Mul) else (1, expr)
+        text = re.sub(r"\s*\*\s*", " ⊙ ", _plus_first(ck, rest, line).replace("**", "^"))
+        return text if c == 1 else ("-" if c == -1 else f"{sp.sstr(c)} ") + text
     return repr(node)

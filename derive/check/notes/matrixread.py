@@ -27,7 +27,8 @@ _TRANSPOSE = re.compile(r"^\s*(T|\\top|\\intercal|\\mathsf\{T\}|\\mathrm\{T\})\s
 _LAYER_T = re.compile(
     r"^\s*[\[(]\s*([^\[\]()]+?)\s*[\])]\s*(T|\\top|\\intercal)?\s*('|\\prime)?\s*$"
 )
-_GREEK = {"delta", "sigma", "alpha", "beta", "theta", "epsilon", "eta", "lambda", "Delta"}
+_GREEK = {"delta", "sigma", "alpha", "beta", "theta", "epsilon", "eta", "lambda", "Delta",
+          "yhat", "Yhat"}  # fmt: skip
 _GRAD_BASE = set("WbZzAa")
 MARKERS = re.compile(
     r"\^\s*\{?\s*(T|\\top|\\intercal)\b|\^\s*\{\s*\[[^\]]*\]\s*(T|\\top)\s*\}|\\odot|\\circ"

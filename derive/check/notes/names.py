@@ -27,7 +27,8 @@ import re
 
 import sympy as sp
 
-_GREEK_SHOW = {"sigma": "σ", "delta": "δ", "Delta": "Δ", "alpha": "α", "eta": "η", "lambda": "λ"}
+_GREEK_SHOW = {"sigma": "σ", "delta": "δ", "Delta": "Δ", "alpha": "α", "eta": "η", "lambda": "λ",
+               "yhat": "ŷ", "Yhat": "Ŷ"}  # fmt: skip
 # Words for the registry's activations, lower-cased; ``sigma`` is the notes' sigmoid.
 ACTIVATION_WORDS = {
     "sigma": "sigmoid",
@@ -79,7 +80,7 @@ class Names:
             k = self.layer(sup) if sup is not None else self.layer(sub)
             if k is not None and (sup is None or sub is None):
                 return "x" if (low == "a" and k == "0") else f"{_LAYERED[low]}{k}"
-        if low in ("x", "y") and sub is None and sup is None:
+        if low in ("x", "y", "yhat") and sub is None and sup is None:
             return low
         if base in ("C", "J") and sup is None and sub in (None, "0"):
             return "C"

@@ -59,18 +59,28 @@ class ScalarNet:
         """d num / d den through the network, by ``sympy.diff`` (other leaves held fixed)."""
         key = ("d", num, den)
         if key not in self._cache:
-            expr = sym(num)
-            for _ in range(len(self.defs) + 1):
-                subs = {
-                    s: self.defs[s.name]
-                    for s in expr.free_symbols
-                    if s.name in self.defs and s.name != den and den in self.deps[s.name]
-                }
-                if not subs:
-                    break
-                expr = expr.xreplace(subs)
-            self._cache[key] = sp.diff(expr, sym(den))
+            self._cache[key] = self.deriv_of(sym(num), den)
         return self._cache[key]
+
+    def deriv_of(self, expr: sp.Expr, den: str) -> sp.Expr:
+        """d expr / d den through the network: the names that depend on ``den`` replaced by
+        their definitions down to ``den``, then ``sympy.diff``."""
+        for _ in range(len(self.defs) + 1):
+            subs = {
+                s: self.defs[s.name]
+                for s in expr.free_symbols
+                if s.name in self.defs and s.name != den and den in self.deps[s.name]
+            }
+            if not subs:
+                break
+            expr = expr.xreplace(subs)
+        return sp.diff(expr, sym(den))
+
+    def named(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with each activation the network applies written as its name (tanh(z1)
+        as a1), for showing."""
+        apps = {v: sym(n) for n, v in self.defs.items() if isinstance(v, sp.Function)}
+        return expr.xreplace(apps)
 
     def shown(self, num: str, den: str) -> sp.Expr:
         """d num / d den for reading: the chain rule over the named quantities, with each
@@ -175,12 +185,14 @@ def notes_layers(segments) -> int | None:
 
 
 def net_from_notes(
-    formulas: list[Formula | None],
+    formulas: list[Formula | None], functions: dict | None = None
 ) -> tuple[ScalarNet | None, dict[str, int], dict[str, sp.Expr]]:
     """The forward equations written in the notes: ``name = expression`` lines, the first
     definition of each name, in an order where each comes after what it uses. Returns the
     network (None without equations), the line of each of its equations, and the equations
-    the cost does not depend on (names of the notes' own)."""
+    the cost does not depend on (names of the notes' own). ``functions``: the notes' own
+    (``functions.define``), usable as activations beside the registry's."""
+    acts = {**ACTIVATIONS, **(functions or {})}
     defs: dict[str, tuple[int, sp.Expr]] = {}
     local: dict[str, sp.Expr] = {}
     for form in formulas:
@@ -197,7 +209,7 @@ def net_from_notes(
         ):
             continue
         try:
-            right = ScalarNet({}, ACTIVATIONS, "").real(right)
+            right = ScalarNet({}, acts, "").real(right)
         except Unknown:
             continue
         defs[left.name] = (members[0].line, right)
@@ -230,4 +242,4 @@ def net_from_notes(
     def_lines = {n: defs[n][0] for n in order}
     lines = sorted(def_lines.values())
     source = "the forward equations in the notes (lines " + ", ".join(map(str, lines)) + ")"
-    return ScalarNet({n: defs[n][1] for n in order}, dict(ACTIVATIONS), source), def_lines, local
+    return ScalarNet({n: defs[n][1] for n in order}, acts, source), def_lines, local

@@ -46,6 +46,7 @@ class Item:
     matrix: sp.Matrix | None = None
     text: str = ""
     display: bool = True
+    stated: object = None  # the shape statement (shapes.Stated) this piece is part of
 
 
 _WHY = {
@@ -73,6 +74,11 @@ class Checking:
         self.described: list[tuple[tuple, int]] = []  # shapes given so far, with their lines
         self.seen: set = set()  # shape annotations already checked
         self.matrix_batch = None  # the random draw matrix claims are evaluated on (matrix)
+        self.functions: dict = {}  # functions the notes define (functions.py): name -> Activation
+        self.function_lines: set[tuple[int, str]] = set()  # where each is defined (line, name)
+        self.softmax = None  # the softmax output with a cross-entropy cost (softmax.py)
+        self.stated_names: dict = {}  # name -> the statement of its shape (shapes.py)
+        self.stated_sizes: dict[int, int] = {}  # layer -> units, as the notes state them
 
     def add(self, line, kind, claim, verdict, expected=None, message=""):
         claim = re.sub(r"\s+", " ", claim).strip()
@@ -97,7 +103,7 @@ class Checking:
         return self.net
 
     def real(self, expr, acts):
-        return ScalarNet({}, acts, "").real(expr)
+        return ScalarNet({}, {**acts, **self.functions}, "").real(expr)
 
     def substitute_local(self, expr: sp.Expr) -> sp.Expr:
         for _ in range(8):

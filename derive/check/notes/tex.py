@@ -29,7 +29,9 @@ def clean(tex: str) -> str:
     tex = re.sub(r"\\[dt]frac\b", r"\\frac", tex)
     tex = re.sub(r"\\(times|ast)\b", r"\\cdot", tex)
     tex = re.sub(r"\^\s*\{?\s*\\prime\s*\}?|\^\{'\}", "'", tex)
-    tex = re.sub(r"\\(mathbf|boldsymbol|bm|boxed|mathit)\s*\{([^{}]*)\}", r"\2", tex)
+    tex = re.sub(r"\\(mathbf|boldsymbol|bm|boxed|mathit|mathcal)\s*\{([^{}]*)\}", r"\2", tex)
+    tex = re.sub(r"\\(?:hat|widehat)\s*(?:\{\s*([yY])\s*\}|([yY])(?![A-Za-z]))", r"\\\1\2hat ", tex)
+    tex = re.sub(r"(\\[yY]hat) (?=[_^'])", r"\1", tex)  # \hat{y}_k: ŷ with its index
     tex = re.sub(
         r"\\(text|mathrm|textrm|operatorname|mbox|textit)\s*\{\s*([A-Za-z_]+)\s*\}", r"\2", tex
     )

@@ -28,8 +28,11 @@ from derive.errors import DeriveError
 
 from . import arith as arith
 from . import deriv as deriv
+from . import functions as functions
 from . import identities as identities
 from . import matrix as matrix
+from . import shapes as shapes
+from . import softmax as softmax
 from .claims import Member, Names, Reader
 from .names import sym
 from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
@@ -42,16 +45,19 @@ class Checker(Checking):
     """The walk over one notes file: its formulas, grids and lines of text in reading order,
     each handed to its check."""
 
-    def __init__(self, segments, reader: Reader, net: ScalarNet | None, spec: bool):
+    def __init__(self, segments, reader: Reader, net: ScalarNet | None, spec: bool, text=""):
         super().__init__(reader, net, spec)
+        self.functions, self.function_lines = functions.define(reader, functions.find(segments))
+        self.statements = shapes.find(segments, reader, text)
         self.items = self._items(segments)
 
     def _items(self, segments) -> list[Item]:
         """The segments as items; a formula that starts with ``=`` continues the one before."""
         items: list[Item] = []
+        owner = {id(seg): st for st in self.statements for seg in st.segments}
         for seg in segments:
             if seg.kind == "text":
-                items.append(Item("text", seg.line, text=seg.text))
+                items.append(Item("text", seg.line, text=seg.text, stated=owner.get(id(seg))))
             elif seg.kind == "grid":
                 cells = []
                 for row in seg.cells:
@@ -75,7 +81,10 @@ class Checker(Checking):
                     prev.labels.extend(form.labels)
                     prev.annotations.extend(form.annotations)
                     continue
-                items.append(Item("formula", seg.line, formula=form, display=seg.display))
+                items.append(
+                    Item("formula", seg.line, formula=form, display=seg.display,
+                         stated=owner.get(id(seg)))
+                )  # fmt: skip
         return items
 
     def run(self) -> list[Result]:
@@ -95,6 +104,8 @@ class Checker(Checking):
         return self.results
 
     def _item(self, index: int, item: Item):
+        if item.stated is not None and item.stated.handled:
+            return  # part of a shape statement, judged by shapes.prepare
         if item.kind == "text":
             arith.shape_sentence(self, item)
             return
@@ -124,7 +135,11 @@ class Checker(Checking):
             return
         self.vchain = None
         first = members[0]
-        if matrix.claim(self, item, members) or identities.claim(self, members):
+        if functions.is_definition(self, members):
+            return  # f(z) = …: a function of the notes' own, not a claim
+        if matrix.claim(self, item, members) or softmax.claim(self, members):
+            return
+        if identities.claim(self, members):
             return
         if first.kind == "deriv":
             for m in members[1:]:
@@ -166,26 +181,43 @@ def check_text(
     net = net_from_spec(spec) if spec else None
     layers = net.layers if net else notes_layers(segments)
     reader = Reader(Names(layers), functions=net.acts if net else None)
-    checker = Checker(segments, reader, net, spec=bool(spec))
+    checker = Checker(segments, reader, net, spec=bool(spec), text=text)
     if net is None:
-        net, checker.def_lines, local = net_from_notes([item.formula for item in checker.items])
+        formulas = [item.formula for item in checker.items]
+        net, checker.def_lines, local = net_from_notes(formulas, checker.functions)
         for name, expr in local.items():
             checker.local.setdefault(name, expr)
         checker.net = net
+    checker.softmax = softmax.find(checker, checker.items)
+    shapes.prepare(checker, checker.statements)
     header = _header(checker, net, spec)
     return checker.run(), header
 
 
 def _header(checker: Checker, net: ScalarNet | None, spec: str | None) -> str:
-    if net is None:
-        return "network: none (no --spec, and no forward equations found in the notes)"
+    sm = checker.softmax
+    if sm is not None:
+        out = checker.show(sym(sm.a), 0)
+        where = f"line {sm.line}" if sm.line else "the spec"
+        extra = (
+            f"\n  {out} = softmax({checker.show(sym(sm.z), 0)}) with the cross-entropy cost "
+            f"({where}): ∂C/∂{checker.show(sym(sm.z), 0)} is checked on {softmax.K} classes, "
+            "one-hot targets"
+        )
+    else:
+        extra = ""
+    if net is None or (not net.defs and sm and not spec):
+        return "network: none (no --spec, and no forward equations found in the notes)" + extra
     if spec and not net.defs:
-        return f"network: {net.source} (softmax couples the units: derivatives are not checked)"
+        return (
+            f"network: {net.source} (softmax couples the units: other per-sample derivatives "
+            f"are not checked){extra}"
+        )
     eqs = "; ".join(
         f"{checker.show(sym(n), 0)} = {checker.show(e, 0)}" for n, e in net.defs.items()
     )
     per_sample = "derivatives are checked per sample (C is one sample's cost)"
-    return f"network: {net.source}\n  {eqs}\n  {per_sample}"
+    return f"network: {net.source}\n  {eqs}\n  {per_sample}{extra}"
 
 
 def check_notes(path: str | Path, spec: str | None = None, fmt: str = "text") -> tuple[str, int]:
