@@ -328,7 +328,7 @@ def fused_loss_and_grad(params, X, Y):
         _logA,
         _cost,
     ) = ws
-    W1 = params["W1"]
+    W1 = params["W1"].reshape(8, 9)
     b1 = params["b1"]
     W3 = params["W3"]
     b3 = params["b3"]
@@ -362,7 +362,7 @@ def fused_loss_and_grad(params, X, Y):
     np.multiply(_cost, (-1), out=_cost)
     loss = float(_cost.sum()) / m
     grads = {
-        "W1": dW1,
+        "W1": dW1.reshape(8, 1, 3, 3),
         "b1": db1,
         "W3": dW3,
         "b3": db3,
