@@ -50,7 +50,8 @@ from derive.errors import DeriveError
 from derive.fileio import write_atomic
 from derive.resources import EXAMPLES, TEMPLATES
 
-from . import convcode, layercode
+from . import convcode, fusedkernels, layercode
+from .fused import Fused, FusedUnsupported, fused_program
 from .npprint import overflow_notes, print_code, stabilize, to_code, uses_erf
 from .text import node_text, var_name
 
@@ -107,6 +108,9 @@ class Program:
     forward_uses_m: bool = False  # a mean over the samples divides by m
     helpers: list[str] = field(default_factory=list)  # convcode kernels the code calls
     saved: list[str] = field(default_factory=list)  # forward temporaries the backward reuses
+    fused: Fused | None = None  # the same step into preallocated arrays (fused.py)
+    fused_helpers: list[str] = field(default_factory=list)  # fusedkernels the fused step calls
+    fused_missing: str = ""  # why there is no fused step (fused is None)
     init: list[tuple[str, tuple, str]] = field(default_factory=list)  # (param, shape, rule)
 
 
@@ -292,7 +296,13 @@ def program(net: Network, d: Derivation | None = None) -> Program:
         prog.penalty.append(Line("penalty", f"({code}).item()", f"penalty = {net.penalty_text}"))
         prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
-    prog.uses_erf = uses_erf(text)
+    try:
+        prog.fused = fused_program(net, d, _is_softmax, loss_parts)
+    except FusedUnsupported as e:  # the module without it, saying why; train uses the rest
+        prog.fused, prog.fused_missing = None, f"no fused step for this network: {e}"
+    else:
+        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
+    prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
     code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
     prog.helpers = convcode.helpers(code)
 
@@ -381,29 +391,22 @@ def _comment(s: Step) -> str:
     return f"{s.name} = {what} = {node_text(s.simplified)}"
 
 
-def _loss_lines(net: Network, logsoftmax: dict[str, str]) -> list[Line]:
+def loss_parts(net: Network, softmaxes) -> tuple[sp.Expr, dict, str]:
+    """The cost as it is best computed: (expression, {symbol: IR node or "logA"}, comment).
+    A log of a softmax output (a name in ``softmaxes``) becomes the symbol ``logA`` (the
+    log-softmax through the logits, finite where A underflows to 0); a log cost of a sigmoid
+    output is taken through its pre-activation (BCE: softplus(z) - y z)."""
     out_var = net.values[net.output]
     cost = net.cost  # Ew in the output and y
     expr = cost.expr
     args = list(cost.args)
-    names: dict[sp.Symbol, str] = {}
-    lines: list[Line] = []
+    parts: dict = {placeholder(i): arg for i, arg in enumerate(args)}
     a_slot = placeholder(args.index(out_var)) if out_var in args else None
     how = f"C = {net.cost_text}"
     node = net.equations[net.output]
-    if a_slot is not None and net.output in logsoftmax and expr.has(sp.log(a_slot)):
-        # log of a softmax output: z - logsumexp(z), finite where A underflows to 0
-        u = logsoftmax[net.output]
-        lines.append(Line("shifted", f"{u} - {u}.max(axis=0, keepdims=True)"))
-        lines.append(
-            Line(
-                "logA",
-                "shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))",
-                "log-softmax through the logits",
-            )  # fmt: skip
-        )
+    if a_slot is not None and net.output in softmaxes and expr.has(sp.log(a_slot)):
         logsym = sp.Symbol("logA")
-        names[logsym] = "logA"
+        parts[logsym] = "logA"
         expr = expr.xreplace({sp.log(a_slot): logsym})
     elif (
         a_slot is not None
@@ -412,19 +415,40 @@ def _loss_lines(net: Network, logsoftmax: dict[str, str]) -> list[Line]:
         and isinstance(node.expr, ActivationFunction)
         and expr.has(sp.log)
     ):
-        # the cost through the output's pre-activation (BCE of a sigmoid: softplus(z) - y z)
         inner = node.expr.xreplace({placeholder(0): sp.Symbol("__u", real=True)})
         through = expr.xreplace({a_slot: inner})
         st = stabilize(through)
         if not any(f.func is sp.log for f in st.atoms(sp.Function)):
             expr = through
             u = node.args[0]
-            names[sp.Symbol("__u", real=True)] = (
-                code_name(u) if isinstance(u, Var) else _Emitter([], {}).atom(u)
-            )
+            parts[sp.Symbol("__u", real=True)] = u
             how += f", through {code_name(u) if isinstance(u, Var) else 'the logits'}"
-    for i, arg in enumerate(args):
-        names[placeholder(i)] = code_name(arg) if isinstance(arg, Var) else f"({arg!r})"
+    return expr, parts, how
+
+
+def _loss_lines(net: Network, logsoftmax: dict[str, str]) -> list[Line]:
+    expr, parts, how = loss_parts(net, set(logsoftmax))
+    names: dict[sp.Symbol, str] = {}
+    lines: list[Line] = []
+    for sym, part in parts.items():
+        if part == "logA":
+            # log of a softmax output: z - logsumexp(z), finite where A underflows to 0
+            u = logsoftmax[net.output]
+            lines.append(Line("shifted", f"{u} - {u}.max(axis=0, keepdims=True)"))
+            lines.append(
+                Line(
+                    "logA",
+                    "shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))",
+                    "log-softmax through the logits",
+                )  # fmt: skip
+            )
+            names[sym] = "logA"
+        elif isinstance(part, Var):
+            names[sym] = code_name(part)
+        elif sym.name == "__u":
+            names[sym] = _Emitter([], {}).atom(part)
+        else:
+            names[sym] = f"({part!r})"
     code = to_code(expr, names)
     scale = " / m" if net.reduction == "mean" else ""
     lines.append(Line("loss", f"float(np.sum({code})){scale}", how))

@@ -6,6 +6,11 @@ norm's running statistics, which the training loop carries over) and writes the 
 a second set of arrays (double buffering): the previous parameters stay intact until the new
 loss is known to be finite (they are the "last good" ones), without copying every parameter on
 every step.
+
+A step allocates no arrays: the gradients are the optimizer's scratch space (overwritten; the
+fused step's gradient buffers are overwritten by the next step anyway), and so are the arrays
+of ``out`` before the new parameters go into them. Every update is the same operations, in the
+same order, as the one-line formula in its comment, so the numbers do not depend on it.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ class SGD:
         self.lr = lr
 
     def step(self, params, grads, out):
-        for k, g in grads.items():
-            np.subtract(params[k], self.lr * g, out=out[k])  # W := W - lr * dC/dW
+        for k, g in grads.items():  # W := W - lr * dC/dW
+            np.multiply(g, self.lr, out=g)
+            np.subtract(params[k], g, out=out[k])
 
 
 class Momentum(SGD):
@@ -32,11 +38,12 @@ class Momentum(SGD):
         self.v = {k: np.zeros_like(p) for k, p in params.items()}
 
     def step(self, params, grads, out):
-        for k, g in grads.items():
+        for k, g in grads.items():  # v := mu v + g, W := W - lr v
             p, v = params[k], self.v[k]
             v *= self.mu
             v += g
-            np.subtract(p, self.lr * v, out=out[k])
+            np.multiply(v, self.lr, out=g)
+            np.subtract(p, g, out=out[k])
 
 
 class Adam(SGD):
@@ -52,9 +59,20 @@ class Adam(SGD):
         c1, c2 = 1 - self.b1**self.t, 1 - self.b2**self.t
         for k, g in grads.items():
             p, m, v = params[k], self.m[k], self.v[k]
-            m += (1 - self.b1) * (g - m)
-            v += (1 - self.b2) * (g * g - v)
-            np.subtract(p, (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps), out=out[k])
+            s = out[k] if out[k] is not p else np.empty_like(p)  # scratch until the update
+            np.subtract(g, m, out=s)  # m := m + (1 - b1) (g - m)
+            s *= 1 - self.b1
+            m += s
+            np.multiply(g, g, out=g)  # v := v + (1 - b2) (g g - v)
+            g -= v
+            g *= 1 - self.b2
+            v += g
+            np.divide(v, c2, out=s)  # W := W - (lr / c1) m / (sqrt(v / c2) + eps)
+            np.sqrt(s, out=s)
+            s += self.eps
+            np.multiply(m, self.lr / c1, out=g)
+            g /= s
+            np.subtract(p, g, out=out[k])
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
