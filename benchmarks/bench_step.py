@@ -1,13 +1,18 @@
 """One SGD step of a generated module against the same step written by hand in NumPy.
 
-A step is ``loss_and_grad`` plus the update ``W -= lr * dW`` for every parameter, float32,
-samples as columns. The hand-written step is what a careful NumPy programmer writes for the
-notes' network (the loss computed too, since ``loss_and_grad`` returns it). Both run in this
-process, interleaved in blocks so that drift of the machine hits both alike; the figure is the
-median of the per-block ratios generated / hand. PyTorch CPU eager is timed too when it is
-installed (it is not a dependency of derive).
+A step is the module's fused ``sgd_step``, or ``loss_and_grad`` plus the update
+``W -= lr * dW`` for every parameter, float32, samples as columns; the GEMM-only floor is the
+step's matrix products alone. Each is shown beside the floor (its ratio to it), with the peak
+bytes one step allocates (tracemalloc). The hand-written step is what a careful NumPy
+programmer writes for the notes' network (the loss computed too, since ``loss_and_grad``
+returns it). All run in this process, interleaved in blocks (rotated each block) so that
+drift of the machine hits all alike; the figures are medians over blocks. PyTorch CPU eager
+is timed too when it is installed (it is not a dependency of derive); JAX is not measured.
+Two examples follow, each against the step a careful NumPy programmer writes for it
+(``hand_layers.py``): cnn_digits (im2col) and rnn (a BPTT loop); there the ratio is to the
+hand step (a GEMM floor of a convolution is not one product).
 
-    python benchmarks/bench_step.py [--blocks 15] [--quick]
+    python benchmarks/bench_step.py [--blocks 15] [--quick] [--no-torch]
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import tracemalloc
 
 import hand_layers  # benchmarks/hand_layers.py: the script's folder is on the path
 import numpy as np
@@ -104,9 +110,45 @@ def torch_step(inputs, hidden, outputs, out_act, lr):
             loss = torch.nn.functional.cross_entropy(out, y.argmax(dim=1))
         loss.backward()
         opt.step()
-        return float(loss)
+        return float(loss.detach())
 
     return step
+
+
+def floor_step(params, n, X):
+    """The GEMM-only floor: the step's matrix products alone (forward W @ A, backward
+    dz @ A.T and W.T @ dz), into preallocated arrays: no step can take less."""
+    acts, dzs = [X], []
+    for k in range(1, n + 1):
+        acts.append(np.empty((params[f"W{k}"].shape[0], X.shape[1]), X.dtype))
+    dzs = [np.empty_like(a) for a in acts]
+    dWs = {k: np.empty_like(params[f"W{k}"]) for k in range(1, n + 1)}
+
+    def step(_params, X, Y):
+        for k in range(1, n + 1):
+            np.matmul(params[f"W{k}"], acts[k - 1], out=acts[k])
+        dzs[n][...] = acts[n]
+        for k in range(n, 0, -1):
+            np.matmul(dzs[k], acts[k - 1].T, out=dWs[k])
+            if k > 1:
+                np.matmul(params[f"W{k}"].T, dzs[k], out=dzs[k - 1])
+
+    return step
+
+
+def fused_step(module, lr):
+    return lambda params, X, Y: module.sgd_step(params, X, Y, lr)
+
+
+def peak_bytes(step, params, X, Y) -> int:
+    """Peak bytes allocated by one call (after a first call that builds any workspace)."""
+    step(params, X, Y)
+    tracemalloc.start()
+    try:
+        step(params, X, Y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def time_block(step, params, X, Y, reps: int) -> float:
@@ -116,7 +158,7 @@ def time_block(step, params, X, Y, reps: int) -> float:
     return (time.perf_counter() - t0) / reps
 
 
-def bench(label, inputs, hidden, outputs, out_act, cost, m, blocks, quick):
+def bench(label, inputs, hidden, outputs, out_act, cost, m, blocks, quick, with_torch=True):
     layers = [(h, "relu") for h in hidden] + [(outputs, out_act)]
     net = Network.from_layers("bench", inputs, layers, cost=cost)
     module = load_module(net)
@@ -124,68 +166,87 @@ def bench(label, inputs, hidden, outputs, out_act, cost, m, blocks, quick):
     X = rng.standard_normal((inputs, m)).astype(np.float32)
     Y = np.eye(outputs, dtype=np.float32)[:, rng.integers(0, outputs, m)]
     lr = 1e-3  # small: the weights stay near their start, so every block does the same work
-    hand = hand_step(len(hidden), out_act, lr)
-    line, ratio, reps = compare(label, module, hand, X, Y, lr, blocks, quick)
-    tstep = torch_step(inputs, hidden, outputs, out_act, lr)
+    others = {"hand NumPy": hand_step(len(hidden), out_act, lr)}
+    tstep = torch_step(inputs, hidden, outputs, out_act, lr) if with_torch else None
     if tstep is not None:
-        tt = statistics.median(
-            time_block(tstep, None, X, Y, reps) for _ in range(max(3, blocks // 3))
-        )
-        line += f"   torch {tt * 1e6:9.1f} us"
-    print(line, flush=True)
-    return ratio
-
-
-def compare(label, module, hand, X, Y, lr, blocks, quick):
-    """The generated module's step against ``hand``, interleaved blocks: (line, ratio, reps)."""
-    gen = generated_step(module, lr)
-    p_gen = module.init_params(0, np.float32)
-    p_hand = {k: v.copy() for k, v in p_gen.items()}
-    # the two steps compute the same thing
-    l1, l2 = (
-        gen(dict((k, v.copy()) for k, v in p_gen.items()), X, Y),
-        hand({k: v.copy() for k, v in p_gen.items()}, X, Y),
-    )
-    assert abs(l1 - l2) <= 1e-4 * max(1.0, abs(l2)), (l1, l2)
-    one = time_block(hand, p_hand, X, Y, 3)
-    reps = max(3, min(2000, int(0.05 / max(one, 1e-7))))
-    if quick:
-        blocks = 3
-    ratios, t_gen, t_hand = [], [], []
-    for b in range(blocks):
-        order = [(gen, p_gen, t_gen), (hand, p_hand, t_hand)]
-        if b % 2:
-            order.reverse()
-        for step, params, out in order:
-            out.append(time_block(step, params, X, Y, reps))
-        ratios.append(t_gen[-1] / t_hand[-1])
-    line = (
-        f"{label:<28} hand {statistics.median(t_hand) * 1e6:9.1f} us   "
-        f"generated {statistics.median(t_gen) * 1e6:9.1f} us   "
-        f"ratio {statistics.median(ratios):.3f}"
-    )
-    return line, statistics.median(ratios), reps
+        others["PyTorch eager"] = tstep
+    floor = lambda params: floor_step(params, len(hidden) + 1, X)  # noqa: E731
+    table(label, module, others, X, Y, lr, blocks, quick, floor)
 
 
 def bench_example(label, spec, hand, m, blocks, quick):
-    """An example spec's generated step against a hand-written one (``hand_layers``)."""
+    """An example spec's steps against a hand-written one (``hand_layers``)."""
     module = load_module(EXAMPLES / spec)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((module.INPUTS, m)).astype(np.float32)
     Y = np.eye(module.OUTPUTS, dtype=np.float32)[:, rng.integers(0, module.OUTPUTS, m)]
-    line, ratio, _ = compare(label, module, hand(1e-3), X, Y, 1e-3, blocks, quick)
-    print(line, flush=True)
-    return ratio
+    table(label, module, {"hand NumPy": hand(1e-3)}, X, Y, 1e-3, blocks, quick)
+
+
+def table(label, module, others, X, Y, lr, blocks, quick, floor=None):
+    """The fused step, loss_and_grad + update and ``others`` (name: step) timed in interleaved
+    blocks, each with its ratio to the GEMM floor (``floor(params)`` makes it) or, without
+    one, to the hand step; then the peak bytes per step."""
+    p0 = module.init_params(0, np.float32)
+    fresh = lambda: {k: v.copy() for k, v in p0.items()}  # noqa: E731
+    steps = {
+        "fused": (fused_step(module, lr), fresh()),
+        "loss_and_grad+update": (generated_step(module, lr), fresh()),
+    }
+    steps |= {name: (step, fresh()) for name, step in others.items()}
+    base = "hand NumPy"
+    if floor is not None:
+        base = "GEMM floor"
+        floor_params = fresh()
+        steps[base] = (floor(floor_params), floor_params)
+    # the three NumPy steps compute the same loss
+    numpy_steps = ("fused", "loss_and_grad+update", "hand NumPy")
+    losses = [steps[k][0](fresh(), X, Y) for k in numpy_steps]
+    assert max(losses) - min(losses) <= 1e-4 * max(1.0, abs(losses[0])), losses
+    one = time_block(steps["hand NumPy"][0], fresh(), X, Y, 3)
+    reps = max(3, min(2000, int(0.05 / max(one, 1e-7))))
+    if quick:
+        blocks = 3
+    times = {k: [] for k in steps}
+    for b in range(blocks):
+        order = list(steps.items())
+        order = order[b % len(order) :] + order[: b % len(order)]  # rotate: drift hits all
+        for name, (step, params) in order:
+            times[name].append(time_block(step, params, X, Y, reps))
+    ref = statistics.median(times[base])
+    what = "floor" if floor is not None else "hand"
+    print(f"\n{label}")
+    for name, t in times.items():
+        med = statistics.median(t)
+        print(f"  {name:<22} {med * 1e6:10.1f} us   {med / ref:6.2f}x {what}")
+    sizes = sum(v.nbytes for v in p0.values()) * 2  # parameters and their gradients
+    sizes += sum(v.nbytes for v in module.forward(p0, X).values() if v is not X)
+    print(f"  memory: parameters + activations + gradients {sizes / 1024:.0f} KiB; peak per step:")
+    for name in numpy_steps:
+        step, _ = steps[name]
+        print(f"    {name:<20} {peak_bytes(step, fresh(), X, Y) / 1024:10.1f} KiB", flush=True)
+
+
+def blas_kernel() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    return ", ".join(
+        f"{i['internal_api']} {i.get('architecture')} x{i['num_threads']}" for i in info
+    )
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--blocks", type=int, default=15)
     ap.add_argument("--quick", action="store_true", help="3 blocks, for a smoke run")
+    ap.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     args = ap.parse_args()
-    print("one SGD step, float32, median of interleaved blocks (generated / hand)")
+    print("one SGD step, float32, median of interleaved blocks; BLAS:", blas_kernel())
     for size in SIZES:
-        bench(*size, blocks=args.blocks, quick=args.quick)
+        bench(*size, blocks=args.blocks, quick=args.quick, with_torch=not args.no_torch)
     bench_example("cnn_digits (im2col), m=128", "cnn_digits.toml", hand_layers.cnn_step, 128,
                   args.blocks, args.quick)  # fmt: skip
     bench_example("rnn T=8 (BPTT loop), m=128", "rnn.toml", hand_layers.rnn_step, 128,

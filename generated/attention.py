@@ -138,3 +138,143 @@ def loss_and_grad(params, X, Y):
 def predict(params, X):
     """The network's output z for the inputs X."""
     return forward(params, X)["z"]
+
+
+# ---- the fused step: the same numbers as loss_and_grad, into arrays kept between calls
+
+
+def _workspace(m, dtype):
+    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
+    return (
+        np.empty((2, m), dtype),  # Q
+        np.empty((2, m), dtype),  # K
+        np.empty((2, m), dtype),  # V
+        np.empty((m, m), dtype),  # S
+        np.empty((m, m), dtype),  # _t1
+        np.empty((1, m), dtype),  # _t2
+        np.empty((m, m), dtype),  # _shifted_P
+        np.empty((1, m), dtype),  # _sums_P
+        np.empty((m, m), dtype),  # _t3
+        np.empty((m, m), dtype),  # P
+        np.empty((2, m), dtype),  # H
+        np.empty((2, m), dtype),  # z
+        np.empty((2, m), dtype),  # dz
+        np.empty((2, m), dtype),  # _t4
+        np.empty((2, 2), dtype),  # dWo
+        np.empty((2, 1), dtype),  # dbo
+        np.empty((2, m), dtype),  # dH
+        np.empty((m, m), dtype),  # dP
+        np.empty((2, 3), dtype),  # dWv
+        np.empty((2, m), dtype),  # _t5
+        np.empty((2, 3), dtype),  # dWk
+        np.empty((m, 2), dtype),  # _t6
+        np.empty((m, m), dtype),  # _t7
+        np.empty((1, m), dtype),  # _t8
+        np.empty((m, m), dtype),  # _t9
+        np.empty((m, m), dtype),  # _t10
+        np.empty((2, 3), dtype),  # dWq
+        np.empty((2, m), dtype),  # _t11
+        np.empty((2, m), dtype),  # _cost
+        np.empty((2, m), dtype),  # _t12
+    )
+
+
+_WORKSPACES = {}  # (m, dtype): arrays
+
+
+def fused_loss_and_grad(params, X, Y):
+    """loss_and_grad's loss and gradients (equal to float round-off), computed with out= into
+    arrays kept between calls: no array is allocated after the first call for a batch size
+    and dtype. The gradients returned are overwritten by the next call."""
+    m = X.shape[1]
+    key = (m, X.dtype)
+    ws = _WORKSPACES.get(key)
+    if ws is None:
+        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
+    (
+        Q,
+        K,
+        V,
+        S,
+        _t1,
+        _t2,
+        _shifted_P,
+        _sums_P,
+        _t3,
+        P,
+        H,
+        z,
+        dz,
+        _t4,
+        dWo,
+        dbo,
+        dH,
+        dP,
+        dWv,
+        _t5,
+        dWk,
+        _t6,
+        _t7,
+        _t8,
+        _t9,
+        _t10,
+        dWq,
+        _t11,
+        _cost,
+        _t12,
+    ) = ws
+    Wq = params["Wq"]
+    Wk = params["Wk"]
+    Wv = params["Wv"]
+    Wo = params["Wo"]
+    bo = params["bo"]
+    np.matmul(Wq, X, out=Q)
+    np.matmul(Wk, X, out=K)
+    np.matmul(Wv, X, out=V)
+    np.matmul(K.T, Q, out=_t1)
+    np.multiply(_t1, 0.7071067811865476, out=S)
+    np.max(S, axis=0, keepdims=True, out=_t2)
+    np.subtract(S, _t2, out=_shifted_P)
+    np.exp(_shifted_P, out=_t3)
+    np.sum(_t3, axis=0, keepdims=True, out=_sums_P)
+    np.divide(_t3, _sums_P, out=P)
+    np.matmul(V, P, out=H)
+    np.matmul(Wo, H, out=z)
+    np.add(z, bo, out=z)
+    np.subtract(z, Y, out=_t4)
+    np.multiply(_t4, (2 / m), out=dz)
+    np.matmul(dz, H.T, out=dWo)
+    np.sum(dz, axis=1, keepdims=True, out=dbo)
+    np.matmul(Wo.T, dz, out=dH)
+    np.matmul(V.T, dH, out=dP)
+    np.matmul(dH, P.T, out=_t5)
+    np.matmul(_t5, X.T, out=dWv)
+    np.multiply(P, dP, out=_t9)
+    np.sum(_t9, axis=0, keepdims=True, out=_t8)
+    np.subtract(dP, _t8, out=_t10)
+    np.multiply(P, _t10, out=_t7)
+    np.multiply(_t7, 0.7071067811865476, out=_t7)
+    np.matmul(_t7, Q.T, out=_t6)
+    np.matmul(_t6.T, X.T, out=dWk)
+    np.matmul(K, _t7, out=_t11)
+    np.matmul(_t11, X.T, out=dWq)
+    np.subtract(z, Y, out=_t12)
+    np.square(_t12, out=_cost)
+    loss = float(_cost.sum()) / m
+    grads = {
+        "Wq": dWq,
+        "Wk": dWk,
+        "Wv": dWv,
+        "Wo": dWo,
+        "bo": dbo,
+    }
+    return loss, grads
+
+
+def sgd_step(params, X, Y, lr):
+    """One step of W := W - lr * dC/dW on params, in place; returns the loss before it."""
+    loss, grads = fused_loss_and_grad(params, X, Y)
+    for key, g in grads.items():
+        np.multiply(g, lr, out=g)
+        np.subtract(params[key], g, out=params[key])
+    return loss

@@ -230,3 +230,214 @@ def inference_loss(params, X, Y):
 def predict(params, X):
     """The network's output A3 for the inputs X, with the running statistics."""
     return infer(params, X)["A3"]
+
+
+# ---- the fused step: the same numbers as training_step, into arrays kept between calls
+
+
+def _workspace(m, dtype):
+    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
+    return (
+        np.empty((64, m), dtype),  # z1
+        np.empty((64, m), dtype),  # A1
+        np.empty((64, 1), dtype),  # mu2
+        np.empty((64, 1), dtype),  # _t1
+        np.empty((64, 1), dtype),  # var2
+        np.empty((64, 1), dtype),  # _t2
+        np.empty((64, m), dtype),  # _t3
+        np.empty((64, m), dtype),  # _t4
+        np.empty((64, 1), dtype),  # std2
+        np.empty((64, 1), dtype),  # _t5
+        np.empty((64, m), dtype),  # xhat2
+        np.empty((64, m), dtype),  # _t6
+        np.empty((64, m), dtype),  # z2
+        np.empty((64, m), dtype),  # _t7
+        np.empty((64, m), dtype),  # A2
+        np.empty((10, m), dtype),  # z3
+        np.empty((1, m), dtype),  # _t8
+        np.empty((10, m), dtype),  # _shifted_A3
+        np.empty((1, m), dtype),  # _sums_A3
+        np.empty((10, m), dtype),  # _t9
+        np.empty((10, m), dtype),  # A3
+        np.empty((10, m), dtype),  # delta3
+        np.empty((10, m), dtype),  # _t10
+        np.empty((10, 64), dtype),  # dW3
+        np.empty((10, 1), dtype),  # db3
+        np.empty((64, m), dtype),  # delta2
+        np.empty((64, m), dtype),  # _t11
+        np.empty((64, m), dtype),  # _t12
+        np.empty((64, 1), dtype),  # dgamma2
+        np.empty((64, m), dtype),  # _t13
+        np.empty((64, 1), dtype),  # dbeta2
+        np.empty((64, m), dtype),  # delta1
+        np.empty((64, 1), dtype),  # _t14
+        np.empty((64, m), dtype),  # _t15
+        np.empty((64, m), dtype),  # _t16
+        np.empty((64, m), dtype),  # _t17
+        np.empty((64, m), dtype),  # _t18
+        np.empty((64, 64), dtype),  # dW1
+        np.empty((64, 1), dtype),  # db1
+        np.empty((64, 1), dtype),  # _running_mean2
+        np.empty((64, 1), dtype),  # _t19
+        np.empty((64, 1), dtype),  # _running_var2
+        np.empty((64, 1), dtype),  # _t20
+        np.empty((1, m), dtype),  # _t21
+        np.empty((10, m), dtype),  # _logA
+        np.empty((10, m), dtype),  # _cost
+    )
+
+
+_WORKSPACES = {}  # (m, dtype): arrays
+
+
+def fused_training_step(params, X, Y):
+    """training_step's loss, gradients and running statistics (equal to float round-off; the
+    same dropout masks from the same rng), computed with out= into arrays kept between calls:
+    no array is allocated after the first call for a batch size and dtype. The arrays returned
+    are overwritten by the next call."""
+    m = X.shape[1]
+    key = (m, X.dtype)
+    ws = _WORKSPACES.get(key)
+    if ws is None:
+        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
+    (
+        z1,
+        A1,
+        mu2,
+        _t1,
+        var2,
+        _t2,
+        _t3,
+        _t4,
+        std2,
+        _t5,
+        xhat2,
+        _t6,
+        z2,
+        _t7,
+        A2,
+        z3,
+        _t8,
+        _shifted_A3,
+        _sums_A3,
+        _t9,
+        A3,
+        delta3,
+        _t10,
+        dW3,
+        db3,
+        delta2,
+        _t11,
+        _t12,
+        dgamma2,
+        _t13,
+        dbeta2,
+        delta1,
+        _t14,
+        _t15,
+        _t16,
+        _t17,
+        _t18,
+        dW1,
+        db1,
+        _running_mean2,
+        _t19,
+        _running_var2,
+        _t20,
+        _t21,
+        _logA,
+        _cost,
+    ) = ws
+    W1 = params["W1"]
+    b1 = params["b1"]
+    gamma2 = params["gamma2"]
+    beta2 = params["beta2"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    np.matmul(W1, X, out=z1)
+    np.add(z1, b1, out=z1)
+    np.copyto(A1, z1)
+    np.sum(A1, axis=1, keepdims=True, out=_t1)
+    np.multiply(_t1, (1 / m), out=mu2)
+    np.subtract(A1, mu2, out=_t4)
+    np.square(_t4, out=_t3)
+    np.sum(_t3, axis=1, keepdims=True, out=_t2)
+    np.multiply(_t2, (1 / m), out=var2)
+    np.add(var2, (1e-05), out=_t5)
+    np.sqrt(_t5, out=std2)
+    np.subtract(A1, mu2, out=_t6)
+    np.divide(_t6, std2, out=xhat2)
+    np.multiply(gamma2, xhat2, out=_t7)
+    np.add(_t7, beta2, out=z2)
+    np.maximum(z2, 0, out=A2)
+    np.matmul(W3, A2, out=z3)
+    np.add(z3, b3, out=z3)
+    np.max(z3, axis=0, keepdims=True, out=_t8)
+    np.subtract(z3, _t8, out=_shifted_A3)
+    np.exp(_shifted_A3, out=_t9)
+    np.sum(_t9, axis=0, keepdims=True, out=_sums_A3)
+    np.divide(_t9, _sums_A3, out=A3)
+    np.subtract(A3, Y, out=_t10)
+    np.multiply(_t10, (1 / m), out=delta3)
+    np.matmul(delta3, A2.T, out=dW3)
+    np.sum(delta3, axis=1, keepdims=True, out=db3)
+    np.matmul(W3.T, delta3, out=_t11)
+    np.greater(z2, 0, out=_t12)
+    np.multiply(_t11, _t12, out=delta2)
+    np.multiply(xhat2, delta2, out=_t13)
+    np.sum(_t13, axis=1, keepdims=True, out=dgamma2)
+    np.sum(delta2, axis=1, keepdims=True, out=dbeta2)
+    np.multiply(delta2, xhat2, out=_t15)
+    np.sum(_t15, axis=1, keepdims=True, out=_t14)
+    np.multiply(delta2, m, out=_t17)
+    np.multiply(_t14, xhat2, out=_t18)
+    np.subtract(_t17, _t18, out=_t16)
+    np.subtract(_t16, dbeta2, out=_t16)
+    np.multiply(gamma2, _t16, out=delta1)
+    np.divide(delta1, std2, out=delta1)
+    np.multiply(delta1, (1 / m), out=delta1)
+    np.matmul(delta1, X.T, out=dW1)
+    np.sum(delta1, axis=1, keepdims=True, out=db1)
+    np.multiply(params["running_mean2"], 0.9, out=_running_mean2)
+    np.multiply(mu2, 0.1, out=_t19)
+    np.add(_running_mean2, _t19, out=_running_mean2)
+    np.multiply(params["running_var2"], 0.9, out=_running_var2)
+    np.multiply(var2, 0.1, out=_t20)
+    np.multiply(_t20, m / max(m - 1, 1), out=_t20)
+    np.add(_running_var2, _t20, out=_running_var2)
+    np.log(_sums_A3, out=_t21)
+    np.subtract(_shifted_A3, _t21, out=_logA)
+    np.multiply(_logA, Y, out=_cost)
+    np.multiply(_cost, (-1), out=_cost)
+    loss = float(_cost.sum()) / m
+    grads = {
+        "W1": dW1,
+        "b1": db1,
+        "gamma2": dgamma2,
+        "beta2": dbeta2,
+        "W3": dW3,
+        "b3": db3,
+    }
+    running = {
+        "running_mean2": _running_mean2,
+        "running_var2": _running_var2,
+    }
+    return loss, grads, running
+
+
+def fused_loss_and_grad(params, X, Y):
+    """loss_and_grad's loss and gradients from the fused step (overwritten by the next call)."""
+    loss, grads, _ = fused_training_step(params, X, Y)
+    return loss, grads
+
+
+def sgd_step(params, X, Y, lr):
+    """One step of W := W - lr * dC/dW on params, in place, and the running statistics after
+    this batch into params; returns the loss before it."""
+    loss, grads, running = fused_training_step(params, X, Y)
+    for key, g in grads.items():
+        np.multiply(g, lr, out=g)
+        np.subtract(params[key], g, out=params[key])
+    for key, value in running.items():
+        np.copyto(params[key], value)
+    return loss

@@ -194,3 +194,186 @@ def loss_and_grad(params, X, Y):
 def predict(params, X):
     """The network's output A3 for the inputs X."""
     return forward(params, X)["A3"]
+
+
+# ---- the fused step: the same numbers as loss_and_grad, into arrays kept between calls
+
+
+def _im2col_into(x, image, kernel, stride, padding, padded, cols):
+    # cols (C*kh*kw, OH*OW*m) := each window of each sample a column, as _im2col; through
+    # padded (C, H+2p, W+2p, m), whose zero border is never written, when padding.
+    C, H, W = image
+    m = x.shape[1]
+    img = x.reshape(C, H, W, m)
+    if padding:
+        np.copyto(padded[:, padding : padding + H, padding : padding + W], img)
+        img = padded
+    win = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
+    win = win[:, ::stride, ::stride]
+    oh, ow = win.shape[1], win.shape[2]
+    np.copyto(cols.reshape(C, kernel[0], kernel[1], oh, ow, m), win.transpose(0, 4, 5, 1, 2, 3))
+
+
+def _maxpool_into(x, image, size, stride, out):
+    # out := _maxpool(x, ...): the maximum of each window, channel by channel.
+    C, H, W = image
+    m = x.shape[1]
+    if stride == size[0] == size[1]:
+        tiles = x.reshape(C, H // stride, stride, W // stride, stride, m)
+        np.max(tiles, axis=(2, 4), out=out.reshape(C, H // stride, W // stride, m))
+        return
+    win = np.lib.stride_tricks.sliding_window_view(x.reshape(C, H, W, m), size, axis=(1, 2))
+    win = win[:, ::stride, ::stride]
+    np.max(win, axis=(4, 5), out=out.reshape(win.shape[:4]))
+
+
+def _maxpool_grad_tiles_into(x, g, top, image, stride, tile, free, hit, out):
+    # out := _maxpool_grad(x, g, ...) for tiles (stride == size): offset by offset, g where
+    # the first maximum not yet taken is, 0 elsewhere; top is the pooled x (the forward's
+    # maxpool); tile, free and hit are (C, OH, OW, m) arrays (x's dtype, booleans): each
+    # offset's entries are copied into tile first, so every ufunc here runs on contiguous arrays.
+    C, H, W = image
+    m = x.shape[1]
+    oh, ow = H // stride, W // stride
+    tiles = x.reshape(C, oh, stride, ow, stride, m)
+    top = top.reshape(C, oh, ow, m)
+    g4 = g.reshape(C, oh, ow, m)
+    dx = out.reshape(C, oh, stride, ow, stride, m)
+    out.fill(0)
+    free.fill(True)
+    for u in range(stride):
+        for v in range(stride):
+            np.copyto(tile, tiles[:, :, u, :, v])
+            np.equal(tile, top, out=hit)
+            np.logical_and(free, hit, out=hit)
+            np.copyto(dx[:, :, u, :, v], g4, where=hit)
+            np.greater(free, hit, out=free)  # free and not hit
+
+
+def _workspace(m, dtype):
+    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
+    return (
+        np.empty((512, m), dtype),  # z1
+        np.empty((9, 64 * m), dtype),  # _t1
+        np.zeros((1, 10, 10, m), dtype),  # _t2
+        np.empty((512, 1), dtype),  # _t3
+        np.empty((512, m), dtype),  # A1
+        np.empty((128, m), dtype),  # A2
+        np.empty((10, m), dtype),  # z3
+        np.empty((1, m), dtype),  # _t4
+        np.empty((10, m), dtype),  # _shifted_A3
+        np.empty((1, m), dtype),  # _sums_A3
+        np.empty((10, m), dtype),  # _t5
+        np.empty((10, m), dtype),  # A3
+        np.empty((10, m), dtype),  # delta3
+        np.empty((10, m), dtype),  # _t6
+        np.empty((10, 128), dtype),  # dW3
+        np.empty((10, 1), dtype),  # db3
+        np.empty((512, m), dtype),  # delta1
+        np.empty((512, m), dtype),  # _t7
+        np.empty((128, m), dtype),  # _t8
+        np.empty((8, 4, 4, m), dtype),  # _t9
+        np.empty((8, 4, 4, m), bool),  # _t10
+        np.empty((8, 4, 4, m), bool),  # _t11
+        np.empty((512, m), dtype),  # _t12
+        np.empty((8, 9), dtype),  # dW1
+        np.empty((8, 1), dtype),  # db1
+        np.empty((512, 1), dtype),  # _t13
+        np.empty((1, m), dtype),  # _t14
+        np.empty((10, m), dtype),  # _logA
+        np.empty((10, m), dtype),  # _cost
+    )
+
+
+_WORKSPACES = {}  # (m, dtype): arrays
+
+
+def fused_loss_and_grad(params, X, Y):
+    """loss_and_grad's loss and gradients (equal to float round-off), computed with out= into
+    arrays kept between calls: no array is allocated after the first call for a batch size
+    and dtype. The gradients returned are overwritten by the next call."""
+    m = X.shape[1]
+    key = (m, X.dtype)
+    ws = _WORKSPACES.get(key)
+    if ws is None:
+        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
+    (
+        z1,
+        _t1,
+        _t2,
+        _t3,
+        A1,
+        A2,
+        z3,
+        _t4,
+        _shifted_A3,
+        _sums_A3,
+        _t5,
+        A3,
+        delta3,
+        _t6,
+        dW3,
+        db3,
+        delta1,
+        _t7,
+        _t8,
+        _t9,
+        _t10,
+        _t11,
+        _t12,
+        dW1,
+        db1,
+        _t13,
+        _t14,
+        _logA,
+        _cost,
+    ) = ws
+    W1 = params["W1"].reshape(8, 9)
+    b1 = params["b1"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    _im2col_into(X, (1, 8, 8), (3, 3), 1, 1, _t2, _t1)
+    np.matmul(W1, _t1, out=z1.reshape(8, -1))
+    np.copyto(_t3.reshape(8, 64, -1), b1.reshape(8, 1, -1))
+    np.add(z1, _t3, out=z1)
+    np.maximum(z1, 0, out=A1)
+    _maxpool_into(A1, (8, 8, 8), (2, 2), 2, A2)
+    np.matmul(W3, A2, out=z3)
+    np.add(z3, b3, out=z3)
+    np.max(z3, axis=0, keepdims=True, out=_t4)
+    np.subtract(z3, _t4, out=_shifted_A3)
+    np.exp(_shifted_A3, out=_t5)
+    np.sum(_t5, axis=0, keepdims=True, out=_sums_A3)
+    np.divide(_t5, _sums_A3, out=A3)
+    np.subtract(A3, Y, out=_t6)
+    np.multiply(_t6, (1 / m), out=delta3)
+    np.matmul(delta3, A2.T, out=dW3)
+    np.sum(delta3, axis=1, keepdims=True, out=db3)
+    np.matmul(W3.T, delta3, out=_t8)
+    _maxpool_grad_tiles_into(A1, _t8, A2, (8, 8, 8), 2, _t9, _t10, _t11, _t7)
+    np.greater(z1, 0, out=_t12)
+    np.multiply(_t7, _t12, out=delta1)
+    np.matmul(delta1.reshape(8, -1), _t1.T, out=dW1)
+    np.sum(delta1, axis=1, keepdims=True, out=_t13)
+    np.sum(_t13.reshape(-1, 64, 1), axis=1, out=db1)
+    np.log(_sums_A3, out=_t14)
+    np.subtract(_shifted_A3, _t14, out=_logA)
+    np.multiply(_logA, Y, out=_cost)
+    np.multiply(_cost, (-1), out=_cost)
+    loss = float(_cost.sum()) / m
+    grads = {
+        "W1": dW1.reshape(8, 1, 3, 3),
+        "b1": db1,
+        "W3": dW3,
+        "b3": db3,
+    }
+    return loss, grads
+
+
+def sgd_step(params, X, Y, lr):
+    """One step of W := W - lr * dC/dW on params, in place; returns the loss before it."""
+    loss, grads = fused_loss_and_grad(params, X, Y)
+    for key, g in grads.items():
+        np.multiply(g, lr, out=g)
+        np.subtract(params[key], g, out=params[key])
+    return loss

@@ -122,3 +122,112 @@ def loss_and_grad(params, X, Y):
 def predict(params, X):
     """The network's output A2 for the inputs X."""
     return forward(params, X)["A2"]
+
+
+# ---- the fused step: the same numbers as loss_and_grad, into arrays kept between calls
+
+
+def _workspace(m, dtype):
+    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
+    return (
+        np.empty((64, m), dtype),  # z1
+        np.empty((64, m), dtype),  # A1
+        np.empty((10, m), dtype),  # z2
+        np.empty((1, m), dtype),  # _t1
+        np.empty((10, m), dtype),  # _shifted_A2
+        np.empty((1, m), dtype),  # _sums_A2
+        np.empty((10, m), dtype),  # _t2
+        np.empty((10, m), dtype),  # A2
+        np.empty((10, m), dtype),  # delta2
+        np.empty((10, m), dtype),  # _t3
+        np.empty((10, 64), dtype),  # dW2
+        np.empty((10, 1), dtype),  # db2
+        np.empty((64, m), dtype),  # delta1
+        np.empty((64, m), dtype),  # _t4
+        np.empty((64, m), dtype),  # _t5
+        np.empty((64, 64), dtype),  # dW1
+        np.empty((64, 1), dtype),  # db1
+        np.empty((1, m), dtype),  # _t6
+        np.empty((10, m), dtype),  # _logA
+        np.empty((10, m), dtype),  # _cost
+    )
+
+
+_WORKSPACES = {}  # (m, dtype): arrays
+
+
+def fused_loss_and_grad(params, X, Y):
+    """loss_and_grad's loss and gradients (equal to float round-off), computed with out= into
+    arrays kept between calls: no array is allocated after the first call for a batch size
+    and dtype. The gradients returned are overwritten by the next call."""
+    m = X.shape[1]
+    key = (m, X.dtype)
+    ws = _WORKSPACES.get(key)
+    if ws is None:
+        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
+    (
+        z1,
+        A1,
+        z2,
+        _t1,
+        _shifted_A2,
+        _sums_A2,
+        _t2,
+        A2,
+        delta2,
+        _t3,
+        dW2,
+        db2,
+        delta1,
+        _t4,
+        _t5,
+        dW1,
+        db1,
+        _t6,
+        _logA,
+        _cost,
+    ) = ws
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    np.matmul(W1, X, out=z1)
+    np.add(z1, b1, out=z1)
+    np.maximum(z1, 0, out=A1)
+    np.matmul(W2, A1, out=z2)
+    np.add(z2, b2, out=z2)
+    np.max(z2, axis=0, keepdims=True, out=_t1)
+    np.subtract(z2, _t1, out=_shifted_A2)
+    np.exp(_shifted_A2, out=_t2)
+    np.sum(_t2, axis=0, keepdims=True, out=_sums_A2)
+    np.divide(_t2, _sums_A2, out=A2)
+    np.subtract(A2, Y, out=_t3)
+    np.multiply(_t3, (1 / m), out=delta2)
+    np.matmul(delta2, A1.T, out=dW2)
+    np.sum(delta2, axis=1, keepdims=True, out=db2)
+    np.matmul(W2.T, delta2, out=_t4)
+    np.greater(z1, 0, out=_t5)
+    np.multiply(_t4, _t5, out=delta1)
+    np.matmul(delta1, X.T, out=dW1)
+    np.sum(delta1, axis=1, keepdims=True, out=db1)
+    np.log(_sums_A2, out=_t6)
+    np.subtract(_shifted_A2, _t6, out=_logA)
+    np.multiply(_logA, Y, out=_cost)
+    np.multiply(_cost, (-1), out=_cost)
+    loss = float(_cost.sum()) / m
+    grads = {
+        "W1": dW1,
+        "b1": db1,
+        "W2": dW2,
+        "b2": db2,
+    }
+    return loss, grads
+
+
+def sgd_step(params, X, Y, lr):
+    """One step of W := W - lr * dC/dW on params, in place; returns the loss before it."""
+    loss, grads = fused_loss_and_grad(params, X, Y)
+    for key, g in grads.items():
+        np.multiply(g, lr, out=g)
+        np.subtract(params[key], g, out=params[key])
+    return loss

@@ -147,3 +147,140 @@ def training_step(params, X, Y, rng=None):
 def predict(params, X):
     """The network's output A3 for the inputs X (no dropout)."""
     return forward(params, X)["A3"]
+
+
+# ---- the fused step: the same numbers as training_step, into arrays kept between calls
+
+
+def _dropout_mask_into(rng, p, draw, out):
+    """_dropout_mask(rng, like, p) into out: the same numbers from the same draws (float64,
+    into draw), no new arrays; all ones without a generator."""
+    if rng is None:
+        out.fill(1)
+        return
+    rng.random(out=draw)
+    np.greater_equal(draw, p, out=out)
+    np.divide(out, 1 - p, out=out)
+
+
+def _workspace(m, dtype):
+    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
+    return (
+        np.empty((128, m), dtype),  # z1
+        np.empty((128, m), dtype),  # A1
+        np.empty((128, m), dtype),  # D2
+        np.empty((128, m), np.float64),  # _draw_D2
+        np.empty((128, m), dtype),  # A2
+        np.empty((10, m), dtype),  # z3
+        np.empty((1, m), dtype),  # _t1
+        np.empty((10, m), dtype),  # _shifted_A3
+        np.empty((1, m), dtype),  # _sums_A3
+        np.empty((10, m), dtype),  # _t2
+        np.empty((10, m), dtype),  # A3
+        np.empty((10, m), dtype),  # delta3
+        np.empty((10, m), dtype),  # _t3
+        np.empty((10, 128), dtype),  # dW3
+        np.empty((10, 1), dtype),  # db3
+        np.empty((128, m), dtype),  # delta1
+        np.empty((128, m), dtype),  # _t4
+        np.empty((128, m), dtype),  # _t5
+        np.empty((128, 64), dtype),  # dW1
+        np.empty((128, 1), dtype),  # db1
+        np.empty((1, m), dtype),  # _t6
+        np.empty((10, m), dtype),  # _logA
+        np.empty((10, m), dtype),  # _cost
+    )
+
+
+_WORKSPACES = {}  # (m, dtype): arrays
+
+
+def fused_training_step(params, X, Y, rng=None):
+    """training_step's loss, gradients and running statistics (equal to float round-off; the
+    same dropout masks from the same rng), computed with out= into arrays kept between calls:
+    no array is allocated after the first call for a batch size and dtype. The arrays returned
+    are overwritten by the next call."""
+    m = X.shape[1]
+    key = (m, X.dtype)
+    ws = _WORKSPACES.get(key)
+    if ws is None:
+        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
+    (
+        z1,
+        A1,
+        D2,
+        _draw_D2,
+        A2,
+        z3,
+        _t1,
+        _shifted_A3,
+        _sums_A3,
+        _t2,
+        A3,
+        delta3,
+        _t3,
+        dW3,
+        db3,
+        delta1,
+        _t4,
+        _t5,
+        dW1,
+        db1,
+        _t6,
+        _logA,
+        _cost,
+    ) = ws
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    np.matmul(W1, X, out=z1)
+    np.add(z1, b1, out=z1)
+    np.maximum(z1, 0, out=A1)
+    _dropout_mask_into(rng, 0.2, _draw_D2, D2)
+    np.multiply(D2, A1, out=A2)
+    np.matmul(W3, A2, out=z3)
+    np.add(z3, b3, out=z3)
+    np.max(z3, axis=0, keepdims=True, out=_t1)
+    np.subtract(z3, _t1, out=_shifted_A3)
+    np.exp(_shifted_A3, out=_t2)
+    np.sum(_t2, axis=0, keepdims=True, out=_sums_A3)
+    np.divide(_t2, _sums_A3, out=A3)
+    np.subtract(A3, Y, out=_t3)
+    np.multiply(_t3, (1 / m), out=delta3)
+    np.matmul(delta3, A2.T, out=dW3)
+    np.sum(delta3, axis=1, keepdims=True, out=db3)
+    np.matmul(W3.T, delta3, out=_t4)
+    np.multiply(D2, _t4, out=delta1)
+    np.greater(z1, 0, out=_t5)
+    np.multiply(delta1, _t5, out=delta1)
+    np.matmul(delta1, X.T, out=dW1)
+    np.sum(delta1, axis=1, keepdims=True, out=db1)
+    np.log(_sums_A3, out=_t6)
+    np.subtract(_shifted_A3, _t6, out=_logA)
+    np.multiply(_logA, Y, out=_cost)
+    np.multiply(_cost, (-1), out=_cost)
+    loss = float(_cost.sum()) / m
+    grads = {
+        "W1": dW1,
+        "b1": db1,
+        "W3": dW3,
+        "b3": db3,
+    }
+    running = {}
+    return loss, grads, running
+
+
+def fused_loss_and_grad(params, X, Y, rng=None):
+    """loss_and_grad's loss and gradients from the fused step (overwritten by the next call)."""
+    loss, grads, _ = fused_training_step(params, X, Y, rng)
+    return loss, grads
+
+
+def sgd_step(params, X, Y, lr, rng=None):
+    """One step of W := W - lr * dC/dW on params, in place; returns the loss before it."""
+    loss, grads, _ = fused_training_step(params, X, Y, rng)
+    for key, g in grads.items():
+        np.multiply(g, lr, out=g)
+        np.subtract(params[key], g, out=params[key])
+    return loss

@@ -151,3 +151,194 @@ def loss_and_grad(params, X, Y):
 def predict(params, X):
     """The network's output A2 for the inputs X."""
     return forward(params, X)["A2"]
+
+
+# ---- the fused step: the same numbers as loss_and_grad, into arrays kept between calls
+
+
+def _workspace(m, dtype):
+    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
+    return (
+        np.empty((5, m), dtype),  # z1
+        np.empty((1, m), dtype),  # mu1
+        np.empty((1, m), dtype),  # _t1
+        np.empty((1, m), dtype),  # var1
+        np.empty((1, m), dtype),  # _t2
+        np.empty((5, m), dtype),  # _t3
+        np.empty((5, m), dtype),  # _t4
+        np.empty((1, m), dtype),  # std1
+        np.empty((1, m), dtype),  # _t5
+        np.empty((5, m), dtype),  # xhat1
+        np.empty((5, m), dtype),  # _t6
+        np.empty((5, m), dtype),  # h1
+        np.empty((5, m), dtype),  # _t7
+        np.empty((5, m), dtype),  # A1
+        np.empty((1, m), dtype),  # z2
+        np.empty((1, m), dtype),  # A2
+        np.empty((1, m), dtype),  # delta2
+        np.empty((1, m), dtype),  # _t8
+        np.empty((1, 5), dtype),  # dW2
+        np.empty((1, 1), dtype),  # db2
+        np.empty((5, m), dtype),  # dh1
+        np.empty((5, m), dtype),  # _t9
+        np.empty((5, m), dtype),  # _t10
+        np.empty((5, m), dtype),  # _t11
+        np.empty((5, 1), dtype),  # dgamma1
+        np.empty((5, m), dtype),  # _t12
+        np.empty((5, 1), dtype),  # dbeta1
+        np.empty((5, m), dtype),  # delta1
+        np.empty((1, m), dtype),  # _t13
+        np.empty((5, m), dtype),  # _t14
+        np.empty((1, m), dtype),  # _t15
+        np.empty((5, m), dtype),  # _t16
+        np.empty((5, m), dtype),  # _t17
+        np.empty((5, m), dtype),  # _t18
+        np.empty((5, m), dtype),  # _t19
+        np.empty((5, 4), dtype),  # dW1
+        np.empty((5, 1), dtype),  # db1
+        np.empty((1, m), dtype),  # _cost
+        np.empty((1, m), dtype),  # _t20
+        np.empty((1, m), dtype),  # _t21
+        np.empty((1, m), dtype),  # _t22
+        np.empty((1, m), dtype),  # _t23
+        np.empty((1, m), dtype),  # _t24
+        np.empty((1, m), dtype),  # _t25
+    )
+
+
+_WORKSPACES = {}  # (m, dtype): arrays
+
+
+def fused_loss_and_grad(params, X, Y):
+    """loss_and_grad's loss and gradients (equal to float round-off), computed with out= into
+    arrays kept between calls: no array is allocated after the first call for a batch size
+    and dtype. The gradients returned are overwritten by the next call."""
+    m = X.shape[1]
+    key = (m, X.dtype)
+    ws = _WORKSPACES.get(key)
+    if ws is None:
+        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
+    (
+        z1,
+        mu1,
+        _t1,
+        var1,
+        _t2,
+        _t3,
+        _t4,
+        std1,
+        _t5,
+        xhat1,
+        _t6,
+        h1,
+        _t7,
+        A1,
+        z2,
+        A2,
+        delta2,
+        _t8,
+        dW2,
+        db2,
+        dh1,
+        _t9,
+        _t10,
+        _t11,
+        dgamma1,
+        _t12,
+        dbeta1,
+        delta1,
+        _t13,
+        _t14,
+        _t15,
+        _t16,
+        _t17,
+        _t18,
+        _t19,
+        dW1,
+        db1,
+        _cost,
+        _t20,
+        _t21,
+        _t22,
+        _t23,
+        _t24,
+        _t25,
+    ) = ws
+    W1 = params["W1"]
+    b1 = params["b1"]
+    gamma1 = params["gamma1"]
+    beta1 = params["beta1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    np.matmul(W1, X, out=z1)
+    np.add(z1, b1, out=z1)
+    np.sum(z1, axis=0, keepdims=True, out=_t1)
+    np.multiply(_t1, 0.2, out=mu1)
+    np.subtract(z1, mu1, out=_t4)
+    np.square(_t4, out=_t3)
+    np.sum(_t3, axis=0, keepdims=True, out=_t2)
+    np.multiply(_t2, 0.2, out=var1)
+    np.add(var1, (1e-05), out=_t5)
+    np.sqrt(_t5, out=std1)
+    np.subtract(z1, mu1, out=_t6)
+    np.divide(_t6, std1, out=xhat1)
+    np.multiply(gamma1, xhat1, out=_t7)
+    np.add(_t7, beta1, out=h1)
+    np.tanh(h1, out=A1)
+    np.matmul(W2, A1, out=z2)
+    np.add(z2, b2, out=z2)
+    np.multiply(z2, 0.5, out=A2)
+    np.tanh(A2, out=A2)
+    np.multiply(A2, 0.5, out=A2)
+    np.add(A2, 0.5, out=A2)
+    np.subtract(A2, Y, out=_t8)
+    np.multiply(_t8, (1 / m), out=delta2)
+    np.matmul(delta2, A1.T, out=dW2)
+    np.sum(delta2, axis=1, keepdims=True, out=db2)
+    np.matmul(W2.T, delta2, out=_t9)
+    np.square(A1, out=_t11)
+    np.subtract(1, _t11, out=_t10)
+    np.multiply(_t9, _t10, out=dh1)
+    np.multiply(xhat1, dh1, out=_t12)
+    np.sum(_t12, axis=1, keepdims=True, out=dgamma1)
+    np.sum(dh1, axis=1, keepdims=True, out=dbeta1)
+    np.multiply(gamma1, dh1, out=_t14)
+    np.multiply(_t14, xhat1, out=_t14)
+    np.sum(_t14, axis=0, keepdims=True, out=_t13)
+    np.multiply(gamma1, dh1, out=_t16)
+    np.sum(_t16, axis=0, keepdims=True, out=_t15)
+    np.multiply(gamma1, dh1, out=_t18)
+    np.multiply(_t18, 5, out=_t18)
+    np.multiply(_t13, xhat1, out=_t19)
+    np.subtract(_t18, _t19, out=_t17)
+    np.subtract(_t17, _t15, out=_t17)
+    np.divide(_t17, std1, out=delta1)
+    np.multiply(delta1, 0.2, out=delta1)
+    np.matmul(delta1, X.T, out=dW1)
+    np.sum(delta1, axis=1, keepdims=True, out=db1)
+    np.multiply(z2, (-1), out=_t22)
+    np.logaddexp(0.0, _t22, out=_t21)
+    np.multiply(Y, _t21, out=_t20)
+    np.subtract(1, Y, out=_t24)
+    np.logaddexp(0.0, z2, out=_t25)
+    np.multiply(_t24, _t25, out=_t23)
+    np.add(_t20, _t23, out=_cost)
+    loss = float(_cost.sum()) / m
+    grads = {
+        "W1": dW1,
+        "b1": db1,
+        "gamma1": dgamma1,
+        "beta1": dbeta1,
+        "W2": dW2,
+        "b2": db2,
+    }
+    return loss, grads
+
+
+def sgd_step(params, X, Y, lr):
+    """One step of W := W - lr * dC/dW on params, in place; returns the loss before it."""
+    loss, grads = fused_loss_and_grad(params, X, Y)
+    for key, g in grads.items():
+        np.multiply(g, lr, out=g)
+        np.subtract(params[key], g, out=params[key])
+    return loss

@@ -106,3 +106,178 @@ def loss_and_grad(params, X, Y):
 def predict(params, X):
     """The network's output A2 for the inputs X."""
     return forward(params, X)["A2"]
+
+
+# ---- the fused step: the same numbers as loss_and_grad, into arrays kept between calls
+
+
+def _workspace(m, dtype):
+    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
+    return (
+        np.empty((3, m), dtype),  # z1
+        np.empty((3, m), dtype),  # A1
+        np.empty((3, m), dtype),  # _t1
+        np.empty((3, m), dtype),  # _t2
+        np.empty((3, m), dtype),  # z2
+        np.empty((3, m), dtype),  # A2
+        np.empty((3, m), dtype),  # _t3
+        np.empty((3, m), dtype),  # delta2
+        np.empty((3, m), dtype),  # _t4
+        np.empty((3, m), dtype),  # _t5
+        np.empty((3, m), dtype),  # _t6
+        np.empty((3, m), dtype),  # _t7
+        np.empty((3, m), dtype),  # _t8
+        np.empty((3, m), dtype),  # delta1
+        np.empty((3, m), dtype),  # _t9
+        np.empty((3, m), dtype),  # _t10
+        np.empty((3, m), dtype),  # _t11
+        np.empty((3, m), dtype),  # _t12
+        np.empty((3, m), dtype),  # _t13
+        np.empty((3, m), dtype),  # _t14
+        np.empty((3, m), dtype),  # _t15
+        np.empty((3, m), dtype),  # _t16
+        np.empty((3, m), dtype),  # _t17
+        np.empty((3, m), dtype),  # _t18
+        np.empty((3, m), dtype),  # _t19
+        np.empty((3, m), dtype),  # _t20
+        np.empty((3, m), dtype),  # _t21
+        np.empty((3, m), dtype),  # _t22
+        np.empty((3, m), dtype),  # _t23
+        np.empty((3, 3), dtype),  # dW
+        np.empty((3, 3), dtype),  # _t24
+        np.empty((3, 1), dtype),  # db
+        np.empty((3, 1), dtype),  # _t25
+        np.empty((3, 1), dtype),  # _t26
+        np.empty((3, m), dtype),  # _cost
+        np.empty((3, m), dtype),  # _t27
+    )
+
+
+_WORKSPACES = {}  # (m, dtype): arrays
+
+
+def fused_loss_and_grad(params, X, Y):
+    """loss_and_grad's loss and gradients (equal to float round-off), computed with out= into
+    arrays kept between calls: no array is allocated after the first call for a batch size
+    and dtype. The gradients returned are overwritten by the next call."""
+    m = X.shape[1]
+    key = (m, X.dtype)
+    ws = _WORKSPACES.get(key)
+    if ws is None:
+        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
+    (
+        z1,
+        A1,
+        _t1,
+        _t2,
+        z2,
+        A2,
+        _t3,
+        delta2,
+        _t4,
+        _t5,
+        _t6,
+        _t7,
+        _t8,
+        delta1,
+        _t9,
+        _t10,
+        _t11,
+        _t12,
+        _t13,
+        _t14,
+        _t15,
+        _t16,
+        _t17,
+        _t18,
+        _t19,
+        _t20,
+        _t21,
+        _t22,
+        _t23,
+        dW,
+        _t24,
+        db,
+        _t25,
+        _t26,
+        _cost,
+        _t27,
+    ) = ws
+    W = params["W"]
+    b = params["b"]
+    np.matmul(W, X, out=z1)
+    np.add(z1, b, out=z1)
+    np.logaddexp(0.0, z1, out=_t2)
+    np.tanh(_t2, out=_t1)
+    np.multiply(z1, _t1, out=A1)
+    np.matmul(W, A1, out=z2)
+    np.add(z2, b, out=z2)
+    np.multiply(z2, 0.5, out=_t3)
+    np.tanh(_t3, out=_t3)
+    np.multiply(_t3, 0.5, out=_t3)
+    np.add(_t3, 0.5, out=_t3)
+    np.multiply(A1, _t3, out=A2)
+    np.multiply(z2, 0.5, out=_t4)
+    np.tanh(_t4, out=_t4)
+    np.multiply(_t4, 0.5, out=_t4)
+    np.add(_t4, 0.5, out=_t4)
+    np.multiply(A1, _t4, out=delta2)
+    np.multiply(z2, (-1), out=_t6)
+    np.multiply(_t6, 0.5, out=_t5)
+    np.tanh(_t5, out=_t5)
+    np.multiply(_t5, 0.5, out=_t5)
+    np.add(_t5, 0.5, out=_t5)
+    np.multiply(delta2, _t5, out=delta2)
+    np.subtract(A2, Y, out=_t8)
+    np.tanh(_t8, out=_t7)
+    np.multiply(delta2, _t7, out=delta2)
+    np.multiply(delta2, (1 / m), out=delta2)
+    np.matmul(W.T, delta2, out=_t9)
+    np.multiply(z2, 0.5, out=_t12)
+    np.tanh(_t12, out=_t12)
+    np.multiply(_t12, 0.5, out=_t12)
+    np.add(_t12, 0.5, out=_t12)
+    np.subtract(A2, Y, out=_t14)
+    np.tanh(_t14, out=_t13)
+    np.multiply(_t12, _t13, out=_t11)
+    np.multiply(_t11, (1 / m), out=_t11)
+    np.add(_t9, _t11, out=_t10)
+    np.logaddexp(0.0, z1, out=_t20)
+    np.tanh(_t20, out=_t19)
+    np.square(_t19, out=_t18)
+    np.subtract(1, _t18, out=_t17)
+    np.multiply(z1, _t17, out=_t16)
+    np.multiply(z1, 0.5, out=_t21)
+    np.tanh(_t21, out=_t21)
+    np.multiply(_t21, 0.5, out=_t21)
+    np.add(_t21, 0.5, out=_t21)
+    np.multiply(_t16, _t21, out=_t16)
+    np.logaddexp(0.0, z1, out=_t23)
+    np.tanh(_t23, out=_t22)
+    np.add(_t16, _t22, out=_t15)
+    np.multiply(_t10, _t15, out=delta1)
+    np.matmul(delta2, A1.T, out=dW)
+    np.matmul(delta1, X.T, out=_t24)
+    np.add(dW, _t24, out=dW)
+    np.sum(delta2, axis=1, keepdims=True, out=_t25)
+    np.sum(delta1, axis=1, keepdims=True, out=_t26)
+    np.add(_t25, _t26, out=db)
+    np.subtract(A2, Y, out=_t27)
+    np.negative(_t27, out=_cost)
+    np.logaddexp(_t27, _cost, out=_cost)
+    np.subtract(_cost, 0.6931471805599453, out=_cost)
+    loss = float(_cost.sum()) / m
+    grads = {
+        "W": dW,
+        "b": db,
+    }
+    return loss, grads
+
+
+def sgd_step(params, X, Y, lr):
+    """One step of W := W - lr * dC/dW on params, in place; returns the loss before it."""
+    loss, grads = fused_loss_and_grad(params, X, Y)
+    for key, g in grads.items():
+        np.multiply(g, lr, out=g)
+        np.subtract(params[key], g, out=params[key])
+    return loss

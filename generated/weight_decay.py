@@ -126,3 +126,146 @@ def loss_and_grad(params, X, Y):
 def predict(params, X):
     """The network's output A2 for the inputs X."""
     return forward(params, X)["A2"]
+
+
+# ---- the fused step: the same numbers as loss_and_grad, into arrays kept between calls
+
+
+def _workspace(m, dtype):
+    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
+    return (
+        np.empty((3, m), dtype),  # z1
+        np.empty((3, m), dtype),  # A1
+        np.empty((1, m), dtype),  # z2
+        np.empty((1, m), dtype),  # A2
+        np.empty((1, m), dtype),  # delta2
+        np.empty((1, m), dtype),  # _t1
+        np.empty((1, 3), dtype),  # dW2
+        np.empty((1, 3), dtype),  # _t2
+        np.empty((1, 1), dtype),  # db2
+        np.empty((3, m), dtype),  # delta1
+        np.empty((3, m), dtype),  # _t3
+        np.empty((3, m), dtype),  # _t4
+        np.empty((3, 4), dtype),  # dW1
+        np.empty((3, 4), dtype),  # _t5
+        np.empty((3, 1), dtype),  # db1
+        np.empty((1, m), dtype),  # _cost
+        np.empty((1, m), dtype),  # _t6
+        np.empty((1, m), dtype),  # _t7
+        np.empty((1, m), dtype),  # _t8
+        np.empty((1, m), dtype),  # _t9
+        np.empty((1, m), dtype),  # _t10
+        np.empty((1, m), dtype),  # _t11
+        np.empty((1, 1), dtype),  # _penalty
+        np.empty((1, 1), dtype),  # _t12
+        np.empty((1, 4), dtype),  # _t13
+        np.empty((3, 4), dtype),  # _t14
+        np.empty((1, 1), dtype),  # _t15
+        np.empty((1, 3), dtype),  # _t16
+        np.empty((1, 1), dtype),  # _t17
+        np.empty((1, 1), dtype),  # _t18
+    )
+
+
+_WORKSPACES = {}  # (m, dtype): arrays
+
+
+def fused_loss_and_grad(params, X, Y):
+    """loss_and_grad's loss and gradients (equal to float round-off), computed with out= into
+    arrays kept between calls: no array is allocated after the first call for a batch size
+    and dtype. The gradients returned are overwritten by the next call."""
+    m = X.shape[1]
+    key = (m, X.dtype)
+    ws = _WORKSPACES.get(key)
+    if ws is None:
+        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
+    (
+        z1,
+        A1,
+        z2,
+        A2,
+        delta2,
+        _t1,
+        dW2,
+        _t2,
+        db2,
+        delta1,
+        _t3,
+        _t4,
+        dW1,
+        _t5,
+        db1,
+        _cost,
+        _t6,
+        _t7,
+        _t8,
+        _t9,
+        _t10,
+        _t11,
+        _penalty,
+        _t12,
+        _t13,
+        _t14,
+        _t15,
+        _t16,
+        _t17,
+        _t18,
+    ) = ws
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    np.matmul(W1, X, out=z1)
+    np.add(z1, b1, out=z1)
+    np.maximum(z1, 0, out=A1)
+    np.matmul(W2, A1, out=z2)
+    np.add(z2, b2, out=z2)
+    np.multiply(z2, 0.5, out=A2)
+    np.tanh(A2, out=A2)
+    np.multiply(A2, 0.5, out=A2)
+    np.add(A2, 0.5, out=A2)
+    np.subtract(A2, Y, out=_t1)
+    np.multiply(_t1, (1 / m), out=delta2)
+    np.matmul(delta2, A1.T, out=dW2)
+    np.multiply(W2, 0.001, out=_t2)
+    np.add(dW2, _t2, out=dW2)
+    np.sum(delta2, axis=1, keepdims=True, out=db2)
+    np.matmul(W2.T, delta2, out=_t3)
+    np.greater(z1, 0, out=_t4)
+    np.multiply(_t3, _t4, out=delta1)
+    np.matmul(delta1, X.T, out=dW1)
+    np.multiply(W1, 0.001, out=_t5)
+    np.add(dW1, _t5, out=dW1)
+    np.sum(delta1, axis=1, keepdims=True, out=db1)
+    np.multiply(z2, (-1), out=_t8)
+    np.logaddexp(0.0, _t8, out=_t7)
+    np.multiply(Y, _t7, out=_t6)
+    np.subtract(1, Y, out=_t10)
+    np.logaddexp(0.0, z2, out=_t11)
+    np.multiply(_t10, _t11, out=_t9)
+    np.add(_t6, _t9, out=_cost)
+    np.square(W1, out=_t14)
+    np.sum(_t14, axis=0, keepdims=True, out=_t13)
+    np.sum(_t13, axis=1, keepdims=True, out=_t12)
+    np.square(W2, out=_t16)
+    np.sum(_t16, axis=1, keepdims=True, out=_t15)
+    np.multiply(_t12, 0.0005, out=_t17)
+    np.multiply(_t15, 0.0005, out=_t18)
+    np.add(_t17, _t18, out=_penalty)
+    loss = float(_cost.sum()) / m + _penalty.item()
+    grads = {
+        "W1": dW1,
+        "b1": db1,
+        "W2": dW2,
+        "b2": db2,
+    }
+    return loss, grads
+
+
+def sgd_step(params, X, Y, lr):
+    """One step of W := W - lr * dC/dW on params, in place; returns the loss before it."""
+    loss, grads = fused_loss_and_grad(params, X, Y)
+    for key, g in grads.items():
+        np.multiply(g, lr, out=g)
+        np.subtract(params[key], g, out=params[key])
+    return loss

@@ -50,8 +50,9 @@ from derive.errors import DeriveError
 from derive.fileio import write_atomic
 from derive.resources import EXAMPLES, TEMPLATES
 
-from . import convcode, layercode
-from .npprint import NUMPY, Dialect, stabilize, uses_erf
+from . import convcode, fusedkernels, layercode
+from .fused import Fused, FusedUnsupported, fused_program
+from .npprint import NUMPY, Dialect, overflow_notes, stabilize, uses_erf
 from .text import node_text, var_name
 
 DEFAULT_OUT = Path("generated")  # in the folder derive runs in: the user's project
@@ -107,6 +108,9 @@ class Program:
     forward_uses_m: bool = False  # a mean over the samples divides by m
     helpers: list[str] = field(default_factory=list)  # convcode kernels the code calls
     saved: list[str] = field(default_factory=list)  # forward temporaries the backward reuses
+    fused: Fused | None = None  # the same step into preallocated arrays (fused.py)
+    fused_helpers: list[str] = field(default_factory=list)  # fusedkernels the fused step calls
+    fused_missing: str = ""  # why there is no fused step (fused is None)
     init: list[tuple[str, tuple, str]] = field(default_factory=list)  # (param, shape, rule)
 
 
@@ -190,7 +194,8 @@ class _Emitter:
         """Move the largest parts of a long expression to lines of their own, so that no
         line runs past the page (each part is an array NumPy would make anyway)."""
         while len(pretty(self.d.print(st, names))) > room and not st.is_Atom:
-            parts = [p for p in st.args if not p.is_Atom and not p.is_number]
+            args = [pair.expr for pair in st.args] if isinstance(st, sp.Piecewise) else st.args
+            parts = [p for p in args if not p.is_Atom and not p.is_number]
             if not parts:
                 break
             part = max(parts, key=lambda p: len(self.d.print(p, names)))
@@ -294,7 +299,14 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
         prog.penalty.append(Line("penalty", code, f"penalty = {net.penalty_text}"))
         prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
-    prog.uses_erf = uses_erf(text)
+    if dialect is NUMPY:  # the fused step is NumPy's (out= into a workspace)
+        try:
+            prog.fused = fused_program(net, d, _is_softmax, loss_parts)
+        except FusedUnsupported as e:  # the module without it, saying why; train uses the rest
+            prog.fused, prog.fused_missing = None, f"no fused step for this network: {e}"
+        else:
+            prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
+    prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
     code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
     prog.helpers = dialect.kernels(code)
 
@@ -385,29 +397,22 @@ def _comment(s: Step) -> str:
     return f"{s.name} = {what} = {node_text(s.simplified)}"
 
 
-def _loss_lines(net: Network, logsoftmax: dict[str, str], dialect: Dialect) -> list[Line]:
+def loss_parts(net: Network, softmaxes) -> tuple[sp.Expr, dict, str]:
+    """The cost as it is best computed: (expression, {symbol: IR node or "logA"}, comment).
+    A log of a softmax output (a name in ``softmaxes``) becomes the symbol ``logA`` (the
+    log-softmax through the logits, finite where A underflows to 0); a log cost of a sigmoid
+    output is taken through its pre-activation (BCE: softplus(z) - y z)."""
     out_var = net.values[net.output]
     cost = net.cost  # Ew in the output and y
     expr = cost.expr
     args = list(cost.args)
-    names: dict[sp.Symbol, str] = {}
-    lines: list[Line] = []
+    parts: dict = {placeholder(i): arg for i, arg in enumerate(args)}
     a_slot = placeholder(args.index(out_var)) if out_var in args else None
     how = f"C = {net.cost_text}"
     node = net.equations[net.output]
-    if a_slot is not None and net.output in logsoftmax and expr.has(sp.log(a_slot)):
-        # log of a softmax output: z - logsumexp(z), finite where A underflows to 0
-        u = logsoftmax[net.output]
-        lines.append(Line("shifted", f"{u} - {dialect.amax(u, 0)}"))
-        lines.append(
-            Line(
-                "logA",
-                f"shifted - {dialect.call('log', dialect.sum(dialect.call('exp', 'shifted'), 0))}",
-                "log-softmax through the logits",
-            )  # fmt: skip
-        )
+    if a_slot is not None and net.output in softmaxes and expr.has(sp.log(a_slot)):
         logsym = sp.Symbol("logA")
-        names[logsym] = "logA"
+        parts[logsym] = "logA"
         expr = expr.xreplace({sp.log(a_slot): logsym})
     elif (
         a_slot is not None
@@ -416,19 +421,36 @@ def _loss_lines(net: Network, logsoftmax: dict[str, str], dialect: Dialect) -> l
         and isinstance(node.expr, ActivationFunction)
         and expr.has(sp.log)
     ):
-        # the cost through the output's pre-activation (BCE of a sigmoid: softplus(z) - y z)
         inner = node.expr.xreplace({placeholder(0): sp.Symbol("__u", real=True)})
         through = expr.xreplace({a_slot: inner})
         st = stabilize(through)
         if not any(f.func is sp.log for f in st.atoms(sp.Function)):
             expr = through
             u = node.args[0]
-            names[sp.Symbol("__u", real=True)] = (
-                code_name(u) if isinstance(u, Var) else _Emitter([], {}, dialect).atom(u)
-            )
+            parts[sp.Symbol("__u", real=True)] = u
             how += f", through {code_name(u) if isinstance(u, Var) else 'the logits'}"
-    for i, arg in enumerate(args):
-        names[placeholder(i)] = code_name(arg) if isinstance(arg, Var) else f"({arg!r})"
+    return expr, parts, how
+
+
+def _loss_lines(net: Network, logsoftmax: dict[str, str], dialect: Dialect) -> list[Line]:
+    expr, parts, how = loss_parts(net, set(logsoftmax))
+    names: dict[sp.Symbol, str] = {}
+    lines: list[Line] = []
+    for sym, part in parts.items():
+        if part == "logA":
+            # log of a softmax output: z - logsumexp(z), finite where A underflows to 0
+            u = logsoftmax[net.output]
+            lines.append(Line("shifted", f"{u} - {dialect.amax(u, 0)}"))
+            total = dialect.sum(dialect.call("exp", "shifted"), 0)
+            logsum = dialect.call("log", total)
+            lines.append(Line("logA", f"shifted - {logsum}", "log-softmax through the logits"))
+            names[sym] = "logA"
+        elif isinstance(part, Var):
+            names[sym] = code_name(part)
+        elif sym.name == "__u":
+            names[sym] = _Emitter([], {}, dialect).atom(part)
+        else:
+            names[sym] = f"({part!r})"
     code = dialect.print(stabilize(expr), names)
     scale = " / m" if net.reduction == "mean" else ""
     lines.append(Line("loss", f"{dialect.total(code)}{scale}", how))
@@ -498,7 +520,7 @@ def render(net: Network, out_dir: str | Path | None = None) -> str:
             prog=prog,
             param_shapes={p: net.stored_shape(p) for p in net.params},
             equations=equations,
-            assumptions=d.assumptions,
+            assumptions=d.assumptions + overflow_notes(net),
             cache_keys=cache_keys,
             output=net.output,
             scale_note=net.reduction == "mean",

@@ -44,6 +44,7 @@ from derive.resources import TEMPLATES
 
 from .example import bmatrix, example_values, number_tex
 from .layercode import layer_notes
+from .npprint import overflow_notes
 from .texprint import WIDTH, IRPrinter, pack_lines, shape_tex, visible_width
 
 FORMATS = ("tex", "md")
@@ -351,7 +352,7 @@ class _Document:
         return lines
 
     def assumptions(self) -> list[str]:
-        out = list(self.d.assumptions) + layer_notes(self.net)
+        out = list(self.d.assumptions) + layer_notes(self.net) + overflow_notes(self.net)
         for act in {id(a): a for a in self.net.activations.values()}.values():
             if act.builtin and act.name in self.net.source_text and "by convention" in act.about:
                 out.append(f"{act.name}: {act.about}")

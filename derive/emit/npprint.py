@@ -24,7 +24,8 @@ import sympy as sp
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 from sympy.printing.numpy import NumPyPrinter
 
-from derive.engine.registry import ActivationFunction, expand_activations
+from derive.engine.ir import placeholder
+from derive.engine.registry import ActivationFunction, a, expand_activations, y, z
 
 
 class sigma(sp.Function):
@@ -77,15 +78,97 @@ def _bounded_piecewise(e: sp.Piecewise) -> sp.Expr:
 
 
 def stabilize(expr: sp.Expr) -> sp.Expr:
-    """``expr`` rewritten into overflow-free parts; see the module docstring."""
+    """``expr`` rewritten into overflow-free parts; see the module docstring. When the named
+    rewrites leave an ``exp`` that can overflow (a user's activation, e.g. the derivative of
+    ``exp(z)/(1 + exp(z)) + z`` has ``exp(2 z)``), ``_exp_rational`` tries the general form."""
     expr = expand_activations(expr)
     # g - g e^-a or g (1 - e^-a): whichever has fewer array operations once stabilized
     plain, factored = _stabilize(expr), _stabilize(sp.factor_terms(expr))
-    return factored if _size(factored) < _size(plain) else plain
+    best = factored if _size(factored) < _size(plain) else plain
+    if not overflowing(best):
+        return best
+    for rule in FALLBACKS:  # in order; the first that leaves nothing to overflow wins
+        found = rule(best if rule is _sech else expr)
+        if found is not None and not overflowing(found):
+            return found
+    return best
+
+
+def _sech(expr: sp.Expr) -> sp.Expr | None:
+    """1/cosh(w)^2 = 4 sigma(2w) sigma(-2w) and 1/cosh(w) = 2 e^-|w| / (1 + e^-2|w|), with
+    sinh(w) = tanh(w) cosh(w) first: what SymPy's simplifier makes of sigmoid-like
+    derivatives (cosh and sinh overflow; their ratios do not)."""
+    w = sp.Wild("w")
+    n = sp.Wild("n", properties=[lambda k: k.is_Integer and k < 0])
+
+    def sech(e):
+        arg, power = e.base.args[0], -int(e.exp)
+        if power % 2 == 0:
+            return (4 * sigma(2 * arg) * sigma(-2 * arg)) ** (power // 2)
+        small = sp.exp(-sp.Abs(arg))
+        return (2 * small / (1 + small**2)) ** power
+
+    out = expr.replace(sp.sinh, lambda arg: sp.tanh(arg) * sp.cosh(arg))  # sinh/cosh^k
+    out = out.replace(sp.cosh(w) ** n, lambda w, n: sech(sp.cosh(w) ** n))
+    return out if out != expr else None
+
+
+# The largest argument exp takes without overflowing, by dtype.
+EXP_LIMITS = {"float64": 709.78, "float32": 88.72}
+
+
+def overflowing(expr: sp.Expr) -> list[sp.Expr]:
+    """The arguments of the ``exp``, ``sinh`` and ``cosh`` in ``expr`` that SymPy cannot show
+    to be at most 0 (so they may overflow for large inputs)."""
+    return [
+        e.args[0]
+        for e in expr.atoms(sp.exp, sp.sinh, sp.cosh)
+        if not (isinstance(e, sp.exp) and e.args[0].is_nonpositive)
+    ]
+
+
+def _exp_rational(expr: sp.Expr) -> sp.Expr | None:
+    """A rational function R(u) of u = e^(k w) (coefficients may hold w) evaluated with
+    t = e^(-k |w|) <= 1 only: R(1/t) where w >= 0, R(t) where w < 0, each cancelled to a ratio of
+    polynomials in t. Overflow-free when neither denominator vanishes at t = 0 (else R grows
+    like e^(k |w|) and no form avoids it): then the form, else None."""
+    exps = [e for e in expr.atoms(sp.exp) if not e.args[0].is_nonpositive]
+    if not exps:
+        return None
+    # Every other function of w (tanh(w), e^(-w^2)) is a constant to the rational algebra.
+    others = {f: sp.Dummy() for f in expr.atoms(sp.Function) if f not in exps}
+    back = {d: f for f, d in others.items()}
+    expr = expr.xreplace(others)
+    exps = [e.xreplace(others) for e in exps]
+    ks, bases = zip(*(e.args[0].as_coeff_Mul() for e in exps), strict=True)
+    w = bases[0]
+    if any(b != w for b in bases) or not all(k.is_Rational for k in ks):
+        return None  # exps of several arguments: no single u
+    step = sp.gcd([abs(k) for k in ks])
+    u, t = sp.Dummy("u", positive=True), sp.Dummy("t", positive=True)
+    r = expr.xreplace({e: u ** int(k / step) for e, k in zip(exps, ks, strict=True)})
+    if r.has(sp.exp) and any(not a.is_nonpositive for a in overflowing(r)):
+        return None
+    if not r.is_rational_function(u):
+        return None
+    branches = []
+    for sub in (1 / t, t):  # w >= 0, then w < 0
+        num, den = sp.fraction(sp.cancel(sp.together(r.xreplace({u: sub}))))
+        if sp.expand(den).subs(t, 0) == 0:
+            return None
+        branches.append(sp.factor(num) / sp.factor(den))
+    small = sp.exp(-step * sp.Abs(w))
+    pos, neg = (b.xreplace({t: small}).xreplace(back) for b in branches)
+    # Printed as it is: the named rewrites (and SymPy's optimize) may trade e^-|w| back for e^|w|.
+    return sp.Piecewise((pos, w >= 0), (neg, True))
 
 
 def _size(e: sp.Expr) -> int:
     return sum(1 for _ in sp.preorder_traversal(e))
+
+
+# The general rewrites stabilize tries when the named ones leave an overflow, in order.
+FALLBACKS = [_sech, _exp_rational]
 
 
 def _stabilize(expr: sp.Expr) -> sp.Expr:
@@ -321,3 +404,38 @@ NUMPY = Dialect()
 def uses_erf(code: str) -> bool:
     """Whether printed code calls the ``_erf`` helper that ``_print_erf`` writes."""
     return "_erf(" in code
+
+
+def overflow_notes(net) -> list[str]:
+    """What the generated code cannot keep finite, in words: each user activation (and its
+    derivative) and a cost given as an expression whose stable form still holds an ``exp`` of
+    a growing argument, with the inputs it is safe for. Empty for every built-in."""
+    notes = []
+    for act in {id(v): v for v in net.activations.values()}.values():
+        if act.builtin:
+            continue
+        for what, expr in ((act.name, act.expr), (f"{act.name}'", sp.diff(act.expr, z))):
+            if (note := _range_note(f"{what}(z)", expand_activations(expr), z)) is not None:
+                notes.append(note)
+    if net.cost_name == "custom":
+        args = enumerate(net.cost.args)
+        roles = {placeholder(i): y if v.role == "target" else a for i, v in args}
+        expr = net.cost.expr.xreplace(roles)
+        if (note := _range_note("the cost", expr, a)) is not None:
+            notes.append(note)
+    return notes
+
+
+def _range_note(what: str, expr: sp.Expr, var: sp.Symbol) -> str | None:
+    args = overflowing(stabilize(expr))
+    if not args:
+        return None
+    slopes = [abs(sp.Poly(arg, var).LC()) for arg in args if arg.is_polynomial(var)]
+    if len(slopes) == len(args) and all(sp.Poly(arg, var).degree() == 1 for arg in args):
+        k = max(slopes)
+        bound = ", ".join(f"{EXP_LIMITS[t] / float(k):.4g} in {t}" for t in EXP_LIMITS)
+        return (
+            f"{what} has no overflow-free form that derive knows: it is finite for "
+            f"|{var}| below {bound}"
+        )
+    return f"{what} has no overflow-free form that derive knows: exp overflows past 709.78"

@@ -16,6 +16,7 @@ from derive.engine.ir import fmt_shape
 from derive.engine.recurrent import bptt
 
 from .layercode import layer_notes
+from .npprint import overflow_notes
 from .text import IMAGE_LEGEND, node_text, piecewise_text
 
 
@@ -138,7 +139,7 @@ def show_text(d: Derivation) -> str:
             add(f"  {s.name:<8} {shape}  = dC/d{s.of} = {node_text(s.simplified)}")
         if s.name in through_time:
             out.extend(_through_time(through_time[s.name], d, scale))
-    for fact in d.assumptions + layer_notes(net):
+    for fact in d.assumptions + layer_notes(net) + overflow_notes(net):
         add(f"  assuming {fact}")
     out += _normalization_chains(d)
     add("")

@@ -3,9 +3,9 @@
 
 ``train()`` in ``derive.train.loop`` is one loop for all three. It reaches the arrays only
 through an ``Ops`` (``module.ops``; ``NUMPY`` when a module has none): moving the data and the
-parameters to the device once, gathering a shuffled epoch, the optimizers' elementwise updates
-(``subtract`` into the spare arrays, ``sqrt``; in place where the library allows it, JAX's
-arrays are immutable so its updates rebind), the finiteness check, and the copy back to NumPy
+parameters to the device once, gathering a shuffled epoch, the functions of the optimizers'
+updates (``subtract``, ``multiply``, ``divide``, ``sqrt`` with ``out=``; JAX's arrays cannot
+be written, so its updates make new ones), the finiteness check, and the copy back to NumPy
 for saving. NumPy's ops are NumPy's own functions, so a NumPy run is what it always was.
 
 ``framework_module(net, "torch" | "jax", device)`` wraps the generated torch or JAX module
@@ -30,8 +30,10 @@ class NumpyOps:
     name = "numpy"
     device = "cpu"
     device_name = "cpu"  # as --device names it
-    inplace = True  # the optimizers update their state arrays in place
-    subtract = staticmethod(np.subtract)  # subtract(a, b, out): into out, which it returns
+    inplace = True  # the optimizers write into their arrays (out=, +=)
+    subtract = staticmethod(np.subtract)  # each takes out=
+    multiply = staticmethod(np.multiply)
+    divide = staticmethod(np.divide)
     sqrt = staticmethod(np.sqrt)
     zeros_like = staticmethod(np.zeros_like)
     empty_like = staticmethod(np.empty_like)
@@ -73,10 +75,8 @@ class TorchOps(NumpyOps):
                 fix="install a CUDA build of torch on a machine with a GPU, or use --device cpu",
             )
         self.torch, self.device, self.device_name = torch, torch.device(device), device
+        self.subtract, self.multiply, self.divide = torch.sub, torch.mul, torch.div  # out=
         self.sqrt, self.zeros_like, self.empty_like = torch.sqrt, torch.zeros_like, torch.empty_like
-
-    def subtract(self, a, b, out):
-        return self.torch.sub(a, b, out=out)
 
     def asarray(self, a, dtype=None):
         dtype = getattr(self.torch, np.dtype(dtype).name) if dtype is not None else None
@@ -97,7 +97,7 @@ class TorchOps(NumpyOps):
 
 class JaxOps(NumpyOps):
     name = "jax"
-    inplace = False  # jax arrays are immutable: the optimizers rebind their state
+    inplace = False  # jax arrays cannot be written: the optimizers make new ones
 
     def __init__(self, device: str):
         import jax
@@ -115,9 +115,6 @@ class JaxOps(NumpyOps):
             ) from None
         self.jax, self.jnp, self.device_name = jax, jnp, device
         self.sqrt, self.zeros_like, self.empty_like = jnp.sqrt, jnp.zeros_like, jnp.zeros_like
-
-    def subtract(self, a, b, out):
-        return a - b  # a new array (out is not written)
 
     def asarray(self, a, dtype=None):
         return self.jax.device_put(self.jnp.asarray(a, dtype=dtype), self.device)

@@ -152,6 +152,8 @@ def _train_command(args, get_module) -> int:
         progress=not args.quiet,
         train_accuracy=args.train_accuracy,
     )
+    if getattr(module, "NO_FUSED_STEP", None):  # said once: the run is as right, only slower
+        print(f"note: {module.NO_FUSED_STEP}; training through loss_and_grad", file=sys.stderr)
     guard = stop_on_signals(checkpointer) if checkpointer else contextlib.nullcontext()
     try:
         with guard:

@@ -184,8 +184,12 @@ def _split_metrics(module, params, X, Y, classify, Y_host=None):
 # --- training --------------------------------------------------------------------------------
 
 
-def _layer_state(module, seed: int, loss_and_grad, opt_step, put):
-    """The step functions for a module with dropout or batch norm (else the given ones).
+def _step_functions(module, seed: int, opt_step, put):
+    """The step functions the loop calls: the module's fused step when it has one (the same
+    numbers as its readable ``loss_and_grad``/``training_step``, computed into arrays it keeps
+    between calls, so a step allocates no arrays; the gradients it returns are overwritten by
+    the next step, after the optimizer has used them), else the readable functions (a module
+    generated before the fused step existed, or one written by hand).
 
     Dropout: each step draws fresh masks from a generator of its own, seeded from the run's
     seed (a second stream, so the shuffles are those of the same run without dropout), so a
@@ -195,12 +199,13 @@ def _layer_state(module, seed: int, loss_and_grad, opt_step, put):
     them."""
     masks, running = getattr(module, "MASKS", None), getattr(module, "RUNNING_SHAPES", None)
     if not masks and not running:
-        return loss_and_grad, opt_step
+        return getattr(module, "fused_loss_and_grad", module.loss_and_grad), opt_step
+    training_step = getattr(module, "fused_training_step", module.training_step)
     extra = (np.random.default_rng([seed, 1]),) if masks else ()
     pending: dict[str, np.ndarray] = {}
 
     def step_loss_and_grad(params, X, Y):
-        loss, grads, stats = module.training_step(params, X, Y, *extra)
+        loss, grads, stats = training_step(params, X, Y, *extra)
         pending.update(stats)
         return loss, grads
 
@@ -276,9 +281,8 @@ def train(
     }
     spare = {k: ops.empty_like(v) for k, v in params.items()}
     opt = OPTIMIZERS[optimizer](params, lr, ops)
-    opt_step = opt.step
-    loss_and_grad, isfinite = module.loss_and_grad, math.isfinite
-    loss_and_grad, opt_step = _layer_state(module, seed, loss_and_grad, opt_step, ops.put)
+    isfinite = math.isfinite
+    loss_and_grad, opt_step = _step_functions(module, seed, opt.step, ops.put)
     all_finite, to_numpy = ops.all_finite, ops.to_numpy
     rng = np.random.default_rng(seed)
     history = {key: [] for key in METRICS}

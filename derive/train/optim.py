@@ -7,8 +7,15 @@ a second set of arrays (double buffering): the previous parameters stay intact u
 loss is known to be finite (they are the "last good" ones), without copying every parameter on
 every step.
 
-The arrays may be NumPy's, torch's or JAX's: ``ops`` (``derive.train.backends``) gives the few
-operations the rules use; a NumPy run calls NumPy's own functions as before.
+A step allocates no arrays: the gradients are the optimizer's scratch space (overwritten; the
+fused step's gradient buffers are overwritten by the next step anyway), and so are the arrays
+of ``out`` before the new parameters go into them. Every update is the same operations, in the
+same order, as the one-line formula in its comment, so the numbers do not depend on it.
+
+The arrays may be NumPy's, torch's or JAX's: ``ops`` (``derive.train.backends``) gives the
+functions (NumPy's own for a NumPy run; torch's take ``out=`` too). JAX's arrays cannot be
+written, so for JAX each rule computes its formula into new arrays (``_new``), in the same
+order of operations.
 """
 
 from __future__ import annotations
@@ -25,9 +32,16 @@ class SGD:
         self.lr, self._ops = lr, ops
 
     def step(self, params, grads, out):
-        subtract = self._ops.subtract
+        if not self._ops.inplace:
+            return self._new(params, grads, out)
+        multiply, subtract = self._ops.multiply, self._ops.subtract
+        for k, g in grads.items():  # W := W - lr * dC/dW
+            multiply(g, self.lr, out=g)
+            subtract(params[k], g, out=out[k])
+
+    def _new(self, params, grads, out):
         for k, g in grads.items():
-            out[k] = subtract(params[k], self.lr * g, out[k])  # W := W - lr * dC/dW
+            out[k] = params[k] - g * self.lr
 
 
 class Momentum(SGD):
@@ -38,15 +52,20 @@ class Momentum(SGD):
         self.v = {k: ops.zeros_like(p) for k, p in params.items()}
 
     def step(self, params, grads, out):
-        subtract, inplace = self._ops.subtract, self._ops.inplace
-        for k, g in grads.items():
+        if not self._ops.inplace:
+            return self._new(params, grads, out)
+        multiply, subtract = self._ops.multiply, self._ops.subtract
+        for k, g in grads.items():  # v := mu v + g, W := W - lr v
             p, v = params[k], self.v[k]
-            if inplace:
-                v *= self.mu
-                v += g
-            else:
-                v = self.v[k] = v * self.mu + g
-            out[k] = subtract(p, self.lr * v, out[k])
+            v *= self.mu
+            v += g
+            multiply(v, self.lr, out=g)
+            subtract(p, g, out=out[k])
+
+    def _new(self, params, grads, out):
+        for k, g in grads.items():
+            v = self.v[k] = self.v[k] * self.mu + g
+            out[k] = params[k] - v * self.lr
 
 
 class Adam(SGD):
@@ -61,16 +80,33 @@ class Adam(SGD):
     def step(self, params, grads, out):
         self.t += 1
         c1, c2 = 1 - self.b1**self.t, 1 - self.b2**self.t
-        subtract, inplace, sqrt = self._ops.subtract, self._ops.inplace, self._ops.sqrt
+        if not self._ops.inplace:
+            return self._new(params, grads, out, c1, c2)
+        ops = self._ops
+        multiply, subtract, divide, sqrt = ops.multiply, ops.subtract, ops.divide, ops.sqrt
         for k, g in grads.items():
             p, m, v = params[k], self.m[k], self.v[k]
-            if inplace:
-                m += (1 - self.b1) * (g - m)
-                v += (1 - self.b2) * (g * g - v)
-            else:
-                m = self.m[k] = m + (1 - self.b1) * (g - m)
-                v = self.v[k] = v + (1 - self.b2) * (g * g - v)
-            out[k] = subtract(p, (self.lr / c1) * m / (sqrt(v / c2) + self.eps), out[k])
+            s = out[k] if out[k] is not p else ops.empty_like(p)  # scratch until the update
+            subtract(g, m, out=s)  # m := m + (1 - b1) (g - m)
+            s *= 1 - self.b1
+            m += s
+            multiply(g, g, out=g)  # v := v + (1 - b2) (g g - v)
+            g -= v
+            g *= 1 - self.b2
+            v += g
+            divide(v, c2, out=s)  # W := W - (lr / c1) m / (sqrt(v / c2) + eps)
+            sqrt(s, out=s)
+            s += self.eps
+            multiply(m, self.lr / c1, out=g)
+            g /= s
+            subtract(p, g, out=out[k])
+
+    def _new(self, params, grads, out, c1, c2):
+        sqrt = self._ops.sqrt
+        for k, g in grads.items():
+            m = self.m[k] = self.m[k] + (g - self.m[k]) * (1 - self.b1)
+            v = self.v[k] = self.v[k] + (g * g - self.v[k]) * (1 - self.b2)
+            out[k] = params[k] - m * (self.lr / c1) / (sqrt(v / c2) + self.eps)
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

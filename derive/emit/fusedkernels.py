@@ -1,0 +1,125 @@
+"""The image nodes' kernels for the fused step: ``convcode``'s kernels written into arrays the
+step keeps between calls, the same operations in the same order (so the same numbers).
+
+Each is an ordinary function here, tested like any other, and its source is copied into a
+generated module whose fused step calls it (``helpers``). Every array they write is an
+argument (a workspace array or a view of one); what they make themselves are views
+(``reshape`` of a contiguous array, slices, ``sliding_window_view``), never array data. A
+padded image is a workspace array made with zeros: its border is never written, so it stays
+zero from one call to the next.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+
+def _im2col_into(x, image, kernel, stride, padding, padded, cols):
+    # cols (C*kh*kw, OH*OW*m) := each window of each sample a column, as _im2col; through
+    # padded (C, H+2p, W+2p, m), whose zero border is never written, when padding.
+    C, H, W = image
+    m = x.shape[1]
+    img = x.reshape(C, H, W, m)
+    if padding:
+        np.copyto(padded[:, padding : padding + H, padding : padding + W], img)
+        img = padded
+    win = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
+    win = win[:, ::stride, ::stride]
+    oh, ow = win.shape[1], win.shape[2]
+    np.copyto(cols.reshape(C, kernel[0], kernel[1], oh, ow, m), win.transpose(0, 4, 5, 1, 2, 3))
+
+
+def _conv_grad_x_into(w, g, image, kernel, stride, padding, cols, padded, out):
+    # out := _conv_grad_x(w, g, ...): each kernel offset's share in one product (into cols),
+    # then kh*kw slice additions into the zeroed padded image (out itself without padding).
+    C, H, W = image
+    kh, kw = kernel
+    m = g.shape[1]
+    oh, ow = (H + 2 * padding - kh) // stride + 1, (W + 2 * padding - kw) // stride + 1
+    np.matmul(w.T, g.reshape(w.shape[0], -1), out=cols)
+    share = cols.reshape(C, kh, kw, oh, ow, m)
+    dx = padded if padding else out.reshape(C, H, W, m)
+    dx.fill(0)
+    for u in range(kh):
+        for v in range(kw):
+            part = dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride]
+            np.add(part, share[:, u, v], out=part)
+    if padding:
+        np.copyto(out.reshape(C, H, W, m), padded[:, padding : padding + H, padding : padding + W])
+
+
+def _maxpool_into(x, image, size, stride, out):
+    # out := _maxpool(x, ...): the maximum of each window, channel by channel.
+    C, H, W = image
+    m = x.shape[1]
+    if stride == size[0] == size[1]:
+        tiles = x.reshape(C, H // stride, stride, W // stride, stride, m)
+        np.max(tiles, axis=(2, 4), out=out.reshape(C, H // stride, W // stride, m))
+        return
+    win = np.lib.stride_tricks.sliding_window_view(x.reshape(C, H, W, m), size, axis=(1, 2))
+    win = win[:, ::stride, ::stride]
+    np.max(win, axis=(4, 5), out=out.reshape(win.shape[:4]))
+
+
+def _maxpool_grad_tiles_into(x, g, top, image, stride, tile, free, hit, out):
+    # out := _maxpool_grad(x, g, ...) for tiles (stride == size): offset by offset, g where
+    # the first maximum not yet taken is, 0 elsewhere; top is the pooled x (the forward's
+    # maxpool); tile, free and hit are (C, OH, OW, m) arrays (x's dtype, booleans): each
+    # offset's entries are copied into tile first, so every ufunc here runs on contiguous arrays.
+    C, H, W = image
+    m = x.shape[1]
+    oh, ow = H // stride, W // stride
+    tiles = x.reshape(C, oh, stride, ow, stride, m)
+    top = top.reshape(C, oh, ow, m)
+    g4 = g.reshape(C, oh, ow, m)
+    dx = out.reshape(C, oh, stride, ow, stride, m)
+    out.fill(0)
+    free.fill(True)
+    for u in range(stride):
+        for v in range(stride):
+            np.copyto(tile, tiles[:, :, u, :, v])
+            np.equal(tile, top, out=hit)
+            np.logical_and(free, hit, out=hit)
+            np.copyto(dx[:, :, u, :, v], g4, where=hit)
+            np.greater(free, hit, out=free)  # free and not hit
+
+
+def _maxpool_grad_into(x, g, image, size, stride, blocks, first, hit, share, out):
+    # out := _maxpool_grad(x, g, ...) for overlapping or uneven windows: each window's g to the
+    # first maximum in row-major order (argmax over blocks (C, OH, OW, m, ph*pw), into first),
+    # windows that overlap adding up; hit is boolean and share in g's dtype, (C, OH, OW, m).
+    C, H, W = image
+    m = x.shape[1]
+    ph, pw = size
+    oh, ow = (H - ph) // stride + 1, (W - pw) // stride + 1
+    win = np.lib.stride_tricks.sliding_window_view(x.reshape(C, H, W, m), size, axis=(1, 2))
+    np.copyto(blocks.reshape(C, oh, ow, m, ph, pw), win[:, ::stride, ::stride])
+    np.argmax(blocks, axis=4, out=first)
+    g4 = g.reshape(C, oh, ow, m)
+    dx = out.reshape(C, H, W, m)
+    dx.fill(0)
+    for u in range(ph):
+        for v in range(pw):
+            np.equal(first, u * pw + v, out=hit)
+            np.multiply(g4, hit, out=share)
+            part = dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride]
+            np.add(part, share, out=part)
+
+
+KERNELS = [
+    _im2col_into,
+    _conv_grad_x_into,
+    _maxpool_into,
+    _maxpool_grad_tiles_into,
+    _maxpool_grad_into,
+]
+
+
+def helpers(names) -> list[str]:
+    """The source of the kernels named in ``names``, in a fixed order, each once."""
+    return [inspect.getsource(fn) for fn in KERNELS if fn.__name__ in names]
+
+
+__all__ = ["KERNELS", "helpers"]
