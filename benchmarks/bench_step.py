@@ -7,7 +7,8 @@ bytes one step allocates (tracemalloc). The hand-written step is what a careful 
 programmer writes for the notes' network (the loss computed too, since ``loss_and_grad``
 returns it). All run in this process, interleaved in blocks (rotated each block) so that
 drift of the machine hits all alike; the figures are medians over blocks. PyTorch CPU eager
-is timed too when it is installed (it is not a dependency of derive); JAX is not measured.
+is timed too when it is installed, and JAX (``jax.value_and_grad`` of the same network under
+``jax.jit``); neither is a dependency of derive (the extras ``torch`` and ``jax``).
 Two examples follow, each against the step a careful NumPy programmer writes for it
 (``hand_layers.py``): cnn_digits (im2col) and rnn (a BPTT loop); there the ratio is to the
 hand step (a GEMM floor of a convolution is not one product).
@@ -115,6 +116,46 @@ def torch_step(inputs, hidden, outputs, out_act, lr):
     return step
 
 
+def jax_step(inputs, hidden, outputs, out_act, lr):
+    """The same network and SGD step in JAX, ``jax.grad`` under ``jax.jit`` (the params a
+    pytree the jitted step returns updated), or None without JAX."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    sizes = [inputs, *hidden, outputs]
+    rng = np.random.default_rng(0)
+    state = {
+        "p": [
+            (jnp.asarray(rng.standard_normal((o, i)).astype(np.float32) * np.sqrt(2 / i)),
+             jnp.zeros((o, 1), jnp.float32))
+            for i, o in zip(sizes, sizes[1:], strict=False)
+        ]
+    }  # fmt: skip
+
+    def loss_fn(p, x, y):
+        a = x
+        for w, b in p[:-1]:
+            a = jnp.maximum(w @ a + b, 0)
+        w, b = p[-1]
+        out = w @ a + b
+        if out_act == "sigmoid":
+            return jnp.sum((jax.nn.sigmoid(out) - y) ** 2) / x.shape[1]
+        return -jnp.sum(y * jax.nn.log_softmax(out, axis=0)) / x.shape[1]
+
+    @jax.jit
+    def update(p, x, y):
+        loss, g = jax.value_and_grad(loss_fn)(p, x, y)
+        return jax.tree_util.tree_map(lambda v, d: v - lr * d, p, g), loss
+
+    def step(_params, X, Y):
+        state["p"], loss = update(state["p"], X, Y)
+        return float(loss)  # waits for the result, as the NumPy steps do
+
+    return step
+
+
 def floor_step(params, n, X):
     """The GEMM-only floor: the step's matrix products alone (forward W @ A, backward
     dz @ A.T and W.T @ dz), into preallocated arrays: no step can take less."""
@@ -170,6 +211,9 @@ def bench(label, inputs, hidden, outputs, out_act, cost, m, blocks, quick, with_
     tstep = torch_step(inputs, hidden, outputs, out_act, lr) if with_torch else None
     if tstep is not None:
         others["PyTorch eager"] = tstep
+    jstep = jax_step(inputs, hidden, outputs, out_act, lr) if with_torch else None
+    if jstep is not None:
+        others["JAX jit"] = jstep
     floor = lambda params: floor_step(params, len(hidden) + 1, X)  # noqa: E731
     table(label, module, others, X, Y, lr, blocks, quick, floor)
 
@@ -242,7 +286,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--blocks", type=int, default=15)
     ap.add_argument("--quick", action="store_true", help="3 blocks, for a smoke run")
-    ap.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    ap.add_argument(
+        "--no-torch", action="store_true", help="leave PyTorch and JAX out even if installed"
+    )
     args = ap.parse_args()
     print("one SGD step, float32, median of interleaved blocks; BLAS:", blas_kernel())
     for size in SIZES:

@@ -33,10 +33,10 @@ from derive.engine.graph import Network
 from derive.engine.ir import (
     IMAGE_NODES,
     Conv,
-    ConvGradW,
     Ew,
     MatMul,
     Node,
+    NodePrinter,
     Sum,
     T,
     Var,
@@ -117,7 +117,7 @@ class Program:
 code_name = var_name
 
 
-class _Emitter:
+class _Emitter(NodePrinter):
     """Prints IR nodes as NumPy expressions, hoisting an argument that an elementwise
     expression uses twice into its own line (computed once)."""
 
@@ -140,26 +140,41 @@ class _Emitter:
     def expr(self, node: Node) -> str:
         if node in self.names:
             return self.names[node]
-        if isinstance(node, Var):
-            return code_name(node)
-        if isinstance(node, MatMul):
-            left = self.expr(node.a) if isinstance(node.a, Var | T | MatMul) else self.atom(node.a)
-            return f"{left} @ {self.atom(node.b)}"
-        if isinstance(node, T):
-            return f"{self.atom(node.a)}.T"
-        if isinstance(node, Sum):
-            return self.d.sum(self.atom(node.a), node.axis)
-        if isinstance(node, Ew):
-            return self.elementwise(node.expr, node.args)
-        if isinstance(node, Conv) and (node.x, node.win) in self.cols:
+        return self.print_node(node)
+
+    def _print_Var(self, node):
+        return code_name(node)
+
+    def _print_MatMul(self, node):
+        left = self.expr(node.a) if isinstance(node.a, Var | T | MatMul) else self.atom(node.a)
+        return f"{left} @ {self.atom(node.b)}"
+
+    def _print_T(self, node):
+        return f"{self.atom(node.a)}.T"
+
+    def _print_Sum(self, node):
+        return self.d.sum(self.atom(node.a), node.axis)
+
+    def _print_Ew(self, node):
+        return self.elementwise(node.expr, node.args)
+
+    def _print_Conv(self, node):
+        if (node.x, node.win) in self.cols:  # the forward's im2col copy
             cols = self.cols[node.x, node.win]
             return f"({self.expr(node.w)} @ {cols}).reshape({node.shape[0]}, -1)"
-        if isinstance(node, ConvGradW) and (node.x, node.win) in self.cols:
+        return self._print_image(node)
+
+    def _print_ConvGradW(self, node):
+        if (node.x, node.win) in self.cols:  # the kernel gradient reuses it
             cols = self.cols[node.x, node.win]
             return f"{self.atom(node.g)}.reshape({node.shape[0]}, -1) @ {cols}.T"
-        if isinstance(node, IMAGE_NODES):
-            return self.d.image(node, [self.expr(k) for k in node.children()])
-        raise TypeError(type(node).__name__)
+        return self._print_image(node)
+
+    def _print_image(self, node):
+        return self.d.image(node, [self.expr(k) for k in node.children()])
+
+    _print_ConvGradX = _print_MaxPool = _print_PoolGrad = _print_image
+    _print_Repeat = _print_GroupSum = _print_Rows = _print_PadRows = _print_image
 
     def elementwise(self, expr: sp.Expr, args) -> str:
         names: dict[sp.Symbol, str] = {}

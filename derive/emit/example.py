@@ -5,54 +5,19 @@ checked against the generated module; ``bmatrix`` and ``number_tex`` print them.
 
 from __future__ import annotations
 
-import math
-from functools import lru_cache
-
 import numpy as np
-import sympy as sp
 
 from derive.engine.derivation import Derivation
-from derive.engine.derivation import m as m_symbol
-from derive.engine.ir import IMAGE_NODES, Ew, M, MatMul, Node, Sum, T, Var, placeholder, walk
-from derive.engine.registry import expand_activations
+from derive.engine.ir import Node, Var
 from derive.errors import DeriveError
 
-from . import convcode
-
-
-@lru_cache(maxsize=1024)
-def _numpy_fn(expr: sp.Expr, n: int):
-    erf = np.vectorize(math.erf, otypes=[float])
-    return sp.lambdify(
-        [placeholder(i) for i in range(n)], expand_activations(expr), [{"erf": erf}, "numpy"]
-    )
+from .values import numpy_value
 
 
 def evaluate_numpy(node: Node, env: dict[str, np.ndarray], m: int, memo=None) -> np.ndarray:
-    """The value of an IR expression for concrete matrices ``env`` (by name) and m samples."""
-    memo = {} if memo is None else memo
-    for n in walk(node):
-        if n in memo:
-            continue
-        if isinstance(n, Var):
-            out = env[n.name]
-        elif isinstance(n, MatMul):
-            out = memo[n.a] @ memo[n.b]
-        elif isinstance(n, T):
-            out = memo[n.a].T
-        elif isinstance(n, Sum):
-            out = memo[n.a].sum(axis=n.axis, keepdims=True)
-        elif isinstance(n, IMAGE_NODES):
-            out = convcode.evaluate(n, [memo[k] for k in n.children()])
-        elif isinstance(n, Ew):
-            shape = tuple(m if s == M else s for s in n.shape)
-            expr = n.expr.xreplace({m_symbol: m})  # a mean over the samples divides by m
-            value = _numpy_fn(expr, len(n.args))(*[memo[a] for a in n.args])
-            out = np.array(np.broadcast_to(np.asarray(value, dtype=float), shape))
-        else:
-            raise TypeError(type(n).__name__)
-        memo[n] = out
-    return memo[node]
+    """The value of an IR expression for concrete matrices ``env`` (by name) and m samples,
+    broadcast to the declared shapes (``values.numpy_value``)."""
+    return numpy_value(node, env, m, memo)
 
 
 def example_values(d: Derivation, m: int = 2, seed: int = 0) -> dict:

@@ -2,7 +2,9 @@
 
 Two stages, both on SymPy expressions:
 
-``stabilize`` rewrites an expression into overflow-free building blocks before printing:
+``stabilize`` rewrites an expression into overflow-free building blocks before printing, by
+the named rules of ``RULES`` in order (then, if an ``exp`` that can overflow is left, the
+general ones of ``FALLBACKS``):
 ``log(1 + e^w)`` becomes ``softplus(w)`` (``np.logaddexp(0, w)``), ``1 + e^w`` becomes
 ``1 / sigma(-w)`` and ``e^w`` becomes ``sigma(w) / sigma(-w)`` (kept only when the sigmas then
 cancel, as they do in every sigmoid-family derivative), ``log(sigma(w))`` becomes
@@ -171,9 +173,9 @@ def _size(e: sp.Expr) -> int:
 FALLBACKS = [_sech, _exp_rational]
 
 
-def _stabilize(expr: sp.Expr) -> sp.Expr:
-    # relu's Piecewise((w, w > 0), (0, True)) is max(w, 0): one NumPy call, no mask.
-    expr = expr.replace(
+def _relu_as_max(expr):
+    """relu's Piecewise((w, w > 0), (0, True)) is max(w, 0): one NumPy call, no mask."""
+    return expr.replace(
         lambda e: (
             isinstance(e, sp.Piecewise)
             and len(e.args) == 2
@@ -184,24 +186,47 @@ def _stabilize(expr: sp.Expr) -> sp.Expr:
         ),
         lambda e: sp.Max(e.args[0].expr, 0),
     )
-    expr = expr.replace(
+
+
+def _log_one_plus_exp(expr):
+    """log(1 + e^w) = softplus(w), np.logaddexp(0, w)."""
+    return expr.replace(
         lambda e: isinstance(e, sp.log) and _is_one_plus_exp(e.args[0]),
         lambda e: softplus(_exp_arg(e.args[0])),
     )
-    expr = expr.replace(_is_one_plus_exp, lambda e: 1 / sigma(-_exp_arg(e)))
+
+
+def _one_plus_exp(expr):
+    """1 + e^w = 1 / sigma(-w)."""
+    return expr.replace(_is_one_plus_exp, lambda e: 1 / sigma(-_exp_arg(e)))
+
+
+def _exp_as_sigmas(expr):
+    """e^w = sigma(w) / sigma(-w), kept only when no sigma is left dividing (the sigmas
+    cancel, as in every sigmoid-family derivative)."""
     tentative = expr.replace(
         lambda e: isinstance(e, sp.exp), lambda e: sigma(e.args[0]) / sigma(-e.args[0])
     )
-    if not any(p.exp.is_negative and p.base.func is sigma for p in tentative.atoms(sp.Pow)):
-        expr = tentative
-    expr = _one_minus_sigma(expr)
-    expr = expr.replace(
+    if any(p.exp.is_negative and p.base.func is sigma for p in tentative.atoms(sp.Pow)):
+        return expr
+    return tentative
+
+
+def _log_sigma(expr):
+    """log(sigma(w)) = -softplus(-w)."""
+    return expr.replace(
         lambda e: isinstance(e, sp.log) and e.args[0].func is sigma,
         lambda e: -softplus(-e.args[0].args[0]),
     )
-    expr = _tanh_and_logcosh(expr)
-    expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), _bounded_piecewise)
-    expr = expr.replace(
+
+
+def _bounded_branches(expr):
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), _bounded_piecewise)
+
+
+def _indicator_as_mask(expr):
+    """Piecewise((1, cond), (0, True)) is the boolean array ``cond``."""
+    return expr.replace(
         lambda e: (
             isinstance(e, sp.Piecewise)
             and len(e.args) == 2
@@ -210,7 +235,11 @@ def _stabilize(expr: sp.Expr) -> sp.Expr:
         ),
         lambda e: mask(e.args[0].cond),
     )
-    return _fold_numbers(optimize(expr, [expm1_opt, log1p_opt]))
+
+
+def _sympy_optimize(expr):
+    """SymPy's own rewrites: e^w - 1 as expm1, log(1 + w) as log1p."""
+    return optimize(expr, [expm1_opt, log1p_opt])
 
 
 def _fold_numbers(e: sp.Expr) -> sp.Expr:
@@ -260,6 +289,27 @@ def _one_minus_sigma(expr):
     """1 - sigma(w) = sigma(-w): the form that keeps its precision when sigma(w) is near 1."""
     w = sp.Wild("w")
     return expr.replace(1 - sigma(w), sigma(-w))
+
+
+# The named rewrites, applied in this order to every expression that is printed.
+RULES = [
+    _relu_as_max,
+    _log_one_plus_exp,
+    _one_plus_exp,
+    _exp_as_sigmas,
+    _one_minus_sigma,
+    _log_sigma,
+    _tanh_and_logcosh,
+    _bounded_branches,
+    _indicator_as_mask,
+    _sympy_optimize,
+]
+
+
+def _stabilize(expr: sp.Expr) -> sp.Expr:
+    for rule in RULES:
+        expr = rule(expr)
+    return _fold_numbers(expr)
 
 
 def to_code(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None) -> str:

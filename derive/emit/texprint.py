@@ -13,19 +13,10 @@ from sympy.printing.precedence import PRECEDENCE
 
 from derive.engine.chain import symbol
 from derive.engine.ir import (
-    IMAGE_NODES,
-    Conv,
-    ConvGradW,
-    ConvGradX,
     Ew,
-    GroupSum,
     MatMul,
-    MaxPool,
     Node,
-    PadRows,
-    Repeat,
-    Rows,
-    Sum,
+    NodePrinter,
     T,
     Var,
     placeholder,
@@ -110,7 +101,7 @@ class _Group(sp.Symbol):
 
 
 # ------------------------------------------------------------------------------ printer
-class IRPrinter(LatexPrinter):
+class IRPrinter(NodePrinter, LatexPrinter):
     """LaTeX for derive's matrix expressions (``ir`` nodes) and scalar chain values.
 
     Names print as in the notes (W_2, A_1, \\delta_2), ``@`` as juxtaposition, transposes as
@@ -118,6 +109,8 @@ class IRPrinter(LatexPrinter):
     indicator Piecewise as \\mathbf{1}[z > 0]. With ``elementwise``, products of matrices in an
     elementwise expression print with \\odot.
     """
+
+    prefix = "_ir_"  # NodePrinter's methods: _print_Sum and _print_MatMul are SymPy's own
 
     def __init__(self, notation="subscript", grads=(), *, elementwise=False):
         super().__init__({"mul_symbol": r" \odot " if elementwise else None})
@@ -219,54 +212,66 @@ class IRPrinter(LatexPrinter):
 
     # -- matrix expressions
     def ir(self, node: Node) -> str:
-        if isinstance(node, Var):
-            return self.name(node.name)
-        if isinstance(node, T):
-            if isinstance(node.a, Var):
-                return self.name(node.a.name, top=True)
-            return rf"\left({self.ir(node.a)}\right)^{{\top}}"
-        if isinstance(node, MatMul):
-            return f"{self._operand(node.a)} {self._operand(node.b)}"
-        if isinstance(node, Sum):
-            below = "samples" if node.axis == 1 else "units"
-            return rf"\sum_{{\text{{{below}}}}} {self._operand(node.a)}"
-        if isinstance(node, Ew):
-            return self.doprint(self.expr(node))
-        if isinstance(node, IMAGE_NODES):
-            return self._image(node)
-        raise TypeError(type(node).__name__)
+        return self.print_node(node)
 
-    def _image(self, node: Node) -> str:
-        """Convolution by name (cross-correlation, conv_full: the full convolution with the
-        flipped kernel), pooling's gradient as routing to the argmax; the document defines
-        each with its index sums."""
-        if isinstance(node, Repeat):
-            return rf"\operatorname{{rep}}_{{{node.k}}}\left({self.ir(node.a)}\right)"
-        if isinstance(node, GroupSum):
-            return rf"\sum_{{\text{{pixels}}}} {self._operand(node.a)}"
-        if isinstance(node, Rows):
-            return rf"{self._operand(node.a)}_{{[{node.start}:{node.stop}]}}"
-        if isinstance(node, PadRows):
-            return (
-                rf"\operatorname{{pad}}_{{{node.start}:{node.total}}}\left({self.ir(node.a)}\right)"
-            )
-        win = node.win
-        geom = f"s={win.stride}" + (f", p={win.padding}" if win.padding else "")
-        if isinstance(node, Conv | ConvGradW):
-            name, (a, b) = (
-                ("conv", (node.w, node.x)) if isinstance(node, Conv) else ("corr", node.children())
-            )
-            return rf"\operatorname{{{name}}}_{{{geom}}}\left({self.ir(a)}, {self.ir(b)}\right)"
-        if isinstance(node, ConvGradX):
-            return (
-                rf"\operatorname{{conv}}^{{\text{{full}}}}_{{{geom}}}\left({self.ir(node.g)}, "
-                rf"\operatorname{{flip}}({self.ir(node.w)})\right)"
-            )
-        size = rf"{win.kh}\times {win.kw}"
-        if isinstance(node, MaxPool):
-            return rf"\operatorname{{maxpool}}_{{{size}}}\left({self.ir(node.x)}\right)"
+    # One method per IR node type (prefix _ir_: _print_Sum and _print_MatMul are SymPy's).
+    def _ir_Var(self, node):
+        return self.name(node.name)
+
+    def _ir_T(self, node):
+        if isinstance(node.a, Var):
+            return self.name(node.a.name, top=True)
+        return rf"\left({self.ir(node.a)}\right)^{{\top}}"
+
+    def _ir_MatMul(self, node):
+        return f"{self._operand(node.a)} {self._operand(node.b)}"
+
+    def _ir_Sum(self, node):
+        below = "samples" if node.axis == 1 else "units"
+        return rf"\sum_{{\text{{{below}}}}} {self._operand(node.a)}"
+
+    def _ir_Ew(self, node):
+        return self.doprint(self.expr(node))
+
+    # Convolution by name (cross-correlation, conv_full: the full convolution with the flipped
+    # kernel), pooling's gradient as routing to the argmax; the document defines each with its
+    # index sums.
+    def _ir_Repeat(self, node):
+        return rf"\operatorname{{rep}}_{{{node.k}}}\left({self.ir(node.a)}\right)"
+
+    def _ir_GroupSum(self, node):
+        return rf"\sum_{{\text{{pixels}}}} {self._operand(node.a)}"
+
+    def _ir_Rows(self, node):
+        return rf"{self._operand(node.a)}_{{[{node.start}:{node.stop}]}}"
+
+    def _ir_PadRows(self, node):
+        return rf"\operatorname{{pad}}_{{{node.start}:{node.total}}}\left({self.ir(node.a)}\right)"
+
+    def _ir_Conv(self, node):
+        return self._window_op("conv", node.w, node.x, node.win)
+
+    def _ir_ConvGradW(self, node):
+        return self._window_op("corr", node.x, node.g, node.win)
+
+    def _ir_ConvGradX(self, node):
+        return (
+            rf"\operatorname{{conv}}^{{\text{{full}}}}_{{{_geometry(node.win)}}}"
+            rf"\left({self.ir(node.g)}, \operatorname{{flip}}({self.ir(node.w)})\right)"
+        )
+
+    def _ir_MaxPool(self, node):
+        size = rf"{node.win.kh}\times {node.win.kw}"
+        return rf"\operatorname{{maxpool}}_{{{size}}}\left({self.ir(node.x)}\right)"
+
+    def _ir_PoolGrad(self, node):
         return (
             rf"\operatorname{{route}}_{{\arg\max {self.ir(node.x)}}}\left({self.ir(node.g)}\right)"
+        )
+
+    def _window_op(self, name, a, b, win) -> str:
+        return (
+            rf"\operatorname{{{name}}}_{{{_geometry(win)}}}\left({self.ir(a)}, {self.ir(b)}\right)"
         )
 
     def _operand(self, node: Node) -> str:
@@ -372,3 +377,7 @@ def visible_width(tex: str) -> int:
         t = re.sub("\0\\{([^{}]*)\\}\\{([^{}]*)\\}", lambda f: max(f[1], f[2], key=len), t)
         t = re.sub(r"\{([^{}]*)\}", r"\1", t)
     return len(t.replace(" ", ""))
+
+
+def _geometry(win) -> str:
+    return f"s={win.stride}" + (f", p={win.padding}" if win.padding else "")

@@ -13,14 +13,10 @@ from derive.engine.ir import (
     Conv,
     ConvGradW,
     ConvGradX,
-    Ew,
-    GroupSum,
     MatMul,
     MaxPool,
     Node,
-    PadRows,
-    PoolGrad,
-    Repeat,
+    NodePrinter,
     Rows,
     Sum,
     T,
@@ -67,28 +63,36 @@ def _atom(node: Node) -> str:
     return text if isinstance(node, Var | T | Sum | Rows) else f"({text})"
 
 
-def node_text(node: Node) -> str:
-    if isinstance(node, Var):
+class _TextPrinter(NodePrinter):
+    """The IR in the text of ``derive show``: one method per node type."""
+
+    def _print_Var(self, node):
         return var_name(node)
-    if isinstance(node, MatMul):
+
+    def _print_MatMul(self, node):
         left = node_text(node.a) if isinstance(node.a, Var | T | MatMul) else _atom(node.a)
         return f"{left} @ {_atom(node.b)}"
-    if isinstance(node, T):
+
+    def _print_T(self, node):
         return f"{_atom(node.a)}.T"
-    if isinstance(node, Sum):
+
+    def _print_Sum(self, node):
         what = "samples" if node.axis == 1 else "units"
         return f"sum_{what}({node_text(node.a)})"
-    if isinstance(node, Conv | ConvGradW | ConvGradX | MaxPool | PoolGrad):
-        return _image_text(node)
-    if isinstance(node, Repeat):
+
+    def _print_Repeat(self, node):
         return f"per_pixel({node_text(node.a)}, {node.k})"
-    if isinstance(node, GroupSum):
+
+    def _print_GroupSum(self, node):
         return f"sum_pixels({node_text(node.a)}, {node.k})"
-    if isinstance(node, Rows):
+
+    def _print_Rows(self, node):
         return f"{_atom(node.a)}[{node.start}:{node.stop}]"
-    if isinstance(node, PadRows):
+
+    def _print_PadRows(self, node):
         return f"rows_{node.start}_of_{node.total}({node_text(node.a)})"
-    if isinstance(node, Ew):
+
+    def _print_Ew(self, node):
         bare = set(node.expr.args) if isinstance(node.expr, sp.Add) else set()
         names = {
             placeholder(i): node_text(arg)
@@ -97,7 +101,18 @@ def node_text(node: Node) -> str:
             for i, arg in enumerate(node.args)
         }
         return _Printer(names).doprint(node.expr)
-    raise TypeError(type(node).__name__)
+
+    def _print_Conv(self, node):  # convolution and pooling by name: see _image_text
+        return _image_text(node)
+
+    _print_ConvGradW = _print_ConvGradX = _print_MaxPool = _print_PoolGrad = _print_Conv
+
+
+_TEXT = _TextPrinter()
+
+
+def node_text(node: Node) -> str:
+    return _TEXT.print_node(node)
 
 
 def _geometry(win: Window) -> str:

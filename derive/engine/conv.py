@@ -1,5 +1,5 @@
-"""Convolution and max-pooling layers: their geometry, their layer builders and their values
-as explicit SymPy matrices (the proof's ground truth).
+"""Convolution and max-pooling layers: their geometry and their layer builders (their values
+as explicit SymPy matrices, the proof's ground truth, are in the tests' ``explicit.py``).
 
 ``conv2d_layer`` and ``maxpool_layer`` are the builders that ``layers.py`` dispatches
 ``kind = "conv2d"`` and ``"maxpool"`` to. A builder checks its keys and the geometry (a kernel
@@ -16,8 +16,6 @@ Conventions: an image column is (C, H, W) flattened in that order; a kernel ``Wk
 
 from __future__ import annotations
 
-import sympy as sp
-
 from derive.errors import DeriveError
 
 from .built import Built, Expansion, Image
@@ -25,14 +23,8 @@ from .ir import (
     IMAGE_NODES,
     WINDOW_NODES,
     Conv,
-    ConvGradW,
-    ConvGradX,
-    GroupSum,
     MaxPool,
-    Node,
-    PadRows,
     Repeat,
-    Rows,
     Window,
     ew,
     walk,
@@ -169,81 +161,3 @@ def has_images(net) -> bool:
 def beyond_scalars(net) -> bool:
     """Whether any equation slides a window or slices rows: no per-sample scalar chain."""
     return any(isinstance(n, IMAGE_NODES) for eq in net.equations.values() for n in walk(eq))
-
-
-# ------------------------------------------------------------ explicit (SymPy) values
-def _pix(win: Window, c: int, h: int, w: int) -> int | None:
-    """The row of pixel (c, h, w) of the padded image, or None in the zero padding."""
-    h, w = h - win.padding, w - win.padding
-    if 0 <= h < win.H and 0 <= w < win.W:
-        return (c * win.H + h) * win.W + w
-    return None
-
-
-def _taps(win: Window):
-    """(output position (i, j), kernel column (c, u, v), input row) of every product a
-    convolution adds up; padding contributes nothing."""
-    oh, ow = win.out
-    for i in range(oh):
-        for j in range(ow):
-            for c in range(win.C):
-                for u in range(win.kh):
-                    for v in range(win.kw):
-                        row = _pix(win, c, i * win.stride + u, j * win.stride + v)
-                        if row is not None:
-                            yield i * ow + j, (c * win.kh + u) * win.kw + v, row
-
-
-def explicit(node: Node, args: list[sp.Matrix]) -> sp.Matrix:
-    """The explicit matrix of an image node from its operands' matrices: sums of products
-    written out, the maximum as ``sympy.Max``. ``PoolGrad`` needs numbers in x (the argmax)."""
-    if isinstance(node, Repeat):
-        (a,) = args
-        return sp.Matrix(a.rows * node.k, a.cols, lambda i, j: a[i // node.k, j])
-    if isinstance(node, Rows):
-        return args[0][node.start : node.stop, :]
-    if isinstance(node, PadRows):
-        (a,) = args
-        top, bottom = (
-            sp.zeros(node.start, a.cols),
-            sp.zeros(node.total - node.start - a.rows, a.cols),
-        )
-        return sp.Matrix.vstack(top, a, bottom)
-    if isinstance(node, GroupSum):
-        (a,) = args
-        return sp.Matrix(
-            a.rows // node.k, a.cols,
-            lambda i, j: sum(a[i * node.k + r, j] for r in range(node.k)),
-        )  # fmt: skip
-    win = node.win
-    oh, ow = win.out
-    if isinstance(node, Conv | ConvGradW | ConvGradX):
-        first, second = args
-        out = sp.zeros(*[s if isinstance(s, int) else second.cols for s in node.shape])
-        for pos, col, row in _taps(win):
-            for c2 in range(out.rows if isinstance(node, ConvGradW) else first.rows):
-                o = c2 * oh * ow + pos
-                for n in range(second.cols):
-                    if isinstance(node, Conv):  # first = w, second = x
-                        out[o, n] += first[c2, col] * second[row, n]
-                    elif isinstance(node, ConvGradW):  # first = x, second = g
-                        out[c2, col] += second[o, n] * first[row, n]
-                    else:  # first = w, second = g
-                        out[row, n] += first[c2, col] * second[o, n]
-        return out
-    x = args[0]
-    windows: dict[int, list[int]] = {}
-    for pos, col, row in _taps(win):
-        windows.setdefault(col // (win.kh * win.kw) * oh * ow + pos, []).append(row)
-    if isinstance(node, MaxPool):
-        return sp.Matrix(len(windows), x.cols, lambda o, n: sp.Max(*[x[r, n] for r in windows[o]]))
-    g = args[1]  # PoolGrad: route to the first maximum of each window
-    out = sp.zeros(x.rows, x.cols)
-    for o, rows in windows.items():
-        for n in range(x.cols):
-            best = rows[0]
-            for r in rows[1:]:
-                if x[r, n] > x[best, n]:
-                    best = r
-            out[best, n] += g[o, n]
-    return out

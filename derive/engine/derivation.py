@@ -246,39 +246,83 @@ def _unbroadcast(node: Node, shape) -> Node:
     return node
 
 
+# ------------------------------------------------------------------ the reverse rules
+# One rule per node type, as autograd's defvjp table: rule(node, g, named) gives, for the
+# node's output gradient g, each child with its contribution to the child's gradient. The
+# image and row-block nodes are each other's adjoints (Repeat and GroupSum, Rows and PadRows).
+def _matmul_rule(node, g, named):
+    return [(node.a, MatMul(g, T(node.b))), (node.b, MatMul(T(node.a), g))]
+
+
+def _transpose_rule(node, g, named):
+    return [(node.a, T(g))]
+
+
+def _conv_rule(node, g, named):
+    return [(node.w, ConvGradW(node.x, g, node.win)), (node.x, ConvGradX(node.w, g, node.win))]
+
+
+def _maxpool_rule(node, g, named):
+    return [(node.x, PoolGrad(node.x, g, node.win))]
+
+
+def _repeat_rule(node, g, named):
+    return [(node.a, GroupSum(g, node.k))]
+
+
+def _group_sum_rule(node, g, named):
+    return [(node.a, Repeat(g, node.k))]
+
+
+def _rows_rule(node, g, named):
+    return [(node.a, PadRows(g, node.start, node.a.shape[0]))]
+
+
+def _pad_rows_rule(node, g, named):
+    return [(node.a, Rows(g, node.start, node.start + node.a.shape[0]))]
+
+
+def _sum_rule(node, g, named):
+    return [(node.a, make_ew(placeholder(0), [g], node.a.shape))]
+
+
+def _elementwise_rule(node, g, named):
+    """g times the local derivative in each argument (SymPy's diff of the node's expression,
+    in terms of the node's own output when the registry proves such a form), summed back over
+    the axes the argument was broadcast along."""
+    out = []
+    n = len(node.args)
+    gsym, selfsym = placeholder(n), placeholder(n + 1)
+    own = named if named is not None else node
+    for i, child in enumerate(node.args):
+        local = _local_derivative(node.expr, i, n)
+        uses_self = local.has(selfsym)
+        expr = gsym * local
+        args = list(node.args) + [g] + ([own] if uses_self else [])
+        out.append((child, _unbroadcast(make_ew(expr, args, node.shape), child.shape)))
+    return out
+
+
+RULES = {
+    MatMul: _matmul_rule,
+    T: _transpose_rule,
+    Conv: _conv_rule,
+    MaxPool: _maxpool_rule,
+    Repeat: _repeat_rule,
+    GroupSum: _group_sum_rule,
+    Rows: _rows_rule,
+    PadRows: _pad_rows_rule,
+    Sum: _sum_rule,
+    Ew: _elementwise_rule,
+}
+
+
 def _rule(node: Node, g: Node, named: Var | None):
     """The reverse-mode rule of ``node``: (child, contribution to the child's gradient)."""
-    if isinstance(node, MatMul):
-        return [(node.a, MatMul(g, T(node.b))), (node.b, MatMul(T(node.a), g))]
-    if isinstance(node, T):
-        return [(node.a, T(g))]
-    if isinstance(node, Conv):
-        return [(node.w, ConvGradW(node.x, g, node.win)), (node.x, ConvGradX(node.w, g, node.win))]
-    if isinstance(node, MaxPool):
-        return [(node.x, PoolGrad(node.x, g, node.win))]
-    if isinstance(node, Repeat):
-        return [(node.a, GroupSum(g, node.k))]
-    if isinstance(node, GroupSum):
-        return [(node.a, Repeat(g, node.k))]
-    if isinstance(node, Rows):
-        return [(node.a, PadRows(g, node.start, node.a.shape[0]))]
-    if isinstance(node, PadRows):
-        return [(node.a, Rows(g, node.start, node.start + node.a.shape[0]))]
-    if isinstance(node, Sum):
-        return [(node.a, make_ew(placeholder(0), [g], node.a.shape))]
-    if isinstance(node, Ew):
-        out = []
-        n = len(node.args)
-        gsym, selfsym = placeholder(n), placeholder(n + 1)
-        own = named if named is not None else node
-        for i, child in enumerate(node.args):
-            local = _local_derivative(node.expr, i, n)
-            uses_self = local.has(selfsym)
-            expr = gsym * local
-            args = list(node.args) + [g] + ([own] if uses_self else [])
-            out.append((child, _unbroadcast(make_ew(expr, args, node.shape), child.shape)))
-        return out
-    raise TypeError(f"no rule for {type(node).__name__}")
+    rule = RULES.get(type(node))
+    if rule is None:
+        raise TypeError(f"no rule for {type(node).__name__}")
+    return rule(node, g, named)
 
 
 @lru_cache(maxsize=4096)

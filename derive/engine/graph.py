@@ -21,20 +21,15 @@ from derive.errors import DeriveError
 from . import exprparse
 from .built import Built
 from .ir import (
-    Ew,
     M,
-    MatMul,
     Node,
-    Sum,
-    T,
     Var,
-    broadcast,
     ew,
     fmt_shape,
     free_vars,
-    placeholder,
 )
-from .layers import MAX_SIZE, Layer, expand_all, m_symbol, mask_var
+from .layers import MAX_SIZE, Layer, expand_all, mask_var
+from .matrixbuild import REDUCTIONS, MatrixBuilder
 from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -161,115 +156,23 @@ class Network:
     def _build(cls, name, inputs, outputs, params, equations, acts, *, cost, cost_expr,
                cost_vars, reduction, source, source_text, where, masks=None,
                penalty=None):  # fmt: skip
-        _check_int(inputs, f"{where}: inputs")
-        _check_int(outputs, f"{where}: outputs")
-        if reduction not in ("mean", "sum"):
-            raise DeriveError(
-                f"unknown reduction {reduction!r}", where=f"{where}: cost.reduction",
-                fix='use "mean" (divide by m, the default) or "sum"',
-            )  # fmt: skip
+        """Check and build, in the order a reader would: sizes, parameters, names, the
+        equations in evaluation order, the cost, the output, then what the gradients need."""
+        _check_sizes(inputs, outputs, reduction, where)
         x = Var("x", (inputs, M), "input")
         yv = Var("y", (outputs, M), "target")
-        pvars: dict[str, Var] = {}
-        for pname, shape in params.items():
-            _check_name(pname, f"{where}: params.{pname}")
-            if (not isinstance(shape, list | tuple) or len(shape) != 2
-                    or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= MAX_SIZE
-                               for s in shape)):  # fmt: skip
-                raise DeriveError(
-                    f"shape {shape!r} is not a pair of positive integers (at most {MAX_SIZE:,})",
-                    where=f"{where}: params.{pname}", fix="write e.g. W1 = [5, 4] (rows, columns)",
-                )  # fmt: skip
-            pvars[pname] = Var(pname, (shape[0], shape[1]), "param")
-        if not equations:
-            raise DeriveError("no equations", where=f"{where}: equations", fix="add z1 = ...")
-        for ename in equations:
-            _check_name(ename, f"{where}: equations.{ename}")
-            if ename in pvars:
-                raise DeriveError(
-                    f"`{ename}` is both a parameter and an equation",
-                    where=f"{where}: equations.{ename}", fix="rename one of them",
-                )  # fmt: skip
-        for aname, act in acts.items():
-            if not act.builtin and (aname in pvars or aname in equations):
-                raise DeriveError(
-                    f"`{aname}` is both an activation and a "
-                    f"{'parameter' if aname in pvars else 'quantity computed by an equation'}",
-                    where=f"{where}: activations.{aname}", fix="rename the activation",
-                )  # fmt: skip
+        pvars = _param_vars(params, where)
+        _check_names(equations, pvars, acts, where)
         order = _evaluation_order(equations, set(pvars), where)
         known: dict[str, Var] = {"x": x, "y": yv, **pvars}
         masks = masks or {}
         for mname, (_, rows) in masks.items():  # the shape of the quantity it multiplies
             known[mname] = mask_var(mname, (rows, M))
-        defs: dict[str, Node] = {}
-        values: dict[str, Var] = {}
-        for ename in order:
-            key = f"{where}: equations.{ename}"
-            if isinstance(equations[ename], Built):
-                node = equations[ename].make(known)
-            else:
-                node = exprparse.parse(
-                    equations[ename], _MatrixBuilder(known, acts, ename, "y"), key
-                )
-            if not isinstance(node, Node):
-                raise DeriveError(
-                    "the equation is a constant", where=key, fix="use the network's names"
-                )
-            if node.shape[1] != M and not _uses_data(node, equations[ename]):
-                # (batch statistics are (units, 1): they depend on x all the same)
-                raise DeriveError(
-                    f"has shape {fmt_shape(node.shape)}, not one column per sample",
-                    where=key, fix="every equation must depend on x, so that it has m columns",
-                )  # fmt: skip
-            defs[ename] = node
-            values[ename] = known[ename] = Var(ename, node.shape, "value")
-        # The cost: an elementwise expression in the output and y, summed over all entries.
-        if (cost is None) == (cost_expr is None):
-            raise DeriveError(
-                "give the cost either by name or by expression", where=f"{where}: cost",
-                fix='write name = "squared_error" (or another built-in) or expr = "(A2 - y)**2"',
-            )  # fmt: skip
-        if cost is not None:
-            if cost not in COSTS:
-                raise DeriveError(
-                    f"unknown cost `{cost}`", where=f"{where}: cost.name",
-                    fix=f"use one of: {', '.join(sorted(COSTS))}, or expr = \"...\"",
-                )  # fmt: skip
-            spec_cost = COSTS[cost]
-            out = cost_vars["a"]
-            node = ew(lambda av, yv_: spec_cost.expr.xreplace({a: av, y: yv_}), [values[out], yv])
-            cost_text, columns_one = (
-                str(spec_cost.expr).replace("a", out),
-                spec_cost.columns_sum_to_one,
-            )
-        else:
-            key = f"{where}: cost.expr"
-            aliases = dict(known)
-            if cost_vars["a"] in values:
-                aliases["a"] = values[cost_vars["a"]]
-            node = exprparse.parse(cost_expr, _MatrixBuilder(aliases, acts, "cost", None), key)
-            if not isinstance(node, Node) or not any(v.role == "value" for v in free_vars(node)):
-                raise DeriveError(
-                    "the cost does not depend on the network", where=key,
-                    fix="use the output, e.g. expr = \"(A2 - y)**2\"",
-                )  # fmt: skip
-            cost, cost_text, columns_one = "custom", cost_expr, False
-        used = [v for v in free_vars(node) if v.role == "value"]
-        out = used[-1].name
-        for v in used:  # the output is the intermediate the cost uses that comes last
-            if list(values).index(v.name) > list(values).index(out):
-                out = v.name
-        if values[out].shape[0] != outputs:
-            raise DeriveError(
-                f"the output {out} has {values[out].shape[0]} rows but outputs = {outputs}",
-                where=f"{where}: outputs", fix=f"set outputs = {values[out].shape[0]} or fix {out}",
-            )  # fmt: skip
-        if node.shape != (outputs, M):
-            raise DeriveError(
-                f"the cost has shape {fmt_shape(node.shape)}, expected ({outputs}, m)",
-                where=f"{where}: cost", fix="the cost is elementwise in the output and y",
-            )  # fmt: skip
+        defs, values = _define(order, equations, known, acts, where)
+        node, cost, cost_text, columns_one = _cost_node(
+            cost, cost_expr, cost_vars, known, values, acts, yv, where
+        )
+        out = _output(node, values, outputs, where)
         net = cls(
             name=name, inputs=inputs, outputs=outputs, params=pvars, values=values,
             equations=defs, texts={k: _text(equations[k]) for k in order}, output=out, cost=node,
@@ -280,20 +183,145 @@ class Network:
         if penalty is not None:
             net.penalty, net.penalty_text = _penalty(penalty, pvars, acts, where), penalty
         _check_reaches_cost(net, where)
-        for n in list(values) + list(pvars):
-            g = grad_name(n)
-            if g in known or g in ("x", "y"):
-                raise DeriveError(
-                    f"the gradient of `{n}` would be named `{g}`, which is already a name",
-                    where=f"{where}: equations", fix=f"rename `{g}`",
-                )  # fmt: skip
+        _check_gradient_names(values, pvars, known, where)
         return net
+
+
+def _check_sizes(inputs, outputs, reduction, where):
+    _check_int(inputs, f"{where}: inputs")
+    _check_int(outputs, f"{where}: outputs")
+    if reduction not in ("mean", "sum"):
+        raise DeriveError(
+            f"unknown reduction {reduction!r}", where=f"{where}: cost.reduction",
+            fix='use "mean" (divide by m, the default) or "sum"',
+        )  # fmt: skip
+
+
+def _param_vars(params: dict, where) -> dict[str, Var]:
+    pvars: dict[str, Var] = {}
+    for pname, shape in params.items():
+        _check_name(pname, f"{where}: params.{pname}")
+        if (not isinstance(shape, list | tuple) or len(shape) != 2
+                or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= MAX_SIZE
+                           for s in shape)):  # fmt: skip
+            raise DeriveError(
+                f"shape {shape!r} is not a pair of positive integers (at most {MAX_SIZE:,})",
+                where=f"{where}: params.{pname}", fix="write e.g. W1 = [5, 4] (rows, columns)",
+            )  # fmt: skip
+        pvars[pname] = Var(pname, (shape[0], shape[1]), "param")
+    return pvars
+
+
+def _check_names(equations: dict, pvars: dict, acts: dict, where):
+    if not equations:
+        raise DeriveError("no equations", where=f"{where}: equations", fix="add z1 = ...")
+    for ename in equations:
+        _check_name(ename, f"{where}: equations.{ename}")
+        if ename in pvars:
+            raise DeriveError(
+                f"`{ename}` is both a parameter and an equation",
+                where=f"{where}: equations.{ename}", fix="rename one of them",
+            )  # fmt: skip
+    for aname, act in acts.items():
+        if not act.builtin and (aname in pvars or aname in equations):
+            raise DeriveError(
+                f"`{aname}` is both an activation and a "
+                f"{'parameter' if aname in pvars else 'quantity computed by an equation'}",
+                where=f"{where}: activations.{aname}", fix="rename the activation",
+            )  # fmt: skip
+
+
+def _define(order, equations, known, acts, where):
+    """Each equation's node, in evaluation order; each becomes a named value (a Var) that the
+    later ones read."""
+    defs: dict[str, Node] = {}
+    values: dict[str, Var] = {}
+    for ename in order:
+        key = f"{where}: equations.{ename}"
+        if isinstance(equations[ename], Built):
+            node = equations[ename].make(known)
+        else:
+            node = exprparse.parse(equations[ename], MatrixBuilder(known, acts, ename, "y"), key)
+        if not isinstance(node, Node):
+            raise DeriveError(
+                "the equation is a constant", where=key, fix="use the network's names"
+            )
+        if node.shape[1] != M and not _uses_data(node, equations[ename]):
+            # (batch statistics are (units, 1): they depend on x all the same)
+            raise DeriveError(
+                f"has shape {fmt_shape(node.shape)}, not one column per sample",
+                where=key, fix="every equation must depend on x, so that it has m columns",
+            )  # fmt: skip
+        defs[ename] = node
+        values[ename] = known[ename] = Var(ename, node.shape, "value")
+    return defs, values
+
+
+def _cost_node(cost, cost_expr, cost_vars, known, values, acts, yv, where):
+    """The cost, an elementwise expression in the output and y (summed over all entries):
+    (node, cost name, its text, whether it wants one-hot columns)."""
+    if (cost is None) == (cost_expr is None):
+        raise DeriveError(
+            "give the cost either by name or by expression", where=f"{where}: cost",
+            fix='write name = "squared_error" (or another built-in) or expr = "(A2 - y)**2"',
+        )  # fmt: skip
+    if cost is not None:
+        if cost not in COSTS:
+            raise DeriveError(
+                f"unknown cost `{cost}`", where=f"{where}: cost.name",
+                fix=f"use one of: {', '.join(sorted(COSTS))}, or expr = \"...\"",
+            )  # fmt: skip
+        spec_cost = COSTS[cost]
+        out = cost_vars["a"]
+        node = ew(lambda av, yv_: spec_cost.expr.xreplace({a: av, y: yv_}), [values[out], yv])
+        return node, cost, str(spec_cost.expr).replace("a", out), spec_cost.columns_sum_to_one
+    key = f"{where}: cost.expr"
+    aliases = dict(known)
+    if cost_vars["a"] in values:
+        aliases["a"] = values[cost_vars["a"]]
+    node = exprparse.parse(cost_expr, MatrixBuilder(aliases, acts, "cost", None), key)
+    if not isinstance(node, Node) or not any(v.role == "value" for v in free_vars(node)):
+        raise DeriveError(
+            "the cost does not depend on the network", where=key,
+            fix="use the output, e.g. expr = \"(A2 - y)**2\"",
+        )  # fmt: skip
+    return node, "custom", cost_expr, False
+
+
+def _output(cost: Node, values: dict, outputs: int, where) -> str:
+    """The output: the intermediate the cost uses that comes last; its rows are ``outputs``."""
+    used = [v for v in free_vars(cost) if v.role == "value"]
+    out = used[-1].name
+    for v in used:
+        if list(values).index(v.name) > list(values).index(out):
+            out = v.name
+    if values[out].shape[0] != outputs:
+        raise DeriveError(
+            f"the output {out} has {values[out].shape[0]} rows but outputs = {outputs}",
+            where=f"{where}: outputs", fix=f"set outputs = {values[out].shape[0]} or fix {out}",
+        )  # fmt: skip
+    if cost.shape != (outputs, M):
+        raise DeriveError(
+            f"the cost has shape {fmt_shape(cost.shape)}, expected ({outputs}, m)",
+            where=f"{where}: cost", fix="the cost is elementwise in the output and y",
+        )  # fmt: skip
+    return out
+
+
+def _check_gradient_names(values, pvars, known, where):
+    for n in list(values) + list(pvars):
+        g = grad_name(n)
+        if g in known or g in ("x", "y"):
+            raise DeriveError(
+                f"the gradient of `{n}` would be named `{g}`, which is already a name",
+                where=f"{where}: equations", fix=f"rename `{g}`",
+            )  # fmt: skip
 
 
 def _penalty(text, pvars: dict[str, Var], acts, where) -> Node:
     """``[cost] penalty``: a (1, 1) expression in the parameters only (weight decay)."""
     key = f"{where}: cost.penalty"
-    node = exprparse.parse(text, _MatrixBuilder(dict(pvars), acts, "penalty", None), key)
+    node = exprparse.parse(text, MatrixBuilder(dict(pvars), acts, "penalty", None), key)
     if not isinstance(node, Node) or not free_vars(node):
         raise DeriveError(
             "the penalty names no parameter", where=key,
@@ -470,128 +498,3 @@ def _check_reaches_cost(net: Network, where: str):
                 f"`{v}` is computed but the cost does not depend on it",
                 where=f"{where}: equations.{v}", fix="remove it or use it",
             )  # fmt: skip
-
-
-# The matrix reductions of the equation form: (axes summed, whether divided by the count).
-# Units are rows (axis 0), samples are columns (axis 1); sum() and mean() take both.
-REDUCTIONS = {
-    "sum_units": ((0,), False),
-    "sum_samples": ((1,), False),
-    "sum": ((0, 1), False),
-    "mean_units": ((0,), True),
-    "mean_samples": ((1,), True),
-    "mean": ((0, 1), True),
-}
-
-
-class _MatrixBuilder:
-    """Builds ``ir`` nodes; elementwise operations broadcast like NumPy and are checked.
-    ``m`` (the number of samples) is a number unless the spec names something m."""
-
-    def __init__(self, known: dict[str, Var], acts: dict[str, Activation], eq: str, _):
-        self.known, self.acts, self.eq = known, acts, eq
-
-    def number(self, value):
-        return value
-
-    def name(self, ident, w):
-        if ident in self.known:
-            return self.known[ident]
-        if ident == "m":
-            return m_symbol
-        w.fail(
-            f"`{ident}` is not defined",
-            fix=f"define it, or use one of: {', '.join(sorted(self.known))} (and m, the samples)",
-        )
-
-    def transpose(self, x, w):
-        if not isinstance(x, Node):
-            w.fail(".T of a number: only matrices are transposed", fix="drop the .T")
-        return x.a if isinstance(x, T) else T(x)
-
-    def _reduce(self, fname, arg, w):
-        axes, mean = REDUCTIONS[fname]
-        if not isinstance(arg, Node):
-            w.fail(f"{fname}() of a number", fix=f"{fname}() takes a matrix, e.g. {fname}(z1)")
-        if arg.shape == (1, 1):
-            w.fail(
-                f"{fname}() of a (1, 1) quantity: there is nothing to sum over",
-                fix="drop it, or apply it to the matrix before it was reduced",
-            )
-        node, count = arg, sp.Integer(1)
-        for axis in axes:
-            if node.shape[axis] == 1 and len(axes) == 1:
-                what = "units" if axis == 0 else "samples"
-                w.fail(
-                    f"{fname}() of {fmt_shape(arg.shape)}: it has one {what[:-1]} only",
-                    fix=f"sum over the {'samples' if axis == 0 else 'units'} instead, or drop it",
-                )
-            size = node.shape[axis]
-            count *= m_symbol if size == M else sp.Integer(size)
-            node = Sum(node, axis) if size != 1 else node
-        return ew(lambda s: s / count, [node]) if mean else node
-
-    def neg(self, x, w):
-        return ew(lambda e: -e, [x]) if isinstance(x, Node) else -x
-
-    def _elementwise(self, fn, operands, w, what):
-        nodes = [o for o in operands if isinstance(o, Node)]
-        if not nodes:
-            return fn(*operands)
-        if broadcast([n.shape for n in nodes]) is None:
-            shapes = " and ".join(fmt_shape(n.shape) for n in nodes)
-            w.fail(
-                f"cannot {what} shapes {shapes}",
-                fix="elementwise operations need equal shapes, or 1 where one side broadcasts",
-            )
-        return ew(fn, operands)
-
-    def binop(self, op, left, right, w):
-        if op == "@":
-            if not (isinstance(left, Node) and isinstance(right, Node)):
-                w.fail("@ needs matrices on both sides; use * to scale by a number")
-            if left.shape[1] != right.shape[0]:
-                w.fail(
-                    f"cannot multiply {fmt_shape(left.shape)} @ {fmt_shape(right.shape)}: "
-                    f"{left.shape[1]} columns against {right.shape[0]} rows",
-                    fix="weights are (units, previous units); the input x is (inputs, m)",
-                )
-            return MatMul(left, right)
-        fns = {
-            "+": (lambda p, q: p + q, "add"),
-            "-": (lambda p, q: p - q, "subtract"),
-            "*": (lambda p, q: p * q, "multiply elementwise"),
-            "/": (lambda p, q: p / q, "divide"),
-            "**": (lambda p, q: p**q, "raise"),
-        }
-        fn, what = fns[op]
-        return self._elementwise(fn, [left, right], w, what)
-
-    def call(self, fname, args, w):
-        act = self.acts.get(fname)
-        if fname in REDUCTIONS and act is None:
-            if len(args) != 1:
-                w.fail(f"{fname}() takes exactly one argument")
-            return self._reduce(fname, args[0], w)
-        if act is None and fname not in exprparse.FUNCTIONS:
-            known = sorted(set(self.acts) | set(exprparse.FUNCTIONS) | set(REDUCTIONS))
-            w.fail(
-                f"unknown function or activation `{fname}`", fix=f"use one of: {', '.join(known)}"
-            )
-        if len(args) != 1:
-            w.fail(f"{fname}() takes exactly one argument")
-        (arg,) = args
-        if fname in exprparse.FUNCTIONS:
-            return self._elementwise(exprparse.FUNCTIONS[fname], [arg], w, fname)
-        if not isinstance(arg, Node):
-            w.fail(f"{fname}() of a constant")
-        if act.normalized:
-            # softmax from elementwise parts and a sum over the units, so its Jacobian is
-            # derived like everything else; E stays its own node so that the derivation can
-            # write it back in terms of the output (E = A S).
-            if isinstance(arg, Ew):
-                w.fail(f"{fname}() must be applied to a named quantity, e.g. {fname}(z2)")
-            e_node = ew(lambda t: act.expr.xreplace({z: t}), [arg])
-            s_node = Sum(e_node, 0)
-            return Ew(placeholder(0) / placeholder(1), (e_node, s_node), e_node.shape)
-        return ew(lambda t: act(t), [arg])

@@ -425,3 +425,19 @@ class PadRows(_Rebuild, Node):
 # The nodes beyond the matrix algebra: windows over images, and row blocks (recurrence).
 WINDOW_NODES = (Conv, ConvGradW, ConvGradX, MaxPool, PoolGrad)
 IMAGE_NODES = (*WINDOW_NODES, Repeat, GroupSum, Rows, PadRows)
+
+
+class NodePrinter:
+    """One dispatch point per target, as SymPy's printers have: ``print_node(node)`` calls the
+    method ``<prefix><NodeClass>`` of the subclass (``_print_MatMul``, ``_print_Conv``...), so
+    a target is a class with one method per node type, and a node type no target knows is a
+    TypeError naming both. ``prefix`` differs where the class is also a SymPy printer (whose
+    ``_print_Sum`` and ``_print_MatMul`` are SymPy's own classes')."""
+
+    prefix = "_print_"
+
+    def print_node(self, node: Node) -> str:
+        method = getattr(self, f"{self.prefix}{type(node).__name__}", None)
+        if method is None:
+            raise TypeError(f"{type(self).__name__} has no case for {type(node).__name__}")
+        return method(node)

@@ -10,11 +10,12 @@ import sympy as sp
 
 from derive.engine.chain import COST, chain, chains, symbol
 from derive.engine.derivation import derive
-from derive.engine.explicit import expand, symbols_for
 from derive.engine.graph import Network
 from derive.engine.registry import ACTIVATIONS, expand_activations
 from derive.engine.spec import load_spec, parse_spec
 from derive.resources import EXAMPLES
+
+from .explicit import expand, symbols_for
 
 A1, A2, z1, z2, W2, x, y = (symbol(n) for n in ("A1", "A2", "z1", "z2", "W2", "x", "y"))
 

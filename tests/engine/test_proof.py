@@ -13,11 +13,12 @@ import sympy as sp
 
 from derive.engine.derivation import derive
 from derive.engine.derivation import m as m_symbol
-from derive.engine.explicit import evaluate, expand, symbols_for
 from derive.engine.graph import Network
 from derive.engine.registry import ACTIVATIONS, COSTS
 from derive.engine.spec import load_spec
 from derive.resources import EXAMPLES
+
+from .explicit import evaluate, expand, symbols_for
 
 M = 2
 DIGITS = 60

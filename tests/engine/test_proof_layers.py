@@ -11,11 +11,11 @@ import sympy as sp
 
 from derive.emit.text import node_text
 from derive.engine.derivation import derive
-from derive.engine.explicit import evaluate, expand, symbols_for
 from derive.engine.graph import Network
 from derive.engine.ir import free_vars
 from derive.engine.layers import Layer
 
+from .explicit import evaluate, expand, symbols_for
 from .test_proof import DIGITS, check_against_expansion
 
 

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import sympy as sp
 
-from derive.emit import convcode
+from derive.emit.values import numpy_value
 from derive.engine.derivation import Derivation
-from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
 from derive.engine.ir import (
-    IMAGE_NODES,
     Ew,
     M,
     MatMul,
@@ -35,7 +32,6 @@ from derive.engine.ir import (
     placeholder,
     walk,
 )
-from derive.engine.registry import expand_activations
 
 from .steps import show_node
 
@@ -49,28 +45,7 @@ class Evaluator:
         self.net = net
 
     def __call__(self, node: Node, env: dict, m: int) -> np.ndarray:
-        if isinstance(node, Var):
-            return env[node.name]
-        if isinstance(node, MatMul):
-            return self(node.a, env, m) @ self(node.b, env, m)
-        if isinstance(node, T):
-            return self(node.a, env, m).T
-        if isinstance(node, Sum):
-            return np.sum(self(node.a, env, m), axis=node.axis, keepdims=True)
-        if isinstance(node, IMAGE_NODES):
-            return convcode.evaluate(node, [self(k, env, m) for k in node.children()])
-        if isinstance(node, Ew):
-            args = [self(a, env, m) for a in node.args]
-            expr = node.expr.xreplace({m_symbol: m})  # a mean over the samples divides by m
-            out = np.asarray(_lambdified(expr, len(args))(*args), dtype=np.float64)
-            shape = np.broadcast_shapes(*(a.shape for a in args)) if args else _resolve(node, m)
-            return np.broadcast_to(out, shape).copy() if out.shape != shape else out
-        raise TypeError(type(node).__name__)
-
-
-@lru_cache(maxsize=4096)
-def _lambdified(expr: sp.Expr, n: int):
-    return sp.lambdify([placeholder(i) for i in range(n)], expand_activations(expr))
+        return numpy_value(node, env, m, declared=False)
 
 
 def _resolve(node: Node, m: int) -> tuple[int, int]:
