@@ -180,8 +180,9 @@ def _mask_rows(net: Network) -> dict[str, int]:
     return {k: rows[k] for k in net.masks}
 
 
-def require(target: str) -> None:
-    """A one-line error naming the extra when the target's framework is not installed."""
+def require(target: str, flag: str = "--target") -> None:
+    """A one-line error naming the extra when the target's framework is not installed
+    (``flag``: the option that asked for it, --target or --backend)."""
     if target not in EXTRAS:
         return
     import importlib.util
@@ -189,7 +190,7 @@ def require(target: str) -> None:
     if importlib.util.find_spec(EXTRAS[target]) is None:
         raise DeriveError(
             f'{EXTRAS[target]} is not installed: pip install "derive[{target}]"',
-            where=f"--target {target}",
+            where=f"{flag} {target}",
         )
 
 

@@ -209,7 +209,7 @@ def check(backend: str, device: str) -> None:
             where=f"--device {device}",
             fix="use --backend torch or --backend jax for a GPU",
         )
-    require(backend)
+    require(backend, "--backend")
 
 
 def wrap(module, backend: str, device: str = "cpu"):
