@@ -21,6 +21,7 @@ tanh form cannot overflow), a 0/1 Piecewise as the boolean mask ``(z1 > 0)`` (Nu
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import sympy as sp
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
@@ -79,6 +80,7 @@ def _bounded_piecewise(e: sp.Piecewise) -> sp.Expr:
     return sp.Piecewise((pos, cond), (neg, True))
 
 
+@lru_cache(maxsize=4096)
 def stabilize(expr: sp.Expr) -> sp.Expr:
     """``expr`` rewritten into overflow-free parts; see the module docstring. When the named
     rewrites leave an ``exp`` that can overflow (a user's activation, e.g. the derivative of
@@ -477,6 +479,8 @@ def overflow_notes(net) -> list[str]:
 
 
 def _range_note(what: str, expr: sp.Expr, var: sp.Symbol) -> str | None:
+    if not expr.has(sp.exp, sp.sinh, sp.cosh):
+        return None  # nothing that can overflow: no need to stabilize (slow for big sums)
     args = overflowing(stabilize(expr))
     if not args:
         return None
