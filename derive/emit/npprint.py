@@ -141,7 +141,7 @@ def _exp_rational(expr: sp.Expr) -> sp.Expr | None:
         return None
     # Every other function of w (tanh(w), e^(-w^2)) is a constant to the rational algebra.
     others = {f: sp.Dummy() for f in expr.atoms(sp.Function) if f not in exps}
-    back = {d: f for f, d in others.items()}
+    back = {d: _stabilize(f) for f, d in others.items()}  # log(1 + e^w) as softplus(w)...
     expr = expr.xreplace(others)
     exps = [e.xreplace(others) for e in exps]
     ks, bases = zip(*(e.args[0].as_coeff_Mul() for e in exps), strict=True)

@@ -64,7 +64,7 @@ def _finite_at_large_inputs(module):
         assert all(np.all(np.isfinite(g)) for g in grads.values())
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
+@settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
 @given(activations())
 def test_drawn_user_activations_never_overflow(expr):
