@@ -157,30 +157,34 @@ def _geometry(node) -> tuple:
     return image, (win.kh, win.kw), win.stride, win.padding
 
 
+# fmt: off
+# The row-block nodes (no kernel of their own): node type -> (its NumPy code, its value), each
+# from the node and its one operand's code or value.
+_ROW_OPS = {
+    Repeat:   (lambda n, a: f"np.repeat({a}, {n.k}, axis=0)",
+               lambda n, a: np.repeat(a, n.k, axis=0)),
+    GroupSum: (lambda n, a: f"_group_sum({a}, {n.k})",
+               lambda n, a: _group_sum(a, n.k)),
+    Rows:     (lambda n, a: f"{a}[{n.start} : {n.stop}]",
+               lambda n, a: a[n.start : n.stop]),
+    PadRows:  (lambda n, a: f"_pad_rows({a}, {n.start}, {n.total})",
+               lambda n, a: _pad_rows(a, n.start, n.total)),
+}
+# fmt: on
+
+
 def call(node: Node, operands: list[str]) -> str:
     """The NumPy expression of an image node, given its operands' code."""
-    if isinstance(node, Repeat):
-        return f"np.repeat({operands[0]}, {node.k}, axis=0)"
-    if isinstance(node, GroupSum):
-        return f"_group_sum({operands[0]}, {node.k})"
-    if isinstance(node, Rows):
-        return f"{operands[0]}[{node.start} : {node.stop}]"
-    if isinstance(node, PadRows):
-        return f"_pad_rows({operands[0]}, {node.start}, {node.total})"
+    if type(node) in _ROW_OPS:
+        return _ROW_OPS[type(node)][0](node, operands[0])
     fn = KERNELS[type(node)].__name__
     return f"{fn}({', '.join(operands)}, {', '.join(repr(g) for g in _geometry(node))})"
 
 
 def evaluate(node: Node, operands: list[np.ndarray]) -> np.ndarray:
     """The value of an image node from its operands' values."""
-    if isinstance(node, Repeat):
-        return np.repeat(operands[0], node.k, axis=0)
-    if isinstance(node, GroupSum):
-        return _group_sum(operands[0], node.k)
-    if isinstance(node, Rows):
-        return operands[0][node.start : node.stop]
-    if isinstance(node, PadRows):
-        return _pad_rows(operands[0], node.start, node.total)
+    if type(node) in _ROW_OPS:
+        return _ROW_OPS[type(node)][1](node, operands[0])
     return KERNELS[type(node)](*operands, *_geometry(node))
 
 

@@ -10,11 +10,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from derive.engine.ir import (
-    Conv,
-    ConvGradW,
-    ConvGradX,
     MatMul,
-    MaxPool,
     Node,
     NodePrinter,
     Rows,
@@ -102,10 +98,23 @@ class _TextPrinter(NodePrinter):
         }
         return _Printer(names).doprint(node.expr)
 
-    def _print_Conv(self, node):  # convolution and pooling by name: see _image_text
-        return _image_text(node)
+    # Convolution and pooling by name: conv (cross-correlation, as PyTorch), the kernel
+    # gradient as a correlation of the input with the delta, the input gradient as a full
+    # convolution of the delta with the flipped kernel, pooling's gradient as routing.
+    def _print_Conv(self, node):
+        return f"conv({node_text(node.w)}, {node_text(node.x)}{_geometry(node.win)})"
 
-    _print_ConvGradW = _print_ConvGradX = _print_MaxPool = _print_PoolGrad = _print_Conv
+    def _print_ConvGradW(self, node):
+        return f"corr({node_text(node.x)}, {node_text(node.g)}{_geometry(node.win)})"
+
+    def _print_ConvGradX(self, node):
+        return f"conv_full({node_text(node.g)}, flip({node_text(node.w)}){_geometry(node.win)})"
+
+    def _print_MaxPool(self, node):
+        return f"maxpool_{_pool_size(node.win)}({node_text(node.x)})"
+
+    def _print_PoolGrad(self, node):
+        return f"to_argmax_{_pool_size(node.win)}({node_text(node.g)}, {node_text(node.x)})"
 
 
 _TEXT = _TextPrinter()
@@ -121,22 +130,8 @@ def _geometry(win: Window) -> str:
     return "; " + ", ".join(extra) if extra else ""
 
 
-def _image_text(node: Node) -> str:
-    """Convolution and pooling by name: conv (cross-correlation, as PyTorch), the kernel
-    gradient as a correlation of the input with the delta, the input gradient as a full
-    convolution of the delta with the flipped kernel, pooling's gradient as routing."""
-    g = _geometry(node.win)
-    if isinstance(node, Conv):
-        return f"conv({node_text(node.w)}, {node_text(node.x)}{g})"
-    if isinstance(node, ConvGradW):
-        return f"corr({node_text(node.x)}, {node_text(node.g)}{g})"
-    if isinstance(node, ConvGradX):
-        return f"conv_full({node_text(node.g)}, flip({node_text(node.w)}){g})"
-    win = node.win
-    size = f"{win.kh}x{win.kw}" + (f"_stride{win.stride}" if win.stride != win.kh else "")
-    if isinstance(node, MaxPool):
-        return f"maxpool_{size}({node_text(node.x)})"
-    return f"to_argmax_{size}({node_text(node.g)}, {node_text(node.x)})"
+def _pool_size(win: Window) -> str:
+    return f"{win.kh}x{win.kw}" + (f"_stride{win.stride}" if win.stride != win.kh else "")
 
 
 # What the image operations mean, index by index (s the stride, p the padding, x padded with

@@ -83,22 +83,27 @@ def scalar(node: Node) -> sp.Expr:
     a sum over units kept as ``SumUnits``; a sum over samples has no scalar view."""
     memo: dict[Node, sp.Expr] = {}
     for n in walk(node):
-        if isinstance(n, Var):
-            out = symbol(n.name)
-        elif isinstance(n, MatMul):
-            out = memo[n.a] * memo[n.b]
-        elif isinstance(n, T):
-            out = memo[n.a]
-        elif isinstance(n, Sum):
-            if n.axis == 1:
-                raise ValueError("a sum over the samples has no per-sample view")
-            out = SumUnits(memo[n.a])
-        elif isinstance(n, Ew):
-            out = n.expr.xreplace({placeholder(i): memo[x] for i, x in enumerate(n.args)})
-        else:
+        view = _SCALAR.get(type(n))
+        if view is None:
             raise TypeError(type(n).__name__)
-        memo[n] = out
+        memo[n] = view(n, [memo[k] for k in n.children()])
     return memo[node]
+
+
+def _scalar_sum(node: Sum, kids: list[sp.Expr]) -> sp.Expr:
+    if node.axis == 1:
+        raise ValueError("a sum over the samples has no per-sample view")
+    return SumUnits(kids[0])
+
+
+# node type -> its per-sample scalar from its children's
+_SCALAR = {
+    Var: lambda n, kids: symbol(n.name),
+    MatMul: lambda n, kids: kids[0] * kids[1],
+    T: lambda n, kids: kids[0],
+    Sum: _scalar_sum,
+    Ew: lambda n, kids: n.expr.xreplace({placeholder(i): k for i, k in enumerate(kids)}),
+}
 
 
 def _elementwise(node: Node) -> bool:

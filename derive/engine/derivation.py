@@ -411,28 +411,37 @@ class _Simplifier:
         return out
 
     def _simplify(self, node: Node) -> Node:
-        if isinstance(node, Var):
-            if node.role == "grad" and node.name in self.inline:
-                return self.values[node.name]
-            return node
-        if isinstance(node, T):
-            inner = self.simplify(node.a)
-            return inner.a if isinstance(inner, T) else T(inner)
-        if isinstance(node, MatMul):
-            left, right = self.simplify(node.a), self.simplify(node.b)
-            if _zero(left) or _zero(right):
-                return Ew(sp.Integer(0), (), node.shape)
-            return MatMul(left, right)
-        if isinstance(node, Sum):
-            return self._sum(self.simplify(node.a), node.axis)
-        if isinstance(node, IMAGE_NODES):
-            kids = [self.simplify(k) for k in node.children()]
-            if any(_zero(k) for k in kids[-1:]):  # each is linear in its last operand
-                return Ew(sp.Integer(0), (), node.shape)
-            return node.rebuild(*kids)
-        if isinstance(node, Ew):
-            return self._ew(node.expr, [self.simplify(x) for x in node.args], node.shape)
-        raise TypeError(type(node).__name__)
+        method = _SIMPLIFY.get(type(node))
+        if method is None:
+            raise TypeError(type(node).__name__)
+        return getattr(self, method)(node)
+
+    def _simplify_var(self, node: Var) -> Node:
+        if node.role == "grad" and node.name in self.inline:
+            return self.values[node.name]
+        return node
+
+    def _simplify_transpose(self, node: T) -> Node:
+        inner = self.simplify(node.a)
+        return inner.a if isinstance(inner, T) else T(inner)
+
+    def _simplify_matmul(self, node: MatMul) -> Node:
+        left, right = self.simplify(node.a), self.simplify(node.b)
+        if _zero(left) or _zero(right):
+            return Ew(sp.Integer(0), (), node.shape)
+        return MatMul(left, right)
+
+    def _simplify_sum(self, node: Sum) -> Node:
+        return self._sum(self.simplify(node.a), node.axis)
+
+    def _simplify_image(self, node: Node) -> Node:
+        kids = [self.simplify(k) for k in node.children()]
+        if any(_zero(k) for k in kids[-1:]):  # each is linear in its last operand
+            return Ew(sp.Integer(0), (), node.shape)
+        return node.rebuild(*kids)
+
+    def _simplify_ew(self, node: Ew) -> Node:
+        return self._ew(node.expr, [self.simplify(x) for x in node.args], node.shape)
 
     def _ew(self, expr, args, shape) -> Node:
         for _ in range(8):  # merge nested elementwise gradients and rewrites until stable
@@ -513,6 +522,17 @@ class _Simplifier:
         expr = total.xreplace({_tmp(k): placeholder(k) for k in range(len(all_args))})
         out_shape = (1, shape[1]) if axis == 0 else (shape[0], 1)
         return self._ew(expr, all_args, out_shape)
+
+
+# node type -> the _Simplifier method that simplifies it
+_SIMPLIFY = {
+    Var: "_simplify_var",
+    T: "_simplify_transpose",
+    MatMul: "_simplify_matmul",
+    Sum: "_simplify_sum",
+    Ew: "_simplify_ew",
+    **dict.fromkeys(IMAGE_NODES, "_simplify_image"),
+}
 
 
 def _tmp(k: int) -> sp.Symbol:

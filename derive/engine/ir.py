@@ -57,6 +57,10 @@ class Node:
     def children(self) -> tuple[Node, ...]:
         return ()
 
+    def rebuild(self, *kids: Node) -> Node:
+        """The same operation on other operands (a leaf has none: itself)."""
+        return self
+
 
 @dataclass(frozen=True)
 class Var(Node):
@@ -80,6 +84,9 @@ class MatMul(Node):
     def children(self):
         return (self.a, self.b)
 
+    def rebuild(self, a: Node, b: Node) -> Node:
+        return MatMul(a, b)
+
     def __repr__(self) -> str:
         return f"({self.a!r} @ {self.b!r})"
 
@@ -94,6 +101,9 @@ class T(Node):
 
     def children(self):
         return (self.a,)
+
+    def rebuild(self, a: Node) -> Node:
+        return T(a)
 
     def __repr__(self) -> str:
         return f"{self.a!r}.T"
@@ -112,6 +122,9 @@ class Sum(Node):
     def children(self):
         return (self.a,)
 
+    def rebuild(self, a: Node) -> Node:
+        return Sum(a, self.axis)
+
     def __repr__(self) -> str:
         return f"sum({self.a!r}, axis={self.axis})"
 
@@ -124,6 +137,9 @@ class Ew(Node):
 
     def children(self):
         return self.args
+
+    def rebuild(self, *args: Node) -> Node:
+        return Ew(self.expr, tuple(args), self.shape)
 
     def __repr__(self) -> str:
         text = str(self.expr)

@@ -20,7 +20,7 @@ from derive.errors import DeriveError
 
 from .built import Built, Expansion
 from .conv import _count, _only
-from .ir import Ew, MatMul, Node, Rows, Sum, T, Var, ew, free_vars, placeholder
+from .ir import Ew, MatMul, Node, Rows, Var, ew, free_vars, placeholder
 
 
 @dataclass
@@ -95,14 +95,6 @@ def _rename(node: Node, names: dict[str, str]) -> Node:
     if isinstance(node, Rows) and f"rows {node.start}:{node.stop}" in names:
         return Var(names[f"rows {node.start}:{node.stop}"], node.shape, "value")
     kids = [_rename(k, names) for k in node.children()]
-    if isinstance(node, MatMul):
-        return MatMul(*kids)
-    if isinstance(node, T):
-        return T(*kids)
-    if isinstance(node, Sum):
-        return Sum(kids[0], node.axis)
-    if isinstance(node, Ew):
-        return Ew(node.expr, tuple(kids), node.shape)
     return node.rebuild(*kids)
 
 

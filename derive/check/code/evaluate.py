@@ -21,11 +21,11 @@ from derive.emit.values import numpy_value
 from derive.engine.derivation import Derivation
 from derive.engine.graph import Network
 from derive.engine.ir import (
+    IMAGE_NODES,
     Ew,
     M,
     MatMul,
     Node,
-    Sum,
     T,
     Var,
     make_ew,
@@ -135,15 +135,9 @@ def _undifferentiated(mask: Node, net: Network) -> list[Var]:
 def _replace(node: Node, old: Node, new: Node) -> Node:
     if node == old:
         return new
-    if isinstance(node, MatMul):
-        return MatMul(_replace(node.a, old, new), _replace(node.b, old, new))
-    if isinstance(node, T):
-        return T(_replace(node.a, old, new))
-    if isinstance(node, Sum):
-        return Sum(_replace(node.a, old, new), node.axis)
-    if isinstance(node, Ew):
-        return Ew(node.expr, tuple(_replace(a, old, new) for a in node.args), node.shape)
-    return node
+    if isinstance(node, IMAGE_NODES):  # mutants are made in the matrix algebra only
+        return node
+    return node.rebuild(*[_replace(k, old, new) for k in node.children()])
 
 
 def evaluate_mutant(ev, d, env, mut, m, scale) -> dict | None:

@@ -24,12 +24,8 @@ def show_node(node: Node, net: Network) -> str:
 
 
 def _primed(node: Node, net: Network) -> Node:
-    if isinstance(node, MatMul):
-        return MatMul(_primed(node.a, net), _primed(node.b, net))
-    if isinstance(node, T):
-        return T(_primed(node.a, net))
-    if isinstance(node, Sum):
-        return Sum(_primed(node.a, net), node.axis)
+    if isinstance(node, MatMul | T | Sum):
+        return node.rebuild(*[_primed(k, net) for k in node.children()])
     if not isinstance(node, Ew):
         return node
     # a constant argument (the seed dC/dC = 1) is written as its value
