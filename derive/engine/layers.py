@@ -95,7 +95,7 @@ def parse(table, key: str) -> Layer:
             f"a {kind} layer takes no units: it keeps the width of the layer before it",
             where=f"{key}.units", fix="remove units = ... from this layer",
         )  # fmt: skip
-    _only(table, KEYS[kind], key)
+    only_keys(table, KEYS[kind], key)
     act = table.get("activation", "identity")
     if not isinstance(act, str):
         raise DeriveError(
@@ -133,14 +133,15 @@ def _number(value, where: str, fix: str) -> float:
     return float(value)
 
 
-def _only(table: dict, allowed: set[str], key: str):
+def only_keys(table: dict, allowed: set[str], where: str, top: bool = False):
+    """Reject unknown keys; ``top``: the table is the whole file (``where`` is its name)."""
     unknown = sorted(set(table) - allowed)
     if unknown:
         close = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
         hint = f"did you mean {close[0]}? " if close else ""
         raise DeriveError(
             f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
-            where=f"{key}.{unknown[0]}",
+            where=f"{where}: {unknown[0]}" if top else f"{where}.{unknown[0]}",
             fix=f"{hint}the keys here are: {', '.join(sorted(allowed))}",
         )
 

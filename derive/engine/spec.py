@@ -17,7 +17,6 @@ Equation form: ``inputs``, ``outputs``, ``[params]`` (name = [rows, cols]), ``[e
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import re
 import tomllib
@@ -27,6 +26,7 @@ from derive.errors import DeriveError
 from derive.resources import EXAMPLES, SEED, example
 
 from .graph import Network
+from .layers import only_keys
 from .layers import parse as parse_layer
 
 MAX_SPEC_BYTES = 1_000_000
@@ -120,7 +120,7 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
             "missing [cost] table", where=f"{source}: cost",
             fix='add [cost] with name = "squared_error" (or expr = "...")',
         )  # fmt: skip
-    _only(cost, _COST_KEYS, f"{source}: cost")
+    only_keys(cost, _COST_KEYS, f"{source}: cost")
     if ("name" in cost) == ("expr" in cost):
         raise DeriveError(
             "give the cost either by name or by expression", where=f"{source}: cost",
@@ -143,7 +143,7 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
             "has both [[layers]] and [equations]", where=source, fix="use one form per spec"
         )
     if "layers" in data:
-        _only(data, _TOP_LAYERS, source, top=True)
+        only_keys(data, _TOP_LAYERS, source, top=True)
         layers = data["layers"]
         if not isinstance(layers, list) or not all(isinstance(x, dict) for x in layers):
             raise DeriveError(
@@ -153,7 +153,7 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
         pairs = [parse_layer(layer, f"{source}: layers[{i}]") for i, layer in enumerate(layers)]
         return Network.from_layers(name, _req(data, "inputs", source), pairs, **common)
     if "equations" in data:
-        _only(data, _TOP_EQUATIONS, source, top=True)
+        only_keys(data, _TOP_EQUATIONS, source, top=True)
         params, equations = data.get("params", {}), data["equations"]
         for key, table in (("params", params), ("equations", equations)):
             if not isinstance(table, dict):
@@ -176,16 +176,3 @@ def _req(data, key, source):
     if key not in data:
         raise DeriveError(f"missing `{key}`", where=f"{source}: {key}", fix=f"add {key} = <number>")
     return data[key]
-
-
-def _only(table: dict, allowed: set[str], where: str, top: bool = False):
-    """Reject unknown keys; ``top``: the table is the whole file (``where`` is its name)."""
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
-        raise DeriveError(
-            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
-            where=f"{where}: {unknown[0]}" if top else f"{where}.{unknown[0]}",
-            fix=f"{hint}the keys here are: {', '.join(sorted(allowed))}",
-        )
