@@ -33,12 +33,12 @@ from derive.engine.graph import Network
 from derive.engine.ir import (
     IMAGE_NODES,
     Conv,
-    Ew,
+    Elementwise,
     MatMul,
     Node,
     NodePrinter,
     Sum,
-    T,
+    Transpose,
     Var,
     free_vars,
     placeholder,
@@ -134,7 +134,7 @@ class _Emitter(NodePrinter):
 
     def atom(self, node: Node) -> str:
         text = self.expr(node)
-        atomic = isinstance(node, (Var, T, Sum, *IMAGE_NODES))
+        atomic = isinstance(node, (Var, Transpose, Sum, *IMAGE_NODES))
         return text if atomic or node in self.names else f"({text})"
 
     def expr(self, node: Node) -> str:
@@ -146,16 +146,18 @@ class _Emitter(NodePrinter):
         return code_name(node)
 
     def _print_MatMul(self, node):
-        left = self.expr(node.a) if isinstance(node.a, Var | T | MatMul) else self.atom(node.a)
+        left = (
+            self.expr(node.a) if isinstance(node.a, Var | Transpose | MatMul) else self.atom(node.a)
+        )
         return f"{left} @ {self.atom(node.b)}"
 
-    def _print_T(self, node):
+    def _print_Transpose(self, node):
         return f"{self.atom(node.a)}.T"
 
     def _print_Sum(self, node):
         return self.d.sum(self.atom(node.a), node.axis)
 
-    def _print_Ew(self, node):
+    def _print_Elementwise(self, node):
         return self.elementwise(node.expr, node.args)
 
     def _print_Conv(self, node):
@@ -232,12 +234,14 @@ class _Emitter(NodePrinter):
 
 def _is_softmax(node: Node) -> Node | None:
     """The argument u of a softmax node ``exp(u) / sum(exp(u), axis=0)``, else None."""
-    if not (isinstance(node, Ew) and len(node.args) == 2):
+    if not (isinstance(node, Elementwise) and len(node.args) == 2):
         return None
     if node.expr != placeholder(0) / placeholder(1):
         return None
     num, den = node.args
-    if not (isinstance(num, Ew) and num.expr == sp.exp(placeholder(0)) and len(num.args) == 1):
+    if not (
+        isinstance(num, Elementwise) and num.expr == sp.exp(placeholder(0)) and len(num.args) == 1
+    ):
         return None
     if den != Sum(num, 0):
         return None
@@ -254,7 +258,7 @@ def _activation_of(net: Network) -> dict[str, str]:
                 continue
             act = "identity"
             for other in net.equations.values():
-                if isinstance(other, Ew) and net.values[name] in other.args:
+                if isinstance(other, Elementwise) and net.values[name] in other.args:
                     for f in other.expr.atoms(ActivationFunction):
                         act = type(f).__name__
                 if _is_softmax(other) is not None and net.values[name] in walk(other):
@@ -289,7 +293,7 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
             continue
         em.room = 92 - len(s.name)
         code = em.expr(s.simplified)
-        if isinstance(s.simplified, Ew) and s.simplified.expr.has(sp.Piecewise):
+        if isinstance(s.simplified, Elementwise) and s.simplified.expr.has(sp.Piecewise):
             code = _keep_dtype(s.simplified, code, dialect)
         prog.backward.append(Line(s.name, code, _comment(s)))
         prog.backward[-1].code = _one_term_a_line(s.name, prog.backward[-1].code)
@@ -398,7 +402,7 @@ def _reads(lines: list[Line], name: str) -> bool:
     return any(pattern.search(ln.code) for ln in lines)
 
 
-def _keep_dtype(node: Ew, code: str, dialect: Dialect) -> str:
+def _keep_dtype(node: Elementwise, code: str, dialect: Dialect) -> str:
     """A gradient that is only a 0/1 mask would be boolean: give it the dtype of a named
     array it reads (every named array a step reads is loaded in backward)."""
     named = free_vars(node)
@@ -418,7 +422,7 @@ def loss_parts(net: Network, softmaxes) -> tuple[sp.Expr, dict, str]:
     log-softmax through the logits, finite where A underflows to 0); a log cost of a sigmoid
     output is taken through its pre-activation (BCE: softplus(z) - y z)."""
     out_var = net.values[net.output]
-    cost = net.cost  # Ew in the output and y
+    cost = net.cost  # elementwise in the output and y
     expr = cost.expr
     args = list(cost.args)
     parts: dict = {placeholder(i): arg for i, arg in enumerate(args)}
@@ -431,7 +435,7 @@ def loss_parts(net: Network, softmaxes) -> tuple[sp.Expr, dict, str]:
         expr = expr.xreplace({sp.log(a_slot): logsym})
     elif (
         a_slot is not None
-        and isinstance(node, Ew)
+        and isinstance(node, Elementwise)
         and len(node.args) == 1
         and isinstance(node.expr, ActivationFunction)
         and expr.has(sp.log)

@@ -11,8 +11,8 @@ files atomically, like ``codegen.write_modules``; ``load_target`` executes the s
 
 Both printers are SymPy's NumPy printer with the module renamed, and only the cases that the
 library spells differently overridden (the ``Dialect`` for the code around them). The
-printers know the IR's node types (Var, MatMul, T, Ew, Sum) and nothing about layer kinds,
-so a layer built from those nodes prints here as it does in NumPy.
+printers know the IR's node types (Var, MatMul, Transpose, Elementwise, Sum) and nothing
+about layer kinds, so a layer built from those nodes prints here as it does in NumPy.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@
 from (the network's equations and the derivation's steps) into NumPy calls that each write
 into a preallocated workspace with ``out=``: ``np.matmul(W1, X, out=_t1)``,
 ``np.add(_t1, b1, out=z1)``, ``np.sum(delta2, axis=1, keepdims=True, out=db2)``. It works
-node by node (Var, MatMul, T, Sum, Ew) and, inside an elementwise node, SymPy operation by
-operation, so any network made of these nodes gets a fused step without a case of its own.
+node by node (Var, MatMul, Transpose, Sum, Elementwise) and, inside an elementwise node,
+SymPy operation by operation, so any network made of these nodes gets a fused step without
+a case of its own.
 The image and recurrence nodes (Conv, ConvGradW, ConvGradX, MaxPool, PoolGrad, Repeat,
 GroupSum, Rows, PadRows) are one call each: a view (Rows), an ``out=`` call on reshaped views,
 or a kernel of ``fusedkernels`` (convcode's kernels writing into workspace arrays); a
@@ -34,7 +35,7 @@ from derive.engine.ir import (
     Conv,
     ConvGradW,
     ConvGradX,
-    Ew,
+    Elementwise,
     GroupSum,
     M,
     MatMul,
@@ -45,7 +46,7 @@ from derive.engine.ir import (
     Repeat,
     Rows,
     Sum,
-    T,
+    Transpose,
     Var,
     Window,
     broadcast,
@@ -151,7 +152,7 @@ class _Compiler:
             return self.done[node]
         if isinstance(node, Var):
             return _var_code(node)  # the names forward, backward and the step share
-        if isinstance(node, T):
+        if isinstance(node, Transpose):
             return f"{self.operand(node.a)}.T"  # a view: no copy
         if isinstance(node, Rows):
             return f"{self.operand(node.a)}[{node.start}:{node.stop}]"  # a view: no copy
@@ -162,7 +163,7 @@ class _Compiler:
         if out is None and node in self.done:
             return self.done[node]
         target = self.slot(node.shape, out)
-        if isinstance(node, Var | T | Rows):
+        if isinstance(node, Var | Transpose | Rows):
             self.emit(f"np.copyto({target}, {self.operand(node)})")
         elif isinstance(node, MatMul):
             a, b = self.operand(node.a), self.operand(node.b)
@@ -170,7 +171,7 @@ class _Compiler:
         elif isinstance(node, Sum):
             a = self.operand(node.a)
             self.emit(f"np.sum({a}, axis={node.axis}, keepdims=True, out={target})")
-        elif isinstance(node, Ew):
+        elif isinstance(node, Elementwise):
             self.ew(node, target)
         else:
             self.image(node, target)
@@ -241,7 +242,7 @@ class _Compiler:
         else:
             raise FusedUnsupported(f"no code for the node {type(node).__name__}")
 
-    def ew(self, node: Ew, target: str):
+    def ew(self, node: Elementwise, target: str):
         names = {}
         terms = node.expr.args if isinstance(node.expr, sp.Add) else ()
         for i, a in enumerate(node.args):
@@ -449,7 +450,7 @@ def fused_program(net: Network, d: Derivation, softmax_of, loss_parts) -> Fused:
 def _draw_masks(c: _Compiler, net: Network, node: Node):
     """The dropout masks ``node`` uses, drawn into their arrays just before it, in the order
     ``forward`` draws them (the same numbers from the same generator)."""
-    if not isinstance(node, Ew):
+    if not isinstance(node, Elementwise):
         return
     for arg in node.args:
         if isinstance(arg, Var) and arg.role == "mask" and arg not in c.done:

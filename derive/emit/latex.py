@@ -35,7 +35,7 @@ from derive.engine.chain import COST, chains, scalar, symbol
 from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation, tidy
 from derive.engine.graph import grad_name
-from derive.engine.ir import Ew, MatMul, Node, Sum, walk
+from derive.engine.ir import Elementwise, MatMul, Node, Sum, walk
 from derive.engine.recurrent import bptt
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
@@ -135,7 +135,11 @@ class _Document:
         def walk_shape(n: Node) -> str:
             if isinstance(n, MatMul):
                 return walk_shape(n.a) + r"\," + walk_shape(n.b)
-            if isinstance(n, Ew) and n.expr.is_Add and all(t.is_Symbol for t in n.expr.args):
+            if (
+                isinstance(n, Elementwise)
+                and n.expr.is_Add
+                and all(t.is_Symbol for t in n.expr.args)
+            ):
                 return " + ".join(walk_shape(a) for a in n.args)
             if isinstance(n, Sum):
                 return r"\textstyle\sum " + walk_shape(n.a)
@@ -171,7 +175,7 @@ class _Document:
         used, softmax = [], False
         for name, node in self.net.equations.items():
             for n in walk(node):
-                if isinstance(n, Ew):
+                if isinstance(n, Elementwise):
                     for f in n.expr.atoms(ActivationFunction):
                         if f.activation not in used:
                             used.append(f.activation)
@@ -360,7 +364,7 @@ class _Document:
 
 
 def _scaled(scale: str, node: Node, lines: list[str]) -> list[str]:
-    if isinstance(node, Ew) and node.expr.is_Add:
+    if isinstance(node, Elementwise) and node.expr.is_Add:
         if len(lines) == 1:
             return [rf"{scale} \left({lines[0]}\right)"]
         return [rf"{scale} \Bigl({lines[0]}", *lines[1:-1], rf"{lines[-1]}\Bigr)"]

@@ -16,7 +16,7 @@ network.
 from __future__ import annotations
 
 from derive.engine.graph import Network
-from derive.engine.ir import Ew, Node, Var
+from derive.engine.ir import Elementwise, Node, Var
 from derive.engine.layers import MOMENTUM
 
 from .npprint import NUMPY
@@ -26,7 +26,7 @@ from .text import var_name
 def mask_lines(net: Network, node: Node, expr, dialect=NUMPY) -> list[tuple[str, str, str]]:
     """(target, code, comment) for the dropout masks that ``node`` uses, drawn here (by the
     ``dialect``'s call: the torch and JAX modules can also be given the masks)."""
-    if not net.masks or not isinstance(node, Ew):
+    if not net.masks or not isinstance(node, Elementwise):
         return []
     out = []
     for arg in node.args:

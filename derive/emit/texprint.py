@@ -13,11 +13,11 @@ from sympy.printing.precedence import PRECEDENCE
 
 from derive.engine.chain import symbol
 from derive.engine.ir import (
-    Ew,
+    Elementwise,
     MatMul,
     Node,
     NodePrinter,
-    T,
+    Transpose,
     Var,
     placeholder,
 )
@@ -218,7 +218,7 @@ class IRPrinter(NodePrinter, LatexPrinter):
     def _ir_Var(self, node):
         return self.name(node.name)
 
-    def _ir_T(self, node):
+    def _ir_Transpose(self, node):
         if isinstance(node.a, Var):
             return self.name(node.a.name, top=True)
         return rf"\left({self.ir(node.a)}\right)^{{\top}}"
@@ -230,7 +230,7 @@ class IRPrinter(NodePrinter, LatexPrinter):
         below = "samples" if node.axis == 1 else "units"
         return rf"\sum_{{\text{{{below}}}}} {self._operand(node.a)}"
 
-    def _ir_Ew(self, node):
+    def _ir_Elementwise(self, node):
         return self.doprint(self.expr(node))
 
     # Convolution by name (cross-correlation, conv_full: the full convolution with the flipped
@@ -276,12 +276,12 @@ class IRPrinter(NodePrinter, LatexPrinter):
 
     def _operand(self, node: Node) -> str:
         tex = self.ir(node)
-        return tex if isinstance(node, Var | T | MatMul) else rf"\left({tex}\right)"
+        return tex if isinstance(node, Var | Transpose | MatMul) else rf"\left({tex}\right)"
 
     def expr(self, node: Node) -> sp.Expr:
         """An elementwise node as a SymPy expression in stand-ins for its arguments (named
         quantities keep their names, so that SymPy orders terms as 1 - A_2, A_2 - y)."""
-        if not isinstance(node, Ew):
+        if not isinstance(node, Elementwise):
             return self._stand_in(node)
         return node.expr.xreplace(
             {placeholder(i): self._stand_in(a) for i, a in enumerate(node.args)}
@@ -290,18 +290,18 @@ class IRPrinter(NodePrinter, LatexPrinter):
     def _stand_in(self, node: Node) -> sp.Expr:
         if isinstance(node, Var):
             return symbol(node.name)
-        if isinstance(node, Ew) and not node.args:
+        if isinstance(node, Elementwise) and not node.args:
             return node.expr  # a constant, e.g. the 1 that starts the backward pass
         key = f"__arg{len(self.arg_tex):05d}"
         self.arg_tex[key] = self.ir(node)
-        cls = _Arg if isinstance(node, T) and isinstance(node.a, Var) else _Group
+        cls = _Arg if isinstance(node, Transpose) and isinstance(node.a, Var) else _Group
         return cls(key, real=True)
 
     # -- line breaking
     def lines(self, obj, width: int = WIDTH) -> list[str]:
         """``obj`` (an expression or a node) printed and broken into lines of about ``width``
         glyphs, at the terms of a sum and the factors of a product."""
-        if isinstance(obj, Node) and not isinstance(obj, Ew):
+        if isinstance(obj, Node) and not isinstance(obj, Elementwise):
             return [self.ir(obj)]
         expr = self.expr(obj) if isinstance(obj, Node) else sp.sympify(obj)
         return self._split(expr, width)

@@ -15,7 +15,7 @@ from derive.engine.ir import (
     NodePrinter,
     Rows,
     Sum,
-    T,
+    Transpose,
     Var,
     Window,
     placeholder,
@@ -56,7 +56,7 @@ def piecewise_text(printer, expr: sp.Piecewise) -> str:
 
 def _atom(node: Node) -> str:
     text = node_text(node)
-    return text if isinstance(node, Var | T | Sum | Rows) else f"({text})"
+    return text if isinstance(node, Var | Transpose | Sum | Rows) else f"({text})"
 
 
 class _TextPrinter(NodePrinter):
@@ -66,10 +66,10 @@ class _TextPrinter(NodePrinter):
         return var_name(node)
 
     def _print_MatMul(self, node):
-        left = node_text(node.a) if isinstance(node.a, Var | T | MatMul) else _atom(node.a)
+        left = node_text(node.a) if isinstance(node.a, Var | Transpose | MatMul) else _atom(node.a)
         return f"{left} @ {_atom(node.b)}"
 
-    def _print_T(self, node):
+    def _print_Transpose(self, node):
         return f"{_atom(node.a)}.T"
 
     def _print_Sum(self, node):
@@ -88,11 +88,11 @@ class _TextPrinter(NodePrinter):
     def _print_PadRows(self, node):
         return f"rows_{node.start}_of_{node.total}({node_text(node.a)})"
 
-    def _print_Ew(self, node):
+    def _print_Elementwise(self, node):
         bare = set(node.expr.args) if isinstance(node.expr, sp.Add) else set()
         names = {
             placeholder(i): node_text(arg)
-            if isinstance(arg, Var | T | Sum) or placeholder(i) in bare
+            if isinstance(arg, Var | Transpose | Sum) or placeholder(i) in bare
             else _atom(arg)
             for i, arg in enumerate(node.args)
         }

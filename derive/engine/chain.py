@@ -32,7 +32,7 @@ from derive.errors import DeriveError
 from .conv import beyond_scalars
 from .derivation import Derivation, tidy
 from .graph import grad_name
-from .ir import Ew, MatMul, Node, Sum, T, Var, free_vars, placeholder, walk
+from .ir import Elementwise, MatMul, Node, Sum, Transpose, Var, free_vars, placeholder, walk
 from .registry import ActivationFunction, a
 
 COST = "C"
@@ -100,9 +100,9 @@ def _scalar_sum(node: Sum, kids: list[sp.Expr]) -> sp.Expr:
 _SCALAR = {
     Var: lambda n, kids: symbol(n.name),
     MatMul: lambda n, kids: kids[0] * kids[1],
-    T: lambda n, kids: kids[0],
+    Transpose: lambda n, kids: kids[0],
     Sum: _scalar_sum,
-    Ew: lambda n, kids: n.expr.xreplace({placeholder(i): k for i, k in enumerate(kids)}),
+    Elementwise: lambda n, kids: n.expr.xreplace({placeholder(i): k for i, k in enumerate(kids)}),
 }
 
 
@@ -229,7 +229,11 @@ class _ChainBuilder:
 
 def _activation_call(eq: Node):
     """The activation when an equation is exactly ``act(v)``, else None."""
-    if isinstance(eq, Ew) and len(eq.args) == 1 and isinstance(eq.expr, ActivationFunction):
+    if (
+        isinstance(eq, Elementwise)
+        and len(eq.args) == 1
+        and isinstance(eq.expr, ActivationFunction)
+    ):
         return eq.expr.activation
     return None
 

@@ -35,7 +35,7 @@ from .ir import (
     Conv,
     ConvGradW,
     ConvGradX,
-    Ew,
+    Elementwise,
     GroupSum,
     M,
     MatMul,
@@ -46,7 +46,7 @@ from .ir import (
     Repeat,
     Rows,
     Sum,
-    T,
+    Transpose,
     Var,
     free_vars,
     make_ew,
@@ -112,7 +112,7 @@ def derive(net: Network, *, fold_scale: bool = False) -> Derivation:
     contribs: dict[Node, list[Node]] = {}
     steps: list[Step] = []
     # The seed: dC/d(cost entry) = 1 per sample (the scale 1/m is kept apart, in ``scale``).
-    contribs[net.cost] = [Ew(scale if fold_scale else sp.Integer(1), (), net.cost.shape)]
+    contribs[net.cost] = [Elementwise(scale if fold_scale else sp.Integer(1), (), net.cost.shape)]
     for node in reversed(order):
         if node not in contribs or not needs.get(node, False):
             continue
@@ -160,7 +160,7 @@ def _penalty_gradients(net: Network) -> dict[str, Node]:
     is a (1, 1) expression in the parameters, seeded with 1 (it is not averaged over m)."""
     if net.penalty is None:
         return {}
-    contribs: dict[Node, list[Node]] = {net.penalty: [Ew(sp.Integer(1), (), (1, 1))]}
+    contribs: dict[Node, list[Node]] = {net.penalty: [Elementwise(sp.Integer(1), (), (1, 1))]}
     out = {}
     for node in reversed(list(walk(net.penalty))):
         if node not in contribs:
@@ -227,9 +227,9 @@ def _needs_grad(net: Network, order: list[Node]) -> dict[Node, bool]:
 
 
 def _add(terms: list[Node], shape) -> Node:
-    terms = [t for t in terms if not (isinstance(t, Ew) and t.expr == 0)]
+    terms = [t for t in terms if not (isinstance(t, Elementwise) and t.expr == 0)]
     if not terms:
-        return Ew(sp.Integer(0), (), shape)
+        return Elementwise(sp.Integer(0), (), shape)
     if len(terms) == 1:
         return terms[0]
     args = list(dict.fromkeys(terms))
@@ -251,11 +251,11 @@ def _unbroadcast(node: Node, shape) -> Node:
 # node's output gradient g, each child with its contribution to the child's gradient. The
 # image and row-block nodes are each other's adjoints (Repeat and GroupSum, Rows and PadRows).
 def _matmul_rule(node, g, named):
-    return [(node.a, MatMul(g, T(node.b))), (node.b, MatMul(T(node.a), g))]
+    return [(node.a, MatMul(g, Transpose(node.b))), (node.b, MatMul(Transpose(node.a), g))]
 
 
 def _transpose_rule(node, g, named):
-    return [(node.a, T(g))]
+    return [(node.a, Transpose(g))]
 
 
 def _conv_rule(node, g, named):
@@ -305,7 +305,7 @@ def _elementwise_rule(node, g, named):
 
 RULES = {
     MatMul: _matmul_rule,
-    T: _transpose_rule,
+    Transpose: _transpose_rule,
     Conv: _conv_rule,
     MaxPool: _maxpool_rule,
     Repeat: _repeat_rule,
@@ -313,7 +313,7 @@ RULES = {
     Rows: _rows_rule,
     PadRows: _pad_rows_rule,
     Sum: _sum_rule,
-    Ew: _elementwise_rule,
+    Elementwise: _elementwise_rule,
 }
 
 
@@ -383,7 +383,7 @@ class _Simplifier:
         for s in self.d.steps:
             for parent, child in _edges(s.value):
                 if isinstance(child, Var) and child.role == "grad":
-                    uses.setdefault(child.name, []).append(type(parent).__name__)
+                    uses.setdefault(child.name, []).append(type(parent))
         for s in self.d.steps:
             self.memo: dict[Node, Node] = {}
             s.simplified = self.simplify(s.value)
@@ -391,7 +391,9 @@ class _Simplifier:
                 s.penalty = self.simplify(s.penalty)
             self.values[s.name] = s.simplified
             ctx = uses.get(s.name, [])
-            elementwise = isinstance(s.simplified, Ew | Var) and all(c == "Ew" for c in ctx)
+            elementwise = isinstance(s.simplified, Elementwise | Var) and all(
+                c is Elementwise for c in ctx
+            )
             if s.kind == "value" and (len(ctx) == 1 or elementwise):
                 self.inline.add(s.name)
                 s.inlined = True
@@ -421,14 +423,14 @@ class _Simplifier:
             return self.values[node.name]
         return node
 
-    def _simplify_transpose(self, node: T) -> Node:
+    def _simplify_transpose(self, node: Transpose) -> Node:
         inner = self.simplify(node.a)
-        return inner.a if isinstance(inner, T) else T(inner)
+        return inner.a if isinstance(inner, Transpose) else Transpose(inner)
 
     def _simplify_matmul(self, node: MatMul) -> Node:
         left, right = self.simplify(node.a), self.simplify(node.b)
         if _zero(left) or _zero(right):
-            return Ew(sp.Integer(0), (), node.shape)
+            return Elementwise(sp.Integer(0), (), node.shape)
         return MatMul(left, right)
 
     def _simplify_sum(self, node: Sum) -> Node:
@@ -437,10 +439,10 @@ class _Simplifier:
     def _simplify_image(self, node: Node) -> Node:
         kids = [self.simplify(k) for k in node.children()]
         if any(_zero(k) for k in kids[-1:]):  # each is linear in its last operand
-            return Ew(sp.Integer(0), (), node.shape)
+            return Elementwise(sp.Integer(0), (), node.shape)
         return node.rebuild(*kids)
 
-    def _simplify_ew(self, node: Ew) -> Node:
+    def _simplify_ew(self, node: Elementwise) -> Node:
         return self._ew(node.expr, [self.simplify(x) for x in node.args], node.shape)
 
     def _ew(self, expr, args, shape) -> Node:
@@ -452,7 +454,7 @@ class _Simplifier:
                 if arg in self.rewrites:
                     arg = self.rewrites[arg]
                     changed = True
-                if isinstance(arg, Ew) and arg not in self.forward:
+                if isinstance(arg, Elementwise) and arg not in self.forward:
                     mapping = {}
                     for j, inner in enumerate(arg.args):
                         if inner not in new_args:
@@ -473,13 +475,13 @@ class _Simplifier:
         expr, args = eliminate(expr, args, self.eliminations)
         expr = tidy(expr)
         if expr == 0:
-            return Ew(sp.Integer(0), (), shape)
+            return Elementwise(sp.Integer(0), (), shape)
         return make_ew(expr, args, shape)
 
     def _sum(self, inner: Node, axis: int) -> Node:
         shape = inner.shape
         if _zero(inner):
-            return Ew(sp.Integer(0), (), (1, shape[1]) if axis == 0 else (shape[0], 1))
+            return Elementwise(sp.Integer(0), (), (1, shape[1]) if axis == 0 else (shape[0], 1))
         if inner == self.net.y and axis == 0 and self.net.columns_sum_to_one:
             fact = (
                 f"each column of y sums to 1 (one-hot targets of the {self.net.cost_name} "
@@ -487,8 +489,8 @@ class _Simplifier:
             )
             if fact not in self.d.assumptions:
                 self.d.assumptions.append(fact)
-            return Ew(sp.Integer(1), (), (1, shape[1]))
-        if not isinstance(inner, Ew) or inner in self.forward:
+            return Elementwise(sp.Integer(1), (), (1, shape[1]))
+        if not isinstance(inner, Elementwise) or inner in self.forward:
             return Sum(inner, axis)
         # Factors constant along the summed axis (a per-sample row for axis 0) come out.
         const = [i for i, x in enumerate(inner.args) if x.shape[axis] == 1 and shape[axis] != 1]
@@ -527,10 +529,10 @@ class _Simplifier:
 # node type -> the _Simplifier method that simplifies it
 _SIMPLIFY = {
     Var: "_simplify_var",
-    T: "_simplify_transpose",
+    Transpose: "_simplify_transpose",
     MatMul: "_simplify_matmul",
     Sum: "_simplify_sum",
-    Ew: "_simplify_ew",
+    Elementwise: "_simplify_ew",
     **dict.fromkeys(IMAGE_NODES, "_simplify_image"),
 }
 
@@ -540,7 +542,7 @@ def _tmp(k: int) -> sp.Symbol:
 
 
 def _zero(node: Node) -> bool:
-    return isinstance(node, Ew) and node.expr == 0
+    return isinstance(node, Elementwise) and node.expr == 0
 
 
 def _edges(node: Node):
@@ -556,13 +558,13 @@ def _forward_rewrites(net: Network) -> dict[Node, Node]:
     unique."""
     out: dict[Node, Node] = {}
     for name, node in net.equations.items():
-        if not isinstance(node, Ew):
+        if not isinstance(node, Elementwise):
             continue
         target = sp.Symbol("__A", real=True)
         for i, arg in enumerate(node.args):
             # an internal elementwise argument (softmax's E), or the sum of a one-argument
             # equation (a mean: mu = sum_samples(x) / m gives sum_samples(x) = m mu)
-            if not (isinstance(arg, Ew) or (isinstance(arg, Sum) and len(node.args) == 1)):
+            if not (isinstance(arg, Elementwise) or (isinstance(arg, Sum) and len(node.args) == 1)):
                 continue
             try:
                 sols = sp.solve(sp.Eq(target, node.expr), placeholder(i))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .ir import IMAGE_NODES, Ew, MatMul, Node, Sum, T, Var, walk
+from .ir import IMAGE_NODES, Elementwise, MatMul, Node, Sum, Transpose, Var, walk
 
 
 class Algebra(Protocol):
@@ -24,7 +24,7 @@ class Algebra(Protocol):
 
     def sum(self, a, axis: int): ...
 
-    def elementwise(self, node: Ew, args: list, m: int): ...
+    def elementwise(self, node: Elementwise, args: list, m: int): ...
 
     def image(self, node: Node, args: list): ...
 
@@ -32,9 +32,9 @@ class Algebra(Protocol):
 # node type -> its value from the algebra, the node and its children's values
 _TABLE = {
     MatMul: lambda alg, node, kids, m: alg.matmul(*kids),
-    T: lambda alg, node, kids, m: alg.transpose(kids[0]),
+    Transpose: lambda alg, node, kids, m: alg.transpose(kids[0]),
     Sum: lambda alg, node, kids, m: alg.sum(kids[0], node.axis),
-    Ew: lambda alg, node, kids, m: alg.elementwise(node, kids, m),
+    Elementwise: lambda alg, node, kids, m: alg.elementwise(node, kids, m),
     **{kind: (lambda alg, node, kids, m: alg.image(node, kids)) for kind in IMAGE_NODES},
 }
 

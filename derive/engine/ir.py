@@ -6,9 +6,9 @@ Five node types are enough for feed-forward networks, and each has one reverse-m
 - ``Var``: a named matrix: the input ``x``, the target ``y``, a parameter, a named
   intermediate (``z1``, ``A1``) or a named gradient (``delta1``, ``dW1``);
 - ``MatMul``: a matrix product ``a @ b``;
-- ``T``: a transpose;
-- ``Ew``: an elementwise SymPy expression in the placeholders ``_0, _1, ...``, applied entry by
-  entry to its arguments with NumPy broadcasting (a bias ``(n, 1)`` beside ``(n, m)``, a
+- ``Transpose``: a transpose;
+- ``Elementwise``: an elementwise SymPy expression in the placeholders ``_0, _1, ...``, applied
+  entry by entry to its arguments with NumPy broadcasting (a bias ``(n, 1)`` beside ``(n, m)``, a
   per-sample row ``(1, m)`` beside ``(k, m)``);
 - ``Sum``: a sum over the units (``axis=0``, a row ``(1, m)``: softmax's normaliser) or over
   the samples (``axis=1``, a column ``(n, 1)``: a bias gradient).
@@ -29,7 +29,7 @@ Shape = tuple[int | str, int | str]
 
 
 def placeholder(i: int) -> sp.Symbol:
-    """The SymPy symbol that stands for argument ``i`` of an ``Ew`` node."""
+    """The SymPy symbol that stands for argument ``i`` of an ``Elementwise`` node."""
     return sp.Symbol(f"_{i}", real=True)
 
 
@@ -92,7 +92,7 @@ class MatMul(Node):
 
 
 @dataclass(frozen=True)
-class T(Node):
+class Transpose(Node):
     a: Node
     shape: Shape = field(init=False, compare=False, repr=False)
 
@@ -103,7 +103,7 @@ class T(Node):
         return (self.a,)
 
     def rebuild(self, a: Node) -> Node:
-        return T(a)
+        return Transpose(a)
 
     def __repr__(self) -> str:
         return f"{self.a!r}.T"
@@ -130,7 +130,7 @@ class Sum(Node):
 
 
 @dataclass(frozen=True)
-class Ew(Node):
+class Elementwise(Node):
     expr: sp.Expr
     args: tuple[Node, ...]
     shape: Shape
@@ -139,7 +139,7 @@ class Ew(Node):
         return self.args
 
     def rebuild(self, *args: Node) -> Node:
-        return Ew(self.expr, tuple(args), self.shape)
+        return Elementwise(self.expr, tuple(args), self.shape)
 
     def __repr__(self) -> str:
         text = str(self.expr)
@@ -150,7 +150,7 @@ class Ew(Node):
 
 def ew(fn, operands: list[Node | sp.Expr], shape: Shape | None = None) -> Node:
     """Combine operands elementwise with ``fn`` (taking SymPy expressions), merging nested
-    ``Ew`` nodes so that an equation's elementwise part is one expression."""
+    ``Elementwise`` nodes so that an equation's elementwise part is one expression."""
     args: list[Node] = []
     exprs: list[sp.Expr] = []
 
@@ -160,7 +160,7 @@ def ew(fn, operands: list[Node | sp.Expr], shape: Shape | None = None) -> Node:
         return placeholder(args.index(node))
 
     for op in operands:
-        if isinstance(op, Ew):
+        if isinstance(op, Elementwise):
             exprs.append(op.expr.xreplace({placeholder(i): slot(a) for i, a in enumerate(op.args)}))
         elif isinstance(op, Node):
             exprs.append(slot(op))
@@ -173,7 +173,7 @@ def ew(fn, operands: list[Node | sp.Expr], shape: Shape | None = None) -> Node:
 
 
 def make_ew(expr: sp.Expr, args, shape: Shape) -> Node:
-    """An ``Ew`` with unused arguments dropped and placeholders renumbered in order."""
+    """An ``Elementwise`` with unused arguments dropped and placeholders renumbered in order."""
     args = list(args)
     used = [i for i in range(len(args)) if placeholder(i) in expr.free_symbols]
     # Renumber through temporary symbols so that _2 -> _1 never collides with an old _1.
@@ -183,7 +183,7 @@ def make_ew(expr: sp.Expr, args, shape: Shape) -> Node:
     new_args = tuple(args[i] for i in used)
     if expr == placeholder(0) and len(new_args) == 1 and new_args[0].shape == shape:
         return new_args[0]
-    return Ew(expr, new_args, shape)
+    return Elementwise(expr, new_args, shape)
 
 
 def walk(node: Node):
@@ -213,7 +213,7 @@ def free_vars(node: Node) -> list[Var]:
 
 
 def is_zero(node: Node) -> bool:
-    return isinstance(node, Ew) and node.expr == 0
+    return isinstance(node, Elementwise) and node.expr == 0
 
 
 # ------------------------------------------------------------- images (conv.py builds them)

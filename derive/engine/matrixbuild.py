@@ -9,7 +9,19 @@ from __future__ import annotations
 import sympy as sp
 
 from . import exprparse
-from .ir import Ew, M, MatMul, Node, Sum, T, Var, broadcast, ew, fmt_shape, placeholder
+from .ir import (
+    Elementwise,
+    M,
+    MatMul,
+    Node,
+    Sum,
+    Transpose,
+    Var,
+    broadcast,
+    ew,
+    fmt_shape,
+    placeholder,
+)
 from .layers import m_symbol
 from .registry import Activation, z
 
@@ -48,7 +60,7 @@ class MatrixBuilder:
     def transpose(self, x, w):
         if not isinstance(x, Node):
             w.fail(".T of a number: only matrices are transposed", fix="drop the .T")
-        return x.a if isinstance(x, T) else T(x)
+        return x.a if isinstance(x, Transpose) else Transpose(x)
 
     def _reduce(self, fname, arg, w):
         axes, mean = REDUCTIONS[fname]
@@ -130,9 +142,9 @@ class MatrixBuilder:
             # softmax from elementwise parts and a sum over the units, so its Jacobian is
             # derived like everything else; E stays its own node so that the derivation can
             # write it back in terms of the output (E = A S).
-            if isinstance(arg, Ew):
+            if isinstance(arg, Elementwise):
                 w.fail(f"{fname}() must be applied to a named quantity, e.g. {fname}(z2)")
             e_node = ew(lambda t: act.expr.xreplace({z: t}), [arg])
             s_node = Sum(e_node, 0)
-            return Ew(placeholder(0) / placeholder(1), (e_node, s_node), e_node.shape)
+            return Elementwise(placeholder(0) / placeholder(1), (e_node, s_node), e_node.shape)
         return ew(lambda t: act(t), [arg])

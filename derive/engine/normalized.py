@@ -17,7 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .graph import Network
-from .ir import Ew, Var, placeholder
+from .ir import Elementwise, Var, placeholder
 
 
 def _tmp(k: int) -> sp.Symbol:
@@ -29,7 +29,7 @@ def normalizations(net: Network) -> list[tuple[Var, frozenset, sp.Expr, tuple]]:
     placeholders of (statistics..., v), those arguments)."""
     out = []
     for name, node in net.equations.items():
-        if not isinstance(node, Ew) or len(node.args) < 2:
+        if not isinstance(node, Elementwise) or len(node.args) < 2:
             continue
         if not all(isinstance(a, Var) and a.role == "value" for a in node.args):
             continue

@@ -20,7 +20,7 @@ from derive.errors import DeriveError
 
 from .built import Built, Expansion
 from .conv import _count, _only
-from .ir import Ew, MatMul, Node, Rows, Var, ew, free_vars, placeholder
+from .ir import Elementwise, MatMul, Node, Rows, Var, ew, free_vars, placeholder
 
 
 @dataclass
@@ -121,8 +121,10 @@ def _time_names(k: int, t: int, d: int) -> dict[str, str]:
 
 def _sum_over_time(node: Node, rec: Recurrence, d: int) -> tuple[int, Node] | None:
     """(t0, term) when ``node`` is the sum over t = t0 ... T of one term written in t."""
-    terms = list(node.args) if isinstance(node, Ew) and node.expr.is_Add else [node]
-    if isinstance(node, Ew) and node.expr != sum(placeholder(i) for i in range(len(terms))):
+    terms = list(node.args) if isinstance(node, Elementwise) and node.expr.is_Add else [node]
+    if isinstance(node, Elementwise) and node.expr != sum(
+        placeholder(i) for i in range(len(terms))
+    ):
         return None
     forms = {}
     for term in terms:

@@ -11,7 +11,7 @@ import sympy as sp
 
 from derive.engine.derivation import derive
 from derive.engine.graph import Network
-from derive.engine.ir import Ew, free_vars, walk
+from derive.engine.ir import Elementwise, free_vars, walk
 
 HIDDEN = ("relu", "tanh", "sigmoid")
 
@@ -67,7 +67,7 @@ def test_step_size_is_bounded(deep40):
     for s in deep40.steps:
         nodes = walk(s.simplified)
         assert len(nodes) <= 8, f"{s.name} = {s.simplified!r}"
-        ops = sum(sp.count_ops(n.expr) for n in nodes if isinstance(n, Ew))
+        ops = sum(sp.count_ops(n.expr) for n in nodes if isinstance(n, Elementwise))
         assert ops <= 6, f"{s.name} = {s.simplified!r}"
 
 

@@ -11,8 +11,8 @@ from derive.engine.graph import Network
 
 from .test_proof import check_against_expansion
 
-FORWARD_NODES = {ir.MatMul, ir.T, ir.Sum, ir.Ew, ir.Conv, ir.MaxPool, ir.Repeat, ir.GroupSum,
-                 ir.Rows, ir.PadRows}  # fmt: skip
+FORWARD_NODES = {ir.MatMul, ir.Transpose, ir.Sum, ir.Elementwise, ir.Conv, ir.MaxPool,
+                 ir.Repeat, ir.GroupSum, ir.Rows, ir.PadRows}  # fmt: skip
 
 
 def test_every_forward_node_type_has_one_rule():
@@ -37,8 +37,8 @@ def test_a_target_without_a_case_names_the_node_type():
 
 def test_a_wrong_rule_in_the_table_is_caught(monkeypatch):
     def doubled(node, g, named):  # the left factor's gradient twice what it is
-        right = ir.ew(lambda v: 2 * v, [ir.MatMul(g, ir.T(node.b))])
-        return [(node.a, right), (node.b, ir.MatMul(ir.T(node.a), g))]
+        right = ir.ew(lambda v: 2 * v, [ir.MatMul(g, ir.Transpose(node.b))])
+        return [(node.a, right), (node.b, ir.MatMul(ir.Transpose(node.a), g))]
 
     monkeypatch.setitem(derivation.RULES, ir.MatMul, doubled)
     net = Network.from_layers("tampered", 2, [(2, "tanh"), (1, "identity")])

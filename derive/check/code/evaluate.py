@@ -22,11 +22,11 @@ from derive.engine.derivation import Derivation
 from derive.engine.graph import Network
 from derive.engine.ir import (
     IMAGE_NODES,
-    Ew,
+    Elementwise,
     M,
     MatMul,
     Node,
-    T,
+    Transpose,
     Var,
     make_ew,
     placeholder,
@@ -94,7 +94,7 @@ def _node_mutants(node: Node, grads: list[Var], net: Network):
     as a matrix product (in each orientation), left out, or replaced by the activation itself
     (A1 for relu'(z1)); a product with a factor transposed or swapped; a gradient used in place
     of another."""
-    if isinstance(node, Ew) and node.expr.is_Mul:
+    if isinstance(node, Elementwise) and node.expr.is_Mul:
         factors = node.expr.args
         for i, g in enumerate(node.args):
             if not (isinstance(g, Var) and g.role == "grad") or placeholder(i) not in factors:
@@ -103,7 +103,14 @@ def _node_mutants(node: Node, grads: list[Var], net: Network):
             if rest.has(placeholder(i)) or rest.is_number:
                 continue
             mask = make_ew(rest, node.args, node.shape)
-            pairs = [(g, mask), (g, T(mask)), (T(g), mask), (mask, g), (T(mask), g), (mask, T(g))]
+            pairs = [
+                (g, mask),
+                (g, Transpose(mask)),
+                (Transpose(g), mask),
+                (mask, g),
+                (Transpose(mask), g),
+                (mask, Transpose(g)),
+            ]
             for a, b in pairs:
                 yield MatMul(a, b), "matmul", mask
             yield g, "drop", mask
@@ -112,7 +119,7 @@ def _node_mutants(node: Node, grads: list[Var], net: Network):
                 yield new, "value", (mask, v.name)
     elif isinstance(node, MatMul):
         a, b = node.a, node.b
-        flip = lambda x: x.a if isinstance(x, T) else T(x)  # noqa: E731
+        flip = lambda x: x.a if isinstance(x, Transpose) else Transpose(x)  # noqa: E731
         for new in (MatMul(flip(a), b), MatMul(a, flip(b)), MatMul(b, a), MatMul(flip(b), flip(a))):
             yield new, "transpose", None
     elif isinstance(node, Var) and node.role == "grad":
@@ -124,11 +131,11 @@ def _node_mutants(node: Node, grads: list[Var], net: Network):
 def _undifferentiated(mask: Node, net: Network) -> list[Var]:
     """The forward values a derivative factor may be confused with: for relu'(z1), z1 and
     A1 = relu(z1); for A2*(1 - A2), A2."""
-    args = mask.args if isinstance(mask, Ew) else ()
+    args = mask.args if isinstance(mask, Elementwise) else ()
     if len(args) != 1 or not isinstance(args[0], Var) or args[0].role != "value":
         return []
     u = args[0]
-    made = [n for n, eq in net.equations.items() if isinstance(eq, Ew) and eq.args == (u,)]
+    made = [n for n, eq in net.equations.items() if isinstance(eq, Elementwise) and eq.args == (u,)]
     return [u, *(net.values[n] for n in made)]
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from derive.engine.derivation import Derivation
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
-from derive.engine.ir import MatMul, Node, Sum, T, Var, walk
+from derive.engine.ir import MatMul, Node, Sum, Transpose, Var, walk
 
 from .evaluate import Evaluator
 from .run import RTOL, Run, close, harmless, magnitude
@@ -242,11 +242,11 @@ def _describe(net, d, step, name, kind, c, mutants, ok) -> tuple[str, str]:
 
 def _transpose(node: Node) -> Node:
     """node.T with the transpose moved inside products: (a @ b).T = b.T @ a.T."""
-    if isinstance(node, T):
+    if isinstance(node, Transpose):
         return node.a
     if isinstance(node, MatMul):
         return MatMul(_transpose(node.b), _transpose(node.a))
-    return T(node)
+    return Transpose(node)
 
 
 def _classify(triples) -> tuple[str, float] | None:

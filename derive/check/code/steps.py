@@ -13,7 +13,17 @@ import sympy as sp
 from derive.emit.text import node_text
 from derive.engine.derivation import Derivation
 from derive.engine.graph import Network
-from derive.engine.ir import Ew, MatMul, Node, Sum, T, Var, make_ew, placeholder, walk
+from derive.engine.ir import (
+    Elementwise,
+    MatMul,
+    Node,
+    Sum,
+    Transpose,
+    Var,
+    make_ew,
+    placeholder,
+    walk,
+)
 from derive.engine.registry import z
 
 
@@ -24,9 +34,9 @@ def show_node(node: Node, net: Network) -> str:
 
 
 def _primed(node: Node, net: Network) -> Node:
-    if isinstance(node, MatMul | T | Sum):
+    if isinstance(node, MatMul | Transpose | Sum):
         return node.rebuild(*[_primed(k, net) for k in node.children()])
-    if not isinstance(node, Ew):
+    if not isinstance(node, Elementwise):
         return node
     # a constant argument (the seed dC/dC = 1) is written as its value
     consts = {placeholder(i): a.expr for i, a in enumerate(node.args) if _constant(a)}
@@ -42,7 +52,7 @@ def _primed(node: Node, net: Network) -> Node:
 
 
 def _constant(node: Node) -> bool:
-    return isinstance(node, Ew) and not node.args
+    return isinstance(node, Elementwise) and not node.args
 
 
 def chain_text(d: Derivation, step, net: Network) -> str:

@@ -17,7 +17,7 @@ import sympy as sp
 from derive.check.code.evaluate import Evaluator
 from derive.check.code.run import random_inputs, sample_counts
 from derive.engine.derivation import m as m_symbol
-from derive.engine.ir import Ew
+from derive.engine.ir import Elementwise
 from derive.engine.registry import ACTIVATIONS, expand_activations
 
 from .matrixform import notes_derivation
@@ -82,7 +82,7 @@ def batch_of(ck: Checking) -> Batch | None:
     acts = {}
     for name, eq in net.equations.items():
         k = re.fullmatch(r"A(\d+)", name)
-        func = eq.expr.func if k and isinstance(eq, Ew) else None
+        func = eq.expr.func if k and isinstance(eq, Elementwise) else None
         act = getattr(func, "activation", None)
         name = act.name if act else getattr(func, "__name__", "")
         if name in ACTIVATIONS:  # tanh stays SymPy's own function in the equations

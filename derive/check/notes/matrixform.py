@@ -13,7 +13,7 @@ import sympy as sp
 
 from derive.engine.derivation import derive
 from derive.engine.derivation import m as m_symbol
-from derive.engine.ir import Ew, MatMul, Sum, T, Var, placeholder
+from derive.engine.ir import Elementwise, MatMul, Sum, Transpose, Var, placeholder
 from derive.engine.spec import from_dict
 from derive.errors import DeriveError
 
@@ -83,7 +83,7 @@ def expected(ck, b, kind: str, of: str, line: int, names: dict | None = None) ->
         coef = sp.simplify(c_target / c_delta)
     else:
         coef = sp.simplify(c_target * sp.nsimplify(round(b.factor, 9)) * b.d.scale)
-    if isinstance(node, Ew) and not coef.free_symbols:
+    if isinstance(node, Elementwise) and not coef.free_symbols:
         return _show_node(ck, names, node, line, coef)
     body = _show_node(ck, names, node, line)
     return body if coef == 1 else f"({sp.sstr(coef)}) {body}"
@@ -124,13 +124,13 @@ def _plus_first(ck, expr, line) -> str:
 def _show_node(ck, names, node, line, coef=1) -> str:
     if isinstance(node, Var):
         return _show_var(ck, names, node.name, line)
-    if isinstance(node, T):
+    if isinstance(node, Transpose):
         return f"{_show_node(ck, names, node.a, line)}^T"
     if isinstance(node, MatMul):
         return f"({_show_node(ck, names, node.a, line)} {_show_node(ck, names, node.b, line)})"
     if isinstance(node, Sum):
         return f"Σ_samples({_show_node(ck, names, node.a, line)})"
-    if isinstance(node, Ew):
+    if isinstance(node, Elementwise):
         shown = [_show_node(ck, names, a, line) for a in node.args]
         subs = {placeholder(i): sp.Symbol(text) for i, text in enumerate(shown)}
         expr = (coef * node.expr).xreplace(subs)

@@ -135,7 +135,7 @@ def _display_functions(expr: sp.Expr) -> sp.Expr:
 
 def net_from_spec(path: str) -> ScalarNet:
     from derive.engine.derivation import derive
-    from derive.engine.ir import Ew, MatMul, Sum, T, Var, placeholder
+    from derive.engine.ir import Elementwise, MatMul, Sum, Transpose, Var, placeholder
     from derive.engine.spec import load_spec
 
     net = load_spec(path)
@@ -145,13 +145,13 @@ def net_from_spec(path: str) -> ScalarNet:
             return sym(node.name)
         if isinstance(node, MatMul):
             return scalar(node.a) * scalar(node.b)
-        if isinstance(node, T):
+        if isinstance(node, Transpose):
             return scalar(node.a)
         if isinstance(node, Sum):
             if node.axis == 0:
                 raise _SpecNotScalar()
             return scalar(node.a)
-        if isinstance(node, Ew):
+        if isinstance(node, Elementwise):
             return node.expr.xreplace({placeholder(i): scalar(a) for i, a in enumerate(node.args)})
         raise TypeError(type(node).__name__)
 
