@@ -27,6 +27,7 @@ from pathlib import Path
 import jinja2
 import sympy as sp
 
+from derive.engine import namer
 from derive.engine.derivation import Derivation, Step, derive
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
@@ -127,7 +128,7 @@ class _Emitter(NodePrinter):
         self.names = names  # nodes already held in a variable
         self.temps = 0
         self.room = 88  # characters left on the current line for an expression
-        self.preferred: dict[Node, str] = {}  # names for hoisted nodes (inlined gradients)
+        self.preferred: dict[Node, Step] = {}  # inlined gradients: a hoisted one keeps its name
         # The im2col copy of a convolution's input, made once in the forward pass and kept
         # for the kernel gradient (key: the input node and the window).
         self.cols: dict[tuple[Node, object], str] = {}
@@ -217,7 +218,7 @@ class _Emitter(NodePrinter):
                 break
             part = max(parts, key=lambda p: len(self.d.print(p, names)))
             self.temps += 1
-            sym = sp.Symbol(f"t{self.temps}")
+            sym = sp.Symbol(namer.temporary(self.temps))
             part_code = self.d.print(self.shorten(part, names, 88 - len(sym.name)), names)
             self.lines.append(Line(sym.name, part_code, ""))
             names[sym] = sym.name
@@ -226,26 +227,11 @@ class _Emitter(NodePrinter):
 
     def hoist(self, node: Node):
         self.temps += 1
-        name = self.preferred.get(node, f"t{self.temps}")
-        what = f"{name} = dC/d{name[1:]} = " if name in self.preferred.values() else ""
+        step = self.preferred.get(node)  # an inlined gradient keeps its own name
+        name = step.name if step is not None else namer.temporary(self.temps)
+        what = f"{name} = dC/d{step.of} = " if step is not None else ""
         self.lines.append(Line(name, self.expr(node), what + node_text(node)))
         self.names[node] = name
-
-
-def _is_softmax(node: Node) -> Node | None:
-    """The argument u of a softmax node ``exp(u) / sum(exp(u), axis=0)``, else None."""
-    if not (isinstance(node, Elementwise) and len(node.args) == 2):
-        return None
-    if node.expr != placeholder(0) / placeholder(1):
-        return None
-    num, den = node.args
-    if not (
-        isinstance(num, Elementwise) and num.expr == sp.exp(placeholder(0)) and len(num.args) == 1
-    ):
-        return None
-    if den != Sum(num, 0):
-        return None
-    return num.args[0]
 
 
 def _activation_of(net: Network) -> dict[str, str]:
@@ -257,11 +243,11 @@ def _activation_of(net: Network) -> dict[str, str]:
             if p.role != "param" or p.name in out:
                 continue
             act = "identity"
-            for other in net.equations.values():
+            for oname, other in net.equations.items():
                 if isinstance(other, Elementwise) and net.values[name] in other.args:
                     for f in other.expr.atoms(ActivationFunction):
                         act = type(f).__name__
-                if _is_softmax(other) is not None and net.values[name] in walk(other):
+                if oname in net.softmax and net.values[name] in walk(net.softmax[oname]):
                     act = "softmax"
             out[p.name] = act
     return out
@@ -286,7 +272,7 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     # ---- backward: one line per named gradient, in the derivation's order
     bnames: dict[Node, str] = {}
     em = _Emitter(prog.backward, bnames, dialect)
-    em.preferred = {s.simplified: s.name for s in d.steps if s.inlined}
+    em.preferred = {s.simplified: s for s in d.steps if s.inlined}
     em.cols = cols
     for s in d.steps:
         if s.inlined:
@@ -320,7 +306,7 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
     if dialect is NUMPY:  # the fused step is NumPy's (out= into a workspace)
         try:
-            prog.fused = fused_program(net, d, _is_softmax, loss_parts)
+            prog.fused = fused_program(net, d, loss_parts)
         except FusedUnsupported as e:  # the module without it, saying why; train uses the rest
             prog.fused, prog.fused_missing = None, f"no fused step for this network: {e}"
         else:
@@ -352,26 +338,22 @@ def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | 
     logsoftmax: dict[str, str] = {}
     for name, node in net.equations.items():
         var = net.values[name]
-        u = _is_softmax(node)
+        u = net.softmax.get(name)
         if replace is None:
             lines.extend(Line(*t) for t in layercode.mask_lines(net, node, em.expr, dialect))
         for conv in (n for n in walk(node) if isinstance(n, Conv)):
-            cols = f"cols_{name}"
+            cols = namer.im2col(name)
             lines.append(Line(cols, convcode.im2col_call(conv, em.expr(conv.x)), _COLS_NOTE))
             em.cols[conv.x, conv.win] = cols
         if replace and name in replace:
             lines.append(Line(*replace[name]))
         elif u is not None:
             arg = em.atom(u) if not isinstance(u, Var) else code_name(u)
-            shift = f"{arg} - {dialect.amax(arg, 0)}"
+            shift, E = f"{arg} - {dialect.amax(arg, 0)}", namer.exponentials(name)
             lines.append(
-                Line(
-                    f"E_{name}",
-                    dialect.call("exp", shift),
-                    "shifted by the column max: never overflows",
-                )  # fmt: skip
+                Line(E, dialect.call("exp", shift), "shifted by the column max: never overflows")
             )
-            lines.append(Line(name, f"E_{name} / {dialect.sum(f'E_{name}', 0)}", node_text(node)))
+            lines.append(Line(name, f"{E} / {dialect.sum(E, 0)}", node_text(node)))
             logsoftmax[name] = arg
         else:
             em.room = 92 - len(name)

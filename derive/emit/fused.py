@@ -1,6 +1,6 @@
 """The fused training step: forward, backward and loss written into arrays kept between calls.
 
-``fused_program(net, d, prog)`` compiles the same IR the readable ``loss_and_grad`` is printed
+``fused_program(net, d, loss_parts)`` compiles the same IR the readable ``loss_and_grad`` is printed
 from (the network's equations and the derivation's steps) into NumPy calls that each write
 into a preallocated workspace with ``out=``: ``np.matmul(W1, X, out=_t1)``,
 ``np.add(_t1, b1, out=z1)``, ``np.sum(delta2, axis=1, keepdims=True, out=db2)``. It works
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from derive.engine import namer
 from derive.engine.derivation import Derivation
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
@@ -133,7 +134,7 @@ class _Compiler:
         "np.float64"; made with zeros when ``zeros`` (a padded image's border)."""
         if name is None:
             self.temps += 1
-            name = f"_t{self.temps}"
+            name = namer.temporary(self.temps, private=True)
         self.f.slots[name] = (_shape_code(shape), dtype, "zeros" if zeros else "empty")
         return name
 
@@ -388,16 +389,15 @@ def _var_code(var: Var) -> str:
     return code_name(var)
 
 
-def fused_program(net: Network, d: Derivation, softmax_of, loss_parts) -> Fused:
-    """The fused step of ``net`` (see the module docstring). ``softmax_of(node)`` is the
-    argument of a softmax node or None; ``loss_parts(net, softmaxes)`` gives the cost as
-    (expression, symbol: IR node or "logA")."""
+def fused_program(net: Network, d: Derivation, loss_parts) -> Fused:
+    """The fused step of ``net`` (see the module docstring). ``loss_parts(net, softmaxes)``
+    gives the cost as (expression, symbol: IR node or "logA")."""
     f = Fused(stepwise=bool(net.masks or net.running))
     c = _Compiler(f)
     logsoftmax: dict[str, tuple[str, str]] = {}  # output name: (shifted, column sums)
     for name, node in net.equations.items():
         _draw_masks(c, net, node)
-        u = softmax_of(node)
+        u = net.softmax.get(name)
         if isinstance(node, Var):  # an identity activation: the same array, another name
             c.emit(f"{name} = {c.operand(node)}")
         elif u is None:
@@ -405,8 +405,8 @@ def fused_program(net: Network, d: Derivation, softmax_of, loss_parts) -> Fused:
         else:
             arg = c.operand(u)
             cols = (1, node.shape[1])
-            top, shifted = c.slot(cols), c.slot(node.shape, f"_shifted_{name}")
-            sums = c.slot(cols, f"_sums_{name}")
+            top, shifted = c.slot(cols), c.slot(node.shape, namer.workspace("shifted", name))
+            sums = c.slot(cols, namer.workspace("sums", name))
             c.emit(f"np.max({arg}, axis=0, keepdims=True, out={top})")
             c.emit(f"np.subtract({arg}, {top}, out={shifted})")
             exp = c.slot(node.shape)
@@ -455,7 +455,8 @@ def _draw_masks(c: _Compiler, net: Network, node: Node):
     for arg in node.args:
         if isinstance(arg, Var) and arg.role == "mask" and arg not in c.done:
             name = c.slot(arg.shape, _var_code(arg))
-            draw = c.slot(arg.shape, f"_draw_{name}", "np.float64")  # rng.random's float64
+            # rng.random draws float64
+            draw = c.slot(arg.shape, namer.workspace("draw", name), "np.float64")
             c.emit(f"_dropout_mask_into(rng, {net.masks[arg.name]!r}, {draw}, {name})")
             c.done[arg] = name
 

@@ -19,7 +19,6 @@ pdflatex and puts ``<name>.pdf`` next to it.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import subprocess
 import tempfile
@@ -31,10 +30,10 @@ import jinja2
 import numpy as np
 import sympy as sp
 
+from derive.engine import namer
 from derive.engine.chain import COST, chains, scalar, symbol
 from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation, tidy
-from derive.engine.graph import grad_name
 from derive.engine.ir import Elementwise, MatMul, Node, Sum, walk
 from derive.engine.recurrent import bptt
 from derive.engine.registry import ActivationFunction
@@ -172,17 +171,14 @@ class _Document:
         return [Line(lhs, "=", tex, rf"\text{{{note}}}" if note else "") for lhs, tex, note in rows]
 
     def activations(self) -> list[dict]:
-        used, softmax = [], False
-        for name, node in self.net.equations.items():
+        used = []
+        for node in self.net.equations.values():
             for n in walk(node):
                 if isinstance(n, Elementwise):
                     for f in n.expr.atoms(ActivationFunction):
                         if f.activation not in used:
                             used.append(f.activation)
-            softmax |= any(
-                a.normalized and re.search(rf"\b{a.name}\(", self.net.texts[name])
-                for a in self.net.activations.values()
-            )
+        softmax = bool(self.net.softmax) or bool(self.net.softmax_inside)
         z = symbol("z")
         out: list[Line] = []
         for act in used:
@@ -294,7 +290,7 @@ class _Document:
                 f"{f.label}, written in the layer's output, is proven equal to the derivative"
             )
         if f.label == "delta" and f.denominator in self.net.values:
-            return rf"\underbrace{{{tex}}}_{{{self.pr.name(grad_name(f.denominator))}}}"
+            return rf"\underbrace{{{tex}}}_{{{self.pr.name(namer.gradient(f.denominator))}}}"
         return rf"\underbrace{{{tex}}}_{{\text{{{_tex_text(f.label)}}}}}"
 
     def deltas(self) -> list[dict]:
@@ -329,12 +325,12 @@ class _Document:
         n, pr = b.rec.steps, self.ew
         k = b.rec.k
         out = _row(
-            pr.name(f"delta{k}_(t-1)"), pr.lines(b.recursion),
+            pr.name(b.rec.delta("(t-1)")), pr.lines(b.recursion),
             note=rf"t = {n}, \dots, 2;\ h_{{{k},0}} = 0", tag="BPTT",
         )  # fmt: skip
         for name, (t0, term) in b.sums.items():
             body = rf"{self.m_tex} \sum_{{t={t0}}}^{{{n}}} " + " ".join(pr.lines(term))
-            out += _row(_frac(COST, name[1:], self.pr), [body.strip()], tag=name)
+            out += _row(_frac(COST, namer.gradient_of(name), self.pr), [body.strip()], tag=name)
         return out
 
     def _step_lines(self, s) -> list[Line]:

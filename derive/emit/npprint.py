@@ -475,6 +475,13 @@ def overflow_notes(net) -> list[str]:
         expr = net.cost.expr.xreplace(roles)
         if (note := _range_note("the cost", expr, a)) is not None:
             notes.append(note)
+    for name in net.softmax_inside:  # an equation that is a softmax as a whole is shifted
+        notes.append(
+            f"{name}: the softmax inside it is computed as exp(u) / sum(exp(u)), not shifted by "
+            f"the column max, so it overflows past u = {EXP_LIMITS['float64']:.5g} "
+            f"({EXP_LIMITS['float32']:.4g} in float32): make it an equation of its own, "
+            f"e.g. P = softmax(S), for the overflow-free form"
+        )
     return notes
 
 
@@ -484,9 +491,9 @@ def _range_note(what: str, expr: sp.Expr, var: sp.Symbol) -> str | None:
     args = overflowing(stabilize(expr))
     if not args:
         return None
-    slopes = [abs(sp.Poly(arg, var).LC()) for arg in args if arg.is_polynomial(var)]
-    if len(slopes) == len(args) and all(sp.Poly(arg, var).degree() == 1 for arg in args):
-        k = max(slopes)
+    polys = [sp.Poly(arg, var) for arg in args if arg.is_polynomial(var)]
+    if len(polys) == len(args) and all(p.degree() == 1 for p in polys):
+        k = max(abs(p.LC()) for p in polys)
         bound = ", ".join(f"{EXP_LIMITS[t] / float(k):.4g} in {t}" for t in EXP_LIMITS)
         return (
             f"{what} has no overflow-free form that derive knows: it is finite for "

@@ -11,6 +11,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
+from derive.engine import namer
 from derive.engine.chain import symbol
 from derive.engine.ir import (
     Elementwise,
@@ -36,14 +37,14 @@ def tex_name(name: str, notation: str = "subscript", *, grad: bool = False, top:
     """The one mapping from the code's names to the page's: W2 -> W_{2} (or W^{(2)}),
     delta2 -> \\delta_{2}, a gradient dA1 -> \\mathrm{d}A_{1}; ``top`` adds a transpose."""
     prefix = ""
-    if grad and name.startswith("d") and not name.startswith("delta"):
-        prefix, name = r"\mathrm{d}", name[1:]
-    found = re.fullmatch(r"([A-Za-z]+)(\d*)(?:_(\w+|\(t-1\)))?", name)
-    if not found:
+    if grad and not namer.is_delta(name) and (of := namer.gradient_of(name)) is not None:
+        prefix, name = r"\mathrm{d}", of
+    parts = namer.parse(name)
+    if parts is None:
         return (
             prefix + r"\mathit{{{}}}".format(name.replace("_", r"\_")) + (r"^{\top}" if top else "")
         )
-    base, index, rest = found.groups()
+    base, index, rest = parts.base, parts.index, parts.step
     if len(base) == 1:
         head = base
     elif base in _HEADS:

@@ -29,9 +29,9 @@ import sympy as sp
 
 from derive.errors import DeriveError
 
+from . import namer
 from .conv import beyond_scalars
 from .derivation import Derivation, tidy
-from .graph import grad_name
 from .ir import Elementwise, MatMul, Node, Sum, Transpose, Var, free_vars, placeholder, walk
 from .registry import ActivationFunction, a
 
@@ -221,7 +221,7 @@ class _ChainBuilder:
         for i, f in enumerate(path):
             if i == 0 or f.denominator not in self.net.values:
                 continue
-            name = grad_name(f.denominator)
+            name = namer.gradient(f.denominator)
             if name.startswith("delta") and self.count[f.denominator] == 1:
                 out.append((i, name))
         return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from derive.errors import DeriveError
 
+from . import namer
 from .built import Built, Expansion, Image
 from .ir import (
     IMAGE_NODES,
@@ -116,7 +117,8 @@ def conv2d_layer(k: int, layer: dict, prev: str, units: int, image: Image | None
     win = _window(image, kernel, stride, padding, f"{key}.kernel", "kernel")
     act = check_activation(layer.get("activation", "identity"), f"{key}.activation")
     oh, ow = win.out
-    W, b, x = f"W{k}", f"b{k}", prev
+    W, b, z, A = (namer.layer(base, k) for base in ("W", "b", "z", "A"))
+    x = prev
 
     def make(known):
         return ew(lambda p, q: p + q, [Conv(known[W], known[x], win), Repeat(known[b], oh * ow)])
@@ -124,8 +126,8 @@ def conv2d_layer(k: int, layer: dict, prev: str, units: int, image: Image | None
     text = f"conv2d({W}, {x}, stride={stride}, padding={padding}) + {b}"
     return Expansion(
         params={W: [channels, win.C * win.kh * win.kw], b: [channels, 1]},
-        equations={f"z{k}": Built(text, (x,), make), f"A{k}": f"{act}(z{k})"},
-        output=f"A{k}",
+        equations={z: Built(text, (x,), make), A: f"{act}({z})"},
+        output=A,
         units=channels * oh * ow,
         image=(channels, oh, ow),
         stored={W: (channels, win.C, win.kh, win.kw)},
@@ -145,8 +147,8 @@ def maxpool_layer(k: int, layer: dict, prev: str, units: int, image: Image | Non
     x = prev
     text = f"maxpool({x}, size={size[0]}x{size[1]}, stride={stride})"
     return Expansion(
-        equations={f"A{k}": Built(text, (x,), lambda known: MaxPool(known[x], win))},
-        output=f"A{k}",
+        equations={namer.layer("A", k): Built(text, (x,), lambda known: MaxPool(known[x], win))},
+        output=namer.layer("A", k),
         units=win.C * oh * ow,
         image=(win.C, oh, ow),
     )

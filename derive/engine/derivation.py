@@ -29,7 +29,8 @@ import sympy as sp
 
 from derive.errors import DeriveError
 
-from .graph import Network, grad_name
+from . import namer
+from .graph import Network
 from .ir import (
     IMAGE_NODES,
     Conv,
@@ -120,7 +121,7 @@ def derive(net: Network, *, fold_scale: bool = False) -> Derivation:
         if isinstance(node, Var):
             if node.role in ("input", "target"):
                 continue
-            name = grad_name(node.name)
+            name = namer.gradient(node.name)
             steps.append(
                 Step(name, node.name, g, kind="param" if node.role == "param" else "value")
             )

@@ -18,7 +18,7 @@ import sympy as sp
 
 from derive.errors import DeriveError
 
-from . import exprparse
+from . import exprparse, namer
 from .built import Built
 from .ir import (
     M,
@@ -34,13 +34,6 @@ from .registry import ACTIVATIONS, COSTS, Activation, a, y, z
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED = {"x", "y", "m", "C", "e", "pi", "np", "params", "cache", "X", "Y"}
-
-
-def grad_name(name: str) -> str:
-    """The one naming scheme for gradients, shared by the LaTeX and the code: dC/dz2 is
-    ``delta2`` (the notes' delta), dC/dW2 is ``dW2``, dC/dA1 is ``dA1``."""
-    found = re.fullmatch(r"z(\d+(_\d+)?)", name)  # z2_3: layer 2 at time step 3
-    return f"delta{found.group(1)}" if found else f"d{name}"
 
 
 @dataclass
@@ -72,6 +65,11 @@ class Network:
     penalty: Node | None = None
     penalty_text: str | None = None
     running: dict[str, tuple[str, str]] = field(default_factory=dict)  # batch norm's running stats
+    # the equations that are a softmax as a whole, with the argument (the logits) of each: the
+    # code computes them shifted by the column max and their log through the logits
+    softmax: dict[str, Node] = field(default_factory=dict)
+    # the equations (or "cost") with a softmax inside, not as the whole: computed unshifted
+    softmax_inside: list[str] = field(default_factory=list)
 
     def stored_shape(self, param: str) -> tuple[int, ...]:
         """The shape a parameter has in the params dict: its matrix shape, except a conv
@@ -168,9 +166,9 @@ class Network:
         masks = masks or {}
         for mname, (_, rows) in masks.items():  # the shape of the quantity it multiplies
             known[mname] = mask_var(mname, (rows, M))
-        defs, values = _define(order, equations, known, acts, where)
+        defs, values, softmax, inside = _define(order, equations, known, acts, where)
         node, cost, cost_text, columns_one = _cost_node(
-            cost, cost_expr, cost_vars, known, values, acts, yv, where
+            cost, cost_expr, cost_vars, known, values, acts, yv, where, inside
         )
         out = _output(node, values, outputs, where)
         net = cls(
@@ -179,6 +177,7 @@ class Network:
             cost_name=cost, cost_text=cost_text, reduction=reduction,
             columns_sum_to_one=columns_one, activations=acts, source=source,
             source_text=source_text, x=x, y=yv, masks={k: p for k, (p, _) in masks.items()},
+            softmax=softmax, softmax_inside=inside,
         )  # fmt: skip
         if penalty is not None:
             net.penalty, net.penalty_text = _penalty(penalty, pvars, acts, where), penalty
@@ -233,15 +232,22 @@ def _check_names(equations: dict, pvars: dict, acts: dict, where):
 
 def _define(order, equations, known, acts, where):
     """Each equation's node, in evaluation order; each becomes a named value (a Var) that the
-    later ones read."""
+    later ones read; and the softmax equations with their arguments."""
     defs: dict[str, Node] = {}
     values: dict[str, Var] = {}
+    softmax: dict[str, Node] = {}
+    inside: list[str] = []
     for ename in order:
         key = f"{where}: equations.{ename}"
         if isinstance(equations[ename], Built):
             node = equations[ename].make(known)
         else:
-            node = exprparse.parse(equations[ename], MatrixBuilder(known, acts, ename, "y"), key)
+            builder = MatrixBuilder(known, acts, ename, "y")
+            node = exprparse.parse(equations[ename], builder, key)
+            if node in builder.softmaxes:
+                softmax[ename] = builder.softmaxes[node]
+            elif builder.softmaxes:
+                inside.append(ename)
         if not isinstance(node, Node):
             raise DeriveError(
                 "the equation is a constant", where=key, fix="use the network's names"
@@ -254,10 +260,10 @@ def _define(order, equations, known, acts, where):
             )  # fmt: skip
         defs[ename] = node
         values[ename] = known[ename] = Var(ename, node.shape, "value")
-    return defs, values
+    return defs, values, softmax, inside
 
 
-def _cost_node(cost, cost_expr, cost_vars, known, values, acts, yv, where):
+def _cost_node(cost, cost_expr, cost_vars, known, values, acts, yv, where, softmax_inside):
     """The cost, an elementwise expression in the output and y (summed over all entries):
     (node, cost name, its text, whether it wants one-hot columns)."""
     if (cost is None) == (cost_expr is None):
@@ -279,7 +285,10 @@ def _cost_node(cost, cost_expr, cost_vars, known, values, acts, yv, where):
     aliases = dict(known)
     if cost_vars["a"] in values:
         aliases["a"] = values[cost_vars["a"]]
-    node = exprparse.parse(cost_expr, MatrixBuilder(aliases, acts, "cost", None), key)
+    builder = MatrixBuilder(aliases, acts, "cost", None)
+    node = exprparse.parse(cost_expr, builder, key)
+    if builder.softmaxes:
+        softmax_inside.append("cost")
     if not isinstance(node, Node) or not any(v.role == "value" for v in free_vars(node)):
         raise DeriveError(
             "the cost does not depend on the network", where=key,
@@ -310,7 +319,7 @@ def _output(cost: Node, values: dict, outputs: int, where) -> str:
 
 def _check_gradient_names(values, pvars, known, where):
     for n in list(values) + list(pvars):
-        g = grad_name(n)
+        g = namer.gradient(n)
         if g in known or g in ("x", "y"):
             raise DeriveError(
                 f"the gradient of `{n}` would be named `{g}`, which is already a name",

@@ -32,7 +32,7 @@ import sympy as sp
 
 from derive.errors import DeriveError
 
-from . import conv, recurrent
+from . import conv, namer, recurrent
 from .built import Built, Expansion, Image
 from .ir import Sum, Var, ew
 
@@ -209,21 +209,22 @@ def expand(layer: Layer, k: int, prev: str, prev_units: int, image: Image | None
     if layer.kind != "dropout":
         check(layer.activation, key)
     out = Expansion(units=layer.units, image=image if layer.kind == "dropout" else None)
+    W, b, z, A = (namer.layer(base, k) for base in ("W", "b", "z", "A"))
     if layer.kind == "dense":
-        out.params[f"W{k}"] = [layer.units, prev_units]
-        out.params[f"b{k}"] = [layer.units, 1]
-        out.equations[f"z{k}"] = f"W{k} @ {prev} + b{k}"
-        out.equations[f"A{k}"] = f"{layer.activation}(z{k})"
+        out.params[W] = [layer.units, prev_units]
+        out.params[b] = [layer.units, 1]
+        out.equations[z] = f"{W} @ {prev} + {b}"
+        out.equations[A] = f"{layer.activation}({z})"
     elif layer.kind in ("batchnorm", "layernorm"):
         _normalize(out, layer, k, prev, prev_units)
-        out.equations[f"A{k}"] = f"{layer.activation}(z{k})"
+        out.equations[A] = f"{layer.activation}({z})"
     elif layer.kind == "dropout":
-        mask = f"D{k}"
+        mask = namer.layer("D", k)
         out.masks[mask] = (layer.p, prev_units)
-        out.equations[f"A{k}"] = f"{mask} * {prev}"
+        out.equations[A] = f"{mask} * {prev}"
     else:  # parse reports unknown kinds; this is for callers that made a Layer themselves
         raise ValueError(f"unknown layer kind {layer.kind!r}")
-    out.output = f"A{k}"
+    out.output = A
     return out
 
 
@@ -234,9 +235,10 @@ def _normalize(out: Expansion, layer: Layer, k: int, prev: str, units: int):
     count = m_symbol if axis == 1 else sp.Integer(units)
     over = "sum_samples" if axis == 1 else "sum_units"
     n = "m" if axis == 1 else str(units)
-    mu, var, std, xhat = f"mu{k}", f"var{k}", f"std{k}", f"xhat{k}"
-    out.params[f"gamma{k}"] = [units, 1]
-    out.params[f"beta{k}"] = [units, 1]
+    mu, var, std, xhat = (namer.layer(base, k) for base in ("mu", "var", "std", "xhat"))
+    gamma, beta = namer.layer("gamma", k), namer.layer("beta", k)
+    out.params[gamma] = [units, 1]
+    out.params[beta] = [units, 1]
     out.equations[mu] = Built(
         f"{over}({prev}) / {n}", (prev,), lambda kn: ew(lambda s: s / count, [Sum(kn[prev], axis)])
     )
@@ -249,10 +251,10 @@ def _normalize(out: Expansion, layer: Layer, k: int, prev: str, units: int):
     )
     out.equations[std] = f"sqrt({var} + {layer.eps!r})"
     out.equations[xhat] = f"({prev} - {mu}) / {std}"
-    out.equations[f"z{k}"] = f"gamma{k} * {xhat} + beta{k}"
+    out.equations[namer.layer("z", k)] = f"{gamma} * {xhat} + {beta}"
     if axis == 1:
-        out.running[f"running_mean{k}"] = (mu, "mean")
-        out.running[f"running_var{k}"] = (var, "var")
+        out.running[namer.layer("running_mean", k)] = (mu, "mean")
+        out.running[namer.layer("running_var", k)] = (var, "var")
 
 
 def mask_var(name: str, shape) -> Var:

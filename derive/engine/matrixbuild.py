@@ -43,6 +43,9 @@ class MatrixBuilder:
 
     def __init__(self, known: dict[str, Var], acts: dict[str, Activation], eq: str, _):
         self.known, self.acts, self.eq = known, acts, eq
+        # each softmax node built, with its argument: the network keeps the one an equation
+        # is (Network.softmax), so that no printer has to recognise exp(u) / sum(exp(u))
+        self.softmaxes: dict[Node, Node] = {}
 
     def number(self, value):
         return value
@@ -146,5 +149,8 @@ class MatrixBuilder:
                 w.fail(f"{fname}() must be applied to a named quantity, e.g. {fname}(z2)")
             e_node = ew(lambda t: act.expr.xreplace({z: t}), [arg])
             s_node = Sum(e_node, 0)
-            return Elementwise(placeholder(0) / placeholder(1), (e_node, s_node), e_node.shape)
+            node = Elementwise(placeholder(0) / placeholder(1), (e_node, s_node), e_node.shape)
+            if act.expr == sp.exp(z):
+                self.softmaxes[node] = arg
+            return node
         return ew(lambda t: act(t), [arg])

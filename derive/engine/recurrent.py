@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from derive.errors import DeriveError
 
+from . import namer
 from .built import Built, Expansion
 from .conv import _count, _only
 from .ir import Elementwise, MatMul, Node, Rows, Var, ew, free_vars, placeholder
@@ -32,11 +33,15 @@ class Recurrence:
     act: str
     x: str  # the layer's input
 
-    def z(self, t: int) -> str:
-        return f"z{self.k}_{t}"
+    def z(self, t: int | str) -> str:
+        return namer.layer("z", self.k, t)
 
-    def h(self, t: int) -> str:
-        return f"A{self.k}" if t == self.steps else f"h{self.k}_{t}"
+    def h(self, t: int | str) -> str:
+        """h_t; the last one is the layer's output A{k}."""
+        return namer.layer("A", self.k) if t == self.steps else namer.layer("h", self.k, t)
+
+    def delta(self, t: int | str) -> str:
+        return namer.delta(self.k, t)
 
 
 def rnn_layer(k, layer, prev, units, image, where, check_activation) -> Expansion:
@@ -60,7 +65,7 @@ def rnn_layer(k, layer, prev, units, image, where, check_activation) -> Expansio
         )  # fmt: skip
     act = check_activation(layer.get("activation", "tanh"), f"{key}.activation")
     d = units // steps
-    Wx, Wh, b = f"Wx{k}", f"Wh{k}", f"b{k}"
+    Wx, Wh, b = namer.layer("Wx", k), namer.layer("Wh", k), namer.layer("b", k)
     rec = Recurrence(k, steps, act, prev)
     equations: dict[str, str | Built] = {}
     for t in range(1, steps + 1):
@@ -81,7 +86,7 @@ def rnn_layer(k, layer, prev, units, image, where, check_activation) -> Expansio
     return Expansion(
         params={Wx: [n, d], Wh: [n, n], b: [n, 1]},
         equations=equations,
-        output=f"A{k}",
+        output=rec.h(steps),
         units=n,
         recurrences=[rec],
     )
@@ -111,10 +116,10 @@ class BPTT:
     sums: dict[str, tuple[int, Node]]  # dWx, dWh, db: (first t, the term summed for t..T)
 
 
-def _time_names(k: int, t: int, d: int) -> dict[str, str]:
+def _time_names(rec: Recurrence, t: int, d: int) -> dict[str, str]:
     """Step t's names written with t: delta_t, h_(t-1), x_t."""
     return {
-        f"delta{k}_{t}": f"delta{k}_t", f"h{k}_{t - 1}": f"h{k}_(t-1)",
+        rec.delta(t): rec.delta("t"), rec.h(t - 1): rec.h("(t-1)"),
         f"rows {(t - 1) * d}:{t * d}": "x_t",
     }  # fmt: skip
 
@@ -129,8 +134,8 @@ def _sum_over_time(node: Node, rec: Recurrence, d: int) -> tuple[int, Node] | No
     forms = {}
     for term in terms:
         for t in range(1, rec.steps + 1):
-            names = _time_names(rec.k, t, d)
-            if any(v.name == f"delta{rec.k}_{t}" for v in free_vars(term)):
+            names = _time_names(rec, t, d)
+            if any(v.name == rec.delta(t) for v in free_vars(term)):
                 forms[t] = _rename(term, names)
     if len(set(forms.values())) != 1 or len(forms) != len(terms):
         return None
@@ -148,24 +153,26 @@ def bptt(d) -> list[BPTT]:
         generic = None
         for t in range(1, n):  # delta_t from delta_{t+1}, renamed to delta_{t-1} from delta_t
             names = {
-                f"delta{k}_{t + 1}": f"delta{k}_t", f"z{k}_{t}": f"z{k}_(t-1)",
-                f"h{k}_{t}": f"h{k}_(t-1)",
+                rec.delta(t + 1): rec.delta("t"), rec.z(t): rec.z("(t-1)"),
+                rec.h(t): rec.h("(t-1)"),
             }  # fmt: skip
-            form = _rename(d.step(f"delta{k}_{t}").simplified, names)
+            form = _rename(d.step(rec.delta(t)).simplified, names)
             if generic is not None and form != generic:
                 generic = None  # the steps differ: no single recursion to show
                 break
             generic = form
         if generic is None:
             continue
-        d_rows = d.network.params[f"Wx{k}"].shape[1]
+        weights = [namer.layer(base, k) for base in ("Wx", "Wh", "b")]
+        d_rows = d.network.params[weights[0]].shape[1]
         sums = {}
-        for p in (f"Wx{k}", f"Wh{k}", f"b{k}"):
-            found = _sum_over_time(d.step(f"d{p}").simplified, rec, d_rows)
+        for p in weights:
+            found = _sum_over_time(d.step(namer.gradient(p)).simplified, rec, d_rows)
             if found is None:
                 break
-            sums[f"d{p}"] = found
+            sums[namer.gradient(p)] = found
         else:
-            steps = {f"delta{k}_{t}" for t in range(1, n)} | {f"d{rec.h(t)}" for t in range(1, n)}
-            out.append(BPTT(rec, f"delta{k}_{n}", generic, steps | set(sums), sums))
+            steps = {rec.delta(t) for t in range(1, n)}
+            steps |= {namer.gradient(rec.h(t)) for t in range(1, n)}
+            out.append(BPTT(rec, rec.delta(n), generic, steps | set(sums), sums))
     return out

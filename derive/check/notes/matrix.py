@@ -25,6 +25,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from derive.engine import namer
+
 from .matrixeval import Batch, ShapeError, batch_of, close, dims, safe
 from .matrixform import expected
 from .matrixread import MatrixReader, looks_like_matrix
@@ -104,8 +106,8 @@ def _target(ck, reader, lhs: str):
     tree = reader.read(lhs)
     if tree[0] == "grad":
         return (tree[1], tree[2], None)
-    if tree[0] == "name" and re.fullmatch(r"delta\d+", tree[1]):
-        return (f"z{tree[1][5:]}", tree[2], "delta")
+    if tree[0] == "name" and namer.is_delta(tree[1]):
+        return (namer.gradient_of(tree[1]), tree[2], "delta")
     if tree[0] == "name" and tree[1] in COSTS:
         return (tree[1], tree[2], "cost")
     return None
@@ -116,8 +118,8 @@ def _deltas_in(tree, out=None) -> dict:
     out = {} if out is None else out
     if tree[0] == "grad" and re.fullmatch(r"z\d+", tree[1]):
         out.setdefault(tree[1], tree[2])
-    elif tree[0] == "name" and re.fullmatch(r"delta\d+", tree[1]):
-        out.setdefault(f"z{tree[1][5:]}", tree[2])
+    elif tree[0] == "name" and namer.is_delta(tree[1]):
+        out.setdefault(namer.gradient_of(tree[1]), tree[2])
     for child in tree[1:]:
         if isinstance(child, tuple):
             _deltas_in(child, out)

@@ -16,6 +16,7 @@ import sympy as sp
 
 from derive.check.code.evaluate import Evaluator
 from derive.check.code.run import random_inputs, sample_counts
+from derive.engine import namer
 from derive.engine.derivation import m as m_symbol
 from derive.engine.ir import Elementwise
 from derive.engine.registry import ACTIVATIONS, expand_activations
@@ -76,24 +77,26 @@ def batch_of(ck: Checking) -> Batch | None:
             env[name] = ev(eq, env, m)
         for s in d.steps:
             env[s.name] = ev(s.value, env, m)
-        if sm is not None and sm.a not in env and f"A{sm.z[1:]}" in env:
-            env[sm.a] = env[f"A{sm.z[1:]}"]  # \\hat{y}: the softmax output by the notes' name
+        out = namer.sibling(sm.z, "A") if sm is not None else None  # the network's output
+        if sm is not None and sm.a not in env and out in env:
+            env[sm.a] = env[out]  # \\hat{y}: the softmax output by the notes' name
         env["__cost__"] = float(np.sum(ev(net.cost, env, m)) * float(d.scale.subs(m_symbol, m)))
     acts = {}
     for name, eq in net.equations.items():
-        k = re.fullmatch(r"A(\d+)", name)
-        func = eq.expr.func if k and isinstance(eq, Elementwise) else None
+        k = namer.parse(name)
+        k = k.layer if k is not None and k.base == "A" and k.step is None else None
+        func = eq.expr.func if k is not None and isinstance(eq, Elementwise) else None
         act = getattr(func, "activation", None)
         name = act.name if act else getattr(func, "__name__", "")
         if name in ACTIVATIONS:  # tanh stays SymPy's own function in the equations
-            acts[int(k.group(1))] = name
+            acts[k] = name
     ck.matrix_batch = Batch(d, env, m, acts, mean=d.scale != 1)
     ck.matrix_batch.stated = dict(getattr(ck, "stated_names", {}) or {})
-    if sm is not None and f"A{sm.z[1:]}" in env:
-        ck.matrix_batch.softmax = f"A{sm.z[1:]}"
+    if sm is not None and out in env:
+        ck.matrix_batch.softmax = out
         ck.matrix_batch.cost_line = sm.line
-        if sm.a != f"A{sm.z[1:]}":
-            ck.matrix_batch.names[f"A{sm.z[1:]}"] = ck.reader.names.show(sm.a)
+        if sm.a != out:
+            ck.matrix_batch.names[out] = ck.reader.names.show(sm.a)
     return ck.matrix_batch
 
 
@@ -176,9 +179,8 @@ def _value(tree, b: Batch):
         except KeyError:
             raise Unknown(f"{shown} is not a gradient of the network") from None
         return b.batch(name) if step.kind == "param" else b.per_example(name)
-    delta = re.fullmatch(r"delta(\d+)", name)
-    if delta:
-        of = f"z{delta.group(1)}"
+    if namer.is_delta(name):
+        of = namer.gradient_of(name)
         if of not in env:
             raise Unknown(f"{shown} is not a delta of the network")
         return b.batch(of) if b.delta_reading == "batch" else b.per_example(of)

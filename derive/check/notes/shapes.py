@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from derive.engine import namer
+
 from .numbers import fmt_shape
 from .tex import clean
 
@@ -130,11 +132,13 @@ def _roles(name: str, layers: int, output: str | None):
         return ("n", 0), ("batch",)
     if name == "y":
         return ("n", layers), ("batch",)
-    m = re.fullmatch(r"(W|b|z|A|delta)(\d+)", name)
-    if not m or not 1 <= int(m[2]) <= layers:
+    parts = namer.parse(name)
+    if parts is None or parts.base not in ("W", "b", "z", "A", "delta") or parts.step is not None:
         return None
-    k = int(m[2])
-    cols = {"W": ("n", k - 1), "b": ("one",)}.get(m[1], ("batch",))
+    k = parts.layer
+    if k is None or not 1 <= k <= layers:
+        return None
+    cols = {"W": ("n", k - 1), "b": ("one",)}.get(parts.base, ("batch",))
     return ("n", k), cols
 
 

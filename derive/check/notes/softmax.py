@@ -26,6 +26,7 @@ import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.engine.ir import Var
 from derive.engine.registry import ACTIVATIONS, expand_activations
 
 from .names import sym
@@ -58,9 +59,9 @@ def find(ck: Checking, items) -> SoftmaxCE | None:
     d = net.derivation if net is not None else None
     if ck.spec and d is not None:
         n = d.network
-        if n.layers and n.layers[-1].activation == "softmax" and n.cost_name == "cross_entropy":
-            k = len(n.layers)
-            return SoftmaxCE(f"z{k}", f"A{k}", mean=n.reduction == "mean")
+        logits = n.softmax.get(n.output)  # the spec's softmax output, in either form
+        if isinstance(logits, Var) and n.cost_name == "cross_entropy":
+            return SoftmaxCE(logits.name, n.output, mean=n.reduction == "mean")
         return None
     outputs, costs = [], []
     for item in items:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.engine import namer
 from derive.engine.registry import ACTIVATIONS
 
 from .claims import Formula, Reader
@@ -129,9 +130,9 @@ class Checking:
         expr = self.substitute_local(expr)
         if net is not None:
             deltas = {
-                s: net.deriv(net.cost, f"z{s.name[5:]}")
+                s: net.deriv(net.cost, of)
                 for s in expr.free_symbols
-                if re.fullmatch(r"delta\d+", s.name) and f"z{s.name[5:]}" in net.defs
+                if namer.is_delta(s.name) and (of := namer.gradient_of(s.name)) in net.defs
             }
             expr = expr.xreplace(deltas)
         acts = net.acts if net else ACTIVATIONS

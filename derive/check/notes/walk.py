@@ -19,11 +19,11 @@ The report (``check_report``) gives one line per claim.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import sympy as sp
 
+from derive.engine import namer
 from derive.errors import DeriveError
 
 from . import arith as arith
@@ -147,10 +147,10 @@ class Checker(Checking):
         elif (
             first.kind == "expr"
             and isinstance(first.value, sp.Symbol)
-            and re.fullmatch(r"delta\d+", first.value.name)
+            and namer.is_delta(first.value.name)
         ):
-            k = first.value.name[5:]
-            lhs = Member(first.line, first.tex, "deriv", value=("C", f"z{k}"), style="∂")
+            of = namer.gradient_of(first.value.name)
+            lhs = Member(first.line, first.tex, "deriv", value=("C", of), style="∂")
             for m in members[1:]:
                 deriv.derivative(self, lhs, m)
         elif all(m.kind in ("number", "matrix", "bad") for m in members):
