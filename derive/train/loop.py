@@ -243,6 +243,30 @@ def train(
     ``resume`` and ``checkpoint`` (``derive.train.checkpoint``) continue a saved run exactly and
     save one (each epoch, every N steps, and at a stop asked for by a signal).
     """
+    settings = _settings(module, dataset, epochs=epochs, lr=lr, batch_size=batch_size,
+                         seed=seed, optimizer=optimizer, dtype=dtype, evaluate=evaluate,
+                         train_accuracy=train_accuracy)  # fmt: skip
+    run = _Run(module, dataset, settings, np.dtype(dtype))
+    run.start(resume, checkpoint, progress)
+    start = time.perf_counter()
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            run.epochs(on_epoch)
+    except KeyboardInterrupt:
+        run.result.interrupted = True
+    finally:
+        run.close()
+    run.evaluate_final()
+    run.result.seconds = time.perf_counter() - start
+    if run.diverged:
+        raise run.diverged_error()
+    return run.result
+
+
+def _settings(module, dataset, *, epochs, lr, batch_size, seed, optimizer, dtype, evaluate,
+              train_accuracy) -> dict:  # fmt: skip
+    """``train()``'s options checked (a ``DeriveError`` before any step runs), as the run
+    records them (``TrainResult.settings``, metrics.json)."""
     check_fit(module, dataset)
     if optimizer not in OPTIMIZERS:
         raise DeriveError(
@@ -254,132 +278,188 @@ def train(
             f"need lr > 0, batch size >= 1, epochs >= 0 (got {lr}, {batch_size}, {epochs})",
             fix="e.g. --lr 0.1 --batch-size 32 --epochs 10",
         )
-    dtype = np.dtype(dtype)
     settings = {
         "epochs": epochs,
         "lr": lr,
         "batch_size": batch_size,
         "seed": seed,
         "optimizer": optimizer,
-        "dtype": dtype.name,
+        "dtype": np.dtype(dtype).name,
         "evaluate": evaluate,
         "train_accuracy": train_accuracy,
     }
     ops = ops_of(module)
     if ops.name != "numpy":
         settings["backend"], settings["device"] = ops.name, ops.device_name
-    # never written to, so the dataset's own arrays serve when the dtype already matches
-    Xh, Yh = (a.astype(dtype, copy=False) for a in (dataset.X_train, dataset.Y_train))
-    Xth, Yth = (a.astype(dtype, copy=False) for a in (dataset.X_test, dataset.Y_test))
-    X, Y, Xt, Yt = (ops.asarray(a) for a in (Xh, Yh, Xth, Yth))  # on the device, once
-    classify = dataset.is_classification
-    m = X.shape[1]
-    batches = [(i, min(i + batch_size, m)) for i in range(0, m, batch_size)]
-    params = {
-        k: ops.asarray(v, dtype=dtype)
-        for k, v in module.init_params(seed=seed, dtype=dtype).items()
-    }
-    spare = {k: ops.empty_like(v) for k, v in params.items()}
-    opt = OPTIMIZERS[optimizer](params, lr, ops)
-    isfinite = math.isfinite
-    loss_and_grad, opt_step = _step_functions(module, seed, opt.step, ops.put)
-    all_finite, to_numpy = ops.all_finite, ops.to_numpy
-    rng = np.random.default_rng(seed)
-    history = {key: [] for key in METRICS}
-    result = TrainResult(params, history, {}, settings, module.NAME, dataset)
-    first_epoch, first_batch, steps, carried = 1, 0, 0, 0.0
-    if resume is not None:  # parameters, optimizer, generator and history as they were saved
-        first_epoch, first_batch, steps, carried = resume.restore(params, opt, rng, history, ops)
-        result.epochs_completed = first_epoch - 1
-    if checkpoint is not None:
-        checkpoint.attach(result, opt, rng, to_numpy)
-    bar = Progress(progress, epochs, len(batches))
-    tick = bar.step if bar.bar is not None else None
-    diverged = None  # (epoch, step in epoch, what)
-    evaluated = None  # (steps, params, test metrics) of the last evaluation of the test split
-    start = time.perf_counter()
-    try:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for epoch in range(first_epoch, epochs + 1):
-                t0 = time.perf_counter()
-                if checkpoint is not None:
-                    checkpoint.epoch_start(epoch)  # the generator as it is before the shuffle
-                order = rng.permutation(m)
-                # one gather per epoch, so each mini-batch below is a view, not a copy
-                Xe, Ye = ops.columns(X, order), ops.columns(Y, order)
-                skip, total = (first_batch, carried) if epoch == first_epoch else (0, 0.0)
-                for i, j in batches[skip:] if skip else batches:
-                    loss, grads = loss_and_grad(params, Xe[:, i:j], Ye[:, i:j])
-                    if not isfinite(loss):
-                        if i and not all_finite(params):
-                            # the previous update overflowed: keep the arrays from before it
-                            params, steps = spare, steps - 1
-                            diverged = (epoch, i // batch_size, _OVERFLOW)
-                        else:
-                            diverged = (epoch, i // batch_size + 1, f"the loss became {loss}")
-                        break
-                    opt_step(params, grads, spare)
-                    # a swap, not a copy; Ctrl-C on either side of it leaves a consistent set
-                    params, spare = spare, params
-                    steps += 1
-                    total += loss * (j - i)
-                    if tick is not None:
-                        tick(total, j)
-                    if checkpoint is not None:  # saves, and stops here when a signal asked
-                        checkpoint.step(epoch, i // batch_size + 1, params, steps, total)
-                result.step_seconds += time.perf_counter() - t0
-                if diverged is None and not all_finite(params):
-                    # the epoch's last update overflowed: the arrays before it were the good ones
-                    params, steps = spare, steps - 1
-                    diverged = (epoch, len(batches), _OVERFLOW)
-                if diverged:
+    return settings
+
+
+class _Run:
+    """One ``train()`` run's state, which its phases share: the data on the device, the
+    parameters with their spare set (the optimizer writes the new ones into it, then the two
+    swap), the optimizer, the generator, the steps so far, and how the run ended."""
+
+    def __init__(self, module, dataset: Dataset, settings: dict, dtype: np.dtype):
+        self.module, self.dataset, self.settings = module, dataset, settings
+        seed, batch_size = settings["seed"], settings["batch_size"]
+        ops = self.ops = ops_of(module)
+        # never written to, so the dataset's own arrays serve when the dtype already matches
+        Xh, Yh = (a.astype(dtype, copy=False) for a in (dataset.X_train, dataset.Y_train))
+        Xth, Yth = (a.astype(dtype, copy=False) for a in (dataset.X_test, dataset.Y_test))
+        # on the device, once; the NumPy targets stay for accuracy()
+        self.X, self.Y, self.Xt, self.Yt = (ops.asarray(a) for a in (Xh, Yh, Xth, Yth))
+        self.Yh, self.Yth = Yh, Yth
+        self.classify = dataset.is_classification
+        m = self.m = self.X.shape[1]
+        self.batches = [(i, min(i + batch_size, m)) for i in range(0, m, batch_size)]
+        self.batch_size = batch_size
+        self.params = {
+            k: ops.asarray(v, dtype=dtype)
+            for k, v in module.init_params(seed=seed, dtype=dtype).items()
+        }
+        self.spare = {k: ops.empty_like(v) for k, v in self.params.items()}
+        self.opt = OPTIMIZERS[settings["optimizer"]](self.params, settings["lr"], ops)
+        self.loss_and_grad, self.opt_step = _step_functions(module, seed, self.opt.step, ops.put)
+        self.all_finite, self.to_numpy = ops.all_finite, ops.to_numpy
+        self.rng = np.random.default_rng(seed)
+        history = {key: [] for key in METRICS}
+        self.result = TrainResult(self.params, history, {}, settings, module.NAME, dataset)
+        self.steps = 0
+        self.diverged = None  # (epoch, step in epoch, what)
+        # (steps, params, test metrics) of the last evaluation of the test split
+        self.evaluated = None
+
+    def start(self, resume, checkpoint, progress: bool) -> None:
+        """Where the run begins: epoch 1, or where ``resume`` left off (parameters, optimizer,
+        generator and history as they were saved); then the checkpoints and the progress bar."""
+        self.first_epoch, self.first_batch, self.carried = 1, 0, 0.0
+        if resume is not None:
+            self.first_epoch, self.first_batch, self.steps, self.carried = resume.restore(
+                self.params, self.opt, self.rng, self.result.history, self.ops
+            )
+            self.result.epochs_completed = self.first_epoch - 1
+        self.checkpoint = checkpoint
+        if checkpoint is not None:
+            checkpoint.attach(self.result, self.opt, self.rng, self.to_numpy)
+        self.bar = Progress(progress, self.settings["epochs"], len(self.batches))
+        self.tick = self.bar.step if self.bar.bar is not None else None
+
+    def epochs(self, on_epoch) -> None:
+        """The epochs left to run, each ended by ``_end_epoch``; stops at a divergence."""
+        ops, rng, checkpoint, m = self.ops, self.rng, self.checkpoint, self.m
+        for epoch in range(self.first_epoch, self.settings["epochs"] + 1):
+            t0 = time.perf_counter()
+            if checkpoint is not None:
+                checkpoint.epoch_start(epoch)  # the generator as it is before the shuffle
+            order = rng.permutation(m)
+            # one gather per epoch, so each mini-batch is a view, not a copy
+            Xe, Ye = ops.columns(self.X, order), ops.columns(self.Y, order)
+            first = epoch == self.first_epoch  # resumed mid-epoch: its done batches skipped
+            skip, total = (self.first_batch, self.carried) if first else (0, 0.0)
+            total = self._steps(epoch, Xe, Ye, skip, total)
+            self.result.step_seconds += time.perf_counter() - t0
+            if self.diverged is None and not self.all_finite(self.params):
+                # the epoch's last update overflowed: the arrays before it were the good ones
+                self.params, self.steps = self.spare, self.steps - 1
+                self.diverged = (epoch, len(self.batches), _OVERFLOW)
+            if self.diverged:
+                return
+            self._end_epoch(epoch, total, on_epoch)
+
+    def _steps(self, epoch: int, Xe, Ye, skip: int, total: float) -> float:
+        """The epoch's mini-batch steps from batch ``skip`` on; ``total`` is the running sum of
+        the epoch's losses times batch sizes, returned. A non-finite loss stops the steps and
+        sets ``diverged``."""
+        # the names a step uses, bound once an epoch, so that a step looks up no attributes
+        loss_and_grad, opt_step, isfinite = self.loss_and_grad, self.opt_step, math.isfinite
+        all_finite, tick, checkpoint = self.all_finite, self.tick, self.checkpoint
+        batches, batch_size = self.batches, self.batch_size
+        params, spare, steps = self.params, self.spare, self.steps
+        try:
+            for i, j in batches[skip:] if skip else batches:
+                loss, grads = loss_and_grad(params, Xe[:, i:j], Ye[:, i:j])
+                if not isfinite(loss):
+                    if i and not all_finite(params):
+                        # the previous update overflowed: keep the arrays from before it
+                        params, steps = spare, steps - 1
+                        self.diverged = (epoch, i // batch_size, _OVERFLOW)
+                    else:
+                        self.diverged = (epoch, i // batch_size + 1, f"the loss became {loss}")
                     break
-                metrics = dict.fromkeys(METRICS)
-                metrics["train_loss"] = total / max(m, 1)
-                with _one_blas_thread():
-                    if train_accuracy and classify:
-                        metrics["train_accuracy"] = accuracy(module.predict(params, X), Yh)
-                    if evaluate:
-                        test = _split_metrics(module, params, Xt, Yt, classify, Yth)
-                        metrics["test_loss"], metrics["test_accuracy"] = test
-                        evaluated = (steps, params, test)
-                for key, value in metrics.items():
-                    history[key].append(value)
-                result.epochs_completed = epoch
-                bar.end(epoch, metrics)
-                if checkpoint is not None:
-                    checkpoint.epoch_end(epoch, params, steps)
-                if on_epoch is not None:
-                    on_epoch(epoch, metrics)
-    except KeyboardInterrupt:
-        result.interrupted = True
-    finally:
-        bar.close()
+                opt_step(params, grads, spare)
+                # a swap, not a copy; Ctrl-C on either side of it leaves a consistent set
+                params, spare = spare, params
+                steps += 1
+                total += loss * (j - i)
+                if tick is not None:
+                    tick(total, j)
+                if checkpoint is not None:  # saves, and stops here when a signal asked
+                    checkpoint.step(epoch, i // batch_size + 1, params, steps, total)
+        finally:
+            # also when Ctrl-C (or a checkpoint's stop) ends the steps: the run keeps the
+            # parameters and step count it had when that landed
+            self.params, self.spare, self.steps = params, spare, steps
+        return total
+
+    def _end_epoch(self, epoch: int, total: float, on_epoch) -> None:
+        """The finished epoch's metrics, recorded in the history, shown, checkpointed and
+        passed to ``on_epoch``."""
+        module, params, classify, steps = self.module, self.params, self.classify, self.steps
+        metrics = dict.fromkeys(METRICS)
+        metrics["train_loss"] = total / max(self.m, 1)
+        with _one_blas_thread():
+            if self.settings["train_accuracy"] and classify:
+                metrics["train_accuracy"] = accuracy(module.predict(params, self.X), self.Yh)
+            if self.settings["evaluate"]:
+                test = _split_metrics(module, params, self.Xt, self.Yt, classify, self.Yth)
+                metrics["test_loss"], metrics["test_accuracy"] = test
+                self.evaluated = (steps, params, test)
+        for key, value in metrics.items():
+            self.result.history[key].append(value)
+        self.result.epochs_completed = epoch
+        self.bar.end(epoch, metrics)
+        if self.checkpoint is not None:
+            self.checkpoint.epoch_end(epoch, params, steps)
+        if on_epoch is not None:
+            on_epoch(epoch, metrics)
+
+    def close(self) -> None:
+        """The bar closed and the parameters and step count put in the result, however the
+        epochs ended (also at Ctrl-C or a divergence)."""
+        self.bar.close()
         # the parameters come back to NumPy (saved, predicted with), the device's stay for the
         # final evaluation
-        host = params if ops.name == "numpy" else {k: to_numpy(v) for k, v in params.items()}
-        result.params, result.steps = host, steps
-    final = dict.fromkeys(METRICS)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), _one_blas_thread():
-        train_metrics = _split_metrics(module, params, X, Y, classify, Yh)
-        final["train_loss"], final["train_accuracy"] = train_metrics
-        if evaluated is not None and evaluated[0] == steps and evaluated[1] is params:
-            test = evaluated[2]  # the last epoch's evaluation was of these very parameters
-        else:
-            test = _split_metrics(module, params, Xt, Yt, classify, Yth)
-        final["test_loss"], final["test_accuracy"] = test
-    result.final = final
-    result.seconds = time.perf_counter() - start
-    if diverged:
-        epoch, step, what = diverged
-        result.failure = f"{what} at epoch {epoch}, step {step} (lr {lr:g})"
-        raise TrainingDiverged(
-            result.failure,
-            where=f"training {module.NAME} on {dataset.source}",
+        params = self.params
+        if self.ops.name != "numpy":
+            params = {k: self.to_numpy(v) for k, v in params.items()}
+        self.result.params, self.result.steps = params, self.steps
+
+    def evaluate_final(self) -> None:
+        """Both splits evaluated once with the parameters the run ends with."""
+        module, params, classify = self.module, self.params, self.classify
+        final = dict.fromkeys(METRICS)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), _one_blas_thread():
+            train_metrics = _split_metrics(module, params, self.X, self.Y, classify, self.Yh)
+            final["train_loss"], final["train_accuracy"] = train_metrics
+            evaluated = self.evaluated
+            if evaluated is not None and evaluated[0] == self.steps and evaluated[1] is params:
+                test = evaluated[2]  # the last epoch's evaluation was of these very parameters
+            else:
+                test = _split_metrics(module, params, self.Xt, self.Yt, classify, self.Yth)
+            final["test_loss"], final["test_accuracy"] = test
+        self.result.final = final
+
+    def diverged_error(self) -> TrainingDiverged:
+        """The ``TrainingDiverged`` to raise, its message also the result's ``failure``."""
+        epoch, step, what = self.diverged
+        lr = self.settings["lr"]
+        self.result.failure = f"{what} at epoch {epoch}, step {step} (lr {lr:g})"
+        return TrainingDiverged(
+            self.result.failure,
+            where=f"training {self.module.NAME} on {self.dataset.source}",
             fix=f"lower the learning rate, e.g. --lr {lr / 10:g}; the last good parameters "
             f"(before that step) were kept",
-            result=result,
+            result=self.result,
             epoch=epoch,
             step=step,
         )
-    return result
