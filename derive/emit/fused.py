@@ -42,6 +42,7 @@ from derive.engine.ir import (
     MatMul,
     MaxPool,
     Node,
+    NodePrinter,
     PadRows,
     PoolGrad,
     Repeat,
@@ -122,7 +123,9 @@ def _tiles(win: Window) -> bool:
     return win.stride == win.kh == win.kw
 
 
-class _Compiler:
+class _Compiler(NodePrinter):
+    prefix = "_into_"
+
     def __init__(self, fused: Fused):
         self.f = fused
         self.done: dict[Node, str] = {}  # node: the name holding its value
@@ -146,38 +149,44 @@ class _Compiler:
         self.f.lines.append(line)
 
     # ------------------------------------------------------------------ IR nodes
+    # One method per node type (NodePrinter's dispatch, prefix _into_): each writes the node's
+    # value into ``target``. A node type with none is FusedUnsupported: the module then says
+    # it has no fused step, and training uses the readable functions.
 
     def operand(self, node: Node) -> str:
-        """A name (or a transposed view of one) holding the node's value."""
+        """A name (or a view of one: a transpose, a row block) holding the node's value."""
         if node in self.done:
             return self.done[node]
-        if isinstance(node, Var):
-            return _var_code(node)  # the names forward, backward and the step share
-        if isinstance(node, Transpose):
-            return f"{self.operand(node.a)}.T"  # a view: no copy
-        if isinstance(node, Rows):
-            return f"{self.operand(node.a)}[{node.start}:{node.stop}]"  # a view: no copy
-        return self.node(node)
+        view = _VIEWS.get(type(node))
+        return view(self, node) if view is not None else self.node(node)
 
     def node(self, node: Node, out: str | None = None) -> str:
         """Compute ``node`` into ``out`` (a new slot when None) and return the name."""
         if out is None and node in self.done:
             return self.done[node]
         target = self.slot(node.shape, out)
-        if isinstance(node, Var | Transpose | Rows):
-            self.emit(f"np.copyto({target}, {self.operand(node)})")
-        elif isinstance(node, MatMul):
-            a, b = self.operand(node.a), self.operand(node.b)
-            self.emit(f"np.matmul({a}, {b}, out={target})")
-        elif isinstance(node, Sum):
-            a = self.operand(node.a)
-            self.emit(f"np.sum({a}, axis={node.axis}, keepdims=True, out={target})")
-        elif isinstance(node, Elementwise):
-            self.ew(node, target)
-        else:
-            self.image(node, target)
+        self.print_node(node, target)
         self.done.setdefault(node, target)
         return target
+
+    def missing(self, node: Node):
+        raise FusedUnsupported(f"no code for the node {type(node).__name__}")
+
+    def _into_view(self, node: Var | Transpose | Rows, target: str):
+        self.emit(f"np.copyto({target}, {self.operand(node)})")
+
+    _into_Var = _into_Transpose = _into_Rows = _into_view
+
+    def _into_MatMul(self, node: MatMul, target: str):
+        a, b = self.operand(node.a), self.operand(node.b)
+        self.emit(f"np.matmul({a}, {b}, out={target})")
+
+    def _into_Sum(self, node: Sum, target: str):
+        a = self.operand(node.a)
+        self.emit(f"np.sum({a}, axis={node.axis}, keepdims=True, out={target})")
+
+    def _into_Elementwise(self, node: Elementwise, target: str):
+        self.ew(node, target)
 
     def columns(self, x: Node, win: Window) -> str:
         """The im2col columns of image ``x`` for ``win``, made once for the step."""
@@ -191,57 +200,59 @@ class _Compiler:
             self.im2col[x, win] = cols
         return self.im2col[x, win]
 
-    def image(self, node: Node, target: str):
-        """The image and recurrence nodes (convcode's operations) into ``target``."""
-        if isinstance(node, Conv):
-            cols, w = self.columns(node.x, node.win), self.operand(node.w)
-            self.emit(f"np.matmul({w}, {cols}, out={target}.reshape({node.w.shape[0]}, -1))")
-        elif isinstance(node, ConvGradW):
-            cols, g = self.columns(node.x, node.win), self.operand(node.g)
-            self.emit(f"np.matmul({g}.reshape({node.shape[0]}, -1), {cols}.T, out={target})")
-        elif isinstance(node, ConvGradX):
-            win = node.win
-            w, g = self.operand(node.w), self.operand(node.g)
-            shape = (win.C, win.H + 2 * win.padding, win.W + 2 * win.padding, M)
-            padded = self.slot(shape) if win.padding else None
-            geometry = (_image(win), (win.kh, win.kw), win.stride, win.padding)
-            self.kernel("_conv_grad_x_into", w, g, *geometry, self.slot(_cols(win)), padded, target)
-        elif isinstance(node, MaxPool):
-            win = node.win
-            args = (self.operand(node.x), _image(win), (win.kh, win.kw), win.stride, target)
-            self.kernel("_maxpool_into", *args)
-        elif isinstance(node, PoolGrad):
-            win = node.win
-            x, g = self.operand(node.x), self.operand(node.g)
-            pooled = (win.C, *win.out, M)
-            if _tiles(win):
-                top = self.operand(MaxPool(node.x, win))  # the forward's, when it has it
-                tile = self.slot(pooled)
-                free, hit = self.slot(pooled, dtype="bool"), self.slot(pooled, dtype="bool")
-                args = (x, g, top, _image(win), win.stride, tile, free, hit, target)
-                self.kernel("_maxpool_grad_tiles_into", *args)
-            else:
-                blocks = self.slot((*pooled, win.kh * win.kw))
-                first = self.slot(pooled, dtype="np.intp")
-                hit, share = self.slot(pooled, dtype="bool"), self.slot(pooled)
-                size = (win.kh, win.kw)
-                args = (x, g, _image(win), size, win.stride, blocks, first, hit, share, target)
-                self.kernel("_maxpool_grad_into", *args)
-        elif isinstance(node, Repeat):  # np.repeat(a, k, axis=0)
-            rows = node.a.shape[0]
-            a = self.operand(node.a)
-            self.emit(
-                f"np.copyto({target}.reshape({rows}, {node.k}, -1), {a}.reshape({rows}, 1, -1))"
-            )
-        elif isinstance(node, GroupSum):
-            a, cols = self.operand(node.a), _dim(node.a.shape[1])
-            self.emit(f"np.sum({a}.reshape(-1, {node.k}, {cols}), axis=1, out={target})")
-        elif isinstance(node, PadRows):
-            stop = node.start + node.a.shape[0]
-            self.emit(f"{target}.fill(0)")
-            self.emit(f"np.copyto({target}[{node.start}:{stop}], {self.operand(node.a)})")
+    # The image and recurrence nodes: convcode's operations, into ``target``.
+    def _into_Conv(self, node: Conv, target: str):
+        cols, w = self.columns(node.x, node.win), self.operand(node.w)
+        self.emit(f"np.matmul({w}, {cols}, out={target}.reshape({node.w.shape[0]}, -1))")
+
+    def _into_ConvGradW(self, node: ConvGradW, target: str):
+        cols, g = self.columns(node.x, node.win), self.operand(node.g)
+        self.emit(f"np.matmul({g}.reshape({node.shape[0]}, -1), {cols}.T, out={target})")
+
+    def _into_ConvGradX(self, node: ConvGradX, target: str):
+        win = node.win
+        w, g = self.operand(node.w), self.operand(node.g)
+        shape = (win.C, win.H + 2 * win.padding, win.W + 2 * win.padding, M)
+        padded = self.slot(shape) if win.padding else None
+        geometry = (_image(win), (win.kh, win.kw), win.stride, win.padding)
+        self.kernel("_conv_grad_x_into", w, g, *geometry, self.slot(_cols(win)), padded, target)
+
+    def _into_MaxPool(self, node: MaxPool, target: str):
+        win = node.win
+        args = (self.operand(node.x), _image(win), (win.kh, win.kw), win.stride, target)
+        self.kernel("_maxpool_into", *args)
+
+    def _into_PoolGrad(self, node: PoolGrad, target: str):
+        win = node.win
+        x, g = self.operand(node.x), self.operand(node.g)
+        pooled = (win.C, *win.out, M)
+        if _tiles(win):
+            top = self.operand(MaxPool(node.x, win))  # the forward's, when it has it
+            tile = self.slot(pooled)
+            free, hit = self.slot(pooled, dtype="bool"), self.slot(pooled, dtype="bool")
+            args = (x, g, top, _image(win), win.stride, tile, free, hit, target)
+            self.kernel("_maxpool_grad_tiles_into", *args)
         else:
-            raise FusedUnsupported(f"no code for the node {type(node).__name__}")
+            blocks = self.slot((*pooled, win.kh * win.kw))
+            first = self.slot(pooled, dtype="np.intp")
+            hit, share = self.slot(pooled, dtype="bool"), self.slot(pooled)
+            size = (win.kh, win.kw)
+            args = (x, g, _image(win), size, win.stride, blocks, first, hit, share, target)
+            self.kernel("_maxpool_grad_into", *args)
+
+    def _into_Repeat(self, node: Repeat, target: str):  # np.repeat(a, k, axis=0)
+        rows = node.a.shape[0]
+        a = self.operand(node.a)
+        self.emit(f"np.copyto({target}.reshape({rows}, {node.k}, -1), {a}.reshape({rows}, 1, -1))")
+
+    def _into_GroupSum(self, node: GroupSum, target: str):
+        a, cols = self.operand(node.a), _dim(node.a.shape[1])
+        self.emit(f"np.sum({a}.reshape(-1, {node.k}, {cols}), axis=1, out={target})")
+
+    def _into_PadRows(self, node: PadRows, target: str):
+        stop = node.start + node.a.shape[0]
+        self.emit(f"{target}.fill(0)")
+        self.emit(f"np.copyto({target}[{node.start}:{stop}], {self.operand(node.a)})")
 
     def ew(self, node: Elementwise, target: str):
         names = {}
@@ -387,6 +398,14 @@ def _var_code(var: Var) -> str:
     from .codegen import code_name
 
     return code_name(var)
+
+
+# The nodes a NumPy view gives without a copy: the names forward, backward and the step share.
+_VIEWS = {
+    Var: lambda c, node: _var_code(node),
+    Transpose: lambda c, node: f"{c.operand(node.a)}.T",
+    Rows: lambda c, node: f"{c.operand(node.a)}[{node.start}:{node.stop}]",
+}
 
 
 def fused_program(net: Network, d: Derivation, loss_parts) -> Fused:

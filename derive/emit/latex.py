@@ -53,6 +53,21 @@ LONG_FACTOR = 26  # a factor value longer than this is named under its brace and
 INSTALL_LATEX = "sudo apt-get install texlive-latex-base texlive-latex-recommended"
 
 
+def _plain_sum(n: Elementwise, walk_shape) -> str | None:
+    """A sum of its arguments, as [3 x m] + [3 x 1]; None for any other elementwise node."""
+    if n.expr.is_Add and all(t.is_Symbol for t in n.expr.args):
+        return " + ".join(walk_shape(a) for a in n.args)
+    return None
+
+
+# The nodes whose shapes the forward lines spell out, by type; any other shows its result.
+_SHAPE_STEPS = {
+    MatMul: lambda n, walk_shape: walk_shape(n.a) + r"\," + walk_shape(n.b),
+    Sum: lambda n, walk_shape: r"\textstyle\sum " + walk_shape(n.a),
+    Elementwise: _plain_sum,
+}
+
+
 # ------------------------------------------------------------------------------ document
 @dataclass
 class Line:
@@ -132,17 +147,9 @@ class _Document:
         """The shape arithmetic of the notes: [3 x 4][4 x m] + [3 x 1] -> [3 x m]."""
 
         def walk_shape(n: Node) -> str:
-            if isinstance(n, MatMul):
-                return walk_shape(n.a) + r"\," + walk_shape(n.b)
-            if (
-                isinstance(n, Elementwise)
-                and n.expr.is_Add
-                and all(t.is_Symbol for t in n.expr.args)
-            ):
-                return " + ".join(walk_shape(a) for a in n.args)
-            if isinstance(n, Sum):
-                return r"\textstyle\sum " + walk_shape(n.a)
-            return shape_tex(n.shape)
+            step = _SHAPE_STEPS.get(type(n))
+            found = step(n, walk_shape) if step is not None else None
+            return shape_tex(n.shape) if found is None else found
 
         parts = walk_shape(node)
         result = shape_tex(node.shape)

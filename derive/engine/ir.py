@@ -452,8 +452,13 @@ class NodePrinter:
 
     prefix = "_print_"
 
-    def print_node(self, node: Node) -> str:
+    def print_node(self, node: Node, *args):
+        """``<prefix><NodeClass>(node, *args)``: a target may pass more (where to write)."""
         method = getattr(self, f"{self.prefix}{type(node).__name__}", None)
         if method is None:
-            raise TypeError(f"{type(self).__name__} has no case for {type(node).__name__}")
-        return method(node)
+            self.missing(node)
+        return method(node, *args)
+
+    def missing(self, node: Node):
+        """A node type this target has no method for (a target may raise its own error)."""
+        raise TypeError(f"{type(self).__name__} has no case for {type(node).__name__}")
