@@ -108,3 +108,28 @@ def test_every_built_in_has_no_note():
     net = Network.from_layers("all", 2, [(3, a) for a in acts] + [(2, "softmax")],
                               cost="cross_entropy")  # fmt: skip
     assert overflow_notes(net) == []
+
+
+def test_a_softmax_equation_is_shifted_and_one_inside_an_equation_is_said():
+    # softmax known from the spec: an equation that is a softmax is computed shifted by the
+    # column max (finite at z = 1e3); one inside a bigger expression is not, and says so
+    eqs = {"z1": "W1 @ x + b1", "A1": "softmax(z1)"}
+    whole = Network.from_equations(
+        "whole", 2, 2, {"W1": [2, 2], "b1": [2, 1]}, eqs, cost="cross_entropy"
+    )
+    assert whole.softmax == {"A1": whole.values["z1"]} and overflow_notes(whole) == []
+    X = np.array([[1000.0, -1000.0], [-1000.0, 1000.0]])
+    params = {"W1": np.eye(2), "b1": np.zeros((2, 1))}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, grads = load_module(whole).loss_and_grad(params, X, np.eye(2))
+    assert np.isfinite(loss) and all(np.isfinite(g).all() for g in grads.values())
+    eqs["A1"] = "0.5 * softmax(z1) + 0.25"
+    inside = Network.from_equations(
+        "inside", 2, 2, {"W1": [2, 2], "b1": [2, 1]}, eqs, cost="squared_error"
+    )
+    assert inside.softmax == {} and inside.softmax_inside == ["A1"]
+    (note,) = overflow_notes(inside)
+    assert note.startswith("A1: the softmax inside it") and "709.78" in note
+    assert note in " ".join(render(inside).split())
+    assert note in show_text(derive(inside))
