@@ -26,6 +26,7 @@ from derive.engine.ir import (
     M,
     MatMul,
     Node,
+    Sum,
     Transpose,
     Var,
     make_ew,
@@ -90,53 +91,92 @@ def mutants_of(d: Derivation) -> list[Mutant]:
 
 
 def _node_mutants(node: Node, grads: list[Var], net: Network):
-    """(replacement, kind, detail) for one node: an elementwise factor of a gradient applied
-    as a matrix product (in each orientation), left out, or replaced by the activation itself
-    (A1 for relu'(z1)); a product with a factor transposed or swapped; a gradient used in place
-    of another."""
-    if isinstance(node, Elementwise) and node.expr.is_Mul:
-        factors = node.expr.args
-        for i, g in enumerate(node.args):
-            if not (isinstance(g, Var) and g.role == "grad") or placeholder(i) not in factors:
-                continue
-            rest = sp.Mul(*[f for f in factors if f != placeholder(i)])
-            if rest.has(placeholder(i)) or rest.is_number:
-                continue
-            mask = make_ew(rest, node.args, node.shape)
-            pairs = [
-                (g, mask),
-                (g, Transpose(mask)),
-                (Transpose(g), mask),
-                (mask, g),
-                (Transpose(mask), g),
-                (mask, Transpose(g)),
-            ]
-            for a, b in pairs:
-                yield MatMul(a, b), "matmul", mask
-            yield g, "drop", mask
-            for v in _undifferentiated(mask, net):
-                new = make_ew(placeholder(0) * placeholder(1), [g, v], node.shape)
-                yield new, "value", (mask, v.name)
-    elif isinstance(node, MatMul):
-        a, b = node.a, node.b
-        flip = lambda x: x.a if isinstance(x, Transpose) else Transpose(x)  # noqa: E731
-        for new in (MatMul(flip(a), b), MatMul(a, flip(b)), MatMul(b, a), MatMul(flip(b), flip(a))):
-            yield new, "transpose", None
-    elif isinstance(node, Var) and node.role == "grad":
-        for other in grads:
-            if other.name != node.name:
-                yield other, "swap", (other.name, node.name)
+    """(replacement, kind, detail) for one node, from its type's entry in ``_MUTANTS``."""
+    mutants = _MUTANTS.get(type(node))
+    if mutants is None:  # a new node type: decide which mistakes it can carry, if any
+        raise TypeError(f"no mutants case for {type(node).__name__}")
+    return mutants(node, grads, net)
+
+
+def _elementwise_mutants(node: Elementwise, grads: list[Var], net: Network):
+    """An elementwise factor of a gradient applied as a matrix product (in each orientation),
+    left out, or replaced by the activation itself (A1 for relu'(z1))."""
+    if not node.expr.is_Mul:
+        return
+    factors = node.expr.args
+    for i, g in enumerate(node.args):
+        if not (isinstance(g, Var) and g.role == "grad") or placeholder(i) not in factors:
+            continue
+        rest = sp.Mul(*[f for f in factors if f != placeholder(i)])
+        if rest.has(placeholder(i)) or rest.is_number:
+            continue
+        mask = make_ew(rest, node.args, node.shape)
+        pairs = [
+            (g, mask),
+            (g, Transpose(mask)),
+            (Transpose(g), mask),
+            (mask, g),
+            (Transpose(mask), g),
+            (mask, Transpose(g)),
+        ]
+        for a, b in pairs:
+            yield MatMul(a, b), "matmul", mask
+        yield g, "drop", mask
+        for v in _undifferentiated(mask, net):
+            new = make_ew(placeholder(0) * placeholder(1), [g, v], node.shape)
+            yield new, "value", (mask, v.name)
+
+
+def _matmul_mutants(node: MatMul, grads: list[Var], net: Network):
+    """A product with a factor transposed (a transposed factor loses its transpose) or the
+    factors swapped."""
+    a, b = node.a, node.b
+    flip = lambda x: x.a if isinstance(x, Transpose) else Transpose(x)  # noqa: E731
+    for new in (MatMul(flip(a), b), MatMul(a, flip(b)), MatMul(b, a), MatMul(flip(b), flip(a))):
+        yield new, "transpose", None
+
+
+def _swap_mutants(node: Var, grads: list[Var], net: Network):
+    """A named gradient used in place of another (delta1 where delta2 belongs)."""
+    if node.role != "grad":
+        return
+    for other in grads:
+        if other.name != node.name:
+            yield other, "swap", (other.name, node.name)
+
+
+def _no_mutants(node: Node, grads: list[Var], net: Network):
+    return ()
+
+
+# node type -> the mistakes made at a node of that type. Transposes change as a product's
+# factors and sums not at all; the image and row-block nodes get none, as in ``_replace``.
+_MUTANTS = {
+    Elementwise: _elementwise_mutants,
+    MatMul: _matmul_mutants,
+    Var: _swap_mutants,
+    Transpose: _no_mutants,
+    Sum: _no_mutants,
+    **{kind: _no_mutants for kind in IMAGE_NODES},
+}
 
 
 def _undifferentiated(mask: Node, net: Network) -> list[Var]:
     """The forward values a derivative factor may be confused with: for relu'(z1), z1 and
-    A1 = relu(z1); for A2*(1 - A2), A2."""
-    args = mask.args if isinstance(mask, Elementwise) else ()
-    if len(args) != 1 or not isinstance(args[0], Var) or args[0].role != "value":
+    A1 = relu(z1); for A2*(1 - A2), A2. A pattern over one shape, f(u), not a dispatch."""
+    u = _function_of(mask)
+    if u is None:
         return []
-    u = args[0]
-    made = [n for n, eq in net.equations.items() if isinstance(eq, Elementwise) and eq.args == (u,)]
+    made = [n for n, eq in net.equations.items() if _function_of(eq) == u]
     return [u, *(net.values[n] for n in made)]
+
+
+def _function_of(node: Node) -> Var | None:
+    """u when ``node`` is f(u), an elementwise function of the one forward value u."""
+    if not isinstance(node, Elementwise) or len(node.args) != 1:
+        return None
+    u = node.args[0]
+    return u if isinstance(u, Var) and u.role == "value" else None
 
 
 def _replace(node: Node, old: Node, new: Node) -> Node:

@@ -13,7 +13,7 @@ import sympy as sp
 
 from derive.engine.derivation import derive
 from derive.engine.derivation import m as m_symbol
-from derive.engine.ir import Elementwise, MatMul, Sum, Transpose, Var, placeholder
+from derive.engine.ir import Elementwise, NodePrinter, Var, placeholder
 from derive.engine.spec import from_dict
 from derive.errors import DeriveError
 
@@ -83,9 +83,10 @@ def expected(ck, b, kind: str, of: str, line: int, names: dict | None = None) ->
         coef = sp.simplify(c_target / c_delta)
     else:
         coef = sp.simplify(c_target * sp.nsimplify(round(b.factor, 9)) * b.d.scale)
+    form = _NotesForm(ck, names, line)
     if isinstance(node, Elementwise) and not coef.free_symbols:
-        return _show_node(ck, names, node, line, coef)
-    body = _show_node(ck, names, node, line)
+        return form.elementwise(node, coef)
+    body = form.print_node(node)
     return body if coef == 1 else f"({sp.sstr(coef)}) {body}"
 
 
@@ -121,17 +122,32 @@ def _plus_first(ck, expr, line) -> str:
     return out
 
 
-def _show_node(ck, names, node, line, coef=1) -> str:
-    if isinstance(node, Var):
-        return _show_var(ck, names, node.name, line)
-    if isinstance(node, Transpose):
-        return f"{_show_node(ck, names, node.a, line)}^T"
-    if isinstance(node, MatMul):
-        return f"({_show_node(ck, names, node.a, line)} {_show_node(ck, names, node.b, line)})"
-    if isinstance(node, Sum):
-        return f"Σ_samples({_show_node(ck, names, node.a, line)})"
-    if isinstance(node, Elementwise):
-        shown = [_show_node(ck, names, a, line) for a in node.args]
+class _NotesForm(NodePrinter):
+    """A derivation's node in the notes' matrix form: their names (``_show_var``), juxtaposed
+    factors for ``@``, ``^T``, ``⊙`` for the elementwise product, one method per node type."""
+
+    def __init__(self, ck, names: dict, line: int):
+        self.ck, self.names, self.line = ck, names, line
+
+    def _print_Var(self, node):
+        return _show_var(self.ck, self.names, node.name, self.line)
+
+    def _print_Transpose(self, node):
+        return f"{self.print_node(node.a)}^T"
+
+    def _print_MatMul(self, node):
+        return f"({self.print_node(node.a)} {self.print_node(node.b)})"
+
+    def _print_Sum(self, node):
+        return f"Σ_samples({self.print_node(node.a)})"
+
+    def _print_Elementwise(self, node):
+        return self.elementwise(node)
+
+    def elementwise(self, node: Elementwise, coef=1) -> str:
+        """``node`` times ``coef``, a number: ``expected`` writes it inside the form, in front
+        of the ⊙ product (``-2 (A2 - Y) ⊙ ...``), rather than as ``(-2) (...)``."""
+        shown = [self.print_node(a) for a in node.args]
         subs = {placeholder(i): sp.Symbol(text) for i, text in enumerate(shown)}
         expr = (coef * node.expr).xreplace(subs)
         expr = expr.replace(
@@ -139,6 +155,14 @@ def _show_node(ck, names, node, line, coef=1) -> str:
             lambda e: sp.Symbol(f"1[{e.args[0][1]}]"),
         )
         c, rest = expr.as_coeff_Mul() if isinstance(expr, sp.Mul) else (1, expr)
-        text = re.sub(r"\s*\*\s*", " ⊙ ", _plus_first(ck, rest, line).replace("**", "^"))
+        text = re.sub(r"\s*\*\s*", " ⊙ ", _plus_first(self.ck, rest, self.line).replace("**", "^"))
         return text if c == 1 else ("-" if c == -1 else f"{sp.sstr(c)} ") + text
-    return repr(node)
+
+    # The notes' matrix form has no words for convolution, pooling or row blocks (the notes'
+    # networks are dense layers); such a node is shown as the IR writes it.
+    def _print_image(self, node):
+        return repr(node)
+
+    _print_Conv = _print_ConvGradW = _print_ConvGradX = _print_MaxPool = _print_image
+    _print_PoolGrad = _print_Repeat = _print_GroupSum = _print_Rows = _print_image
+    _print_PadRows = _print_image

@@ -15,6 +15,7 @@ import re
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.engine.ir import Elementwise, MatMul, Node, Sum, Transpose, Var, placeholder
 from derive.engine.registry import ACTIVATIONS, expand_activations
 
 from .claims import Formula
@@ -135,37 +136,50 @@ def _display_functions(expr: sp.Expr) -> sp.Expr:
 
 def net_from_spec(path: str) -> ScalarNet:
     from derive.engine.derivation import derive
-    from derive.engine.ir import Elementwise, MatMul, Sum, Transpose, Var, placeholder
     from derive.engine.spec import load_spec
 
     net = load_spec(path)
-
-    def scalar(node):
-        if isinstance(node, Var):
-            return sym(node.name)
-        if isinstance(node, MatMul):
-            return scalar(node.a) * scalar(node.b)
-        if isinstance(node, Transpose):
-            return scalar(node.a)
-        if isinstance(node, Sum):
-            if node.axis == 0:
-                raise _SpecNotScalar()
-            return scalar(node.a)
-        if isinstance(node, Elementwise):
-            return node.expr.xreplace({placeholder(i): scalar(a) for i, a in enumerate(node.args)})
-        raise TypeError(type(node).__name__)
-
     defs: dict[str, sp.Expr] = {}
     try:
         for name, node in net.equations.items():
-            defs[name] = scalar(node)
-        defs["C"] = scalar(net.cost)
+            defs[name] = _scalar(node)
+        defs["C"] = _scalar(net.cost)
     except _SpecNotScalar:
         defs = {}
     shapes = {v.name: v.shape for v in [net.x, net.y, *net.params.values(), *net.values.values()]}
     indices = [int(m.group(1)) for n in net.equations if (m := re.fullmatch(r"z(\d+)", n))]
     layers = len(net.layers) if net.layers else (max(indices) if indices else None)
     return ScalarNet(defs, dict(net.activations), f"the spec {path}", shapes, layers, derive(net))
+
+
+def _scalar(node: Node) -> sp.Expr:
+    """The spec's expression with one unit and one sample: a matrix product is a product of
+    scalars, a transpose is the scalar itself. Top-down, so that a sum over the units is
+    found (no scalar form: ``_SpecNotScalar``) before the nodes below it."""
+    view = _SCALAR.get(type(node))
+    if view is None:
+        raise TypeError(type(node).__name__)
+    return view(node)
+
+
+def _scalar_sum(node: Sum) -> sp.Expr:
+    if node.axis == 0:  # over the units (softmax's normaliser): one unit per layer cannot
+        raise _SpecNotScalar()  # hold it, so the spec gives no scalar equations at all
+    return _scalar(node.a)  # over the samples: for one sample, the sum is its one term
+
+
+# node type -> its scalar form, each reading its children through ``_scalar``. The image and
+# row-block nodes have none: ``_scalar`` raises a TypeError naming the node type, which is
+# where ``derive check NOTES --spec`` of a CNN or an RNN stops (unchanged by this table).
+_SCALAR = {
+    Var: lambda node: sym(node.name),
+    MatMul: lambda node: _scalar(node.a) * _scalar(node.b),
+    Transpose: lambda node: _scalar(node.a),
+    Sum: _scalar_sum,
+    Elementwise: lambda node: node.expr.xreplace(
+        {placeholder(i): _scalar(a) for i, a in enumerate(node.args)}
+    ),
+}
 
 
 class _SpecNotScalar(Exception):
