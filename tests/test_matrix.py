@@ -5,6 +5,8 @@ costs seconds, not minutes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from derive.engine.registry import ACTIVATIONS, COSTS
 from derive.engine.spec import load_spec
 from derive.resources import examples
 
+NOTES = Path(__file__).parent / "check" / "notes" / "seed_page1.txt"  # the user's first page
 OUTPUT_COST = {"softmax": ("cross_entropy", 3)}  # the output activation's natural cost, units
 
 
@@ -64,11 +67,14 @@ def test_every_command(text, tmp_path, monkeypatch, capsys):
         ["gradcheck", "net.toml"],
         "train net.toml --data npz:toy.npz --epochs 2 --batch-size 8 --quiet --out run".split(),
         ["check", f"{module}:backward", "--spec", "net.toml"],
+        ["check", "notes.txt", "--spec", "net.toml"],  # exits 1 when a claim is wrong
     ]
+    (tmp_path / "notes.txt").write_text(NOTES.read_text())
     for argv in commands:
         code = main(argv)
         out, err = capsys.readouterr()
-        assert code == 0, f"derive {' '.join(argv)} exited {code}\n{out}\n{err}"
+        ok = (0, 1) if argv[1] == "notes.txt" else (0,)
+        assert code in ok, f"derive {' '.join(argv)} exited {code}\n{out}\n{err}"
         assert "Traceback" not in out + err
     assert (tmp_path / module).is_file()
     assert (tmp_path / "build" / f"{net.name}.tex").is_file()

@@ -15,7 +15,17 @@ import re
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.engine.ir import Elementwise, MatMul, Node, Sum, Transpose, Var, placeholder
+from derive.engine import namer
+from derive.engine.ir import (
+    IMAGE_NODES,
+    Elementwise,
+    MatMul,
+    Node,
+    Sum,
+    Transpose,
+    Var,
+    placeholder,
+)
 from derive.engine.registry import ACTIVATIONS, expand_activations
 
 from .claims import Formula
@@ -147,7 +157,9 @@ def net_from_spec(path: str) -> ScalarNet:
     except _SpecNotScalar:
         defs = {}
     shapes = {v.name: v.shape for v in [net.x, net.y, *net.params.values(), *net.values.values()]}
-    indices = [int(m.group(1)) for n in net.equations if (m := re.fullmatch(r"z(\d+)", n))]
+    indices = [
+        p.layer for n in net.equations if (p := namer.parse(n)) and p.base == "z" and p.layer
+    ]
     layers = len(net.layers) if net.layers else (max(indices) if indices else None)
     return ScalarNet(defs, dict(net.activations), f"the spec {path}", shapes, layers, derive(net))
 
@@ -168,9 +180,15 @@ def _scalar_sum(node: Sum) -> sp.Expr:
     return _scalar(node.a)  # over the samples: for one sample, the sum is its one term
 
 
-# node type -> its scalar form, each reading its children through ``_scalar``. The image and
-# row-block nodes have none: ``_scalar`` raises a TypeError naming the node type, which is
-# where ``derive check NOTES --spec`` of a CNN or an RNN stops (unchanged by this table).
+def _no_scalar_form(node: Node) -> sp.Expr:
+    # a window over an image, a row block of a sequence: one unit and one sample cannot hold
+    # them, so a CNN's or an RNN's spec gives no scalar equations (its matrix-form checks and
+    # its gradients still come from the derivation)
+    raise _SpecNotScalar()
+
+
+# node type -> its scalar form, each reading its children through ``_scalar``; a node type
+# with no entry is a TypeError naming it.
 _SCALAR = {
     Var: lambda node: sym(node.name),
     MatMul: lambda node: _scalar(node.a) * _scalar(node.b),
@@ -179,6 +197,7 @@ _SCALAR = {
     Elementwise: lambda node: node.expr.xreplace(
         {placeholder(i): _scalar(a) for i, a in enumerate(node.args)}
     ),
+    **dict.fromkeys(IMAGE_NODES, _no_scalar_form),
 }
 
 
