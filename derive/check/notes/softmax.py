@@ -240,7 +240,7 @@ def _componentwise(ck: Checking, sm: SoftmaxCE, expr):
         lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "softmax", lambda e: a
     )
     subs = {}
-    for s in expr.free_symbols:
+    for s in sorted(expr.free_symbols, key=lambda s: s.name):  # the same message every run
         role = _role(ck, sm, s.name)
         if role is None:
             shown = ck.reader.names.show(s.name)
