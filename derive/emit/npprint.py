@@ -322,8 +322,7 @@ def to_code(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None) -> str:
 def print_code(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None, printer=None) -> str:
     """An already ``stabilize``d expression as NumPy code (or another array library's, by
     the ``printer`` class: see ``derive/emit/frameworks.py``)."""
-    text = (printer or NumpyPrinter)(names).doprint(expr)
-    return re.sub(r"\((-?\d+\.\d+(?:e[-+]?\d+)?)\)", r"\1", text)
+    return (printer or NumpyPrinter)(names).doprint(expr)
 
 
 class Dialect:
@@ -374,6 +373,9 @@ class Dialect:
         return helpers(code)
 
 
+_DECIMAL = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?")
+
+
 class NumpyPrinter(NumPyPrinter):
     """SymPy's NumPy printer, writing ``np.`` and the stable forms above."""
 
@@ -409,6 +411,15 @@ class NumpyPrinter(NumPyPrinter):
 
     def _print_Float(self, expr):
         return repr(float(expr))
+
+    def parenthesize(self, item, level, strict=False):
+        # A number printed as a decimal (0.5, -1.0, 1e-05) is one token: SymPy brackets a
+        # Rational by the precedence of p/q, which is not how it is printed here.
+        if isinstance(item, sp.Rational | sp.Float) and not item.is_Integer:
+            text = self._print(item)
+            if _DECIMAL.fullmatch(text):
+                return text
+        return super().parenthesize(item, level, strict)
 
     def _print_Relational(self, expr):
         # z > 0 as Python writes it (NumPy's default printer writes np.greater(z, 0))
