@@ -95,6 +95,10 @@ def stabilize(expr: sp.Expr) -> sp.Expr:
         found = rule(best if rule is _sech else expr)
         if found is not None and not overflowing(found):
             return found
+    if isinstance(expr, sp.Add):  # a sum of terms in different arguments: each on its own
+        found = sp.Add(*(stabilize(term) for term in expr.args))
+        if not overflowing(found):
+            return found
     return best
 
 
@@ -167,12 +171,45 @@ def _exp_rational(expr: sp.Expr) -> sp.Expr | None:
     return sp.Piecewise((pos, w >= 0), (neg, True))
 
 
+def _one_exponent(expr: sp.Expr) -> sp.Expr | None:
+    """Exps of several arguments that meet only in a ratio: the gradient of a user's cost
+    exp(a - y) / (1 + exp(a - y)) comes out of SymPy as e^a e^y / (e^a + e^y)^2, a function of
+    w = a - y alone. For each w = p - q or p + q of two exp arguments, one of its symbols is
+    written in terms of w; when every exp is then e^(k w), ``_exp_rational`` takes it."""
+    args = [e.args[0] for e in expr.atoms(sp.exp) if not e.args[0].is_nonpositive]
+    if len(args) < 2:
+        return None
+    W = sp.Dummy("w", real=True)
+    candidates = [sp.expand(p + sign * q) for i, p in enumerate(args) for q in args[i + 1 :]
+                  for sign in (-1, 1)]  # fmt: skip
+    candidates = [c for c in args + candidates if not c.is_number]
+    candidates = [sp.primitive(c)[1] if c.is_polynomial() else c for c in candidates]  # w = a - y
+    for w in dict.fromkeys(candidates):  # for 2a - 2y
+        if not w.is_polynomial(*w.free_symbols):
+            continue
+        s = next((x for x in sorted(w.free_symbols, key=str)
+                  if sp.Poly(w, x).degree() == 1 and abs(w.coeff(x)) == 1), None)  # fmt: skip
+        if s is None:
+            continue
+        in_w = sp.solve(sp.Eq(W, w), s)[0]  # s written with w and the other symbols
+        # e^(w + y) as e^w e^y, so that the e^y cancel between numerator and denominator
+        r = sp.cancel(sp.expand_power_exp(expr.xreplace({s: in_w})))
+        r = sp.powsimp(r, combine="exp")
+        exps = [e for e in r.atoms(sp.exp) if not e.args[0].is_nonpositive]
+        if not exps or any(not (e.args[0] / W).is_Rational for e in exps):
+            continue
+        found = _exp_rational(r)
+        if found is not None and not overflowing(found):
+            return found.xreplace({W: w})
+    return None
+
+
 def _size(e: sp.Expr) -> int:
     return sum(1 for _ in sp.preorder_traversal(e))
 
 
 # The general rewrites stabilize tries when the named ones leave an overflow, in order.
-FALLBACKS = [_sech, _exp_rational]
+FALLBACKS = [_sech, _exp_rational, _one_exponent]
 
 
 def _relu_as_max(expr):
@@ -484,8 +521,9 @@ def overflow_notes(net) -> list[str]:
         args = enumerate(net.cost.args)
         roles = {placeholder(i): y if v.role == "target" else a for i, v in args}
         expr = net.cost.expr.xreplace(roles)
-        if (note := _range_note("the cost", expr, a)) is not None:
-            notes.append(note)
+        for what, form in (("the cost", expr), ("its derivative", sp.diff(expr, a))):
+            if (note := _range_note(what, form, a)) is not None:
+                notes.append(note)
     for name in net.softmax_inside:  # an equation that is a softmax as a whole is shifted
         notes.append(
             f"{name}: the softmax inside it is computed as exp(u) / sum(exp(u)), not shifted by "

@@ -133,3 +133,65 @@ def test_a_softmax_equation_is_shifted_and_one_inside_an_equation_is_said():
     assert note.startswith("A1: the softmax inside it") and "709.78" in note
     assert note in " ".join(render(inside).split())
     assert note in show_text(derive(inside))
+
+
+# Costs a user writes in the output a and the target y (each bounded in a - y, or in a for a
+# target in [0, 1]); the output is linear, so a sees |a| up to 1e3 and more.
+COST_PARTS = [
+    "(a - y)**2",
+    "log(1 + exp(a - y))",
+    "exp(a - y)/(1 + exp(a - y))",
+    "log(1 + exp(y - a))",
+    "y*log(1 + exp(-a)) + (1 - y)*log(1 + exp(a))",
+    "exp(2*a - 2*y)/(1 + exp(a - y))**3",
+    "-y*log(exp(a)/(1 + exp(a)))",
+]
+
+
+@st.composite
+def costs(draw):
+    parts = draw(st.lists(st.sampled_from(COST_PARTS), min_size=1, max_size=2, unique=True))
+    return " + ".join(f"({p})" for p in parts).replace("a", "A2")
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+@given(costs())
+def test_drawn_user_costs_never_overflow(expr):
+    # the gradient of exp(a - y)/(1 + exp(a - y)) came out as e^a e^y / (e^a + e^y)^2: NaN at
+    # a = 1e3, and the cost's note said nothing (it looked at the cost, not its derivative)
+    net = Network.from_layers("cost", 1, [(3, "tanh"), (1, "identity")], cost_expr=expr)
+    assert overflow_notes(net) == [], expr
+    module = load_module(net)
+    for dtype in (np.float32, np.float64):
+        params = module.init_params(0, dtype)
+        params["W2"] = np.full_like(params["W2"], 400.0)  # A2 up to 1200 in size
+        X = np.linspace(-1000, 1000, 41, dtype=dtype)[None, :]
+        Y = np.tile(np.array([0.0, 1.0], dtype=dtype), 21)[None, :41]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            loss, grads = module.loss_and_grad(params, X, Y)
+        assert np.isfinite(loss) and all(np.all(np.isfinite(g)) for g in grads.values()), expr
+
+
+def test_a_cost_whose_derivative_overflows_is_said():
+    net = Network.from_layers("cost", 1, [(1, "identity")], cost_expr="exp(A1) - y*A1")
+    notes = overflow_notes(net)
+    assert [n.split(" has ")[0] for n in notes] == ["the cost", "its derivative"]
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(costs())
+def test_stable_cost_derivative_equals_sympys_where_finite(expr):
+    a, y = sp.Symbol("a", real=True), sp.Symbol("y", real=True)
+    f = sp.sympify(expr.replace("A2", "a"), locals={"a": a, "y": y})  # our own test data
+    df = sp.diff(f, a)
+    fn = eval(f"lambda a, y: {print_code(stabilize(df))}", {"np": np})  # noqa: S307 - our own
+    A = np.array([-700.0, -40.0, -3.5, -0.25, 0.0, 0.5, 2.0, 37.0, 700.0])
+    for target in (0.0, 1.0):
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            got = np.broadcast_to(fn(A, np.full_like(A, target)), A.shape)
+        for p, g in zip(A, got, strict=True):
+            with mpmath.workdps(50):
+                want = float(sp.N(df.subs({a: sp.Float(p, 50), y: target}), 40))
+            assert np.isclose(g, want, rtol=1e-9, atol=1e-12), (expr, p, target, g, want)
