@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sympy.printing.str import StrPrinter
 
+from derive.engine import namer
 from derive.engine.chain import chains
 from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation
@@ -144,5 +145,12 @@ def show_text(d: Derivation) -> str:
     out += _normalization_chains(d)
     add("")
     add("update (gradient descent, learning rate eta)")
-    add("  " + "   ".join(f"{p} := {p} - eta * d{p}" for p in net.params))
+    rules = [f"{p} := {p} - eta * {namer.gradient(p)}" for p in net.params]
+    line = ""
+    for rule in rules:  # as many to a line as fit in 100 columns (a deep net has dozens)
+        if line and len(line) + 3 + len(rule) > 98:
+            add("  " + line)
+            line = ""
+        line += ("   " if line else "") + rule
+    add("  " + line)
     return "\n".join(out) + "\n"

@@ -19,7 +19,8 @@ import numpy as np
 
 from derive.errors import DeriveError
 
-INSTALL_DATA = "pip install -e .[data]"
+# the extra by the package's name (a wheel's user has no clone to install from), and a clone's
+INSTALL_DATA = 'pip install "derive[data]" (from a clone: pip install -e ".[data]")'
 
 
 @dataclass

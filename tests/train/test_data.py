@@ -171,4 +171,4 @@ def test_digits_without_scikit_learn_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # import now fails
     with pytest.raises(DeriveError) as e:
         load_dataset("digits", inputs=64, outputs=10)
-    assert e.value.fix == "pip install -e .[data]"
+    assert e.value.fix.startswith('pip install "derive[data]"')

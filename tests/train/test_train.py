@@ -318,7 +318,7 @@ def test_curves_png_or_a_note(xor, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     save_run(r, tmp_path / "b", note=notes.append)
     assert not (tmp_path / "b" / "curves.png").exists()
-    assert notes and "pip install -e .[data]" in notes[0]
+    assert notes and 'pip install "derive[data]"' in notes[0]
 
 
 # --- command line ----------------------------------------------------------------------------
