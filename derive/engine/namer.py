@@ -58,6 +58,15 @@ def sibling(name: str, base: str) -> str | None:
     return f"{base}{parts.index}" + (f"_{parts.step}" if parts.step is not None else "")
 
 
+def numbered(name: str, base: str) -> int | None:
+    """k when ``name`` is layer k's ``base`` with no time step (numbered("A3", "A") is 3), else
+    None."""
+    parts = parse(name)
+    if parts is None or parts.base != base or parts.step is not None:
+        return None
+    return parts.layer
+
+
 def layer_of(name: str) -> int | None:
     """The layer number in a name: 2 for z2, delta2, dW2's W2; None for x, C."""
     parts = parse(name)

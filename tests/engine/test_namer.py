@@ -48,3 +48,5 @@ def test_gradients_and_siblings():
     assert namer.gradient_of("W2") is None and namer.gradient_of("dz2") is None
     assert namer.sibling("z2", "A") == "A2" and namer.sibling("delta1_3", "h") == "h1_3"
     assert namer.sibling("x", "A") is None
+    assert namer.numbered("A3", "A") == 3 and namer.numbered("A3_2", "A") is None
+    assert namer.numbered("z3", "A") is None and namer.numbered("A", "A") is None

@@ -11,6 +11,7 @@ import re
 
 import sympy as sp
 
+from derive.engine import namer
 from derive.engine.derivation import derive
 from derive.engine.derivation import m as m_symbol
 from derive.engine.ir import Elementwise, NodePrinter, Var, placeholder
@@ -27,33 +28,33 @@ def notes_derivation(defs: dict, softmax=None, sizes: dict | None = None):
     layer -> units as the notes state them (0: the inputs); the rest are chosen unlike them."""
     sizes = sizes or {}
     pool = [n for n in (4, 3, 6, 7, 8, 9, 11, 12, 13, 14) if n not in sizes.values()]
-    last = max((int(k[1:]) for k in defs if re.fullmatch(r"A\d+", k)), default=0)
-    top = re.fullmatch(r"z(\d+)", softmax.z) if softmax is not None else None
-    if top and "C" not in defs and int(top[1]) == last + 1:
-        last = int(top[1])
+    last = max((k for name in defs if (k := namer.numbered(name, "A"))), default=0)
+    top = namer.numbered(softmax.z, "z") if softmax is not None else None
+    if top and "C" not in defs and top == last + 1:
+        last = top
     elif not last or "C" not in defs:
         return None
     else:
         top = None
     layers = []
     for k in range(1, last + 1):
-        z, a = defs.get(f"z{k}"), defs.get(f"A{k}")
-        prev = sp.Symbol("x", real=True) if k == 1 else sp.Symbol(f"A{k - 1}", real=True)
-        w, b = sp.Symbol(f"W{k}", real=True), sp.Symbol(f"b{k}", real=True)
+        z, a = defs.get(namer.layer("z", k)), defs.get(namer.layer("A", k))
+        prev = sp.Symbol("x" if k == 1 else namer.layer("A", k - 1), real=True)
+        w, b = (sp.Symbol(namer.layer(base, k), real=True) for base in ("W", "b"))
         if z is None or sp.expand(z - (w * prev + b)) != 0:
             return None
         if top and k == last:
             layers.append({"units": sizes.get(k, 10), "activation": "softmax"})
             break
         act = getattr(type(a), "activation", None)
-        if a is None or act is None or a.args != (sp.Symbol(f"z{k}", real=True),):
+        if a is None or act is None or a.args != (sp.Symbol(namer.layer("z", k), real=True),):
             return None
         units = sizes.get(k, 1 if k == last else pool[min(k, len(pool) - 1)])
         layers.append({"units": units, "activation": act.name})
     if top:
         cost = {"name": "cross_entropy", "reduction": "sum" if softmax.mean is False else "mean"}
     else:
-        a_last = sp.Symbol(f"A{last}", real=True)
+        a_last = sp.Symbol(namer.layer("A", last), real=True)
         if defs["C"].free_symbols - {a_last, sp.Symbol("y", real=True)}:
             return None
         cost = {"expr": str(defs["C"].xreplace({a_last: sp.Symbol("a")})), "reduction": "mean"}
@@ -102,11 +103,10 @@ def _is_step(b, name: str) -> bool:
 
 
 def _show_var(ck, names: dict, name: str, line) -> str:
-    if re.fullmatch(r"A\d+", name) and name in names:  # the softmax output as the notes name it
+    if namer.numbered(name, "A") and name in names:  # the softmax output as the notes name it
         return names[name]
-    k = re.fullmatch(r"delta(\d+)", name)
-    if k and f"z{k.group(1)}" in names:
-        return names[f"z{k.group(1)}"]  # the notes' own name: dZ(2), δ2
+    if namer.is_delta(name) and namer.gradient_of(name) in names:
+        return names[namer.gradient_of(name)]  # the notes' own name: dZ(2), δ2
     return ck.reader.names.show({"x": "x", "y": "y"}.get(name, name), line)
 
 
