@@ -508,7 +508,7 @@ def render(net: Network, out_dir: str | Path | None = None) -> str:
         if mean and " + " in text:
             text = f"({text})"
         extra = f" + {node_text(s.penalty)}" if s.penalty is not None else ""
-        equations[s.of] = f"d{s.of} = {'(1/m) ' if mean else ''}{text}{extra}"
+        equations[s.of] = f"{s.name} = {'(1/m) ' if mean else ''}{text}{extra}"
     out = Path(DEFAULT_OUT if out_dir is None else out_dir)
     source = net.source if net.source.startswith("<") else spec_reference(net.source, out)
     cache_keys = ["X", *net.masks, *net.values, *prog.saved]

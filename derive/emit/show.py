@@ -45,7 +45,8 @@ def _normalization_chains(d: Derivation) -> list[str]:
     for k, layer in enumerate(net.layers or [], start=1):
         if layer.kind not in ("batchnorm", "layernorm"):
             continue
-        names = {f"xhat{k}", f"std{k}", f"var{k}", f"mu{k}", f"A{k - 1}"}
+        names = {namer.layer(base, k) for base in ("xhat", "std", "var", "mu")}
+        names.add(namer.layer("A", k - 1))
         out.append("")
         out.append(f"{layer.kind} (layer {k}): the chain through the mean and the variance")
         for s in d.steps:

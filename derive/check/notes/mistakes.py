@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from derive.engine import namer
+
 from .matrixread import show_tree
 
 
@@ -104,5 +106,5 @@ def _other_layers(node, acts):
             continue
         yield new, f"the wrong layer's activation: {shown} where {new[2]} belongs"
     if base == "A" and kind == "name" and k in acts:
-        deriv = ("fn", acts[k], True, ("name", f"z{k}", f"Z{k}"), None)
+        deriv = ("fn", acts[k], True, ("name", namer.layer("z", k), f"Z{k}"), None)
         yield deriv, (f"the activation {shown} is used where its derivative {_show(deriv)} belongs")

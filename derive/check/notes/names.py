@@ -27,6 +27,8 @@ import re
 
 import sympy as sp
 
+from derive.engine import namer
+
 _GREEK_SHOW = {"sigma": "σ", "delta": "δ", "Delta": "Δ", "alpha": "α", "eta": "η", "lambda": "λ",
                "yhat": "ŷ", "Yhat": "Ŷ"}  # fmt: skip
 # Words for the registry's activations, lower-cased; ``sigma`` is the notes' sigmoid.
@@ -87,7 +89,7 @@ class Names:
         if base == "delta" and (sup or sub):
             k = self.layer(sup if sup is not None else sub)
             if k is not None:
-                return f"delta{k}"
+                return namer.delta(k)
         text = base + (f"_{sub}" if sub else "") + (f"^{sup}" if sup else "")
         return text
 

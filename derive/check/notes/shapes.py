@@ -127,7 +127,7 @@ def _roles(name: str, layers: int, output: str | None):
     """(rows, cols) of a quantity as dimensions: ("n", k) the units of layer k (0: inputs),
     ("one",) a column, ("batch",) the samples; None for no quantity of the network."""
     if output and name == output:
-        name = f"A{layers}"
+        name = namer.layer("A", layers)
     if name == "x":
         return ("n", 0), ("batch",)
     if name == "y":
@@ -231,7 +231,7 @@ def _conflict(ck, st, shown, k, dim, have, source) -> str:
     said = f"{units} are {have} by line {source.line} ({source.text}), not {dim}"
     layers = _layers(ck) or 0
     if k < layers:  # the inner dimension of W_(k+1) A_k
-        w = names.show(f"W{k + 1}", st.line)
-        a = names.show("x" if k == 0 else f"A{k}", st.line)
+        w = names.show(namer.layer("W", k + 1), st.line)
+        a = names.show("x" if k == 0 else namer.layer("A", k), st.line)
         return f"{said}: {w} {a} cannot be formed"
     return said

@@ -26,6 +26,7 @@ import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.engine import namer
 from derive.engine.ir import Var
 from derive.engine.registry import ACTIVATIONS, expand_activations
 
@@ -202,8 +203,8 @@ def claim(ck: Checking, members) -> bool:
         if _component(ck, num) in _COSTS | {sm.cost}:
             den = _role(ck, sm, d)
     elif first.kind == "expr" and isinstance(first.value, sp.Symbol):
-        k = re.fullmatch(r"delta(\d+)", first.value.name)
-        if k and f"z{k[1]}" == sm.z and first.value.name not in ck.local:
+        name = first.value.name
+        if namer.is_delta(name) and namer.gradient_of(name) == sm.z and name not in ck.local:
             den = "z"
     if den not in ("z", "a"):
         return False
