@@ -260,72 +260,29 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     if d.scale != 1:
         raise ValueError("program() needs derive(net, fold_scale=True)")
     prog = Program()
-    names: dict[Node, str] = {}
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    names, logsoftmax, cols = _forward(net, prog.forward, dialect)
+    _, logsoftmax, cols = _forward(net, prog.forward, dialect)
     if net.running:  # batch norm at inference: the running statistics instead of the batch's
         _forward(net, prog.infer, dialect, layercode.inference_lines(net))
     prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
     prog.forward_uses_m = _reads(prog.forward, "m")
 
     # ---- backward: one line per named gradient, in the derivation's order
-    bnames: dict[Node, str] = {}
-    em = _Emitter(prog.backward, bnames, dialect)
-    em.preferred = {s.simplified: s for s in d.steps if s.inlined}
-    em.cols = cols
-    for s in d.steps:
-        if s.inlined:
-            continue
-        em.room = 92 - len(s.name)
-        code = em.expr(s.simplified)
-        if isinstance(s.simplified, Elementwise) and s.simplified.expr.has(sp.Piecewise):
-            code = _keep_dtype(s.simplified, code, dialect)
-        prog.backward.append(Line(s.name, code, _comment(s)))
-        prog.backward[-1].code = _one_term_a_line(s.name, prog.backward[-1].code)
-        if s.kind == "param":
-            prog.returns.append((s.of, s.name))
-    used = {v for s in d.steps if not s.inlined for v in free_vars(s.simplified)}
-    prog.backward_params = [p for p in net.params if any(v.name == p for v in used)]
-    prog.saved = [c for c in cols.values() if _reads(prog.backward, c)]
-    order = [net.x.name, *net.masks, *net.values, *prog.saved]
-    prog.backward_cache = sorted(
-        {v.name for v in used if v.role in ("value", "input", "mask")} | set(prog.saved),
-        key=order.index,
-    )
-    prog.returns.sort(key=lambda r: list(net.params).index(r[0]))
+    prog.backward = _backward_lines(d, dialect, cols)
+    _backward_interface(prog, net, d, cols)
 
     # ---- loss: through the logits where the output allows it (log-softmax, softplus)
     prog.loss = _loss_lines(net, logsoftmax, dialect)
     prog.loss_reads = [v for v in net.values if _reads(prog.loss, v)]
     if net.penalty is not None:  # added to the reduced cost, not divided by m
-        em = _Emitter(prog.penalty, {}, dialect)
-        code = dialect.scalar(em.expr(net.penalty))
-        prog.penalty.append(Line("penalty", code, f"penalty = {net.penalty_text}"))
+        prog.penalty = _penalty_lines(net, dialect)
         prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
-    text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
-    if dialect is NUMPY:  # the fused step is NumPy's (out= into a workspace)
-        try:
-            prog.fused = fused_program(net, d, loss_parts)
-        except FusedUnsupported as e:  # the module without it, saying why; train uses the rest
-            prog.fused, prog.fused_missing = None, f"no fused step for this network: {e}"
-        else:
-            prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
-    prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
-    code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
-    prog.helpers = dialect.kernels(code)
 
-    acts = _activation_of(net)
-    special = layercode.init_rules(net)
-    for p, var in net.params.items():
-        rows, cols = var.shape
-        if p in special:
-            rule = special[p]
-        elif cols == 1:
-            rule = "zeros"
-        else:
-            rule = "he" if acts.get(p) in _HE else "xavier"
-        prog.init.append((p, net.stored_shape(p), rule, cols))
+    if dialect is NUMPY:  # the fused step is NumPy's (out= into a workspace)
+        _fused_step(prog, net, d)
+    _helpers(prog, dialect)
+    prog.init = _init_rules(net)
     return prog
 
 
@@ -360,6 +317,95 @@ def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | 
             lines.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
         names[var] = name
     return names, logsoftmax, em.cols
+
+
+def _backward_lines(d: Derivation, dialect: Dialect, cols: dict) -> list[Line]:
+    """The backward pass's lines: one per gradient the derivation names (an inlined one is
+    written into its uses, or hoisted under its own name), reusing the forward's im2col
+    copies ``cols`` for the kernel gradients."""
+    lines: list[Line] = []
+    em = _Emitter(lines, {}, dialect)
+    em.preferred = {s.simplified: s for s in d.steps if s.inlined}
+    em.cols = cols
+    for s in d.steps:
+        if s.inlined:
+            continue
+        em.room = 92 - len(s.name)
+        code = em.expr(s.simplified)
+        if isinstance(s.simplified, Elementwise) and s.simplified.expr.has(sp.Piecewise):
+            code = _keep_dtype(s.simplified, code, dialect)
+        lines.append(Line(s.name, code, _comment(s)))
+        lines[-1].code = _one_term_a_line(s.name, lines[-1].code)
+    return lines
+
+
+def _backward_interface(prog: Program, net: Network, d: Derivation, cols: dict) -> None:
+    """What the generated backward takes and gives: the parameters it reads, the forward
+    values it needs from the cache (with the im2col copies it reuses), and the gradients it
+    returns, in the parameters' order."""
+    steps = [s for s in d.steps if not s.inlined]
+    used = {v for s in steps for v in free_vars(s.simplified)}
+    prog.backward_params = [p for p in net.params if any(v.name == p for v in used)]
+    prog.saved = [c for c in cols.values() if _reads(prog.backward, c)]
+    order = [net.x.name, *net.masks, *net.values, *prog.saved]
+    prog.backward_cache = sorted(
+        {v.name for v in used if v.role in ("value", "input", "mask")} | set(prog.saved),
+        key=order.index,
+    )
+    params = list(net.params)
+    prog.returns = sorted(
+        ((s.of, s.name) for s in steps if s.kind == "param"), key=lambda r: params.index(r[0])
+    )
+
+
+def _penalty_lines(net: Network, dialect: Dialect) -> list[Line]:
+    """The ``[cost] penalty`` as a scalar; the last line's target is ``penalty`` (a long
+    penalty's parts go on lines of their own before it)."""
+    lines: list[Line] = []
+    em = _Emitter(lines, {}, dialect)
+    code = dialect.scalar(em.expr(net.penalty))
+    lines.append(Line("penalty", code, f"penalty = {net.penalty_text}"))
+    return lines
+
+
+def _fused_step(prog: Program, net: Network, d: Derivation) -> None:
+    """The same step into preallocated arrays (``fused.py``) and the kernels it calls; for a
+    network it cannot take, the reason, and the module is written without it (train uses the
+    rest)."""
+    try:
+        prog.fused = fused_program(net, d, loss_parts)
+    except FusedUnsupported as e:
+        prog.fused, prog.fused_missing = None, f"no fused step for this network: {e}"
+    else:
+        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
+
+
+def _helpers(prog: Program, dialect: Dialect) -> None:
+    """What the module must define besides the passes: the ``_erf`` helper if any line (or
+    the fused step) calls it, and the source of the kernels the code calls."""
+    text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
+    prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
+    code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
+    prog.helpers = dialect.kernels(code)
+
+
+def _init_rules(net: Network) -> list[tuple[str, tuple, str, int]]:
+    """Each parameter's init as (name, stored shape, rule, columns): the layer's own rule
+    where it has one (``layercode.init_rules``), zeros for a bias (one column), else by the
+    activation the weight feeds (``_HE``)."""
+    acts = _activation_of(net)
+    special = layercode.init_rules(net)
+    init = []
+    for p, var in net.params.items():
+        _, cols = var.shape
+        if p in special:
+            rule = special[p]
+        elif cols == 1:
+            rule = "zeros"
+        else:
+            rule = "he" if acts.get(p) in _HE else "xavier"
+        init.append((p, net.stored_shape(p), rule, cols))
+    return init
 
 
 def _one_term_a_line(target: str, code: str) -> str:

@@ -74,17 +74,29 @@ def _through_time(b, d: Derivation, scale: str) -> list[str]:
 
 
 def show_text(d: Derivation) -> str:
+    """The derivation as text, in the notes' order (see the module's docstring), a blank line
+    between the parts."""
     net = d.network
-    out: list[str] = []
-    add = out.append
+    out = [*_network(net), "", *_forward(net), "", *_cost(net), "", *_chain_rule(d), ""]
+    out += [*_batch_gradients(d), "", *_update(net)]
+    return "\n".join(out) + "\n"
+
+
+def _network(net) -> list[str]:
+    """The heading: the network's sizes and the shapes of X and Y (samples as columns)."""
     image = f" ({net.image[0]}x{net.image[1]}x{net.image[2]} images)" if net.image else ""
-    add(
+    return [
         f"network {net.name}: {net.inputs} inputs{image}, {net.outputs} outputs, "
-        "m samples as columns"
-    )
-    add(f"  X {_shape(net.x.shape)}   Y {_shape(net.y.shape)}")
-    add("")
-    add("forward")
+        "m samples as columns",
+        f"  X {_shape(net.x.shape)}   Y {_shape(net.y.shape)}",
+    ]
+
+
+def _forward(net) -> list[str]:
+    """The parameters (a kernel kept in another shape says so) and the equations with their
+    shapes; for images, the legend of the image operations."""
+    out = ["forward"]
+    add = out.append
     for p, var in net.params.items():
         stored = net.stored_shape(p)
         kept = f" (stored {_shape(stored)})" if stored != tuple(var.shape) else ""
@@ -94,36 +106,66 @@ def show_text(d: Derivation) -> str:
         add(f"  {name:<8} {shape}  = {node_text(node)}")
     if has_images(net):
         add("  where, per sample:")
-        for line in IMAGE_LEGEND:
-            add(f"    {line}")
-    add("")
+        out += [f"    {line}" for line in IMAGE_LEGEND]
+    return out
+
+
+def _cost(net) -> list[str]:
+    """The cost per output and sample, how it is reduced over the samples, and a penalty
+    added after that."""
     red = "averaged over" if net.reduction == "mean" else "summed over"
+    out: list[str] = []
+    add = out.append
     add(f"cost ({net.cost_name}): C = {net.cost_text}, summed over the outputs, {red} the samples")
     if net.penalty is not None:
         after = "mean" if net.reduction == "mean" else "sum"
         add(f"  + penalty {net.penalty_text}  (added after the {after} over the samples)")
-    add("")
-    add("chain rule, one sample (the notes' scalar view)")
+    return out
+
+
+def _chain_rule(d: Derivation) -> list[str]:
+    """Each parameter's chain for one sample; a parameter with none (it reaches the cost
+    through batch statistics) is pointed to the batch gradients."""
+    net = d.network
+    out = ["chain rule, one sample (the notes' scalar view)"]
+    add = out.append
     listed = chains(d)
     if beyond_scalars(net):
         add("  not shown: a pixel gathers over a window, a time step over the steps after it")
     for c in listed:
-        for k, path in enumerate(c.paths):
-            lead = f"  dC/d{c.param}" if k == 0 else "        +"
-            leibniz = " * ".join(f"d{f.numerator}/d{f.denominator}" for f in path)
-            add(f"{lead} = {leibniz}")
-            for f in path:
-                form = f"  (= {_s(f.form)})" if f.form is not None else ""
-                add(f"      d{f.numerator}/d{f.denominator} = {_s(f.value)}{form}   [{f.label}]")
-        if c.n_paths > len(c.paths):
-            add(f"        + {c.n_paths - len(c.paths)} more paths")
-        add(f"    = {_s(c.result)}")
+        out += _chain(c)
     batch_only = [s.of for s in d.param_steps if s.of not in {c.param for c in listed}]
     if batch_only and not beyond_scalars(net):
         add(f"  dC/d{', dC/d'.join(batch_only)}: through batch statistics (sums over the")
         add("      samples), so no per-sample chain: see the batch gradients")
-    add("")
-    add("batch gradients (vectorized)")
+    return out
+
+
+def _chain(c) -> list[str]:
+    """One parameter's chain rule: each path as a product of factors, each factor's value
+    (and its form) and what it is called, then the result."""
+    out: list[str] = []
+    add = out.append
+    for k, path in enumerate(c.paths):
+        lead = f"  dC/d{c.param}" if k == 0 else "        +"
+        leibniz = " * ".join(f"d{f.numerator}/d{f.denominator}" for f in path)
+        add(f"{lead} = {leibniz}")
+        for f in path:
+            form = f"  (= {_s(f.form)})" if f.form is not None else ""
+            add(f"      d{f.numerator}/d{f.denominator} = {_s(f.value)}{form}   [{f.label}]")
+    if c.n_paths > len(c.paths):
+        add(f"        + {c.n_paths - len(c.paths)} more paths")
+    add(f"    = {_s(c.result)}")
+    return out
+
+
+def _batch_gradients(d: Derivation) -> list[str]:
+    """The vectorized gradients in the derivation's order: each parameter's, with (1/m) in
+    front for a mean, and each named delta; the steps of a recurrence once, as its sums over
+    time. Then the assumptions and the normalization chains."""
+    net = d.network
+    out = ["batch gradients (vectorized)"]
+    add = out.append
     scale = "" if d.scale == 1 else "(1/m) "
     through_time = {b.first: b for b in bptt(d)}
     summarised = {name for b in through_time.values() for name in b.steps}
@@ -140,18 +182,22 @@ def show_text(d: Derivation) -> str:
         elif not s.inlined or s.name.startswith("delta"):
             add(f"  {s.name:<8} {shape}  = dC/d{s.of} = {node_text(s.simplified)}")
         if s.name in through_time:
-            out.extend(_through_time(through_time[s.name], d, scale))
-    for fact in d.assumptions + layer_notes(net) + overflow_notes(net):
-        add(f"  assuming {fact}")
-    out += _normalization_chains(d)
-    add("")
-    add("update (gradient descent, learning rate eta)")
+            out += _through_time(through_time[s.name], d, scale)
+    out += [f"  assuming {fact}" for fact in d.assumptions + layer_notes(net) + overflow_notes(net)]
+    return out + _normalization_chains(d)
+
+
+def _update(net) -> list[str]:
+    """The gradient-descent rules, as many to a line as fit in 100 columns (a deep net has
+    dozens)."""
+    out = ["update (gradient descent, learning rate eta)"]
+    add = out.append
     rules = [f"{p} := {p} - eta * {namer.gradient(p)}" for p in net.params]
     line = ""
-    for rule in rules:  # as many to a line as fit in 100 columns (a deep net has dozens)
+    for rule in rules:
         if line and len(line) + 3 + len(rule) > 98:
             add("  " + line)
             line = ""
         line += ("   " if line else "") + rule
     add("  " + line)
-    return "\n".join(out) + "\n"
+    return out

@@ -100,6 +100,35 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
             "the spec is empty", where=source,
             fix='start from examples/seed.toml: name = "...", inputs, [[layers]] and [cost]',
         )  # fmt: skip
+    name = _name(data, source)
+    if not isinstance(data.get("description", ""), str):
+        raise DeriveError(
+            "description must be text in quotes", where=f"{source}: description",
+            fix='e.g. description = "a two-layer network"',
+        )  # fmt: skip
+    cost = _cost_table(data, source)
+    common = dict(
+        cost=cost.get("name"), cost_expr=cost.get("expr"),
+        reduction=cost.get("reduction", "mean"), penalty=cost.get("penalty"),
+        activations=data.get("activations", {}),
+        source=source, source_text=text, where=source,
+    )  # fmt: skip
+    if "layers" in data and "equations" in data:
+        raise DeriveError(
+            "has both [[layers]] and [equations]", where=source, fix="use one form per spec"
+        )
+    if "layers" in data:
+        return _layer_form(data, name, source, common)
+    if "equations" in data:
+        return _equation_form(data, name, source, common)
+    raise DeriveError(
+        "neither [[layers]] nor [equations]", where=source,
+        fix="describe the network as a list of [[layers]] or as named [equations]",
+    )  # fmt: skip
+
+
+def _name(data: dict, source: str) -> str:
+    """The spec's name, which becomes the generated module's file name and its identifier."""
     name = data.get("name")
     if (not isinstance(name, str) or not name.isascii() or not name.isidentifier()
             or keyword.iskeyword(name) or len(name) > 64):  # fmt: skip
@@ -109,11 +138,12 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
             f"got {shown!r}", where=f"{source}: name",
             fix='e.g. name = "seed" (it becomes the generated module\'s file name)',
         )  # fmt: skip
-    if not isinstance(data.get("description", ""), str):
-        raise DeriveError(
-            "description must be text in quotes", where=f"{source}: description",
-            fix='e.g. description = "a two-layer network"',
-        )  # fmt: skip
+    return name
+
+
+def _cost_table(data: dict, source: str) -> dict:
+    """The ``[cost]`` table: only its own keys, the cost by name or by expression (one of
+    the two), a name and a reduction as words in quotes."""
     cost = data.get("cost")
     if not isinstance(cost, dict):
         raise DeriveError(
@@ -132,43 +162,36 @@ def from_dict(data: dict, source: str = "<dict>", text: str | None = None) -> Ne
                 f"{key} must be a word in quotes, got {cost[key]!r}", where=f"{source}: cost.{key}",
                 fix='e.g. name = "squared_error", reduction = "mean"',
             )  # fmt: skip
-    common = dict(
-        cost=cost.get("name"), cost_expr=cost.get("expr"),
-        reduction=cost.get("reduction", "mean"), penalty=cost.get("penalty"),
-        activations=data.get("activations", {}),
-        source=source, source_text=text, where=source,
-    )  # fmt: skip
-    if "layers" in data and "equations" in data:
+    return cost
+
+
+def _layer_form(data: dict, name: str, source: str, common: dict) -> Network:
+    """A network from ``[[layers]]`` tables, each read by ``layers.parse``."""
+    only_keys(data, _TOP_LAYERS, source, top=True)
+    layers = data["layers"]
+    if not isinstance(layers, list) or not all(isinstance(x, dict) for x in layers):
         raise DeriveError(
-            "has both [[layers]] and [equations]", where=source, fix="use one form per spec"
-        )
-    if "layers" in data:
-        only_keys(data, _TOP_LAYERS, source, top=True)
-        layers = data["layers"]
-        if not isinstance(layers, list) or not all(isinstance(x, dict) for x in layers):
-            raise DeriveError(
-                "must be [[layers]] tables", where=f"{source}: layers",
-                fix="write [[layers]] on its own line before each layer's units and activation",
-            )  # fmt: skip
-        pairs = [parse_layer(layer, f"{source}: layers[{i}]") for i, layer in enumerate(layers)]
-        return Network.from_layers(name, _req(data, "inputs", source), pairs, **common)
-    if "equations" in data:
-        only_keys(data, _TOP_EQUATIONS, source, top=True)
-        params, equations = data.get("params", {}), data["equations"]
-        for key, table in (("params", params), ("equations", equations)):
-            if not isinstance(table, dict):
-                raise DeriveError(
-                    f"must be a [{key}] table, got {type(table).__name__}",
-                    where=f"{source}: {key}",
-                    fix=f"write [{key}] on its own line, then one name = ... per line",
-                )
-        return Network.from_equations(
-            name, _req(data, "inputs", source), _req(data, "outputs", source), params,
-            equations, **common,
+            "must be [[layers]] tables", where=f"{source}: layers",
+            fix="write [[layers]] on its own line before each layer's units and activation",
         )  # fmt: skip
-    raise DeriveError(
-        "neither [[layers]] nor [equations]", where=source,
-        fix="describe the network as a list of [[layers]] or as named [equations]",
+    pairs = [parse_layer(layer, f"{source}: layers[{i}]") for i, layer in enumerate(layers)]
+    return Network.from_layers(name, _req(data, "inputs", source), pairs, **common)
+
+
+def _equation_form(data: dict, name: str, source: str, common: dict) -> Network:
+    """A network from ``[params]`` (name = [rows, cols]) and ``[equations]`` tables."""
+    only_keys(data, _TOP_EQUATIONS, source, top=True)
+    params, equations = data.get("params", {}), data["equations"]
+    for key, table in (("params", params), ("equations", equations)):
+        if not isinstance(table, dict):
+            raise DeriveError(
+                f"must be a [{key}] table, got {type(table).__name__}",
+                where=f"{source}: {key}",
+                fix=f"write [{key}] on its own line, then one name = ... per line",
+            )
+    return Network.from_equations(
+        name, _req(data, "inputs", source), _req(data, "outputs", source), params,
+        equations, **common,
     )  # fmt: skip
 
 
