@@ -228,9 +228,9 @@ class _Compiler(NodePrinter):
         pooled = (win.C, *win.out, M)
         if _tiles(win):
             top = self.operand(MaxPool(node.x, win))  # the forward's, when it has it
-            tile = self.slot(pooled)
+            share = self.slot(pooled)
             free, hit = self.slot(pooled, dtype="bool"), self.slot(pooled, dtype="bool")
-            args = (x, g, top, _image(win), win.stride, tile, free, hit, target)
+            args = (x, g, top, _image(win), win.stride, share, free, hit, target)
             self.kernel("_maxpool_grad_tiles_into", *args)
         else:
             blocks = self.slot((*pooled, win.kh * win.kw))

@@ -63,11 +63,13 @@ def _maxpool_into(x, image, size, stride, out):
     np.max(win, axis=(4, 5), out=out.reshape(win.shape[:4]))
 
 
-def _maxpool_grad_tiles_into(x, g, top, image, stride, tile, free, hit, out):
+def _maxpool_grad_tiles_into(x, g, top, image, stride, share, free, hit, out):
     # out := _maxpool_grad(x, g, ...) for tiles (stride == size): offset by offset, g where
     # the first maximum not yet taken is, 0 elsewhere; top is the pooled x (the forward's
-    # maxpool); tile, free and hit are (C, OH, OW, m) arrays (x's dtype, booleans): each
-    # offset's entries are copied into tile first, so every ufunc here runs on contiguous arrays.
+    # maxpool); share (x's dtype), free and hit (booleans) are (C, OH, OW, m). Each offset
+    # writes its whole slice of out (g times hit as 0/1 in share: a bool operand would make
+    # multiply cast through a buffer), so out needs no zeroing; the ufuncs read and write the
+    # strided views directly (a masked copyto was 4-5x slower on cnn_digits' shapes).
     C, H, W = image
     m = x.shape[1]
     oh, ow = H // stride, W // stride
@@ -75,14 +77,13 @@ def _maxpool_grad_tiles_into(x, g, top, image, stride, tile, free, hit, out):
     top = top.reshape(C, oh, ow, m)
     g4 = g.reshape(C, oh, ow, m)
     dx = out.reshape(C, oh, stride, ow, stride, m)
-    out.fill(0)
     free.fill(True)
     for u in range(stride):
         for v in range(stride):
-            np.copyto(tile, tiles[:, :, u, :, v])
-            np.equal(tile, top, out=hit)
+            np.equal(tiles[:, :, u, :, v], top, out=hit)
             np.logical_and(free, hit, out=hit)
-            np.copyto(dx[:, :, u, :, v], g4, where=hit)
+            np.copyto(share, hit)
+            np.multiply(g4, share, out=dx[:, :, u, :, v])
             np.greater(free, hit, out=free)  # free and not hit
 
 

@@ -65,13 +65,13 @@ def test_maxpool_and_its_gradient_into_equal_convcode(image, size, stride):
     oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
     pooled = (C, oh, ow, m)
     tiles = stride == size[0] == size[1]
-    tile, share = np.empty(pooled), np.empty(pooled)
+    share = np.empty(pooled)
     free, hit = np.empty(pooled, bool), np.empty(pooled, bool)
     blocks, first = np.empty((*pooled, size[0] * size[1])), np.empty(pooled, np.intp)
 
     def call():
         if tiles:
-            fk._maxpool_grad_tiles_into(x, g, top, image, stride, tile, free, hit, out)
+            fk._maxpool_grad_tiles_into(x, g, top, image, stride, share, free, hit, out)
         else:
             fk._maxpool_grad_into(x, g, image, size, stride, blocks, first, hit, share, out)
 
