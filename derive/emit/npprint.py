@@ -125,14 +125,16 @@ def _sech(expr: sp.Expr) -> sp.Expr | None:
 EXP_LIMITS = {"float64": 709.78, "float32": 88.72}
 
 
+def _growing_exps(expr: sp.Expr) -> list[sp.exp]:
+    """The ``exp`` atoms of ``expr`` whose argument SymPy cannot show to be at most 0."""
+    return [e for e in expr.atoms(sp.exp) if not e.args[0].is_nonpositive]
+
+
 def overflowing(expr: sp.Expr) -> list[sp.Expr]:
-    """The arguments of the ``exp``, ``sinh`` and ``cosh`` in ``expr`` that SymPy cannot show
-    to be at most 0 (so they may overflow for large inputs)."""
-    return [
-        e.args[0]
-        for e in expr.atoms(sp.exp, sp.sinh, sp.cosh)
-        if not (isinstance(e, sp.exp) and e.args[0].is_nonpositive)
-    ]
+    """The arguments of the ``exp`` (those SymPy cannot show to be at most 0), ``sinh`` and
+    ``cosh`` in ``expr``: the ones that may overflow for large inputs."""
+    hyperbolic = expr.atoms(sp.sinh, sp.cosh)
+    return [e.args[0] for e in _growing_exps(expr)] + [e.args[0] for e in hyperbolic]
 
 
 def _exp_rational(expr: sp.Expr) -> sp.Expr | None:
@@ -140,7 +142,7 @@ def _exp_rational(expr: sp.Expr) -> sp.Expr | None:
     t = e^(-k |w|) <= 1 only: R(1/t) where w >= 0, R(t) where w < 0, each cancelled to a ratio of
     polynomials in t. Overflow-free when neither denominator vanishes at t = 0 (else R grows
     like e^(k |w|) and no form avoids it): then the form, else None."""
-    exps = [e for e in expr.atoms(sp.exp) if not e.args[0].is_nonpositive]
+    exps = _growing_exps(expr)
     if not exps:
         return None
     # Every other function of w (tanh(w), e^(-w^2)) is a constant to the rational algebra.
@@ -176,7 +178,7 @@ def _one_exponent(expr: sp.Expr) -> sp.Expr | None:
     exp(a - y) / (1 + exp(a - y)) comes out of SymPy as e^a e^y / (e^a + e^y)^2, a function of
     w = a - y alone. For each w = p - q or p + q of two exp arguments, one of its symbols is
     written in terms of w; when every exp is then e^(k w), ``_exp_rational`` takes it."""
-    args = [e.args[0] for e in expr.atoms(sp.exp) if not e.args[0].is_nonpositive]
+    args = [e.args[0] for e in _growing_exps(expr)]
     if len(args) < 2:
         return None
     W = sp.Dummy("w", real=True)
@@ -195,7 +197,7 @@ def _one_exponent(expr: sp.Expr) -> sp.Expr | None:
         # e^(w + y) as e^w e^y, so that the e^y cancel between numerator and denominator
         r = sp.cancel(sp.expand_power_exp(expr.xreplace({s: in_w})))
         r = sp.powsimp(r, combine="exp")
-        exps = [e for e in r.atoms(sp.exp) if not e.args[0].is_nonpositive]
+        exps = _growing_exps(r)
         if not exps or any(not (e.args[0] / W).is_Rational for e in exps):
             continue
         found = _exp_rational(r)
