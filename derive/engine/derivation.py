@@ -52,6 +52,7 @@ from .ir import (
     free_vars,
     make_ew,
     placeholder,
+    transposed,
     walk,
 )
 from .layers import m_symbol as m  # the number of samples, one symbol for every module
@@ -425,8 +426,7 @@ class _Simplifier:
         return node
 
     def _simplify_transpose(self, node: Transpose) -> Node:
-        inner = self.simplify(node.a)
-        return inner.a if isinstance(inner, Transpose) else Transpose(inner)
+        return transposed(self.simplify(node.a))
 
     def _simplify_matmul(self, node: MatMul) -> Node:
         left, right = self.simplify(node.a), self.simplify(node.b)

@@ -109,6 +109,11 @@ class Transpose(Node):
         return f"{self.a!r}.T"
 
 
+def transposed(node: Node) -> Node:
+    """``node``'s transpose, a double transpose cancelled: (x.T).T is x."""
+    return node.a if isinstance(node, Transpose) else Transpose(node)
+
+
 @dataclass(frozen=True)
 class Sum(Node):
     a: Node

@@ -15,12 +15,12 @@ from .ir import (
     MatMul,
     Node,
     Sum,
-    Transpose,
     Var,
     broadcast,
     ew,
     fmt_shape,
     placeholder,
+    transposed,
 )
 from .layers import m_symbol
 from .registry import Activation, z
@@ -63,7 +63,7 @@ class MatrixBuilder:
     def transpose(self, x, w):
         if not isinstance(x, Node):
             w.fail(".T of a number: only matrices are transposed", fix="drop the .T")
-        return x.a if isinstance(x, Transpose) else Transpose(x)
+        return transposed(x)
 
     def _reduce(self, fname, arg, w):
         axes, mean = REDUCTIONS[fname]

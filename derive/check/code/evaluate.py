@@ -31,6 +31,7 @@ from derive.engine.ir import (
     Var,
     make_ew,
     placeholder,
+    transposed,
     walk,
 )
 
@@ -131,8 +132,8 @@ def _matmul_mutants(node: MatMul, grads: list[Var], net: Network):
     """A product with a factor transposed (a transposed factor loses its transpose) or the
     factors swapped."""
     a, b = node.a, node.b
-    flip = lambda x: x.a if isinstance(x, Transpose) else Transpose(x)  # noqa: E731
-    for new in (MatMul(flip(a), b), MatMul(a, flip(b)), MatMul(b, a), MatMul(flip(b), flip(a))):
+    for new in (MatMul(transposed(a), b), MatMul(a, transposed(b)), MatMul(b, a),
+                MatMul(transposed(b), transposed(a))):  # fmt: skip
         yield new, "transpose", None
 
 
