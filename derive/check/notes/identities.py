@@ -71,10 +71,7 @@ def _through_network(ck: Checking, first: Member, m: Member, body, var, style):
     net, line = ck.net, m.line
     text = f"{first.tex} = {m.tex}"
     try:
-        if m.kind == "bad":
-            raise Unknown(m.error)
-        if m.kind not in ("expr", "number"):
-            raise Unknown("the right-hand side is not an expression")
+        _need_expression(m)
         left = ck.prepare(body)
         truth = net.deriv_of(left, var.name)
         mine = net.full(ck.prepare(m.value, m.fracs))
@@ -93,6 +90,14 @@ def _through_network(ck: Checking, first: Member, m: Member, body, var, style):
     elif same(mine, -net.full(truth)):
         why = "the sign is wrong"
     ck.add(line, "derivative", text, "wrong", expected, why)
+
+
+def _need_expression(m: Member) -> None:
+    """An identity's right-hand side must be an expression or a number: else Unknown."""
+    if m.kind == "bad":
+        raise Unknown(m.error)
+    if m.kind not in ("expr", "number"):
+        raise Unknown("the right-hand side is not an expression")
 
 
 def _operator(ck: Checking, first: Member):
@@ -135,10 +140,7 @@ def _one(ck: Checking, first: Member, m: Member, body: sp.Expr, var: sp.Symbol):
     line = m.line
     text = f"{first.tex} = {m.tex}"
     try:
-        if m.kind == "bad":
-            raise Unknown(m.error)
-        if m.kind not in ("expr", "number"):
-            raise Unknown("the right-hand side is not an expression")
+        _need_expression(m)
         acts = _acts(ck)
         left = ck.real(body, acts)
         truth = sp.diff(left, var)
