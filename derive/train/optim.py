@@ -32,8 +32,14 @@ class SGD:
         self.lr, self._ops = lr, ops
 
     def step(self, params, grads, out):
-        if not self._ops.inplace:
-            return self._new(params, grads, out)
+        """The new parameters into ``out``: in place where the arrays can be written (NumPy,
+        torch), else into new arrays (JAX)."""
+        if self._ops.inplace:
+            self._in_place(params, grads, out)
+        else:
+            self._new(params, grads, out)
+
+    def _in_place(self, params, grads, out):
         multiply, subtract = self._ops.multiply, self._ops.subtract
         for k, g in grads.items():  # W := W - lr * dC/dW
             multiply(g, self.lr, out=g)
@@ -51,9 +57,7 @@ class Momentum(SGD):
         super().__init__(params, lr, ops)
         self.v = {k: ops.zeros_like(p) for k, p in params.items()}
 
-    def step(self, params, grads, out):
-        if not self._ops.inplace:
-            return self._new(params, grads, out)
+    def _in_place(self, params, grads, out):
         multiply, subtract = self._ops.multiply, self._ops.subtract
         for k, g in grads.items():  # v := mu v + g, W := W - lr v
             p, v = params[k], self.v[k]
@@ -79,9 +83,14 @@ class Adam(SGD):
 
     def step(self, params, grads, out):
         self.t += 1
-        c1, c2 = 1 - self.b1**self.t, 1 - self.b2**self.t
-        if not self._ops.inplace:
-            return self._new(params, grads, out, c1, c2)
+        super().step(params, grads, out)
+
+    def _corrections(self) -> tuple[float, float]:
+        """The bias corrections 1 - b1^t and 1 - b2^t of step t."""
+        return 1 - self.b1**self.t, 1 - self.b2**self.t
+
+    def _in_place(self, params, grads, out):
+        c1, c2 = self._corrections()
         ops = self._ops
         multiply, subtract, divide, sqrt = ops.multiply, ops.subtract, ops.divide, ops.sqrt
         for k, g in grads.items():
@@ -101,7 +110,8 @@ class Adam(SGD):
             g /= s
             subtract(p, g, out=out[k])
 
-    def _new(self, params, grads, out, c1, c2):
+    def _new(self, params, grads, out):
+        c1, c2 = self._corrections()
         sqrt = self._ops.sqrt
         for k, g in grads.items():
             m = self.m[k] = self.m[k] + (g - self.m[k]) * (1 - self.b1)
