@@ -45,7 +45,7 @@ from derive.errors import DeriveError
 
 from .backends import FrameworkModule, TorchOps, draw_masks
 from .data import load_dataset
-from .loop import METRICS, TrainResult, _split_metrics, check_fit
+from .loop import METRICS, TrainResult, _split_metrics, batches, check_fit
 
 
 @dataclass
@@ -104,12 +104,14 @@ def _module(spec: str):
     return load_target(load_spec(spec), "torch")
 
 
-def _check(module, m: int, batches, world: int) -> None:
-    small = min(j - i for i, j in batches)
+def _check(module, m: int, spans, world: int) -> None:
+    """Every mini-batch (``spans``, as ``loop.batches`` gives them) has a sample for each
+    process, and the module's cost is one DDP can share out."""
+    small = min(j - i for i, j in spans)
     if small < world:
         raise DeriveError(
             f"a mini-batch of {small} sample(s) cannot be shared by {world} processes",
-            where=f"{m} training samples in batches of {batches[0][1] - batches[0][0]}",
+            where=f"{m} training samples in batches of {spans[0][1] - spans[0][0]}",
             fix="choose a batch size whose last batch has at least one sample a process",
         )
     if module.REDUCTION == "sum" and hasattr(module, "_penalty"):
@@ -139,8 +141,8 @@ def train_worker(rank: int, world: int, plan: Plan, init_method: str) -> TrainRe
         X, Y = (torch.as_tensor(a.astype(np_dtype), device=device)
                 for a in (dataset.X_train, dataset.Y_train))  # fmt: skip
         m = X.shape[1]
-        batches = [(i, min(i + plan.batch_size, m)) for i in range(0, m, plan.batch_size)]
-        _check(module, m, batches, world)
+        steps_of_epoch = batches(m, plan.batch_size)
+        _check(module, m, steps_of_epoch, world)
         model = module.Model(seed=plan.seed, dtype=dtype, device=device)
         ddp = DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
         opt = torch.optim.SGD(model.parameters(), lr=plan.lr)
@@ -155,7 +157,7 @@ def train_worker(rank: int, world: int, plan: Plan, init_method: str) -> TrainRe
             order = torch.as_tensor(rng.permutation(m), device=device)
             Xe, Ye = X[:, order], Y[:, order]
             total = torch.zeros((), dtype=torch.float64, device=device)
-            for i, j in batches:
+            for i, j in steps_of_epoch:
                 a, b = block(i, j, rank, world)
                 extra = ()
                 if masks is not None:  # the whole batch's masks, this process's columns
@@ -269,8 +271,7 @@ def train_ddp(plan: Plan, nproc: int = 2) -> TrainResult:
                            seed=plan.seed, test_fraction=plan.test_fraction)  # fmt: skip
     check_fit(module, dataset)
     m = dataset.X_train.shape[1]
-    _check(module, m, [(i, min(i + plan.batch_size, m)) for i in range(0, m, plan.batch_size)],
-           nproc)  # fmt: skip
+    _check(module, m, batches(m, plan.batch_size), nproc)
     if plan.threads is None:  # the machine's cores shared out, not each process taking all
         plan.threads = max(1, (os.cpu_count() or 1) // nproc)
     return launch(train_worker, nproc, plan)[0]

@@ -128,6 +128,11 @@ def check_fit(module, dataset: Dataset) -> None:
             )
 
 
+def batches(m: int, batch_size: int) -> list[tuple[int, int]]:
+    """The mini-batches of m shuffled samples as (first, end) columns; the last may be short."""
+    return [(i, min(i + batch_size, m)) for i in range(0, m, batch_size)]
+
+
 def accuracy(predictions: np.ndarray, Y: np.ndarray) -> float:
     """Fraction right: argmax over the outputs, or a 0.5 threshold for a single output."""
     if Y.shape[1] == 0:
@@ -311,7 +316,7 @@ class _Run:
         self.Yh, self.Yth = Yh, Yth
         self.classify = dataset.is_classification
         m = self.m = self.X.shape[1]
-        self.batches = [(i, min(i + batch_size, m)) for i in range(0, m, batch_size)]
+        self.batches = batches(m, batch_size)
         self.batch_size = batch_size
         self.params = {
             k: ops.asarray(v, dtype=dtype)
