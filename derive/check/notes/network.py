@@ -157,9 +157,7 @@ def net_from_spec(path: str) -> ScalarNet:
     except _SpecNotScalar:
         defs = {}
     shapes = {v.name: v.shape for v in [net.x, net.y, *net.params.values(), *net.values.values()]}
-    indices = [
-        p.layer for n in net.equations if (p := namer.parse(n)) and p.base == "z" and p.layer
-    ]
+    indices = [k for n in net.equations if (k := namer.numbered(n, "z"))]
     layers = len(net.layers) if net.layers else (max(indices) if indices else None)
     return ScalarNet(defs, dict(net.activations), f"the spec {path}", shapes, layers, derive(net))
 
