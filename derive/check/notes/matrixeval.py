@@ -83,8 +83,7 @@ def batch_of(ck: Checking) -> Batch | None:
         env["__cost__"] = float(np.sum(ev(net.cost, env, m)) * float(d.scale.subs(m_symbol, m)))
     acts = {}
     for name, eq in net.equations.items():
-        k = namer.parse(name)
-        k = k.layer if k is not None and k.base == "A" and k.step is None else None
+        k = namer.numbered(name, "A")
         func = eq.expr.func if k is not None and isinstance(eq, Elementwise) else None
         act = getattr(func, "activation", None)
         name = act.name if act else getattr(func, "__name__", "")
