@@ -38,6 +38,9 @@ from derive.engine.ir import (
     MatMul,
     Node,
     NodePrinter,
+    PadRows,
+    Recur,
+    RecurGrad,
     Sum,
     Transpose,
     Var,
@@ -45,13 +48,12 @@ from derive.engine.ir import (
     placeholder,
     walk,
 )
-from derive.engine.recurrent import bptt
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 from derive.resources import EXAMPLES, TEMPLATES
 
-from . import convcode, fusedkernels, layercode
+from . import convcode, fusedkernels, layercode, loopcode
 from .fused import Fused, FusedUnsupported, fused_program
 from .npprint import NUMPY, Dialect, overflow_notes, stabilize, uses_erf
 from .text import node_text, var_name
@@ -159,7 +161,22 @@ class _Emitter(NodePrinter):
         return self.d.sum(self.atom(node.a), node.axis)
 
     def _print_Elementwise(self, node):
+        blocks = _tiling(node)
+        if blocks:  # row blocks that tile the rows (an LSTM's gate deltas): one array
+            return loopcode.concat(self.d.lib, [self.expr(b.a) for b in blocks])
         return self.elementwise(node.expr, node.args)
+
+    def _print_RecurGrad(self, node):
+        # one call of the layer's backward loop gives every operand's gradient
+        key = (node.cell, node.g)
+        if key not in self.names:
+            cached = [n for (c, n) in self.cols if c == node.cell]
+            call = loopcode.backward_call(node, [self.expr(k) for k in node.children()], cached)
+            name = f"bptt{node.cell.k}"
+            what = f"layer {node.cell.k}'s backpropagation through time, t = {node.cell.steps}..1"
+            self.lines.append(Line(name, call, what))
+            self.names[key] = name
+        return f"{self.names[key]}[{node.i}]"
 
     def _print_Conv(self, node):
         if (node.x, node.win) in self.cols:  # the forward's im2col copy
@@ -175,6 +192,9 @@ class _Emitter(NodePrinter):
 
     def _print_image(self, node):
         return self.d.image(node, [self.expr(k) for k in node.children()])
+
+    def _print_Recur(self, node):  # a layer's whole equation: _forward writes its call
+        raise TypeError("a time loop is printed by its equation (codegen._forward)")
 
     _print_ConvGradX = _print_MaxPool = _print_PoolGrad = _print_image
     _print_Repeat = _print_GroupSum = _print_Rows = _print_PadRows = _print_image
@@ -260,9 +280,10 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     if d.scale != 1:
         raise ValueError("program() needs derive(net, fold_scale=True)")
     prog = Program()
+    loops = loopcode.helpers(net, dialect, _forward, _step_backward)
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    _, logsoftmax, cols = _forward(net, prog.forward, dialect)
+    _, logsoftmax, cols = _forward(net, prog.forward, dialect, loops=loops)
     if net.running:  # batch norm at inference: the running statistics instead of the batch's
         _forward(net, prog.infer, dialect, layercode.inference_lines(net))
     prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
@@ -281,15 +302,17 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
 
     if dialect is NUMPY:  # the fused step is NumPy's (out= into a workspace)
         _fused_step(prog, net, d)
-    _helpers(prog, dialect)
+    _helpers(prog, dialect, [source for source, _ in loops.values()])
     prog.init = _init_rules(net)
     return prog
 
 
-def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | None = None):
+def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | None = None,
+             loops: dict | None = None):  # fmt: skip
     """The forward pass's lines into ``lines``: one per equation, each dropout mask drawn just
-    before its use; or at inference, ``replace`` giving some equations' lines. Returns the names
-    of the nodes held in variables and the logits of each softmax output."""
+    before its use; or at inference, ``replace`` giving some equations' lines; a time loop
+    (``loops``: its functions and cached names) as the call of its forward function. Returns
+    the names of the nodes held in variables and the logits of each softmax output."""
     names: dict[Node, str] = {}
     em = _Emitter(lines, names, dialect)
     logsoftmax: dict[str, str] = {}
@@ -302,7 +325,13 @@ def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | 
             cols = namer.im2col(name)
             lines.append(Line(cols, convcode.im2col_call(conv, em.expr(conv.x)), _COLS_NOTE))
             em.cols[conv.x, conv.win] = cols
-        if replace and name in replace:
+        if isinstance(node, Recur):
+            cached = loops[node][1]
+            operands = [em.expr(k) for k in node.children()]
+            target, code = loopcode.forward_line(node, operands, name, cached)
+            lines.append(Line(target, code, f"{name} = {node_text(node)}"))
+            em.cols.update({(node.cell, c): f"{c}_seq" for c in cached})
+        elif replace and name in replace:
             lines.append(Line(*replace[name]))
         elif u is not None:
             arg = em.atom(u) if not isinstance(u, Var) else code_name(u)
@@ -337,6 +366,26 @@ def _backward_lines(d: Derivation, dialect: Dialect, cols: dict) -> list[Line]:
         lines.append(Line(s.name, code, _comment(s)))
         lines[-1].code = _one_term_a_line(s.name, lines[-1].code)
     return lines
+
+
+def _step_backward(d: Derivation, dialect: Dialect) -> list[Line]:
+    """A time loop's step: its derivation's backward lines (``loopcode`` loops over them)."""
+    return _backward_lines(d, dialect, {})
+
+
+def _tiling(node: Elementwise) -> list[PadRows]:
+    """The blocks of a sum of zero-padded row blocks that tile the rows in order, or []."""
+    if node.expr != sum(placeholder(i) for i in range(len(node.args))) or len(node.args) < 2:
+        return []
+    if not all(isinstance(a, PadRows) for a in node.args):
+        return []
+    blocks = sorted(node.args, key=lambda b: b.start)
+    row = 0
+    for b in blocks:
+        if b.start != row:
+            return []
+        row += b.a.shape[0]
+    return blocks if row == blocks[0].total else []
 
 
 def _backward_interface(prog: Program, net: Network, d: Derivation, cols: dict) -> None:
@@ -380,13 +429,15 @@ def _fused_step(prog: Program, net: Network, d: Derivation) -> None:
         prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
 
 
-def _helpers(prog: Program, dialect: Dialect) -> None:
+def _helpers(prog: Program, dialect: Dialect, loops: list[str]) -> None:
     """What the module must define besides the passes: the ``_erf`` helper if any line (or
-    the fused step) calls it, and the source of the kernels the code calls."""
+    the fused step) calls it, the source of the kernels the code calls, and the time loops'
+    functions (``loops``)."""
     text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
+    text += "\n".join(loops)
     prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
     code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
-    prog.helpers = dialect.kernels(code)
+    prog.helpers = dialect.kernels(code + "\n".join(loops)) + loops
 
 
 def _init_rules(net: Network) -> list[tuple[str, tuple, str, int]]:
@@ -543,14 +594,8 @@ def render(net: Network, out_dir: str | Path | None = None) -> str:
     equations = {}
     # With a penalty the folded steps hold its term under the 1/m; the notes' form keeps it apart.
     shown = derive(net) if net.penalty is not None else d
-    through_time = {
-        name: (t0, term, b.rec.steps) for b in bptt(shown) for name, (t0, term) in b.sums.items()
-    }
     for s in shown.param_steps:
         text = node_text(s.simplified)
-        if s.name in through_time:  # an unrolled recurrence's T terms, as the sum over time
-            t0, term, steps = through_time[s.name]
-            text = f"sum over t = {t0}..{steps} of {node_text(term)}"
         if mean and " + " in text:
             text = f"({text})"
         extra = f" + {node_text(s.penalty)}" if s.penalty is not None else ""

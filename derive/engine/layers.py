@@ -11,7 +11,7 @@
 - ``dropout``: Ak = Dk * prev, where Dk is the inverted-dropout mask, an input of the step
   (neither parameter nor data): 1/(1 - p) where a unit is kept, 0 where it is dropped;
 - ``conv2d`` and ``maxpool`` (``conv.py``): windows over an image column (``inputs = [C, H, W]``);
-- ``rnn`` (``recurrent.py``): the recurrence unrolled over its time steps, with shared weights.
+- ``rnn``, ``lstm``, ``gru`` (``recurrent.py``): a time loop over one step's equations.
 
 This module is the one place a ``kind`` is dispatched: ``parse`` reads a ``[[layers]]`` table
 into a ``Layer``, ``expand_all`` turns the layers into one ``Expansion``.
@@ -36,18 +36,20 @@ from . import conv, namer, recurrent
 from .built import Built, Expansion, Image
 from .ir import Sum, Var, ew
 
-KINDS = ("dense", "batchnorm", "layernorm", "dropout", "conv2d", "maxpool", "rnn")
+KINDS = ("dense", "batchnorm", "layernorm", "dropout", "conv2d", "maxpool", "rnn", "lstm", "gru")
 KEYS = {
     "dense": {"kind", "units", "activation"},
     "batchnorm": {"kind", "activation", "eps"},
     "layernorm": {"kind", "activation", "eps"},
     "dropout": {"kind", "p"},
-}  # conv2d, maxpool and rnn check their own keys (conv.py, recurrent.py)
+}  # conv2d, maxpool and the recurrent kinds check their own keys (conv.py, recurrent.py)
 # The kinds whose builder reads the whole table: (k, table, prev, width, image, where, check).
 _BUILDERS = {
     "conv2d": conv.conv2d_layer,
     "maxpool": conv.maxpool_layer,
     "rnn": recurrent.rnn_layer,
+    "lstm": recurrent.rnn_layer,
+    "gru": recurrent.rnn_layer,
 }
 MAX_SIZE = 10_000_000  # the largest size of one dimension (graph.MAX_SIZE)
 DEFAULT_EPS = 1e-5
@@ -186,6 +188,7 @@ def _checker(acts: dict):
             )
         return act
 
+    check.acts = acts  # the recurrent cells build their step with the Activation itself
     return check
 
 
@@ -198,7 +201,7 @@ def expand(layer: Layer, k: int, prev: str, prev_units: int, image: Image | None
     check = _checker(acts if acts is not None else {layer.activation: None})
     if layer.kind in _BUILDERS:
         part = _BUILDERS[layer.kind](k, layer.options, prev, prev_units, image, where, check)
-        default = "tanh" if layer.kind == "rnn" else "identity"
+        default = "tanh" if layer.kind in recurrent.KEYS else "identity"
         layer.activation = layer.options.get("activation", default)  # checked by the builder
         return part
     if layer.kind == "layernorm" and prev_units == 1:
