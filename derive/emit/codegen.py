@@ -40,7 +40,6 @@ from derive.engine.ir import (
     NodePrinter,
     PadRows,
     Recur,
-    RecurGrad,
     Sum,
     Transpose,
     Var,
@@ -130,6 +129,7 @@ class _Emitter(NodePrinter):
         self.names = names  # nodes already held in a variable
         self.temps = 0
         self.room = 88  # characters left on the current line for an expression
+        self.margin = 0  # extra indentation (a time loop's body: 4)
         self.preferred: dict[Node, Step] = {}  # inlined gradients: a hoisted one keeps its name
         # The im2col copy of a convolution's input, made once in the forward pass and kept
         # for the kernel gradient (key: the input node and the window).
@@ -163,7 +163,13 @@ class _Emitter(NodePrinter):
     def _print_Elementwise(self, node):
         blocks = _tiling(node)
         if blocks:  # row blocks that tile the rows (an LSTM's gate deltas): one array
-            return loopcode.concat(self.d.lib, [self.expr(b.a) for b in blocks])
+            parts = [self.expr(b.a) for b in blocks]
+            if len(loopcode.concat(self.d.lib, parts)) > self.room:
+                for b in blocks:  # a block a line
+                    if b.a not in self.names and not isinstance(b.a, Var):
+                        self.hoist(b.a)
+                parts = [self.expr(b.a) for b in blocks]
+            return loopcode.concat(self.d.lib, parts)
         return self.elementwise(node.expr, node.args)
 
     def _print_RecurGrad(self, node):
@@ -171,10 +177,12 @@ class _Emitter(NodePrinter):
         key = (node.cell, node.g)
         if key not in self.names:
             cached = [n for (c, n) in self.cols if c == node.cell]
-            call = loopcode.backward_call(node, [self.expr(k) for k in node.children()], cached)
             name = f"bptt{node.cell.k}"
+            operands = [self.expr(k) for k in node.children()]
+            call = loopcode.backward_call(node, operands, cached, name)
             what = f"layer {node.cell.k}'s backpropagation through time, t = {node.cell.steps}..1"
             self.lines.append(Line(name, call, what))
+            self.lines[-1].code = call  # as loopcode split it (pretty would join the lines)
             self.names[key] = name
         return f"{self.names[key]}[{node.i}]"
 
@@ -239,7 +247,8 @@ class _Emitter(NodePrinter):
             part = max(parts, key=lambda p: len(self.d.print(p, names)))
             self.temps += 1
             sym = sp.Symbol(namer.temporary(self.temps))
-            part_code = self.d.print(self.shorten(part, names, 88 - len(sym.name)), names)
+            room = 88 - self.margin - len(sym.name)
+            part_code = self.d.print(self.shorten(part, names, room), names)
             self.lines.append(Line(sym.name, part_code, ""))
             names[sym] = sym.name
             st = st.xreplace({part: sym})
@@ -308,13 +317,14 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
 
 
 def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | None = None,
-             loops: dict | None = None):  # fmt: skip
+             loops: dict | None = None, margin: int = 0):  # fmt: skip
     """The forward pass's lines into ``lines``: one per equation, each dropout mask drawn just
     before its use; or at inference, ``replace`` giving some equations' lines; a time loop
     (``loops``: its functions and cached names) as the call of its forward function. Returns
     the names of the nodes held in variables and the logits of each softmax output."""
     names: dict[Node, str] = {}
     em = _Emitter(lines, names, dialect)
+    em.margin = margin
     logsoftmax: dict[str, str] = {}
     for name, node in net.equations.items():
         var = net.values[name]
@@ -330,7 +340,8 @@ def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | 
             operands = [em.expr(k) for k in node.children()]
             target, code = loopcode.forward_line(node, operands, name, cached)
             lines.append(Line(target, code, f"{name} = {node_text(node)}"))
-            em.cols.update({(node.cell, c): f"{c}_seq" for c in cached})
+            lines[-1].code = code  # as loopcode split it (pretty would join the lines)
+            em.cols.update({(node.cell, c): loopcode.stacked(c) for c in cached})
         elif replace and name in replace:
             lines.append(Line(*replace[name]))
         elif u is not None:
@@ -342,13 +353,13 @@ def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | 
             lines.append(Line(name, f"{E} / {dialect.sum(E, 0)}", node_text(node)))
             logsoftmax[name] = arg
         else:
-            em.room = 92 - len(name)
+            em.room = 92 - margin - len(name)
             lines.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
         names[var] = name
     return names, logsoftmax, em.cols
 
 
-def _backward_lines(d: Derivation, dialect: Dialect, cols: dict) -> list[Line]:
+def _backward_lines(d: Derivation, dialect: Dialect, cols: dict, margin: int = 0) -> list[Line]:
     """The backward pass's lines: one per gradient the derivation names (an inlined one is
     written into its uses, or hoisted under its own name), reusing the forward's im2col
     copies ``cols`` for the kernel gradients."""
@@ -356,10 +367,11 @@ def _backward_lines(d: Derivation, dialect: Dialect, cols: dict) -> list[Line]:
     em = _Emitter(lines, {}, dialect)
     em.preferred = {s.simplified: s for s in d.steps if s.inlined}
     em.cols = cols
+    em.margin = margin
     for s in d.steps:
         if s.inlined:
             continue
-        em.room = 92 - len(s.name)
+        em.room = 92 - margin - len(s.name)
         code = em.expr(s.simplified)
         if isinstance(s.simplified, Elementwise) and s.simplified.expr.has(sp.Piecewise):
             code = _keep_dtype(s.simplified, code, dialect)
@@ -370,7 +382,7 @@ def _backward_lines(d: Derivation, dialect: Dialect, cols: dict) -> list[Line]:
 
 def _step_backward(d: Derivation, dialect: Dialect) -> list[Line]:
     """A time loop's step: its derivation's backward lines (``loopcode`` loops over them)."""
-    return _backward_lines(d, dialect, {})
+    return _backward_lines(d, dialect, {}, margin=4)
 
 
 def _tiling(node: Elementwise) -> list[PadRows]:
@@ -422,7 +434,7 @@ def _fused_step(prog: Program, net: Network, d: Derivation) -> None:
     network it cannot take, the reason, and the module is written without it (train uses the
     rest)."""
     if net.recurrences:  # fused.py writes no loops: training uses the readable functions
-        prog.fused_missing = "no fused step for this network: its time loops run step by step"
+        prog.fused_missing = "no fused step for a recurrent network"
         return
     try:
         prog.fused = fused_program(net, d, loss_parts)

@@ -34,10 +34,9 @@ from derive.engine import namer
 from derive.engine.chain import COST, chains, scalar, symbol
 from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation, tidy
-from derive.engine.ir import Elementwise, MatMul, Node, Sum, walk
-from derive.engine.ir import Recur, RecurGrad
-from derive.engine.timeloop import timed_backward, timed_forward
+from derive.engine.ir import Elementwise, MatMul, Node, Recur, RecurGrad, Sum, walk
 from derive.engine.registry import ActivationFunction
+from derive.engine.timeloop import timed_backward, timed_forward
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 from derive.resources import TEMPLATES
@@ -171,6 +170,7 @@ class _Document:
         else:
             hand, what = pr.name(f"{h}_{c.steps}"), r"\text{the last step}"
         return out + _row(pr.name(name), [hand], note=what, tag=name)
+
     def shapes(self, node: Node) -> str:
         """The shape arithmetic of the notes: [3 x 4][4 x m] + [3 x 1] -> [3 x m]."""
 

@@ -50,27 +50,49 @@ def _name(cell: Cell, what: str) -> str:
     return f"_{cell.kind}{cell.k}_{what}"
 
 
-def _seq(name: str) -> str:
-    return f"{name}_seq"
+def stacked(name: str) -> str:
+    """The stacked values of step quantity ``name`` over t (h1 -> h1s)."""
+    return f"{name}s"
 
 
 def caches(cell: Cell, backward_code: str) -> list[str]:
-    """The step quantities (and previous states) the backward body reads, in step order."""
+    """The step quantities the backward body reads, in step order; a previous state is read
+    from its state's stack (h1_prev at t is h1 at t-1), so the state is kept instead."""
     form = step_derivation(cell).form
     names = [*(v.name for v in form.prev.values()), *form.values]
-    return [n for n in names if re.search(rf"\b{re.escape(n)}\b", backward_code)]
+    reads = {n for n in names if _reads(backward_code, n)}
+    reads |= {s for s in cell.states if cell.prev(s) in reads}
+    return [n for n in form.values if n in reads]
+
+
+def _reads(code: str, name: str) -> bool:
+    return re.search(rf"\b{re.escape(name)}\b", code) is not None
+
+
+def fit(head: str, items: list[str], tail: str, indent: str) -> str:
+    """``head(items)tail`` as ruff formats it: on one line when it fits in 100 columns, else
+    one item a line with a trailing comma (which ruff keeps expanded)."""
+    one = f"{indent}{head}{', '.join(items)}{tail}"
+    if len(one) <= 100:
+        return one
+    inner = "".join(f"{indent}    {item},\n" for item in items)
+    return f"{indent}{head}\n{inner}{indent}{tail}"
 
 
 def forward_line(node: Recur, operands: list[str], target: str, cached: list[str]):
-    """(target, code) of the layer's equation: the call of its forward loop."""
-    outs = ", ".join([target, *(_seq(n) for n in cached)])
-    return outs, f"{_name(node.cell, 'forward')}({', '.join(operands)})"
+    """(target, code) of the layer's equation in ``forward``: the call of its forward loop,
+    one operand a line when the line would pass 100 columns."""
+    outs = ", ".join([target, *(stacked(n) for n in cached)])
+    head = f"{outs} = {_name(node.cell, 'forward')}("
+    return outs, fit(head, operands, ")", "    ")[len(f"    {outs} = ") :]
 
 
-def backward_call(node: RecurGrad, operands: list[str], cached: list[str]) -> str:
-    """The call of the layer's backward loop (operands: x, the parameters, then g)."""
+def backward_call(node: RecurGrad, operands: list[str], cached: list[str], target: str) -> str:
+    """The code of ``target = `` the layer's backward loop (operands: x, the parameters, g)."""
     *args, g = operands
-    return f"{_name(node.cell, 'backward')}({', '.join([g, *args, *(_seq(n) for n in cached)])})"
+    items = [g, *args, *(stacked(n) for n in cached)]
+    head = f"{target} = {_name(node.cell, 'backward')}("
+    return fit(head, items, ")", "    ")[len(f"    {target} = ") :]
 
 
 def helpers(net: Network, dialect, print_forward: Callable, print_backward: Callable):
@@ -84,7 +106,7 @@ def helpers(net: Network, dialect, print_forward: Callable, print_backward: Call
         back_code = "\n".join(ln.code for ln in body)
         cached = caches(node.cell, back_code)
         fwd: list = []
-        print_forward(step_network(sd.form), fwd, dialect)
+        print_forward(step_network(sd.form), fwd, dialect, margin=4)
         x = node.args[0]
         source = _forward_source(sd, fwd, cached, dialect, x)
         source += "\n\n\n" + _backward_source(sd, body, cached, dialect, x)
@@ -107,39 +129,54 @@ def _args(cell: Cell) -> list[str]:
     return ["X", *cell.params]
 
 
+def _doc(text: str) -> list[str]:
+    """A docstring wrapped to the page (its lines indented 4)."""
+    lines = textwrap.wrap(f'"""{text}"""', 96, break_on_hyphens=False)
+    return [f"    {line}" for line in lines]
+
+
+def _initial(cell: Cell, s: str, lib: str) -> str:
+    """A state at t = 0 for every sample: zeros, or the learned column spread over them."""
+    zeros = _ZEROS[lib].format(rows=cell.units)
+    return f"{cell.initial(s)} + {zeros}" if cell.learn_h0 else zeros
+
+
 def _forward_source(sd: StepDerivation, lines, cached, dialect, x) -> str:
     cell, form = sd.cell, sd.form
-    n, d, T, lib = cell.units, cell.d, cell.steps, dialect.lib
+    d, T, lib = cell.d, cell.steps, dialect.lib
     h = cell.states[0]
     start = ", ".join(
         f"{s}_0 = " + (cell.initial(s) if cell.learn_h0 else "0") for s in cell.states
     )
     what = "every h_t stacked in time order" if cell.output == "all" else f"{h} at t = {T}"
-    doc = [
-        f'    """Layer {cell.k}, {"an" if cell.kind[0] in "aeioru" else "a"} {cell.kind} '
-        f"over {T} steps of {d} rows: the step below for t = 0..{T - 1}, from {start}.",
-        f"    Returns {what}, and each t's {', '.join(cached) or 'nothing'} stacked "
-        f'(T, rows, m)."""',
-    ]
-    src = [f"def {_name(cell, 'forward')}({', '.join(_args(cell))}):", *doc, "    m = X.shape[1]"]
-    for s in cell.states:
-        zeros = _ZEROS[lib].format(rows=n)
-        init = f"{cell.initial(s)} + {zeros}" if cell.learn_h0 else zeros
-        src.append(f"    {s} = {init}")
+    article = "a" if cell.kind == "gru" else "an"
+    doc = _doc(
+        f"Layer {cell.k}, {article} {cell.kind} over {T} steps of {d} rows: the step below for "
+        f"t = 0..{T - 1}, from {start}. Returns {what}, and each t's "
+        f"{', '.join(cached) or 'nothing'} stacked (T, rows, m)."
+    )
+    src = [fit(f"def {_name(cell, 'forward')}(", _args(cell), "):", ""), *doc, "    m = X.shape[1]"]
+    src += [f"    {s} = {_initial(cell, s, lib)}" for s in cell.states]
     keep = [*cached, h] if cell.output == "all" and h not in cached else cached
-    for c in keep:
-        src.append(f"    {_seq(c)} = []")
+    src += [f"    {stacked(c)} = []" for c in keep]
     src.append(f"    for t in range({T}):")
     src.append(f"        {form.x.name} = X[{_rows(d, 't')}]")
     src.append(f"        {', '.join(cell.prev(s) for s in cell.states)} = {', '.join(cell.states)}")
     for ln in lines:
         src += _line(ln, "        ")
-    for c in keep:
-        src.append(f"        {_seq(c)}.append({c})")
-    value = f"{_CONCAT[lib]}({_seq(h)})" if cell.output == "all" else h
-    rets = [value, *(f"{_STACK[lib]}({_seq(c)})" for c in cached)]
-    src.append(f"    return {', '.join(rets)}")
+    src += [f"        {stacked(c)}.append({c})" for c in keep]
+    value = f"{_CONCAT[lib]}({stacked(h)})" if cell.output == "all" else h
+    rets = [value, *(f"{_STACK[lib]}({stacked(c)})" for c in cached)]
+    src.append(fit("return ", rets, "", "    ") if len(rets) == 1 else _return(rets))
     return "\n".join(src)
+
+
+def _return(items: list[str]) -> str:
+    """``return a, b, ...`` as ruff formats it (parenthesized, one a line, when too long)."""
+    one = f"    return {', '.join(items)}"
+    if len(one) <= 100:
+        return one
+    return "    return (\n" + "".join(f"        {i},\n" for i in items) + "    )"
 
 
 def _rows(d: int, t: str) -> str:
@@ -150,51 +187,46 @@ def _backward_source(sd: StepDerivation, body, cached, dialect, x) -> str:
     cell, form = sd.cell, sd.form
     n, d, T, lib = cell.units, cell.d, cell.steps, dialect.lib
     h = cell.states[0]
-    A = namer.layer("A", cell.k)
-    dA = namer.gradient(A)
+    dA = namer.gradient(namer.layer("A", cell.k))
     incoming = {s: sd.incoming[s].name for s in cell.states}
     weights = list(cell.weights)
     carried = ", ".join(namer.gradient(cell.prev(s)) for s in cell.states)
-    doc = [
-        f'    """Layer {cell.k}\'s backpropagation through time: the step\'s derived backward '
-        f"for t = {T - 1}..0,",
-        f"    carrying {carried} to the step before; each weight's gradient summed over t.",
-        "    Returns the gradients of (x, " + ", ".join(cell.params) + ") (None: x needs none)."
-        + '"""',
-    ]
-    args = [dA, *_args(cell), *(_seq(c) for c in cached)]
-    src = [f"def {_name(cell, 'backward')}({', '.join(args)}):", *doc, "    m = X.shape[1]"]
+    doc = _doc(
+        f"Layer {cell.k}'s backpropagation through time: the step's derived backward for "
+        f"t = {T - 1}..0, carrying {carried} to the step before; each weight's gradient summed "
+        f"over t. Returns the gradients of (x, {', '.join(cell.params)}) (None: x needs none)."
+    )
+    args = [dA, *_args(cell), *(stacked(c) for c in cached)]
+    src = [fit(f"def {_name(cell, 'backward')}(", args, "):", ""), *doc, "    m = X.shape[1]"]
     for s in cell.states:
-        if s == h and cell.output != "all":
-            src.append(f"    {incoming[s]} = {dA}")
-        else:
-            src.append(f"    {incoming[s]} = {_ZEROS[lib].format(rows=n)}")
-    for p in weights:
-        src.append(f"    {namer.gradient(p)} = 0")
+        first = dA if s == h and cell.output != "all" else _ZEROS[lib].format(rows=n)
+        src.append(f"    {incoming[s]} = {first}")
+    src += [f"    {namer.gradient(p)} = 0" for p in weights]
     dx = namer.gradient(form.x.name)
     if cell.x_grad:
-        src.append(f"    {dx}_seq = []")
+        src.append(f"    {stacked(dx)} = []")
     src.append(f"    for t in reversed(range({T})):")
     src.append(f"        {form.x.name} = X[{_rows(d, 't')}]")
-    for c in cached:
-        src.append(f"        {c} = {_seq(c)}[t]")
+    code = "\n".join(ln.code for ln in body)
+    for s in cell.states:  # the state before step t: the one step t-1 made
+        if _reads(code, cell.prev(s)):
+            before = f"{stacked(s)}[t - 1] if t else {_initial(cell, s, lib)}"
+            src.append(f"        {cell.prev(s)} = {before}")
+    src += [f"        {c} = {stacked(c)}[t]" for c in cached if _reads(code, c)]
     if cell.output == "all":
         src.append(f"        {incoming[h]} = {incoming[h]} + {dA}[{_rows(n, 't')}]")
     grads = {namer.gradient(p) for p in weights}
     for ln in body:
-        if ln.target in grads:
-            ln = type(ln)(ln.target, ln.code, ln.comment)
-            lines = _line(ln, "        ")
+        lines = _line(ln, "        ")
+        if ln.target in grads:  # the weight's term at t, added to the sum over t
             lines[-1] = lines[-1].replace(f"{ln.target} = ", f"{ln.target} += ", 1)
-            src += lines
-        else:
-            src += _line(ln, "        ")
+        src += lines
     if cell.x_grad:
-        src.append(f"        {dx}_seq.append({dx})")
+        src.append(f"        {stacked(dx)}.append({dx})")
     src.append(f"        {', '.join(incoming.values())} = {carried}")
-    dX = f"{_CONCAT[lib]}({dx}_seq[::-1])" if cell.x_grad else "None"
-    rets = [dX, *(namer.gradient(p) for p in weights)]
-    if cell.learn_h0:
+    rets = ["None" if not cell.x_grad else f"{_CONCAT[lib]}({stacked(dx)}[::-1])"]
+    rets += [namer.gradient(p) for p in weights]
+    if cell.learn_h0:  # what reaches the initial state, summed over the samples
         rets += [dialect.sum(incoming[s], 1) for s in cell.states]
-    src.append(f"    return {', '.join(rets)}")
+    src.append(_return(rets))
     return "\n".join(src)

@@ -13,8 +13,7 @@ from derive.engine import namer
 from derive.engine.chain import chains
 from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation
-from derive.engine.ir import fmt_shape
-from derive.engine.ir import Recur, RecurGrad
+from derive.engine.ir import Recur, RecurGrad, fmt_shape
 from derive.engine.timeloop import timed_backward, timed_forward
 
 from .layercode import layer_notes

@@ -254,7 +254,8 @@ class IRPrinter(NodePrinter, LatexPrinter):
     # gradient as what the loop backwards adds up over t.
     def _ir_Recur(self, node):
         c = node.cell
-        return rf"\operatorname{{{c.kind}}}_{{t=1}}^{{{c.steps}}}\left({self.ir(node.args[0])}\right)"
+        x = self.ir(node.args[0])
+        return rf"\operatorname{{{c.kind}}}_{{t=1}}^{{{c.steps}}}\left({x}\right)"
 
     def _ir_RecurGrad(self, node):
         c = node.cell

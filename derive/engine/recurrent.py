@@ -41,10 +41,11 @@ def rnn_layer(k, layer, prev, units, image, where, check_activation) -> Expansio
     n = _count(layer, "units", key, None, 1)
     steps = _count(layer, "steps", key, None, 1)
     if units % steps:
-        fits = ", ".join(str(s) for s in range(1, min(units, 64) + 1) if not units % s)
+        fits = ", ".join(str(s) for s in range(2, min(units, 64) + 1) if not units % s)
         raise DeriveError(
             f"steps = {steps} does not divide the {units} input rows", where=f"{key}.steps",
-            fix=f"steps must divide the input's rows (T*d rows: d per step), here one of {fits}",
+            fix="steps must divide the input's rows (T*d rows: d per step), "
+            + (f"here one of {fits}" if fits else "here only 1"),
         )  # fmt: skip
     act = "tanh"
     if kind == "rnn":

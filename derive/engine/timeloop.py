@@ -28,7 +28,7 @@ from . import namer
 from .cell import Cell, StepForm, step_form
 from .derivation import Derivation, Step, derive
 from .graph import Network
-from .ir import M, Elementwise, PadRows, Rows, Sum, Var, ew, placeholder
+from .ir import Elementwise, M, PadRows, Rows, Sum, Var, ew, placeholder
 from .registry import ACTIVATIONS
 
 
