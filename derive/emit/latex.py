@@ -98,7 +98,7 @@ class _Document:
         grads = {s.name for s in d.steps}
         for cell in d.network.recurrences:  # the step's gradients, written with t
             grads |= {name for name, _, _ in timed_backward(cell)}
-            grads |= {namer.gradient(f"{s}_t") for s in cell.states}
+            grads |= {namer.gradient(f"{s}_t") for s in cell.outputs}
         self.pr = IRPrinter(notation, grads)
         self.ew = IRPrinter(notation, grads, elementwise=True)
         self.seen_forms: set = set()
@@ -154,14 +154,14 @@ class _Document:
         """A time loop: the step's equations once, for t = 1, ..., T, and what the layer
         hands on."""
         c, pr = node.cell, self.ew
-        h = c.states[0]
-        start = r",\ ".join(
-            pr.name(f"{s}_0") + " = " + (pr.name(c.initial(s)) if c.learn_h0 else "0")
+        h = c.emit
+        start = "".join(
+            r";\ " + pr.name(f"{s}_0") + " = " + (pr.name(c.initial(s)) if c.learn_h0 else "0")
             for s in c.states
         )
         x = pr.name(c.x_t)
-        rows = rf"{x} = {self.ew.lines(node.args[0])[0]}_{{[(t-1){c.d}:t{c.d}]}}"
-        out = _row(x, [rows.split(" = ", 1)[1]], note=rf"t = 1, \dots, {c.steps};\ {start}")
+        rows = rf"{x} = {self.ew.lines(node.args[0])[0]}\big[(t-1){c.d} : t{c.d}\big]"
+        out = _row(x, [rows.split(" = ", 1)[1]], note=rf"t = 1, \dots, {c.steps}{start}")
         for n, e in timed_forward(c):
             out += _row(pr.name(n), pr.lines(e), note=self.shapes(e))
         if c.output == "all":
@@ -357,15 +357,16 @@ class _Document:
         the gradients handed back to step t-1 are the recursion, and each weight's term is
         summed over t below."""
         c, pr = node.cell, self.ew
-        h = c.states[0]
+        h = c.emit
         g = pr.lines(node.g)[0]
-        src = rf"{g}_{{[(t-1){c.units}:t{c.units}]}}" if c.output == "all" else g
+        src = rf"{g}\big[(t-1){c.units} : t{c.units}\big]" if c.output == "all" else g
         first = (
-            rf"\text{{handed back by step }} t+1 \;+\; {src}" if c.output == "all"
+            src if not c.states
+            else rf"\text{{handed back by step }} t+1 \;+\; {src}" if c.output == "all"
             else rf"{g} \text{{ at }} t = {c.steps}\text{{; then handed back by step }} t+1"
         )  # fmt: skip
         dh = pr.name(namer.gradient(f"{h}_t"))
-        out = _row(dh, [first], note=rf"t = {c.steps}, \dots, 1", tag="BPTT")
+        out = _row(dh, [first], note=rf"t = {c.steps}, \dots, 1", tag="BPTT" if c.states else "")
         notes = {"weight": r"\text{summed over } t", "carried": r"\text{to step } t-1"}
         for n, e, kind in timed_backward(c):
             out += _row(pr.name(n), pr.lines(e), note=notes.get(kind, ""))

@@ -144,15 +144,16 @@ def _initial(cell: Cell, s: str, lib: str) -> str:
 def _forward_source(sd: StepDerivation, lines, cached, dialect, x) -> str:
     cell, form = sd.cell, sd.form
     d, T, lib = cell.d, cell.steps, dialect.lib
-    h = cell.states[0]
+    h = cell.emit
     start = ", ".join(
         f"{s}_0 = " + (cell.initial(s) if cell.learn_h0 else "0") for s in cell.states
     )
-    what = "every h_t stacked in time order" if cell.output == "all" else f"{h} at t = {T}"
-    article = "a" if cell.kind == "gru" else "an"
+    what = f"every {h}_t stacked in time order" if cell.output == "all" else f"{h} at t = {T}"
+    article = "an" if cell.kind in ("rnn", "lstm") else "a"
+    start = f", from {start}" if cell.states else ""
     doc = _doc(
         f"Layer {cell.k}, {article} {cell.kind} over {T} steps of {d} rows: the step below for "
-        f"t = 0..{T - 1}, from {start}. Returns {what}, and each t's "
+        f"t = 0..{T - 1}{start}. Returns {what}, and each t's "
         f"{', '.join(cached) or 'nothing'} stacked (T, rows, m)."
     )
     src = [fit(f"def {_name(cell, 'forward')}(", _args(cell), "):", ""), *doc, "    m = X.shape[1]"]
@@ -161,7 +162,8 @@ def _forward_source(sd: StepDerivation, lines, cached, dialect, x) -> str:
     src += [f"    {stacked(c)} = []" for c in keep]
     src.append(f"    for t in range({T}):")
     src.append(f"        {form.x.name} = X[{_rows(d, 't')}]")
-    src.append(f"        {', '.join(cell.prev(s) for s in cell.states)} = {', '.join(cell.states)}")
+    if cell.states:
+        src.append(f"        {', '.join(map(cell.prev, cell.states))} = {', '.join(cell.states)}")
     for ln in lines:
         src += _line(ln, "        ")
     src += [f"        {stacked(c)}.append({c})" for c in keep]
@@ -186,15 +188,16 @@ def _rows(d: int, t: str) -> str:
 def _backward_source(sd: StepDerivation, body, cached, dialect, x) -> str:
     cell, form = sd.cell, sd.form
     n, d, T, lib = cell.units, cell.d, cell.steps, dialect.lib
-    h = cell.states[0]
-    dA = namer.gradient(namer.layer("A", cell.k))
-    incoming = {s: sd.incoming[s].name for s in cell.states}
+    h = cell.emit
+    dA = "grad"  # the gradient of the layer's value (a step may have its own dA2)
+    incoming = {s: sd.incoming[s].name for s in cell.outputs}
     weights = list(cell.weights)
     carried = ", ".join(namer.gradient(cell.prev(s)) for s in cell.states)
     doc = _doc(
         f"Layer {cell.k}'s backpropagation through time: the step's derived backward for "
-        f"t = {T - 1}..0, carrying {carried} to the step before; each weight's gradient summed "
-        f"over t. Returns the gradients of (x, {', '.join(cell.params)}) (None: x needs none)."
+        f"t = {T - 1}..0"
+        + (f", carrying {carried} to the step before" if carried else "")
+        + f"; each weight's gradient summed over t. Returns the gradients of (x, {', '.join(cell.params)}) (None: x needs none)."
     )
     args = [dA, *_args(cell), *(stacked(c) for c in cached)]
     src = [fit(f"def {_name(cell, 'backward')}(", args, "):", ""), *doc, "    m = X.shape[1]"]
@@ -214,7 +217,8 @@ def _backward_source(sd: StepDerivation, body, cached, dialect, x) -> str:
             src.append(f"        {cell.prev(s)} = {before}")
     src += [f"        {c} = {stacked(c)}[t]" for c in cached if _reads(code, c)]
     if cell.output == "all":
-        src.append(f"        {incoming[h]} = {incoming[h]} + {dA}[{_rows(n, 't')}]")
+        block = f"{dA}[{_rows(n, 't')}]"
+        src.append(f"        {incoming[h]} = " + (f"{incoming[h]} + {block}" if cell.states else block))
     grads = {namer.gradient(p) for p in weights}
     for ln in body:
         lines = _line(ln, "        ")
@@ -223,7 +227,8 @@ def _backward_source(sd: StepDerivation, body, cached, dialect, x) -> str:
         src += lines
     if cell.x_grad:
         src.append(f"        {stacked(dx)}.append({dx})")
-    src.append(f"        {', '.join(incoming.values())} = {carried}")
+    if cell.states:
+        src.append(f"        {', '.join(incoming[s] for s in cell.states)} = {carried}")
     rets = ["None" if not cell.x_grad else f"{_CONCAT[lib]}({stacked(dx)}[::-1])"]
     rets += [namer.gradient(p) for p in weights]
     if cell.learn_h0:  # what reaches the initial state, summed over the samples

@@ -61,8 +61,8 @@ def _step(node: Recur) -> list[str]:
     """A time loop's step, once: its equations at t, where x_t and h_0 come from."""
     c = node.cell
     x = node_text(node.args[0])
-    start = ", ".join(f"{s}_0 = " + (c.initial(s) if c.learn_h0 else "0") for s in c.states)
-    out = [f"    for t = 1..{c.steps} ({c.x_t} = rows (t-1)*{c.d} ... t*{c.d} of {x}; {start}):"]
+    start = "".join(f"; {s}_0 = " + (c.initial(s) if c.learn_h0 else "0") for s in c.states)
+    out = [f"    for t = 1..{c.steps} ({c.x_t} = rows (t-1)*{c.d} ... t*{c.d} of {x}{start}):"]
     out += [f"      {name:<10} = {node_text(e)}" for name, e in timed_forward(c)]
     return out
 
@@ -71,14 +71,17 @@ def _through_time(node: RecurGrad) -> list[str]:
     """Backpropagation through time, once: the step's derived backward for t = T, ..., 1,
     with the gradients handed back to step t-1 (the recursion) and each weight's term."""
     c = node.cell
-    h = c.states[0]
+    h = c.emit
     A = node_text(node.g)
     n = c.units
     src = f"rows (t-1)*{n} ... t*{n} of {A}" if c.output == "all" else f"{A} at t = {c.steps}"
-    out = [
-        f"  back through time, t = {c.steps}, ..., 1 (d{h}_t = what step t+1 hands back, 0 at "
-        f"t = {c.steps}, + {src}):"
-    ]
+    if not c.states:  # no recursion: each step on its own
+        out = [f"  each step, t = {c.steps}, ..., 1 (d{h}_t = {src}):"]
+    else:
+        out = [
+            f"  back through time, t = {c.steps}, ..., 1 (d{h}_t = what step t+1 hands back, "
+            f"0 at t = {c.steps}, + {src}):"
+        ]
     for name, e, kind in timed_backward(c):
         note = {"weight": "   [summed over t]", "carried": "   [to step t-1]"}.get(kind, "")
         out.append(f"      {name:<10} = {node_text(e)}{note}")

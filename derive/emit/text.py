@@ -123,7 +123,7 @@ class _TextPrinter(NodePrinter):
     def _print_Recur(self, node):
         c = node.cell
         x, *params = (node_text(a) for a in node.args)
-        which = f"every {c.states[0]}_t stacked" if c.output == "all" else f"{c.states[0]} at t = T"
+        which = f"every {c.emit}_t stacked" if c.output == "all" else f"{c.emit} at t = T"
         return f"{c.kind}({x}; {', '.join(params)}): {which}, t = 1..{c.steps}"
 
     def _print_RecurGrad(self, node):

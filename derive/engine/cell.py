@@ -24,12 +24,15 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from . import namer
-from .ir import M, MatMul, Node, Rows, Var, ew
-from .registry import ACTIVATIONS
+import sympy as sp
 
-KINDS = ("rnn", "lstm", "gru")
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-STATES = {"rnn": ("h",), "lstm": ("h", "c"), "gru": ("h",)}
+from .ir import M, Elementwise, MatMul, Node, Rows, Sum, Var, ew, placeholder
+from .registry import ACTIVATIONS
+from .registry import z as registry_z
+
+KINDS = ("rnn", "lstm", "gru", "dense")
+GATES = {"rnn": 1, "lstm": 4, "gru": 3, "dense": 1}
+STATES = {"rnn": ("h",), "lstm": ("h", "c"), "gru": ("h",), "dense": ()}
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,18 @@ class Cell:
 
     @property
     def states(self) -> tuple[str, ...]:
-        """The states' names at step t: h1 (and c1)."""
+        """The states' names at step t: h1 (and c1); none for a per-step dense layer."""
         return tuple(namer.layer(s, self.k) for s in STATES[self.kind])
+
+    @property
+    def emit(self) -> str:
+        """The step quantity the layer hands on: h1, or a per-step dense layer's A2."""
+        return self.states[0] if self.states else namer.layer("A", self.k)
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The step's quantities that reach later steps or the layer's value."""
+        return self.states if self.states else (self.emit,)
 
     def prev(self, state: str) -> str:
         """The name of a state at step t-1 in the step's equations: h1_prev."""
@@ -74,6 +87,8 @@ class Cell:
     def weights(self) -> dict[str, list[int]]:
         """The step's parameters and their shapes, in order (the initial states apart)."""
         n, d, g, k = self.units, self.d, GATES[self.kind], self.k
+        if self.kind == "dense":
+            return {namer.layer("W", k): [n, d], namer.layer("b", k): [n, 1]}
         out = {namer.layer("Wx", k): [g * n, d], namer.layer("Wh", k): [g * n, n]}
         if self.kind == "gru":
             out |= {namer.layer("bx", k): [g * n, 1], namer.layer("bh", k): [g * n, 1]}
@@ -103,6 +118,7 @@ class StepForm:
     values: dict[str, Var] = field(default_factory=dict)
     equations: dict[str, Node] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
+    softmax: dict[str, Node] = field(default_factory=dict)  # a softmax output: its logits
 
     def define(self, name: str, node: Node, text: str) -> Var:
         self.equations[name] = node
@@ -121,6 +137,8 @@ def step_form(cell: Cell) -> StepForm:
     form = StepForm(cell, x, prev, weights)
     sig, tanh = ACTIVATIONS["sigmoid"], ACTIVATIONS["tanh"]
     W = list(weights.values())
+    if cell.kind == "dense":
+        return _dense_step(form, W)
     h, hp = cell.states[0], prev[cell.states[0]]
     if cell.kind in ("rnn", "lstm"):
         Wx, Wh, b = W
@@ -178,4 +196,22 @@ def step_form(cell: Cell) -> StepForm:
         h, ew(lambda p, q, s: (1 - p) * q + p * s, [uv, nv, hp]),
         f"(1 - {u}) * {nn} + {u} * {hp.name}",
     )  # fmt: skip
+    return form
+
+
+def _dense_step(form: StepForm, W: list[Var]) -> StepForm:
+    """A per-step dense layer: zk = Wk @ x_t + bk, Ak = act(zk), the activation over each
+    step's own units (a softmax normalises each step)."""
+    cell, (w, b), x = form.cell, W, form.x
+    z = namer.layer("z", cell.k)
+    zv = form.define(z, ew(lambda p, q: p + q, [MatMul(w, x), b]), f"{w.name} @ {x.name} + {b.name}")
+    act = cell.activation
+    if act.normalized:  # as the equation form builds it: E, its sum over the units, E / S
+        e_node = ew(lambda u: act.expr.xreplace({registry_z: u}), [zv])
+        node = Elementwise(placeholder(0) / placeholder(1), (e_node, Sum(e_node, 0)), zv.shape)
+        if act.expr == sp.exp(registry_z):
+            form.softmax[cell.emit] = zv
+    else:
+        node = ew(lambda u: act(u), [zv])
+    form.define(cell.emit, node, f"{act.name}({z})")
     return form

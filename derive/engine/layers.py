@@ -38,7 +38,7 @@ from .ir import Sum, Var, ew
 
 KINDS = ("dense", "batchnorm", "layernorm", "dropout", "conv2d", "maxpool", "rnn", "lstm", "gru")
 KEYS = {
-    "dense": {"kind", "units", "activation"},
+    "dense": {"kind", "units", "activation", "steps"},
     "batchnorm": {"kind", "activation", "eps"},
     "layernorm": {"kind", "activation", "eps"},
     "dropout": {"kind", "p"},
@@ -111,6 +111,8 @@ def parse(table, key: str) -> Layer:
                 f"units must be a positive integer (at most {MAX_SIZE:,}), got {units!r}",
                 where=f"{key}.units", fix="e.g. units = 3 (a whole number, no quotes)",
             )  # fmt: skip
+        if "steps" in table:  # a per-step dense layer (recurrent.py)
+            return Layer(units, act, options={"steps": table["steps"]})
         return Layer(units, act)
     if kind == "dropout":
         p = _number(table.get("p", 0.5), f"{key}.p", "e.g. p = 0.5 (the probability of dropping)")
@@ -213,6 +215,10 @@ def expand(layer: Layer, k: int, prev: str, prev_units: int, image: Image | None
         check(layer.activation, key)
     out = Expansion(units=layer.units, image=image if layer.kind == "dropout" else None)
     W, b, z, A = (namer.layer(base, k) for base in ("W", "b", "z", "A"))
+    if layer.kind == "dense" and "steps" in layer.options:
+        act = recurrent._activation(check, layer.activation)
+        steps = layer.options["steps"]
+        return recurrent.dense_steps_layer(k, layer.units, act, steps, prev, prev_units, where)
     if layer.kind == "dense":
         out.params[W] = [layer.units, prev_units]
         out.params[b] = [layer.units, 1]

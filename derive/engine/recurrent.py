@@ -17,6 +17,7 @@ from .built import Built, Expansion
 from .cell import Cell
 from .conv import _count, _only
 from .ir import Recur
+from .registry import ACTIVATIONS
 
 KEYS = {
     "rnn": {"units", "steps", "activation", "output", "learn_h0"},
@@ -63,12 +64,46 @@ def rnn_layer(k, layer, prev, units, image, where, check_activation) -> Expansio
             fix="learn_h0 = true makes the initial state a parameter (default false: h_0 = 0)",
         )  # fmt: skip
     cell = Cell(
-        kind, k, steps, units // steps, n, activation=check_activation.acts.get(act), act=act,
+        kind, k, steps, units // steps, n, activation=_activation(check_activation, act), act=act,
         output=output, learn_h0=learn, x_grad=prev != "x",
     )  # fmt: skip
     A = namer.layer("A", k)
     params = list(cell.params)
     text = f"{kind}({prev}; {', '.join(params)}), t = 1..{steps}"
+
+    def make(known):
+        return Recur(cell, (known[prev], *(known[p] for p in params)))
+
+    return Expansion(
+        params=cell.params, equations={A: Built(text, (prev,), make)}, output=A,
+        units=cell.out_rows, recurrences=[cell],
+    )  # fmt: skip
+
+
+def _activation(check, name: str):
+    """The Activation itself (the step is built with it): the spec's, else the built-in."""
+    return (check.acts or {}).get(name) or ACTIVATIONS[name]
+
+
+def dense_steps_layer(k, units, act, steps, prev, prev_units, where) -> Expansion:
+    """A dense layer with ``steps = T``: the same Wk (units, d) and bk to each of the T row
+    blocks of its input, the activation per block (a softmax over each step's units), every
+    step's output stacked in time order (T*units rows), as a loop of one step."""
+    key = f"{where}: layers[{k - 1}]"
+    steps = _count({"steps": steps}, "steps", key, None, 1)
+    if prev_units % steps:
+        raise DeriveError(
+            f"steps = {steps} does not divide the {prev_units} input rows", where=f"{key}.steps",
+            fix="a per-step dense layer reads T blocks of d rows: give the steps of the layer "
+            "before (a recurrent layer with output = \"all\")",
+        )  # fmt: skip
+    cell = Cell(
+        "dense", k, steps, prev_units // steps, units, activation=act, act=act.name,
+        output="all", x_grad=prev != "x",
+    )  # fmt: skip
+    A = namer.layer("A", k)
+    params = list(cell.params)
+    text = f"{act.name}({', '.join(params)} per step of {prev}), t = 1..{steps}"
 
     def make(known):
         return Recur(cell, (known[prev], *(known[p] for p in params)))

@@ -63,22 +63,22 @@ def step_network(form: StepForm) -> Network:
     before needs it) x_t; its cost is sum(dh * h) (+ sum(dc * c)) with the incoming gradients
     as data."""
     cell = form.cell
-    incoming = {s: Var(namer.gradient(s), (cell.units, M), "data") for s in cell.states}
-    states = [form.values[s] for s in cell.states]
+    incoming = {s: Var(namer.gradient(s), (cell.units, M), "data") for s in cell.outputs}
+    states = [form.values[s] for s in cell.outputs]
     cost = ew(
         lambda *a: sp.Add(*(a[2 * j] * a[2 * j + 1] for j in range(len(states)))),
-        [v for s in cell.states for v in (incoming[s], form.values[s])],
+        [v for s in cell.outputs for v in (incoming[s], form.values[s])],
     )  # fmt: skip
     params = {**form.weights, **{v.name: v for v in form.prev.values()}}
     if cell.x_grad:
         params[form.x.name] = form.x
-    text = " + ".join(f"sum({incoming[s].name} * {s})" for s in cell.states)
+    text = " + ".join(f"sum({incoming[s].name} * {s})" for s in cell.outputs)
     return Network(
         name=f"{cell.kind}{cell.k}_step", inputs=cell.d, outputs=cell.units, params=params,
         values=dict(form.values), equations=dict(form.equations), texts=dict(form.texts),
-        output=cell.states[0], cost=cost, cost_name="custom", cost_text=text,
+        output=cell.emit, cost=cost, cost_name="custom", cost_text=text,
         reduction="sum", columns_sum_to_one=False, activations=dict(ACTIVATIONS),
-        x=form.x, y=incoming[cell.states[0]],
+        x=form.x, y=incoming[cell.emit], softmax=dict(form.softmax),
     )  # fmt: skip
 
 
@@ -87,7 +87,8 @@ def step_derivation(cell: Cell) -> StepDerivation:
     """The step of ``cell`` derived once (cached: every printer and evaluator shares it)."""
     form = step_form(cell)
     net = step_network(form)
-    incoming = {s: v for s in cell.states for v in [net.cost.args[2 * cell.states.index(s)]]}
+    incoming = {v.name: v for v in net.cost.args if v.role == "data"}
+    incoming = {s: incoming[namer.gradient(s)] for s in cell.outputs}
     return StepDerivation(form, derive(net), incoming)
 
 
@@ -135,7 +136,7 @@ def run_forward(cell: Cell, kids: list, m: int, alg, evaluate) -> tuple[object, 
             env[name] = _value(evaluate, node, env, m, alg)
         states = {s: env[s] for s in cell.states}
         envs.append(env)
-    return _stack(cell, [e[cell.states[0]] for e in envs], m, alg, evaluate), envs
+    return _stack(cell, [e[cell.emit] for e in envs], m, alg, evaluate), envs
 
 
 def _stack(cell: Cell, hs: list, m: int, alg, evaluate):
@@ -163,16 +164,16 @@ def run_backward(cell: Cell, kids: list, g, m: int, alg, evaluate) -> list:
     dxs = [None] * T
     for t in reversed(range(T)):
         env = dict(envs[t])
-        h = cell.states[0]
+        h = cell.emit
         from_above = None
         if cell.output == "all":
             from_above = _value(evaluate, Rows(gs, t * n, (t + 1) * n), {"_g": g}, m, alg)
         elif t == T - 1:
             from_above = g
-        for s in cell.states:
-            value = carried[s]
+        for s in cell.outputs:
+            value = carried.get(s)
             if s == h and from_above is not None:
-                value = _add(evaluate, value, from_above, m, alg, (n, M))
+                value = from_above if value is None else _add(evaluate, value, from_above, m, alg, (n, M))
             env[sd.incoming[s].name] = value
         for step in sd.backward:
             env[step.name] = _value(evaluate, step.simplified, env, m, alg)

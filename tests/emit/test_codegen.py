@@ -373,13 +373,18 @@ def recurrent_architectures(draw):
         lines.append(f'activation = "{draw(st.sampled_from(HIDDEN))}"')
     if draw(st.booleans()):
         lines.append("learn_h0 = true")
+    cost, out = draw(OUTPUTS)
+    outputs = draw(st.integers(2 if out == "softmax" else 1, 3))
+    if draw(st.integers(0, 2)) == 0:  # every h_t into a per-step head, the cost over the steps
+        lines += ['output = "all"', "[[layers]]", f"units = {outputs}", f"steps = {steps}"]
+        lines += [f'activation = "{out}"', "[cost]"]
+        lines.append(f'expr = "{cost[5:]}"' if cost.startswith("expr:") else f'name = "{cost}"')
+        return "\n".join(lines)
     if rnn_units > 1 and draw(st.integers(0, 3)) == 0:  # layer norm over h_T's units
         lines += ["[[layers]]", 'kind = "layernorm"']
     if draw(st.booleans()):
         units, act = draw(st.integers(1, 4)), draw(st.sampled_from(HIDDEN))
         lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
-    cost, out = draw(OUTPUTS)
-    outputs = draw(st.integers(2 if out == "softmax" else 1, 3))
     lines += ["[[layers]]", f"units = {outputs}", f'activation = "{out}"', "[cost]"]
     lines.append(f'expr = "{cost[5:]}"' if cost.startswith("expr:") else f'name = "{cost}"')
     return "\n".join(lines)

@@ -147,3 +147,49 @@ def test_module_length_does_not_grow_with_T(kind):
         sizes.append(len(text.splitlines()))
     assert sizes[0] == sizes[1]
     assert times[1] < 3 * times[0] + 2.0
+
+
+def test_per_step_head_equals_torch_temporal_softmax_loss():
+    """An LSTM handing on every h_t into a dense layer with steps = T (softmax per step) and
+    cross-entropy summed over the steps, averaged over the samples: CS231n's temporal affine
+    and temporal softmax loss, as torch computes them from nn.LSTM and a Linear."""
+    text = "\n".join([
+        'name = "lm"', f"inputs = {T * D}",
+        "[[layers]]", 'kind = "lstm"', f"units = {N}", f"steps = {T}", 'output = "all"',
+        "[[layers]]", f"units = {OUT + 1}", f"steps = {T}", 'activation = "softmax"',
+        "[cost]", 'name = "cross_entropy"',
+    ])  # fmt: skip
+    net = parse_spec(text, "lm.toml")
+    module = load_module(net)
+    rng = np.random.default_rng(2)
+    params = {k: rng.standard_normal(s) * 0.5 for k, s in module.PARAM_SHAPES.items()}
+    X = rng.standard_normal((module.INPUTS, M))
+    labels = rng.integers(0, OUT + 1, size=(T, M))
+    Y = np.zeros((T, OUT + 1, M))
+    Y[np.arange(T)[:, None], labels, np.arange(M)[None, :]] = 1
+    Y = Y.reshape(T * (OUT + 1), M)
+    loss, grads = module.loss_and_grad(params, X, Y)
+
+    lstm = _torch_layer("lstm", params, 1, D, N)
+    head = torch.nn.Linear(N, OUT + 1, dtype=torch.float64)
+    with torch.no_grad():
+        head.weight.copy_(torch.tensor(params["W2"]))
+        head.bias.copy_(torch.tensor(params["b2"][:, 0]))
+    seq = torch.tensor(X.reshape(T, D, M).transpose(0, 2, 1))
+    hs, _ = lstm(seq)
+    logits = head(hs)  # (T, m, classes)
+    want = (
+        torch.nn.functional.cross_entropy(
+            logits.reshape(T * M, -1), torch.tensor(labels.reshape(-1)), reduction="sum"
+        )
+        / M
+    )
+    want.backward()
+    assert loss == pytest.approx(float(want.detach()), rel=1e-12)
+    np.testing.assert_allclose(grads["W2"], head.weight.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(grads["b2"][:, 0], head.bias.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(grads["Wx1"], lstm.weight_ih_l0.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(grads["Wh1"], lstm.weight_hh_l0.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        grads["b1"][:, 0], lstm.bias_ih_l0.grad.numpy(), rtol=1e-9, atol=1e-12
+    )
