@@ -197,7 +197,8 @@ def _backward_source(sd: StepDerivation, body, cached, dialect, x) -> str:
         f"Layer {cell.k}'s backpropagation through time: the step's derived backward for "
         f"t = {T - 1}..0"
         + (f", carrying {carried} to the step before" if carried else "")
-        + f"; each weight's gradient summed over t. Returns the gradients of (x, {', '.join(cell.params)}) (None: x needs none)."
+        + "; each weight's gradient summed over t. Returns the gradients of "
+        + f"(x, {', '.join(cell.params)}) (None: x needs none)."
     )
     args = [dA, *_args(cell), *(stacked(c) for c in cached)]
     src = [fit(f"def {_name(cell, 'backward')}(", args, "):", ""), *doc, "    m = X.shape[1]"]
@@ -218,7 +219,8 @@ def _backward_source(sd: StepDerivation, body, cached, dialect, x) -> str:
     src += [f"        {c} = {stacked(c)}[t]" for c in cached if _reads(code, c)]
     if cell.output == "all":
         block = f"{dA}[{_rows(n, 't')}]"
-        src.append(f"        {incoming[h]} = " + (f"{incoming[h]} + {block}" if cell.states else block))
+        value = f"{incoming[h]} + {block}" if cell.states else block
+        src.append(f"        {incoming[h]} = {value}")
     grads = {namer.gradient(p) for p in weights}
     for ln in body:
         lines = _line(ln, "        ")

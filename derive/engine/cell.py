@@ -23,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from . import namer
 import sympy as sp
 
-from .ir import M, Elementwise, MatMul, Node, Rows, Sum, Var, ew, placeholder
+from . import namer
+from .ir import Elementwise, M, MatMul, Node, Rows, Sum, Var, ew, placeholder
 from .registry import ACTIVATIONS
 from .registry import z as registry_z
 
@@ -204,7 +204,8 @@ def _dense_step(form: StepForm, W: list[Var]) -> StepForm:
     step's own units (a softmax normalises each step)."""
     cell, (w, b), x = form.cell, W, form.x
     z = namer.layer("z", cell.k)
-    zv = form.define(z, ew(lambda p, q: p + q, [MatMul(w, x), b]), f"{w.name} @ {x.name} + {b.name}")
+    node = ew(lambda p, q: p + q, [MatMul(w, x), b])
+    zv = form.define(z, node, f"{w.name} @ {x.name} + {b.name}")
     act = cell.activation
     if act.normalized:  # as the equation form builds it: E, its sum over the units, E / S
         e_node = ew(lambda u: act.expr.xreplace({registry_z: u}), [zv])
