@@ -173,8 +173,10 @@ def run_backward(cell: Cell, kids: list, g, m: int, alg, evaluate) -> list:
         for s in cell.outputs:
             value = carried.get(s)
             if s == h and from_above is not None:
-                total = _add(evaluate, value, from_above, m, alg, (n, M)) if value else None
-                value = total if value is not None else from_above
+                if value is None:  # no state: the step's output gets only what is from above
+                    value = from_above
+                else:
+                    value = _add(evaluate, value, from_above, m, alg, (n, M))
             env[sd.incoming[s].name] = value
         for step in sd.backward:
             env[step.name] = _value(evaluate, step.simplified, env, m, alg)
