@@ -12,10 +12,7 @@ see ``main``), or evaluates a ``--call`` expression, and reads what it returns i
 from __future__ import annotations
 
 import ast
-import contextlib
-import importlib.util
 import inspect
-import io
 import re
 import sys
 import traceback
@@ -25,6 +22,8 @@ import numpy as np
 
 from derive.engine.graph import Network
 from derive.errors import DeriveError
+
+from .load import load_module
 
 DEFAULT_FUNCTION = "backward"
 _ROLES = {  # lower-case parameter name -> what is passed (besides the spec's own names)
@@ -37,20 +36,21 @@ _ROLES = {  # lower-case parameter name -> what is passed (besides the spec's ow
 
 
 def load_function(path: str, name: str = DEFAULT_FUNCTION):
-    """Import the file at ``path`` (only it) and return its attribute ``name`` (dotted names
-    reach into objects: ``model.backward``)."""
+    """Import the file at ``path`` (only it, without its training: see ``load``) and return
+    its attribute ``name`` (dotted names reach into objects: ``model.backward``)."""
+    return load_target(path, name)[0]
+
+
+def load_target(path: str, name: str = DEFAULT_FUNCTION):
+    """(the function ``name``, its module, notes of what importing skipped or stubbed)."""
     file = Path(path)
     if not file.is_file():
         raise DeriveError("no such file", where=path, fix="give the path of your .py file")
     modname = "_derive_check_" + re.sub(r"\W", "_", file.stem)
-    spec = importlib.util.spec_from_file_location(modname, file)
-    module = importlib.util.module_from_spec(spec)
     folder = str(file.resolve().parent)
     sys.path.insert(0, folder)  # as `python mycode.py` would: its own helper modules import
-    sys.modules[modname] = module  # dataclasses in the file look themselves up here
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            spec.loader.exec_module(module)
+        module, notes = load_module(file, modname)
     except KeyboardInterrupt:
         raise
     except BaseException as err:  # noqa: B036 - SystemExit from a script's argparse too
@@ -75,7 +75,7 @@ def load_function(path: str, name: str = DEFAULT_FUNCTION):
         obj = getattr(obj, part)
     if not callable(obj):
         raise DeriveError(f"`{name}` is not a function", where=path, fix="name a function")
-    return obj
+    return obj, module, notes
 
 
 def line_in(err: BaseException, file: Path) -> int | None:
