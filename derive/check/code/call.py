@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import io
 import inspect
+import io
 import re
 import sys
 import traceback

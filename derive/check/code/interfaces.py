@@ -117,10 +117,10 @@ class Found(dict):
 
 
 # ----------------------------------------------------------------------------- orientation
-def to_student(value: np.ndarray, like) -> np.ndarray:
-    """A derive-layout parameter (W (out, in), b (n, 1)) as the student's array ``like``
-    holds it: as is, transposed, or flat."""
-    shape = tuple(np.shape(like))
+def to_student(value: np.ndarray, like: tuple) -> np.ndarray:
+    """A derive-layout parameter (W (out, in), b (n, 1)) in the shape ``like`` the student's
+    own array has: as is, transposed, or flat."""
+    shape = tuple(like)
     if shape == value.shape:
         return value.copy()
     if shape == value.T.shape:
@@ -372,7 +372,8 @@ class Interface:
         found.unused, found.loss = [], None
         shapes = {p: tuple(net.params[p].shape) for p in net.params}
         if isinstance(result, tuple | list):
-            scalars = [r for r in result if np.ndim(r) == 0 and not isinstance(r, dict | list)]
+            scalars = [r for r in result if isinstance(r, int | float | np.number)
+                       or (isinstance(r, np.ndarray) and r.ndim == 0)]  # fmt: skip
             if len(scalars) == 1 and len(result) == 2:
                 try:
                     found.loss = float(scalars[0])
@@ -396,7 +397,7 @@ class Interface:
             if all(isinstance(r, list | tuple) for r in result):
                 return self._by_layer_lists(result, likes, shapes, found)
             arrays = [np.asarray(r) if _arrayish(r) else None for r in result]
-            if None not in arrays:
+            if not any(a is None for a in arrays):
                 return self._by_order(arrays, likes, shapes, found)
         return found
 
@@ -532,7 +533,8 @@ def _subscript_attributes(func, name) -> set[str]:
     out = set()
     for node in ast.walk(tree) if tree else ():
         if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Subscript)
-                and isinstance(node.value.value, ast.Name) and node.value.value.id == name):  # fmt: skip
+                and isinstance(node.value.value, ast.Name) and node.value.value.id == name
+                and not hasattr(np.ndarray, node.attr)):  # fmt: skip
             out.add(node.attr)
     return out
 
@@ -641,7 +643,7 @@ def _set_instance_params(inst, iface, values) -> dict[str, tuple]:
                   f"the instance keeps no array derive can match to {', '.join(sorted(missing))}")  # fmt: skip
     likes = {}
     for container, key, shape, q in slots:
-        container[key] = to_student(values[q], np.empty(shape))
+        container[key] = to_student(values[q], shape)
         likes[q] = tuple(shape)
     return likes
 
