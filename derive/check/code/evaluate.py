@@ -5,7 +5,7 @@ rather than the declared ones, so that a changed step propagates the way the stu
 would. ``mutants_of(d)`` lists the derivation with one of the mistakes students make applied
 to one node of one step: an elementwise factor applied as a matrix product (either
 orientation) or left out or replaced by the activation itself, a product with a factor
-transposed or swapped, the wrong delta. ``evaluate_mutant`` gives the gradients such a changed
+transposed or swapped, the wrong delta, a term of a sum with the wrong sign. ``evaluate_mutant`` gives the gradients such a changed
 derivation computes; the judge compares them with what the student's code returned.
 """
 
@@ -60,7 +60,7 @@ class Mutant:
 
     step: str
     value: Node
-    kind: str  # matmul | drop | value | transpose | swap
+    kind: str  # matmul | drop | value | transpose | swap | sign
     detail: object  # the mask (matmul, drop); (mask, value used) for value; (used, belongs) swap
 
     def text(self, net: Network) -> str:
@@ -73,6 +73,8 @@ class Mutant:
             return f"{used} is used where the derivative {show_node(mask, net)} belongs"
         if self.kind == "swap":
             return f"{self.detail[0]} is used where {self.detail[1]} belongs"
+        if self.kind == "sign":
+            return f"the term {show_node(self.detail, net)} of {self.step} has the wrong sign"
         return "a transposed factor"
 
 
@@ -102,6 +104,13 @@ def _node_mutants(node: Node, grads: list[Var], net: Network):
 def _elementwise_mutants(node: Elementwise, grads: list[Var], net: Network):
     """An elementwise factor of a gradient applied as a matrix product (in each orientation),
     left out, or replaced by the activation itself (A1 for relu'(z1))."""
+    # one term of a sum with its sign flipped: -(a - b) written -a - b
+    for add in [e for e in sp.preorder_traversal(node.expr) if e.is_Add]:
+        for term in add.args:
+            if term.is_number:
+                continue
+            flipped = make_ew(node.expr.xreplace({add: add - 2 * term}), node.args, node.shape)
+            yield flipped, "sign", make_ew(term, node.args, node.shape)
     if not node.expr.is_Mul:
         return
     factors = node.expr.args
@@ -199,6 +208,8 @@ def evaluate_mutant(ev, d, env, mut, m, scale) -> dict | None:
                     new[s.name], started = ev(mut.value, new, m), True
                 elif started:
                     new[s.name] = ev(s.value, new, m)
+                    if getattr(s, "penalty", None) is not None:  # as _reference_run adds it
+                        new[s.name] = new[s.name] + ev(s.penalty, new, m) / scale
     except ValueError:  # shapes that do not fit at this m: code with this mistake would fail
         return None
     return {s.of: scale * new[s.name] for s in d.param_steps}

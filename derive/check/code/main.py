@@ -57,7 +57,7 @@ from derive.engine.graph import Network
 from derive.engine.spec import load_spec
 from derive.errors import DeriveError
 
-from .call import DEFAULT_FUNCTION, Caller, load_target
+from .call import DEFAULT_FUNCTION, Caller, load_function, load_target  # noqa: F401
 from .evaluate import Evaluator, mutants_of
 from .judge import judge
 from .report import report_json, report_text

@@ -28,7 +28,8 @@ def report_text(path, name, net, caller, ms, seed, runs, results, unused, notes=
         f"  calls {caller.shown}"
         + ("" if caller.iface else f", samples as columns: X ({net.inputs}, m), Y ({net.outputs}, m)"),
         *(f"  {n}" for n in notes),
-        f"  cost {node_text(net.cost)}, {how}",
+        f"  cost {node_text(net.cost)}, {how}"
+        + (f"; plus the penalty {net.penalty_text}" if net.penalty_text else ""),
         f"  random float64 inputs at m = {', '.join(map(str, ms))} (seed {seed}); "
         f"tolerance {RTOL:g} relative to the largest entry",
         "",
