@@ -52,6 +52,7 @@ def load_target(path: str, name: str = DEFAULT_FUNCTION):
     modname = "_derive_check_" + re.sub(r"\W", "_", file.stem)
     folder = str(file.resolve().parent)
     sys.path.insert(0, folder)  # as `python mycode.py` would: its own helper modules import
+    bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ there
     try:
         module, notes = load_module(file, modname)
     except KeyboardInterrupt:
@@ -67,6 +68,7 @@ def load_target(path: str, name: str = DEFAULT_FUNCTION):
     finally:
         sys.path.remove(folder)
         sys.modules.pop(modname, None)
+        sys.dont_write_bytecode = bytecode
     obj = module
     for part in name.split("."):
         if not hasattr(obj, part):
@@ -141,9 +143,11 @@ class Caller:
         shown = [k if k == src else f"{k}={src}" for k, src, _ in self.plan]
         self.shown = f"{name}({', '.join(shown)})"
         if self.globals:
-            self.shown += "; sets the module's " + ", ".join(
-                f"{g} to {p}" for g, p, _ in self.globals
-            ) + f" first ({name} reads {'them' if len(self.globals) > 1 else 'it'})"
+            self.shown += (
+                "; sets the module's "
+                + ", ".join(f"{g} to {p}" for g, p, _ in self.globals)
+                + f" first ({name} reads {'them' if len(self.globals) > 1 else 'it'})"
+            )
 
     def choose(self, values_at, spec_loss, big: int) -> None:
         """Pick the reading of a course interface: the first under which the code runs at

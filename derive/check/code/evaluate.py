@@ -5,8 +5,9 @@ rather than the declared ones, so that a changed step propagates the way the stu
 would. ``mutants_of(d)`` lists the derivation with one of the mistakes students make applied
 to one node of one step: an elementwise factor applied as a matrix product (either
 orientation) or left out or replaced by the activation itself, a product with a factor
-transposed or swapped, the wrong delta, a term of a sum with the wrong sign. ``evaluate_mutant`` gives the gradients such a changed
-derivation computes; the judge compares them with what the student's code returned.
+transposed or swapped, the wrong delta, a term of a sum with the wrong sign.
+``evaluate_mutant`` gives the gradients such a changed derivation computes; the judge compares
+them with what the student's code returned.
 """
 
 from __future__ import annotations

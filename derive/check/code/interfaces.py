@@ -171,7 +171,7 @@ class Interface:
         self.roles = {p: r for p, r in self.roles.items() if r is not None}
         self.penalty_k = penalty_k
         self.init_reg = False
-        self.instance_notes: list[str] = []
+        self.built = ""  # how the instance is made: TwoLayerNet(input_size=4, ...)
         self.reading = Reading()
         self.notes: list[str] = []
         self.shown = ""
@@ -206,7 +206,7 @@ class Interface:
         with_reg = "reg" in self.roles.values() or self.init_reg
         what = self.reading.text(self.net, with_reg)
         args = ", ".join(f"{p}={self._shown_role(r)}" for p, r in self.roles.items())
-        owner = f"{self.cls.__name__}(...)." if self.cls else ""
+        owner = f"{self.built or self.cls.__name__ + '(...)'}." if self.cls else ""
         self.shown = f"{owner}{self.name.split('.')[-1]}({args}); {what}"
 
     def _shown_role(self, role: str) -> str:
@@ -225,7 +225,7 @@ class Interface:
             sig = inspect.signature(init)
         except (TypeError, ValueError):
             sig = None
-        kwargs, notes = {}, []
+        kwargs = {}
         widths = [lay_units for lay_units in self._widths()]
         hidden = widths[:-1]
         for p in list(sig.parameters.values())[1:] if sig else []:
@@ -247,11 +247,13 @@ class Interface:
                 kwargs[p.name] = reading.reg if reading.reg is not None else 0.0
             elif low == "dtype":
                 kwargs[p.name] = np.float64
-                notes.append("built with dtype=np.float64")
             elif p.default is p.empty:
                 raise _no(self.name, self.path, f"`{p.name}` of {self.cls.__name__}.__init__")
         inst = self.cls(**kwargs)
-        self.instance_notes = [f"{self.cls.__name__}({', '.join(f'{k}={v!r}' for k, v in kwargs.items() if k != 'dtype')})"] + notes  # noqa: E501
+        shown = ", ".join(
+            f"{k}={'np.float64' if k == 'dtype' else repr(v)}" for k, v in kwargs.items()
+        )
+        self.built = f"{self.cls.__name__}({shown})"
         return inst, kwargs
 
     def _widths(self) -> list[int]:
@@ -320,7 +322,8 @@ class Interface:
                 args[p] = {q: to_student(values[q], likes[q]) for q in net.params}
             elif role == "cache":
                 args[p] = {k: self._data(values[k], reading) for k in net.values} | {
-                    "X": self._data(values["X"], reading)}
+                    "X": self._data(values["X"], reading)
+                }
             elif role == "objects":
                 objects = self._objects(values, reading, likes)
                 args[p] = objects
@@ -411,7 +414,9 @@ class Interface:
                 names = [getattr(lay, kind) for lay in self.layers]
                 if None in names:
                     continue
-                if all(np.size(g) == int(np.prod(shapes[q])) for g, q in zip(lst, names, strict=True)):
+                if all(
+                    np.size(g) == int(np.prod(shapes[q])) for g, q in zip(lst, names, strict=True)
+                ):
                     for g, q in zip(lst, names, strict=True):
                         if q not in found:
                             found[q] = from_student(g, likes[q], shapes[q])
@@ -426,8 +431,7 @@ class Interface:
         if len(arrays) != len(names):
             return found
         for order in (names, rev):
-            if all(a.shape in (likes[q], shapes[q]) or (a.ndim == 1 and a.size == np.prod(shapes[q]))
-                   for a, q in zip(arrays, order, strict=True)):  # fmt: skip
+            if all(_fits_as(a, likes[q], shapes[q]) for a, q in zip(arrays, order, strict=True)):
                 for a, q in zip(arrays, order, strict=True):
                     found[q] = from_student(a, likes[q], shapes[q])
                 return found
@@ -568,6 +572,11 @@ def _layer_class(module, func, attrs):
     return best[1] if best else None
 
 
+def _fits_as(a: np.ndarray, like: tuple, shape: tuple) -> bool:
+    """Has ``a`` the student's shape of a parameter, derive's, or the flat one?"""
+    return a.shape in (like, shape) or (a.ndim == 1 and a.size == int(np.prod(shape)))
+
+
 def _arrayish(r) -> bool:
     return isinstance(r, np.ndarray | float | int) and np.ndim(r) >= 1
 
@@ -594,11 +603,14 @@ def _slots(inst, iface):
     (``self.params['W1']``, ``self.W1``, ``self.weights[0]``), else by shape and order."""
     net, layers = iface.net, iface.layers
     shapes = {q: tuple(net.params[q].shape) for q in net.params}
-    fits = lambda a, q: a.shape in (shapes[q], shapes[q][::-1]) or (  # noqa: E731
-        a.ndim == 1 and a.size == int(np.prod(shapes[q])) and 1 in shapes[q])
+
+    def fits(a, q):
+        flat = a.ndim == 1 and a.size == int(np.prod(shapes[q])) and 1 in shapes[q]
+        return a.shape in (shapes[q], shapes[q][::-1]) or flat
+
     out, done = [], set()
     attrs = vars(inst)
-    for attr, value in attrs.items():  # a dict of parameters, keyed by their names
+    for value in attrs.values():  # a dict of parameters, keyed by their names
         if isinstance(value, dict):
             for key, a in value.items():
                 q = next((q for q in net.params if q.lower() == str(key).lower()), None)
@@ -610,7 +622,7 @@ def _slots(inst, iface):
         if q and isinstance(value, np.ndarray) and fits(value, q) and q not in done:
             out.append((attrs, attr, value.shape, q))
             done.add(q)
-    for attr, value in attrs.items():  # lists by layer: self.weights, self.biases
+    for value in attrs.values():  # lists by layer: self.weights, self.biases
         if isinstance(value, list) and len(value) == len(layers) and value and all(
                 isinstance(a, np.ndarray) for a in value):  # fmt: skip
             for kind in ("W", "b"):
@@ -639,8 +651,10 @@ def _set_instance_params(inst, iface, values) -> dict[str, tuple]:
     slots = _slots(inst, iface)
     missing = set(iface.net.params) - {q for *_, q in slots}
     if missing:
-        raise _no(iface.name, iface.path,
-                  f"the instance keeps no array derive can match to {', '.join(sorted(missing))}")  # fmt: skip
+        names = ", ".join(sorted(missing))
+        raise _no(
+            iface.name, iface.path, f"the instance keeps no array derive can match to {names}"
+        )
     likes = {}
     for container, key, shape, q in slots:
         container[key] = to_student(values[q], shape)

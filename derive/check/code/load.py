@@ -23,6 +23,7 @@ import signal
 import sys
 import threading
 import types
+import warnings
 from pathlib import Path
 
 # Modules whose functions are safe to call at import time: numeric, no files, no network.
@@ -31,8 +32,8 @@ _SAFE_MODULES = ("numpy", "math", "random", "scipy", "cmath", "fractions", "buil
 _UNSAFE_NAMES = {"load", "loadtxt", "genfromtxt", "fromfile", "save", "savez", "savetxt",
                  "memmap", "fromregex", "loadmat", "savemat", "open", "imread"}  # fmt: skip
 _SAFE_BUILTINS = {"range", "len", "list", "dict", "tuple", "int", "float", "str", "set", "zip",
-                  "enumerate", "sorted", "min", "max", "abs", "round", "sum", "isinstance",
-                  "type", "object", "bool", "frozenset", "reversed", "map", "print", "pow"}  # fmt: skip
+                  "enumerate", "sorted", "min", "max", "abs", "round", "sum", "isinstance", "type",
+                  "object", "bool", "frozenset", "reversed", "map", "print", "pow"}  # fmt: skip
 TIME_LIMIT = 20.0  # seconds for importing the file, and for each call of the student's code
 
 
@@ -81,7 +82,9 @@ def load_module(file: Path, modname: str) -> tuple[types.ModuleType, list[str]]:
     """The module of ``file`` with only its defining statements run, and notes of what was
     skipped or stubbed. Errors of the statements run propagate (the caller names the line)."""
     source = file.read_text(encoding="utf-8")
-    tree = ast.parse(source, filename=str(file))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. invalid escape sequences in its docstrings
+        tree = ast.parse(source, filename=str(file))
     module = types.ModuleType(modname)
     module.__file__ = str(file)
     module.__builtins__ = builtins
@@ -90,7 +93,8 @@ def load_module(file: Path, modname: str) -> tuple[types.ModuleType, list[str]]:
     safe_roots: set[str] = set()  # names bound to numpy, math, ...
     skipped: set[str] = set()  # names only skipped statements make
     sys.modules[modname] = module
-    with contextlib.redirect_stdout(io.StringIO()), time_limit():
+    with contextlib.redirect_stdout(io.StringIO()), time_limit(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         for stmt in tree.body:
             if _is_main_guard(stmt):
                 continue
@@ -136,10 +140,12 @@ def _import(stmt, ns, file, notes, safe_roots) -> None:
         for a in stmt.names:
             if a.name == "*":
                 continue
-            bound = a.asname or (a.name if isinstance(stmt, ast.ImportFrom) else a.name.split(".")[0])
+            bound = a.asname or (
+                a.name if isinstance(stmt, ast.ImportFrom) else a.name.split(".")[0]
+            )
             ns[bound] = Stub(f"{missing}.{a.name}" if isinstance(stmt, ast.ImportFrom) else a.name)
-        notes.append(f"line {stmt.lineno}: `{missing}` is not installed here: "
-                     f"{', '.join(n for n in names if n != '*') or 'its names'} stubbed")  # fmt: skip
+        stubbed = ", ".join(n for n in names if n != "*") or "its names"
+        notes.append(f"line {stmt.lineno}: `{missing}` is not installed here: {stubbed} stubbed")
 
 
 def _why_skip(stmt, safe_roots: set[str], skipped: set[str]) -> str | None:

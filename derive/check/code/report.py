@@ -26,7 +26,11 @@ def report_text(path, name, net, caller, ms, seed, runs, results, unused, notes=
     out = [
         f"derive check {path}:{name} against {net.name} ({source})",
         f"  calls {caller.shown}"
-        + ("" if caller.iface else f", samples as columns: X ({net.inputs}, m), Y ({net.outputs}, m)"),
+        + (
+            ""
+            if caller.iface
+            else f", samples as columns: X ({net.inputs}, m), Y ({net.outputs}, m)"
+        ),
         *(f"  {n}" for n in notes),
         f"  cost {node_text(net.cost)}, {how}"
         + (f"; plus the penalty {net.penalty_text}" if net.penalty_text else ""),
