@@ -58,7 +58,7 @@ NAMES = [
     (r"dZ2 where dZ1 belongs", "swap"),
     (r"leaves out its 2\*reg\*b", "penalty_missing"),
     (r"num_classes|averages over the 10 classes", "outputs_divisor"),
-    (r"sigmoid.{0,40}derivative|sigmoid'\(z3\)", "output_derivative"),
+    (r"sigmoid.{0,40}derivative|sigmoid'\(z3\)", "extra_derivative"),
 ]
 
 # What derive reaches (the figures of the closing note of issue 26):
@@ -77,7 +77,7 @@ FIGURES = {
     "nielsen_matrix_tootired": (1, 6, 0, 0, 0, 0),
     "mlp_raschka_gurevich": (1, 4, 0, 0, 4, 4),
     "mlp_lists_korzh": (1, 6, 0, 0, 0, 0),
-    "mlp_objects_jafmitch": (1, 3, 0, 0, 3, 0),
+    "mlp_objects_jafmitch": (1, 3, 0, 0, 3, 3),
     "mlp_globals_garvbehl": (1, 4, 0, 0, 0, 0),
 }
 

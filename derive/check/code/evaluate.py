@@ -21,6 +21,7 @@ import sympy as sp
 from derive.emit.values import numpy_value
 from derive.engine.derivation import Derivation
 from derive.engine.graph import Network
+from derive.engine.registry import z
 from derive.engine.ir import (
     IMAGE_NODES,
     Elementwise,
@@ -74,13 +75,20 @@ class Mutant:
             return f"{used} is used where the derivative {show_node(mask, net)} belongs"
         if self.kind == "swap":
             return f"{self.detail[0]} is used where {self.detail[1]} belongs"
+        if self.kind == "extra_derivative":
+            act, u = self.detail
+            return (
+                f"{u} is the output, with no activation, but its delta is multiplied by "
+                f"{act}'({u}), the derivative of an activation it does not have"
+            )
         if self.kind == "sign":
             return f"the term {show_node(self.detail, net)} of {self.step} has the wrong sign"
         return "a transposed factor"
 
 
 def mutants_of(d: Derivation) -> list[Mutant]:
-    """Each step with one of the mistakes students make applied to one of its nodes."""
+    """Each step with one of the mistakes students make applied to one of its nodes, and
+    each delta multiplied by an activation's derivative its layer does not have."""
     grads = [Var(s.name, s.value.shape, "grad") for s in d.steps]
     out: list[Mutant] = []
     for s in d.steps:
@@ -91,7 +99,38 @@ def mutants_of(d: Derivation) -> list[Mutant]:
                 if value not in seen:
                     seen.add(value)
                     out.append(Mutant(s.name, value, kind, detail))
+        out += _extra_derivatives(s, d.network)
     return out
+
+
+def _derivative_of(act, u: Var) -> Node | None:
+    """f'(u) as a node, for an activation f that has a derivative of its own."""
+    deriv = act.derivative
+    if act.normalized or deriv.is_number:
+        return None
+    return make_ew(deriv.xreplace({z: placeholder(0)}), [u], u.shape)
+
+
+def _extra_derivatives(step, net: Network) -> list[Mutant]:
+    """The delta of a linear output multiplied by another layer's activation derivative (the
+    output layer's line written as the hidden layers' ones): delta3*sigmoid'(z3)."""
+    u = net.values.get(getattr(step, "of", None) or "")
+    if u is None or u.name != net.output or u.name not in _linear_outputs(net):
+        return []
+    out = []
+    for act in net.activations.values():
+        prime = _derivative_of(act, u)
+        if prime is None:
+            continue
+        value = make_ew(placeholder(0) * placeholder(1), [step.value, prime], step.value.shape)
+        out.append(Mutant(step.name, value, "extra_derivative", (act.name, u.name)))
+    return out
+
+
+def _linear_outputs(net: Network) -> set[str]:
+    """The output, when no activation is applied to make it (z3 itself is the output)."""
+    made = {n for n, eq in net.equations.items() if _function_of(eq) is not None}
+    return {net.output} - made
 
 
 def _node_mutants(node: Node, grads: list[Var], net: Network):

@@ -174,6 +174,15 @@ def _explain(net, d, step, ok, mutants) -> tuple[str, str]:
         for name, (kind, c) in fits:
             if kind == wanted:
                 return _describe(net, d, step, name, kind, c, mutants, ok)
+    near = [(rel, name) for name, pred in hyps if name.startswith("mutant:")
+            for rel in [_nearly(ok, p, pred)] if rel is not None]  # fmt: skip
+    if near:  # one mistake explains all but a small rest: name it, and say a rest remains
+        rel, name = min(near)
+        diagnosis, text = _describe(net, d, step, name, "same", 1.0, mutants, ok)
+        return diagnosis, (
+            f"nearly (to {rel:.1g} relative to the largest entry; something smaller is off "
+            f"too, e.g. a parameter changed before it is used): {text}"
+        )
     return "values", (
         f"{g} does not match the derivation, nor any one of the usual mistakes derive tries "
         "(a factor, a transpose, a sum over the wrong axis, a mask as a matrix product, "
@@ -326,6 +335,18 @@ def _classify(triples) -> tuple[str, float] | None:
     if entries >= 2 and all(near(c, pairs[0][1]) for _, c in pairs):  # 1 number fits any c
         return "const", float(pairs[0][1])
     return None
+
+
+def _nearly(ok, p, pred, loose: float = 1e-3) -> float | None:
+    """The largest difference between found and predicted, relative to the predicted
+    array's largest entry, over the runs, when it is below ``loose``."""
+    worst = 0.0
+    for r in ok:
+        f, q = r.found[p], np.asarray(pred(r), dtype=np.float64)
+        if f.shape != q.shape or not np.all(np.isfinite(f)):
+            return None
+        worst = max(worst, float(np.max(np.abs(f - q), initial=0)) / magnitude(q))
+    return worst if worst <= loose else None
 
 
 def _ratio(found: np.ndarray, pred: np.ndarray) -> float | None:
