@@ -21,7 +21,6 @@ import sympy as sp
 from derive.emit.values import numpy_value
 from derive.engine.derivation import Derivation
 from derive.engine.graph import Network
-from derive.engine.registry import z
 from derive.engine.ir import (
     IMAGE_NODES,
     Elementwise,
@@ -36,6 +35,7 @@ from derive.engine.ir import (
     transposed,
     walk,
 )
+from derive.engine.registry import z
 
 from .steps import show_node
 
