@@ -126,3 +126,20 @@ def test_the_totals(figures):
     assert right == 73  # of 73 gradients; the target is at least 90%
     assert fa == 0 and missed == 0
     assert wrong == 22 and named >= 0.8 * wrong
+
+
+@pytest.mark.parametrize(
+    "name,func",
+    [
+        ("dlai_w4_ftima", "linear_activation_backward"),
+        ("dlai_w4_atom101", "linearActivationBackward"),
+        ("dlai_w4_ayush", "linear_activation_backward"),
+        ("dlai_w4_cabdiraxiim", "linear_activation_backward"),
+    ],
+)
+def test_the_course_layer_function_is_checked_layer_by_layer(name, func):
+    # each layer called with the derivation's own dA: the layer functions of these files are
+    # right (ftima's and atom101's mistakes are in L_model_backward's dAL line)
+    text, code = check_code(f"{CORPUS / name}.py:{func}", CORPUS / f"{name}.toml")
+    assert code == 0, text
+    assert "cache=((A_prev, W, b), z), activation=its activation" in text

@@ -179,3 +179,29 @@ def test_reg_is_read_from_the_penalty_and_the_returned_loss(tmp_path, penalty, r
     assert code == 0, text
     assert f"reg = {reg}" in text
     assert f"plus the penalty {penalty} * (sum(W1**2) + sum(W2**2))" in text
+
+
+LAYER = """
+import numpy as np
+
+
+def linear_activation_backward(dA, cache, activation):
+    (A_prev, W, b), Z = cache
+    m = A_prev.shape[1]
+    if activation == "relu":
+        dZ = dA * (Z > 0)
+    elif activation == "sigmoid":
+        s = 1 / (1 + np.exp(-Z))
+        dZ = dA * s * (1 - s)
+    return W.T @ dZ, dZ @ A_prev.T / m, np.sum(dZ, axis=1, keepdims=True) / m
+"""
+
+
+def test_the_course_layer_function_is_called_for_each_layer(tmp_path):
+    code, text, res = run(tmp_path, LAYER, "layer.py:linear_activation_backward")
+    assert code == 0, text
+    wrong = LAYER.replace("dZ = dA * (Z > 0)", "dZ = dA * Z")
+    code, text, res = run(tmp_path, wrong, "layer.py:linear_activation_backward")
+    assert {g: r["verdict"] for g, r in res.items()} == {
+        "dW1": "wrong", "db1": "wrong", "dW2": "correct", "db2": "correct"}  # fmt: skip
+    assert "z1 is used where the derivative relu'(z1) belongs" in res["dW1"]["message"]

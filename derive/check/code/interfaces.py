@@ -51,6 +51,8 @@ _BIASES = {"biases", "bs", "b_list", "bias_list"}
 _ACTS = {"activations", "acts", "a_list", "a_s", "as_"}
 _ZS = {"zs", "z_list", "layers", "pre_activations", "z_s", "sums"}
 _SAMPLES = {"m", "n_samples", "batch_size", "n", "num_samples"}
+_DA = {"da", "da_l", "dal", "dout", "da_curr", "grad_a", "d_a", "delta_a"}
+_ACT_NAME = {"activation", "act", "activation_name", "kind", "nl_kind", "activation_function"}
 _REG = {"reg", "lam", "lambd", "lambda_", "lmbda", "reg_strength", "l2", "alpha_reg"}
 # __init__ parameters of a network class, by what they hold
 _INIT_IN = {"input_size", "input_dim", "num_features", "n_inputs", "n_input", "n_in", "inputs",
@@ -210,6 +212,9 @@ class Interface:
         self.shown = f"{owner}{self.name.split('.')[-1]}({args}); {what}"
 
     def _shown_role(self, role: str) -> str:
+        if "dA" in self.roles.values():
+            return {"dA": "dA of the layer", "cache": "((A_prev, W, b), z)",
+                    "act_name": "its activation"}.get(role, role)  # fmt: skip
         return {"X": "X", "Y": "labels" if self.reading.labels else "Y", "A_L": self.net.output,
                 "caches": "[((A_prev, W, b), z) per layer]", "weights": "[W per layer]",
                 "biases": "[b per layer]", "activations": "[X, A1, ...]", "zs": "[z per layer]",
@@ -287,6 +292,8 @@ class Interface:
         if self.cls is not None:
             inst, _ = self._instance(reading)
             likes.update(_set_instance_params(inst, self, values))
+        if "dA" in self.roles.values():
+            return self._per_layer(values, reading, likes), likes, None
         objects = None
         args = {}
         for p, role in self.roles.items():
@@ -335,6 +342,49 @@ class Interface:
         bound = self.func.__get__(inst) if inst is not None else self.func
         result = bound(**args)
         return result, likes, (objects if objects is not None else inst)
+
+    def _per_layer(self, values, reading, likes) -> dict:
+        """deeplearning.ai's ``linear_activation_backward(dA, cache, activation)``: called for
+        each layer with the derivation's own dA of that layer (without the 1/m, which the
+        course's ``linear_backward`` applies), the layer's ``((A_prev, W, b), Z)`` and its
+        activation's name; the dW and db of each call, by shape."""
+        out = {}
+        for i, lay in enumerate(self.layers):
+            args = {}
+            for p, role in self.roles.items():
+                if role == "dA":
+                    args[p] = self._data(values["steps"][f"d{lay.A}"], reading)
+                elif role in ("cache", "caches"):
+                    args[p] = (
+                        (
+                            self._data(self._prev(values, i), reading),
+                            to_student(values[lay.W], likes[lay.W]),
+                            to_student(values[lay.b], likes[lay.b]) if lay.b else None,
+                        ),
+                        self._data(values[lay.z], reading),
+                    )
+                elif role == "act_name":
+                    args[p] = self._spelled(
+                        self.net.layers[i].activation if self.net.layers else ""
+                    )
+                elif role == "m":
+                    args[p] = values["m"]
+            got = self.func(**args)
+            # the course returns (dA_prev, dW, db): from the end, so that a dA_prev of the
+            # bias's shape (at m = 1) is not taken for db
+            for g in reversed(got) if isinstance(got, tuple | list) else [got]:
+                shape = np.shape(g)
+                for q in (lay.W, lay.b):
+                    if q and q not in out and shape in (likes[q], tuple(self.net.params[q].shape)):
+                        out[q] = g
+                        break
+        return out
+
+    def _spelled(self, name: str) -> str:
+        """The activation's name as the function's own string constants spell it ('ReLU')."""
+        tree = _source_tree(self.func)
+        consts = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)] if tree else []
+        return next((c for c in consts if isinstance(c, str) and c.lower() == name.lower()), name)
 
     def _prev(self, values, i):
         return values["X"] if i == 0 else values[self.layers[i - 1].A]
@@ -501,6 +551,10 @@ def _role(name: str, func, layers: list[Layer]) -> str | None:
         return "cache"
     if low in _SAMPLES:
         return "m"
+    if low in _DA and "cache" in {p.lower() for p in _parameters(func)}:
+        return "dA"
+    if low in _ACT_NAME:
+        return "act_name"
     if low in _REG:
         return "reg"
     if _subscript_attributes(func, name):

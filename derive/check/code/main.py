@@ -103,7 +103,7 @@ def check_code(
     if caller.iface is not None:
         caller.choose(
             lambda m, labels: call_values(
-                net, reference, draw(net, d, ev, reference, m, seed, labels)[0], m
+                net, reference, draw(net, d, ev, reference, m, seed, labels)[0], m, d
             ),
             lambda v: float(reference.loss(v["params"], v["X"], v["Y"])),
             big,

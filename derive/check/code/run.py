@@ -91,7 +91,7 @@ def run_at(net, d, ev, reference, caller, mutants, m, seed) -> Run:
     scale = float(d.scale.subs(m_symbol, m))
     env, expected = draw(net, d, ev, reference, m, seed, getattr(caller, "labels", False))
     run = Run(m, env, expected)
-    values = call_values(net, reference, env, m)
+    values = call_values(net, reference, env, m, d)
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), time_limit():
             warnings.simplefilter("ignore")
@@ -125,16 +125,18 @@ def draw(net, d, ev, reference, m, seed, labels=False) -> tuple[dict, dict]:
     return best[1], best[2]
 
 
-def call_values(net, reference, env, m) -> dict:
+def call_values(net, reference, env, m, d=None) -> dict:
     """What the student's function may be given: X, Y, m, the parameters (alone and as
-    ``params``), the forward values (alone and as ``cache``)."""
+    ``params``), the forward values (alone and as ``cache``), and for a course's per-layer
+    function the derivation's own steps (``steps``, without the 1/m)."""
     params = _stored(net, env)
     X, Y = env[net.x.name], env[net.y.name]
     forward = {n: env[n] for n in [*net.masks, *net.values]}  # a generated cache holds masks
     # What else a generated forward keeps for its backward (a convolution's im2col copy).
     kept = reference.forward(params, X)
+    steps = {s.name: env[s.name] for s in d.steps} if d is not None else {}
     return {"X": X, "Y": Y, "m": m, **params, **forward, "params": params,
-            "cache": {**kept, "X": X, "x": X, **forward}}  # fmt: skip
+            "cache": {**kept, "X": X, "x": X, **forward}, "steps": steps}  # fmt: skip
 
 
 def _reference_run(net, d, ev, reference, m, seed, scale, labels=False) -> tuple[dict, dict]:
