@@ -205,3 +205,20 @@ def test_the_course_layer_function_is_called_for_each_layer(tmp_path):
     assert {g: r["verdict"] for g, r in res.items()} == {
         "dW1": "wrong", "db1": "wrong", "dW2": "correct", "db2": "correct"}  # fmt: skip
     assert "z1 is used where the derivative relu'(z1) belongs" in res["dW1"]["message"]
+
+
+def test_the_output_layers_line_copied_into_the_hidden_loop_is_named(tmp_path):
+    wrong = CACHES.replace("        if l == L - 1:\n", "        if True:\n")  # sigmoid' for all
+    code, text, res = run(tmp_path, wrong, "dnn.py:L_model_backward")
+    assert {g: r["verdict"] for g, r in res.items()} == {
+        "dW1": "wrong", "db1": "wrong", "dW2": "correct", "db2": "correct"}  # fmt: skip
+    assert res["dW1"]["diagnosis"] == "other_derivative"
+    assert "sigmoid'(z1) is used where relu'(z1) belongs" in res["dW1"]["message"]
+
+
+def test_the_sample_count_used_as_the_layer_count_is_named(tmp_path):
+    wrong = CACHES.replace("L = len(caches)", "L = AL.shape[1]")
+    code, text, res = run(tmp_path, wrong, "dnn.py:L_model_backward")
+    assert code == 1
+    assert {r["diagnosis"] for r in res.values()} == {"layer_count"}
+    assert "`L = AL.shape[1]` takes the number of layers from an array's shape" in text

@@ -75,6 +75,12 @@ class Mutant:
             return f"{used} is used where the derivative {show_node(mask, net)} belongs"
         if self.kind == "swap":
             return f"{self.detail[0]} is used where {self.detail[1]} belongs"
+        if self.kind == "other_derivative":
+            mask, used = self.detail
+            return (
+                f"{used} is used where {show_node(mask, net)} belongs: another layer's "
+                "activation (the output layer's line copied into the hidden layers?)"
+            )
         if self.kind == "extra_derivative":
             act, u = self.detail
             return (
@@ -175,6 +181,12 @@ def _elementwise_mutants(node: Elementwise, grads: list[Var], net: Network):
         for v in _undifferentiated(mask, net):
             new = make_ew(placeholder(0) * placeholder(1), [g, v], node.shape)
             yield new, "value", (mask, v.name)
+        u = _function_of(mask)
+        for act in net.activations.values() if u is not None else ():
+            prime = _derivative_of(act, u)  # another layer's derivative: sigmoid'(z1) for relu'
+            if prime is not None and prime != mask:
+                new = make_ew(placeholder(0) * placeholder(1), [g, prime], node.shape)
+                yield new, "other_derivative", (mask, f"{act.name}'({u.name})")
 
 
 def _matmul_mutants(node: MatMul, grads: list[Var], net: Network):

@@ -716,6 +716,28 @@ def _set_instance_params(inst, iface, values) -> dict[str, tuple]:
     return likes
 
 
+_LAYER_COUNTS = {"l", "num_layers", "n_layers", "nlayers", "n_layer", "num_layer", "depth"}
+
+
+def layer_count_hint(func, layers: int) -> str | None:
+    """A line that takes the number of layers from an array's shape (``L = AL.shape[1]``,
+    the number of samples as the columns), when the function has one."""
+    tree = _source_tree(func)
+    for node in ast.walk(tree) if tree else ():
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target, value = node.targets[0], node.value
+        if (isinstance(target, ast.Name) and target.id.lower() in _LAYER_COUNTS
+                and isinstance(value, ast.Subscript) and isinstance(value.value, ast.Attribute)
+                and value.value.attr == "shape"):  # fmt: skip
+            line = ast.unparse(node)
+            return (
+                f"`{line}` takes the number of layers from an array's shape, a count of "
+                f"samples or units, where the network has {layers} layers (len(caches))"
+            )
+    return None
+
+
 def interface_for(func, name, path, net, module, penalty_k) -> Interface:
     return Interface(func, name, path, net, module, penalty_k)
 

@@ -59,6 +59,7 @@ from derive.errors import DeriveError
 
 from .call import DEFAULT_FUNCTION, Caller, load_function, load_target  # noqa: F401
 from .evaluate import Evaluator, mutants_of
+from .interfaces import layer_count_hint, layers_of
 from .judge import judge
 from .report import report_json, report_text
 from .run import call_values, draw, random_inputs, run_at, sample_counts
@@ -114,6 +115,7 @@ def check_code(
     mutants = mutants_of(d)
     runs = [run_at(net, d, ev, reference, caller, mutants, m, seed + k) for k, m in enumerate(ms)]
     results = [judge(net, d, p, runs, mutants) for p in net.params]
+    _layer_count(func, net, results)
     unused = sorted({k for r in runs for k in r.unused})
     ok = all(r.verdict == "correct" for r in results) and not any(r.error for r in runs)
     code = 0 if ok else 1
@@ -121,6 +123,18 @@ def check_code(
     if fmt == "json":
         return report_json(results), code
     return report_text(path, name, net, caller, ms, seed, runs, results, unused, notes), code
+
+
+def _layer_count(func, net: Network, results) -> None:
+    """Name the account of gradients that fail because the code counts its layers from a
+    shape (``L = AL.shape[1]``: the samples), when it does."""
+    hint = layer_count_hint(func, len(layers_of(net)) or len(net.params) // 2)
+    if hint is None:
+        return
+    for r in results:
+        if r.verdict != "correct" and r.diagnosis in ("raised", "missing", "values", None):
+            r.diagnosis = "layer_count"
+            r.lines.insert(0, hint)
 
 
 def _penalty_factor(net: Network, d, ev) -> float | None:
