@@ -177,7 +177,8 @@ class Caller:
         self.labels, self.per_example = best[1].labels, best[1].per_example
         iface.describe()
         self.shown = iface.shown
-        others = [f"{r.text(self.net, False) or 'columns'}: {why}" for (s, why), r in tried
+        with_reg = "reg" in iface.roles.values() or iface.init_reg
+        others = [f"{r.text(self.net, with_reg)}: {why}" for (s, why), r in tried
                   if r != best[1] and s > 0]  # fmt: skip
         if others:
             self.notes.append("other readings: " + "; ".join(dict.fromkeys(others)))
