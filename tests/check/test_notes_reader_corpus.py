@@ -1,15 +1,14 @@
 """The reader on real notes: every keyed line of the notes corpus yields a clean, whole formula.
 
 The corpus (``shared/notes-corpus/`` beside the repository, other people's notes, never copied
-here) keys each line that holds a claim, on the line where its right-hand side starts. Here a
-keyed line counts as read when the reader gives at least one math item on exactly that line
-that is a whole formula as the author meant it, and no broken formula beside it: a relation
-with both sides, no alignment ``&`` or row break left, the document's own macros expanded,
-presentation (``\\label``, ``\\tag``, ``\\textcolor``, ``\\boxed``, ``\\mbox``, fonts,
-``\\left``) stripped,
-balanced braces, no trailing punctuation. The figures per note and in total are held, so a
-change that reads less fails. Which formula the author meant was checked by hand when the
-figures were set; this test keeps the mechanical part of that judgement.
+here) keys each line that holds a claim, on the line where its right-hand side starts. A keyed
+line counts as read when the reader gives a math item on exactly that line that is a whole
+formula as the author meant it, and no broken formula beside it: a relation with both sides,
+no alignment ``&`` or row break left, the note's own macros expanded, presentation
+(``\\label``, ``\\tag``, ``\\textcolor``, ``\\boxed``, ``\\mbox``, fonts, ``\\left``)
+stripped, balanced braces, no trailing punctuation. The figures per note and in total are
+held, so a change that reads less fails. Which formula the author meant was checked by hand
+when the figures were set; this test keeps the mechanical part of that judgement.
 """
 
 from __future__ import annotations

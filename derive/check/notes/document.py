@@ -395,8 +395,9 @@ class _Reader:
         pieces = [(off, p) for off, p in pieces if p.strip()]
         formulas: list[list] = []  # [offset, text, condition]
         pending = ""
+        claims = [p for _, p in pieces if _has_relation(p) and not _is_condition(p)]
         for off, p in pieces:
-            beside = len(pieces) > 1  # a lone x = X is a formula; beside one, i = j a condition
+            beside = bool(claims)  # a lone x = X is a formula; beside one, i = j a condition
             if beside and (_is_condition(p) or not _has_relation(p) and _prose(p)):
                 if formulas:
                     formulas[-1][2] = (formulas[-1][2] + " " + self._condition(p)).strip()
