@@ -36,6 +36,7 @@ separate items; ``A \\Rightarrow B`` chains of formulas are split; a ``cases`` e
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -131,17 +132,23 @@ def _mask_markdown(text: str) -> str:
     return re.sub(r"(?<!`)`[^`\n]+`(?!`)", lambda m: " " * len(m.group()), text)
 
 
-def _code_blocks(text: str) -> list[tuple[int, int]]:
-    """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks."""
+@functools.cache
+def _markdown():
     from markdown_it import MarkdownIt
     from mdit_py_plugins.amsmath import amsmath_plugin
     from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
 
     md = MarkdownIt("commonmark").enable("table")
-    md.use(front_matter_plugin).use(dollarmath_plugin, double_inline=True).use(amsmath_plugin)
+    # the math plugins keep a $$ block or an align indented in a list from reading as code
+    md.use(front_matter_plugin).use(dollarmath_plugin, double_inline=True)
+    return md.use(amsmath_plugin)
+
+
+def _code_blocks(text: str) -> list[tuple[int, int]]:
+    """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks."""
     try:
-        tokens = md.parse(text)
+        tokens = _markdown().parse(text)
     except Exception:  # a parser failure must not stop the reading: no code then
         return []
     return [
