@@ -174,6 +174,26 @@ def test_formulas_side_by_side_conditions_and_chains():
     ]
 
 
+def test_chains_of_formulas_split_only_between_formulas():
+    text = (
+        "$$a = 1,\\; b = 2$$\n"
+        "$$\\begin{aligned} y &= W x \\\\ \\implies \\frac{dy}{dx} &= W \\\\ &= V\n"
+        "\\end{aligned}$$\n"
+        "$$p = q \\text{ and } r = s$$\n"
+        "$$f: X \\to Y$$\n"
+    )
+    assert items(text) == [
+        (1, "a = 1"),
+        (1, "b = 2"),
+        (2, "y = W x"),
+        (2, "\\frac{dy}{dx} = W"),
+        (2, "\\frac{dy}{dx} = V"),
+        (4, "p = q"),
+        (4, "r = s"),
+        (5, "f: X \\to Y"),
+    ]
+
+
 def test_an_aside_in_parentheses_and_a_label_before_a_colon():
     text = "$$\\frac{dE}{dn} = g \\cdot h \\ \\left( = -\\delta \\right)$$\n$$Shape: n/m = n/m$$\n"
     got = [(i.line, i.text, i.condition) for i in read_document(text).items]

@@ -428,7 +428,10 @@ class _Reader:
             for start, end in [*_cuts(p, _chain, "{}()[]"), (len(p), len(p))]:
                 parts.append((off + last, p[last:start]))
                 last = end
-            if len(parts) > 1 and all(_has_relation(q) for _, q in parts):
+            parts = [(o, q) for o, q in parts if q.strip()]  # a row may open with \Rightarrow
+            if not parts:
+                continue
+            if len(parts) == 1 or all(_has_relation(q) for _, q in parts):
                 out.extend(parts)
             else:
                 out.append((off, p))
