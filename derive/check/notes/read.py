@@ -5,8 +5,8 @@
 - ``math``: one formula, as ``document.read_document`` reads it (see there): on the line where
   its right-hand side starts, the note's macros expanded and its presentation stripped; a
   display is split into its rows, a row that starts with ``=`` gets the left-hand side it
-  continues (``lhs``), a ``cases`` row its ``condition``; ``source`` and ``env`` say how the
-  note wrote it.
+  continues (``lhs``), a ``cases`` row its ``condition`` (also left at the end of the text as
+  ``\\quad \\text{if } i = j``); ``source`` and ``env`` say how the note wrote it.
 - ``grid``: a matrix written out with one inline span per entry, several lines of the same
   number of spans and nothing else (``$w_1$ <tab> $w_2$`` on one line, ``$w_3$ $w_4$`` on
   the next), or a column of single spans. Entries must be single names or numbers.
@@ -153,8 +153,10 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
     for order, item in enumerate(doc.items):
         if item.span in grid_spans:
             continue
+        # the condition stays in the text too, as notes write it, for readers of text alone
+        text = item.text + (rf" \quad \text{{if }} {item.condition}" if item.condition else "")
         seg = Segment(
-            "math", item.line, item.text, display=item.display, end_line=item.end_line,
+            "math", item.line, text, display=item.display, end_line=item.end_line,
             source=item.source, env=item.env, lhs=item.lhs, condition=item.condition,
         )  # fmt: skip
         out.append((item.line, doc.spans[item.span].start, order, seg))
