@@ -154,7 +154,10 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         if item.span in grid_spans:
             continue
         # the condition stays in the text too, as notes write it, for readers of text alone
-        text = item.text + (rf" \quad \text{{if }} {item.condition}" if item.condition else "")
+        cond = item.condition
+        stated = cond == "otherwise" or re.search(r"[=<>]|\\(?:neq|ne|leq|geq|in)\b", cond)
+        said = r"\text{otherwise}" if cond == "otherwise" else rf"\text{{if }} {cond}"
+        text = item.text + (rf" \quad {said}" if stated else "")
         seg = Segment(
             "math", item.line, text, display=item.display, end_line=item.end_line,
             source=item.source, env=item.env, lhs=item.lhs, condition=item.condition,
