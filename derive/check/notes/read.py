@@ -30,6 +30,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from derive.engine.registry import NOTE_WORDS
+
 _DISPLAY_ENVS = {
     "equation",
     "equation*",
@@ -48,23 +50,7 @@ _DISPLAY_ENVS = {
     "alignat*",
 }
 _INNER_ENVS = ("aligned", "split", "gathered", "alignedat")
-FUNCTION_WORDS = {
-    "sigmoid",
-    "relu",
-    "tanh",
-    "softmax",
-    "softplus",
-    "silu",
-    "gelu",
-    "elu",
-    "exp",
-    "log",
-    "ln",
-    "identity",
-    "swish",
-    "sigma",
-    "delta",
-}
+FUNCTION_WORDS = {*NOTE_WORDS, "exp", "log", "ln", "delta"}  # the registry's activations
 _ENGLISH = {
     "a",
     "i",
