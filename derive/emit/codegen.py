@@ -648,6 +648,12 @@ def import_file(path: Path) -> types.ModuleType:
     return module
 
 
+def no_fused_step(text: str) -> str | None:
+    """Why a generated module's text has no fused step (its ``NO_FUSED_STEP``), or None."""
+    found = re.search(r"^NO_FUSED_STEP = (.+)$", text, re.MULTILINE)
+    return ast.literal_eval(found.group(1)) if found else None
+
+
 def write_modules(nets: list[Network], out_dir: Path, *, check: bool = False) -> list[Path]:
     """Write ``out_dir/<name>.py`` for each network; with ``check``, write nothing and return
     the files that are missing or differ from what would be written."""

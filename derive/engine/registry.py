@@ -128,7 +128,8 @@ def _output_form(fexpr: sp.Expr) -> sp.Expr | None:
             sols = sp.solve(sp.Eq(a, fexpr), z)
         except Exception:
             sols = []
-        if len(sols) == 1:
+        # an inverse that solve brings in (erfinv for erf) is no form: no target prints it
+        if len(sols) == 1 and _printable(sols[0]):
             candidates.append(sp.simplify(fprime.xreplace({z: sols[0]})))
     good = [c for c in candidates if z not in c.free_symbols and _agrees(c, fexpr, fprime)]
     if not good:
@@ -137,6 +138,14 @@ def _output_form(fexpr: sp.Expr) -> sp.Expr | None:
     # sympy writes a(1 - a) as -a*(a - 1); keep the form with fewer minus signs.
     alt = sp.factor(-best) * -1
     return best if str(best).count("-") <= str(alt).count("-") else alt
+
+
+# The functions every target prints (the expression language's, and the activations).
+_PRINTED = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.erf, ActivationFunction)
+
+
+def _printable(expr: sp.Expr) -> bool:
+    return all(isinstance(f, _PRINTED) for f in expr.atoms(sp.Function))
 
 
 def _pw(pos, neg):
