@@ -65,8 +65,10 @@ def _subclasses(cls) -> list[type]:
     return out
 
 
-NODE_TYPES = sorted({c for c in _subclasses(Node) if not c.__name__.startswith("_")},
-                    key=lambda c: c.__name__)  # fmt: skip
+# the concrete node types: each a dataclass of its own (WindowNode is a base, not a node)
+NODE_TYPES = sorted(
+    {c for c in _subclasses(Node) if "__dataclass_fields__" in vars(c)}, key=lambda c: c.__name__
+)
 PRINTERS = sorted(set(_subclasses(NodePrinter)), key=lambda c: f"{c.__module__}.{c.__name__}")
 
 # Operands: an image batch of 2 channels of 4x4 pixels (m samples), a kernel of 3 output
