@@ -15,8 +15,9 @@ from derive.errors import DeriveError
 from . import namer
 from .built import Built, Expansion
 from .cell import Cell
-from .conv import _count, _only
+from .conv import _count
 from .ir import Recur
+from .keys import article, only_keys
 from .registry import ACTIVATIONS
 
 KEYS = {
@@ -32,10 +33,10 @@ def rnn_layer(k, layer, prev, units, image, where, check_activation) -> Expansio
     module docstring."""
     key = f"{where}: layers[{k - 1}]"
     kind = layer["kind"]
-    _only(layer, KEYS[kind], key)
+    only_keys(layer, {"kind", *KEYS[kind]}, key, kind=kind)
     if image is not None:
         raise DeriveError(
-            f"an {kind} layer reads a vector of T*d rows, but its input is an image",
+            f"{article(kind)} {kind} layer reads a vector of T*d rows, but its input is an image",
             where=f"{key}.kind",
             fix="put a dense layer between them, or give inputs as a number of rows",
         )  # fmt: skip
