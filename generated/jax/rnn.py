@@ -49,12 +49,12 @@ def _rnn1_forward(X, Wx1, Wh1, b1):
     return h1, jnp.stack(h1s)
 
 
-def _rnn1_backward(dA1, X, Wx1, Wh1, b1, h1s):
+def _rnn1_backward(grad, X, Wx1, Wh1, b1, h1s):
     """Layer 1's backpropagation through time: the step's derived backward for t = 7..0, carrying
     dh1_prev to the step before; each weight's gradient summed over t. Returns the gradients of (x,
     Wx1, Wh1, b1) (None: x needs none)."""
     m = X.shape[1]
-    dh1 = dA1
+    dh1 = grad
     dWx1 = 0
     dWh1 = 0
     db1 = 0
