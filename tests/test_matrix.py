@@ -39,8 +39,24 @@ def _nets():
     assert set(output) == set(COSTS), "a new cost joins the matrix here"
     for cost, (act, units) in output.items():
         nets.append((f"cost_{cost}", _layers(f"c_{cost}", 3, "relu", act, units, cost)))
+    nets += [(f"kind_{kind}", _recurrent(kind)) for kind in ("rnn", "lstm", "gru")]
+    nets.append(("kind_stacked_per_step_head", _recurrent("lstm", head_steps=True)))
     nets += [(f"example_{p.stem}", p.read_text()) for p in examples()]
     return nets
+
+
+def _recurrent(kind, head_steps=False):
+    """A recurrent layer of 3 steps over 2 rows (a learned h_0), then a softmax head: on h_3,
+    or (``head_steps``) on every h_t after a stacked layer, per step (dense with steps)."""
+    text = f'name = "r_{kind}"\ninputs = 6\n\n'
+    if head_steps:
+        text += '[[layers]]\nkind = "gru"\nunits = 2\nsteps = 3\noutput = "all"\n\n'
+    text += f'[[layers]]\nkind = "{kind}"\nunits = 3\nsteps = 3\nlearn_h0 = true\n'
+    if head_steps:
+        text += 'output = "all"\n\n[[layers]]\nunits = 2\nsteps = 3\nactivation = "softmax"\n'
+    else:
+        text += '\n[[layers]]\nunits = 3\nactivation = "softmax"\n'
+    return text + '\n[cost]\nname = "cross_entropy"\n'
 
 
 NETS = _nets()

@@ -121,12 +121,9 @@ def run_forward(cell: Cell, kids: list, m: int, alg, evaluate) -> tuple[object, 
     xs = _var("_x", (T * d, M))
     states = {}
     for s in cell.states:
+        states[s] = _zeros(evaluate, (n, M), m, alg)
         if cell.learn_h0:  # the (n, 1) column, the same for every sample
-            col = _var("_h0", (n, 1))
-            node = Elementwise(placeholder(0), (col,), (n, M))
-            states[s] = _value(evaluate, node, {"_h0": params[cell.initial(s)]}, m, alg)
-        else:
-            states[s] = _zeros(evaluate, (n, M), m, alg)
+            states[s] = _add(evaluate, states[s], params[cell.initial(s)], m, alg, (n, M))
     envs = []
     for t in range(T):
         env = {p: params[p] for p in cell.weights}
