@@ -27,16 +27,20 @@ or gradients stored on the objects (``layer.dCdw``).
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
+import io
 import itertools
 import re
 import textwrap
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from derive.engine.graph import Network
 from derive.errors import DeriveError
+
+from .load import time_limit
 
 _INPUT = {"x", "inputs", "input", "a0", "x_batch", "data", "features", "x_train"}
 _TARGET = {"y", "targets", "target", "labels", "y_true", "t", "label", "y_train", "yb"}
@@ -175,12 +179,18 @@ class Interface:
         self.init_reg = False
         self.built = ""  # how the instance is made: TwoLayerNet(input_size=4, ...)
         self.reading = Reading()
-        self.notes: list[str] = []
         self.shown = ""
-        self.globals_set: list[str] = []
         self.rows_first = False
         if self.cls is not None:  # what the class's own __init__ makes tells the orientation
-            inst, _ = self._instance(self.reading)
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), time_limit():
+                    inst, _ = self._instance(self.reading)
+            except DeriveError:
+                raise
+            except Exception as err:  # noqa: BLE001 - the student's __init__ failing
+                raise _no(
+                    name, path, f"{self.cls.__name__}(...) raised {type(err).__name__}: {err}"
+                ) from None
             self.rows_first = _rows_by_weights(inst, self)
         self.readings = list(self._readings())
 
@@ -231,7 +241,7 @@ class Interface:
         except (TypeError, ValueError):
             sig = None
         kwargs = {}
-        widths = [lay_units for lay_units in self._widths()]
+        widths = self._widths()
         hidden = widths[:-1]
         for p in list(sig.parameters.values())[1:] if sig else []:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -736,16 +746,3 @@ def layer_count_hint(func, layers: int) -> str | None:
                 f"samples or units, where the network has {layers} layers (len(caches))"
             )
     return None
-
-
-def interface_for(func, name, path, net, module, penalty_k) -> Interface:
-    return Interface(func, name, path, net, module, penalty_k)
-
-
-def with_reading(iface: Interface, reading: Reading) -> Interface:
-    iface.reading = reading
-    iface.describe()
-    return iface
-
-
-__all__ = ["Found", "Interface", "Reading", "interface_for", "layers_of", "replace", "with_reading"]
