@@ -222,3 +222,32 @@ def test_the_sample_count_used_as_the_layer_count_is_named(tmp_path):
     assert code == 1
     assert {r["diagnosis"] for r in res.values()} == {"layer_count"}
     assert "`L = AL.shape[1]` takes the number of layers from an array's shape" in text
+
+
+ATTRIBUTES = """
+import numpy as np
+
+
+class MLP:
+    def __init__(self, n_x, n_h, n_y):
+        self.W1 = np.random.randn(n_h, n_x)
+        self.b1 = np.zeros((n_h, 1))
+        self.W2 = np.random.randn(n_y, n_h)
+        self.b2 = np.zeros((n_y, 1))
+
+    def backward(self, X, Y):
+        m = X.shape[1]
+        z1 = self.W1 @ X + self.b1
+        A1 = np.maximum(z1, 0)
+        A2 = 1 / (1 + np.exp(-(self.W2 @ A1 + self.b2)))
+        dz2 = 2 * (A2 - Y) / m * A2 * (1 - A2)
+        dz1 = (self.W2.T @ dz2) * (z1 > 0)
+        self.dW1, self.db1 = dz1 @ X.T, dz1.sum(axis=1, keepdims=True)
+        self.dW2, self.db2 = dz2 @ A1.T, dz2.sum(axis=1, keepdims=True)
+"""
+
+
+def test_a_class_with_W1_attributes_storing_its_gradients(tmp_path):
+    code, text, res = run(tmp_path, ATTRIBUTES, "mlp.py:MLP.backward")
+    assert code == 0, text
+    assert "MLP(n_x=4, n_h=3, n_y=1).backward(X=X, Y=Y); samples as columns" in text

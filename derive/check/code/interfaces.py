@@ -501,8 +501,15 @@ class Interface:
 
     def _stored_on(self, objects, likes, shapes, found):
         """Gradients the code stored on its layer objects (``nn[l].dCdw``) or instance."""
-        items = list(objects) if isinstance(objects, np.ndarray | list) else [objects]
-        for obj, lay in zip(items, self.layers, strict=False):
+        if not isinstance(objects, np.ndarray | list):  # an instance: self.dW1, self.grad_b2
+            from .call import _param_for
+
+            for attr, value in vars(objects).items():
+                p = _param_for(attr, self.net)
+                if p is not None and attr.lower() != p.lower() and p not in found:
+                    found[p] = from_student(value, likes[p], shapes[p])
+            return found
+        for obj, lay in zip(list(objects), self.layers, strict=False):
             for attr, value in vars(obj).items():
                 if re.fullmatch(r"(d\w*d|d_?|grad_?)w", attr, flags=re.I) and lay.W not in found:
                     found[lay.W] = from_student(value, likes[lay.W], shapes[lay.W])
