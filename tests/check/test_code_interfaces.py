@@ -251,3 +251,15 @@ def test_a_class_with_W1_attributes_storing_its_gradients(tmp_path):
     code, text, res = run(tmp_path, ATTRIBUTES, "mlp.py:MLP.backward")
     assert code == 0, text
     assert "MLP(n_x=4, n_h=3, n_y=1).backward(X=X, Y=Y); samples as columns" in text
+
+
+def test_globals_a_data_script_would_make_are_set(tmp_path):
+    # m comes from the data-loading line, which importing skips
+    src = GLOBALS.replace("    m = X.shape[1]\n", "").replace(
+        "np.random.seed(0)\n",
+        "np.random.seed(0)\nX_all = np.load('data.npy')\nm = X_all.shape[1]\n",
+    )
+    code, text, res = run(tmp_path, src, "mlp.py:backward")
+    assert code == 0, text
+    assert "sets the module's m to m, w2 to W2 first (backward reads them)" in text
+    assert "not run on import: line 4: X_all = np.load('data.npy') (calls np.load)" in text

@@ -12,6 +12,7 @@ see ``main``), or evaluates a ``--call`` expression, and reads what it returns i
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import inspect
 import io
@@ -294,9 +295,11 @@ def _fresh(values: dict) -> dict:
     return {k: _copy(v) for k, v in values.items()}
 
 
-def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple]]:
-    """(global, parameter, its stored shape) for each module global the function reads that
-    holds a parameter by name (``w2`` for W2, as such a file keeps them): set before each call."""
+def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple | None]]:
+    """(global, what it is set to, its stored shape) for each module global the function
+    reads that holds a parameter by name (``w2`` for W2, as such a file keeps them), or that
+    names the inputs, targets or sample count (``m``, ``X``) and which the module does not
+    define (its data script was not run): set before each call."""
     names, todo = set(), [getattr(func, "__code__", None)]
     while todo:
         code = todo.pop()
@@ -307,6 +310,10 @@ def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple]]:
     out = []
     for g in sorted(names):
         value = vars(module).get(g)
+        role = _ROLES.get(g.lower())
+        if role in ("X", "Y", "m") and g not in vars(module) and not hasattr(builtins, g):
+            out.append((g, role, None))
+            continue
         p = next((p for p in net.params if p.lower() == g.lower()), None)
         if p is None or not isinstance(value, np.ndarray):
             continue
@@ -316,8 +323,8 @@ def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple]]:
     return out
 
 
-def _as_stored(value: np.ndarray, like: tuple) -> np.ndarray:
-    if value.shape == like:
+def _as_stored(value, like: tuple | None):
+    if like is None or value.shape == like:
         return value
     if value.T.shape == like:
         return value.T.copy()
