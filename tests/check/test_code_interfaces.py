@@ -263,3 +263,24 @@ def test_globals_a_data_script_would_make_are_set(tmp_path):
     assert code == 0, text
     assert "sets the module's m to m, w2 to W2 first (backward reads them)" in text
     assert "not run on import: line 4: X_all = np.load('data.npy') (calls np.load)" in text
+
+
+@pytest.mark.parametrize(
+    "ret",
+    [
+        "return loss, [dW1, db1, dW2, db2]",  # the loss, then a list
+        "return dW2, db2, dW1, db1",  # the output layer first
+        "return [db1, db2], [dW1, dW2]",  # Nielsen's (nabla_b, nabla_w)
+    ],
+)
+def test_returns_read_by_shape_in_the_plain_convention(tmp_path, ret):
+    src = (
+        "import numpy as np\n\n\ndef backward(X, Y, W1, b1, W2, b2):\n"
+        "    m = X.shape[1]\n    z1 = W1 @ X + b1\n    A1 = np.maximum(z1, 0)\n"
+        "    A2 = 1 / (1 + np.exp(-(W2 @ A1 + b2)))\n    loss = np.sum((A2 - Y) ** 2) / m\n"
+        "    dz2 = 2 * (A2 - Y) / m * A2 * (1 - A2)\n    dz1 = (W2.T @ dz2) * (z1 > 0)\n"
+        "    dW1, db1 = dz1 @ X.T, dz1.sum(axis=1, keepdims=True)\n"
+        "    dW2, db2 = dz2 @ A1.T, dz2.sum(axis=1, keepdims=True)\n    " + ret + "\n"
+    )
+    code, text, res = run(tmp_path, src, "mine.py:backward")
+    assert code == 0, text

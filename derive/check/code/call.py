@@ -276,6 +276,10 @@ class Caller:
         if isinstance(result, np.ndarray) and len(params) == 1 and self.returns is None:
             return {params[0]: result}, []
         order = self.returns or params
+        if self.returns is None and isinstance(result, tuple | list):
+            found = _read_by_shapes(result, self.net)  # (loss, [gW1, gb1, ..]), lists by layer
+            if found is not None:
+                return found
         if not isinstance(result, tuple | list) or len(result) != len(order):
             got = f"a {type(result).__name__}" + (
                 f" of {len(result)}" if isinstance(result, tuple | list) else ""
@@ -321,6 +325,21 @@ def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple | No
         if value.shape in (shape, shape[::-1]) or value.size == int(np.prod(shape)):
             out.append((g, p, value.shape))
     return out
+
+
+def _read_by_shapes(result, net: Network):
+    """``interfaces.Reader``'s reading of a result in derive's own layout, when it finds every
+    gradient: ``(loss, [dW1, db1, ...])``, ``(nabla_b, nabla_w)``, the layers reversed."""
+    from .interfaces import Reader, layers_of
+
+    layers = layers_of(net)
+    if not layers:
+        return None
+    shapes = {p: tuple(net.params[p].shape) for p in net.params}
+    found = Reader(net, layers).read(result, shapes, None)
+    if set(found) != set(net.params):
+        return None
+    return dict(found), list(found.unused)
 
 
 def _as_stored(value, like: tuple | None):

@@ -428,7 +428,18 @@ class Interface:
             out.append(obj)
         return np.array(out, dtype=object)
 
-    # -- reading what came back
+    def read(self, result, likes, objects) -> Found:
+        return Reader(self.net, self.layers).read(result, likes, objects)
+
+
+class Reader:
+    """Reads what backward code returned into ``{param: gradient}`` in derive's layout:
+    a dict, ``(loss, grads)``, a tuple in either layer order, lists by layer, or gradients
+    stored on the instance or the layer objects. ``likes`` are the student's own shapes."""
+
+    def __init__(self, net: Network, layers: list[Layer]):
+        self.net, self.layers = net, layers
+
     def read(self, result, likes, objects) -> Found:
         net = self.net
         found = Found()
