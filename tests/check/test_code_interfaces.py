@@ -284,3 +284,51 @@ def test_returns_read_by_shape_in_the_plain_convention(tmp_path, ret):
     )
     code, text, res = run(tmp_path, src, "mine.py:backward")
     assert code == 0, text
+
+
+ROWS_FUNCTION = """
+import numpy as np
+
+
+def backward(X, Y, W1, b1, W2, b2):  # samples as rows, W (in, out), b (1, out)
+    m = X.shape[0]
+    z1 = X @ W1 + b1
+    A1 = np.maximum(z1, 0)
+    A2 = 1 / (1 + np.exp(-(A1 @ W2 + b2)))
+    dz2 = 2 * (A2 - Y) / m * A2 * (1 - A2)
+    dz1 = dz2 @ W2.T * (z1 > 0)
+    return {"dW1": X.T @ dz1, "db1": dz1.sum(axis=0, keepdims=True),
+            "dW2": A1.T @ dz2, "db2": dz2.sum(axis=0, keepdims=True)}
+"""
+
+COURSE2 = """
+import numpy as np
+
+
+def backward_propagation_n(X, Y, cache):
+    m = X.shape[1]
+    (Z1, A1, W1, b1, Z2, A2, W2, b2) = cache
+    dZ2 = 2 * (A2 - Y) * A2 * (1 - A2)
+    dW2 = 1. / m * np.dot(dZ2, A1.T)
+    db2 = 1. / m * np.sum(dZ2, axis=1, keepdims=True)
+    dA1 = np.dot(W2.T, dZ2)
+    dZ1 = np.multiply(dA1, np.int64(A1 > 0))
+    dW1 = 1. / m * np.dot(dZ1, X.T)
+    db1 = 4. / m * np.sum(dZ1, axis=1, keepdims=True)
+    return {"dZ2": dZ2, "dW2": dW2, "db2": db2, "dA1": dA1, "dZ1": dZ1, "dW1": dW1, "db1": db1}
+"""
+
+
+def test_the_convention_failing_tries_the_readings(tmp_path):
+    code, text, res = run(tmp_path, ROWS_FUNCTION, "rows.py:backward")
+    assert code == 0, text
+    assert "with derive's convention (samples as columns) it raised ValueError" in text
+    assert "samples as rows: X (m, 4)" in text
+
+
+def test_deeplearning_ai_course_2_cache_tuple(tmp_path):
+    code, text, res = run(tmp_path, COURSE2, "gc.py:backward_propagation_n")
+    assert "cache = (Z1, A1, W1, b1, Z2, ...)" in text
+    assert {g: r["verdict"] for g, r in res.items()} == {
+        "dW1": "correct", "db1": "wrong", "dW2": "correct", "db2": "correct"}  # fmt: skip
+    assert "found = 4 times the derived db1" in res["db1"]["message"]  # the course's own bug

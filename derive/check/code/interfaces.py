@@ -79,6 +79,7 @@ class Reading:
     labels: bool = False  # integer labels instead of one-hot Y
     reg: float | None = None
     per_example: bool = False
+    cache_tuple: bool = False  # deeplearning.ai course 2's cache (Z1, A1, W1, b1, Z2, ...)
 
     def text(self, net: Network, with_reg: bool) -> str:
         parts = [
@@ -87,6 +88,7 @@ class Reading:
             "integer labels y (m,)" if self.labels else None,
             f"reg = {self.reg:g}" if with_reg and self.reg is not None else None,
             "one example at a time (checked at m = 1 only)" if self.per_example else None,
+            "cache = (Z1, A1, W1, b1, Z2, ...)" if self.cache_tuple else None,
         ]  # fmt: skip
         return ", ".join(p for p in parts if p)
 
@@ -203,16 +205,18 @@ class Interface:
     def _readings(self):
         roles = set(self.roles.values())
         rows = [True, False] if self.rows_first else [False, True]
-        if not (roles & {"X", "Y", "A_L", "A_h", "activations", "zs", "objects"} or self.cls):
+        data = {"X", "Y", "A_L", "A_h", "activations", "zs", "objects", "cache", "params"}
+        if not (roles & data or self.cls or any(":" in r for r in roles)):
             rows = [False]
+        tuples = [False, True] if "cache" in roles else [False]
         labels = [False, True] if ("Y" in roles and self.net.outputs > 1) else [False]
         with_reg = "reg" in roles or self.init_reg
         regs = [None]
         if with_reg:
             k = self.penalty_k
             regs = [k / 2, k] if k else [0.0]
-        for r, lab, reg in itertools.product(rows, labels, regs):
-            yield Reading(rows=r, labels=lab, reg=reg)
+        for r, lab, reg, tup in itertools.product(rows, labels, regs, tuples):
+            yield Reading(rows=r, labels=lab, reg=reg, cache_tuple=tup)
 
     def describe(self) -> None:
         with_reg = "reg" in self.roles.values() or self.init_reg
@@ -337,6 +341,17 @@ class Interface:
                 args[p] = [self._data(values[lay.z], reading) for lay in self.layers]
             elif role == "params":
                 args[p] = {q: to_student(values[q], likes[q]) for q in net.params}
+            elif role == "cache" and reading.cache_tuple:
+                args[p] = tuple(
+                    v
+                    for lay in self.layers
+                    for v in (
+                        self._data(values[lay.z], reading) if lay.z else None,
+                        self._data(values[lay.A], reading),
+                        to_student(values[lay.W], likes[lay.W]),
+                        to_student(values[lay.b], likes[lay.b]) if lay.b else None,
+                    )
+                )
             elif role == "cache":
                 args[p] = {k: self._data(values[k], reading) for k in net.values} | {
                     "X": self._data(values["X"], reading)

@@ -99,16 +99,20 @@ def check_code(
     d = derive(net)
     reference = reference or _generated(net)
     ev = Evaluator(net)
-    caller = Caller(func, name, path, net, call, returns, module, _penalty_factor(net, d, ev))
+    penalty = _penalty_factor(net, d, ev)
+    caller = Caller(func, name, path, net, call, returns, module, penalty)
     big = sample_counts(net)[-1]
+
+    def values_at(m, labels):
+        return call_values(net, reference, draw(net, d, ev, reference, m, seed, labels)[0], m, d)
+
+    def spec_loss(v):
+        return float(reference.loss(v["params"], v["X"], v["Y"]))
+
     if caller.iface is not None:
-        caller.choose(
-            lambda m, labels: call_values(
-                net, reference, draw(net, d, ev, reference, m, seed, labels)[0], m, d
-            ),
-            lambda v: float(reference.loss(v["params"], v["X"], v["Y"])),
-            big,
-        )
+        caller.choose(values_at, spec_loss, big)
+    elif call is None and returns is None:
+        caller.fallback(values_at, spec_loss, big, module, penalty)
     if ms is None and caller.per_example:
         ms = (1, 1, 1)  # one example, three draws
     ms = tuple(ms or sample_counts(net))
