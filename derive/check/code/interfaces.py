@@ -268,11 +268,9 @@ class Interface:
                 kwargs[p.name] = np.float64
             elif p.default is p.empty:
                 raise _no(self.name, self.path, f"`{p.name}` of {self.cls.__name__}.__init__")
+        shown = ", ".join(f"{k}={_shown_value(v)}" for k, v in kwargs.items())
+        self.built = f"{self.cls.__name__}({shown})"  # before __init__ changes a list given
         inst = self.cls(**kwargs)
-        shown = ", ".join(
-            f"{k}={'np.float64' if k == 'dtype' else repr(v)}" for k, v in kwargs.items()
-        )
-        self.built = f"{self.cls.__name__}({shown})"
         return inst, kwargs
 
     def _widths(self) -> list[int]:
@@ -667,6 +665,12 @@ def _layer_class(module, func, attrs):
         if score >= max(2, len(attrs) // 2) and (best is None or score > best[0]):
             best = (score, cls)
     return best[1] if best else None
+
+
+def _shown_value(v) -> str:
+    if v is np.float64:
+        return "np.float64"
+    return f"{v:g}" if isinstance(v, float) else repr(v)
 
 
 def _fits_as(a: np.ndarray, like: tuple, shape: tuple) -> bool:

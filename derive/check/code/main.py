@@ -153,7 +153,7 @@ def _penalty_factor(net: Network, d, ev) -> float | None:
     w = env[step.of]
     if g.shape != w.shape:
         return None
-    k = float(np.sum(g * w) / np.sum(w * w))
+    k = float(f"{float(np.sum(g * w) / np.sum(w * w)):.12g}")  # 0.1, not 0.10000000000000003
     return k if np.allclose(g, k * w, rtol=1e-9, atol=1e-12) else None
 
 
