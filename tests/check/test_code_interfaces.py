@@ -6,6 +6,7 @@ here is written for the seed network (4-3-1, relu, sigmoid, squared error averag
 the real course code is in the code corpus (test_code_corpus.py)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -332,3 +333,19 @@ def test_deeplearning_ai_course_2_cache_tuple(tmp_path):
     assert {g: r["verdict"] for g, r in res.items()} == {
         "dW1": "correct", "db1": "wrong", "dW2": "correct", "db2": "correct"}  # fmt: skip
     assert "found = 4 times the derived db1" in res["db1"]["message"]  # the course's own bug
+
+
+def test_the_students_helper_files_are_imported_without_their_scripts(tmp_path):
+    helper = (
+        "import numpy as np\nimport matplotlib_not_installed_here.pyplot as plt\n\n\n"
+        "def relu_prime(z):\n    return (z > 0).astype(float)\n\n\nplt.plot([1, 2])\n"
+    )
+    (tmp_path / "helpers_for_i26.py").write_text(helper)
+    src = (Path(__file__).parent / "students" / "correct.py").read_text()
+    src = src.replace("def relu_prime(z):\n    return (z > 0).astype(float)\n", "")
+    src = src.replace(
+        "import numpy as np\n", "import numpy as np\nfrom helpers_for_i26 import relu_prime\n"
+    )
+    code, text, res = run(tmp_path, src, "mine.py:backward")
+    assert code == 0, text
+    assert "helpers_for_i26.py line 9: plt.plot([1, 2]) (calls plt.plot)" in text
