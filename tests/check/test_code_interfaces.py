@@ -349,3 +349,9 @@ def test_the_students_helper_files_are_imported_without_their_scripts(tmp_path):
     code, text, res = run(tmp_path, src, "mine.py:backward")
     assert code == 0, text
     assert "helpers_for_i26.py line 9: plt.plot([1, 2]) (calls plt.plot)" in text
+
+
+def test_the_batch_sum_is_said_to_be_the_other_reduction(tmp_path):
+    wrong = CACHES.replace("dA = 2 * (AL - Y) / m", "dA = 2 * (AL - Y)")
+    code, text, res = run(tmp_path, wrong, "dnn.py:L_model_backward")
+    assert "every gradient is the batch's sum" in text and 'reduction = "sum"' in text
