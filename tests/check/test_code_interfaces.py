@@ -355,3 +355,11 @@ def test_the_batch_sum_is_said_to_be_the_other_reduction(tmp_path):
     wrong = CACHES.replace("dA = 2 * (AL - Y) / m", "dA = 2 * (AL - Y)")
     code, text, res = run(tmp_path, wrong, "dnn.py:L_model_backward")
     assert "every gradient is the batch's sum" in text and 'reduction = "sum"' in text
+
+
+def test_a_flat_bias_gradient_for_a_column_bias_stays_wrong(tmp_path):
+    # db (3,) for b1 (3, 1): b1 - lr*db1 is (3, 3); in rows, (n,) for a (1, n) bias is fine
+    wrong = CACHES.replace("np.sum(dZ, axis=1, keepdims=True)", "np.sum(dZ, axis=1)")
+    code, text, res = run(tmp_path, wrong, "dnn.py:L_model_backward")
+    assert res["db1"]["verdict"] == "wrong" and res["db1"]["diagnosis"] == "shape"
+    assert res["db2"]["verdict"] == "correct"  # (1,) for (1, 1): harmless

@@ -151,9 +151,17 @@ def from_student(grad, like_shape: tuple, shape: tuple):
         if g.ndim == 2 and g.T.shape == tuple(shape):
             return g.T
         return g.reshape(shape)
-    if g.ndim == 1 and g.size == int(np.prod(shape)) and 1 in shape:  # a flat bias gradient
-        return g.reshape(shape)
+    if g.ndim == 1 and g.size == int(np.prod(shape)) and _keeps(like_shape, g.shape):
+        return g.reshape(shape)  # a flat bias gradient for a (1, n) bias: b - lr*db stays (1, n)
     return g
+
+
+def _keeps(like: tuple, shape: tuple) -> bool:
+    """Does ``param - lr * grad`` keep the student's parameter shape ``like``?"""
+    try:
+        return np.broadcast_shapes(tuple(like), tuple(shape)) == tuple(like)
+    except ValueError:
+        return False
 
 
 # ----------------------------------------------------------------------------- the interface
@@ -267,7 +275,11 @@ class Interface:
             elif low == "dtype":
                 kwargs[p.name] = np.float64
             elif p.default is p.empty:
-                raise _no(self.name, self.path, f"`{p.name}` of {self.cls.__name__}.__init__")
+                raise _no(
+                    self.name,
+                    self.path,
+                    f"no value to build it with for `{p.name}` of {self.cls.__name__}.__init__",
+                )
         shown = ", ".join(f"{k}={_shown_value(v)}" for k, v in kwargs.items())
         self.built = f"{self.cls.__name__}({shown})"  # before __init__ changes a list given
         inst = self.cls(**kwargs)
