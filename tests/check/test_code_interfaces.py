@@ -363,3 +363,14 @@ def test_a_flat_bias_gradient_for_a_column_bias_stays_wrong(tmp_path):
     code, text, res = run(tmp_path, wrong, "dnn.py:L_model_backward")
     assert res["db1"]["verdict"] == "wrong" and res["db1"]["diagnosis"] == "shape"
     assert res["db2"]["verdict"] == "correct"  # (1,) for (1, 1): harmless
+
+
+def test_square_weights_in_rows_are_transposed_too(tmp_path):
+    # 4-4-1: W1 is square, its orientation told by W2 (in, out) and the layout
+    spec = tmp_path / "square.toml"
+    spec.write_text(SEED.read_text().replace("units = 3", "units = 4"))
+    code, text, res = run(tmp_path, ROWS_FUNCTION, "rows.py:backward", spec)
+    assert code == 0, text
+    src = ROWS_CLASS.replace(" SCALE", "")
+    code, text, res = run(tmp_path, src, "net.py:Net.loss", spec)
+    assert code == 0, text

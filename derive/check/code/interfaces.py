@@ -125,10 +125,25 @@ class Found(dict):
 
 
 # ----------------------------------------------------------------------------- orientation
+class Like(tuple):
+    """The shape a student's array of a parameter has, and whether it holds the parameter
+    transposed (W as (in, out)): a square W's shape alone cannot say."""
+
+    flipped = False
+
+
+def like(shape, flipped: bool = False) -> Like:
+    out = Like(shape)
+    out.flipped = flipped
+    return out
+
+
 def to_student(value: np.ndarray, like: tuple) -> np.ndarray:
     """A derive-layout parameter (W (out, in), b (n, 1)) in the shape ``like`` the student's
     own array has: as is, transposed, or flat."""
     shape = tuple(like)
+    if getattr(like, "flipped", False) and value.ndim == 2 and value.T.shape == shape:
+        return value.T.copy()
     if shape == value.shape:
         return value.copy()
     if shape == value.T.shape:
@@ -145,6 +160,9 @@ def from_student(grad, like_shape: tuple, shape: tuple):
         g = np.asarray(grad, dtype=np.float64)
     except (TypeError, ValueError):
         return grad
+    flipped = getattr(like_shape, "flipped", False)
+    if flipped and g.ndim == 2 and g.shape == tuple(like_shape) and g.T.shape == tuple(shape):
+        return g.T
     if g.shape == tuple(shape):
         return g
     if g.shape == tuple(like_shape):
@@ -302,8 +320,8 @@ class Interface:
         return (1, n) if reading.rows else (n, 1)
 
     def _w_like(self, lay, reading):
-        s = self.net.params[lay.W].shape
-        return s[::-1] if reading.rows else s
+        s = tuple(self.net.params[lay.W].shape)
+        return like(s[::-1], flipped=True) if reading.rows else like(s)
 
     def call(self, values: dict, reading: Reading):
         """(the result of the call, {param: the student's own shape of it}, the objects)."""
@@ -768,10 +786,16 @@ def _set_instance_params(inst, iface, values) -> dict[str, tuple]:
         raise _no(
             iface.name, iface.path, f"the instance keeps no array derive can match to {names}"
         )
+    # W kept as (in, out): told by the weights that are not square, and said of them all
+    flipped = any(
+        shape == tuple(iface.net.params[q].shape)[::-1] != tuple(iface.net.params[q].shape)
+        for *_, shape, q in slots
+        if q.startswith("W")
+    )
     likes = {}
     for container, key, shape, q in slots:
-        container[key] = to_student(values[q], shape)
-        likes[q] = tuple(shape)
+        likes[q] = like(shape, flipped=flipped and q.startswith("W") and len(shape) == 2)
+        container[key] = to_student(values[q], likes[q])
     return likes
 
 
