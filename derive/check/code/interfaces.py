@@ -14,7 +14,13 @@ and the objects the class builds, and tries the *readings* the code may be writt
 - one-hot targets Y or integer labels;
 - a regularization strength ``reg`` of c or 2c for a penalty c * sum(W**2) (``reg * sum`` or
   ``0.5 * reg * sum``), told apart by the loss the code returns;
-- a batch, or one example at a time (checked at m = 1 only, and said so).
+- a batch, or one example at a time (checked at m = 1 only, and said so);
+- a ``cache`` dict, or deeplearning.ai course 2's tuple ``(Z1, A1, W1, b1, Z2, ...)``.
+
+``call.Caller`` uses an ``Interface`` when derive's convention cannot name every parameter,
+and also when the convention's call raises (code written for rows under the convention's
+names). A course's per-layer function (``linear_activation_backward(dA, cache, activation)``)
+is called once per layer with the derivation's own dA of that layer.
 
 ``choose`` probes each reading at a sample count that is no dimension of the network and keeps
 the first under which the code runs and returns every gradient in its parameter's shape (and,
