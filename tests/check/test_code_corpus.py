@@ -143,3 +143,12 @@ def test_the_course_layer_function_is_checked_layer_by_layer(name, func):
     text, code = check_code(f"{CORPUS / name}.py:{func}", CORPUS / f"{name}.toml")
     assert code == 0, text
     assert "cache=((A_prev, W, b), z), activation=its activation" in text
+
+
+@pytest.mark.parametrize(
+    "name,func", [("dlai_w4_ftima", "linear_backward"), ("dlai_w4_atom101", "linearBackward")]
+)
+def test_the_course_linear_backward_is_checked_layer_by_layer(name, func):
+    text, code = check_code(f"{CORPUS / name}.py:{func}", CORPUS / f"{name}.toml")
+    assert code == 0, text
+    assert "dZ=dZ of the layer, cache=(A_prev, W, b)" in text

@@ -62,6 +62,7 @@ _ACTS = {"activations", "acts", "a_list", "a_s", "as_"}
 _ZS = {"zs", "z_list", "layers", "pre_activations", "z_s", "sums"}
 _SAMPLES = {"m", "n_samples", "batch_size", "n", "num_samples"}
 _DA = {"da", "da_l", "dal", "dout", "da_curr", "grad_a", "d_a", "delta_a"}
+_DZ = {"dz", "dz_l", "delta", "dz_curr", "d_z"}
 _ACT_NAME = {"activation", "act", "activation_name", "kind", "nl_kind", "activation_function"}
 _REG = {"reg", "lam", "lambd", "lambda_", "lmbda", "reg_strength", "l2", "alpha_reg"}
 # __init__ parameters of a network class, by what they hold
@@ -258,6 +259,8 @@ class Interface:
         self.shown = f"{owner}{self.name.split('.')[-1]}({args}); {what}"
 
     def _shown_role(self, role: str) -> str:
+        if "dZ" in self.roles.values():
+            return {"dZ": "dZ of the layer", "cache": "(A_prev, W, b)"}.get(role, role)
         if "dA" in self.roles.values():
             return {"dA": "dA of the layer", "cache": "((A_prev, W, b), z)",
                     "act_name": "its activation"}.get(role, role)  # fmt: skip
@@ -340,7 +343,7 @@ class Interface:
         if self.cls is not None:
             inst, _ = self._instance(reading)
             likes.update(_set_instance_params(inst, self, values))
-        if "dA" in self.roles.values():
+        if {"dA", "dZ"} & set(self.roles.values()):
             return self._per_layer(values, reading, likes), likes, None
         objects = None
         args = {}
@@ -403,16 +406,25 @@ class Interface:
         return result, likes, (objects if objects is not None else inst)
 
     def _per_layer(self, values, reading, likes) -> dict:
-        """deeplearning.ai's ``linear_activation_backward(dA, cache, activation)``: called for
-        each layer with the derivation's own dA of that layer (without the 1/m, which the
-        course's ``linear_backward`` applies), the layer's ``((A_prev, W, b), Z)`` and its
-        activation's name; the dW and db of each call, by shape."""
+        """deeplearning.ai's ``linear_activation_backward(dA, cache, activation)`` or
+        ``linear_backward(dZ, cache)``: called for each layer with the derivation's own dA or
+        dZ of that layer (without the 1/m, which the course's ``linear_backward`` applies),
+        the layer's ``((A_prev, W, b), Z)`` (or ``(A_prev, W, b)``) and its activation's
+        name; the dW and db of each call, by shape."""
         out = {}
         for i, lay in enumerate(self.layers):
             args = {}
             for p, role in self.roles.items():
                 if role == "dA":
-                    args[p] = self._data(values["steps"][f"d{lay.A}"], reading)
+                    args[p] = self._data(values["steps"][lay.A], reading)
+                elif role == "dZ":
+                    args[p] = self._data(values["steps"][lay.z], reading)
+                elif role in ("cache", "caches") and "dZ" in self.roles.values():
+                    args[p] = (  # linear_backward's cache: the layer's (A_prev, W, b)
+                        self._data(self._prev(values, i), reading),
+                        to_student(values[lay.W], likes[lay.W]),
+                        to_student(values[lay.b], likes[lay.b]) if lay.b else None,
+                    )
                 elif role in ("cache", "caches"):
                     args[p] = (
                         (
@@ -630,6 +642,8 @@ def _role(name: str, func, layers: list[Layer]) -> str | None:
         return "m"
     if low in _DA and "cache" in {p.lower() for p in _parameters(func)}:
         return "dA"
+    if low in _DZ and "cache" in {p.lower() for p in _parameters(func)}:
+        return "dZ"
     if low in _ACT_NAME:
         return "act_name"
     if low in _REG:

@@ -128,13 +128,14 @@ def draw(net, d, ev, reference, m, seed, labels=False) -> tuple[dict, dict]:
 def call_values(net, reference, env, m, d=None) -> dict:
     """What the student's function may be given: X, Y, m, the parameters (alone and as
     ``params``), the forward values (alone and as ``cache``), and for a course's per-layer
-    function the derivation's own steps (``steps``, without the 1/m)."""
+    function the derivation's own steps (``steps``, keyed by what they differentiate: ``A1``
+    for dA1, ``z1`` for delta1; without the 1/m)."""
     params = _stored(net, env)
     X, Y = env[net.x.name], env[net.y.name]
     forward = {n: env[n] for n in [*net.masks, *net.values]}  # a generated cache holds masks
     # What else a generated forward keeps for its backward (a convolution's im2col copy).
     kept = reference.forward(params, X)
-    steps = {s.name: env[s.name] for s in d.steps} if d is not None else {}
+    steps = {s.of: env[s.name] for s in d.steps} if d is not None else {}  # by what: A1 -> dA1
     return {"X": X, "Y": Y, "m": m, **params, **forward, "params": params,
             "cache": {**kept, "X": X, "x": X, **forward}, "steps": steps}  # fmt: skip
 
