@@ -374,3 +374,37 @@ def test_square_weights_in_rows_are_transposed_too(tmp_path):
     src = ROWS_CLASS.replace(" SCALE", "")
     code, text, res = run(tmp_path, src, "net.py:Net.loss", spec)
     assert code == 0, text
+
+
+LAYER_OBJECTS = """
+import numpy as np
+
+
+class Dense:
+    def __init__(self, n_in, n_out, activation):
+        self.W = np.random.randn(n_out, n_in) * 0.1
+        self.b = np.zeros((n_out, 1))
+        self.activation = activation
+
+
+class MLP:
+    def __init__(self, sizes):
+        self.layers = [Dense(sizes[0], sizes[1], "relu"), Dense(sizes[1], sizes[2], "sigmoid")]
+
+    def backward(self, X, Y):
+        m = X.shape[1]
+        h, o = self.layers
+        z1 = h.W @ X + h.b
+        A1 = np.maximum(z1, 0)
+        A2 = 1 / (1 + np.exp(-(o.W @ A1 + o.b)))
+        dz2 = 2 * (A2 - Y) / m * A2 * (1 - A2)
+        dz1 = (o.W.T @ dz2) * (z1 > 0)
+        h.dW, h.db = dz1 @ X.T, dz1.sum(axis=1, keepdims=True)
+        o.dW, o.db = dz2 @ A1.T, dz2.sum(axis=1, keepdims=True)
+"""
+
+
+def test_a_class_holding_layer_objects(tmp_path):
+    code, text, res = run(tmp_path, LAYER_OBJECTS, "mlp.py:MLP.backward")
+    assert code == 0, text
+    assert "MLP(sizes=[4, 3, 1]).backward(X=X, Y=Y)" in text

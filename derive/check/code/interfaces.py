@@ -580,6 +580,9 @@ class Reader:
                 p = _param_for(attr, self.net)
                 if p is not None and attr.lower() != p.lower() and p not in found:
                     found[p] = from_student(value, likes[p], shapes[p])
+                elif isinstance(value, list) and len(value) == len(self.layers) and all(
+                        hasattr(o, "__dict__") for o in value):  # fmt: skip
+                    self._stored_on(value, likes, shapes, found)  # self.layers[l].dW
             return found
         for obj, lay in zip(list(objects), self.layers, strict=False):
             for attr, value in vars(obj).items():
@@ -785,6 +788,21 @@ def _slots(inst, iface):
                         out.append((value, i, a.shape, q))
                         done.add(q)
                     break
+    for value in attrs.values():  # a list of layer objects: self.layers[0].W
+        if not (isinstance(value, list) and len(value) == len(layers)):
+            continue
+        if not all(hasattr(o, "__dict__") and not isinstance(o, np.ndarray) for o in value):
+            continue
+        for obj, lay in zip(value, layers, strict=True):
+            for key, a in vars(obj).items():
+                if not isinstance(a, np.ndarray):
+                    continue
+                kind = "W" if key.lower() in ("w", "weights", "weight", "kernel") else (
+                    "b" if key.lower() in ("b", "bias", "biases") else None)  # fmt: skip
+                q = getattr(lay, kind) if kind else None
+                if q and q not in done and fits(a, q):
+                    out.append((vars(obj), key, a.shape, q))
+                    done.add(q)
     rest = [q for q in net.params if q not in done]
     for attr, value in attrs.items():  # other arrays, by shape in the order __init__ made them
         if not rest or not isinstance(value, np.ndarray):
