@@ -1,12 +1,15 @@
 """Load a student's Python file and call its backward function the way it asks to be called.
 
-``load_function(path, name)`` imports only that file (its top-level code runs, its own helper
-modules import as under ``python mycode.py``) and returns the function; an import that fails
-is a ``DeriveError`` naming the line. ``Caller`` matches the function's parameter names to what
-derive passes (X, Y, the spec's parameters and forward values, ``params``, ``cache``, ``m``:
-see ``main``), or evaluates a ``--call`` expression, and reads what it returns into
-``{param: gradient}`` by dict key (``dW1``, ``W1``, ``grad_W1``, ``dC_dW1``), tuple order or
-``--returns``.
+``load_function(path, name)`` imports only that file, without its training or plots (``load``:
+its defining statements run, its own helper modules import the same way) and returns the
+function; an import that fails is a ``DeriveError`` naming the line. ``Caller`` matches the
+function's parameter names to what derive passes (X, Y, the spec's parameters and forward
+values, ``params``, ``cache``, ``m``: see ``main``), sets module globals it reads (``w2``,
+``m``), or evaluates a ``--call`` expression, and reads what it returns into ``{param:
+gradient}`` by dict key (``dW1``, ``W1``, ``grad_W1``, ``dC_dW1``), tuple order, shape or
+``--returns``. Code written for a course's interface (``interfaces``) is called through an
+``Interface`` whose reading ``choose`` (or, when the convention's call raises, ``fallback``)
+picks by probing.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ import numpy as np
 from derive.engine.graph import Network
 from derive.errors import DeriveError
 
-from .load import load_module
+from .interfaces import Interface, Reader, Reading, layers_of, param_for
+from .load import load_module, time_limit
 
 DEFAULT_FUNCTION = "backward"
 _ROLES = {  # lower-case parameter name -> what is passed (besides the spec's own names)
@@ -130,8 +134,6 @@ class Caller:
         except DeriveError as err:
             if module is None or returns:
                 raise
-            from .interfaces import Interface
-
             try:
                 self.iface = Interface(func, name, path, net, module, penalty_k)
             except DeriveError as why:
@@ -154,9 +156,6 @@ class Caller:
         """When derive's convention raises at m = ``big`` (code written for samples as rows,
         or for deeplearning.ai course 2's cache tuple), try the course readings instead, and
         keep one under which the code runs."""
-        from .interfaces import Interface
-        from .load import time_limit
-
         values = values_at(big, False)
         try:
             with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
@@ -185,8 +184,6 @@ class Caller:
         """Pick the reading of a course interface: the first under which the code runs at
         m = ``big`` and returns every gradient in its parameter's shape (and the spec's loss,
         when it returns one); else one example at a time, at m = 1 (``interfaces``)."""
-        from .interfaces import Reading
-
         iface = self.iface
         tried = []
         for reading in iface.readings:
@@ -219,8 +216,6 @@ class Caller:
     def _probe(self, reading, values, spec_loss) -> tuple[int, str]:
         """(score, what happened): 0 every gradient in shape and the spec's loss (if one is
         returned), 1 in shape but another loss, 2 some missing or misshapen, 3 raised."""
-        from .load import time_limit
-
         iface = self.iface
         try:
             with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
@@ -299,7 +294,7 @@ class Caller:
         if isinstance(result, dict):
             out, unused = {}, []
             for key, value in result.items():
-                p = _param_for(key, self.net)
+                p = param_for(key, self.net)
                 if p is None or p in out:
                     unused.append(str(key))
                 else:
@@ -362,8 +357,6 @@ def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple | No
 def _read_by_shapes(result, net: Network):
     """``interfaces.Reader``'s reading of a result in derive's own layout, when it finds every
     gradient: ``(loss, [dW1, db1, ...])``, ``(nabla_b, nabla_w)``, the layers reversed."""
-    from .interfaces import Reader, layers_of
-
     layers = layers_of(net)
     if not layers:
         return None
@@ -400,25 +393,13 @@ class _Lenient(dict):
         raise KeyError(key)
 
 
-def _param_for(key, net: Network) -> str | None:
-    """The parameter a returned key names: dW1, W1, dw1, grad_W1, dC_dW1, dC/dW1 -> W1."""
-    key = str(key).strip()
-    lower = {p.lower(): p for p in net.params}
-    if key in net.params:
-        return key
-    for stripped in (key, re.sub(r"^(grad_?|d[a-z]?[_/]?d|d_?)", "", key, flags=re.I)):
-        if stripped.lower() in lower:
-            return lower[stripped.lower()]
-    return None
-
-
 def _parse_returns(text: str, net: Network) -> list[str | None]:
     out: list[str | None] = []
     for item in (s.strip() for s in text.split(",")):
         if item == "_":
             out.append(None)
             continue
-        p = _param_for(item, net)
+        p = param_for(item, net)
         if p is None:
             raise DeriveError(
                 f"`{item}` names no parameter of {net.name}", where=f"--returns {text}",

@@ -517,10 +517,8 @@ class Reader:
                 result = [r for r in result if r is not scalars[0]]
                 result = result[0] if len(result) == 1 else result
         if isinstance(result, dict):
-            from .call import _param_for
-
             for key, value in result.items():
-                p = _param_for(key, net)
+                p = param_for(key, net)
                 if p is None or p in found:
                     found.unused.append(str(key))
                 else:
@@ -574,10 +572,8 @@ class Reader:
     def _stored_on(self, objects, likes, shapes, found):
         """Gradients the code stored on its layer objects (``nn[l].dCdw``) or instance."""
         if not isinstance(objects, np.ndarray | list):  # an instance: self.dW1, self.grad_b2
-            from .call import _param_for
-
             for attr, value in vars(objects).items():
-                p = _param_for(attr, self.net)
+                p = param_for(attr, self.net)
                 if p is not None and attr.lower() != p.lower() and p not in found:
                     found[p] = from_student(value, likes[p], shapes[p])
                 elif isinstance(value, list) and len(value) == len(self.layers) and all(
@@ -594,6 +590,18 @@ class Reader:
 
 
 # ----------------------------------------------------------------------------- helpers
+def param_for(key, net: Network) -> str | None:
+    """The parameter a returned key names: dW1, W1, dw1, grad_W1, dC_dW1, dC/dW1 -> W1."""
+    key = str(key).strip()
+    lower = {p.lower(): p for p in net.params}
+    if key in net.params:
+        return key
+    for stripped in (key, re.sub(r"^(grad_?|d[a-z]?[_/]?d|d_?)", "", key, flags=re.I)):
+        if stripped.lower() in lower:
+            return lower[stripped.lower()]
+    return None
+
+
 def _no(name, path, what) -> DeriveError:
     return DeriveError(
         f"cannot tell what to pass for {what} of `{name}`" if what.startswith("the parameter")
