@@ -109,8 +109,8 @@ def run_at(net, d, ev, reference, caller, mutants, m, seed) -> Run:
 
 
 def draw(net, d, ev, reference, m, seed, labels=False) -> tuple[dict, dict]:
-    """(env, expected gradients): of ``_ATTEMPTS`` draws, the one whose expected gradients
-    have the fewest exact zeros."""
+    """(env, expected gradients): of ``_ATTEMPTS`` draws, the one with no sample whose layer
+    is all zero (see ``_dead_samples``) and the fewest exact zeros in the expected gradients."""
     scale = float(d.scale.subs(m_symbol, m))
     best = None
     for attempt in range(_ATTEMPTS):
@@ -118,11 +118,23 @@ def draw(net, d, ev, reference, m, seed, labels=False) -> tuple[dict, dict]:
             net, d, ev, reference, m, seed + 7919 * attempt, scale, labels
         )
         zeros = sum(int(np.sum(g == 0)) for g in expected.values())
+        zeros += 1000 * _dead_samples(net, env, m)
         if best is None or zeros < best[0]:
             best = (zeros, env, expected)
         if zeros == 0:
             break
     return best[1], best[2]
+
+
+def _dead_samples(net, env, m) -> int:
+    """How many (forward value, sample) pairs are all zero: a sample whose relu layer is off
+    in every unit reaches no earlier gradient, and a mistake in its share goes unseen."""
+    dead = 0
+    for name in net.values:
+        v = env.get(name)
+        if isinstance(v, np.ndarray) and v.ndim == 2 and v.shape[1] == m and v.shape[0] > 0:
+            dead += int(np.sum(np.all(v == 0, axis=0)))
+    return dead
 
 
 def call_values(net, reference, env, m, d=None) -> dict:
