@@ -194,6 +194,28 @@ def test_chains_of_formulas_split_only_between_formulas():
     ]
 
 
+def test_comma_separated_definitions_and_what_is_not_one():
+    text = (
+        "$$a=\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix},\n"
+        "b=\\begin{pmatrix} 3 \\\\ 4 \\end{pmatrix}$$\n"
+        "$x = (x_1, x_2)$, $z = f(u, v)$\n"
+        "$$db = \\frac{1}{m} np.sum(dZ, axis=1, keepdims=True)$$\n"
+        "$$J = A W, axis=1, keepdims=True)$$\n"
+    )
+    assert items(text) == [
+        (1, "a=\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}"),
+        (2, "b=\\begin{pmatrix} 3 \\\\ 4 \\end{pmatrix}"),
+        (3, "x = (x_1, x_2)"),
+        (3, "z = f(u, v)"),
+        (4, "db = \\frac{1}{m} np.sum(dZ, axis=1, keepdims=True)"),
+        (5, "J = A W, axis=1, keepdims=True)"),
+    ]
+
+
+def test_toml_front_matter_is_skipped():
+    assert items("+++\ntitle = 'x'\nmath = true\n+++\n$a = b$\n") == [(5, "a = b")]
+
+
 def test_an_aside_in_parentheses_and_a_label_before_a_colon():
     text = "$$\\frac{dE}{dn} = g \\cdot h \\ \\left( = -\\delta \\right)$$\n$$Shape: n/m = n/m$$\n"
     got = [(i.line, i.text, i.condition) for i in read_document(text).items]

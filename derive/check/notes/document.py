@@ -122,12 +122,16 @@ def _blank_comments(text: str) -> str:
 
 
 def _mask_markdown(text: str) -> str:
-    """Blank out code (fenced, indented, inline), front matter and HTML comments."""
+    """Blank out code (fenced, indented, inline), front matter (YAML or TOML) and HTML
+    comments."""
     lines = text.split("\n")
     for first, last in _code_blocks(text):
         for k in range(first, min(last, len(lines))):
             lines[k] = ""
     text = "\n".join(lines)
+    toml = re.match(r"\+\+\+[ \t]*\n.*?\n\+\+\+[ \t]*(?=\n|$)", text, re.S)  # Hugo's front matter
+    if toml:
+        text = _blank(toml.group()) + text[toml.end() :]
     text = re.sub(r"<!--.*?-->", lambda m: _blank(m.group()), text, flags=re.S)
     return re.sub(r"(?<!`)`[^`\n]+`(?!`)", lambda m: " " * len(m.group()), text)
 
@@ -305,12 +309,12 @@ def _separator(s: str, i: int) -> int:
 
 
 def _chain(s: str, i: int) -> int:
-    """A separator that splits only when both sides are formulas: ``\\Rightarrow``, ``,\\;``,
-    ``\\text{ and }``."""
+    """A separator that splits only when both sides are formulas: ``\\Rightarrow``, a comma
+    (``a = 1, b = 2``), ``\\text{ and }``."""
     m = re.match(r"\\([A-Za-z]+)(?![A-Za-z])", s[i:])
     if m and m.group(1) in _CHAIN_WORDS:
         return i + m.end()
-    m = re.match(r",\s*\\[;:]|\\(?:text|mbox)\{\s*(?:and|und|et|và|y|e)\s*\}", s[i:])
+    m = re.match(r",(?:\s*\\[;:, ])*|\\(?:text|mbox)\{\s*(?:and|und|et|và|y|e)\s*\}", s[i:])
     return i + m.end() if m else 0
 
 
@@ -425,7 +429,10 @@ class _Reader:
         out = []
         for off, p in pieces:
             last, parts = 0, []
-            for start, end in [*_cuts(p, _chain, "{}()[]"), (len(p), len(p))]:
+            cuts = _cuts(p, _chain, "{}()[]")
+            if not _commas_part_formulas(p, cuts):
+                cuts = [(a, b) for a, b in cuts if p[a] != ","]
+            for start, end in [*cuts, (len(p), len(p))]:
                 parts.append((off + last, p[last:start]))
                 last = end
             parts = [(o, q) for o, q in parts if q.strip()]  # a row may open with \Rightarrow
@@ -528,6 +535,20 @@ class _Reader:
         if not self.doc.latex:
             tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
         return mac.present(mac.expand(tex, self.doc.macros))
+
+
+def _commas_part_formulas(s: str, cuts) -> bool:
+    """Whether the commas among ``cuts`` part whole formulas (``z = W x, a = g(z)``): every
+    part's brackets balance and no part is code (``np.sum(dZ, axis=1, keepdims=True)`` with
+    a bracket lost)."""
+    bounds = [0, *[x for cut in cuts for x in cut], len(s)]
+    for lo, hi in zip(bounds[0::2], bounds[1::2], strict=True):
+        part = s[lo:hi]
+        if any(part.count(a) != part.count(b) for a, b in ("()", "[]", "{}")):
+            return False
+        if re.match(r"\s*[A-Za-z]{3,}\s*=", part):
+            return False
+    return True
 
 
 def _prose(s: str) -> bool:
