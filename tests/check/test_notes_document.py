@@ -212,6 +212,11 @@ def test_comma_separated_definitions_and_what_is_not_one():
     ]
 
 
+def test_math_in_a_blockquote_and_a_size_command():
+    text = "- note\n  > $$\n  > \\large W^3 = A\n  > $$\n> $a = b$\n"
+    assert items(text) == [(3, "W^3 = A"), (5, "a = b")]
+
+
 def test_toml_front_matter_is_skipped():
     assert items("+++\ntitle = 'x'\nmath = true\n+++\n$a = b$\n") == [(5, "a = b")]
 

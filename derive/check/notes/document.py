@@ -122,13 +122,17 @@ def _blank_comments(text: str) -> str:
 
 
 def _mask_markdown(text: str) -> str:
-    """Blank out code (fenced, indented, inline), front matter (YAML or TOML) and HTML
-    comments."""
+    """Blank out code (fenced, indented, inline), front matter (YAML or TOML), HTML comments
+    and blockquote markers."""
     lines = text.split("\n")
     for first, last in _code_blocks(text):
         for k in range(first, min(last, len(lines))):
             lines[k] = ""
     text = "\n".join(lines)
+    # a blockquote's > markers stand inside its math too: > $$ … \n > … $$
+    text = re.sub(
+        r"(?m)^([ \t]*)((?:>[ \t]?)+)", lambda m: m.group(1) + " " * len(m.group(2)), text
+    )
     toml = re.match(r"\+\+\+[ \t]*\n.*?\n\+\+\+[ \t]*(?=\n|$)", text, re.S)  # Hugo's front matter
     if toml:
         text = _blank(toml.group()) + text[toml.end() :]

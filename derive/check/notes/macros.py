@@ -202,7 +202,8 @@ _DROP_ARG = ("label", "tag", "color", "eqref", "ref", "hspace", "vspace", "phant
 _DROP = (
     "nonumber", "notag", "displaystyle", "textstyle", "scriptstyle", "boldmath", "it", "cal",
     "left", "right", "bigl", "bigr", "Bigl", "Bigr",
-    "biggl", "biggr", "Biggl", "Biggr", "big", "Big", "bigg", "Bigg", "middle",
+    "biggl", "biggr", "Biggl", "Biggr", "big", "Big", "bigg", "Bigg", "middle", "tiny",
+    "scriptsize", "footnotesize", "small", "normalsize", "large", "Large", "LARGE", "huge", "Huge",
 )  # fmt: skip
 _SPACE = ("quad", "qquad", "enskip", "enspace", "thinspace", "medspace", "thickspace")
 _PROSE_END = re.compile(r"(?:\\(?:text|mbox|textrm|textit)\s*\{[^{}$]*[^\W\d_]{2}[^{}$]*\}\s*)+$")
