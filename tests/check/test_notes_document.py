@@ -6,6 +6,7 @@ written here, not taken from the notes.
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import time
@@ -215,6 +216,24 @@ def test_comma_separated_definitions_and_what_is_not_one():
 def test_math_in_a_blockquote_and_a_size_command():
     text = "- note\n  > $$\n  > \\large W^3 = A\n  > $$\n> $a = b$\n"
     assert items(text) == [(3, "W^3 = A"), (5, "a = b")]
+
+
+def test_a_notebook_is_read_through_its_markdown_cells_on_the_file_lines():
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Notes\n", "\n", "$$\n",
+                                                             "\\frac{dC}{da} = a - y\n", "$$"]},
+        {"cell_type": "code", "metadata": {}, "source": ["x = 1  # $c = d$"], "outputs": [],
+         "execution_count": None},
+        {"cell_type": "markdown", "metadata": {}, "source": "Then $\\delta = e$ é."},
+    ]  # fmt: skip
+    book = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    pretty = json.dumps(book, indent=1, ensure_ascii=False)
+    lines = pretty.split("\n")
+    where = [k + 1 for k, line in enumerate(lines) if "dC" in line or "delta" in line]
+    assert items(pretty) == [(where[0], "\\frac{dC}{da} = a - y"), (where[1], "\\delta = e")]
+    compact = json.dumps(book)  # one line: the cells one after the other
+    assert items(compact) == [(4, "\\frac{dC}{da} = a - y"), (7, "\\delta = e")]
+    assert items('{"cells": "not a notebook", "x": "$a = b$"}') == [(1, "a = b")]
 
 
 def test_toml_front_matter_is_skipped():

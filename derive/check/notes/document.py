@@ -20,11 +20,12 @@ returns a ``Document`` whose ``items`` are ``Item``s in reading order, one per f
   or ``""``; ``display``: display math rather than inline; ``raw``: the author's text of the
   piece; ``end_line``: where it ends; ``span``: the index of its math span in ``spans``.
 
-Where the math is: in Markdown, the block structure (fenced and indented code, front matter)
-comes from markdown-it-py, whose block tokens carry their lines; the math inside the rest is
-found by a scanner that keeps exact offsets (markdown-it's inline math tokens carry no
-position, and it does not know kramdown's escaped ``\\\\( … \\\\)``). In LaTeX, ``%``
-comments are dropped and the display environments are read wherever they stand.
+A Jupyter notebook is read through its markdown cells (``notebook_markdown``), on the
+lines of the file. Where the math is: in Markdown, the block structure (fenced and indented
+code, front matter) comes from markdown-it-py, whose block tokens carry their lines; the math
+inside the rest is found by a scanner that keeps exact offsets (markdown-it's inline math
+tokens carry no position, and it does not know kramdown's escaped ``\\\\( … \\\\)``). In
+LaTeX, ``%`` comments are dropped and the display environments are read wherever they stand.
 
 Rows: a display is split at its top-level ``\\\\`` (``\\\\[4pt]`` too), each row's ``&``
 columns are joined (an annotation column with ``\\mbox``/``\\text``, or an empty one, is
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -97,6 +99,9 @@ def is_latex(text: str) -> bool:
 def read_document(text: str, *, latex: bool | None = None) -> Document:
     """The note's formulas (see the module doc)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    cells = notebook_markdown(text)
+    if cells is not None:
+        text, latex = cells, False
     latex = is_latex(text) if latex is None else latex
     text = _blank_comments(text) if latex else _mask_markdown(text)
     spans = _find_spans(text, latex)
@@ -113,6 +118,47 @@ def read_document(text: str, *, latex: bool | None = None) -> Document:
 
 
 # ---------------------------------------------------------------------- the text
+def notebook_markdown(text: str) -> str | None:
+    """A Jupyter notebook's markdown cells as Markdown, each source line on the line of the
+    file that holds it (nbformat writes one source line per file line), so the report's
+    lines are the file's; code and output cells are left out. ``None`` when ``text`` is not a
+    notebook. A notebook written otherwise (one line of JSON) gets its cells one after the
+    other, a blank line between them."""
+    if not text.lstrip().startswith("{") or '"cells"' not in text:
+        return None
+    try:
+        book = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(book, dict) or not isinstance(book.get("cells"), list):
+        return None
+    cells = []  # each markdown cell's source: a list of lines, or one string
+    for cell in book["cells"]:
+        if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+            source = cell.get("source", [])
+            cells.append(source if isinstance(source, str) else [str(p) for p in source])
+    lines = text.split("\n")
+    out = [""] * len(lines)
+    cursor = 0
+    for source in cells:
+        for piece in [source] if isinstance(source, str) else source:
+            forms = (json.dumps(piece, ensure_ascii=False), json.dumps(piece))
+            while cursor < len(lines) and not _holds(lines[cursor], forms):
+                cursor += 1
+            if cursor == len(lines):  # not one source line per file line: cells in a row
+                return "\n\n".join("".join(source) for source in cells) + "\n"
+            out[cursor] = piece.rstrip("\n").replace("\n", " ")  # a one-string cell: one line
+            cursor += 1
+    return "\n".join(out)
+
+
+def _holds(line: str, forms: tuple[str, str]) -> bool:
+    """Whether a notebook's line is one of its source strings (or a one-string source)."""
+    line = line.strip().rstrip(",")
+    line = re.sub(r'^"source"\s*:\s*', "", line)
+    return line in forms
+
+
 def _blank(s: str) -> str:
     return re.sub(r"[^\n]", " ", s)
 
@@ -254,22 +300,37 @@ def _env_end(text: str, i: int, env: str) -> int:
 
 
 # ---------------------------------------------------------------------- scanning helpers
+_SPECIAL = set("\\{}()[]&=:,")  # where a group, an environment or a matched cut can start
+_SPECIAL_RE = re.compile(r"[\\{}()\[\]&=:,]")
+_WORD = re.compile(r"\\(?:[A-Za-z]+|.)", re.S)
+_ROW_BREAK = re.compile(r"\\\\\*?(\s*\[[^\]\n]*\])?")
+_CONTROL = re.compile(r"\\([A-Za-z]+)(?![A-Za-z])")
+_SEPARATOR = re.compile(r"(?:,?\s*(?:\\q?quad(?![A-Za-z])|\\hspace\*?\{[^{}]*\})\s*)+")
+_CHAIN = re.compile(r",(?:\s*\\[;:, ])*|\\(?:text|mbox)\{\s*(?:and|und|et|và|y|e)\s*\}")
+
+
 def _cuts(s: str, match, brackets: str = "{}") -> list[tuple[int, int]]:
     """(start, end) of the matches of ``match(s, i) -> end or 0`` outside groups and
     environments; ``brackets`` pairs the openers and closers that make a group."""
     opens, closes = brackets[0::2], brackets[1::2]
     out, depth, env, i = [], 0, 0, 0
     while i < len(s):
-        if s.startswith("\\begin{", i):
+        ch = s[i]
+        if ch not in _SPECIAL:  # nothing any matcher starts at: jump to what could be
+            nxt = _SPECIAL_RE.search(s, i)
+            if nxt is None:
+                break
+            i, ch = nxt.start(), nxt.group()
+        if ch == "\\" and s.startswith("\\begin{", i):
             env += 1
-        elif s.startswith("\\end{", i):
+        elif ch == "\\" and s.startswith("\\end{", i):
             env = max(0, env - 1)
-        elif s[i] == "\\" and s[i + 1 : i + 2] in ("{", "}"):
+        elif ch == "\\" and s[i + 1 : i + 2] in ("{", "}"):
             i += 2
             continue
-        elif s[i] in opens:
+        elif ch in opens:
             depth += 1
-        elif s[i] in closes:
+        elif ch in closes:
             depth = max(0, depth - 1)
         if depth == 0 and env == 0:
             end = match(s, i)
@@ -277,18 +338,18 @@ def _cuts(s: str, match, brackets: str = "{}") -> list[tuple[int, int]]:
                 out.append((i, end))
                 i = end
                 continue
-        if s[i] == "\\":
-            word = re.match(r"\\(?:[A-Za-z]+|.)", s[i:], re.S)
-            if word and not s.startswith(("\\begin{", "\\end{"), i):
-                i += word.end()
+        if ch == "\\" and not s.startswith(("\\begin{", "\\end{"), i):
+            word = _WORD.match(s, i)
+            if word:
+                i = word.end()
                 continue
         i += 1
     return out
 
 
 def _row_break(s: str, i: int) -> int:
-    m = re.match(r"\\\\\*?(\s*\[[^\]\n]*\])?", s[i:])
-    return i + m.end() if m else 0
+    m = _ROW_BREAK.match(s, i) if s[i] == "\\" else None
+    return m.end() if m else 0
 
 
 def _ampersand(s: str, i: int) -> int:
@@ -296,30 +357,37 @@ def _ampersand(s: str, i: int) -> int:
 
 
 def _relation(s: str, i: int) -> int:
-    if s.startswith((":=", "=:"), i):
+    ch = s[i]
+    if ch in ":=" and s.startswith((":=", "=:"), i):
         return i + 2
-    if s[i] == "=" and (i == 0 or s[i - 1] not in _NOT_RELATION_BEFORE):
+    if ch == "=" and (i == 0 or s[i - 1] not in _NOT_RELATION_BEFORE):
         return i + 1
-    m = re.match(r"\\([A-Za-z]+)", s[i:])
-    if m and m.group(1) in _RELATION_WORDS:
-        return i + m.end()
+    if ch == "\\":
+        m = _CONTROL.match(s, i)
+        if m and m.group(1) in _RELATION_WORDS:
+            return m.end()
     return 0
 
 
 def _separator(s: str, i: int) -> int:
     """``\\quad``, ``\\qquad`` (and runs of them), ``\\hspace{…}``: formulas side by side."""
-    m = re.match(r"(?:,?\s*(?:\\q?quad(?![A-Za-z])|\\hspace\*?\{[^{}]*\})\s*)+", s[i:])
-    return i + m.end() if m and m.group().strip(", ") else 0
+    if s[i] not in ",\\":
+        return 0
+    m = _SEPARATOR.match(s, i)
+    return m.end() if m and m.group().strip(", ") else 0
 
 
 def _chain(s: str, i: int) -> int:
     """A separator that splits only when both sides are formulas: ``\\Rightarrow``, a comma
     (``a = 1, b = 2``), ``\\text{ and }``."""
-    m = re.match(r"\\([A-Za-z]+)(?![A-Za-z])", s[i:])
-    if m and m.group(1) in _CHAIN_WORDS:
-        return i + m.end()
-    m = re.match(r",(?:\s*\\[;:, ])*|\\(?:text|mbox)\{\s*(?:and|und|et|và|y|e)\s*\}", s[i:])
-    return i + m.end() if m else 0
+    if s[i] == "\\":
+        m = _CONTROL.match(s, i)
+        if m and m.group(1) in _CHAIN_WORDS:
+            return m.end()
+    elif s[i] != ",":
+        return 0
+    m = _CHAIN.match(s, i)
+    return m.end() if m else 0
 
 
 def _has_relation(s: str) -> bool:
