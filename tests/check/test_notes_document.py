@@ -136,6 +136,21 @@ def test_eqnarray_markdown_row_breaks_and_a_row_of_dots():
     assert items(text) == [(2, "a = b"), (3, "a = c")]
 
 
+def test_an_array_of_equations_and_an_array_that_is_a_matrix():
+    text = (
+        "$$\\begin{array}{rcl} a & = & b \\\\ & = & c \\end{array}$$\n"
+        "$$\\begin{array}{cc} 1 & 2 \\\\ 3 & 4 \\end{array}$$\n"
+        "\\begin{align}\na &= b \\\\\n\\intertext{so}\nc &= d\n\\end{align}\n"
+    )
+    assert items(text) == [
+        (1, "a = b"),
+        (1, "a = c"),
+        (2, "\\begin{array}{cc} 1 & 2 \\\\ 3 & 4 \\end{array}"),
+        (4, "a = b"),
+        (6, "c = d"),
+    ]
+
+
 def test_cases_one_item_per_row_with_its_condition():
     text = (
         "$$\n\\frac{\\partial a_i}{\\partial z_j} =\n\\begin{cases}\n"

@@ -427,14 +427,20 @@ class _Reader:
     def _block(self, base: int, s: str, env: str) -> None:
         lead = len(s) - len(s.lstrip())
         m = re.match(r"\\begin\{([A-Za-z]+\*?)\}(\{[^{}]*\})?", s[lead:])
-        if m and m.group(1) in _ROW_ENVS:
+        if m and (m.group(1) in _ROW_ENVS or m.group(1) == "array"):
             inner_start = lead + m.end()
             close = _env_end(s, inner_start, m.group(1))
             tail = s[close:] if close >= 0 else "x"
             if close >= 0 and not re.sub(r"\\(label|tag)\{[^{}]*\}|[\s.,;]", "", tail):
                 end_tag = close - len(f"\\end{{{m.group(1)}}}")
-                self._block(base + inner_start, s[inner_start:end_tag], m.group(1))
-                return
+                inner, env = s[inner_start:end_tag], m.group(1)
+                if env == "array":  # {rcl} rows a & = & b: aligned equations, not a matrix
+                    if not re.search(r"&\s*(?:=|:=|\\equiv)", inner):
+                        inner = ""
+                    env = "eqnarray" if re.search(r"&\s*(?:=|:=|\\equiv)\s*&", inner) else "align"
+                if inner:
+                    self._block(base + inner_start, inner, env)
+                    return
         last = 0
         for start, end in [*_cuts(s, _row_break), (len(s), len(s))]:
             self._row(base + last, s[last:start], env)

@@ -198,7 +198,8 @@ def _arg(args: list[str], g: re.Match) -> str:
 _UNWRAP = ("textcolor", "colorbox")  # \cmd{colour}{x} -> x
 _UNWRAP1 = ("boxed", "fbox", "framebox", "mathbf", "boldsymbol", "bm", "pmb", "mathord",
             "mathbfit", "bold", "vb", "bf", "rm")  # fmt: skip
-_DROP_ARG = ("label", "tag", "color", "eqref", "ref", "hspace", "vspace", "phantom")
+_DROP_ARG = ("label", "tag", "color", "eqref", "ref", "hspace", "vspace", "phantom", "intertext",
+             "shortintertext")  # fmt: skip
 _DROP = (
     "nonumber", "notag", "displaystyle", "textstyle", "scriptstyle", "boldmath", "it", "cal",
     "left", "right", "bigl", "bigr", "Bigl", "Bigr",
