@@ -251,6 +251,17 @@ def test_a_notebook_is_read_through_its_markdown_cells_on_the_file_lines():
     assert items('{"cells": "not a notebook", "x": "$a = b$"}') == [(1, "a = b")]
 
 
+def test_github_math_fences_and_inline_math_in_backticks():
+    text = (
+        "```math\na = b\n```\n"
+        "```latex\n\\displaystyle{c = d}\n```\n"
+        "```latex\n\\documentclass{article} e = f\n```\n"
+        "```python\ng = h\n```\n"
+        "Inline $`p = q`$ and `r = s`.\n"
+    )
+    assert items(text) == [(2, "a = b"), (5, "{c = d}"), (13, "p = q")]
+
+
 def test_toml_front_matter_is_skipped():
     assert items("+++\ntitle = 'x'\nmath = true\n+++\n$a = b$\n") == [(5, "a = b")]
 

@@ -93,7 +93,10 @@ class Document:
 
 
 def is_latex(text: str) -> bool:
-    return "\\documentclass" in text or "\\begin{document}" in text
+    """A LaTeX document: ``\\documentclass`` or ``\\begin{document}`` opening a line, not
+    shown in a Markdown code fence before it."""
+    m = re.search(r"(?m)^[ \t]*\\(?:documentclass|begin\{document\})", text)
+    return bool(m) and "```" not in text[: m.start()]
 
 
 def read_document(text: str, *, latex: bool | None = None) -> Document:
@@ -171,10 +174,14 @@ def _mask_markdown(text: str) -> str:
     """Blank out code (fenced, indented, inline), front matter (YAML or TOML), HTML comments
     and blockquote markers."""
     lines = text.split("\n")
-    for first, last in _code_blocks(text):
+    for first, last, math in _code_blocks(text):
         for k in range(first, min(last, len(lines))):
-            lines[k] = ""
+            if not math:
+                lines[k] = ""
+            elif k in (first, last - 1) and re.match(r"\s*(`{3,}|~{3,})", lines[k]):
+                lines[k] = "$$"  # GitHub's ```math block is display math
     text = "\n".join(lines)
+    text = re.sub(r"\$`([^`\n]+)`\$", r"$ \1 $", text)  # GitHub's inline $`…`$
     # a blockquote's > markers stand inside its math too: > $$ … \n > … $$
     text = re.sub(
         r"(?m)^([ \t]*)((?:>[ \t]?)+)", lambda m: m.group(1) + " " * len(m.group(2)), text
@@ -199,17 +206,22 @@ def _markdown():
     return md.use(amsmath_plugin)
 
 
-def _code_blocks(text: str) -> list[tuple[int, int]]:
-    """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks."""
+def _code_blocks(text: str) -> list[tuple[int, int, bool]]:
+    """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks,
+    each with whether it is math: a ```math fence (GitHub renders it), or a ```latex / ```tex
+    fence holding a formula rather than a document."""
     try:
         tokens = _markdown().parse(text)
     except Exception:  # a parser failure must not stop the reading: no code then
         return []
-    return [
-        (t.map[0], t.map[1])
-        for t in tokens
-        if t.type in ("fence", "code_block", "front_matter") and t.map
-    ]
+    out = []
+    for t in tokens:
+        if t.type in ("fence", "code_block", "front_matter") and t.map:
+            info = t.info.strip().lower() if t.type == "fence" else ""
+            formula = info in ("latex", "tex", "katex") and "=" in t.content
+            document = re.search(r"\\(documentclass|usepackage|begin\{document\})", t.content)
+            out.append((t.map[0], t.map[1], info == "math" or formula and not document))
+    return out
 
 
 def _find_spans(text: str, latex: bool) -> list[Span]:
