@@ -259,7 +259,7 @@ def test_github_math_fences_and_inline_math_in_backticks():
         "```python\ng = h\n```\n"
         "Inline $`p = q`$ and `r = s`.\n"
     )
-    assert items(text) == [(2, "a = b"), (5, "{c = d}"), (13, "p = q")]
+    assert items(text) == [(2, "a = b"), (5, "c = d"), (13, "p = q")]
 
 
 def test_toml_front_matter_is_skipped():

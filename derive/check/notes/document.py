@@ -453,6 +453,12 @@ class _Reader:
                 if inner:
                     self._block(base + inner_start, inner, env)
                     return
+        group = re.match(r"(?:\\displaystyle\s*)?\{", s[lead:])  # {…} around it all
+        if group:
+            end = mac.group_end(s, lead + group.end() - 1)
+            if end > 0 and not s[end:].strip(" \t\n.,;"):
+                self._block(base + lead + group.end(), s[lead + group.end() : end - 1], env)
+                return
         last = 0
         for start, end in [*_cuts(s, _row_break), (len(s), len(s))]:
             self._row(base + last, s[last:start], env)

@@ -60,6 +60,11 @@ def _group(text: str, i: int, open_: str = "{", close: str = "}") -> int:
     return -1
 
 
+def group_end(text: str, i: int) -> int:
+    """The end of the braced group opening at ``text[i]``, or -1."""
+    return _group(text, i)
+
+
 def _skip_space(text: str, i: int) -> int:
     while i < len(text) and text[i] in " \t\n":
         i += 1
