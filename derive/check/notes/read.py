@@ -32,25 +32,11 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from derive.engine.registry import NOTE_WORDS
+
 from .document import read_document
 
-FUNCTION_WORDS = {
-    "sigmoid",
-    "relu",
-    "tanh",
-    "softmax",
-    "softplus",
-    "silu",
-    "gelu",
-    "elu",
-    "exp",
-    "log",
-    "ln",
-    "identity",
-    "swish",
-    "sigma",
-    "delta",
-}
+FUNCTION_WORDS = {*NOTE_WORDS, "exp", "log", "ln", "delta"}  # the registry's activations
 _ENGLISH = {
     "a",
     "i",
