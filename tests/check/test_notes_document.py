@@ -307,3 +307,18 @@ def test_fuzz_malformed_documents_read_without_error():
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_fuzz_malformed_notebooks_read_without_error():
+    rng = random.Random(7)
+    values = [None, 1, "x", "$a = b$\n", ["$$\n", "c = d\n", "$$"], [1, None], {}, []]
+    for _ in range(300):
+        cells = [
+            {k: rng.choice(values) for k in rng.sample(["cell_type", "source", "metadata"], 2)}
+            | ({"cell_type": "markdown"} if rng.random() < 0.7 else {})
+            for _ in range(rng.randint(0, 4))
+        ]
+        book = {"cells": cells if rng.random() < 0.9 else rng.choice(values)}
+        text = json.dumps(book, indent=rng.choice([None, 1]))
+        for seg in read_notes(text):
+            assert seg.kind in ("math", "grid", "text") and seg.line >= 1

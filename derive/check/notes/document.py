@@ -109,18 +109,25 @@ def read_document(text: str, *, latex: bool | None = None) -> Document:
     text = _blank_comments(text) if latex else _mask_markdown(text)
     spans = _find_spans(text, latex)
     if not latex:  # MathJax and KaTeX read % comments inside math
-        for sp_ in spans:
-            inner = _blank_comments(text[sp_.cstart : sp_.cend])
-            text = text[: sp_.cstart] + inner + text[sp_.cend :]
+        text = _replace(text, [(sp.cstart, sp.cend, _blank_comments) for sp in spans])
     macros, defs = mac.definitions(text)
-    for start, end in defs:
-        text = text[:start] + _blank(text[start:end]) + text[end:]
+    text = _replace(text, [(start, end, _blank) for start, end in defs])
     doc = Document(text, latex, spans, macros=macros)
     _Reader(doc).run()
     return doc
 
 
 # ---------------------------------------------------------------------- the text
+def _replace(text: str, edits) -> str:
+    """``text`` with each (start, end, how) range, in order and apart, replaced by
+    ``how(text[start:end])`` (of the same length), in one pass."""
+    out, last = [], 0
+    for start, end, how in edits:
+        out += [text[last:start], how(text[start:end])]
+        last = end
+    return "".join(out) + text[last:]
+
+
 def notebook_markdown(text: str) -> str | None:
     """A Jupyter notebook's markdown cells as Markdown, each source line on the line of the
     file that holds it (nbformat writes one source line per file line), so the report's
@@ -139,7 +146,10 @@ def notebook_markdown(text: str) -> str | None:
     for cell in book["cells"]:
         if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
             source = cell.get("source", [])
-            cells.append(source if isinstance(source, str) else [str(p) for p in source])
+            if isinstance(source, str):
+                cells.append(source)
+            elif isinstance(source, list):
+                cells.append([p for p in source if isinstance(p, str)])
     lines = text.split("\n")
     out = [""] * len(lines)
     cursor = 0
