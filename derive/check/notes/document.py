@@ -429,12 +429,15 @@ def _is_condition(s: str) -> bool:
 
 # ---------------------------------------------------------------------- the reader
 class _Reader:
+    """Turns the note's math spans into ``Item``s: displays into rows, rows into formulas."""
+
     def __init__(self, doc: Document):
         self.doc = doc
         self.text = doc.text
         self.starts = [0] + [k + 1 for k, ch in enumerate(self.text) if ch == "\n"]
-        self.carry = ""  # the left-hand side a row starting with = continues
+        self.carry = ""  # the left-hand side a row starting with = continues (across spans too)
         self.span = -1
+        self.current: Span | None = None
 
     def line(self, pos: int) -> int:
         return bisect.bisect_right(self.starts, pos)
@@ -568,9 +571,8 @@ class _Reader:
             row = inner[last:start]
             roff = base + ibase + last
             last = end
-            cols = [c for c in re.split(r"(?<!\\)&", row)]
             value, where = "", ""
-            nonempty = [c for c in cols if c.strip()]
+            nonempty = [c for c in re.split(r"(?<!\\)&", row) if c.strip()]
             if len(nonempty) >= 2:
                 value, where = nonempty[0], " ".join(nonempty[1:])
             elif nonempty:
