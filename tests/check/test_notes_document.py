@@ -168,6 +168,16 @@ def test_cases_one_item_per_row_with_its_condition():
     ]
 
 
+def test_a_case_stated_in_the_line_before_a_display():
+    text = (
+        "**Case 2:** $j \\neq c$ (the wrong class)\n$$\n\\frac{dL}{dz_j} = a_j\n$$\n"
+        "We get $i = j$ here.\n\n$$x = y$$\n"  # a blank line apart: no case
+        "Two $a$ and $b = c$\n$$u = v$$\n"  # more than one span on the line: no case
+    )
+    got = [(i.line, i.condition) for i in read_document(text).items]
+    assert got == [(1, ""), (3, "j \\neq c"), (5, ""), (7, ""), (8, ""), (8, ""), (9, "")]
+
+
 def test_formulas_side_by_side_conditions_and_chains():
     text = (
         "$$a = 1, \\quad b = 2$$\n"

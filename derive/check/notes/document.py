@@ -37,6 +37,7 @@ separate items; ``A \\Rightarrow B`` chains of formulas are split; a ``cases`` e
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import json
 import re
@@ -446,7 +447,33 @@ class _Reader:
         for index, span in enumerate(self.doc.spans):
             self.span = index
             self.current = span
+            first = len(self.doc.items)
             self._block(span.cstart, self.text[span.cstart : span.cend], "")
+            case = self._case_before(index) if span.display else ""
+            for k in range(first, len(self.doc.items)):
+                if case and not self.doc.items[k].condition:
+                    self.doc.items[k] = dataclasses.replace(self.doc.items[k], condition=case)
+
+    def _case_before(self, index: int) -> str:
+        """The case a display is written for when the prose line just before it states one
+        and nothing else, about an index of the display: ``**Case 2:** $j \\neq c$ (wrong
+        class)``, then the display."""
+        span = self.doc.spans[index]
+        if index == 0:
+            return ""
+        prev = self.doc.spans[index - 1]
+        if prev.display or self.line(prev.start) != self.line(span.start) - 1:
+            return ""
+        line_no = self.line(prev.start)
+        line = self.text[self.starts[line_no - 1] : span.start].split("\n")[0]
+        if line.count("$") != 2 or len(line) > 120:  # one inline span on the line, a short one
+            return ""
+        tex = self.text[prev.cstart : prev.cend]
+        simple = re.fullmatch(r"\s*([A-Za-z])\s*(?:=|\\neq|\\ne)\s*([A-Za-z])\s*", tex)
+        # an index of the display's formulas, not a formula of its own ($a = b$)
+        body = self.text[span.cstart : span.cend]
+        indices = set(re.findall(r"_\{?\s*([A-Za-z])(?![A-Za-z])", body))
+        return self._condition(tex) if simple and indices & set(simple.groups()) else ""
 
     # A display's content: peel the row environment that wraps it, then its rows.
     def _block(self, base: int, s: str, env: str) -> None:
