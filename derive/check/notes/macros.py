@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 _DEF_CMDS = ("newcommand", "renewcommand", "providecommand", "DeclareRobustCommand")
 _BUDGET = 2000  # expansions per formula: a recursive macro stops here, unexpanded
+_CALL = re.compile(r"\\([A-Za-z]+|.)", re.S)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def expand(tex: str, macros: dict[str, Macro]) -> str:
     limit = 20 * len(tex) + 10_000
     budget, i = _BUDGET, 0
     while budget > 0 and len(tex) < limit:
-        m = re.compile(r"\\([A-Za-z]+|.)", re.S).search(tex, i)
+        m = _CALL.search(tex, i)
         if m is None:
             break
         macro = macros.get(m.group(1))
