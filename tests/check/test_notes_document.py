@@ -88,6 +88,11 @@ def test_markdown_delimiters_code_front_matter_and_comments():
     assert items(text) == [(4, "a = 1"), (4, "b_1 = 2"), (11, "d = e"), (13, "g = 6")]
 
 
+def test_a_stray_dollar_does_not_swallow_the_paragraph():
+    text = "A $ sign alone\nthen $x = 1$ later, $5 or $10,\n$a =\n b$\n"
+    assert items(text) == [(2, "x = 1"), (4, "a = b")]
+
+
 def test_table_cells_and_lists():
     text = "| a | b |\n|---|---|\n| $x = 1$ | $$y = 2$$ $$z = 3$$ |\n\n1. $u = v$\n   - $p = q$\n"
     assert items(text) == [(3, "x = 1"), (3, "y = 2"), (3, "z = 3"), (5, "u = v"), (6, "p = q")]

@@ -286,10 +286,15 @@ def _find_spans(text: str, latex: bool) -> list[Span]:
     return spans
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
 def _inline_close(text: str, i: int) -> int:
     """The ``$`` closing an inline span opened before ``i``: outside ``\\text{…}`` groups
-    (``$\\text{cost, $C$}$``), before a blank line; -1 when there is none."""
-    depth = 0
+    (``$\\text{cost, $C$}$``), before a blank line, not followed by a digit (``$5 or $10`` are
+    prices); a span over several lines must also hug its dollars (``$a =\\n b$``, pandoc's
+    rule), so a stray ``$`` does not swallow the paragraph. -1 when there is none."""
+    start, depth = i, 0
     while i < len(text):
         ch = text[i]
         if ch == "\\":
@@ -300,8 +305,14 @@ def _inline_close(text: str, i: int) -> int:
         elif ch == "}":
             depth = max(0, depth - 1)
         elif ch == "$" and depth == 0:
-            return -1 if text.startswith("$$", i) else i
-        elif ch == "\n" and re.match(r"\n[ \t]*\n", text[i:]):
+            if text.startswith("$$", i):
+                return -1
+            if text[i + 1 : i + 2].isdigit():
+                i += 1
+                continue
+            hugged = not text[start : start + 1].isspace() and not text[i - 1].isspace()
+            return i if hugged or "\n" not in text[start:i] else -1
+        elif ch == "\n" and _BLANK_LINE.match(text, i):
             return -1
         i += 1
     return -1
