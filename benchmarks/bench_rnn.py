@@ -153,7 +153,7 @@ def torch_step(p0, lr: float):
         opt.zero_grad()
         loss.backward()
         opt.step()
-        return float(loss)
+        return float(loss.detach())
 
     return step
 
