@@ -19,6 +19,7 @@ the CPU. The three compute the same loss from the same weights (checked).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -133,7 +134,7 @@ def torch_step(p0, lr: float):
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", "2")))  # as NumPy's BLAS
     lstm = torch.nn.LSTM(D, N)
     head = torch.nn.Linear(N, CLASSES)
     with torch.no_grad():
