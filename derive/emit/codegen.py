@@ -373,8 +373,6 @@ def _fused_step(prog: Program, net: Network, d: Derivation) -> None:
         prog.fused = fused_program(net, d, loss_parts)
     except FusedUnsupported as e:
         prog.fused, prog.fused_missing = None, f"no fused step for this network: {e}"
-    else:
-        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
 
 
 def _helpers(prog: Program, dialect: Dialect) -> None:
@@ -384,6 +382,8 @@ def _helpers(prog: Program, dialect: Dialect) -> None:
     prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
     code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
     prog.helpers = dialect.kernels(code)
+    if prog.fused is not None:  # and the primitives they share that the kernels above lack
+        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels, prog.helpers)
 
 
 def _init_rules(net: Network) -> list[tuple[str, tuple, str, int]]:
