@@ -173,7 +173,7 @@ class _Emitter(NodePrinter):
     def _print_image(self, node):
         return self.d.image(node, [self.expr(k) for k in node.children()])
 
-    _print_ConvGradX = _print_MaxPool = _print_PoolGrad = _print_image
+    _print_WindowNode = _print_image  # every window node but the two above: its kernel
     _print_Repeat = _print_GroupSum = _print_Rows = _print_PadRows = _print_image
 
     def elementwise(self, expr: sp.Expr, args) -> str:

@@ -119,6 +119,10 @@ class _TextPrinter(NodePrinter):
     def _print_MaxPool(self, node):
         return f"maxpool_{_pool_size(node.win)}({node_text(node.x)})"
 
+    def _print_WindowNode(self, node):  # a kind with no words of its own: name_size(operands)
+        operands = ", ".join(node_text(k) for k in node.children())
+        return f"{node.name}_{_pool_size(node.win)}({operands})"
+
     def _print_PoolGrad(self, node):
         return f"to_argmax_{_pool_size(node.win)}({node_text(node.g)}, {node_text(node.x)})"
 

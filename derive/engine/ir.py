@@ -263,6 +263,7 @@ class WindowNode(_Rebuild, Node):
 
     win: Window
     padded = True
+    name = ""  # how the generic printers write it (text ``avgpool_2x2(x)``, LaTeX the same)
 
     @property
     def geometry(self) -> tuple:
@@ -475,11 +476,14 @@ class NodePrinter:
     prefix = "_print_"
 
     def print_node(self, node: Node, *args):
-        """``<prefix><NodeClass>(node, *args)``: a target may pass more (where to write)."""
-        method = getattr(self, f"{self.prefix}{type(node).__name__}", None)
-        if method is None:
-            self.missing(node)
-        return method(node, *args)
+        """``<prefix><NodeClass>(node, *args)``: a target may pass more (where to write). A
+        class without a method of its own takes its base's (``<prefix>WindowNode``: what a
+        target does alike for every window node, a pooling kind added with none of its own)."""
+        for cls in type(node).__mro__:
+            method = getattr(self, f"{self.prefix}{cls.__name__}", None)
+            if method is not None:
+                return method(node, *args)
+        self.missing(node)
 
     def missing(self, node: Node):
         """A node type this target has no method for (a target may raise its own error)."""
