@@ -22,6 +22,8 @@ import sys
 import numpy as np
 
 from derive.engine.ir import (
+    AvgPool,
+    AvgPoolGrad,
     Conv,
     ConvGradW,
     ConvGradX,
@@ -146,6 +148,25 @@ def _maxpool_grad(x, g, image, size, stride):
     return dx.reshape(-1, m)
 
 
+def _avgpool(x, image, size, stride):
+    # The mean of each size[0] x size[1] window, channel by channel.
+    win = _windows(x, image, size, stride, 0)
+    return (win.sum(axis=(4, 5)) / (size[0] * size[1])).reshape(-1, x.shape[1])
+
+
+def _avgpool_grad(g, image, size, stride):
+    # Each window's g shared equally by its pixels; windows that overlap add up.
+    C, H, W = image
+    m = g.shape[1]
+    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    share = g.reshape(C, oh, ow, m) / (size[0] * size[1])
+    dx = _zeros(g, (C, H, W, m))
+    for u in range(size[0]):
+        for v in range(size[1]):
+            dx = _add_window(dx, u, v, stride, (oh, ow), share)
+    return dx.reshape(-1, m)
+
+
 def _pad_rows(a, start, total):
     # a at rows start... of zeros: the gradient of a block of rows (an RNN's x_t).
     return _pad(a, ((start, total - start - a.shape[0]), (0, 0)))
@@ -163,6 +184,8 @@ KERNELS = {
     ConvGradX: _conv_grad_x,
     MaxPool: _maxpool,
     PoolGrad: _maxpool_grad,
+    AvgPool: _avgpool,
+    AvgPoolGrad: _avgpool_grad,
     GroupSum: _group_sum,
     PadRows: _pad_rows,
 }

@@ -23,6 +23,7 @@ from .built import Built, Expansion, Image
 from .ir import (
     IMAGE_NODES,
     WINDOW_NODES,
+    AvgPool,
     Conv,
     MaxPool,
     Repeat,
@@ -154,6 +155,7 @@ def _pooling(kind: str, node: type):
 BUILDERS = {
     "conv2d": conv2d_layer,
     "maxpool": _pooling("maxpool", MaxPool),
+    "avgpool": _pooling("avgpool", AvgPool),
 }
 
 

@@ -33,6 +33,8 @@ from . import namer
 from .graph import Network
 from .ir import (
     IMAGE_NODES,
+    AvgPool,
+    AvgPoolGrad,
     Conv,
     ConvGradW,
     ConvGradX,
@@ -268,6 +270,10 @@ def _maxpool_rule(node, g, named):
     return [(node.x, PoolGrad(node.x, g, node.win))]
 
 
+def _avgpool_rule(node, g, named):
+    return [(node.x, AvgPoolGrad(g, node.win))]
+
+
 def _repeat_rule(node, g, named):
     return [(node.a, GroupSum(g, node.k))]
 
@@ -310,6 +316,7 @@ RULES = {
     Transpose: _transpose_rule,
     Conv: _conv_rule,
     MaxPool: _maxpool_rule,
+    AvgPool: _avgpool_rule,
     Repeat: _repeat_rule,
     GroupSum: _group_sum_rule,
     Rows: _rows_rule,

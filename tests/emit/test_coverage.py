@@ -32,6 +32,9 @@ from derive.emit.values import numpy_value
 from derive.engine import evaluate, exprparse
 from derive.engine.graph import Network
 from derive.engine.ir import (
+    WINDOW_NODES,
+    AvgPool,
+    AvgPoolGrad,
     Conv,
     ConvGradW,
     ConvGradX,
@@ -50,7 +53,6 @@ from derive.engine.ir import (
     Transpose,
     Var,
     Window,
-    WindowNode,
     placeholder,
 )
 from derive.resources import EXAMPLES
@@ -67,9 +69,10 @@ def _subclasses(cls) -> list[type]:
     return out
 
 
-# the concrete node types: each a dataclass of its own (WindowNode is a base, not a node)
+# the concrete node types: each a dataclass of its own (WindowNode and _Pool are bases)
 NODE_TYPES = sorted(
-    {c for c in _subclasses(Node) if "__dataclass_fields__" in vars(c)}, key=lambda c: c.__name__
+    {c for c in _subclasses(Node) if "__dataclass_fields__" in vars(c) and c.__name__[0] != "_"},
+    key=lambda c: c.__name__,
 )
 PRINTERS = sorted(set(_subclasses(NodePrinter)), key=lambda c: f"{c.__module__}.{c.__name__}")
 
@@ -78,6 +81,7 @@ PRINTERS = sorted(set(_subclasses(NodePrinter)), key=lambda c: f"{c.__module__}.
 _IMG = Var("x", (32, M), "input")
 _CONV = Window(2, 4, 4, 3, 3, 1, 1)  # padded, stride 1
 _POOL = Window(2, 4, 4, 2, 2, 2, 0)  # tiles
+_OVERLAP = Window(2, 4, 4, 3, 2, 1, 0)  # overlapping windows
 _K = Var("Wk", (3, 18), "param")
 _G_CONV = Var("g", (3 * 16, M), "grad")
 _G_POOL = Var("gp", (2 * 4, M), "grad")
@@ -86,6 +90,7 @@ _B = Var("b", (3, 1), "param")
 
 _VARS = {v.name: v for v in (_IMG, _K, _G_CONV, _G_POOL, _A, _B)}
 _VARS |= {"W": Var("W", (3, 3), "param"), "r": Var("r", (12, M), "grad")}
+_VARS["ga"] = Var("ga", (2 * 2 * 3, M), "grad")  # a delta of _OVERLAP's (2, 3) windows
 
 SAMPLES = {
     Var: _A,
@@ -98,6 +103,8 @@ SAMPLES = {
     ConvGradX: ConvGradX(_K, _G_CONV, _CONV),
     MaxPool: MaxPool(_IMG, _POOL),
     PoolGrad: PoolGrad(_IMG, _G_POOL, _POOL),
+    AvgPool: AvgPool(_IMG, _OVERLAP),
+    AvgPoolGrad: AvgPoolGrad(_VARS["ga"], _OVERLAP),
     Repeat: Repeat(_B, 4),
     GroupSum: GroupSum(_VARS["r"], 4),
     Rows: Rows(_IMG, 4, 10),
@@ -122,7 +129,7 @@ def test_every_printer_has_a_case_for_every_node_type(printer):
 
 def test_every_window_node_has_a_kernel_and_a_name():
     """A window node the printers write by its base's case is written by its ``name``."""
-    for t in WindowNode.__subclasses__():
+    for t in WINDOW_NODES:
         assert t in convcode.KERNELS, t.__name__
         assert t.name or hasattr(_TextPrinter, f"_print_{t.__name__}"), t.__name__
 
