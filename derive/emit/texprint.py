@@ -271,7 +271,9 @@ class IRPrinter(NodePrinter, LatexPrinter):
         )
 
     def _ir_WindowNode(self, node):  # a kind with no words of its own: name_{size}(operands)
-        size = rf"{node.win.kh}\times {node.win.kw}"
+        win = node.win
+        stride = rf", s = {win.stride}" if win.stride != win.kh else ""
+        size = rf"{win.kh}\times {win.kw}{stride}"
         operands = ", ".join(self.ir(k) for k in node.children())
         return rf"\operatorname{{{node.name}}}_{{{size}}}\left({operands}\right)"
 
