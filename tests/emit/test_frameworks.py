@@ -203,7 +203,8 @@ def test_drawn_architectures_pass_both_checkers(torch, jax, feature):
 
 # Every image kernel's general path: a convolution of a non-square kernel with padding, max
 # pooling of overlapping windows (the gradient by the first maximum, not by tiles), a strided
-# convolution after it (its input gradient runs through the pooling), tanh (no ties).
+# convolution after it (its input gradient runs through the pooling), an average pooling of
+# overlapping rectangular windows, tanh (no ties).
 WINDOWS = """name = "windows"
 inputs = [2, 5, 5]
 [[layers]]
@@ -224,7 +225,8 @@ stride = 2
 activation = "tanh"
 [[layers]]
 kind = "avgpool"
-size = [1, 2]
+size = [2, 1]
+stride = 1
 [[layers]]
 units = 3
 activation = "softmax"
