@@ -95,6 +95,7 @@ def pretty(code: str, strict: bool = True) -> str:
 @dataclass
 class Program:
     forward: list[Line] = field(default_factory=list)
+    forward_y: list[Line] = field(default_factory=list)  # the equations that read y, after
     infer: list[Line] = field(default_factory=list)  # forward at inference, when it differs
     backward: list[Line] = field(default_factory=list)
     loss: list[Line] = field(default_factory=list)  # the last line's target is the loss
@@ -262,11 +263,11 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     prog = Program()
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    _, logsoftmax, cols = _forward(net, prog.forward, dialect)
+    _, logsoftmax, cols = _forward(net, prog.forward, dialect, ylines=prog.forward_y)
     if net.running:  # batch norm at inference: the running statistics instead of the batch's
         _forward(net, prog.infer, dialect, layercode.inference_lines(net))
-    prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
-    prog.forward_uses_m = _reads(prog.forward, "m")
+    prog.forward_reads = [p for p in net.params if _reads(prog.forward + prog.forward_y, p)]
+    prog.forward_uses_m = _reads(prog.forward + prog.forward_y, "m")
 
     # ---- backward: one line per named gradient, in the derivation's order
     prog.backward = _backward_lines(d, dialect, cols)
@@ -274,7 +275,7 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
 
     # ---- loss: through the logits where the output allows it (log-softmax, softplus)
     prog.loss = _loss_lines(net, logsoftmax, dialect)
-    prog.loss_reads = [v for v in net.values if _reads(prog.loss, v)]
+    prog.loss_reads = [v for v in ["X", *net.values] if _reads(prog.loss, v)]
     if net.penalty is not None:  # added to the reduced cost, not divided by m
         prog.penalty = _penalty_lines(net, dialect)
         prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
@@ -286,14 +287,18 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     return prog
 
 
-def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | None = None):
-    """The forward pass's lines into ``lines``: one per equation, each dropout mask drawn just
-    before its use; or at inference, ``replace`` giving some equations' lines. Returns the names
+def _forward(net: Network, free: list[Line], dialect: Dialect, replace: dict | None = None,
+             ylines: list[Line] | None = None):  # fmt: skip
+    """The forward pass's lines into ``free``: one per equation, each dropout mask drawn just
+    before its use; or at inference, ``replace`` giving some equations' lines. The equations
+    that read y go to ``ylines`` (computed only when the targets are given). Returns the names
     of the nodes held in variables and the logits of each softmax output."""
     names: dict[Node, str] = {}
-    em = _Emitter(lines, names, dialect)
+    em = _Emitter(free, names, dialect)
     logsoftmax: dict[str, str] = {}
     for name, node in net.equations.items():
+        lines = ylines if ylines is not None and name in net.target_side else free
+        em.lines = lines
         var = net.values[name]
         u = net.softmax.get(name)
         if replace is None:
@@ -383,9 +388,10 @@ def _fused_step(prog: Program, net: Network, d: Derivation) -> None:
 def _helpers(prog: Program, dialect: Dialect) -> None:
     """What the module must define besides the passes: the ``_erf`` helper if any line (or
     the fused step) calls it, and the source of the kernels the code calls."""
-    text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
+    forward = prog.forward + prog.forward_y
+    text = "\n".join(ln.code for ln in forward + prog.backward + prog.loss + prog.penalty)
     prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
-    code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
+    code = "\n".join(ln.code for ln in forward + prog.infer + prog.backward + prog.loss)
     prog.helpers = dialect.kernels(code)
 
 

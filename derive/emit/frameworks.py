@@ -166,7 +166,8 @@ def render_target(net: Network, target: str, out_dir: str | Path | None = None) 
 
 
 def _uses(prog: codegen.Program, call: str) -> bool:
-    lines = prog.forward + prog.infer + prog.backward + prog.loss + prog.penalty
+    lines = prog.forward + prog.forward_y + prog.infer + prog.backward + prog.loss
+    lines += prog.penalty
     return any(call in ln.code for ln in lines)
 
 

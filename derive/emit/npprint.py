@@ -520,8 +520,11 @@ def overflow_notes(net) -> list[str]:
             if (note := _range_note(f"{what}(z)", expand_activations(expr), z)) is not None:
                 notes.append(note)
     if net.cost_name == "custom":
-        args = enumerate(net.cost.args)
-        roles = {placeholder(i): y if v.role == "target" else a for i, v in args}
+        # the output is a, y is y, any other name the cost reads (a named part) its own symbol
+        roles = {
+            placeholder(i): y if v.role == "target" else a if v.name == net.output else
+            sp.Symbol(v.name, real=True) for i, v in enumerate(net.cost.args)
+        }  # fmt: skip
         expr = net.cost.expr.xreplace(roles)
         for what, form in (("the cost", expr), ("its derivative", sp.diff(expr, a))):
             if (note := _range_note(what, form, a)) is not None:

@@ -493,6 +493,10 @@ class _Simplifier:
             return Elementwise(sp.Integer(1), (), (1, shape[1]))
         if not isinstance(inner, Elementwise) or inner in self.forward:
             return Sum(inner, axis)
+        if not inner.args:  # a constant: the sum is the constant times the count
+            count = m if shape[axis] == M else sp.Integer(shape[axis])
+            out_shape = (1, shape[1]) if axis == 0 else (shape[0], 1)
+            return Elementwise(inner.expr * count, (), out_shape)
         # Factors constant along the summed axis (a per-sample row for axis 0) come out.
         const = [i for i, x in enumerate(inner.args) if x.shape[axis] == 1 and shape[axis] != 1]
         if not const:
