@@ -35,6 +35,7 @@ from derive.engine.ir import (
     IMAGE_NODES,
     Conv,
     Elementwise,
+    M,
     MatMul,
     Node,
     NodePrinter,
@@ -160,6 +161,9 @@ class _Emitter(NodePrinter):
         return self.d.sum(self.atom(node.a), node.axis)
 
     def _print_Elementwise(self, node):
+        if not node.args and node.shape != (1, 1):  # a constant matrix, as an array
+            shape = ", ".join("m" if s == M else str(s) for s in node.shape)
+            return self.d.full(f"({shape})", self.elementwise(node.expr, ()))
         return self.elementwise(node.expr, node.args)
 
     def _print_Conv(self, node):

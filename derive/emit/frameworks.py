@@ -84,6 +84,9 @@ class TorchDialect(Dialect):
     def astype(self, code: str, ref: str) -> str:
         return f"({code}).to({ref}.dtype)"
 
+    def full(self, shape: str, value: str) -> str:
+        return f"torch.full({shape}, {value}, dtype=Y.dtype, device=Y.device)"
+
     def total(self, code: str) -> str:
         return f"torch.sum({code})"  # a 0-d tensor: stays on the device, no host sync
 

@@ -387,6 +387,11 @@ class Dialect:
     def astype(self, code: str, ref: str) -> str:
         return f"({code}).astype({ref}.dtype)"
 
+    def full(self, shape: str, value: str) -> str:
+        """An array of one value (a gradient that is a constant: the seed of a cost linear in
+        a product's output), in the targets' dtype: only the backward pass makes one."""
+        return f"{self.lib}.full({shape}, {value}, dtype=Y.dtype)"
+
     def total(self, code: str) -> str:
         """The summed cost: a Python float for NumPy (the frameworks keep a 0-d array)."""
         return f"float(np.sum({code}))"

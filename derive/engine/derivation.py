@@ -57,7 +57,7 @@ from .ir import (
 )
 from .layers import m_symbol as m  # the number of samples, one symbol for every module
 from .normalized import eliminate, normalizations
-from .registry import _output_form, a, z
+from .registry import _output_form, a, expand_activations, z
 
 
 @dataclass
@@ -333,9 +333,15 @@ def _local_derivative(expr: sp.Expr, i: int, n: int) -> sp.Expr:
     n + 1) when ``registry._output_form`` proves such a form."""
     if n == 1:
         g = _output_form(expr.xreplace({placeholder(0): z}))
-        if g is not None:
+        # only a form in functions the expression has (sigmoid's a(1 - a)): erf's output form
+        # goes through erfinv, which no target prints
+        if g is not None and _functions(g) <= _functions(expand_activations(expr)):
             return g.xreplace({a: placeholder(n + 1)})
     return sp.diff(expr, placeholder(i))
+
+
+def _functions(expr: sp.Expr) -> set[type]:
+    return {type(f) for f in expr.atoms(sp.Function)}
 
 
 # --------------------------------------------------------------------- simplification

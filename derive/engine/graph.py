@@ -21,6 +21,7 @@ from derive.errors import DeriveError
 from . import costform, exprparse, namer
 from .built import Built
 from .ir import (
+    Elementwise,
     M,
     Node,
     Var,
@@ -258,8 +259,8 @@ def _define(order, equations, known, acts, where):
                 softmax[ename] = builder.softmaxes[node]
             elif builder.softmaxes:
                 inside.append(ename)
-        if not isinstance(node, Node):
-            raise DeriveError(
+        if not isinstance(node, Node) or (isinstance(node, Elementwise) and not node.args):
+            raise DeriveError(  # (z2 - z2 cancels to the number 0)
                 "the equation is a constant", where=key, fix="use the network's names"
             )
         if node.shape[1] != M and not _uses_data(node, equations[ename]):
