@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from derive.cli import main
 from derive.emit.codegen import load_module
+from derive.emit.frameworks import load_target
 from derive.emit.gradcheck import gradcheck
 from derive.engine.registry import ACTIVATIONS
 from derive.engine.spec import parse_spec
@@ -104,10 +105,31 @@ PENALTIES = ["sum({p}**2)", "mean({p}**2)", "sum(sum_units({p}**2))", "sum(mean_
              "sum(tanh({p})**2)", "mean(({p}.T @ {p})**2)"]  # fmt: skip
 
 
+def _on_the_input(draw, n: int) -> str:
+    """A network that is one activation straight on the input (no parameters), its cost
+    through the logits x where the activation allows it."""
+    act = draw(st.sampled_from(sorted(ACTIVATIONS)))
+    named = {"sigmoid": "binary_cross_entropy", "softmax": "cross_entropy"}.get(act)
+    cost = draw(st.sampled_from([named or "squared_error", "expr", "bare"]))
+    eqs = [f'A = "{act}(x)"']
+    if cost == "bare":
+        eqs.append('L = "(A - y)**2 + 0.1 * sum_units(A * y)"')
+    lines = ['name = "drawn"', f"inputs = {n}", f"outputs = {n}", "[params]", "[equations]"]
+    lines += eqs + ["[cost]"]
+    lines.append(
+        {"expr": 'expr = "(A - y)**2"', "bare": 'expr = "L"'}.get(cost, f'name = "{cost}"')
+    )
+    return "\n".join(lines) + "\n"
+
+
 @st.composite
 def equation_specs(draw, feature: str | None = None):
     """A drawn equation-form spec (TOML text) holding ``feature`` (see FEATURES)."""
     n0, h = draw(st.integers(2, 3)), draw(st.integers(2, 3))
+    if draw(st.integers(0, 1 if feature == "act_on_input" else 7)) == 0 and feature in (
+        None, "act_on_input"
+    ):  # fmt: skip
+        return _on_the_input(draw, n0)
     cost_kind = draw(st.sampled_from(["squared_error", "binary_cross_entropy", "cross_entropy",
                                       "expr", "expr", "bare"]))  # fmt: skip
     if feature in ("reduction_in_cost", "bare_name_cost", "y_in_equation"):
@@ -129,7 +151,10 @@ def equation_specs(draw, feature: str | None = None):
     g.leaves = {"A1": h, "z1": h}
     eqs["z2"] = "W2 @ A1 + b2"
     g.leaves["z2"] = k
-    if cost_kind in ("binary_cross_entropy", "cross_entropy"):
+    if cost_kind == "binary_cross_entropy" and draw(st.booleans()):  # logits that are a product
+        del eqs["z2"], params["b2"], g.leaves["z2"]
+        eqs["A2"] = "sigmoid(W2 @ A1)"
+    elif cost_kind in ("binary_cross_entropy", "cross_entropy"):
         eqs["A2"] = f"{'sigmoid' if cost_kind == 'binary_cross_entropy' else 'softmax'}(z2)"
     else:
         eqs["A2"] = g.expr(k, 1)
@@ -184,6 +209,8 @@ def _check_spec(text, tmp_path, capsys):
     bad = [r for r in rows if not r.ok(1e-6)]
     assert not bad, f"{text}\nanalytic vs numeric: {bad}"
     X, Y, params = _data(net, numpy_module=module)
+    if not net.params:  # nothing to differentiate: the three targets' costs agree
+        return _same_loss(net, module, X, Y)
     ref = _numpy_reference(net, X, Y, params, module)
     if hasattr(module, "fused_loss_and_grad"):  # the fused step computes the same
         loss, grads = module.fused_loss_and_grad(params, X, Y)
@@ -194,6 +221,16 @@ def _check_spec(text, tmp_path, capsys):
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
     _check_jax(jax, net, X, Y, params, ref)
+    return "module"
+
+
+def _same_loss(net, module, X, Y):
+    torch, jax = pytest.importorskip("torch"), pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    want = module.loss({}, X, Y)
+    got = load_target(net, "torch").loss({}, torch.from_numpy(X), torch.from_numpy(Y))
+    assert np.isclose(got.item(), want, rtol=1e-10)
+    assert np.isclose(float(load_target(net, "jax").loss({}, X, Y)), want, rtol=1e-10)
     return "module"
 
 

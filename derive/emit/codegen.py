@@ -477,6 +477,8 @@ def loss_parts(net: Network, softmaxes) -> tuple[sp.Expr, dict, str]:
         and len(node.args) == 1
         and isinstance(node.expr, ActivationFunction)
         and expr.has(sp.log)
+        # the loss reads the cache: logits in named quantities and x, not in the parameters
+        and all(v.role in ("value", "input") for v in free_vars(node.args[0]))
     ):
         inner = node.expr.xreplace({placeholder(0): sp.Symbol("__u", real=True)})
         through = expr.xreplace({a_slot: inner})

@@ -480,6 +480,7 @@ class NumpyPrinter(NumPyPrinter):
         return text
 
     def cast(self, text: str, ref: str) -> str:
+        ref = ref if ref.isidentifier() else f"({ref})"  # (z1 * t / m).dtype, not m.dtype
         return f"{text}.astype({ref}.dtype)"
 
     def _print_mask(self, expr):
