@@ -1,7 +1,5 @@
 """Derivation and codegen time of an unrolled recurrence written in the equation form: a
-CS231n-style captioning LSTM (the image features give h0 = tanh(Wp x + bp), c0 = 0; each step
-computes the four gates from x and the previous h, c_t = f_t * c_(t-1) + i_t * g_t,
-h_t = o_t * tanh(c_t); a softmax over the words reads the last h), unrolled T steps.
+CS231n-style captioning LSTM (``tests/fixtures/lstm.py``), unrolled T steps.
 
 A gradient used by several consumers (the cell state's, by the gates of its step and the cell of
 the step before) is computed once; inlined into every consumer it would grow quadratically with T.
@@ -13,26 +11,12 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import sys
 import time
+from pathlib import Path
 
-GATES = {"i": "sigmoid", "f": "sigmoid", "o": "sigmoid", "g": "tanh"}
-
-
-def lstm_spec(steps: int, d: int = 3, h: int = 4, words: int = 5) -> str:
-    """The captioning LSTM unrolled ``steps`` times, as an equation-form spec (TOML text)."""
-    lines = [f'name = "lstm{steps}"', f"inputs = {d}", f"outputs = {words}", "[params]"]
-    lines += [f"Wp = [{h}, {d}]", f"bp = [{h}, 1]"]
-    for g in GATES:
-        lines += [f"Wx{g} = [{h}, {d}]", f"Wh{g} = [{h}, {h}]", f"b{g} = [{h}, 1]"]
-    lines += [f"Wy = [{words}, {h}]", f"by = [{words}, 1]", "[equations]"]
-    lines.append('h0 = "tanh(Wp @ x + bp)"')
-    for t in range(1, steps + 1):
-        for g, act in GATES.items():
-            lines.append(f'{g}{t} = "{act}(Wx{g} @ x + Wh{g} @ h{t - 1} + b{g})"')
-        cell = f"f{t} * c{t - 1} + i{t} * g{t}" if t > 1 else f"i{t} * g{t}"
-        lines += [f'c{t} = "{cell}"', f'h{t} = "o{t} * tanh(c{t})"']
-    lines += [f'z = "Wy @ h{steps} + by"', 'P = "softmax(z)"', "[cost]", 'name = "cross_entropy"']
-    return "\n".join(lines) + "\n"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from fixtures.lstm import lstm_spec  # noqa: E402  (the spec the tests check)
 
 
 def _codegen(steps: int, out) -> None:
@@ -59,6 +43,8 @@ def measure(steps: int, timeout: float) -> tuple[float, float] | None:
         proc.terminate()
         proc.join()
         return None
+    if proc.exitcode != 0:
+        raise SystemExit(f"{steps} steps: the child failed (exit {proc.exitcode})")
     return out.get()
 
 

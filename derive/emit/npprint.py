@@ -279,8 +279,11 @@ def _indicator_as_mask(expr):
 
 
 def _sympy_optimize(expr):
-    """SymPy's own rewrites: e^w - 1 as expm1, log(1 + w) as log1p."""
-    return optimize(expr, [expm1_opt, log1p_opt])
+    """SymPy's own rewrites: e^w - 1 as expm1, log(1 + w) as log1p. Only where there is an exp
+    or a log to rewrite: expm1_opt also tries the factored form of the whole expression, which
+    for a long expression (an unrolled recurrence's gradient) costs seconds and finds nothing."""
+    optims = [o for f, o in ((sp.exp, expm1_opt), (sp.log, log1p_opt)) if expr.has(f)]
+    return optimize(expr, optims) if optims else expr
 
 
 def _fold_numbers(e: sp.Expr) -> sp.Expr:

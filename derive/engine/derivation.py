@@ -399,9 +399,10 @@ class _Simplifier:
                 s.penalty = self.simplify(s.penalty)
             self.values[s.name] = s.simplified
             ctx = uses.get(s.name, [])
-            elementwise = isinstance(s.simplified, Elementwise | Var) and all(
-                c is Elementwise for c in ctx
-            )
+            # A gradient with several consumers is computed once, unless it is as cheap as a
+            # name (gamma2 * delta2): inlined into every consumer, each copy would carry the
+            # copies inlined into it, and an unrolled recurrence grows quadratically in T.
+            elementwise = _cheap(s.simplified) and all(c is Elementwise for c in ctx)
             if s.kind == "value" and (len(ctx) == 1 or elementwise):
                 self.inline.add(s.name)
                 s.inlined = True
@@ -546,6 +547,26 @@ _SIMPLIFY = {
     Elementwise: "_simplify_ew",
     **dict.fromkeys(IMAGE_NODES, "_simplify_image"),
 }
+
+
+def _cheap(node: Node) -> bool:
+    """Small enough to repeat in each consumer: a name, or an elementwise expression of a few
+    names and sums, no products (batch norm's dxhat2 = gamma2 * delta2, softmax's
+    dA3 = -Y / (A3 m), which the consumers' simplification turns into the compact forms). One
+    that holds products, or other gradients inlined into it, is computed once."""
+    if isinstance(node, Var):
+        return True
+    return (
+        isinstance(node, Elementwise)
+        and len(node.args) <= INLINE_ARGS
+        and sp.count_ops(node.expr) <= INLINE_OPS
+        and not any(isinstance(n, (MatMul, *IMAGE_NODES)) for a in node.args for n in walk(a))
+    )
+
+
+# The size of a gradient that is still inlined into several consumers (the examples' largest,
+# layer norm's dxhat after its own consumers were inlined, has 7 arguments and 12 operations).
+INLINE_ARGS, INLINE_OPS = 8, 30
 
 
 def _tmp(k: int) -> sp.Symbol:

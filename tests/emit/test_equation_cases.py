@@ -4,10 +4,14 @@ targets, and its cost equals the cost computed here by hand."""
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from derive.cli import main
 from derive.emit.codegen import load_module
 from derive.emit.gradcheck import gradcheck
+from derive.emit.text import node_text
+from derive.engine.derivation import derive
+from derive.engine.ir import Elementwise, walk
 from derive.engine.spec import parse_spec
 from emit.test_frameworks import _check_jax, _check_torch, _data, _numpy_reference
 
@@ -176,3 +180,32 @@ def test_case8_torch_loss_backward_runs_the_derived_backward(tmp_path):
     assert np.isclose(loss.item(), want_loss, rtol=1e-12)
     for p, leaf in leaves.items():
         assert np.allclose(leaf.grad.numpy(), want[p], rtol=1e-10, atol=1e-12)
+
+
+def _size(d) -> int:
+    """The derivation's size: the nodes and elementwise operations of what the code computes
+    (the steps that are not inlined, each holding the ones inlined into it)."""
+    total = 0
+    for s in d.steps:
+        if s.inlined:
+            continue
+        for n in walk(s.simplified):
+            total += 1 + (sp.count_ops(n.expr) if isinstance(n, Elementwise) else 0)
+    return total
+
+
+def test_case6_gradient_with_several_consumers_computed_once():
+    from fixtures.lstm import lstm_spec
+
+    d3 = derive(parse_spec(lstm_spec(3), "lstm3.toml"), fold_scale=True)
+    # dh2 feeds the output gate and the cell of step 2: one step, read by both
+    for name in ("dh1", "dh2"):
+        step = d3.step(name)
+        assert not step.inlined
+        users = [s.name for s in d3.steps if not s.inlined and name in node_text(s.simplified)]
+        assert len(users) >= 2, users
+    # linear in the steps: twice the steps, about twice the code (inlined, it was quadratic)
+    d6 = derive(parse_spec(lstm_spec(6), "lstm6.toml"), fold_scale=True)
+    assert _size(d6) < 2.3 * _size(d3), (_size(d3), _size(d6))
+    rows = gradcheck(load_module(d3.network))
+    assert all(r.ok(1e-6) for r in rows), rows
