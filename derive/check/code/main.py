@@ -1,7 +1,7 @@
 """Check a student's own NumPy backward function against the derived gradients.
 
-``derive check mycode.py:backward --spec SPEC`` imports ``mycode.py`` (only that file: code at
-its top level runs, so keep training loops under ``if __name__ == "__main__":``), calls
+``derive check mycode.py:backward --spec SPEC`` imports ``mycode.py`` (only its defining
+statements: data loading, training and plots at its top level are skipped and listed), calls
 ``backward`` on random float64 inputs at a few sample counts and compares every gradient it
 returns with the derived one. For each gradient it says ``correct`` or ``wrong``, and for a
 wrong one what the code computes instead: a shape that NumPy broadcasting would hide (a bias
@@ -24,7 +24,11 @@ so ``def backward(X, Y, W1, b1, W2, b2)``, ``def backward(params, cache, Y)`` (t
 module's own signature) and ``def backward(X, Y, z1, A1, A2, W2)`` all work. It returns the
 gradients as a dict keyed ``dW1``/``db1``/... (or ``W1``/``b1``/..., ``grad_W1``, ``dC_dW1``),
 as a tuple in the spec's parameter order (W1, b1, W2, b2), or a tuple ``(loss, grads)`` with
-one dict in it. Two adapter options cover the rest:
+one dict in it, or lists by layer read by shape. Course interfaces (deeplearning.ai's
+``L_model_backward(AL, Y, caches)``, CS231n's ``TwoLayerNet.loss``, Nielsen's
+``Network.backprop``, lists of weights, layer objects: see ``interfaces``) are recognised and
+called in the reading (rows or columns, labels, reg, per example) their code runs under, and
+the report says which. Two adapter options cover the rest:
 
     --call "backward(params['W1'], params['b1'], params['W2'], params['b2'], X, Y)"
         a Python call expression; the names above (X, Y, m, params, cache, W1, z1, ...) and
@@ -49,17 +53,20 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from derive.emit.codegen import load_module
 from derive.engine.derivation import derive
 from derive.engine.graph import Network
 from derive.engine.spec import load_spec
 from derive.errors import DeriveError
 
-from .call import DEFAULT_FUNCTION, Caller, load_function
+from .call import DEFAULT_FUNCTION, Caller, load_function, load_target  # noqa: F401
 from .evaluate import Evaluator, mutants_of
+from .interfaces import layer_count_hint, layers_of
 from .judge import judge
 from .report import report_json, report_text
-from .run import random_inputs, run_at, sample_counts
+from .run import call_values, draw, random_inputs, run_at, sample_counts
 
 _TARGET = re.compile(r"^(?P<path>.+\.py)(?::(?P<func>[A-Za-z_][\w.]*))?$")
 
@@ -92,21 +99,66 @@ def check_code(
         )
     path, name = found["path"], found["func"] or DEFAULT_FUNCTION
     net = spec if isinstance(spec, Network) else load_spec(spec)
-    func = load_function(path, name)
+    func, module, skipped = load_target(path, name)
     d = derive(net)
     reference = reference or _generated(net)
-    caller = Caller(func, name, path, net, call, returns)
-    ms = tuple(ms or sample_counts(net))
     ev = Evaluator(net)
+    penalty = _penalty_factor(net, d, ev)
+    caller = Caller(func, name, path, net, call, returns, module, penalty)
+    big = sample_counts(net)[-1]
+
+    def values_at(m, labels):
+        return call_values(net, reference, draw(net, d, ev, reference, m, seed, labels)[0], m, d)
+
+    def spec_loss(v):
+        return float(reference.loss(v["params"], v["X"], v["Y"]))
+
+    if caller.iface is not None:
+        caller.choose(values_at, spec_loss, big)
+    elif call is None and returns is None:
+        caller.fallback(values_at, spec_loss, big, module, penalty)
+    if ms is None and caller.per_example:
+        ms = (1, 1, 1)  # one example, three draws
+    ms = tuple(ms or sample_counts(net))
     mutants = mutants_of(d)
     runs = [run_at(net, d, ev, reference, caller, mutants, m, seed + k) for k, m in enumerate(ms)]
     results = [judge(net, d, p, runs, mutants) for p in net.params]
+    _layer_count(func, net, results)
     unused = sorted({k for r in runs for k in r.unused})
     ok = all(r.verdict == "correct" for r in results) and not any(r.error for r in runs)
     code = 0 if ok else 1
+    notes = [*caller.notes, *(f"not run on import: {n}" for n in skipped)]
     if fmt == "json":
         return report_json(results), code
-    return report_text(path, name, net, caller, ms, seed, runs, results, unused), code
+    return report_text(path, name, net, caller, ms, seed, runs, results, unused, notes), code
+
+
+def _layer_count(func, net: Network, results) -> None:
+    """Name the account of gradients that fail because the code counts its layers from a
+    shape (``L = AL.shape[1]``: the samples), when it does."""
+    hint = layer_count_hint(func, len(layers_of(net)) or len(net.params) // 2)
+    if hint is None:
+        return
+    for r in results:
+        if r.verdict != "correct" and r.diagnosis in ("raised", "missing", "values", None):
+            r.diagnosis = "layer_count"
+            r.lines.insert(0, hint)
+
+
+def _penalty_factor(net: Network, d, ev) -> float | None:
+    """k when the spec's penalty adds k * W to each weight gradient (c * sum(W**2), k = 2c):
+    the regularization strength a course's ``reg`` is read from."""
+    step = next((s for s in d.param_steps if s.penalty is not None and s.of.startswith("W")), None)
+    if step is None:
+        return None
+    env = random_inputs(net, 1, 0)
+    with np.errstate(all="ignore"):
+        g = np.asarray(ev(step.penalty, env, 1), dtype=np.float64)
+    w = env[step.of]
+    if g.shape != w.shape:
+        return None
+    k = float(f"{float(np.sum(g * w) / np.sum(w * w)):.12g}")  # 0.1, not 0.10000000000000003
+    return k if np.allclose(g, k * w, rtol=1e-9, atol=1e-12) else None
 
 
 _MODULES: dict[tuple[str, str], object] = {}

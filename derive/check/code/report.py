@@ -12,7 +12,7 @@ from derive.emit.text import node_text
 from .run import RTOL
 
 
-def report_text(path, name, net, caller, ms, seed, runs, results, unused) -> str:
+def report_text(path, name, net, caller, ms, seed, runs, results, unused, notes=()) -> str:
     """The text report of one check (see the module doc)."""
     try:
         source = str(Path(net.source).resolve().relative_to(Path.cwd()))
@@ -25,8 +25,15 @@ def report_text(path, name, net, caller, ms, seed, runs, results, unused) -> str
     )
     out = [
         f"derive check {path}:{name} against {net.name} ({source})",
-        f"  calls {caller.shown}, samples as columns: X ({net.inputs}, m), Y ({net.outputs}, m)",
-        f"  cost {node_text(net.cost)}, {how}",
+        f"  calls {caller.shown}"
+        + (
+            ""
+            if caller.iface
+            else f", samples as columns: X ({net.inputs}, m), Y ({net.outputs}, m)"
+        ),
+        *(f"  {n}" for n in notes),
+        f"  cost {node_text(net.cost)}, {how}"
+        + (f"; plus the penalty {net.penalty_text}" if net.penalty_text else ""),
         f"  random float64 inputs at m = {', '.join(map(str, ms))} (seed {seed}); "
         f"tolerance {RTOL:g} relative to the largest entry",
         "",
@@ -47,6 +54,7 @@ def report_text(path, name, net, caller, ms, seed, runs, results, unused) -> str
         )
     if unused:
         out.append(f"also returned, not checked: {', '.join(unused)}")
+    out += _sum_or_mean(net, results)
     for verdict, what in (("wrong", "wrong"), ("unknown", "not confirmed")):
         names = [r.gradient for r in results if r.verdict == verdict]
         if names:
@@ -54,6 +62,24 @@ def report_text(path, name, net, caller, ms, seed, runs, results, unused) -> str
     if all(r.verdict == "correct" for r in results):
         out.append(f"all {len(results)} gradients match the derivation")
     return "\n".join(out) + "\n"
+
+
+def _sum_or_mean(net, results) -> list[str]:
+    """The other reading of the batch, when every gradient fits it: the code returns the
+    batch's sum where the spec averages (or the mean where it sums)."""
+    kinds = {r.diagnosis for r in results}
+    if kinds == {"missing_1_over_m"} and net.reduction == "mean":
+        return [
+            "every gradient is the batch's sum, m times the mean the spec asks for: if the "
+            "code's update divides by the batch size itself (as Nielsen's update_mini_batch "
+            'does), the spec to check it against has reduction = "sum"'
+        ]
+    if kinds == {"extra_1_over_m"} and net.reduction == "sum":
+        return [
+            "every gradient is the batch's mean, 1/m times the sum the spec asks for: if the "
+            'code is meant to average, the spec to check it against has reduction = "mean"'
+        ]
+    return []
 
 
 def report_json(results) -> str:
