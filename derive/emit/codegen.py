@@ -35,6 +35,7 @@ from derive.engine.ir import (
     IMAGE_NODES,
     Conv,
     Elementwise,
+    M,
     MatMul,
     Node,
     NodePrinter,
@@ -93,6 +94,7 @@ def pretty(code: str, strict: bool = True) -> str:
 @dataclass
 class Program:
     forward: list[Line] = field(default_factory=list)
+    forward_y: list[Line] = field(default_factory=list)  # the equations that read y, after
     infer: list[Line] = field(default_factory=list)  # forward at inference, when it differs
     backward: list[Line] = field(default_factory=list)
     loss: list[Line] = field(default_factory=list)  # the last line's target is the loss
@@ -167,6 +169,9 @@ class _Emitter(NodePrinter):
                         self.hoist(b.a)
                 parts = [self.expr(b.a) for b in blocks]
             return loopcode.concat(self.d.lib, parts)
+        if not node.args and node.shape != (1, 1):  # a constant matrix, as an array
+            shape = ", ".join("m" if s == M else str(s) for s in node.shape)
+            return self.d.full(f"({shape})", self.elementwise(node.expr, ()))
         return self.elementwise(node.expr, node.args)
 
     def _print_RecurGrad(self, node):
@@ -201,7 +206,7 @@ class _Emitter(NodePrinter):
     def _print_Recur(self, node):  # a layer's whole equation: _forward writes its call
         raise TypeError("a time loop is printed by its equation (codegen._forward)")
 
-    _print_ConvGradX = _print_MaxPool = _print_PoolGrad = _print_image
+    _print_WindowNode = _print_image  # every window node but the two above: its kernel
     _print_Repeat = _print_GroupSum = _print_Rows = _print_PadRows = _print_image
 
     def elementwise(self, expr: sp.Expr, args) -> str:
@@ -289,11 +294,11 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     loops = loopcode.helpers(net, dialect, _forward, _step_backward)
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    _, logsoftmax, cols = _forward(net, prog.forward, dialect, loops=loops)
+    _, logsoftmax, cols = _forward(net, prog.forward, dialect, ylines=prog.forward_y, loops=loops)
     if net.running:  # batch norm at inference: the running statistics instead of the batch's
         _forward(net, prog.infer, dialect, layercode.inference_lines(net))
-    prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
-    prog.forward_uses_m = _reads(prog.forward, "m")
+    prog.forward_reads = [p for p in net.params if _reads(prog.forward + prog.forward_y, p)]
+    prog.forward_uses_m = _reads(prog.forward + prog.forward_y, "m")
 
     # ---- backward: one line per named gradient, in the derivation's order
     prog.backward = _backward_lines(d, dialect, cols)
@@ -301,7 +306,7 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
 
     # ---- loss: through the logits where the output allows it (log-softmax, softplus)
     prog.loss = _loss_lines(net, logsoftmax, dialect)
-    prog.loss_reads = [v for v in net.values if _reads(prog.loss, v)]
+    prog.loss_reads = [v for v in ["X", *net.values] if _reads(prog.loss, v)]
     if net.penalty is not None:  # added to the reduced cost, not divided by m
         prog.penalty = _penalty_lines(net, dialect)
         prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
@@ -313,17 +318,21 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     return prog
 
 
-def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | None = None,
-             loops: dict | None = None, margin: int = 0):  # fmt: skip
-    """The forward pass's lines into ``lines``: one per equation, each dropout mask drawn just
+def _forward(net: Network, free: list[Line], dialect: Dialect, replace: dict | None = None,
+             ylines: list[Line] | None = None, loops: dict | None = None,
+             margin: int = 0):  # fmt: skip
+    """The forward pass's lines into ``free``: one per equation, each dropout mask drawn just
     before its use; or at inference, ``replace`` giving some equations' lines; a time loop
-    (``loops``: its functions and cached names) as the call of its forward function. Returns
+    (``loops``: its functions and cached names) as the call of its forward function. The
+    equations that read y go to ``ylines`` (computed only when the targets are given). Returns
     the names of the nodes held in variables and the logits of each softmax output."""
     names: dict[Node, str] = {}
-    em = _Emitter(lines, names, dialect)
+    em = _Emitter(free, names, dialect)
     em.margin = margin
     logsoftmax: dict[str, str] = {}
     for name, node in net.equations.items():
+        lines = ylines if ylines is not None and name in net.target_side else free
+        em.lines = lines
         var = net.values[name]
         u = net.softmax.get(name)
         if replace is None:
@@ -437,19 +446,20 @@ def _fused_step(prog: Program, net: Network, d: Derivation) -> None:
         prog.fused = fused_program(net, d, loss_parts)
     except FusedUnsupported as e:
         prog.fused, prog.fused_missing = None, f"no fused step for this network: {e}"
-    else:
-        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
 
 
 def _helpers(prog: Program, dialect: Dialect, loops: list[str]) -> None:
     """What the module must define besides the passes: the ``_erf`` helper if any line (or
     the fused step) calls it, the source of the kernels the code calls, and the time loops'
     functions (``loops``)."""
-    text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
+    forward = prog.forward + prog.forward_y
+    text = "\n".join(ln.code for ln in forward + prog.backward + prog.loss + prog.penalty)
     text += "\n".join(loops)
     prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
-    code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
+    code = "\n".join(ln.code for ln in forward + prog.infer + prog.backward + prog.loss)
     prog.helpers = dialect.kernels(code + "\n".join(loops)) + loops
+    if prog.fused is not None:  # and the primitives they share that the kernels above lack
+        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels, prog.helpers)
 
 
 def _init_rules(net: Network) -> list[tuple[str, tuple, str, int]]:
@@ -531,6 +541,8 @@ def loss_parts(net: Network, softmaxes) -> tuple[sp.Expr, dict, str]:
         and len(node.args) == 1
         and isinstance(node.expr, ActivationFunction)
         and expr.has(sp.log)
+        # the loss reads the cache: logits in named quantities and x, not in the parameters
+        and all(v.role in ("value", "input") for v in free_vars(node.args[0]))
     ):
         inner = node.expr.xreplace({placeholder(0): sp.Symbol("__u", real=True)})
         through = expr.xreplace({a_slot: inner})
