@@ -156,7 +156,7 @@ def _forward_source(sd: StepDerivation, lines, cached, dialect, x) -> str:
         f"t = 0..{T - 1}{start}. Returns {what}, and each t's "
         f"{', '.join(cached) or 'nothing'} stacked (T, rows, m)."
     )
-    src = [fit(f"def {_name(cell, 'forward')}(", _args(cell), "):", ""), *doc, "    m = X.shape[1]"]
+    src = [fit(f"def {_name(cell, 'forward')}(", _args(cell), "):", ""), *doc, _M]
     src += [f"    {s} = {_initial(cell, s, lib)}" for s in cell.states]
     keep = [*cached, h] if cell.output == "all" and h not in cached else cached
     src += [f"    {stacked(c)} = []" for c in keep]
@@ -170,7 +170,7 @@ def _forward_source(sd: StepDerivation, lines, cached, dialect, x) -> str:
     value = f"{_CONCAT[lib]}({stacked(h)})" if cell.output == "all" else h
     rets = [value, *(f"{_STACK[lib]}({stacked(c)})" for c in cached)]
     src.append(fit("return ", rets, "", "    ") if len(rets) == 1 else _return(rets))
-    return "\n".join(src)
+    return _source(src)
 
 
 def _return(items: list[str]) -> str:
@@ -179,6 +179,17 @@ def _return(items: list[str]) -> str:
     if len(one) <= 100:
         return one
     return "    return (\n" + "".join(f"        {i},\n" for i in items) + "    )"
+
+
+_M = "    m = X.shape[1]"  # the sample count, written where the body reads it (_source)
+
+
+def _source(src: list[str]) -> str:
+    """The function's lines, without ``m = X.shape[1]`` when nothing reads m."""
+    i = src.index(_M)
+    if not _reads("\n".join(src[i + 1 :]), "m"):
+        src = src[:i] + src[i + 1 :]
+    return "\n".join(src)
 
 
 def _rows(d: int, t: str) -> str:
@@ -201,7 +212,7 @@ def _backward_source(sd: StepDerivation, body, cached, dialect, x) -> str:
         + f"(x, {', '.join(cell.params)}) (None: x needs none)."
     )
     args = [dA, *_args(cell), *(stacked(c) for c in cached)]
-    src = [fit(f"def {_name(cell, 'backward')}(", args, "):", ""), *doc, "    m = X.shape[1]"]
+    src = [fit(f"def {_name(cell, 'backward')}(", args, "):", ""), *doc, _M]
     for s in cell.states:
         first = dA if s == h and cell.output != "all" else _ZEROS[lib].format(rows=n)
         src.append(f"    {incoming[s]} = {first}")
@@ -236,4 +247,4 @@ def _backward_source(sd: StepDerivation, body, cached, dialect, x) -> str:
     if cell.learn_h0:  # what reaches the initial state, summed over the samples
         rets += [dialect.sum(incoming[s], 1) for s in cell.states]
     src.append(_return(rets))
-    return "\n".join(src)
+    return _source(src)

@@ -129,7 +129,6 @@ def _lstm1_backward(grad, X, Wx1, Wh1, b1, i1s, f1s, g1s, o1s, c1s, h1s):
 def _dense2_forward(X, W2, b2):
     """Layer 2, a dense over 16 steps of 32 rows: the step below for t = 0..15. Returns every A2_t
     stacked in time order, and each t's A2 stacked (T, rows, m)."""
-    m = X.shape[1]
     A2s = []
     for t in range(16):
         x2_t = X[32 * t : 32 * t + 32]
@@ -146,7 +145,6 @@ def _dense2_forward(X, W2, b2):
 def _dense2_backward(grad, X, W2, b2, A2s):
     """Layer 2's backpropagation through time: the step's derived backward for t = 15..0; each
     weight's gradient summed over t. Returns the gradients of (x, W2, b2) (None: x needs none)."""
-    m = X.shape[1]
     dW2 = 0
     db2 = 0
     dx2_ts = []
