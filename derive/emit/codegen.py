@@ -163,7 +163,7 @@ class _Emitter(NodePrinter):
         blocks = _tiling(node)
         if blocks:  # row blocks that tile the rows (an LSTM's gate deltas): one array
             parts = [self.expr(b.a) for b in blocks]
-            if len(loopcode.concat(self.d.lib, parts)) > self.room:
+            if len(pretty(loopcode.concat(self.d.lib, parts))) > self.room:
                 for b in blocks:  # a block a line
                     if b.a not in self.names and not isinstance(b.a, Var):
                         self.hoist(b.a)
@@ -657,9 +657,13 @@ def _reshape(shape: tuple, current: tuple) -> str:
     return "" if tuple(shape) == tuple(current) else f".reshape{tuple(shape)}"
 
 
-def _quote(value) -> str:
-    """Python literals with double quotes, as ruff formats them."""
-    return repr(value).replace("'", '"')
+def _quote(value, prefix: str = "") -> str:
+    """Python literals with double quotes, as ruff formats them; a tuple that would run past
+    100 columns after ``prefix`` (``SAVED = ``) one item a line, with a trailing comma."""
+    text = repr(value).replace("'", '"')
+    if isinstance(value, tuple) and len(prefix) + len(text) > 100:
+        return "(\n" + "".join(f"    {_quote(v)},\n" for v in value) + ")"
+    return text
 
 
 def spec_reference(spec: str | Path, out_dir: str | Path) -> str:
