@@ -48,7 +48,7 @@ def broadcast(shapes: list[Shape]) -> Shape | None:
 
 
 def fmt_shape(shape: Shape) -> str:
-    return f"({shape[0]}, {shape[1]})"
+    return f"({', '.join(str(d) for d in shape)})"  # every axis: a kernel is stored 4-d
 
 
 class Node:
