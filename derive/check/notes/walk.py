@@ -36,6 +36,7 @@ from . import softmax as softmax
 from .claims import Member, Names, Reader
 from .names import sym
 from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
+from .meaning.judge import judge_note
 from .read import read_notes
 from .report import report_json, report_text
 from .state import Checking, Item, Result
@@ -191,7 +192,32 @@ def check_text(
     checker.softmax = softmax.find(checker, checker.items)
     shapes.prepare(checker, checker.statements)
     header = _header(checker, net, spec)
-    return checker.run(), header
+    return merge(checker.run(), judge_note(segments)), header
+
+
+def merge(old: list[Result], new) -> list[Result]:
+    """The model of meaning's verdicts (``meaning``) first: on a line it judged, its verdicts
+    replace the older checks'; on a line it read as a definition, an older WRONG becomes not
+    understood (a definition is never wrong); elsewhere the older checks stand."""
+    judged = {v.line for v in new if v.verdict in ("correct", "wrong")}
+    defined = {v.line for v in new if v.verdict == "definition"} - judged
+    old_lines = {r.line for r in old}
+    out = []
+    for r in old:
+        if r.line in judged:
+            continue
+        if r.line in defined and r.verdict == "wrong":
+            r = Result(r.line, r.kind, r.claim, "unknown", None,
+                       "a definition of the note's, not a claim")  # fmt: skip
+        out.append(r)
+    for v in new:
+        if v.verdict in ("correct", "wrong") or (v.verdict == "unknown" and v.line not in old_lines):
+            msg = v.message if v.verdict != "correct" else f"read with {v.reading}"
+            if v.verdict == "wrong" and v.reading:
+                msg += f" ({v.reading})"
+            out.append(Result(v.line, "meaning", v.claim, v.verdict, None, msg))
+    out.sort(key=lambda r: r.line)
+    return out
 
 
 def _header(checker: Checker, net: ScalarNet | None, spec: str | None) -> str:

@@ -1,0 +1,277 @@
+"""The readings a note allows, inferred from its own definitions.
+
+What a note defines is not judged; it says how the rest is read. Forward equations fix the
+layout (``z = W a + b``: examples as columns; ``z = a W + b``: rows), the layer numbering
+(the input's number, and whether ``W^{(l)}`` feeds ``z^{(l)}`` or ``z^{(l+1)}``) and the
+activations (``a = \\sigma(z)``, ``\\mathrm{ReLU}``, ``\\tanh``, ``\\mathrm{softmax}``); the
+cost it writes is the cost. Each candidate convention is scored by how many of the note's
+forward equations hold on the drawn network under it; the best ones are the readings. When
+the note writes no cost, claims are tried under several (any cost, 1/2 ||a - y||^2,
+||a - y||^2, cross-entropy) and the verdict says which held.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+
+from . import bind
+from .bind import Env, Reading
+from .grammar import COSTS, Atom, Unreadable
+from .instance import Net, State
+
+KNOWN = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES | {"delta", "nabla"}
+WIDTHS = [3, 4, 2, 5, 3, 4]
+
+
+class Note:
+    """What the note's definitions say, and the readings they leave."""
+
+    def __init__(self):
+        self.functions: set[str] = set()
+        self.kinds: dict[int, str] = {}
+        self.aliases: dict[str, object] = {}
+        self.forward: list[tuple[object, object]] = []
+        self.cost_trees: list[object] = []
+        self.cost_tree = None
+        self.cost_read = False
+        self.hidden, self.output = "sigmoid", "sigmoid"
+        self.onehot = False
+        self.conventions: list[tuple[str, int, int]] = [("cols", 0, 0)]
+        self.numeric_layers: set[int] = set()
+        self.first_vector_line = 10**9
+        self.depth = {}
+
+    # -------------------------------------------------------------- the drawn network
+    def n_layers(self, base: int) -> int:
+        if self.numeric_layers:
+            return max(2, max(self.numeric_layers) - base)
+        return 3
+
+    def widths(self, base: int) -> list[int]:
+        n = self.n_layers(base)
+        return WIDTHS[: n + 1]
+
+    def acts_for(self, n: int) -> list[str]:
+        return ["input"] + [self.hidden] * (n - 1) + [self.output]
+
+    def layer_values(self, net: Net, reading: Reading) -> list[int]:
+        return list(range(reading.base, reading.base + net.N + 1))
+
+    def cost_fn(self, reading: Reading):
+        if reading.cost == "note":
+            tree = self.cost_tree
+
+            def f(st: State):
+                env = Env(st, reading, self.aliases, {"l": st.net.N + reading.base})
+                v = bind.value(tree, env)
+                if isinstance(v, np.ndarray):
+                    if v.size != 1:
+                        raise Unreadable("the cost is not a number")
+                    v = float(v.reshape(-1)[0])
+                return v
+
+            return f
+        if reading.cost == "abstract":
+            return bind.abstract_cost
+        if reading.cost == "ce":
+            return bind.ce_cost
+        return bind.COST_FNS[reading.cost]
+
+    def readings(self, line: int = 0):
+        costs = ["note"] if self.cost_read else ["abstract", "half_sq", "sq", "ce"]
+        for layout, base, shift in self.conventions:
+            for c in costs:
+                yield Reading(layout, base, shift, c), self.widths(base), False
+        if line < self.first_vector_line:
+            for layout, base, shift in self.conventions[:1]:
+                for c in costs:
+                    yield Reading(layout, base, shift, c), [1] * len(self.widths(base)), True
+
+
+def _lhs_atom(tree):
+    if tree is None:
+        return None
+    if tree[0] == "atom":
+        return tree[1]
+    if tree[0] == "call":
+        return tree[1]
+    return None
+
+
+def _has_derivative(tree) -> bool:
+    text = repr(tree)
+    return "('d'," in text or "name='nabla'" in text or bool(
+        re.search(r"name='(delta|dz|dZ|da|dA|dw|dW|db|Delta)'", text)
+    )
+
+
+def _walk_atoms(tree, out):
+    if not isinstance(tree, tuple):
+        return
+    if tree[0] in ("atom", "call") and isinstance(tree[1], Atom):
+        out.append(tree[1])
+    for part in tree[1:]:
+        if isinstance(part, tuple):
+            _walk_atoms(part, out)
+        elif isinstance(part, list):
+            for q in part:
+                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
+                if isinstance(q, tuple):
+                    _walk_atoms(q, out)
+
+
+def infer(note: Note, stmts) -> None:
+    """Fill ``note`` from the statements: kinds of left-hand sides, aliases, activations,
+    the cost, the layer numbers and the conventions."""
+    calls = []
+    for members in stmts:
+        lhs = members[0]
+        for m in members:
+            atoms = []
+            _walk_atoms(m.tree, atoms)
+            for a in atoms:
+                if a.T or "\\odot" in m.text or "\\circ" in m.text:
+                    note.first_vector_line = min(note.first_vector_line, m.line)
+                if a.name in bind.LAYERED and a.sup:
+                    s = bind.strip_layer(a.sup)
+                    if s.isdigit():
+                        note.numeric_layers.add(int(s))
+            if re.search(r"\\odot|\\circ|\^\s*\{?\s*(T|\\top)\b", m.text):
+                note.first_vector_line = min(note.first_vector_line, m.line)
+        if len(members) < 2 or lhs.tree is None:
+            continue
+        atom = _lhs_atom(lhs.tree)
+        rhs = members[1].tree
+        rel = members[1].rel
+        if atom is None:
+            continue
+        rhs_text = members[1].text
+        if re.search(r"\\(alpha|eta)\b", rhs_text) and atom.show().replace(" ", "") in rhs_text.replace(" ", ""):
+            note.kinds[id(lhs)] = "update"
+            continue
+        is_cost = lhs.tree[0] == "call" and atom.name in COSTS or (
+            lhs.tree[0] == "atom" and bind.is_cost(atom)
+        )
+        if is_cost:
+            if rhs is not None and not _has_derivative(rhs) and not note.cost_trees:
+                note.kinds[id(lhs)] = "cost"
+                note.cost_trees.append(rhs)
+            continue
+        if rhs is not None and _has_derivative(rhs) and rel == "=":
+            if atom.name in KNOWN:
+                continue
+        if rel in (":=", "\\equiv", "=:"):
+            note.kinds[id(lhs)] = "definition"
+            if atom.name not in KNOWN and rhs is not None and lhs.tree[0] == "atom":
+                note.aliases.setdefault(atom.show(), rhs)
+            continue
+        if atom.name in ("z", "Z", "a", "A", "hat_y", "hat_Y") and lhs.tree[0] == "atom":
+            if rhs is not None and not _has_derivative(rhs):
+                note.kinds[id(lhs)] = "forward"
+                note.forward.append((lhs.tree, rhs))
+                calls.append((atom, rhs))
+            continue
+        if atom.name not in KNOWN and lhs.tree[0] == "atom" and not bind.is_cost(atom):
+            if atom.name in ("x", "X", "y", "Y"):
+                continue
+            note.kinds[id(lhs)] = "alias"
+            if rhs is not None:
+                note.aliases.setdefault(atom.show(), rhs)
+                if not _has_derivative(rhs):
+                    calls.append((atom, rhs))
+    _activations(note, calls)
+    _conventions(note)
+    _cost(note)
+
+
+def _activations(note: Note, calls) -> None:
+    names = set()
+    for _atom, rhs in calls:
+        atoms = []
+        _walk_atoms(rhs, atoms)
+        names |= {a.name for a in atoms}
+    if "softmax" in names:
+        note.output = "softmax"
+        note.onehot = True
+    if names & {"relu", "ReLU"}:
+        note.hidden = "relu"
+    elif "tanh" in names and "sigma" not in names and "sigmoid" not in names:
+        note.hidden = note.output = "tanh"
+    elif "tanh" in names:
+        note.hidden = "tanh"
+
+
+def _conventions(note: Note) -> None:
+    """Score every (layout, input layer number, weight shift) by the forward equations."""
+    candidates = list(itertools.product(("cols", "rows"), (0, 1), (0, 1)))
+    scores = {}
+    for cand in candidates:
+        layout, base, shift = cand
+        reading = Reading(layout, base, shift, "abstract")
+        widths = note.widths(base)
+        net = Net(widths, note.acts_for(len(widths) - 1), 3, onehot=note.onehot)
+        state = State(net, bind.abstract_cost)
+        env0 = Env(state, reading, note.aliases)
+        good = bad = 0
+        for lhs, rhs in note.forward:
+            general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
+            layers = note.layer_values(net, reading) if general else [None]
+            free = sorted(bind.free_indices(lhs))
+            ok = None
+            for lv in layers:
+                env = env0.with_idx(l=lv) if lv is not None else env0
+                try:
+                    ranges = [bind.sum_range(c, lhs, env) for c in free]
+                    for combo in np.ndindex(*ranges):
+                        e = env.with_idx(**dict(zip(free, combo)))
+                        a, b = bind.value(lhs, e), bind.value(rhs, e)
+                        from .judge import equal
+
+                        same = equal(a, b)
+                        ok = same if ok is None else ok and same
+                except (Unreadable, FloatingPointError, ValueError):
+                    continue
+            if ok is True:
+                good += 1
+            elif ok is False:
+                bad += 1
+        scores[cand] = (good, -bad)
+    best = max(scores.values())
+    if best[0] == 0:
+        note.conventions = [("cols", 0, 0)]
+        return
+    note.conventions = [c for c in candidates if scores[c] == best]
+    # a tie between input layer numbers says nothing: keep one
+    seen, keep = set(), []
+    for c in note.conventions:
+        if (c[0], c[2]) not in seen:
+            seen.add((c[0], c[2]))
+            keep.append(c)
+    note.conventions = keep[:2]
+
+
+def _cost(note: Note) -> None:
+    for tree in note.cost_trees:
+        if bind.mentions(tree, set(COSTS) - {"l"}):
+            continue  # a cost written through another cost (J = 1/m sum L): not read
+        note.cost_tree = tree
+        ok = True
+        for layout, base, shift in note.conventions:
+            reading = Reading(layout, base, shift, "note")
+            widths = note.widths(base)
+            net = Net(widths, note.acts_for(len(widths) - 1), 3, onehot=note.onehot)
+            try:
+                with np.errstate(all="raise"):
+                    v = State(net, note.cost_fn(reading)).cost()
+                ok = ok and np.isfinite(v)
+            except (Unreadable, FloatingPointError, ValueError, ZeroDivisionError, RecursionError):
+                ok = False
+        if ok:
+            note.cost_read = True
+            if bind.mentions(tree, {"log", "ln"}):
+                note.onehot = note.onehot or note.output == "softmax"
+            return
+    note.cost_tree = None
