@@ -34,9 +34,9 @@ from . import matrix as matrix
 from . import shapes as shapes
 from . import softmax as softmax
 from .claims import Member, Names, Reader
+from .meaning.judge import judge_note
 from .names import sym
 from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
-from .meaning.judge import judge_note
 from .read import read_notes
 from .report import report_json, report_text
 from .state import Checking, Item, Result
@@ -200,8 +200,22 @@ def merge(old: list[Result], new) -> list[Result]:
     replace the older checks'; on a line it read as a definition, an older WRONG becomes not
     understood (a definition is never wrong); elsewhere the older checks stand."""
     judged = {v.line for v in new if v.verdict in ("correct", "wrong")}
+
+    # where both agree, the older check's verdict stays (it names the mistake and the
+    # expected value, and the kind of check)
+    def line_verdict(verdicts):
+        vs = set(verdicts)
+        return "wrong" if "wrong" in vs else "correct" if vs == {"correct"} else None
+
+    agree = set()
+    for line in judged:
+        mine = line_verdict(v.verdict for v in new if v.line == line)
+        theirs = line_verdict(r.verdict for r in old if r.line == line)
+        if mine is not None and mine == theirs:
+            agree.add(line)
+    judged -= agree
+    new = [v for v in new if v.line not in agree]
     defined = {v.line for v in new if v.verdict == "definition"} - judged
-    old_lines = {r.line for r in old}
     out = []
     for r in old:
         if r.line in judged:
@@ -209,13 +223,22 @@ def merge(old: list[Result], new) -> list[Result]:
         if r.line in defined and r.verdict == "wrong":
             r = Result(r.line, r.kind, r.claim, "unknown", None,
                        "a definition of the note's, not a claim")  # fmt: skip
+        elif r.verdict == "wrong" and r.kind == "equation":
+            # the older check compares any two sides as expressions in unbound symbols
+            # (a definition, a statement of a case, shapes written as fractions): not trusted
+            r = Result(r.line, r.kind, r.claim, "unknown", None,
+                       "an equation between names the model of meaning could not bind")  # fmt: skip
         out.append(r)
     for v in new:
-        if v.verdict in ("correct", "wrong") or (v.verdict == "unknown" and v.line not in old_lines):
+        if v.verdict in ("correct", "wrong"):
             msg = v.message if v.verdict != "correct" else f"read with {v.reading}"
             if v.verdict == "wrong" and v.reading:
                 msg += f" ({v.reading})"
-            out.append(Result(v.line, "meaning", v.claim, v.verdict, None, msg))
+            expected = None
+            if v.verdict == "wrong":
+                expected = v.message.split("the left-hand side is ", 1)[-1].split(",")[0]
+                expected = f"the value of the left-hand side, {expected}"
+            out.append(Result(v.line, "meaning", v.claim, v.verdict, expected, msg))
     out.sort(key=lambda r: r.line)
     return out
 

@@ -35,9 +35,12 @@ class Reading:
     shift: int = 0  # 1 when W^{(l)} feeds z^{(l+1)} (UFLDL)
     cost: str = "abstract"  # "note", "abstract", "half_sq", "sq", "ce"
     log10: bool = False
+    hidden: str = "sigmoid"
+    output: str = "sigmoid"
 
     def describe(self) -> str:
         parts = ["examples as rows" if self.layout == "rows" else "examples as columns"]
+        parts.append(f"{self.hidden} hidden layers, {self.output} output")
         if self.shift:
             parts.append("W^(l) feeds z^(l+1)")
         parts.append({"note": "the note's cost", "abstract": "any cost", "half_sq":
@@ -339,6 +342,16 @@ def atom_value(atom: Atom, env: Env):
         if s in ("L", "{L}"):
             return float(st.net.widths[-1])
     key = atom.show()
+    plain = Atom(atom.name, atom.sub).show()
+    if key not in env.aliases and atom.sup and plain in env.aliases and env.depth < 8:
+        from .grammar import Parser
+
+        inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
+        base = value(env.aliases[plain], inner)
+        ex = value(Parser(atom.sup).parse_all(), env)
+        if isinstance(base, Jac) or not _is_scalar(ex):
+            raise Unreadable("a power of this")
+        return base ** _scalar(ex)
     if key in env.aliases and env.depth < 8:
         inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
         return value(env.aliases[key], inner)
@@ -383,6 +396,11 @@ def _first_layer(node, env):
 
 def call(fatom: Atom, args, env: Env):
     name = fatom.name
+    if fatom.sup and name in ("tanh", "sigma", "sigmoid", "relu", "ReLU", "exp", "log", "ln"):
+        if not fatom.sup.strip().isdigit():
+            raise Unreadable(f"{name} with a superscript")
+        v = call(Atom(name, fatom.sub, None, fatom.primes), args, env)
+        return v ** int(fatom.sup.strip())
     if name in COSTS and name not in ("l",) or name == "l" and len(args) >= 1:
         if fatom.primes == 1 and name == "C":
             return derivative(("d", ("atom", Atom("C")), ("atom", Atom("a", None, "L")), None), env)
@@ -543,9 +561,12 @@ def sum_range(var: str, node, env: Env) -> int:
     """How far an index runs: the size of the dimension it indexes in the body."""
     found = []
     _ranges(var, node, env, found)
-    if not found:
+    sizes = [f for f in found if f is not None]
+    if not sizes:
+        if found:
+            raise NoLayer(f"the range of {var} at a layer the network does not have")
         raise Unreadable(f"the range of {var}")
-    return found[0]
+    return sizes[0]
 
 
 def _ranges(var, node, env, found):
@@ -560,6 +581,9 @@ def _ranges(var, node, env, found):
         if var in letters:
             try:
                 r = role(a, env)
+            except NoLayer:
+                found.append(None)
+                return
             except Unreadable:
                 return
             if r is None:
@@ -664,7 +688,9 @@ def mentions(node, names: set[str]) -> bool:
 
 
 COST_FNS = {
-    "half_sq": lambda st: 0.5 * float(np.sum((st.values[("a", st.net.N)] - st.values[("y", 0)]) ** 2)),
+    "half_sq": lambda st: (
+        0.5 * float(np.sum((st.values[("a", st.net.N)] - st.values[("y", 0)]) ** 2))
+    ),
     "sq": lambda st: float(np.sum((st.values[("a", st.net.N)] - st.values[("y", 0)]) ** 2)),
 }
 

@@ -37,12 +37,17 @@ class Note:
         self.cost_trees: list[object] = []
         self.cost_tree = None
         self.cost_read = False
-        self.hidden, self.output = "sigmoid", "sigmoid"
+        self.hidden_options, self.output_options = ["sigmoid"], ["sigmoid"]
+        self.words: set[str] = set()
         self.onehot = False
         self.conventions: list[tuple[str, int, int]] = [("cols", 0, 0)]
         self.numeric_layers: set[int] = set()
         self.first_vector_line = 10**9
         self.depth = {}
+        self.own_functions: set[str] = set()
+        self.first_failure = None
+        self.class_letters: set[str] = set()
+        self.base = None  # the input's layer number when the note states it (a^1 = x)
 
     # -------------------------------------------------------------- the drawn network
     def n_layers(self, base: int) -> int:
@@ -54,8 +59,10 @@ class Note:
         n = self.n_layers(base)
         return WIDTHS[: n + 1]
 
-    def acts_for(self, n: int) -> list[str]:
-        return ["input"] + [self.hidden] * (n - 1) + [self.output]
+    def acts_for(self, n: int, reading: Reading | None = None) -> list[str]:
+        hidden = reading.hidden if reading else self.hidden_options[0]
+        output = reading.output if reading else self.output_options[0]
+        return ["input"] + [hidden] * (n - 1) + [output]
 
     def layer_values(self, net: Net, reading: Reading) -> list[int]:
         return list(range(reading.base, reading.base + net.N + 1))
@@ -82,13 +89,20 @@ class Note:
 
     def readings(self, line: int = 0):
         costs = ["note"] if self.cost_read else ["abstract", "half_sq", "sq", "ce"]
+        acts = list(itertools.product(self.hidden_options, self.output_options))
         for layout, base, shift in self.conventions:
-            for c in costs:
-                yield Reading(layout, base, shift, c), self.widths(base), False
+            for hidden, output in acts:
+                for c in costs:
+                    r = Reading(layout, base, shift, c, hidden=hidden, output=output)
+                    yield r, self.widths(base), False
         if line < self.first_vector_line:
             for layout, base, shift in self.conventions[:1]:
-                for c in costs:
-                    yield Reading(layout, base, shift, c), [1] * len(self.widths(base)), True
+                for hidden, output in acts:
+                    if output == "softmax":
+                        continue
+                    for c in costs:
+                        r = Reading(layout, base, shift, c, hidden=hidden, output=output)
+                        yield r, [1] * len(self.widths(base)), True
 
 
 def _lhs_atom(tree):
@@ -103,8 +117,10 @@ def _lhs_atom(tree):
 
 def _has_derivative(tree) -> bool:
     text = repr(tree)
-    return "('d'," in text or "name='nabla'" in text or bool(
-        re.search(r"name='(delta|dz|dZ|da|dA|dw|dW|db|Delta)'", text)
+    return (
+        "('d'," in text
+        or "name='nabla'" in text
+        or bool(re.search(r"name='(delta|dz|dZ|da|dA|dw|dW|db|Delta)'", text))
     )
 
 
@@ -133,6 +149,7 @@ def infer(note: Note, stmts) -> None:
             atoms = []
             _walk_atoms(m.tree, atoms)
             for a in atoms:
+                note.words.add(a.name)
                 if a.T or "\\odot" in m.text or "\\circ" in m.text:
                     note.first_vector_line = min(note.first_vector_line, m.line)
                 if a.name in bind.LAYERED and a.sup:
@@ -148,12 +165,30 @@ def infer(note: Note, stmts) -> None:
         rel = members[1].rel
         if atom is None:
             continue
+        pinned = _input_number(lhs.tree, rhs)
+        if pinned is not None:
+            note.base = pinned if note.base is None else note.base
+            note.kinds[id(lhs)] = "definition"
+            continue
         rhs_text = members[1].text
-        if re.search(r"\\(alpha|eta)\b", rhs_text) and atom.show().replace(" ", "") in rhs_text.replace(" ", ""):
+        if re.search(r"\\(alpha|eta)\b", rhs_text) and atom.show().replace(
+            " ", ""
+        ) in rhs_text.replace(" ", ""):
             note.kinds[id(lhs)] = "update"
             continue
-        is_cost = lhs.tree[0] == "call" and atom.name in COSTS or (
-            lhs.tree[0] == "atom" and bind.is_cost(atom)
+        if (
+            lhs.tree[0] == "call"
+            and atom.name not in COSTS
+            and not atom.primes
+            and all(a[0] == "atom" and a[1].sup is None and a[1].sub is None for a in lhs.tree[2])
+        ):
+            note.own_functions.add(atom.name)  # f(z) = ...: a function of the note's own
+            note.kinds[id(lhs)] = "definition"
+            continue
+        is_cost = (
+            lhs.tree[0] == "call"
+            and atom.name in COSTS
+            or (lhs.tree[0] == "atom" and bind.is_cost(atom))
         )
         if is_cost:
             if rhs is not None and not _has_derivative(rhs) and not note.cost_trees:
@@ -187,32 +222,62 @@ def infer(note: Note, stmts) -> None:
     _cost(note)
 
 
+ACT_WORDS = {"sigma": "sigmoid", "sigmoid": "sigmoid", "relu": "relu", "ReLU": "relu",
+             "tanh": "tanh"}  # fmt: skip
+
+
+def _input_number(lhs, rhs):
+    """The layer number of the input when a formula says so: ``a^1 = x``, ``x = a^{(1)}``."""
+    for one, two in ((lhs, rhs), (rhs, lhs)):
+        if one is None or two is None or one[0] != "atom" or two[0] != "atom":
+            continue
+        a, x = one[1], two[1]
+        if a.name in ("a", "A") and x.name in ("x", "X") and a.sup and x.sup is None:
+            s = bind.strip_layer(a.sup)
+            if s.isdigit() and (a.sub or "") == (x.sub or ""):
+                return int(s)
+    return None
+
+
 def _activations(note: Note, calls) -> None:
+    """The activations the forward equations name; when they name none, every activation the
+    note mentions anywhere is a reading (hidden), and softmax too (output)."""
     names = set()
     for _atom, rhs in calls:
         atoms = []
         _walk_atoms(rhs, atoms)
         names |= {a.name for a in atoms}
+    acts = sorted({ACT_WORDS[n] for n in names if n in ACT_WORDS})
+    if acts:
+        hidden = [a for a in acts if a != "sigmoid"] or ["sigmoid"]
+        note.hidden_options = hidden[:1] if len(hidden) == 1 else hidden
+        if "softmax" in names:
+            note.output_options = ["softmax"]
+        elif "sigmoid" in acts:
+            note.output_options = ["sigmoid"]
+        else:
+            note.output_options = list(note.hidden_options)
+        return
+    mentioned = sorted({ACT_WORDS[n] for n in note.words if n in ACT_WORDS}) or ["sigmoid"]
+    note.hidden_options = mentioned
+    note.output_options = mentioned + (["softmax"] if "softmax" in note.words else [])
     if "softmax" in names:
-        note.output = "softmax"
-        note.onehot = True
-    if names & {"relu", "ReLU"}:
-        note.hidden = "relu"
-    elif "tanh" in names and "sigma" not in names and "sigmoid" not in names:
-        note.hidden = note.output = "tanh"
-    elif "tanh" in names:
-        note.hidden = "tanh"
+        note.output_options = ["softmax"]
 
 
 def _conventions(note: Note) -> None:
-    """Score every (layout, input layer number, weight shift) by the forward equations."""
-    candidates = list(itertools.product(("cols", "rows"), (0, 1), (0, 1)))
+    """Score every (layout, input layer number, weight shift, hidden and output activation)
+    by how many forward equations hold on the drawn network under it; keep the best."""
+    hidden_all = sorted(set(note.hidden_options) | {"sigmoid"})
+    output_all = sorted(set(note.output_options) | {"sigmoid", "softmax", "identity"})
+    bases = (note.base,) if note.base is not None else (0, 1)
+    candidates = list(itertools.product(("cols", "rows"), bases, (0, 1), hidden_all, output_all))
     scores = {}
     for cand in candidates:
-        layout, base, shift = cand
-        reading = Reading(layout, base, shift, "abstract")
+        layout, base, shift, hidden, output = cand
+        reading = Reading(layout, base, shift, "abstract", hidden=hidden, output=output)
         widths = note.widths(base)
-        net = Net(widths, note.acts_for(len(widths) - 1), 3, onehot=note.onehot)
+        net = Net(widths, note.acts_for(len(widths) - 1, reading), 3, onehot=False)
         state = State(net, bind.abstract_cost)
         env0 = Env(state, reading, note.aliases)
         good = bad = 0
@@ -224,15 +289,16 @@ def _conventions(note: Note) -> None:
             for lv in layers:
                 env = env0.with_idx(l=lv) if lv is not None else env0
                 try:
-                    ranges = [bind.sum_range(c, lhs, env) for c in free]
-                    for combo in np.ndindex(*ranges):
-                        e = env.with_idx(**dict(zip(free, combo)))
-                        a, b = bind.value(lhs, e), bind.value(rhs, e)
-                        from .judge import equal
+                    with np.errstate(all="raise"):
+                        ranges = [bind.sum_range(c, lhs, env) for c in free]
+                        for combo in np.ndindex(*ranges):
+                            e = env.with_idx(**dict(zip(free, combo, strict=True)))
+                            a, b = bind.value(lhs, e), bind.value(rhs, e)
+                            from .judge import equal
 
-                        same = equal(a, b)
-                        ok = same if ok is None else ok and same
-                except (Unreadable, FloatingPointError, ValueError):
+                            same = equal(a, b)
+                            ok = same if ok is None else ok and same
+                except (Unreadable, FloatingPointError, ValueError, ZeroDivisionError):
                     continue
             if ok is True:
                 good += 1
@@ -241,16 +307,21 @@ def _conventions(note: Note) -> None:
         scores[cand] = (good, -bad)
     best = max(scores.values())
     if best[0] == 0:
-        note.conventions = [("cols", 0, 0)]
+        note.conventions = [("cols", note.base or 0, 0)]
         return
-    note.conventions = [c for c in candidates if scores[c] == best]
-    # a tie between input layer numbers says nothing: keep one
-    seen, keep = set(), []
-    for c in note.conventions:
-        if (c[0], c[2]) not in seen:
+    top = [c for c in candidates if scores[c] == best]
+    keep, seen = [], set()
+    for c in top:
+        if (c[0], c[2]) not in seen:  # a tie between input layer numbers says nothing
             seen.add((c[0], c[2]))
-            keep.append(c)
+            keep.append(c[:3])
     note.conventions = keep[:2]
+    hid = [h for h in hidden_all if any(c[3] == h for c in top)]
+    out = [o for o in output_all if any(c[4] == o for c in top)]
+    if len(hid) < len(hidden_all):
+        note.hidden_options = hid
+    if len(out) < len(output_all):
+        note.output_options = out
 
 
 def _cost(note: Note) -> None:
@@ -260,9 +331,21 @@ def _cost(note: Note) -> None:
         note.cost_tree = tree
         ok = True
         for layout, base, shift in note.conventions:
-            reading = Reading(layout, base, shift, "note")
+            reading = Reading(
+                layout,
+                base,
+                shift,
+                "note",
+                hidden=note.hidden_options[0],
+                output=note.output_options[-1],
+            )
             widths = note.widths(base)
-            net = Net(widths, note.acts_for(len(widths) - 1), 3, onehot=note.onehot)
+            net = Net(
+                widths,
+                note.acts_for(len(widths) - 1, reading),
+                3,
+                onehot=reading.output == "softmax",
+            )
             try:
                 with np.errstate(all="raise"):
                     v = State(net, note.cost_fn(reading)).cost()
@@ -271,7 +354,5 @@ def _cost(note: Note) -> None:
                 ok = False
         if ok:
             note.cost_read = True
-            if bind.mentions(tree, {"log", "ln"}):
-                note.onehot = note.onehot or note.output == "softmax"
             return
     note.cost_tree = None

@@ -77,7 +77,9 @@ def clean(tex: str) -> str:
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)
     s = re.sub(r"\\textcolor\{[^{}]*\}", "", s)
     s = re.sub(r"\\color\{[^{}]*\}", "", s)
-    s = re.sub(r"\\text\{\s*(\\textcolor\{[^{}]*\})?\s*\{?\\framebox\{\$([^$]*)\$\}\}?\s*\}", r"{\2}", s)
+    s = re.sub(
+        r"\\text\{\s*(\\textcolor\{[^{}]*\})?\s*\{?\\framebox\{\$([^$]*)\$\}\}?\s*\}", r"{\2}", s
+    )
     s = re.sub(r"\\framebox\{\$([^$]*)\$\}", r"{\1}", s)
     s = re.sub(r"\\(mathrm|text|textrm|mbox)\{\s*(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp)\s*\}",
                r"\2", s)  # fmt: skip
@@ -322,7 +324,15 @@ class Parser:
             self.i += 5
             return ("call", Atom("sqrt"), [self.sub_parser(self.group_text()).parse_all()])
         if c == "partial":
-            raise Unreadable("a bare partial")
+            # \partial z / \partial b written inline
+            self.i += 8
+            num = self.atom()
+            self.need("/")
+            if self.cmd() != "partial":
+                raise Unreadable("a bare partial")
+            self.i += 8
+            den = self.atom()
+            return ("d", ("atom", num), ("atom", den), None)
         return self.atom_or_call()
 
     def norm(self):
@@ -392,6 +402,8 @@ class Parser:
     def atom_or_call(self):
         atom = self.atom()
         self.ws()
+        if atom.name == "e" and atom.sup and not atom.sub and not atom.primes:
+            return ("call", Atom("exp"), [self.sub_parser(atom.sup).parse_all()])
         callable_ = atom.name in self.functions or (
             atom.name in COSTS and (atom.sub is None or len(atom.sub) <= 2)
         )
@@ -402,14 +414,17 @@ class Parser:
         if callable_ and self.peek("("):
             self.i += 1
             args = [self.expr()]
-            while self.eat(","):
+            while self.eat(",") or self.eat(";"):
                 args.append(self._arg())
             if self.eat("..."):
                 pass
             self.need(")")
             node = ("call", atom, args)
             return node
-        if atom.name in ("exp", "log", "ln", "tanh", "sigmoid", "relu", "ReLU") and not self.at_term_end():
+        if (
+            atom.name in ("exp", "log", "ln", "tanh", "sigmoid", "relu", "ReLU")
+            and not self.at_term_end()
+        ):
             # \log x, \ln(…) without parentheses: the next factor
             return ("call", atom, [self.postfix(self.primary())])
         return ("atom", atom)

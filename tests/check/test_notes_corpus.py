@@ -1,0 +1,100 @@
+"""derive check on the real-notes corpus (``../shared/notes-corpus``, issue 22): per note, the
+keyed claims judged right and the mistakes caught may not fall below the figures reached, and
+no correct claim, definition or fragment is ever called WRONG. Skipped when the corpus is
+absent. The notes are other people's text and are read in place, never copied."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from derive.check.notes.walk import check_notes
+
+_ROOT = Path(__file__).resolve().parents[2]  # the repository; its parent holds shared/
+CORPUS = next(
+    (p / "shared" / "notes-corpus" for p in (_ROOT.parent, _ROOT.parent.parent)
+     if (p / "shared" / "notes-corpus").is_dir()),
+    _ROOT.parent / "shared" / "notes-corpus",
+)  # fmt: skip
+
+# note: (keyed claims judged right, mistakes caught), reached on 2026-12-07
+FLOOR = {
+    "adb991_udacity_notes": (1, 0),
+    "antoinecollas_softmax_fr": (0, 0),
+    "behnamasadi_3b1b_notebook": (14, 1),
+    "chrisxue815_ng_lowercase": (5, 0),
+    "dahoc_delta_rule_de": (0, 0),
+    "hieupm_ng_shallow_fr": (0, 0),
+    "jmcheon_rows_vs_cols_table": (0, 0),
+    "koerbitz_reinventing_backprop": (6, 1),
+    "lmtot27_rows_softmax_vi": (13, 0),
+    "lotabout_bp_note_zh": (20, 3),
+    "markusthill_boldsymbol_batch": (0, 0),
+    "mathscode_logreg_zh": (5, 1),
+    "physicsd00d_cs224d_hw": (2, 0),
+    "rugessnome_softmax_jacobian_fr": (0, 0),
+    "steven2358_ufldl": (5, 1),
+    "xannotzan_textcolor": (14, 0),
+    "yanfenglee_softmax_ce": (11, 1),
+    "zxrobot_lenet_fc_zh": (3, 0),
+}
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="notes corpus not present")
+
+
+def key_of(path: Path) -> dict[int, str]:
+    want = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^(\d+)\s+(correct|wrong)\b", line)
+        if m:
+            want[int(m.group(1))] = m.group(2)
+    return want
+
+
+def verdicts(note: Path) -> dict[int, str]:
+    text, _ = check_notes(note, fmt="json")
+    got: dict[int, str] = {}
+    for r in json.loads(text):
+        if got.get(r["line"]) != "wrong":
+            got[r["line"]] = r["verdict"]
+    return got
+
+
+def score(name: str):
+    note = next(p for p in CORPUS.glob(name + ".*") if p.suffix in (".md", ".tex"))
+    want, got = key_of(CORPUS / (name + ".key")), verdicts(note)
+    right = sum(got.get(line) == v for line, v in want.items())
+    alarms = sorted(ln for ln, v in got.items() if v == "wrong" and want.get(ln) != "wrong")
+    caught = sum(got.get(ln) == "wrong" for ln, v in want.items() if v == "wrong")
+    return right, alarms, caught
+
+
+@pytest.mark.parametrize("name", sorted(FLOOR))
+def test_corpus_note_holds_its_ground(name):
+    right, alarms, caught = score(name)
+    assert alarms == [], f"false alarms on lines {alarms}"
+    assert (right, caught) >= FLOOR[name] and right >= FLOOR[name][0], (right, caught)
+    assert caught >= FLOOR[name][1]
+
+
+def test_nielsen_bp1_bp4_index_and_vector_form():
+    """lotabout: BP1-BP4 at every layer of the drawn network, and the swapped-index BP4
+    derivation caught."""
+    right, alarms, caught = score("lotabout_bp_note_zh")
+    assert not alarms and right >= 20 and caught >= 3
+
+
+def test_softmax_cross_entropy_by_cases_and_rows():
+    """lmtot27 (examples as rows, ReLU + softmax) and yanfenglee (softmax Jacobian by cases,
+    cross-entropy in index form)."""
+    for name, floor in (("lmtot27_rows_softmax_vi", 13), ("yanfenglee_softmax_ce", 11)):
+        right, alarms, _ = score(name)
+        assert not alarms and right >= floor, name
+
+
+def test_3blue1brown_scalar_chain_rules():
+    right, alarms, caught = score("behnamasadi_3b1b_notebook")
+    assert not alarms and right >= 14 and caught == 1
