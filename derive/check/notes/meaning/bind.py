@@ -35,12 +35,17 @@ class Reading:
     shift: int = 0  # 1 when W^{(l)} feeds z^{(l+1)} (UFLDL)
     cost: str = "abstract"  # "note", "abstract", "half_sq", "sq", "ce"
     log10: bool = False
+    cost_name: str = ""  # the name of the note's cost in force (C, J, L ...)
+    batch: bool = False  # a batch of examples (m > 1) rather than one example
+    mean: bool = False  # in a batch, the cost written C, L, E is the mean rather than the sum
     hidden: str = "sigmoid"
     output: str = "sigmoid"
 
     def describe(self) -> str:
         parts = ["examples as rows" if self.layout == "rows" else "examples as columns"]
         parts.append(f"{self.hidden} hidden layers, {self.output} output")
+        if self.batch:
+            parts.append("a batch, the cost " + ("averaged" if self.mean else "summed"))
         if self.shift:
             parts.append("W^(l) feeds z^(l+1)")
         parts.append({"note": "the note's cost", "abstract": "any cost", "half_sq":
@@ -160,6 +165,11 @@ def role(atom: Atom, env: Env):
     """(node, index letters, transposed) for a symbol naming a network quantity; or
     ("cost", ...); or None when the name is not a network quantity."""
     name = atom.name
+    if name in LAYERED and atom.sup is None and atom.sub and re.fullmatch(r"\d", atom.sub.strip()):
+        atom = Atom(name, None, atom.sub.strip(), atom.primes, atom.T)  # W_1, A_2: the layer
+    m = re.fullmatch(r"(\d)\s*,\s*([a-z]{1,2})", (atom.sub or "").strip())
+    if name in LAYERED and atom.sup is None and m:
+        atom = Atom(name, m.group(2), m.group(1), atom.primes, atom.T)  # a_{2,k}: layer, entry
     if name in LAYERED and not (name == "delta" and atom.sup is None):
         kind = LAYERED[name]
         p = layer_number(atom.sup, env) if atom.sup else env.state.net.N + env.reading.base
@@ -174,6 +184,14 @@ def role(atom: Atom, env: Env):
     if name in OUTPUT_NAMES and atom.sup is None:
         return ("val", ("a", env.state.net.N), index_letters(atom.sub), atom.T)
     return None
+
+
+def _mean_name(atom: Atom, env: Env) -> bool:
+    """Whether a cost symbol means the mean over the examples: J, unless J is the very name of
+    the cost the note wrote (then it means what the note wrote)."""
+    if atom.name != "J":
+        return False
+    return env.reading.cost != "note" or env.reading.cost_name != "J"
 
 
 def is_cost(atom: Atom) -> bool:
@@ -315,12 +333,13 @@ def nabla(atom: Atom, operand, env: Env):
 def atom_value(atom: Atom, env: Env):
     st = env.state
     if is_cost(atom):
-        return st.cost()
+        return st.cost_of("J" if _mean_name(atom, env) else "C")
     r = role(atom, env)
     if r is not None:
         kind, node, letters, T = r
         if kind in ("dz", "da", "dW", "db"):
-            arr = present(st.cost_grad(node), env)
+            # Ng's dZ and the stacked deltas: of the summed losses; dW, db: of the mean J
+            arr = present(st.cost_grad(node, "S" if kind in ("dz", "da") else "J"), env)
         else:
             arr = present(st.values[node], env)
         if T:
@@ -536,7 +555,7 @@ def derivative(node, env: Env):
             raise Unreadable("a derivative of a Jacobian")
         return (plus - minus) / (2 * H)
     if f[0] == "atom" and is_cost(f[1]) or f[0] == "call" and f[1].name in COSTS:
-        return present(st.cost_grad(nd), env)
+        return present(st.cost_grad(nd, "J" if _mean_name(f[1], env) else "C"), env)
     base = g(st)
     if isinstance(base, Jac):
         raise Unreadable("a derivative of a Jacobian")
@@ -620,9 +639,17 @@ def _ranges(var, node, env, found):
 
 
 def summation(node, env: Env):
-    _, var, exclude, body = node
+    _, var, exclude, body, hi = node
     if var is None:
         raise Unreadable("a sum without its index")
+    if hi in ("m", "N", "n") and var not in free_indices(body):
+        # a sum over the examples whose terms are written for the whole batch: every entry
+        v = value(body, env)
+        if isinstance(v, Jac):
+            raise Unreadable("a sum of Jacobians")
+        if not isinstance(v, np.ndarray):
+            return v  # a number over the batch (a norm): the examples are already in it
+        return np.sum(v, axis=1 if env.reading.layout == "cols" else 0, keepdims=True)
     n = sum_range(var, body, env)
     total = 0.0
     for i in range(n):
@@ -669,6 +696,11 @@ def free_indices(node, bound=frozenset()) -> set[str]:
 def uses_layer_l(node) -> bool:
     text = repr(node)
     return bool(re.search(r"(sup|sub)='[^']*(?<![A-Za-z_\\])l(?![A-Za-z])", text))
+
+
+def mentions_batch(node) -> bool:
+    """Whether a tree is written for a batch: 1/m, or a sum up to m or N."""
+    return mentions(node, {"m", "N"}) or bool(re.search(r", '(m|N)'\)", repr(node)))
 
 
 def mentions(node, names: set[str]) -> bool:

@@ -34,8 +34,11 @@ class Note:
         self.kinds: dict[int, str] = {}
         self.aliases: dict[str, object] = {}
         self.forward: list[tuple[object, object]] = []
-        self.cost_trees: list[object] = []
+        self.cost_trees: list[tuple] = []  # (line, tree, left-hand side)
+        self.costs: list[tuple] = []  # (line, tree) of the costs that evaluate
         self.cost_tree = None
+        self.cost_name = ""
+        self.cost_unread = False  # the cost in force is written but could not be read
         self.cost_read = False
         self.hidden_options, self.output_options = ["sigmoid"], ["sigmoid"]
         self.words: set[str] = set()
@@ -67,6 +70,23 @@ class Note:
     def layer_values(self, net: Net, reading: Reading) -> list[int]:
         return list(range(reading.base, reading.base + net.N + 1))
 
+    def state(self, net: Net, reading: Reading) -> State:
+        """The drawn network's forward state with the reading's cost."""
+        if reading.cost == "note":
+            if bind.mentions(self.cost_tree, {"m", "N"}):
+                return State(net, self.cost_fn(reading), sum_factor=net.m)
+            if bind.mentions_batch(self.cost_tree):
+                return State(net, self.cost_fn(reading))  # a sum over the examples
+            if reading.batch and reading.mean:
+                # a cost written for one example, read in a batch claim as the mean
+                f = self.cost_fn(reading)
+                return State(net, lambda st: f(st) / st.net.m, sum_factor=net.m)
+            return State(net, self.cost_fn(reading))
+        base = self.cost_fn(reading)
+        if reading.batch and reading.mean:
+            return State(net, lambda st: base(st) / st.net.m, sum_factor=net.m)
+        return State(net, base)
+
     def cost_fn(self, reading: Reading):
         if reading.cost == "note":
             tree = self.cost_tree
@@ -75,9 +95,7 @@ class Note:
                 env = Env(st, reading, self.aliases, {"l": st.net.N + reading.base})
                 v = bind.value(tree, env)
                 if isinstance(v, np.ndarray):
-                    if v.size != 1:
-                        raise Unreadable("the cost is not a number")
-                    v = float(v.reshape(-1)[0])
+                    v = float(np.sum(v))  # a cost written per unit, (a - y)^2: summed
                 return v
 
             return f
@@ -87,15 +105,20 @@ class Note:
             return bind.ce_cost
         return bind.COST_FNS[reading.cost]
 
-    def readings(self, line: int = 0):
+    def readings(self, line: int = 0, batch: bool = False):
         costs = ["note"] if self.cost_read else ["abstract", "half_sq", "sq", "ce"]
         acts = list(itertools.product(self.hidden_options, self.output_options))
+        means = (False, True) if batch else (False,)
         for layout, base, shift in self.conventions:
             for hidden, output in acts:
                 for c in costs:
-                    r = Reading(layout, base, shift, c, hidden=hidden, output=output)
-                    yield r, self.widths(base), False
-        if line < self.first_vector_line:
+                    per_example = c != "note" or not bind.mentions_batch(self.cost_tree)
+                    for mean in means if per_example else (False,):
+                        r = Reading(layout, base, shift, c, batch=batch, mean=mean,
+                                    cost_name=self.cost_name if c == "note" else "",
+                                    hidden=hidden, output=output)  # fmt: skip
+                        yield r, self.widths(base), False
+        if line < self.first_vector_line and not batch:
             for layout, base, shift in self.conventions[:1]:
                 for hidden, output in acts:
                     if output == "softmax":
@@ -156,6 +179,8 @@ def infer(note: Note, stmts) -> None:
                     s = bind.strip_layer(a.sup)
                     if s.isdigit():
                         note.numeric_layers.add(int(s))
+                elif a.name in bind.LAYERED and a.sub and re.fullmatch(r"\d", a.sub.strip()):
+                    note.numeric_layers.add(int(a.sub.strip()))
             if re.search(r"\\odot|\\circ|\^\s*\{?\s*(T|\\top)\b", m.text):
                 note.first_vector_line = min(note.first_vector_line, m.line)
         if len(members) < 2 or lhs.tree is None:
@@ -191,9 +216,10 @@ def infer(note: Note, stmts) -> None:
             or (lhs.tree[0] == "atom" and bind.is_cost(atom))
         )
         if is_cost:
-            if rhs is not None and not _has_derivative(rhs) and not note.cost_trees:
-                note.kinds[id(lhs)] = "cost"
-                note.cost_trees.append(rhs)
+            if rhs is not None and not _has_derivative(rhs):
+                if not note.cost_trees or atom.name != _lhs_atom(note.cost_trees[-1][2]).name:
+                    note.kinds[id(lhs)] = "cost"
+                    note.cost_trees.append((members[1].line, rhs, lhs.tree))
             continue
         if rhs is not None and _has_derivative(rhs) and rel == "=":
             if atom.name in KNOWN:
@@ -325,34 +351,45 @@ def _conventions(note: Note) -> None:
 
 
 def _cost(note: Note) -> None:
-    for tree in note.cost_trees:
-        if bind.mentions(tree, set(COSTS) - {"l"}):
-            continue  # a cost written through another cost (J = 1/m sum L): not read
-        note.cost_tree = tree
-        ok = True
-        for layout, base, shift in note.conventions:
-            reading = Reading(
-                layout,
-                base,
-                shift,
-                "note",
-                hidden=note.hidden_options[0],
-                output=note.output_options[-1],
-            )
-            widths = note.widths(base)
-            net = Net(
-                widths,
-                note.acts_for(len(widths) - 1, reading),
-                3,
-                onehot=reading.output == "softmax",
-            )
-            try:
-                with np.errstate(all="raise"):
-                    v = State(net, note.cost_fn(reading)).cost()
-                ok = ok and np.isfinite(v)
-            except (Unreadable, FloatingPointError, ValueError, ZeroDivisionError, RecursionError):
-                ok = False
-        if ok:
-            note.cost_read = True
-            return
-    note.cost_tree = None
+    """The costs the note writes that can be evaluated; the one in force for a claim is the
+    latest written before it (a note may refine its cost: C for one example, then J)."""
+    note.costs = []
+    for line, tree, lhs in note.cost_trees:
+        if _readable_cost(note, tree):
+            note.costs.append((line, tree, _lhs_atom(lhs).name))
+    note.cost_read = bool(note.costs)
+    note.cost_tree = note.costs[0][1] if note.costs else None
+    note.cost_name = note.costs[0][2] if note.costs else ""
+
+
+def use_cost_at(note: Note, line: int) -> None:
+    """Put in force the latest cost written before ``line`` (else the first written); when
+    that one could not be read, no cost of the note's is in force."""
+    written = [(ln, t) for ln, t, _ in note.cost_trees if ln <= line] or note.cost_trees[:1]
+    readable = {id(t): (t, n) for _, t, n in note.costs}
+    if written and id(written[-1][1]) in readable:
+        note.cost_tree, note.cost_name = readable[id(written[-1][1])]
+        note.cost_read = True
+    else:
+        note.cost_tree, note.cost_name, note.cost_read = None, "", False
+    note.cost_unread = bool(written) and not note.cost_read
+
+
+def _readable_cost(note: Note, tree) -> bool:
+    if bind.mentions(tree, set(COSTS) - {"l"}):
+        return False  # a cost written through another cost (J = 1/m sum L): not read
+    note.cost_tree = tree
+    for layout, base, shift in note.conventions:
+        reading = Reading(layout, base, shift, "note", hidden=note.hidden_options[0],
+                          output=note.output_options[-1])  # fmt: skip
+        widths = note.widths(base)
+        net = Net(widths, note.acts_for(len(widths) - 1, reading), 3,
+                  onehot=reading.output == "softmax")  # fmt: skip
+        try:
+            with np.errstate(all="raise"):
+                v = State(net, note.cost_fn(reading)).cost()
+            if not np.isfinite(v):
+                return False
+        except (Unreadable, FloatingPointError, ValueError, ZeroDivisionError, RecursionError):
+            return False
+    return True

@@ -81,13 +81,14 @@ def clean(tex: str) -> str:
         r"\\text\{\s*(\\textcolor\{[^{}]*\})?\s*\{?\\framebox\{\$([^$]*)\$\}\}?\s*\}", r"{\2}", s
     )
     s = re.sub(r"\\framebox\{\$([^$]*)\$\}", r"{\1}", s)
-    s = re.sub(r"\\(mathrm|text|textrm|mbox)\{\s*(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp)\s*\}",
+    s = re.sub(r"\\(mathrm|text|textrm|mbox|texttt|operatorname)\{\s*(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp|np\.sum|sum)\s*\}",
                r"\2", s)  # fmt: skip
     s = re.sub(r"\\mathrm\{d\}", "d", s)
     s = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", s)
     s = re.sub(_DROP, " ", s)
     s = re.sub(r"\\(sigma|delta)\s*\{\s*\\prime\s*\}", r"\\\1'", s)
     s = re.sub(r"\^\s*\{?\s*\\prime\s*\}?", "'", s)
+    s = s.replace("\\prime", "'")
     s = s.replace("\\bigodot", "\\odot").replace("\\cdotp", "\\cdot")
     s = re.sub(r"\\(mathcal|mathfrak|mathds|hat|tilde|widehat|widetilde|bar)\s*([A-Za-z0-9])",
                r"\\\1{\2}", s)  # fmt: skip
@@ -127,6 +128,7 @@ class Parser:
         self.s = text
         self.i = 0
         self.functions = FUNCTIONS | set(functions)
+        self.in_norm = 0
 
     # ------------------------------------------------------------------ scanning
     def ws(self):
@@ -218,9 +220,10 @@ class Parser:
         if ch in "+-)]},|=":
             return True
         c = self.cmd()
-        return c in ("right", "quad", "end", "rangle", "rVert", "|") or self.s.startswith(
-            "\\|", self.i
-        )
+        if c in ("right", "quad", "end", "rangle"):
+            return True
+        closing = c in ("rVert", "Vert") or self.s.startswith("\\|", self.i)
+        return closing and self.in_norm > 0
 
     _OPS = {
         "cdot": "cdot", "times": "times", "odot": "odot", "circ": "circ",
@@ -347,7 +350,9 @@ class Parser:
         else:
             self.need("|")
             raise Unreadable("absolute value")
+        self.in_norm += 1
         e = self.expr()
+        self.in_norm -= 1
         if not self.eat(close):
             if close == "||":
                 self.need("||")
@@ -382,9 +387,10 @@ class Parser:
                 var, exclude = m2.group(1), m2.group(3)
             else:
                 raise Unreadable(f"sum over {g!r}")
+        hi = None
         if self.peek("^"):
             self.i += 1
-            self.group_text()
+            hi = self.group_text().strip()
         if self.s[self.i : self.i + 1] == "_" and var is None:
             raise Unreadable("sum bounds")
         if kind != "sum":
@@ -394,10 +400,10 @@ class Parser:
             body = self.sub_parser(self.group_text()).parse_all()
             body = self.postfix(body)
             # factors after a braced body multiply the sum
-            node = ("sum", var, exclude, body)
+            node = ("sum", var, exclude, body, hi)
             return node
         body = self.term()
-        return ("sum", var, exclude, body)
+        return ("sum", var, exclude, body, hi)
 
     def atom_or_call(self):
         atom = self.atom()

@@ -85,8 +85,11 @@ class Net:
 class State:
     """A forward state with a cache for derivatives taken on it."""
 
-    def __init__(self, net: Net, cost, over=None):
+    def __init__(self, net: Net, cost, over=None, sum_factor: float = 1.0):
         self.net, self.cost_fn, self.over = net, cost, dict(over or {})
+        # the cost as the reading has it (C); times sum_factor it is the sum of the examples'
+        # losses (S, what Ng's dZ and the stacked deltas differentiate); S / m is the mean (J)
+        self.sum_factor = sum_factor
         self.values = net.forward(self.over)
         self._cost = None
         self.cache = {}
@@ -101,7 +104,7 @@ class State:
         v[entry] += h
         over = dict(self.over)
         over[node] = v
-        return State(self.net, self.cost_fn, over)
+        return State(self.net, self.cost_fn, over, self.sum_factor)
 
     def grad(self, f, node) -> np.ndarray:
         """d f(state) / d node, entry by entry (central differences), same shape as the node."""
@@ -113,8 +116,14 @@ class State:
             out[entry] = (plus - minus) / (2 * H)
         return out
 
-    def cost_grad(self, node) -> np.ndarray:
+    def factor(self, which: str) -> float:
+        return {"C": 1.0, "S": self.sum_factor, "J": self.sum_factor / self.net.m}[which]
+
+    def cost_of(self, which: str = "C") -> float:
+        return self.cost() * self.factor(which)
+
+    def cost_grad(self, node, which: str = "C") -> np.ndarray:
         key = ("cost", node)
         if key not in self.cache:
             self.cache[key] = self.grad(lambda s: s.cost(), node)
-        return self.cache[key]
+        return self.cache[key] * self.factor(which)

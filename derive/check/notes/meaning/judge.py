@@ -21,7 +21,7 @@ import numpy as np
 
 from . import bind
 from .bind import Env, Jac, NoLayer, Reading
-from .conventions import Note, infer
+from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Unreadable, clean, parse, split_relations
 from .instance import Net, State
 
@@ -189,8 +189,9 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None) -> str:
     results = []  # (layer, combo, seed, equal)
     for seed in (1, 2):
         net = Net(widths, note.acts_for(len(widths) - 1, reading), seed,
-                  onehot=reading.output == "softmax" or bool(fixed))  # fmt: skip
-        state = State(net, note.cost_fn(reading))
+                  onehot=reading.output == "softmax" or bool(fixed),
+                  m=3 if reading.batch else 1)  # fmt: skip
+        state = note.state(net, reading)
         env0 = Env(state, reading, note.aliases)
         if fixed:
             cls = int(np.argmax(net.params[("y", 0)][:, 0]))
@@ -253,16 +254,16 @@ def _show(v) -> str:
 def compare(note: Note, lhs, rhs, line: int = 0, cond=None) -> tuple[str, str, str]:
     """(verdict, message, reading) for the claim lhs = rhs."""
     note.first_failure = None
+    use_cost_at(note, line)
     if not _binds_something(lhs) and not _binds_something(rhs):
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
-    if bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH):
-        # the drawn network holds one example: a batch claim (1/m, sums over examples)
-        # would pass unseen; left to the older batch checks
-        return "unknown", "a claim about a batch of examples", ""
+    # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
+    # examples, where a missing 1/m or a sum over the wrong axis shows; any other on one example
+    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH)
     outcomes = []
     errors = []
     indexed = bool(bind.free_indices(lhs) | bind.free_indices(rhs)) or "'sum'" in repr(rhs)
-    for reading, widths, scalar in note.readings(line):
+    for reading, widths, scalar in note.readings(line, batch):
         if scalar and indexed:
             continue  # with one unit per layer every index is the same: no reading of entries
         try:
