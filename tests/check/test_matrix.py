@@ -101,11 +101,11 @@ def test_a_matrix_claim_without_a_network_is_not_understood():
     results, _ = check_text("$$dW^{[1]} = \\frac{1}{m} dZ^{[1]} X^T$$\n")
     # issue 22: the model of meaning reads Ng's notation on a drawn batch without being told
     # the network; the older matrix check alone still has no network for it
-    assert [(r.kind, r.verdict) for r in results] in (
-        [("matrix", "unknown")],
-        [("meaning", "correct")],
+    (r,) = results
+    assert (r.kind, r.verdict) == ("matrix", "unknown") or (
+        r.verdict == "correct" and r.message.startswith("read with")
     )
-    assert results[0].verdict == "correct" or "--spec" in results[0].message
+    assert r.verdict == "correct" or "--spec" in r.message
 
 
 def test_a_sum_cost_has_no_one_over_m():

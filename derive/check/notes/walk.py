@@ -223,7 +223,7 @@ def merge(old: list[Result], new) -> list[Result]:
         if r.line in defined and r.verdict == "wrong":
             r = Result(r.line, r.kind, r.claim, "unknown", None,
                        "a definition of the note's, not a claim")  # fmt: skip
-        elif r.verdict == "wrong" and r.kind == "equation":
+        elif r.verdict == "wrong" and r.kind == "equation" and r.line not in judged:
             # the older check compares any two sides as expressions in unbound symbols
             # (a definition, a statement of a case, shapes written as fractions): not trusted
             r = Result(r.line, r.kind, r.claim, "unknown", None,
@@ -238,7 +238,7 @@ def merge(old: list[Result], new) -> list[Result]:
             if v.verdict == "wrong":
                 expected = v.message.split("the left-hand side is ", 1)[-1].split(",")[0]
                 expected = f"the value of the left-hand side, {expected}"
-            out.append(Result(v.line, "meaning", v.claim, v.verdict, expected, msg))
+            out.append(Result(v.line, v.kind, v.claim, v.verdict, expected, msg))
     out.sort(key=lambda r: r.line)
     return out
 

@@ -542,6 +542,10 @@ def _alias_node(key, env):
 def derivative(node, env: Env):
     _, num, den, operand = node
     f = num if num is not None else operand
+    if f[0] == "atom" and f[1].name in ("sigma", "g", "f", "phi") and not f[1].sub:
+        # \partial\sigma / \partial z^l: the activation's derivative at z^l, entry by entry
+        fa = f[1]
+        return call(Atom(fa.name, None, fa.sup, fa.primes + 1), [den], env)
     nd, ent = denominator(den, env)
 
     def g(state):

@@ -196,9 +196,7 @@ def infer(note: Note, stmts) -> None:
             note.kinds[id(lhs)] = "definition"
             continue
         rhs_text = members[1].text
-        if re.search(r"\\(alpha|eta)\b", rhs_text) and atom.show().replace(
-            " ", ""
-        ) in rhs_text.replace(" ", ""):
+        if _is_update(atom, lhs.tree, members[1].tree):
             note.kinds[id(lhs)] = "update"
             continue
         if (
@@ -250,6 +248,15 @@ def infer(note: Note, stmts) -> None:
 
 ACT_WORDS = {"sigma": "sigmoid", "sigmoid": "sigmoid", "relu": "relu", "ReLU": "relu",
              "tanh": "tanh"}  # fmt: skip
+
+
+def _is_update(atom, lhs, rhs) -> bool:
+    """``w := w - \\alpha dw``, ``w = w + \\Delta w``: the left-hand side is in the right."""
+    if rhs is None or lhs[0] != "atom":
+        return False
+    atoms = []
+    _walk_atoms(rhs, atoms)
+    return any(a == atom for a in atoms)
 
 
 def _input_number(lhs, rhs):

@@ -81,8 +81,8 @@ def clean(tex: str) -> str:
         r"\\text\{\s*(\\textcolor\{[^{}]*\})?\s*\{?\\framebox\{\$([^$]*)\$\}\}?\s*\}", r"{\2}", s
     )
     s = re.sub(r"\\framebox\{\$([^$]*)\$\}", r"{\1}", s)
-    s = re.sub(r"\\(mathrm|text|textrm|mbox|texttt|operatorname)\{\s*(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp|np\.sum|sum)\s*\}",
-               r"\2", s)  # fmt: skip
+    words = r"(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp|np\.sum|sum)"
+    s = re.sub(r"\\(mathrm|text|textrm|mbox|texttt|operatorname)\{\s*" + words + r"\s*\}", r"\2", s)
     s = re.sub(r"\\mathrm\{d\}", "d", s)
     s = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", s)
     s = re.sub(_DROP, " ", s)
@@ -501,6 +501,11 @@ class Parser:
 
     def _decorations(self, name, sub=None, sup=None, primes=0, T=False) -> Atom:
         while True:
+            j = self.i
+            while j < len(self.s) and self.s[j] == " ":
+                j += 1
+            if self.s[j : j + 1] in ("^", "_") and self.s[j + 1 : j + 2] != " ":
+                self.i = j
             if self.i < len(self.s) and self.s[self.i] == "_" and sub is None:
                 self.i += 1
                 sub = self.group_text().strip()

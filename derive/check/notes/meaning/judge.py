@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind
+from . import bind, chains
 from .bind import Env, Jac, NoLayer, Reading
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Unreadable, clean, parse, split_relations
-from .instance import Net, State
+from .instance import Net
 
 TOL = dict(rtol=1e-5, atol=1e-6)
 BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta"}
@@ -36,6 +36,7 @@ class Verdict:
     verdict: str  # correct | wrong | unknown | definition
     message: str = ""
     reading: str = ""
+    kind: str = "equation"  # derivative | chain-rule | equation, as the report names checks
 
 
 @dataclass
@@ -151,7 +152,12 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond)
-        out.append(Verdict(m.line, claim, v, msg, reading))
+        kind = (
+            "chain-rule"
+            if reading.startswith("a chain rule")
+            else ("derivative" if lhs.tree[0] == "d" or "('d'," in repr(m.tree) else "equation")
+        )
+        out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
 
 
@@ -172,7 +178,10 @@ def equal(a, b) -> bool:
     if a.size == 1 and b.size == 1:
         return bool(np.allclose(a.reshape(-1), b.reshape(-1), **TOL))
     if a.shape != b.shape:
-        raise Unreadable(f"shapes {a.shape} and {b.shape} differ")
+        if a.shape == b.shape[::-1]:
+            # a transpose of the other: a layout the note may use for its own names
+            raise Unreadable(f"shapes {a.shape} and {b.shape} differ")
+        return False  # a gradient has the shape of its variable: another shape is wrong
     return bool(np.allclose(a, b, **TOL))
 
 
@@ -283,8 +292,12 @@ def compare(note: Note, lhs, rhs, line: int = 0, cond=None) -> tuple[str, str, s
     vector = [r for r, _, s in outcomes if not s]
     scalar = [r for r, _, s in outcomes if s]
     depends_on_cost = not note.cost_read and bind.mentions(
-        ("add", [(1, lhs), (1, rhs)]), {"y", "Y", "hat_y"}
+        ("add", [(1, lhs), (1, rhs)]), {"y", "Y"}
     )
+    if not note.forward and not note.costs:
+        # a note that writes no network of its own: its names are only guessed, so a claim
+        # may be confirmed on the drawn network but is never called wrong
+        depends_on_cost = True
     if vector and all(r == "neq" for r in vector) and not depends_on_cost:
         return "wrong", _differ(note), outcomes[0][1].describe()
     if (
@@ -296,8 +309,35 @@ def compare(note: Note, lhs, rhs, line: int = 0, cond=None) -> tuple[str, str, s
         and not depends_on_cost
     ):
         return "wrong", _differ(note) + " (one unit per layer)", outcomes[0][1].describe()
+    if vector and all(r == "err" for r in vector):
+        verdict = _chain_verdict(note, lhs, rhs)
+        if verdict is not None:
+            return verdict
     msg = errors[0] if errors else "not judged under every reading"
     return "unknown", msg, ""
+
+
+def _chain_verdict(note: Note, lhs, rhs):
+    """A schematic chain rule judged by how its factors link (``chains``), at every layer."""
+    reading, widths, _ = next(iter(note.readings(0)))
+    net = Net(widths, note.acts_for(len(widths) - 1, reading), 1)
+    env0 = Env(note.state(net, reading), reading, note.aliases)
+    general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
+    outcomes = set()
+    for lv in note.layer_values(net, reading) if general else [None]:
+        env = env0.with_idx(l=lv) if lv is not None else env0
+        try:
+            outcomes.add(chains.chain(lhs, rhs, env))
+        except NoLayer:
+            continue
+        except Unreadable:
+            return None
+    if outcomes == {True}:
+        return "correct", "", "a chain rule: its factors link up, in any layout order"
+    if False in outcomes and None not in outcomes:
+        return ("wrong", "the factors of this chain rule do not lead from the numerator to "
+                "the denominator of the left-hand side", reading.describe())  # fmt: skip
+    return None
 
 
 def _differ(note: Note) -> str:
