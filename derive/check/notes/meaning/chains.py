@@ -1,14 +1,13 @@
 """Schematic chain rules: a product of derivative symbols judged by how its factors link.
 
-``\\frac{\\partial C}{\\partial w} = \\frac{\\partial C}{\\partial a}\\frac{\\partial a}{\\partial z}
-\\frac{\\partial z}{\\partial w}`` in vector form multiplies Jacobians whose layout the notes
-never fix (and a derivative of a vector by a matrix has no matrix at all), so it cannot be
-evaluated. What it asserts is structural: taken in some order, the factors lead from the
-numerator of the left-hand side to its denominator, each factor a derivative of a quantity by
-one it depends on, through quantities of the network (the notes' readings of the layers).
-That holds in any layout order, so the check accepts every order; a product whose factors do
-not link up (``\\partial C/\\partial b = \\partial C/\\partial z \\; \\partial z/\\partial w``) is
-wrong. ``\\delta^l`` and Ng's ``dz`` count as the derivative of the cost by ``z^l``.
+``dC/dw = dC/da da/dz dz/dw`` written with Leibniz fractions in vector form multiplies
+Jacobians whose layout the notes never fix (and a derivative of a vector by a matrix has no
+matrix at all), so it cannot be evaluated. What it asserts is structural: taken in some
+order, the factors lead from the numerator of the left-hand side to its denominator, each a
+derivative of a quantity by one it depends on, through quantities of the network (read with
+the note's layers). That holds in any layout order, so every order is accepted; a product
+whose factors do not link up (dC/db = dC/dz dz/dw) is wrong. ``\\delta^l`` and Ng's ``dz``
+count as the derivative of the cost by ``z^l``.
 """
 
 from __future__ import annotations

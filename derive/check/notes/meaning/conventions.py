@@ -195,7 +195,6 @@ def infer(note: Note, stmts) -> None:
             note.base = pinned if note.base is None else note.base
             note.kinds[id(lhs)] = "definition"
             continue
-        rhs_text = members[1].text
         if _is_update(atom, lhs.tree, members[1].tree):
             note.kinds[id(lhs)] = "update"
             continue
