@@ -69,7 +69,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_codegen(args) -> int:
-    from derive.emit.codegen import DEFAULT_OUT, spec_of_module
+    from derive.emit.codegen import DEFAULT_OUT, no_fused_step, spec_of_module
     from derive.emit.frameworks import TARGETS, out_dir, write_targets
     from derive.resources import examples
 
@@ -105,6 +105,9 @@ def cmd_codegen(args) -> int:
         for net in nets:
             path = out_dir(out, t) / f"{net.name}.py"
             print(f"{'wrote' if path in stale else 'current'}: {path}")
+            if t == "numpy" and (why := no_fused_step(path.read_text())):
+                print(f"note: {path}: {why}; derive train steps through loss_and_grad",
+                      file=sys.stderr)  # fmt: skip
     return 0
 
 

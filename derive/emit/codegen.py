@@ -59,9 +59,6 @@ from .text import node_text, var_name
 DEFAULT_OUT = Path("generated")  # in the folder derive runs in: the user's project
 _COLS_NOTE = "im2col: every window of every sample a column (kept for the kernel gradient)"
 
-# Weight init by the activation the weight feeds: He for the relu family, Xavier otherwise.
-_HE = {"relu", "leaky_relu", "elu", "gelu", "silu"}
-
 
 @dataclass
 class Line:
@@ -392,7 +389,7 @@ def _helpers(prog: Program, dialect: Dialect) -> None:
 def _init_rules(net: Network) -> list[tuple[str, tuple, str, int]]:
     """Each parameter's init as (name, stored shape, rule, columns): the layer's own rule
     where it has one (``layercode.init_rules``), zeros for a bias (one column), else by the
-    activation the weight feeds (``_HE``)."""
+    activation the weight feeds (its registry entry's ``init``: He for the relu family)."""
     acts = _activation_of(net)
     special = layercode.init_rules(net)
     init = []
@@ -403,7 +400,8 @@ def _init_rules(net: Network) -> list[tuple[str, tuple, str, int]]:
         elif cols == 1:
             rule = "zeros"
         else:
-            rule = "he" if acts.get(p) in _HE else "xavier"
+            act = net.activations.get(acts.get(p, "identity"))
+            rule = act.init if act is not None else "xavier"
         init.append((p, net.stored_shape(p), rule, cols))
     return init
 
@@ -648,6 +646,12 @@ def import_file(path: Path) -> types.ModuleType:
     sys.modules.pop(spec.name, None)
     spec.loader.exec_module(module)
     return module
+
+
+def no_fused_step(text: str) -> str | None:
+    """Why a generated module's text has no fused step (its ``NO_FUSED_STEP``), or None."""
+    found = re.search(r"^NO_FUSED_STEP = (.+)$", text, re.MULTILINE)
+    return ast.literal_eval(found.group(1)) if found else None
 
 
 def write_modules(nets: list[Network], out_dir: Path, *, check: bool = False) -> list[Path]:

@@ -149,14 +149,6 @@ _ORDER = [_windows, _im2col, _conv, _conv_grad_w, _conv_grad_x, _pool_blocks, _m
 _ORDER += [_maxpool_grad, _pad_rows, _group_sum]
 
 
-def _geometry(node) -> tuple:
-    win = node.win
-    image = (win.C, win.H, win.W)
-    if isinstance(node, MaxPool | PoolGrad):
-        return image, (win.kh, win.kw), win.stride
-    return image, (win.kh, win.kw), win.stride, win.padding
-
-
 # fmt: off
 # The row-block nodes (no kernel of their own): node type -> (its NumPy code, its value), each
 # from the node and its one operand's code or value.
@@ -178,19 +170,19 @@ def call(node: Node, operands: list[str]) -> str:
     if type(node) in _ROW_OPS:
         return _ROW_OPS[type(node)][0](node, operands[0])
     fn = KERNELS[type(node)].__name__
-    return f"{fn}({', '.join(operands)}, {', '.join(repr(g) for g in _geometry(node))})"
+    return f"{fn}({', '.join(operands)}, {', '.join(repr(g) for g in node.geometry)})"
 
 
 def evaluate(node: Node, operands: list[np.ndarray]) -> np.ndarray:
     """The value of an image node from its operands' values."""
     if type(node) in _ROW_OPS:
         return _ROW_OPS[type(node)][1](node, operands[0])
-    return KERNELS[type(node)](*operands, *_geometry(node))
+    return KERNELS[type(node)](*operands, *node.geometry)
 
 
 def im2col_call(node: Conv, x: str) -> str:
     """The expression of a convolution's im2col copy of its input ``x``."""
-    return f"_im2col({x}, {', '.join(repr(g) for g in _geometry(node))})"
+    return f"_im2col({x}, {', '.join(repr(g) for g in node.geometry)})"
 
 
 def helpers(code: str, order=None, calls=None) -> list[str]:

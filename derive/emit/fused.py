@@ -80,7 +80,10 @@ def _ufunc(e: sp.Expr) -> str | None:
 
 
 class FusedUnsupported(NotImplementedError):
-    """An operation the fused step has no code for: the module is generated without it."""
+    """A SymPy operation inside an elementwise node that is no NumPy ufunc call: the module is
+    generated without the fused step (``NO_FUSED_STEP`` says why, ``derive codegen`` and
+    ``derive train`` say so). Every function of the expression language has one today
+    (tests/emit/test_coverage.py); a node type without a case is a TypeError instead."""
 
 
 @dataclass
@@ -150,8 +153,9 @@ class _Compiler(NodePrinter):
 
     # ------------------------------------------------------------------ IR nodes
     # One method per node type (NodePrinter's dispatch, prefix _into_): each writes the node's
-    # value into ``target``. A node type with none is FusedUnsupported: the module then says
-    # it has no fused step, and training uses the readable functions.
+    # value into ``target``. A node type with none is NodePrinter's TypeError, a bug that fails
+    # codegen (tests/emit/test_coverage.py walks every node type), not a module quietly
+    # written without its fused step.
 
     def operand(self, node: Node) -> str:
         """A name (or a view of one: a transpose, a row block) holding the node's value."""
@@ -168,9 +172,6 @@ class _Compiler(NodePrinter):
         self.print_node(node, target)
         self.done.setdefault(node, target)
         return target
-
-    def missing(self, node: Node):
-        raise FusedUnsupported(f"no code for the node {type(node).__name__}")
 
     def _into_view(self, node: Var | Transpose | Rows, target: str):
         self.emit(f"np.copyto({target}, {self.operand(node)})")

@@ -45,6 +45,7 @@ from .example import bmatrix, example_values, number_tex
 from .layercode import layer_notes
 from .npprint import overflow_notes
 from .texprint import WIDTH, IRPrinter, pack_lines, shape_tex, visible_width
+from .text import legend
 
 FORMATS = ("tex", "md")
 NOTATIONS = ("subscript", "superscript")
@@ -160,21 +161,7 @@ class _Document:
         when the network convolves or pools."""
         if not has_images(self.net):
             return []
-        rows = [
-            (r"\operatorname{conv}(W, x)_{c', i, j}",
-             r"\sum_{c, u, v} W_{c', c, u, v}\, x_{c,\, is + u,\, js + v}", "cross-correlation"),
-            (r"\operatorname{rep}_k(b)_{c', i, j}", r"b_{c'}", "a channel's bias on each pixel"),
-            (r"\operatorname{corr}(x, \delta)_{c', c, u, v}",
-             r"\sum_{\text{samples}} \sum_{i, j} \delta_{c', i, j}\, x_{c,\, is + u,\, js + v}",
-             "the kernel gradient"),
-            (r"\operatorname{conv}^{\text{full}}(\delta, \operatorname{flip}(W))_{c, h, w}",
-             r"\sum_{c', u, v} W_{c', c, u, v}\, \delta_{c',\, (h - u)/s,\, (w - v)/s}",
-             "over whole (h - u)/s, (w - v)/s"),
-            (r"\operatorname{maxpool}(x)_{c, i, j}", r"\max_{u, v} x_{c,\, is + u,\, js + v}", ""),
-            (r"\operatorname{route}_{\arg\max x}(g)_{c, h, w}",
-             r"\sum_{i, j:\ (h, w) = \arg\max} g_{c, i, j}",
-             "the first maximum in row-major order wins a tie"),
-        ]  # fmt: skip
+        rows = [row for entry in legend(self.net) for row in entry.tex]
         return [Line(lhs, "=", tex, rf"\text{{{note}}}" if note else "") for lhs, tex, note in rows]
 
     def activations(self) -> list[dict]:

@@ -18,7 +18,7 @@ from derive.engine.recurrent import bptt
 
 from .layercode import layer_notes
 from .npprint import overflow_notes
-from .text import IMAGE_LEGEND, node_text, piecewise_text
+from .text import legend, node_text, piecewise_text
 
 
 class _Scalar(StrPrinter):
@@ -106,7 +106,7 @@ def _forward(net) -> list[str]:
         add(f"  {name:<8} {shape}  = {node_text(node)}")
     if has_images(net):
         add("  where, per sample:")
-        out += [f"    {line}" for line in IMAGE_LEGEND]
+        out += [f"    {entry.text}" for entry in legend(net)]
     return out
 
 

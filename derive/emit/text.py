@@ -6,19 +6,25 @@ The names are the code's (``X`` and ``Y`` for the batch input and target, ``z1``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from derive.engine.ir import (
+    Conv,
     MatMul,
+    MaxPool,
     Node,
     NodePrinter,
+    Repeat,
     Rows,
     Sum,
     Transpose,
     Var,
     Window,
     placeholder,
+    walk,
 )
 
 
@@ -135,16 +141,54 @@ def _pool_size(win: Window) -> str:
 
 
 # What the image operations mean, index by index (s the stride, p the padding, x padded with
-# zeros); ``derive show`` prints these below the forward equations.
-IMAGE_LEGEND = [
-    "conv(W, x)[c', i, j] = sum over c, u, v of W[c', c, u, v] x[c, i*s + u, j*s + v] "
-    "(cross-correlation, as PyTorch; W is (channels, C, kh, kw) in the params, used as the "
-    "matrix (channels, C*kh*kw))",
-    "per_pixel(b, k): each channel's bias repeated over its k pixels; sum_pixels sums them back",
-    "corr(x, delta)[c', c, u, v] = sum over samples, i, j of delta[c', i, j] "
-    "x[c, i*s + u, j*s + v]: the kernel gradient correlates the input with the delta",
-    "conv_full(delta, flip(W))[c, h, w] = sum over c', i, j, u, v with i*s + u = h, "
-    "j*s + v = w of W[c', c, u, v] delta[c', i, j]: the full convolution with the flipped kernel",
-    "maxpool(x)[c, i, j] = max over the window of x; to_argmax(g, x) sends each window's g to "
-    "the position of its maximum (on a tie, the first in row-major order), overlaps add up",
+# zeros): ``derive show`` prints each ``text`` below the forward equations, the LaTeX document
+# each row (left side, right side, note) of ``tex``; an entry is shown for a network whose
+# forward has its ``node``.
+@dataclass(frozen=True)
+class Legend:
+    node: type
+    text: str
+    tex: tuple[tuple[str, str, str], ...]
+
+
+# fmt: off
+LEGEND = [
+    Legend(Conv,
+           "conv(W, x)[c', i, j] = sum over c, u, v of W[c', c, u, v] x[c, i*s + u, j*s + v] "
+           "(cross-correlation, as PyTorch; W is (channels, C, kh, kw) in the params, used as "
+           "the matrix (channels, C*kh*kw))",
+           ((r"\operatorname{conv}(W, x)_{c', i, j}",
+             r"\sum_{c, u, v} W_{c', c, u, v}\, x_{c,\, is + u,\, js + v}", "cross-correlation"),)),
+    Legend(Repeat,
+           "per_pixel(b, k): each channel's bias repeated over its k pixels; sum_pixels sums "
+           "them back",
+           ((r"\operatorname{rep}_k(b)_{c', i, j}", r"b_{c'}", "a channel's bias on each pixel"),)),
+    Legend(Conv,
+           "corr(x, delta)[c', c, u, v] = sum over samples, i, j of delta[c', i, j] "
+           "x[c, i*s + u, j*s + v]: the kernel gradient correlates the input with the delta",
+           ((r"\operatorname{corr}(x, \delta)_{c', c, u, v}",
+             r"\sum_{\text{samples}} \sum_{i, j} \delta_{c', i, j}\, x_{c,\, is + u,\, js + v}",
+             "the kernel gradient"),)),
+    Legend(Conv,
+           "conv_full(delta, flip(W))[c, h, w] = sum over c', i, j, u, v with i*s + u = h, "
+           "j*s + v = w of W[c', c, u, v] delta[c', i, j]: the full convolution with the "
+           "flipped kernel",
+           ((r"\operatorname{conv}^{\text{full}}(\delta, \operatorname{flip}(W))_{c, h, w}",
+             r"\sum_{c', u, v} W_{c', c, u, v}\, \delta_{c',\, (h - u)/s,\, (w - v)/s}",
+             "over whole (h - u)/s, (w - v)/s"),)),
+    Legend(MaxPool,
+           "maxpool(x)[c, i, j] = max over the window of x; to_argmax(g, x) sends each window's "
+           "g to the position of its maximum (on a tie, the first in row-major order), overlaps "
+           "add up",
+           ((r"\operatorname{maxpool}(x)_{c, i, j}", r"\max_{u, v} x_{c,\, is + u,\, js + v}", ""),
+            (r"\operatorname{route}_{\arg\max x}(g)_{c, h, w}",
+             r"\sum_{i, j:\ (h, w) = \arg\max} g_{c, i, j}",
+             "the first maximum in row-major order wins a tie"))),
 ]
+# fmt: on
+
+
+def legend(net) -> list[Legend]:
+    """The legend entries of the image operations ``net``'s forward uses, in LEGEND's order."""
+    used = {type(n) for eq in net.equations.values() for n in walk(eq)}
+    return [entry for entry in LEGEND if entry.node in used]

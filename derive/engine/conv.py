@@ -30,6 +30,7 @@ from .ir import (
     ew,
     walk,
 )
+from .keys import article, only_keys
 
 
 def _pair(value, key: str, what: str) -> tuple[int, int]:
@@ -55,21 +56,11 @@ def _count(layer: dict, name: str, key: str, default: int | None, low: int) -> i
     return value
 
 
-def _only(layer: dict, allowed: set[str], key: str):
-    unknown = sorted(set(layer) - allowed - {"kind"})
-    if unknown:
-        kind = layer["kind"]
-        a = "an" if kind[0] in "aeioru" else "a"  # an rnn, a conv2d
-        raise DeriveError(
-            f"unknown key {unknown[0]} for {a} {kind} layer", where=f"{key}.{unknown[0]}",
-            fix=f"the keys of {a} {kind} layer are: kind, {', '.join(sorted(allowed))}",
-        )  # fmt: skip
-
-
 def _need_image(image: Image | None, kind: str, key: str):
     if image is None:
         raise DeriveError(
-            f"a {kind} layer needs an image, but its input is a vector", where=f"{key}.kind",
+            f"{article(kind)} {kind} layer needs an image, but its input is a vector",
+            where=f"{key}.kind",
             fix="give inputs = [C, H, W] and put image layers (conv2d, maxpool) before "
             "dense or rnn layers",
         )  # fmt: skip
@@ -102,7 +93,8 @@ def conv2d_layer(k: int, layer: dict, prev: str, units: int, image: Image | None
                  check_activation) -> Expansion:  # fmt: skip
     """zk = conv2d(Wk, prev) + bk (per channel), Ak = act(zk)."""
     key = f"{where}: layers[{k - 1}]"
-    _only(layer, {"channels", "kernel", "stride", "padding", "activation"}, key)
+    only_keys(layer, {"kind", "channels", "kernel", "stride", "padding", "activation"}, key,
+              kind="conv2d")  # fmt: skip
     _need_image(image, "conv2d", key)
     channels = _count(layer, "channels", key, None, 1)
     kernel = _pair(layer.get("kernel"), f"{key}.kernel", "kernel")
@@ -138,7 +130,7 @@ def maxpool_layer(k: int, layer: dict, prev: str, units: int, image: Image | Non
                   check_activation) -> Expansion:  # fmt: skip
     """Ak = maxpool(prev): the maximum of each window, channel by channel."""
     key = f"{where}: layers[{k - 1}]"
-    _only(layer, {"size", "stride"}, key)
+    only_keys(layer, {"kind", "size", "stride"}, key, kind="maxpool")
     _need_image(image, "maxpool", key)
     size = _pair(layer.get("size"), f"{key}.size", "size")
     stride = _count(layer, "stride", key, max(size), 1)

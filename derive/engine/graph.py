@@ -401,7 +401,7 @@ def _activations(user: dict[str, str], where: str) -> dict[str, Activation]:
     if not isinstance(user, dict):
         raise DeriveError(
             'must be a table of name = "expression in z"', where=f"{where}: activations",
-            fix='write [activations] on its own line, then e.g. mish = "z * tanh(softplus(z))"',
+            fix='write [activations] on its own line, then e.g. tanhexp = "z * tanh(exp(z))"',
         )  # fmt: skip
     for name, text in user.items():
         key = f"{where}: activations.{name}"

@@ -256,8 +256,23 @@ class _Rebuild:
         return type(self)(*kids, *(getattr(self, f) for f in self._params))
 
 
+class WindowNode(_Rebuild, Node):
+    """A node that slides the window ``win`` over an image. ``geometry`` is what its kernel
+    takes after the operands: (image, window size, stride), and the padding where the
+    window pads (``padded``: the convolution's nodes; pooling never pads)."""
+
+    win: Window
+    padded = True
+
+    @property
+    def geometry(self) -> tuple:
+        win = self.win
+        image, size = (win.C, win.H, win.W), (win.kh, win.kw)
+        return (image, size, win.stride, win.padding) if self.padded else (image, size, win.stride)
+
+
 @dataclass(frozen=True)
-class Conv(_Rebuild, Node):
+class Conv(WindowNode):
     """Cross-correlation: out[c', i, j] = sum over c, u, v of w[c', (c, u, v)] times the padded
     x[c, i*s + u, j*s + v]; w is (channels, C*kh*kw), each row one kernel flattened (C, kh, kw);
     the result is (channels*OH*OW, m)."""
@@ -280,7 +295,7 @@ class Conv(_Rebuild, Node):
 
 
 @dataclass(frozen=True)
-class ConvGradW(_Rebuild, Node):
+class ConvGradW(WindowNode):
     """The kernel gradient: the correlation of the input x with the delta g, summed over the
     samples: out[c', (c, u, v)] = sum over n, i, j of g[(c', i, j), n] x[c, i*s+u, j*s+v, n]."""
 
@@ -303,7 +318,7 @@ class ConvGradW(_Rebuild, Node):
 
 
 @dataclass(frozen=True)
-class ConvGradX(_Rebuild, Node):
+class ConvGradX(WindowNode):
     """The input gradient: the full convolution of the delta g with the flipped kernel w,
     out[c, h, w'] = sum over c', u, v with h + p = i*s + u, w' + p = j*s + v of
     w[c', (c, u, v)] g[c', i, j]; (C*H*W, m)."""
@@ -325,12 +340,13 @@ class ConvGradX(_Rebuild, Node):
 
 
 @dataclass(frozen=True)
-class MaxPool(_Rebuild, Node):
+class MaxPool(WindowNode):
     """The maximum of each channel's kh x kw windows (no padding): (C*OH*OW, m)."""
 
     x: Node
     win: Window
     _params = ("win",)
+    padded = False
     shape: Shape = field(init=False, compare=False, repr=False)
 
     def __post_init__(self):
@@ -345,7 +361,7 @@ class MaxPool(_Rebuild, Node):
 
 
 @dataclass(frozen=True)
-class PoolGrad(_Rebuild, Node):
+class PoolGrad(WindowNode):
     """Max pooling's gradient: each window's g goes to the position of the window's maximum
     in x (on a tie, the first in (row, column) order); windows that overlap add up."""
 
@@ -353,6 +369,7 @@ class PoolGrad(_Rebuild, Node):
     g: Node
     win: Window
     _params = ("win",)
+    padded = False
     shape: Shape = field(init=False, compare=False, repr=False)
 
     def __post_init__(self):
@@ -444,7 +461,7 @@ class PadRows(_Rebuild, Node):
 
 
 # The nodes beyond the matrix algebra: windows over images, and row blocks (recurrence).
-WINDOW_NODES = (Conv, ConvGradW, ConvGradX, MaxPool, PoolGrad)
+WINDOW_NODES = tuple(WindowNode.__subclasses__())
 IMAGE_NODES = (*WINDOW_NODES, Repeat, GroupSum, Rows, PadRows)
 
 

@@ -35,6 +35,7 @@ from derive.errors import DeriveError
 from . import conv, namer, recurrent
 from .built import Built, Expansion, Image
 from .ir import Sum, Var, ew
+from .keys import only_keys
 
 KINDS = ("dense", "batchnorm", "layernorm", "dropout", "conv2d", "maxpool", "rnn")
 KEYS = {
@@ -95,7 +96,7 @@ def parse(table, key: str) -> Layer:
             f"a {kind} layer takes no units: it keeps the width of the layer before it",
             where=f"{key}.units", fix="remove units = ... from this layer",
         )  # fmt: skip
-    only_keys(table, KEYS[kind], key)
+    only_keys(table, KEYS[kind], key, kind=kind)
     act = table.get("activation", "identity")
     if not isinstance(act, str):
         raise DeriveError(
@@ -131,19 +132,6 @@ def _number(value, where: str, fix: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise DeriveError(f"expected a number, got {value!r}", where=where, fix=fix)
     return float(value)
-
-
-def only_keys(table: dict, allowed: set[str], where: str, top: bool = False):
-    """Reject unknown keys; ``top``: the table is the whole file (``where`` is its name)."""
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
-        raise DeriveError(
-            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
-            where=f"{where}: {unknown[0]}" if top else f"{where}.{unknown[0]}",
-            fix=f"{hint}the keys here are: {', '.join(sorted(allowed))}",
-        )
 
 
 def expand_all(layers: list, inputs: int, acts: dict, where: str, image: Image | None = None):

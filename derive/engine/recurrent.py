@@ -20,8 +20,9 @@ from derive.errors import DeriveError
 
 from . import namer
 from .built import Built, Expansion
-from .conv import _count, _only
+from .conv import _count
 from .ir import Elementwise, MatMul, Node, Rows, Var, ew, free_vars, placeholder
+from .keys import only_keys
 
 
 @dataclass
@@ -47,7 +48,7 @@ class Recurrence:
 def rnn_layer(k, layer, prev, units, image, where, check_activation) -> Expansion:
     """The unrolled recurrence; see the module docstring."""
     key = f"{where}: layers[{k - 1}]"
-    _only(layer, {"units", "steps", "activation"}, key)
+    only_keys(layer, {"kind", "units", "steps", "activation"}, key, kind="rnn")
     if image is not None:
         raise DeriveError(
             "an rnn layer reads a vector of T*d rows, but its input is an image",

@@ -13,6 +13,7 @@ the derived derivative.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -49,6 +50,8 @@ class Activation:
     about: str
     normalized: bool = False
     builtin: bool = True
+    init: str = "xavier"  # "he" for the relu family: the initialisation of a layer feeding it
+    notes: tuple[str, ...] = ()  # other names the notes call it by (swish for silu)
     function: type = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -125,7 +128,8 @@ def _output_form(fexpr: sp.Expr) -> sp.Expr | None:
             sols = sp.solve(sp.Eq(a, fexpr), z)
         except Exception:
             sols = []
-        if len(sols) == 1:
+        # an inverse that solve brings in (erfinv for erf) is no form: no target prints it
+        if len(sols) == 1 and _printable(sols[0]):
             candidates.append(sp.simplify(fprime.xreplace({z: sols[0]})))
     good = [c for c in candidates if z not in c.free_symbols and _agrees(c, fexpr, fprime)]
     if not good:
@@ -136,36 +140,96 @@ def _output_form(fexpr: sp.Expr) -> sp.Expr | None:
     return best if str(best).count("-") <= str(alt).count("-") else alt
 
 
+# The functions every target prints (the expression language's, and the activations).
+_PRINTED = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.erf, ActivationFunction)
+
+
+def _printable(expr: sp.Expr) -> bool:
+    return all(isinstance(f, _PRINTED) for f in expr.atoms(sp.Function))
+
+
 def _pw(pos, neg):
     return sp.Piecewise((pos, z > 0), (neg, True))
 
 
-# name: (expression in z, LaTeX name, what it is). relu'(0) = 0: the Piecewise puts z = 0 on
-# the "otherwise" branch, and so does the generated code's (z > 0).
+@dataclass(frozen=True)
+class _Entry:
+    """One built-in activation, every fact about it: ``expr`` in z, or a function of the
+    activations defined before it when it is written with them; ``init`` the weight
+    initialisation of a layer that feeds it ("he" for the relu family, "xavier" otherwise);
+    ``notes`` the other names the notes may call it by."""
+
+    expr: sp.Expr | Callable[[dict[str, Activation]], sp.Expr]
+    latex: str
+    about: str
+    init: str = "xavier"
+    notes: tuple[str, ...] = ()
+
+
+# relu'(0) = 0: the Piecewise puts z = 0 on the "otherwise" branch, and so does the generated
+# code's (z > 0). An entry written with another activation (silu with sigmoid, mish with
+# softplus) keeps that activation's function, so its derivative comes out in it: in sigma,
+# whose generated code is overflow-free, instead of exp(-z) / (1 + exp(-z))^2 (inf / inf = nan).
 _BUILTIN_ACTIVATIONS = {
-    "identity": (z, r"\operatorname{id}", "the identity, f(z) = z"),
-    "relu": (_pw(z, 0), r"\operatorname{relu}", "max(0, z); relu'(0) = 0 by convention"),
-    "leaky_relu": (_pw(z, z / 100), r"\operatorname{lrelu}", "z if z > 0 else 0.01 z"),
-    "sigmoid": (1 / (1 + sp.exp(-z)), r"\sigma", "the logistic function 1 / (1 + e^-z)"),
-    "tanh": (sp.tanh(z), r"\tanh", "the hyperbolic tangent"),
-    "softplus": (sp.log(1 + sp.exp(z)), r"\operatorname{softplus}", "log(1 + e^z)"),
-    # silu is written with sigmoid's function so that its derivative comes out in sigma, whose
-    # generated code is overflow-free, instead of exp(-z) / (1 + exp(-z))^2 (inf / inf = nan).
-    "silu": (None, r"\operatorname{silu}", "z sigma(z), also called swish"),
-    "gelu": (
+    "identity": _Entry(z, r"\operatorname{id}", "the identity, f(z) = z"),
+    "relu": _Entry(
+        _pw(z, 0), r"\operatorname{relu}", "max(0, z); relu'(0) = 0 by convention", init="he"
+    ),
+    "leaky_relu": _Entry(
+        _pw(z, z / 100), r"\operatorname{lrelu}", "z if z > 0 else 0.01 z", init="he"
+    ),
+    "sigmoid": _Entry(
+        1 / (1 + sp.exp(-z)), r"\sigma", "the logistic function 1 / (1 + e^-z)", notes=("sigma",)
+    ),
+    "tanh": _Entry(sp.tanh(z), r"\tanh", "the hyperbolic tangent"),
+    "softplus": _Entry(sp.log(1 + sp.exp(z)), r"\operatorname{softplus}", "log(1 + e^z)"),
+    "silu": _Entry(
+        lambda f: z * f["sigmoid"](z),
+        r"\operatorname{silu}",
+        "z sigma(z), also called swish",
+        init="he",
+        notes=("swish",),
+    ),
+    "mish": _Entry(
+        lambda f: z * sp.tanh(f["softplus"](z)),
+        r"\operatorname{mish}",
+        "z tanh(softplus(z))",
+        init="he",
+    ),
+    "gelu": _Entry(
         z / 2 * (1 + sp.erf(z / sp.sqrt(2))),
         r"\operatorname{gelu}",
         "z Phi(z), exact, with erf",
+        init="he",
     ),
-    "elu": (_pw(z, sp.exp(z) - 1), r"\operatorname{elu}", "z if z > 0 else e^z - 1 (alpha 1)"),
-    "softmax": (sp.exp(z), r"\operatorname{softmax}", "e^z / sum over the output units of e^z"),
+    "elu": _Entry(
+        _pw(z, sp.exp(z) - 1),
+        r"\operatorname{elu}",
+        "z if z > 0 else e^z - 1 (alpha 1)",
+        init="he",
+    ),
+    "softmax": _Entry(
+        sp.exp(z), r"\operatorname{softmax}", "e^z / sum over the output units of e^z"
+    ),
 }
 
 ACTIVATIONS: dict[str, Activation] = {}
-for _name, (_expr, _tex, _about) in _BUILTIN_ACTIVATIONS.items():
-    if _name == "silu":
-        _expr = z * ACTIVATIONS["sigmoid"](z)
-    ACTIVATIONS[_name] = Activation(_name, _expr, _tex, _about, normalized=(_name == "softmax"))
+for _name, _entry in _BUILTIN_ACTIVATIONS.items():
+    _expr = _entry.expr(ACTIVATIONS) if callable(_entry.expr) else _entry.expr
+    ACTIVATIONS[_name] = Activation(
+        _name,
+        _expr,
+        _entry.latex,
+        _entry.about,
+        normalized=(_name == "softmax"),
+        init=_entry.init,
+        notes=_entry.notes,
+    )
+
+# Every word the notes may name a built-in activation by, lower-cased -> its registry name.
+NOTE_WORDS: dict[str, str] = {
+    word: name for name, act in ACTIVATIONS.items() for word in (name, *act.notes)
+}
 
 
 @dataclass(frozen=True)
@@ -204,6 +268,7 @@ for _name, _act in ACTIVATIONS.items():
     assert _act.expr.free_symbols <= {z}, _name
     assert not _act.expr.has(sp.Heaviside), _name  # Heaviside(0) = 1/2 would break relu'(0) = 0
     assert _name.isidentifier(), _name
+    assert _act.init in ("he", "xavier"), _name
 for _name, _cost in COSTS.items():
     assert _cost.expr.free_symbols <= {a, y}, _name
     assert _cost.expr.has(a), _name

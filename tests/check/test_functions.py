@@ -24,6 +24,7 @@ KEYED_MD = {
     "Correct swish-like:": ("correct", ""),
     "Correct mish:": ("correct", ""),
     "Built-in swish:": ("correct", ""),
+    "Built-in mish:": ("correct", ""),  # a built-in since mish joined the registry
     "Correct chain:": ("correct", ""),
     "Function for derivative:": ("wrong", "the function where its derivative belongs"),
     "Wrong activation's derivative:": ("wrong", "the derivative of the wrong activation"),

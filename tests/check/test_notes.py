@@ -55,8 +55,8 @@ def test_reader_finds_display_inline_rows_and_lines():
         (1, "b = 2"),
         (3, "C = (A_2 - y)^2"),
         (5, "z_1 = W_1 x"),
-        (7, "z_2 &= W_2 A_1"),
-        (8, "A_2 &= \\sigma(z_2)"),
+        (7, "z_2 = W_2 A_1"),
+        (8, "A_2 = \\sigma(z_2)"),
         (13, "\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"),
     ]
 

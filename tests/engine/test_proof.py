@@ -109,8 +109,8 @@ def test_softmax_with_binary_cross_entropy():
 
 def test_custom_activation_and_cost():
     net = Network.from_layers(
-        "custom", 3, [(3, "mish"), (2, "sigmoid")],
-        cost_expr="log(cosh(a - y))", activations={"mish": "z * tanh(log(1 + exp(z)))"},
+        "custom", 3, [(3, "own_mish"), (2, "sigmoid")],
+        cost_expr="log(cosh(a - y))", activations={"own_mish": "z * tanh(log(1 + exp(z)))"},
     )  # fmt: skip
     assert check_against_expansion(net, seed=4) > 0
 

@@ -72,6 +72,8 @@ CASES = [
     C("kind-not-text", spec("kind = [1]\n"), "layers[0].kind", "unknown layer kind [1]"),
     C("conv-with-units", spec(CONV + "units = 3\n"), "layers[0].units",
       "unknown key units for a conv2d layer"),
+    C("conv-misspelt-key", spec(CONV + "strides = 2\n"), "layers[0].strides",
+      "unknown key strides for a conv2d layer", "did you mean stride?"),
     C("pool-with-activation", spec(POOL + 'activation = "relu"\n'), "layers[0].activation",
       "unknown key activation for a maxpool layer"),
     C("conv-unknown-activation", spec(CONV + 'activation = "rellu"\n'), "layers[0].activation",

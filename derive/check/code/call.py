@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import importlib.util
 import inspect
 import io
 import re
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from derive.engine.graph import Network
 from derive.errors import DeriveError
+
+from .load import load_module
 
 DEFAULT_FUNCTION = "backward"
 _ROLES = {  # lower-case parameter name -> what is passed (besides the spec's own names)
@@ -37,20 +39,22 @@ _ROLES = {  # lower-case parameter name -> what is passed (besides the spec's ow
 
 
 def load_function(path: str, name: str = DEFAULT_FUNCTION):
-    """Import the file at ``path`` (only it) and return its attribute ``name`` (dotted names
-    reach into objects: ``model.backward``)."""
+    """Import the file at ``path`` (only it, without its training: see ``load``) and return
+    its attribute ``name`` (dotted names reach into objects: ``model.backward``)."""
+    return load_target(path, name)[0]
+
+
+def load_target(path: str, name: str = DEFAULT_FUNCTION):
+    """(the function ``name``, its module, notes of what importing skipped or stubbed)."""
     file = Path(path)
     if not file.is_file():
         raise DeriveError("no such file", where=path, fix="give the path of your .py file")
     modname = "_derive_check_" + re.sub(r"\W", "_", file.stem)
-    spec = importlib.util.spec_from_file_location(modname, file)
-    module = importlib.util.module_from_spec(spec)
     folder = str(file.resolve().parent)
     sys.path.insert(0, folder)  # as `python mycode.py` would: its own helper modules import
-    sys.modules[modname] = module  # dataclasses in the file look themselves up here
+    bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ there
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            spec.loader.exec_module(module)
+        module, notes = load_module(file, modname)
     except KeyboardInterrupt:
         raise
     except BaseException as err:  # noqa: B036 - SystemExit from a script's argparse too
@@ -64,6 +68,7 @@ def load_function(path: str, name: str = DEFAULT_FUNCTION):
     finally:
         sys.path.remove(folder)
         sys.modules.pop(modname, None)
+        sys.dont_write_bytecode = bytecode
     obj = module
     for part in name.split("."):
         if not hasattr(obj, part):
@@ -75,7 +80,7 @@ def load_function(path: str, name: str = DEFAULT_FUNCTION):
         obj = getattr(obj, part)
     if not callable(obj):
         raise DeriveError(f"`{name}` is not a function", where=path, fix="name a function")
-    return obj
+    return obj, module, notes
 
 
 def line_in(err: BaseException, file: Path) -> int | None:
@@ -99,10 +104,16 @@ class Caller:
     """Calls the student's function by the convention (or ``--call``) and reads its result
     into ``{param: value}`` (by dict key, tuple order or ``--returns``)."""
 
-    def __init__(self, func, name, path, net: Network, call, returns):
+    def __init__(self, func, name, path, net: Network, call, returns, module=None,
+                 penalty_k: float | None = None):  # fmt: skip
         self.func, self.name, self.path, self.net = func, name, path, net
         self.returns = _parse_returns(returns, net) if returns else None
         self.call = None
+        self.iface = None  # a course interface (``interfaces``) when the convention fails
+        self.globals: list[tuple[str, str, tuple]] = []  # module globals the function reads
+        self.labels = False  # integer labels: the draws keep the largest class in the batch
+        self.per_example = False
+        self.notes: list[str] = []
         if call:
             try:
                 self.call = compile(ast.parse(call, mode="eval"), "<--call>", "eval")
@@ -113,9 +124,87 @@ class Caller:
                 ) from None  # fmt: skip
             self.shown = call
             return
-        self.plan = self._plan()
+        try:
+            self.plan = self._plan()
+        except DeriveError as err:
+            if module is None or returns:
+                raise
+            from .interfaces import Interface
+
+            try:
+                self.iface = Interface(func, name, path, net, module, penalty_k)
+            except DeriveError as why:
+                raise (why if "." in name else err) from None
+            self.iface.describe()
+            self.shown = self.iface.shown
+            return
+        if module is not None:
+            self.globals = _globals_read(func, module, net)
         shown = [k if k == src else f"{k}={src}" for k, src, _ in self.plan]
         self.shown = f"{name}({', '.join(shown)})"
+        if self.globals:
+            self.shown += (
+                "; sets the module's "
+                + ", ".join(f"{g} to {p}" for g, p, _ in self.globals)
+                + f" first ({name} reads {'them' if len(self.globals) > 1 else 'it'})"
+            )
+
+    def choose(self, values_at, spec_loss, big: int) -> None:
+        """Pick the reading of a course interface: the first under which the code runs at
+        m = ``big`` and returns every gradient in its parameter's shape (and the spec's loss,
+        when it returns one); else one example at a time, at m = 1 (``interfaces``)."""
+        from .interfaces import Reading
+
+        iface = self.iface
+        tried = []
+        for reading in iface.readings:
+            tried.append((self._probe(reading, values_at(big, reading.labels), spec_loss),
+                          reading))  # fmt: skip
+        best = min(tried, key=lambda t: t[0][0])
+        if best[0][0] >= 2 and iface.may_be_per_example():
+            single = []
+            for reading in iface.readings:
+                one = Reading(reading.rows, reading.labels, reading.reg, per_example=True)
+                single.append((self._probe(one, values_at(1, one.labels), spec_loss), one))
+            first = min(single, key=lambda t: t[0][0])
+            if first[0][0] < 2:
+                self.notes.append(
+                    f"at m = {big} (a batch) {best[0][1]}; with one example it runs: "
+                    f"{self.name} handles one example at a time, so it is checked at m = 1"
+                )
+                best = first
+        iface.reading = best[1]
+        self.labels, self.per_example = best[1].labels, best[1].per_example
+        iface.describe()
+        self.shown = iface.shown
+        with_reg = "reg" in iface.roles.values() or iface.init_reg
+        others = [f"{r.text(self.net, with_reg)}: {why}" for (s, why), r in tried
+                  if r != best[1] and s > 0]  # fmt: skip
+        if others:
+            self.notes.append("other readings: " + "; ".join(dict.fromkeys(others)))
+
+    def _probe(self, reading, values, spec_loss) -> tuple[int, str]:
+        """(score, what happened): 0 every gradient in shape and the spec's loss (if one is
+        returned), 1 in shape but another loss, 2 some missing or misshapen, 3 raised."""
+        from .load import time_limit
+
+        iface = self.iface
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
+                    np.errstate(all="ignore"), time_limit():  # fmt: skip
+                warnings.simplefilter("ignore")
+                found = iface.read(*iface.call(_fresh(values), reading))
+        except Exception as err:  # noqa: BLE001 - the student's code failing says no
+            return 3, f"raised {type(err).__name__}"
+        bad = [p for p in self.net.params if p not in found
+               or np.shape(found[p]) != tuple(self.net.params[p].shape)]  # fmt: skip
+        if bad:
+            return 2, f"{', '.join('d' + p for p in bad)} missing or misshapen"
+        if found.loss is not None:
+            want = spec_loss(values)
+            if abs(found.loss - want) > 1e-6 * max(1.0, abs(want)):
+                return 1, f"returned the loss {found.loss:.6g}, not the spec's {want:.6g}"
+        return 0, "fits"
 
     def _plan(self) -> list[tuple[str, str, bool]]:
         """(parameter name, what is passed, positional?) for each parameter of the function."""
@@ -154,9 +243,13 @@ class Caller:
         return ["X", "Y", *self.net.params, *self.net.values, "params", "cache", "m"]
 
     def __call__(self, values: dict):
-        fresh = {k: _copy(v) for k, v in values.items()}  # the code may change them in place
+        fresh = _fresh(values)  # the code may change them in place
         if self.call is not None:
             return eval(self.call, {"np": np, self.name.split(".")[-1]: self.func, **fresh})
+        if self.iface is not None:
+            return self.iface.read(*self.iface.call(fresh, self.iface.reading))
+        for g, p, like in self.globals:
+            self.func.__globals__[g] = _as_stored(fresh[p], like)
         args = [fresh[src] for _, src, positional in self.plan if positional]
         kwargs = {k: fresh[src] for k, src, positional in self.plan if not positional}
         return self.func(*args, **kwargs)
@@ -164,6 +257,8 @@ class Caller:
     def read(self, result) -> tuple[dict[str, object], list[str]]:
         """``{param: returned value}`` and the keys of a returned dict that name no parameter."""
         params = list(self.net.params)
+        if self.iface is not None:
+            return dict(result), list(result.unused)
         if self.returns is None and isinstance(result, tuple | list):
             dicts = [r for r in result if isinstance(r, dict)]
             if len(dicts) == 1 and len(result) <= 3:  # (loss, grads) or (grads, cache)
@@ -193,6 +288,40 @@ class Caller:
                 f"(e.g. --returns {','.join('d' + p for p in reversed(params))})",
             )
         return {p: v for p, v in zip(order, result, strict=True) if p}, []
+
+
+def _fresh(values: dict) -> dict:
+    return {k: _copy(v) for k, v in values.items()}
+
+
+def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple]]:
+    """(global, parameter, its stored shape) for each module global the function reads that
+    holds a parameter by name (``w2`` for W2, as such a file keeps them): set before each call."""
+    names, todo = set(), [getattr(func, "__code__", None)]
+    while todo:
+        code = todo.pop()
+        if code is None:
+            continue
+        names |= set(code.co_names)
+        todo += [c for c in code.co_consts if inspect.iscode(c)]
+    out = []
+    for g in sorted(names):
+        value = vars(module).get(g)
+        p = next((p for p in net.params if p.lower() == g.lower()), None)
+        if p is None or not isinstance(value, np.ndarray):
+            continue
+        shape = tuple(net.params[p].shape)
+        if value.shape in (shape, shape[::-1]) or value.size == int(np.prod(shape)):
+            out.append((g, p, value.shape))
+    return out
+
+
+def _as_stored(value: np.ndarray, like: tuple) -> np.ndarray:
+    if value.shape == like:
+        return value
+    if value.T.shape == like:
+        return value.T.copy()
+    return value.reshape(like)
 
 
 def _copy(value):

@@ -5,8 +5,9 @@ rather than the declared ones, so that a changed step propagates the way the stu
 would. ``mutants_of(d)`` lists the derivation with one of the mistakes students make applied
 to one node of one step: an elementwise factor applied as a matrix product (either
 orientation) or left out or replaced by the activation itself, a product with a factor
-transposed or swapped, the wrong delta. ``evaluate_mutant`` gives the gradients such a changed
-derivation computes; the judge compares them with what the student's code returned.
+transposed or swapped, the wrong delta, a term of a sum with the wrong sign.
+``evaluate_mutant`` gives the gradients such a changed derivation computes; the judge compares
+them with what the student's code returned.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from derive.engine.ir import (
     transposed,
     walk,
 )
+from derive.engine.registry import z
 
 from .steps import show_node
 
@@ -60,7 +62,7 @@ class Mutant:
 
     step: str
     value: Node
-    kind: str  # matmul | drop | value | transpose | swap
+    kind: str  # matmul | drop | value | transpose | swap | sign
     detail: object  # the mask (matmul, drop); (mask, value used) for value; (used, belongs) swap
 
     def text(self, net: Network) -> str:
@@ -73,11 +75,26 @@ class Mutant:
             return f"{used} is used where the derivative {show_node(mask, net)} belongs"
         if self.kind == "swap":
             return f"{self.detail[0]} is used where {self.detail[1]} belongs"
+        if self.kind == "other_derivative":
+            mask, used = self.detail
+            return (
+                f"{used} is used where {show_node(mask, net)} belongs: another layer's "
+                "activation (the output layer's line copied into the hidden layers?)"
+            )
+        if self.kind == "extra_derivative":
+            act, u = self.detail
+            return (
+                f"{u} is the output, with no activation, but its delta is multiplied by "
+                f"{act}'({u}), the derivative of an activation it does not have"
+            )
+        if self.kind == "sign":
+            return f"the term {show_node(self.detail, net)} of {self.step} has the wrong sign"
         return "a transposed factor"
 
 
 def mutants_of(d: Derivation) -> list[Mutant]:
-    """Each step with one of the mistakes students make applied to one of its nodes."""
+    """Each step with one of the mistakes students make applied to one of its nodes, and
+    each delta multiplied by an activation's derivative its layer does not have."""
     grads = [Var(s.name, s.value.shape, "grad") for s in d.steps]
     out: list[Mutant] = []
     for s in d.steps:
@@ -88,7 +105,38 @@ def mutants_of(d: Derivation) -> list[Mutant]:
                 if value not in seen:
                     seen.add(value)
                     out.append(Mutant(s.name, value, kind, detail))
+        out += _extra_derivatives(s, d.network)
     return out
+
+
+def _derivative_of(act, u: Var) -> Node | None:
+    """f'(u) as a node, for an activation f that has a derivative of its own."""
+    deriv = act.derivative
+    if act.normalized or deriv.is_number:
+        return None
+    return make_ew(deriv.xreplace({z: placeholder(0)}), [u], u.shape)
+
+
+def _extra_derivatives(step, net: Network) -> list[Mutant]:
+    """The delta of a linear output multiplied by another layer's activation derivative (the
+    output layer's line written as the hidden layers' ones): delta3*sigmoid'(z3)."""
+    u = net.values.get(getattr(step, "of", None) or "")
+    if u is None or u.name != net.output or u.name not in _linear_outputs(net):
+        return []
+    out = []
+    for act in net.activations.values():
+        prime = _derivative_of(act, u)
+        if prime is None:
+            continue
+        value = make_ew(placeholder(0) * placeholder(1), [step.value, prime], step.value.shape)
+        out.append(Mutant(step.name, value, "extra_derivative", (act.name, u.name)))
+    return out
+
+
+def _linear_outputs(net: Network) -> set[str]:
+    """The output, when no activation is applied to make it (z3 itself is the output)."""
+    made = {n for n, eq in net.equations.items() if _function_of(eq) is not None}
+    return {net.output} - made
 
 
 def _node_mutants(node: Node, grads: list[Var], net: Network):
@@ -102,6 +150,13 @@ def _node_mutants(node: Node, grads: list[Var], net: Network):
 def _elementwise_mutants(node: Elementwise, grads: list[Var], net: Network):
     """An elementwise factor of a gradient applied as a matrix product (in each orientation),
     left out, or replaced by the activation itself (A1 for relu'(z1))."""
+    # one term of a sum with its sign flipped: -(a - b) written -a - b
+    for add in [e for e in sp.preorder_traversal(node.expr) if e.is_Add]:
+        for term in add.args:
+            if term.is_number:
+                continue
+            flipped = make_ew(node.expr.xreplace({add: add - 2 * term}), node.args, node.shape)
+            yield flipped, "sign", make_ew(term, node.args, node.shape)
     if not node.expr.is_Mul:
         return
     factors = node.expr.args
@@ -126,6 +181,12 @@ def _elementwise_mutants(node: Elementwise, grads: list[Var], net: Network):
         for v in _undifferentiated(mask, net):
             new = make_ew(placeholder(0) * placeholder(1), [g, v], node.shape)
             yield new, "value", (mask, v.name)
+        u = _function_of(mask)
+        for act in net.activations.values() if u is not None else ():
+            prime = _derivative_of(act, u)  # another layer's derivative: sigmoid'(z1) for relu'
+            if prime is not None and prime != mask:
+                new = make_ew(placeholder(0) * placeholder(1), [g, prime], node.shape)
+                yield new, "other_derivative", (mask, f"{act.name}'({u.name})")
 
 
 def _matmul_mutants(node: MatMul, grads: list[Var], net: Network):
@@ -199,6 +260,8 @@ def evaluate_mutant(ev, d, env, mut, m, scale) -> dict | None:
                     new[s.name], started = ev(mut.value, new, m), True
                 elif started:
                     new[s.name] = ev(s.value, new, m)
+                    if getattr(s, "penalty", None) is not None:  # as _reference_run adds it
+                        new[s.name] = new[s.name] + ev(s.penalty, new, m) / scale
     except ValueError:  # shapes that do not fit at this m: code with this mistake would fail
         return None
     return {s.of: scale * new[s.name] for s in d.param_steps}

@@ -150,6 +150,14 @@ def _explain(net, d, step, ok, mutants) -> tuple[str, str]:
 
         hyps += [("sum_all", summed("all")), ("sum_other_axis", summed("other")),
                  ("unsummed", summed("none"))]  # fmt: skip
+    if step.penalty is not None:  # the penalty's term left out of this gradient
+
+        def unpenalized(r):
+            return r.expected[p] - np.asarray(ev(step.penalty, r.env, r.m)).reshape(
+                r.expected[p].shape
+            )
+
+        hyps.append(("penalty_missing", unpenalized))
     for i in range(len(mutants)):
         preds = [r.mutated[i] for r in ok]
         if any(x is None for x in preds):
@@ -162,10 +170,19 @@ def _explain(net, d, step, ok, mutants) -> tuple[str, str]:
         kind = _classify([(r.m, r.found[p], pred(r)) for r in ok])
         if kind is not None:
             fits.append((name, kind))
-    for wanted in ("same", "times_m", "over_m", "const"):
+    for wanted in ("same", "times_m", "over_m", "fixed_divisor", "const"):
         for name, (kind, c) in fits:
             if kind == wanted:
                 return _describe(net, d, step, name, kind, c, mutants, ok)
+    near = [(rel, name) for name, pred in hyps if name.startswith("mutant:")
+            for rel in [_nearly(ok, p, pred)] if rel is not None]  # fmt: skip
+    if near:  # one mistake explains all but a small rest: name it, and say a rest remains
+        rel, name = min(near)
+        diagnosis, text = _describe(net, d, step, name, "same", 1.0, mutants, ok)
+        return diagnosis, (
+            f"nearly (to {rel:.1g} relative to the largest entry; something smaller is off "
+            f"too, e.g. a parameter changed before it is used): {text}"
+        )
     return "values", (
         f"{g} does not match the derivation, nor any one of the usual mistakes derive tries "
         "(a factor, a transpose, a sum over the wrong axis, a mask as a matrix product, "
@@ -175,7 +192,8 @@ def _explain(net, d, step, ok, mutants) -> tuple[str, str]:
 
 def _describe(net, d, step, name, kind, c, mutants, ok) -> tuple[str, str]:
     p, g = step.of, step.name
-    factor = {"same": "", "times_m": "m times ", "over_m": "1/m times ", "const": f"{c:.6g} times "}
+    factor = {"same": "", "times_m": "m times ", "over_m": "1/m times ", "const": f"{c:.6g} times ",
+              "fixed_divisor": f"m/{1 / c:.6g} times "}  # fmt: skip
     mean = net.reduction == "mean"
     why = {
         "times_m": (
@@ -188,10 +206,11 @@ def _describe(net, d, step, name, kind, c, mutants, ok) -> tuple[str, str]:
             if mean else "this code averages, but the spec's cost is a sum over the samples "
             '(reduction = "sum"), so no gradient has a 1/m'
         ),
-        "const": (
-            "the sign is flipped" if abs(c + 1) < 1e-6 else
-            f"a constant factor is off; compare the cost's derivative {first_step_text(d, net)}"
+        "fixed_divisor": (
+            f"a fixed divisor {1 / c:.6g} where the 1/m of the mean belongs: right only "
+            f"when m = {1 / c:.6g}"
         ),
+        "const": _constant_why(net, d, c),
     }.get(kind, "")  # fmt: skip
     scaled = f" ({factor[kind]}what it should be: {why})" if kind != "same" else ""
     if name == "scaled":
@@ -202,8 +221,19 @@ def _describe(net, d, step, name, kind, c, mutants, ok) -> tuple[str, str]:
                 f"the values are right but the shape is {shapes}, not {net.params[p].shape}"
                 + (": a 1-d array; use keepdims=True" if flat else "")
             )
-        key = {"times_m": "missing_1_over_m", "over_m": "extra_1_over_m"}.get(kind, "factor")
+        key = {"times_m": "missing_1_over_m", "over_m": "extra_1_over_m",
+               "fixed_divisor": "fixed_divisor"}.get(kind, "factor")  # fmt: skip
+        if kind == "const" and _outputs_factor(net, c):
+            key = "outputs_divisor"
+        elif kind == "const" and abs(c + 1) < 1e-6:
+            key = "sign"
         return key, f"found = {factor[kind]}the derived {g}: {why}"
+    if name == "penalty_missing":
+        pen = show_node(step.penalty, net)
+        return "penalty_missing", (
+            f"the penalty's term is missing: found = {factor[kind]}the derived {g} without "
+            f"{pen}, which the cost's penalty {net.penalty_text} adds to {g}" + scaled
+        )
     if name == "transposed":
         flipped = show_node(_transpose(step.simplified), net)
         return "transposed", (
@@ -240,6 +270,33 @@ def _describe(net, d, step, name, kind, c, mutants, ok) -> tuple[str, str]:
     )
 
 
+def _outputs_factor(net: Network, c: float) -> bool:
+    """Is c the number of outputs, or its inverse (with more than one output)?"""
+    n = net.outputs
+    return n > 1 and min(abs(c - n), abs(c - 1 / n) * n) <= 1e-6 * n
+
+
+def _constant_why(net: Network, d: Derivation, c: float) -> str:
+    """Why a gradient is c times the derived one: a flipped sign, the outputs counted in the
+    divisor or not, or a constant to compare with the cost's derivative."""
+    if abs(c + 1) < 1e-6:
+        return "the sign is flipped"
+    n = net.outputs
+    if _outputs_factor(net, c) and c > 1:
+        return (
+            f"{n} is the number of outputs: this code divides by the samples only, where "
+            f"the cost, a mean over the samples and the {n} outputs (np.mean of an (m, {n}) "
+            f"array), divides by m*{n}; compare the cost's derivative {first_step_text(d, net)}"
+        )
+    if _outputs_factor(net, c):
+        return (
+            f"{n} is the number of outputs: this code divides by m*{n} (a mean over the "
+            "outputs too) where the cost divides by the samples only; compare the cost's "
+            f"derivative {first_step_text(d, net)}"
+        )
+    return f"a constant factor is off; compare the cost's derivative {first_step_text(d, net)}"
+
+
 def _transpose(node: Node) -> Node:
     """node.T with the transpose moved inside products: (a @ b).T = b.T @ a.T."""
     if isinstance(node, Transpose):
@@ -272,9 +329,24 @@ def _classify(triples) -> tuple[str, float] | None:
         return "times_m", float(pairs[-1][1])
     if big and all(near(c, 1 / m) for m, c in pairs):
         return "over_m", float(pairs[-1][1])
+    ms = {m for m, _ in pairs}
+    if big and len(ms) > 1 and all(near(c / m, pairs[0][1] / pairs[0][0]) for m, c in pairs):
+        return "fixed_divisor", float(pairs[0][1] / pairs[0][0])  # c = m / d: d instead of m
     if entries >= 2 and all(near(c, pairs[0][1]) for _, c in pairs):  # 1 number fits any c
         return "const", float(pairs[0][1])
     return None
+
+
+def _nearly(ok, p, pred, loose: float = 1e-3) -> float | None:
+    """The largest difference between found and predicted, relative to the predicted
+    array's largest entry, over the runs, when it is below ``loose``."""
+    worst = 0.0
+    for r in ok:
+        f, q = r.found[p], np.asarray(pred(r), dtype=np.float64)
+        if f.shape != q.shape or not np.all(np.isfinite(f)):
+            return None
+        worst = max(worst, float(np.max(np.abs(f - q), initial=0)) / magnitude(q))
+    return worst if worst <= loose else None
 
 
 def _ratio(found: np.ndarray, pred: np.ndarray) -> float | None:

@@ -49,17 +49,20 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from derive.emit.codegen import load_module
 from derive.engine.derivation import derive
 from derive.engine.graph import Network
 from derive.engine.spec import load_spec
 from derive.errors import DeriveError
 
-from .call import DEFAULT_FUNCTION, Caller, load_function
+from .call import DEFAULT_FUNCTION, Caller, load_function, load_target  # noqa: F401
 from .evaluate import Evaluator, mutants_of
+from .interfaces import layer_count_hint, layers_of
 from .judge import judge
 from .report import report_json, report_text
-from .run import random_inputs, run_at, sample_counts
+from .run import call_values, draw, random_inputs, run_at, sample_counts
 
 _TARGET = re.compile(r"^(?P<path>.+\.py)(?::(?P<func>[A-Za-z_][\w.]*))?$")
 
@@ -92,21 +95,62 @@ def check_code(
         )
     path, name = found["path"], found["func"] or DEFAULT_FUNCTION
     net = spec if isinstance(spec, Network) else load_spec(spec)
-    func = load_function(path, name)
+    func, module, skipped = load_target(path, name)
     d = derive(net)
     reference = reference or _generated(net)
-    caller = Caller(func, name, path, net, call, returns)
-    ms = tuple(ms or sample_counts(net))
     ev = Evaluator(net)
+    caller = Caller(func, name, path, net, call, returns, module, _penalty_factor(net, d, ev))
+    big = sample_counts(net)[-1]
+    if caller.iface is not None:
+        caller.choose(
+            lambda m, labels: call_values(
+                net, reference, draw(net, d, ev, reference, m, seed, labels)[0], m, d
+            ),
+            lambda v: float(reference.loss(v["params"], v["X"], v["Y"])),
+            big,
+        )
+    if ms is None and caller.per_example:
+        ms = (1, 1, 1)  # one example, three draws
+    ms = tuple(ms or sample_counts(net))
     mutants = mutants_of(d)
     runs = [run_at(net, d, ev, reference, caller, mutants, m, seed + k) for k, m in enumerate(ms)]
     results = [judge(net, d, p, runs, mutants) for p in net.params]
+    _layer_count(func, net, results)
     unused = sorted({k for r in runs for k in r.unused})
     ok = all(r.verdict == "correct" for r in results) and not any(r.error for r in runs)
     code = 0 if ok else 1
+    notes = [*caller.notes, *(f"not run on import: {n}" for n in skipped)]
     if fmt == "json":
         return report_json(results), code
-    return report_text(path, name, net, caller, ms, seed, runs, results, unused), code
+    return report_text(path, name, net, caller, ms, seed, runs, results, unused, notes), code
+
+
+def _layer_count(func, net: Network, results) -> None:
+    """Name the account of gradients that fail because the code counts its layers from a
+    shape (``L = AL.shape[1]``: the samples), when it does."""
+    hint = layer_count_hint(func, len(layers_of(net)) or len(net.params) // 2)
+    if hint is None:
+        return
+    for r in results:
+        if r.verdict != "correct" and r.diagnosis in ("raised", "missing", "values", None):
+            r.diagnosis = "layer_count"
+            r.lines.insert(0, hint)
+
+
+def _penalty_factor(net: Network, d, ev) -> float | None:
+    """k when the spec's penalty adds k * W to each weight gradient (c * sum(W**2), k = 2c):
+    the regularization strength a course's ``reg`` is read from."""
+    step = next((s for s in d.param_steps if s.penalty is not None and s.of.startswith("W")), None)
+    if step is None:
+        return None
+    env = random_inputs(net, 1, 0)
+    with np.errstate(all="ignore"):
+        g = np.asarray(ev(step.penalty, env, 1), dtype=np.float64)
+    w = env[step.of]
+    if g.shape != w.shape:
+        return None
+    k = float(np.sum(g * w) / np.sum(w * w))
+    return k if np.allclose(g, k * w, rtol=1e-9, atol=1e-12) else None
 
 
 _MODULES: dict[tuple[str, str], object] = {}

@@ -12,7 +12,7 @@ from derive.emit.text import node_text
 from .run import RTOL
 
 
-def report_text(path, name, net, caller, ms, seed, runs, results, unused) -> str:
+def report_text(path, name, net, caller, ms, seed, runs, results, unused, notes=()) -> str:
     """The text report of one check (see the module doc)."""
     try:
         source = str(Path(net.source).resolve().relative_to(Path.cwd()))
@@ -25,8 +25,15 @@ def report_text(path, name, net, caller, ms, seed, runs, results, unused) -> str
     )
     out = [
         f"derive check {path}:{name} against {net.name} ({source})",
-        f"  calls {caller.shown}, samples as columns: X ({net.inputs}, m), Y ({net.outputs}, m)",
-        f"  cost {node_text(net.cost)}, {how}",
+        f"  calls {caller.shown}"
+        + (
+            ""
+            if caller.iface
+            else f", samples as columns: X ({net.inputs}, m), Y ({net.outputs}, m)"
+        ),
+        *(f"  {n}" for n in notes),
+        f"  cost {node_text(net.cost)}, {how}"
+        + (f"; plus the penalty {net.penalty_text}" if net.penalty_text else ""),
         f"  random float64 inputs at m = {', '.join(map(str, ms))} (seed {seed}); "
         f"tolerance {RTOL:g} relative to the largest entry",
         "",

@@ -25,6 +25,7 @@ from derive.engine.ir import free_vars
 
 from .call import line_in, source_line
 from .evaluate import evaluate_mutant
+from .load import time_limit
 
 RTOL = 1e-6  # relative to the largest entry of the expected gradient
 # Inputs are drawn up to this many times per m, keeping the draw whose gradients have the
@@ -56,16 +57,21 @@ def sample_counts(net: Network) -> list[int]:
     return [1, big]
 
 
-def random_inputs(net: Network, m: int, seed: int) -> dict:
-    """Parameters, X (inputs, m) and targets Y (outputs, m) fit for the cost, seeded."""
+def random_inputs(net: Network, m: int, seed: int, labels: bool = False) -> dict:
+    """Parameters, X (inputs, m) and targets Y (outputs, m) fit for the cost, seeded. With
+    ``labels`` (code given integer labels) Y is one-hot and its last sample has the last
+    class: code that one-hot encodes with ``y.max() + 1`` rows needs it in the batch."""
     rng = np.random.default_rng(seed)
     env = {}
     for name, var in net.params.items():
         rows, cols = var.shape
         env[name] = rng.standard_normal((rows, cols)) / np.sqrt(max(cols, 4))
     env[net.x.name] = rng.standard_normal((net.inputs, m))
-    if net.columns_sum_to_one:  # one-hot targets
-        env[net.y.name] = np.eye(net.outputs)[:, rng.integers(0, net.outputs, m)]
+    if net.columns_sum_to_one or labels:  # one-hot targets
+        classes = rng.integers(0, net.outputs, m)
+        if labels:
+            classes[-1] = net.outputs - 1
+        env[net.y.name] = np.eye(net.outputs)[:, classes]
     elif net.cost_name == "binary_cross_entropy":
         env[net.y.name] = rng.integers(0, 2, (net.outputs, m)).astype(np.float64)
     else:
@@ -83,25 +89,11 @@ def run_at(net, d, ev, reference, caller, mutants, m, seed) -> Run:
     """The student's function called once at m, on the draw of inputs (of ``_ATTEMPTS``)
     whose expected gradients have the fewest exact zeros; every mutant evaluated on it."""
     scale = float(d.scale.subs(m_symbol, m))
-    best = None
-    for attempt in range(_ATTEMPTS):
-        env, expected = _reference_run(net, d, ev, reference, m, seed + 7919 * attempt, scale)
-        zeros = sum(int(np.sum(g == 0)) for g in expected.values())
-        if best is None or zeros < best[0]:
-            best = (zeros, env, expected)
-        if zeros == 0:
-            break
-    _, env, expected = best
+    env, expected = draw(net, d, ev, reference, m, seed, getattr(caller, "labels", False))
     run = Run(m, env, expected)
-    params = _stored(net, env)
-    X, Y = env[net.x.name], env[net.y.name]
-    forward = {n: env[n] for n in [*net.masks, *net.values]}  # a generated cache holds masks
-    # What else a generated forward keeps for its backward (a convolution's im2col copy).
-    kept = reference.forward(params, X)
-    values = {"X": X, "Y": Y, "m": m, **params, **forward, "params": params,
-              "cache": {**kept, "X": X, "x": X, **forward}}  # fmt: skip
+    values = call_values(net, reference, env, m, d)
     try:
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), time_limit():
             warnings.simplefilter("ignore")
             result = caller(values)
     except Exception as err:  # the student's code failing is a finding, not a crash
@@ -116,10 +108,41 @@ def run_at(net, d, ev, reference, caller, mutants, m, seed) -> Run:
     return run
 
 
-def _reference_run(net, d, ev, reference, m, seed, scale) -> tuple[dict, dict]:
+def draw(net, d, ev, reference, m, seed, labels=False) -> tuple[dict, dict]:
+    """(env, expected gradients): of ``_ATTEMPTS`` draws, the one whose expected gradients
+    have the fewest exact zeros."""
+    scale = float(d.scale.subs(m_symbol, m))
+    best = None
+    for attempt in range(_ATTEMPTS):
+        env, expected = _reference_run(
+            net, d, ev, reference, m, seed + 7919 * attempt, scale, labels
+        )
+        zeros = sum(int(np.sum(g == 0)) for g in expected.values())
+        if best is None or zeros < best[0]:
+            best = (zeros, env, expected)
+        if zeros == 0:
+            break
+    return best[1], best[2]
+
+
+def call_values(net, reference, env, m, d=None) -> dict:
+    """What the student's function may be given: X, Y, m, the parameters (alone and as
+    ``params``), the forward values (alone and as ``cache``), and for a course's per-layer
+    function the derivation's own steps (``steps``, without the 1/m)."""
+    params = _stored(net, env)
+    X, Y = env[net.x.name], env[net.y.name]
+    forward = {n: env[n] for n in [*net.masks, *net.values]}  # a generated cache holds masks
+    # What else a generated forward keeps for its backward (a convolution's im2col copy).
+    kept = reference.forward(params, X)
+    steps = {s.name: env[s.name] for s in d.steps} if d is not None else {}
+    return {"X": X, "Y": Y, "m": m, **params, **forward, "params": params,
+            "cache": {**kept, "X": X, "x": X, **forward}, "steps": steps}  # fmt: skip
+
+
+def _reference_run(net, d, ev, reference, m, seed, scale, labels=False) -> tuple[dict, dict]:
     """Random inputs, the forward values and the derivation's gradients (evaluated here),
     and the generated module's gradients, which must be the same."""
-    env = random_inputs(net, m, seed)
+    env = random_inputs(net, m, seed, labels)
     with np.errstate(all="ignore"):
         for name, eq in net.equations.items():
             env[name] = ev(eq, env, m)

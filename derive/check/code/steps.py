@@ -59,6 +59,8 @@ def chain_text(d: Derivation, step, net: Network) -> str:
     """``dW2 = (1/m) delta2 @ A1.T, where delta2 = 2*A2*(1 - A2)*(A2 - Y)``."""
     scale = "" if d.scale == 1 else f"({sp.sstr(d.scale)}) "
     text = f"{step.name} = {scale}{show_node(step.simplified, net)}"
+    if getattr(step, "penalty", None) is not None:  # [cost] penalty: added after the 1/m
+        text += f" + {show_node(step.penalty, net)}"
     return text + _definitions(d, net, step)
 
 

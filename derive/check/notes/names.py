@@ -28,24 +28,12 @@ import re
 import sympy as sp
 
 from derive.engine import namer
+from derive.engine.registry import NOTE_WORDS
 
 _GREEK_SHOW = {"sigma": "σ", "delta": "δ", "Delta": "Δ", "alpha": "α", "eta": "η", "lambda": "λ",
                "yhat": "ŷ", "Yhat": "Ŷ"}  # fmt: skip
 # Words for the registry's activations, lower-cased; ``sigma`` is the notes' sigmoid.
-ACTIVATION_WORDS = {
-    "sigma": "sigmoid",
-    "sigmoid": "sigmoid",
-    "relu": "relu",
-    "tanh": "tanh",
-    "softmax": "softmax",
-    "softplus": "softplus",
-    "silu": "silu",
-    "swish": "silu",
-    "gelu": "gelu",
-    "elu": "elu",
-    "identity": "identity",
-    "leaky_relu": "leaky_relu",
-}
+ACTIVATION_WORDS = dict(NOTE_WORDS)  # from the registry: each name and its aliases
 _LAYERED = {"w": "W", "b": "b", "a": "A", "z": "z"}
 
 

@@ -2,10 +2,11 @@
 
 ``read_notes(text)`` returns the notes as a list of ``Segment``s in reading order:
 
-- ``math``: one formula. Display math (``$$ … $$``, ``\\[ … \\]``, ``equation``, ``align``,
-  ``gather``, ``multline`` environments, and ``aligned`` inside them) is split into its rows at
-  the top-level ``\\\\``, each row with its own line; inline math (``$ … $``, ``\\( … \\)``) is
-  one segment per span.
+- ``math``: one formula, as ``document.read_document`` reads it (see there): on the line where
+  its right-hand side starts, the note's macros expanded and its presentation stripped; a
+  display is split into its rows, a row that starts with ``=`` gets the left-hand side it
+  continues (``lhs``), a ``cases`` row its ``condition`` (also left at the end of the text as
+  ``\\quad \\text{if } i = j``); ``source`` and ``env`` say how the note wrote it.
 - ``grid``: a matrix written out with one inline span per entry, several lines of the same
   number of spans and nothing else (``$w_1$ <tab> $w_2$`` on one line, ``$w_3$ $w_4$`` on
   the next), or a column of single spans. Entries must be single names or numbers.
@@ -21,7 +22,8 @@ math: one or two letters that are not an English word (``w1``, ``dC``), or a fun
 ``\\frac{dC}{dw_{2}}``, ``∂C0/∂a(L)`` → ``\\frac{\\partial C_{0}}{\\partial a^{(L)}}``,
 ``σ``, ``δ``, ``×``, ``·``, ``−``, ``²`` → their LaTeX. Anything else is a sentence.
 
-Code fences and inline code in Markdown are skipped; ``%`` comments are dropped in LaTeX files.
+Code (fenced, indented, inline) and front matter in Markdown are skipped; ``%`` comments are
+dropped in LaTeX files and inside Markdown math.
 """
 
 from __future__ import annotations
@@ -30,41 +32,11 @@ import bisect
 import re
 from dataclasses import dataclass
 
-_DISPLAY_ENVS = {
-    "equation",
-    "equation*",
-    "align",
-    "align*",
-    "gather",
-    "gather*",
-    "multline",
-    "multline*",
-    "eqnarray",
-    "eqnarray*",
-    "displaymath",
-    "flalign",
-    "flalign*",
-    "alignat",
-    "alignat*",
-}
-_INNER_ENVS = ("aligned", "split", "gathered", "alignedat")
-FUNCTION_WORDS = {
-    "sigmoid",
-    "relu",
-    "tanh",
-    "softmax",
-    "softplus",
-    "silu",
-    "gelu",
-    "elu",
-    "exp",
-    "log",
-    "ln",
-    "identity",
-    "swish",
-    "sigma",
-    "delta",
-}
+from derive.engine.registry import NOTE_WORDS
+
+from .document import read_document
+
+FUNCTION_WORDS = {*NOTE_WORDS, "exp", "log", "ln", "delta"}  # the registry's activations
 _ENGLISH = {
     "a",
     "i",
@@ -126,35 +98,32 @@ class Segment:
     plain: bool = False  # read from a line without math delimiters
     cells: tuple[tuple[str, ...], ...] = ()  # a grid's entries, row by row
     end_line: int = 0
+    source: str = ""  # how the math is delimited: $, $$, \\(, \\[, \\begin{align} …
+    env: str = ""  # the row environment it stands in (align, aligned, cases …)
+    lhs: str = ""  # the left-hand side a row starting with = continues
+    condition: str = ""  # a case row's condition (i = j), a \\quad-separated one (l < L)
 
 
 def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
     """The notes as math, grid and text segments in reading order (see the module doc)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if latex is None:
-        latex = "\\documentclass" in text or "\\begin{document}" in text
-    text = _strip_comments(text) if latex else _mask_code(text)
+    doc = read_document(text, latex=latex)
+    text = doc.text
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
 
     def line_of(pos: int) -> int:
         return bisect.bisect_right(starts, pos)
 
-    spans = _find_math(text)
-    out: list[tuple[int, int, Segment]] = []  # (line, order, segment)
-    inline_by_line: dict[int, list[tuple[int, int, str]]] = {}
-    covered: list[tuple[int, int]] = []
-    for start, end, cstart, cend, display in spans:
-        covered.append((start, end))
-        if display:
-            for off, row in _rows(text, cstart, cend):
-                seg = Segment("math", line_of(off), row, display=True, end_line=line_of(cend))
-                out.append((seg.line, off, seg))
-        else:
-            inline_by_line.setdefault(line_of(start), []).append((start, end, text[cstart:cend]))
+    out: list[tuple[int, int, int, Segment]] = []  # (line, position, order, segment)
+    inline_by_line: dict[int, list[tuple[int, int, str, int]]] = {}
+    for index, span in enumerate(doc.spans):
+        if not span.display:
+            inline_by_line.setdefault(line_of(span.start), []).append(
+                (span.start, span.end, text[span.cstart : span.cend], index)
+            )
     # What is left on each line outside the spans is text (or plain math, or part of a grid).
     mask = list(text)
-    for start, end in covered:
-        for i in range(start, end):
+    for span in doc.spans:
+        for i in range(span.start, span.end):
             if mask[i] != "\n":
                 mask[i] = "\0"
     rest_lines = "".join(mask).split("\n")
@@ -165,122 +134,32 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         lines_info.append((no, outside, inline_by_line.get(no, []), has_display))
     grids, in_grid = _grids(lines_info)
     for seg in grids:
-        out.append((seg.line, starts[seg.line - 1], seg))
+        out.append((seg.line, starts[seg.line - 1], 0, seg))
+    grid_spans = {s[3] for no in in_grid for s in inline_by_line.get(no, [])}
+    for order, item in enumerate(doc.items):
+        if item.span in grid_spans:
+            continue
+        # the condition stays in the text too, as notes write it, for readers of text alone
+        cond = item.condition
+        stated = cond == "otherwise" or re.search(r"[=<>]|\\(?:neq|ne|leq|geq|in)\b", cond)
+        said = r"\text{otherwise}" if cond == "otherwise" else rf"\text{{if }} {cond}"
+        text = item.text + (rf" \quad {said}" if stated else "")
+        seg = Segment(
+            "math", item.line, text, display=item.display, end_line=item.end_line,
+            source=item.source, env=item.env, lhs=item.lhs, condition=item.condition,
+        )  # fmt: skip
+        out.append((item.line, doc.spans[item.span].start, order, seg))
     for no, outside, inl, _ in lines_info:
-        if no in in_grid:
+        if no in in_grid or not outside:
             continue
-        for start, _end, content in inl:
-            out.append((no, start, Segment("math", no, content.strip(), end_line=no)))
-        if outside:
-            pos = starts[no - 1] + len(rest_lines[no - 1]) - len(rest_lines[no - 1].lstrip())
-            plain = None if inl or "\0" in rest_lines[no - 1] else plain_to_latex(outside)
-            if plain is not None:
-                out.append((no, pos, Segment("math", no, plain, True, True, end_line=no)))
-            else:
-                out.append((no, pos, Segment("text", no, outside, end_line=no)))
-    out.sort(key=lambda t: (t[0], t[1]))
-    return [seg for _, _, seg in out]
-
-
-def _strip_comments(text: str) -> str:
-    return re.sub(r"(?<!\\)%[^\n]*", "", text)
-
-
-def _mask_code(text: str) -> str:
-    """Blank out fenced code blocks and inline code, keeping every line break."""
-    out, fence = [], None
-    for line in text.split("\n"):
-        stripped = line.lstrip()
-        if fence is None and (stripped.startswith("```") or stripped.startswith("~~~")):
-            fence = stripped[:3]
-            out.append("")
-        elif fence is not None:
-            out.append("")
-            if stripped.startswith(fence):
-                fence = None
+        pos = starts[no - 1] + len(rest_lines[no - 1]) - len(rest_lines[no - 1].lstrip())
+        plain = None if inl or "\0" in rest_lines[no - 1] else plain_to_latex(outside)
+        if plain is not None:
+            out.append((no, pos, 0, Segment("math", no, plain, True, True, end_line=no)))
         else:
-            out.append(re.sub(r"`[^`\n]*`", lambda m: " " * len(m.group()), line))
-    return "\n".join(out)
-
-
-def _find_math(text: str) -> list[tuple[int, int, int, int, bool]]:
-    """Math spans as (start, end, content start, content end, display)."""
-    spans, i, n = [], 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and text.startswith("\\$", i):
-            i += 2
-            continue
-        if text.startswith("$$", i):
-            close = _find_unescaped(text, "$$", i + 2)
-            if close >= 0:
-                spans.append((i, close + 2, i + 2, close, True))
-                i = close + 2
-                continue
-            i += 2
-            continue
-        if text.startswith("\\[", i):
-            close = text.find("\\]", i + 2)
-            if close >= 0:
-                spans.append((i, close + 2, i + 2, close, True))
-                i = close + 2
-                continue
-        if text.startswith("\\begin{", i):
-            m = re.match(r"\\begin\{([A-Za-z*]+)\}", text[i:])
-            if m and m.group(1) in _DISPLAY_ENVS:
-                end_tag = f"\\end{{{m.group(1)}}}"
-                close = text.find(end_tag, i)
-                if close >= 0:
-                    spans.append((i, close + len(end_tag), i + m.end(), close, True))
-                    i = close + len(end_tag)
-                    continue
-        if text.startswith("\\(", i):
-            close = text.find("\\)", i + 2)
-            if close >= 0 and "\n\n" not in text[i:close]:
-                spans.append((i, close + 2, i + 2, close, False))
-                i = close + 2
-                continue
-        if ch == "$":
-            eol = text.find("\n", i)
-            eol = n if eol < 0 else eol
-            close = _find_unescaped(text, "$", i + 1, eol)
-            if close > i + 1:
-                spans.append((i, close + 1, i + 1, close, False))
-                i = close + 1
-                continue
-        i += 1
-    return spans
-
-
-def _find_unescaped(text: str, token: str, start: int, stop: int | None = None) -> int:
-    stop = len(text) if stop is None else stop
-    pos = start
-    while True:
-        found = text.find(token, pos, stop)
-        if found < 0 or text[found - 1] != "\\":
-            return found
-        pos = found + 1
-
-
-def _rows(text: str, cstart: int, cend: int) -> list[tuple[int, str]]:
-    """A display formula split at its top-level ``\\\\`` into (offset, row) pairs."""
-    content = text[cstart:cend]
-    m = re.match(r"\s*\\begin\{(" + "|".join(_INNER_ENVS) + r")\}(\{\d+\})?", content)
-    if m and content.rstrip().endswith(f"\\end{{{m.group(1)}}}"):
-        inner_end = content.rstrip().rfind("\\end{")
-        cstart, content = cstart + m.end(), content[m.end() : inner_end]
-    rows, last = [], 0
-    for cut in top_level(content, "\\\\"):
-        rows.append((last, content[last:cut]))
-        last = cut + 2
-    rows.append((last, content[last:]))
-    out = []
-    for off, row in rows:
-        lead = len(row) - len(row.lstrip())
-        row = re.sub(r"\\(nonumber|notag)\b", "", row).strip()
-        if row:
-            out.append((cstart + off + lead, row))
-    return out
+            out.append((no, pos, 0, Segment("text", no, outside, end_line=no)))
+    out.sort(key=lambda t: (t[0], t[1], t[2]))
+    return [seg for *_, seg in out]
 
 
 def top_level(text: str, sep: str, opening: str = "{", closing: str = "}") -> list[int]:
@@ -321,7 +200,7 @@ def _grids(lines_info) -> tuple[list[Segment], set[int]]:
             else:
                 break
         if len(run) >= 2:
-            cells = tuple(tuple(c.strip() for _, _, c in r[2]) for r in run)
+            cells = tuple(tuple(c[2].strip() for c in r[2]) for r in run)
             grids.append(Segment("grid", no, "", cells=cells, end_line=run[-1][0]))
             used.update(r[0] for r in run)
         k = j
@@ -333,7 +212,7 @@ def _grid_line(outside: str, inl, has_display: bool) -> bool:
         bool(inl)
         and not outside
         and not has_display
-        and all(_SIMPLE_ENTRY.match(c) for _, _, c in inl)
+        and all(_SIMPLE_ENTRY.match(c[2]) for c in inl)
     )
 
 

@@ -1,0 +1,555 @@
+"""A note read as its author wrote it: the formulas it states, each on its line, clean.
+
+Interface (for the checker and the meaning model): ``read_document(text, latex=None)``
+returns a ``Document`` whose ``items`` are ``Item``s in reading order, one per formula:
+
+- ``line``: the 1-based line where the formula's right-hand side starts (a left-hand side
+  alone on the line before is not a line of its own; a chain ``A = B = C`` written on three
+  lines gives three items, ``A = B``, ``A = C`` … each on the line of its right side);
+- ``text``: the whole formula as the author meant it: the note's own macros expanded
+  (``\\newcommand``, ``\\renewcommand``, ``\\def``, ``\\gdef``), presentation stripped
+  (``\\label``, ``\\tag``, colours, boxes, bold, ``\\left``/``\\right``, a prose ``\\text`` at
+  the end, trailing punctuation; see ``macros.present``), alignment ``&`` and row breaks gone,
+  and a row that starts with ``=`` given the left-hand side it continues;
+- ``lhs``: that carried left-hand side, when the row continued one (else ``""``);
+- ``condition``: what the author attached to the formula: a ``cases`` row's condition
+  (``i = j``, ``otherwise``), or a ``\\quad``-separated condition (``l < L``);
+- ``source``: how the note delimits the math: ``$``, ``$$``, ``\\(``, ``\\[``, kramdown's
+  ``\\\\(`` / ``\\\\[``, or ``\\begin{align}`` (a LaTeX environment outside ``$$``);
+- ``env``: the innermost row environment (``align``, ``aligned``, ``eqnarray``, ``cases`` …)
+  or ``""``; ``display``: display math rather than inline; ``raw``: the author's text of the
+  piece; ``end_line``: where it ends; ``span``: the index of its math span in ``spans``.
+
+Where the math is: in Markdown, the block structure (fenced and indented code, front matter)
+comes from markdown-it-py, whose block tokens carry their lines; the math inside the rest is
+found by a scanner that keeps exact offsets (markdown-it's inline math tokens carry no
+position, and it does not know kramdown's escaped ``\\\\( … \\\\)``). In LaTeX, ``%``
+comments are dropped and the display environments are read wherever they stand.
+
+Rows: a display is split at its top-level ``\\\\`` (``\\\\[4pt]`` too), each row's ``&``
+columns are joined (an annotation column with ``\\mbox``/``\\text``, or an empty one, is
+dropped; a second equation in the row is its own item); ``\\quad``-separated formulas are
+separate items; ``A \\Rightarrow B`` chains of formulas are split; a ``cases`` environment (or
+``\\left\\{`` … ``\\right.``) gives one item per case row.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from dataclasses import dataclass, field
+
+from . import macros as mac
+
+_ROW_ENVS = {
+    "equation", "equation*", "align", "align*", "aligned", "gather", "gather*", "gathered",
+    "multline", "multline*", "eqnarray", "eqnarray*", "split", "flalign", "flalign*",
+    "alignat", "alignat*", "alignedat", "displaymath", "math",
+}  # fmt: skip
+_CASE_ENVS = ("cases", "dcases", "rcases", "cases*")
+_RELATION_WORDS = {"equiv", "approx", "coloneqq", "triangleq", "doteq", "eqqcolon", "simeq"}
+_CHAIN_WORDS = {"Rightarrow", "implies", "Longrightarrow", "iff", "Leftrightarrow", "therefore",
+                "rightarrow", "to", "longrightarrow"}  # fmt: skip
+_CONDITION_WORDS = (
+    r"(?:if|si|for|für|falls|wenn|when|where|pour|avec|với|nếu|khi|otherwise|sinon|sonst|else)"
+)
+_NOT_RELATION_BEFORE = "<>!\\"
+
+
+@dataclass(frozen=True)
+class Item:
+    line: int
+    text: str
+    source: str
+    env: str = ""
+    display: bool = False
+    lhs: str = ""
+    condition: str = ""
+    raw: str = ""
+    end_line: int = 0
+    span: int = -1
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # the delimiters included
+    end: int
+    cstart: int  # the content
+    cend: int
+    display: bool
+    source: str
+
+
+@dataclass
+class Document:
+    text: str  # the note with comments, code and definitions blanked (same lines and offsets)
+    latex: bool
+    spans: list[Span] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    macros: dict[str, mac.Macro] = field(default_factory=dict)
+
+
+def is_latex(text: str) -> bool:
+    return "\\documentclass" in text or "\\begin{document}" in text
+
+
+def read_document(text: str, *, latex: bool | None = None) -> Document:
+    """The note's formulas (see the module doc)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    latex = is_latex(text) if latex is None else latex
+    text = _blank_comments(text) if latex else _mask_markdown(text)
+    spans = _find_spans(text, latex)
+    if not latex:  # MathJax and KaTeX read % comments inside math
+        for sp_ in spans:
+            inner = _blank_comments(text[sp_.cstart : sp_.cend])
+            text = text[: sp_.cstart] + inner + text[sp_.cend :]
+    macros, defs = mac.definitions(text)
+    for start, end in defs:
+        text = text[:start] + _blank(text[start:end]) + text[end:]
+    doc = Document(text, latex, spans, macros=macros)
+    _Reader(doc).run()
+    return doc
+
+
+# ---------------------------------------------------------------------- the text
+def _blank(s: str) -> str:
+    return re.sub(r"[^\n]", " ", s)
+
+
+def _blank_comments(text: str) -> str:
+    return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group()), text)
+
+
+def _mask_markdown(text: str) -> str:
+    """Blank out code (fenced, indented, inline), front matter and HTML comments."""
+    lines = text.split("\n")
+    for first, last in _code_blocks(text):
+        for k in range(first, min(last, len(lines))):
+            lines[k] = ""
+    text = "\n".join(lines)
+    text = re.sub(r"<!--.*?-->", lambda m: _blank(m.group()), text, flags=re.S)
+    return re.sub(r"(?<!`)`[^`\n]+`(?!`)", lambda m: " " * len(m.group()), text)
+
+
+@functools.cache
+def _markdown():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.amsmath import amsmath_plugin
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    md = MarkdownIt("commonmark").enable("table")
+    # the math plugins keep a $$ block or an align indented in a list from reading as code
+    md.use(front_matter_plugin).use(dollarmath_plugin, double_inline=True)
+    return md.use(amsmath_plugin)
+
+
+def _code_blocks(text: str) -> list[tuple[int, int]]:
+    """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks."""
+    try:
+        tokens = _markdown().parse(text)
+    except Exception:  # a parser failure must not stop the reading: no code then
+        return []
+    return [
+        (t.map[0], t.map[1])
+        for t in tokens
+        if t.type in ("fence", "code_block", "front_matter") and t.map
+    ]
+
+
+def _find_spans(text: str, latex: bool) -> list[Span]:
+    """The math spans of the note, in order."""
+    spans, i, n = [], 0, len(text)
+    env_open = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            if not latex and text.startswith(("\\\\(", "\\\\["), i):  # kramdown's escaped math
+                close = text.find("\\\\)" if text[i + 2] == "(" else "\\\\]", i + 3)
+                if close >= 0:
+                    display = text[i + 2] == "["
+                    spans.append(Span(i, close + 3, i + 3, close, display, text[i : i + 3]))
+                    i = close + 3
+                    continue
+            two = text[i : i + 2]
+            if two in ("\\[", "\\("):
+                close = text.find("\\]" if two == "\\[" else "\\)", i + 2)
+                if close >= 0 and (two == "\\[" or not re.search(r"\n\s*\n", text[i:close])):
+                    spans.append(Span(i, close + 2, i + 2, close, two == "\\[", two))
+                    i = close + 2
+                    continue
+            m = env_open.match(text, i)
+            if m and m.group(1) in _ROW_ENVS:
+                close = _env_end(text, m.end(), m.group(1))
+                if close >= 0:
+                    spans.append(Span(i, close, i, close, True, m.group()))
+                    i = close
+                    continue
+            word = re.match(r"\\(?:[A-Za-z]+|.)", text[i:], re.S)
+            i += word.end() if word else 1
+            continue
+        if ch == "$":
+            if text.startswith("$$", i):
+                close = text.find("$$", i + 2)
+                while close > 0 and text[close - 1] == "\\":
+                    close = text.find("$$", close + 1)
+                if close >= 0:
+                    spans.append(Span(i, close + 2, i + 2, close, True, "$$"))
+                    i = close + 2
+                else:
+                    i += 2
+                continue
+            close = _inline_close(text, i + 1)
+            if close > i + 1:
+                spans.append(Span(i, close + 1, i + 1, close, False, "$"))
+                i = close + 1
+                continue
+        i += 1
+    return spans
+
+
+def _inline_close(text: str, i: int) -> int:
+    """The ``$`` closing an inline span opened before ``i``: outside ``\\text{…}`` groups
+    (``$\\text{cost, $C$}$``), before a blank line; -1 when there is none."""
+    depth = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(0, depth - 1)
+        elif ch == "$" and depth == 0:
+            return -1 if text.startswith("$$", i) else i
+        elif ch == "\n" and re.match(r"\n[ \t]*\n", text[i:]):
+            return -1
+        i += 1
+    return -1
+
+
+def _env_end(text: str, i: int, env: str) -> int:
+    """The end of ``\\end{env}`` closing the environment whose content starts at ``i``."""
+    begin, end = f"\\begin{{{env}}}", f"\\end{{{env}}}"
+    depth = 1
+    while depth:
+        nb, ne = text.find(begin, i), text.find(end, i)
+        if ne < 0:
+            return -1
+        if 0 <= nb < ne:
+            depth, i = depth + 1, nb + len(begin)
+        else:
+            depth, i = depth - 1, ne + len(end)
+    return i
+
+
+# ---------------------------------------------------------------------- scanning helpers
+def _cuts(s: str, match, brackets: str = "{}") -> list[tuple[int, int]]:
+    """(start, end) of the matches of ``match(s, i) -> end or 0`` outside groups and
+    environments; ``brackets`` pairs the openers and closers that make a group."""
+    opens, closes = brackets[0::2], brackets[1::2]
+    out, depth, env, i = [], 0, 0, 0
+    while i < len(s):
+        if s.startswith("\\begin{", i):
+            env += 1
+        elif s.startswith("\\end{", i):
+            env = max(0, env - 1)
+        elif s[i] == "\\" and s[i + 1 : i + 2] in ("{", "}"):
+            i += 2
+            continue
+        elif s[i] in opens:
+            depth += 1
+        elif s[i] in closes:
+            depth = max(0, depth - 1)
+        if depth == 0 and env == 0:
+            end = match(s, i)
+            if end:
+                out.append((i, end))
+                i = end
+                continue
+        if s[i] == "\\":
+            word = re.match(r"\\(?:[A-Za-z]+|.)", s[i:], re.S)
+            if word and not s.startswith(("\\begin{", "\\end{"), i):
+                i += word.end()
+                continue
+        i += 1
+    return out
+
+
+def _row_break(s: str, i: int) -> int:
+    m = re.match(r"\\\\\*?(\s*\[[^\]\n]*\])?", s[i:])
+    return i + m.end() if m else 0
+
+
+def _ampersand(s: str, i: int) -> int:
+    return i + 1 if s[i] == "&" else 0
+
+
+def _relation(s: str, i: int) -> int:
+    if s.startswith((":=", "=:"), i):
+        return i + 2
+    if s[i] == "=" and (i == 0 or s[i - 1] not in _NOT_RELATION_BEFORE):
+        return i + 1
+    m = re.match(r"\\([A-Za-z]+)", s[i:])
+    if m and m.group(1) in _RELATION_WORDS:
+        return i + m.end()
+    return 0
+
+
+def _separator(s: str, i: int) -> int:
+    """``\\quad``, ``\\qquad`` (and runs of them), ``\\hspace{…}``: formulas side by side."""
+    m = re.match(r"(?:,?\s*(?:\\q?quad(?![A-Za-z])|\\hspace\*?\{[^{}]*\})\s*)+", s[i:])
+    return i + m.end() if m and m.group().strip(", ") else 0
+
+
+def _chain(s: str, i: int) -> int:
+    """A separator that splits only when both sides are formulas: ``\\Rightarrow``, ``,\\;``,
+    ``\\text{ and }``."""
+    m = re.match(r"\\([A-Za-z]+)(?![A-Za-z])", s[i:])
+    if m and m.group(1) in _CHAIN_WORDS:
+        return i + m.end()
+    m = re.match(r",\s*\\[;:]|\\(?:text|mbox)\{\s*(?:and|und|et|và|y|e)\s*\}", s[i:])
+    return i + m.end() if m else 0
+
+
+def _has_relation(s: str) -> bool:
+    return bool(_cuts(s, _relation, "{}()[]"))
+
+
+def _is_condition(s: str) -> bool:
+    """``i = j``, ``i \\neq j``, ``l < L:``, ``\\text{if } k = j``: a condition, not a claim."""
+    t = re.sub(r"\\(?:text|mbox|textrm)\s*\{[^{}]*\}", " ", s)
+    t = re.sub(r"\\(?:neq|ne|leq|le|geq|ge|in|notin|dots|ldots|cdots)(?![A-Za-z])", " < ", t)
+    t = t.strip(" ,.;:")
+    side = r"\s*[A-Za-z](?:\s*[-+]\s*\d)?\s*|\s*\d+\s*"
+    words = re.match(rf"\s*\\(?:text|mbox)\s*\{{\s*{_CONDITION_WORDS}\b", s)
+    simple = re.fullmatch(rf"(?:{side})(?:[=<>,]+(?:{side}))+", t)
+    return bool(simple) or (bool(words) and len(t) < 40)
+
+
+# ---------------------------------------------------------------------- the reader
+class _Reader:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.text = doc.text
+        self.starts = [0] + [k + 1 for k, ch in enumerate(self.text) if ch == "\n"]
+        self.carry = ""  # the left-hand side a row starting with = continues
+        self.span = -1
+
+    def line(self, pos: int) -> int:
+        return bisect.bisect_right(self.starts, pos)
+
+    def run(self) -> None:
+        for index, span in enumerate(self.doc.spans):
+            self.span = index
+            self.current = span
+            self._block(span.cstart, self.text[span.cstart : span.cend], "")
+
+    # A display's content: peel the row environment that wraps it, then its rows.
+    def _block(self, base: int, s: str, env: str) -> None:
+        lead = len(s) - len(s.lstrip())
+        m = re.match(r"\\begin\{([A-Za-z]+\*?)\}(\{[^{}]*\})?", s[lead:])
+        if m and m.group(1) in _ROW_ENVS:
+            inner_start = lead + m.end()
+            close = _env_end(s, inner_start, m.group(1))
+            tail = s[close:] if close >= 0 else "x"
+            if close >= 0 and not re.sub(r"\\(label|tag)\{[^{}]*\}|[\s.,;]", "", tail):
+                end_tag = close - len(f"\\end{{{m.group(1)}}}")
+                self._block(base + inner_start, s[inner_start:end_tag], m.group(1))
+                return
+        last = 0
+        for start, end in [*_cuts(s, _row_break), (len(s), len(s))]:
+            self._row(base + last, s[last:start], env)
+            last = end
+
+    def _row(self, base: int, row: str, env: str) -> None:
+        if not row.strip():
+            return
+        size = 3 if env.startswith("eqnarray") else 2
+        chars = list(row)
+        amps = [a for a, _ in _cuts(row, _ampersand)]
+        bounds = [0, *[a + 1 for a in amps], len(row) + 1]  # column k is bounds[k]..bounds[k+1]-1
+        extra = []
+        for k in range(size, len(bounds) - 1, size):  # columns past the first equation
+            lo, hi = bounds[k], bounds[min(k + size, len(bounds) - 1)] - 1
+            group = row[lo:hi]
+            if group.replace("&", "").strip() and not re.search(
+                r"\\(?:mbox|text|textrm|intertext|ref|eqref)\b", group
+            ):
+                extra.append((base + lo, group.replace("&", " ")))  # a second equation
+            for j in range(lo, hi):  # else an annotation, or nothing
+                chars[j] = "\n" if chars[j] == "\n" else " "
+        for a in amps:
+            chars[a] = " "
+        main = "".join(chars)
+        self._piece(base, main, env)
+        for off, group in extra:
+            self._piece(off, group, env)
+
+    # One row: asides, formulas side by side, cases, then its relations.
+    def _piece(self, base: int, s: str, env: str) -> None:
+        s = _open_aside(s)
+        pieces, last = [], 0
+        for start, end in [*_cuts(s, _separator, "{}()[]"), (len(s), len(s))]:
+            pieces.append((base + last, s[last:start]))
+            last = end
+        counted = [p for _, p in pieces if _has_relation(p) or _is_condition(p)]
+        if len(counted) < 2:  # V \quad 2 \times 2: one statement spaced out, not two formulas
+            pieces = [(base, s)]
+        pieces = self._split_chains(pieces)
+        pieces = [(off, p) for off, p in pieces if p.strip()]
+        formulas: list[list] = []  # [offset, text, condition]
+        pending = ""
+        claims = [p for _, p in pieces if _has_relation(p) and not _is_condition(p)]
+        for off, p in pieces:
+            beside = bool(claims)  # a lone x = X is a formula; beside one, i = j a condition
+            if beside and (_is_condition(p) or not _has_relation(p) and _prose(p)):
+                if formulas:
+                    formulas[-1][2] = (formulas[-1][2] + " " + self._condition(p)).strip()
+                else:
+                    pending = self._condition(p)
+                continue
+            label = re.match(r"\s*([A-Za-z]{3,})\s*:(?!=)\s*", p)  # Dimension: n/m = …
+            if label and _has_relation(p[label.end() :]):
+                pending = (pending + " " + label.group(1)).strip()
+                p = " " * label.end() + p[label.end() :]
+            formulas.append([off, p, pending])
+            pending = ""
+        for off, p, cond in formulas:
+            if not self._cases(off, p, env, cond):
+                self._formula(off, p, env, cond)
+
+    def _split_chains(self, pieces):
+        out = []
+        for off, p in pieces:
+            last, parts = 0, []
+            for start, end in [*_cuts(p, _chain, "{}()[]"), (len(p), len(p))]:
+                parts.append((off + last, p[last:start]))
+                last = end
+            parts = [(o, q) for o, q in parts if q.strip()]  # a row may open with \Rightarrow
+            if not parts:
+                continue
+            if len(parts) == 1 or all(_has_relation(q) for _, q in parts):
+                out.extend(parts)
+            else:
+                out.append((off, p))
+        return out
+
+    def _cases(self, base: int, s: str, env: str, cond: str) -> bool:
+        """A formula whose right side is a ``cases`` (or ``\\left\\{`` aligned rows): one item
+        per case row, ``prefix value`` with the row's condition."""
+        m = re.search(r"(\\left\s*\\\{\s*)?\\begin\{(" + "|".join(_CASE_ENVS) + r"|aligned|array)\}"
+                      r"(\{[^{}]*\})?", s)  # fmt: skip
+        if not m or (m.group(2) in ("aligned", "array") and not m.group(1)):
+            return False
+        close = _env_end(s, m.end(), m.group(2))
+        if close < 0:
+            return False
+        prefix = s[: m.start()]
+        inner_end = close - len(f"\\end{{{m.group(2)}}}")
+        inner, ibase = s[m.end() : inner_end], m.end()
+        last = 0
+        for start, end in [*_cuts(inner, _row_break), (len(inner), len(inner))]:
+            row = inner[last:start]
+            roff = base + ibase + last
+            last = end
+            cols = [c for c in re.split(r"(?<!\\)&", row)]
+            value, where = "", ""
+            nonempty = [c for c in cols if c.strip()]
+            if len(nonempty) >= 2:
+                value, where = nonempty[0], " ".join(nonempty[1:])
+            elif nonempty:
+                value = nonempty[0]
+                t = re.search(r"\\(?:text|mbox|textrm)\s*\{", value)
+                if t and t.start() > 0:
+                    value, where = value[: t.start()], value[t.start() :]
+            if not value.strip():
+                continue
+            lead = row.find(value) + len(value) - len(value.lstrip())
+            line = self.line(roff + max(lead, 0))
+            where = self._condition(where)
+            condition = " ".join(x for x in (cond, where) if x)
+            text = self._clean(prefix + " " + value)
+            self._emit(line, text, prefix + value, env="cases", condition=condition,
+                       end=roff + len(row))  # fmt: skip
+        return True
+
+    def _formula(self, base: int, s: str, env: str, cond: str) -> None:
+        rels = _cuts(s, _relation, "{}()[]")
+        if not rels:
+            lead = len(s) - len(s.lstrip())
+            self._emit(self.line(base + lead), self._clean(s), s, env, cond, end=base + len(s))
+            return
+        lhs_raw = s[: rels[0][0]]
+        carried = ""
+        if lhs_raw.strip():
+            self.carry = lhs_raw
+        elif self.carry:
+            carried = self._clean(self.carry)
+            lhs_raw = self.carry
+        groups: list[tuple[int, list[tuple[int, int, int]]]] = []  # line -> (rel, part)
+        bounds = [*rels, (len(s), len(s))]
+        for k, (rs, re_) in enumerate(rels):
+            part_end = bounds[k + 1][0]
+            part = s[re_:part_end]
+            lead = len(part) - len(part.lstrip())
+            line = self.line(base + re_ + lead) if part.strip() else self.line(base + rs)
+            if groups and groups[-1][0] == line:
+                groups[-1][1].append((rs, re_, part_end))
+            else:
+                groups.append((line, [(rs, re_, part_end)]))
+        for line, parts in groups:
+            body = "".join(s[rs:pe] for rs, _, pe in parts)
+            raw = lhs_raw + body
+            self._emit(line, self._clean(raw), raw, env, cond, lhs=carried,
+                       end=base + parts[-1][2])  # fmt: skip
+
+    def _emit(self, line, text, raw, env, condition="", lhs="", end=0) -> None:
+        if not re.search(r"\w", text):
+            return  # a row of dots, an empty row
+        span = self.current
+        self.doc.items.append(
+            Item(line, text, span.source, env, span.display, lhs, condition,
+                 " ".join(raw.split()), self.line(end), self.span)
+        )  # fmt: skip
+
+    def _condition(self, tex: str) -> str:
+        """A condition's text: its words unboxed, ``if``/``si``/``nếu`` dropped, ``sinon`` is
+        ``otherwise``."""
+        tex = re.sub(r"\\(?:text|mbox|textrm|textit)\s*\{([^{}]*)\}", r" \1 ", tex)
+        tex = self._clean(tex).strip(" .,;:")
+        if re.fullmatch(r"(?:otherwise|sinon|sonst|else|andernfalls|ngược lại)", tex):
+            return "otherwise"
+        return re.sub(rf"^{_CONDITION_WORDS}\b\s*", "", tex).strip()
+
+    def _clean(self, tex: str) -> str:
+        if not self.doc.latex:
+            tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
+        return mac.present(mac.expand(tex, self.doc.macros))
+
+
+def _prose(s: str) -> bool:
+    return bool(re.search(r"\\(?:text|mbox|textrm)\s*\{", s))
+
+
+def _open_aside(s: str) -> str:
+    """``… \\left( = x \\right)`` at the end of a formula: the aside is one more ``= x``."""
+    for m in re.finditer(r"(\\left\s*)?\(\s*(?==)", s):
+        depth, j = 0, m.start() + len(m.group(1) or "")
+        while j < len(s):
+            if s[j] == "(":
+                depth += 1
+            elif s[j] == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        if j < len(s) and not s[j + 1 :].strip(" \t\n.,;"):
+            close = j
+            right = re.search(r"\\right\s*$", s[:close])
+            lo = right.start() if right else close
+            opener, closer = " " * (m.end() - m.start()), " " * (close + 1 - lo)
+            return s[: m.start()] + opener + s[m.end() : lo] + closer + s[close + 1 :]
+    return s
