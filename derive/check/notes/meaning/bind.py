@@ -280,6 +280,8 @@ class Jac:
         self.m = m
 
     def diagonal_vector(self):
+        if self.m.shape[0] != self.m.shape[1]:
+            return None
         off = self.m - np.diag(np.diag(self.m))
         if np.max(np.abs(off)) > 1e-6:
             return None

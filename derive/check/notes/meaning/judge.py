@@ -107,7 +107,11 @@ def judge_note(segments, text: str = "") -> list[Verdict]:
     note.class_letters = _class_letters(stmts)
     out: list[Verdict] = []
     for members in stmts:
-        out.extend(_statement(note, members))
+        try:
+            out.extend(_statement(note, members))
+        except Exception as e:  # one formula's failure never stops the others
+            line = members[0].line
+            out.append(Verdict(line, members[0].text, "unknown", f"not read ({type(e).__name__})"))
     return out
 
 
@@ -142,6 +146,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         out.append(Verdict(members[1].line, f"{lhs.text} {members[1].rel} {members[1].text}",
                            "definition", f"{kind}: binds {lhs.text}"))  # fmt: skip
         start = 2
+    # class indices written anywhere in the formula (a_c in the step before) hold for all of it
+    context = set()
+    for m in members:
+        if m.tree is not None:
+            context |= bind.free_indices(m.tree) & note.class_letters
     for m in members[start:]:
         claim = f"{lhs.text} = {m.text}"
         if lhs.error or m.error:
@@ -151,7 +160,7 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
                                    or bind.mentions(m.tree, note.own_functions)):  # fmt: skip
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
-        v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond)
+        v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
         kind = (
             "chain-rule"
             if reading.startswith("a chain rule")
@@ -185,12 +194,40 @@ def equal(a, b) -> bool:
     return bool(np.allclose(a, b, **TOL))
 
 
-def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None) -> str:
+def _alternatives(rhs):
+    """The readings of a right-hand side: as parsed, and, where a derivative operator stands
+    before a sum without parentheses (d/dz w g(z) + b), the operator applied to the whole sum
+    (the parentheses the author left out)."""
+    yield rhs
+    if rhs[0] == "add" and rhs[1] and rhs[1][0][1][0] == "d" and rhs[1][0][1][1] is None:
+        sign, first = rhs[1][0]
+        rest = [(sign, first[3])] + list(rhs[1][1:])
+        yield ("d", None, first[2], ("add", rest))
+
+
+def _best(note, reading, widths, lhs, rhs, cond, context) -> str:
+    outcomes = []
+    for alt in _alternatives(rhs):
+        try:
+            r = _evaluate(note, reading, widths, lhs, alt, cond, context)
+        except Unreadable:
+            r = "err"
+        if r in ("eq", "case"):
+            return r
+        outcomes.append(r)
+    if all(r == "neq" for r in outcomes):
+        return "neq"
+    if outcomes[0] == "err" and len(outcomes) == 1:
+        raise Unreadable("not read")
+    return "err" if "err" in outcomes else outcomes[0]
+
+
+def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context=()) -> str:
     """'eq', 'case' (holds where the free indices differ, or where they coincide: one case of
     a case split), 'neq', 'partial' (holds on some draws only) or 'err' for one reading over
     the draws, the layers and the values of the free indices."""
     free_l, free_r = bind.free_indices(lhs), bind.free_indices(rhs)
-    fixed = {c for c in (free_l | free_r) if c in note.class_letters}
+    fixed = {c for c in (free_l | free_r | set(context)) if c in note.class_letters}
     if (free_r - free_l) - fixed:
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
     free = sorted((free_l | free_r) - fixed)
@@ -260,7 +297,7 @@ def _show(v) -> str:
     return str(arr.tolist() if arr.size > 1 else float(arr.reshape(-1)[0]))
 
 
-def compare(note: Note, lhs, rhs, line: int = 0, cond=None) -> tuple[str, str, str]:
+def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tuple[str, str, str]:
     """(verdict, message, reading) for the claim lhs = rhs."""
     note.first_failure = None
     use_cost_at(note, line)
@@ -277,11 +314,15 @@ def compare(note: Note, lhs, rhs, line: int = 0, cond=None) -> tuple[str, str, s
             continue  # with one unit per layer every index is the same: no reading of entries
         try:
             with np.errstate(all="raise"):
-                r = _evaluate(note, reading, widths, lhs, rhs, cond)
+                r = _best(note, reading, widths, lhs, rhs, cond, context)
         except Unreadable as e:
             errors.append(str(e))
             r = "err"
         except (FloatingPointError, ZeroDivisionError, OverflowError, RecursionError):
+            r = "err"
+        except (ValueError, TypeError, IndexError, KeyError) as e:
+            # a reading this model does not handle: never a verdict, never a crash
+            errors.append(f"{type(e).__name__}")
             r = "err"
         outcomes.append((r, reading, scalar))
         if r in ("eq", "case"):
