@@ -179,6 +179,8 @@ def role(atom: Atom, env: Env):
     if name == "delta" and atom.sub and len(index_letters(atom.sub)) == 1:
         node = node_of("z", env.state.net.N + env.reading.base, env)
         return ("dz", node, index_letters(atom.sub), atom.T)
+    if name in ("y", "Y") and atom.sup in ("*", "\\ast", "{*}"):
+        atom = Atom(name, atom.sub, None, atom.primes, atom.T)  # y^*: the target
     if name in VECTOR_NAMES and atom.sup is None:
         return ("val", VECTOR_NAMES[name], index_letters(atom.sub), atom.T)
     if name in OUTPUT_NAMES and atom.sup is None:
@@ -295,6 +297,17 @@ def multiply(node, env: Env):
     a, b = value(a_node, env), value(b_node, env)
     if isinstance(a, Jac) or isinstance(b, Jac):
         raise Unreadable("a product with a Jacobian")
+    ones = b_node == ("num", 1.0) or b_node == ("T", ("num", 1.0))
+    if ones and op in ("juxt", "cdot") and isinstance(a, np.ndarray) and a.size > 1:
+        # a 1 written after a matrix is the vector of ones: A 1 sums the columns, b 1^T
+        # repeats a column (\vec 1, \mathbf{1}); which one the shapes decide
+        if b_node[0] == "T":
+            if a.shape[1] != 1:
+                raise Unreadable("1^T after a matrix")
+            return a @ np.ones((1, env.state.net.m))
+        if a.shape[1] == 1:
+            raise Unreadable("a column times 1")
+        return a.sum(axis=1, keepdims=True)
     if _is_scalar(a) or _is_scalar(b):
         if op == "otimes" and not (_is_scalar(a) and _is_scalar(b)):
             raise Unreadable("an outer product with a number")
@@ -700,7 +713,7 @@ def free_indices(node, bound=frozenset()) -> set[str]:
 
 
 def uses_layer_l(node) -> bool:
-    text = repr(node)
+    text = repr(node).replace("\\\\ell", "l")
     return bool(re.search(r"(sup|sub)='[^']*(?<![A-Za-z_\\])l(?![A-Za-z])", text))
 
 

@@ -207,18 +207,20 @@ def _alternatives(rhs):
 
 def _best(note, reading, widths, lhs, rhs, cond, context) -> str:
     outcomes = []
+    first_error = None
     for alt in _alternatives(rhs):
         try:
             r = _evaluate(note, reading, widths, lhs, alt, cond, context)
-        except Unreadable:
+        except Unreadable as e:
+            first_error = first_error or e
             r = "err"
         if r in ("eq", "case"):
             return r
         outcomes.append(r)
     if all(r == "neq" for r in outcomes):
         return "neq"
-    if outcomes[0] == "err" and len(outcomes) == 1:
-        raise Unreadable("not read")
+    if outcomes[0] == "err" and len(outcomes) == 1 and first_error is not None:
+        raise first_error
     return "err" if "err" in outcomes else outcomes[0]
 
 
