@@ -22,7 +22,7 @@ CORPUS = next(
 
 # note: (keyed claims judged right, mistakes caught), reached on 2026-12-07
 FLOOR = {
-    "adb991_udacity_notes": (1, 0),
+    "adb991_udacity_notes": (2, 1),
     "antoinecollas_softmax_fr": (0, 0),
     "behnamasadi_3b1b_notebook": (18, 1),
     "chrisxue815_ng_lowercase": (12, 0),
@@ -32,10 +32,10 @@ FLOOR = {
     "koerbitz_reinventing_backprop": (24, 3),
     "lmtot27_rows_softmax_vi": (19, 0),
     "lotabout_bp_note_zh": (20, 3),
-    "markusthill_boldsymbol_batch": (0, 0),
+    "markusthill_boldsymbol_batch": (12, 0),
     "mathscode_logreg_zh": (7, 1),
     "physicsd00d_cs224d_hw": (6, 0),
-    "rugessnome_softmax_jacobian_fr": (0, 0),
+    "rugessnome_softmax_jacobian_fr": (20, 0),
     "steven2358_ufldl": (5, 1),
     "xannotzan_textcolor": (16, 0),
     "yanfenglee_softmax_ce": (11, 1),

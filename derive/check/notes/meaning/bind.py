@@ -91,18 +91,25 @@ def layer_number(sup: str, env: Env) -> int:
     """The note's layer number a superscript names (``l+1`` with l bound, ``L-1``...)."""
     s = strip_layer(sup)
     s = s.replace("n_l", "L").replace("n_{l}", "L")
-    if not re.fullmatch(r"[lL0-9+\-]+", s):
+    if not re.fullmatch(r"[lLA-Z0-9+\-]+", s):
         raise Unreadable(f"layer {sup!r}")
     net = env.state.net
     last = net.N + env.reading.base
     total = 0
-    for sign, tok in re.findall(r"([+-]?)([lL]|\d+)", s):
-        if tok == "l":
+    for sign, tok in re.findall(r"([+-]?)([lL]|[A-Z]|\d+)", s):
+        if tok not in ("l", "L") and tok.isalpha():
+            named = env.aliases.get("layer:" + tok)
+            if named is None:
+                raise Unreadable(f"layer {tok}")
+            v = named
+        elif tok == "l":
             if "l" not in env.idx:
                 raise Unreadable("a general layer l outside an instantiation")
             v = env.idx["l"]
         elif tok == "L":
             v = last
+        elif tok.isalpha():
+            pass
         else:
             v = int(tok)
         total += -v if sign == "-" else v
@@ -331,6 +338,12 @@ def multiply(node, env: Env):
 
 def nabla(atom: Atom, operand, env: Env):
     """``\\nabla_{w^l} C``, ``\\nabla_a C``, ``\\nabla C`` (at the output), ``\\nabla W^l``."""
+    if atom.sub and operand[0] == "atom" and operand[1].name in ("g", "f", "sigma", "phi"):
+        # \nabla_{z} g: the activation's derivative at z, entry by entry
+        from .grammar import Parser
+
+        g = operand[1]
+        return call(Atom(g.name, None, g.sup, g.primes + 1), [Parser(atom.sub).parse_all()], env)
     if atom.sub:
         from .grammar import Parser
 
@@ -430,6 +443,9 @@ def _first_layer(node, env):
 
 def call(fatom: Atom, args, env: Env):
     name = fatom.name
+    alias = env.aliases.get("call:" + name)
+    if alias is not None and len(args) == 1 and args[0] == ("atom", Atom("x")):
+        return value(alias, env)  # f(x) = a^{(O)}: the network's output, as the note says
     if fatom.sup and name in ("tanh", "sigma", "sigmoid", "relu", "ReLU", "exp", "log", "ln"):
         if not fatom.sup.strip().isdigit():
             raise Unreadable(f"{name} with a superscript")

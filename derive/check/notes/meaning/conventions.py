@@ -201,6 +201,17 @@ def infer(note: Note, stmts) -> None:
         if (
             lhs.tree[0] == "call"
             and atom.name not in COSTS
+            and lhs.tree[2] == [("atom", Atom("x"))]
+            and rhs is not None
+            and rhs[0] == "atom"
+            and rhs[1].name in ("a", "A", "hat_y")
+        ):
+            note.aliases.setdefault("call:" + atom.name, rhs)  # f(x) = a^{(O)}: the output
+            note.kinds[id(lhs)] = "definition"
+            continue
+        if (
+            lhs.tree[0] == "call"
+            and atom.name not in COSTS
             and not atom.primes
             and all(a[0] == "atom" and a[1].sup is None and a[1].sub is None for a in lhs.tree[2])
         ):
@@ -240,6 +251,7 @@ def infer(note: Note, stmts) -> None:
                 note.aliases.setdefault(atom.show(), rhs)
                 if not _has_derivative(rhs):
                     calls.append((atom, rhs))
+    _named_layers(note)
     _activations(note, calls)
     _conventions(note)
     _cost(note)
@@ -247,6 +259,31 @@ def infer(note: Note, stmts) -> None:
 
 ACT_WORDS = {"sigma": "sigmoid", "sigmoid": "sigmoid", "relu": "relu", "ReLU": "relu",
              "tanh": "tanh"}  # fmt: skip
+
+
+def _named_layers(note: Note) -> None:
+    """Layers named by a letter (z^{(O)} = W^{(O)} a^{(H)} + b^{(O)}, a^{(H)} = g(W^{(H)} x)):
+    numbered from what each forward equation reads, the input's layer plus one, or the
+    layer its activation comes from plus one."""
+    named: dict[str, int] = {}
+    for _ in range(4):
+        for lhs, rhs in note.forward:
+            a = lhs[1]
+            s = bind.strip_layer(a.sup or "")
+            if not re.fullmatch(r"[A-KM-Z]", s) or s in named:
+                continue
+            atoms = []
+            _walk_atoms(rhs, atoms)
+            if any(b.name in ("x", "X") and b.sup is None for b in atoms):
+                named[s] = 1
+                continue
+            for b in atoms:
+                t = bind.strip_layer(b.sup or "")
+                if b.name in ("a", "A") and t in named and t != s:
+                    named[s] = named[t] + 1
+    for k, v in named.items():
+        note.aliases["layer:" + k] = v
+        note.numeric_layers.add(v)
 
 
 def _is_update(atom, lhs, rhs) -> bool:

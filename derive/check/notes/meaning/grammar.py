@@ -94,6 +94,8 @@ def clean(tex: str) -> str:
                r"\\\1{\2}", s)  # fmt: skip
     s = re.sub(r"\\\\\s*$", "", s.strip())
     s = s.replace("~", " ").replace("&", " ")
+    # the indicator 1_{i=y} is the Kronecker delta of its two indices
+    s = re.sub(r"\\math(?:bb|ds|bf)\{1\}_\{\s*([a-z])\s*=\s*([a-z])\s*\}", r"\\delta_{\1\2}", s)
     return s.strip().rstrip(".,;").strip()
 
 
@@ -408,6 +410,9 @@ class Parser:
     def atom_or_call(self):
         atom = self.atom()
         self.ws()
+        if atom.name == "nabla" and not self.at_term_end():
+            # \nabla_{a} C: the gradient takes the factor right after it
+            return ("mul", "juxt", ("atom", atom), self.postfix(self.primary()))
         if atom.name == "e" and atom.sup and not atom.sub and not atom.primes:
             return ("call", Atom("exp"), [self.sub_parser(atom.sup).parse_all()])
         callable_ = atom.name in self.functions or (

@@ -55,8 +55,20 @@ _COND = re.compile(
 )
 
 
-def _condition(text: str):
-    """A trailing case condition (``\\quad i = j``, ``\\text{if } i \\neq j``) split off."""
+_OTHERWISE = re.compile(
+    r"(?:,\s*)?(?:\\quad|\\qquad)?\s*\\text\{\s*(otherwise|sinon|else|sonst)\s*\.?\}\s*[.,]?\s*$"
+)
+
+
+def _condition(text: str, last=None):
+    """A trailing case condition (``\\quad i = j``, ``\\text{if } i \\neq j``) split off;
+    ``\\text{otherwise}`` is the other case of the condition before it."""
+    m = _OTHERWISE.search(text)
+    if m:
+        if last is None:
+            return text[: m.start()].rstrip(" ,"), ("?", "?", "?")
+        flipped = "!=" if last[1] == "=" else "="
+        return text[: m.start()].rstrip(" ,"), (last[0], flipped, last[2])
     m = _COND.search(text)
     if not m:
         return text, None
@@ -67,6 +79,7 @@ def _condition(text: str):
 def statements(segments):
     """The formulas as lists of members, continuations joined to the formula before."""
     out = []
+    last_cond = None
     for seg in segments:
         if seg.kind != "math":
             out.append(None)
@@ -74,7 +87,9 @@ def statements(segments):
         text = clean(seg.text)
         if not text:
             continue
-        text, cond = _condition(text)
+        text, cond = _condition(text, last_cond)
+        if cond is not None:
+            last_cond = cond
         members = []
         for rel, off, part in split_relations(text):
             lead = part[: len(part) - len(part.lstrip())]
@@ -123,7 +138,8 @@ def _class_letters(stmts) -> set[str]:
         lhs = members[0]
         if lhs.tree is None or len(members) < 2:
             continue
-        if not (lhs.tree[0] in ("atom", "call") and bind.is_cost(lhs.tree[1])):
+        head = lhs.tree[1] if lhs.tree[0] in ("atom", "call") else None
+        if head is None or not (bind.is_cost(head) or lhs.tree[0] == "call" and head.name in COSTS):
             continue
         for m in members[1:]:
             if m.tree is not None:
@@ -229,7 +245,8 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     a case split), 'neq', 'partial' (holds on some draws only) or 'err' for one reading over
     the draws, the layers and the values of the free indices."""
     free_l, free_r = bind.free_indices(lhs), bind.free_indices(rhs)
-    fixed = {c for c in (free_l | free_r | set(context)) if c in note.class_letters}
+    cond_letters = {cond[0], cond[2]} if cond else set()
+    fixed = {c for c in (free_l | free_r | set(context) | cond_letters) if c in note.class_letters}
     if (free_r - free_l) - fixed:
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
     free = sorted((free_l | free_r) - fixed)
@@ -262,7 +279,9 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                     raise Unreadable("not defined at the drawn values") from None
                 full = dict(zip(free, combo, strict=True))
                 full.update({c: e.idx[c] for c in fixed})
-                if cond and cond[0] in e.idx and cond[2] in e.idx:
+                if cond and not (cond[0] in e.idx and cond[2] in e.idx):
+                    raise Unreadable("a case on indices this claim does not bind")
+                if cond:
                     same = e.idx[cond[0]] == e.idx[cond[2]]
                     if same != (cond[1] == "="):
                         continue
