@@ -22,6 +22,10 @@ from .grammar import COSTS, Atom, Unreadable
 from .instance import ACT, DACT, H, State, sigmoid, softmax
 
 
+class ShapeMismatch(Unreadable):
+    """Two quantities of the network whose shapes do not combine as written."""
+
+
 class NoLayer(Unreadable):
     """The formula refers to a layer the drawn network does not have at this instantiation."""
 
@@ -321,7 +325,7 @@ def multiply(node, env: Env):
         return _scalar(a) * b if _is_scalar(a) else a * _scalar(b)
     if op in ("odot", "circ", "star"):
         if a.shape != b.shape:
-            raise Unreadable("an element-wise product of different shapes")
+            raise ShapeMismatch(f"an element-wise product of shapes {a.shape} and {b.shape}")
         return a * b
     if op == "otimes":
         if a.shape == b.shape:
@@ -333,7 +337,7 @@ def multiply(node, env: Env):
         return a @ b
     if a.shape == b.shape and 1 in a.shape:
         return a * b
-    raise Unreadable(f"shapes {a.shape} and {b.shape} do not multiply")
+    raise ShapeMismatch(f"shapes {a.shape} and {b.shape} do not multiply")
 
 
 def nabla(atom: Atom, operand, env: Env):

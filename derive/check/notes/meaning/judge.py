@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import bind, chains
-from .bind import Env, Jac, NoLayer, Reading
+from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Unreadable, clean, parse, split_relations
 from .instance import Net
@@ -272,8 +272,19 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
             for combo in np.ndindex(*ranges):
                 e = env.with_idx(**dict(zip(free, combo, strict=True)))
                 try:
-                    a, b = bind.value(lhs, e), bind.value(rhs, e)
+                    a = bind.value(lhs, e)
                 except NoLayer:
+                    continue
+                try:
+                    b = bind.value(rhs, e)
+                except NoLayer:
+                    continue
+                except ShapeMismatch as err:
+                    # the left-hand side is a quantity of the network; the right-hand side
+                    # multiplies quantities whose shapes do not fit: not what it claims
+                    if note.first_failure is None:
+                        note.first_failure = (a, str(err), lv, dict(zip(free, combo, strict=True)))
+                    results.append((lv, tuple(combo), seed, False))
                     continue
                 except (FloatingPointError, ZeroDivisionError, OverflowError):
                     raise Unreadable("not defined at the drawn values") from None
@@ -312,6 +323,8 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
 
 
 def _show(v) -> str:
+    if isinstance(v, str):
+        return v
     if isinstance(v, Jac):
         v = v.m
     arr = np.round(np.asarray(v, dtype=float), 4)
