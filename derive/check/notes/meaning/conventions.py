@@ -118,7 +118,9 @@ class Note:
                                     cost_name=self.cost_name if c == "note" else "",
                                     hidden=hidden, output=output)  # fmt: skip
                         yield r, self.widths(base), False
-        if line < self.first_vector_line and not batch:
+        if line < self.first_vector_line:
+            # a note that has written no transpose or element-wise product yet may mean one
+            # unit per layer (its products are then products of numbers)
             for layout, base, shift in self.conventions[:1]:
                 for hidden, output in acts:
                     if output == "softmax":

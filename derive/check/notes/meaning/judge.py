@@ -177,11 +177,7 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
-        kind = (
-            "chain-rule"
-            if reading.startswith("a chain rule")
-            else ("derivative" if lhs.tree[0] == "d" or "('d'," in repr(m.tree) else "equation")
-        )
+        kind = _kind(lhs.tree, m.tree)
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
 
@@ -252,7 +248,9 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     free = sorted((free_l | free_r) - fixed)
     general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
     results = []  # (layer, combo, seed, equal)
-    for seed in (1, 2):
+    # one unit per layer: a ReLU's derivative is 1 or 0 on a whole draw, so more draws
+    seeds = (1, 2, 3, 4, 5, 6) if max(widths) == 1 else (1, 2)
+    for seed in seeds:
         net = Net(widths, note.acts_for(len(widths) - 1, reading), seed,
                   onehot=reading.output == "softmax" or bool(fixed),
                   m=3 if reading.batch else 1)  # fmt: skip
@@ -413,6 +411,17 @@ def _chain_verdict(note: Note, lhs, rhs):
         return ("wrong", "the factors of this chain rule do not lead from the numerator to "
                 "the denominator of the left-hand side", reading.describe())  # fmt: skip
     return None
+
+
+def _kind(lhs, rhs) -> str:
+    """The kind of claim, as the report names checks: a product of derivative symbols is a
+    chain rule, any other claim about a derivative a derivative, else an equation."""
+    factors = chains._factors(rhs)
+    if len(factors) > 1 and all(f[0] == "d" and f[1] is not None for f in factors):
+        return "chain-rule"
+    if lhs[0] == "d" or "('d'," in repr(rhs):
+        return "derivative"
+    return "equation"
 
 
 def _differ(note: Note) -> str:
