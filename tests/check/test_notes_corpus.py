@@ -34,7 +34,7 @@ FLOOR = {
     "lotabout_bp_note_zh": (20, 3),
     "markusthill_boldsymbol_batch": (12, 0),
     "mathscode_logreg_zh": (7, 1),
-    "physicsd00d_cs224d_hw": (6, 0),
+    "physicsd00d_cs224d_hw": (11, 0),
     "rugessnome_softmax_jacobian_fr": (20, 0),
     "steven2358_ufldl": (5, 1),
     "xannotzan_textcolor": (16, 0),

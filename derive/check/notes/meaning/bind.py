@@ -393,6 +393,22 @@ def atom_value(atom: Atom, env: Env):
         if s in ("L", "{L}"):
             return float(st.net.widths[-1])
     key = atom.show()
+    bare = Atom(atom.name).show()
+    if (
+        key not in env.aliases
+        and bare in env.aliases
+        and (atom.sub or atom.T)
+        and not atom.sup
+        and env.depth < 8
+    ):
+        # h_c, h^T for a name the note defined as a whole vector (h = \sigma(t))
+        inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
+        v = value(env.aliases[bare], inner)
+        if not isinstance(v, np.ndarray):
+            raise Unreadable("an entry of a defined number")
+        if atom.T:
+            v = v.T
+        return entry(v, index_letters(atom.sub), env) if atom.sub else v
     plain = Atom(atom.name, atom.sub).show()
     if key not in env.aliases and atom.sup and plain in env.aliases and env.depth < 8:
         from .grammar import Parser
@@ -537,7 +553,13 @@ def denominator(node, env: Env):
         key = atom.show()
         if key in env.aliases:
             return _alias_node(key, env)
-        raise Unreadable(f"a derivative by {atom.show()}")
+        bare = Atom(atom.name).show()
+        if bare in env.aliases and atom.sub and not atom.sup:
+            # v_b for v = h W + b: an entry of the network quantity the name stands for
+            nd, _ = _alias_node(bare, env)
+            r = ("val", nd, index_letters(atom.sub), False)
+        else:
+            raise Unreadable(f"a derivative by {atom.show()}")
     kind, nd, letters, _ = r
     if not letters:
         return nd, None
@@ -645,6 +667,15 @@ def _ranges(var, node, env, found):
             except Unreadable:
                 return
             if r is None:
+                bare = Atom(a.name).show()
+                if bare in env.aliases and env.depth < 8:
+                    try:
+                        v = value(env.aliases[bare], Env(env.state, env.reading, env.aliases,
+                                                         env.idx, env.depth + 1))  # fmt: skip
+                    except Unreadable:
+                        return
+                    if isinstance(v, np.ndarray) and len(letters) == 1:
+                        found.append(max(v.shape))
                 return
             kind, nd, lts, T = r
             arr = env.state.values[nd]

@@ -50,6 +50,7 @@ class Note:
         self.own_functions: set[str] = set()
         self.first_failure = None
         self.class_letters: set[str] = set()
+        self.einstein = False  # the note declares the summation convention
         self.base = None  # the input's layer number when the note states it (a^1 = x)
 
     # -------------------------------------------------------------- the drawn network

@@ -120,6 +120,11 @@ def judge_note(segments, text: str = "") -> list[Verdict]:
             _parse(m, note.functions)
     infer(note, stmts)
     note.class_letters = _class_letters(stmts)
+    note.einstein = any(
+        seg.kind == "text"
+        and re.search(r"(?i)einstein|summation convention|repeated ind", seg.text)
+        for seg in segments
+    )
     out: list[Verdict] = []
     for members in stmts:
         try:
@@ -206,6 +211,46 @@ def equal(a, b) -> bool:
     return bool(np.allclose(a, b, **TOL))
 
 
+def einstein(node, letters: set[str]):
+    """The summation convention the note declares: an index repeated in a product and not
+    free on the left is summed, over the smallest term that holds all its occurrences."""
+    for c in sorted(letters):
+        node = _sum_over(node, c)
+    return node
+
+
+def _count(node, c) -> int:
+    return 1 if c in bind.free_indices(node) else 0
+
+
+def _sum_over(node, c):
+    if c not in bind.free_indices(node):
+        return node
+    if node[0] == "add":
+        parts = [(sg, t) for sg, t in node[1]]
+        holders = [i for i, (_, t) in enumerate(parts) if c in bind.free_indices(t)]
+        if len(holders) == 1:
+            i = holders[0]
+            parts[i] = (parts[i][0], _sum_over(parts[i][1], c))
+            return ("add", parts)
+        return ("sum", c, None, node, None)
+    if node[0] == "mul":
+        a, b = node[2], node[3]
+        in_a, in_b = c in bind.free_indices(a), c in bind.free_indices(b)
+        if in_a and in_b:
+            return ("sum", c, None, node, None)
+        if in_a:
+            return ("mul", node[1], _sum_over(a, c), b)
+        return ("mul", node[1], a, _sum_over(b, c))
+    if node[0] == "div":
+        a, b = node[1], node[2]
+        in_a, in_b = c in bind.free_indices(a), c in bind.free_indices(b)
+        if in_a and in_b:
+            return ("sum", c, None, node, None)
+        return ("div", _sum_over(a, c), b) if in_a else ("div", a, _sum_over(b, c))
+    return ("sum", c, None, node, None)
+
+
 def _alternatives(rhs):
     """The readings of a right-hand side: as parsed, and, where a derivative operator stands
     before a sum without parentheses (d/dz w g(z) + b), the operator applied to the whole sum
@@ -241,6 +286,9 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     a case split), 'neq', 'partial' (holds on some draws only) or 'err' for one reading over
     the draws, the layers and the values of the free indices."""
     free_l, free_r = bind.free_indices(lhs), bind.free_indices(rhs)
+    if note.einstein and free_r - free_l:
+        rhs = einstein(rhs, free_r - free_l - note.class_letters)
+        free_r = bind.free_indices(rhs)
     cond_letters = {cond[0], cond[2]} if cond else set()
     fixed = {c for c in (free_l | free_r | set(context) | cond_letters) if c in note.class_letters}
     if (free_r - free_l) - fixed:
