@@ -143,3 +143,42 @@ def test_the_course_layer_function_is_checked_layer_by_layer(name, func):
     text, code = check_code(f"{CORPUS / name}.py:{func}", CORPUS / f"{name}.toml")
     assert code == 0, text
     assert "cache=((A_prev, W, b), z), activation=its activation" in text
+
+
+@pytest.mark.parametrize(
+    "name,func", [("dlai_w4_ftima", "linear_backward"), ("dlai_w4_atom101", "linearBackward")]
+)
+def test_the_course_linear_backward_is_checked_layer_by_layer(name, func):
+    text, code = check_code(f"{CORPUS / name}.py:{func}", CORPUS / f"{name}.toml")
+    assert code == 0, text
+    assert "dZ=dZ of the layer, cache=(A_prev, W, b)" in text
+
+
+def test_the_penalty_is_in_the_cost_line_and_every_expected_form():
+    name = "cs231n_sillymonkey"
+    target, spec = f"{CORPUS / name}.py:TwoLayerNet.loss", CORPUS / f"{name}.toml"
+    text, _ = check_code(target, spec)
+    out, _ = check_code(target, spec, "json")
+    assert "plus the penalty 0.05 * (sum(W1**2) + sum(W2**2) + sum(b1**2) + sum(b2**2))" in text
+    forms = {r["gradient"]: r["expected"]["expression"] for r in json.loads(out)}
+    assert forms["dW1"].startswith("dW1 = (1/m) delta1 @ X.T + W1/10, where")
+    assert forms["db2"].startswith("db2 = (1/m) sum_samples(delta2) + b2/10, where")
+    assert "compare with: db1 = (1/m) sum_samples(delta1) + b1/10" in text
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_verdicts_do_not_depend_on_the_seed(seed):
+    truth = json.loads((CORPUS / "expected.json").read_text())
+    for name, func in CASES:
+        if not any(v["verdict"] == "wrong" for v in truth[name].values()):
+            continue  # the files with bugs: a draw must not hide them
+        out, _ = check_code(
+            f"{CORPUS / name}.py:{func}", CORPUS / f"{name}.toml", "json", seed=seed
+        )
+        got = {g["gradient"]: g for g in json.loads(out)}
+        for g, want in truth[name].items():
+            if want["verdict"] == "wrong":
+                assert got[g]["verdict"] in ("wrong", "unknown"), (name, g, seed)
+                assert _named(want["mistake"], got[g]["diagnosis"]), (name, g, seed)
+            else:
+                assert got[g]["verdict"] == "correct", (name, g, seed)

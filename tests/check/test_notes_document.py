@@ -6,6 +6,7 @@ written here, not taken from the notes.
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import time
@@ -87,6 +88,11 @@ def test_markdown_delimiters_code_front_matter_and_comments():
     assert items(text) == [(4, "a = 1"), (4, "b_1 = 2"), (11, "d = e"), (13, "g = 6")]
 
 
+def test_a_stray_dollar_does_not_swallow_the_paragraph():
+    text = "A $ sign alone\nthen $x = 1$ later, $5 or $10,\n$a =\n b$\n"
+    assert items(text) == [(2, "x = 1"), (4, "a = b")]
+
+
 def test_table_cells_and_lists():
     text = "| a | b |\n|---|---|\n| $x = 1$ | $$y = 2$$ $$z = 3$$ |\n\n1. $u = v$\n   - $p = q$\n"
     assert items(text) == [(3, "x = 1"), (3, "y = 2"), (3, "z = 3"), (5, "u = v"), (6, "p = q")]
@@ -135,6 +141,21 @@ def test_eqnarray_markdown_row_breaks_and_a_row_of_dots():
     assert items(text) == [(2, "a = b"), (3, "a = c")]
 
 
+def test_an_array_of_equations_and_an_array_that_is_a_matrix():
+    text = (
+        "$$\\begin{array}{rcl} a & = & b \\\\ & = & c \\end{array}$$\n"
+        "$$\\begin{array}{cc} 1 & 2 \\\\ 3 & 4 \\end{array}$$\n"
+        "\\begin{align}\na &= b \\\\\n\\intertext{so}\nc &= d\n\\end{align}\n"
+    )
+    assert items(text) == [
+        (1, "a = b"),
+        (1, "a = c"),
+        (2, "\\begin{array}{cc} 1 & 2 \\\\ 3 & 4 \\end{array}"),
+        (4, "a = b"),
+        (6, "c = d"),
+    ]
+
+
 def test_cases_one_item_per_row_with_its_condition():
     text = (
         "$$\n\\frac{\\partial a_i}{\\partial z_j} =\n\\begin{cases}\n"
@@ -150,6 +171,16 @@ def test_cases_one_item_per_row_with_its_condition():
         (9, "\\delta_{kj} = 1", "k = j"),
         (9, "\\delta_{kj} = 0", "otherwise"),
     ]
+
+
+def test_a_case_stated_in_the_line_before_a_display():
+    text = (
+        "**Case 2:** $j \\neq c$ (the wrong class)\n$$\n\\frac{dL}{dz_j} = a_j\n$$\n"
+        "We get $i = j$ here.\n\n$$x = y$$\n"  # a blank line apart: no case
+        "Two $a$ and $b = c$\n$$u = v$$\n"  # more than one span on the line: no case
+    )
+    got = [(i.line, i.condition) for i in read_document(text).items]
+    assert got == [(1, ""), (3, "j \\neq c"), (5, ""), (7, ""), (8, ""), (8, ""), (9, "")]
 
 
 def test_formulas_side_by_side_conditions_and_chains():
@@ -194,6 +225,62 @@ def test_chains_of_formulas_split_only_between_formulas():
     ]
 
 
+def test_comma_separated_definitions_and_what_is_not_one():
+    text = (
+        "$$a=\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix},\n"
+        "b=\\begin{pmatrix} 3 \\\\ 4 \\end{pmatrix}$$\n"
+        "$x = (x_1, x_2)$, $z = f(u, v)$\n"
+        "$$db = \\frac{1}{m} np.sum(dZ, axis=1, keepdims=True)$$\n"
+        "$$J = A W, axis=1, keepdims=True)$$\n"
+    )
+    assert items(text) == [
+        (1, "a=\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}"),
+        (2, "b=\\begin{pmatrix} 3 \\\\ 4 \\end{pmatrix}"),
+        (3, "x = (x_1, x_2)"),
+        (3, "z = f(u, v)"),
+        (4, "db = \\frac{1}{m} np.sum(dZ, axis=1, keepdims=True)"),
+        (5, "J = A W, axis=1, keepdims=True)"),
+    ]
+
+
+def test_math_in_a_blockquote_and_a_size_command():
+    text = "- note\n  > $$\n  > \\large W^3 = A\n  > $$\n> $a = b$\n"
+    assert items(text) == [(3, "W^3 = A"), (5, "a = b")]
+
+
+def test_a_notebook_is_read_through_its_markdown_cells_on_the_file_lines():
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Notes\n", "\n", "$$\n",
+                                                             "\\frac{dC}{da} = a - y\n", "$$"]},
+        {"cell_type": "code", "metadata": {}, "source": ["x = 1  # $c = d$"], "outputs": [],
+         "execution_count": None},
+        {"cell_type": "markdown", "metadata": {}, "source": "Then $\\delta = e$ é."},
+    ]  # fmt: skip
+    book = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    pretty = json.dumps(book, indent=1, ensure_ascii=False)
+    lines = pretty.split("\n")
+    where = [k + 1 for k, line in enumerate(lines) if "dC" in line or "delta" in line]
+    assert items(pretty) == [(where[0], "\\frac{dC}{da} = a - y"), (where[1], "\\delta = e")]
+    compact = json.dumps(book)  # one line: the cells one after the other
+    assert items(compact) == [(4, "\\frac{dC}{da} = a - y"), (7, "\\delta = e")]
+    assert items('{"cells": "not a notebook", "x": "$a = b$"}') == [(1, "a = b")]
+
+
+def test_github_math_fences_and_inline_math_in_backticks():
+    text = (
+        "```math\na = b\n```\n"
+        "```latex\n\\displaystyle{c = d}\n```\n"
+        "```latex\n\\documentclass{article} e = f\n```\n"
+        "```python\ng = h\n```\n"
+        "Inline $`p = q`$ and `r = s`.\n"
+    )
+    assert items(text) == [(2, "a = b"), (5, "c = d"), (13, "p = q")]
+
+
+def test_toml_front_matter_is_skipped():
+    assert items("+++\ntitle = 'x'\nmath = true\n+++\n$a = b$\n") == [(5, "a = b")]
+
+
 def test_an_aside_in_parentheses_and_a_label_before_a_colon():
     text = "$$\\frac{dE}{dn} = g \\cdot h \\ \\left( = -\\delta \\right)$$\n$$Shape: n/m = n/m$$\n"
     got = [(i.line, i.text, i.condition) for i in read_document(text).items]
@@ -235,3 +322,18 @@ def test_fuzz_malformed_documents_read_without_error():
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_fuzz_malformed_notebooks_read_without_error():
+    rng = random.Random(7)
+    values = [None, 1, "x", "$a = b$\n", ["$$\n", "c = d\n", "$$"], [1, None], {}, []]
+    for _ in range(300):
+        cells = [
+            {k: rng.choice(values) for k in rng.sample(["cell_type", "source", "metadata"], 2)}
+            | ({"cell_type": "markdown"} if rng.random() < 0.7 else {})
+            for _ in range(rng.randint(0, 4))
+        ]
+        book = {"cells": cells if rng.random() < 0.9 else rng.choice(values)}
+        text = json.dumps(book, indent=rng.choice([None, 1]))
+        for seg in read_notes(text):
+            assert seg.kind in ("math", "grid", "text") and seg.line >= 1

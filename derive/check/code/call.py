@@ -1,17 +1,21 @@
 """Load a student's Python file and call its backward function the way it asks to be called.
 
-``load_function(path, name)`` imports only that file (its top-level code runs, its own helper
-modules import as under ``python mycode.py``) and returns the function; an import that fails
-is a ``DeriveError`` naming the line. ``Caller`` matches the function's parameter names to what
-derive passes (X, Y, the spec's parameters and forward values, ``params``, ``cache``, ``m``:
-see ``main``), or evaluates a ``--call`` expression, and reads what it returns into
-``{param: gradient}`` by dict key (``dW1``, ``W1``, ``grad_W1``, ``dC_dW1``), tuple order or
-``--returns``.
+``load_function(path, name)`` imports only that file, without its training or plots (``load``:
+its defining statements run, its own helper modules import the same way) and returns the
+function; an import that fails is a ``DeriveError`` naming the line. ``Caller`` matches the
+function's parameter names to what derive passes (X, Y, the spec's parameters and forward
+values, ``params``, ``cache``, ``m``: see ``main``), sets module globals it reads (``w2``,
+``m``), or evaluates a ``--call`` expression, and reads what it returns into ``{param:
+gradient}`` by dict key (``dW1``, ``W1``, ``grad_W1``, ``dC_dW1``), tuple order, shape or
+``--returns``. Code written for a course's interface (``interfaces``) is called through an
+``Interface`` whose reading ``choose`` (or, when the convention's call raises, ``fallback``)
+picks by probing.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import inspect
 import io
@@ -26,7 +30,8 @@ import numpy as np
 from derive.engine.graph import Network
 from derive.errors import DeriveError
 
-from .load import load_module
+from .interfaces import Interface, Reader, Reading, layers_of, param_for
+from .load import load_module, time_limit
 
 DEFAULT_FUNCTION = "backward"
 _ROLES = {  # lower-case parameter name -> what is passed (besides the spec's own names)
@@ -129,8 +134,6 @@ class Caller:
         except DeriveError as err:
             if module is None or returns:
                 raise
-            from .interfaces import Interface
-
             try:
                 self.iface = Interface(func, name, path, net, module, penalty_k)
             except DeriveError as why:
@@ -149,12 +152,38 @@ class Caller:
                 + f" first ({name} reads {'them' if len(self.globals) > 1 else 'it'})"
             )
 
+    def fallback(self, values_at, spec_loss, big: int, module, penalty_k) -> None:
+        """When derive's convention raises at m = ``big`` (code written for samples as rows,
+        or for deeplearning.ai course 2's cache tuple), try the course readings instead, and
+        keep one under which the code runs."""
+        values = values_at(big, False)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
+                    np.errstate(all="ignore"), time_limit():  # fmt: skip
+                warnings.simplefilter("ignore")
+                self.read(self(values))
+            return
+        except DeriveError:  # it ran, but what it returned cannot be read: say so
+            raise
+        except Exception as err:  # noqa: BLE001 - the student's code failing says try others
+            failed = f"{type(err).__name__}"
+        try:
+            iface = Interface(self.func, self.name, self.path, self.net, module, penalty_k)
+        except DeriveError:
+            return
+        plain = (self.shown, self.globals, self.notes)
+        self.iface, self.notes = iface, []
+        self.choose(values_at, spec_loss, big)
+        if self.best_score >= 3:  # no reading runs either: report the convention's failure
+            self.iface, self.labels, self.per_example = None, False, False
+            self.shown, self.globals, self.notes = plain
+            return
+        self.notes.insert(0, f"with derive's convention (samples as columns) it raised {failed}")
+
     def choose(self, values_at, spec_loss, big: int) -> None:
         """Pick the reading of a course interface: the first under which the code runs at
         m = ``big`` and returns every gradient in its parameter's shape (and the spec's loss,
         when it returns one); else one example at a time, at m = 1 (``interfaces``)."""
-        from .interfaces import Reading
-
         iface = self.iface
         tried = []
         for reading in iface.readings:
@@ -174,6 +203,7 @@ class Caller:
                 )
                 best = first
         iface.reading = best[1]
+        self.best_score = best[0][0]
         self.labels, self.per_example = best[1].labels, best[1].per_example
         iface.describe()
         self.shown = iface.shown
@@ -186,8 +216,6 @@ class Caller:
     def _probe(self, reading, values, spec_loss) -> tuple[int, str]:
         """(score, what happened): 0 every gradient in shape and the spec's loss (if one is
         returned), 1 in shape but another loss, 2 some missing or misshapen, 3 raised."""
-        from .load import time_limit
-
         iface = self.iface
         try:
             with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
@@ -266,7 +294,7 @@ class Caller:
         if isinstance(result, dict):
             out, unused = {}, []
             for key, value in result.items():
-                p = _param_for(key, self.net)
+                p = param_for(key, self.net)
                 if p is None or p in out:
                     unused.append(str(key))
                 else:
@@ -275,6 +303,10 @@ class Caller:
         if isinstance(result, np.ndarray) and len(params) == 1 and self.returns is None:
             return {params[0]: result}, []
         order = self.returns or params
+        if self.returns is None and isinstance(result, tuple | list):
+            found = _read_by_shapes(result, self.net)  # (loss, [gW1, gb1, ..]), lists by layer
+            if found is not None:
+                return found
         if not isinstance(result, tuple | list) or len(result) != len(order):
             got = f"a {type(result).__name__}" + (
                 f" of {len(result)}" if isinstance(result, tuple | list) else ""
@@ -294,9 +326,11 @@ def _fresh(values: dict) -> dict:
     return {k: _copy(v) for k, v in values.items()}
 
 
-def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple]]:
-    """(global, parameter, its stored shape) for each module global the function reads that
-    holds a parameter by name (``w2`` for W2, as such a file keeps them): set before each call."""
+def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple | None]]:
+    """(global, what it is set to, its stored shape) for each module global the function
+    reads that holds a parameter by name (``w2`` for W2, as such a file keeps them), or that
+    names the inputs, targets or sample count (``m``, ``X``) and which the module does not
+    define (its data script was not run): set before each call."""
     names, todo = set(), [getattr(func, "__code__", None)]
     while todo:
         code = todo.pop()
@@ -307,6 +341,10 @@ def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple]]:
     out = []
     for g in sorted(names):
         value = vars(module).get(g)
+        role = _ROLES.get(g.lower())
+        if role in ("X", "Y", "m") and g not in vars(module) and not hasattr(builtins, g):
+            out.append((g, role, None))
+            continue
         p = next((p for p in net.params if p.lower() == g.lower()), None)
         if p is None or not isinstance(value, np.ndarray):
             continue
@@ -316,8 +354,21 @@ def _globals_read(func, module, net: Network) -> list[tuple[str, str, tuple]]:
     return out
 
 
-def _as_stored(value: np.ndarray, like: tuple) -> np.ndarray:
-    if value.shape == like:
+def _read_by_shapes(result, net: Network):
+    """``interfaces.Reader``'s reading of a result in derive's own layout, when it finds every
+    gradient: ``(loss, [dW1, db1, ...])``, ``(nabla_b, nabla_w)``, the layers reversed."""
+    layers = layers_of(net)
+    if not layers:
+        return None
+    shapes = {p: tuple(net.params[p].shape) for p in net.params}
+    found = Reader(net, layers).read(result, shapes, None)
+    if set(found) != set(net.params):
+        return None
+    return dict(found), list(found.unused)
+
+
+def _as_stored(value, like: tuple | None):
+    if like is None or value.shape == like:
         return value
     if value.T.shape == like:
         return value.T.copy()
@@ -342,25 +393,13 @@ class _Lenient(dict):
         raise KeyError(key)
 
 
-def _param_for(key, net: Network) -> str | None:
-    """The parameter a returned key names: dW1, W1, dw1, grad_W1, dC_dW1, dC/dW1 -> W1."""
-    key = str(key).strip()
-    lower = {p.lower(): p for p in net.params}
-    if key in net.params:
-        return key
-    for stripped in (key, re.sub(r"^(grad_?|d[a-z]?[_/]?d|d_?)", "", key, flags=re.I)):
-        if stripped.lower() in lower:
-            return lower[stripped.lower()]
-    return None
-
-
 def _parse_returns(text: str, net: Network) -> list[str | None]:
     out: list[str | None] = []
     for item in (s.strip() for s in text.split(",")):
         if item == "_":
             out.append(None)
             continue
-        p = _param_for(item, net)
+        p = param_for(item, net)
         if p is None:
             raise DeriveError(
                 f"`{item}` names no parameter of {net.name}", where=f"--returns {text}",

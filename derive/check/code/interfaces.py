@@ -14,7 +14,13 @@ and the objects the class builds, and tries the *readings* the code may be writt
 - one-hot targets Y or integer labels;
 - a regularization strength ``reg`` of c or 2c for a penalty c * sum(W**2) (``reg * sum`` or
   ``0.5 * reg * sum``), told apart by the loss the code returns;
-- a batch, or one example at a time (checked at m = 1 only, and said so).
+- a batch, or one example at a time (checked at m = 1 only, and said so);
+- a ``cache`` dict, or deeplearning.ai course 2's tuple ``(Z1, A1, W1, b1, Z2, ...)``.
+
+``call.Caller`` uses an ``Interface`` when derive's convention cannot name every parameter,
+and also when the convention's call raises (code written for rows under the convention's
+names). A course's per-layer function (``linear_activation_backward(dA, cache, activation)``)
+is called once per layer with the derivation's own dA of that layer.
 
 ``choose`` probes each reading at a sample count that is no dimension of the network and keeps
 the first under which the code runs and returns every gradient in its parameter's shape (and,
@@ -27,16 +33,20 @@ or gradients stored on the objects (``layer.dCdw``).
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
+import io
 import itertools
 import re
 import textwrap
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from derive.engine.graph import Network
 from derive.errors import DeriveError
+
+from .load import time_limit
 
 _INPUT = {"x", "inputs", "input", "a0", "x_batch", "data", "features", "x_train"}
 _TARGET = {"y", "targets", "target", "labels", "y_true", "t", "label", "y_train", "yb"}
@@ -52,6 +62,7 @@ _ACTS = {"activations", "acts", "a_list", "a_s", "as_"}
 _ZS = {"zs", "z_list", "layers", "pre_activations", "z_s", "sums"}
 _SAMPLES = {"m", "n_samples", "batch_size", "n", "num_samples"}
 _DA = {"da", "da_l", "dal", "dout", "da_curr", "grad_a", "d_a", "delta_a"}
+_DZ = {"dz", "dz_l", "delta", "dz_curr", "d_z"}
 _ACT_NAME = {"activation", "act", "activation_name", "kind", "nl_kind", "activation_function"}
 _REG = {"reg", "lam", "lambd", "lambda_", "lmbda", "reg_strength", "l2", "alpha_reg"}
 # __init__ parameters of a network class, by what they hold
@@ -75,6 +86,7 @@ class Reading:
     labels: bool = False  # integer labels instead of one-hot Y
     reg: float | None = None
     per_example: bool = False
+    cache_tuple: bool = False  # deeplearning.ai course 2's cache (Z1, A1, W1, b1, Z2, ...)
 
     def text(self, net: Network, with_reg: bool) -> str:
         parts = [
@@ -83,6 +95,7 @@ class Reading:
             "integer labels y (m,)" if self.labels else None,
             f"reg = {self.reg:g}" if with_reg and self.reg is not None else None,
             "one example at a time (checked at m = 1 only)" if self.per_example else None,
+            "cache = (Z1, A1, W1, b1, Z2, ...)" if self.cache_tuple else None,
         ]  # fmt: skip
         return ", ".join(p for p in parts if p)
 
@@ -119,10 +132,25 @@ class Found(dict):
 
 
 # ----------------------------------------------------------------------------- orientation
+class Like(tuple):
+    """The shape a student's array of a parameter has, and whether it holds the parameter
+    transposed (W as (in, out)): a square W's shape alone cannot say."""
+
+    flipped = False
+
+
+def like(shape, flipped: bool = False) -> Like:
+    out = Like(shape)
+    out.flipped = flipped
+    return out
+
+
 def to_student(value: np.ndarray, like: tuple) -> np.ndarray:
     """A derive-layout parameter (W (out, in), b (n, 1)) in the shape ``like`` the student's
     own array has: as is, transposed, or flat."""
     shape = tuple(like)
+    if getattr(like, "flipped", False) and value.ndim == 2 and value.T.shape == shape:
+        return value.T.copy()
     if shape == value.shape:
         return value.copy()
     if shape == value.T.shape:
@@ -139,15 +167,26 @@ def from_student(grad, like_shape: tuple, shape: tuple):
         g = np.asarray(grad, dtype=np.float64)
     except (TypeError, ValueError):
         return grad
+    flipped = getattr(like_shape, "flipped", False)
+    if flipped and g.ndim == 2 and g.shape == tuple(like_shape) and g.T.shape == tuple(shape):
+        return g.T
     if g.shape == tuple(shape):
         return g
     if g.shape == tuple(like_shape):
         if g.ndim == 2 and g.T.shape == tuple(shape):
             return g.T
         return g.reshape(shape)
-    if g.ndim == 1 and g.size == int(np.prod(shape)) and 1 in shape:  # a flat bias gradient
-        return g.reshape(shape)
+    if g.ndim == 1 and g.size == int(np.prod(shape)) and _keeps(like_shape, g.shape):
+        return g.reshape(shape)  # a flat bias gradient for a (1, n) bias: b - lr*db stays (1, n)
     return g
+
+
+def _keeps(like: tuple, shape: tuple) -> bool:
+    """Does ``param - lr * grad`` keep the student's parameter shape ``like``?"""
+    try:
+        return np.broadcast_shapes(tuple(like), tuple(shape)) == tuple(like)
+    except ValueError:
+        return False
 
 
 # ----------------------------------------------------------------------------- the interface
@@ -175,12 +214,18 @@ class Interface:
         self.init_reg = False
         self.built = ""  # how the instance is made: TwoLayerNet(input_size=4, ...)
         self.reading = Reading()
-        self.notes: list[str] = []
         self.shown = ""
-        self.globals_set: list[str] = []
         self.rows_first = False
         if self.cls is not None:  # what the class's own __init__ makes tells the orientation
-            inst, _ = self._instance(self.reading)
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), time_limit():
+                    inst, _ = self._instance(self.reading)
+            except DeriveError:
+                raise
+            except Exception as err:  # noqa: BLE001 - the student's __init__ failing
+                raise _no(
+                    name, path, f"{self.cls.__name__}(...) raised {type(err).__name__}: {err}"
+                ) from None
             self.rows_first = _rows_by_weights(inst, self)
         self.readings = list(self._readings())
 
@@ -193,16 +238,18 @@ class Interface:
     def _readings(self):
         roles = set(self.roles.values())
         rows = [True, False] if self.rows_first else [False, True]
-        if not (roles & {"X", "Y", "A_L", "A_h", "activations", "zs", "objects"} or self.cls):
+        data = {"X", "Y", "A_L", "A_h", "activations", "zs", "objects", "cache", "params"}
+        if not (roles & data or self.cls or any(":" in r for r in roles)):
             rows = [False]
+        tuples = [False, True] if "cache" in roles else [False]
         labels = [False, True] if ("Y" in roles and self.net.outputs > 1) else [False]
         with_reg = "reg" in roles or self.init_reg
         regs = [None]
         if with_reg:
             k = self.penalty_k
             regs = [k / 2, k] if k else [0.0]
-        for r, lab, reg in itertools.product(rows, labels, regs):
-            yield Reading(rows=r, labels=lab, reg=reg)
+        for r, lab, reg, tup in itertools.product(rows, labels, regs, tuples):
+            yield Reading(rows=r, labels=lab, reg=reg, cache_tuple=tup)
 
     def describe(self) -> None:
         with_reg = "reg" in self.roles.values() or self.init_reg
@@ -212,6 +259,8 @@ class Interface:
         self.shown = f"{owner}{self.name.split('.')[-1]}({args}); {what}"
 
     def _shown_role(self, role: str) -> str:
+        if "dZ" in self.roles.values():
+            return {"dZ": "dZ of the layer", "cache": "(A_prev, W, b)"}.get(role, role)
         if "dA" in self.roles.values():
             return {"dA": "dA of the layer", "cache": "((A_prev, W, b), z)",
                     "act_name": "its activation"}.get(role, role)  # fmt: skip
@@ -231,7 +280,7 @@ class Interface:
         except (TypeError, ValueError):
             sig = None
         kwargs = {}
-        widths = [lay_units for lay_units in self._widths()]
+        widths = self._widths()
         hidden = widths[:-1]
         for p in list(sig.parameters.values())[1:] if sig else []:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -253,12 +302,14 @@ class Interface:
             elif low == "dtype":
                 kwargs[p.name] = np.float64
             elif p.default is p.empty:
-                raise _no(self.name, self.path, f"`{p.name}` of {self.cls.__name__}.__init__")
+                raise _no(
+                    self.name,
+                    self.path,
+                    f"no value to build it with for `{p.name}` of {self.cls.__name__}.__init__",
+                )
+        shown = ", ".join(f"{k}={_shown_value(v)}" for k, v in kwargs.items())
+        self.built = f"{self.cls.__name__}({shown})"  # before __init__ changes a list given
         inst = self.cls(**kwargs)
-        shown = ", ".join(
-            f"{k}={'np.float64' if k == 'dtype' else repr(v)}" for k, v in kwargs.items()
-        )
-        self.built = f"{self.cls.__name__}({shown})"
         return inst, kwargs
 
     def _widths(self) -> list[int]:
@@ -278,8 +329,8 @@ class Interface:
         return (1, n) if reading.rows else (n, 1)
 
     def _w_like(self, lay, reading):
-        s = self.net.params[lay.W].shape
-        return s[::-1] if reading.rows else s
+        s = tuple(self.net.params[lay.W].shape)
+        return like(s[::-1], flipped=True) if reading.rows else like(s)
 
     def call(self, values: dict, reading: Reading):
         """(the result of the call, {param: the student's own shape of it}, the objects)."""
@@ -292,7 +343,7 @@ class Interface:
         if self.cls is not None:
             inst, _ = self._instance(reading)
             likes.update(_set_instance_params(inst, self, values))
-        if "dA" in self.roles.values():
+        if {"dA", "dZ"} & set(self.roles.values()):
             return self._per_layer(values, reading, likes), likes, None
         objects = None
         args = {}
@@ -327,6 +378,17 @@ class Interface:
                 args[p] = [self._data(values[lay.z], reading) for lay in self.layers]
             elif role == "params":
                 args[p] = {q: to_student(values[q], likes[q]) for q in net.params}
+            elif role == "cache" and reading.cache_tuple:
+                args[p] = tuple(
+                    v
+                    for lay in self.layers
+                    for v in (
+                        self._data(values[lay.z], reading) if lay.z else None,
+                        self._data(values[lay.A], reading),
+                        to_student(values[lay.W], likes[lay.W]),
+                        to_student(values[lay.b], likes[lay.b]) if lay.b else None,
+                    )
+                )
             elif role == "cache":
                 args[p] = {k: self._data(values[k], reading) for k in net.values} | {
                     "X": self._data(values["X"], reading)
@@ -344,16 +406,25 @@ class Interface:
         return result, likes, (objects if objects is not None else inst)
 
     def _per_layer(self, values, reading, likes) -> dict:
-        """deeplearning.ai's ``linear_activation_backward(dA, cache, activation)``: called for
-        each layer with the derivation's own dA of that layer (without the 1/m, which the
-        course's ``linear_backward`` applies), the layer's ``((A_prev, W, b), Z)`` and its
-        activation's name; the dW and db of each call, by shape."""
+        """deeplearning.ai's ``linear_activation_backward(dA, cache, activation)`` or
+        ``linear_backward(dZ, cache)``: called for each layer with the derivation's own dA or
+        dZ of that layer (without the 1/m, which the course's ``linear_backward`` applies),
+        the layer's ``((A_prev, W, b), Z)`` (or ``(A_prev, W, b)``) and its activation's
+        name; the dW and db of each call, by shape."""
         out = {}
         for i, lay in enumerate(self.layers):
             args = {}
             for p, role in self.roles.items():
                 if role == "dA":
-                    args[p] = self._data(values["steps"][f"d{lay.A}"], reading)
+                    args[p] = self._data(values["steps"][lay.A], reading)
+                elif role == "dZ":
+                    args[p] = self._data(values["steps"][lay.z], reading)
+                elif role in ("cache", "caches") and "dZ" in self.roles.values():
+                    args[p] = (  # linear_backward's cache: the layer's (A_prev, W, b)
+                        self._data(self._prev(values, i), reading),
+                        to_student(values[lay.W], likes[lay.W]),
+                        to_student(values[lay.b], likes[lay.b]) if lay.b else None,
+                    )
                 elif role in ("cache", "caches"):
                     args[p] = (
                         (
@@ -418,7 +489,18 @@ class Interface:
             out.append(obj)
         return np.array(out, dtype=object)
 
-    # -- reading what came back
+    def read(self, result, likes, objects) -> Found:
+        return Reader(self.net, self.layers).read(result, likes, objects)
+
+
+class Reader:
+    """Reads what backward code returned into ``{param: gradient}`` in derive's layout:
+    a dict, ``(loss, grads)``, a tuple in either layer order, lists by layer, or gradients
+    stored on the instance or the layer objects. ``likes`` are the student's own shapes."""
+
+    def __init__(self, net: Network, layers: list[Layer]):
+        self.net, self.layers = net, layers
+
     def read(self, result, likes, objects) -> Found:
         net = self.net
         found = Found()
@@ -435,10 +517,8 @@ class Interface:
                 result = [r for r in result if r is not scalars[0]]
                 result = result[0] if len(result) == 1 else result
         if isinstance(result, dict):
-            from .call import _param_for
-
             for key, value in result.items():
-                p = _param_for(key, net)
+                p = param_for(key, net)
                 if p is None or p in found:
                     found.unused.append(str(key))
                 else:
@@ -491,8 +571,16 @@ class Interface:
 
     def _stored_on(self, objects, likes, shapes, found):
         """Gradients the code stored on its layer objects (``nn[l].dCdw``) or instance."""
-        items = list(objects) if isinstance(objects, np.ndarray | list) else [objects]
-        for obj, lay in zip(items, self.layers, strict=False):
+        if not isinstance(objects, np.ndarray | list):  # an instance: self.dW1, self.grad_b2
+            for attr, value in vars(objects).items():
+                p = param_for(attr, self.net)
+                if p is not None and attr.lower() != p.lower() and p not in found:
+                    found[p] = from_student(value, likes[p], shapes[p])
+                elif isinstance(value, list) and len(value) == len(self.layers) and all(
+                        hasattr(o, "__dict__") for o in value):  # fmt: skip
+                    self._stored_on(value, likes, shapes, found)  # self.layers[l].dW
+            return found
+        for obj, lay in zip(list(objects), self.layers, strict=False):
             for attr, value in vars(obj).items():
                 if re.fullmatch(r"(d\w*d|d_?|grad_?)w", attr, flags=re.I) and lay.W not in found:
                     found[lay.W] = from_student(value, likes[lay.W], shapes[lay.W])
@@ -502,6 +590,18 @@ class Interface:
 
 
 # ----------------------------------------------------------------------------- helpers
+def param_for(key, net: Network) -> str | None:
+    """The parameter a returned key names: dW1, W1, dw1, grad_W1, dC_dW1, dC/dW1 -> W1."""
+    key = str(key).strip()
+    lower = {p.lower(): p for p in net.params}
+    if key in net.params:
+        return key
+    for stripped in (key, re.sub(r"^(grad_?|d[a-z]?[_/]?d|d_?)", "", key, flags=re.I)):
+        if stripped.lower() in lower:
+            return lower[stripped.lower()]
+    return None
+
+
 def _no(name, path, what) -> DeriveError:
     return DeriveError(
         f"cannot tell what to pass for {what} of `{name}`" if what.startswith("the parameter")
@@ -553,6 +653,8 @@ def _role(name: str, func, layers: list[Layer]) -> str | None:
         return "m"
     if low in _DA and "cache" in {p.lower() for p in _parameters(func)}:
         return "dA"
+    if low in _DZ and "cache" in {p.lower() for p in _parameters(func)}:
+        return "dZ"
     if low in _ACT_NAME:
         return "act_name"
     if low in _REG:
@@ -626,6 +728,12 @@ def _layer_class(module, func, attrs):
     return best[1] if best else None
 
 
+def _shown_value(v) -> str:
+    if v is np.float64:
+        return "np.float64"
+    return f"{v:g}" if isinstance(v, float) else repr(v)
+
+
 def _fits_as(a: np.ndarray, like: tuple, shape: tuple) -> bool:
     """Has ``a`` the student's shape of a parameter, derive's, or the flat one?"""
     return a.shape in (like, shape) or (a.ndim == 1 and a.size == int(np.prod(shape)))
@@ -688,6 +796,21 @@ def _slots(inst, iface):
                         out.append((value, i, a.shape, q))
                         done.add(q)
                     break
+    for value in attrs.values():  # a list of layer objects: self.layers[0].W
+        if not (isinstance(value, list) and len(value) == len(layers)):
+            continue
+        if not all(hasattr(o, "__dict__") and not isinstance(o, np.ndarray) for o in value):
+            continue
+        for obj, lay in zip(value, layers, strict=True):
+            for key, a in vars(obj).items():
+                if not isinstance(a, np.ndarray):
+                    continue
+                kind = "W" if key.lower() in ("w", "weights", "weight", "kernel") else (
+                    "b" if key.lower() in ("b", "bias", "biases") else None)  # fmt: skip
+                q = getattr(lay, kind) if kind else None
+                if q and q not in done and fits(a, q):
+                    out.append((vars(obj), key, a.shape, q))
+                    done.add(q)
     rest = [q for q in net.params if q not in done]
     for attr, value in attrs.items():  # other arrays, by shape in the order __init__ made them
         if not rest or not isinstance(value, np.ndarray):
@@ -709,10 +832,16 @@ def _set_instance_params(inst, iface, values) -> dict[str, tuple]:
         raise _no(
             iface.name, iface.path, f"the instance keeps no array derive can match to {names}"
         )
+    # W kept as (in, out): told by the weights that are not square, and said of them all
+    flipped = any(
+        shape == tuple(iface.net.params[q].shape)[::-1] != tuple(iface.net.params[q].shape)
+        for *_, shape, q in slots
+        if q.startswith("W")
+    )
     likes = {}
     for container, key, shape, q in slots:
-        container[key] = to_student(values[q], shape)
-        likes[q] = tuple(shape)
+        likes[q] = like(shape, flipped=flipped and q.startswith("W") and len(shape) == 2)
+        container[key] = to_student(values[q], likes[q])
     return likes
 
 
@@ -736,16 +865,3 @@ def layer_count_hint(func, layers: int) -> str | None:
                 f"samples or units, where the network has {layers} layers (len(caches))"
             )
     return None
-
-
-def interface_for(func, name, path, net, module, penalty_k) -> Interface:
-    return Interface(func, name, path, net, module, penalty_k)
-
-
-def with_reading(iface: Interface, reading: Reading) -> Interface:
-    iface.reading = reading
-    iface.describe()
-    return iface
-
-
-__all__ = ["Found", "Interface", "Reading", "interface_for", "layers_of", "replace", "with_reading"]

@@ -133,6 +133,15 @@ def _import(stmt, ns, file, notes, safe_roots) -> None:
                 safe_roots.add(a.asname or a.name.split(".")[0])
     elif (stmt.module or "").split(".")[0] in _SAFE_MODULES and stmt.level == 0:
         safe_roots.update(a.asname or a.name for a in stmt.names)
+    if isinstance(stmt, ast.ImportFrom):
+        mods = [stmt.module] if stmt.module and stmt.level == 0 else []
+    else:
+        mods = [a.name for a in stmt.names]
+    for mod in mods:  # the student's own helper files: imported the same way, without scripts
+        sibling = file.parent / f"{mod.split('.')[0]}.py"
+        if sibling.is_file() and mod.split(".")[0] not in sys.modules:
+            _, inner = load_module(sibling, mod.split(".")[0])
+            notes += [f"{sibling.name} {n}" for n in inner]
     try:
         exec(compile(ast.Module([stmt], type_ignores=[]), str(file), "exec"), ns)
     except ImportError as err:

@@ -1,7 +1,7 @@
 """Check a student's own NumPy backward function against the derived gradients.
 
-``derive check mycode.py:backward --spec SPEC`` imports ``mycode.py`` (only that file: code at
-its top level runs, so keep training loops under ``if __name__ == "__main__":``), calls
+``derive check mycode.py:backward --spec SPEC`` imports ``mycode.py`` (only its defining
+statements: data loading, training and plots at its top level are skipped and listed), calls
 ``backward`` on random float64 inputs at a few sample counts and compares every gradient it
 returns with the derived one. For each gradient it says ``correct`` or ``wrong``, and for a
 wrong one what the code computes instead: a shape that NumPy broadcasting would hide (a bias
@@ -24,7 +24,11 @@ so ``def backward(X, Y, W1, b1, W2, b2)``, ``def backward(params, cache, Y)`` (t
 module's own signature) and ``def backward(X, Y, z1, A1, A2, W2)`` all work. It returns the
 gradients as a dict keyed ``dW1``/``db1``/... (or ``W1``/``b1``/..., ``grad_W1``, ``dC_dW1``),
 as a tuple in the spec's parameter order (W1, b1, W2, b2), or a tuple ``(loss, grads)`` with
-one dict in it. Two adapter options cover the rest:
+one dict in it, or lists by layer read by shape. Course interfaces (deeplearning.ai's
+``L_model_backward(AL, Y, caches)``, CS231n's ``TwoLayerNet.loss``, Nielsen's
+``Network.backprop``, lists of weights, layer objects: see ``interfaces``) are recognised and
+called in the reading (rows or columns, labels, reg, per example) their code runs under, and
+the report says which. Two adapter options cover the rest:
 
     --call "backward(params['W1'], params['b1'], params['W2'], params['b2'], X, Y)"
         a Python call expression; the names above (X, Y, m, params, cache, W1, z1, ...) and
@@ -99,16 +103,20 @@ def check_code(
     d = derive(net)
     reference = reference or _generated(net)
     ev = Evaluator(net)
-    caller = Caller(func, name, path, net, call, returns, module, _penalty_factor(net, d, ev))
+    penalty = _penalty_factor(net, d, ev)
+    caller = Caller(func, name, path, net, call, returns, module, penalty)
     big = sample_counts(net)[-1]
+
+    def values_at(m, labels):
+        return call_values(net, reference, draw(net, d, ev, reference, m, seed, labels)[0], m, d)
+
+    def spec_loss(v):
+        return float(reference.loss(v["params"], v["X"], v["Y"]))
+
     if caller.iface is not None:
-        caller.choose(
-            lambda m, labels: call_values(
-                net, reference, draw(net, d, ev, reference, m, seed, labels)[0], m, d
-            ),
-            lambda v: float(reference.loss(v["params"], v["X"], v["Y"])),
-            big,
-        )
+        caller.choose(values_at, spec_loss, big)
+    elif call is None and returns is None:
+        caller.fallback(values_at, spec_loss, big, module, penalty)
     if ms is None and caller.per_example:
         ms = (1, 1, 1)  # one example, three draws
     ms = tuple(ms or sample_counts(net))
@@ -149,7 +157,7 @@ def _penalty_factor(net: Network, d, ev) -> float | None:
     w = env[step.of]
     if g.shape != w.shape:
         return None
-    k = float(np.sum(g * w) / np.sum(w * w))
+    k = float(f"{float(np.sum(g * w) / np.sum(w * w)):.12g}")  # 0.1, not 0.10000000000000003
     return k if np.allclose(g, k * w, rtol=1e-9, atol=1e-12) else None
 
 

@@ -54,6 +54,7 @@ def report_text(path, name, net, caller, ms, seed, runs, results, unused, notes=
         )
     if unused:
         out.append(f"also returned, not checked: {', '.join(unused)}")
+    out += _sum_or_mean(net, results)
     for verdict, what in (("wrong", "wrong"), ("unknown", "not confirmed")):
         names = [r.gradient for r in results if r.verdict == verdict]
         if names:
@@ -61,6 +62,24 @@ def report_text(path, name, net, caller, ms, seed, runs, results, unused, notes=
     if all(r.verdict == "correct" for r in results):
         out.append(f"all {len(results)} gradients match the derivation")
     return "\n".join(out) + "\n"
+
+
+def _sum_or_mean(net, results) -> list[str]:
+    """The other reading of the batch, when every gradient fits it: the code returns the
+    batch's sum where the spec averages (or the mean where it sums)."""
+    kinds = {r.diagnosis for r in results}
+    if kinds == {"missing_1_over_m"} and net.reduction == "mean":
+        return [
+            "every gradient is the batch's sum, m times the mean the spec asks for: if the "
+            "code's update divides by the batch size itself (as Nielsen's update_mini_batch "
+            'does), the spec to check it against has reduction = "sum"'
+        ]
+    if kinds == {"extra_1_over_m"} and net.reduction == "sum":
+        return [
+            "every gradient is the batch's mean, 1/m times the sum the spec asks for: if the "
+            'code is meant to average, the spec to check it against has reduction = "mean"'
+        ]
+    return []
 
 
 def report_json(results) -> str:

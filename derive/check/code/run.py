@@ -109,8 +109,8 @@ def run_at(net, d, ev, reference, caller, mutants, m, seed) -> Run:
 
 
 def draw(net, d, ev, reference, m, seed, labels=False) -> tuple[dict, dict]:
-    """(env, expected gradients): of ``_ATTEMPTS`` draws, the one whose expected gradients
-    have the fewest exact zeros."""
+    """(env, expected gradients): of ``_ATTEMPTS`` draws, the one with no sample whose layer
+    is all zero (see ``_dead_samples``) and the fewest exact zeros in the expected gradients."""
     scale = float(d.scale.subs(m_symbol, m))
     best = None
     for attempt in range(_ATTEMPTS):
@@ -118,6 +118,7 @@ def draw(net, d, ev, reference, m, seed, labels=False) -> tuple[dict, dict]:
             net, d, ev, reference, m, seed + 7919 * attempt, scale, labels
         )
         zeros = sum(int(np.sum(g == 0)) for g in expected.values())
+        zeros += 1000 * _dead_samples(net, env, m)
         if best is None or zeros < best[0]:
             best = (zeros, env, expected)
         if zeros == 0:
@@ -125,16 +126,28 @@ def draw(net, d, ev, reference, m, seed, labels=False) -> tuple[dict, dict]:
     return best[1], best[2]
 
 
+def _dead_samples(net, env, m) -> int:
+    """How many (forward value, sample) pairs are all zero: a sample whose relu layer is off
+    in every unit reaches no earlier gradient, and a mistake in its share goes unseen."""
+    dead = 0
+    for name in net.values:
+        v = env.get(name)
+        if isinstance(v, np.ndarray) and v.ndim == 2 and v.shape[1] == m and v.shape[0] > 0:
+            dead += int(np.sum(np.all(v == 0, axis=0)))
+    return dead
+
+
 def call_values(net, reference, env, m, d=None) -> dict:
     """What the student's function may be given: X, Y, m, the parameters (alone and as
     ``params``), the forward values (alone and as ``cache``), and for a course's per-layer
-    function the derivation's own steps (``steps``, without the 1/m)."""
+    function the derivation's own steps (``steps``, keyed by what they differentiate: ``A1``
+    for dA1, ``z1`` for delta1; without the 1/m)."""
     params = _stored(net, env)
     X, Y = env[net.x.name], env[net.y.name]
     forward = {n: env[n] for n in [*net.masks, *net.values]}  # a generated cache holds masks
     # What else a generated forward keeps for its backward (a convolution's im2col copy).
     kept = reference.forward(params, X)
-    steps = {s.name: env[s.name] for s in d.steps} if d is not None else {}
+    steps = {s.of: env[s.name] for s in d.steps} if d is not None else {}  # by what: A1 -> dA1
     return {"X": X, "Y": Y, "m": m, **params, **forward, "params": params,
             "cache": {**kept, "X": X, "x": X, **forward}, "steps": steps}  # fmt: skip
 

@@ -20,11 +20,12 @@ returns a ``Document`` whose ``items`` are ``Item``s in reading order, one per f
   or ``""``; ``display``: display math rather than inline; ``raw``: the author's text of the
   piece; ``end_line``: where it ends; ``span``: the index of its math span in ``spans``.
 
-Where the math is: in Markdown, the block structure (fenced and indented code, front matter)
-comes from markdown-it-py, whose block tokens carry their lines; the math inside the rest is
-found by a scanner that keeps exact offsets (markdown-it's inline math tokens carry no
-position, and it does not know kramdown's escaped ``\\\\( … \\\\)``). In LaTeX, ``%``
-comments are dropped and the display environments are read wherever they stand.
+A Jupyter notebook is read through its markdown cells (``notebook_markdown``), on the
+lines of the file. Where the math is: in Markdown, the block structure (fenced and indented
+code, front matter) comes from markdown-it-py, whose block tokens carry their lines; the math
+inside the rest is found by a scanner that keeps exact offsets (markdown-it's inline math
+tokens carry no position, and it does not know kramdown's escaped ``\\\\( … \\\\)``). In
+LaTeX, ``%`` comments are dropped and the display environments are read wherever they stand.
 
 Rows: a display is split at its top-level ``\\\\`` (``\\\\[4pt]`` too), each row's ``&``
 columns are joined (an annotation column with ``\\mbox``/``\\text``, or an empty one, is
@@ -36,7 +37,9 @@ separate items; ``A \\Rightarrow B`` chains of formulas are split; a ``cases`` e
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -91,28 +94,85 @@ class Document:
 
 
 def is_latex(text: str) -> bool:
-    return "\\documentclass" in text or "\\begin{document}" in text
+    """A LaTeX document: ``\\documentclass`` or ``\\begin{document}`` opening a line, not
+    shown in a Markdown code fence before it."""
+    m = re.search(r"(?m)^[ \t]*\\(?:documentclass|begin\{document\})", text)
+    return bool(m) and "```" not in text[: m.start()]
 
 
 def read_document(text: str, *, latex: bool | None = None) -> Document:
     """The note's formulas (see the module doc)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    cells = notebook_markdown(text)
+    if cells is not None:
+        text, latex = cells, False
     latex = is_latex(text) if latex is None else latex
     text = _blank_comments(text) if latex else _mask_markdown(text)
     spans = _find_spans(text, latex)
     if not latex:  # MathJax and KaTeX read % comments inside math
-        for sp_ in spans:
-            inner = _blank_comments(text[sp_.cstart : sp_.cend])
-            text = text[: sp_.cstart] + inner + text[sp_.cend :]
+        text = _replace(text, [(sp.cstart, sp.cend, _blank_comments) for sp in spans])
     macros, defs = mac.definitions(text)
-    for start, end in defs:
-        text = text[:start] + _blank(text[start:end]) + text[end:]
+    text = _replace(text, [(start, end, _blank) for start, end in defs])
     doc = Document(text, latex, spans, macros=macros)
     _Reader(doc).run()
     return doc
 
 
 # ---------------------------------------------------------------------- the text
+def _replace(text: str, edits) -> str:
+    """``text`` with each (start, end, how) range, in order and apart, replaced by
+    ``how(text[start:end])`` (of the same length), in one pass."""
+    out, last = [], 0
+    for start, end, how in edits:
+        out += [text[last:start], how(text[start:end])]
+        last = end
+    return "".join(out) + text[last:]
+
+
+def notebook_markdown(text: str) -> str | None:
+    """A Jupyter notebook's markdown cells as Markdown, each source line on the line of the
+    file that holds it (nbformat writes one source line per file line), so the report's
+    lines are the file's; code and output cells are left out. ``None`` when ``text`` is not a
+    notebook. A notebook written otherwise (one line of JSON) gets its cells one after the
+    other, a blank line between them."""
+    if not text.lstrip().startswith("{") or '"cells"' not in text:
+        return None
+    try:
+        book = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(book, dict) or not isinstance(book.get("cells"), list):
+        return None
+    cells = []  # each markdown cell's source: a list of lines, or one string
+    for cell in book["cells"]:
+        if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+            source = cell.get("source", [])
+            if isinstance(source, str):
+                cells.append(source)
+            elif isinstance(source, list):
+                cells.append([p for p in source if isinstance(p, str)])
+    lines = text.split("\n")
+    out = [""] * len(lines)
+    cursor = 0
+    for source in cells:
+        for piece in [source] if isinstance(source, str) else source:
+            forms = (json.dumps(piece, ensure_ascii=False), json.dumps(piece))
+            while cursor < len(lines) and not _holds(lines[cursor], forms):
+                cursor += 1
+            if cursor == len(lines):  # not one source line per file line: cells in a row
+                return "\n\n".join("".join(source) for source in cells) + "\n"
+            out[cursor] = piece.rstrip("\n").replace("\n", " ")  # a one-string cell: one line
+            cursor += 1
+    return "\n".join(out)
+
+
+def _holds(line: str, forms: tuple[str, str]) -> bool:
+    """Whether a notebook's line is one of its source strings (or a one-string source)."""
+    line = line.strip().rstrip(",")
+    line = re.sub(r'^"source"\s*:\s*', "", line)
+    return line in forms
+
+
 def _blank(s: str) -> str:
     return re.sub(r"[^\n]", " ", s)
 
@@ -122,12 +182,24 @@ def _blank_comments(text: str) -> str:
 
 
 def _mask_markdown(text: str) -> str:
-    """Blank out code (fenced, indented, inline), front matter and HTML comments."""
+    """Blank out code (fenced, indented, inline), front matter (YAML or TOML), HTML comments
+    and blockquote markers."""
     lines = text.split("\n")
-    for first, last in _code_blocks(text):
+    for first, last, math in _code_blocks(text):
         for k in range(first, min(last, len(lines))):
-            lines[k] = ""
+            if not math:
+                lines[k] = ""
+            elif k in (first, last - 1) and re.match(r"\s*(`{3,}|~{3,})", lines[k]):
+                lines[k] = "$$"  # GitHub's ```math block is display math
     text = "\n".join(lines)
+    text = re.sub(r"\$`([^`\n]+)`\$", r"$ \1 $", text)  # GitHub's inline $`…`$
+    # a blockquote's > markers stand inside its math too: > $$ … \n > … $$
+    text = re.sub(
+        r"(?m)^([ \t]*)((?:>[ \t]?)+)", lambda m: m.group(1) + " " * len(m.group(2)), text
+    )
+    toml = re.match(r"\+\+\+[ \t]*\n.*?\n\+\+\+[ \t]*(?=\n|$)", text, re.S)  # Hugo's front matter
+    if toml:
+        text = _blank(toml.group()) + text[toml.end() :]
     text = re.sub(r"<!--.*?-->", lambda m: _blank(m.group()), text, flags=re.S)
     return re.sub(r"(?<!`)`[^`\n]+`(?!`)", lambda m: " " * len(m.group()), text)
 
@@ -145,17 +217,22 @@ def _markdown():
     return md.use(amsmath_plugin)
 
 
-def _code_blocks(text: str) -> list[tuple[int, int]]:
-    """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks."""
+def _code_blocks(text: str) -> list[tuple[int, int, bool]]:
+    """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks,
+    each with whether it is math: a ```math fence (GitHub renders it), or a ```latex / ```tex
+    fence holding a formula rather than a document."""
     try:
         tokens = _markdown().parse(text)
     except Exception:  # a parser failure must not stop the reading: no code then
         return []
-    return [
-        (t.map[0], t.map[1])
-        for t in tokens
-        if t.type in ("fence", "code_block", "front_matter") and t.map
-    ]
+    out = []
+    for t in tokens:
+        if t.type in ("fence", "code_block", "front_matter") and t.map:
+            info = t.info.strip().lower() if t.type == "fence" else ""
+            formula = info in ("latex", "tex", "katex") and "=" in t.content
+            document = re.search(r"\\(documentclass|usepackage|begin\{document\})", t.content)
+            out.append((t.map[0], t.map[1], info == "math" or formula and not document))
+    return out
 
 
 def _find_spans(text: str, latex: bool) -> list[Span]:
@@ -209,10 +286,15 @@ def _find_spans(text: str, latex: bool) -> list[Span]:
     return spans
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
 def _inline_close(text: str, i: int) -> int:
     """The ``$`` closing an inline span opened before ``i``: outside ``\\text{…}`` groups
-    (``$\\text{cost, $C$}$``), before a blank line; -1 when there is none."""
-    depth = 0
+    (``$\\text{cost, $C$}$``), before a blank line, not followed by a digit (``$5 or $10`` are
+    prices); a span over several lines must also hug its dollars (``$a =\\n b$``, pandoc's
+    rule), so a stray ``$`` does not swallow the paragraph. -1 when there is none."""
+    start, depth = i, 0
     while i < len(text):
         ch = text[i]
         if ch == "\\":
@@ -223,8 +305,14 @@ def _inline_close(text: str, i: int) -> int:
         elif ch == "}":
             depth = max(0, depth - 1)
         elif ch == "$" and depth == 0:
-            return -1 if text.startswith("$$", i) else i
-        elif ch == "\n" and re.match(r"\n[ \t]*\n", text[i:]):
+            if text.startswith("$$", i):
+                return -1
+            if text[i + 1 : i + 2].isdigit():
+                i += 1
+                continue
+            hugged = not text[start : start + 1].isspace() and not text[i - 1].isspace()
+            return i if hugged or "\n" not in text[start:i] else -1
+        elif ch == "\n" and _BLANK_LINE.match(text, i):
             return -1
         i += 1
     return -1
@@ -246,22 +334,37 @@ def _env_end(text: str, i: int, env: str) -> int:
 
 
 # ---------------------------------------------------------------------- scanning helpers
+_SPECIAL = set("\\{}()[]&=:,")  # where a group, an environment or a matched cut can start
+_SPECIAL_RE = re.compile(r"[\\{}()\[\]&=:,]")
+_WORD = re.compile(r"\\(?:[A-Za-z]+|.)", re.S)
+_ROW_BREAK = re.compile(r"\\\\\*?(\s*\[[^\]\n]*\])?")
+_CONTROL = re.compile(r"\\([A-Za-z]+)(?![A-Za-z])")
+_SEPARATOR = re.compile(r"(?:,?\s*(?:\\q?quad(?![A-Za-z])|\\hspace\*?\{[^{}]*\})\s*)+")
+_CHAIN = re.compile(r",(?:\s*\\[;:, ])*|\\(?:text|mbox)\{\s*(?:and|und|et|và|y|e)\s*\}")
+
+
 def _cuts(s: str, match, brackets: str = "{}") -> list[tuple[int, int]]:
     """(start, end) of the matches of ``match(s, i) -> end or 0`` outside groups and
     environments; ``brackets`` pairs the openers and closers that make a group."""
     opens, closes = brackets[0::2], brackets[1::2]
     out, depth, env, i = [], 0, 0, 0
     while i < len(s):
-        if s.startswith("\\begin{", i):
+        ch = s[i]
+        if ch not in _SPECIAL:  # nothing any matcher starts at: jump to what could be
+            nxt = _SPECIAL_RE.search(s, i)
+            if nxt is None:
+                break
+            i, ch = nxt.start(), nxt.group()
+        if ch == "\\" and s.startswith("\\begin{", i):
             env += 1
-        elif s.startswith("\\end{", i):
+        elif ch == "\\" and s.startswith("\\end{", i):
             env = max(0, env - 1)
-        elif s[i] == "\\" and s[i + 1 : i + 2] in ("{", "}"):
+        elif ch == "\\" and s[i + 1 : i + 2] in ("{", "}"):
             i += 2
             continue
-        elif s[i] in opens:
+        elif ch in opens:
             depth += 1
-        elif s[i] in closes:
+        elif ch in closes:
             depth = max(0, depth - 1)
         if depth == 0 and env == 0:
             end = match(s, i)
@@ -269,18 +372,18 @@ def _cuts(s: str, match, brackets: str = "{}") -> list[tuple[int, int]]:
                 out.append((i, end))
                 i = end
                 continue
-        if s[i] == "\\":
-            word = re.match(r"\\(?:[A-Za-z]+|.)", s[i:], re.S)
-            if word and not s.startswith(("\\begin{", "\\end{"), i):
-                i += word.end()
+        if ch == "\\" and not s.startswith(("\\begin{", "\\end{"), i):
+            word = _WORD.match(s, i)
+            if word:
+                i = word.end()
                 continue
         i += 1
     return out
 
 
 def _row_break(s: str, i: int) -> int:
-    m = re.match(r"\\\\\*?(\s*\[[^\]\n]*\])?", s[i:])
-    return i + m.end() if m else 0
+    m = _ROW_BREAK.match(s, i) if s[i] == "\\" else None
+    return m.end() if m else 0
 
 
 def _ampersand(s: str, i: int) -> int:
@@ -288,30 +391,37 @@ def _ampersand(s: str, i: int) -> int:
 
 
 def _relation(s: str, i: int) -> int:
-    if s.startswith((":=", "=:"), i):
+    ch = s[i]
+    if ch in ":=" and s.startswith((":=", "=:"), i):
         return i + 2
-    if s[i] == "=" and (i == 0 or s[i - 1] not in _NOT_RELATION_BEFORE):
+    if ch == "=" and (i == 0 or s[i - 1] not in _NOT_RELATION_BEFORE):
         return i + 1
-    m = re.match(r"\\([A-Za-z]+)", s[i:])
-    if m and m.group(1) in _RELATION_WORDS:
-        return i + m.end()
+    if ch == "\\":
+        m = _CONTROL.match(s, i)
+        if m and m.group(1) in _RELATION_WORDS:
+            return m.end()
     return 0
 
 
 def _separator(s: str, i: int) -> int:
     """``\\quad``, ``\\qquad`` (and runs of them), ``\\hspace{…}``: formulas side by side."""
-    m = re.match(r"(?:,?\s*(?:\\q?quad(?![A-Za-z])|\\hspace\*?\{[^{}]*\})\s*)+", s[i:])
-    return i + m.end() if m and m.group().strip(", ") else 0
+    if s[i] not in ",\\":
+        return 0
+    m = _SEPARATOR.match(s, i)
+    return m.end() if m and m.group().strip(", ") else 0
 
 
 def _chain(s: str, i: int) -> int:
-    """A separator that splits only when both sides are formulas: ``\\Rightarrow``, ``,\\;``,
-    ``\\text{ and }``."""
-    m = re.match(r"\\([A-Za-z]+)(?![A-Za-z])", s[i:])
-    if m and m.group(1) in _CHAIN_WORDS:
-        return i + m.end()
-    m = re.match(r",\s*\\[;:]|\\(?:text|mbox)\{\s*(?:and|und|et|và|y|e)\s*\}", s[i:])
-    return i + m.end() if m else 0
+    """A separator that splits only when both sides are formulas: ``\\Rightarrow``, a comma
+    (``a = 1, b = 2``), ``\\text{ and }``."""
+    if s[i] == "\\":
+        m = _CONTROL.match(s, i)
+        if m and m.group(1) in _CHAIN_WORDS:
+            return m.end()
+    elif s[i] != ",":
+        return 0
+    m = _CHAIN.match(s, i)
+    return m.end() if m else 0
 
 
 def _has_relation(s: str) -> bool:
@@ -331,12 +441,15 @@ def _is_condition(s: str) -> bool:
 
 # ---------------------------------------------------------------------- the reader
 class _Reader:
+    """Turns the note's math spans into ``Item``s: displays into rows, rows into formulas."""
+
     def __init__(self, doc: Document):
         self.doc = doc
         self.text = doc.text
         self.starts = [0] + [k + 1 for k, ch in enumerate(self.text) if ch == "\n"]
-        self.carry = ""  # the left-hand side a row starting with = continues
+        self.carry = ""  # the left-hand side a row starting with = continues (across spans too)
         self.span = -1
+        self.current: Span | None = None
 
     def line(self, pos: int) -> int:
         return bisect.bisect_right(self.starts, pos)
@@ -345,19 +458,57 @@ class _Reader:
         for index, span in enumerate(self.doc.spans):
             self.span = index
             self.current = span
+            first = len(self.doc.items)
             self._block(span.cstart, self.text[span.cstart : span.cend], "")
+            case = self._case_before(index) if span.display else ""
+            for k in range(first, len(self.doc.items)):
+                if case and not self.doc.items[k].condition:
+                    self.doc.items[k] = dataclasses.replace(self.doc.items[k], condition=case)
+
+    def _case_before(self, index: int) -> str:
+        """The case a display is written for when the prose line just before it states one
+        and nothing else, about an index of the display: ``**Case 2:** $j \\neq c$ (wrong
+        class)``, then the display."""
+        span = self.doc.spans[index]
+        if index == 0:
+            return ""
+        prev = self.doc.spans[index - 1]
+        if prev.display or self.line(prev.start) != self.line(span.start) - 1:
+            return ""
+        line_no = self.line(prev.start)
+        line = self.text[self.starts[line_no - 1] : span.start].split("\n")[0]
+        if line.count("$") != 2 or len(line) > 120:  # one inline span on the line, a short one
+            return ""
+        tex = self.text[prev.cstart : prev.cend]
+        simple = re.fullmatch(r"\s*([A-Za-z])\s*(?:=|\\neq|\\ne)\s*([A-Za-z])\s*", tex)
+        # an index of the display's formulas, not a formula of its own ($a = b$)
+        body = self.text[span.cstart : span.cend]
+        indices = set(re.findall(r"_\{?\s*([A-Za-z])(?![A-Za-z])", body))
+        return self._condition(tex) if simple and indices & set(simple.groups()) else ""
 
     # A display's content: peel the row environment that wraps it, then its rows.
     def _block(self, base: int, s: str, env: str) -> None:
         lead = len(s) - len(s.lstrip())
         m = re.match(r"\\begin\{([A-Za-z]+\*?)\}(\{[^{}]*\})?", s[lead:])
-        if m and m.group(1) in _ROW_ENVS:
+        if m and (m.group(1) in _ROW_ENVS or m.group(1) == "array"):
             inner_start = lead + m.end()
             close = _env_end(s, inner_start, m.group(1))
             tail = s[close:] if close >= 0 else "x"
             if close >= 0 and not re.sub(r"\\(label|tag)\{[^{}]*\}|[\s.,;]", "", tail):
                 end_tag = close - len(f"\\end{{{m.group(1)}}}")
-                self._block(base + inner_start, s[inner_start:end_tag], m.group(1))
+                inner, env = s[inner_start:end_tag], m.group(1)
+                if env == "array":  # {rcl} rows a & = & b: aligned equations, not a matrix
+                    if not re.search(r"&\s*(?:=|:=|\\equiv)", inner):
+                        inner = ""
+                    env = "eqnarray" if re.search(r"&\s*(?:=|:=|\\equiv)\s*&", inner) else "align"
+                if inner:
+                    self._block(base + inner_start, inner, env)
+                    return
+        group = re.match(r"(?:\\displaystyle\s*)?\{", s[lead:])  # {…} around it all
+        if group:
+            end = mac.group_end(s, lead + group.end() - 1)
+            if end > 0 and not s[end:].strip(" \t\n.,;"):
+                self._block(base + lead + group.end(), s[lead + group.end() : end - 1], env)
                 return
         last = 0
         for start, end in [*_cuts(s, _row_break), (len(s), len(s))]:
@@ -425,7 +576,10 @@ class _Reader:
         out = []
         for off, p in pieces:
             last, parts = 0, []
-            for start, end in [*_cuts(p, _chain, "{}()[]"), (len(p), len(p))]:
+            cuts = _cuts(p, _chain, "{}()[]")
+            if not _commas_part_formulas(p, cuts):
+                cuts = [(a, b) for a, b in cuts if p[a] != ","]
+            for start, end in [*cuts, (len(p), len(p))]:
                 parts.append((off + last, p[last:start]))
                 last = end
             parts = [(o, q) for o, q in parts if q.strip()]  # a row may open with \Rightarrow
@@ -455,9 +609,8 @@ class _Reader:
             row = inner[last:start]
             roff = base + ibase + last
             last = end
-            cols = [c for c in re.split(r"(?<!\\)&", row)]
             value, where = "", ""
-            nonempty = [c for c in cols if c.strip()]
+            nonempty = [c for c in re.split(r"(?<!\\)&", row) if c.strip()]
             if len(nonempty) >= 2:
                 value, where = nonempty[0], " ".join(nonempty[1:])
             elif nonempty:
@@ -528,6 +681,20 @@ class _Reader:
         if not self.doc.latex:
             tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
         return mac.present(mac.expand(tex, self.doc.macros))
+
+
+def _commas_part_formulas(s: str, cuts) -> bool:
+    """Whether the commas among ``cuts`` part whole formulas (``z = W x, a = g(z)``): every
+    part's brackets balance and no part is code (``np.sum(dZ, axis=1, keepdims=True)`` with
+    a bracket lost)."""
+    bounds = [0, *[x for cut in cuts for x in cut], len(s)]
+    for lo, hi in zip(bounds[0::2], bounds[1::2], strict=True):
+        part = s[lo:hi]
+        if any(part.count(a) != part.count(b) for a, b in ("()", "[]", "{}")):
+            return False
+        if re.match(r"\s*[A-Za-z]{3,}\s*=", part):
+            return False
+    return True
 
 
 def _prose(s: str) -> bool:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 _DEF_CMDS = ("newcommand", "renewcommand", "providecommand", "DeclareRobustCommand")
 _BUDGET = 2000  # expansions per formula: a recursive macro stops here, unexpanded
+_CALL = re.compile(r"\\([A-Za-z]+|.)", re.S)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ def _group(text: str, i: int, open_: str = "{", close: str = "}") -> int:
                 return j + 1
         j += 1
     return -1
+
+
+def group_end(text: str, i: int) -> int:
+    """The end of the braced group opening at ``text[i]``, or -1."""
+    return _group(text, i)
 
 
 def _skip_space(text: str, i: int) -> int:
@@ -155,7 +161,7 @@ def expand(tex: str, macros: dict[str, Macro]) -> str:
     limit = 20 * len(tex) + 10_000
     budget, i = _BUDGET, 0
     while budget > 0 and len(tex) < limit:
-        m = re.compile(r"\\([A-Za-z]+|.)", re.S).search(tex, i)
+        m = _CALL.search(tex, i)
         if m is None:
             break
         macro = macros.get(m.group(1))
@@ -198,11 +204,13 @@ def _arg(args: list[str], g: re.Match) -> str:
 _UNWRAP = ("textcolor", "colorbox")  # \cmd{colour}{x} -> x
 _UNWRAP1 = ("boxed", "fbox", "framebox", "mathbf", "boldsymbol", "bm", "pmb", "mathord",
             "mathbfit", "bold", "vb", "bf", "rm")  # fmt: skip
-_DROP_ARG = ("label", "tag", "color", "eqref", "ref", "hspace", "vspace", "phantom")
+_DROP_ARG = ("label", "tag", "color", "eqref", "ref", "hspace", "vspace", "phantom", "intertext",
+             "shortintertext")  # fmt: skip
 _DROP = (
     "nonumber", "notag", "displaystyle", "textstyle", "scriptstyle", "boldmath", "it", "cal",
     "left", "right", "bigl", "bigr", "Bigl", "Bigr",
-    "biggl", "biggr", "Biggl", "Biggr", "big", "Big", "bigg", "Bigg", "middle",
+    "biggl", "biggr", "Biggl", "Biggr", "big", "Big", "bigg", "Bigg", "middle", "tiny",
+    "scriptsize", "footnotesize", "small", "normalsize", "large", "Large", "LARGE", "huge", "Huge",
 )  # fmt: skip
 _SPACE = ("quad", "qquad", "enskip", "enspace", "thinspace", "medspace", "thickspace")
 _PROSE_END = re.compile(r"(?:\\(?:text|mbox|textrm|textit)\s*\{[^{}$]*[^\W\d_]{2}[^{}$]*\}\s*)+$")

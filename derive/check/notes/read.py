@@ -143,9 +143,9 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         cond = item.condition
         stated = cond == "otherwise" or re.search(r"[=<>]|\\(?:neq|ne|leq|geq|in)\b", cond)
         said = r"\text{otherwise}" if cond == "otherwise" else rf"\text{{if }} {cond}"
-        text = item.text + (rf" \quad {said}" if stated else "")
+        formula = item.text + (rf" \quad {said}" if stated else "")
         seg = Segment(
-            "math", item.line, text, display=item.display, end_line=item.end_line,
+            "math", item.line, formula, display=item.display, end_line=item.end_line,
             source=item.source, env=item.env, lhs=item.lhs, condition=item.condition,
         )  # fmt: skip
         out.append((item.line, doc.spans[item.span].start, order, seg))

@@ -26,7 +26,7 @@ def clean(tex: str) -> str:
     tex = re.sub(r"\\(left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)\s*\.", "", tex)
     tex = re.sub(r"\\(left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)(?![a-zA-Z])", "", tex)
     tex = re.sub(r"(?<!\\)\\(,|;|:|!|quad\b|qquad\b|displaystyle\b| )", " ", tex).replace("~", " ")
-    tex = re.sub(r"\\[dt]frac\b", r"\\frac", tex)
+    tex = re.sub(r"\\(?:[dt]frac\b|cfrac\b(?:\[[lrc]\])?)", r"\\frac", tex)
     tex = re.sub(r"\\(times|ast)\b", r"\\cdot", tex)
     tex = re.sub(r"\^\s*\{?\s*\\prime\s*\}?|\^\{'\}", "'", tex)
     tex = re.sub(r"\\(mathbf|boldsymbol|bm|boxed|mathit|mathcal)\s*\{([^{}]*)\}", r"\2", tex)
