@@ -80,21 +80,53 @@ def test_corpus_note_holds_its_ground(name):
     assert caught >= FLOOR[name][1]
 
 
+def _holds(name: str, right: int, caught: int = 0):
+    got_right, alarms, got_caught = score(name)
+    assert alarms == [], (name, alarms)
+    assert got_right >= right and got_caught >= caught, (name, got_right, got_caught)
+
+
 def test_nielsen_bp1_bp4_index_and_vector_form():
-    """lotabout: BP1-BP4 at every layer of the drawn network, and the swapped-index BP4
-    derivation caught."""
-    right, alarms, caught = score("lotabout_bp_note_zh")
-    assert not alarms and right >= 20 and caught >= 3
+    """BP1-BP4 at every layer of the drawn network, in vector form (lotabout 17-46) and index
+    form with sums (lotabout 52-85, xannotzan's coloured chain rules); the swapped-index BP4
+    derivation of lotabout (94-96) caught."""
+    _holds("lotabout_bp_note_zh", 20, 3)
+    _holds("xannotzan_textcolor", 16)
 
 
-def test_softmax_cross_entropy_by_cases_and_rows():
-    """lmtot27 (examples as rows, ReLU + softmax) and yanfenglee (softmax Jacobian by cases,
-    cross-entropy in index form)."""
-    for name, floor in (("lmtot27_rows_softmax_vi", 13), ("yanfenglee_softmax_ce", 11)):
-        right, alarms, _ = score(name)
-        assert not alarms and right >= floor, name
+def test_ng_batch_form_with_g_of_z_and_the_cost_as_l_and_j():
+    """Ng's batch form on a drawn batch: g^{[1]'}(Z^{[1]}), 1/m, np.sum(..., axis=1,
+    keepdims=True), dZ of the summed losses and dW of the mean J (hieupm, chrisxue815, whose
+    products of mismatched shapes on lines 53 and 61 are caught)."""
+    _holds("hieupm_ng_shallow_fr", 5)
+    _holds("chrisxue815_ng_lowercase", 14, 2)
 
 
-def test_3blue1brown_scalar_chain_rules():
-    right, alarms, caught = score("behnamasadi_3b1b_notebook")
-    assert not alarms and right >= 14 and caught == 1
+def test_index_derivations_and_3blue1brown_chain_rules():
+    """Scalar and index chain rules (behnamasadi: C_0, w_{jk}^{(L)}; UFLDL's W^{(l)} feeding
+    z^{(l+1)} in steven2358, with its a_i for a_j slip caught)."""
+    _holds("behnamasadi_3b1b_notebook", 18, 1)
+    _holds("steven2358_ufldl", 5, 1)
+
+
+def test_softmax_and_cross_entropy_by_cases_and_kronecker_deltas():
+    """Softmax Jacobians by cases (i = j / otherwise), the class index of a one-hot target,
+    Kronecker deltas and the indicator 1_{i=y} (yanfenglee, rugessnome with its layers named
+    H and O, physicsd00d under the summation convention it declares)."""
+    _holds("yanfenglee_softmax_ce", 11, 1)
+    _holds("rugessnome_softmax_jacobian_fr", 20)
+    _holds("physicsd00d_cs224d_hw", 10)
+
+
+def test_examples_as_rows():
+    """z^l = a^{l-1} W^l + b^l read from the note's forward equations (lmtot27; jmcheon's
+    table of both layouts, its wrong hidden-layer row caught)."""
+    _holds("lmtot27_rows_softmax_vi", 18)
+    _holds("jmcheon_rows_vs_cols_table", 2, 1)
+
+
+def test_latex_documents_with_their_own_macros():
+    """\\gdef\\par (koerbitz), \\renewcommand{\\vec} and \\def\\matr (markusthill): expanded by
+    the reader, then judged, Delta 1 read as the sum over the batch."""
+    _holds("koerbitz_reinventing_backprop", 24, 3)
+    _holds("markusthill_boldsymbol_batch", 12)

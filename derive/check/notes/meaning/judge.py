@@ -290,6 +290,9 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         rhs = einstein(rhs, free_r - free_l - note.class_letters)
         free_r = bind.free_indices(rhs)
     cond_letters = {cond[0], cond[2]} if cond else set()
+    if cond and not cond_letters <= (free_l | free_r | set(context) | note.class_letters):
+        # the case names an index the claim does not write (j = c, then z_c): already applied
+        cond, cond_letters = None, set()
     fixed = {c for c in (free_l | free_r | set(context) | cond_letters) if c in note.class_letters}
     if (free_r - free_l) - fixed:
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
