@@ -175,7 +175,7 @@ class Checker(Checking):
 
 # ---------------------------------------------------------------------- entry points
 def check_text(
-    text: str, spec: str | None = None, *, latex: bool | None = None
+    text: str, spec: str | None = None, *, latex: bool | None = None, layout: str | None = None
 ) -> tuple[list[Result], str]:
     """Check notes given as text; returns the results and a header naming the network used."""
     segments = read_notes(text, latex=latex)
@@ -192,7 +192,7 @@ def check_text(
     checker.softmax = softmax.find(checker, checker.items)
     shapes.prepare(checker, checker.statements)
     header = _header(checker, net, spec)
-    return merge(checker.run(), judge_note(segments)), header
+    return merge(checker.run(), judge_note(segments, layout=layout)), header
 
 
 def merge(old: list[Result], new) -> list[Result]:
@@ -223,7 +223,7 @@ def merge(old: list[Result], new) -> list[Result]:
         if r.line in defined and r.verdict == "wrong":
             r = Result(r.line, r.kind, r.claim, "unknown", None,
                        "a definition of the note's, not a claim")  # fmt: skip
-        elif r.verdict == "wrong" and r.kind == "equation" and r.line not in judged:
+        elif r.verdict == "wrong" and r.kind == "equation" and r.line not in agree:
             # the older check compares any two sides as expressions in unbound symbols
             # (a definition, a statement of a case, shapes written as fractions): not trusted
             r = Result(r.line, r.kind, r.claim, "unknown", None,
@@ -269,7 +269,9 @@ def _header(checker: Checker, net: ScalarNet | None, spec: str | None) -> str:
     return f"network: {net.source}\n  {eqs}\n  {per_sample}{extra}"
 
 
-def check_notes(path: str | Path, spec: str | None = None, fmt: str = "text") -> tuple[str, int]:
+def check_notes(
+    path: str | Path, spec: str | None = None, fmt: str = "text", layout: str | None = None
+) -> tuple[str, int]:
     """Check the notes at ``path``: (the report as text or JSON, exit status 1 when a claim is
     wrong, else 0). Raises ``DeriveError`` for a file that cannot be read or a bad format."""
     path = Path(path)
@@ -285,7 +287,7 @@ def check_notes(path: str | Path, spec: str | None = None, fmt: str = "text") ->
         raise DeriveError(
             f"cannot read the notes: {err}", where=str(path), fix="save the notes as UTF-8 text"
         ) from None
-    results, header = check_text(text, spec, latex=path.suffix == ".tex" or None)
+    results, header = check_text(text, spec, latex=path.suffix == ".tex" or None, layout=layout)
     code = 1 if any(r.verdict == "wrong" for r in results) else 0
     if fmt == "json":
         return report_json(results), code
@@ -304,10 +306,17 @@ def register_cli(subparsers) -> None:
     p.add_argument("notes", metavar="NOTES", help="notes in Markdown, LaTeX or plain text")
     p.add_argument("--spec", help="the network (.toml); default: the equations in the notes")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--rows",
+        action="store_true",
+        help="the notes write examples as rows (z = a W + b); default: read from the notes' "
+        "own forward equations",
+    )
     p.set_defaults(func=_cli)
 
 
 def _cli(args) -> int:
-    report, code = check_notes(args.notes, spec=args.spec, fmt=args.format)
+    layout = "rows" if getattr(args, "rows", False) else None
+    report, code = check_notes(args.notes, spec=args.spec, fmt=args.format, layout=layout)
     print(report)
     return code

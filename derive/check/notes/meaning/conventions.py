@@ -50,7 +50,8 @@ class Note:
         self.own_functions: set[str] = set()
         self.first_failure = None
         self.class_letters: set[str] = set()
-        self.einstein = False  # the note declares the summation convention
+        self.einstein = False
+        self.layout: str | None = None  # stated by the user (--rows), else inferred
         self.base = None  # the input's layer number when the note states it (a^1 = x)
 
     # -------------------------------------------------------------- the drawn network
@@ -343,7 +344,8 @@ def _conventions(note: Note) -> None:
     hidden_all = sorted(set(note.hidden_options) | {"sigmoid"})
     output_all = sorted(set(note.output_options) | {"sigmoid", "softmax", "identity"})
     bases = (note.base,) if note.base is not None else (0, 1)
-    candidates = list(itertools.product(("cols", "rows"), bases, (0, 1), hidden_all, output_all))
+    layouts = (note.layout,) if note.layout else ("cols", "rows")
+    candidates = list(itertools.product(layouts, bases, (0, 1), hidden_all, output_all))
     scores = {}
     for cand in candidates:
         layout, base, shift, hidden, output = cand
@@ -379,7 +381,7 @@ def _conventions(note: Note) -> None:
         scores[cand] = (good, -bad)
     best = max(scores.values())
     if best[0] == 0:
-        note.conventions = [("cols", note.base or 0, 0)]
+        note.conventions = [(note.layout or "cols", note.base or 0, 0)]
         return
     top = [c for c in candidates if scores[c] == best]
     keep, seen = [], set()

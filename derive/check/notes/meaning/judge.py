@@ -112,9 +112,12 @@ def _parse(m: Member, functions):
             m.error = f"not read ({type(e).__name__})"
 
 
-def judge_note(segments, text: str = "") -> list[Verdict]:
+def judge_note(segments, layout: str | None = None) -> list[Verdict]:
+    """The verdicts on a note's formulas; ``layout`` ("rows" or "cols") states how the note
+    writes examples when its own equations do not say (``derive check --rows``)."""
     stmts = statements(segments)
     note = Note()
+    note.layout = layout
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
