@@ -219,7 +219,7 @@ class Parser:
         if self.i >= len(self.s):
             return True
         ch = self.s[self.i]
-        if ch in "+-)]},|=":
+        if ch in "+-)]},|=;":
             return True
         c = self.cmd()
         if c in ("right", "quad", "end", "rangle"):
