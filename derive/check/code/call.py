@@ -56,7 +56,11 @@ def load_target(path: str, name: str = DEFAULT_FUNCTION):
         raise DeriveError("no such file", where=path, fix="give the path of your .py file")
     modname = "_derive_check_" + re.sub(r"\W", "_", file.stem)
     folder = str(file.resolve().parent)
-    sys.path.insert(0, folder)  # as `python mycode.py` would: its own helper modules import
+    root = file.resolve().parent  # a file inside a package (cs231n/classifiers/neural_net.py)
+    while (root / "__init__.py").is_file() and root.parent != root:
+        root = root.parent  # imports its package by name (`from cs231n.layers import ...`)
+    added = list(dict.fromkeys([folder, str(root)]))
+    sys.path[:0] = added  # as `python mycode.py` would: its own helper modules import
     bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ there
     try:
         module, notes = load_module(file, modname)
@@ -71,7 +75,8 @@ def load_target(path: str, name: str = DEFAULT_FUNCTION):
             '`if __name__ == "__main__":`',
         ) from None
     finally:
-        sys.path.remove(folder)
+        for entry in added:
+            sys.path.remove(entry)
         sys.modules.pop(modname, None)
         sys.dont_write_bytecode = bytecode
     obj = module

@@ -53,7 +53,7 @@ _TARGET = {"y", "targets", "target", "labels", "y_true", "t", "label", "y_train"
 _OUTPUT = {"al", "a_l", "a_out", "aout", "y_hat", "yhat", "output", "outputs", "probs",
            "a_last", "predictions", "y_pred", "out"}  # fmt: skip
 _HIDDEN = {"a_h", "ah", "hidden", "a_hidden", "h"}
-_PARAMS = {"params", "parameters", "parametres", "theta", "param"}
+_PARAMS = {"params", "parameters", "parametres", "theta", "param", "model"}
 _CACHE = {"cache", "forward", "fwd"}
 _CACHES = {"caches"}
 _WEIGHTS = {"weights", "ws", "w_list", "weight_list"}

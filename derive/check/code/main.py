@@ -65,6 +65,7 @@ from .call import DEFAULT_FUNCTION, Caller, load_function, load_target  # noqa: 
 from .evaluate import Evaluator, mutants_of
 from .interfaces import layer_count_hint, layers_of
 from .judge import judge
+from .load import SUPPLIED
 from .report import report_json, report_text
 from .run import call_values, draw, random_inputs, run_at, sample_counts
 
@@ -127,7 +128,7 @@ def check_code(
     unused = sorted({k for r in runs for k in r.unused})
     ok = all(r.verdict == "correct" for r in results) and not any(r.error for r in runs)
     code = 0 if ok else 1
-    notes = [*caller.notes, *(f"not run on import: {n}" for n in skipped)]
+    notes = [*caller.notes, *(n if SUPPLIED in n else f"not run on import: {n}" for n in skipped)]
     if fmt == "json":
         return report_json(results), code
     return report_text(path, name, net, caller, ms, seed, runs, results, unused, notes), code
