@@ -202,10 +202,14 @@ class Interface:
         self.params = _parameters(func)
         if self.params and self.params[0] == "self":
             self.cls = _owner(module, name, func)
-            if self.cls is None:
+            if self.cls is not None:
+                self.params = self.params[1:]
+            elif not _standin_attributes(func, "self"):
                 raise _no(name, path, "a method whose class derive cannot find")
-            self.params = self.params[1:]
         self.roles = {p: _role(p, func, self.layers) for p in self.params}
+        for p, r in self.roles.items():  # `backprop(net, x, y)`: net.weights, net.biases, ...
+            if r is None and _standin_attributes(func, p):
+                self.roles[p] = "standin"
         unknown = [p for p, r in self.roles.items() if r is None and not _has_default(func, p)]
         if unknown:
             raise _no(name, path, f"the parameter `{unknown[0]}`")
@@ -268,7 +272,8 @@ class Interface:
                 "caches": "[((A_prev, W, b), z) per layer]", "weights": "[W per layer]",
                 "biases": "[b per layer]", "activations": "[X, A1, ...]", "zs": "[z per layer]",
                 "objects": "[layer objects]", "reg": "reg", "m": "m", "params": "params",
-                "cache": "cache", "A_h": "A1"}.get(role, role)  # fmt: skip
+                "cache": "cache", "A_h": "A1",
+                "standin": "a network object derive makes"}.get(role, role)  # fmt: skip
 
     # -- building the arguments
     def _instance(self, reading: Reading):
@@ -399,11 +404,39 @@ class Interface:
             elif role.startswith("param:"):
                 q = role[6:]
                 args[p] = to_student(values[q], likes[q])
+            elif role == "standin":
+                args[p] = self._standin(p, values, reading, likes)
             elif role.startswith("value:"):
                 args[p] = self._data(values[role[6:]], reading)
         bound = self.func.__get__(inst) if inst is not None else self.func
         result = bound(**args)
         return result, likes, (objects if objects is not None else inst)
+
+    def _standin(self, p, values, reading, likes):
+        """An object for the parameter ``p`` that is the network itself (``net.weights``,
+        ``self.biases`` on a function outside its class): what the function reads of it,
+        made from the drawn parameters, with Nielsen's ``cost_derivative(a, y)`` the spec's
+        dC/dA of the output (derived, not the student's)."""
+        net, obj = self.net, _StandIn()
+        for attr in _standin_attributes(self.func, p):
+            low = attr.lower()
+            q = next((q for q in net.params if q.lower() == low), None)
+            if q:
+                setattr(obj, attr, to_student(values[q], likes[q]))
+            elif low in _WEIGHTS | _BIASES:
+                kind = "W" if low in _WEIGHTS else "b"
+                setattr(obj, attr, [to_student(values[getattr(lay, kind)],
+                                               likes[getattr(lay, kind)])
+                                    for lay in self.layers])  # fmt: skip
+            elif low in _PARAMS:
+                setattr(obj, attr, {q: to_student(values[q], likes[q]) for q in net.params})
+            elif low in _LAYER_COUNTS_ATTR:
+                setattr(obj, attr, len(self.layers) + 1)
+            elif low in _INIT_SIZES:
+                setattr(obj, attr, [net.inputs, *self._widths()])
+            elif low in _COST_PRIME and values.get("cost_derivative") is not None:
+                setattr(obj, attr, _cost_prime(values["cost_derivative"], reading))
+        return obj
 
     def _per_layer(self, values, reading, likes) -> dict:
         """deeplearning.ai's ``linear_activation_backward(dA, cache, activation)`` or
@@ -516,6 +549,9 @@ class Reader:
                     pass
                 result = [r for r in result if r is not scalars[0]]
                 result = result[0] if len(result) == 1 else result
+        if isinstance(result, tuple | list) and any(_opaque(r) for r in result):
+            result = [r for r in result if not _opaque(r)]  # `return net, nabla_b, nabla_w`
+            result = result[0] if len(result) == 1 else result
         if isinstance(result, dict):
             for key, value in result.items():
                 p = param_for(key, net)
@@ -697,6 +733,53 @@ def _subscript_attributes(func, name) -> set[str]:
                 and not hasattr(np.ndarray, node.attr)):  # fmt: skip
             out.add(node.attr)
     return out
+
+
+_LAYER_COUNTS_ATTR = {"num_layers", "n_layers", "nlayers", "number_of_layers", "depth"}
+_COST_PRIME = {"cost_derivative", "cost_prime", "loss_prime", "loss_derivative",
+               "cost_deriv", "dcost"}  # fmt: skip
+_STANDIN = _WEIGHTS | _BIASES | _PARAMS | _LAYER_COUNTS_ATTR | _INIT_SIZES | _COST_PRIME
+
+
+class _StandIn:
+    """The network object a function is given (``backprop(net, x, y)``) when the file has no
+    class that makes it: only what the function reads of it."""
+
+    def __repr__(self) -> str:
+        return "<network object made by derive>"
+
+
+def _opaque(r) -> bool:
+    """An object returned beside the gradients (the network itself), not a gradient."""
+    return not isinstance(r, np.ndarray | np.number | int | float | list | tuple | dict) and (
+        hasattr(r, "__dict__")
+    )
+
+
+def _standin_attributes(func, name) -> list[str]:
+    """The attributes the function reads on its parameter ``name`` (``net.weights``), when
+    they are a network's (weights, biases, W1, params, num_layers, cost_derivative, ...)."""
+    tree = _source_tree(func)
+    attrs = []
+    for node in ast.walk(tree) if tree else ():
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == name):  # fmt: skip
+            attrs.append(node.attr)
+    attrs = list(dict.fromkeys(attrs))
+    known = [a for a in attrs if a.lower() in _STANDIN or re.fullmatch(r"[WwBb]\d+", a)]
+    return attrs if known and len(known) == len(attrs) else []
+
+
+def _cost_prime(dc_da, reading):
+    """``cost_derivative(a, y)`` in the student's layout (rows: transposed in and out)."""
+
+    def cost_derivative(a, y):
+        a, y = np.asarray(a), np.asarray(y)
+        if reading.rows:
+            return dc_da(a.T, y.T).T
+        return dc_da(a, y)
+
+    return cost_derivative
 
 
 def _attributes_read(func, params) -> set[str]:
