@@ -79,3 +79,98 @@ def test_a_file_inside_a_package_imports_its_package_and_model_is_the_params(tmp
     assert code == 0 and set(res.values()) == {"correct"}, res
     path.write_text(PACKAGE_NET.replace('"W2": dW2', '"W2": 2 * dW2'))
     assert verdicts(path, "two_layer_net")[1]["dW2"] == "wrong"
+
+
+NET_FUNCTION = """
+import numpy as np
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def backprop(NAME, x, y):
+    z1 = NAME.weights[0] @ x + NAME.biases[0]
+    a1 = np.maximum(z1, 0)
+    a2 = sigmoid(NAME.weights[1] @ a1 + NAME.biases[1])
+    delta2 = NAME.cost_derivative(a2, y) * a2 * (1 - a2)
+    delta1 = (NAME.weights[1].T @ delta2) * (z1 > 0)
+    nabla_b, nabla_w = [delta1, delta2], [delta1 @ x.T, delta2 @ a1.T]
+    for l in range(2, NAME.num_layers):
+        pass
+    return NAME, nabla_b, nabla_w
+"""
+
+# Nielsen's quadratic cost of one example, 1/2 ||a - y||^2: cost_derivative(a, y) = a - y
+QUADRATIC = """
+name = "quadratic"
+inputs = 4
+
+[[layers]]
+units = 3
+activation = "relu"
+
+[[layers]]
+units = 1
+activation = "sigmoid"
+
+[cost]
+expr = "(A2 - y)**2 / 2"
+reduction = "sum"
+"""
+
+
+def test_a_function_given_the_network_object_gets_one_made_by_derive(tmp_path):
+    spec = tmp_path / "quadratic.toml"
+    spec.write_text(QUADRATIC)
+    for name in ("net", "self"):  # `self` on a function outside any class, too
+        path = tmp_path / f"bp_{name}.py"
+        path.write_text(NET_FUNCTION.replace("NAME", name))
+        text, code = check_code(f"{path}:backprop", spec)
+        assert code == 0, text
+        assert f"backprop({name}=a network object derive makes" in text
+        assert "one example at a time" in text
+        path.write_text(NET_FUNCTION.replace("NAME", name).replace("* (z1 > 0)", ""))
+        assert verdicts(path, "backprop", spec)[1] == {
+            "dW1": "wrong", "db1": "wrong", "dW2": "correct", "db2": "correct"}  # fmt: skip
+
+
+CACHES = """
+import numpy as np
+
+
+def sigmoid_backward(dA, Z):
+    s = 1 / (1 + np.exp(-Z))
+    return dA * s * (1 - s)
+
+
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    m = AL.shape[1]
+    dAL = 2 * (AL - Y) / m
+    (A_prev, W, b), Z = caches[-1]
+    dZ = sigmoid_backward(dAL, Z)
+    grads["dW" + str(L)], grads["db" + str(L)] = dZ @ A_prev.T, dZ.sum(axis=1, keepdims=True)
+    dA = W.T @ dZ
+    for l in reversed(range(L - 1)):
+        (A_prev, W, b), Z = caches[l]
+        dZ = dA * (Z > 0)
+        grads["dW" + str(l + 1)] = dZ @ A_prev.T
+        grads["db" + str(l + 1)] = dZ.sum(axis=1, keepdims=True)
+        dA = W.T @ dZ
+    return grads
+"""
+
+
+def test_the_output_layers_whole_line_in_the_hidden_loop_is_named(tmp_path):
+    path = tmp_path / "dnn.py"
+    path.write_text(CACHES)
+    assert verdicts(path, "L_model_backward")[0] == 0
+    path.write_text(CACHES.replace("dZ = dA * (Z > 0)", "dZ = sigmoid_backward(dAL, Z)"))
+    out, code = check_code(f"{path}:L_model_backward", SEED, "json")
+    res = {r["gradient"]: r for r in json.loads(out)}
+    assert {g: r["verdict"] for g, r in res.items()} == {
+        "dW1": "wrong", "db1": "wrong", "dW2": "correct", "db2": "correct"}  # fmt: skip
+    assert res["dW1"]["diagnosis"] == "output_line"
+    assert "dA2*sigmoid'(z1) is used where dA1*relu'(z1) belongs" in res["dW1"]["message"]
