@@ -174,3 +174,46 @@ def test_the_output_layers_whole_line_in_the_hidden_loop_is_named(tmp_path):
         "dW1": "wrong", "db1": "wrong", "dW2": "correct", "db2": "correct"}  # fmt: skip
     assert res["dW1"]["diagnosis"] == "output_line"
     assert "dA2*sigmoid'(z1) is used where dA1*relu'(z1) belongs" in res["dW1"]["message"]
+
+
+UPDATING_CLASS = """
+import numpy as np
+
+
+class Net:
+    def __init__(self, input_size, hidden_size, output_size):
+        self.W1 = np.random.randn(input_size, hidden_size)
+        self.b1 = np.zeros((1, hidden_size))
+        self.W2 = np.random.randn(hidden_size, output_size)
+        self.b2 = np.zeros((1, output_size))
+
+    def forward(self, X):
+        self.z1 = X @ self.W1 + self.b1
+        self.a1 = np.maximum(self.z1, 0)
+        self.a2 = 1 / (1 + np.exp(-(self.a1 @ self.W2 + self.b2)))
+        return self.a2
+
+    def backward(self, X, y, output):
+        delta2 = 2 * (y - output) / X.shape[0] * output * (1 - output)
+        delta1 = delta2 @ self.W2.T * (self.z1 > 0)
+        self.W2 += self.a1.T @ delta2
+        self.b2 += np.sum(delta2, axis=0, keepdims=True)
+        self.W1 += X.T @ delta1
+        self.b1 += np.sum(delta1, axis=0, keepdims=True)
+"""
+
+
+def test_a_method_that_needs_forward_first_and_updates_in_place(tmp_path):
+    path = tmp_path / "updating.py"
+    path.write_text(UPDATING_CLASS)
+    text, code = check_code(f"{path}:Net.backward", SEED)
+    assert code == 0, text
+    assert "calls forward(X) first" in text and "W -= lr * dW with lr = 1" in text
+    path.write_text(UPDATING_CLASS.replace("self.W1 += X.T @ delta1", "self.W1 += X.T @ delta2"))
+    assert verdicts(path, "Net.backward")[1]["dW1"] == "wrong"
+    with_lr = UPDATING_CLASS.replace("output):", "output, learning_rate):").replace(
+        "self.W2 +=", "self.W2 += learning_rate *"
+    )
+    path.write_text(with_lr)
+    text, code = check_code(f"{path}:Net.backward", SEED)
+    assert code == 0 and "(derive passes 1)" in text, text

@@ -65,6 +65,7 @@ _DA = {"da", "da_l", "dal", "dout", "da_curr", "grad_a", "d_a", "delta_a"}
 _DZ = {"dz", "dz_l", "delta", "dz_curr", "d_z"}
 _ACT_NAME = {"activation", "act", "activation_name", "kind", "nl_kind", "activation_function"}
 _REG = {"reg", "lam", "lambd", "lambda_", "lmbda", "reg_strength", "l2", "alpha_reg"}
+_LR = {"learning_rate", "lr", "eta", "alpha", "step_size", "learningrate", "rate"}
 # __init__ parameters of a network class, by what they hold
 _INIT_IN = {"input_size", "input_dim", "num_features", "n_inputs", "n_input", "n_in", "inputs",
             "in_dim", "num_inputs", "d", "n_x", "input_dims", "n_features"}  # fmt: skip
@@ -220,6 +221,8 @@ class Interface:
         self.reading = Reading()
         self.shown = ""
         self.rows_first = False
+        self.first = ""  # a method called before the function: "forward(X) first"
+        self.updates = False  # the gradients read from in-place updates of the parameters
         if self.cls is not None:  # what the class's own __init__ makes tells the orientation
             try:
                 with contextlib.redirect_stdout(io.StringIO()), time_limit():
@@ -261,6 +264,14 @@ class Interface:
         args = ", ".join(f"{p}={self._shown_role(r)}" for p, r in self.roles.items())
         owner = f"{self.built or self.cls.__name__ + '(...)'}." if self.cls else ""
         self.shown = f"{owner}{self.name.split('.')[-1]}({args}); {what}"
+        if self.first:
+            self.shown += f"; calls {self.first} (it sets what {self.name} reads on self)"
+        if self.updates:
+            self.shown += (
+                "; it returns nothing and changes the parameters in place: each change read "
+                "as W -= lr * dW with lr = 1"
+                + (" (derive passes 1)" if "lr" in self.roles.values() else " (it takes none)")
+            )
 
     def _shown_role(self, role: str) -> str:
         if "dZ" in self.roles.values():
@@ -271,7 +282,7 @@ class Interface:
         return {"X": "X", "Y": "labels" if self.reading.labels else "Y", "A_L": self.net.output,
                 "caches": "[((A_prev, W, b), z) per layer]", "weights": "[W per layer]",
                 "biases": "[b per layer]", "activations": "[X, A1, ...]", "zs": "[z per layer]",
-                "objects": "[layer objects]", "reg": "reg", "m": "m", "params": "params",
+                "objects": "[layer objects]", "reg": "reg", "lr": "1", "m": "m", "params": "params",
                 "cache": "cache", "A_h": "A1",
                 "standin": "a network object derive makes"}.get(role, role)  # fmt: skip
 
@@ -348,6 +359,8 @@ class Interface:
         if self.cls is not None:
             inst, _ = self._instance(reading)
             likes.update(_set_instance_params(inst, self, values))
+            self._run_first(inst, values, reading)
+            before = {id(a): a.copy() for a in _instance_param_arrays(inst, self)}
         if {"dA", "dZ"} & set(self.roles.values()):
             return self._per_layer(values, reading, likes), likes, None
         objects = None
@@ -365,6 +378,8 @@ class Interface:
                 args[p] = values["m"]
             elif role == "reg":
                 args[p] = reading.reg if reading.reg is not None else 0.0
+            elif role == "lr":
+                args[p] = 1.0
             elif role == "caches":
                 args[p] = [((self._data(self._prev(values, i), reading),
                              to_student(values[lay.W], likes[lay.W]),
@@ -410,7 +425,43 @@ class Interface:
                 args[p] = self._data(values[role[6:]], reading)
         bound = self.func.__get__(inst) if inst is not None else self.func
         result = bound(**args)
+        if result is None and inst is not None and objects is None:
+            result = self._updates(inst, before) or None
         return result, likes, (objects if objects is not None else inst)
+
+    def _run_first(self, inst, values, reading) -> None:
+        """Call the method of the class that sets what the function reads on ``self`` and the
+        instance lacks (``self.a1``, made by ``forward(X)``), as the student's ``train`` does
+        before ``backward``."""
+        missing = {a for a in _self_attributes(self.func) if not hasattr(inst, a)}
+        if not missing:
+            return
+        for meth_name, meth in vars(self.cls).items():
+            if not inspect.isfunction(meth) or meth is self.func or meth_name.startswith("__"):
+                continue
+            if not missing & _self_attributes(meth, stored=True):
+                continue
+            params = _parameters(meth)[1:]
+            if len(params) != 1 or _role(params[0], meth, self.layers) != "X":
+                continue
+            getattr(inst, meth_name)(self._data(values["X"], reading))
+            self.first = f"{meth_name}(X) first"
+            return
+
+    def _updates(self, inst, before) -> dict | None:
+        """When the function returned nothing and changed the parameters in place
+        (``self.W2 += a1.T @ delta2``): the changes, read as ``W -= lr * dW`` with the
+        learning rate derive passed (1), or 1 when the function takes none."""
+        out = {}
+        for container, key, _, q in _slots(inst, self):
+            a = container[key]
+            old = before.get(id(a))
+            if isinstance(a, np.ndarray) and old is not None and not np.array_equal(a, old):
+                out[q] = -(a - old)
+        if not out:
+            return None
+        self.updates = True
+        return out
 
     def _standin(self, p, values, reading, likes):
         """An object for the parameter ``p`` that is the network itself (``net.weights``,
@@ -695,6 +746,8 @@ def _role(name: str, func, layers: list[Layer]) -> str | None:
         return "act_name"
     if low in _REG:
         return "reg"
+    if low in _LR:
+        return "lr"
     if _subscript_attributes(func, name):
         return "objects"
     if low in _WEIGHTS:
@@ -780,6 +833,19 @@ def _cost_prime(dc_da, reading):
         return dc_da(a, y)
 
     return cost_derivative
+
+
+def _self_attributes(func, stored: bool = False) -> set[str]:
+    """The attributes a method reads on ``self`` (or, with ``stored``, assigns)."""
+    tree = _source_tree(func)
+    want = ast.Store if stored else ast.Load
+    return {n.attr for n in ast.walk(tree) if tree and isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Name) and n.value.id == "self"
+            and isinstance(n.ctx, want)} if tree else set()  # fmt: skip
+
+
+def _instance_param_arrays(inst, iface) -> list[np.ndarray]:
+    return [c[k] for c, k, _, _ in _slots(inst, iface) if isinstance(c[k], np.ndarray)]
 
 
 def _attributes_read(func, params) -> set[str]:
