@@ -217,3 +217,68 @@ def test_a_method_that_needs_forward_first_and_updates_in_place(tmp_path):
     path.write_text(with_lr)
     text, code = check_code(f"{path}:Net.backward", SEED)
     assert code == 0 and "(derive passes 1)" in text, text
+
+
+# One function per gradient, named for it, on X, Z (hidden activation), Y (output), T (targets)
+# with samples as rows; the file's training adds them to the weights: gradient ascent.
+PER_GRADIENT = """
+import numpy as np
+
+
+def forward(X, W1, b1, W2, b2):
+    Z = np.tanh(X @ W1 + b1)
+    e = np.exp(Z @ W2 + b2)
+    return e / e.sum(axis=1, keepdims=True), Z
+
+
+def derivative_w2(Z, T, Y):
+    return Z.T @ (T - Y)
+
+
+def derivative_b1(T, Y, W2, Z):
+    return ((T - Y) @ W2.T * (1 - Z * Z)).sum(axis=0)
+
+
+def train(X, T, W1, b1, W2, b2, lr):
+    for _ in range(10):
+        Y, Z = forward(X, W1, b1, W2, b2)
+        W2 SIGN= lr * derivative_w2(Z, T, Y)
+        b1 SIGN= lr * derivative_b1(T, Y, W2, Z)
+
+
+train(np.zeros((4, 2)), np.eye(3)[[0, 1, 2, 0]], *([None] * 4), 0.1)
+"""
+
+SOFTMAX = """
+name = "softmax"
+inputs = 2
+
+[[layers]]
+units = 3
+activation = "tanh"
+
+[[layers]]
+units = 3
+activation = "softmax"
+
+[cost]
+name = "cross_entropy"
+reduction = "sum"
+"""
+
+
+def test_a_function_per_gradient_on_X_Z_Y_T_with_gradient_ascent(tmp_path):
+    spec = tmp_path / "softmax.toml"
+    spec.write_text(SOFTMAX)
+    path = tmp_path / "lazy.py"
+    path.write_text(PER_GRADIENT.replace("SIGN", "+"))
+    for func, grad in (("derivative_w2", "dW2"), ("derivative_b1", "db1")):
+        text, code = check_code(f"{path}:{func}", spec)
+        assert code == 0, text
+        assert f"returns one gradient, {grad}" in text and "gradient ascent" in text
+        assert verdicts(path, func, spec)[1] == {grad: "correct"}
+    # descending with the log-likelihood's gradient is a real sign mistake
+    path.write_text(PER_GRADIENT.replace("SIGN", "-"))
+    assert verdicts(path, "derivative_w2", spec)[1] == {"dW2": "wrong"}
+    path.write_text(PER_GRADIENT.replace("SIGN", "+").replace("(1 - Z * Z)", "(1 - Z)"))
+    assert verdicts(path, "derivative_b1", spec)[1] == {"db1": "wrong"}

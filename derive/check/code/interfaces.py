@@ -194,8 +194,10 @@ def _keeps(like: tuple, shape: tuple) -> bool:
 class Interface:
     """Calls ``func`` the way its course interface asks (see the module doc)."""
 
-    def __init__(self, func, name: str, path: str, net: Network, module, penalty_k: float | None):
+    def __init__(self, func, name: str, path: str, net: Network, module, penalty_k: float | None,
+                 only: str | None = None):  # fmt: skip
         self.func, self.name, self.path, self.net, self.module = func, name, path, net, module
+        self.only = only  # the one gradient a function returns (`derivative_w2`)
         self.layers = layers_of(net)
         if not self.layers:
             raise _no(name, path, "the spec's parameters are not named W1, b1, W2, ... by layer")
@@ -211,6 +213,11 @@ class Interface:
         for p, r in self.roles.items():  # `backprop(net, x, y)`: net.weights, net.biases, ...
             if r is None and _standin_attributes(func, p):
                 self.roles[p] = "standin"
+        lows = {p.lower(): p for p in self.roles}
+        if "t" in lows and "y" in lows:  # X, Z, Y, T: Y the output, T the targets, Z hidden
+            self.roles[lows["y"]] = "A_L"
+            if "z" in lows and len(self.layers) == 2:
+                self.roles[lows["z"]] = "A_h"
         unknown = [p for p, r in self.roles.items() if r is None and not _has_default(func, p)]
         if unknown:
             raise _no(name, path, f"the parameter `{unknown[0]}`")
@@ -283,8 +290,8 @@ class Interface:
                 "caches": "[((A_prev, W, b), z) per layer]", "weights": "[W per layer]",
                 "biases": "[b per layer]", "activations": "[X, A1, ...]", "zs": "[z per layer]",
                 "objects": "[layer objects]", "reg": "reg", "lr": "1", "m": "m", "params": "params",
-                "cache": "cache", "A_h": "A1",
-                "standin": "a network object derive makes"}.get(role, role)  # fmt: skip
+                "cache": "cache", "A_h": "A1", "standin": "a network object derive makes",
+                }.get(role, role.split(":")[-1])  # fmt: skip
 
     # -- building the arguments
     def _instance(self, reading: Reading):
@@ -574,6 +581,11 @@ class Interface:
         return np.array(out, dtype=object)
 
     def read(self, result, likes, objects) -> Found:
+        if self.only and _arrayish(result):  # one gradient, returned alone
+            q = self.only
+            found = Found({q: from_student(result, likes[q], tuple(self.net.params[q].shape))})
+            found.unused, found.loss = [], None
+            return found
         return Reader(self.net, self.layers).read(result, likes, objects)
 
 
