@@ -15,6 +15,10 @@ from derive.engine.registry import ACTIVATIONS, COSTS
 from derive.engine.spec import load_spec
 from derive.resources import examples
 
+POOLED = (
+    'name = "pooled"\ninputs = [1, 4, 4]\n\n[[layers]]\nkind = "{kind}"\nsize = 2\n\n'
+    '[[layers]]\nunits = 2\nactivation = "sigmoid"\n\n[cost]\nname = "squared_error"\n'
+)
 NOTES = Path(__file__).parent / "check" / "notes" / "seed_page1.txt"  # the user's first page
 OUTPUT_COST = {"softmax": ("cross_entropy", 3)}  # the output activation's natural cost, units
 
@@ -40,6 +44,8 @@ def _nets():
     for cost, (act, units) in output.items():
         nets.append((f"cost_{cost}", _layers(f"c_{cost}", 3, "relu", act, units, cost)))
     nets += [(f"example_{p.stem}", p.read_text()) for p in examples()]
+    for kind in ("maxpool", "avgpool"):  # every pooling kind (cnn_digits has conv2d, maxpool)
+        nets.append((f"kind_{kind}", POOLED.format(kind=kind)))
     return nets
 
 

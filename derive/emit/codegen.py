@@ -35,6 +35,7 @@ from derive.engine.ir import (
     IMAGE_NODES,
     Conv,
     Elementwise,
+    M,
     MatMul,
     Node,
     NodePrinter,
@@ -92,6 +93,7 @@ def pretty(code: str, strict: bool = True) -> str:
 @dataclass
 class Program:
     forward: list[Line] = field(default_factory=list)
+    forward_y: list[Line] = field(default_factory=list)  # the equations that read y, after
     infer: list[Line] = field(default_factory=list)  # forward at inference, when it differs
     backward: list[Line] = field(default_factory=list)
     loss: list[Line] = field(default_factory=list)  # the last line's target is the loss
@@ -156,6 +158,9 @@ class _Emitter(NodePrinter):
         return self.d.sum(self.atom(node.a), node.axis)
 
     def _print_Elementwise(self, node):
+        if not node.args and node.shape != (1, 1):  # a constant matrix, as an array
+            shape = ", ".join("m" if s == M else str(s) for s in node.shape)
+            return self.d.full(f"({shape})", self.elementwise(node.expr, ()))
         return self.elementwise(node.expr, node.args)
 
     def _print_Conv(self, node):
@@ -173,7 +178,7 @@ class _Emitter(NodePrinter):
     def _print_image(self, node):
         return self.d.image(node, [self.expr(k) for k in node.children()])
 
-    _print_ConvGradX = _print_MaxPool = _print_PoolGrad = _print_image
+    _print_WindowNode = _print_image  # every window node but the two above: its kernel
     _print_Repeat = _print_GroupSum = _print_Rows = _print_PadRows = _print_image
 
     def elementwise(self, expr: sp.Expr, args) -> str:
@@ -259,11 +264,11 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     prog = Program()
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    _, logsoftmax, cols = _forward(net, prog.forward, dialect)
+    _, logsoftmax, cols = _forward(net, prog.forward, dialect, ylines=prog.forward_y)
     if net.running:  # batch norm at inference: the running statistics instead of the batch's
         _forward(net, prog.infer, dialect, layercode.inference_lines(net))
-    prog.forward_reads = [p for p in net.params if _reads(prog.forward, p)]
-    prog.forward_uses_m = _reads(prog.forward, "m")
+    prog.forward_reads = [p for p in net.params if _reads(prog.forward + prog.forward_y, p)]
+    prog.forward_uses_m = _reads(prog.forward + prog.forward_y, "m")
 
     # ---- backward: one line per named gradient, in the derivation's order
     prog.backward = _backward_lines(d, dialect, cols)
@@ -271,7 +276,7 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
 
     # ---- loss: through the logits where the output allows it (log-softmax, softplus)
     prog.loss = _loss_lines(net, logsoftmax, dialect)
-    prog.loss_reads = [v for v in net.values if _reads(prog.loss, v)]
+    prog.loss_reads = [v for v in ["X", *net.values] if _reads(prog.loss, v)]
     if net.penalty is not None:  # added to the reduced cost, not divided by m
         prog.penalty = _penalty_lines(net, dialect)
         prog.penalty_reads = [p for p in net.params if _reads(prog.penalty, p)]
@@ -283,14 +288,18 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     return prog
 
 
-def _forward(net: Network, lines: list[Line], dialect: Dialect, replace: dict | None = None):
-    """The forward pass's lines into ``lines``: one per equation, each dropout mask drawn just
-    before its use; or at inference, ``replace`` giving some equations' lines. Returns the names
+def _forward(net: Network, free: list[Line], dialect: Dialect, replace: dict | None = None,
+             ylines: list[Line] | None = None):  # fmt: skip
+    """The forward pass's lines into ``free``: one per equation, each dropout mask drawn just
+    before its use; or at inference, ``replace`` giving some equations' lines. The equations
+    that read y go to ``ylines`` (computed only when the targets are given). Returns the names
     of the nodes held in variables and the logits of each softmax output."""
     names: dict[Node, str] = {}
-    em = _Emitter(lines, names, dialect)
+    em = _Emitter(free, names, dialect)
     logsoftmax: dict[str, str] = {}
     for name, node in net.equations.items():
+        lines = ylines if ylines is not None and name in net.target_side else free
+        em.lines = lines
         var = net.values[name]
         u = net.softmax.get(name)
         if replace is None:
@@ -373,17 +382,18 @@ def _fused_step(prog: Program, net: Network, d: Derivation) -> None:
         prog.fused = fused_program(net, d, loss_parts)
     except FusedUnsupported as e:
         prog.fused, prog.fused_missing = None, f"no fused step for this network: {e}"
-    else:
-        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
 
 
 def _helpers(prog: Program, dialect: Dialect) -> None:
     """What the module must define besides the passes: the ``_erf`` helper if any line (or
     the fused step) calls it, and the source of the kernels the code calls."""
-    text = "\n".join(ln.code for ln in prog.forward + prog.backward + prog.loss + prog.penalty)
+    forward = prog.forward + prog.forward_y
+    text = "\n".join(ln.code for ln in forward + prog.backward + prog.loss + prog.penalty)
     prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
-    code = "\n".join(ln.code for ln in prog.forward + prog.infer + prog.backward + prog.loss)
+    code = "\n".join(ln.code for ln in forward + prog.infer + prog.backward + prog.loss)
     prog.helpers = dialect.kernels(code)
+    if prog.fused is not None:  # and the primitives they share that the kernels above lack
+        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels, prog.helpers)
 
 
 def _init_rules(net: Network) -> list[tuple[str, tuple, str, int]]:
@@ -465,6 +475,8 @@ def loss_parts(net: Network, softmaxes) -> tuple[sp.Expr, dict, str]:
         and len(node.args) == 1
         and isinstance(node.expr, ActivationFunction)
         and expr.has(sp.log)
+        # the loss reads the cache: logits in named quantities and x, not in the parameters
+        and all(v.role in ("value", "input") for v in free_vars(node.args[0]))
     ):
         inner = node.expr.xreplace({placeholder(0): sp.Symbol("__u", real=True)})
         through = expr.xreplace({a_slot: inner})

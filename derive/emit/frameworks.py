@@ -84,6 +84,9 @@ class TorchDialect(Dialect):
     def astype(self, code: str, ref: str) -> str:
         return f"({code}).to({ref}.dtype)"
 
+    def full(self, shape: str, value: str) -> str:
+        return f"torch.full({shape}, {value}, dtype=Y.dtype, device=Y.device)"
+
     def total(self, code: str) -> str:
         return f"torch.sum({code})"  # a 0-d tensor: stays on the device, no host sync
 
@@ -166,7 +169,8 @@ def render_target(net: Network, target: str, out_dir: str | Path | None = None) 
 
 
 def _uses(prog: codegen.Program, call: str) -> bool:
-    lines = prog.forward + prog.infer + prog.backward + prog.loss + prog.penalty
+    lines = prog.forward + prog.forward_y + prog.infer + prog.backward + prog.loss
+    lines += prog.penalty
     return any(call in ln.code for ln in lines)
 
 

@@ -279,8 +279,11 @@ def _indicator_as_mask(expr):
 
 
 def _sympy_optimize(expr):
-    """SymPy's own rewrites: e^w - 1 as expm1, log(1 + w) as log1p."""
-    return optimize(expr, [expm1_opt, log1p_opt])
+    """SymPy's own rewrites: e^w - 1 as expm1, log(1 + w) as log1p. Only where there is an exp
+    or a log to rewrite: expm1_opt also tries the factored form of the whole expression, which
+    for a long expression (an unrolled recurrence's gradient) costs seconds and finds nothing."""
+    optims = [o for f, o in ((sp.exp, expm1_opt), (sp.log, log1p_opt)) if expr.has(f)]
+    return optimize(expr, optims) if optims else expr
 
 
 def _fold_numbers(e: sp.Expr) -> sp.Expr:
@@ -387,6 +390,11 @@ class Dialect:
     def astype(self, code: str, ref: str) -> str:
         return f"({code}).astype({ref}.dtype)"
 
+    def full(self, shape: str, value: str) -> str:
+        """An array of one value (a gradient that is a constant: the seed of a cost linear in
+        a product's output), in the targets' dtype: only the backward pass makes one."""
+        return f"{self.lib}.full({shape}, {value}, dtype=Y.dtype)"
+
     def total(self, code: str) -> str:
         """The summed cost: a Python float for NumPy (the frameworks keep a 0-d array)."""
         return f"float(np.sum({code}))"
@@ -475,6 +483,7 @@ class NumpyPrinter(NumPyPrinter):
         return text
 
     def cast(self, text: str, ref: str) -> str:
+        ref = ref if ref.isidentifier() else f"({ref})"  # (z1 * t / m).dtype, not m.dtype
         return f"{text}.astype({ref}.dtype)"
 
     def _print_mask(self, expr):
@@ -520,8 +529,11 @@ def overflow_notes(net) -> list[str]:
             if (note := _range_note(f"{what}(z)", expand_activations(expr), z)) is not None:
                 notes.append(note)
     if net.cost_name == "custom":
-        args = enumerate(net.cost.args)
-        roles = {placeholder(i): y if v.role == "target" else a for i, v in args}
+        # the output is a, y is y, any other name the cost reads (a named part) its own symbol
+        roles = {
+            placeholder(i): y if v.role == "target" else a if v.name == net.output else
+            sp.Symbol(v.name, real=True) for i, v in enumerate(net.cost.args)
+        }  # fmt: skip
         expr = net.cost.expr.xreplace(roles)
         for what, form in (("the cost", expr), ("its derivative", sp.diff(expr, a))):
             if (note := _range_note(what, form, a)) is not None:

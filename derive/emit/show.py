@@ -137,7 +137,7 @@ def _chain_rule(d: Derivation) -> list[str]:
     batch_only = [s.of for s in d.param_steps if s.of not in {c.param for c in listed}]
     if batch_only and not beyond_scalars(net):
         add(f"  dC/d{', dC/d'.join(batch_only)}: through batch statistics (sums over the")
-        add("      samples), so no per-sample chain: see the batch gradients")
+        add("      samples) or a reduction of it, so no per-sample chain: see the batch gradients")
     return out
 
 

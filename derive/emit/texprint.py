@@ -270,6 +270,13 @@ class IRPrinter(NodePrinter, LatexPrinter):
             rf"\operatorname{{route}}_{{\arg\max {self.ir(node.x)}}}\left({self.ir(node.g)}\right)"
         )
 
+    def _ir_WindowNode(self, node):  # a kind with no words of its own: name_{size}(operands)
+        win = node.win
+        stride = rf", s = {win.stride}" if win.stride != win.kh else ""
+        size = rf"{win.kh}\times {win.kw}{stride}"
+        operands = ", ".join(self.ir(k) for k in node.children())
+        return rf"\operatorname{{{node.name}}}_{{{size}}}\left({operands}\right)"
+
     def _window_op(self, name, a, b, win) -> str:
         return (
             rf"\operatorname{{{name}}}_{{{_geometry(win)}}}\left({self.ir(a)}, {self.ir(b)}\right)"

@@ -12,6 +12,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from derive.engine.ir import (
+    AvgPool,
     Conv,
     MatMul,
     MaxPool,
@@ -119,6 +120,10 @@ class _TextPrinter(NodePrinter):
     def _print_MaxPool(self, node):
         return f"maxpool_{_pool_size(node.win)}({node_text(node.x)})"
 
+    def _print_WindowNode(self, node):  # a kind with no words of its own: name_size(operands)
+        operands = ", ".join(node_text(k) for k in node.children())
+        return f"{node.name}_{_pool_size(node.win)}({operands})"
+
     def _print_PoolGrad(self, node):
         return f"to_argmax_{_pool_size(node.win)}({node_text(node.g)}, {node_text(node.x)})"
 
@@ -184,6 +189,14 @@ LEGEND = [
             (r"\operatorname{route}_{\arg\max x}(g)_{c, h, w}",
              r"\sum_{i, j:\ (h, w) = \arg\max} g_{c, i, j}",
              "the first maximum in row-major order wins a tie"))),
+    Legend(AvgPool,
+           "avgpool(x)[c, i, j] = the mean of x over the window; spread(g) shares each window's "
+           "g equally among its kh*kw pixels, overlaps add up",
+           ((r"\operatorname{avgpool}(x)_{c, i, j}",
+             r"\frac{1}{k_h k_w} \sum_{u, v} x_{c,\, is + u,\, js + v}", ""),
+            (r"\operatorname{spread}(g)_{c, h, w}",
+             r"\frac{1}{k_h k_w} \sum_{i, j:\ (h, w) \in \text{window } (i, j)} g_{c, i, j}",
+             "windows that overlap add up"))),
 ]
 # fmt: on
 

@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.errors import DeriveError
-
 from . import namer
 from .conv import beyond_scalars
 from .derivation import Derivation, tidy
@@ -146,11 +144,9 @@ class _ChainBuilder:
         eq = self.eqs[u]
         if not _elementwise(eq):
             if v not in self.net.values:
-                raise DeriveError(
-                    f"`{u}` is not elementwise in `{v}`, a parameter used inside it",
-                    where=f"{self.net.source}: equations.{u}",
-                    fix=f"name the argument first, e.g. z = {v} @ ...; {u} = softmax(z)",
-                )
+                # a parameter inside a reduction or a product (sum_units(W1 @ x)): its path has
+                # no per-sample factor of its own; chains() leaves it to the batch form
+                raise ValueError(f"{u} is not elementwise in the parameter {v}")
             step = self.d.step(v)
             through = f"{u} = {self.net.texts.get(u, u)}"
             return Factor(

@@ -33,6 +33,8 @@ from . import namer
 from .graph import Network
 from .ir import (
     IMAGE_NODES,
+    AvgPool,
+    AvgPoolGrad,
     Conv,
     ConvGradW,
     ConvGradX,
@@ -57,7 +59,7 @@ from .ir import (
 )
 from .layers import m_symbol as m  # the number of samples, one symbol for every module
 from .normalized import eliminate, normalizations
-from .registry import _output_form, a, z
+from .registry import _output_form, a, expand_activations, z
 
 
 @dataclass
@@ -268,6 +270,10 @@ def _maxpool_rule(node, g, named):
     return [(node.x, PoolGrad(node.x, g, node.win))]
 
 
+def _avgpool_rule(node, g, named):
+    return [(node.x, AvgPoolGrad(g, node.win))]
+
+
 def _repeat_rule(node, g, named):
     return [(node.a, GroupSum(g, node.k))]
 
@@ -310,6 +316,7 @@ RULES = {
     Transpose: _transpose_rule,
     Conv: _conv_rule,
     MaxPool: _maxpool_rule,
+    AvgPool: _avgpool_rule,
     Repeat: _repeat_rule,
     GroupSum: _group_sum_rule,
     Rows: _rows_rule,
@@ -333,9 +340,15 @@ def _local_derivative(expr: sp.Expr, i: int, n: int) -> sp.Expr:
     n + 1) when ``registry._output_form`` proves such a form."""
     if n == 1:
         g = _output_form(expr.xreplace({placeholder(0): z}))
-        if g is not None:
+        # only a form in functions the expression has (sigmoid's a(1 - a)): erf's output form
+        # goes through erfinv, which no target prints
+        if g is not None and _functions(g) <= _functions(expand_activations(expr)):
             return g.xreplace({a: placeholder(n + 1)})
     return sp.diff(expr, placeholder(i))
+
+
+def _functions(expr: sp.Expr) -> set[type]:
+    return {type(f) for f in expr.atoms(sp.Function)}
 
 
 # --------------------------------------------------------------------- simplification
@@ -393,9 +406,10 @@ class _Simplifier:
                 s.penalty = self.simplify(s.penalty)
             self.values[s.name] = s.simplified
             ctx = uses.get(s.name, [])
-            elementwise = isinstance(s.simplified, Elementwise | Var) and all(
-                c is Elementwise for c in ctx
-            )
+            # A gradient with several consumers is computed once, unless it is as cheap as a
+            # name (gamma2 * delta2): inlined into every consumer, each copy would carry the
+            # copies inlined into it, and an unrolled recurrence grows quadratically in T.
+            elementwise = _cheap(s.simplified) and all(c is Elementwise for c in ctx)
             if s.kind == "value" and (len(ctx) == 1 or elementwise):
                 self.inline.add(s.name)
                 s.inlined = True
@@ -493,6 +507,10 @@ class _Simplifier:
             return Elementwise(sp.Integer(1), (), (1, shape[1]))
         if not isinstance(inner, Elementwise) or inner in self.forward:
             return Sum(inner, axis)
+        if not inner.args:  # a constant: the sum is the constant times the count
+            count = m if shape[axis] == M else sp.Integer(shape[axis])
+            out_shape = (1, shape[1]) if axis == 0 else (shape[0], 1)
+            return Elementwise(inner.expr * count, (), out_shape)
         # Factors constant along the summed axis (a per-sample row for axis 0) come out.
         const = [i for i, x in enumerate(inner.args) if x.shape[axis] == 1 and shape[axis] != 1]
         if not const:
@@ -536,6 +554,26 @@ _SIMPLIFY = {
     Elementwise: "_simplify_ew",
     **dict.fromkeys(IMAGE_NODES, "_simplify_image"),
 }
+
+
+def _cheap(node: Node) -> bool:
+    """Small enough to repeat in each consumer: a name, or an elementwise expression of a few
+    names and sums, no products (batch norm's dxhat2 = gamma2 * delta2, softmax's
+    dA3 = -Y / (A3 m), which the consumers' simplification turns into the compact forms). One
+    that holds products, or other gradients inlined into it, is computed once."""
+    if isinstance(node, Var):
+        return True
+    return (
+        isinstance(node, Elementwise)
+        and len(node.args) <= INLINE_ARGS
+        and sp.count_ops(node.expr) <= INLINE_OPS
+        and not any(isinstance(n, (MatMul, *IMAGE_NODES)) for a in node.args for n in walk(a))
+    )
+
+
+# The size of a gradient that is still inlined into several consumers (the examples' largest,
+# layer norm's dxhat after its own consumers were inlined, has 7 arguments and 12 operations).
+INLINE_ARGS, INLINE_OPS = 8, 30
 
 
 def _tmp(k: int) -> sp.Symbol:

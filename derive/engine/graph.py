@@ -18,9 +18,10 @@ import sympy as sp
 
 from derive.errors import DeriveError
 
-from . import exprparse, namer
+from . import costform, exprparse, namer
 from .built import Built
 from .ir import (
+    Elementwise,
     M,
     Node,
     Var,
@@ -70,6 +71,10 @@ class Network:
     softmax: dict[str, Node] = field(default_factory=dict)
     # the equations (or "cost") with a softmax inside, not as the whole: computed unshifted
     softmax_inside: list[str] = field(default_factory=list)
+    # the parts of a [cost] expr that are not elementwise (a reduction, a product), named as
+    # equations of their own (costform.elementwise_cost), and the equations that read y
+    cost_parts: list[str] = field(default_factory=list)
+    target_side: set[str] = field(default_factory=set)
 
     def stored_shape(self, param: str) -> tuple[int, ...]:
         """The shape a parameter has in the params dict: its matrix shape, except a conv
@@ -170,15 +175,21 @@ class Network:
         node, cost, cost_text, columns_one = _cost_node(
             cost, cost_expr, cost_vars, known, values, acts, yv, where, inside
         )
-        out = _output(node, values, outputs, where)
+        node, parts = costform.elementwise_cost(node, set(known) | {"x", "y", "m"})
+        for pname, part in parts.items():  # the cost's parts that are not elementwise, named
+            defs[pname], values[pname] = part, Var(pname, part.shape, "value")
+        target_side = costform.reads_target(defs)
+        out = _output(node, defs, values, outputs, where, set(parts) | target_side)
         net = cls(
             name=name, inputs=inputs, outputs=outputs, params=pvars, values=values,
             equations=defs, texts={k: _text(equations[k]) for k in order}, output=out, cost=node,
+            cost_parts=list(parts), target_side=target_side,
             cost_name=cost, cost_text=cost_text, reduction=reduction,
             columns_sum_to_one=columns_one, activations=acts, source=source,
             source_text=source_text, x=x, y=yv, masks={k: p for k, (p, _) in masks.items()},
             softmax=softmax, softmax_inside=inside,
         )  # fmt: skip
+        net.texts.update({k: repr(v) for k, v in parts.items()})
         if penalty is not None:
             net.penalty, net.penalty_text = _penalty(penalty, pvars, acts, where), penalty
         _check_reaches_cost(net, where)
@@ -248,8 +259,8 @@ def _define(order, equations, known, acts, where):
                 softmax[ename] = builder.softmaxes[node]
             elif builder.softmaxes:
                 inside.append(ename)
-        if not isinstance(node, Node):
-            raise DeriveError(
+        if not isinstance(node, Node) or (isinstance(node, Elementwise) and not node.args):
+            raise DeriveError(  # (z2 - z2 cancels to the number 0)
                 "the equation is a constant", where=key, fix="use the network's names"
             )
         if node.shape[1] != M and not _uses_data(node, equations[ename]):
@@ -297,21 +308,25 @@ def _cost_node(cost, cost_expr, cost_vars, known, values, acts, yv, where, softm
     return node, "custom", cost_expr, False
 
 
-def _output(cost: Node, values: dict, outputs: int, where) -> str:
-    """The output: the intermediate the cost uses that comes last; its rows are ``outputs``."""
-    used = [v for v in free_vars(cost) if v.role == "value"]
-    out = used[-1].name
-    for v in used:
-        if list(values).index(v.name) > list(values).index(out):
-            out = v.name
+def _output(cost: Node, defs: dict, values: dict, outputs: int, where, skip: set) -> str:
+    """The output: of the intermediates the cost reaches first that read no y and are not a
+    named part of the cost (``costform.prediction``), the last; its rows are ``outputs``."""
+    used = costform.prediction(cost, defs, skip)
+    if not used:
+        raise DeriveError(
+            "every quantity the cost uses reads y, so the network predicts nothing without "
+            "the targets", where=f"{where}: equations",
+            fix="compute the prediction from x first (z2 = W2 @ A1 + b2), then use y",
+        )  # fmt: skip
+    out = max(used, key=list(values).index)
     if values[out].shape[0] != outputs:
         raise DeriveError(
             f"the output {out} has {values[out].shape[0]} rows but outputs = {outputs}",
             where=f"{where}: outputs", fix=f"set outputs = {values[out].shape[0]} or fix {out}",
         )  # fmt: skip
-    if cost.shape != (outputs, M):
+    if cost.shape not in ((outputs, M), (1, M)):  # a row: already summed over the units
         raise DeriveError(
-            f"the cost has shape {fmt_shape(cost.shape)}, expected ({outputs}, m)",
+            f"the cost has shape {fmt_shape(cost.shape)}, expected ({outputs}, m) or (1, m)",
             where=f"{where}: cost", fix="the cost is elementwise in the output and y",
         )  # fmt: skip
     return out

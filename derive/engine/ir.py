@@ -263,6 +263,7 @@ class WindowNode(_Rebuild, Node):
 
     win: Window
     padded = True
+    name = ""  # how the generic printers write it (text ``avgpool_2x2(x)``, LaTeX the same)
 
     @property
     def geometry(self) -> tuple:
@@ -340,8 +341,9 @@ class ConvGradX(WindowNode):
 
 
 @dataclass(frozen=True)
-class MaxPool(WindowNode):
-    """The maximum of each channel's kh x kw windows (no padding): (C*OH*OW, m)."""
+class _Pool(WindowNode):
+    """A pooling node: one value for each channel's kh x kw window of x (no padding), written
+    ``name(x)``: (C*OH*OW, m)."""
 
     x: Node
     win: Window
@@ -357,7 +359,14 @@ class MaxPool(WindowNode):
         return (self.x,)
 
     def __repr__(self) -> str:
-        return f"maxpool({self.x!r})"
+        return f"{self.name}({self.x!r})"
+
+
+@dataclass(frozen=True, repr=False)  # _Pool's repr: name(x)
+class MaxPool(_Pool):
+    """The maximum of each window."""
+
+    name = "maxpool"
 
 
 @dataclass(frozen=True)
@@ -380,6 +389,35 @@ class PoolGrad(WindowNode):
 
     def __repr__(self) -> str:
         return f"route({self.g!r}, argmax {self.x!r})"
+
+
+@dataclass(frozen=True, repr=False)  # _Pool's repr: name(x)
+class AvgPool(_Pool):
+    """The mean of each window."""
+
+    name = "avgpool"
+
+
+@dataclass(frozen=True)
+class AvgPoolGrad(WindowNode):
+    """Average pooling's gradient: each window's g shared equally by its kh*kw pixels,
+    windows that overlap adding up: (C*H*W, m)."""
+
+    g: Node
+    win: Window
+    _params = ("win",)
+    padded = False
+    name = "spread"
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.win.size, self.g.shape[1]))
+
+    def children(self):
+        return (self.g,)
+
+    def __repr__(self) -> str:
+        return f"spread({self.g!r})"
 
 
 @dataclass(frozen=True)
@@ -461,7 +499,15 @@ class PadRows(_Rebuild, Node):
 
 
 # The nodes beyond the matrix algebra: windows over images, and row blocks (recurrence).
-WINDOW_NODES = tuple(WindowNode.__subclasses__())
+def _kinds(base: type) -> list[type]:
+    """The node types below ``base`` (a private class is a base, not a node)."""
+    out = []
+    for sub in base.__subclasses__():
+        out += ([] if sub.__name__.startswith("_") else [sub]) + _kinds(sub)
+    return out
+
+
+WINDOW_NODES = tuple(_kinds(WindowNode))
 IMAGE_NODES = (*WINDOW_NODES, Repeat, GroupSum, Rows, PadRows)
 
 
@@ -475,11 +521,14 @@ class NodePrinter:
     prefix = "_print_"
 
     def print_node(self, node: Node, *args):
-        """``<prefix><NodeClass>(node, *args)``: a target may pass more (where to write)."""
-        method = getattr(self, f"{self.prefix}{type(node).__name__}", None)
-        if method is None:
-            self.missing(node)
-        return method(node, *args)
+        """``<prefix><NodeClass>(node, *args)``: a target may pass more (where to write). A
+        class without a method of its own takes its base's (``<prefix>WindowNode``: what a
+        target does alike for every window node, a pooling kind added with none of its own)."""
+        for cls in type(node).__mro__:
+            method = getattr(self, f"{self.prefix}{cls.__name__}", None)
+            if method is not None:
+                return method(node, *args)
+        self.missing(node)
 
     def missing(self, node: Node):
         """A node type this target has no method for (a target may raise its own error)."""

@@ -37,7 +37,6 @@ from .built import Built, Expansion, Image
 from .ir import Sum, Var, ew
 from .keys import only_keys
 
-KINDS = ("dense", "batchnorm", "layernorm", "dropout", "conv2d", "maxpool", "rnn")
 KEYS = {
     "dense": {"kind", "units", "activation"},
     "batchnorm": {"kind", "activation", "eps"},
@@ -45,11 +44,8 @@ KEYS = {
     "dropout": {"kind", "p"},
 }  # conv2d, maxpool and rnn check their own keys (conv.py, recurrent.py)
 # The kinds whose builder reads the whole table: (k, table, prev, width, image, where, check).
-_BUILDERS = {
-    "conv2d": conv.conv2d_layer,
-    "maxpool": conv.maxpool_layer,
-    "rnn": recurrent.rnn_layer,
-}
+_BUILDERS = {**conv.BUILDERS, "rnn": recurrent.rnn_layer}
+KINDS = ("dense", "batchnorm", "layernorm", "dropout", *_BUILDERS)
 MAX_SIZE = 10_000_000  # the largest size of one dimension (graph.MAX_SIZE)
 DEFAULT_EPS = 1e-5
 MOMENTUM = 0.1  # running = (1 - momentum) running + momentum batch, as PyTorch

@@ -61,13 +61,13 @@ class MatrixBuilder:
         )
 
     def transpose(self, x, w):
-        if not isinstance(x, Node):
+        if not _matrix(x):
             w.fail(".T of a number: only matrices are transposed", fix="drop the .T")
         return transposed(x)
 
     def _reduce(self, fname, arg, w):
         axes, mean = REDUCTIONS[fname]
-        if not isinstance(arg, Node):
+        if not _matrix(arg):
             w.fail(f"{fname}() of a number", fix=f"{fname}() takes a matrix, e.g. {fname}(z1)")
         if arg.shape == (1, 1):
             w.fail(
@@ -104,7 +104,7 @@ class MatrixBuilder:
 
     def binop(self, op, left, right, w):
         if op == "@":
-            if not (isinstance(left, Node) and isinstance(right, Node)):
+            if not (_matrix(left) and _matrix(right)):
                 w.fail("@ needs matrices on both sides; use * to scale by a number")
             if left.shape[1] != right.shape[0]:
                 w.fail(
@@ -154,3 +154,9 @@ class MatrixBuilder:
                 self.softmaxes[node] = arg
             return node
         return ew(lambda t: act(t), [arg])
+
+
+def _matrix(x) -> bool:
+    """Whether ``x`` is a matrix of the network, not a number: an elementwise expression whose
+    arguments cancelled (z2 - z2) is the number 0, whatever shape it was written in."""
+    return isinstance(x, Node) and not (isinstance(x, Elementwise) and not x.args)

@@ -147,10 +147,10 @@ class Model(nn.Module):
         return predict(self.params(), X)
 
 
-@torch.no_grad()
 def loss(params, X, Y):
-    """The cost, averaged over the m samples (a 0-d tensor)."""
-    return _loss(forward(params, X), Y)
+    """The cost, averaged over the m samples (a 0-d tensor); its ``.backward()`` runs the
+    derived backward pass (``Derived``), as a call of ``Model`` does."""
+    return Derived.apply(X, Y, *(params[p] for p in PARAMS))
 
 
 @torch.no_grad()

@@ -307,15 +307,18 @@ def test_large_user_activations_derive_and_check(activation):
 # ---------------------------------------------------------------- image architectures
 
 
+POOLS = ["maxpool", "avgpool"]  # the pooling kinds drawn, named
+
+
 def _fits(size, k, stride, pad):
     return k <= size + 2 * pad and (size + 2 * pad - k) % stride == 0
 
 
 @st.composite
 def image_architectures(draw):
-    """Small CNNs: an image, one to three conv2d / maxpool layers (kernels, strides, padding
-    and channels drawn, each geometry made to fit; a dropout after a conv sometimes), maybe a
-    dense layer, sometimes a batch norm, then an output."""
+    """Small CNNs: an image, one to three conv2d / maxpool / avgpool layers (kernels, strides,
+    padding and channels drawn, each geometry made to fit; a dropout after a conv sometimes),
+    maybe a dense layer, sometimes a batch norm, then an output."""
     c, h, w = draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6))
     lines = ['name = "drawn_cnn"', f"inputs = [{c}, {h}, {w}]"]
     for _ in range(draw(st.integers(1, 3))):
@@ -324,7 +327,8 @@ def image_architectures(draw):
             stride = draw(st.integers(1, 2))
             if not (_fits(h, size, stride, 0) and _fits(w, size, stride, 0)):
                 stride = 1
-            lines += ["[[layers]]", 'kind = "maxpool"', f"size = {size}", f"stride = {stride}"]
+            pool = draw(st.sampled_from(POOLS))
+            lines += ["[[layers]]", f'kind = "{pool}"', f"size = {size}", f"stride = {stride}"]
             h, w = (h - size) // stride + 1, (w - size) // stride + 1
             continue
         kh, kw = draw(st.integers(1, min(h, 3))), draw(st.integers(1, min(w, 3)))

@@ -1,6 +1,7 @@
-"""Convolution, max pooling and the per-channel bias, proven like the matrix rules: at a 1x4x4
-image with 2x2 kernels, every gradient the engine derives equals ``sympy.diff`` of the fully
-expanded scalar cost (cross-correlation and window maxima written out entry by entry).
+"""Convolution, max and average pooling and the per-channel bias, proven like the matrix
+rules: at a 1x4x4 image with 2x2 kernels, every gradient the engine derives equals
+``sympy.diff`` of the fully expanded scalar cost (cross-correlation, window maxima and means
+written out entry by entry).
 
 Max pooling is differentiable wherever no window has a tie; the random points are drawn from
 enough values that the windows' entries (sums of products) are distinct."""
@@ -36,6 +37,16 @@ CASES = {
         {"kind": "conv2d", "channels": 2, "kernel": 1, "activation": "identity"},
         {"kind": "maxpool", "size": 2},
         {"kind": "conv2d", "channels": 1, "kernel": 2, "activation": "tanh"},
+        (1, "identity"),
+    ],
+    "conv_avgpool": [
+        {"kind": "conv2d", "channels": 2, "kernel": 2, "activation": "tanh"},
+        {"kind": "avgpool", "size": 2, "stride": 1},
+        (2, "identity"),
+    ],
+    "avgpool_conv": [
+        {"kind": "avgpool", "size": 2},
+        {"kind": "conv2d", "channels": 1, "kernel": 2, "activation": "sigmoid"},
         (1, "identity"),
     ],
     "two_convs": [

@@ -12,6 +12,7 @@ from derive.errors import DeriveError
 SOURCE = "bad.toml"
 CONV = 'kind = "conv2d"\nchannels = 2\nkernel = 3\n'
 POOL = 'kind = "maxpool"\nsize = 2\n'
+AVG = 'kind = "avgpool"\nsize = 2\n'
 RNN = 'kind = "rnn"\nunits = 4\nsteps = 8\n'
 
 
@@ -74,6 +75,10 @@ CASES = [
       "unknown key units for a conv2d layer"),
     C("conv-misspelt-key", spec(CONV + "strides = 2\n"), "layers[0].strides",
       "unknown key strides for a conv2d layer", "did you mean stride?"),
+    C("avgpool-misspelt-key", spec(CONV, 'kind = "avgpool"\nsizes = 2\n'),
+      "layers[1].sizes", "unknown key sizes for an avgpool layer", "did you mean size?"),
+    C("avgpool-after-dense", spec('units = 4\nactivation = "relu"\n', AVG), "layers[1].kind",
+      "an avgpool layer needs an image"),
     C("pool-with-activation", spec(POOL + 'activation = "relu"\n'), "layers[0].activation",
       "unknown key activation for a maxpool layer"),
     C("conv-unknown-activation", spec(CONV + 'activation = "rellu"\n'), "layers[0].activation",
