@@ -358,7 +358,9 @@ def _ascends(module, short: str) -> bool:
     """Does the file add what the function returns to a parameter (``W2 += lr *
     derivative_w2(...)``, or ``W = W + lr * f(...)``): gradient ascent on -C?"""
     try:
-        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes in its docstrings
+            tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, TypeError, UnicodeDecodeError):
         return False
     adds = subtracts = 0
