@@ -34,6 +34,7 @@ class Note:
         self.kinds: dict[int, str] = {}
         self.aliases: dict[str, object] = {}
         self.forward: list[tuple[object, object]] = []
+        self.forward_lines: list[tuple[int, str]] = []  # (line, z or a): judge fills it
         self.cost_trees: list[tuple] = []  # (line, tree, left-hand side)
         self.costs: list[tuple] = []  # (line, tree) of the costs that evaluate
         self.cost_tree = None
