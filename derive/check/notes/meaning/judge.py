@@ -421,7 +421,7 @@ def _show(v) -> str:
 def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tuple[str, str, str]:
     """(verdict, message, reading) for the claim lhs = rhs."""
     note.first_failure = None
-    use_cost_at(note, line)
+    use_cost_at(note, line, ("add", [(1, lhs), (1, rhs)]))
     if not _binds_something(lhs) and not _binds_something(rhs):
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
