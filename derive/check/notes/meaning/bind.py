@@ -468,6 +468,9 @@ def call(fatom: Atom, args, env: Env):
         return value(alias, env)  # f(x) = a^{(O)}: the network's output, as the note says
     if fatom.sup and name in ("tanh", "sigma", "sigmoid", "relu", "ReLU", "exp", "log", "ln"):
         if not fatom.sup.strip().isdigit():
+            if name == "sigma" and not fatom.sub:
+                # \sigma^l(z^l), \sigma^{[l]}: the activation of layer l, as g^{[l]} is
+                return call(Atom("g", None, fatom.sup, fatom.primes), args, env)
             raise Unreadable(f"{name} with a superscript")
         v = call(Atom(name, fatom.sub, None, fatom.primes), args, env)
         return v ** int(fatom.sup.strip())

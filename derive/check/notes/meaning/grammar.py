@@ -219,6 +219,8 @@ class Parser:
         if self.i >= len(self.s):
             return True
         ch = self.s[self.i]
+        if ch == "|" and self.in_norm == 0 and self.s.startswith("||", self.i):
+            return False  # \frac{1}{2}||a - y||^2: a norm opens, a factor of the product
         if ch in "+-)]},|=;":
             return True
         c = self.cmd()
