@@ -85,7 +85,7 @@ CASES = [
     C("units-huge", L(units1="100000000000"), "layers[0].units", "at most 10,000,000"),
     C("units-missing", L().replace("units = 3\n", "", 1), "layers[0].units", "got None"),
     C("layer-unknown-key", L(layer1="dropout = 0.5\n"), "layers[0].dropout",
-      "unknown key dropout", "activation, kind, units"),
+      "unknown key dropout", "activation, kind, steps, units"),
     C("layer-key-typo", L(layer1='activaton = "tanh"\n'), "layers[0].activaton",
       "did you mean activation"),
     C("layers-not-tables", 'name = "bad"\ninputs = 4\nlayers = 3\n[cost]\nname = "squared_error"\n',
