@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from derive.engine import namer
 from derive.engine.ir import (
     AvgPool,
     Conv,
@@ -27,6 +28,7 @@ from derive.engine.ir import (
     placeholder,
     walk,
 )
+from derive.engine.timeloop import step_derivation, timed_backward
 
 
 def var_name(var: Var) -> str:
@@ -126,6 +128,26 @@ class _TextPrinter(NodePrinter):
 
     def _print_PoolGrad(self, node):
         return f"to_argmax_{_pool_size(node.win)}({node_text(node.g)}, {node_text(node.x)})"
+
+    # A time loop by its step (engine/timeloop.py): the layer, and each gradient as what the
+    # loop backwards adds up.
+    def _print_Recur(self, node):
+        c = node.cell
+        x, *params = (node_text(a) for a in node.args)
+        which = f"every {c.emit}_t stacked" if c.output == "all" else f"{c.emit} at t = T"
+        return f"{c.kind}({x}; {', '.join(params)}): {which}, t = 1..{c.steps}"
+
+    def _print_RecurGrad(self, node):
+        c = node.cell
+        sd = step_derivation(c)
+        name = [sd.form.x.name, *c.params][node.i]
+        if node.i == 0:
+            return f"d{name} for t = 1..{c.steps}, stacked"
+        if name not in c.weights:  # a learned initial state: what reaches h_0, over the samples
+            state = next(s for s in c.states if c.initial(s) == name)
+            return f"sum_samples({namer.gradient(c.prev(state))} at t = 1)"
+        term = dict((n, e) for n, e, _ in timed_backward(c))[f"{namer.gradient(name)}_t"]
+        return f"sum over t = 1..{c.steps} of {node_text(term)}"
 
 
 _TEXT = _TextPrinter()

@@ -46,6 +46,8 @@ from .ir import (
     Node,
     PadRows,
     PoolGrad,
+    Recur,
+    RecurGrad,
     Repeat,
     Rows,
     Sum,
@@ -290,6 +292,11 @@ def _pad_rows_rule(node, g, named):
     return [(node.a, Rows(g, node.start, node.start + node.a.shape[0]))]
 
 
+def _recur_rule(node, g, named):
+    # the time loop: each operand's gradient is the loop backwards (engine/timeloop.py)
+    return [(arg, RecurGrad(node.cell, node.args, g, i)) for i, arg in enumerate(node.args)]
+
+
 def _sum_rule(node, g, named):
     return [(node.a, make_ew(placeholder(0), [g], node.a.shape))]
 
@@ -321,6 +328,7 @@ RULES = {
     GroupSum: _group_sum_rule,
     Rows: _rows_rule,
     PadRows: _pad_rows_rule,
+    Recur: _recur_rule,
     Sum: _sum_rule,
     Elementwise: _elementwise_rule,
 }

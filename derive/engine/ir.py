@@ -48,7 +48,7 @@ def broadcast(shapes: list[Shape]) -> Shape | None:
 
 
 def fmt_shape(shape: Shape) -> str:
-    return f"({shape[0]}, {shape[1]})"
+    return f"({', '.join(str(d) for d in shape)})"  # every axis: a kernel is stored 4-d
 
 
 class Node:
@@ -498,7 +498,56 @@ class PadRows(_Rebuild, Node):
         return f"pad({self.a!r}, {self.start}, {self.total})"
 
 
-# The nodes beyond the matrix algebra: windows over images, and row blocks (recurrence).
+@dataclass(frozen=True)
+class Recur(Node):
+    """A recurrent layer's time loop: its step (``cell``, an ``engine.cell.Cell``) applied for
+    t = 1 ... T to the row blocks of x (``args[0]``) with the parameters ``args[1:]`` (in
+    ``cell.params`` order), from h_0; its value is h_T, or every h_t stacked in time order.
+    The step is derived once (``engine.timeloop``), whatever T."""
+
+    cell: object
+    args: tuple[Node, ...]
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.cell.out_rows, self.args[0].shape[1]))
+
+    def children(self):
+        return self.args
+
+    def rebuild(self, *kids: Node) -> Node:
+        return Recur(self.cell, tuple(kids))
+
+    def __repr__(self) -> str:
+        return f"{self.cell.kind}{self.cell.k}({', '.join(map(repr, self.args))})"
+
+
+@dataclass(frozen=True)
+class RecurGrad(Node):
+    """The gradient of a ``Recur``'s value with respect to its operand ``args[i]``, given the
+    gradient g of that value: backpropagation through time, the step's derived backward for
+    t = T ... 1 carrying the state's gradient, each parameter's gradient summed over t."""
+
+    cell: object
+    args: tuple[Node, ...]
+    g: Node
+    i: int
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", self.args[self.i].shape)
+
+    def children(self):
+        return (*self.args, self.g)
+
+    def rebuild(self, *kids: Node) -> Node:
+        return RecurGrad(self.cell, tuple(kids[:-1]), kids[-1], self.i)
+
+    def __repr__(self) -> str:
+        return f"bptt{self.cell.k}({self.args[self.i]!r}; {self.g!r})"
+
+
+# The nodes beyond the matrix algebra: windows over images, row blocks and time loops.
 def _kinds(base: type) -> list[type]:
     """The node types below ``base`` (a private class is a base, not a node)."""
     out = []
@@ -508,7 +557,8 @@ def _kinds(base: type) -> list[type]:
 
 
 WINDOW_NODES = tuple(_kinds(WindowNode))
-IMAGE_NODES = (*WINDOW_NODES, Repeat, GroupSum, Rows, PadRows)
+LOOP_NODES = (Recur, RecurGrad)
+IMAGE_NODES = (*WINDOW_NODES, Repeat, GroupSum, Rows, PadRows, *LOOP_NODES)
 
 
 class NodePrinter:

@@ -93,6 +93,26 @@ RNN_CASES = {
             (2, "softmax"),
         ],
     ),
+    # the rolled form (one step derived, run back through time) against sympy.diff of the
+    # unrolled network: LSTM and GRU cells, a learned h_0, a stack handing on every h_t
+    "lstm_T2": (2, [{"kind": "lstm", "units": 2, "steps": 2}, (1, "identity")]),
+    "gru_T3": (3, [{"kind": "gru", "units": 1, "steps": 3}, (1, "identity")]),
+    "rnn_learn_h0_T3": (
+        3,
+        [{"kind": "rnn", "units": 2, "steps": 3, "learn_h0": True}, (1, "identity")],
+    ),
+    "lstm_learn_h0_T2": (
+        2,
+        [{"kind": "lstm", "units": 1, "steps": 2, "learn_h0": True}, (1, "identity")],
+    ),
+    "rnn_on_gru_T2": (
+        4,
+        [
+            {"kind": "gru", "units": 1, "steps": 2, "output": "all"},
+            {"kind": "rnn", "units": 2, "steps": 2},
+            (1, "identity"),
+        ],
+    ),
 }
 
 
