@@ -92,6 +92,9 @@ class TorchDialect(Dialect):
     def astype(self, code: str, ref: str) -> str:
         return f"({code}).to({ref}.dtype)"
 
+    def broadcast(self, code: str, shape: str) -> str:
+        return f"({code}).expand{shape}"
+
     def full(self, shape: str, value: str) -> str:
         return f"torch.full({shape}, {value}, dtype=Y.dtype, device=Y.device)"
 
