@@ -158,7 +158,8 @@ def cmd_check(args) -> int:
         return run(args)
     from derive.check.notes.walk import check_notes
 
-    report, code = check_notes(target, spec=args.spec, fmt=args.format)
+    layout = "rows" if getattr(args, "rows", False) else None
+    report, code = check_notes(target, spec=args.spec, fmt=args.format, layout=layout)
     sys.stdout.write(report if report.endswith("\n") else report + "\n")
     return code
 
@@ -242,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="NOTES|FILE.py:FUNC")
     p.add_argument("--spec", help="the network the claims are about")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--rows",
+        action="store_true",
+        help="notes: examples are rows (z = a W + b); default: read from the notes' equations",
+    )
     from derive.check.code.main import add_arguments
 
     add_arguments(p, common=False)  # --call, --returns, --samples, --seed for code targets

@@ -33,20 +33,53 @@ GRADIENT_EQUATIONS = {
 }
 
 
+def _slide(img, kernel, stride):
+    # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, a view (no copy).
+    view = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
+    return view[:, ::stride, ::stride]
+
+
+def _add_window(dx, u, v, stride, out, value):
+    # dx[:, u + i*s, v + j*s] += value[:, i, j] for each of the out = (OH, OW) windows.
+    part = dx[:, u : u + stride * out[0] : stride, v : v + stride * out[1] : stride]
+    np.add(part, value, out=part)
+    return dx
+
+
+def _zeros(like, shape):
+    return np.zeros(shape, dtype=like.dtype)
+
+
+def _pad(a, widths):
+    # a with zeros around it, widths ((before, after), ...) per axis.
+    return np.pad(a, widths)
+
+
+def _amax(a, axes):
+    return a.max(axis=axes)
+
+
+def _argmax(a, axis):
+    return a.argmax(axis=axis)
+
+
+def _permute(a, axes):
+    return a.transpose(axes)
+
+
 def _windows(x, image, kernel, stride, padding):
-    # (C, OH, OW, m, kh, kw): every window of every sample, a view (no copy) of the padded x.
+    # (C, OH, OW, m, kh, kw): every window of every sample of the zero-padded x.
     C, H, W = image
     img = x.reshape(C, H, W, x.shape[1])
     if padding:
-        img = np.pad(img, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
-    view = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
-    return view[:, ::stride, ::stride]
+        img = _pad(img, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    return _slide(img, kernel, stride)
 
 
 def _im2col(x, image, kernel, stride, padding):
     # (C*kh*kw, OH*OW*m): each window of each sample a column, rows in the kernel's order.
     win = _windows(x, image, kernel, stride, padding)
-    return win.transpose(0, 4, 5, 1, 2, 3).reshape(image[0] * kernel[0] * kernel[1], -1)
+    return _permute(win, (0, 4, 5, 1, 2, 3)).reshape(image[0] * kernel[0] * kernel[1], -1)
 
 
 def _pool_blocks(x, image, size, stride):
@@ -60,35 +93,22 @@ def _maxpool(x, image, size, stride):
     C, H, W = image
     if stride == size[0] == size[1]:
         tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
-        return tiles.max(axis=(2, 4)).reshape(-1, x.shape[1])
-    return _windows(x, image, size, stride, 0).max(axis=(4, 5)).reshape(-1, x.shape[1])
+        return _amax(tiles, (2, 4)).reshape(-1, x.shape[1])
+    return _amax(_windows(x, image, size, stride, 0), (4, 5)).reshape(-1, x.shape[1])
 
 
 def _maxpool_grad(x, g, image, size, stride):
-    # Each window's g goes to its maximum: argmax picks the first in row-major order on a tie.
+    # Each window's g goes to its maximum: argmax picks the first in row-major order on a tie;
+    # windows that overlap add up.
     C, H, W = image
     m = x.shape[1]
     oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
     g4 = g.reshape(C, oh, ow, m)
-    if stride == size[0] == size[1]:  # tiles: offset by offset, the first maximum not yet taken
-        tiles = x.reshape(C, oh, stride, ow, stride, m)
-        top = tiles.max(axis=(2, 4))
-        dx = np.empty(tiles.shape, dtype=g.dtype)
-        free = np.ones(top.shape, dtype=bool)
-        hit = np.empty(top.shape, dtype=bool)
-        for u in range(stride):
-            for v in range(stride):  # in place: no temporaries per offset
-                np.equal(tiles[:, :, u, :, v], top, out=hit)
-                hit &= free
-                np.multiply(g4, hit, out=dx[:, :, u, :, v])
-                free ^= hit  # hit is within free: this takes it out
-        return dx.reshape(-1, m)
-    first = _pool_blocks(x, image, size, stride).argmax(axis=4)
-    dx = np.zeros((C, H, W, m), dtype=g.dtype)
+    first = _argmax(_pool_blocks(x, image, size, stride), 4)
+    dx = _zeros(g, (C, H, W, m))
     for u in range(size[0]):
         for v in range(size[1]):
-            hit = g4 * (first == u * size[1] + v)
-            dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride] += hit
+            dx = _add_window(dx, u, v, stride, (oh, ow), g4 * (first == u * size[1] + v))
     return dx.reshape(-1, m)
 
 
@@ -208,8 +228,7 @@ def _im2col_into(x, image, kernel, stride, padding, padded, cols):
     if padding:
         np.copyto(padded[:, padding : padding + H, padding : padding + W], img)
         img = padded
-    win = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
-    win = win[:, ::stride, ::stride]
+    win = _slide(img, kernel, stride)
     oh, ow = win.shape[1], win.shape[2]
     np.copyto(cols.reshape(C, kernel[0], kernel[1], oh, ow, m), win.transpose(0, 4, 5, 1, 2, 3))
 
@@ -222,8 +241,7 @@ def _maxpool_into(x, image, size, stride, out):
         tiles = x.reshape(C, H // stride, stride, W // stride, stride, m)
         np.max(tiles, axis=(2, 4), out=out.reshape(C, H // stride, W // stride, m))
         return
-    win = np.lib.stride_tricks.sliding_window_view(x.reshape(C, H, W, m), size, axis=(1, 2))
-    win = win[:, ::stride, ::stride]
+    win = _slide(x.reshape(C, H, W, m), size, stride)
     np.max(win, axis=(4, 5), out=out.reshape(win.shape[:4]))
 
 

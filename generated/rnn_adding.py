@@ -29,10 +29,54 @@ PARAM_SHAPES = {
 GRADIENT_EQUATIONS = {
     "W2": "dW2 = (1/m) delta2 @ A1.T",
     "b2": "db2 = (1/m) sum_samples(delta2)",
-    "Wh1": "dWh1 = (1/m) sum over t = 2..8 of delta1_t @ h1_(t-1).T",
-    "Wx1": "dWx1 = (1/m) sum over t = 1..8 of delta1_t @ x_t.T",
+    "Wx1": "dWx1 = (1/m) sum over t = 1..8 of delta1_t @ x1_t.T",
+    "Wh1": "dWh1 = (1/m) sum over t = 1..8 of delta1_t @ h1_(t-1).T",
     "b1": "db1 = (1/m) sum over t = 1..8 of sum_samples(delta1_t)",
 }
+
+
+def _rnn1_forward(X, Wx1, Wh1, b1):
+    """Layer 1, an rnn over 8 steps of 2 rows: the step below for t = 0..7, from h1_0 = 0. Returns
+    h1 at t = 8, and each t's h1 stacked (T, rows, m)."""
+    m = X.shape[1]
+    h1 = np.zeros((16, m), dtype=X.dtype)
+    h1s = []
+    for t in range(8):
+        x1_t = X[2 * t : 2 * t + 2]
+        h1_prev = h1
+        # z1 = Wx1 @ x1_t + Wh1 @ h1_prev + b1
+        z1 = Wx1 @ x1_t + Wh1 @ h1_prev + b1
+        # h1 = tanh(z1)
+        h1 = np.tanh(z1)
+        h1s.append(h1)
+    return h1, np.stack(h1s)
+
+
+def _rnn1_backward(grad, X, Wx1, Wh1, b1, h1s):
+    """Layer 1's backpropagation through time: the step's derived backward for t = 7..0, carrying
+    dh1_prev to the step before; each weight's gradient summed over t. Returns the gradients of (x,
+    Wx1, Wh1, b1) (None: x needs none)."""
+    m = X.shape[1]
+    dh1 = grad
+    dWx1 = 0
+    dWh1 = 0
+    db1 = 0
+    for t in reversed(range(8)):
+        x1_t = X[2 * t : 2 * t + 2]
+        h1_prev = h1s[t - 1] if t else np.zeros((16, m), dtype=X.dtype)
+        h1 = h1s[t]
+        # delta1 = dC/dz1 = dh1 * (1 - h1**2)
+        delta1 = dh1 * (1 - h1**2)
+        # dWx1 = dC/dWx1 = delta1 @ x1_t.T
+        dWx1 += delta1 @ x1_t.T
+        # dWh1 = dC/dWh1 = delta1 @ h1_prev.T
+        dWh1 += delta1 @ h1_prev.T
+        # db1 = dC/db1 = sum_samples(delta1)
+        db1 += delta1.sum(axis=1, keepdims=True)
+        # dh1_prev = dC/dh1_prev = Wh1.T @ delta1
+        dh1_prev = Wh1.T @ delta1
+        dh1 = dh1_prev
+    return None, dWx1, dWh1, db1
 
 
 def init_params(seed=0, dtype=np.float64):
@@ -55,38 +99,8 @@ def forward(params, X):
     b1 = params["b1"]
     W2 = params["W2"]
     b2 = params["b2"]
-    # z1_1 = Wx1 @ X[0:2] + b1
-    z1_1 = Wx1 @ X[0:2] + b1
-    # h1_1 = tanh(z1_1)
-    h1_1 = np.tanh(z1_1)
-    # z1_2 = Wx1 @ X[2:4] + Wh1 @ h1_1 + b1
-    z1_2 = Wx1 @ X[2:4] + Wh1 @ h1_1 + b1
-    # h1_2 = tanh(z1_2)
-    h1_2 = np.tanh(z1_2)
-    # z1_3 = Wx1 @ X[4:6] + Wh1 @ h1_2 + b1
-    z1_3 = Wx1 @ X[4:6] + Wh1 @ h1_2 + b1
-    # h1_3 = tanh(z1_3)
-    h1_3 = np.tanh(z1_3)
-    # z1_4 = Wx1 @ X[6:8] + Wh1 @ h1_3 + b1
-    z1_4 = Wx1 @ X[6:8] + Wh1 @ h1_3 + b1
-    # h1_4 = tanh(z1_4)
-    h1_4 = np.tanh(z1_4)
-    # z1_5 = Wx1 @ X[8:10] + Wh1 @ h1_4 + b1
-    z1_5 = Wx1 @ X[8:10] + Wh1 @ h1_4 + b1
-    # h1_5 = tanh(z1_5)
-    h1_5 = np.tanh(z1_5)
-    # z1_6 = Wx1 @ X[10:12] + Wh1 @ h1_5 + b1
-    z1_6 = Wx1 @ X[10:12] + Wh1 @ h1_5 + b1
-    # h1_6 = tanh(z1_6)
-    h1_6 = np.tanh(z1_6)
-    # z1_7 = Wx1 @ X[12:14] + Wh1 @ h1_6 + b1
-    z1_7 = Wx1 @ X[12:14] + Wh1 @ h1_6 + b1
-    # h1_7 = tanh(z1_7)
-    h1_7 = np.tanh(z1_7)
-    # z1_8 = Wx1 @ X[14:16] + Wh1 @ h1_7 + b1
-    z1_8 = Wx1 @ X[14:16] + Wh1 @ h1_7 + b1
-    # A1 = tanh(z1_8)
-    A1 = np.tanh(z1_8)
+    # A1 = rnn(X; Wx1, Wh1, b1): h1 at t = T, t = 1..8
+    A1, h1s = _rnn1_forward(X, Wx1, Wh1, b1)
     # z2 = W2 @ A1 + b2
     z2 = W2 @ A1 + b2
     # shifted by the column max: never overflows
@@ -95,41 +109,23 @@ def forward(params, X):
     A2 = E_A2 / E_A2.sum(axis=0, keepdims=True)
     return {
         "X": X,
-        "z1_1": z1_1,
-        "h1_1": h1_1,
-        "z1_2": z1_2,
-        "h1_2": h1_2,
-        "z1_3": z1_3,
-        "h1_3": h1_3,
-        "z1_4": z1_4,
-        "h1_4": h1_4,
-        "z1_5": z1_5,
-        "h1_5": h1_5,
-        "z1_6": z1_6,
-        "h1_6": h1_6,
-        "z1_7": z1_7,
-        "h1_7": h1_7,
-        "z1_8": z1_8,
         "A1": A1,
         "z2": z2,
         "A2": A2,
+        "h1s": h1s,
     }
 
 
 def backward(params, cache, Y):
     """The gradient of the cost for every parameter, keyed like params."""
+    Wx1 = params["Wx1"]
     Wh1 = params["Wh1"]
+    b1 = params["b1"]
     W2 = params["W2"]
     X = cache["X"]
-    h1_1 = cache["h1_1"]
-    h1_2 = cache["h1_2"]
-    h1_3 = cache["h1_3"]
-    h1_4 = cache["h1_4"]
-    h1_5 = cache["h1_5"]
-    h1_6 = cache["h1_6"]
-    h1_7 = cache["h1_7"]
     A1 = cache["A1"]
     A2 = cache["A2"]
+    h1s = cache["h1s"]
     m = X.shape[1]
     # delta2 = dC/dz2 = (A2 - Y) / m
     delta2 = 1 / m * (A2 - Y)
@@ -137,59 +133,16 @@ def backward(params, cache, Y):
     dW2 = delta2 @ A1.T
     # db2 = dC/db2 = sum_samples(delta2)
     db2 = delta2.sum(axis=1, keepdims=True)
-    # delta1_8 = dC/dz1_8 = W2.T @ delta2 * (1 - A1**2)
-    delta1_8 = W2.T @ delta2 * (1 - A1**2)
-    # delta1_7 = dC/dz1_7 = Wh1.T @ delta1_8 * (1 - h1_7**2)
-    delta1_7 = Wh1.T @ delta1_8 * (1 - h1_7**2)
-    # delta1_6 = dC/dz1_6 = Wh1.T @ delta1_7 * (1 - h1_6**2)
-    delta1_6 = Wh1.T @ delta1_7 * (1 - h1_6**2)
-    # delta1_5 = dC/dz1_5 = Wh1.T @ delta1_6 * (1 - h1_5**2)
-    delta1_5 = Wh1.T @ delta1_6 * (1 - h1_5**2)
-    # delta1_4 = dC/dz1_4 = Wh1.T @ delta1_5 * (1 - h1_4**2)
-    delta1_4 = Wh1.T @ delta1_5 * (1 - h1_4**2)
-    # delta1_3 = dC/dz1_3 = Wh1.T @ delta1_4 * (1 - h1_3**2)
-    delta1_3 = Wh1.T @ delta1_4 * (1 - h1_3**2)
-    # delta1_2 = dC/dz1_2 = Wh1.T @ delta1_3 * (1 - h1_2**2)
-    delta1_2 = Wh1.T @ delta1_3 * (1 - h1_2**2)
-    # dWh1 = dC/dWh1 = delta1_8 @ h1_7.T + delta1_7 @ h1_6.T + delta1_6 @ h1_5.T + delta1_5 @ h1_4.T
-    #     + delta1_4 @ h1_3.T + delta1_3 @ h1_2.T + delta1_2 @ h1_1.T
-    dWh1 = (
-        delta1_8 @ h1_7.T
-        + delta1_7 @ h1_6.T
-        + delta1_6 @ h1_5.T
-        + delta1_5 @ h1_4.T
-        + delta1_4 @ h1_3.T
-        + delta1_3 @ h1_2.T
-        + delta1_2 @ h1_1.T
-    )
-    # delta1_1 = dC/dz1_1 = Wh1.T @ delta1_2 * (1 - h1_1**2)
-    delta1_1 = Wh1.T @ delta1_2 * (1 - h1_1**2)
-    # dWx1 = dC/dWx1 = delta1_1 @ X[0:2].T + delta1_2 @ X[2:4].T + delta1_3 @ X[4:6].T + delta1_4 @
-    #     X[6:8].T + delta1_5 @ X[8:10].T + delta1_6 @ X[10:12].T + delta1_7 @ X[12:14].T + delta1_8
-    #     @ X[14:16].T
-    dWx1 = (
-        delta1_1 @ X[0:2].T
-        + delta1_2 @ X[2:4].T
-        + delta1_3 @ X[4:6].T
-        + delta1_4 @ X[6:8].T
-        + delta1_5 @ X[8:10].T
-        + delta1_6 @ X[10:12].T
-        + delta1_7 @ X[12:14].T
-        + delta1_8 @ X[14:16].T
-    )
-    # db1 = dC/db1 = sum_samples(delta1_8) + sum_samples(delta1_7) + sum_samples(delta1_6) +
-    #     sum_samples(delta1_5) + sum_samples(delta1_4) + sum_samples(delta1_3) +
-    #     sum_samples(delta1_2) + sum_samples(delta1_1)
-    db1 = (
-        delta1_8.sum(axis=1, keepdims=True)
-        + delta1_7.sum(axis=1, keepdims=True)
-        + delta1_6.sum(axis=1, keepdims=True)
-        + delta1_5.sum(axis=1, keepdims=True)
-        + delta1_4.sum(axis=1, keepdims=True)
-        + delta1_3.sum(axis=1, keepdims=True)
-        + delta1_2.sum(axis=1, keepdims=True)
-        + delta1_1.sum(axis=1, keepdims=True)
-    )
+    # dA1 = dC/dA1 = W2.T @ delta2
+    dA1 = W2.T @ delta2
+    # layer 1's backpropagation through time, t = 8..1
+    bptt1 = _rnn1_backward(dA1, X, Wx1, Wh1, b1, h1s)
+    # dWx1 = dC/dWx1 = sum over t = 1..8 of delta1_t @ x1_t.T
+    dWx1 = bptt1[1]
+    # dWh1 = dC/dWh1 = sum over t = 1..8 of delta1_t @ h1_(t-1).T
+    dWh1 = bptt1[2]
+    # db1 = dC/db1 = sum over t = 1..8 of sum_samples(delta1_t)
+    db1 = bptt1[3]
     return {
         "Wx1": dWx1,
         "Wh1": dWh1,
@@ -225,379 +178,5 @@ def predict(params, X):
     return forward(params, X)["A2"]
 
 
-# ---- the fused step: the same numbers as loss_and_grad, into arrays kept between calls
-
-
-def _workspace(m, dtype):
-    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
-    return (
-        np.empty((16, m), dtype),  # z1_1
-        np.empty((16, m), dtype),  # h1_1
-        np.empty((16, m), dtype),  # z1_2
-        np.empty((16, m), dtype),  # _t1
-        np.empty((16, m), dtype),  # _t2
-        np.empty((16, m), dtype),  # h1_2
-        np.empty((16, m), dtype),  # z1_3
-        np.empty((16, m), dtype),  # _t3
-        np.empty((16, m), dtype),  # _t4
-        np.empty((16, m), dtype),  # h1_3
-        np.empty((16, m), dtype),  # z1_4
-        np.empty((16, m), dtype),  # _t5
-        np.empty((16, m), dtype),  # _t6
-        np.empty((16, m), dtype),  # h1_4
-        np.empty((16, m), dtype),  # z1_5
-        np.empty((16, m), dtype),  # _t7
-        np.empty((16, m), dtype),  # _t8
-        np.empty((16, m), dtype),  # h1_5
-        np.empty((16, m), dtype),  # z1_6
-        np.empty((16, m), dtype),  # _t9
-        np.empty((16, m), dtype),  # _t10
-        np.empty((16, m), dtype),  # h1_6
-        np.empty((16, m), dtype),  # z1_7
-        np.empty((16, m), dtype),  # _t11
-        np.empty((16, m), dtype),  # _t12
-        np.empty((16, m), dtype),  # h1_7
-        np.empty((16, m), dtype),  # z1_8
-        np.empty((16, m), dtype),  # _t13
-        np.empty((16, m), dtype),  # _t14
-        np.empty((16, m), dtype),  # A1
-        np.empty((2, m), dtype),  # z2
-        np.empty((1, m), dtype),  # _t15
-        np.empty((2, m), dtype),  # _shifted_A2
-        np.empty((1, m), dtype),  # _sums_A2
-        np.empty((2, m), dtype),  # _t16
-        np.empty((2, m), dtype),  # A2
-        np.empty((2, m), dtype),  # delta2
-        np.empty((2, m), dtype),  # _t17
-        np.empty((2, 16), dtype),  # dW2
-        np.empty((2, 1), dtype),  # db2
-        np.empty((16, m), dtype),  # delta1_8
-        np.empty((16, m), dtype),  # _t18
-        np.empty((16, m), dtype),  # _t19
-        np.empty((16, m), dtype),  # _t20
-        np.empty((16, m), dtype),  # delta1_7
-        np.empty((16, m), dtype),  # _t21
-        np.empty((16, m), dtype),  # _t22
-        np.empty((16, m), dtype),  # _t23
-        np.empty((16, m), dtype),  # delta1_6
-        np.empty((16, m), dtype),  # _t24
-        np.empty((16, m), dtype),  # _t25
-        np.empty((16, m), dtype),  # _t26
-        np.empty((16, m), dtype),  # delta1_5
-        np.empty((16, m), dtype),  # _t27
-        np.empty((16, m), dtype),  # _t28
-        np.empty((16, m), dtype),  # _t29
-        np.empty((16, m), dtype),  # delta1_4
-        np.empty((16, m), dtype),  # _t30
-        np.empty((16, m), dtype),  # _t31
-        np.empty((16, m), dtype),  # _t32
-        np.empty((16, m), dtype),  # delta1_3
-        np.empty((16, m), dtype),  # _t33
-        np.empty((16, m), dtype),  # _t34
-        np.empty((16, m), dtype),  # _t35
-        np.empty((16, m), dtype),  # delta1_2
-        np.empty((16, m), dtype),  # _t36
-        np.empty((16, m), dtype),  # _t37
-        np.empty((16, m), dtype),  # _t38
-        np.empty((16, 16), dtype),  # dWh1
-        np.empty((16, 16), dtype),  # _t39
-        np.empty((16, 16), dtype),  # _t40
-        np.empty((16, 16), dtype),  # _t41
-        np.empty((16, 16), dtype),  # _t42
-        np.empty((16, 16), dtype),  # _t43
-        np.empty((16, 16), dtype),  # _t44
-        np.empty((16, 16), dtype),  # _t45
-        np.empty((16, m), dtype),  # delta1_1
-        np.empty((16, m), dtype),  # _t46
-        np.empty((16, m), dtype),  # _t47
-        np.empty((16, m), dtype),  # _t48
-        np.empty((16, 2), dtype),  # dWx1
-        np.empty((16, 2), dtype),  # _t49
-        np.empty((16, 2), dtype),  # _t50
-        np.empty((16, 2), dtype),  # _t51
-        np.empty((16, 2), dtype),  # _t52
-        np.empty((16, 2), dtype),  # _t53
-        np.empty((16, 2), dtype),  # _t54
-        np.empty((16, 2), dtype),  # _t55
-        np.empty((16, 2), dtype),  # _t56
-        np.empty((16, 1), dtype),  # db1
-        np.empty((16, 1), dtype),  # _t57
-        np.empty((16, 1), dtype),  # _t58
-        np.empty((16, 1), dtype),  # _t59
-        np.empty((16, 1), dtype),  # _t60
-        np.empty((16, 1), dtype),  # _t61
-        np.empty((16, 1), dtype),  # _t62
-        np.empty((16, 1), dtype),  # _t63
-        np.empty((16, 1), dtype),  # _t64
-        np.empty((1, m), dtype),  # _t65
-        np.empty((2, m), dtype),  # _logA
-        np.empty((2, m), dtype),  # _cost
-    )
-
-
-_WORKSPACES = {}  # (m, dtype): arrays
-
-
-def fused_loss_and_grad(params, X, Y):
-    """loss_and_grad's loss and gradients (equal to float round-off), computed with out= into
-    arrays kept between calls: no array is allocated after the first call for a batch size
-    and dtype. The gradients returned are overwritten by the next call."""
-    m = X.shape[1]
-    key = (m, X.dtype)
-    ws = _WORKSPACES.get(key)
-    if ws is None:
-        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
-    (
-        z1_1,
-        h1_1,
-        z1_2,
-        _t1,
-        _t2,
-        h1_2,
-        z1_3,
-        _t3,
-        _t4,
-        h1_3,
-        z1_4,
-        _t5,
-        _t6,
-        h1_4,
-        z1_5,
-        _t7,
-        _t8,
-        h1_5,
-        z1_6,
-        _t9,
-        _t10,
-        h1_6,
-        z1_7,
-        _t11,
-        _t12,
-        h1_7,
-        z1_8,
-        _t13,
-        _t14,
-        A1,
-        z2,
-        _t15,
-        _shifted_A2,
-        _sums_A2,
-        _t16,
-        A2,
-        delta2,
-        _t17,
-        dW2,
-        db2,
-        delta1_8,
-        _t18,
-        _t19,
-        _t20,
-        delta1_7,
-        _t21,
-        _t22,
-        _t23,
-        delta1_6,
-        _t24,
-        _t25,
-        _t26,
-        delta1_5,
-        _t27,
-        _t28,
-        _t29,
-        delta1_4,
-        _t30,
-        _t31,
-        _t32,
-        delta1_3,
-        _t33,
-        _t34,
-        _t35,
-        delta1_2,
-        _t36,
-        _t37,
-        _t38,
-        dWh1,
-        _t39,
-        _t40,
-        _t41,
-        _t42,
-        _t43,
-        _t44,
-        _t45,
-        delta1_1,
-        _t46,
-        _t47,
-        _t48,
-        dWx1,
-        _t49,
-        _t50,
-        _t51,
-        _t52,
-        _t53,
-        _t54,
-        _t55,
-        _t56,
-        db1,
-        _t57,
-        _t58,
-        _t59,
-        _t60,
-        _t61,
-        _t62,
-        _t63,
-        _t64,
-        _t65,
-        _logA,
-        _cost,
-    ) = ws
-    Wx1 = params["Wx1"]
-    Wh1 = params["Wh1"]
-    b1 = params["b1"]
-    W2 = params["W2"]
-    b2 = params["b2"]
-    np.matmul(Wx1, X[0:2], out=z1_1)
-    np.add(z1_1, b1, out=z1_1)
-    np.tanh(z1_1, out=h1_1)
-    np.matmul(Wx1, X[2:4], out=_t1)
-    np.matmul(Wh1, h1_1, out=_t2)
-    np.add(_t1, _t2, out=z1_2)
-    np.add(z1_2, b1, out=z1_2)
-    np.tanh(z1_2, out=h1_2)
-    np.matmul(Wx1, X[4:6], out=_t3)
-    np.matmul(Wh1, h1_2, out=_t4)
-    np.add(_t3, _t4, out=z1_3)
-    np.add(z1_3, b1, out=z1_3)
-    np.tanh(z1_3, out=h1_3)
-    np.matmul(Wx1, X[6:8], out=_t5)
-    np.matmul(Wh1, h1_3, out=_t6)
-    np.add(_t5, _t6, out=z1_4)
-    np.add(z1_4, b1, out=z1_4)
-    np.tanh(z1_4, out=h1_4)
-    np.matmul(Wx1, X[8:10], out=_t7)
-    np.matmul(Wh1, h1_4, out=_t8)
-    np.add(_t7, _t8, out=z1_5)
-    np.add(z1_5, b1, out=z1_5)
-    np.tanh(z1_5, out=h1_5)
-    np.matmul(Wx1, X[10:12], out=_t9)
-    np.matmul(Wh1, h1_5, out=_t10)
-    np.add(_t9, _t10, out=z1_6)
-    np.add(z1_6, b1, out=z1_6)
-    np.tanh(z1_6, out=h1_6)
-    np.matmul(Wx1, X[12:14], out=_t11)
-    np.matmul(Wh1, h1_6, out=_t12)
-    np.add(_t11, _t12, out=z1_7)
-    np.add(z1_7, b1, out=z1_7)
-    np.tanh(z1_7, out=h1_7)
-    np.matmul(Wx1, X[14:16], out=_t13)
-    np.matmul(Wh1, h1_7, out=_t14)
-    np.add(_t13, _t14, out=z1_8)
-    np.add(z1_8, b1, out=z1_8)
-    np.tanh(z1_8, out=A1)
-    np.matmul(W2, A1, out=z2)
-    np.add(z2, b2, out=z2)
-    np.max(z2, axis=0, keepdims=True, out=_t15)
-    np.subtract(z2, _t15, out=_shifted_A2)
-    np.exp(_shifted_A2, out=_t16)
-    np.sum(_t16, axis=0, keepdims=True, out=_sums_A2)
-    np.divide(_t16, _sums_A2, out=A2)
-    np.subtract(A2, Y, out=_t17)
-    np.multiply(_t17, (1 / m), out=delta2)
-    np.matmul(delta2, A1.T, out=dW2)
-    np.sum(delta2, axis=1, keepdims=True, out=db2)
-    np.matmul(W2.T, delta2, out=_t18)
-    np.square(A1, out=_t20)
-    np.subtract(1, _t20, out=_t19)
-    np.multiply(_t18, _t19, out=delta1_8)
-    np.matmul(Wh1.T, delta1_8, out=_t21)
-    np.square(h1_7, out=_t23)
-    np.subtract(1, _t23, out=_t22)
-    np.multiply(_t21, _t22, out=delta1_7)
-    np.matmul(Wh1.T, delta1_7, out=_t24)
-    np.square(h1_6, out=_t26)
-    np.subtract(1, _t26, out=_t25)
-    np.multiply(_t24, _t25, out=delta1_6)
-    np.matmul(Wh1.T, delta1_6, out=_t27)
-    np.square(h1_5, out=_t29)
-    np.subtract(1, _t29, out=_t28)
-    np.multiply(_t27, _t28, out=delta1_5)
-    np.matmul(Wh1.T, delta1_5, out=_t30)
-    np.square(h1_4, out=_t32)
-    np.subtract(1, _t32, out=_t31)
-    np.multiply(_t30, _t31, out=delta1_4)
-    np.matmul(Wh1.T, delta1_4, out=_t33)
-    np.square(h1_3, out=_t35)
-    np.subtract(1, _t35, out=_t34)
-    np.multiply(_t33, _t34, out=delta1_3)
-    np.matmul(Wh1.T, delta1_3, out=_t36)
-    np.square(h1_2, out=_t38)
-    np.subtract(1, _t38, out=_t37)
-    np.multiply(_t36, _t37, out=delta1_2)
-    np.matmul(delta1_8, h1_7.T, out=_t39)
-    np.matmul(delta1_7, h1_6.T, out=_t40)
-    np.matmul(delta1_6, h1_5.T, out=_t41)
-    np.matmul(delta1_5, h1_4.T, out=_t42)
-    np.matmul(delta1_4, h1_3.T, out=_t43)
-    np.matmul(delta1_3, h1_2.T, out=_t44)
-    np.matmul(delta1_2, h1_1.T, out=_t45)
-    np.add(_t39, _t40, out=dWh1)
-    np.add(dWh1, _t41, out=dWh1)
-    np.add(dWh1, _t42, out=dWh1)
-    np.add(dWh1, _t43, out=dWh1)
-    np.add(dWh1, _t44, out=dWh1)
-    np.add(dWh1, _t45, out=dWh1)
-    np.matmul(Wh1.T, delta1_2, out=_t46)
-    np.square(h1_1, out=_t48)
-    np.subtract(1, _t48, out=_t47)
-    np.multiply(_t46, _t47, out=delta1_1)
-    np.matmul(delta1_1, X[0:2].T, out=_t49)
-    np.matmul(delta1_2, X[2:4].T, out=_t50)
-    np.matmul(delta1_3, X[4:6].T, out=_t51)
-    np.matmul(delta1_4, X[6:8].T, out=_t52)
-    np.matmul(delta1_5, X[8:10].T, out=_t53)
-    np.matmul(delta1_6, X[10:12].T, out=_t54)
-    np.matmul(delta1_7, X[12:14].T, out=_t55)
-    np.matmul(delta1_8, X[14:16].T, out=_t56)
-    np.add(_t49, _t50, out=dWx1)
-    np.add(dWx1, _t51, out=dWx1)
-    np.add(dWx1, _t52, out=dWx1)
-    np.add(dWx1, _t53, out=dWx1)
-    np.add(dWx1, _t54, out=dWx1)
-    np.add(dWx1, _t55, out=dWx1)
-    np.add(dWx1, _t56, out=dWx1)
-    np.sum(delta1_8, axis=1, keepdims=True, out=_t57)
-    np.sum(delta1_7, axis=1, keepdims=True, out=_t58)
-    np.sum(delta1_6, axis=1, keepdims=True, out=_t59)
-    np.sum(delta1_5, axis=1, keepdims=True, out=_t60)
-    np.sum(delta1_4, axis=1, keepdims=True, out=_t61)
-    np.sum(delta1_3, axis=1, keepdims=True, out=_t62)
-    np.sum(delta1_2, axis=1, keepdims=True, out=_t63)
-    np.sum(delta1_1, axis=1, keepdims=True, out=_t64)
-    np.add(_t57, _t58, out=db1)
-    np.add(db1, _t59, out=db1)
-    np.add(db1, _t60, out=db1)
-    np.add(db1, _t61, out=db1)
-    np.add(db1, _t62, out=db1)
-    np.add(db1, _t63, out=db1)
-    np.add(db1, _t64, out=db1)
-    np.log(_sums_A2, out=_t65)
-    np.subtract(_shifted_A2, _t65, out=_logA)
-    np.multiply(_logA, Y, out=_cost)
-    np.multiply(_cost, (-1), out=_cost)
-    loss = float(_cost.sum()) / m
-    grads = {
-        "Wx1": dWx1,
-        "Wh1": dWh1,
-        "b1": db1,
-        "W2": dW2,
-        "b2": db2,
-    }
-    return loss, grads
-
-
-def sgd_step(params, X, Y, lr):
-    """One step of W := W - lr * dC/dW on params, in place; returns the loss before it."""
-    loss, grads = fused_loss_and_grad(params, X, Y)
-    for key, g in grads.items():
-        np.multiply(g, lr, out=g)
-        np.subtract(params[key], g, out=params[key])
-    return loss
+# ---- no fused step for a recurrent network; derive train steps with the functions above.
+NO_FUSED_STEP = "no fused step for a recurrent network"

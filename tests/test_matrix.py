@@ -15,6 +15,10 @@ from derive.engine.registry import ACTIVATIONS, COSTS
 from derive.engine.spec import load_spec
 from derive.resources import examples
 
+POOLED = (
+    'name = "pooled"\ninputs = [1, 4, 4]\n\n[[layers]]\nkind = "{kind}"\nsize = 2\n\n'
+    '[[layers]]\nunits = 2\nactivation = "sigmoid"\n\n[cost]\nname = "squared_error"\n'
+)
 NOTES = Path(__file__).parent / "check" / "notes" / "seed_page1.txt"  # the user's first page
 OUTPUT_COST = {"softmax": ("cross_entropy", 3)}  # the output activation's natural cost, units
 
@@ -39,8 +43,26 @@ def _nets():
     assert set(output) == set(COSTS), "a new cost joins the matrix here"
     for cost, (act, units) in output.items():
         nets.append((f"cost_{cost}", _layers(f"c_{cost}", 3, "relu", act, units, cost)))
+    nets += [(f"kind_{kind}", _recurrent(kind)) for kind in ("rnn", "lstm", "gru")]
+    nets.append(("kind_stacked_per_step_head", _recurrent("lstm", head_steps=True)))
     nets += [(f"example_{p.stem}", p.read_text()) for p in examples()]
+    for kind in ("maxpool", "avgpool"):  # every pooling kind (cnn_digits has conv2d, maxpool)
+        nets.append((f"kind_{kind}", POOLED.format(kind=kind)))
     return nets
+
+
+def _recurrent(kind, head_steps=False):
+    """A recurrent layer of 3 steps over 2 rows (a learned h_0), then a softmax head: on h_3,
+    or (``head_steps``) on every h_t after a stacked layer, per step (dense with steps)."""
+    text = f'name = "r_{kind}"\ninputs = 6\n\n'
+    if head_steps:
+        text += '[[layers]]\nkind = "gru"\nunits = 2\nsteps = 3\noutput = "all"\n\n'
+    text += f'[[layers]]\nkind = "{kind}"\nunits = 3\nsteps = 3\nlearn_h0 = true\n'
+    if head_steps:
+        text += 'output = "all"\n\n[[layers]]\nunits = 2\nsteps = 3\nactivation = "softmax"\n'
+    else:
+        text += '\n[[layers]]\nunits = 3\nactivation = "softmax"\n'
+    return text + '\n[cost]\nname = "cross_entropy"\n'
 
 
 NETS = _nets()
@@ -54,6 +76,8 @@ def test_every_command(text, tmp_path, monkeypatch, capsys):
     net = load_spec(spec)
     rng = np.random.default_rng(0)
     labels = rng.integers(0, max(net.outputs, 2), size=40)
+    if net.outputs > 40:  # more outputs than samples (a per-step head): one-hot target rows
+        labels = np.eye(net.outputs)[labels]
     np.savez(tmp_path / "toy.npz", X=rng.normal(size=(40, net.inputs)), y=labels)
     module = f"generated/{net.name}.py"
 

@@ -39,6 +39,8 @@ from derive.engine.ir import (
     MatMul,
     Node,
     NodePrinter,
+    PadRows,
+    Recur,
     Sum,
     Transpose,
     Var,
@@ -47,13 +49,12 @@ from derive.engine.ir import (
     placeholder,
     walk,
 )
-from derive.engine.recurrent import bptt
 from derive.engine.registry import ActivationFunction
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 from derive.resources import EXAMPLES, TEMPLATES
 
-from . import convcode, fusedkernels, layercode
+from . import convcode, fusedkernels, layercode, loopcode
 from .fused import Fused, FusedUnsupported, fused_program
 from .npprint import NUMPY, Dialect, overflow_notes, stabilize, uses_erf
 from .text import node_text, var_name
@@ -128,6 +129,7 @@ class _Emitter(NodePrinter):
         self.names = names  # nodes already held in a variable
         self.temps = 0
         self.room = 88  # characters left on the current line for an expression
+        self.margin = 0  # extra indentation (a time loop's body: 4)
         self.preferred: dict[Node, Step] = {}  # inlined gradients: a hoisted one keeps its name
         # The im2col copy of a convolution's input, made once in the forward pass and kept
         # for the kernel gradient (key: the input node and the window).
@@ -159,6 +161,15 @@ class _Emitter(NodePrinter):
         return self.d.sum(self.atom(node.a), node.axis)
 
     def _print_Elementwise(self, node):
+        blocks = _tiling(node)
+        if blocks:  # row blocks that tile the rows (an LSTM's gate deltas): one array
+            parts = [self.expr(b.a) for b in blocks]
+            if len(pretty(loopcode.concat(self.d.lib, parts))) > self.room:
+                for b in blocks:  # a block a line
+                    if b.a not in self.names and not isinstance(b.a, Var):
+                        self.hoist(b.a)
+                parts = [self.expr(b.a) for b in blocks]
+            return loopcode.concat(self.d.lib, parts)
         shape = "(" + ", ".join("m" if s == M else str(s) for s in node.shape) + ")"
         if not node.args and node.shape != (1, 1):  # a constant matrix, as an array
             return self.d.full(shape, self.elementwise(node.expr, ()))
@@ -167,6 +178,20 @@ class _Emitter(NodePrinter):
             # a row (1, m) standing for a (k, m) gradient: sum_units' rule broadcasts it back
             return self.d.broadcast(code, shape)
         return code
+
+    def _print_RecurGrad(self, node):
+        # one call of the layer's backward loop gives every operand's gradient
+        key = (node.cell, node.g)
+        if key not in self.names:
+            cached = [n for (c, n) in self.cols if c == node.cell]
+            name = f"bptt{node.cell.k}"
+            operands = [self.expr(k) for k in node.children()]
+            call = loopcode.backward_call(node, operands, cached, name)
+            what = f"layer {node.cell.k}'s backpropagation through time, t = {node.cell.steps}..1"
+            self.lines.append(Line(name, call, what))
+            self.lines[-1].code = call  # as loopcode split it (pretty would join the lines)
+            self.names[key] = name
+        return f"{self.names[key]}[{node.i}]"
 
     def _print_Conv(self, node):
         if (node.x, node.win) in self.cols:  # the forward's im2col copy
@@ -183,7 +208,10 @@ class _Emitter(NodePrinter):
     def _print_image(self, node):
         return self.d.image(node, [self.expr(k) for k in node.children()])
 
-    _print_ConvGradX = _print_MaxPool = _print_PoolGrad = _print_image
+    def _print_Recur(self, node):  # a layer's whole equation: _forward writes its call
+        raise TypeError("a time loop is printed by its equation (codegen._forward)")
+
+    _print_WindowNode = _print_image  # every window node but the two above: its kernel
     _print_Repeat = _print_GroupSum = _print_Rows = _print_PadRows = _print_image
 
     def elementwise(self, expr: sp.Expr, args) -> str:
@@ -226,7 +254,8 @@ class _Emitter(NodePrinter):
             part = max(parts, key=lambda p: len(self.d.print(p, names)))
             self.temps += 1
             sym = sp.Symbol(namer.temporary(self.temps))
-            part_code = self.d.print(self.shorten(part, names, 88 - len(sym.name)), names)
+            room = 88 - self.margin - len(sym.name)
+            part_code = self.d.print(self.shorten(part, names, room), names)
             self.lines.append(Line(sym.name, part_code, ""))
             names[sym] = sym.name
             st = st.xreplace({part: sym})
@@ -267,9 +296,10 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
     if d.scale != 1:
         raise ValueError("program() needs derive(net, fold_scale=True)")
     prog = Program()
+    loops = loopcode.helpers(net, dialect, _forward, _step_backward)
 
     # ---- forward: one line per equation; softmax by the shifted, overflow-free form
-    _, logsoftmax, cols = _forward(net, prog.forward, dialect, ylines=prog.forward_y)
+    _, logsoftmax, cols = _forward(net, prog.forward, dialect, ylines=prog.forward_y, loops=loops)
     if net.running:  # batch norm at inference: the running statistics instead of the batch's
         _forward(net, prog.infer, dialect, layercode.inference_lines(net))
     prog.forward_reads = [p for p in net.params if _reads(prog.forward + prog.forward_y, p)]
@@ -288,19 +318,22 @@ def program(net: Network, d: Derivation | None = None, dialect: Dialect = NUMPY)
 
     if dialect is NUMPY:  # the fused step is NumPy's (out= into a workspace)
         _fused_step(prog, net, d)
-    _helpers(prog, dialect)
+    _helpers(prog, dialect, [source for source, _ in loops.values()])
     prog.init = _init_rules(net)
     return prog
 
 
 def _forward(net: Network, free: list[Line], dialect: Dialect, replace: dict | None = None,
-             ylines: list[Line] | None = None):  # fmt: skip
+             ylines: list[Line] | None = None, loops: dict | None = None,
+             margin: int = 0):  # fmt: skip
     """The forward pass's lines into ``free``: one per equation, each dropout mask drawn just
-    before its use; or at inference, ``replace`` giving some equations' lines. The equations
-    that read y go to ``ylines`` (computed only when the targets are given). Returns the names
-    of the nodes held in variables and the logits of each softmax output."""
+    before its use; or at inference, ``replace`` giving some equations' lines; a time loop
+    (``loops``: its functions and cached names) as the call of its forward function. The
+    equations that read y go to ``ylines`` (computed only when the targets are given). Returns
+    the names of the nodes held in variables and the logits of each softmax output."""
     names: dict[Node, str] = {}
     em = _Emitter(free, names, dialect)
+    em.margin = margin
     logsoftmax: dict[str, str] = {}
     for name, node in net.equations.items():
         lines = ylines if ylines is not None and name in net.target_side else free
@@ -313,7 +346,14 @@ def _forward(net: Network, free: list[Line], dialect: Dialect, replace: dict | N
             cols = namer.im2col(name)
             lines.append(Line(cols, convcode.im2col_call(conv, em.expr(conv.x)), _COLS_NOTE))
             em.cols[conv.x, conv.win] = cols
-        if replace and name in replace:
+        if isinstance(node, Recur):
+            cached = loops[node][1]
+            operands = [em.expr(k) for k in node.children()]
+            target, code = loopcode.forward_line(node, operands, name, cached)
+            lines.append(Line(target, code, f"{name} = {node_text(node)}"))
+            lines[-1].code = code  # as loopcode split it (pretty would join the lines)
+            em.cols.update({(node.cell, c): loopcode.stacked(c) for c in cached})
+        elif replace and name in replace:
             lines.append(Line(*replace[name]))
         elif u is not None:
             arg = em.atom(u) if not isinstance(u, Var) else code_name(u)
@@ -324,13 +364,13 @@ def _forward(net: Network, free: list[Line], dialect: Dialect, replace: dict | N
             lines.append(Line(name, f"{E} / {dialect.sum(E, 0)}", node_text(node)))
             logsoftmax[name] = arg
         else:
-            em.room = 92 - len(name)
+            em.room = 92 - margin - len(name)
             lines.append(Line(name, em.expr(node), f"{name} = {node_text(node)}"))
         names[var] = name
     return names, logsoftmax, em.cols
 
 
-def _backward_lines(d: Derivation, dialect: Dialect, cols: dict) -> list[Line]:
+def _backward_lines(d: Derivation, dialect: Dialect, cols: dict, margin: int = 0) -> list[Line]:
     """The backward pass's lines: one per gradient the derivation names (an inlined one is
     written into its uses, or hoisted under its own name), reusing the forward's im2col
     copies ``cols`` for the kernel gradients."""
@@ -338,16 +378,37 @@ def _backward_lines(d: Derivation, dialect: Dialect, cols: dict) -> list[Line]:
     em = _Emitter(lines, {}, dialect)
     em.preferred = {s.simplified: s for s in d.steps if s.inlined}
     em.cols = cols
+    em.margin = margin
     for s in d.steps:
         if s.inlined:
             continue
-        em.room = 92 - len(s.name)
+        em.room = 92 - margin - len(s.name)
         code = em.expr(s.simplified)
         if isinstance(s.simplified, Elementwise) and s.simplified.expr.has(sp.Piecewise):
             code = _keep_dtype(s.simplified, code, dialect)
         lines.append(Line(s.name, code, _comment(s)))
         lines[-1].code = _one_term_a_line(s.name, lines[-1].code)
     return lines
+
+
+def _step_backward(d: Derivation, dialect: Dialect) -> list[Line]:
+    """A time loop's step: its derivation's backward lines (``loopcode`` loops over them)."""
+    return _backward_lines(d, dialect, {}, margin=4)
+
+
+def _tiling(node: Elementwise) -> list[PadRows]:
+    """The blocks of a sum of zero-padded row blocks that tile the rows in order, or []."""
+    if node.expr != sum(placeholder(i) for i in range(len(node.args))) or len(node.args) < 2:
+        return []
+    if not all(isinstance(a, PadRows) for a in node.args):
+        return []
+    blocks = sorted(node.args, key=lambda b: b.start)
+    row = 0
+    for b in blocks:
+        if b.start != row:
+            return []
+        row += b.a.shape[0]
+    return blocks if row == blocks[0].total else []
 
 
 def _backward_interface(prog: Program, net: Network, d: Derivation, cols: dict) -> None:
@@ -383,22 +444,27 @@ def _fused_step(prog: Program, net: Network, d: Derivation) -> None:
     """The same step into preallocated arrays (``fused.py``) and the kernels it calls; for a
     network it cannot take, the reason, and the module is written without it (train uses the
     rest)."""
+    if net.recurrences:  # fused.py writes no loops: training uses the readable functions
+        prog.fused_missing = "no fused step for a recurrent network"
+        return
     try:
         prog.fused = fused_program(net, d, loss_parts)
     except FusedUnsupported as e:
         prog.fused, prog.fused_missing = None, f"no fused step for this network: {e}"
-    else:
-        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels)
 
 
-def _helpers(prog: Program, dialect: Dialect) -> None:
+def _helpers(prog: Program, dialect: Dialect, loops: list[str]) -> None:
     """What the module must define besides the passes: the ``_erf`` helper if any line (or
-    the fused step) calls it, and the source of the kernels the code calls."""
+    the fused step) calls it, the source of the kernels the code calls, and the time loops'
+    functions (``loops``)."""
     forward = prog.forward + prog.forward_y
     text = "\n".join(ln.code for ln in forward + prog.backward + prog.loss + prog.penalty)
+    text += "\n".join(loops)
     prog.uses_erf = uses_erf(text) or (prog.fused is not None and prog.fused.uses_erf)
     code = "\n".join(ln.code for ln in forward + prog.infer + prog.backward + prog.loss)
-    prog.helpers = dialect.kernels(code)
+    prog.helpers = dialect.kernels(code + "\n".join(loops)) + loops
+    if prog.fused is not None:  # and the primitives they share that the kernels above lack
+        prog.fused_helpers = fusedkernels.helpers(prog.fused.kernels, prog.helpers)
 
 
 def _init_rules(net: Network) -> list[tuple[str, tuple, str, int]]:
@@ -558,14 +624,8 @@ def render(net: Network, out_dir: str | Path | None = None) -> str:
     equations = {}
     # With a penalty the folded steps hold its term under the 1/m; the notes' form keeps it apart.
     shown = derive(net) if net.penalty is not None else d
-    through_time = {
-        name: (t0, term, b.rec.steps) for b in bptt(shown) for name, (t0, term) in b.sums.items()
-    }
     for s in shown.param_steps:
         text = node_text(s.simplified)
-        if s.name in through_time:  # an unrolled recurrence's T terms, as the sum over time
-            t0, term, steps = through_time[s.name]
-            text = f"sum over t = {t0}..{steps} of {node_text(term)}"
         if mean and " + " in text:
             text = f"({text})"
         extra = f" + {node_text(s.penalty)}" if s.penalty is not None else ""
@@ -602,9 +662,13 @@ def _reshape(shape: tuple, current: tuple) -> str:
     return "" if tuple(shape) == tuple(current) else f".reshape{tuple(shape)}"
 
 
-def _quote(value) -> str:
-    """Python literals with double quotes, as ruff formats them."""
-    return repr(value).replace("'", '"')
+def _quote(value, prefix: str = "") -> str:
+    """Python literals with double quotes, as ruff formats them; a tuple that would run past
+    100 columns after ``prefix`` (``SAVED = ``) one item a line, with a trailing comma."""
+    text = repr(value).replace("'", '"')
+    if isinstance(value, tuple) and len(prefix) + len(text) > 100:
+        return "(\n" + "".join(f"    {_quote(v)},\n" for v in value) + ")"
+    return text
 
 
 def spec_reference(spec: str | Path, out_dir: str | Path) -> str:

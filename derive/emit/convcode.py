@@ -1,22 +1,29 @@
-"""Convolution and max pooling in vectorized NumPy: the kernels generated modules carry, and
-the values the NumPy evaluators (worked examples, the code checker) give image nodes.
+"""The image and row-block kernels, written once: the code generated modules carry (NumPy's,
+torch's and JAX's alike) and the values the NumPy evaluators (worked examples, the code
+checker) give image nodes.
 
 Each kernel is an ordinary function here, tested like any other, and its source is copied
-into a generated module that uses it (``helpers``), so the module needs nothing but NumPy.
-Samples stay the columns: an image batch is (C*H*W, m), viewed as (C, H, W, m) so that the
-samples are the contiguous last axis. No Python loop runs over samples or pixels: windows come
-from ``sliding_window_view`` and are contracted in one ``tensordot``; the input gradient and
-the pooling gradient loop over the kh*kw window offsets only.
+into a generated module that uses it (``helpers``), so the module needs nothing but its array
+library. A kernel calls the operations NumPy, torch and jax.numpy share (reshape, slices, @,
+.T, sums) and the few primitives they spell differently, defined first below for NumPy and
+under the same names in ``convtorch`` and ``convjax``: a module gets the kernels' source with
+its library's primitives. Samples stay the columns: an image batch is (C*H*W, m), viewed as
+(C, H, W, m) so that the samples are the contiguous last axis. No Python loop runs over
+samples or pixels: windows are contracted in one product; the input gradient and the pooling
+gradient loop over the kh*kw window offsets only.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
+import sys
 
 import numpy as np
 
 from derive.engine.ir import (
+    AvgPool,
+    AvgPoolGrad,
     Conv,
     ConvGradW,
     ConvGradX,
@@ -27,23 +34,62 @@ from derive.engine.ir import (
     PoolGrad,
     Repeat,
     Rows,
+    WindowNode,
 )
+
+# ---- NumPy's primitives (convtorch and convjax define the same names for their library)
+
+
+def _slide(img, kernel, stride):
+    # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, a view (no copy).
+    view = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
+    return view[:, ::stride, ::stride]
+
+
+def _add_window(dx, u, v, stride, out, value):
+    # dx[:, u + i*s, v + j*s] += value[:, i, j] for each of the out = (OH, OW) windows.
+    part = dx[:, u : u + stride * out[0] : stride, v : v + stride * out[1] : stride]
+    np.add(part, value, out=part)
+    return dx
+
+
+def _zeros(like, shape):
+    return np.zeros(shape, dtype=like.dtype)
+
+
+def _pad(a, widths):
+    # a with zeros around it, widths ((before, after), ...) per axis.
+    return np.pad(a, widths)
+
+
+def _amax(a, axes):
+    return a.max(axis=axes)
+
+
+def _argmax(a, axis):
+    return a.argmax(axis=axis)
+
+
+def _permute(a, axes):
+    return a.transpose(axes)
+
+
+# ---- the kernels, on those primitives
 
 
 def _windows(x, image, kernel, stride, padding):
-    # (C, OH, OW, m, kh, kw): every window of every sample, a view (no copy) of the padded x.
+    # (C, OH, OW, m, kh, kw): every window of every sample of the zero-padded x.
     C, H, W = image
     img = x.reshape(C, H, W, x.shape[1])
     if padding:
-        img = np.pad(img, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
-    view = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
-    return view[:, ::stride, ::stride]
+        img = _pad(img, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    return _slide(img, kernel, stride)
 
 
 def _im2col(x, image, kernel, stride, padding):
     # (C*kh*kw, OH*OW*m): each window of each sample a column, rows in the kernel's order.
     win = _windows(x, image, kernel, stride, padding)
-    return win.transpose(0, 4, 5, 1, 2, 3).reshape(image[0] * kernel[0] * kernel[1], -1)
+    return _permute(win, (0, 4, 5, 1, 2, 3)).reshape(image[0] * kernel[0] * kernel[1], -1)
 
 
 def _conv(w, x, image, kernel, stride, padding):
@@ -65,10 +111,10 @@ def _conv_grad_x(w, g, image, kernel, stride, padding):
     m = g.shape[1]
     oh, ow = (H + 2 * padding - kh) // stride + 1, (W + 2 * padding - kw) // stride + 1
     cols = (w.T @ g.reshape(w.shape[0], -1)).reshape(C, kh, kw, oh, ow, m)
-    dx = np.zeros((C, H + 2 * padding, W + 2 * padding, m), dtype=g.dtype)
+    dx = _zeros(g, (C, H + 2 * padding, W + 2 * padding, m))
     for u in range(kh):
         for v in range(kw):
-            dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride] += cols[:, u, v]
+            dx = _add_window(dx, u, v, stride, (oh, ow), cols[:, u, v])
     return dx[:, padding : padding + H, padding : padding + W].reshape(-1, m)
 
 
@@ -83,43 +129,47 @@ def _maxpool(x, image, size, stride):
     C, H, W = image
     if stride == size[0] == size[1]:
         tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
-        return tiles.max(axis=(2, 4)).reshape(-1, x.shape[1])
-    return _windows(x, image, size, stride, 0).max(axis=(4, 5)).reshape(-1, x.shape[1])
+        return _amax(tiles, (2, 4)).reshape(-1, x.shape[1])
+    return _amax(_windows(x, image, size, stride, 0), (4, 5)).reshape(-1, x.shape[1])
 
 
 def _maxpool_grad(x, g, image, size, stride):
-    # Each window's g goes to its maximum: argmax picks the first in row-major order on a tie.
+    # Each window's g goes to its maximum: argmax picks the first in row-major order on a tie;
+    # windows that overlap add up.
     C, H, W = image
     m = x.shape[1]
     oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
     g4 = g.reshape(C, oh, ow, m)
-    if stride == size[0] == size[1]:  # tiles: offset by offset, the first maximum not yet taken
-        tiles = x.reshape(C, oh, stride, ow, stride, m)
-        top = tiles.max(axis=(2, 4))
-        dx = np.empty(tiles.shape, dtype=g.dtype)
-        free = np.ones(top.shape, dtype=bool)
-        hit = np.empty(top.shape, dtype=bool)
-        for u in range(stride):
-            for v in range(stride):  # in place: no temporaries per offset
-                np.equal(tiles[:, :, u, :, v], top, out=hit)
-                hit &= free
-                np.multiply(g4, hit, out=dx[:, :, u, :, v])
-                free ^= hit  # hit is within free: this takes it out
-        return dx.reshape(-1, m)
-    first = _pool_blocks(x, image, size, stride).argmax(axis=4)
-    dx = np.zeros((C, H, W, m), dtype=g.dtype)
+    first = _argmax(_pool_blocks(x, image, size, stride), 4)
+    dx = _zeros(g, (C, H, W, m))
     for u in range(size[0]):
         for v in range(size[1]):
-            hit = g4 * (first == u * size[1] + v)
-            dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride] += hit
+            dx = _add_window(dx, u, v, stride, (oh, ow), g4 * (first == u * size[1] + v))
+    return dx.reshape(-1, m)
+
+
+def _avgpool(x, image, size, stride):
+    # The mean of each size[0] x size[1] window, channel by channel.
+    win = _windows(x, image, size, stride, 0)
+    return (win.sum(axis=(4, 5)) / (size[0] * size[1])).reshape(-1, x.shape[1])
+
+
+def _avgpool_grad(g, image, size, stride):
+    # Each window's g shared equally by its pixels; windows that overlap add up.
+    C, H, W = image
+    m = g.shape[1]
+    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    share = g.reshape(C, oh, ow, m) / (size[0] * size[1])
+    dx = _zeros(g, (C, H, W, m))
+    for u in range(size[0]):
+        for v in range(size[1]):
+            dx = _add_window(dx, u, v, stride, (oh, ow), share)
     return dx.reshape(-1, m)
 
 
 def _pad_rows(a, start, total):
     # a at rows start... of zeros: the gradient of a block of rows (an RNN's x_t).
-    out = np.zeros((total, a.shape[1]), dtype=a.dtype)
-    out[start : start + a.shape[0]] = a
-    return out
+    return _pad(a, ((start, total - start - a.shape[0]), (0, 0)))
 
 
 def _group_sum(a, k):
@@ -127,31 +177,22 @@ def _group_sum(a, k):
     return a.reshape(-1, k, a.shape[1]).sum(axis=1)
 
 
-# The kernel that computes each node, and the kernels each kernel calls.
+# The kernel that computes each window node and row-block node that has one.
 KERNELS = {
     Conv: _conv,
     ConvGradW: _conv_grad_w,
     ConvGradX: _conv_grad_x,
     MaxPool: _maxpool,
     PoolGrad: _maxpool_grad,
+    AvgPool: _avgpool,
+    AvgPoolGrad: _avgpool_grad,
     GroupSum: _group_sum,
     PadRows: _pad_rows,
 }
-_CALLS = {
-    _im2col: [_windows],
-    _conv: [_im2col],
-    _conv_grad_w: [_im2col],
-    _maxpool: [_windows],
-    _pool_blocks: [_windows],
-    _maxpool_grad: [_windows, _pool_blocks],
-}
-_ORDER = [_windows, _im2col, _conv, _conv_grad_w, _conv_grad_x, _pool_blocks, _maxpool]
-_ORDER += [_maxpool_grad, _pad_rows, _group_sum]
-
 
 # fmt: off
-# The row-block nodes (no kernel of their own): node type -> (its NumPy code, its value), each
-# from the node and its one operand's code or value.
+# The row-block nodes: node type -> (its NumPy code, its value), each from the node and its
+# one operand's code or value (Repeat and Rows have no kernel: one library call, one slice).
 _ROW_OPS = {
     Repeat:   (lambda n, a: f"np.repeat({a}, {n.k}, axis=0)",
                lambda n, a: np.repeat(a, n.k, axis=0)),
@@ -180,17 +221,33 @@ def evaluate(node: Node, operands: list[np.ndarray]) -> np.ndarray:
     return KERNELS[type(node)](*operands, *node.geometry)
 
 
-def im2col_call(node: Conv, x: str) -> str:
+def im2col_call(node: WindowNode, x: str) -> str:
     """The expression of a convolution's im2col copy of its input ``x``."""
     return f"_im2col({x}, {', '.join(repr(g) for g in node.geometry)})"
 
 
-def helpers(code: str, order=None, calls=None) -> list[str]:
-    """The source of every kernel that ``code`` calls (and the kernels they call), in a
-    fixed order, each once. ``order`` and ``calls``: another library's kernels of the same
-    names (``convtorch``, ``convjax``), NumPy's by default."""
-    order, calls = order or _ORDER, calls or _CALLS
-    needed = {fn for fn in order if re.search(rf"\b{fn.__name__}\(", code)}
-    while extra := {c for fn in needed for c in calls.get(fn, [])} - needed:
+def functions(module) -> dict[str, object]:
+    """The module's private functions (its kernels and primitives) by name, in source order."""
+    found = [f for f in vars(module).values() if inspect.isfunction(f)]
+    found = [f for f in found if f.__module__ == module.__name__ and f.__name__.startswith("_")]
+    return {f.__name__: f for f in sorted(found, key=lambda f: f.__code__.co_firstlineno)}
+
+
+def calls(source: str, names) -> set[str]:
+    """The names among ``names`` that ``source`` calls."""
+    return {name for name in names if re.search(rf"\b{name}\(", source)}
+
+
+def helpers(code: str, library=None, present=()) -> list[str]:
+    """The source of every kernel and primitive that ``code`` calls (and those they call), in
+    this module's order, each once, leaving out what ``present`` (sources) already defines.
+    ``library``: a module whose functions replace those of the same names (``convtorch`` and
+    ``convjax`` their primitives); NumPy's by default."""
+    own = functions(sys.modules[__name__])
+    if library is not None:
+        own |= functions(library)
+    source = {name: inspect.getsource(fn) for name, fn in own.items()}
+    needed = calls(code, own)
+    while extra := {c for name in needed for c in calls(source[name], own)} - needed:
         needed |= extra
-    return [inspect.getsource(fn) for fn in order if fn in needed]
+    return [source[name] for name in own if name in needed and source[name] not in present]

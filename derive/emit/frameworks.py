@@ -183,7 +183,7 @@ def render_target(net: Network, target: str, out_dir: str | Path | None = None) 
 def _uses(prog: codegen.Program, call: str) -> bool:
     lines = prog.forward + prog.forward_y + prog.infer + prog.backward + prog.loss
     lines += prog.penalty
-    return any(call in ln.code for ln in lines)
+    return any(call in ln.code for ln in lines) or any(call in h for h in prog.helpers)
 
 
 def _mask_rows(net: Network) -> dict[str, int]:

@@ -51,11 +51,13 @@ from derive.engine.ir import (
     Transpose,
     Var,
     Window,
+    WindowNode,
     broadcast,
     placeholder,
 )
 from derive.engine.layers import MOMENTUM
 
+from . import convcode
 from .npprint import NumpyPrinter, mask, print_code, sigma, softplus, stabilize
 
 _PRINTER = NumpyPrinter()
@@ -222,6 +224,13 @@ class _Compiler(NodePrinter):
         win = node.win
         args = (self.operand(node.x), _image(win), (win.kh, win.kw), win.stride, target)
         self.kernel("_maxpool_into", *args)
+
+    def _into_WindowNode(self, node: WindowNode, target: str):
+        """A window node with no workspace kernel of its own (avgpool and its gradient): the
+        readable module's kernel, copied into ``target`` (the kernel makes its result: this
+        step allocates it on every call)."""
+        operands = [self.operand(k) for k in node.children()]
+        self.emit(f"np.copyto({target}, {convcode.call(node, operands)})")
 
     def _into_PoolGrad(self, node: PoolGrad, target: str):
         win = node.win

@@ -6,7 +6,8 @@ generated module whose fused step calls it (``helpers``). Every array they write
 argument (a workspace array or a view of one); what they make themselves are views
 (``reshape`` of a contiguous array, slices, ``sliding_window_view``), never array data. A
 padded image is a workspace array made with zeros: its border is never written, so it stays
-zero from one call to the next.
+zero from one call to the next. The windows (``_slide``) and the slice additions over them
+(``_add_window``) are convcode's own primitives, copied in with the kernels that call them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from __future__ import annotations
 import inspect
 
 import numpy as np
+
+from . import convcode
+from .convcode import _add_window, _slide
 
 
 def _im2col_into(x, image, kernel, stride, padding, padded, cols):
@@ -25,8 +29,7 @@ def _im2col_into(x, image, kernel, stride, padding, padded, cols):
     if padding:
         np.copyto(padded[:, padding : padding + H, padding : padding + W], img)
         img = padded
-    win = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
-    win = win[:, ::stride, ::stride]
+    win = _slide(img, kernel, stride)
     oh, ow = win.shape[1], win.shape[2]
     np.copyto(cols.reshape(C, kernel[0], kernel[1], oh, ow, m), win.transpose(0, 4, 5, 1, 2, 3))
 
@@ -44,8 +47,7 @@ def _conv_grad_x_into(w, g, image, kernel, stride, padding, cols, padded, out):
     dx.fill(0)
     for u in range(kh):
         for v in range(kw):
-            part = dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride]
-            np.add(part, share[:, u, v], out=part)
+            _add_window(dx, u, v, stride, (oh, ow), share[:, u, v])
     if padding:
         np.copyto(out.reshape(C, H, W, m), padded[:, padding : padding + H, padding : padding + W])
 
@@ -58,8 +60,7 @@ def _maxpool_into(x, image, size, stride, out):
         tiles = x.reshape(C, H // stride, stride, W // stride, stride, m)
         np.max(tiles, axis=(2, 4), out=out.reshape(C, H // stride, W // stride, m))
         return
-    win = np.lib.stride_tricks.sliding_window_view(x.reshape(C, H, W, m), size, axis=(1, 2))
-    win = win[:, ::stride, ::stride]
+    win = _slide(x.reshape(C, H, W, m), size, stride)
     np.max(win, axis=(4, 5), out=out.reshape(win.shape[:4]))
 
 
@@ -95,8 +96,7 @@ def _maxpool_grad_into(x, g, image, size, stride, blocks, first, hit, share, out
     m = x.shape[1]
     ph, pw = size
     oh, ow = (H - ph) // stride + 1, (W - pw) // stride + 1
-    win = np.lib.stride_tricks.sliding_window_view(x.reshape(C, H, W, m), size, axis=(1, 2))
-    np.copyto(blocks.reshape(C, oh, ow, m, ph, pw), win[:, ::stride, ::stride])
+    np.copyto(blocks.reshape(C, oh, ow, m, ph, pw), _slide(x.reshape(C, H, W, m), size, stride))
     np.argmax(blocks, axis=4, out=first)
     g4 = g.reshape(C, oh, ow, m)
     dx = out.reshape(C, H, W, m)
@@ -105,8 +105,7 @@ def _maxpool_grad_into(x, g, image, size, stride, blocks, first, hit, share, out
         for v in range(pw):
             np.equal(first, u * pw + v, out=hit)
             np.multiply(g4, hit, out=share)
-            part = dx[:, u : u + stride * oh : stride, v : v + stride * ow : stride]
-            np.add(part, share, out=part)
+            _add_window(dx, u, v, stride, (oh, ow), share)
 
 
 KERNELS = [
@@ -118,9 +117,11 @@ KERNELS = [
 ]
 
 
-def helpers(names) -> list[str]:
-    """The source of the kernels named in ``names``, in a fixed order, each once."""
-    return [inspect.getsource(fn) for fn in KERNELS if fn.__name__ in names]
+def helpers(names, present=()) -> list[str]:
+    """The source of the kernels named in ``names``, in a fixed order, each once, and of the
+    ``convcode`` primitives they call that ``present`` (sources) does not already define."""
+    own = [inspect.getsource(fn) for fn in KERNELS if fn.__name__ in names]
+    return convcode.helpers("\n".join(own), present=present) + own
 
 
 __all__ = ["KERNELS", "helpers"]

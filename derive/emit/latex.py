@@ -34,9 +34,9 @@ from derive.engine import namer
 from derive.engine.chain import COST, chains, scalar, symbol
 from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation, tidy
-from derive.engine.ir import Elementwise, MatMul, Node, Sum, walk
-from derive.engine.recurrent import bptt
+from derive.engine.ir import Elementwise, MatMul, Node, Recur, RecurGrad, Sum, walk
 from derive.engine.registry import ActivationFunction
+from derive.engine.timeloop import timed_backward, timed_forward
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 from derive.resources import TEMPLATES
@@ -97,6 +97,9 @@ class _Document:
     def __init__(self, d: Derivation, notation: str):
         self.d, self.net = d, d.network
         grads = {s.name for s in d.steps}
+        for cell in d.network.recurrences:  # the step's gradients, written with t
+            grads |= {name for name, _, _ in timed_backward(cell)}
+            grads |= {namer.gradient(f"{s}_t") for s in cell.outputs}
         self.pr = IRPrinter(notation, grads)
         self.ew = IRPrinter(notation, grads, elementwise=True)
         self.seen_forms: set = set()
@@ -123,6 +126,7 @@ class _Document:
             "forward": self.forward(),
             "activations": self.activations(),
             "images": self.images(),
+            "loops": bool(self.net.recurrences),
             "cost": self.cost(),
             "chains": [self.chain_block(c, _frac(COST, c.param, pr)) for c in chains(self.d)],
             "deltas": self.deltas(),
@@ -141,8 +145,32 @@ class _Document:
     def forward(self) -> list[Line]:
         out = []
         for name, node in self.net.equations.items():
+            if isinstance(node, Recur):
+                out += self.step(name, node)
+                continue
             out += _row(self.ew.name(name), self.ew.lines(node), note=self.shapes(node), tag=name)
         return out
+
+    def step(self, name: str, node: Recur) -> list[Line]:
+        """A time loop: the step's equations once, for t = 1, ..., T, and what the layer
+        hands on."""
+        c, pr = node.cell, self.ew
+        h = c.emit
+        start = "".join(
+            r";\ " + pr.name(f"{s}_0") + " = " + (pr.name(c.initial(s)) if c.learn_h0 else "0")
+            for s in c.states
+        )
+        x = pr.name(c.x_t)
+        rows = rf"{x} = {self.ew.lines(node.args[0])[0]}\big[(t-1){c.d} : t{c.d}\big]"
+        out = _row(x, [rows.split(" = ", 1)[1]], note=rf"t = 1, \dots, {c.steps}{start}")
+        for n, e in timed_forward(c):
+            out += _row(pr.name(n), pr.lines(e), note=self.shapes(e))
+        if c.output == "all":
+            hand = rf"\left[{pr.name(h + '_t')}\right]_{{t=1}}^{{{c.steps}}}"
+            what = r"\text{every step, stacked in time order}"
+        else:
+            hand, what = pr.name(f"{h}_{c.steps}"), r"\text{the last step}"
+        return out + _row(pr.name(name), [hand], note=what, tag=name)
 
     def shapes(self, node: Node) -> str:
         """The shape arithmetic of the notes: [3 x 4][4 x m] + [3 x 1] -> [3 x m]."""
@@ -303,28 +331,32 @@ class _Document:
 
     def backward(self) -> list[Line]:
         out: list[Line] = []
-        through_time = {b.first: b for b in bptt(self.d)}
-        summarised = {name for b in through_time.values() for name in b.steps}
+        shown = set()
         for s in self.d.steps:
-            if s.name in summarised:
-                continue
-            if s.name in through_time:
-                out += self._step_lines(s) + self.through_time(through_time[s.name])
-                continue
+            if isinstance(s.simplified, RecurGrad) and s.simplified.cell not in shown:
+                shown.add(s.simplified.cell)
+                out += self.through_time(s.simplified)
             out += self._step_lines(s)
         return out
 
-    def through_time(self, b) -> list[Line]:
-        """Backpropagation through time: the recursion once, each weight a sum over t."""
-        n, pr = b.rec.steps, self.ew
-        k = b.rec.k
-        out = _row(
-            pr.name(b.rec.delta("(t-1)")), pr.lines(b.recursion),
-            note=rf"t = {n}, \dots, 2;\ h_{{{k},0}} = 0", tag="BPTT",
+    def through_time(self, node: RecurGrad) -> list[Line]:
+        """Backpropagation through time, once: the step's derived backward for t = T, ..., 1;
+        the gradients handed back to step t-1 are the recursion, and each weight's term is
+        summed over t below."""
+        c, pr = node.cell, self.ew
+        h = c.emit
+        g = pr.lines(node.g)[0]
+        src = rf"{g}\big[(t-1){c.units} : t{c.units}\big]" if c.output == "all" else g
+        first = (
+            src if not c.states
+            else rf"\text{{handed back by step }} t+1 \;+\; {src}" if c.output == "all"
+            else rf"{g} \text{{ at }} t = {c.steps}\text{{; then handed back by step }} t+1"
         )  # fmt: skip
-        for name, (t0, term) in b.sums.items():
-            body = rf"{self.m_tex} \sum_{{t={t0}}}^{{{n}}} " + " ".join(pr.lines(term))
-            out += _row(_frac(COST, namer.gradient_of(name), self.pr), [body.strip()], tag=name)
+        dh = pr.name(namer.gradient(f"{h}_t"))
+        out = _row(dh, [first], note=rf"t = {c.steps}, \dots, 1", tag="BPTT" if c.states else "")
+        notes = {"weight": r"\text{summed over } t", "carried": r"\text{to step } t-1"}
+        for n, e, kind in timed_backward(c):
+            out += _row(pr.name(n), pr.lines(e), note=notes.get(kind, ""))
         return out
 
     def _step_lines(self, s) -> list[Line]:

@@ -13,8 +13,8 @@ from derive.engine import namer
 from derive.engine.chain import chains
 from derive.engine.conv import beyond_scalars, has_images
 from derive.engine.derivation import Derivation
-from derive.engine.ir import fmt_shape
-from derive.engine.recurrent import bptt
+from derive.engine.ir import Recur, RecurGrad, fmt_shape
+from derive.engine.timeloop import timed_backward, timed_forward
 
 from .layercode import layer_notes
 from .npprint import overflow_notes
@@ -57,19 +57,34 @@ def _normalization_chains(d: Derivation) -> list[str]:
     return out
 
 
-def _through_time(b, d: Derivation, scale: str) -> list[str]:
-    """Backpropagation through time: the deltas' recursion once, each weight's gradient as a
-    sum over the steps (the derivation's steps, read off by ``recurrent.bptt``)."""
-    k, n = b.rec.k, b.rec.steps
-    rows = d.network.params[f"Wx{k}"].shape[1]
-    out = [
-        f"  back through time, t = {n}, ..., 2 (x_t = rows (t-1)*{rows} ... t*{rows} of "
-        f"{b.rec.x if b.rec.x != 'x' else 'X'}, h{k}_{n} = A{k}, h{k}_0 = 0):",
-        f"  delta{k}_(t-1) = {node_text(b.recursion)}",
-    ]
-    for name, (t0, term) in b.sums.items():
-        shape = _shape(d.step(name).simplified.shape)
-        out.append(f"  {name:<8} {shape}  = {scale}sum over t = {t0}..{n} of {node_text(term)}")
+def _step(node: Recur) -> list[str]:
+    """A time loop's step, once: its equations at t, where x_t and h_0 come from."""
+    c = node.cell
+    x = node_text(node.args[0])
+    start = "".join(f"; {s}_0 = " + (c.initial(s) if c.learn_h0 else "0") for s in c.states)
+    out = [f"    for t = 1..{c.steps} ({c.x_t} = rows (t-1)*{c.d} ... t*{c.d} of {x}{start}):"]
+    out += [f"      {name:<10} = {node_text(e)}" for name, e in timed_forward(c)]
+    return out
+
+
+def _through_time(node: RecurGrad) -> list[str]:
+    """Backpropagation through time, once: the step's derived backward for t = T, ..., 1,
+    with the gradients handed back to step t-1 (the recursion) and each weight's term."""
+    c = node.cell
+    h = c.emit
+    A = node_text(node.g)
+    n = c.units
+    src = f"rows (t-1)*{n} ... t*{n} of {A}" if c.output == "all" else f"{A} at t = {c.steps}"
+    if not c.states:  # no recursion: each step on its own
+        out = [f"  each step, t = {c.steps}, ..., 1 (d{h}_t = {src}):"]
+    else:
+        out = [
+            f"  back through time, t = {c.steps}, ..., 1 (d{h}_t = what step t+1 hands back, "
+            f"0 at t = {c.steps}, + {src}):"
+        ]
+    for name, e, kind in timed_backward(c):
+        note = {"weight": "   [summed over t]", "carried": "   [to step t-1]"}.get(kind, "")
+        out.append(f"      {name:<10} = {node_text(e)}{note}")
     return out
 
 
@@ -104,6 +119,8 @@ def _forward(net) -> list[str]:
     for name, node in net.equations.items():
         shape = _shape(net.values[name].shape)
         add(f"  {name:<8} {shape}  = {node_text(node)}")
+        if isinstance(node, Recur):
+            out += _step(node)
     if has_images(net):
         add("  where, per sample:")
         out += [f"    {entry.text}" for entry in legend(net)]
@@ -167,11 +184,11 @@ def _batch_gradients(d: Derivation) -> list[str]:
     out = ["batch gradients (vectorized)"]
     add = out.append
     scale = "" if d.scale == 1 else "(1/m) "
-    through_time = {b.first: b for b in bptt(d)}
-    summarised = {name for b in through_time.values() for name in b.steps}
+    shown = set()
     for s in d.steps:
-        if s.name in summarised:
-            continue
+        if isinstance(s.simplified, RecurGrad) and s.simplified.cell not in shown:
+            shown.add(s.simplified.cell)
+            out += _through_time(s.simplified)
         shape = _shape(s.simplified.shape)
         if s.kind == "param":
             text = node_text(s.simplified)
@@ -181,8 +198,6 @@ def _batch_gradients(d: Derivation) -> list[str]:
             add(f"  d{s.of:<7} {shape}  = {scale}{text}{extra}")
         elif not s.inlined or s.name.startswith("delta"):
             add(f"  {s.name:<8} {shape}  = dC/d{s.of} = {node_text(s.simplified)}")
-        if s.name in through_time:
-            out += _through_time(through_time[s.name], d, scale)
     out += [f"  assuming {fact}" for fact in d.assumptions + layer_notes(net) + overflow_notes(net)]
     return out + _normalization_chains(d)
 

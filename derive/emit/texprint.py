@@ -24,6 +24,7 @@ from derive.engine.ir import (
 )
 from derive.engine.layers import m_symbol
 from derive.engine.registry import ActivationFunction
+from derive.engine.timeloop import timed_backward
 
 WIDTH = 58  # a display line's budget in printed glyphs (A4, 2 cm margins, 11 pt)
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "nu",
@@ -58,7 +59,7 @@ def tex_name(name: str, notation: str = "subscript", *, grad: bool = False, top:
         (sups if notation == "superscript" else subs).append(
             f"({index})" if notation == "superscript" else index
         )
-    if rest in ("t", "(t-1)"):  # a time step of an unrolled recurrence
+    if rest in ("t", "(t-1)") or (rest or "").isdigit():  # a time step of a recurrence
         subs.append(rest.strip("()"))
     elif rest:
         subs.append(r"\mathrm{{{}}}".format(rest.replace("_", r"\_")))
@@ -249,6 +250,25 @@ class IRPrinter(NodePrinter, LatexPrinter):
     def _ir_PadRows(self, node):
         return rf"\operatorname{{pad}}_{{{node.start}:{node.total}}}\left({self.ir(node.a)}\right)"
 
+    # A time loop by its step (engine/timeloop.py): the layer as its kind applied to x, each
+    # gradient as what the loop backwards adds up over t.
+    def _ir_Recur(self, node):
+        c = node.cell
+        x = self.ir(node.args[0])
+        return rf"\operatorname{{{c.kind}}}_{{t=1}}^{{{c.steps}}}\left({x}\right)"
+
+    def _ir_RecurGrad(self, node):
+        c = node.cell
+        if node.i == 0:
+            dx = self.name(namer.gradient(namer.layer("x", c.k, "t")))
+            return rf"\left[{dx}\right]_{{t=1}}^{{{c.steps}}}"
+        name = [None, *c.params][node.i]
+        if name not in c.weights:  # a learned initial state: what reaches it, over the samples
+            state = next(s for s in c.states if c.initial(s) == name)
+            return rf"\sum_{{\text{{samples}}}} {self.name(namer.gradient(f'{state}_0'))}"
+        term = dict((n, e) for n, e, _ in timed_backward(c))[f"{namer.gradient(name)}_t"]
+        return rf"\sum_{{t=1}}^{{{c.steps}}} {self._operand(term)}"
+
     def _ir_Conv(self, node):
         return self._window_op("conv", node.w, node.x, node.win)
 
@@ -269,6 +289,13 @@ class IRPrinter(NodePrinter, LatexPrinter):
         return (
             rf"\operatorname{{route}}_{{\arg\max {self.ir(node.x)}}}\left({self.ir(node.g)}\right)"
         )
+
+    def _ir_WindowNode(self, node):  # a kind with no words of its own: name_{size}(operands)
+        win = node.win
+        stride = rf", s = {win.stride}" if win.stride != win.kh else ""
+        size = rf"{win.kh}\times {win.kw}{stride}"
+        operands = ", ".join(self.ir(k) for k in node.children())
+        return rf"\operatorname{{{node.name}}}_{{{size}}}\left({operands}\right)"
 
     def _window_op(self, name, a, b, win) -> str:
         return (

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from derive.engine import namer
 from derive.engine.ir import (
+    AvgPool,
     Conv,
     MatMul,
     MaxPool,
@@ -26,6 +28,7 @@ from derive.engine.ir import (
     placeholder,
     walk,
 )
+from derive.engine.timeloop import step_derivation, timed_backward
 
 
 def var_name(var: Var) -> str:
@@ -119,8 +122,32 @@ class _TextPrinter(NodePrinter):
     def _print_MaxPool(self, node):
         return f"maxpool_{_pool_size(node.win)}({node_text(node.x)})"
 
+    def _print_WindowNode(self, node):  # a kind with no words of its own: name_size(operands)
+        operands = ", ".join(node_text(k) for k in node.children())
+        return f"{node.name}_{_pool_size(node.win)}({operands})"
+
     def _print_PoolGrad(self, node):
         return f"to_argmax_{_pool_size(node.win)}({node_text(node.g)}, {node_text(node.x)})"
+
+    # A time loop by its step (engine/timeloop.py): the layer, and each gradient as what the
+    # loop backwards adds up.
+    def _print_Recur(self, node):
+        c = node.cell
+        x, *params = (node_text(a) for a in node.args)
+        which = f"every {c.emit}_t stacked" if c.output == "all" else f"{c.emit} at t = T"
+        return f"{c.kind}({x}; {', '.join(params)}): {which}, t = 1..{c.steps}"
+
+    def _print_RecurGrad(self, node):
+        c = node.cell
+        sd = step_derivation(c)
+        name = [sd.form.x.name, *c.params][node.i]
+        if node.i == 0:
+            return f"d{name} for t = 1..{c.steps}, stacked"
+        if name not in c.weights:  # a learned initial state: what reaches h_0, over the samples
+            state = next(s for s in c.states if c.initial(s) == name)
+            return f"sum_samples({namer.gradient(c.prev(state))} at t = 1)"
+        term = dict((n, e) for n, e, _ in timed_backward(c))[f"{namer.gradient(name)}_t"]
+        return f"sum over t = 1..{c.steps} of {node_text(term)}"
 
 
 _TEXT = _TextPrinter()
@@ -184,6 +211,14 @@ LEGEND = [
             (r"\operatorname{route}_{\arg\max x}(g)_{c, h, w}",
              r"\sum_{i, j:\ (h, w) = \arg\max} g_{c, i, j}",
              "the first maximum in row-major order wins a tie"))),
+    Legend(AvgPool,
+           "avgpool(x)[c, i, j] = the mean of x over the window; spread(g) shares each window's "
+           "g equally among its kh*kw pixels, overlaps add up",
+           ((r"\operatorname{avgpool}(x)_{c, i, j}",
+             r"\frac{1}{k_h k_w} \sum_{u, v} x_{c,\, is + u,\, js + v}", ""),
+            (r"\operatorname{spread}(g)_{c, h, w}",
+             r"\frac{1}{k_h k_w} \sum_{i, j:\ (h, w) \in \text{window } (i, j)} g_{c, i, j}",
+             "windows that overlap add up"))),
 ]
 # fmt: on
 

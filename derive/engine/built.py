@@ -41,7 +41,7 @@ class Expansion:
     output: str = ""
     units: int = 0
     image: Image | None = None
-    recurrences: list = field(default_factory=list)  # recurrent.Recurrence of each rnn layer
+    recurrences: list = field(default_factory=list)  # cell.Cell of each recurrent layer
     # Parameters stored in another shape than the derivation's matrix: a conv kernel is
     # (channels, C, kh, kw) in params, (channels, C*kh*kw) in the equations.
     stored: dict[str, tuple[int, ...]] = field(default_factory=dict)

@@ -1,8 +1,8 @@
-"""Convolution and max-pooling layers: their geometry and their layer builders (their values
+"""Convolution and pooling layers: their geometry and their layer builders (their values
 as explicit SymPy matrices, the proof's ground truth, are in the tests' ``explicit.py``).
 
-``conv2d_layer`` and ``maxpool_layer`` are the builders that ``layers.py`` dispatches
-``kind = "conv2d"`` and ``"maxpool"`` to. A builder checks its keys and the geometry (a kernel
+``BUILDERS`` are the builders that ``layers.py`` dispatches ``kind = "conv2d"`` and the
+pooling kinds to. A builder checks its keys and the geometry (a kernel
 that does not fit the padded image, a stride that skips pixels, an image where a vector is
 needed) with one-line errors, and returns the layer's parameters and equations. An image
 layer's equation is a ``Built``: the IR node itself rather than text to parse, since a
@@ -23,6 +23,7 @@ from .built import Built, Expansion, Image
 from .ir import (
     IMAGE_NODES,
     WINDOW_NODES,
+    AvgPool,
     Conv,
     MaxPool,
     Repeat,
@@ -126,24 +127,36 @@ def conv2d_layer(k: int, layer: dict, prev: str, units: int, image: Image | None
     )
 
 
-def maxpool_layer(k: int, layer: dict, prev: str, units: int, image: Image | None, where: str,
-                  check_activation) -> Expansion:  # fmt: skip
-    """Ak = maxpool(prev): the maximum of each window, channel by channel."""
-    key = f"{where}: layers[{k - 1}]"
-    only_keys(layer, {"kind", "size", "stride"}, key, kind="maxpool")
-    _need_image(image, "maxpool", key)
-    size = _pair(layer.get("size"), f"{key}.size", "size")
-    stride = _count(layer, "stride", key, max(size), 1)
-    win = _window(image, size, stride, 0, f"{key}.size", "pooling window")
-    oh, ow = win.out
-    x = prev
-    text = f"maxpool({x}, size={size[0]}x{size[1]}, stride={stride})"
-    return Expansion(
-        equations={namer.layer("A", k): Built(text, (x,), lambda known: MaxPool(known[x], win))},
-        output=namer.layer("A", k),
-        units=win.C * oh * ow,
-        image=(win.C, oh, ow),
-    )
+def _pooling(kind: str, node: type):
+    """The builder of a pooling kind: Ak = node(prev) over each window, channel by channel."""
+
+    def build(k: int, layer: dict, prev: str, units: int, image: Image | None, where: str,
+              check_activation) -> Expansion:  # fmt: skip
+        key = f"{where}: layers[{k - 1}]"
+        only_keys(layer, {"kind", "size", "stride"}, key, kind=kind)
+        _need_image(image, kind, key)
+        size = _pair(layer.get("size"), f"{key}.size", "size")
+        stride = _count(layer, "stride", key, max(size), 1)
+        win = _window(image, size, stride, 0, f"{key}.size", "pooling window")
+        oh, ow = win.out
+        x, out = prev, namer.layer("A", k)
+        text = f"{kind}({x}, size={size[0]}x{size[1]}, stride={stride})"
+        return Expansion(
+            equations={out: Built(text, (x,), lambda known: node(known[x], win))},
+            output=out,
+            units=win.C * oh * ow,
+            image=(win.C, oh, ow),
+        )
+
+    return build
+
+
+# The image kinds' builders, by kind (``layers.py`` dispatches to them).
+BUILDERS = {
+    "conv2d": conv2d_layer,
+    "maxpool": _pooling("maxpool", MaxPool),
+    "avgpool": _pooling("avgpool", AvgPool),
+}
 
 
 def has_images(net) -> bool:

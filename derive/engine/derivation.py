@@ -33,6 +33,8 @@ from . import namer
 from .graph import Network
 from .ir import (
     IMAGE_NODES,
+    AvgPool,
+    AvgPoolGrad,
     Conv,
     ConvGradW,
     ConvGradX,
@@ -44,6 +46,8 @@ from .ir import (
     Node,
     PadRows,
     PoolGrad,
+    Recur,
+    RecurGrad,
     Repeat,
     Rows,
     Sum,
@@ -268,6 +272,10 @@ def _maxpool_rule(node, g, named):
     return [(node.x, PoolGrad(node.x, g, node.win))]
 
 
+def _avgpool_rule(node, g, named):
+    return [(node.x, AvgPoolGrad(g, node.win))]
+
+
 def _repeat_rule(node, g, named):
     return [(node.a, GroupSum(g, node.k))]
 
@@ -282,6 +290,11 @@ def _rows_rule(node, g, named):
 
 def _pad_rows_rule(node, g, named):
     return [(node.a, Rows(g, node.start, node.start + node.a.shape[0]))]
+
+
+def _recur_rule(node, g, named):
+    # the time loop: each operand's gradient is the loop backwards (engine/timeloop.py)
+    return [(arg, RecurGrad(node.cell, node.args, g, i)) for i, arg in enumerate(node.args)]
 
 
 def _sum_rule(node, g, named):
@@ -310,10 +323,12 @@ RULES = {
     Transpose: _transpose_rule,
     Conv: _conv_rule,
     MaxPool: _maxpool_rule,
+    AvgPool: _avgpool_rule,
     Repeat: _repeat_rule,
     GroupSum: _group_sum_rule,
     Rows: _rows_rule,
     PadRows: _pad_rows_rule,
+    Recur: _recur_rule,
     Sum: _sum_rule,
     Elementwise: _elementwise_rule,
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .ir import IMAGE_NODES, Elementwise, MatMul, Node, Sum, Transpose, Var, walk
+from .ir import IMAGE_NODES, Elementwise, MatMul, Node, Recur, RecurGrad, Sum, Transpose, Var, walk
 
 
 class Algebra(Protocol):
@@ -36,7 +36,19 @@ _TABLE = {
     Sum: lambda alg, node, kids, m: alg.sum(kids[0], node.axis),
     Elementwise: lambda alg, node, kids, m: alg.elementwise(node, kids, m),
     **{kind: (lambda alg, node, kids, m: alg.image(node, kids)) for kind in IMAGE_NODES},
+    # the time loops: the step's equations and its derived backward, over t (timeloop.py)
+    Recur: lambda alg, node, kids, m: _timeloop().run_forward(node.cell, kids, m, alg, evaluate)[0],
+    RecurGrad: lambda alg, node, kids, m: _timeloop().run_backward(
+        node.cell, kids[:-1], kids[-1], m, alg, evaluate
+    )[node.i],
 }
+
+
+def _timeloop():
+    # timeloop derives the step through the chain rule, which sits above this module
+    from . import timeloop
+
+    return timeloop
 
 
 def evaluate(node: Node, env: dict, m: int, algebra: Algebra, memo: dict | None = None):

@@ -57,7 +57,7 @@ class Network:
     source_text: str = ""
     layers: list[Layer] | None = None
     image: tuple[int, int, int] | None = None  # inputs = [C, H, W]: x's columns are images
-    recurrences: list = field(default_factory=list)  # recurrent.Recurrence of each rnn layer
+    recurrences: list = field(default_factory=list)  # cell.Cell of each recurrent layer
     stored: dict[str, tuple[int, ...]] = field(default_factory=dict)  # see stored_shape
     x: Var = field(default=None)
     y: Var = field(default=None)

@@ -48,7 +48,7 @@ def broadcast(shapes: list[Shape]) -> Shape | None:
 
 
 def fmt_shape(shape: Shape) -> str:
-    return f"({shape[0]}, {shape[1]})"
+    return f"({', '.join(str(d) for d in shape)})"  # every axis: a kernel is stored 4-d
 
 
 class Node:
@@ -263,6 +263,7 @@ class WindowNode(_Rebuild, Node):
 
     win: Window
     padded = True
+    name = ""  # how the generic printers write it (text ``avgpool_2x2(x)``, LaTeX the same)
 
     @property
     def geometry(self) -> tuple:
@@ -340,8 +341,9 @@ class ConvGradX(WindowNode):
 
 
 @dataclass(frozen=True)
-class MaxPool(WindowNode):
-    """The maximum of each channel's kh x kw windows (no padding): (C*OH*OW, m)."""
+class _Pool(WindowNode):
+    """A pooling node: one value for each channel's kh x kw window of x (no padding), written
+    ``name(x)``: (C*OH*OW, m)."""
 
     x: Node
     win: Window
@@ -357,7 +359,14 @@ class MaxPool(WindowNode):
         return (self.x,)
 
     def __repr__(self) -> str:
-        return f"maxpool({self.x!r})"
+        return f"{self.name}({self.x!r})"
+
+
+@dataclass(frozen=True, repr=False)  # _Pool's repr: name(x)
+class MaxPool(_Pool):
+    """The maximum of each window."""
+
+    name = "maxpool"
 
 
 @dataclass(frozen=True)
@@ -380,6 +389,35 @@ class PoolGrad(WindowNode):
 
     def __repr__(self) -> str:
         return f"route({self.g!r}, argmax {self.x!r})"
+
+
+@dataclass(frozen=True, repr=False)  # _Pool's repr: name(x)
+class AvgPool(_Pool):
+    """The mean of each window."""
+
+    name = "avgpool"
+
+
+@dataclass(frozen=True)
+class AvgPoolGrad(WindowNode):
+    """Average pooling's gradient: each window's g shared equally by its kh*kw pixels,
+    windows that overlap adding up: (C*H*W, m)."""
+
+    g: Node
+    win: Window
+    _params = ("win",)
+    padded = False
+    name = "spread"
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.win.size, self.g.shape[1]))
+
+    def children(self):
+        return (self.g,)
+
+    def __repr__(self) -> str:
+        return f"spread({self.g!r})"
 
 
 @dataclass(frozen=True)
@@ -460,9 +498,67 @@ class PadRows(_Rebuild, Node):
         return f"pad({self.a!r}, {self.start}, {self.total})"
 
 
-# The nodes beyond the matrix algebra: windows over images, and row blocks (recurrence).
-WINDOW_NODES = tuple(WindowNode.__subclasses__())
-IMAGE_NODES = (*WINDOW_NODES, Repeat, GroupSum, Rows, PadRows)
+@dataclass(frozen=True)
+class Recur(Node):
+    """A recurrent layer's time loop: its step (``cell``, an ``engine.cell.Cell``) applied for
+    t = 1 ... T to the row blocks of x (``args[0]``) with the parameters ``args[1:]`` (in
+    ``cell.params`` order), from h_0; its value is h_T, or every h_t stacked in time order.
+    The step is derived once (``engine.timeloop``), whatever T."""
+
+    cell: object
+    args: tuple[Node, ...]
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", (self.cell.out_rows, self.args[0].shape[1]))
+
+    def children(self):
+        return self.args
+
+    def rebuild(self, *kids: Node) -> Node:
+        return Recur(self.cell, tuple(kids))
+
+    def __repr__(self) -> str:
+        return f"{self.cell.kind}{self.cell.k}({', '.join(map(repr, self.args))})"
+
+
+@dataclass(frozen=True)
+class RecurGrad(Node):
+    """The gradient of a ``Recur``'s value with respect to its operand ``args[i]``, given the
+    gradient g of that value: backpropagation through time, the step's derived backward for
+    t = T ... 1 carrying the state's gradient, each parameter's gradient summed over t."""
+
+    cell: object
+    args: tuple[Node, ...]
+    g: Node
+    i: int
+    shape: Shape = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", self.args[self.i].shape)
+
+    def children(self):
+        return (*self.args, self.g)
+
+    def rebuild(self, *kids: Node) -> Node:
+        return RecurGrad(self.cell, tuple(kids[:-1]), kids[-1], self.i)
+
+    def __repr__(self) -> str:
+        return f"bptt{self.cell.k}({self.args[self.i]!r}; {self.g!r})"
+
+
+# The nodes beyond the matrix algebra: windows over images, row blocks and time loops.
+def _kinds(base: type) -> list[type]:
+    """The node types below ``base`` (a private class is a base, not a node)."""
+    out = []
+    for sub in base.__subclasses__():
+        out += ([] if sub.__name__.startswith("_") else [sub]) + _kinds(sub)
+    return out
+
+
+WINDOW_NODES = tuple(_kinds(WindowNode))
+LOOP_NODES = (Recur, RecurGrad)
+IMAGE_NODES = (*WINDOW_NODES, Repeat, GroupSum, Rows, PadRows, *LOOP_NODES)
 
 
 class NodePrinter:
@@ -475,11 +571,14 @@ class NodePrinter:
     prefix = "_print_"
 
     def print_node(self, node: Node, *args):
-        """``<prefix><NodeClass>(node, *args)``: a target may pass more (where to write)."""
-        method = getattr(self, f"{self.prefix}{type(node).__name__}", None)
-        if method is None:
-            self.missing(node)
-        return method(node, *args)
+        """``<prefix><NodeClass>(node, *args)``: a target may pass more (where to write). A
+        class without a method of its own takes its base's (``<prefix>WindowNode``: what a
+        target does alike for every window node, a pooling kind added with none of its own)."""
+        for cls in type(node).__mro__:
+            method = getattr(self, f"{self.prefix}{cls.__name__}", None)
+            if method is not None:
+                return method(node, *args)
+        self.missing(node)
 
     def missing(self, node: Node):
         """A node type this target has no method for (a target may raise its own error)."""

@@ -11,7 +11,7 @@
 - ``dropout``: Ak = Dk * prev, where Dk is the inverted-dropout mask, an input of the step
   (neither parameter nor data): 1/(1 - p) where a unit is kept, 0 where it is dropped;
 - ``conv2d`` and ``maxpool`` (``conv.py``): windows over an image column (``inputs = [C, H, W]``);
-- ``rnn`` (``recurrent.py``): the recurrence unrolled over its time steps, with shared weights.
+- ``rnn``, ``lstm``, ``gru`` (``recurrent.py``): a time loop over one step's equations.
 
 This module is the one place a ``kind`` is dispatched: ``parse`` reads a ``[[layers]]`` table
 into a ``Layer``, ``expand_all`` turns the layers into one ``Expansion``.
@@ -37,19 +37,20 @@ from .built import Built, Expansion, Image
 from .ir import Sum, Var, ew
 from .keys import only_keys
 
-KINDS = ("dense", "batchnorm", "layernorm", "dropout", "conv2d", "maxpool", "rnn")
 KEYS = {
-    "dense": {"kind", "units", "activation"},
+    "dense": {"kind", "units", "activation", "steps"},
     "batchnorm": {"kind", "activation", "eps"},
     "layernorm": {"kind", "activation", "eps"},
     "dropout": {"kind", "p"},
-}  # conv2d, maxpool and rnn check their own keys (conv.py, recurrent.py)
+}  # conv2d, maxpool and the recurrent kinds check their own keys (conv.py, recurrent.py)
 # The kinds whose builder reads the whole table: (k, table, prev, width, image, where, check).
 _BUILDERS = {
-    "conv2d": conv.conv2d_layer,
-    "maxpool": conv.maxpool_layer,
+    **conv.BUILDERS,
     "rnn": recurrent.rnn_layer,
+    "lstm": recurrent.rnn_layer,
+    "gru": recurrent.rnn_layer,
 }
+KINDS = ("dense", "batchnorm", "layernorm", "dropout", *_BUILDERS)
 MAX_SIZE = 10_000_000  # the largest size of one dimension (graph.MAX_SIZE)
 DEFAULT_EPS = 1e-5
 MOMENTUM = 0.1  # running = (1 - momentum) running + momentum batch, as PyTorch
@@ -110,6 +111,8 @@ def parse(table, key: str) -> Layer:
                 f"units must be a positive integer (at most {MAX_SIZE:,}), got {units!r}",
                 where=f"{key}.units", fix="e.g. units = 3 (a whole number, no quotes)",
             )  # fmt: skip
+        if "steps" in table:  # a per-step dense layer (recurrent.py)
+            return Layer(units, act, options={"steps": table["steps"]})
         return Layer(units, act)
     if kind == "dropout":
         p = _number(table.get("p", 0.5), f"{key}.p", "e.g. p = 0.5 (the probability of dropping)")
@@ -174,6 +177,7 @@ def _checker(acts: dict):
             )
         return act
 
+    check.acts = acts  # the recurrent cells build their step with the Activation itself
     return check
 
 
@@ -186,7 +190,7 @@ def expand(layer: Layer, k: int, prev: str, prev_units: int, image: Image | None
     check = _checker(acts if acts is not None else {layer.activation: None})
     if layer.kind in _BUILDERS:
         part = _BUILDERS[layer.kind](k, layer.options, prev, prev_units, image, where, check)
-        default = "tanh" if layer.kind == "rnn" else "identity"
+        default = "tanh" if layer.kind in recurrent.KEYS else "identity"
         layer.activation = layer.options.get("activation", default)  # checked by the builder
         return part
     if layer.kind == "layernorm" and prev_units == 1:
@@ -198,6 +202,10 @@ def expand(layer: Layer, k: int, prev: str, prev_units: int, image: Image | None
         check(layer.activation, key)
     out = Expansion(units=layer.units, image=image if layer.kind == "dropout" else None)
     W, b, z, A = (namer.layer(base, k) for base in ("W", "b", "z", "A"))
+    if layer.kind == "dense" and "steps" in layer.options:
+        act = recurrent._activation(check, layer.activation)
+        steps = layer.options["steps"]
+        return recurrent.dense_steps_layer(k, layer.units, act, steps, prev, prev_units, where)
     if layer.kind == "dense":
         out.params[W] = [layer.units, prev_units]
         out.params[b] = [layer.units, 1]

@@ -1,179 +1,115 @@
-"""A recurrent layer, unrolled: ``kind = "rnn"`` in ``[[layers]]``.
+"""Recurrent layers: ``kind = "rnn"``, ``"lstm"`` or ``"gru"`` in ``[[layers]]``.
 
-Its input (x, or the layer before) holds T steps of d rows each: rows t*d ... (t+1)*d are x_t.
-With h_0 = 0 the layer computes, for t = 1 ... T,
-
-    z{k}_t = Wxk @ x_t + Whk @ h{k}_{t-1} + bk,    h{k}_t = act(z{k}_t),
-
-and its output Ak is h{k}_T. The unrolling is made of the ordinary nodes (the row block x_t is a
-``Rows`` node), with the same Wxk, Whk and bk in every step: the chain rule sums the paths of a
-weight used several times, which is backpropagation through time. ``bptt`` recognises the
-steps of a derivation that belong to one recurrent layer, so that the printers show the
-recursion once and each weight's gradient as a sum over time.
+Its input (x, or the layer before) holds T steps of d rows each: rows t*d ... (t+1)*d are
+x_(t+1). The layer is one equation, Ak = (the step of ``cell.py`` run for t = 1 ... T), a
+``Recur`` node: the step is derived once (``timeloop.py``), so the derivation, the code and
+the page do not grow with T. Ak is h_T, or with ``output = "all"`` every h_t stacked in time
+order (T*n rows, read by another recurrent layer with the same ``steps``). The states start
+at 0, or at learned columns (``learn_h0 = true``: parameters hk_0, and ck_0 for an LSTM).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from derive.errors import DeriveError
 
 from . import namer
 from .built import Built, Expansion
+from .cell import Cell
 from .conv import _count
-from .ir import Elementwise, MatMul, Node, Rows, Var, ew, free_vars, placeholder
-from .keys import only_keys
+from .ir import Recur
+from .keys import article, only_keys
+from .registry import ACTIVATIONS
 
-
-@dataclass
-class Recurrence:
-    """What the printers need to show layer k's backpropagation through time."""
-
-    k: int
-    steps: int
-    act: str
-    x: str  # the layer's input
-
-    def z(self, t: int | str) -> str:
-        return namer.layer("z", self.k, t)
-
-    def h(self, t: int | str) -> str:
-        """h_t; the last one is the layer's output A{k}."""
-        return namer.layer("A", self.k) if t == self.steps else namer.layer("h", self.k, t)
-
-    def delta(self, t: int | str) -> str:
-        return namer.delta(self.k, t)
+KEYS = {
+    "rnn": {"units", "steps", "activation", "output", "learn_h0"},
+    "lstm": {"units", "steps", "output", "learn_h0"},
+    "gru": {"units", "steps", "output", "learn_h0"},
+}
+OUTPUTS = ("last", "all")
 
 
 def rnn_layer(k, layer, prev, units, image, where, check_activation) -> Expansion:
-    """The unrolled recurrence; see the module docstring."""
+    """Layer k, a recurrent layer of any kind reading ``prev`` (``units`` rows); see the
+    module docstring."""
     key = f"{where}: layers[{k - 1}]"
-    only_keys(layer, {"kind", "units", "steps", "activation"}, key, kind="rnn")
+    kind = layer["kind"]
+    only_keys(layer, {"kind", *KEYS[kind]}, key, kind=kind)
     if image is not None:
         raise DeriveError(
-            "an rnn layer reads a vector of T*d rows, but its input is an image",
+            f"{article(kind)} {kind} layer reads a vector of T*d rows, but its input is an image",
             where=f"{key}.kind",
             fix="put a dense layer between them, or give inputs as a number of rows",
         )  # fmt: skip
     n = _count(layer, "units", key, None, 1)
-    steps = _count(layer, "steps", key, None, 2)
+    steps = _count(layer, "steps", key, None, 1)
     if units % steps:
         fits = ", ".join(str(s) for s in range(2, min(units, 64) + 1) if not units % s)
         raise DeriveError(
             f"steps = {steps} does not divide the {units} input rows", where=f"{key}.steps",
             fix="steps must divide the input's rows (T*d rows: d per step), "
-            + (f"here one of {fits}" if fits else f"here no T >= 2 divides {units}"),
+            + (f"here one of {fits}" if fits else "here only 1"),
         )  # fmt: skip
-    act = check_activation(layer.get("activation", "tanh"), f"{key}.activation")
-    d = units // steps
-    Wx, Wh, b = namer.layer("Wx", k), namer.layer("Wh", k), namer.layer("b", k)
-    rec = Recurrence(k, steps, act, prev)
-    equations: dict[str, str | Built] = {}
-    for t in range(1, steps + 1):
-        rows = (t - 1) * d, t * d
+    act = "tanh"
+    if kind == "rnn":
+        act = check_activation(layer.get("activation", "tanh"), f"{key}.activation")
+    output = layer.get("output", "last")
+    if output not in OUTPUTS:
+        raise DeriveError(
+            f"output must be \"last\" or \"all\", got {output!r}", where=f"{key}.output",
+            fix='output = "last" hands on h_T; output = "all" every h_t, stacked in time order',
+        )  # fmt: skip
+    learn = layer.get("learn_h0", False)
+    if not isinstance(learn, bool):
+        raise DeriveError(
+            f"learn_h0 must be true or false, got {learn!r}", where=f"{key}.learn_h0",
+            fix="learn_h0 = true makes the initial state a parameter (default false: h_0 = 0)",
+        )  # fmt: skip
+    cell = Cell(
+        kind, k, steps, units // steps, n, activation=_activation(check_activation, act), act=act,
+        output=output, learn_h0=learn, x_grad=prev != "x",
+    )  # fmt: skip
+    A = namer.layer("A", k)
+    params = list(cell.params)
+    text = f"{kind}({prev}; {', '.join(params)}), t = 1..{steps}"
 
-        def make(known, rows=rows, t=t):
-            x_t = MatMul(known[Wx], Rows(known[prev], *rows))
-            if t == 1:  # h_0 = 0
-                return ew(lambda p, q: p + q, [x_t, known[b]])
-            recur = MatMul(known[Wh], known[rec.h(t - 1)])
-            return ew(lambda p, q, r: p + q + r, [x_t, recur, known[b]])
+    def make(known):
+        return Recur(cell, (known[prev], *(known[p] for p in params)))
 
-        text = f"{Wx} @ {prev}[{rows[0]}:{rows[1]}]"
-        text += f" + {Wh} @ {rec.h(t - 1)}" if t > 1 else ""
-        deps = (prev,) if t == 1 else (prev, rec.h(t - 1))
-        equations[rec.z(t)] = Built(f"{text} + {b}", deps, make)
-        equations[rec.h(t)] = f"{act}({rec.z(t)})"
     return Expansion(
-        params={Wx: [n, d], Wh: [n, n], b: [n, 1]},
-        equations=equations,
-        output=rec.h(steps),
-        units=n,
-        recurrences=[rec],
-    )
+        params=cell.params, equations={A: Built(text, (prev,), make)}, output=A,
+        units=cell.out_rows, recurrences=[cell],
+    )  # fmt: skip
 
 
-def _rename(node: Node, names: dict[str, str]) -> Node:
-    """``node`` with the named matrices in ``names`` renamed (same shapes and roles), and a row
-    block named by its rows ("rows 2:4") replaced by the name given for it."""
-    if isinstance(node, Var):
-        return Var(names[node.name], node.shape, node.role) if node.name in names else node
-    if isinstance(node, Rows) and f"rows {node.start}:{node.stop}" in names:
-        return Var(names[f"rows {node.start}:{node.stop}"], node.shape, "value")
-    kids = [_rename(k, names) for k in node.children()]
-    return node.rebuild(*kids)
+def _activation(check, name: str):
+    """The Activation itself (the step is built with it): the spec's, else the built-in."""
+    return (check.acts or {}).get(name) or ACTIVATIONS[name]
 
 
-@dataclass
-class BPTT:
-    """Layer k's backward pass through time, read off a derivation: the recursion of the deltas
-    once, in generic indices (checked to be what every step t < T computes), and the gradients
-    of Wx, Wh and b as sums over time."""
+def dense_steps_layer(k, units, act, steps, prev, prev_units, where) -> Expansion:
+    """A dense layer with ``steps = T``: the same Wk (units, d) and bk to each of the T row
+    blocks of its input, the activation per block (a softmax over each step's units), every
+    step's output stacked in time order (T*units rows), as a loop of one step."""
+    key = f"{where}: layers[{k - 1}]"
+    steps = _count({"steps": steps}, "steps", key, None, 1)
+    if prev_units % steps:
+        raise DeriveError(
+            f"steps = {steps} does not divide the {prev_units} input rows", where=f"{key}.steps",
+            fix="a per-step dense layer reads T blocks of d rows: give the steps of the layer "
+            "before (a recurrent layer with output = \"all\")",
+        )  # fmt: skip
+    cell = Cell(
+        "dense", k, steps, prev_units // steps, units, activation=act, act=act.name,
+        output="all", x_grad=prev != "x",
+    )  # fmt: skip
+    A = namer.layer("A", k)
+    params = list(cell.params)
+    text = f"{act.name}({', '.join(params)} per step of {prev}), t = 1..{steps}"
 
-    rec: Recurrence
-    first: str  # delta{k}_T, the delta the chain from above gives
-    recursion: Node  # delta{k}_{t-1} in terms of delta{k}_t, named with t and t-1
-    steps: set[str]  # the derivation steps this summary stands for
-    sums: dict[str, tuple[int, Node]]  # dWx, dWh, db: (first t, the term summed for t..T)
+    def make(known):
+        return Recur(cell, (known[prev], *(known[p] for p in params)))
 
-
-def _time_names(rec: Recurrence, t: int, d: int) -> dict[str, str]:
-    """Step t's names written with t: delta_t, h_(t-1), x_t."""
-    return {
-        rec.delta(t): rec.delta("t"), rec.h(t - 1): rec.h("(t-1)"),
-        f"rows {(t - 1) * d}:{t * d}": "x_t",
-    }  # fmt: skip
-
-
-def _sum_over_time(node: Node, rec: Recurrence, d: int) -> tuple[int, Node] | None:
-    """(t0, term) when ``node`` is the sum over t = t0 ... T of one term written in t."""
-    terms = list(node.args) if isinstance(node, Elementwise) and node.expr.is_Add else [node]
-    if isinstance(node, Elementwise) and node.expr != sum(
-        placeholder(i) for i in range(len(terms))
-    ):
-        return None
-    forms = {}
-    for term in terms:
-        for t in range(1, rec.steps + 1):
-            names = _time_names(rec, t, d)
-            if any(v.name == rec.delta(t) for v in free_vars(term)):
-                forms[t] = _rename(term, names)
-    if len(set(forms.values())) != 1 or len(forms) != len(terms):
-        return None
-    t0 = min(forms)
-    if sorted(forms) != list(range(t0, rec.steps + 1)):
-        return None
-    return t0, forms[t0]
-
-
-def bptt(d) -> list[BPTT]:
-    """Each recurrent layer's backpropagation through time (``Derivation`` d)."""
-    out = []
-    for rec in d.network.recurrences:
-        k, n = rec.k, rec.steps
-        generic = None
-        for t in range(1, n):  # delta_t from delta_{t+1}, renamed to delta_{t-1} from delta_t
-            names = {
-                rec.delta(t + 1): rec.delta("t"), rec.z(t): rec.z("(t-1)"),
-                rec.h(t): rec.h("(t-1)"),
-            }  # fmt: skip
-            form = _rename(d.step(rec.delta(t)).simplified, names)
-            if generic is not None and form != generic:
-                generic = None  # the steps differ: no single recursion to show
-                break
-            generic = form
-        if generic is None:
-            continue
-        weights = [namer.layer(base, k) for base in ("Wx", "Wh", "b")]
-        d_rows = d.network.params[weights[0]].shape[1]
-        sums = {}
-        for p in weights:
-            found = _sum_over_time(d.step(namer.gradient(p)).simplified, rec, d_rows)
-            if found is None:
-                break
-            sums[namer.gradient(p)] = found
-        else:
-            steps = {rec.delta(t) for t in range(1, n)}
-            steps |= {namer.gradient(rec.h(t)) for t in range(1, n)}
-            out.append(BPTT(rec, rec.delta(n), generic, steps | set(sums), sums))
-    return out
+    return Expansion(
+        params=cell.params, equations={A: Built(text, (prev,), make)}, output=A,
+        units=cell.out_rows, recurrences=[cell],
+    )  # fmt: skip

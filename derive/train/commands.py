@@ -35,7 +35,7 @@ def register_cli(subparsers, get_module) -> None:
         "--data",
         required=True,
         help="digits, csv:PATH, npz:PATH, or a generated task: xor, xor4, moons, circles, "
-        "spirals, adding",
+        "spirals, adding, chars",
     )
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument(

@@ -19,6 +19,8 @@ import numpy as np
 
 from derive.errors import DeriveError
 
+from . import sequences
+
 # the extra by the package's name (a wheel's user has no clone to install from), and a clone's
 INSTALL_DATA = 'pip install "derive[data]" (from a clone: pip install -e ".[data]")'
 
@@ -133,18 +135,6 @@ def _spirals(rng, n=900, arms=2):
     return np.stack([r * np.cos(angle), r * np.sin(angle)], axis=1), labels
 
 
-def _adding(rng, n=2000, steps=8):
-    """The adding problem as classes, a sequence task for an rnn: 8 steps of (value, marker),
-    values uniform in [0, 1], two steps marked; class 1 when the two marked values sum to more
-    than 1. Columns are step by step: value_1, marker_1, value_2, marker_2, ..."""
-    values = rng.uniform(0.0, 1.0, size=(n, steps))
-    marks = np.zeros((n, steps))
-    picks = np.argsort(rng.uniform(size=(n, steps)), axis=1)[:, :2]
-    np.put_along_axis(marks, picks, 1.0, axis=1)
-    X = np.stack([values, marks], axis=2).reshape(n, 2 * steps)
-    return X, (np.sum(values * marks, axis=1) > 1.0).astype(int)
-
-
 # name: (features, maker(rng, outputs) -> (X (n, features), integer labels), about)
 TASKS = {
     "xor": (2, lambda rng, k: _xor(rng), "XOR of two signs, 4 noisy clusters"),
@@ -152,12 +142,17 @@ TASKS = {
     "moons": (2, lambda rng, k: _moons(rng), "two interleaved half circles"),
     "circles": (2, lambda rng, k: _circles(rng), "a ring around a disc"),
     "spirals": (2, lambda rng, k: _spirals(rng, arms=max(k, 2)), "one spiral arm per class"),
-    "adding": (16, lambda rng, k: _adding(rng), "8 steps of (value, marker): marked sum > 1?"),
+}
+# sized by the spec's inputs (sequences.py): name -> what the description says
+SEQUENCES = {
+    "adding": "T steps of (value, marker), T = inputs / 2: marked sum > 1?",
+    "chars": "next character of a Shakespeare text, T = inputs / 36 one-hot steps",
 }
 
 
 def _task_list() -> str:
-    return ", ".join(f"{name} ({TASKS[name][0]} features)" for name in sorted(TASKS))
+    fixed = [f"{name} ({TASKS[name][0]} features)" for name in sorted(TASKS)]
+    return ", ".join(fixed + [f"{name} (sized by the spec)" for name in sorted(SEQUENCES)])
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -299,6 +294,13 @@ def load_dataset(
     elif source == "digits":
         X, labels, names = _load_digits(where)
         description = "digits: 1797 real 8x8 images of handwritten digits (scikit-learn)"
+    elif source in SEQUENCES:
+        if source == "chars":
+            X, labels = sequences.chars(inputs, outputs, where)
+        else:
+            X, labels = sequences.adding(np.random.default_rng(seed), inputs, where)
+        names = []
+        description = f"{source}: {SEQUENCES[source]}, {X.shape[0]} samples"
     elif source in TASKS:
         features, make, about = TASKS[source]
         X, labels = make(np.random.default_rng(seed), outputs)
@@ -314,7 +316,10 @@ def load_dataset(
     _check_features(X, inputs, source, where)
     labelled = kind not in ("csv", "npz")  # digits and the tasks are classes, never values
     Y, classes = _targets(np.asarray(labels), outputs, one_hot, labelled, where)
-    return _split(X, Y, classes, seed, test_fraction, description, source, target, names)
+    data = _split(X, Y, classes, seed, test_fraction, description, source, target, names)
+    if source == "chars":  # one-hot characters as they are: the same scale at every step
+        data = data.with_stats(np.zeros(X.shape[1]), np.ones(X.shape[1]))
+    return data
 
 
 def _check_features(X, inputs, source, where):

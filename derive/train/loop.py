@@ -112,7 +112,11 @@ def check_fit(module, dataset: Dataset) -> None:
             where=where,
             fix=f"set the last layer's units to {dataset.outputs}",
         )
-    if module.COST == "cross_entropy" and not (dataset.is_classification and module.OUTPUTS > 1):
+    # one-hot targets, or one-hot at every step (--data chars: 0/1 blocks, one per step)
+    zero_one = dataset.Y_train.size and set(np.unique(dataset.Y_train)) <= {0.0, 1.0}
+    if module.COST == "cross_entropy" and not (
+        (dataset.is_classification or zero_one) and module.OUTPUTS > 1
+    ):
         raise DeriveError(
             "cross_entropy needs one-hot class targets and more than one output",
             where=where,

@@ -31,12 +31,8 @@ SAVED = ("X", "z1", "A1", "A2", "A3", "cols_z1")
 BACKWARD_PARAMS = ("W3",)
 
 
-def _windows(x, image, kernel, stride, padding):
-    # (C, OH, OW, m, kh, kw): every window of every sample, one strided slice per offset.
-    C, H, W = image
-    img = x.reshape(C, H, W, x.shape[1])
-    if padding:
-        img = jnp.pad(img, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+def _slide(img, kernel, stride):
+    # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, one slice per offset.
     oh = (img.shape[1] - kernel[0]) // stride + 1
     ow = (img.shape[2] - kernel[1]) // stride + 1
     rows = []
@@ -49,10 +45,45 @@ def _windows(x, image, kernel, stride, padding):
     return jnp.stack(rows, axis=-2)
 
 
+def _add_window(dx, u, v, stride, out, value):
+    # dx[:, u + i*s, v + j*s] += value[:, i, j] for each of the out = (OH, OW) windows.
+    return dx.at[:, u : u + stride * out[0] : stride, v : v + stride * out[1] : stride].add(value)
+
+
+def _zeros(like, shape):
+    return jnp.zeros(shape, dtype=like.dtype)
+
+
+def _pad(a, widths):
+    # a with zeros around it, widths ((before, after), ...) per axis.
+    return jnp.pad(a, widths)
+
+
+def _amax(a, axes):
+    return a.max(axis=axes)
+
+
+def _argmax(a, axis):
+    return a.argmax(axis=axis)
+
+
+def _permute(a, axes):
+    return a.transpose(axes)
+
+
+def _windows(x, image, kernel, stride, padding):
+    # (C, OH, OW, m, kh, kw): every window of every sample of the zero-padded x.
+    C, H, W = image
+    img = x.reshape(C, H, W, x.shape[1])
+    if padding:
+        img = _pad(img, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    return _slide(img, kernel, stride)
+
+
 def _im2col(x, image, kernel, stride, padding):
     # (C*kh*kw, OH*OW*m): each window of each sample a column, rows in the kernel's order.
     win = _windows(x, image, kernel, stride, padding)
-    return win.transpose(0, 4, 5, 1, 2, 3).reshape(image[0] * kernel[0] * kernel[1], -1)
+    return _permute(win, (0, 4, 5, 1, 2, 3)).reshape(image[0] * kernel[0] * kernel[1], -1)
 
 
 def _pool_blocks(x, image, size, stride):
@@ -66,33 +97,22 @@ def _maxpool(x, image, size, stride):
     C, H, W = image
     if stride == size[0] == size[1]:
         tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
-        return tiles.max(axis=(2, 4)).reshape(-1, x.shape[1])
-    return _windows(x, image, size, stride, 0).max(axis=(4, 5)).reshape(-1, x.shape[1])
+        return _amax(tiles, (2, 4)).reshape(-1, x.shape[1])
+    return _amax(_windows(x, image, size, stride, 0), (4, 5)).reshape(-1, x.shape[1])
 
 
 def _maxpool_grad(x, g, image, size, stride):
-    # Each window's g goes to its maximum: the first in row-major order on a tie.
+    # Each window's g goes to its maximum: argmax picks the first in row-major order on a tie;
+    # windows that overlap add up.
     C, H, W = image
     m = x.shape[1]
     oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
     g4 = g.reshape(C, oh, ow, m)
-    if stride == size[0] == size[1]:  # tiles: offset by offset, the first maximum not yet taken
-        tiles = x.reshape(C, oh, stride, ow, stride, m)
-        top = tiles.max(axis=(2, 4))
-        dx = jnp.zeros(tiles.shape, dtype=g.dtype)
-        free = jnp.ones(top.shape, dtype=bool)
-        for u in range(stride):
-            for v in range(stride):
-                hit = (tiles[:, :, u, :, v] == top) & free
-                dx = dx.at[:, :, u, :, v].set(g4 * hit)
-                free = free & ~hit
-        return dx.reshape(-1, m)
-    first = _pool_blocks(x, image, size, stride).argmax(axis=4)  # the first maximum
-    dx = jnp.zeros((C, H, W, m), dtype=g.dtype)
+    first = _argmax(_pool_blocks(x, image, size, stride), 4)
+    dx = _zeros(g, (C, H, W, m))
     for u in range(size[0]):
         for v in range(size[1]):
-            hit = g4 * (first == u * size[1] + v)
-            dx = dx.at[:, u : u + stride * oh : stride, v : v + stride * ow : stride].add(hit)
+            dx = _add_window(dx, u, v, stride, (oh, ow), g4 * (first == u * size[1] + v))
     return dx.reshape(-1, m)
 
 

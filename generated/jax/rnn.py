@@ -28,8 +28,52 @@ PARAM_SHAPES = {
     "b2": (10, 1),
 }
 # what the derived backward reads from the forward pass (the residuals of the custom vjp)
-SAVED = ("X", "h1_1", "h1_2", "h1_3", "h1_4", "h1_5", "h1_6", "h1_7", "A1", "A2")
-BACKWARD_PARAMS = ("Wh1", "W2")
+SAVED = ("X", "A1", "A2", "h1s")
+BACKWARD_PARAMS = ("Wx1", "Wh1", "b1", "W2")
+
+
+def _rnn1_forward(X, Wx1, Wh1, b1):
+    """Layer 1, an rnn over 8 steps of 8 rows: the step below for t = 0..7, from h1_0 = 0. Returns
+    h1 at t = 8, and each t's h1 stacked (T, rows, m)."""
+    m = X.shape[1]
+    h1 = jnp.zeros((32, m), dtype=X.dtype)
+    h1s = []
+    for t in range(8):
+        x1_t = X[8 * t : 8 * t + 8]
+        h1_prev = h1
+        # z1 = Wx1 @ x1_t + Wh1 @ h1_prev + b1
+        z1 = Wx1 @ x1_t + Wh1 @ h1_prev + b1
+        # h1 = tanh(z1)
+        h1 = jnp.tanh(z1)
+        h1s.append(h1)
+    return h1, jnp.stack(h1s)
+
+
+def _rnn1_backward(grad, X, Wx1, Wh1, b1, h1s):
+    """Layer 1's backpropagation through time: the step's derived backward for t = 7..0, carrying
+    dh1_prev to the step before; each weight's gradient summed over t. Returns the gradients of (x,
+    Wx1, Wh1, b1) (None: x needs none)."""
+    m = X.shape[1]
+    dh1 = grad
+    dWx1 = 0
+    dWh1 = 0
+    db1 = 0
+    for t in reversed(range(8)):
+        x1_t = X[8 * t : 8 * t + 8]
+        h1_prev = h1s[t - 1] if t else jnp.zeros((32, m), dtype=X.dtype)
+        h1 = h1s[t]
+        # delta1 = dC/dz1 = dh1 * (1 - h1**2)
+        delta1 = dh1 * (1 - h1**2)
+        # dWx1 = dC/dWx1 = delta1 @ x1_t.T
+        dWx1 += delta1 @ x1_t.T
+        # dWh1 = dC/dWh1 = delta1 @ h1_prev.T
+        dWh1 += delta1 @ h1_prev.T
+        # db1 = dC/db1 = sum_samples(delta1)
+        db1 += delta1.sum(axis=1, keepdims=True)
+        # dh1_prev = dC/dh1_prev = Wh1.T @ delta1
+        dh1_prev = Wh1.T @ delta1
+        dh1 = dh1_prev
+    return None, dWx1, dWh1, db1
 
 
 def init_params(seed=0, dtype=np.float64):
@@ -54,38 +98,8 @@ def forward(params, X):
     b1 = params["b1"]
     W2 = params["W2"]
     b2 = params["b2"]
-    # z1_1 = Wx1 @ X[0:8] + b1
-    z1_1 = Wx1 @ X[0:8] + b1
-    # h1_1 = tanh(z1_1)
-    h1_1 = jnp.tanh(z1_1)
-    # z1_2 = Wx1 @ X[8:16] + Wh1 @ h1_1 + b1
-    z1_2 = Wx1 @ X[8:16] + Wh1 @ h1_1 + b1
-    # h1_2 = tanh(z1_2)
-    h1_2 = jnp.tanh(z1_2)
-    # z1_3 = Wx1 @ X[16:24] + Wh1 @ h1_2 + b1
-    z1_3 = Wx1 @ X[16:24] + Wh1 @ h1_2 + b1
-    # h1_3 = tanh(z1_3)
-    h1_3 = jnp.tanh(z1_3)
-    # z1_4 = Wx1 @ X[24:32] + Wh1 @ h1_3 + b1
-    z1_4 = Wx1 @ X[24:32] + Wh1 @ h1_3 + b1
-    # h1_4 = tanh(z1_4)
-    h1_4 = jnp.tanh(z1_4)
-    # z1_5 = Wx1 @ X[32:40] + Wh1 @ h1_4 + b1
-    z1_5 = Wx1 @ X[32:40] + Wh1 @ h1_4 + b1
-    # h1_5 = tanh(z1_5)
-    h1_5 = jnp.tanh(z1_5)
-    # z1_6 = Wx1 @ X[40:48] + Wh1 @ h1_5 + b1
-    z1_6 = Wx1 @ X[40:48] + Wh1 @ h1_5 + b1
-    # h1_6 = tanh(z1_6)
-    h1_6 = jnp.tanh(z1_6)
-    # z1_7 = Wx1 @ X[48:56] + Wh1 @ h1_6 + b1
-    z1_7 = Wx1 @ X[48:56] + Wh1 @ h1_6 + b1
-    # h1_7 = tanh(z1_7)
-    h1_7 = jnp.tanh(z1_7)
-    # z1_8 = Wx1 @ X[56:64] + Wh1 @ h1_7 + b1
-    z1_8 = Wx1 @ X[56:64] + Wh1 @ h1_7 + b1
-    # A1 = tanh(z1_8)
-    A1 = jnp.tanh(z1_8)
+    # A1 = rnn(X; Wx1, Wh1, b1): h1 at t = T, t = 1..8
+    A1, h1s = _rnn1_forward(X, Wx1, Wh1, b1)
     # z2 = W2 @ A1 + b2
     z2 = W2 @ A1 + b2
     # shifted by the column max: never overflows
@@ -94,41 +108,23 @@ def forward(params, X):
     A2 = E_A2 / E_A2.sum(axis=0, keepdims=True)
     return {
         "X": X,
-        "z1_1": z1_1,
-        "h1_1": h1_1,
-        "z1_2": z1_2,
-        "h1_2": h1_2,
-        "z1_3": z1_3,
-        "h1_3": h1_3,
-        "z1_4": z1_4,
-        "h1_4": h1_4,
-        "z1_5": z1_5,
-        "h1_5": h1_5,
-        "z1_6": z1_6,
-        "h1_6": h1_6,
-        "z1_7": z1_7,
-        "h1_7": h1_7,
-        "z1_8": z1_8,
         "A1": A1,
         "z2": z2,
         "A2": A2,
+        "h1s": h1s,
     }
 
 
 def backward(params, cache, Y):
     """The derived gradient of the cost for every parameter, keyed like params."""
+    Wx1 = params["Wx1"]
     Wh1 = params["Wh1"]
+    b1 = params["b1"]
     W2 = params["W2"]
     X = cache["X"]
-    h1_1 = cache["h1_1"]
-    h1_2 = cache["h1_2"]
-    h1_3 = cache["h1_3"]
-    h1_4 = cache["h1_4"]
-    h1_5 = cache["h1_5"]
-    h1_6 = cache["h1_6"]
-    h1_7 = cache["h1_7"]
     A1 = cache["A1"]
     A2 = cache["A2"]
+    h1s = cache["h1s"]
     m = X.shape[1]
     # delta2 = dC/dz2 = (A2 - Y) / m
     delta2 = 1 / m * (A2 - Y)
@@ -136,59 +132,16 @@ def backward(params, cache, Y):
     dW2 = delta2 @ A1.T
     # db2 = dC/db2 = sum_samples(delta2)
     db2 = delta2.sum(axis=1, keepdims=True)
-    # delta1_8 = dC/dz1_8 = W2.T @ delta2 * (1 - A1**2)
-    delta1_8 = W2.T @ delta2 * (1 - A1**2)
-    # delta1_7 = dC/dz1_7 = Wh1.T @ delta1_8 * (1 - h1_7**2)
-    delta1_7 = Wh1.T @ delta1_8 * (1 - h1_7**2)
-    # delta1_6 = dC/dz1_6 = Wh1.T @ delta1_7 * (1 - h1_6**2)
-    delta1_6 = Wh1.T @ delta1_7 * (1 - h1_6**2)
-    # delta1_5 = dC/dz1_5 = Wh1.T @ delta1_6 * (1 - h1_5**2)
-    delta1_5 = Wh1.T @ delta1_6 * (1 - h1_5**2)
-    # delta1_4 = dC/dz1_4 = Wh1.T @ delta1_5 * (1 - h1_4**2)
-    delta1_4 = Wh1.T @ delta1_5 * (1 - h1_4**2)
-    # delta1_3 = dC/dz1_3 = Wh1.T @ delta1_4 * (1 - h1_3**2)
-    delta1_3 = Wh1.T @ delta1_4 * (1 - h1_3**2)
-    # delta1_2 = dC/dz1_2 = Wh1.T @ delta1_3 * (1 - h1_2**2)
-    delta1_2 = Wh1.T @ delta1_3 * (1 - h1_2**2)
-    # dWh1 = dC/dWh1 = delta1_8 @ h1_7.T + delta1_7 @ h1_6.T + delta1_6 @ h1_5.T + delta1_5 @ h1_4.T
-    #     + delta1_4 @ h1_3.T + delta1_3 @ h1_2.T + delta1_2 @ h1_1.T
-    dWh1 = (
-        delta1_8 @ h1_7.T
-        + delta1_7 @ h1_6.T
-        + delta1_6 @ h1_5.T
-        + delta1_5 @ h1_4.T
-        + delta1_4 @ h1_3.T
-        + delta1_3 @ h1_2.T
-        + delta1_2 @ h1_1.T
-    )
-    # delta1_1 = dC/dz1_1 = Wh1.T @ delta1_2 * (1 - h1_1**2)
-    delta1_1 = Wh1.T @ delta1_2 * (1 - h1_1**2)
-    # dWx1 = dC/dWx1 = delta1_1 @ X[0:8].T + delta1_2 @ X[8:16].T + delta1_3 @ X[16:24].T + delta1_4
-    #     @ X[24:32].T + delta1_5 @ X[32:40].T + delta1_6 @ X[40:48].T + delta1_7 @ X[48:56].T +
-    #     delta1_8 @ X[56:64].T
-    dWx1 = (
-        delta1_1 @ X[0:8].T
-        + delta1_2 @ X[8:16].T
-        + delta1_3 @ X[16:24].T
-        + delta1_4 @ X[24:32].T
-        + delta1_5 @ X[32:40].T
-        + delta1_6 @ X[40:48].T
-        + delta1_7 @ X[48:56].T
-        + delta1_8 @ X[56:64].T
-    )
-    # db1 = dC/db1 = sum_samples(delta1_8) + sum_samples(delta1_7) + sum_samples(delta1_6) +
-    #     sum_samples(delta1_5) + sum_samples(delta1_4) + sum_samples(delta1_3) +
-    #     sum_samples(delta1_2) + sum_samples(delta1_1)
-    db1 = (
-        delta1_8.sum(axis=1, keepdims=True)
-        + delta1_7.sum(axis=1, keepdims=True)
-        + delta1_6.sum(axis=1, keepdims=True)
-        + delta1_5.sum(axis=1, keepdims=True)
-        + delta1_4.sum(axis=1, keepdims=True)
-        + delta1_3.sum(axis=1, keepdims=True)
-        + delta1_2.sum(axis=1, keepdims=True)
-        + delta1_1.sum(axis=1, keepdims=True)
-    )
+    # dA1 = dC/dA1 = W2.T @ delta2
+    dA1 = W2.T @ delta2
+    # layer 1's backpropagation through time, t = 8..1
+    bptt1 = _rnn1_backward(dA1, X, Wx1, Wh1, b1, h1s)
+    # dWx1 = dC/dWx1 = sum over t = 1..8 of delta1_t @ x1_t.T
+    dWx1 = bptt1[1]
+    # dWh1 = dC/dWh1 = sum over t = 1..8 of delta1_t @ h1_(t-1).T
+    dWh1 = bptt1[2]
+    # db1 = dC/db1 = sum over t = 1..8 of sum_samples(delta1_t)
+    db1 = bptt1[3]
     return {
         "Wx1": dWx1,
         "Wh1": dWh1,

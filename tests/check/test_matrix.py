@@ -99,8 +99,13 @@ def test_the_same_claims_against_the_spec():
 
 def test_a_matrix_claim_without_a_network_is_not_understood():
     results, _ = check_text("$$dW^{[1]} = \\frac{1}{m} dZ^{[1]} X^T$$\n")
-    assert [(r.kind, r.verdict) for r in results] == [("matrix", "unknown")]
-    assert "--spec" in results[0].message
+    # issue 22: the model of meaning reads Ng's notation on a drawn batch without being told
+    # the network; the older matrix check alone still has no network for it
+    (r,) = results
+    assert (r.kind, r.verdict) == ("matrix", "unknown") or (
+        r.verdict == "correct" and r.message.startswith("read with")
+    )
+    assert r.verdict == "correct" or "--spec" in r.message
 
 
 def test_a_sum_cost_has_no_one_over_m():

@@ -102,7 +102,9 @@ def test_what_is_not_a_cross_entropy(cost):
     notes = f"$$a = \\mathrm{{softmax}}(z)$$\n\n$${cost}$$\n\n{claim}"
     results, header = check_text(notes)
     assert "cross-entropy" not in header
-    assert all(r.verdict != "wrong" for r in results)
+    # the softmax check does not take it for the cross-entropy; the model of meaning
+    # (issue 22) evaluates the note's own cost and may rightly find a - y wrong for it
+    assert all(r.verdict != "wrong" for r in results if "drawn network" not in r.message)
 
 
 def test_a_spec_with_a_softmax_output():

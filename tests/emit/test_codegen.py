@@ -307,15 +307,18 @@ def test_large_user_activations_derive_and_check(activation):
 # ---------------------------------------------------------------- image architectures
 
 
+POOLS = ["maxpool", "avgpool"]  # the pooling kinds drawn, named
+
+
 def _fits(size, k, stride, pad):
     return k <= size + 2 * pad and (size + 2 * pad - k) % stride == 0
 
 
 @st.composite
 def image_architectures(draw):
-    """Small CNNs: an image, one to three conv2d / maxpool layers (kernels, strides, padding
-    and channels drawn, each geometry made to fit; a dropout after a conv sometimes), maybe a
-    dense layer, sometimes a batch norm, then an output."""
+    """Small CNNs: an image, one to three conv2d / maxpool / avgpool layers (kernels, strides,
+    padding and channels drawn, each geometry made to fit; a dropout after a conv sometimes),
+    maybe a dense layer, sometimes a batch norm, then an output."""
     c, h, w = draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6))
     lines = ['name = "drawn_cnn"', f"inputs = [{c}, {h}, {w}]"]
     for _ in range(draw(st.integers(1, 3))):
@@ -324,7 +327,8 @@ def image_architectures(draw):
             stride = draw(st.integers(1, 2))
             if not (_fits(h, size, stride, 0) and _fits(w, size, stride, 0)):
                 stride = 1
-            lines += ["[[layers]]", 'kind = "maxpool"', f"size = {size}", f"stride = {stride}"]
+            pool = draw(st.sampled_from(POOLS))
+            lines += ["[[layers]]", f'kind = "{pool}"', f"size = {size}", f"stride = {stride}"]
             h, w = (h - size) // stride + 1, (w - size) // stride + 1
             continue
         kh, kw = draw(st.integers(1, min(h, 3))), draw(st.integers(1, min(w, 3)))
@@ -366,25 +370,42 @@ def test_random_image_architectures_match_finite_differences(text):
 
 @st.composite
 def recurrent_architectures(draw):
-    """An rnn of T = 2..4 steps over d = 1..3 rows, maybe after a dense layer of T*d' units
-    and before another, then an output."""
-    steps, d = draw(st.integers(2, 4)), draw(st.integers(1, 3))
+    """A recurrent layer (rnn, lstm or gru) of T = 1..4 steps over d = 1..3 rows, maybe after a
+    dense layer of T*d' units, maybe stacked on another recurrent layer that hands on every
+    h_t (output = "all"), maybe with a learned initial state, and before another, then an
+    output."""
+    steps, d = draw(st.integers(1, 4)), draw(st.integers(1, 3))
     lines = ['name = "drawn_rnn"', f"inputs = {steps * d}"]
     if draw(st.booleans()):
         act = draw(st.sampled_from(HIDDEN))
         units = steps * draw(st.integers(1, 2))
         lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
-    act = draw(st.sampled_from(HIDDEN))
+    kinds = ["rnn", "lstm", "gru"]
+    if draw(st.integers(0, 2)) == 0:  # stacked: the first hands on every step
+        kind = draw(st.sampled_from(kinds))
+        lines += ["[[layers]]", f'kind = "{kind}"', f"units = {draw(st.integers(1, 3))}"]
+        lines += [f"steps = {steps}", 'output = "all"']
+        if kind == "rnn":
+            lines.append(f'activation = "{draw(st.sampled_from(HIDDEN))}"')
+    kind = draw(st.sampled_from(kinds))
     rnn_units = draw(st.integers(1, 4))
-    lines += ["[[layers]]", 'kind = "rnn"', f"units = {rnn_units}"]
-    lines += [f"steps = {steps}", f'activation = "{act}"']
+    lines += ["[[layers]]", f'kind = "{kind}"', f"units = {rnn_units}", f"steps = {steps}"]
+    if kind == "rnn":
+        lines.append(f'activation = "{draw(st.sampled_from(HIDDEN))}"')
+    if draw(st.booleans()):
+        lines.append("learn_h0 = true")
+    cost, out = draw(OUTPUTS)
+    outputs = draw(st.integers(2 if out == "softmax" else 1, 3))
+    if draw(st.integers(0, 2)) == 0:  # every h_t into a per-step head, the cost over the steps
+        lines += ['output = "all"', "[[layers]]", f"units = {outputs}", f"steps = {steps}"]
+        lines += [f'activation = "{out}"', "[cost]"]
+        lines.append(f'expr = "{cost[5:]}"' if cost.startswith("expr:") else f'name = "{cost}"')
+        return "\n".join(lines)
     if rnn_units > 1 and draw(st.integers(0, 3)) == 0:  # layer norm over h_T's units
         lines += ["[[layers]]", 'kind = "layernorm"']
     if draw(st.booleans()):
         units, act = draw(st.integers(1, 4)), draw(st.sampled_from(HIDDEN))
         lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
-    cost, out = draw(OUTPUTS)
-    outputs = draw(st.integers(2 if out == "softmax" else 1, 3))
     lines += ["[[layers]]", f"units = {outputs}", f'activation = "{out}"', "[cost]"]
     lines.append(f'expr = "{cost[5:]}"' if cost.startswith("expr:") else f'name = "{cost}"')
     return "\n".join(lines)

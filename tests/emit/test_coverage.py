@@ -22,15 +22,19 @@ import sympy as sp
 
 import derive
 from derive.cli import main
-from derive.emit import codegen, fusedkernels
+from derive.emit import codegen, convcode, fusedkernels
 from derive.emit.codegen import _Emitter, code_name, no_fused_step, program
 from derive.emit.frameworks import DIALECTS
 from derive.emit.fused import Fused, FusedUnsupported, _Compiler
 from derive.emit.npprint import NUMPY
+from derive.emit.text import _TextPrinter
 from derive.emit.values import numpy_value
 from derive.engine import evaluate, exprparse
 from derive.engine.graph import Network
 from derive.engine.ir import (
+    WINDOW_NODES,
+    AvgPool,
+    AvgPoolGrad,
     Conv,
     ConvGradW,
     ConvGradX,
@@ -65,9 +69,10 @@ def _subclasses(cls) -> list[type]:
     return out
 
 
-# the concrete node types: each a dataclass of its own (WindowNode is a base, not a node)
+# the concrete node types: each a dataclass of its own (WindowNode and _Pool are bases)
 NODE_TYPES = sorted(
-    {c for c in _subclasses(Node) if "__dataclass_fields__" in vars(c)}, key=lambda c: c.__name__
+    {c for c in _subclasses(Node) if "__dataclass_fields__" in vars(c) and c.__name__[0] != "_"},
+    key=lambda c: c.__name__,
 )
 PRINTERS = sorted(set(_subclasses(NodePrinter)), key=lambda c: f"{c.__module__}.{c.__name__}")
 
@@ -76,6 +81,7 @@ PRINTERS = sorted(set(_subclasses(NodePrinter)), key=lambda c: f"{c.__module__}.
 _IMG = Var("x", (32, M), "input")
 _CONV = Window(2, 4, 4, 3, 3, 1, 1)  # padded, stride 1
 _POOL = Window(2, 4, 4, 2, 2, 2, 0)  # tiles
+_OVERLAP = Window(2, 4, 4, 3, 2, 1, 0)  # overlapping windows
 _K = Var("Wk", (3, 18), "param")
 _G_CONV = Var("g", (3 * 16, M), "grad")
 _G_POOL = Var("gp", (2 * 4, M), "grad")
@@ -84,6 +90,7 @@ _B = Var("b", (3, 1), "param")
 
 _VARS = {v.name: v for v in (_IMG, _K, _G_CONV, _G_POOL, _A, _B)}
 _VARS |= {"W": Var("W", (3, 3), "param"), "r": Var("r", (12, M), "grad")}
+_VARS["ga"] = Var("ga", (2 * 2 * 3, M), "grad")  # a delta of _OVERLAP's (2, 3) windows
 
 SAMPLES = {
     Var: _A,
@@ -96,6 +103,8 @@ SAMPLES = {
     ConvGradX: ConvGradX(_K, _G_CONV, _CONV),
     MaxPool: MaxPool(_IMG, _POOL),
     PoolGrad: PoolGrad(_IMG, _G_POOL, _POOL),
+    AvgPool: AvgPool(_IMG, _OVERLAP),
+    AvgPoolGrad: AvgPoolGrad(_VARS["ga"], _OVERLAP),
     Repeat: Repeat(_B, 4),
     GroupSum: GroupSum(_VARS["r"], 4),
     Rows: Rows(_IMG, 4, 10),
@@ -110,8 +119,19 @@ def test_every_node_type_has_a_sample():
 
 @pytest.mark.parametrize("printer", PRINTERS, ids=lambda c: c.__name__)
 def test_every_printer_has_a_case_for_every_node_type(printer):
-    missing = [t.__name__ for t in NODE_TYPES if not hasattr(printer, printer.prefix + t.__name__)]
+    missing = [  # a case of its own, or its base's (a WindowNode kind printed by name)
+        t.__name__
+        for t in NODE_TYPES
+        if not any(hasattr(printer, printer.prefix + c.__name__) for c in t.__mro__)
+    ]
     assert not missing, f"{printer.__module__}.{printer.__name__} has no case for {missing}"
+
+
+def test_every_window_node_has_a_kernel_and_a_name():
+    """A window node the printers write by its base's case is written by its ``name``."""
+    for t in WINDOW_NODES:
+        assert t in convcode.KERNELS, t.__name__
+        assert t.name or hasattr(_TextPrinter, f"_print_{t.__name__}"), t.__name__
 
 
 def test_the_evaluator_has_a_rule_for_every_node_type():

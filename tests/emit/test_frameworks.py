@@ -165,6 +165,7 @@ FEATURES = {
     "dropout": (3, architectures().filter(lambda text: 'kind = "dropout"' in text)),
     "penalty": (3, architectures().filter(lambda text: "penalty = " in text)),
     "image": (6, image_architectures()),
+    "avgpool": (2, image_architectures().filter(lambda text: 'kind = "avgpool"' in text)),
     "recurrent": (3, recurrent_architectures()),
 }
 
@@ -202,7 +203,8 @@ def test_drawn_architectures_pass_both_checkers(torch, jax, feature):
 
 # Every image kernel's general path: a convolution of a non-square kernel with padding, max
 # pooling of overlapping windows (the gradient by the first maximum, not by tiles), a strided
-# convolution after it (its input gradient runs through the pooling), tanh (no ties).
+# convolution after it (its input gradient runs through the pooling), an average pooling of
+# overlapping rectangular windows, tanh (no ties).
 WINDOWS = """name = "windows"
 inputs = [2, 5, 5]
 [[layers]]
@@ -222,6 +224,10 @@ kernel = [2, 3]
 stride = 2
 activation = "tanh"
 [[layers]]
+kind = "avgpool"
+size = [2, 1]
+stride = 1
+[[layers]]
 units = 3
 activation = "softmax"
 [cost]
@@ -232,7 +238,13 @@ name = "cross_entropy"
 def test_every_image_kernel_passes_both_checkers(torch, jax):
     net = parse_spec(WINDOWS, "windows.toml")
     code = render_target(net, "torch")
-    for kernel in ("_conv_grad_x(", "_maxpool_grad(", "_pool_blocks(", "_im2col("):
+    for kernel in (
+        "_conv_grad_x(",
+        "_maxpool_grad(",
+        "_pool_blocks(",
+        "_im2col(",
+        "_avgpool_grad(",
+    ):
         assert kernel in code
     X, Y, params = _data(net, m=3)
     ref = _numpy_reference(net, X, Y, params)

@@ -14,6 +14,8 @@ import sympy as sp
 from derive.engine.evaluate import evaluate as evaluate_ir
 from derive.engine.graph import Network
 from derive.engine.ir import (
+    AvgPool,
+    AvgPoolGrad,
     Conv,
     ConvGradW,
     ConvGradX,
@@ -181,6 +183,17 @@ def image_explicit(node: Node, args: list[sp.Matrix]) -> sp.Matrix:
         windows.setdefault(col // (win.kh * win.kw) * oh * ow + pos, []).append(row)
     if isinstance(node, MaxPool):
         return sp.Matrix(len(windows), x.cols, lambda o, n: sp.Max(*[x[r, n] for r in windows[o]]))
+    if isinstance(node, AvgPool):  # the mean of each window, written out
+        return sp.Matrix(
+            len(windows), x.cols, lambda o, n: sum(x[r, n] for r in windows[o]) / len(windows[o])
+        )
+    if isinstance(node, AvgPoolGrad):  # x is g here: each window's g shared by its pixels
+        out = sp.zeros(win.size, x.cols)
+        for o, rows in windows.items():
+            for r in rows:
+                for n in range(x.cols):
+                    out[r, n] += x[o, n] / len(rows)
+        return out
     g = args[1]  # PoolGrad: route to the first maximum of each window
     out = sp.zeros(x.rows, x.cols)
     for o, rows in windows.items():

@@ -1,6 +1,7 @@
-"""Convolution, max pooling and the per-channel bias, proven like the matrix rules: at a 1x4x4
-image with 2x2 kernels, every gradient the engine derives equals ``sympy.diff`` of the fully
-expanded scalar cost (cross-correlation and window maxima written out entry by entry).
+"""Convolution, max and average pooling and the per-channel bias, proven like the matrix
+rules: at a 1x4x4 image with 2x2 kernels, every gradient the engine derives equals
+``sympy.diff`` of the fully expanded scalar cost (cross-correlation, window maxima and means
+written out entry by entry).
 
 Max pooling is differentiable wherever no window has a tie; the random points are drawn from
 enough values that the windows' entries (sums of products) are distinct."""
@@ -36,6 +37,16 @@ CASES = {
         {"kind": "conv2d", "channels": 2, "kernel": 1, "activation": "identity"},
         {"kind": "maxpool", "size": 2},
         {"kind": "conv2d", "channels": 1, "kernel": 2, "activation": "tanh"},
+        (1, "identity"),
+    ],
+    "conv_avgpool": [
+        {"kind": "conv2d", "channels": 2, "kernel": 2, "activation": "tanh"},
+        {"kind": "avgpool", "size": 2, "stride": 1},
+        (2, "identity"),
+    ],
+    "avgpool_conv": [
+        {"kind": "avgpool", "size": 2},
+        {"kind": "conv2d", "channels": 1, "kernel": 2, "activation": "sigmoid"},
         (1, "identity"),
     ],
     "two_convs": [
@@ -80,6 +91,26 @@ RNN_CASES = {
             (4, "sigmoid"),
             {"kind": "rnn", "units": 2, "steps": 2, "activation": "relu"},
             (2, "softmax"),
+        ],
+    ),
+    # the rolled form (one step derived, run back through time) against sympy.diff of the
+    # unrolled network: LSTM and GRU cells, a learned h_0, a stack handing on every h_t
+    "lstm_T2": (2, [{"kind": "lstm", "units": 2, "steps": 2}, (1, "identity")]),
+    "gru_T3": (3, [{"kind": "gru", "units": 1, "steps": 3}, (1, "identity")]),
+    "rnn_learn_h0_T3": (
+        3,
+        [{"kind": "rnn", "units": 2, "steps": 3, "learn_h0": True}, (1, "identity")],
+    ),
+    "lstm_learn_h0_T2": (
+        2,
+        [{"kind": "lstm", "units": 1, "steps": 2, "learn_h0": True}, (1, "identity")],
+    ),
+    "rnn_on_gru_T2": (
+        4,
+        [
+            {"kind": "gru", "units": 1, "steps": 2, "output": "all"},
+            {"kind": "rnn", "units": 2, "steps": 2},
+            (1, "identity"),
         ],
     ),
 }

@@ -12,6 +12,7 @@ from derive.errors import DeriveError
 SOURCE = "bad.toml"
 CONV = 'kind = "conv2d"\nchannels = 2\nkernel = 3\n'
 POOL = 'kind = "maxpool"\nsize = 2\n'
+AVG = 'kind = "avgpool"\nsize = 2\n'
 RNN = 'kind = "rnn"\nunits = 4\nsteps = 8\n'
 
 
@@ -74,6 +75,10 @@ CASES = [
       "unknown key units for a conv2d layer"),
     C("conv-misspelt-key", spec(CONV + "strides = 2\n"), "layers[0].strides",
       "unknown key strides for a conv2d layer", "did you mean stride?"),
+    C("avgpool-misspelt-key", spec(CONV, 'kind = "avgpool"\nsizes = 2\n'),
+      "layers[1].sizes", "unknown key sizes for an avgpool layer", "did you mean size?"),
+    C("avgpool-after-dense", spec('units = 4\nactivation = "relu"\n', AVG), "layers[1].kind",
+      "an avgpool layer needs an image"),
     C("pool-with-activation", spec(POOL + 'activation = "relu"\n'), "layers[0].activation",
       "unknown key activation for a maxpool layer"),
     C("conv-unknown-activation", spec(CONV + 'activation = "rellu"\n'), "layers[0].activation",
@@ -88,8 +93,14 @@ CASES = [
       "steps = 5 does not divide the 64 input rows", "here one of 2, 4, 8"),
     C("rnn-steps-prime-rows", spec(RNN.replace("8", "2"), inputs="7"), "layers[0].steps",
       "does not divide the 7 input rows", "here one of 7"),
-    C("rnn-one-step", spec(RNN.replace("8", "1"), inputs="64"), "layers[0].steps",
-      "steps must be an integer from 2"),
+    C("rnn-zero-steps", spec(RNN.replace("8", "0"), inputs="64"), "layers[0].steps",
+      "steps must be an integer from 1"),
+    C("rnn-bad-output", spec(RNN + 'output = "every"\n', inputs="64"), "layers[0].output",
+      'output must be "last" or "all"'),
+    C("rnn-bad-learn-h0", spec(RNN + 'learn_h0 = "yes"\n', inputs="64"), "layers[0].learn_h0",
+      "learn_h0 must be true or false"),
+    C("lstm-no-activation", spec(RNN.replace('"rnn"', '"lstm"') + 'activation = "relu"\n',
+      inputs="64"), "layers[0].activation", "unknown key activation"),
     C("rnn-steps-missing", spec('kind = "rnn"\nunits = 4\n', inputs="64"), "layers[0].steps",
       "got None"),
     C("rnn-units-zero", spec(RNN.replace("units = 4", "units = 0"), inputs="64"),

@@ -56,7 +56,11 @@ def load_target(path: str, name: str = DEFAULT_FUNCTION):
         raise DeriveError("no such file", where=path, fix="give the path of your .py file")
     modname = "_derive_check_" + re.sub(r"\W", "_", file.stem)
     folder = str(file.resolve().parent)
-    sys.path.insert(0, folder)  # as `python mycode.py` would: its own helper modules import
+    root = file.resolve().parent  # a file inside a package (cs231n/classifiers/neural_net.py)
+    while (root / "__init__.py").is_file() and root.parent != root:
+        root = root.parent  # imports its package by name (`from cs231n.layers import ...`)
+    added = list(dict.fromkeys([folder, str(root)]))
+    sys.path[:0] = added  # as `python mycode.py` would: its own helper modules import
     bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ there
     try:
         module, notes = load_module(file, modname)
@@ -71,7 +75,8 @@ def load_target(path: str, name: str = DEFAULT_FUNCTION):
             '`if __name__ == "__main__":`',
         ) from None
     finally:
-        sys.path.remove(folder)
+        for entry in added:
+            sys.path.remove(entry)
         sys.modules.pop(modname, None)
         sys.dont_write_bytecode = bytecode
     obj = module
@@ -119,6 +124,8 @@ class Caller:
         self.labels = False  # integer labels: the draws keep the largest class in the batch
         self.per_example = False
         self.notes: list[str] = []
+        self.only = named_gradient(name, net)  # `derivative_w2`: one gradient, dW2
+        self.ascent = module is not None and _ascends(module, name.split(".")[-1])
         if call:
             try:
                 self.call = compile(ast.parse(call, mode="eval"), "<--call>", "eval")
@@ -135,7 +142,7 @@ class Caller:
             if module is None or returns:
                 raise
             try:
-                self.iface = Interface(func, name, path, net, module, penalty_k)
+                self.iface = Interface(func, name, path, net, module, penalty_k, self.only)
             except DeriveError as why:
                 raise (why if "." in name else err) from None
             self.iface.describe()
@@ -168,7 +175,9 @@ class Caller:
         except Exception as err:  # noqa: BLE001 - the student's code failing says try others
             failed = f"{type(err).__name__}"
         try:
-            iface = Interface(self.func, self.name, self.path, self.net, module, penalty_k)
+            iface = Interface(
+                self.func, self.name, self.path, self.net, module, penalty_k, self.only
+            )
         except DeriveError:
             return
         plain = (self.shown, self.globals, self.notes)
@@ -224,7 +233,7 @@ class Caller:
                 found = iface.read(*iface.call(_fresh(values), reading))
         except Exception as err:  # noqa: BLE001 - the student's code failing says no
             return 3, f"raised {type(err).__name__}"
-        bad = [p for p in self.net.params if p not in found
+        bad = [p for p in ([self.only] if self.only else self.net.params) if p not in found
                or np.shape(found[p]) != tuple(self.net.params[p].shape)]  # fmt: skip
         if bad:
             return 2, f"{', '.join('d' + p for p in bad)} missing or misshapen"
@@ -283,8 +292,15 @@ class Caller:
         return self.func(*args, **kwargs)
 
     def read(self, result) -> tuple[dict[str, object], list[str]]:
-        """``{param: returned value}`` and the keys of a returned dict that name no parameter."""
-        params = list(self.net.params)
+        """``{param: returned value}`` and the keys of a returned dict that name no parameter;
+        negated when the file adds them to the parameters (gradient ascent)."""
+        found, unused = self._read(result)
+        if self.ascent:
+            found = {p: -np.asarray(v, dtype=np.float64) for p, v in found.items()}
+        return found, unused
+
+    def _read(self, result) -> tuple[dict[str, object], list[str]]:
+        params = [self.only] if self.only else list(self.net.params)
         if self.iface is not None:
             return dict(result), list(result.unused)
         if self.returns is None and isinstance(result, tuple | list):
@@ -320,6 +336,54 @@ class Caller:
                 f"(e.g. --returns {','.join('d' + p for p in reversed(params))})",
             )
         return {p: v for p, v in zip(order, result, strict=True) if p}, []
+
+
+_ONE_GRADIENT = re.compile(
+    r"(?:derivative|deriv|gradient|grad|compute_grad|compute|calc|get)?_?(?:d_?)?(?P<p>[wb]_?\d+)",
+    re.I,
+)
+
+
+def named_gradient(name: str, net: Network) -> str | None:
+    """The one parameter a function's name says it differentiates (``derivative_w2``,
+    ``grad_b1``, ``dW1``), or None."""
+    hit = _ONE_GRADIENT.fullmatch(name.split(".")[-1])
+    if hit is None:
+        return None
+    key = hit["p"].replace("_", "").lower()
+    return next((q for q in net.params if q.lower() == key), None)
+
+
+def _ascends(module, short: str) -> bool:
+    """Does the file add what the function returns to a parameter (``W2 += lr *
+    derivative_w2(...)``, or ``W = W + lr * f(...)``): gradient ascent on -C?"""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes in its docstrings
+            tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, TypeError, UnicodeDecodeError):
+        return False
+    adds = subtracts = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add | ast.Sub):
+            value, op = node.value, node.op
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp) and isinstance(
+                node.value.op, ast.Add | ast.Sub):  # fmt: skip
+            value, op = node.value.right, node.value.op
+        else:
+            continue
+        calls = [c for c in ast.walk(value) if isinstance(c, ast.Call)
+                 and (_callee_name(c.func) == short)]  # fmt: skip
+        if calls:
+            adds += isinstance(op, ast.Add)
+            subtracts += isinstance(op, ast.Sub)
+    return adds > 0 and subtracts == 0
+
+
+def _callee_name(func) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
 
 
 def _fresh(values: dict) -> dict:

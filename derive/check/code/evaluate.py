@@ -81,6 +81,12 @@ class Mutant:
                 f"{used} is used where {show_node(mask, net)} belongs: another layer's "
                 "activation (the output layer's line copied into the hidden layers?)"
             )
+        if self.kind == "output_line":
+            belongs, used = self.detail
+            return (
+                f"{used} is used where {belongs} belongs: the output layer's dA and "
+                "activation derivative (its line copied into the hidden layers' loop?)"
+            )
         if self.kind == "extra_derivative":
             act, u = self.detail
             return (
@@ -96,11 +102,14 @@ def mutants_of(d: Derivation) -> list[Mutant]:
     """Each step with one of the mistakes students make applied to one of its nodes, and
     each delta multiplied by an activation's derivative its layer does not have."""
     grads = [Var(s.name, s.value.shape, "grad") for s in d.steps]
+    # the output's dA (dA3): copied with the output layer's line into a hidden layer
+    out_grad = next((g for g, s in zip(grads, d.steps, strict=True)
+                     if s.of == d.network.output and s.kind == "value"), None)  # fmt: skip
     out: list[Mutant] = []
     for s in d.steps:
         seen = {s.value}
         for node in walk(s.value):
-            for new, kind, detail in _node_mutants(node, grads, d.network):
+            for new, kind, detail in _node_mutants(node, grads, d.network, out_grad):
                 value = _replace(s.value, node, new)
                 if value not in seen:
                     seen.add(value)
@@ -139,15 +148,17 @@ def _linear_outputs(net: Network) -> set[str]:
     return {net.output} - made
 
 
-def _node_mutants(node: Node, grads: list[Var], net: Network):
+def _node_mutants(node: Node, grads: list[Var], net: Network, out_grad: Var | None = None):
     """(replacement, kind, detail) for one node, from its type's entry in ``_MUTANTS``."""
     mutants = _MUTANTS.get(type(node))
     if mutants is None:  # a new node type: decide which mistakes it can carry, if any
         raise TypeError(f"no mutants case for {type(node).__name__}")
+    if mutants is _elementwise_mutants:
+        return mutants(node, grads, net, out_grad)
     return mutants(node, grads, net)
 
 
-def _elementwise_mutants(node: Elementwise, grads: list[Var], net: Network):
+def _elementwise_mutants(node: Elementwise, grads: list[Var], net: Network, out_grad=None):
     """An elementwise factor of a gradient applied as a matrix product (in each orientation),
     left out, or replaced by the activation itself (A1 for relu'(z1))."""
     # one term of a sum with its sign flipped: -(a - b) written -a - b
@@ -187,6 +198,10 @@ def _elementwise_mutants(node: Elementwise, grads: list[Var], net: Network):
             if prime is not None and prime != mask:
                 new = make_ew(placeholder(0) * placeholder(1), [g, prime], node.shape)
                 yield new, "other_derivative", (mask, f"{act.name}'({u.name})")
+                if out_grad is not None and out_grad != g:  # the whole output line: dA3*s'(z2)
+                    new = make_ew(placeholder(0) * placeholder(1), [out_grad, prime], node.shape)
+                    used = f"{out_grad.name}*{act.name}'({u.name})"
+                    yield new, "output_line", (f"{g.name}*{show_node(mask, net)}", used)
 
 
 def _matmul_mutants(node: MatMul, grads: list[Var], net: Network):

@@ -53,7 +53,7 @@ _TARGET = {"y", "targets", "target", "labels", "y_true", "t", "label", "y_train"
 _OUTPUT = {"al", "a_l", "a_out", "aout", "y_hat", "yhat", "output", "outputs", "probs",
            "a_last", "predictions", "y_pred", "out"}  # fmt: skip
 _HIDDEN = {"a_h", "ah", "hidden", "a_hidden", "h"}
-_PARAMS = {"params", "parameters", "parametres", "theta", "param"}
+_PARAMS = {"params", "parameters", "parametres", "theta", "param", "model"}
 _CACHE = {"cache", "forward", "fwd"}
 _CACHES = {"caches"}
 _WEIGHTS = {"weights", "ws", "w_list", "weight_list"}
@@ -65,6 +65,7 @@ _DA = {"da", "da_l", "dal", "dout", "da_curr", "grad_a", "d_a", "delta_a"}
 _DZ = {"dz", "dz_l", "delta", "dz_curr", "d_z"}
 _ACT_NAME = {"activation", "act", "activation_name", "kind", "nl_kind", "activation_function"}
 _REG = {"reg", "lam", "lambd", "lambda_", "lmbda", "reg_strength", "l2", "alpha_reg"}
+_LR = {"learning_rate", "lr", "eta", "alpha", "step_size", "learningrate", "rate"}
 # __init__ parameters of a network class, by what they hold
 _INIT_IN = {"input_size", "input_dim", "num_features", "n_inputs", "n_input", "n_in", "inputs",
             "in_dim", "num_inputs", "d", "n_x", "input_dims", "n_features"}  # fmt: skip
@@ -193,8 +194,10 @@ def _keeps(like: tuple, shape: tuple) -> bool:
 class Interface:
     """Calls ``func`` the way its course interface asks (see the module doc)."""
 
-    def __init__(self, func, name: str, path: str, net: Network, module, penalty_k: float | None):
+    def __init__(self, func, name: str, path: str, net: Network, module, penalty_k: float | None,
+                 only: str | None = None):  # fmt: skip
         self.func, self.name, self.path, self.net, self.module = func, name, path, net, module
+        self.only = only  # the one gradient a function returns (`derivative_w2`)
         self.layers = layers_of(net)
         if not self.layers:
             raise _no(name, path, "the spec's parameters are not named W1, b1, W2, ... by layer")
@@ -202,10 +205,19 @@ class Interface:
         self.params = _parameters(func)
         if self.params and self.params[0] == "self":
             self.cls = _owner(module, name, func)
-            if self.cls is None:
+            if self.cls is not None:
+                self.params = self.params[1:]
+            elif not _standin_attributes(func, "self"):
                 raise _no(name, path, "a method whose class derive cannot find")
-            self.params = self.params[1:]
         self.roles = {p: _role(p, func, self.layers) for p in self.params}
+        for p, r in self.roles.items():  # `backprop(net, x, y)`: net.weights, net.biases, ...
+            if r is None and _standin_attributes(func, p):
+                self.roles[p] = "standin"
+        lows = {p.lower(): p for p in self.roles}
+        if "t" in lows and "y" in lows:  # X, Z, Y, T: Y the output, T the targets, Z hidden
+            self.roles[lows["y"]] = "A_L"
+            if "z" in lows and len(self.layers) == 2:
+                self.roles[lows["z"]] = "A_h"
         unknown = [p for p, r in self.roles.items() if r is None and not _has_default(func, p)]
         if unknown:
             raise _no(name, path, f"the parameter `{unknown[0]}`")
@@ -216,6 +228,8 @@ class Interface:
         self.reading = Reading()
         self.shown = ""
         self.rows_first = False
+        self.first = ""  # a method called before the function: "forward(X) first"
+        self.updates = False  # the gradients read from in-place updates of the parameters
         if self.cls is not None:  # what the class's own __init__ makes tells the orientation
             try:
                 with contextlib.redirect_stdout(io.StringIO()), time_limit():
@@ -257,6 +271,14 @@ class Interface:
         args = ", ".join(f"{p}={self._shown_role(r)}" for p, r in self.roles.items())
         owner = f"{self.built or self.cls.__name__ + '(...)'}." if self.cls else ""
         self.shown = f"{owner}{self.name.split('.')[-1]}({args}); {what}"
+        if self.first:
+            self.shown += f"; calls {self.first} (it sets what {self.name} reads on self)"
+        if self.updates:
+            self.shown += (
+                "; it returns nothing and changes the parameters in place: each change read "
+                "as W -= lr * dW with lr = 1"
+                + (" (derive passes 1)" if "lr" in self.roles.values() else " (it takes none)")
+            )
 
     def _shown_role(self, role: str) -> str:
         if "dZ" in self.roles.values():
@@ -267,8 +289,9 @@ class Interface:
         return {"X": "X", "Y": "labels" if self.reading.labels else "Y", "A_L": self.net.output,
                 "caches": "[((A_prev, W, b), z) per layer]", "weights": "[W per layer]",
                 "biases": "[b per layer]", "activations": "[X, A1, ...]", "zs": "[z per layer]",
-                "objects": "[layer objects]", "reg": "reg", "m": "m", "params": "params",
-                "cache": "cache", "A_h": "A1"}.get(role, role)  # fmt: skip
+                "objects": "[layer objects]", "reg": "reg", "lr": "1", "m": "m", "params": "params",
+                "cache": "cache", "A_h": "A1", "standin": "a network object derive makes",
+                }.get(role, role.split(":")[-1])  # fmt: skip
 
     # -- building the arguments
     def _instance(self, reading: Reading):
@@ -343,6 +366,8 @@ class Interface:
         if self.cls is not None:
             inst, _ = self._instance(reading)
             likes.update(_set_instance_params(inst, self, values))
+            self._run_first(inst, values, reading)
+            before = {id(a): a.copy() for a in _instance_param_arrays(inst, self)}
         if {"dA", "dZ"} & set(self.roles.values()):
             return self._per_layer(values, reading, likes), likes, None
         objects = None
@@ -360,6 +385,8 @@ class Interface:
                 args[p] = values["m"]
             elif role == "reg":
                 args[p] = reading.reg if reading.reg is not None else 0.0
+            elif role == "lr":
+                args[p] = 1.0
             elif role == "caches":
                 args[p] = [((self._data(self._prev(values, i), reading),
                              to_student(values[lay.W], likes[lay.W]),
@@ -399,11 +426,75 @@ class Interface:
             elif role.startswith("param:"):
                 q = role[6:]
                 args[p] = to_student(values[q], likes[q])
+            elif role == "standin":
+                args[p] = self._standin(p, values, reading, likes)
             elif role.startswith("value:"):
                 args[p] = self._data(values[role[6:]], reading)
         bound = self.func.__get__(inst) if inst is not None else self.func
         result = bound(**args)
+        if result is None and inst is not None and objects is None:
+            result = self._updates(inst, before) or None
         return result, likes, (objects if objects is not None else inst)
+
+    def _run_first(self, inst, values, reading) -> None:
+        """Call the method of the class that sets what the function reads on ``self`` and the
+        instance lacks (``self.a1``, made by ``forward(X)``), as the student's ``train`` does
+        before ``backward``."""
+        missing = {a for a in _self_attributes(self.func) if not hasattr(inst, a)}
+        if not missing:
+            return
+        for meth_name, meth in vars(self.cls).items():
+            if not inspect.isfunction(meth) or meth is self.func or meth_name.startswith("__"):
+                continue
+            if not missing & _self_attributes(meth, stored=True):
+                continue
+            params = _parameters(meth)[1:]
+            if len(params) != 1 or _role(params[0], meth, self.layers) != "X":
+                continue
+            getattr(inst, meth_name)(self._data(values["X"], reading))
+            self.first = f"{meth_name}(X) first"
+            return
+
+    def _updates(self, inst, before) -> dict | None:
+        """When the function returned nothing and changed the parameters in place
+        (``self.W2 += a1.T @ delta2``): the changes, read as ``W -= lr * dW`` with the
+        learning rate derive passed (1), or 1 when the function takes none."""
+        out = {}
+        for container, key, _, q in _slots(inst, self):
+            a = container[key]
+            old = before.get(id(a))
+            if isinstance(a, np.ndarray) and old is not None and not np.array_equal(a, old):
+                out[q] = -(a - old)
+        if not out:
+            return None
+        self.updates = True
+        return out
+
+    def _standin(self, p, values, reading, likes):
+        """An object for the parameter ``p`` that is the network itself (``net.weights``,
+        ``self.biases`` on a function outside its class): what the function reads of it,
+        made from the drawn parameters, with Nielsen's ``cost_derivative(a, y)`` the spec's
+        dC/dA of the output (derived, not the student's)."""
+        net, obj = self.net, _StandIn()
+        for attr in _standin_attributes(self.func, p):
+            low = attr.lower()
+            q = next((q for q in net.params if q.lower() == low), None)
+            if q:
+                setattr(obj, attr, to_student(values[q], likes[q]))
+            elif low in _WEIGHTS | _BIASES:
+                kind = "W" if low in _WEIGHTS else "b"
+                setattr(obj, attr, [to_student(values[getattr(lay, kind)],
+                                               likes[getattr(lay, kind)])
+                                    for lay in self.layers])  # fmt: skip
+            elif low in _PARAMS:
+                setattr(obj, attr, {q: to_student(values[q], likes[q]) for q in net.params})
+            elif low in _LAYER_COUNTS_ATTR:
+                setattr(obj, attr, len(self.layers) + 1)
+            elif low in _INIT_SIZES:
+                setattr(obj, attr, [net.inputs, *self._widths()])
+            elif low in _COST_PRIME and values.get("cost_derivative") is not None:
+                setattr(obj, attr, _cost_prime(values["cost_derivative"], reading))
+        return obj
 
     def _per_layer(self, values, reading, likes) -> dict:
         """deeplearning.ai's ``linear_activation_backward(dA, cache, activation)`` or
@@ -490,6 +581,11 @@ class Interface:
         return np.array(out, dtype=object)
 
     def read(self, result, likes, objects) -> Found:
+        if self.only and _arrayish(result):  # one gradient, returned alone
+            q = self.only
+            found = Found({q: from_student(result, likes[q], tuple(self.net.params[q].shape))})
+            found.unused, found.loss = [], None
+            return found
         return Reader(self.net, self.layers).read(result, likes, objects)
 
 
@@ -516,6 +612,9 @@ class Reader:
                     pass
                 result = [r for r in result if r is not scalars[0]]
                 result = result[0] if len(result) == 1 else result
+        if isinstance(result, tuple | list) and any(_opaque(r) for r in result):
+            result = [r for r in result if not _opaque(r)]  # `return net, nabla_b, nabla_w`
+            result = result[0] if len(result) == 1 else result
         if isinstance(result, dict):
             for key, value in result.items():
                 p = param_for(key, net)
@@ -659,6 +758,8 @@ def _role(name: str, func, layers: list[Layer]) -> str | None:
         return "act_name"
     if low in _REG:
         return "reg"
+    if low in _LR:
+        return "lr"
     if _subscript_attributes(func, name):
         return "objects"
     if low in _WEIGHTS:
@@ -697,6 +798,66 @@ def _subscript_attributes(func, name) -> set[str]:
                 and not hasattr(np.ndarray, node.attr)):  # fmt: skip
             out.add(node.attr)
     return out
+
+
+_LAYER_COUNTS_ATTR = {"num_layers", "n_layers", "nlayers", "number_of_layers", "depth"}
+_COST_PRIME = {"cost_derivative", "cost_prime", "loss_prime", "loss_derivative",
+               "cost_deriv", "dcost"}  # fmt: skip
+_STANDIN = _WEIGHTS | _BIASES | _PARAMS | _LAYER_COUNTS_ATTR | _INIT_SIZES | _COST_PRIME
+
+
+class _StandIn:
+    """The network object a function is given (``backprop(net, x, y)``) when the file has no
+    class that makes it: only what the function reads of it."""
+
+    def __repr__(self) -> str:
+        return "<network object made by derive>"
+
+
+def _opaque(r) -> bool:
+    """An object returned beside the gradients (the network itself), not a gradient."""
+    return not isinstance(r, np.ndarray | np.number | int | float | list | tuple | dict) and (
+        hasattr(r, "__dict__")
+    )
+
+
+def _standin_attributes(func, name) -> list[str]:
+    """The attributes the function reads on its parameter ``name`` (``net.weights``), when
+    they are a network's (weights, biases, W1, params, num_layers, cost_derivative, ...)."""
+    tree = _source_tree(func)
+    attrs = []
+    for node in ast.walk(tree) if tree else ():
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == name):  # fmt: skip
+            attrs.append(node.attr)
+    attrs = list(dict.fromkeys(attrs))
+    known = [a for a in attrs if a.lower() in _STANDIN or re.fullmatch(r"[WwBb]\d+", a)]
+    return attrs if known and len(known) == len(attrs) else []
+
+
+def _cost_prime(dc_da, reading):
+    """``cost_derivative(a, y)`` in the student's layout (rows: transposed in and out)."""
+
+    def cost_derivative(a, y):
+        a, y = np.asarray(a), np.asarray(y)
+        if reading.rows:
+            return dc_da(a.T, y.T).T
+        return dc_da(a, y)
+
+    return cost_derivative
+
+
+def _self_attributes(func, stored: bool = False) -> set[str]:
+    """The attributes a method reads on ``self`` (or, with ``stored``, assigns)."""
+    tree = _source_tree(func)
+    want = ast.Store if stored else ast.Load
+    return {n.attr for n in ast.walk(tree) if tree and isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Name) and n.value.id == "self"
+            and isinstance(n.ctx, want)} if tree else set()  # fmt: skip
+
+
+def _instance_param_arrays(inst, iface) -> list[np.ndarray]:
+    return [c[k] for c, k, _, _ in _slots(inst, iface) if isinstance(c[k], np.ndarray)]
 
 
 def _attributes_read(func, params) -> set[str]:

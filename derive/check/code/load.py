@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import importlib
 import io
 import signal
 import sys
@@ -111,7 +112,25 @@ def load_module(file: Path, modname: str) -> tuple[types.ModuleType, list[str]]:
                 continue
             code = compile(ast.Module([stmt], type_ignores=[]), str(file), "exec")
             exec(code, ns)  # the student's own definitions: what the checker is for
+    _supply_implied(tree, ns, notes)
     return module, notes
+
+
+SUPPLIED = "supplied on import: "
+# Names a file uses but never binds, because another cell of its notebook imported them or
+# because it is Python 2 code: bound to what they mean there, with a note.
+_IMPLIED = {"np": ("numpy", "import numpy as np"), "numpy": ("numpy", "import numpy"),
+            "xrange": (None, "xrange = range (Python 2)")}  # fmt: skip
+
+
+def _supply_implied(tree, ns, notes) -> None:
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for name in sorted(used & _IMPLIED.keys()):
+        if name in ns or hasattr(builtins, name):
+            continue
+        mod, said = _IMPLIED[name]
+        ns[name] = importlib.import_module(mod) if mod else range
+        notes.append(f"{SUPPLIED}the file uses `{name}` without defining it: `{said}` supplied")
 
 
 def _is_main_guard(stmt) -> bool:

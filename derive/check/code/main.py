@@ -65,6 +65,7 @@ from .call import DEFAULT_FUNCTION, Caller, load_function, load_target  # noqa: 
 from .evaluate import Evaluator, mutants_of
 from .interfaces import layer_count_hint, layers_of
 from .judge import judge
+from .load import SUPPLIED
 from .report import report_json, report_text
 from .run import call_values, draw, random_inputs, run_at, sample_counts
 
@@ -122,12 +123,19 @@ def check_code(
     ms = tuple(ms or sample_counts(net))
     mutants = mutants_of(d)
     runs = [run_at(net, d, ev, reference, caller, mutants, m, seed + k) for k, m in enumerate(ms)]
-    results = [judge(net, d, p, runs, mutants) for p in net.params]
+    results = [
+        judge(net, d, p, runs, mutants) for p in ([caller.only] if caller.only else net.params)
+    ]
     _layer_count(func, net, results)
     unused = sorted({k for r in runs for k in r.unused})
     ok = all(r.verdict == "correct" for r in results) and not any(r.error for r in runs)
     code = 0 if ok else 1
-    notes = [*caller.notes, *(f"not run on import: {n}" for n in skipped)]
+    notes = [*caller.notes, *(n if SUPPLIED in n else f"not run on import: {n}" for n in skipped)]
+    if caller.only:
+        notes.insert(0, f"{name} returns one gradient, d{caller.only} (its name says which)")
+    if caller.ascent:
+        notes.insert(0, f"the file adds what {name} returns to the parameters (gradient ascent "
+                     "on -C): its values are checked negated")  # fmt: skip
     if fmt == "json":
         return report_json(results), code
     return report_text(path, name, net, caller, ms, seed, runs, results, unused, notes), code
@@ -140,7 +148,9 @@ def _layer_count(func, net: Network, results) -> None:
     if hint is None:
         return
     for r in results:
-        if r.verdict != "correct" and r.diagnosis in ("raised", "missing", "values", None):
+        # a layer counted as the output runs the output's line: the count is the cause
+        if r.verdict != "correct" and r.diagnosis in (
+            "raised", "missing", "values", "output_line", None):  # fmt: skip
             r.diagnosis = "layer_count"
             r.lines.insert(0, hint)
 

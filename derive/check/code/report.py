@@ -60,7 +60,8 @@ def report_text(path, name, net, caller, ms, seed, runs, results, unused, notes=
         if names:
             out.append(f"{len(names)} of {len(results)} gradients {what}: {', '.join(names)}")
     if all(r.verdict == "correct" for r in results):
-        out.append(f"all {len(results)} gradients match the derivation")
+        out.append(f"all {len(results)} gradients match the derivation" if len(results) > 1
+                   else f"{results[0].gradient} matches the derivation")  # fmt: skip
     return "\n".join(out) + "\n"
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from derive.emit.values import numpy_value
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
 from derive.engine.ir import free_vars
@@ -149,7 +150,24 @@ def call_values(net, reference, env, m, d=None) -> dict:
     kept = reference.forward(params, X)
     steps = {s.of: env[s.name] for s in d.steps} if d is not None else {}  # by what: A1 -> dA1
     return {"X": X, "Y": Y, "m": m, **params, **forward, "params": params,
-            "cache": {**kept, "X": X, "x": X, **forward}, "steps": steps}  # fmt: skip
+            "cache": {**kept, "X": X, "x": X, **forward}, "steps": steps,
+            "cost_derivative": _cost_derivative(net, d, env, m)}  # fmt: skip
+
+
+def _cost_derivative(net, d, env, m):
+    """The derivation's dC/dA of the output as a function of (A, Y), samples as columns and
+    without the 1/m: what Nielsen's ``net.cost_derivative(a, y)`` returns for the spec's cost,
+    for a network object derive stands in for. None when the derivation has no such step."""
+    step = next((s for s in d.steps if s.of == net.output), None) if d is not None else None
+    if step is None:
+        return None
+
+    def cost_derivative(a, y):
+        at = {**env, net.output: np.asarray(a, dtype=np.float64),
+              net.y.name: np.asarray(y, dtype=np.float64)}  # fmt: skip
+        return numpy_value(step.value, at, m, declared=False)
+
+    return cost_derivative
 
 
 def _reference_run(net, d, ev, reference, m, seed, scale, labels=False) -> tuple[dict, dict]:

@@ -165,4 +165,4 @@ class _NotesForm(NodePrinter):
 
     _print_Conv = _print_ConvGradW = _print_ConvGradX = _print_MaxPool = _print_image
     _print_PoolGrad = _print_Repeat = _print_GroupSum = _print_Rows = _print_image
-    _print_PadRows = _print_image
+    _print_PadRows = _print_WindowNode = _print_image

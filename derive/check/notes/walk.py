@@ -34,6 +34,7 @@ from . import matrix as matrix
 from . import shapes as shapes
 from . import softmax as softmax
 from .claims import Member, Names, Reader
+from .meaning.judge import judge_note
 from .names import sym
 from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
 from .read import read_notes
@@ -174,7 +175,7 @@ class Checker(Checking):
 
 # ---------------------------------------------------------------------- entry points
 def check_text(
-    text: str, spec: str | None = None, *, latex: bool | None = None
+    text: str, spec: str | None = None, *, latex: bool | None = None, layout: str | None = None
 ) -> tuple[list[Result], str]:
     """Check notes given as text; returns the results and a header naming the network used."""
     segments = read_notes(text, latex=latex)
@@ -191,7 +192,55 @@ def check_text(
     checker.softmax = softmax.find(checker, checker.items)
     shapes.prepare(checker, checker.statements)
     header = _header(checker, net, spec)
-    return checker.run(), header
+    return merge(checker.run(), judge_note(segments, layout=layout)), header
+
+
+def merge(old: list[Result], new) -> list[Result]:
+    """The model of meaning's verdicts (``meaning``) first: on a line it judged, its verdicts
+    replace the older checks'; on a line it read as a definition, an older WRONG becomes not
+    understood (a definition is never wrong); elsewhere the older checks stand."""
+    judged = {v.line for v in new if v.verdict in ("correct", "wrong")}
+
+    # where both agree, the older check's verdict stays (it names the mistake and the
+    # expected value, and the kind of check)
+    def line_verdict(verdicts):
+        vs = set(verdicts)
+        return "wrong" if "wrong" in vs else "correct" if vs == {"correct"} else None
+
+    agree = set()
+    for line in judged:
+        mine = line_verdict(v.verdict for v in new if v.line == line)
+        theirs = line_verdict(r.verdict for r in old if r.line == line)
+        if mine is not None and mine == theirs:
+            agree.add(line)
+    judged -= agree
+    new = [v for v in new if v.line not in agree]
+    defined = {v.line for v in new if v.verdict == "definition"} - judged
+    out = []
+    for r in old:
+        if r.line in judged:
+            continue
+        if r.line in defined and r.verdict == "wrong":
+            r = Result(r.line, r.kind, r.claim, "unknown", None,
+                       "a definition of the note's, not a claim")  # fmt: skip
+        elif r.verdict == "wrong" and r.kind == "equation" and r.line not in agree:
+            # the older check compares any two sides as expressions in unbound symbols
+            # (a definition, a statement of a case, shapes written as fractions): not trusted
+            r = Result(r.line, r.kind, r.claim, "unknown", None,
+                       "an equation between names the model of meaning could not bind")  # fmt: skip
+        out.append(r)
+    for v in new:
+        if v.verdict in ("correct", "wrong"):
+            msg = v.message if v.verdict != "correct" else f"read with {v.reading}"
+            if v.verdict == "wrong" and v.reading:
+                msg += f" ({v.reading})"
+            expected = None
+            if v.verdict == "wrong":
+                expected = v.message.split("the left-hand side is ", 1)[-1].split(",")[0]
+                expected = f"the value of the left-hand side, {expected}"
+            out.append(Result(v.line, v.kind, v.claim, v.verdict, expected, msg))
+    out.sort(key=lambda r: r.line)
+    return out
 
 
 def _header(checker: Checker, net: ScalarNet | None, spec: str | None) -> str:
@@ -220,7 +269,9 @@ def _header(checker: Checker, net: ScalarNet | None, spec: str | None) -> str:
     return f"network: {net.source}\n  {eqs}\n  {per_sample}{extra}"
 
 
-def check_notes(path: str | Path, spec: str | None = None, fmt: str = "text") -> tuple[str, int]:
+def check_notes(
+    path: str | Path, spec: str | None = None, fmt: str = "text", layout: str | None = None
+) -> tuple[str, int]:
     """Check the notes at ``path``: (the report as text or JSON, exit status 1 when a claim is
     wrong, else 0). Raises ``DeriveError`` for a file that cannot be read or a bad format."""
     path = Path(path)
@@ -236,7 +287,7 @@ def check_notes(path: str | Path, spec: str | None = None, fmt: str = "text") ->
         raise DeriveError(
             f"cannot read the notes: {err}", where=str(path), fix="save the notes as UTF-8 text"
         ) from None
-    results, header = check_text(text, spec, latex=path.suffix == ".tex" or None)
+    results, header = check_text(text, spec, latex=path.suffix == ".tex" or None, layout=layout)
     code = 1 if any(r.verdict == "wrong" for r in results) else 0
     if fmt == "json":
         return report_json(results), code
@@ -255,10 +306,17 @@ def register_cli(subparsers) -> None:
     p.add_argument("notes", metavar="NOTES", help="notes in Markdown, LaTeX or plain text")
     p.add_argument("--spec", help="the network (.toml); default: the equations in the notes")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--rows",
+        action="store_true",
+        help="the notes write examples as rows (z = a W + b); default: read from the notes' "
+        "own forward equations",
+    )
     p.set_defaults(func=_cli)
 
 
 def _cli(args) -> int:
-    report, code = check_notes(args.notes, spec=args.spec, fmt=args.format)
+    layout = "rows" if getattr(args, "rows", False) else None
+    report, code = check_notes(args.notes, spec=args.spec, fmt=args.format, layout=layout)
     print(report)
     return code

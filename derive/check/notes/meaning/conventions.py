@@ -1,0 +1,443 @@
+"""The readings a note allows, inferred from its own definitions.
+
+What a note defines is not judged; it says how the rest is read. Forward equations fix the
+layout (``z = W a + b``: examples as columns; ``z = a W + b``: rows), the layer numbering
+(the input's number, and whether ``W^{(l)}`` feeds ``z^{(l)}`` or ``z^{(l+1)}``) and the
+activations (``a = \\sigma(z)``, ``\\mathrm{ReLU}``, ``\\tanh``, ``\\mathrm{softmax}``); the
+cost it writes is the cost. Each candidate convention is scored by how many of the note's
+forward equations hold on the drawn network under it; the best ones are the readings. When
+the note writes no cost, claims are tried under several (any cost, 1/2 ||a - y||^2,
+||a - y||^2, cross-entropy) and the verdict says which held.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+
+from . import bind
+from .bind import Env, Reading
+from .grammar import COSTS, Atom, Unreadable
+from .instance import Net, State
+
+KNOWN = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES | {"delta", "nabla"}
+WIDTHS = [3, 4, 2, 5, 3, 4]
+
+
+class Note:
+    """What the note's definitions say, and the readings they leave."""
+
+    def __init__(self):
+        self.functions: set[str] = set()
+        self.kinds: dict[int, str] = {}
+        self.aliases: dict[str, object] = {}
+        self.forward: list[tuple[object, object]] = []
+        self.cost_trees: list[tuple] = []  # (line, tree, left-hand side)
+        self.costs: list[tuple] = []  # (line, tree) of the costs that evaluate
+        self.cost_tree = None
+        self.cost_name = ""
+        self.cost_unread = False  # the cost in force is written but could not be read
+        self.cost_read = False
+        self.hidden_options, self.output_options = ["sigmoid"], ["sigmoid"]
+        self.words: set[str] = set()
+        self.onehot = False
+        self.conventions: list[tuple[str, int, int]] = [("cols", 0, 0)]
+        self.numeric_layers: set[int] = set()
+        self.first_vector_line = 10**9
+        self.depth = {}
+        self.own_functions: set[str] = set()
+        self.first_failure = None
+        self.class_letters: set[str] = set()
+        self.einstein = False
+        self.layout: str | None = None  # stated by the user (--rows), else inferred
+        self.base = None  # the input's layer number when the note states it (a^1 = x)
+
+    # -------------------------------------------------------------- the drawn network
+    def n_layers(self, base: int) -> int:
+        if self.numeric_layers:
+            return max(2, max(self.numeric_layers) - base)
+        return 3
+
+    def widths(self, base: int) -> list[int]:
+        n = self.n_layers(base)
+        return WIDTHS[: n + 1]
+
+    def acts_for(self, n: int, reading: Reading | None = None) -> list[str]:
+        hidden = reading.hidden if reading else self.hidden_options[0]
+        output = reading.output if reading else self.output_options[0]
+        return ["input"] + [hidden] * (n - 1) + [output]
+
+    def layer_values(self, net: Net, reading: Reading) -> list[int]:
+        return list(range(reading.base, reading.base + net.N + 1))
+
+    def state(self, net: Net, reading: Reading) -> State:
+        """The drawn network's forward state with the reading's cost."""
+        if reading.cost == "note":
+            if bind.mentions(self.cost_tree, {"m", "N"}):
+                return State(net, self.cost_fn(reading), sum_factor=net.m)
+            if bind.mentions_batch(self.cost_tree):
+                return State(net, self.cost_fn(reading))  # a sum over the examples
+            if reading.batch and reading.mean:
+                # a cost written for one example, read in a batch claim as the mean
+                f = self.cost_fn(reading)
+                return State(net, lambda st: f(st) / st.net.m, sum_factor=net.m)
+            return State(net, self.cost_fn(reading))
+        base = self.cost_fn(reading)
+        if reading.batch and reading.mean:
+            return State(net, lambda st: base(st) / st.net.m, sum_factor=net.m)
+        return State(net, base)
+
+    def cost_fn(self, reading: Reading):
+        if reading.cost == "note":
+            tree = self.cost_tree
+
+            def f(st: State):
+                env = Env(st, reading, self.aliases, {"l": st.net.N + reading.base})
+                v = bind.value(tree, env)
+                if isinstance(v, np.ndarray):
+                    v = float(np.sum(v))  # a cost written per unit, (a - y)^2: summed
+                return v
+
+            return f
+        if reading.cost == "abstract":
+            return bind.abstract_cost
+        if reading.cost == "ce":
+            return bind.ce_cost
+        return bind.COST_FNS[reading.cost]
+
+    def readings(self, line: int = 0, batch: bool = False):
+        costs = ["note"] if self.cost_read else ["abstract", "half_sq", "sq", "ce"]
+        acts = list(itertools.product(self.hidden_options, self.output_options))
+        means = (False, True) if batch else (False,)
+        for layout, base, shift in self.conventions:
+            for hidden, output in acts:
+                for c in costs:
+                    per_example = c != "note" or not bind.mentions_batch(self.cost_tree)
+                    for mean in means if per_example else (False,):
+                        r = Reading(layout, base, shift, c, batch=batch, mean=mean,
+                                    cost_name=self.cost_name if c == "note" else "",
+                                    hidden=hidden, output=output)  # fmt: skip
+                        yield r, self.widths(base), False
+        if line < self.first_vector_line:
+            # a note that has written no transpose or element-wise product yet may mean one
+            # unit per layer (its products are then products of numbers)
+            for layout, base, shift in self.conventions[:1]:
+                for hidden, output in acts:
+                    if output == "softmax":
+                        continue
+                    for c in costs:
+                        r = Reading(layout, base, shift, c, hidden=hidden, output=output)
+                        yield r, [1] * len(self.widths(base)), True
+
+
+def _lhs_atom(tree):
+    if tree is None:
+        return None
+    if tree[0] == "atom":
+        return tree[1]
+    if tree[0] == "call":
+        return tree[1]
+    return None
+
+
+def _has_derivative(tree) -> bool:
+    text = repr(tree)
+    return (
+        "('d'," in text
+        or "name='nabla'" in text
+        or bool(re.search(r"name='(delta|dz|dZ|da|dA|dw|dW|db|Delta)'", text))
+    )
+
+
+def _walk_atoms(tree, out):
+    if not isinstance(tree, tuple):
+        return
+    if tree[0] in ("atom", "call") and isinstance(tree[1], Atom):
+        out.append(tree[1])
+    for part in tree[1:]:
+        if isinstance(part, tuple):
+            _walk_atoms(part, out)
+        elif isinstance(part, list):
+            for q in part:
+                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
+                if isinstance(q, tuple):
+                    _walk_atoms(q, out)
+
+
+def infer(note: Note, stmts) -> None:
+    """Fill ``note`` from the statements: kinds of left-hand sides, aliases, activations,
+    the cost, the layer numbers and the conventions."""
+    calls = []
+    for members in stmts:
+        lhs = members[0]
+        for m in members:
+            atoms = []
+            _walk_atoms(m.tree, atoms)
+            for a in atoms:
+                note.words.add(a.name)
+                if a.T or "\\odot" in m.text or "\\circ" in m.text:
+                    note.first_vector_line = min(note.first_vector_line, m.line)
+                if a.name in bind.LAYERED and a.sup:
+                    s = bind.strip_layer(a.sup)
+                    if s.isdigit():
+                        note.numeric_layers.add(int(s))
+                elif a.name in bind.LAYERED and a.sub and re.fullmatch(r"\d", a.sub.strip()):
+                    note.numeric_layers.add(int(a.sub.strip()))
+            if re.search(r"\\odot|\\circ|\^\s*\{?\s*(T|\\top)\b", m.text):
+                note.first_vector_line = min(note.first_vector_line, m.line)
+        if len(members) < 2 or lhs.tree is None:
+            continue
+        atom = _lhs_atom(lhs.tree)
+        rhs = members[1].tree
+        rel = members[1].rel
+        if atom is None:
+            continue
+        pinned = _input_number(lhs.tree, rhs)
+        if pinned is not None:
+            note.base = pinned if note.base is None else note.base
+            note.kinds[id(lhs)] = "definition"
+            continue
+        if _is_update(atom, lhs.tree, members[1].tree):
+            note.kinds[id(lhs)] = "update"
+            continue
+        if (
+            lhs.tree[0] == "call"
+            and atom.name not in COSTS
+            and lhs.tree[2] == [("atom", Atom("x"))]
+            and rhs is not None
+            and rhs[0] == "atom"
+            and rhs[1].name in ("a", "A", "hat_y")
+        ):
+            note.aliases.setdefault("call:" + atom.name, rhs)  # f(x) = a^{(O)}: the output
+            note.kinds[id(lhs)] = "definition"
+            continue
+        if (
+            lhs.tree[0] == "call"
+            and atom.name not in COSTS
+            and not atom.primes
+            and all(a[0] == "atom" and a[1].sup is None and a[1].sub is None for a in lhs.tree[2])
+        ):
+            note.own_functions.add(atom.name)  # f(z) = ...: a function of the note's own
+            note.kinds[id(lhs)] = "definition"
+            continue
+        is_cost = (
+            lhs.tree[0] == "call"
+            and atom.name in COSTS
+            or (lhs.tree[0] == "atom" and bind.is_cost(atom))
+        )
+        if is_cost:
+            if rhs is not None and not _has_derivative(rhs):
+                if not note.cost_trees or atom.name != _lhs_atom(note.cost_trees[-1][2]).name:
+                    note.kinds[id(lhs)] = "cost"
+                    note.cost_trees.append((members[1].line, rhs, lhs.tree))
+            continue
+        if rhs is not None and _has_derivative(rhs) and rel == "=":
+            if atom.name in KNOWN:
+                continue
+        if rel in (":=", "\\equiv", "=:"):
+            note.kinds[id(lhs)] = "definition"
+            if atom.name not in KNOWN and rhs is not None and lhs.tree[0] == "atom":
+                note.aliases.setdefault(atom.show(), rhs)
+            continue
+        if atom.name in ("z", "Z", "a", "A", "hat_y", "hat_Y") and lhs.tree[0] == "atom":
+            if rhs is not None and not _has_derivative(rhs):
+                note.kinds[id(lhs)] = "forward"
+                note.forward.append((lhs.tree, rhs))
+                calls.append((atom, rhs))
+            continue
+        if atom.name not in KNOWN and lhs.tree[0] == "atom" and not bind.is_cost(atom):
+            if atom.name in ("x", "X", "y", "Y"):
+                continue
+            note.kinds[id(lhs)] = "alias"
+            if rhs is not None:
+                note.aliases.setdefault(atom.show(), rhs)
+                if not _has_derivative(rhs):
+                    calls.append((atom, rhs))
+    _named_layers(note)
+    _activations(note, calls)
+    _conventions(note)
+    _cost(note)
+
+
+ACT_WORDS = {"sigma": "sigmoid", "sigmoid": "sigmoid", "relu": "relu", "ReLU": "relu",
+             "tanh": "tanh"}  # fmt: skip
+
+
+def _named_layers(note: Note) -> None:
+    """Layers named by a letter (z^{(O)} = W^{(O)} a^{(H)} + b^{(O)}, a^{(H)} = g(W^{(H)} x)):
+    numbered from what each forward equation reads, the input's layer plus one, or the
+    layer its activation comes from plus one."""
+    named: dict[str, int] = {}
+    for _ in range(4):
+        for lhs, rhs in note.forward:
+            a = lhs[1]
+            s = bind.strip_layer(a.sup or "")
+            if not re.fullmatch(r"[A-KM-Z]", s) or s in named:
+                continue
+            atoms = []
+            _walk_atoms(rhs, atoms)
+            if any(b.name in ("x", "X") and b.sup is None for b in atoms):
+                named[s] = 1
+                continue
+            for b in atoms:
+                t = bind.strip_layer(b.sup or "")
+                if b.name in ("a", "A") and t in named and t != s:
+                    named[s] = named[t] + 1
+    for k, v in named.items():
+        note.aliases["layer:" + k] = v
+        note.numeric_layers.add(v)
+
+
+def _is_update(atom, lhs, rhs) -> bool:
+    """``w := w - \\alpha dw``, ``w = w + \\Delta w``: the left-hand side is in the right."""
+    if rhs is None or lhs[0] != "atom":
+        return False
+    atoms = []
+    _walk_atoms(rhs, atoms)
+    return any(a == atom for a in atoms)
+
+
+def _input_number(lhs, rhs):
+    """The layer number of the input when a formula says so: ``a^1 = x``, ``x = a^{(1)}``."""
+    for one, two in ((lhs, rhs), (rhs, lhs)):
+        if one is None or two is None or one[0] != "atom" or two[0] != "atom":
+            continue
+        a, x = one[1], two[1]
+        if a.name in ("a", "A") and x.name in ("x", "X") and a.sup and x.sup is None:
+            s = bind.strip_layer(a.sup)
+            if s.isdigit() and (a.sub or "") == (x.sub or ""):
+                return int(s)
+    return None
+
+
+def _activations(note: Note, calls) -> None:
+    """The activations the forward equations name; when they name none, every activation the
+    note mentions anywhere is a reading (hidden), and softmax too (output)."""
+    names = set()
+    for _atom, rhs in calls:
+        atoms = []
+        _walk_atoms(rhs, atoms)
+        names |= {a.name for a in atoms}
+    acts = sorted({ACT_WORDS[n] for n in names if n in ACT_WORDS})
+    if acts:
+        hidden = [a for a in acts if a != "sigmoid"] or ["sigmoid"]
+        note.hidden_options = hidden[:1] if len(hidden) == 1 else hidden
+        if "softmax" in names:
+            note.output_options = ["softmax"]
+        elif "sigmoid" in acts:
+            note.output_options = ["sigmoid"]
+        else:
+            note.output_options = list(note.hidden_options)
+        return
+    mentioned = sorted({ACT_WORDS[n] for n in note.words if n in ACT_WORDS}) or ["sigmoid"]
+    note.hidden_options = mentioned
+    note.output_options = mentioned + (["softmax"] if "softmax" in note.words else [])
+    if "softmax" in names:
+        note.output_options = ["softmax"]
+
+
+def _conventions(note: Note) -> None:
+    """Score every (layout, input layer number, weight shift, hidden and output activation)
+    by how many forward equations hold on the drawn network under it; keep the best."""
+    hidden_all = sorted(set(note.hidden_options) | {"sigmoid"})
+    output_all = sorted(set(note.output_options) | {"sigmoid", "softmax", "identity"})
+    bases = (note.base,) if note.base is not None else (0, 1)
+    layouts = (note.layout,) if note.layout else ("cols", "rows")
+    candidates = list(itertools.product(layouts, bases, (0, 1), hidden_all, output_all))
+    scores = {}
+    for cand in candidates:
+        layout, base, shift, hidden, output = cand
+        reading = Reading(layout, base, shift, "abstract", hidden=hidden, output=output)
+        widths = note.widths(base)
+        net = Net(widths, note.acts_for(len(widths) - 1, reading), 3, onehot=False)
+        state = State(net, bind.abstract_cost)
+        env0 = Env(state, reading, note.aliases)
+        good = bad = 0
+        for lhs, rhs in note.forward:
+            general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
+            layers = note.layer_values(net, reading) if general else [None]
+            free = sorted(bind.free_indices(lhs))
+            ok = None
+            for lv in layers:
+                env = env0.with_idx(l=lv) if lv is not None else env0
+                try:
+                    with np.errstate(all="raise"):
+                        ranges = [bind.sum_range(c, lhs, env) for c in free]
+                        for combo in np.ndindex(*ranges):
+                            e = env.with_idx(**dict(zip(free, combo, strict=True)))
+                            a, b = bind.value(lhs, e), bind.value(rhs, e)
+                            from .judge import equal
+
+                            same = equal(a, b)
+                            ok = same if ok is None else ok and same
+                except (Unreadable, FloatingPointError, ValueError, ZeroDivisionError):
+                    continue
+            if ok is True:
+                good += 1
+            elif ok is False:
+                bad += 1
+        scores[cand] = (good, -bad)
+    best = max(scores.values())
+    if best[0] == 0:
+        note.conventions = [(note.layout or "cols", note.base or 0, 0)]
+        return
+    top = [c for c in candidates if scores[c] == best]
+    keep, seen = [], set()
+    for c in top:
+        if (c[0], c[2]) not in seen:  # a tie between input layer numbers says nothing
+            seen.add((c[0], c[2]))
+            keep.append(c[:3])
+    note.conventions = keep[:2]
+    hid = [h for h in hidden_all if any(c[3] == h for c in top)]
+    out = [o for o in output_all if any(c[4] == o for c in top)]
+    if len(hid) < len(hidden_all):
+        note.hidden_options = hid
+    if len(out) < len(output_all):
+        note.output_options = out
+
+
+def _cost(note: Note) -> None:
+    """The costs the note writes that can be evaluated; the one in force for a claim is the
+    latest written before it (a note may refine its cost: C for one example, then J)."""
+    note.costs = []
+    for line, tree, lhs in note.cost_trees:
+        if _readable_cost(note, tree):
+            note.costs.append((line, tree, _lhs_atom(lhs).name))
+    note.cost_read = bool(note.costs)
+    note.cost_tree = note.costs[0][1] if note.costs else None
+    note.cost_name = note.costs[0][2] if note.costs else ""
+
+
+def use_cost_at(note: Note, line: int) -> None:
+    """Put in force the latest cost written before ``line`` (else the first written); when
+    that one could not be read, no cost of the note's is in force."""
+    written = [(ln, t) for ln, t, _ in note.cost_trees if ln <= line] or note.cost_trees[:1]
+    readable = {id(t): (t, n) for _, t, n in note.costs}
+    if written and id(written[-1][1]) in readable:
+        note.cost_tree, note.cost_name = readable[id(written[-1][1])]
+        note.cost_read = True
+    else:
+        note.cost_tree, note.cost_name, note.cost_read = None, "", False
+    note.cost_unread = bool(written) and not note.cost_read
+
+
+def _readable_cost(note: Note, tree) -> bool:
+    if bind.mentions(tree, set(COSTS) - {"l"}):
+        return False  # a cost written through another cost (J = 1/m sum L): not read
+    note.cost_tree = tree
+    for layout, base, shift in note.conventions:
+        reading = Reading(layout, base, shift, "note", hidden=note.hidden_options[0],
+                          output=note.output_options[-1])  # fmt: skip
+        widths = note.widths(base)
+        net = Net(widths, note.acts_for(len(widths) - 1, reading), 3,
+                  onehot=reading.output == "softmax")  # fmt: skip
+        try:
+            with np.errstate(all="raise"):
+                v = State(net, note.cost_fn(reading)).cost()
+            if not np.isfinite(v):
+                return False
+        except (Unreadable, FloatingPointError, ValueError, ZeroDivisionError, RecursionError):
+            return False
+    return True

@@ -1,0 +1,561 @@
+"""A grammar for the math of backpropagation notes: LaTeX text to a small expression tree.
+
+Written as a recursive-descent parser rather than SymPy's ``parse_latex`` because the notes
+need readings SymPy does not have: a function name followed by parentheses is an application
+(``g^{[1]}(Z^{[1]})``, ``\\sigma'(z^l)``) while any other name before parentheses multiplies;
+a Leibniz fraction is a derivative (``\\frac{\\partial C}{\\partial w^l_{jk}}``, also the
+operator form ``\\frac{\\partial}{\\partial z} (...)``); a sum binds the product that follows it;
+sub- and superscripts are kept as written (their meaning, layer or entry or power, depends on
+the symbol and is decided when the symbol is bound). Anything the grammar does not know raises
+``Unreadable``: the claim is then "not understood", never guessed.
+
+Trees are tuples: ``("num", v)``, ``("atom", Atom)``, ``("call", Atom, [args])``,
+``("add", [(sign, term), ...])``, ``("mul", op, a, b)``, ``("div", a, b)``, ``("pow", a, b)``,
+``("T", a)``, ``("idx", a, sub)``, ``("d", num or None, den, operand or None)``,
+``("sum", var, exclude, body)``, ``("norm", a)``, ``("kron", i, j)``, ``("ind", i, j)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+class Unreadable(Exception):
+    """The formula uses notation this grammar does not read."""
+
+
+@dataclass(frozen=True)
+class Atom:
+    """A symbol as written: its base name and its decorations."""
+
+    name: str  # canonical base: "w", "sigma", "delta", "hat_y", "cal_L", "nabla", "dz" ...
+    sub: str | None = None  # the subscript as written (without braces)
+    sup: str | None = None  # the superscript as written, a transpose mark removed
+    primes: int = 0
+    T: bool = False  # written transposed (^T, ^\top, a T after the layer)
+
+    def show(self) -> str:
+        out = self.name
+        if self.sup:
+            out += "^{" + self.sup + "}"
+        if self.sub:
+            out += "_{" + self.sub + "}"
+        return out + "'" * self.primes + ("^T" if self.T else "")
+
+
+# Commands dropped or unwrapped before parsing: decoration that carries no meaning here.
+_DROP = (
+    r"\\(left|right|big|Big|bigg|Bigg)(l|r|m)?(?![A-Za-z])|\\[!,;:>]|\\(limits|nolimits|displaystyle|"
+    r"textstyle|nonumber|notag|enskip|qquad|bf|boldmath|hfill|mathstrut|cdots|ldots)(?![A-Za-z])"
+)
+_UNWRAP = (
+    "mathbf", "boldsymbol", "bm", "vec", "mathord", "mathit", "mathsf", "operatorname",
+    "textsc", "underline", "overline", "mathbb", "pmb", "boxed", "framebox", "fbox",
+)  # fmt: skip
+_GREEK = {
+    "sigma", "delta", "Delta", "theta", "alpha", "beta", "eta", "lambda", "phi", "psi", "mu",
+    "epsilon", "gamma", "omega", "tau", "rho", "nabla", "ell", "pi", "xi", "zeta", "kappa",
+    "varphi", "vartheta", "Theta", "Sigma", "Phi", "Lambda", "Omega", "vartriangle", "triangle",
+}  # fmt: skip
+# Names read as words rather than as products of letters.
+WORDS = (
+    "np.sum", "softmax", "sigmoid", "relu", "ReLU", "tanh", "keepdims", "axis", "True", "sum",
+    "max", "min", "exp", "log", "ln", "net", "CE", "sgn", "sign", "diag",
+)  # fmt: skip
+FUNCTIONS = {
+    "sigma", "g", "f", "relu", "ReLU", "tanh", "softmax", "sigmoid", "exp", "log", "ln", "H",
+    "max", "min", "np.sum", "sum", "phi", "sqrt", "delta", "sgn", "diag",
+}  # fmt: skip
+COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", "cal_E"}
+RELATIONS = (":=", "=:", "\\equiv", "\\coloneqq", "=")
+
+
+def clean(tex: str) -> str:
+    """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
+    s = tex
+    s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)
+    s = re.sub(r"\\textcolor\{[^{}]*\}", "", s)
+    s = re.sub(r"\\color\{[^{}]*\}", "", s)
+    s = re.sub(
+        r"\\text\{\s*(\\textcolor\{[^{}]*\})?\s*\{?\\framebox\{\$([^$]*)\$\}\}?\s*\}", r"{\2}", s
+    )
+    s = re.sub(r"\\framebox\{\$([^$]*)\$\}", r"{\1}", s)
+    words = r"(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp|np\.sum|sum)"
+    s = re.sub(r"\\(mathrm|text|textrm|mbox|texttt|operatorname)\{\s*" + words + r"\s*\}", r"\2", s)
+    s = re.sub(r"\\mathrm\{d\}", "d", s)
+    s = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", s)
+    s = re.sub(_DROP, " ", s)
+    s = re.sub(r"\\(sigma|delta)\s*\{\s*\\prime\s*\}", r"\\\1'", s)
+    s = re.sub(r"\^\s*\{?\s*\\prime\s*\}?", "'", s)
+    s = s.replace("\\prime", "'")
+    s = s.replace("\\bigodot", "\\odot").replace("\\cdotp", "\\cdot")
+    s = re.sub(r"\\(mathcal|mathfrak|mathds|hat|tilde|widehat|widetilde|bar)\s*([A-Za-z0-9])",
+               r"\\\1{\2}", s)  # fmt: skip
+    s = re.sub(r"\\\\\s*$", "", s.strip())
+    s = s.replace("~", " ").replace("&", " ")
+    # the indicator 1_{i=y} is the Kronecker delta of its two indices
+    s = re.sub(r"\\math(?:bb|ds|bf)\{1\}_\{\s*([a-z])\s*=\s*([a-z])\s*\}", r"\\delta_{\1\2}", s)
+    return s.strip().rstrip(".,;").strip()
+
+
+def split_relations(tex: str) -> list[tuple[str, int, str]]:
+    """``a = b := c`` into [("", offset, "a"), ("=", offset, "b"), (":=", offset, "c")] at the
+    top level (outside braces and parentheses); offsets into ``tex`` give each member's line."""
+    out, depth, last, i, rel = [], 0, 0, 0, ""
+    while i < len(tex):
+        ch = tex[i]
+        if ch in "{([" and tex[i - 1 : i] != "\\":
+            depth += 1
+        elif ch in "})]" and tex[i - 1 : i] != "\\":
+            depth -= 1
+        elif depth == 0:
+            for r in RELATIONS:
+                if tex.startswith(r, i) and not (r == "=" and i > 0 and tex[i - 1] in "<>!:\\"):
+                    if r == "=" and tex[i + 1 : i + 2] == ":":
+                        continue
+                    out.append((rel, last, tex[last:i]))
+                    rel, last = r, i + len(r)
+                    i += len(r) - 1
+                    break
+        i += 1
+    out.append((rel, last, tex[last:]))
+    return out
+
+
+class Parser:
+    """Recursive descent over one member of a formula (no relation signs inside)."""
+
+    def __init__(self, text: str, functions: set[str] = frozenset()):
+        self.s = text
+        self.i = 0
+        self.functions = FUNCTIONS | set(functions)
+        self.in_norm = 0
+
+    # ------------------------------------------------------------------ scanning
+    def ws(self):
+        while self.i < len(self.s) and self.s[self.i] in " \t\n\r":
+            self.i += 1
+
+    def peek(self, tok: str) -> bool:
+        self.ws()
+        return self.s.startswith(tok, self.i)
+
+    def eat(self, tok: str) -> bool:
+        if self.peek(tok):
+            self.i += len(tok)
+            return True
+        return False
+
+    def need(self, tok: str):
+        if not self.eat(tok):
+            raise Unreadable(f"expected {tok!r} at {self.s[self.i : self.i + 15]!r}")
+
+    def cmd(self) -> str | None:
+        """The command at the cursor (without moving), e.g. ``frac``."""
+        self.ws()
+        m = re.match(r"\\([A-Za-z]+)", self.s[self.i :])
+        return m.group(1) if m else None
+
+    def group_text(self) -> str:
+        """A braced group's raw text, or a single token when unbraced."""
+        self.ws()
+        if self.eat("{"):
+            depth, start = 1, self.i
+            while self.i < len(self.s):
+                ch = self.s[self.i]
+                if ch == "\\":
+                    self.i += 2
+                    continue
+                if ch == "{":
+                    depth += 1
+                elif ch == "}":
+                    depth -= 1
+                    if depth == 0:
+                        self.i += 1
+                        return self.s[start : self.i - 1]
+                self.i += 1
+            raise Unreadable("unbalanced braces")
+        m = re.match(r"\\[A-Za-z]+|.", self.s[self.i :])
+        if not m:
+            raise Unreadable("missing group")
+        self.i += len(m.group())
+        return m.group()
+
+    def sub_parser(self, text: str) -> Parser:
+        p = Parser(text, self.functions)
+        return p
+
+    def parse_all(self):
+        e = self.expr()
+        self.ws()
+        if self.i != len(self.s):
+            raise Unreadable(f"unread text {self.s[self.i : self.i + 20]!r}")
+        return e
+
+    # ------------------------------------------------------------------ grammar
+    def expr(self):
+        terms = []
+        sign = 1
+        if self.eat("-"):
+            sign = -1
+        elif self.eat("+"):
+            pass
+        terms.append((sign, self.term()))
+        while True:
+            if self.eat("+"):
+                terms.append((1, self.term()))
+            elif self.peek("-") and not self.peek("->"):
+                self.i += 1
+                terms.append((-1, self.term()))
+            else:
+                break
+        if len(terms) == 1 and terms[0][0] == 1:
+            return terms[0][1]
+        return ("add", terms)
+
+    def at_term_end(self) -> bool:
+        self.ws()
+        if self.i >= len(self.s):
+            return True
+        ch = self.s[self.i]
+        if ch in "+-)]},|=;":
+            return True
+        c = self.cmd()
+        if c in ("right", "quad", "end", "rangle"):
+            return True
+        closing = c in ("rVert", "Vert") or self.s.startswith("\\|", self.i)
+        return closing and self.in_norm > 0
+
+    _OPS = {
+        "cdot": "cdot", "times": "times", "odot": "odot", "circ": "circ",
+        "otimes": "otimes", "ast": "star", "bullet": "cdot",
+    }  # fmt: skip
+
+    def term(self):
+        left = self.unary()
+        while not self.at_term_end():
+            op = "juxt"
+            c = self.cmd()
+            if c in self._OPS:
+                self.i += len(c) + 1
+                op = self._OPS[c]
+            elif self.eat("*"):
+                op = "star"
+            elif self.eat("/"):
+                right = self.unary()
+                left = ("div", left, right)
+                continue
+            if left[0] == "d" and left[1] is None and left[3] is None:
+                # the operator form d/dx applies to the rest of the term
+                return ("d", None, left[2], self._rest(op))
+            if self.at_term_end():
+                raise Unreadable("operator without a right operand")
+            if self._starts_sum():
+                right = self.unary()
+                return ("mul", op, left, right)
+            right = self.unary()
+            left = ("mul", op, left, right)
+        if left[0] == "d" and left[1] is None and left[3] is None:
+            raise Unreadable("a derivative operator with nothing to act on")
+        return left
+
+    def _rest(self, op):
+        return self.term()
+
+    def _starts_sum(self) -> bool:
+        return self.cmd() in ("sum", "prod")
+
+    def unary(self):
+        if self.eat("-"):
+            return ("add", [(-1, self.unary())])
+        if self.eat("+"):
+            return self.unary()
+        return self.postfix(self.primary())
+
+    def postfix(self, node):
+        while True:
+            self.ws()
+            if self.s.startswith("^", self.i):
+                self.i += 1
+                g = self.group_text().strip()
+                if g in ("T", "\\top", "\\intercal", "t"):
+                    node = ("T", node)
+                elif g == "'":
+                    node = ("T", node)
+                else:
+                    node = ("pow", node, self.sub_parser(g).parse_all())
+            elif self.s.startswith("_", self.i):
+                self.i += 1
+                node = ("idx", node, self.group_text().strip())
+            elif self.s.startswith("'", self.i):
+                self.i += 1
+                node = ("T", node)
+            else:
+                return node
+
+    def primary(self):
+        self.ws()
+        if self.i >= len(self.s):
+            raise Unreadable("formula ends too early")
+        ch = self.s[self.i]
+        m = re.match(r"\d+(\.\d+)?", self.s[self.i :])
+        if m:
+            self.i += len(m.group())
+            return ("num", float(m.group()))
+        if ch == "(":
+            self.i += 1
+            e = self.expr()
+            self.need(")")
+            return e
+        if ch == "[":
+            self.i += 1
+            e = self.expr()
+            self.need("]")
+            return e
+        if ch == "{":
+            g = self.group_text()
+            return self.sub_parser(g).parse_all()
+        if ch == "|" or self.s.startswith("\\|", self.i) or self.cmd() in ("lVert", "Vert"):
+            return self.norm()
+        c = self.cmd()
+        if c == "frac" or c == "dfrac" or c == "tfrac":
+            self.i += len(c) + 1
+            return self.frac()
+        if c in ("sum", "prod"):
+            self.i += len(c) + 1
+            return self.sum(c)
+        if c == "sqrt":
+            self.i += 5
+            return ("call", Atom("sqrt"), [self.sub_parser(self.group_text()).parse_all()])
+        if c == "partial":
+            # \partial z / \partial b written inline
+            self.i += 8
+            num = self.atom()
+            self.need("/")
+            if self.cmd() != "partial":
+                raise Unreadable("a bare partial")
+            self.i += 8
+            den = self.atom()
+            return ("d", ("atom", num), ("atom", den), None)
+        return self.atom_or_call()
+
+    def norm(self):
+        if self.eat("\\|"):
+            close = "\\|"
+        elif self.eat("\\lVert"):
+            close = "\\rVert"
+        elif self.eat("\\Vert"):
+            close = "\\Vert"
+        elif self.eat("||"):
+            close = "||"
+        else:
+            self.need("|")
+            raise Unreadable("absolute value")
+        self.in_norm += 1
+        e = self.expr()
+        self.in_norm -= 1
+        if not self.eat(close):
+            if close == "||":
+                self.need("||")
+            raise Unreadable("unclosed norm")
+        return ("norm", e)
+
+    def frac(self):
+        num_t, den_t = self.group_text(), self.group_text()
+        mark = _derivative_mark(num_t, den_t)
+        if mark is None:
+            num = self.sub_parser(num_t).parse_all()
+            den = self.sub_parser(den_t).parse_all()
+            return ("div", num, den)
+        num_body = num_t.strip()[len(mark) :].strip()
+        den_body = den_t.strip()[len(mark) :].strip()
+        den = self.sub_parser(den_body).parse_all()
+        if num_body in ("", "~"):
+            return ("d", None, den, None)
+        return ("d", self.sub_parser(num_body).parse_all(), den, None)
+
+    def sum(self, kind):
+        var, exclude = None, None
+        self.ws()
+        if self.s.startswith("_", self.i):
+            self.i += 1
+            g = self.group_text().strip()
+            m = re.match(r"^([A-Za-z])\s*(=.*)?$", g)
+            m2 = re.match(r"^([A-Za-z])\s*\\(neq|ne)\s*([A-Za-z])$", g)
+            if m:
+                var = m.group(1)
+            elif m2:
+                var, exclude = m2.group(1), m2.group(3)
+            else:
+                raise Unreadable(f"sum over {g!r}")
+        hi = None
+        if self.peek("^"):
+            self.i += 1
+            hi = self.group_text().strip()
+        if self.s[self.i : self.i + 1] == "_" and var is None:
+            raise Unreadable("sum bounds")
+        if kind != "sum":
+            raise Unreadable("product")
+        self.ws()
+        if self.peek("{"):
+            body = self.sub_parser(self.group_text()).parse_all()
+            body = self.postfix(body)
+            # factors after a braced body multiply the sum
+            node = ("sum", var, exclude, body, hi)
+            return node
+        body = self.term()
+        return ("sum", var, exclude, body, hi)
+
+    def atom_or_call(self):
+        atom = self.atom()
+        self.ws()
+        if atom.name == "nabla" and not self.at_term_end():
+            # \nabla_{a} C: the gradient takes the factor right after it
+            return ("mul", "juxt", ("atom", atom), self.postfix(self.primary()))
+        if atom.name == "e" and atom.sup and not atom.sub and not atom.primes:
+            return ("call", Atom("exp"), [self.sub_parser(atom.sup).parse_all()])
+        callable_ = atom.name in self.functions or (
+            atom.name in COSTS and (atom.sub is None or len(atom.sub) <= 2)
+        )
+        if atom.name in ("delta", "sigma") and atom.sup is not None and atom.primes == 0:
+            callable_ = atom.name == "sigma"
+        if atom.name == "sum" and not self.peek("("):
+            raise Unreadable("sum")
+        if callable_ and self.peek("("):
+            self.i += 1
+            args = [self.expr()]
+            while self.eat(",") or self.eat(";"):
+                args.append(self._arg())
+            if self.eat("..."):
+                pass
+            self.need(")")
+            node = ("call", atom, args)
+            return node
+        if (
+            atom.name in ("exp", "log", "ln", "tanh", "sigmoid", "relu", "ReLU")
+            and not self.at_term_end()
+        ):
+            # \log x, \ln(…) without parentheses: the next factor
+            return ("call", atom, [self.postfix(self.primary())])
+        return ("atom", atom)
+
+    def _arg(self):
+        self.ws()
+        m = re.match(r"(axis\s*=\s*-?\d+|keepdims\s*=\s*True)", self.s[self.i :])
+        if m:
+            self.i += len(m.group())
+            return ("kw", m.group().replace(" ", ""))
+        return self.expr()
+
+    def atom(self) -> Atom:
+        self.ws()
+        s, i = self.s, self.i
+        name = None
+        c = self.cmd()
+        if c in ("hat", "tilde", "widehat", "widetilde", "bar", "mathcal", "mathfrak", "mathds",
+                 "mathrm", "text"):  # fmt: skip
+            self.i += len(c) + 1
+            inner = self.group_text().strip()
+            inner = re.sub(r"\\(mathbf|boldsymbol|bm|vec)\{([^{}]*)\}", r"\2", inner).strip()
+            if c in ("mathrm", "text"):
+                if not re.fullmatch(r"[A-Za-z]+", inner):
+                    raise Unreadable(f"text {inner!r}")
+                name = inner
+            else:
+                inner_atom = Parser(inner).atom() if inner else None
+                if inner_atom is None:
+                    raise Unreadable("empty decoration")
+                pre = {"widehat": "hat", "widetilde": "tilde", "mathcal": "cal",
+                       "mathfrak": "frak", "mathds": "ds"}.get(c, c)  # fmt: skip
+                base = pre + "_" + inner_atom.name
+                return self._decorations(base, inner_atom.sub, inner_atom.sup)
+        elif c in _UNWRAP:
+            self.i += len(c) + 1
+            inner = self.group_text()
+            p = self.sub_parser(inner)
+            a = p.atom()
+            if p.i < len(p.s.strip()):
+                raise Unreadable("a bold expression")
+            return self._decorations(a.name, a.sub, a.sup, a.primes, a.T)
+        elif c in _GREEK:
+            self.i += len(c) + 1
+            name = {"ell": "l", "vartriangle": "Delta", "triangle": "Delta"}.get(c, c)
+        elif c in ("exp", "log", "ln", "tanh", "max", "min", "sin", "cos", "operatorname"):
+            self.i += len(c) + 1
+            name = c
+        elif c is not None:
+            raise Unreadable(f"\\{c}")
+        else:
+            for w in WORDS:
+                if s.startswith(w, i) and not s[i + len(w) : i + len(w) + 1].isalpha():
+                    name = w
+                    self.i += len(w)
+                    break
+            if name is None:
+                m = re.match(r"d([zZaAwWbB])(?![A-Za-z])", s[i:])
+                if m:
+                    name = "d" + m.group(1)
+                    self.i += 2
+                elif s[i].isalpha():
+                    name = s[i]
+                    self.i += 1
+                else:
+                    raise Unreadable(f"unexpected {s[i]!r}")
+        return self._decorations(name)
+
+    def _decorations(self, name, sub=None, sup=None, primes=0, T=False) -> Atom:
+        while True:
+            j = self.i
+            while j < len(self.s) and self.s[j] == " ":
+                j += 1
+            if self.s[j : j + 1] in ("^", "_") and self.s[j + 1 : j + 2] != " ":
+                self.i = j
+            if self.i < len(self.s) and self.s[self.i] == "_" and sub is None:
+                self.i += 1
+                sub = self.group_text().strip()
+            elif self.i < len(self.s) and self.s[self.i] == "^":
+                save = self.i
+                self.i += 1
+                g = self.group_text().strip()
+                if g in ("T", "\\top", "\\intercal"):
+                    T = True
+                elif g == "'":
+                    primes += 1
+                elif sup is None:
+                    m = re.match(r"^(.*?)(\^?\s*(T|\\top))$", g)
+                    if m and m.group(1).strip() and m.group(1).strip()[-1] in ")]}":
+                        g, T = m.group(1).strip(), True
+                    if g.endswith("'"):
+                        g, primes = g[:-1].strip(), primes + 1
+                    sup = g
+                else:
+                    self.i = save
+                    return Atom(name, sub, sup, primes, T)
+            elif self.i < len(self.s) and self.s[self.i] == "'":
+                self.i += 1
+                primes += 1
+            else:
+                return Atom(name, sub, sup, primes, T)
+
+
+def _derivative_mark(num: str, den: str) -> str | None:
+    num, den = num.strip(), den.strip()
+    for mark in ("\\partial", "d"):
+        if num.startswith(mark) and den.startswith(mark):
+            rest_n, rest_d = num[len(mark) :], den[len(mark) :]
+            if mark == "d" and (rest_d[:1].isalpha() and den[:3] in ("dia", "det")):
+                return None
+            if mark == "\\partial" and (rest_n[:1].isalpha() or rest_d[:1].isalpha()):
+                return None  # \partialx is not a command we know
+            if mark == "\\partial" and rest_n.lstrip().startswith("^"):
+                return None  # second derivative
+            if mark == "d" and rest_n.startswith("^"):
+                return None
+            return mark
+    return None
+
+
+def parse(text: str, functions: set[str] = frozenset()):
+    """The tree of one member (no relation signs), or ``Unreadable``."""
+    return Parser(text, functions).parse_all()

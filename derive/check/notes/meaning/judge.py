@@ -1,0 +1,503 @@
+"""Judge a note's claims on the drawn network: definitions bind, claims are compared.
+
+``judge_note(segments)`` walks the formulas of a note in reading order. A formula is split at
+its relation signs into members on their own lines (a member that starts a display row with
+``=`` continues the formula before). Definitions bind and are never judged wrong: forward
+equations (``z^l = w^l a^{l-1} + b^l``), the cost (``C = \\frac12 \\|a^L - y\\|^2``), ``:=``,
+names of the note's own (``t = x W + b``); what they say fixes the readings (``conventions``).
+Every other member is a claim about its left-hand side and is evaluated on every drawn
+network, at every layer where a general ``l`` is defined and for every value of its free
+entry indices, under each reading the note allows. Correct when it holds under a reading;
+wrong only when it fails under every reading and the claim does not hang on a cost the note
+never wrote; else not understood.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import bind, chains
+from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
+from .conventions import Note, infer, use_cost_at
+from .grammar import COSTS, Unreadable, clean, parse, split_relations
+from .instance import Net
+
+TOL = dict(rtol=1e-5, atol=1e-6)
+BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta"}
+
+
+@dataclass
+class Verdict:
+    line: int
+    claim: str
+    verdict: str  # correct | wrong | unknown | definition
+    message: str = ""
+    reading: str = ""
+    kind: str = "equation"  # derivative | chain-rule | equation, as the report names checks
+
+
+@dataclass
+class Member:
+    line: int
+    rel: str
+    text: str
+    tree: object = None
+    error: str = ""
+    cond: tuple | None = None  # (i, "=" or "!=", j): the case the formula is written for
+
+
+_COND = re.compile(
+    r"(?:,\s*)?(?:\\quad|\\qquad|\\text\{[^{}]*\})\s*(?:\\text\{[^{}]*\})?\s*"
+    r"([a-zA-Z])\s*(=|\\neq|\\ne)\s*([a-zA-Z])\s*[.,]?\s*$"
+)
+
+
+_OTHERWISE = re.compile(
+    r"(?:,\s*)?(?:\\quad|\\qquad)?\s*\\text\{\s*(otherwise|sinon|else|sonst)\s*\.?\}\s*[.,]?\s*$"
+)
+
+
+def _condition(text: str, last=None):
+    """A trailing case condition (``\\quad i = j``, ``\\text{if } i \\neq j``) split off;
+    ``\\text{otherwise}`` is the other case of the condition before it."""
+    m = _OTHERWISE.search(text)
+    if m:
+        if last is None:
+            return text[: m.start()].rstrip(" ,"), ("?", "?", "?")
+        flipped = "!=" if last[1] == "=" else "="
+        return text[: m.start()].rstrip(" ,"), (last[0], flipped, last[2])
+    m = _COND.search(text)
+    if not m:
+        return text, None
+    op = "=" if m.group(2) == "=" else "!="
+    return text[: m.start()].rstrip(" ,"), (m.group(1), op, m.group(3))
+
+
+def statements(segments):
+    """The formulas as lists of members, continuations joined to the formula before."""
+    out = []
+    last_cond = None
+    for seg in segments:
+        if seg.kind != "math":
+            out.append(None)
+            continue
+        text = clean(seg.text)
+        if not text:
+            continue
+        text, cond = _condition(text, last_cond)
+        if cond is not None:
+            last_cond = cond
+        members = []
+        for rel, off, part in split_relations(text):
+            lead = part[: len(part) - len(part.lstrip())]
+            line = seg.line + text[:off].count("\n") + lead.count("\n")
+            members.append(Member(line, rel, part.strip(), cond=cond))
+        if members and members[0].text == "" and out and out[-1] and len(members) > 1:
+            out[-1].extend(members[1:])
+            continue
+        out.append(members)
+    return [s for s in out if s]
+
+
+def _parse(m: Member, functions):
+    if m.tree is None and not m.error:
+        try:
+            m.tree = parse(m.text, functions)
+        except Unreadable as e:
+            m.error = str(e) or "not read"
+        except (RecursionError, IndexError, ValueError) as e:
+            m.error = f"not read ({type(e).__name__})"
+
+
+def judge_note(segments, layout: str | None = None) -> list[Verdict]:
+    """The verdicts on a note's formulas; ``layout`` ("rows" or "cols") states how the note
+    writes examples when its own equations do not say (``derive check --rows``)."""
+    stmts = statements(segments)
+    note = Note()
+    note.layout = layout
+    for members in stmts:
+        for m in members:
+            _parse(m, note.functions)
+    infer(note, stmts)
+    note.class_letters = _class_letters(stmts)
+    note.einstein = any(
+        seg.kind == "text"
+        and re.search(r"(?i)einstein|summation convention|repeated ind", seg.text)
+        for seg in segments
+    )
+    out: list[Verdict] = []
+    for members in stmts:
+        try:
+            out.extend(_statement(note, members))
+        except Exception as e:  # one formula's failure never stops the others
+            line = members[0].line
+            out.append(Verdict(line, members[0].text, "unknown", f"not read ({type(e).__name__})"))
+    return out
+
+
+def _class_letters(stmts) -> set[str]:
+    """Index letters a note uses for the class of a one-hot target: free on the right of a
+    cost (``\\mathcal{L} = -\\log a^L_c``) and never summed."""
+    out = set()
+    for members in stmts:
+        lhs = members[0]
+        if lhs.tree is None or len(members) < 2:
+            continue
+        head = lhs.tree[1] if lhs.tree[0] in ("atom", "call") else None
+        if head is None or not (bind.is_cost(head) or lhs.tree[0] == "call" and head.name in COSTS):
+            continue
+        for m in members[1:]:
+            if m.tree is not None:
+                out |= bind.free_indices(m.tree) - bind.free_indices(lhs.tree)
+    return out
+
+
+def _statement(note: Note, members: list[Member]) -> list[Verdict]:
+    if len(members) < 2:
+        return []
+    lhs = members[0]
+    kind = note.kinds.get(id(lhs), "claim")
+    out = []
+    start = 1
+    if kind == "forward":
+        # a forward equation and its rewritings define the network: never a claim
+        return [Verdict(m.line, f"{lhs.text} = {m.text}", "definition", "forward equation")
+                for m in members[1:]]  # fmt: skip
+    if kind in ("definition", "cost", "alias", "update"):
+        out.append(Verdict(members[1].line, f"{lhs.text} {members[1].rel} {members[1].text}",
+                           "definition", f"{kind}: binds {lhs.text}"))  # fmt: skip
+        start = 2
+    # class indices written anywhere in the formula (a_c in the step before) hold for all of it
+    context = set()
+    for m in members:
+        if m.tree is not None:
+            context |= bind.free_indices(m.tree) & note.class_letters
+    for m in members[start:]:
+        claim = f"{lhs.text} = {m.text}"
+        if lhs.error or m.error:
+            out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error))
+            continue
+        if note.own_functions and (bind.mentions(lhs.tree, note.own_functions)
+                                   or bind.mentions(m.tree, note.own_functions)):  # fmt: skip
+            out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
+            continue
+        v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        kind = _kind(lhs.tree, m.tree)
+        out.append(Verdict(m.line, claim, v, msg, reading, kind))
+    return out
+
+
+def equal(a, b) -> bool:
+    """Whether two evaluated sides agree; ``Unreadable`` when they cannot be compared."""
+    if isinstance(a, Jac) or isinstance(b, Jac):
+        if isinstance(a, Jac) and isinstance(b, Jac):
+            return a.m.shape == b.m.shape and np.allclose(a.m, b.m, **TOL)
+        j, v = (a, b) if isinstance(a, Jac) else (b, a)
+        v = np.asarray(v, dtype=float)
+        if v.shape == j.m.shape:
+            return np.allclose(j.m, v, **TOL)
+        d = j.diagonal_vector()
+        if d is not None and v.size == d.size:
+            return np.allclose(d, v.reshape(-1), **TOL)
+        raise Unreadable("a Jacobian against a value of another shape")
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.size == 1 and b.size == 1:
+        return bool(np.allclose(a.reshape(-1), b.reshape(-1), **TOL))
+    if a.shape != b.shape:
+        if a.shape == b.shape[::-1]:
+            # a transpose of the other: a layout the note may use for its own names
+            raise Unreadable(f"shapes {a.shape} and {b.shape} differ")
+        return False  # a gradient has the shape of its variable: another shape is wrong
+    return bool(np.allclose(a, b, **TOL))
+
+
+def einstein(node, letters: set[str]):
+    """The summation convention the note declares: an index repeated in a product and not
+    free on the left is summed, over the smallest term that holds all its occurrences."""
+    for c in sorted(letters):
+        node = _sum_over(node, c)
+    return node
+
+
+def _count(node, c) -> int:
+    return 1 if c in bind.free_indices(node) else 0
+
+
+def _sum_over(node, c):
+    if c not in bind.free_indices(node):
+        return node
+    if node[0] == "add":
+        parts = [(sg, t) for sg, t in node[1]]
+        holders = [i for i, (_, t) in enumerate(parts) if c in bind.free_indices(t)]
+        if len(holders) == 1:
+            i = holders[0]
+            parts[i] = (parts[i][0], _sum_over(parts[i][1], c))
+            return ("add", parts)
+        return ("sum", c, None, node, None)
+    if node[0] == "mul":
+        a, b = node[2], node[3]
+        in_a, in_b = c in bind.free_indices(a), c in bind.free_indices(b)
+        if in_a and in_b:
+            return ("sum", c, None, node, None)
+        if in_a:
+            return ("mul", node[1], _sum_over(a, c), b)
+        return ("mul", node[1], a, _sum_over(b, c))
+    if node[0] == "div":
+        a, b = node[1], node[2]
+        in_a, in_b = c in bind.free_indices(a), c in bind.free_indices(b)
+        if in_a and in_b:
+            return ("sum", c, None, node, None)
+        return ("div", _sum_over(a, c), b) if in_a else ("div", a, _sum_over(b, c))
+    return ("sum", c, None, node, None)
+
+
+def _alternatives(rhs):
+    """The readings of a right-hand side: as parsed, and, where a derivative operator stands
+    before a sum without parentheses (d/dz w g(z) + b), the operator applied to the whole sum
+    (the parentheses the author left out)."""
+    yield rhs
+    if rhs[0] == "add" and rhs[1] and rhs[1][0][1][0] == "d" and rhs[1][0][1][1] is None:
+        sign, first = rhs[1][0]
+        rest = [(sign, first[3])] + list(rhs[1][1:])
+        yield ("d", None, first[2], ("add", rest))
+
+
+def _best(note, reading, widths, lhs, rhs, cond, context) -> str:
+    outcomes = []
+    first_error = None
+    for alt in _alternatives(rhs):
+        try:
+            r = _evaluate(note, reading, widths, lhs, alt, cond, context)
+        except Unreadable as e:
+            first_error = first_error or e
+            r = "err"
+        if r in ("eq", "case"):
+            return r
+        outcomes.append(r)
+    if all(r == "neq" for r in outcomes):
+        return "neq"
+    if outcomes[0] == "err" and len(outcomes) == 1 and first_error is not None:
+        raise first_error
+    return "err" if "err" in outcomes else outcomes[0]
+
+
+def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context=()) -> str:
+    """'eq', 'case' (holds where the free indices differ, or where they coincide: one case of
+    a case split), 'neq', 'partial' (holds on some draws only) or 'err' for one reading over
+    the draws, the layers and the values of the free indices."""
+    free_l, free_r = bind.free_indices(lhs), bind.free_indices(rhs)
+    if note.einstein and free_r - free_l:
+        rhs = einstein(rhs, free_r - free_l - note.class_letters)
+        free_r = bind.free_indices(rhs)
+    cond_letters = {cond[0], cond[2]} if cond else set()
+    if cond and not cond_letters <= (free_l | free_r | set(context) | note.class_letters):
+        # the case names an index the claim does not write (j = c, then z_c): already applied
+        cond, cond_letters = None, set()
+    fixed = {c for c in (free_l | free_r | set(context) | cond_letters) if c in note.class_letters}
+    if (free_r - free_l) - fixed:
+        raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
+    free = sorted((free_l | free_r) - fixed)
+    general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
+    results = []  # (layer, combo, seed, equal)
+    # one unit per layer: a ReLU's derivative is 1 or 0 on a whole draw, so more draws
+    seeds = (1, 2, 3, 4, 5, 6) if max(widths) == 1 else (1, 2)
+    for seed in seeds:
+        net = Net(widths, note.acts_for(len(widths) - 1, reading), seed,
+                  onehot=reading.output == "softmax" or bool(fixed),
+                  m=3 if reading.batch else 1)  # fmt: skip
+        state = note.state(net, reading)
+        env0 = Env(state, reading, note.aliases)
+        if fixed:
+            cls = int(np.argmax(net.params[("y", 0)][:, 0]))
+            env0 = env0.with_idx(**{c: cls for c in fixed})
+        layers = note.layer_values(net, reading) if general else [None]
+        for lv in layers:
+            env = env0.with_idx(l=lv) if lv is not None else env0
+            try:
+                both = ("add", [(1, lhs), (1, rhs)])
+                ranges = [bind.sum_range(c, both, env) for c in free]
+            except Unreadable:
+                continue
+            for combo in np.ndindex(*ranges):
+                e = env.with_idx(**dict(zip(free, combo, strict=True)))
+                try:
+                    a = bind.value(lhs, e)
+                except NoLayer:
+                    continue
+                try:
+                    b = bind.value(rhs, e)
+                except NoLayer:
+                    continue
+                except ShapeMismatch as err:
+                    # the left-hand side is a quantity of the network; the right-hand side
+                    # multiplies quantities whose shapes do not fit: not what it claims
+                    if note.first_failure is None:
+                        note.first_failure = (a, str(err), lv, dict(zip(free, combo, strict=True)))
+                    results.append((lv, tuple(combo), seed, False))
+                    continue
+                except (FloatingPointError, ZeroDivisionError, OverflowError):
+                    raise Unreadable("not defined at the drawn values") from None
+                full = dict(zip(free, combo, strict=True))
+                full.update({c: e.idx[c] for c in fixed})
+                if cond and not (cond[0] in e.idx and cond[2] in e.idx):
+                    raise Unreadable("a case on indices this claim does not bind")
+                if cond:
+                    same = e.idx[cond[0]] == e.idx[cond[2]]
+                    if same != (cond[1] == "="):
+                        continue
+                same = equal(a, b)
+                if not same and note.first_failure is None:
+                    note.first_failure = (a, b, lv, dict(full))
+                results.append((lv, tuple(sorted(full.items())), seed, same))
+    if not results:
+        return "err"
+    if all(r[3] for r in results):
+        return "eq"
+    by_point = {}
+    for lv, combo, _seed, ok in results:
+        by_point.setdefault((lv, combo), set()).add(ok)
+    if any(len(v) > 1 for v in by_point.values()):
+        return "partial"
+    failing = [k for k, v in by_point.items() if False in v]
+    letters = free + sorted(fixed)
+    if len(letters) >= 2:
+
+        def distinct(combo):
+            vals = [v for _, v in combo]
+            return len(set(vals)) == len(vals)
+
+        if all(not distinct(c) for _, c in failing) and any(distinct(c) for _, c in by_point):
+            return "case"
+    return "neq"
+
+
+def _show(v) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Jac):
+        v = v.m
+    arr = np.round(np.asarray(v, dtype=float), 4)
+    return str(arr.tolist() if arr.size > 1 else float(arr.reshape(-1)[0]))
+
+
+def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tuple[str, str, str]:
+    """(verdict, message, reading) for the claim lhs = rhs."""
+    note.first_failure = None
+    use_cost_at(note, line)
+    if not _binds_something(lhs) and not _binds_something(rhs):
+        return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
+    # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
+    # examples, where a missing 1/m or a sum over the wrong axis shows; any other on one example
+    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH)
+    outcomes = []
+    errors = []
+    indexed = bool(bind.free_indices(lhs) | bind.free_indices(rhs)) or "'sum'" in repr(rhs)
+    for reading, widths, scalar in note.readings(line, batch):
+        if scalar and indexed:
+            continue  # with one unit per layer every index is the same: no reading of entries
+        try:
+            with np.errstate(all="raise"):
+                r = _best(note, reading, widths, lhs, rhs, cond, context)
+        except Unreadable as e:
+            errors.append(str(e))
+            r = "err"
+        except (FloatingPointError, ZeroDivisionError, OverflowError, RecursionError):
+            r = "err"
+        except (ValueError, TypeError, IndexError, KeyError) as e:
+            # a reading this model does not handle: never a verdict, never a crash
+            errors.append(f"{type(e).__name__}")
+            r = "err"
+        outcomes.append((r, reading, scalar))
+        if r in ("eq", "case"):
+            how = reading.describe() + ("; one unit per layer" if scalar else "")
+            if r == "case":
+                how += "; holds in one case of its indices (equal or different), as written for"
+            return "correct", "", how
+    vector = [r for r, _, s in outcomes if not s]
+    scalar = [r for r, _, s in outcomes if s]
+    depends_on_cost = not note.cost_read and bind.mentions(
+        ("add", [(1, lhs), (1, rhs)]), {"y", "Y"}
+    )
+    if not note.forward and not note.costs:
+        # a note that writes no network of its own: its names are only guessed, so a claim
+        # may be confirmed on the drawn network but is never called wrong
+        depends_on_cost = True
+    if vector and all(r == "neq" for r in vector) and not depends_on_cost:
+        return "wrong", _differ(note), outcomes[0][1].describe()
+    if (
+        vector
+        and all(r == "err" for r in vector)
+        and scalar
+        and all(r == "neq" for r in scalar)
+        and line < note.first_vector_line
+        and not depends_on_cost
+    ):
+        return "wrong", _differ(note) + " (one unit per layer)", outcomes[0][1].describe()
+    if vector and all(r == "err" for r in vector):
+        verdict = _chain_verdict(note, lhs, rhs)
+        if verdict is not None:
+            return verdict
+    msg = errors[0] if errors else "not judged under every reading"
+    return "unknown", msg, ""
+
+
+def _chain_verdict(note: Note, lhs, rhs):
+    """A schematic chain rule judged by how its factors link (``chains``), at every layer."""
+    reading, widths, _ = next(iter(note.readings(0)))
+    net = Net(widths, note.acts_for(len(widths) - 1, reading), 1)
+    env0 = Env(note.state(net, reading), reading, note.aliases)
+    general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
+    outcomes = set()
+    for lv in note.layer_values(net, reading) if general else [None]:
+        env = env0.with_idx(l=lv) if lv is not None else env0
+        try:
+            outcomes.add(chains.chain(lhs, rhs, env))
+        except NoLayer:
+            continue
+        except Unreadable:
+            return None
+    if outcomes == {True}:
+        return "correct", "", "a chain rule: its factors link up, in any layout order"
+    if False in outcomes and None not in outcomes:
+        return ("wrong", "the factors of this chain rule do not lead from the numerator to "
+                "the denominator of the left-hand side", reading.describe())  # fmt: skip
+    return None
+
+
+def _kind(lhs, rhs) -> str:
+    """The kind of claim, as the report names checks: a product of derivative symbols is a
+    chain rule, any other claim about a derivative a derivative, else an equation."""
+    factors = chains._factors(rhs)
+    if len(factors) > 1 and all(f[0] == "d" and f[1] is not None for f in factors):
+        return "chain-rule"
+    if lhs[0] == "d" or "('d'," in repr(rhs):
+        return "derivative"
+    return "equation"
+
+
+def _differ(note: Note) -> str:
+    msg = "the two sides differ on the drawn network"
+    if note.first_failure is not None:
+        a, b, lv, idx = note.first_failure
+        where = ", ".join(f"{k} = {v + 1}" for k, v in idx.items())
+        if lv is not None:
+            where = f"l = {lv}" + (", " + where if where else "")
+        at = " at " + where if where else ""
+        msg += f"{at}: the left-hand side is {_show(a)}, the right-hand side {_show(b)}"
+    return msg
+
+
+def _binds_something(tree) -> bool:
+    """Whether a tree names anything of the network (a symbol, a derivative, a function)."""
+    text = repr(tree)
+    return "Atom(" in text or "('d'," in text
+
+
+def cost_names(node) -> bool:
+    return bind.mentions(node, set(COSTS))
+
+
+_ = re  # keep the import for the line arithmetic helpers

@@ -1,0 +1,81 @@
+"""Sequence tasks for recurrent networks, sized by the spec: ``--data chars`` and ``adding``.
+
+``chars``: next-character prediction on a public-domain text that ships with derive
+(``texts/shakespeare.txt``: the first 100,000 characters of the tiny-shakespeare compilation of
+Shakespeare's plays, as in Karpathy's char-rnn), lowercased onto the 36 symbols of
+``ALPHABET`` (the rare others become a space). A sample is a window of T characters, one-hot,
+step by step (rows t*36 ... (t+1)*36 of x are character t), and its target is the same window
+moved on by one character (rows t*36 ... of y: character t+1): a network with ``inputs = T*36``
+and a per-step softmax head of 36 units (``outputs = T*36``) is a character-level language
+model, and its cost summed over the steps is the text's cross-entropy per window.
+
+``adding``: the adding problem as two classes, (value, marker) at each of T steps with T from
+the spec's inputs (2 per step); is the sum of the two marked values more than 1?
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from derive.errors import DeriveError
+
+ALPHABET = "\n !',-.:;?abcdefghijklmnopqrstuvwxyz"
+TEXT = Path(__file__).resolve().parent / "texts" / "shakespeare.txt"
+
+
+def text_codes(text: str) -> np.ndarray:
+    """Each character's index in ``ALPHABET`` (lowercased; any other character a space)."""
+    index = {c: i for i, c in enumerate(ALPHABET)}
+    space = index[" "]
+    return np.array([index.get(c, space) for c in text.lower()], dtype=np.int64)
+
+
+def decode(codes) -> str:
+    return "".join(ALPHABET[int(i)] for i in codes)
+
+
+def one_hot(codes: np.ndarray) -> np.ndarray:
+    """(n, T) codes as (n, T*V) one-hot rows, step by step."""
+    n, steps = codes.shape
+    out = np.zeros((n, steps, len(ALPHABET)))
+    np.put_along_axis(out, codes[:, :, None], 1.0, axis=2)
+    return out.reshape(n, steps * len(ALPHABET))
+
+
+def chars(inputs: int, outputs: int, where: str):
+    """Windows of T = inputs / 36 characters and the characters after each (see the module
+    docstring): (X (n, T*36), Y (n, T*36)), one window every T characters (no character is
+    in two windows, so a held-out window is text the training never saw as input)."""
+    V = len(ALPHABET)
+    if inputs % V or inputs != outputs:
+        raise DeriveError(
+            f"next-character prediction needs inputs = outputs = T*{V} (one-hot characters of "
+            f"{V} symbols at each of T steps), got inputs = {inputs}, outputs = {outputs}",
+            where=where, fix=f"e.g. inputs = {32 * V} (T = 32) and a last layer of units = {V}, "
+            "steps = 32, activation = \"softmax\" (examples/char_lstm.toml)",
+        )  # fmt: skip
+    steps = inputs // V
+    codes = text_codes(TEXT.read_text(encoding="utf-8"))
+    starts = np.arange(0, len(codes) - steps - 1, steps)
+    windows = codes[starts[:, None] + np.arange(steps + 1)[None, :]]
+    return one_hot(windows[:, :-1]), one_hot(windows[:, 1:])
+
+
+def adding(rng, inputs: int, where: str, n: int = 2000):
+    """The adding problem at T = inputs / 2 steps of (value, marker), values uniform in [0, 1],
+    two steps marked; class 1 when the two marked values sum to more than 1. Columns are step
+    by step: value_1, marker_1, value_2, marker_2, ..."""
+    if inputs % 2 or inputs < 4:
+        raise DeriveError(
+            f"the adding problem has 2 features per step (value, marker), got inputs = {inputs}",
+            where=where, fix="set inputs = 2*T for T steps (T >= 2), e.g. inputs = 16",
+        )  # fmt: skip
+    steps = inputs // 2
+    values = rng.uniform(0.0, 1.0, size=(n, steps))
+    marks = np.zeros((n, steps))
+    picks = np.argsort(rng.uniform(size=(n, steps)), axis=1)[:, :2]
+    np.put_along_axis(marks, picks, 1.0, axis=1)
+    X = np.stack([values, marks], axis=2).reshape(n, 2 * steps)
+    return X, (np.sum(values * marks, axis=1) > 1.0).astype(int)
