@@ -184,7 +184,6 @@ CASES = [
     C("shapes-add", E(z2="W2 @ A1 + b1"), "equations.z2", "cannot add shapes (2, m) and (5, 1)"),
     C("param-not-reaching-cost", E(params=PARAMS + "W3 = [2, 2]\n"), "params.W3",
       "`W3` does not reach the cost"),
-    C("unused-equation", E(more="q = 'tanh(z1)'\n"), "equations.q", "the cost does not depend"),
     C("param-shape-three", E(params=PARAMS.replace("[5, 4]", "[5, 4, 1]")), "params.W1",
       "[5, 4, 1]", "pair"),
     C("param-shape-zero", E(params=PARAMS.replace("[5, 4]", "[0, 4]")), "params.W1", "[0, 4]"),
