@@ -31,9 +31,9 @@ FLOOR = {
     "jmcheon_rows_vs_cols_table": (2, 1),
     "koerbitz_reinventing_backprop": (24, 3),
     "lmtot27_rows_softmax_vi": (19, 0),
-    "lotabout_bp_note_zh": (20, 3),
+    "lotabout_bp_note_zh": (21, 4),
     "markusthill_boldsymbol_batch": (12, 0),
-    "mathscode_logreg_zh": (7, 1),
+    "mathscode_logreg_zh": (9, 3),
     "physicsd00d_cs224d_hw": (11, 0),
     "rugessnome_softmax_jacobian_fr": (20, 0),
     "steven2358_ufldl": (7, 1),
@@ -90,8 +90,18 @@ def test_nielsen_bp1_bp4_index_and_vector_form():
     """BP1-BP4 at every layer of the drawn network, in vector form (lotabout 17-46) and index
     form with sums (lotabout 52-85, xannotzan's coloured chain rules); the swapped-index BP4
     derivation of lotabout (94-96) caught."""
-    _holds("lotabout_bp_note_zh", 20, 3)
+    _holds("lotabout_bp_note_zh", 21, 4)
     _holds("xannotzan_textcolor", 16)
+
+
+def test_a_definition_contradicting_the_forward_equations_names_both_lines():
+    """lotabout 8 defines z_j^l with the w indices swapped against its own z^l = w^l a^{l-1} +
+    b^l (line 15): reported on line 8 naming line 15; its a_j^l \\equiv \\sigma(z_j^l) binds."""
+    text, _ = check_notes(CORPUS / "lotabout_bp_note_zh.md", fmt="json")
+    rows = json.loads(text)
+    eight = [r for r in rows if int(r["line"]) == 8 and r["verdict"] == "wrong"]
+    assert eight and "contradicts" in eight[0]["message"] and "15" in eight[0]["message"]
+    assert not [r for r in rows if int(r["line"]) == 9 and r["verdict"] == "wrong"]
 
 
 def test_ng_batch_form_with_g_of_z_and_the_cost_as_l_and_j():

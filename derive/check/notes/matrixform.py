@@ -164,5 +164,6 @@ class _NotesForm(NodePrinter):
         return repr(node)
 
     _print_Conv = _print_ConvGradW = _print_ConvGradX = _print_MaxPool = _print_image
+    _print_AvgPool = _print_AvgPoolGrad = _print_Recur = _print_RecurGrad = _print_image
     _print_PoolGrad = _print_Repeat = _print_GroupSum = _print_Rows = _print_image
     _print_PadRows = _print_WindowNode = _print_image

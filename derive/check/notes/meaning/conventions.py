@@ -34,6 +34,7 @@ class Note:
         self.kinds: dict[int, str] = {}
         self.aliases: dict[str, object] = {}
         self.forward: list[tuple[object, object]] = []
+        self.forward_lines: list[tuple[int, str]] = []  # (line, z or a): judge fills it
         self.cost_trees: list[tuple] = []  # (line, tree, left-hand side)
         self.costs: list[tuple] = []  # (line, tree) of the costs that evaluate
         self.cost_tree = None
@@ -410,10 +411,20 @@ def _cost(note: Note) -> None:
     note.cost_name = note.costs[0][2] if note.costs else ""
 
 
-def use_cost_at(note: Note, line: int) -> None:
+def use_cost_at(note: Note, line: int, claim=None) -> None:
     """Put in force the latest cost written before ``line`` (else the first written); when
-    that one could not be read, no cost of the note's is in force."""
-    written = [(ln, t) for ln, t, _ in note.cost_trees if ln <= line] or note.cost_trees[:1]
+    that one could not be read, no cost of the note's is in force. A claim that names another
+    cost of the note (dL/dz after J = 1/m sum L(...)) is about that one: the latest written
+    with that name is in force."""
+    written = [(ln, t, lt) for ln, t, lt in note.cost_trees if ln <= line] or note.cost_trees[:1]
+    if written and claim is not None:
+        atoms = []
+        _walk_atoms(claim, atoms)
+        named = {a.name for a in atoms}
+        if _lhs_atom(written[-1][2]).name not in named:
+            same = [w for w in note.cost_trees if _lhs_atom(w[2]).name in named]
+            same = [w for w in same if w[0] <= line] or same[:1]
+            written = same or written
     readable = {id(t): (t, n) for _, t, n in note.costs}
     if written and id(written[-1][1]) in readable:
         note.cost_tree, note.cost_name = readable[id(written[-1][1])]

@@ -123,6 +123,11 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             _parse(m, note.functions)
     infer(note, stmts)
     note.class_letters = _class_letters(stmts)
+    note.forward_lines = [
+        (ms[1].line, ms[0].tree[1].name.lower())
+        for ms in stmts
+        if len(ms) > 1 and note.kinds.get(id(ms[0])) == "forward"
+    ]
     note.einstein = any(
         seg.kind == "text"
         and re.search(r"(?i)einstein|summation convention|repeated ind", seg.text)
@@ -167,8 +172,7 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         return [Verdict(m.line, f"{lhs.text} = {m.text}", "definition", "forward equation")
                 for m in members[1:]]  # fmt: skip
     if kind in ("definition", "cost", "alias", "update"):
-        out.append(Verdict(members[1].line, f"{lhs.text} {members[1].rel} {members[1].text}",
-                           "definition", f"{kind}: binds {lhs.text}"))  # fmt: skip
+        out.append(_definition(note, kind, lhs, members[1]))
         start = 2
     # class indices written anywhere in the formula (a_c in the step before) hold for all of it
     context = set()
@@ -188,6 +192,37 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         kind = _kind(lhs.tree, m.tree)
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
+
+
+FORWARD_NAMES = ("z", "Z", "a", "A")
+
+
+def _definition(note: Note, kind: str, lhs: Member, m: Member) -> Verdict:
+    """A definition binds; a definition (``:=``, ``\\equiv``) of a forward quantity that the
+    note's own forward equations on other lines also define, and that fails on the network
+    they define under every reading, contradicts them: reported naming both lines (the key
+    README's rule, lotabout's ``z_j^l \\equiv \\sum_k w_{kj}^l a_k^{l-1} + b_j^l`` against
+    ``z^l = w^l a^{l-1} + b^l``)."""
+    text = f"{lhs.text} {m.rel} {m.text}"
+    plain = Verdict(m.line, text, "definition", f"{kind}: binds {lhs.text}")
+    if kind != "definition" or m.rel not in (":=", "\\equiv"):
+        return plain
+    if lhs.tree is None or m.tree is None or lhs.tree[0] != "atom":
+        return plain
+    name = lhs.tree[1].name
+    others = [n for n, of in note.forward_lines if n != m.line and of == name.lower()]
+    if name not in FORWARD_NAMES or not others:
+        return plain
+    try:
+        v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond)
+    except Exception:  # a definition that cannot be evaluated stays a definition
+        return plain
+    if v != "wrong":
+        return plain
+    where = ", ".join(str(n) for n in others)
+    return Verdict(m.line, text, "wrong",
+                   f"this definition contradicts the forward equation{'s' * (len(others) > 1)} "
+                   f"on line{'s' * (len(others) > 1)} {where}: {msg}", reading)  # fmt: skip
 
 
 def equal(a, b) -> bool:
@@ -386,7 +421,7 @@ def _show(v) -> str:
 def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tuple[str, str, str]:
     """(verdict, message, reading) for the claim lhs = rhs."""
     note.first_failure = None
-    use_cost_at(note, line)
+    use_cost_at(note, line, ("add", [(1, lhs), (1, rhs)]))
     if not _binds_something(lhs) and not _binds_something(rhs):
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
