@@ -44,6 +44,7 @@ from derive.engine.ir import (
     Sum,
     Transpose,
     Var,
+    broadcast,
     free_vars,
     placeholder,
     walk,
@@ -169,10 +170,14 @@ class _Emitter(NodePrinter):
                         self.hoist(b.a)
                 parts = [self.expr(b.a) for b in blocks]
             return loopcode.concat(self.d.lib, parts)
+        shape = "(" + ", ".join("m" if s == M else str(s) for s in node.shape) + ")"
         if not node.args and node.shape != (1, 1):  # a constant matrix, as an array
-            shape = ", ".join("m" if s == M else str(s) for s in node.shape)
-            return self.d.full(f"({shape})", self.elementwise(node.expr, ()))
-        return self.elementwise(node.expr, node.args)
+            return self.d.full(shape, self.elementwise(node.expr, ()))
+        code = self.elementwise(node.expr, node.args)
+        if broadcast([a.shape for a in node.args]) != node.shape:
+            # a row (1, m) standing for a (k, m) gradient: sum_units' rule broadcasts it back
+            return self.d.broadcast(code, shape)
+        return code
 
     def _print_RecurGrad(self, node):
         # one call of the layer's backward loop gives every operand's gradient

@@ -25,6 +25,7 @@ import sympy as sp
 from derive.engine.derivation import derive
 from derive.engine.graph import Network
 from derive.engine.ir import Repeat, free_vars
+from derive.engine.layers import m_symbol
 from derive.errors import DeriveError
 from derive.fileio import write_atomic
 
@@ -43,6 +44,13 @@ class TorchPrinter(NumpyPrinter):
 
     def _print_softplus(self, expr):
         return f"_softplus({self._print(expr.args[0])})"  # defined in the module
+
+    def _print_log(self, expr):
+        # log(m), a Python number (SymPy's log1p rewrite splits log(u / m) so): torch.log
+        # takes tensors only
+        if expr.args[0].free_symbols <= {m_symbol}:
+            return f"math.log({self._print(expr.args[0])})"
+        return super()._print_log(expr)
 
     def _extremum(self, expr, side):
         a, b = sorted(expr.args, key=lambda t: t.is_number)
@@ -83,6 +91,9 @@ class TorchDialect(Dialect):
 
     def astype(self, code: str, ref: str) -> str:
         return f"({code}).to({ref}.dtype)"
+
+    def broadcast(self, code: str, shape: str) -> str:
+        return f"({code}).expand{shape}"
 
     def full(self, shape: str, value: str) -> str:
         return f"torch.full({shape}, {value}, dtype=Y.dtype, device=Y.device)"
@@ -157,6 +168,7 @@ def render_target(net: Network, target: str, out_dir: str | Path | None = None) 
             running_shapes=layercode.running_shapes(net),
             running_updates=layercode.running_updates(net),
             uses_softplus=_uses(prog, "_softplus("),
+            uses_math=target == "torch" and _uses(prog, "math."),
             batch_stats=tuple(q for q, _ in net.running.values()),
             output=net.output,
             loss_reads=prog.loss_reads,

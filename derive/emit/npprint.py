@@ -390,6 +390,10 @@ class Dialect:
     def astype(self, code: str, ref: str) -> str:
         return f"({code}).astype({ref}.dtype)"
 
+    def broadcast(self, code: str, shape: str) -> str:
+        """``code`` (a row or a column) spread to ``shape``, as NumPy's broadcasting would."""
+        return f"{self.lib}.broadcast_to({code}, {shape})"
+
     def full(self, shape: str, value: str) -> str:
         """An array of one value (a gradient that is a constant: the seed of a cost linear in
         a product's output), in the targets' dtype: only the backward pass makes one."""

@@ -516,9 +516,5 @@ def _check_reaches_cost(net: Network, where: str):
                 where=f"{where}: params.{p}",
                 fix=f"use {p} in an equation the cost depends on, or remove it",
             )  # fmt: skip
-    for v in net.values:
-        if v not in seen_vals:
-            raise DeriveError(
-                f"`{v}` is computed but the cost does not depend on it",
-                where=f"{where}: equations.{v}", fix="remove it or use it",
-            )  # fmt: skip
+    # An equation the cost does not depend on is kept: forward computes it (a quantity to
+    # watch, a prediction's confidence), and no gradient flows through it.

@@ -5,7 +5,10 @@ network object (``backprop(net, x, y)``, or ``self`` on a module-level function)
 
 import json
 
+import pytest
+
 from derive.check.code.main import check_code
+from derive.errors import DeriveError
 from derive.resources import EXAMPLES
 
 SEED = EXAMPLES / "seed.toml"  # 4-3-1, relu, sigmoid, squared error averaged over m
@@ -282,3 +285,18 @@ def test_a_function_per_gradient_on_X_Z_Y_T_with_gradient_ascent(tmp_path):
     assert verdicts(path, "derivative_w2", spec)[1] == {"dW2": "wrong"}
     path.write_text(PER_GRADIENT.replace("SIGN", "+").replace("(1 - Z * Z)", "(1 - Z)"))
     assert verdicts(path, "derivative_b1", spec)[1] == {"db1": "wrong"}
+
+
+def test_python_2_print_statements_outside_the_function_are_read_as_calls(tmp_path):
+    path = tmp_path / "py2.py"
+    path.write_text(
+        NO_IMPORT
+        + "\n\ndef train(n):\n    for i in xrange(n):\n        print 'step %d' % i,\n"
+        + "print 'loaded'\n"
+    )
+    text, code = check_code(f"{path}:backward_propagation", SEED)
+    assert code == 0, text
+    assert "Python 2 print statements read as print(...): line 17, 18" in text
+    path.write_text(NO_IMPORT + "\n\ndef broken(:\n    pass\n")  # a real syntax error stays one
+    with pytest.raises(DeriveError, match="SyntaxError"):
+        check_code(f"{path}:backward_propagation", SEED)

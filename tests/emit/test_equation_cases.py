@@ -209,3 +209,17 @@ def test_case6_gradient_with_several_consumers_computed_once():
     assert _size(d6) < 2.3 * _size(d3), (_size(d3), _size(d6))
     rows = gradcheck(load_module(d3.network))
     assert all(r.ok(1e-6) for r in rows), rows
+
+
+def test_case7_equation_that_does_not_reach_the_cost_is_kept(tmp_path, capsys):
+    # a quantity to watch (the per-sample spread of the hidden units), computed, not derived
+    body = _NET.replace('z2 = "W2 @ A1 + b2"', 'z2 = "W2 @ A1 + b2"\nspread = "mean_units(A1**2)"')
+    net, module = _runs_everywhere(
+        tmp_path, capsys, _spec("c7", body + '[cost]\nexpr = "(z2 - y)**2"\n')
+    )
+    X, Y, params = _data(net, numpy_module=module)
+    A1, _ = _forward(params, X)
+    np.testing.assert_allclose(
+        module.forward(params, X)["spread"], (A1**2).mean(axis=0, keepdims=True)
+    )
+    assert "dspread" not in {s.name for s in derive(net).steps}

@@ -20,6 +20,7 @@ import builtins
 import contextlib
 import importlib
 import io
+import re
 import signal
 import sys
 import threading
@@ -82,10 +83,7 @@ def time_limit(seconds: float = TIME_LIMIT):
 def load_module(file: Path, modname: str) -> tuple[types.ModuleType, list[str]]:
     """The module of ``file`` with only its defining statements run, and notes of what was
     skipped or stubbed. Errors of the statements run propagate (the caller names the line)."""
-    source = file.read_text(encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. invalid escape sequences in its docstrings
-        tree = ast.parse(source, filename=str(file))
+    source, tree, py2 = _parsed(file)
     module = types.ModuleType(modname)
     module.__file__ = str(file)
     module.__builtins__ = builtins
@@ -113,7 +111,35 @@ def load_module(file: Path, modname: str) -> tuple[types.ModuleType, list[str]]:
             code = compile(ast.Module([stmt], type_ignores=[]), str(file), "exec")
             exec(code, ns)  # the student's own definitions: what the checker is for
     _supply_implied(tree, ns, notes)
+    if py2:
+        notes.append(f"{SUPPLIED}Python 2 print statements read as print(...): line "
+                     + ", ".join(map(str, py2)))  # fmt: skip
     return module, notes
+
+
+_PRINT_STATEMENT = re.compile(r"^(\s*)print\s+(?![\s(=.,)\]])(.*?)\s*$")
+
+
+def _parsed(file: Path):
+    """(source, tree, lines rewritten): a Python 2 ``print x`` statement (CS231n's 2016
+    ``train``) is rewritten ``print(x)`` on its own line, so the file's functions import."""
+    source = file.read_text(encoding="utf-8")
+    rewritten: list[int] = []
+    while True:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. invalid escape sequences in docstrings
+                return source, ast.parse(source, filename=str(file)), rewritten
+        except SyntaxError as err:
+            lines = source.splitlines(keepends=True)
+            n = err.lineno or 0
+            hit = _PRINT_STATEMENT.match(lines[n - 1]) if 0 < n <= len(lines) else None
+            if hit is None or "print" not in (err.msg or "") or n in rewritten:
+                raise
+            end = "\n" if lines[n - 1].endswith("\n") else ""
+            lines[n - 1] = f"{hit[1]}print({hit[2].rstrip(',')}){end}"
+            rewritten.append(n)
+            source = "".join(lines)
 
 
 SUPPLIED = "supplied on import: "
