@@ -146,7 +146,7 @@ TASKS = {
 # sized by the spec's inputs (sequences.py): name -> what the description says
 SEQUENCES = {
     "adding": "T steps of (value, marker), T = inputs / 2: marked sum > 1?",
-    "chars": "next character of a Shakespeare text, T = inputs / 36 one-hot steps",
+    "chars": "next character of Python's help texts, T = inputs / 36 one-hot steps",
 }
 
 

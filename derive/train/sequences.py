@@ -1,13 +1,13 @@
 """Sequence tasks for recurrent networks, sized by the spec: ``--data chars`` and ``adding``.
 
-``chars``: next-character prediction on a public-domain text that ships with derive
-(``texts/shakespeare.txt``: the first 100,000 characters of the tiny-shakespeare compilation of
-Shakespeare's plays, as in Karpathy's char-rnn), lowercased onto the 36 symbols of
-``ALPHABET`` (the rare others become a space). A sample is a window of T characters, one-hot,
-step by step (rows t*36 ... (t+1)*36 of x are character t), and its target is the same window
-moved on by one character (rows t*36 ... of y: character t+1): a network with ``inputs = T*36``
-and a per-step softmax head of 36 units (``outputs = T*36``) is a character-level language
-model, and its cost summed over the steps is the text's cross-entropy per window.
+``chars``: next-character prediction on English text that ships with every Python: the first
+100,000 characters of the standard library's ``pydoc_data.topics`` (the help texts of the
+language reference, read at run time, so derive ships no copy of anyone's text), lowercased onto
+the 36 symbols of ``ALPHABET`` (the others become a space). A sample is a window of T
+characters, one-hot, step by step (rows t*36 ... (t+1)*36 of x are character t), and its target
+is the same window moved on by one character (rows t*36 ... of y: character t+1): a network with
+``inputs = T*36`` and a per-step softmax head of 36 units (``outputs = T*36``) is a character-
+level language model, and its cost summed over the steps is the text's cross-entropy per window.
 
 ``adding``: the adding problem as two classes, (value, marker) at each of T steps with T from
 the spec's inputs (2 per step); is the sum of the two marked values more than 1?
@@ -15,14 +15,20 @@ the spec's inputs (2 per step); is the sum of the two marked values more than 1?
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from derive.errors import DeriveError
 
 ALPHABET = "\n !',-.:;?abcdefghijklmnopqrstuvwxyz"
-TEXT = Path(__file__).resolve().parent / "texts" / "shakespeare.txt"
+TEXT_SIZE = 100_000
+
+
+def corpus_text() -> str:
+    """The text of ``chars``: Python's own help topics in name order, the first TEXT_SIZE
+    characters (the same on every Python of one version)."""
+    from pydoc_data.topics import topics
+
+    return "".join(topics[k] for k in sorted(topics))[:TEXT_SIZE]
 
 
 def text_codes(text: str) -> np.ndarray:
@@ -57,7 +63,7 @@ def chars(inputs: int, outputs: int, where: str):
             "steps = 32, activation = \"softmax\" (examples/char_lstm.toml)",
         )  # fmt: skip
     steps = inputs // V
-    codes = text_codes(TEXT.read_text(encoding="utf-8"))
+    codes = text_codes(corpus_text())
     starts = np.arange(0, len(codes) - steps - 1, steps)
     windows = codes[starts[:, None] + np.arange(steps + 1)[None, :]]
     return one_hot(windows[:, :-1]), one_hot(windows[:, 1:])
