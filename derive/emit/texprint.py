@@ -245,7 +245,8 @@ class IRPrinter(NodePrinter, LatexPrinter):
         return rf"\sum_{{\text{{pixels}}}} {self._operand(node.a)}"
 
     def _ir_Rows(self, node):
-        return rf"{self._operand(node.a)}_{{[{node.start}:{node.stop}]}}"
+        # the operand braced: it may carry a subscript of its own (an LSTM's z_{1,t})
+        return rf"{{{self._operand(node.a)}}}_{{[{node.start}:{node.stop}]}}"
 
     def _ir_PadRows(self, node):
         return rf"\operatorname{{pad}}_{{{node.start}:{node.total}}}\left({self.ir(node.a)}\right)"

@@ -115,9 +115,9 @@ SAMPLES = {
 # The gaps found, written down: each is asserted to be still there, so closing one fails here
 # until its line goes. The recurrent time loop (Recur, RecurGrad, issue 23) has no sample yet
 # (it needs a Cell), no case in the fused compiler (a recurrent network is generated without
-# its fused step) and none in the notes' matrix form.
+# its fused step).
 NO_SAMPLE = {"Recur", "RecurGrad"}
-NO_CASE = {"_Compiler": {"Recur", "RecurGrad"}, "_NotesForm": {"Recur", "RecurGrad"}}
+NO_CASE = {"_Compiler": {"Recur", "RecurGrad"}}
 NO_FUSED_STEP_WHY = "no fused step for a recurrent network"
 SAMPLED = sorted(SAMPLES, key=lambda t: t.__name__)
 
