@@ -68,9 +68,13 @@ def rnn_layer(k, layer, prev, units, image, where, check_activation) -> Expansio
         kind, k, steps, units // steps, n, activation=_activation(check_activation, act), act=act,
         output=output, learn_h0=learn, x_grad=prev != "x",
     )  # fmt: skip
-    A = namer.layer("A", k)
+    return _loop_layer(cell, prev, f"{kind}({prev}; {', '.join(cell.params)}), t = 1..{steps}")
+
+
+def _loop_layer(cell: Cell, prev: str, text: str) -> Expansion:
+    """The layer that is ``cell``'s time loop over ``prev``: its output A_k is one Recur node."""
+    A = namer.layer("A", cell.k)
     params = list(cell.params)
-    text = f"{kind}({prev}; {', '.join(params)}), t = 1..{steps}"
 
     def make(known):
         return Recur(cell, (known[prev], *(known[p] for p in params)))
@@ -102,14 +106,5 @@ def dense_steps_layer(k, units, act, steps, prev, prev_units, where) -> Expansio
         "dense", k, steps, prev_units // steps, units, activation=act, act=act.name,
         output="all", x_grad=prev != "x",
     )  # fmt: skip
-    A = namer.layer("A", k)
-    params = list(cell.params)
-    text = f"{act.name}({', '.join(params)} per step of {prev}), t = 1..{steps}"
-
-    def make(known):
-        return Recur(cell, (known[prev], *(known[p] for p in params)))
-
-    return Expansion(
-        params=cell.params, equations={A: Built(text, (prev,), make)}, output=A,
-        units=cell.out_rows, recurrences=[cell],
-    )  # fmt: skip
+    return _loop_layer(cell, prev, f"{act.name}({', '.join(cell.params)} per step of {prev}), "
+                       f"t = 1..{steps}")  # fmt: skip
