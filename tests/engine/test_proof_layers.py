@@ -97,3 +97,45 @@ def test_dropout_mask_is_an_input_of_the_step():
     assert mask.name == "D2" and mask.shape == (3, "m")
     assert "D2" not in net.params and "D2" not in net.values
     assert node_text(derive(net).step("delta1").simplified) == "D2*(W3.T @ delta3)*(1 - A1**2)"
+
+
+def gn(groups, act="identity"):
+    return {"kind": "groupnorm", "groups": groups, "activation": act}
+
+
+def conv(channels, act="identity"):
+    return {"kind": "conv2d", "channels": channels, "kernel": 2, "activation": act}
+
+
+# Batch norm after an image (per channel, over the samples and the pixels) and group norm
+# (per sample, over each group's channels and pixels): the sums over a channel's or a group's
+# rows are GroupSum nodes, the statistics spread back over them Repeat nodes.
+IMAGE_NETS = {
+    "batchnorm_channels": ([1, 3, 3], [conv(2), bn("tanh"), (1, "identity")]),
+    "batchnorm_channels_pool": (
+        [1, 3, 3], [conv(2), bn("sigmoid"), {"kind": "maxpool", "size": 2}, (1, "identity")]
+    ),
+    "batchnorm_channels_conv": ([2, 2, 2], [bn(), conv(1, "tanh"), (1, "identity")]),
+    "groupnorm_channels": ([1, 3, 3], [conv(4), gn(2, "tanh"), (1, "identity")]),
+    "groupnorm_one_group": ([1, 3, 3], [conv(2), gn(1, "sigmoid"), (1, "identity")]),
+    "groupnorm_units": (3, [(4, "identity"), gn(2, "tanh"), (1, "identity")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IMAGE_NETS))
+def test_channel_norm_gradients_equal_sympy_diff(name):
+    inputs, layers = IMAGE_NETS[name]
+    net = Network.from_layers(name, inputs, layers, cost="squared_error")
+    assert check_against_expansion(net, seed=13, max_entries=4) > 0
+
+
+def test_the_proof_sees_a_wrong_groupnorm_gradient():
+    inputs, layers = IMAGE_NETS["groupnorm_channels"]
+    net = Network.from_layers("gn_tamper", inputs, layers)
+    nudge = sp.Float("1e-20", DIGITS)
+
+    def tamper(step, value):
+        return value * (1 + nudge) if step == "dW1" else value
+
+    with pytest.raises(AssertionError, match="dW1"):
+        check_against_expansion(net, tamper=tamper, max_entries=4)
