@@ -66,7 +66,10 @@ def running_updates(net: Network) -> list[tuple[str, str]]:
     for key, (quantity, stat, per) in net.running.items():
         n = "m" if per == 1 else f"m * {per}"  # the entries the batch variance divided by
         batch = f'cache["{quantity}"]' + (f" * ({n} / max({n} - 1, 1))" if stat == "var" else "")
-        out.append((key, f'{keep!r} * params["{key}"] + {MOMENTUM!r} * {batch}'))
+        code = f'{keep!r} * params["{key}"] + {MOMENTUM!r} * {batch}'
+        if len(f'        "{key}": {code},') > 100:  # as ruff formats a dict entry that long
+            code = code.replace(" + ", "\n        + ", 1)
+        out.append((key, code))
     return out
 
 

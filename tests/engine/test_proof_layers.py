@@ -139,3 +139,42 @@ def test_the_proof_sees_a_wrong_groupnorm_gradient():
 
     with pytest.raises(AssertionError, match="dW1"):
         check_against_expansion(net, tamper=tamper, max_entries=4)
+
+
+def _chain_equals_simplified(net, m=2):
+    """Each gradient as the rules give it equals its simplified form at a random point."""
+    d = derive(net)
+    env = symbols_for(net, m)
+    rng = random.Random(5)
+    point = {s: sp.Float(rng.uniform(-2, 2), DIGITS) for v in env.values() for s in v.free_symbols}
+    values, _ = expand(net, m, {k: v.xreplace(point) for k, v in env.items()})
+    raw, simplified = dict(values), dict(values)
+    for s in d.steps:
+        raw[s.name] = evaluate(s.value, raw, m)
+        simplified[s.name] = evaluate(s.simplified, simplified, m)
+        diff = (raw[s.name] - simplified[s.name]).applyfunc(lambda e: abs(sp.N(e, 50)))
+        assert max(diff) < sp.Float("1e-40"), f"{s.name}: chain and simplified form differ"
+    return d
+
+
+def test_compact_channel_norm_gradients_equal_the_chain():
+    """Per-channel batch norm and group norm end in the same compact form as batch norm on
+    units, with the block sums (sum_pixels) and their spread (per_pixel) in place of the sums
+    over the samples: gamma (N delta - sum delta - xhat sum(delta xhat)) / (N std), N = m*H*W
+    for batch norm (per channel), the group's entries for group norm (per sample); and each
+    simplified gradient equals the raw chain through the mean and the variance."""
+    net = Network.from_layers("bn2d", [1, 3, 3], [conv(2), bn(), (1, "identity")])
+    d = _chain_equals_simplified(net)
+    assert node_text(d.step("delta1").simplified) == (
+        "(per_pixel(gamma2, 4))*(-(per_pixel(sum_pixels(sum_samples(delta2), 4), 4)) - "
+        "(per_pixel(sum_pixels(sum_samples(delta2*xhat2), 4), 4))*xhat2 + 4*delta2*m)/"
+        "(4*(per_pixel(std2, 4))*m)"
+    )
+    assert "dvar2" in node_text(d.step("dmu2").value)  # the raw chain goes through both
+    net = Network.from_layers("gn", [1, 3, 3], [conv(4), gn(2), (1, "identity")])
+    d = _chain_equals_simplified(net)
+    assert node_text(d.step("delta1").simplified) == (
+        "(-(per_pixel(sum_pixels((per_pixel(gamma2, 4))*delta2, 8), 8)) - "
+        "(per_pixel(sum_pixels((per_pixel(gamma2, 4))*delta2*xhat2, 8), 8))*xhat2 + "
+        "8*(per_pixel(gamma2, 4))*delta2)/(8*(per_pixel(std2, 8)))"
+    )
