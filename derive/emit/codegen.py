@@ -245,8 +245,13 @@ class _Emitter(NodePrinter):
                 head = f"{head} * " if coeff.is_Integer or "/" not in head else f"({head}) * "
                 expr = rest
         st = stabilize(expr)
-        long = [i for i, arg in enumerate(args) if isinstance(arg, IMAGE_NODES)
-                and arg not in self.names and len(names[placeholder(i)]) > self.room // 2]
+        long = [
+            i
+            for i, arg in enumerate(args)
+            if isinstance(arg, IMAGE_NODES)
+            and arg not in self.names
+            and len(names[placeholder(i)]) > self.room // 2
+        ]
         if long and len(pretty(head + self.d.print(st, names))) > self.room:
             for i in long:  # an image operand the line has no room for: a line of its own
                 self.hoist(args[i])

@@ -3,10 +3,11 @@ backward pass.
 
 A network may name a normalisation v = f(u, s1, ...): an elementwise equation linear in one
 full-size quantity u whose other arguments are named statistics (a 1 in their shape: per unit,
-or per sample; or spread over a channel's or a group's rows by a Repeat), such as ``xhat2 = (A1 - mu2) / std2``. ``normalizations(net)`` finds them, and
-``eliminate`` replaces u in a gradient expression that also uses one of the statistics by its
-solution u = g(v, s1, ...) (``A1 = xhat2 std2 + mu2``), so that ``A1 - mu2`` becomes
-``xhat2 std2`` and, once the simplifier takes the per-unit std2 out of a sum over the samples,
+or per sample; or spread over a channel's or a group's rows by a Repeat), such as
+``xhat2 = (A1 - mu2) / std2``. ``normalizations(net)`` finds them, and ``eliminate`` replaces
+u in a gradient expression that also uses one of the statistics by its solution
+u = g(v, s1, ...) (``A1 = xhat2 std2 + mu2``), so that ``A1 - mu2`` becomes ``xhat2 std2``
+and, once the simplifier takes the per-unit std2 out of a sum over the samples,
 ``sum_samples(delta2 (A1 - mu2))`` becomes ``std2 sum_samples(delta2 xhat2)``. The solution is
 SymPy's (``solve``); the rewrite only substitutes equals, and the proof tests compare the
 result with the unsimplified chain.

@@ -65,9 +65,7 @@ def _torch_norm(norm: str, params, groups=2):
 
 def _torch_net(norm, params, X, Y, *, act, pool, layer=None):
     """The cost (mean cross-entropy) in torch and the leaves it was computed from."""
-    leaves = {
-        k: torch.tensor(params[k], requires_grad=True) for k in ("W1", "b1", "W4", "b4")
-    }
+    leaves = {k: torch.tensor(params[k], requires_grad=True) for k in ("W1", "b1", "W4", "b4")}
     layer = layer or _torch_norm(norm, params)
     x = torch.tensor(X.T.reshape(-1, C_IN, H, W))
     z = F.conv2d(x, leaves["W1"], leaves["b1"][:, 0], padding=1)

@@ -113,7 +113,8 @@ def conv(channels, act="identity"):
 IMAGE_NETS = {
     "batchnorm_channels": ([1, 3, 3], [conv(2), bn("tanh"), (1, "identity")]),
     "batchnorm_channels_pool": (
-        [1, 3, 3], [conv(2), bn("sigmoid"), {"kind": "maxpool", "size": 2}, (1, "identity")]
+        [1, 3, 3],
+        [conv(2), bn("sigmoid"), {"kind": "maxpool", "size": 2}, (1, "identity")],
     ),
     "batchnorm_channels_conv": ([2, 2, 2], [bn(), conv(1, "tanh"), (1, "identity")]),
     "groupnorm_channels": ([1, 3, 3], [conv(4), gn(2, "tanh"), (1, "identity")]),
