@@ -35,5 +35,8 @@ def test_avgpool_and_its_gradient_equal_torchs(image, size, stride):
     g = rng.standard_normal(got.shape)
     (gx,) = torch.autograd.grad(yt, xt, torch.tensor(g.T.reshape(yt.shape)))
     np.testing.assert_allclose(
-        _avgpool_grad(g, image, size, (stride, stride)), gx.numpy().reshape(m, -1).T, rtol=1e-13, atol=1e-14
+        _avgpool_grad(g, image, size, (stride, stride)),
+        gx.numpy().reshape(m, -1).T,
+        rtol=1e-13,
+        atol=1e-14,
     )
