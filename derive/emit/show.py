@@ -149,7 +149,10 @@ def _chain_rule(d: Derivation) -> list[str]:
     add = out.append
     listed = chains(d)
     if beyond_scalars(net):
-        add("  not shown: a pixel gathers over a window, a time step over the steps after it")
+        add(
+            "  not shown: a pixel gathers over a window, a time step over the steps after it, "
+            "a row block's gradient is placed among zeros"
+        )
     for c in listed:
         out += _chain(c)
     batch_only = [s.of for s in d.param_steps if s.of not in {c.param for c in listed}]
