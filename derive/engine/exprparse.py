@@ -233,7 +233,9 @@ class _Walker:
         if isinstance(part, ast.Tuple):
             self.fail(f"`{text}` slices more than the rows: the columns are the samples", fix)
         if not isinstance(part, ast.Slice):
-            self.fail(f"`{text}` indexes one row: write it as a slice, e.g. x[2:3]", fix)
+            i = part.value if isinstance(part, ast.Constant) and type(part.value) is int else 2
+            one = f"{_short(ast.unparse(node.value), 20)}[{i}:{i + 1}]"
+            self.fail(f"`{text}` indexes one row: write it as a slice, {one}", fix)
         if part.step is not None:
             self.fail(f"`{text}` has a step: only consecutive rows can be sliced", fix)
         bounds = []

@@ -91,7 +91,7 @@ def test_each_target_prints_the_slice():
 BAD = [
     ("z1[0:7]", "rows [0:7] of a (6, m) quantity: it has 6 rows, not 7", "0 <= a < b <= 6"),
     ("z1[4:2]", "rows [4:2] of a (6, m) quantity: it has no rows there", "0 <= a < b <= 6"),
-    ("z1[3]", "`z1[3]` indexes one row: write it as a slice", "x[a:b] takes rows a"),
+    ("z1[3]", "`z1[3]` indexes one row: write it as a slice, z1[3:4]", "x[a:b] takes rows a"),
     ("z1[0:4:2]", "has a step", "x[a:b] takes rows a"),
     ("z1[0:2, 0:1]", "slices more than the rows: the columns are the samples", "x[a:b]"),
     ("z1[0:m]", "the bound `m` of `z1[0:m]` is not a whole number written out", "x[a:b]"),
