@@ -66,13 +66,12 @@ def _maxpool_into(x, image, size, stride, out):
 
 
 def _maxpool_grad_tiles_into(x, g, top, image, size, share, free, hit, out):
-    # out := _maxpool_grad(x, g, ...) for tiles (stride == size, dividing the image): offset by
-    # offset, g where
-    # the first maximum not yet taken is, 0 elsewhere; top is the pooled x (the forward's
-    # maxpool); share (x's dtype), free and hit (booleans) are (C, OH, OW, m). Each offset
-    # writes its whole slice of out (g times hit as 0/1 in share: a bool operand would make
-    # multiply cast through a buffer), so out needs no zeroing; the ufuncs read and write the
-    # strided views directly (a masked copyto was 4-5x slower on cnn_digits' shapes).
+    # out := _maxpool_grad(x, g, ...) for tiles (stride == size, dividing the image): offset
+    # by offset, g where the first maximum not yet taken is, 0 elsewhere; top is the pooled x
+    # (the forward's maxpool); share (x's dtype), free and hit (booleans) are (C, OH, OW, m).
+    # Each offset writes its whole slice of out (g times hit as 0/1 in share: a bool operand
+    # would make multiply cast through a buffer), so out needs no zeroing; the ufuncs read and
+    # write the strided views directly (a masked copyto was 4-5x slower on cnn_digits' shapes).
     C, H, W = image
     m = x.shape[1]
     ph, pw = size
