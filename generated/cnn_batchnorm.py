@@ -42,14 +42,16 @@ GRADIENT_EQUATIONS = {
 
 
 def _slide(img, kernel, stride):
-    # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, a view (no copy).
+    # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, a view (no copy); the
+    # stride is (down, across); rows and columns no window reaches are left out.
     view = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
-    return view[:, ::stride, ::stride]
+    return view[:, :: stride[0], :: stride[1]]
 
 
 def _add_window(dx, u, v, stride, out, value):
-    # dx[:, u + i*s, v + j*s] += value[:, i, j] for each of the out = (OH, OW) windows.
-    part = dx[:, u : u + stride * out[0] : stride, v : v + stride * out[1] : stride]
+    # dx[:, u + i*sh, v + j*sw] += value[:, i, j] for each of the out = (OH, OW) windows.
+    sh, sw = stride
+    part = dx[:, u : u + sh * out[0] : sh, v : v + sw * out[1] : sw]
     np.add(part, value, out=part)
     return dx
 
@@ -99,9 +101,9 @@ def _pool_blocks(x, image, size, stride):
 def _maxpool(x, image, size, stride):
     # The maximum of each size[0] x size[1] window, channel by channel.
     C, H, W = image
-    if stride == size[0] == size[1]:
-        tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
-        return _amax(tiles, (2, 4)).reshape(-1, x.shape[1])
+    (ph, pw), m = size, x.shape[1]
+    if tuple(stride) == tuple(size) and H % ph == 0 and W % pw == 0:  # tiles: a reshape
+        return _amax(x.reshape(C, H // ph, ph, W // pw, pw, m), (2, 4)).reshape(-1, m)
     return _amax(_windows(x, image, size, stride, 0), (4, 5)).reshape(-1, x.shape[1])
 
 
@@ -110,7 +112,7 @@ def _maxpool_grad(x, g, image, size, stride):
     # windows that overlap add up.
     C, H, W = image
     m = x.shape[1]
-    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    oh, ow = (H - size[0]) // stride[0] + 1, (W - size[1]) // stride[1] + 1
     g4 = g.reshape(C, oh, ow, m)
     first = _argmax(_pool_blocks(x, image, size, stride), 4)
     dx = _zeros(g, (C, H, W, m))
@@ -151,7 +153,7 @@ def forward(params, X):
     b4 = params["b4"]
     m = X.shape[1]
     # im2col: every window of every sample a column (kept for the kernel gradient)
-    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), 1, 1)
+    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), (1, 1), 1)
     # z1 = conv(W1, X; padding 1) + per_pixel(b1, 64)
     z1 = (W1 @ cols_z1).reshape(512, -1) + np.repeat(b1, 64, axis=0)
     # A1 = identity(z1)
@@ -171,7 +173,7 @@ def forward(params, X):
     # A2 = relu(z2)
     A2 = np.maximum(z2, 0)
     # A3 = maxpool_2x2(A2)
-    A3 = _maxpool(A2, (8, 8, 8), (2, 2), 2)
+    A3 = _maxpool(A2, (8, 8, 8), (2, 2), (2, 2))
     # z4 = W4 @ A3 + b4
     z4 = W4 @ A3 + b4
     # shifted by the column max: never overflows
@@ -215,7 +217,7 @@ def backward(params, cache, Y):
     # db4 = dC/db4 = sum_samples(delta4)
     db4 = delta4.sum(axis=1, keepdims=True)
     # delta2 = dC/dz2 = to_argmax_2x2(W4.T @ delta4, A2) * 1[z2 > 0]
-    delta2 = _maxpool_grad(A2, W4.T @ delta4, (8, 8, 8), (2, 2), 2) * (z2 > 0)
+    delta2 = _maxpool_grad(A2, W4.T @ delta4, (8, 8, 8), (2, 2), (2, 2)) * (z2 > 0)
     # dgamma2 = dC/dgamma2 = sum_pixels(sum_samples(xhat2 * delta2), 64)
     dgamma2 = _group_sum((xhat2 * delta2).sum(axis=1, keepdims=True), 64)
     # dbeta2 = dC/dbeta2 = sum_pixels(sum_samples(delta2), 64)
@@ -286,7 +288,7 @@ def infer(params, X):
     W4 = params["W4"]
     b4 = params["b4"]
     # im2col: every window of every sample a column (kept for the kernel gradient)
-    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), 1, 1)
+    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), (1, 1), 1)
     # z1 = conv(W1, X; padding 1) + per_pixel(b1, 64)
     z1 = (W1 @ cols_z1).reshape(512, -1) + np.repeat(b1, 64, axis=0)
     # A1 = identity(z1)
@@ -304,7 +306,7 @@ def infer(params, X):
     # A2 = relu(z2)
     A2 = np.maximum(z2, 0)
     # A3 = maxpool_2x2(A2)
-    A3 = _maxpool(A2, (8, 8, 8), (2, 2), 2)
+    A3 = _maxpool(A2, (8, 8, 8), (2, 2), (2, 2))
     # z4 = W4 @ A3 + b4
     z4 = W4 @ A3 + b4
     # shifted by the column max: never overflows
@@ -358,32 +360,33 @@ def _im2col_into(x, image, kernel, stride, padding, padded, cols):
 def _maxpool_into(x, image, size, stride, out):
     # out := _maxpool(x, ...): the maximum of each window, channel by channel.
     C, H, W = image
-    m = x.shape[1]
-    if stride == size[0] == size[1]:
-        tiles = x.reshape(C, H // stride, stride, W // stride, stride, m)
-        np.max(tiles, axis=(2, 4), out=out.reshape(C, H // stride, W // stride, m))
+    (ph, pw), m = size, x.shape[1]
+    if tuple(stride) == tuple(size) and H % ph == 0 and W % pw == 0:  # tiles: a reshape
+        tiles = x.reshape(C, H // ph, ph, W // pw, pw, m)
+        np.max(tiles, axis=(2, 4), out=out.reshape(C, H // ph, W // pw, m))
         return
     win = _slide(x.reshape(C, H, W, m), size, stride)
     np.max(win, axis=(4, 5), out=out.reshape(win.shape[:4]))
 
 
-def _maxpool_grad_tiles_into(x, g, top, image, stride, share, free, hit, out):
-    # out := _maxpool_grad(x, g, ...) for tiles (stride == size): offset by offset, g where
-    # the first maximum not yet taken is, 0 elsewhere; top is the pooled x (the forward's
-    # maxpool); share (x's dtype), free and hit (booleans) are (C, OH, OW, m). Each offset
-    # writes its whole slice of out (g times hit as 0/1 in share: a bool operand would make
-    # multiply cast through a buffer), so out needs no zeroing; the ufuncs read and write the
-    # strided views directly (a masked copyto was 4-5x slower on cnn_digits' shapes).
+def _maxpool_grad_tiles_into(x, g, top, image, size, share, free, hit, out):
+    # out := _maxpool_grad(x, g, ...) for tiles (stride == size, dividing the image): offset
+    # by offset, g where the first maximum not yet taken is, 0 elsewhere; top is the pooled x
+    # (the forward's maxpool); share (x's dtype), free and hit (booleans) are (C, OH, OW, m).
+    # Each offset writes its whole slice of out (g times hit as 0/1 in share: a bool operand
+    # would make multiply cast through a buffer), so out needs no zeroing; the ufuncs read and
+    # write the strided views directly (a masked copyto was 4-5x slower on cnn_digits' shapes).
     C, H, W = image
     m = x.shape[1]
-    oh, ow = H // stride, W // stride
-    tiles = x.reshape(C, oh, stride, ow, stride, m)
+    ph, pw = size
+    oh, ow = H // ph, W // pw
+    tiles = x.reshape(C, oh, ph, ow, pw, m)
     top = top.reshape(C, oh, ow, m)
     g4 = g.reshape(C, oh, ow, m)
-    dx = out.reshape(C, oh, stride, ow, stride, m)
+    dx = out.reshape(C, oh, ph, ow, pw, m)
     free.fill(True)
-    for u in range(stride):
-        for v in range(stride):
+    for u in range(ph):
+        for v in range(pw):
             np.equal(tiles[:, :, u, :, v], top, out=hit)
             np.logical_and(free, hit, out=hit)
             np.copyto(share, hit)
@@ -550,7 +553,7 @@ def fused_training_step(params, X, Y):
     beta2 = params["beta2"]
     W4 = params["W4"]
     b4 = params["b4"]
-    _im2col_into(X, (1, 8, 8), (3, 3), 1, 1, _t2, _t1)
+    _im2col_into(X, (1, 8, 8), (3, 3), (1, 1), 1, _t2, _t1)
     np.matmul(W1, _t1, out=z1.reshape(8, -1))
     np.copyto(_t3.reshape(8, 64, -1), b1.reshape(8, 1, -1))
     np.add(z1, _t3, out=z1)
@@ -574,7 +577,7 @@ def fused_training_step(params, X, Y):
     np.multiply(_t14, xhat2, out=_t16)
     np.add(_t16, _t15, out=z2)
     np.maximum(z2, 0, out=A2)
-    _maxpool_into(A2, (8, 8, 8), (2, 2), 2, A3)
+    _maxpool_into(A2, (8, 8, 8), (2, 2), (2, 2), A3)
     np.matmul(W4, A3, out=z4)
     np.add(z4, b4, out=z4)
     np.max(z4, axis=0, keepdims=True, out=_t17)
@@ -587,7 +590,7 @@ def fused_training_step(params, X, Y):
     np.matmul(delta4, A3.T, out=dW4)
     np.sum(delta4, axis=1, keepdims=True, out=db4)
     np.matmul(W4.T, delta4, out=_t21)
-    _maxpool_grad_tiles_into(A2, _t21, A3, (8, 8, 8), 2, _t22, _t23, _t24, _t20)
+    _maxpool_grad_tiles_into(A2, _t21, A3, (8, 8, 8), (2, 2), _t22, _t23, _t24, _t20)
     np.greater(z2, 0, out=_t25)
     np.multiply(_t20, _t25, out=delta2)
     np.multiply(xhat2, delta2, out=_t27)

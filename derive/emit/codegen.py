@@ -35,12 +35,14 @@ from derive.engine.ir import (
     IMAGE_NODES,
     Conv,
     Elementwise,
+    GroupSum,
     M,
     MatMul,
     Node,
     NodePrinter,
     PadRows,
     Recur,
+    Repeat,
     Sum,
     Transpose,
     Var,
@@ -207,10 +209,10 @@ class _Emitter(NodePrinter):
 
     def _print_image(self, node):
         code = self.d.image(node, [self.expr(k) for k in node.children()])
-        if len(pretty(code)) <= self.room:
+        if not isinstance(node, Repeat | GroupSum) or len(pretty(code)) <= self.room:
             return code
-        # too long for a line (a channel's sum of a spread statistic, in torch's longer
-        # calls): its computed operands on lines of their own
+        # a block sum or spread too long for a line (a channel's sum of a spread statistic,
+        # in torch's longer calls): its computed operands on lines of their own
         for kid in node.children():
             if not isinstance(kid, Var) and kid not in self.names:
                 self.hoist(kid)
@@ -248,7 +250,7 @@ class _Emitter(NodePrinter):
         long = [
             i
             for i, arg in enumerate(args)
-            if isinstance(arg, IMAGE_NODES)
+            if isinstance(arg, Repeat | GroupSum)
             and arg not in self.names
             and len(names[placeholder(i)]) > self.room // 2
         ]

@@ -39,21 +39,20 @@ BACKWARD_PARAMS = ("gamma2", "W4")
 
 def _slide(img, kernel, stride):
     # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, one slice per offset.
-    oh = (img.shape[1] - kernel[0]) // stride + 1
-    ow = (img.shape[2] - kernel[1]) // stride + 1
+    sh, sw = stride
+    oh = (img.shape[1] - kernel[0]) // sh + 1
+    ow = (img.shape[2] - kernel[1]) // sw + 1
     rows = []
     for u in range(kernel[0]):
-        row = [
-            img[:, u : u + stride * oh : stride, v : v + stride * ow : stride]
-            for v in range(kernel[1])
-        ]
+        row = [img[:, u : u + sh * oh : sh, v : v + sw * ow : sw] for v in range(kernel[1])]
         rows.append(jnp.stack(row, axis=-1))
     return jnp.stack(rows, axis=-2)
 
 
 def _add_window(dx, u, v, stride, out, value):
-    # dx[:, u + i*s, v + j*s] += value[:, i, j] for each of the out = (OH, OW) windows.
-    return dx.at[:, u : u + stride * out[0] : stride, v : v + stride * out[1] : stride].add(value)
+    # dx[:, u + i*sh, v + j*sw] += value[:, i, j] for each of the out = (OH, OW) windows.
+    sh, sw = stride
+    return dx.at[:, u : u + sh * out[0] : sh, v : v + sw * out[1] : sw].add(value)
 
 
 def _zeros(like, shape):
@@ -101,9 +100,9 @@ def _pool_blocks(x, image, size, stride):
 def _maxpool(x, image, size, stride):
     # The maximum of each size[0] x size[1] window, channel by channel.
     C, H, W = image
-    if stride == size[0] == size[1]:
-        tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
-        return _amax(tiles, (2, 4)).reshape(-1, x.shape[1])
+    (ph, pw), m = size, x.shape[1]
+    if tuple(stride) == tuple(size) and H % ph == 0 and W % pw == 0:  # tiles: a reshape
+        return _amax(x.reshape(C, H // ph, ph, W // pw, pw, m), (2, 4)).reshape(-1, m)
     return _amax(_windows(x, image, size, stride, 0), (4, 5)).reshape(-1, x.shape[1])
 
 
@@ -112,7 +111,7 @@ def _maxpool_grad(x, g, image, size, stride):
     # windows that overlap add up.
     C, H, W = image
     m = x.shape[1]
-    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    oh, ow = (H - size[0]) // stride[0] + 1, (W - size[1]) // stride[1] + 1
     g4 = g.reshape(C, oh, ow, m)
     first = _argmax(_pool_blocks(x, image, size, stride), 4)
     dx = _zeros(g, (C, H, W, m))
@@ -156,7 +155,7 @@ def forward(params, X):
     b4 = params["b4"]
     m = X.shape[1]
     # im2col: every window of every sample a column (kept for the kernel gradient)
-    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), 1, 1)
+    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), (1, 1), 1)
     # z1 = conv(W1, X; padding 1) + per_pixel(b1, 64)
     z1 = (W1 @ cols_z1).reshape(512, -1) + jnp.repeat(b1, 64, axis=0)
     # A1 = identity(z1)
@@ -176,7 +175,7 @@ def forward(params, X):
     # A2 = relu(z2)
     A2 = jnp.maximum(z2, 0)
     # A3 = maxpool_2x2(A2)
-    A3 = _maxpool(A2, (8, 8, 8), (2, 2), 2)
+    A3 = _maxpool(A2, (8, 8, 8), (2, 2), (2, 2))
     # z4 = W4 @ A3 + b4
     z4 = W4 @ A3 + b4
     # shifted by the column max: never overflows
@@ -220,7 +219,7 @@ def backward(params, cache, Y):
     # db4 = dC/db4 = sum_samples(delta4)
     db4 = delta4.sum(axis=1, keepdims=True)
     # delta2 = dC/dz2 = to_argmax_2x2(W4.T @ delta4, A2) * 1[z2 > 0]
-    delta2 = _maxpool_grad(A2, W4.T @ delta4, (8, 8, 8), (2, 2), 2) * (z2 > 0)
+    delta2 = _maxpool_grad(A2, W4.T @ delta4, (8, 8, 8), (2, 2), (2, 2)) * (z2 > 0)
     # dgamma2 = dC/dgamma2 = sum_pixels(sum_samples(xhat2 * delta2), 64)
     dgamma2 = _group_sum((xhat2 * delta2).sum(axis=1, keepdims=True), 64)
     # dbeta2 = dC/dbeta2 = sum_pixels(sum_samples(delta2), 64)
@@ -280,7 +279,7 @@ def infer(params, X):
     W4 = params["W4"]
     b4 = params["b4"]
     # im2col: every window of every sample a column (kept for the kernel gradient)
-    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), 1, 1)
+    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), (1, 1), 1)
     # z1 = conv(W1, X; padding 1) + per_pixel(b1, 64)
     z1 = (W1 @ cols_z1).reshape(512, -1) + jnp.repeat(b1, 64, axis=0)
     # A1 = identity(z1)
@@ -298,7 +297,7 @@ def infer(params, X):
     # A2 = relu(z2)
     A2 = jnp.maximum(z2, 0)
     # A3 = maxpool_2x2(A2)
-    A3 = _maxpool(A2, (8, 8, 8), (2, 2), 2)
+    A3 = _maxpool(A2, (8, 8, 8), (2, 2), (2, 2))
     # z4 = W4 @ A3 + b4
     z4 = W4 @ A3 + b4
     # shifted by the column max: never overflows
