@@ -7,7 +7,12 @@
 - ``batchnorm``: muk = sum_samples(prev) / m, vark = sum_samples((prev - muk)**2) / m (the
   biased batch variance), stdk = sqrt(vark + eps), xhatk = (prev - muk) / stdk,
   zk = gammak * xhatk + betak, Ak = act(zk); gammak, betak are (units, 1);
+  After an image, each channel over the samples and its H*W pixels (``BatchNorm2d``): the
+  sums of a channel's rows are GroupSum nodes, muk, vark are (C, 1), gammak, betak (C, 1)
+  spread over the pixels by Repeat nodes, and the output stays an image;
 - ``layernorm``: the same over the units of each sample (sums over axis 0, (1, m) statistics);
+- ``groupnorm`` (``groups``): each sample over each group of C/groups channels and their
+  pixels (``GroupNorm``): (groups, m) statistics, per-channel gammak, betak (C, 1);
 - ``dropout``: Ak = Dk * prev, where Dk is the inverted-dropout mask, an input of the step
   (neither parameter nor data): 1/(1 - p) where a unit is kept, 0 where it is dropped;
 - ``conv2d`` and ``maxpool`` (``conv.py``): windows over an image column (``inputs = [C, H, W]``);
@@ -210,7 +215,7 @@ def expand(layer: Layer, k: int, prev: str, prev_units: int, image: Image | None
             where=f"{key}.kind", fix="put it after a layer of two or more units, or use batchnorm",
         )  # fmt: skip
     if layer.kind == "groupnorm":
-        _check_groups(layer.options["groups"], prev_units, image, key)
+        _check_groups(layer.options.get("groups"), prev_units, image, key)
     if layer.kind != "dropout":
         check(layer.activation, key)
     # dropout and the per-channel norms keep an image (a pooling or convolution may follow)
@@ -243,6 +248,11 @@ def _check_groups(groups: int, units: int, image, key: str):
     """Group norm's groups divide the channels (the units of a vector), and a group holds
     more than one entry (a lone entry normalises to 0)."""
     channels, what = (image[0], "channels") if image else (units, "units")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise DeriveError(
+            f"groups must be a positive integer, got {groups!r}", where=f"{key}.groups",
+            fix=f"e.g. groups = 1 (one group of all {channels} {what}) or another divisor",
+        )  # fmt: skip
     if channels % groups:
         divisors = [d for d in range(1, channels + 1) if channels % d == 0]
         raise DeriveError(
