@@ -56,7 +56,7 @@ _BUILDERS = {
     "lstm": recurrent.rnn_layer,
     "gru": recurrent.rnn_layer,
 }
-KINDS = ("dense", "batchnorm", "layernorm", "groupnorm", "dropout", *_BUILDERS)
+KINDS = ("dense", "batchnorm", "layernorm", "dropout", "groupnorm", *_BUILDERS)
 NORMS = ("batchnorm", "layernorm", "groupnorm")  # take no units: they keep the width
 MAX_SIZE = 10_000_000  # the largest size of one dimension (graph.MAX_SIZE)
 DEFAULT_EPS = 1e-5
