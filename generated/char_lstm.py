@@ -100,20 +100,21 @@ def _lstm1_backward(grad, X, Wx1, Wh1, b1, i1s, f1s, g1s, o1s, c1s, h1s):
         o1 = o1s[t]
         c1 = c1s[t]
         dh1 = dh1 + grad[32 * t : 32 * t + 32]
-        # dc1_prev = dC/dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
-        # g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t1 = g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
-        # c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t2 = c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
-        # i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t3 = i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
+        # dc1 = dC/dc1 = dc1 + o1 * dh1 * (1 - tanh(c1) ** 2)
+        dc1 = dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2)
+        # dc1_prev = dC/dc1_prev = f1 * dc1
+        dc1_prev = f1 * dc1
+        # g1 * dc1 * i1 * (1 - i1)
+        t1 = g1 * dc1 * i1 * (1 - i1)
+        # c1_prev * dc1 * f1 * (1 - f1)
+        t2 = c1_prev * dc1 * f1 * (1 - f1)
+        # i1 * dc1 * (1 - g1**2)
+        t3 = i1 * dc1 * (1 - g1**2)
         # dh1 * o1 * (1 - o1) * tanh(c1)
         t4 = dh1 * o1 * (1 - o1) * np.tanh(c1)
-        # delta1 = dC/dz1 = rows_64_of_128(i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) **
-        #     2))) + rows_0_of_128(g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_32_of_128(c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_96_of_128(dh1 * o1 * (1 - o1) * tanh(c1))
+        # delta1 = dC/dz1 = rows_64_of_128(i1 * dc1 * (1 - g1**2)) + rows_0_of_128(g1 * dc1 * i1 *
+        #     (1 - i1)) + rows_32_of_128(c1_prev * dc1 * f1 * (1 - f1)) + rows_96_of_128(dh1 * o1 *
+        #     (1 - o1) * tanh(c1))
         delta1 = np.concatenate([t1, t2, t3, t4])
         # dWx1 = dC/dWx1 = delta1 @ x1_t.T
         dWx1 += delta1 @ x1_t.T
@@ -317,34 +318,18 @@ def _workspace(m, dtype):
         np.empty((32, m), dtype),  # _t15
         np.empty((32, m), dtype),  # _t16
         np.empty((32, m), dtype),  # _t17
-        np.empty((32, m), dtype),  # _t18
         np.empty((128, m), dtype),  # delta1
+        np.empty((32, m), dtype),  # _t18
         np.empty((32, m), dtype),  # _t19
         np.empty((32, m), dtype),  # _t20
         np.empty((32, m), dtype),  # _t21
         np.empty((32, m), dtype),  # _t22
         np.empty((32, m), dtype),  # _t23
-        np.empty((32, m), dtype),  # _t24
-        np.empty((32, m), dtype),  # _t25
-        np.empty((32, m), dtype),  # _t26
-        np.empty((32, m), dtype),  # _t27
-        np.empty((32, m), dtype),  # _t28
-        np.empty((32, m), dtype),  # _t29
-        np.empty((32, m), dtype),  # _t30
-        np.empty((32, m), dtype),  # _t31
-        np.empty((32, m), dtype),  # _t32
-        np.empty((32, m), dtype),  # _t33
-        np.empty((32, m), dtype),  # _t34
-        np.empty((32, m), dtype),  # _t35
-        np.empty((32, m), dtype),  # _t36
-        np.empty((32, m), dtype),  # _t37
-        np.empty((32, m), dtype),  # _t38
-        np.empty((32, m), dtype),  # _t39
-        np.empty((128, 36), dtype),  # _t40
-        np.empty((128, 32), dtype),  # _t41
-        np.empty((128, 1), dtype),  # _t42
+        np.empty((128, 36), dtype),  # _t24
+        np.empty((128, 32), dtype),  # _t25
+        np.empty((128, 1), dtype),  # _t26
         np.empty((576, m), dtype),  # _cost
-        np.empty((576, m), dtype),  # _t43
+        np.empty((576, m), dtype),  # _t27
     )
 
 
@@ -401,8 +386,8 @@ def fused_loss_and_grad(params, X, Y):
         _t15,
         _t16,
         _t17,
-        _t18,
         delta1,
+        _t18,
         _t19,
         _t20,
         _t21,
@@ -411,24 +396,8 @@ def fused_loss_and_grad(params, X, Y):
         _t24,
         _t25,
         _t26,
-        _t27,
-        _t28,
-        _t29,
-        _t30,
-        _t31,
-        _t32,
-        _t33,
-        _t34,
-        _t35,
-        _t36,
-        _t37,
-        _t38,
-        _t39,
-        _t40,
-        _t41,
-        _t42,
         _cost,
-        _t43,
+        _t27,
     ) = ws
     Wx1 = params["Wx1"]
     Wh1 = params["Wh1"]
@@ -516,61 +485,43 @@ def fused_loss_and_grad(params, X, Y):
         c1 = _c1s[t]
         h1 = _h1s[t]
         np.add(dh1, dA1[32 * t : 32 * t + 32], out=dh1)
-        np.multiply(o1, dh1, out=_t15)
-        np.tanh(c1, out=_t18)
-        np.square(_t18, out=_t17)
-        np.subtract(1, _t17, out=_t16)
-        np.multiply(_t15, _t16, out=_t15)
-        np.add(dc1, _t15, out=_t14)
-        np.multiply(f1, _t14, out=dc1_prev)
-        np.multiply(g1, i1, out=delta1[0:32])
-        np.subtract(1, i1, out=_t19)
-        np.multiply(delta1[0:32], _t19, out=delta1[0:32])
-        np.multiply(o1, dh1, out=_t21)
-        np.tanh(c1, out=_t24)
-        np.square(_t24, out=_t23)
-        np.subtract(1, _t23, out=_t22)
-        np.multiply(_t21, _t22, out=_t21)
-        np.add(dc1, _t21, out=_t20)
-        np.multiply(delta1[0:32], _t20, out=delta1[0:32])
-        np.multiply(c1_prev, f1, out=delta1[32:64])
-        np.subtract(1, f1, out=_t25)
-        np.multiply(delta1[32:64], _t25, out=delta1[32:64])
-        np.multiply(o1, dh1, out=_t27)
-        np.tanh(c1, out=_t30)
-        np.square(_t30, out=_t29)
-        np.subtract(1, _t29, out=_t28)
-        np.multiply(_t27, _t28, out=_t27)
-        np.add(dc1, _t27, out=_t26)
-        np.multiply(delta1[32:64], _t26, out=delta1[32:64])
-        np.square(g1, out=_t32)
-        np.subtract(1, _t32, out=_t31)
-        np.multiply(i1, _t31, out=delta1[64:96])
-        np.multiply(o1, dh1, out=_t34)
-        np.tanh(c1, out=_t37)
-        np.square(_t37, out=_t36)
-        np.subtract(1, _t36, out=_t35)
-        np.multiply(_t34, _t35, out=_t34)
-        np.add(dc1, _t34, out=_t33)
-        np.multiply(delta1[64:96], _t33, out=delta1[64:96])
+        np.multiply(o1, dh1, out=_t14)
+        np.tanh(c1, out=_t17)
+        np.square(_t17, out=_t16)
+        np.subtract(1, _t16, out=_t15)
+        np.multiply(_t14, _t15, out=_t14)
+        np.add(dc1, _t14, out=dc1)
+        np.multiply(f1, dc1, out=dc1_prev)
+        np.multiply(g1, dc1, out=delta1[0:32])
+        np.multiply(delta1[0:32], i1, out=delta1[0:32])
+        np.subtract(1, i1, out=_t18)
+        np.multiply(delta1[0:32], _t18, out=delta1[0:32])
+        np.multiply(c1_prev, dc1, out=delta1[32:64])
+        np.multiply(delta1[32:64], f1, out=delta1[32:64])
+        np.subtract(1, f1, out=_t19)
+        np.multiply(delta1[32:64], _t19, out=delta1[32:64])
+        np.multiply(i1, dc1, out=delta1[64:96])
+        np.square(g1, out=_t21)
+        np.subtract(1, _t21, out=_t20)
+        np.multiply(delta1[64:96], _t20, out=delta1[64:96])
         np.multiply(dh1, o1, out=delta1[96:128])
-        np.subtract(1, o1, out=_t38)
-        np.multiply(delta1[96:128], _t38, out=delta1[96:128])
-        np.tanh(c1, out=_t39)
-        np.multiply(delta1[96:128], _t39, out=delta1[96:128])
-        np.matmul(delta1, x1_t.T, out=_t40)
-        np.add(_sum_dWx1, _t40, out=_sum_dWx1)
-        np.matmul(delta1, h1_prev.T, out=_t41)
-        np.add(_sum_dWh1, _t41, out=_sum_dWh1)
-        np.sum(delta1, axis=1, keepdims=True, out=_t42)
-        np.add(_sum_db1, _t42, out=_sum_db1)
+        np.subtract(1, o1, out=_t22)
+        np.multiply(delta1[96:128], _t22, out=delta1[96:128])
+        np.tanh(c1, out=_t23)
+        np.multiply(delta1[96:128], _t23, out=delta1[96:128])
+        np.matmul(delta1, x1_t.T, out=_t24)
+        np.add(_sum_dWx1, _t24, out=_sum_dWx1)
+        np.matmul(delta1, h1_prev.T, out=_t25)
+        np.add(_sum_dWh1, _t25, out=_sum_dWh1)
+        np.sum(delta1, axis=1, keepdims=True, out=_t26)
+        np.add(_sum_db1, _t26, out=_sum_db1)
         np.matmul(Wh1.T, delta1, out=dh1_prev)
         dh1, dc1, dh1_prev, dc1_prev = dh1_prev, dc1_prev, dh1, dc1
     dWx1 = _sum_dWx1
     dWh1 = _sum_dWh1
     db1 = _sum_db1
-    np.log(A2, out=_t43)
-    np.multiply(Y, _t43, out=_cost)
+    np.log(A2, out=_t27)
+    np.multiply(Y, _t27, out=_cost)
     np.multiply(_cost, (-1), out=_cost)
     loss = float(_cost.sum()) / m
     grads = {

@@ -100,20 +100,21 @@ def _lstm1_backward(grad, X, Wx1, Wh1, b1, i1s, f1s, g1s, o1s, c1s, h1s):
         g1 = g1s[t]
         o1 = o1s[t]
         c1 = c1s[t]
-        # dc1_prev = dC/dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
-        # g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t1 = g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
-        # c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t2 = c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
-        # i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t3 = i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
+        # dc1 = dC/dc1 = dc1 + o1 * dh1 * (1 - tanh(c1) ** 2)
+        dc1 = dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2)
+        # dc1_prev = dC/dc1_prev = f1 * dc1
+        dc1_prev = f1 * dc1
+        # g1 * dc1 * i1 * (1 - i1)
+        t1 = g1 * dc1 * i1 * (1 - i1)
+        # c1_prev * dc1 * f1 * (1 - f1)
+        t2 = c1_prev * dc1 * f1 * (1 - f1)
+        # i1 * dc1 * (1 - g1**2)
+        t3 = i1 * dc1 * (1 - g1**2)
         # dh1 * o1 * (1 - o1) * tanh(c1)
         t4 = dh1 * o1 * (1 - o1) * np.tanh(c1)
-        # delta1 = dC/dz1 = rows_32_of_64(i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2)))
-        #     + rows_0_of_64(g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_16_of_64(c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_48_of_64(dh1 * o1 * (1 - o1) * tanh(c1))
+        # delta1 = dC/dz1 = rows_32_of_64(i1 * dc1 * (1 - g1**2)) + rows_0_of_64(g1 * dc1 * i1 * (1
+        #     - i1)) + rows_16_of_64(c1_prev * dc1 * f1 * (1 - f1)) + rows_48_of_64(dh1 * o1 * (1 -
+        #     o1) * tanh(c1))
         delta1 = np.concatenate([t1, t2, t3, t4])
         # dWx1 = dC/dWx1 = delta1 @ x1_t.T
         dWx1 += delta1 @ x1_t.T
@@ -278,33 +279,17 @@ def _workspace(m, dtype):
         np.empty((16, m), dtype),  # _t10
         np.empty((16, m), dtype),  # _t11
         np.empty((16, m), dtype),  # _t12
-        np.empty((16, m), dtype),  # _t13
         np.empty((64, m), dtype),  # delta1
+        np.empty((16, m), dtype),  # _t13
         np.empty((16, m), dtype),  # _t14
         np.empty((16, m), dtype),  # _t15
         np.empty((16, m), dtype),  # _t16
         np.empty((16, m), dtype),  # _t17
         np.empty((16, m), dtype),  # _t18
-        np.empty((16, m), dtype),  # _t19
-        np.empty((16, m), dtype),  # _t20
-        np.empty((16, m), dtype),  # _t21
-        np.empty((16, m), dtype),  # _t22
-        np.empty((16, m), dtype),  # _t23
-        np.empty((16, m), dtype),  # _t24
-        np.empty((16, m), dtype),  # _t25
-        np.empty((16, m), dtype),  # _t26
-        np.empty((16, m), dtype),  # _t27
-        np.empty((16, m), dtype),  # _t28
-        np.empty((16, m), dtype),  # _t29
-        np.empty((16, m), dtype),  # _t30
-        np.empty((16, m), dtype),  # _t31
-        np.empty((16, m), dtype),  # _t32
-        np.empty((16, m), dtype),  # _t33
-        np.empty((16, m), dtype),  # _t34
-        np.empty((64, 2), dtype),  # _t35
-        np.empty((64, 16), dtype),  # _t36
-        np.empty((64, 1), dtype),  # _t37
-        np.empty((1, m), dtype),  # _t38
+        np.empty((64, 2), dtype),  # _t19
+        np.empty((64, 16), dtype),  # _t20
+        np.empty((64, 1), dtype),  # _t21
+        np.empty((1, m), dtype),  # _t22
         np.empty((2, m), dtype),  # _logA
         np.empty((2, m), dtype),  # _cost
     )
@@ -359,8 +344,8 @@ def fused_loss_and_grad(params, X, Y):
         _t10,
         _t11,
         _t12,
-        _t13,
         delta1,
+        _t13,
         _t14,
         _t15,
         _t16,
@@ -370,22 +355,6 @@ def fused_loss_and_grad(params, X, Y):
         _t20,
         _t21,
         _t22,
-        _t23,
-        _t24,
-        _t25,
-        _t26,
-        _t27,
-        _t28,
-        _t29,
-        _t30,
-        _t31,
-        _t32,
-        _t33,
-        _t34,
-        _t35,
-        _t36,
-        _t37,
-        _t38,
         _logA,
         _cost,
     ) = ws
@@ -454,61 +423,43 @@ def fused_loss_and_grad(params, X, Y):
         o1 = _o1s[t]
         c1 = _c1s[t]
         h1 = _h1s[t]
-        np.multiply(o1, dh1, out=_t10)
-        np.tanh(c1, out=_t13)
-        np.square(_t13, out=_t12)
-        np.subtract(1, _t12, out=_t11)
-        np.multiply(_t10, _t11, out=_t10)
-        np.add(dc1, _t10, out=_t9)
-        np.multiply(f1, _t9, out=dc1_prev)
-        np.multiply(g1, i1, out=delta1[0:16])
-        np.subtract(1, i1, out=_t14)
-        np.multiply(delta1[0:16], _t14, out=delta1[0:16])
-        np.multiply(o1, dh1, out=_t16)
-        np.tanh(c1, out=_t19)
-        np.square(_t19, out=_t18)
-        np.subtract(1, _t18, out=_t17)
-        np.multiply(_t16, _t17, out=_t16)
-        np.add(dc1, _t16, out=_t15)
-        np.multiply(delta1[0:16], _t15, out=delta1[0:16])
-        np.multiply(c1_prev, f1, out=delta1[16:32])
-        np.subtract(1, f1, out=_t20)
-        np.multiply(delta1[16:32], _t20, out=delta1[16:32])
-        np.multiply(o1, dh1, out=_t22)
-        np.tanh(c1, out=_t25)
-        np.square(_t25, out=_t24)
-        np.subtract(1, _t24, out=_t23)
-        np.multiply(_t22, _t23, out=_t22)
-        np.add(dc1, _t22, out=_t21)
-        np.multiply(delta1[16:32], _t21, out=delta1[16:32])
-        np.square(g1, out=_t27)
-        np.subtract(1, _t27, out=_t26)
-        np.multiply(i1, _t26, out=delta1[32:48])
-        np.multiply(o1, dh1, out=_t29)
-        np.tanh(c1, out=_t32)
-        np.square(_t32, out=_t31)
-        np.subtract(1, _t31, out=_t30)
-        np.multiply(_t29, _t30, out=_t29)
-        np.add(dc1, _t29, out=_t28)
-        np.multiply(delta1[32:48], _t28, out=delta1[32:48])
+        np.multiply(o1, dh1, out=_t9)
+        np.tanh(c1, out=_t12)
+        np.square(_t12, out=_t11)
+        np.subtract(1, _t11, out=_t10)
+        np.multiply(_t9, _t10, out=_t9)
+        np.add(dc1, _t9, out=dc1)
+        np.multiply(f1, dc1, out=dc1_prev)
+        np.multiply(g1, dc1, out=delta1[0:16])
+        np.multiply(delta1[0:16], i1, out=delta1[0:16])
+        np.subtract(1, i1, out=_t13)
+        np.multiply(delta1[0:16], _t13, out=delta1[0:16])
+        np.multiply(c1_prev, dc1, out=delta1[16:32])
+        np.multiply(delta1[16:32], f1, out=delta1[16:32])
+        np.subtract(1, f1, out=_t14)
+        np.multiply(delta1[16:32], _t14, out=delta1[16:32])
+        np.multiply(i1, dc1, out=delta1[32:48])
+        np.square(g1, out=_t16)
+        np.subtract(1, _t16, out=_t15)
+        np.multiply(delta1[32:48], _t15, out=delta1[32:48])
         np.multiply(dh1, o1, out=delta1[48:64])
-        np.subtract(1, o1, out=_t33)
-        np.multiply(delta1[48:64], _t33, out=delta1[48:64])
-        np.tanh(c1, out=_t34)
-        np.multiply(delta1[48:64], _t34, out=delta1[48:64])
-        np.matmul(delta1, x1_t.T, out=_t35)
-        np.add(_sum_dWx1, _t35, out=_sum_dWx1)
-        np.matmul(delta1, h1_prev.T, out=_t36)
-        np.add(_sum_dWh1, _t36, out=_sum_dWh1)
-        np.sum(delta1, axis=1, keepdims=True, out=_t37)
-        np.add(_sum_db1, _t37, out=_sum_db1)
+        np.subtract(1, o1, out=_t17)
+        np.multiply(delta1[48:64], _t17, out=delta1[48:64])
+        np.tanh(c1, out=_t18)
+        np.multiply(delta1[48:64], _t18, out=delta1[48:64])
+        np.matmul(delta1, x1_t.T, out=_t19)
+        np.add(_sum_dWx1, _t19, out=_sum_dWx1)
+        np.matmul(delta1, h1_prev.T, out=_t20)
+        np.add(_sum_dWh1, _t20, out=_sum_dWh1)
+        np.sum(delta1, axis=1, keepdims=True, out=_t21)
+        np.add(_sum_db1, _t21, out=_sum_db1)
         np.matmul(Wh1.T, delta1, out=dh1_prev)
         dh1, dc1, dh1_prev, dc1_prev = dh1_prev, dc1_prev, dh1, dc1
     dWx1 = _sum_dWx1
     dWh1 = _sum_dWh1
     db1 = _sum_db1
-    np.log(_sums_A2, out=_t38)
-    np.subtract(_shifted_A2, _t38, out=_logA)
+    np.log(_sums_A2, out=_t22)
+    np.subtract(_shifted_A2, _t22, out=_logA)
     np.multiply(_logA, Y, out=_cost)
     np.multiply(_cost, (-1), out=_cost)
     loss = float(_cost.sum()) / m

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from derive.engine import namer
 from derive.engine.cell import Cell
-from derive.engine.ir import M, Recur, RecurGrad, free_vars
+from derive.engine.ir import Elementwise, M, Recur, RecurGrad, free_vars, placeholder
 from derive.engine.timeloop import StepDerivation, step_derivation
 
 _INDENT = "    "
@@ -119,6 +119,25 @@ def forward(c, node: Recur) -> str:
     return value
 
 
+def _check_in_place(name: str, node) -> None:
+    """A step gradient that adds to the incoming one of the same name (an LSTM's cell state:
+    dc1 = dc1 + o1 dh1 (1 - tanh(c1)^2)) is computed in place, which is right only as
+    ``dc1 + (the rest, into its own arrays)``: any other form that reads its own target is
+    refused (the module says so in NO_FUSED_STEP) rather than computed wrong."""
+    reads = [i for i, a in enumerate(getattr(node, "args", ())) if getattr(a, "name", "") == name]
+    if not reads and not any(v.name == name for v in free_vars(node)):
+        return
+    terms = node.expr.args if isinstance(node, Elementwise) and node.expr.is_Add else ()
+    mine = [placeholder(i) for i in reads]
+    if len(terms) == 2 and len(mine) == 1 and mine[0] in terms:
+        rest = terms[1] if terms[0] == mine[0] else terms[0]
+        if not rest.is_Symbol and not rest.has(mine[0]):
+            return
+    from .fused import FusedUnsupported  # fused imports this module
+
+    raise FusedUnsupported(f"{name} reads itself in a form not computed in place")
+
+
 def _softmax(c, u, target: str) -> None:
     """exp(u - max u) / its column sums into ``target``, as the readable step computes it."""
     arg = c.operand(u)
@@ -187,6 +206,7 @@ def _backward_loop(c, cell: Cell, loop: _Loop, g: str, args) -> list[str]:
                 c.emit(f"np.add({total}, {term}, out={total})")
                 continue
             here = _local(c, s.name)
+            _check_in_place(s.name, s.simplified)
             if s.name == dx:
                 c.emit(f"{here} = {dxs}[t]")
             elif here not in c.f.slots:
