@@ -54,6 +54,7 @@ class Note:
         self.einstein = False
         self.layout: str | None = None  # stated by the user (--rows), else inferred
         self.base = None  # the input's layer number when the note states it (a^1 = x)
+        self.shifts = (0, 1)  # whether W^{(l)} may feed z^{(l+1)}: the notation may fix it
 
     # -------------------------------------------------------------- the drawn network
     def n_layers(self, base: int) -> int:
@@ -346,7 +347,7 @@ def _conventions(note: Note) -> None:
     output_all = sorted(set(note.output_options) | {"sigmoid", "softmax", "identity"})
     bases = (note.base,) if note.base is not None else (0, 1)
     layouts = (note.layout,) if note.layout else ("cols", "rows")
-    candidates = list(itertools.product(layouts, bases, (0, 1), hidden_all, output_all))
+    candidates = list(itertools.product(layouts, bases, note.shifts, hidden_all, output_all))
     scores = {}
     for cand in candidates:
         layout, base, shift, hidden, output = cand

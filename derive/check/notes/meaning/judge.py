@@ -123,7 +123,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             _parse(m, note.functions)
     delta_rule = units.detect(stmts)
     if delta_rule is not None:
-        units.apply(delta_rule, stmts, note.kinds)  # net_j, o_j, w_{ij}: into layers
+        units.apply(delta_rule, stmts, note)  # net_j, o_j, w_{ij}: into layers
     infer(note, stmts)
     note.class_letters = _class_letters(stmts)
     note.forward_lines = [

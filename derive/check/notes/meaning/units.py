@@ -200,10 +200,8 @@ def _sign(u: Units, stmts) -> int | None:
     """The sign in delta_j = sign * dE/dnet_j, from the first formula that relates them."""
     for members in stmts:
         trees = [m.tree for m in members if m.tree is not None]
-        deltas = [_signed(t, lambda n: n[0] == "atom" and n[1].name == "delta" and not n[1].sup
-                          and _letter(n[1])) for t in trees]  # fmt: skip
-        derivs = [_signed(t, lambda n: n[0] == "d" and n[1] is not None and _is_cost(n[1])
-                          and _is_net(n[2])) for t in trees]  # fmt: skip
+        deltas = [_signed(t, _is_delta) for t in trees]
+        derivs = [_signed(t, _is_de_dnet) for t in trees]
         for s1 in deltas:
             for s2 in derivs:
                 if s1 is not None and s2 is not None:
@@ -217,6 +215,17 @@ def _signed(tree, test) -> int | None:
         sign *= tree[1][0][0]
         tree = tree[1][0][1]
     return sign if tree is not None and test(tree) else None
+
+
+def _is_delta(node) -> bool:
+    return (
+        node[0] == "atom" and node[1].name == "delta" and not node[1].sup and bool(_letter(node[1]))
+    )
+
+
+def _is_de_dnet(node) -> bool:
+    """dE/dnet_j."""
+    return node[0] == "d" and node[1] is not None and _is_cost(node[1]) and _is_net(node[2])
 
 
 def _is_cost(node) -> bool:
@@ -250,27 +259,35 @@ def _is_rule(tree, ab) -> bool:
     atoms = [n for n, _ in _walk(tree)]
     ds = [1 for _ in re.finditer(r"\('d', ", repr(tree))]
     names = {n[1].name for n in atoms}
-    return len(ds) == 1 and names <= {"eta", "alpha", "w"} | set(COSTS) and any(
-        n[0] == "atom" and _is_w(n[1]) and _pair(n[1]) == ab for n in atoms
+    return (
+        len(ds) == 1
+        and names <= {"eta", "alpha", "w"} | set(COSTS)
+        and any(n[0] == "atom" and _is_w(n[1]) and _pair(n[1]) == ab for n in atoms)
     )
 
 
 # ---------------------------------------------------------------------- rewriting
-def apply(u: Units, stmts, kinds: dict) -> None:
+def apply(u: Units, stmts, note) -> None:
     """Rewrite every member into the layered model; mark the update rule and the formula that
-    defines delta's sign as definitions."""
+    defines delta's sign as definitions. The rewritten weights are entries (receiving unit,
+    sending unit) of the layer of the receiving unit, whatever the note's layout: examples as
+    columns, W^{(l)} feeding z^{(l)}."""
+    kinds = note.kinds
+    note.layout, note.shifts = "cols", (0,)
     for members in stmts:
         lhs = members[0]
-        if len(members) > 1 and _delta_w(lhs.tree) and _is_rule(members[1].tree,
-                                                                 _delta_w(lhs.tree)):
+        if (
+            len(members) > 1
+            and _delta_w(lhs.tree)
+            and _is_rule(members[1].tree, _delta_w(lhs.tree))
+        ):
             kinds[id(lhs)] = "update"
         elif (
             len(members) > 1
             and lhs.tree is not None
-            and _signed(lhs.tree, lambda n: n[0] == "atom" and n[1].name == "delta") is not None
+            and _signed(lhs.tree, _is_delta) is not None
             and members[1].tree is not None
-            and _signed(members[1].tree, lambda n: n[0] == "d" and n[1] is not None
-                        and _is_cost(n[1]) and _is_net(n[2])) is not None  # fmt: skip
+            and _signed(members[1].tree, _is_de_dnet) is not None
         ):
             kinds[id(lhs)] = "definition"  # delta_h = -dE/dnet_h
         trees = [m.tree for m in members if m.tree is not None]
