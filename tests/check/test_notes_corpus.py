@@ -34,7 +34,7 @@ FLOOR = {
     "lotabout_bp_note_zh": (21, 4),
     "markusthill_boldsymbol_batch": (12, 0),
     "mathscode_logreg_zh": (9, 3),
-    "physicsd00d_cs224d_hw": (11, 0),
+    "physicsd00d_cs224d_hw": (33, 0),
     "rugessnome_softmax_jacobian_fr": (20, 0),
     "steven2358_ufldl": (7, 1),
     "xannotzan_textcolor": (16, 0),

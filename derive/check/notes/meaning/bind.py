@@ -403,7 +403,8 @@ def atom_value(atom: Atom, env: Env):
     ):
         # h_c, h^T for a name the note defined as a whole vector (h = \sigma(t))
         inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
-        v = value(env.aliases[bare], inner)
+        live = _live(bare, env)
+        v = present(env.state.values[live], env) if live else value(env.aliases[bare], inner)
         if not isinstance(v, np.ndarray):
             raise Unreadable("an entry of a defined number")
         if atom.T:
@@ -420,9 +421,29 @@ def atom_value(atom: Atom, env: Env):
             raise Unreadable("a power of this")
         return base ** _scalar(ex)
     if key in env.aliases and env.depth < 8:
+        live = _live(key, env)
+        if live:
+            return present(env.state.values[live], env)
         inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
         return value(env.aliases[key], inner)
     raise Unreadable(f"unbound symbol {atom.show()}")
+
+
+def _live(key, env: Env):
+    """The node of the network a name the note defined stands for (``t = x W + b`` is z^1,
+    ``h = \\sigma(t)`` is a^1), matched once on the unperturbed draw: the name is then read
+    from the state, so that a derivative by a node upstream of it (``\\partial h_c /
+    \\partial t_d``) sees it change; None for a name that is no node."""
+    cache = env.state.net.__dict__.setdefault("_alias_nodes", {})
+    ck = (key, env.reading)
+    if ck not in cache:
+        st = env.state
+        base = st if not st.over else State(st.net, st.cost_fn, sum_factor=st.sum_factor)
+        try:
+            cache[ck] = _alias_node(key, Env(base, env.reading, env.aliases, {}, env.depth + 1))[0]
+        except (Unreadable, ValueError, TypeError, FloatingPointError, ZeroDivisionError):
+            cache[ck] = None
+    return cache[ck]
 
 
 def activation_of(fatom: Atom, args, env: Env) -> str:
@@ -640,11 +661,30 @@ def derivative(node, env: Env):
     return Jac(np.array(cols).T)
 
 
-def sum_range(var: str, node, env: Env) -> int:
+def _kronecker_partners(var: str, node) -> set[str]:
+    out = set()
+    text = repr(node)
+    for sub in re.findall(r"name='delta', sub='([a-z]{2})', sup=None", text):
+        if var in sub and sub != var * 2:
+            out.add(sub.replace(var, "", 1))
+    return out
+
+
+def sum_range(var: str, node, env: Env, seen: frozenset = frozenset()) -> int:
     """How far an index runs: the size of the dimension it indexes in the body."""
     found = []
     _ranges(var, node, env, found)
     sizes = [f for f in found if f is not None]
+    if not found and not seen:
+        # an index only in Kronecker deltas (\\delta_{cd} x_f \\delta_{dg}): its partner's range
+        for partner in sorted(_kronecker_partners(var, node)):
+            try:
+                sizes.append(sum_range(partner, node, env, seen | {var}))
+                break
+            except NoLayer:
+                raise
+            except Unreadable:
+                continue
     if not sizes:
         if found:
             raise NoLayer(f"the range of {var} at a layer the network does not have")

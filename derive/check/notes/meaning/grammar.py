@@ -122,6 +122,8 @@ def clean(tex: str) -> str:
                r"\\\1{\2}", s)  # fmt: skip
     s = re.sub(r"\\\\\s*$", "", s.strip())
     s = s.replace("~", " ").replace("&", " ")
+    # \delta{ik}, a Kronecker delta whose underscore slipped: no other reading
+    s = re.sub(r"\\delta\s*\{\s*([a-z])\s*([a-z])\s*\}", r"\\delta_{\1\2}", s)
     # the indicator 1_{i=y} is the Kronecker delta of its two indices
     s = re.sub(r"\\math(?:bb|ds|bf)\{1\}_\{\s*([a-z])\s*=\s*([a-z])\s*\}", r"\\delta_{\1\2}", s)
     return s.strip().rstrip(".,;").strip()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, chains, units
+from . import bind, chains, logits, sections, units
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Unreadable, clean, parse, split_relations
@@ -121,10 +121,12 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
+    sections.apply(segments, stmts)  # ### With respect to $W^{(1)}$: dJ/dW_{fg} by W^{(1)}
     delta_rule = units.detect(stmts)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)  # net_j, o_j, w_{ij}: into layers
     infer(note, stmts)
+    logits.bind_logits(note, stmts)
     note.class_letters = _class_letters(stmts)
     note.forward_lines = [
         (ms[1].line, ms[0].tree[1].name.lower())
@@ -269,12 +271,8 @@ def _sum_over(node, c):
         return node
     if node[0] == "add":
         parts = [(sg, t) for sg, t in node[1]]
-        holders = [i for i, (_, t) in enumerate(parts) if c in bind.free_indices(t)]
-        if len(holders) == 1:
-            i = holders[0]
-            parts[i] = (parts[i][0], _sum_over(parts[i][1], c))
-            return ("add", parts)
-        return ("sum", c, None, node, None)
+        # a sum distributes over the terms: each term sums its own occurrences
+        return ("add", [(sg, _sum_over(t, c)) for sg, t in parts])
     if node[0] == "mul":
         a, b = node[2], node[3]
         in_a, in_b = c in bind.free_indices(a), c in bind.free_indices(b)
@@ -289,6 +287,12 @@ def _sum_over(node, c):
         if in_a and in_b:
             return ("sum", c, None, node, None)
         return ("div", _sum_over(a, c), b) if in_a else ("div", a, _sum_over(b, c))
+    if node[0] == "pow" and c not in bind.free_indices(node[2]):
+        return ("pow", _sum_over(node[1], c), node[2])  # (e^{theta_m})^2: the sum squared
+    if node[0] == "sum" and node[1] != c:
+        return ("sum", node[1], node[2], _sum_over(node[3], c), node[4])
+    if node[0] == "d" and node[1] is None and c not in bind.free_indices(node[2]):
+        return ("d", None, node[2], _sum_over(node[3], c))  # d/dtheta_k e^{theta_p}
     return ("sum", c, None, node, None)
 
 
