@@ -46,5 +46,5 @@ def bind_logits(note, stmts) -> None:
     for name in sorted(dens - defined - known):
         if any(k.split("_{")[0].split("^{")[0] == name for k in note.aliases):
             continue
-        if name in ("theta", "vartheta", "Theta", "u", "s", "o", "v", "z", "eta"):
+        if name in ("theta", "vartheta", "Theta", "s", "u"):
             note.aliases[Atom(name).show()] = ("atom", Atom("z", None, "L"))
