@@ -732,12 +732,13 @@ def _ranges(var, node, env, found):
                 found.append(arr.shape[pos])
         return
     if node[0] == "idx":
-        letters = index_letters(node[2]) if re.fullmatch(r"[a-z]", node[2] or "") else []
+        letters = index_letters(node[2]) if _IDX.fullmatch(node[2] or "") else []
         if var in letters:
             try:
                 v = value(node[1], env)
                 if isinstance(v, np.ndarray):
-                    found.append(max(v.shape))
+                    # (\nabla W^l)_{jk}: an entry of a matrix by row and column
+                    found.append(v.shape[letters.index(var)] if len(letters) == 2 else max(v.shape))
             except Unreadable:
                 pass
     for part in node[1:]:
@@ -775,6 +776,9 @@ def summation(node, env: Env):
     return total
 
 
+_IDX = re.compile(r"[a-z]|[a-z]\s*,?\s*[a-z]")  # the subscript of a bracket: an entry
+
+
 def free_indices(node, bound=frozenset()) -> set[str]:
     """Index letters used in entries and not bound by a sum."""
     out: set[str] = set()
@@ -792,8 +796,8 @@ def free_indices(node, bound=frozenset()) -> set[str]:
             return out
         return {c for c in letters if c.isalpha() and c not in bound}
     if node[0] == "idx":
-        if re.fullmatch(r"[a-z]", node[2] or ""):
-            out |= {node[2]} - set(bound)
+        if _IDX.fullmatch(node[2] or ""):
+            out |= set(index_letters(node[2])) - set(bound)
     for part in node[1:]:
         if isinstance(part, tuple):
             out |= free_indices(part, bound)

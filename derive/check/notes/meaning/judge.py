@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, chains, logits, sections, units
+from . import bind, chains, logits, sections, units  # notations read into the layered model
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Unreadable, clean, parse, split_relations

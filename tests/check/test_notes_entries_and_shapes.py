@@ -1,0 +1,35 @@
+"""Small readings: an entry of a bracketed matrix by row and column (``(\\nabla W^l)_{jk}``),
+and a shape written without brackets at the end of a chain of shapes (``(n \\times 1)
+\\times (1 \\times m) = n \\times m``)."""
+
+from __future__ import annotations
+
+from derive.check.notes.walk import check_text
+
+NIELSEN = "$$z^l = w^l a^{l-1} + b^l$$\n\n$$a^l = \\sigma(z^l)$$\n\n"
+
+
+def _verdicts(text):
+    results, _ = check_text(text)
+    out = {}
+    for r in results:
+        if out.get(r.line) != "wrong":
+            out[r.line] = r.verdict
+    return out
+
+
+def test_an_entry_of_a_bracketed_matrix_by_row_and_column():
+    v = _verdicts(
+        NIELSEN
+        + "$$(\\nabla W^l)_{jk} = \\delta_j^l a_k^{l-1}$$\n\n"  # 5
+        + "$$(\\nabla W^l)_{jk} = \\delta_k^l a_j^{l-1}$$\n"  # 7: the indices swapped
+    )
+    assert v[5] == "correct" and v[7] == "wrong"
+
+
+def test_a_bare_shape_ends_a_chain_of_shapes():
+    v = _verdicts(
+        "$(n \\times 1) \\times (1 \\times m) = n \\times m$ fits $W^l$.\n\n"
+        "$(n \\times 1) \\times (1 \\times m) = m \\times n$\n"
+    )
+    assert v[1] == "correct" and v[3] == "wrong"
