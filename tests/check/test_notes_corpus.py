@@ -35,7 +35,7 @@ FLOOR = {
     "markusthill_boldsymbol_batch": (12, 0),
     "mathscode_logreg_zh": (9, 3),
     "physicsd00d_cs224d_hw": (33, 0),
-    "rugessnome_softmax_jacobian_fr": (20, 0),
+    "rugessnome_softmax_jacobian_fr": (22, 0),
     "steven2358_ufldl": (7, 1),
     "xannotzan_textcolor": (17, 0),
     "yanfenglee_softmax_ce": (11, 1),

@@ -33,3 +33,19 @@ def test_a_bare_shape_ends_a_chain_of_shapes():
         "$(n \\times 1) \\times (1 \\times m) = m \\times n$\n"
     )
     assert v[1] == "correct" and v[3] == "wrong"
+
+
+JACOBIAN = (
+    "$$z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}$$\n\n"  # 1
+    "$$a^{(l)} = \\sigma(z^{(l)})$$\n\n"  # 3
+    "$$\\delta^{(L)} = (J^{(L)})' \\nabla_{a^{(L)}} C$$\n\n"  # 5
+    "$$\\delta^{(l)} = (J^{(l)})' (W^{(l+1)})' \\delta^{(l+1)}$$\n\n"  # 7
+    "$$\\delta^{(l)} = (J^{(l)})' W^{(l+1)} \\delta^{(l+1)}$$\n\n"  # 9: W not transposed
+)
+
+
+def test_an_activation_jacobian_named_in_the_prose():
+    v = _verdicts(JACOBIAN + "where $J^{(l)}$ is the Jacobian matrix of the activation.\n")
+    assert v[5] == "correct" and v[7] == "correct" and v[9] == "wrong"
+    v = _verdicts(JACOBIAN)  # without the prose J is no matrix of the note's
+    assert all(v.get(n) not in ("correct", "wrong") for n in (5, 7, 9))

@@ -265,6 +265,10 @@ def value(node, env: Env):
     if kind == "norm":
         v = value(node[1], env)
         return float(np.sqrt(np.sum(np.asarray(v) ** 2)))
+    if kind == "jacobian":
+        # a Jacobian the note names as a matrix of its own (J^{(l)}): multiplied as one
+        v = value(node[1], env)
+        return v.m if isinstance(v, Jac) else v
     raise Unreadable(f"{kind}")
 
 

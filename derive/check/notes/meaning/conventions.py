@@ -134,6 +134,11 @@ class Note:
                         yield r, [1] * len(self.widths(base)), True
 
 
+# a transpose (^T, or a prime on a bracketed layered matrix, (W^{(l)})') or an element-wise
+# product: the note writes vectors and matrices
+_VECTOR_MARK = r"\\odot|\\circ|\^\s*\{?\s*(T|\\top)\b|[A-Z]\^\{[^{}]*\}\s*\)\s*'"
+
+
 def _lhs_atom(tree):
     if tree is None:
         return None
@@ -187,7 +192,7 @@ def infer(note: Note, stmts) -> None:
                         note.numeric_layers.add(int(s))
                 elif a.name in bind.LAYERED and a.sub and re.fullmatch(r"\d", a.sub.strip()):
                     note.numeric_layers.add(int(a.sub.strip()))
-            if re.search(r"\\odot|\\circ|\^\s*\{?\s*(T|\\top)\b", m.text):
+            if re.search(_VECTOR_MARK, m.text):
                 note.first_vector_line = min(note.first_vector_line, m.line)
         if len(members) < 2 or lhs.tree is None:
             continue

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, chains, logits, sections, units  # notations read into the layered model
+from . import bind, chains, jacobians, logits, sections, units
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Unreadable, clean, parse, split_relations
@@ -127,6 +127,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         units.apply(delta_rule, stmts, note)  # net_j, o_j, w_{ij}: into layers
     infer(note, stmts)
     logits.bind_logits(note, stmts)
+    jacobians.bind_jacobians(note, segments, stmts)
     note.class_letters = _class_letters(stmts)
     note.forward_lines = [
         (ms[1].line, ms[0].tree[1].name.lower())
