@@ -31,7 +31,7 @@ FLOOR = {
     "jmcheon_rows_vs_cols_table": (2, 1),
     "koerbitz_reinventing_backprop": (26, 3),
     "lmtot27_rows_softmax_vi": (20, 0),
-    "lotabout_bp_note_zh": (21, 4),
+    "lotabout_bp_note_zh": (22, 5),
     "markusthill_boldsymbol_batch": (12, 0),
     "mathscode_logreg_zh": (9, 3),
     "physicsd00d_cs224d_hw": (33, 0),
@@ -39,7 +39,7 @@ FLOOR = {
     "steven2358_ufldl": (7, 1),
     "xannotzan_textcolor": (17, 0),
     "yanfenglee_softmax_ce": (11, 1),
-    "zxrobot_lenet_fc_zh": (6, 3),
+    "zxrobot_lenet_fc_zh": (8, 5),
 }
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="notes corpus not present")

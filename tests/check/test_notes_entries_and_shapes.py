@@ -49,3 +49,30 @@ def test_an_activation_jacobian_named_in_the_prose():
     assert v[5] == "correct" and v[7] == "correct" and v[9] == "wrong"
     v = _verdicts(JACOBIAN)  # without the prose J is no matrix of the note's
     assert all(v.get(n) not in ("correct", "wrong") for n in (5, 7, 9))
+
+
+COLUMNS = (
+    "$$z^l = W^l a^{l-1} + b^l$$\n\n$$a^l = \\sigma(z^l)$$\n\n"
+    "$$C = \\frac{1}{2}||a^L - y||^2$$\n\n"  # 5
+)
+
+
+def test_a_bare_delta_is_the_output_layers():
+    v = _verdicts(
+        COLUMNS
+        + "$$\\nabla_{b^L} C = \\delta$$\n\n"  # 7
+        + "$$\\nabla_{b^l} C = \\delta$$\n\n"  # 9: delta^l meant
+        + "$$\\nabla_{b^l} C = \\delta^l$$\n"  # 11
+    )
+    assert v[7] == "correct" and v[9] == "wrong" and v[11] == "correct"
+
+
+def test_the_error_written_where_the_activation_belongs():
+    v = _verdicts(
+        COLUMNS
+        + "$$\\delta^l = (W^{l+1})^T \\delta^{l+1} \\odot \\delta'(z^l)$$\n\n"  # 7
+        + "$$z^{l+1} = W^{l+1} a^l + b^{l+1} = W^{l+1} \\delta(z^l) + b^{l+1}$$\n\n"  # 9
+        + "$$\\delta^l = (W^{l+1})^T \\delta^{l+1} \\odot \\delta(z^l)$$\n"  # 11: unclear
+    )
+    assert v[7] == "wrong" and v[9] == "wrong"
+    assert v.get(11) != "wrong"  # not even the activation makes it hold: left unjudged

@@ -181,7 +181,7 @@ def role(atom: Atom, env: Env):
     m = re.fullmatch(r"(\d)\s*,\s*([a-z]{1,2})", (atom.sub or "").strip())
     if name in LAYERED and atom.sup is None and m:
         atom = Atom(name, m.group(2), m.group(1), atom.primes, atom.T)  # a_{2,k}: layer, entry
-    if name in LAYERED and not (name == "delta" and atom.sup is None):
+    if name in LAYERED and not (name == "delta" and atom.sup is None and atom.sub):
         kind = LAYERED[name]
         p = layer_number(atom.sup, env) if atom.sup else env.state.net.N + env.reading.base
         store = {"dz": "z", "da": "a", "dW": "W", "db": "b"}.get(kind, kind)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, chains, jacobians, logits, sections, units
+from . import bind, chains, jacobians, logits, sections, slips, units
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Unreadable, clean, parse, split_relations
@@ -174,9 +174,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
     out = []
     start = 1
     if kind == "forward":
-        # a forward equation and its rewritings define the network: never a claim
-        return [Verdict(m.line, f"{lhs.text} = {m.text}", "definition", "forward equation")
-                for m in members[1:]]  # fmt: skip
+        # a forward equation and its rewritings define the network: never a claim, unless a
+        # rewriting applies the note's error as its activation (W \delta(z^l) + b)
+        return [slips.rewriting(note, lhs, m, compare, i)
+                or Verdict(m.line, f"{lhs.text} = {m.text}", "definition", "forward equation")
+                for i, m in enumerate(members[1:])]  # fmt: skip
     if kind in ("definition", "cost", "alias", "update"):
         out.append(_definition(note, kind, lhs, members[1]))
         start = 2
@@ -195,6 +197,9 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        if v == "unknown":
+            slip = slips.misused(note, lhs.tree, m.tree, compare, m.line, m.cond, context)
+            v, msg, reading = slip or (v, msg, reading)
         kind = _kind(lhs.tree, m.tree)
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
