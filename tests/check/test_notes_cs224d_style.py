@@ -64,3 +64,11 @@ def test_the_summation_convention_sums_each_term_and_a_softmax_denominator():
         rf"$${DJ_THETA} = -y_i [ \delta_{{ik}} + \hat{{y}}_k ]$$",  # 17
     )
     assert v[13] == "correct" and v[15] == "correct" and v[17] == "wrong"
+
+
+def test_softmax_regressions_theta_is_the_weights_not_the_logits():
+    v = _verdicts(
+        r"$$\hat{y}_k = \frac{e^{\theta_k^T x}}{\sum_j e^{\theta_j^T x}}$$",  # 11
+        rf"$${DJ_THETA} = (\hat{{y}}_k - y_k) x$$",  # 13: right for the weights theta_k
+    )
+    assert v.get(13) != "wrong"
