@@ -25,7 +25,7 @@ FLOOR = {
     "adb991_udacity_notes": (2, 1),
     "antoinecollas_softmax_fr": (0, 0),
     "behnamasadi_3b1b_notebook": (18, 1),
-    "chrisxue815_ng_lowercase": (14, 2),
+    "chrisxue815_ng_lowercase": (15, 2),
     "dahoc_delta_rule_de": (22, 0),
     "hieupm_ng_shallow_fr": (5, 0),
     "jmcheon_rows_vs_cols_table": (2, 1),

@@ -76,3 +76,15 @@ def test_the_error_written_where_the_activation_belongs():
     )
     assert v[7] == "wrong" and v[9] == "wrong"
     assert v.get(11) != "wrong"  # not even the activation makes it hold: left unjudged
+
+
+def test_shapes_written_as_fractions_on_a_dimension_line():
+    v = _verdicts(
+        "$$\n\\begin{aligned}\n"
+        "z^{[l]} &= w^{[l]} a^{[l-1]} + b^{[l]} \\\\\n"  # 3
+        "Dimension: \\frac{n^{[l]}}{m} &= \\frac{n^{[l]}}{n^{[l-1]}} \\frac{n^{[l-1]}}{m} "
+        "+ \\frac{n^{[l]}}{1} \\\\\n"  # 4
+        "Dimension: \\frac{n^{[l]}}{m} &= \\frac{n^{[l-1]}}{n^{[l]}} \\frac{n^{[l-1]}}{m} \\\\\n"
+        "\\end{aligned}\n$$\n"  # 5: the product cannot be formed
+    )
+    assert v[4] == "correct" and v[5] == "wrong"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, chains, jacobians, logits, sections, slips, units
+from . import bind, chains, dimensions, jacobians, logits, sections, slips, units
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Unreadable, clean, parse, split_relations
@@ -140,12 +140,28 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         for seg in segments
     )
     out: list[Verdict] = []
+    shapes = {s.line for s in segments if s.kind == "math" and dimensions.LABEL.match(s.condition)}
     for members in stmts:
+        if members[0].line in shapes and len(members) > 1:
+            out.extend(_shape_line(members))  # Dimension: n/m = ...: shapes as fractions
+            continue
         try:
             out.extend(_statement(note, members))
         except Exception as e:  # one formula's failure never stops the others
             line = members[0].line
             out.append(Verdict(line, members[0].text, "unknown", f"not read ({type(e).__name__})"))
+    return out
+
+
+def _shape_line(members) -> list[Verdict]:
+    out = []
+    for m in members[1:]:
+        found = None
+        if members[0].tree is not None and m.tree is not None:
+            found = dimensions.judge(members[0].tree, m.tree)
+        v, msg = found or ("unknown", "not written in shapes")
+        how = "shapes written as rows over columns" if found else ""
+        out.append(Verdict(m.line, f"{members[0].text} = {m.text}", v, msg, how, "shape"))
     return out
 
 
