@@ -37,7 +37,7 @@ FLOOR = {
     "physicsd00d_cs224d_hw": (33, 0),
     "rugessnome_softmax_jacobian_fr": (22, 0),
     "steven2358_ufldl": (7, 1),
-    "xannotzan_textcolor": (17, 0),
+    "xannotzan_textcolor": (19, 0),
     "yanfenglee_softmax_ce": (11, 1),
     "zxrobot_lenet_fc_zh": (8, 5),
 }

@@ -88,3 +88,14 @@ def test_shapes_written_as_fractions_on_a_dimension_line():
         "\\end{aligned}\n$$\n"  # 5: the product cannot be formed
     )
     assert v[4] == "correct" and v[5] == "wrong"
+
+
+def test_a_stated_size_against_the_widths_the_prose_names():
+    v = _verdicts(
+        NIELSEN
+        + "If layer $l-1$ has $m$ neurons and layer $l$ has $n$ neurons:\n\n"  # 5
+        + "$$\\delta^l \\text{ is size } n \\times 1$$\n\n"  # 7
+        + "$$(a^{l-1})^{T} \\text{ is size } 1 \\times m$$\n\n"  # 9
+        + "$$(a^{l-1})^{T} \\text{ is size } 1 \\times n$$\n"  # 11: m, the layer below
+    )
+    assert v[7] == "correct" and v[9] == "correct" and v[11] == "wrong"

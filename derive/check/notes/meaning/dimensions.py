@@ -63,3 +63,40 @@ def judge(lhs, rhs) -> tuple[str, str] | None:
     if got == want:
         return "correct", ""
     return "wrong", f"the right-hand side is ({got[0]} x {got[1]}), not ({want[0]} x {want[1]})"
+
+
+# ---------------------------------------------------------------- "X is size n x 1"
+_STATED = re.compile(
+    r"^(?P<x>.+?)\\text\{\s*(?:is|has)\s+(?:of\s+)?(?:size|shape|dimension)s?\s*\}\s*"
+    r"(?P<a>\w+)\s*\\times\s*(?P<b>\w+)\s*[.,]?$"
+)
+_NEURONS = re.compile(r"(?i)layer\s{3,}has\s{3,}(?:neurons|units|nodes)")
+
+
+def sizes(segments) -> dict[str, str]:
+    """The letters the prose gives to layer widths: "If layer $l-1$ has $m$ neurons and layer
+    $l$ has $n$ neurons" gives m the width of layer l-1 and n that of layer l. The inline
+    math of a line stands, in order, where its text has a run of blanks."""
+    maths: dict[int, list[str]] = {}
+    for s in segments:
+        if s.kind == "math" and not s.display:
+            maths.setdefault(s.line, []).append(s.text.strip())
+    out = {}
+    for s in segments:
+        if s.kind != "text" or not _NEURONS.search(s.text):
+            continue
+        slots = [m.start() for m in re.finditer(r"\s{3,}", s.text)]
+        line = maths.get(s.line, [])
+        if len(slots) != len(line):
+            continue
+        for m in _NEURONS.finditer(s.text):
+            inside = [i for i, at in enumerate(slots) if m.start() <= at < m.end()]
+            if len(inside) == 2 and re.fullmatch(r"[A-Za-z]", line[inside[1]]):
+                out[line[inside[1]]] = line[inside[0]]
+    return out
+
+
+def stated(text: str):
+    """(the symbol's text, rows, columns) of ``X \\text{ is size } A \\times B``, or None."""
+    m = _STATED.match(text.strip())
+    return (m.group("x").strip(), m.group("a"), m.group("b")) if m else None

@@ -141,9 +141,14 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     )
     out: list[Verdict] = []
     shapes = {s.line for s in segments if s.kind == "math" and dimensions.LABEL.match(s.condition)}
+    widths = dimensions.sizes(segments)
     for members in stmts:
         if members[0].line in shapes and len(members) > 1:
             out.extend(_shape_line(members))  # Dimension: n/m = ...: shapes as fractions
+            continue
+        said = dimensions.stated(members[0].text) if len(members) == 1 else None
+        if said is not None:
+            out.append(_stated_shape(note, members[0], said, widths))  # X is size n x 1
             continue
         try:
             out.extend(_statement(note, members))
@@ -151,6 +156,51 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             line = members[0].line
             out.append(Verdict(line, members[0].text, "unknown", f"not read ({type(e).__name__})"))
     return out
+
+
+def _stated_shape(note: Note, m: Member, said, widths) -> Verdict:
+    """``\\delta^l \\text{ is size } n \\times 1``: the symbol's shape on the drawn network at
+    every layer, against the sizes the prose names (n the width of layer l)."""
+    text, rows, cols = said
+    claim = f"{text} is {rows} x {cols}"
+    try:
+        tree = parse(text, note.functions)
+        layout, base, shift = note.conventions[0]
+        reading = Reading(layout, base, shift, "abstract",
+                          hidden=note.hidden_options[0], output=note.output_options[0])  # fmt: skip
+        widths_ = note.widths(base)
+        net = Net(widths_, note.acts_for(len(widths_) - 1, reading), 1)
+        env0 = Env(note.state(net, reading), reading, note.aliases)
+        general = bind.uses_layer_l(tree)
+        seen = []
+        for lv in note.layer_values(net, reading) if general else [None]:
+            env = env0.with_idx(l=lv) if lv is not None else env0
+            try:
+                v = bind.value(tree, env)
+                want = tuple(_size_at(d, widths, env) for d in (rows, cols))
+            except NoLayer:
+                continue
+            got = np.shape(v) if isinstance(v, np.ndarray) else (1, 1)
+            seen.append((lv, got, want))
+    except (Unreadable, ValueError, TypeError, KeyError, IndexError):
+        return Verdict(m.line, claim, "unknown", "a shape this checker cannot evaluate")
+    if not seen:
+        return Verdict(m.line, claim, "unknown", "no layer where it exists")
+    bad = [(lv, g, w) for lv, g, w in seen if g != w]
+    if not bad:
+        return Verdict(m.line, claim, "correct", "", "the sizes the prose names", "shape")
+    lv, g, w = bad[0]
+    why = f"at l = {lv} it is {g[0]} x {g[1]}, not {w[0]} x {w[1]}"
+    return Verdict(m.line, claim, "wrong", why, "the sizes the prose names", "shape")
+
+
+def _size_at(d: str, widths: dict, env: Env) -> int:
+    if d.isdigit():
+        return int(d)
+    if d not in widths:
+        raise Unreadable(f"the size {d}")
+    p = bind.layer_number(widths[d], env)
+    return env.state.net.widths[bind.node_of("a", p, env)[1]]
 
 
 def _shape_line(members) -> list[Verdict]:
