@@ -121,14 +121,11 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
-    sections.apply(segments, stmts)  # ### With respect to $W^{(1)}$: dJ/dW_{fg} by W^{(1)}
-    delta_rule = units.detect(stmts)
-    if delta_rule is not None:
-        units.apply(delta_rule, stmts, note)  # net_j, o_j, w_{ij}: into layers
+    _notations(segments, stmts, note)  # the delta rule's units, a section's variable
     infer(note, stmts)
-    logits.bind_logits(note, stmts)
-    jacobians.bind_jacobians(note, segments, stmts)
     note.class_letters = _class_letters(stmts)
+    logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
+    jacobians.bind_jacobians(note, segments, stmts)
     note.forward_lines = [
         (ms[1].line, ms[0].tree[1].name.lower())
         for ms in stmts
@@ -156,6 +153,16 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             line = members[0].line
             out.append(Verdict(line, members[0].text, "unknown", f"not read ({type(e).__name__})"))
     return out
+
+
+def _notations(segments, stmts, note: Note) -> None:
+    """Notations rewritten into the layered model before the note's definitions are read:
+    ``### With respect to $W^{(1)}$`` gives the bare variable of that section's derivatives its
+    layer; the delta rule's units (net_j, o_j, w_{ij}) become layered symbols."""
+    sections.apply(segments, stmts)
+    delta_rule = units.detect(stmts)
+    if delta_rule is not None:
+        units.apply(delta_rule, stmts, note)
 
 
 def _stated_shape(note: Note, m: Member, said, widths) -> Verdict:
