@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, chains
+from . import bind, chains, indices
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Unreadable, clean, parse, split_relations
@@ -183,6 +183,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         claim = f"{lhs.text} = {m.text}"
         if lhs.error or m.error:
             out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error))
+            continue
+        why = indices.clash(lhs.tree, m.tree)
+        if why is not None:
+            out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
             continue
         if note.own_functions and (bind.mentions(lhs.tree, note.own_functions)
                                    or bind.mentions(m.tree, note.own_functions)):  # fmt: skip
