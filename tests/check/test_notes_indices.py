@@ -34,3 +34,18 @@ def test_a_sum_reusing_the_index_of_the_sum_around_it_is_wrong_and_says_so():
     v = _verdicts(notes)
     assert v[5][0] == "wrong" and "reuses the outer index" in v[5][1]
     assert v[7][0] == "correct"
+
+
+def test_a_kronecker_delta_stated_by_cases_is_judged_against_its_definition():
+    notes = (
+        "$$\\delta_{kj} = 0 \\quad \\text{if } k = j$$\n\n"
+        "$$\\delta_{kj} = 1 \\quad \\text{if } k \\neq j$$\n\n"
+        "$$\\delta_{ij} = 1 \\quad \\text{if } i = j$$\n\n"
+        "$$\\delta_{ij} = 0 \\quad \\text{if } i \\neq j$$\n\n"
+        "$$\\delta_{ij} = 1$$\n"  # its case stated in the prose: not judged
+    )
+    v = _verdicts(notes)
+    assert v[1][0] == "wrong" and "is 1 for k = j" in v[1][1]
+    assert v[3][0] == "wrong" and "is 0 for k" in v[3][1]
+    assert v[5][0] != "wrong" and v[7][0] != "wrong"
+    assert v.get(9, ("unknown", ""))[0] != "wrong"

@@ -60,3 +60,30 @@ def clash(lhs, rhs) -> str | None:
                 f"index, so the terms written with the outer {var} no longer pair with it"
             )
     return None
+
+
+def kronecker(lhs, rhs, cond) -> tuple[str, str] | None:
+    """A Kronecker delta stated by its cases (``\\delta_{kj} = 0`` for k = j): (verdict,
+    why) against the standard definition, 1 where its two indices are equal and 0 where
+    they differ. A value stated with no case beside it (``\\delta_{kj} = 1``, its case in
+    the prose) is not judged: ``None``."""
+    if lhs is None or rhs is None or cond is None or lhs[0] != "atom" or rhs[0] != "num":
+        return None
+    atom = lhs[1]
+    if atom.name != "delta" or atom.sup is not None or atom.primes or atom.T:
+        return None
+    try:
+        letters = bind.index_letters(atom.sub)
+    except bind.Unreadable:
+        return None
+    if len(letters) != 2 or set(letters) != {cond[0], cond[2]} or cond[1] not in ("=", "!="):
+        return None
+    i, j = letters
+    want = 1.0 if cond[1] == "=" else 0.0
+    if rhs[1] == want:
+        return "correct", ""
+    case = f"{i} = {j}" if cond[1] == "=" else f"{i} \u2260 {j}"
+    return "wrong", (
+        f"the Kronecker delta \u03b4_{{{i}{j}}} is {want:g} for {case}, not {rhs[1]:g} "
+        f"(1 where its indices are equal, 0 where they differ)"
+    )

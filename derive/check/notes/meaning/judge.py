@@ -184,6 +184,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if lhs.error or m.error:
             out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error))
             continue
+        kron = indices.kronecker(lhs.tree, m.tree, m.cond)
+        if kron is not None:
+            out.append(Verdict(m.line, claim, kron[0], kron[1], "", "equation"))
+            continue
         why = indices.clash(lhs.tree, m.tree)
         if why is not None:
             out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
