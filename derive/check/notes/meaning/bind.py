@@ -347,6 +347,8 @@ def nabla(atom: Atom, operand, env: Env):
         from .grammar import Parser
 
         g = operand[1]
+        if atom.sub.strip() in ("y", "Y"):
+            raise Unreadable(f"{g.name} by the target: a function the note leaves abstract")
         return call(Atom(g.name, None, g.sup, g.primes + 1), [Parser(atom.sub).parse_all()], env)
     if atom.sub:
         from .grammar import Parser
@@ -362,8 +364,42 @@ def nabla(atom: Atom, operand, env: Env):
     raise Unreadable("nabla of this")
 
 
+def example(arr, atom: Atom, env: Env):
+    """The column (examples as rows: the row) of a batch quantity that an example index
+    letter picks (``y^{(l)}``, ``x^{(p,3)}``: see examples.py)."""
+    if not atom.ex:
+        return arr
+    i = env.idx.get(atom.ex)
+    if i is None:
+        raise Unreadable(f"free example index {atom.ex}")
+    m = env.state.net.m
+    if not isinstance(arr, np.ndarray) or arr.ndim != 2:
+        raise Unreadable("an example of a number")
+    axis = 1 if env.reading.layout == "cols" else 0
+    if arr.shape[axis] != m:
+        raise Unreadable(f"{atom.show()} has no example axis")
+    if i >= m:
+        raise NoLayer("no such example")
+    return arr[:, i : i + 1] if axis == 1 else arr[i : i + 1, :]
+
+
+def _own(atom: Atom, env: Env):
+    """A name of the note's own network (``z = W^{(1)} x``, ``a = f(z)``, ``\\hat y =
+    W^{(2)} a``, written with no layer and not the drawn network's): through its definition."""
+    inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
+    v = value(env.aliases[Atom(atom.name).show()], inner)
+    if not isinstance(v, np.ndarray):
+        raise Unreadable("an entry of a defined number")
+    v = example(v, atom, env)
+    if atom.T:
+        v = v.T
+    return entry(v, index_letters(atom.sub), env) if atom.sub else v
+
+
 def atom_value(atom: Atom, env: Env):
     st = env.state
+    if "own:" + atom.name in env.aliases and atom.sup is None and env.depth < 8:
+        return _own(atom, env)
     if is_cost(atom):
         return st.cost_of("J" if _mean_name(atom, env) else "C")
     r = role(atom, env)
@@ -374,6 +410,7 @@ def atom_value(atom: Atom, env: Env):
             arr = present(st.cost_grad(node, "S" if kind in ("dz", "da") else "J"), env)
         else:
             arr = present(st.values[node], env)
+        arr = example(arr, atom, env)
         if T:
             arr = arr.T
         return entry(arr, letters, env) if letters else arr
@@ -406,6 +443,8 @@ def atom_value(atom: Atom, env: Env):
         v = value(env.aliases[bare], inner)
         if not isinstance(v, np.ndarray):
             raise Unreadable("an entry of a defined number")
+        if "ex:" + bare not in env.aliases:
+            v = example(v, atom, env)
         if atom.T:
             v = v.T
         return entry(v, index_letters(atom.sub), env) if atom.sub else v
@@ -421,7 +460,8 @@ def atom_value(atom: Atom, env: Env):
         return base ** _scalar(ex)
     if key in env.aliases and env.depth < 8:
         inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
-        return value(env.aliases[key], inner)
+        v = value(env.aliases[key], inner)
+        return v if "ex:" + key in env.aliases else example(v, atom, env)
     raise Unreadable(f"unbound symbol {atom.show()}")
 
 
@@ -605,6 +645,8 @@ def derivative(node, env: Env):
     if f[0] == "atom" and f[1].name in ("sigma", "g", "f", "phi") and not f[1].sub:
         # \partial\sigma / \partial z^l: the activation's derivative at z^l, entry by entry
         fa = f[1]
+        if den[0] == "atom" and den[1].name in ("y", "Y"):
+            raise Unreadable(f"{fa.name} by the target: a function the note leaves abstract")
         return call(Atom(fa.name, None, fa.sup, fa.primes + 1), [den], env)
     nd, ent = denominator(den, env)
 
@@ -657,6 +699,9 @@ def _ranges(var, node, env, found):
         return
     if node[0] == "atom":
         a = node[1]
+        if a.ex == var:
+            found.append(env.state.net.m)  # an example index runs over the drawn batch
+            return
         try:
             letters = index_letters(a.sub)
         except Unreadable:
@@ -750,6 +795,8 @@ def free_indices(node, bound=frozenset()) -> set[str]:
             letters = index_letters(a.sub)
         except Unreadable:
             return out
+        if a.ex:
+            letters = letters + [a.ex]  # the example a superscript names (examples.py)
         return {c for c in letters if c.isalpha() and c not in bound}
     if node[0] == "idx":
         if re.fullmatch(r"[a-z]", node[2] or ""):

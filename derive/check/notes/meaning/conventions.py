@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 
-from . import bind
+from . import bind, ownnet
 from .bind import Env, Reading
 from .grammar import COSTS, Atom, Unreadable
 from .instance import Net, State
@@ -54,6 +54,8 @@ class Note:
         self.einstein = False
         self.layout: str | None = None  # stated by the user (--rows), else inferred
         self.base = None  # the input's layer number when the note states it (a^1 = x)
+        self.unit_layers: set[int] = set()  # layers fed by a weight written with one index
+        self.example_letters: set[str] = set()  # examples.py
 
     # -------------------------------------------------------------- the drawn network
     def n_layers(self, base: int) -> int:
@@ -63,7 +65,12 @@ class Note:
 
     def widths(self, base: int) -> list[int]:
         n = self.n_layers(base)
-        return WIDTHS[: n + 1]
+        out = WIDTHS[: n + 1]
+        for p in self.unit_layers:
+            # W^{(2)}_i: a weight matrix with one index is a row, its layer has one unit
+            if 1 <= p - base <= n:
+                out[p - base] = 1
+        return out
 
     def acts_for(self, n: int, reading: Reading | None = None) -> list[str]:
         hidden = reading.hidden if reading else self.hidden_options[0]
@@ -184,6 +191,8 @@ def infer(note: Note, stmts) -> None:
                     s = bind.strip_layer(a.sup)
                     if s.isdigit():
                         note.numeric_layers.add(int(s))
+                        if a.name in ("W", "w") and re.fullmatch(r"[a-z]", (a.sub or "").strip()):
+                            note.unit_layers.add(int(s))
                 elif a.name in bind.LAYERED and a.sub and re.fullmatch(r"\d", a.sub.strip()):
                     note.numeric_layers.add(int(a.sub.strip()))
             if re.search(r"\\odot|\\circ|\^\s*\{?\s*(T|\\top)\b", m.text):
@@ -241,6 +250,8 @@ def infer(note: Note, stmts) -> None:
             note.kinds[id(lhs)] = "definition"
             if atom.name not in KNOWN and rhs is not None and lhs.tree[0] == "atom":
                 note.aliases.setdefault(atom.show(), rhs)
+                if atom.ex:
+                    note.aliases["ex:" + atom.show()] = True  # defined for one example
             continue
         if atom.name in ("z", "Z", "a", "A", "hat_y", "hat_Y") and lhs.tree[0] == "atom":
             if rhs is not None and not _has_derivative(rhs):
@@ -248,17 +259,26 @@ def infer(note: Note, stmts) -> None:
                 note.forward.append((lhs.tree, rhs))
                 calls.append((atom, rhs))
             continue
+        if atom.name in ("x", "X", "y", "Y") and lhs.tree[0] == "atom" and atom.sup is None:
+            if rhs is not None and rhs[0] != "atom" and not _has_derivative(rhs) and not atom.sub:
+                # the input or the target written as an expression (x = A y): the note says
+                # what it stands for, nothing of the network computes it (x = X is a claim)
+                note.kinds[id(lhs)] = "definition"
+            continue
         if atom.name not in KNOWN and lhs.tree[0] == "atom" and not bind.is_cost(atom):
             if atom.name in ("x", "X", "y", "Y"):
                 continue
             note.kinds[id(lhs)] = "alias"
             if rhs is not None:
                 note.aliases.setdefault(atom.show(), rhs)
+                if atom.ex:
+                    note.aliases["ex:" + atom.show()] = True  # defined for one example
                 if not _has_derivative(rhs):
                     calls.append((atom, rhs))
     _named_layers(note)
     _activations(note, calls)
     _conventions(note)
+    ownnet.adopt(note)
     _cost(note)
 
 

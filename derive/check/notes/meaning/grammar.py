@@ -34,6 +34,7 @@ class Atom:
     sup: str | None = None  # the superscript as written, a transpose mark removed
     primes: int = 0
     T: bool = False  # written transposed (^T, ^\top, a T after the layer)
+    ex: str | None = None  # the example index letter of its superscript (examples.py)
 
     def show(self) -> str:
         out = self.name

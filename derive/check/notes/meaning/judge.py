@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, chains, indices
+from . import bind, chains, examples, indices
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Unreadable, clean, parse, split_relations
@@ -121,6 +121,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
+    note.example_letters, _ = examples.apply(stmts)
     infer(note, stmts)
     note.class_letters = _class_letters(stmts)
     note.forward_lines = [
