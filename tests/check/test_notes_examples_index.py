@@ -1,0 +1,65 @@
+"""The example index in ``derive check NOTES`` (issue 22): a letter in the target's
+superscript (``y^{(s)}``) counts examples, the bound of its sum (``S``) is the number of
+examples, and the note's own network written with bare names (``z = W^{(1)} x``, no biases, a
+linear output) is what the claims are judged on."""
+
+from __future__ import annotations
+
+from derive.check.notes.meaning import examples
+from derive.check.notes.meaning.grammar import Atom, parse
+from derive.check.notes.walk import check_text
+
+OWN = (
+    "$$z = W^{(1)} x$$\n\n"
+    "$$a = \\sigma(z)$$\n\n"
+    "$$\\hat y = W^{(2)} a$$\n\n"
+    "$$E = \\frac{1}{2S}\\sum_{s=1}^{S} (y^{(s)} - \\hat y^{(s)})^2$$\n\n"
+)
+
+
+def _verdicts(notes: str) -> dict[int, str]:
+    results, _ = check_text(notes)
+    out: dict[int, str] = {}
+    for r in results:
+        if out.get(r.line) != "wrong":
+            out[r.line] = r.verdict
+    return out
+
+
+def test_the_example_letter_is_read_from_the_targets_superscript():
+    cost = parse("\\frac{1}{2S}\\sum_{s=1}^{S} (y^{(s)} - \\hat y^{(s)})^2")
+    hidden = parse("x^{(p,3)}")
+    letters, counts = examples.infer([cost, hidden])
+    assert letters == {"s"} and counts == {"S"}
+    tree = examples.rewrite(cost, letters, counts)
+    assert "Atom(name='y', sub=None, sup=None, primes=0, T=False, ex='s')" in repr(tree)
+    assert tree[2] == ("div", ("num", 1.0), ("mul", "juxt", ("num", 2.0), ("atom", Atom("m"))))
+    # a layer superscript stays a layer; a parameter has no example
+    assert examples.rewrite(parse("W^{(s)}"), letters, counts) == parse("W^{(s)}")
+    assert examples.rewrite(parse("x^{(s,3)}"), letters, counts) == (
+        "atom", Atom("x", None, "(3)", ex="s")
+    )  # fmt: skip
+
+
+def test_gradients_averaged_over_examples_are_judged_and_a_sign_error_caught():
+    notes = OWN + (
+        "$$\\frac{\\partial E}{\\partial W^{(2)}_i} = \\frac{1}{S}\\sum_{s=1}^{S} "
+        "(\\hat y^{(s)} - y^{(s)}) a_i^{(s)}$$\n\n"
+        "$$\\frac{\\partial E}{\\partial W^{(2)}_i} = \\frac{1}{S}\\sum_{s=1}^{S} "
+        "(y^{(s)} - \\hat y^{(s)}) a_i^{(s)}$$\n\n"
+        "$$\\frac{\\partial E}{\\partial W^{(1)}_{ij}} = \\frac{1}{S}\\sum_{s=1}^{S} "
+        "(\\hat y^{(s)} - y^{(s)}) W^{(2)}_i \\sigma'(z_i^{(s)}) x_j^{(s)}$$\n\n"
+        "$$\\frac{\\partial E}{\\partial W^{(1)}_{ij}} = \\frac{1}{S}\\sum_{s=1}^{S} "
+        "(\\hat y^{(s)} - y^{(s)}) W^{(2)}_i \\sigma'(z_i^{(s)}) x_i^{(s)}$$\n"
+    )
+    v = _verdicts(notes)
+    assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7))  # definitions
+    assert v[9] == "correct"
+    assert v[11] == "wrong"  # the sign
+    assert v[13] == "correct"
+    assert v[15] == "wrong"  # x_i for x_j
+
+
+def test_the_input_written_as_an_expression_is_a_definition():
+    v = _verdicts(OWN + "$$x = A y$$\n")
+    assert v.get(9) != "wrong"
