@@ -36,7 +36,7 @@ FLOOR = {
     "mathscode_logreg_zh": (9, 3),
     "physicsd00d_cs224d_hw": (11, 0),
     "rugessnome_softmax_jacobian_fr": (20, 0),
-    "steven2358_ufldl": (7, 1),
+    "steven2358_ufldl": (9, 3),
     "xannotzan_textcolor": (16, 0),
     "yanfenglee_softmax_ce": (11, 1),
     "zxrobot_lenet_fc_zh": (6, 3),

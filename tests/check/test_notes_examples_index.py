@@ -63,3 +63,29 @@ def test_gradients_averaged_over_examples_are_judged_and_a_sign_error_caught():
 def test_the_input_written_as_an_expression_is_a_definition():
     v = _verdicts(OWN + "$$x = A y$$\n")
     assert v.get(9) != "wrong"
+
+
+UFLDL = (
+    "$$z^{(l+1)} = W^{(l)} a^{(l)} + b^{(l)}$$\n\n"
+    "$$a^{(l)} = f(z^{(l)})$$\n\n"
+    "$$a^{(1)} = x$$\n\n"
+    "$$h_{W,b}(x) = a^{(3)}$$\n\n"
+    "$$J(W,b;x,y) = \\frac{1}{2} \\|h_{W,b}(x)-y\\|^2$$\n\n"
+)
+
+
+def test_ufldl_hypothesis_per_example_cost_and_layer_width_bounds():
+    notes = UFLDL + (
+        # 11: the cost of each example, averaged: right with y^{(k)}, wrong with y^{(i)}
+        "$$\\frac{\\partial}{\\partial b_{i}^{(l)}} J(W,b) = \\frac{1}{m}\\sum_{k=1}^m "
+        "\\frac{\\partial}{\\partial b_{i}^{(l)}} J(W,b; x^{(k)}, y^{(k)})$$\n\n"
+        "$$\\frac{\\partial}{\\partial b_{i}^{(l)}} J(W,b) = \\frac{1}{m}\\sum_{k=1}^m "
+        "\\frac{\\partial}{\\partial b_{i}^{(l)}} J(W,b; x^{(k)}, y^{(i)})$$\n\n"
+        # 15: s_{n_l} is the output layer's width; a^{(l)} for a^{(n_l)} is wrong
+        "$$J(W,b;x,y) = \\frac{1}{2} \\sum_{i=1}^{s_{n_l}} (a_i^{(n_l)}-y_i)^2$$\n\n"
+        "$$J(W,b;x,y) = \\frac{1}{2} \\sum_{i=1}^{s_{n_l}} (a_i^{(l)}-y_i)^2$$\n"
+    )
+    v = _verdicts(notes)
+    assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7, 9))
+    assert v[11] == "correct" and v[13] == "wrong"
+    assert v[15] == "correct" and v[17] == "wrong"

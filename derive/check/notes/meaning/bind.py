@@ -519,6 +519,9 @@ def call(fatom: Atom, args, env: Env):
             return derivative(("d", ("atom", Atom("C")), ("atom", Atom("a", None, "L")), None), env)
         if fatom.primes:
             raise Unreadable("a derivative of the cost")
+        pick = _example_args(args, env)
+        if pick is not None:
+            return example_cost(env.state, *pick)
         return env.state.cost()
     if name == "np.sum" or name == "sum":
         v = value(args[0], env)
@@ -582,6 +585,45 @@ def call(fatom: Atom, args, env: Env):
     else:
         raise Unreadable("a second derivative")
     return out if isinstance(x, np.ndarray) else float(out)
+
+
+def _example_args(args, env: Env):
+    """(input example, target example) a cost's arguments name (``J(W,b;x^{(k)},y^{(k)})``),
+    or None when they name no example."""
+    got = {}
+    for a in args:
+        if a[0] == "atom" and a[1].ex and a[1].name in ("x", "X", "y", "Y"):
+            i = env.idx.get(a[1].ex)
+            if i is None:
+                raise Unreadable(f"free example index {a[1].ex}")
+            got[a[1].name.lower()] = i
+    if not got:
+        return None
+    kx = got.get("x", got.get("y"))
+    ky = got.get("y", kx)
+    if max(kx, ky) >= env.state.net.m:
+        raise NoLayer("no such example")
+    return kx, ky
+
+
+def example_cost(st: State, kx: int, ky: int) -> float:
+    """The cost of one example: the network's output at input example ``kx`` against the
+    target of example ``ky`` (the same example when the note writes it right)."""
+    import copy
+
+    net = copy.copy(st.net)
+    net.params = dict(st.net.params)
+    net.m = 1
+    over = {}
+    for key, v in {**st.net.params, **st.over}.items():
+        if key[0] in ("a", "z") or key == ("y", 0):
+            col = ky if key == ("y", 0) else kx
+            v = v[:, col : col + 1]
+        if key in st.over:
+            over[key] = v
+        else:
+            net.params[key] = v
+    return State(net, st.cost_fn, over, 1.0).cost()
 
 
 def denominator(node, env: Env):
@@ -660,7 +702,11 @@ def derivative(node, env: Env):
         if isinstance(plus, Jac):
             raise Unreadable("a derivative of a Jacobian")
         return (plus - minus) / (2 * H)
-    if f[0] == "atom" and is_cost(f[1]) or f[0] == "call" and f[1].name in COSTS:
+    if (
+        f[0] == "atom"
+        and is_cost(f[1])
+        or (f[0] == "call" and f[1].name in COSTS and _example_args(f[2], env) is None)
+    ):
         return present(st.cost_grad(nd, "J" if _mean_name(f[1], env) else "C"), env)
     base = g(st)
     if isinstance(base, Jac):
@@ -768,7 +814,9 @@ def summation(node, env: Env):
         if not isinstance(v, np.ndarray):
             return v  # a number over the batch (a norm): the examples are already in it
         return np.sum(v, axis=1 if env.reading.layout == "cols" else 0, keepdims=True)
-    n = sum_range(var, body, env)
+    n = stated_width(hi, env)
+    if n is None:
+        n = sum_range(var, body, env)
     total = 0.0
     for i in range(n):
         if exclude is not None and env.idx.get(exclude) == i:
@@ -778,6 +826,21 @@ def summation(node, env: Env):
             raise Unreadable("a sum of Jacobians")
         total = _add(total, v)
     return total
+
+
+def stated_width(hi, env: Env) -> int | None:
+    """The bound of a sum when it names a layer's width in UFLDL's notation (``s_{n_l}``,
+    ``s_{l+1}``: the number of units of that layer), else None."""
+    m = re.fullmatch(r"s_\{?\s*\(?([^{}()]+?)\)?\s*\}?", (hi or "").strip())
+    if not m:
+        return None
+    try:
+        p = layer_number(m.group(1), env)
+    except NoLayer:
+        raise
+    except Unreadable:
+        return None
+    return int(env.state.values[node_of("a", p, env)].shape[0])
 
 
 def free_indices(node, bound=frozenset()) -> set[str]:

@@ -421,6 +421,8 @@ class Parser:
         callable_ = atom.name in self.functions or (
             atom.name in COSTS and (atom.sub is None or len(atom.sub) <= 2)
         )
+        if atom.name == "h" and atom.sub and re.search(r"W|\\theta|,", atom.sub):
+            callable_ = True  # the hypothesis h_{W,b}(x), h_\theta(x): the network's output
         if atom.name in ("delta", "sigma") and atom.sup is not None and atom.primes == 0:
             callable_ = atom.name == "sigma"
         if atom.name == "sum" and not self.peek("("):
