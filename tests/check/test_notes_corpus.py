@@ -23,7 +23,7 @@ CORPUS = next(
 # note: (keyed claims judged right, mistakes caught), reached on 2026-12-07
 FLOOR = {
     "adb991_udacity_notes": (11, 9),
-    "antoinecollas_softmax_fr": (4, 4),
+    "antoinecollas_softmax_fr": (15, 5),
     "behnamasadi_3b1b_notebook": (18, 1),
     "chrisxue815_ng_lowercase": (14, 2),
     "dahoc_delta_rule_de": (0, 0),

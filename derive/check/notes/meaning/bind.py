@@ -192,6 +192,15 @@ def role(atom: Atom, env: Env):
         return ("dz", node, index_letters(atom.sub), atom.T)
     if name in ("y", "Y") and atom.sup in ("*", "\\ast", "{*}"):
         atom = Atom(name, atom.sub, None, atom.primes, atom.T)  # y^*: the target
+    if name in ("x", "X") and atom.sup is not None:
+        # x^{(l)}: the output of layer l (x^{(1)} the input when the input is layer 1)
+        try:
+            p = layer_number(atom.sup, env)
+        except NoLayer:
+            raise
+        except Unreadable:
+            return None
+        return ("a", node_of("a", p, env), index_letters(atom.sub), atom.T)
     if name in VECTOR_NAMES and atom.sup is None:
         return ("val", VECTOR_NAMES[name], index_letters(atom.sub), atom.T)
     if name in OUTPUT_NAMES and atom.sup is None:
@@ -458,11 +467,42 @@ def atom_value(atom: Atom, env: Env):
         if isinstance(base, Jac) or not _is_scalar(ex):
             raise Unreadable("a power of this")
         return base ** _scalar(ex)
-    if key in env.aliases and env.depth < 8:
+    if key in env.aliases and "lhs:" + key not in env.aliases and env.depth < 8:
         inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
         v = value(env.aliases[key], inner)
         return v if "ex:" + key in env.aliases else example(v, atom, env)
+    found = entry_alias(atom, env)
+    if found is not None and env.depth < 8:
+        tree, pairs = found
+        idx = dict(env.idx)
+        for d, u in pairs:
+            if u not in env.idx:
+                raise Unreadable(f"free index {u}")
+            idx[d] = env.idx[u]
+        return value(tree, Env(env.state, env.reading, env.aliases, idx, env.depth + 1))
     raise Unreadable(f"unbound symbol {atom.show()}")
+
+
+def entry_alias(atom: Atom, env: Env):
+    """A name the note defined entry by entry with other index letters (``\\hat p_k^{(p)} =
+    softmax(x^{(p,3)})_k`` used as ``\\hat p_j^{(i)}``): (its definition, [(letter in the
+    definition, letter here)]), or None."""
+    for k, lhs in env.aliases.items():
+        if not (isinstance(k, str) and k.startswith("lhs:")):
+            continue
+        if (lhs.name, lhs.sup, lhs.T, lhs.primes) != (atom.name, atom.sup, atom.T, atom.primes):
+            continue
+        try:
+            dl, ul = index_letters(lhs.sub), index_letters(atom.sub)
+        except Unreadable:
+            continue
+        if len(dl) != len(ul) or bool(lhs.ex) != bool(atom.ex):
+            continue
+        if any(c.isdigit() for c in dl + ul):
+            continue
+        pairs = list(zip(dl, ul, strict=True)) + ([(lhs.ex, atom.ex)] if lhs.ex else [])
+        return env.aliases[k[4:]], pairs
+    return None
 
 
 def activation_of(fatom: Atom, args, env: Env) -> str:
@@ -646,6 +686,16 @@ def denominator(node, env: Env):
         else:
             raise Unreadable(f"a derivative by {atom.show()}")
     kind, nd, letters, _ = r
+    if atom.ex and nd[0] in ("z", "a"):
+        # an entry of one example's vector (x^{(p,3)}_q): that example's column
+        col = env.idx.get(atom.ex)
+        if col is None or len(letters) != 1 or letters[0] not in env.idx:
+            raise Unreadable("a derivative by a whole example")
+        shape = env.state.values[nd].shape
+        ent = (env.idx[letters[0]], col)
+        if ent[0] >= shape[0] or ent[1] >= shape[1]:
+            raise NoLayer("index out of range")
+        return nd, ent
     if not letters:
         return nd, None
     pos = []
@@ -761,6 +811,16 @@ def _ranges(var, node, env, found):
             except Unreadable:
                 return
             if r is None:
+                alias = entry_alias(a, env) if env.depth < 8 else None
+                if alias is not None:
+                    # its range does not depend on which entry: unset letters read as the first
+                    idx = {d: env.idx.get(u, 0) for d, u in alias[1]}
+                    inner = Env(env.state, env.reading, env.aliases, {**env.idx, **idx},
+                                env.depth + 1)  # fmt: skip
+                    for d, u in alias[1]:
+                        if u == var:
+                            _ranges(d, alias[0], inner, found)
+                    return
                 bare = Atom(a.name).show()
                 if bare in env.aliases and env.depth < 8:
                     try:
@@ -774,6 +834,8 @@ def _ranges(var, node, env, found):
             kind, nd, lts, T = r
             arr = env.state.values[nd]
             arr = present(arr, env)
+            if a.ex:  # one example's vector: the entries, not the examples
+                arr = example(arr, a, env.with_idx(**{a.ex: 0}))
             if T:
                 arr = arr.T
             pos = lts.index(var)

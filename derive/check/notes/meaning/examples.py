@@ -139,8 +139,42 @@ def _atom(a: Atom, letters, counts) -> Atom:
     return replace(a, sup=ex[1], ex=ex[0])
 
 
+def entries(tree):
+    """``(x^{(p,3)})_j`` read as the entry ``x^{(p,3)}_j`` of the symbol in parentheses."""
+    if not isinstance(tree, tuple) or not tree:
+        return tree
+    if (
+        tree[0] == "idx"
+        and isinstance(tree[1], tuple)
+        and tree[1][0] == "atom"
+        and tree[1][1].sub is None
+        and not tree[1][1].T
+        and re.fullmatch(r"[a-z]{1,2}", (tree[2] or "").strip())
+    ):
+        return ("atom", replace(tree[1][1], sub=tree[2].strip()))
+    out = [tree[0]]
+    for part in tree[1:]:
+        if isinstance(part, tuple):
+            out.append(entries(part))
+        elif isinstance(part, list):
+            items = []
+            for q in part:
+                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int):
+                    items.append((q[0], entries(q[1])))
+                else:
+                    items.append(entries(q))
+            out.append(items)
+        else:
+            out.append(part)
+    return tuple(out)
+
+
 def apply(stmts) -> tuple[set[str], set[str]]:
     """Rewrite every member's tree of the statements in place; the letters found."""
+    for members in stmts:
+        for m in members:
+            if m.tree is not None:
+                m.tree = entries(m.tree)
     trees = [m.tree for members in stmts for m in members if m.tree is not None]
     letters, counts = infer(trees)
     if letters:

@@ -437,6 +437,12 @@ class Parser:
             self.need(")")
             node = ("call", atom, args)
             return node
+        if atom.name in self.functions and atom.name not in COSTS and self.peek("["):
+            # H[\sum_k w_{kj} x_k + b_j], relu\bigg[...\bigg]: brackets around an argument
+            self.i += 1
+            arg = self.expr()
+            self.need("]")
+            return ("call", atom, [arg])
         if (
             atom.name in ("exp", "log", "ln", "tanh", "sigmoid", "relu", "ReLU")
             and not self.at_term_end()

@@ -345,7 +345,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
     free = sorted((free_l | free_r) - fixed)
     general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
-    results = []  # (layer, combo, seed, equal)
+    results = []  # (layer, combo, seed, equal or None when both sides are 0)
     # one unit per layer: a ReLU's derivative is 1 or 0 on a whole draw, so more draws
     seeds = (1, 2, 3, 4, 5, 6) if max(widths) == 1 else (1, 2)
     for seed in seeds:
@@ -395,15 +395,22 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                 same = equal(a, b)
                 if not same and note.first_failure is None:
                     note.first_failure = (a, b, lv, dict(full))
+                if same and _zero(a) and _zero(b):
+                    same = None  # both sides 0 (a unit off): no evidence either way
                 results.append((lv, tuple(sorted(full.items())), seed, same))
     if not results:
         return "err"
-    if all(r[3] for r in results):
+    if all(r[3] is not False for r in results):
         return "eq"
     by_point = {}
     for lv, combo, _seed, ok in results:
-        by_point.setdefault((lv, combo), set()).add(ok)
+        by_point.setdefault((lv, combo), set())
+        if ok is not None:
+            by_point[(lv, combo)].add(ok)
+    by_point = {k: v or {True} for k, v in by_point.items()}
     if any(len(v) > 1 for v in by_point.values()):
+        # holds on some draws only (a ReLU's derivative is 1 or 0 there): not judged; an
+        # agreement where both sides are 0 is no evidence (x^{(2)}_i = 0 with the unit off)
         return "partial"
     failing = [k for k, v in by_point.items() if False in v]
     letters = free + sorted(fixed)
@@ -416,6 +423,12 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         if all(not distinct(c) for _, c in failing) and any(distinct(c) for _, c in by_point):
             return "case"
     return "neq"
+
+
+def _zero(v) -> bool:
+    if isinstance(v, Jac):
+        return False
+    return bool(np.all(np.abs(np.asarray(v, dtype=float)) < 1e-9))
 
 
 def _show(v) -> str:
