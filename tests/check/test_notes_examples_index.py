@@ -89,3 +89,50 @@ def test_ufldl_hypothesis_per_example_cost_and_layer_width_bounds():
     assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7, 9))
     assert v[11] == "correct" and v[13] == "wrong"
     assert v[15] == "correct" and v[17] == "wrong"
+
+
+LAYER_OUTPUTS = (
+    "$$x^{(2)}_j = \\sigma(\\sum_{i=1}^{n} w_{ij}^{(1)} x^{(1)}_i + b_j^{(1)})$$\n\n"
+    "$$(x^{(p,3)})_j = \\sum_{i=1}^{n} w_{ij}^{(2)} (x^{(p,2)})_i + b_j^{(2)}$$\n\n"
+    "$$\\hat{p}_{k}^{(p)} = softmax(x^{(p,3)})_k$$\n\n"
+    "$$E = -\\frac{1}{m} \\sum_{i=1}^m \\sum_{k=1}^K y_k^{(i)} \\log(\\hat p_k^{(i)})$$\n\n"
+)
+
+
+def test_layer_outputs_by_example_and_a_base_10_log():
+    """x^{(p,l)}: layer l's output for example p, w_{ij} from unit i to unit j (rows); the
+    note's log is base 10 because it divides by ln(10); hat p is used with other letters."""
+    notes = LAYER_OUTPUTS + (
+        "$$\\log(\\hat p_k^{(p)}) = \\frac{\\ln(\\hat p_k^{(p)})}{\\ln(10)}$$\n\n"
+        "$$\\frac{\\partial \\log(\\hat p_k^{(p)})}{\\partial (x^{(p,3)})_j} = \\frac{1}{\\ln(10)} "
+        "[\\delta_{kj} - softmax(x^{(p,3)})_j]$$\n\n"
+        "$$\\frac{\\partial \\log(\\hat p_k^{(p)})}{\\partial (x^{(p,3)})_j} = "
+        "[\\delta_{kj} - softmax(x^{(p,3)})_j]$$\n\n"
+        "$$\\frac{\\partial (x^{(p,3)})_q}{\\partial w_{ij}^{(2)}} = (x^{(p,2)})_i$$\n\n"
+        "$$\\frac{\\partial E}{\\partial w_{ij}^{(2)}} = -\\frac{1}{m \\ln(10)} \\sum_{p=1}^m "
+        "\\sum_{k=1}^K y_k^{(p)} [\\delta_{kj} - softmax(x^{(p,3)})_j] (x^{(p,2)})_i$$\n"
+    )
+    v = _verdicts(notes)
+    assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7))
+    assert v[9] == "correct"
+    assert v[11] == "correct"
+    assert v[13] == "wrong"  # the 1/ln(10) of the base-10 log is missing
+    assert v[15] == "wrong"  # holds only for q = j
+    assert v[17] == "correct"
+
+
+def test_a_standard_function_the_note_defines_and_brackets_around_its_argument():
+    notes = (
+        "$$relu(x) = max(0,x)$$\n\n"
+        "$$H(x) = 1$$\n\n"
+        "$$(x^{(p,2)})_j = relu[\\sum_{k=1}^{n} w_{kj}^{(1)} (x^{(p,1)})_k + b_j^{(1)}]$$\n\n"
+        "$$E = \\frac{1}{2m} \\sum_{p=1}^m \\sum_{j} ((x^{(p,2)})_j - y_j^{(p)})^2$$\n\n"
+        "$$\\frac{\\partial (x^{(p,2)})_j}{\\partial w_{ij}^{(1)}} = H[\\sum_{k=1}^{n} "
+        "w_{kj}^{(1)} (x^{(p,1)})_k + b_j^{(1)}] (x^{(p,1)})_i$$\n\n"
+        "$$\\frac{\\partial (x^{(p,2)})_j}{\\partial w_{ij}^{(1)}} = H[\\sum_{k=1}^{n} "
+        "w_{kj}^{(1)} (x^{(p,1)})_k + b_j^{(1)}] (x^{(p,1)})_j$$\n"
+    )
+    v = _verdicts(notes)
+    assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7))
+    assert v[9] == "correct"
+    assert v[11] == "wrong"  # x_j for x_i

@@ -413,11 +413,12 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         # agreement where both sides are 0 is no evidence (x^{(2)}_i = 0 with the unit off)
         return "partial"
     failing = [k for k, v in by_point.items() if False in v]
-    letters = free + sorted(fixed)
+    letters = [c for c in free + sorted(fixed) if c not in note.example_letters]
     if len(letters) >= 2:
 
         def distinct(combo):
-            vals = [v for _, v in combo]
+            # an example index is no index of a case split (x^{(p,2)}_j)
+            vals = [v for k, v in combo if k not in note.example_letters]
             return len(set(vals)) == len(vals)
 
         if all(not distinct(c) for _, c in failing) and any(distinct(c) for _, c in by_point):
