@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, chains, examples, indices
+from . import bind, calculus, chains, examples, indices
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
-from .grammar import COSTS, Unreadable, clean, parse, split_relations
+from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations
 from .instance import Net
 
 TOL = dict(rtol=1e-5, atol=1e-6)
@@ -123,6 +123,12 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             _parse(m, note.functions)
     note.example_letters, _ = examples.apply(stmts)
     infer(note, stmts)
+    # x = A y: what the note's own variables are, for its calculus preliminaries
+    note.variables = {}
+    for ms in stmts:
+        if len(ms) > 1 and ms[0].tree == ("atom", Atom("x")) and ms[1].tree is not None:
+            if note.kinds.get(id(ms[0])) == "definition":
+                note.variables.setdefault("x", ms[1].tree)
     note.class_letters = _class_letters(stmts)
     note.forward_lines = [
         (ms[1].line, ms[0].tree[1].name.lower())
@@ -196,6 +202,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if note.own_functions and (bind.mentions(lhs.tree, note.own_functions)
                                    or bind.mentions(m.tree, note.own_functions)):  # fmt: skip
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
+            continue
+        calc = None if m.cond else calculus.judge(lhs.tree, m.tree, note.variables, note.aliases)
+        if calc is not None:
+            out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
         kind = _kind(lhs.tree, m.tree)
