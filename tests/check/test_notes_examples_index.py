@@ -136,3 +136,12 @@ def test_a_standard_function_the_note_defines_and_brackets_around_its_argument()
     assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7))
     assert v[9] == "correct"
     assert v[11] == "wrong"  # x_j for x_i
+
+
+def test_a_layer_letter_is_never_read_as_an_example():
+    # y^{(l)} as a layer's output (stepped as l+1) or never summed over: no example letter
+    assert (
+        examples.infer([parse("y^{(l)} + a^{(l+1)}"), parse("\\sum_{l=1}^{L} y^{(l)}")])[0] == set()
+    )
+    assert examples.infer([parse("y^{(l)} = f(W^{(l)} y^{(l-1)})")])[0] == set()
+    assert examples.infer([parse("y^{(l)}")])[0] == set()

@@ -84,16 +84,28 @@ def infer(trees) -> tuple[set[str], set[str]]:
             m = re.fullmatch(r"([a-z])(?:,.+)?", s)
             if m:
                 letters.add(m.group(1))
+    # a letter written with arithmetic in a superscript (a^{(l+1)}) counts layers, not examples
+    letters -= {c for a in atoms if a.sup for c in _stepped(a.sup)}
     counts = set()
     if letters:
         sums = []
         for t in trees:
             _sums(t, sums)
+        if not any(s[1] in letters for s in sums):
+            return set(), set()  # the note never sums over its examples: no evidence
         for s in sums:
             hi = (s[4] or "").strip()
             if s[1] in letters and re.fullmatch(r"[A-Za-z]", hi) and hi not in ("m", "N"):
                 counts.add(hi)
     return letters, counts
+
+
+def _stepped(sup: str) -> set[str]:
+    """Letters a superscript steps by a number (``l+1``, ``L-1``)."""
+    out = set()
+    for a, b in re.findall(r"([a-z])\s*[+-]\s*\d|\d\s*[+-]\s*([a-z])", sup):
+        out |= {a, b} - {""}
+    return out
 
 
 def rewrite(tree, letters: set[str], counts: set[str]):
