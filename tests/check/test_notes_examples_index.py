@@ -145,3 +145,17 @@ def test_a_layer_letter_is_never_read_as_an_example():
     )
     assert examples.infer([parse("y^{(l)}"), parse("f(W^{(l)} y^{(l-1)})")])[0] == set()
     assert examples.infer([parse("y^{(l)}")])[0] == set()
+
+
+def test_a_network_the_drawn_one_does_not_fit_is_never_called_wrong():
+    # linear regression: y-hat = w . x + b fits no drawn network (w is a vector, x a vector);
+    # the restated cost and the gradients are then not judged WRONG on a guessed network
+    notes = (
+        "$$\\hat{y} = w \\cdot x + b$$\n\n"
+        "$$J(w, b) = \\frac{1}{2m} \\sum_{i=1}^{m} (\\hat{y}^{(i)} - y^{(i)})^2$$\n\n"
+        "$$J = \\frac{1}{2m} \\sum_{i=1}^{m} (\\hat{y}^{(i)} - y^{(i)})^2 = \\frac{1}{2m} "
+        "\\sum_{i=1}^{m} (w \\cdot x^{(i)} + b - y^{(i)})^2$$\n\n"
+        "$$\\frac{\\partial J}{\\partial b} = \\frac{1}{m} \\sum_{i=1}^{m} "
+        "(\\hat{y}^{(i)} - y^{(i)})$$\n"
+    )
+    assert all(verdict != "wrong" for verdict in _verdicts(notes).values())

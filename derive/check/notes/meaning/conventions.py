@@ -57,6 +57,7 @@ class Note:
         self.unit_layers: set[int] = set()  # layers fed by a weight written with one index
         self.example_letters: set[str] = set()  # examples.py
         self.log10 = False  # log is the base-10 logarithm: the note divides by ln(10)
+        self.unfit = False  # no forward equation of the note holds on the drawn network
 
     # -------------------------------------------------------------- the drawn network
     def n_layers(self, base: int) -> int:
@@ -454,6 +455,9 @@ def _conventions(note: Note) -> None:
     best = max(scores.values())
     if best[0] == 0:
         note.conventions = [(note.layout or "cols", note.base or 0, 0)]
+        # the note writes forward equations and none holds on any drawn network: its network
+        # is not the drawn one (unless it is its own, ownnet)
+        note.unfit = bool(note.forward)
         return
     top = [c for c in candidates if scores[c] == best]
     keep, seen = [], set()

@@ -260,6 +260,9 @@ def equal(a, b) -> bool:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.size == 1 and b.size == 1:
         return bool(np.allclose(a.reshape(-1), b.reshape(-1), **TOL))
+    if (a.size == 1) != (b.size == 1):
+        # a number against a vector ((y - \hat y)^2 for a squared norm): not the same reading
+        raise Unreadable(f"a number against shape {(b if a.size == 1 else a).shape}")
     if a.shape != b.shape:
         if a.shape == b.shape[::-1]:
             # a transpose of the other: a layout the note may use for its own names
@@ -489,9 +492,10 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
     depends_on_cost = not note.cost_read and bind.mentions(
         ("add", [(1, lhs), (1, rhs)]), {"y", "Y"}
     )
-    if not note.forward and not note.costs:
-        # a note that writes no network of its own: its names are only guessed, so a claim
-        # may be confirmed on the drawn network but is never called wrong
+    if not note.forward and not note.costs or note.unfit:
+        # a note that writes no network of its own, or whose forward equations hold on no
+        # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
+        # network but is never called wrong
         depends_on_cost = True
     if vector and all(r == "neq" for r in vector) and not depends_on_cost:
         return "wrong", _differ(note), outcomes[0][1].describe()

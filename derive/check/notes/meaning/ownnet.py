@@ -38,6 +38,8 @@ def _holds(note, reading: Reading, lhs, rhs) -> bool | None:
                 a, b = bind.value(lhs, e), bind.value(rhs, e)
                 from .judge import equal
 
+                if (np.size(a) == 1) != (np.size(b) == 1):
+                    return False  # a number on one side, a vector on the other: no fit
                 same = equal(a, b)
                 ok = same if ok is None else ok and same
     except (ShapeMismatch, NoLayer):
@@ -92,6 +94,7 @@ def adopt(note) -> bool:
                     output=note.output_options[0])  # fmt: skip
         if _evaluates(note, r, added):
             note.conventions = [conv]
+            note.unfit = False  # the network is the note's own, computed as it wrote it
             return True
     for name in added:
         del note.aliases[Atom(name).show()], note.aliases["own:" + name]
