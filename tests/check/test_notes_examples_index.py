@@ -50,7 +50,9 @@ def test_gradients_averaged_over_examples_are_judged_and_a_sign_error_caught():
         "$$\\frac{\\partial E}{\\partial W^{(1)}_{ij}} = \\frac{1}{S}\\sum_{s=1}^{S} "
         "(\\hat y^{(s)} - y^{(s)}) W^{(2)}_i \\sigma'(z_i^{(s)}) x_j^{(s)}$$\n\n"
         "$$\\frac{\\partial E}{\\partial W^{(1)}_{ij}} = \\frac{1}{S}\\sum_{s=1}^{S} "
-        "(\\hat y^{(s)} - y^{(s)}) W^{(2)}_i \\sigma'(z_i^{(s)}) x_i^{(s)}$$\n"
+        "(\\hat y^{(s)} - y^{(s)}) W^{(2)}_i \\sigma'(z_i^{(s)}) x_i^{(s)}$$\n\n"
+        "$$\\frac{\\partial E}{\\partial W^{(2)}_i} = \\sum_{s=1}^{S} "
+        "(\\hat y^{(s)} - y^{(s)}) a_i^{(s)}$$\n"
     )
     v = _verdicts(notes)
     assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7))  # definitions
@@ -58,6 +60,7 @@ def test_gradients_averaged_over_examples_are_judged_and_a_sign_error_caught():
     assert v[11] == "wrong"  # the sign
     assert v[13] == "correct"
     assert v[15] == "wrong"  # x_i for x_j
+    assert v[17] == "wrong"  # the 1/S of the mean: read on a batch of several examples
 
 
 def test_the_input_written_as_an_expression_is_a_definition():
