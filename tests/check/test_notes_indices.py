@@ -4,6 +4,8 @@ with a letter of its own for the sum is not called wrong."""
 
 from __future__ import annotations
 
+import pytest
+
 from derive.check.notes.walk import check_text
 
 NIELSEN = "$$z^l = w^l a^{l-1} + b^l$$\n\n$$a^l = \\sigma(z^l)$$\n\n"
@@ -49,3 +51,14 @@ def test_a_kronecker_delta_stated_by_cases_is_judged_against_its_definition():
     assert v[3][0] == "wrong" and "is 0 for k" in v[3][1]
     assert v[5][0] != "wrong" and v[7][0] != "wrong"
     assert v.get(9, ("unknown", ""))[0] != "wrong"
+
+
+@pytest.mark.parametrize(
+    "tex",
+    ["H[", "h_{W,b}(", "y^{(", "x^{(p,", "(x^{(p,3)})_", "\\sum_{l=1}^{L} y^{(l)",
+     "\\delta_{kj} = 0 \\quad \\text{if } k", "\\sum_k \\sum_k", "\\nabla_y", "J_{ji} ="],
+)  # fmt: skip
+def test_malformed_index_and_example_notation_gives_no_verdict_and_no_crash(tex):
+    cost = "$$E = \\frac{1}{2L}\\sum_{l=1}^{L} (y^{(l)} - \\hat y^{(l)})^2$$\n\n"
+    results, _ = check_text(NIELSEN + cost + f"$${tex} = a^l$$\n")
+    assert all(r.verdict != "wrong" for r in results if r.line == 7)
