@@ -162,3 +162,21 @@ def test_a_network_the_drawn_one_does_not_fit_is_never_called_wrong():
         "(\\hat{y}^{(i)} - y^{(i)})$$\n"
     )
     assert all(verdict != "wrong" for verdict in _verdicts(notes).values())
+
+
+def test_ngs_layer_and_example_superscript():
+    notes = (
+        "$$Z^{[1]} = W^{[1]} X + b^{[1]}$$\n\n"
+        "$$A^{[1]} = \\tanh(Z^{[1]})$$\n\n"
+        "$$Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]}$$\n\n"
+        "$$A^{[2]} = \\sigma(Z^{[2]})$$\n\n"
+        "$$J = -\\frac{1}{m} \\sum_{i=1}^m [y^{(i)} \\log a^{[2](i)} "
+        "+ (1-y^{(i)}) \\log(1 - a^{[2](i)})]$$\n\n"
+        "$$\\frac{\\partial J}{\\partial b^{[2]}} = \\frac{1}{m} \\sum_{i=1}^m dZ^{[2](i)}$$\n\n"
+        "$$\\frac{\\partial J}{\\partial b^{[2]}} = \\frac{1}{m} \\sum_{i=1}^m "
+        "(a^{[2](i)} - y^{(i)})$$\n\n"
+        "$$\\frac{\\partial J}{\\partial b^{[2]}} = \\sum_{i=1}^m (a^{[2](i)} - y^{(i)})$$\n"
+    )
+    v = _verdicts(notes)
+    assert v[11] == "correct" and v[13] == "correct"
+    assert v[15] == "wrong"  # the 1/m of the mean

@@ -64,6 +64,9 @@ def _example_of(sup: str | None, letters) -> tuple[str, str | None] | None:
     example: ``(l)`` -> ("l", None), ``(p,3)`` -> ("p", "(3)")."""
     if not sup:
         return None
+    ng = re.fullmatch(r"(\[[^\]]+\])\s*\(\s*([a-z])\s*\)", sup.strip())
+    if ng and ng.group(2) in letters:
+        return ng.group(2), ng.group(1)  # Ng's a^{[2](i)}: layer [2], example i
     s = strip_layer(sup)
     m = re.fullmatch(r"([a-z])(?:,(.+))?", s)
     if not m or m.group(1) not in letters:
