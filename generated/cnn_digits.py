@@ -34,14 +34,16 @@ GRADIENT_EQUATIONS = {
 
 
 def _slide(img, kernel, stride):
-    # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, a view (no copy).
+    # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, a view (no copy); the
+    # stride is (down, across); rows and columns no window reaches are left out.
     view = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
-    return view[:, ::stride, ::stride]
+    return view[:, :: stride[0], :: stride[1]]
 
 
 def _add_window(dx, u, v, stride, out, value):
-    # dx[:, u + i*s, v + j*s] += value[:, i, j] for each of the out = (OH, OW) windows.
-    part = dx[:, u : u + stride * out[0] : stride, v : v + stride * out[1] : stride]
+    # dx[:, u + i*sh, v + j*sw] += value[:, i, j] for each of the out = (OH, OW) windows.
+    sh, sw = stride
+    part = dx[:, u : u + sh * out[0] : sh, v : v + sw * out[1] : sw]
     np.add(part, value, out=part)
     return dx
 
@@ -91,9 +93,9 @@ def _pool_blocks(x, image, size, stride):
 def _maxpool(x, image, size, stride):
     # The maximum of each size[0] x size[1] window, channel by channel.
     C, H, W = image
-    if stride == size[0] == size[1]:
-        tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
-        return _amax(tiles, (2, 4)).reshape(-1, x.shape[1])
+    (ph, pw), m = size, x.shape[1]
+    if tuple(stride) == tuple(size) and H % ph == 0 and W % pw == 0:  # tiles: a reshape
+        return _amax(x.reshape(C, H // ph, ph, W // pw, pw, m), (2, 4)).reshape(-1, m)
     return _amax(_windows(x, image, size, stride, 0), (4, 5)).reshape(-1, x.shape[1])
 
 
@@ -102,7 +104,7 @@ def _maxpool_grad(x, g, image, size, stride):
     # windows that overlap add up.
     C, H, W = image
     m = x.shape[1]
-    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    oh, ow = (H - size[0]) // stride[0] + 1, (W - size[1]) // stride[1] + 1
     g4 = g.reshape(C, oh, ow, m)
     first = _argmax(_pool_blocks(x, image, size, stride), 4)
     dx = _zeros(g, (C, H, W, m))
@@ -136,13 +138,13 @@ def forward(params, X):
     W3 = params["W3"]
     b3 = params["b3"]
     # im2col: every window of every sample a column (kept for the kernel gradient)
-    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), 1, 1)
+    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), (1, 1), 1)
     # z1 = conv(W1, X; padding 1) + per_pixel(b1, 64)
     z1 = (W1 @ cols_z1).reshape(512, -1) + np.repeat(b1, 64, axis=0)
     # A1 = relu(z1)
     A1 = np.maximum(z1, 0)
     # A2 = maxpool_2x2(A1)
-    A2 = _maxpool(A1, (8, 8, 8), (2, 2), 2)
+    A2 = _maxpool(A1, (8, 8, 8), (2, 2), (2, 2))
     # z3 = W3 @ A2 + b3
     z3 = W3 @ A2 + b3
     # shifted by the column max: never overflows
@@ -177,7 +179,7 @@ def backward(params, cache, Y):
     # db3 = dC/db3 = sum_samples(delta3)
     db3 = delta3.sum(axis=1, keepdims=True)
     # delta1 = dC/dz1 = to_argmax_2x2(W3.T @ delta3, A1) * 1[z1 > 0]
-    delta1 = _maxpool_grad(A1, W3.T @ delta3, (8, 8, 8), (2, 2), 2) * (z1 > 0)
+    delta1 = _maxpool_grad(A1, W3.T @ delta3, (8, 8, 8), (2, 2), (2, 2)) * (z1 > 0)
     # dW1 = dC/dW1 = corr(X, delta1; padding 1)
     dW1 = delta1.reshape(8, -1) @ cols_z1.T
     # db1 = dC/db1 = sum_pixels(sum_samples(delta1), 64)
@@ -236,32 +238,33 @@ def _im2col_into(x, image, kernel, stride, padding, padded, cols):
 def _maxpool_into(x, image, size, stride, out):
     # out := _maxpool(x, ...): the maximum of each window, channel by channel.
     C, H, W = image
-    m = x.shape[1]
-    if stride == size[0] == size[1]:
-        tiles = x.reshape(C, H // stride, stride, W // stride, stride, m)
-        np.max(tiles, axis=(2, 4), out=out.reshape(C, H // stride, W // stride, m))
+    (ph, pw), m = size, x.shape[1]
+    if tuple(stride) == tuple(size) and H % ph == 0 and W % pw == 0:  # tiles: a reshape
+        tiles = x.reshape(C, H // ph, ph, W // pw, pw, m)
+        np.max(tiles, axis=(2, 4), out=out.reshape(C, H // ph, W // pw, m))
         return
     win = _slide(x.reshape(C, H, W, m), size, stride)
     np.max(win, axis=(4, 5), out=out.reshape(win.shape[:4]))
 
 
-def _maxpool_grad_tiles_into(x, g, top, image, stride, share, free, hit, out):
-    # out := _maxpool_grad(x, g, ...) for tiles (stride == size): offset by offset, g where
-    # the first maximum not yet taken is, 0 elsewhere; top is the pooled x (the forward's
-    # maxpool); share (x's dtype), free and hit (booleans) are (C, OH, OW, m). Each offset
-    # writes its whole slice of out (g times hit as 0/1 in share: a bool operand would make
-    # multiply cast through a buffer), so out needs no zeroing; the ufuncs read and write the
-    # strided views directly (a masked copyto was 4-5x slower on cnn_digits' shapes).
+def _maxpool_grad_tiles_into(x, g, top, image, size, share, free, hit, out):
+    # out := _maxpool_grad(x, g, ...) for tiles (stride == size, dividing the image): offset
+    # by offset, g where the first maximum not yet taken is, 0 elsewhere; top is the pooled x
+    # (the forward's maxpool); share (x's dtype), free and hit (booleans) are (C, OH, OW, m).
+    # Each offset writes its whole slice of out (g times hit as 0/1 in share: a bool operand
+    # would make multiply cast through a buffer), so out needs no zeroing; the ufuncs read and
+    # write the strided views directly (a masked copyto was 4-5x slower on cnn_digits' shapes).
     C, H, W = image
     m = x.shape[1]
-    oh, ow = H // stride, W // stride
-    tiles = x.reshape(C, oh, stride, ow, stride, m)
+    ph, pw = size
+    oh, ow = H // ph, W // pw
+    tiles = x.reshape(C, oh, ph, ow, pw, m)
     top = top.reshape(C, oh, ow, m)
     g4 = g.reshape(C, oh, ow, m)
-    dx = out.reshape(C, oh, stride, ow, stride, m)
+    dx = out.reshape(C, oh, ph, ow, pw, m)
     free.fill(True)
-    for u in range(stride):
-        for v in range(stride):
+    for u in range(ph):
+        for v in range(pw):
             np.equal(tiles[:, :, u, :, v], top, out=hit)
             np.logical_and(free, hit, out=hit)
             np.copyto(share, hit)
@@ -351,12 +354,12 @@ def fused_loss_and_grad(params, X, Y):
     b1 = params["b1"]
     W3 = params["W3"]
     b3 = params["b3"]
-    _im2col_into(X, (1, 8, 8), (3, 3), 1, 1, _t2, _t1)
+    _im2col_into(X, (1, 8, 8), (3, 3), (1, 1), 1, _t2, _t1)
     np.matmul(W1, _t1, out=z1.reshape(8, -1))
     np.copyto(_t3.reshape(8, 64, -1), b1.reshape(8, 1, -1))
     np.add(z1, _t3, out=z1)
     np.maximum(z1, 0, out=A1)
-    _maxpool_into(A1, (8, 8, 8), (2, 2), 2, A2)
+    _maxpool_into(A1, (8, 8, 8), (2, 2), (2, 2), A2)
     np.matmul(W3, A2, out=z3)
     np.add(z3, b3, out=z3)
     np.max(z3, axis=0, keepdims=True, out=_t4)
@@ -369,7 +372,7 @@ def fused_loss_and_grad(params, X, Y):
     np.matmul(delta3, A2.T, out=dW3)
     np.sum(delta3, axis=1, keepdims=True, out=db3)
     np.matmul(W3.T, delta3, out=_t8)
-    _maxpool_grad_tiles_into(A1, _t8, A2, (8, 8, 8), 2, _t9, _t10, _t11, _t7)
+    _maxpool_grad_tiles_into(A1, _t8, A2, (8, 8, 8), (2, 2), _t9, _t10, _t11, _t7)
     np.greater(z1, 0, out=_t12)
     np.multiply(_t7, _t12, out=delta1)
     np.matmul(delta1.reshape(8, -1), _t1.T, out=dW1)

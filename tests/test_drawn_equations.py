@@ -1,16 +1,18 @@
 """The equation form, drawn: hypothesis writes specs from a small grammar of the README's
 equation-form operations (``@``, ``.T``, ``+ - * / **``, the math functions, every built-in
 activation, softmax of a named quantity, ``sum_units``, ``sum_samples``, ``sum``, the means,
-``m``, broadcasting) in the equations, in ``[cost] expr`` and in ``[cost] penalty``, with ``x``
-and ``y`` wherever they are allowed, a cost that is a bare name, an activation straight on the
-input. Each drawn spec either gets a clear error (the file, the key, a fix) or builds a module
-whose gradients pass the central-difference check and whose show, latex, torch and JAX
-targets run (the frameworks' own checkers, equal to NumPy's gradients). No traceback, ever.
+``m``, broadcasting, row slices ``A[a:b]``) in the equations, in ``[cost] expr`` and in
+``[cost] penalty``, with ``x`` and ``y`` wherever they are allowed, a cost that is a bare name,
+an activation straight on the input. Each drawn spec either gets a clear error (the file, the
+key, a fix) or builds a module whose gradients pass the central-difference check and whose
+show, latex, torch and JAX targets run (the frameworks' own checkers, equal to NumPy's
+gradients). No traceback, ever.
 
 Each feature has its own test, so every one is drawn whatever the draws happen to be; run
 with more examples by setting DERIVE_DRAWS (the examples per feature)."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -55,7 +57,8 @@ REDUCED = [
     "sum({}) / (4 * m)",
     "mean({})",
 ]
-FEATURES = ["reduction_in_cost", "bare_name_cost", "y_in_equation", "act_on_input", "penalty"]
+FEATURES = ["reduction_in_cost", "bare_name_cost", "y_in_equation", "act_on_input", "penalty",
+            "row_slices"]  # fmt: skip
 
 
 class _Grammar:
@@ -76,8 +79,10 @@ class _Grammar:
         if depth == 0 or draw(st.integers(0, 3)) == 0:
             return self.leaf(rows)
         kind = draw(st.sampled_from(["act", "fn", "binop", "reduced", "matmul", "gram",
-                                     "softmax"]))  # fmt: skip
+                                     "softmax", "slice"]))  # fmt: skip
         inner = self.expr(rows, depth - 1)
+        if kind == "slice":
+            return self.slice(rows, inner)
         if kind == "act":
             return f"{draw(st.sampled_from(ELEMENTWISE_ACTS))}({inner})"
         if kind == "fn":
@@ -102,9 +107,21 @@ class _Grammar:
         named = [n for n, r in self.leaves.items() if r == rows and rows > 1 and n != "y"]
         return f"softmax({draw(st.sampled_from(sorted(named)))})" if named else inner
 
+    def slice(self, rows: int, inner: str) -> str:
+        """Rows a..b-1 of a leaf: as many as asked (a gate of a taller pre-activation), or one
+        row beside ``inner`` (broadcast); sloppy bounds may run past the leaf's rows."""
+        draw = self.draw
+        name = draw(st.sampled_from(sorted(self.leaves)))
+        height = self.leaves[name]
+        if height >= rows and draw(st.booleans()):
+            a = draw(st.integers(0, height - rows + (1 if self.sloppy else 0)))
+            return f"{name}[{a}:{a + rows}]"
+        a = draw(st.integers(0, height - (0 if self.sloppy else 1)))
+        return f"({inner}) * {name}[{a}:{a + 1}]"
+
 
 PENALTIES = ["sum({p}**2)", "mean({p}**2)", "sum(sum_units({p}**2))", "sum(mean_samples({p})**2)",
-             "sum(tanh({p})**2)", "mean(({p}.T @ {p})**2)"]  # fmt: skip
+             "sum(tanh({p})**2)", "mean(({p}.T @ {p})**2)", "sum({p}[0:1]**2)"]  # fmt: skip
 
 
 def _on_the_input(draw, n: int) -> str:
@@ -148,9 +165,13 @@ def equation_specs(draw, feature: str | None = None):
     eqs["z1"] = f"W1 @ {first} + b1"
     g.leaves["z1"] = h
     eqs["A1"] = g.expr(h)
+    if feature == "row_slices":  # z1 twice as tall, A1 from its two halves (gates)
+        params["W1"], params["b1"] = (2 * h, n0), (2 * h, 1)
+        g.leaves["z1"] = 2 * h
+        eqs["A1"] = f"sigmoid(z1[0:{h}]) * tanh(z1[{h}:{2 * h}]) + {g.slice(h, '1')}"
     if "z1" not in eqs["A1"]:  # W1 must reach the cost
         eqs["A1"] = f"tanh(z1) * ({eqs['A1']})"
-    g.leaves = {"A1": h, "z1": h}
+    g.leaves = {"A1": h, "z1": g.leaves["z1"]}
     eqs["z2"] = "W2 @ A1 + b2"
     g.leaves["z2"] = k
     if cost_kind == "binary_cross_entropy" and draw(st.booleans()):  # logits that are a product
@@ -256,13 +277,15 @@ def test_grammar_covers_every_operation_and_activation():
     """The grammar writes every operation of the README's table and every built-in
     activation (a check on the strategy, so that a narrowed grammar is noticed)."""
     words = {*ACTIVATIONS, "sum_units", "sum_samples", "sum(", "mean_units", "mean_samples",
-             "mean(", ".T", "@", "/ m", "penalty", "softmax("}  # fmt: skip
+             "mean(", ".T", "@", "/ m", "penalty", "softmax(", "a row slice"}  # fmt: skip
     seen: set[str] = set()
 
     @settings(max_examples=300, deadline=None, derandomize=True, database=None)
     @given(equation_specs())
     def collect(text):
         seen.update(w for w in words if w in text)
+        if re.search(r"\w\[\d+:\d+\]", text):
+            seen.add("a row slice")
 
     collect()
     assert seen == words, words - seen

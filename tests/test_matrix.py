@@ -16,7 +16,9 @@ from derive.engine.spec import load_spec
 from derive.resources import examples
 
 POOLED = (
-    'name = "pooled"\ninputs = [1, 4, 4]\n\n[[layers]]\nkind = "{kind}"\nsize = 2\n\n'
+    # a non-square window, a stride per axis, the last row unused (PyTorch's floor mode)
+    'name = "pooled"\ninputs = [1, 5, 4]\n\n[[layers]]\nkind = "{kind}"\nsize = [2, 3]\n'
+    "stride = [2, 1]\n\n"
     '[[layers]]\nunits = 2\nactivation = "sigmoid"\n\n[cost]\nname = "squared_error"\n'
 )
 NOTES = Path(__file__).parent / "check" / "notes" / "seed_page1.txt"  # the user's first page

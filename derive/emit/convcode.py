@@ -41,14 +41,16 @@ from derive.engine.ir import (
 
 
 def _slide(img, kernel, stride):
-    # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, a view (no copy).
+    # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, a view (no copy); the
+    # stride is (down, across); rows and columns no window reaches are left out.
     view = np.lib.stride_tricks.sliding_window_view(img, kernel, axis=(1, 2))
-    return view[:, ::stride, ::stride]
+    return view[:, :: stride[0], :: stride[1]]
 
 
 def _add_window(dx, u, v, stride, out, value):
-    # dx[:, u + i*s, v + j*s] += value[:, i, j] for each of the out = (OH, OW) windows.
-    part = dx[:, u : u + stride * out[0] : stride, v : v + stride * out[1] : stride]
+    # dx[:, u + i*sh, v + j*sw] += value[:, i, j] for each of the out = (OH, OW) windows.
+    sh, sw = stride
+    part = dx[:, u : u + sh * out[0] : sh, v : v + sw * out[1] : sw]
     np.add(part, value, out=part)
     return dx
 
@@ -109,7 +111,8 @@ def _conv_grad_x(w, g, image, kernel, stride, padding):
     C, H, W = image
     kh, kw = kernel
     m = g.shape[1]
-    oh, ow = (H + 2 * padding - kh) // stride + 1, (W + 2 * padding - kw) // stride + 1
+    oh = (H + 2 * padding - kh) // stride[0] + 1
+    ow = (W + 2 * padding - kw) // stride[1] + 1
     cols = (w.T @ g.reshape(w.shape[0], -1)).reshape(C, kh, kw, oh, ow, m)
     dx = _zeros(g, (C, H + 2 * padding, W + 2 * padding, m))
     for u in range(kh):
@@ -127,9 +130,9 @@ def _pool_blocks(x, image, size, stride):
 def _maxpool(x, image, size, stride):
     # The maximum of each size[0] x size[1] window, channel by channel.
     C, H, W = image
-    if stride == size[0] == size[1]:
-        tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
-        return _amax(tiles, (2, 4)).reshape(-1, x.shape[1])
+    (ph, pw), m = size, x.shape[1]
+    if tuple(stride) == tuple(size) and H % ph == 0 and W % pw == 0:  # tiles: a reshape
+        return _amax(x.reshape(C, H // ph, ph, W // pw, pw, m), (2, 4)).reshape(-1, m)
     return _amax(_windows(x, image, size, stride, 0), (4, 5)).reshape(-1, x.shape[1])
 
 
@@ -138,7 +141,7 @@ def _maxpool_grad(x, g, image, size, stride):
     # windows that overlap add up.
     C, H, W = image
     m = x.shape[1]
-    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    oh, ow = (H - size[0]) // stride[0] + 1, (W - size[1]) // stride[1] + 1
     g4 = g.reshape(C, oh, ow, m)
     first = _argmax(_pool_blocks(x, image, size, stride), 4)
     dx = _zeros(g, (C, H, W, m))
@@ -158,7 +161,7 @@ def _avgpool_grad(g, image, size, stride):
     # Each window's g shared equally by its pixels; windows that overlap add up.
     C, H, W = image
     m = g.shape[1]
-    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    oh, ow = (H - size[0]) // stride[0] + 1, (W - size[1]) // stride[1] + 1
     share = g.reshape(C, oh, ow, m) / (size[0] * size[1])
     dx = _zeros(g, (C, H, W, m))
     for u in range(size[0]):

@@ -21,21 +21,20 @@ if TYPE_CHECKING:
 
 def _slide(img, kernel, stride):
     # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, one slice per offset.
-    oh = (img.shape[1] - kernel[0]) // stride + 1
-    ow = (img.shape[2] - kernel[1]) // stride + 1
+    sh, sw = stride
+    oh = (img.shape[1] - kernel[0]) // sh + 1
+    ow = (img.shape[2] - kernel[1]) // sw + 1
     rows = []
     for u in range(kernel[0]):
-        row = [
-            img[:, u : u + stride * oh : stride, v : v + stride * ow : stride]
-            for v in range(kernel[1])
-        ]
+        row = [img[:, u : u + sh * oh : sh, v : v + sw * ow : sw] for v in range(kernel[1])]
         rows.append(jnp.stack(row, axis=-1))
     return jnp.stack(rows, axis=-2)
 
 
 def _add_window(dx, u, v, stride, out, value):
-    # dx[:, u + i*s, v + j*s] += value[:, i, j] for each of the out = (OH, OW) windows.
-    return dx.at[:, u : u + stride * out[0] : stride, v : v + stride * out[1] : stride].add(value)
+    # dx[:, u + i*sh, v + j*sw] += value[:, i, j] for each of the out = (OH, OW) windows.
+    sh, sw = stride
+    return dx.at[:, u : u + sh * out[0] : sh, v : v + sw * out[1] : sw].add(value)
 
 
 def _zeros(like, shape):

@@ -18,12 +18,13 @@ if TYPE_CHECKING:
 
 def _slide(img, kernel, stride):
     # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, a view (unfold).
-    return img.unfold(1, kernel[0], stride).unfold(2, kernel[1], stride)
+    return img.unfold(1, kernel[0], stride[0]).unfold(2, kernel[1], stride[1])
 
 
 def _add_window(dx, u, v, stride, out, value):
-    # dx[:, u + i*s, v + j*s] += value[:, i, j] for each of the out = (OH, OW) windows.
-    dx[:, u : u + stride * out[0] : stride, v : v + stride * out[1] : stride] += value
+    # dx[:, u + i*sh, v + j*sw] += value[:, i, j] for each of the out = (OH, OW) windows.
+    sh, sw = stride
+    dx[:, u : u + sh * out[0] : sh, v : v + sw * out[1] : sw] += value
     return dx
 
 

@@ -7,12 +7,13 @@ into a preallocated workspace with ``out=``: ``np.matmul(W1, X, out=_t1)``,
 node by node (Var, MatMul, Transpose, Sum, Elementwise) and, inside an elementwise node,
 SymPy operation by operation, so any network made of these nodes gets a fused step without
 a case of its own.
-The image and recurrence nodes (Conv, ConvGradW, ConvGradX, MaxPool, PoolGrad, Repeat,
-GroupSum, Rows, PadRows) are one call each: a view (Rows), an ``out=`` call on reshaped views,
-or a kernel of ``fusedkernels`` (convcode's kernels writing into workspace arrays); a
-convolution's im2col columns are made once and serve both the forward product and the kernel
-gradient. The workspace is built once per (batch size, dtype); after the first call a step
-allocates no arrays (``tests/emit/test_fused.py`` holds that with tracemalloc).
+The image and recurrence nodes (Conv, ConvGradW, ConvGradX, MaxPool, PoolGrad, AvgPool,
+AvgPoolGrad, Repeat, GroupSum, Rows, PadRows) are one call each: a view (Rows), an ``out=``
+call on reshaped views, or a kernel of ``fusedkernels`` (convcode's kernels writing into
+workspace arrays); a convolution's im2col columns are made once and serve both the forward
+product and the kernel gradient. The workspace is built once per (batch size, dtype); after
+the first call a step allocates no arrays (``tests/emit/test_fused.py`` holds that with
+tracemalloc).
 
 Two patterns keep the numbers the readable module computes: a softmax node is evaluated
 shifted by its column max (as ``forward`` does), and the loss of a softmax output takes its
@@ -33,6 +34,8 @@ from derive.engine.derivation import Derivation
 from derive.engine.derivation import m as m_symbol
 from derive.engine.graph import Network
 from derive.engine.ir import (
+    AvgPool,
+    AvgPoolGrad,
     Conv,
     ConvGradW,
     ConvGradX,
@@ -124,8 +127,9 @@ def _image(win: Window) -> str:
 
 
 def _tiles(win: Window) -> bool:
-    """Max pooling over tiles (stride == size): convcode's fast case, taken here too."""
-    return win.stride == win.kh == win.kw
+    """Max pooling over tiles (stride == size, dividing the image): convcode's fast case,
+    taken here too."""
+    return win.stride == (win.kh, win.kw) and win.unused == (0, 0)
 
 
 class _Compiler(NodePrinter):
@@ -225,8 +229,19 @@ class _Compiler(NodePrinter):
         args = (self.operand(node.x), _image(win), (win.kh, win.kw), win.stride, target)
         self.kernel("_maxpool_into", *args)
 
+    def _into_AvgPool(self, node: AvgPool, target: str):
+        win = node.win
+        args = (self.operand(node.x), _image(win), (win.kh, win.kw), win.stride, target)
+        self.kernel("_avgpool_into", *args)
+
+    def _into_AvgPoolGrad(self, node: AvgPoolGrad, target: str):
+        win = node.win
+        share = self.slot((win.C, *win.out, M))
+        args = (self.operand(node.g), _image(win), (win.kh, win.kw), win.stride, share, target)
+        self.kernel("_avgpool_grad_into", *args)
+
     def _into_WindowNode(self, node: WindowNode, target: str):
-        """A window node with no workspace kernel of its own (avgpool and its gradient): the
+        """A window node with no workspace kernel of its own (none of today's kinds): the
         readable module's kernel, copied into ``target`` (the kernel makes its result: this
         step allocates it on every call)."""
         operands = [self.operand(k) for k in node.children()]
@@ -240,7 +255,7 @@ class _Compiler(NodePrinter):
             top = self.operand(MaxPool(node.x, win))  # the forward's, when it has it
             share = self.slot(pooled)
             free, hit = self.slot(pooled, dtype="bool"), self.slot(pooled, dtype="bool")
-            args = (x, g, top, _image(win), win.stride, share, free, hit, target)
+            args = (x, g, top, _image(win), (win.kh, win.kw), share, free, hit, target)
             self.kernel("_maxpool_grad_tiles_into", *args)
         else:
             blocks = self.slot((*pooled, win.kh * win.kw))

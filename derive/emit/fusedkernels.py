@@ -40,7 +40,8 @@ def _conv_grad_x_into(w, g, image, kernel, stride, padding, cols, padded, out):
     C, H, W = image
     kh, kw = kernel
     m = g.shape[1]
-    oh, ow = (H + 2 * padding - kh) // stride + 1, (W + 2 * padding - kw) // stride + 1
+    oh = (H + 2 * padding - kh) // stride[0] + 1
+    ow = (W + 2 * padding - kw) // stride[1] + 1
     np.matmul(w.T, g.reshape(w.shape[0], -1), out=cols)
     share = cols.reshape(C, kh, kw, oh, ow, m)
     dx = padded if padding else out.reshape(C, H, W, m)
@@ -55,32 +56,33 @@ def _conv_grad_x_into(w, g, image, kernel, stride, padding, cols, padded, out):
 def _maxpool_into(x, image, size, stride, out):
     # out := _maxpool(x, ...): the maximum of each window, channel by channel.
     C, H, W = image
-    m = x.shape[1]
-    if stride == size[0] == size[1]:
-        tiles = x.reshape(C, H // stride, stride, W // stride, stride, m)
-        np.max(tiles, axis=(2, 4), out=out.reshape(C, H // stride, W // stride, m))
+    (ph, pw), m = size, x.shape[1]
+    if tuple(stride) == tuple(size) and H % ph == 0 and W % pw == 0:  # tiles: a reshape
+        tiles = x.reshape(C, H // ph, ph, W // pw, pw, m)
+        np.max(tiles, axis=(2, 4), out=out.reshape(C, H // ph, W // pw, m))
         return
     win = _slide(x.reshape(C, H, W, m), size, stride)
     np.max(win, axis=(4, 5), out=out.reshape(win.shape[:4]))
 
 
-def _maxpool_grad_tiles_into(x, g, top, image, stride, share, free, hit, out):
-    # out := _maxpool_grad(x, g, ...) for tiles (stride == size): offset by offset, g where
-    # the first maximum not yet taken is, 0 elsewhere; top is the pooled x (the forward's
-    # maxpool); share (x's dtype), free and hit (booleans) are (C, OH, OW, m). Each offset
-    # writes its whole slice of out (g times hit as 0/1 in share: a bool operand would make
-    # multiply cast through a buffer), so out needs no zeroing; the ufuncs read and write the
-    # strided views directly (a masked copyto was 4-5x slower on cnn_digits' shapes).
+def _maxpool_grad_tiles_into(x, g, top, image, size, share, free, hit, out):
+    # out := _maxpool_grad(x, g, ...) for tiles (stride == size, dividing the image): offset
+    # by offset, g where the first maximum not yet taken is, 0 elsewhere; top is the pooled x
+    # (the forward's maxpool); share (x's dtype), free and hit (booleans) are (C, OH, OW, m).
+    # Each offset writes its whole slice of out (g times hit as 0/1 in share: a bool operand
+    # would make multiply cast through a buffer), so out needs no zeroing; the ufuncs read and
+    # write the strided views directly (a masked copyto was 4-5x slower on cnn_digits' shapes).
     C, H, W = image
     m = x.shape[1]
-    oh, ow = H // stride, W // stride
-    tiles = x.reshape(C, oh, stride, ow, stride, m)
+    ph, pw = size
+    oh, ow = H // ph, W // pw
+    tiles = x.reshape(C, oh, ph, ow, pw, m)
     top = top.reshape(C, oh, ow, m)
     g4 = g.reshape(C, oh, ow, m)
-    dx = out.reshape(C, oh, stride, ow, stride, m)
+    dx = out.reshape(C, oh, ph, ow, pw, m)
     free.fill(True)
-    for u in range(stride):
-        for v in range(stride):
+    for u in range(ph):
+        for v in range(pw):
             np.equal(tiles[:, :, u, :, v], top, out=hit)
             np.logical_and(free, hit, out=hit)
             np.copyto(share, hit)
@@ -95,7 +97,7 @@ def _maxpool_grad_into(x, g, image, size, stride, blocks, first, hit, share, out
     C, H, W = image
     m = x.shape[1]
     ph, pw = size
-    oh, ow = (H - ph) // stride + 1, (W - pw) // stride + 1
+    oh, ow = (H - ph) // stride[0] + 1, (W - pw) // stride[1] + 1
     np.copyto(blocks.reshape(C, oh, ow, m, ph, pw), _slide(x.reshape(C, H, W, m), size, stride))
     np.argmax(blocks, axis=4, out=first)
     g4 = g.reshape(C, oh, ow, m)
@@ -108,12 +110,35 @@ def _maxpool_grad_into(x, g, image, size, stride, blocks, first, hit, share, out
             _add_window(dx, u, v, stride, (oh, ow), share)
 
 
+def _avgpool_into(x, image, size, stride, out):
+    # out := _avgpool(x, ...): each window's sum, then divided by its size, in place.
+    C, H, W = image
+    win = _slide(x.reshape(C, H, W, x.shape[1]), size, stride)
+    np.sum(win, axis=(4, 5), out=out.reshape(win.shape[:4]))
+    np.divide(out, size[0] * size[1], out=out)
+
+
+def _avgpool_grad_into(g, image, size, stride, share, out):
+    # out := _avgpool_grad(g, ...): each window's g divided by its size (into share, (C, OH,
+    # OW, m)), added at each of the window's offsets into the zeroed out.
+    C, H, W = image
+    m = g.shape[1]
+    np.divide(g.reshape(share.shape), size[0] * size[1], out=share)
+    dx = out.reshape(C, H, W, m)
+    dx.fill(0)
+    for u in range(size[0]):
+        for v in range(size[1]):
+            _add_window(dx, u, v, stride, share.shape[1:3], share)
+
+
 KERNELS = [
     _im2col_into,
     _conv_grad_x_into,
     _maxpool_into,
     _maxpool_grad_tiles_into,
     _maxpool_grad_into,
+    _avgpool_into,
+    _avgpool_grad_into,
 ]
 
 

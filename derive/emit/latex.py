@@ -32,7 +32,7 @@ import sympy as sp
 
 from derive.engine import namer
 from derive.engine.chain import COST, chains, scalar, symbol
-from derive.engine.conv import beyond_scalars, has_images
+from derive.engine.conv import beyond_scalars, has_images, unused_notes
 from derive.engine.derivation import Derivation, tidy
 from derive.engine.ir import Elementwise, MatMul, Node, Recur, RecurGrad, Sum, walk
 from derive.engine.registry import ActivationFunction
@@ -148,7 +148,9 @@ class _Document:
             if isinstance(node, Recur):
                 out += self.step(name, node)
                 continue
-            out += _row(self.ew.name(name), self.ew.lines(node), note=self.shapes(node), tag=name)
+            note = "".join(rf",\ \text{{{n}}}" for n in unused_notes(node))
+            out += _row(self.ew.name(name), self.ew.lines(node), note=self.shapes(node) + note,
+                        tag=name)  # fmt: skip
         return out
 
     def step(self, name: str, node: Recur) -> list[Line]:

@@ -11,7 +11,7 @@ from sympy.printing.str import StrPrinter
 
 from derive.engine import namer
 from derive.engine.chain import chains
-from derive.engine.conv import beyond_scalars, has_images
+from derive.engine.conv import beyond_scalars, has_images, unused_notes
 from derive.engine.derivation import Derivation
 from derive.engine.ir import Recur, RecurGrad, fmt_shape
 from derive.engine.timeloop import timed_backward, timed_forward
@@ -119,6 +119,7 @@ def _forward(net) -> list[str]:
     for name, node in net.equations.items():
         shape = _shape(net.values[name].shape)
         add(f"  {name:<8} {shape}  = {node_text(node)}")
+        out += [f"{'':13}{note}" for note in unused_notes(node)]
         if isinstance(node, Recur):
             out += _step(node)
     if has_images(net):
@@ -148,7 +149,10 @@ def _chain_rule(d: Derivation) -> list[str]:
     add = out.append
     listed = chains(d)
     if beyond_scalars(net):
-        add("  not shown: a pixel gathers over a window, a time step over the steps after it")
+        add(
+            "  not shown: a pixel gathers over a window, a time step over the steps after it, "
+            "a row block's gradient is placed among zeros"
+        )
     for c in listed:
         out += _chain(c)
     batch_only = [s.of for s in d.param_steps if s.of not in {c.param for c in listed}]

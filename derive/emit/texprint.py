@@ -283,8 +283,7 @@ class IRPrinter(NodePrinter, LatexPrinter):
         )
 
     def _ir_MaxPool(self, node):
-        size = rf"{node.win.kh}\times {node.win.kw}"
-        return rf"\operatorname{{maxpool}}_{{{size}}}\left({self.ir(node.x)}\right)"
+        return rf"\operatorname{{maxpool}}_{{{_pool_size(node.win)}}}\left({self.ir(node.x)}\right)"
 
     def _ir_PoolGrad(self, node):
         return (
@@ -292,11 +291,8 @@ class IRPrinter(NodePrinter, LatexPrinter):
         )
 
     def _ir_WindowNode(self, node):  # a kind with no words of its own: name_{size}(operands)
-        win = node.win
-        stride = rf", s = {win.stride}" if win.stride != win.kh else ""
-        size = rf"{win.kh}\times {win.kw}{stride}"
         operands = ", ".join(self.ir(k) for k in node.children())
-        return rf"\operatorname{{{node.name}}}_{{{size}}}\left({operands}\right)"
+        return rf"\operatorname{{{node.name}}}_{{{_pool_size(node.win)}}}\left({operands}\right)"
 
     def _window_op(self, name, a, b, win) -> str:
         return (
@@ -408,5 +404,16 @@ def visible_width(tex: str) -> int:
     return len(t.replace(" ", ""))
 
 
+def _stride(win) -> str:
+    sh, sw = win.stride
+    return f"{sh}" if sh == sw else rf"({sh}, {sw})"
+
+
 def _geometry(win) -> str:
-    return f"s={win.stride}" + (f", p={win.padding}" if win.padding else "")
+    return f"s={_stride(win)}" + (f", p={win.padding}" if win.padding else "")
+
+
+def _pool_size(win) -> str:
+    """A pooling window, kh x kw, with its stride when that is not the window (the default)."""
+    stride = "" if win.stride == (win.kh, win.kw) else f", s = {_stride(win)}"
+    return rf"{win.kh}\times {win.kw}{stride}"

@@ -157,14 +157,22 @@ def node_text(node: Node) -> str:
     return _TEXT.print_node(node)
 
 
+def stride_text(win: Window) -> str:
+    """The stride as written: 2, or 2x1 when it differs between rows and columns."""
+    sh, sw = win.stride
+    return f"{sh}" if sh == sw else f"{sh}x{sw}"
+
+
 def _geometry(win: Window) -> str:
-    extra = [f"stride {win.stride}"] if win.stride != 1 else []
+    extra = [f"stride {stride_text(win)}"] if win.stride != (1, 1) else []
     extra += [f"padding {win.padding}"] if win.padding else []
     return "; " + ", ".join(extra) if extra else ""
 
 
 def _pool_size(win: Window) -> str:
-    return f"{win.kh}x{win.kw}" + (f"_stride{win.stride}" if win.stride != win.kh else "")
+    # the stride is said when it is not the window (pooling's default)
+    default = win.stride == (win.kh, win.kw)
+    return f"{win.kh}x{win.kw}" + ("" if default else f"_stride{stride_text(win)}")
 
 
 # What the image operations mean, index by index (s the stride, p the padding, x padded with

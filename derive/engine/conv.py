@@ -67,7 +67,11 @@ def _need_image(image: Image | None, kind: str, key: str):
         )  # fmt: skip
 
 
-def _window(image: Image, kernel, stride: int, padding: int, key: str, what: str) -> Window:
+def _window(image: Image, kernel, stride: tuple[int, int], padding: int, key: str, what: str,
+            floor: bool = False) -> Window:  # fmt: skip
+    """The window's geometry, checked; a convolution's stride must fit the padded image, a
+    pooling window that does not tile it leaves the remainder unused (``floor``, PyTorch's
+    default)."""
     C, H, W = image
     kh, kw = kernel
     if kh > H + 2 * padding or kw > W + 2 * padding:
@@ -77,17 +81,33 @@ def _window(image: Image, kernel, stride: int, padding: int, key: str, what: str
             fix=f"use a {what} of at most {H + 2 * padding}x{W + 2 * padding}"
             + (", or more padding" if what == "kernel" else ", or fewer layers before it"),
         )  # fmt: skip
-    for size, k, axis in ((H, kh, "rows"), (W, kw, "columns")):
-        if (size + 2 * padding - k) % stride:
+    win = Window(C, H, W, kh, kw, stride, padding)
+    axes = zip((H, W), kernel, win.stride, win.unused, ("rows", "columns"), strict=True)
+    for size, k, s, left, axis in axes:
+        if left and not floor:
             raise DeriveError(
-                f"stride {stride} does not fit: windows of {k} over {size + 2 * padding} "
-                f"{axis} leave {(size + 2 * padding - k) % stride} unused",
-                where=key.rpartition(".")[0] + ".stride",
-                fix="choose a stride that divides (input + 2*padding - kernel)"
-                if what == "kernel" else "choose a stride that divides (input - size), e.g. "
-                "the size itself on an even input",
+                f"stride {s} does not fit: windows of {k} over {size + 2 * padding} "
+                f"{axis} leave {left} unused", where=key.rpartition(".")[0] + ".stride",
+                fix="choose a stride that divides (input + 2*padding - kernel)",
             )  # fmt: skip
-    return Window(C, H, W, kh, kw, stride, padding)
+    return win
+
+
+def unused_notes(node) -> list[str]:
+    """What the pooling windows in ``node`` that do not tile their image leave out, in words
+    (``derive show`` and the LaTeX shapes say it); none when every pixel is in a window."""
+    notes = []
+    for win in dict.fromkeys(n.win for n in walk(node) if isinstance(n, WINDOW_NODES)):
+        rows, cols = win.unused
+        parts = [f"{n} {what}{'s' if n > 1 else ''}"
+                 for n, what in ((rows, "row"), (cols, "column")) if n]  # fmt: skip
+        if parts:
+            them = "them" if rows + cols > 1 else "it"
+            notes.append(
+                f"the last {' and '.join(parts)} of each {win.H}x{win.W} image unused: no "
+                f"window reaches {them} (PyTorch's floor mode)"
+            )
+    return notes
 
 
 def conv2d_layer(k: int, layer: dict, prev: str, units: int, image: Image | None, where: str,
@@ -100,6 +120,7 @@ def conv2d_layer(k: int, layer: dict, prev: str, units: int, image: Image | None
     channels = _count(layer, "channels", key, None, 1)
     kernel = _pair(layer.get("kernel"), f"{key}.kernel", "kernel")
     stride = _count(layer, "stride", key, 1, 1)
+    stride = (stride, stride)
     padding = _count(layer, "padding", key, 0, 0)
     if padding >= max(kernel):
         raise DeriveError(
@@ -136,11 +157,13 @@ def _pooling(kind: str, node: type):
         only_keys(layer, {"kind", "size", "stride"}, key, kind=kind)
         _need_image(image, kind, key)
         size = _pair(layer.get("size"), f"{key}.size", "size")
-        stride = _count(layer, "stride", key, max(size), 1)
-        win = _window(image, size, stride, 0, f"{key}.size", "pooling window")
+        # PyTorch's default stride is the window, axis by axis.
+        stride = size if "stride" not in layer else _pair(layer["stride"], f"{key}.stride",
+                                                           "stride")  # fmt: skip
+        win = _window(image, size, stride, 0, f"{key}.size", "pooling window", floor=True)
         oh, ow = win.out
         x, out = prev, namer.layer("A", k)
-        text = f"{kind}({x}, size={size[0]}x{size[1]}, stride={stride})"
+        text = f"{kind}({x}, size={size[0]}x{size[1]}, stride={stride[0]}x{stride[1]})"
         return Expansion(
             equations={out: Built(text, (x,), lambda known: node(known[x], win))},
             output=out,

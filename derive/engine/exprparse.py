@@ -2,9 +2,10 @@
 
 A spec's expressions (``"W1 @ x + b1"``, ``"z * tanh(log(1 + exp(z)))"``) are parsed with
 Python's ``ast`` and only these pieces are accepted: numbers, names that the spec defines,
-``+ - * / ** @``, unary minus, ``.T`` (the one attribute: a transpose), and calls of
-whitelisted functions by plain name. Anything else (other attributes, subscripts, keywords,
-lambdas, strings, ``__import__``) is rejected before
+``+ - * / ** @``, unary minus, ``.T`` (the one attribute: a transpose), row slices ``x[a:b]``
+with whole-number bounds (the one subscript), and calls of whitelisted functions by plain
+name. Anything else (other attributes, other subscripts, keywords, lambdas, strings,
+``__import__``) is rejected before
 anything is built, and nothing is ever evaluated as Python: no ``eval``, ``exec`` or
 ``sympify`` of user text.
 
@@ -189,6 +190,9 @@ class _Walker:
                     fix="the one attribute is .T (transpose), e.g. K.T @ Q",
                 )
             return self.b.transpose(self.visit(node.value, d), self)
+        if isinstance(node, ast.Subscript):
+            start, stop = self._row_bounds(node)
+            return self.b.rows(self.visit(node.value, d), start, stop, self)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 self.fail("only plain function names can be called (no attributes or methods)")
@@ -203,7 +207,6 @@ class _Walker:
             return self.b.call(node.func.id, args, self)
         kinds = {
             ast.Attribute: "attribute access (a.b)",
-            ast.Subscript: "indexing (a[i])",
             ast.Lambda: "a lambda",
             ast.Compare: "a comparison",
             ast.BoolOp: "and/or",
@@ -220,6 +223,31 @@ class _Walker:
         else:
             what = kinds.get(type(node), f"{type(node).__name__} syntax")
         self.fail(f"{what} is not allowed")
+
+    def _row_bounds(self, node: ast.Subscript) -> tuple[int | None, int | None]:
+        """The bounds of a row slice ``x[a:b]`` (None where left out, as Python's x[:b]):
+        whole numbers written out, no step, no second axis (the columns are the samples)."""
+        text = _short(ast.unparse(node), 30)
+        fix = "x[a:b] takes rows a, ..., b-1 of x, e.g. z1[0:4]"
+        part = node.slice
+        if isinstance(part, ast.Tuple):
+            self.fail(f"`{text}` slices more than the rows: the columns are the samples", fix)
+        if not isinstance(part, ast.Slice):
+            i = part.value if isinstance(part, ast.Constant) and type(part.value) is int else 2
+            one = f"{_short(ast.unparse(node.value), 20)}[{i}:{i + 1}]"
+            self.fail(f"`{text}` indexes one row: write it as a slice, {one}", fix)
+        if part.step is not None:
+            self.fail(f"`{text}` has a step: only consecutive rows can be sliced", fix)
+        bounds = []
+        for bound in (part.lower, part.upper):
+            value = bound.value if isinstance(bound, ast.Constant) else None
+            if bound is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                self.fail(
+                    f"the bound `{_short(ast.unparse(bound), 20)}` of `{text}` is not a whole "
+                    "number written out (no names, signs or arithmetic)", fix,
+                )  # fmt: skip
+            bounds.append(value)
+        return bounds[0], bounds[1]
 
 
 class ScalarBuilder:
@@ -257,6 +285,9 @@ class ScalarBuilder:
 
     def transpose(self, x, w):
         w.fail(".T transposes a matrix; activations and costs are functions of numbers")
+
+    def rows(self, x, start, stop, w):
+        w.fail("x[a:b] slices the rows of a matrix; activations and costs are functions of numbers")
 
     def call(self, fname, args, w):
         act = self.activations.get(fname)

@@ -228,22 +228,34 @@ def is_zero(node: Node) -> bool:
 
 @dataclass(frozen=True)
 class Window:
-    """A kh x kw window sliding with ``stride`` over zero-padded images of C channels of
-    H x W pixels; it fits when the padded image holds at least one window."""
+    """A kh x kw window sliding with ``stride`` (sh, sw: down, across; an int is both) over
+    zero-padded images of C channels of H x W pixels; it fits when the padded image holds at
+    least one window. Windows that do not tile leave the last rows/columns unused (``unused``,
+    PyTorch's floor mode)."""
 
     C: int
     H: int
     W: int
     kh: int
     kw: int
-    stride: int = 1
+    stride: tuple[int, int] = (1, 1)
     padding: int = 0
+
+    def __post_init__(self):
+        if isinstance(self.stride, int):
+            object.__setattr__(self, "stride", (self.stride, self.stride))
 
     @property
     def out(self) -> tuple[int, int]:
         """(OH, OW): the number of window positions down and across."""
-        p, s = self.padding, self.stride
-        return (self.H + 2 * p - self.kh) // s + 1, (self.W + 2 * p - self.kw) // s + 1
+        p, (sh, sw) = self.padding, self.stride
+        return (self.H + 2 * p - self.kh) // sh + 1, (self.W + 2 * p - self.kw) // sw + 1
+
+    @property
+    def unused(self) -> tuple[int, int]:
+        """The last rows and columns of the padded image that no window reaches."""
+        p, (sh, sw) = self.padding, self.stride
+        return (self.H + 2 * p - self.kh) % sh, (self.W + 2 * p - self.kw) % sw
 
     @property
     def size(self) -> int:

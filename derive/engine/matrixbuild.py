@@ -14,6 +14,7 @@ from .ir import (
     M,
     MatMul,
     Node,
+    Rows,
     Sum,
     Var,
     broadcast,
@@ -64,6 +65,21 @@ class MatrixBuilder:
         if not _matrix(x):
             w.fail(".T of a number: only matrices are transposed", fix="drop the .T")
         return transposed(x)
+
+    def rows(self, x, start, stop, w):
+        """x[a:b]: rows a, ..., b-1 of a (k, m) quantity (Python's slice; a left out is 0, b
+        the row count); the slice of every row is x itself."""
+        if not _matrix(x):
+            w.fail("a row slice of a number", fix="slice a matrix, e.g. z1[0:4]")
+        n = x.shape[0]
+        start, stop = 0 if start is None else start, n if stop is None else stop
+        if not 0 <= start < stop <= n:
+            w.fail(
+                f"rows [{start}:{stop}] of a {fmt_shape(x.shape)} quantity: "
+                + ("it has no rows there" if stop <= n else f"it has {n} rows, not {stop}"),
+                fix=f"x[a:b] takes rows a, ..., b-1 with 0 <= a < b <= {n} (here {n} rows)",
+            )
+        return x if (start, stop) == (0, n) else Rows(x, start, stop)
 
     def _reduce(self, fname, arg, w):
         axes, mean = REDUCTIONS[fname]

@@ -33,21 +33,20 @@ BACKWARD_PARAMS = ("W3",)
 
 def _slide(img, kernel, stride):
     # (C, OH, OW, m, kh, kw): every window of the (C, H, W, m) images, one slice per offset.
-    oh = (img.shape[1] - kernel[0]) // stride + 1
-    ow = (img.shape[2] - kernel[1]) // stride + 1
+    sh, sw = stride
+    oh = (img.shape[1] - kernel[0]) // sh + 1
+    ow = (img.shape[2] - kernel[1]) // sw + 1
     rows = []
     for u in range(kernel[0]):
-        row = [
-            img[:, u : u + stride * oh : stride, v : v + stride * ow : stride]
-            for v in range(kernel[1])
-        ]
+        row = [img[:, u : u + sh * oh : sh, v : v + sw * ow : sw] for v in range(kernel[1])]
         rows.append(jnp.stack(row, axis=-1))
     return jnp.stack(rows, axis=-2)
 
 
 def _add_window(dx, u, v, stride, out, value):
-    # dx[:, u + i*s, v + j*s] += value[:, i, j] for each of the out = (OH, OW) windows.
-    return dx.at[:, u : u + stride * out[0] : stride, v : v + stride * out[1] : stride].add(value)
+    # dx[:, u + i*sh, v + j*sw] += value[:, i, j] for each of the out = (OH, OW) windows.
+    sh, sw = stride
+    return dx.at[:, u : u + sh * out[0] : sh, v : v + sw * out[1] : sw].add(value)
 
 
 def _zeros(like, shape):
@@ -95,9 +94,9 @@ def _pool_blocks(x, image, size, stride):
 def _maxpool(x, image, size, stride):
     # The maximum of each size[0] x size[1] window, channel by channel.
     C, H, W = image
-    if stride == size[0] == size[1]:
-        tiles = x.reshape(C, H // stride, stride, W // stride, stride, x.shape[1])
-        return _amax(tiles, (2, 4)).reshape(-1, x.shape[1])
+    (ph, pw), m = size, x.shape[1]
+    if tuple(stride) == tuple(size) and H % ph == 0 and W % pw == 0:  # tiles: a reshape
+        return _amax(x.reshape(C, H // ph, ph, W // pw, pw, m), (2, 4)).reshape(-1, m)
     return _amax(_windows(x, image, size, stride, 0), (4, 5)).reshape(-1, x.shape[1])
 
 
@@ -106,7 +105,7 @@ def _maxpool_grad(x, g, image, size, stride):
     # windows that overlap add up.
     C, H, W = image
     m = x.shape[1]
-    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    oh, ow = (H - size[0]) // stride[0] + 1, (W - size[1]) // stride[1] + 1
     g4 = g.reshape(C, oh, ow, m)
     first = _argmax(_pool_blocks(x, image, size, stride), 4)
     dx = _zeros(g, (C, H, W, m))
@@ -142,13 +141,13 @@ def forward(params, X):
     W3 = params["W3"]
     b3 = params["b3"]
     # im2col: every window of every sample a column (kept for the kernel gradient)
-    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), 1, 1)
+    cols_z1 = _im2col(X, (1, 8, 8), (3, 3), (1, 1), 1)
     # z1 = conv(W1, X; padding 1) + per_pixel(b1, 64)
     z1 = (W1 @ cols_z1).reshape(512, -1) + jnp.repeat(b1, 64, axis=0)
     # A1 = relu(z1)
     A1 = jnp.maximum(z1, 0)
     # A2 = maxpool_2x2(A1)
-    A2 = _maxpool(A1, (8, 8, 8), (2, 2), 2)
+    A2 = _maxpool(A1, (8, 8, 8), (2, 2), (2, 2))
     # z3 = W3 @ A2 + b3
     z3 = W3 @ A2 + b3
     # shifted by the column max: never overflows
@@ -183,7 +182,7 @@ def backward(params, cache, Y):
     # db3 = dC/db3 = sum_samples(delta3)
     db3 = delta3.sum(axis=1, keepdims=True)
     # delta1 = dC/dz1 = to_argmax_2x2(W3.T @ delta3, A1) * 1[z1 > 0]
-    delta1 = _maxpool_grad(A1, W3.T @ delta3, (8, 8, 8), (2, 2), 2) * (z1 > 0)
+    delta1 = _maxpool_grad(A1, W3.T @ delta3, (8, 8, 8), (2, 2), (2, 2)) * (z1 > 0)
     # dW1 = dC/dW1 = corr(X, delta1; padding 1)
     dW1 = delta1.reshape(8, -1) @ cols_z1.T
     # db1 = dC/db1 = sum_pixels(sum_samples(delta1), 64)

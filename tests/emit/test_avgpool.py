@@ -30,10 +30,13 @@ def test_avgpool_and_its_gradient_equal_torchs(image, size, stride):
     xt = torch.tensor(x.T.reshape(m, *image), requires_grad=True)  # (m, C, H, W)
     yt = pool(xt)
     want = yt.detach().numpy().reshape(m, -1).T  # back to (C*OH*OW, m) columns
-    got = _avgpool(x, image, size, stride)
+    got = _avgpool(x, image, size, (stride, stride))
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
     g = rng.standard_normal(got.shape)
     (gx,) = torch.autograd.grad(yt, xt, torch.tensor(g.T.reshape(yt.shape)))
     np.testing.assert_allclose(
-        _avgpool_grad(g, image, size, stride), gx.numpy().reshape(m, -1).T, rtol=1e-13, atol=1e-14
+        _avgpool_grad(g, image, size, (stride, stride)),
+        gx.numpy().reshape(m, -1).T,
+        rtol=1e-13,
+        atol=1e-14,
     )

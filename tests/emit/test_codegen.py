@@ -323,13 +323,16 @@ def image_architectures(draw):
     lines = ['name = "drawn_cnn"', f"inputs = [{c}, {h}, {w}]"]
     for _ in range(draw(st.integers(1, 3))):
         if draw(st.booleans()) and min(h, w) >= 2:
-            size = draw(st.integers(1, min(h, w, 2)))
-            stride = draw(st.integers(1, 2))
-            if not (_fits(h, size, stride, 0) and _fits(w, size, stride, 0)):
-                stride = 1
+            # square or not, a stride per axis or the default (the window), windows that do
+            # not tile the image (the remainder dropped, as PyTorch)
+            ph, pw = draw(st.integers(1, min(h, 3))), draw(st.integers(1, min(w, 3)))
             pool = draw(st.sampled_from(POOLS))
-            lines += ["[[layers]]", f'kind = "{pool}"', f"size = {size}", f"stride = {stride}"]
-            h, w = (h - size) // stride + 1, (w - size) // stride + 1
+            lines += ["[[layers]]", f'kind = "{pool}"', f"size = [{ph}, {pw}]"]
+            sh, sw = ph, pw
+            if draw(st.booleans()):
+                sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+                lines.append(f"stride = {sh}" if sh == sw else f"stride = [{sh}, {sw}]")
+            h, w = (h - ph) // sh + 1, (w - pw) // sw + 1
             continue
         kh, kw = draw(st.integers(1, min(h, 3))), draw(st.integers(1, min(w, 3)))
         pad = draw(st.integers(0, max(kh, kw) - 1))

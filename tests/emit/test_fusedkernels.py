@@ -19,7 +19,7 @@ def _geometries():
                     oh = (H + 2 * padding - kh) // stride + 1
                     ow = (W + 2 * padding - kw) // stride + 1
                     if oh > 0 and ow > 0 and (H + 2 * padding - kh) % stride == 0:
-                        yield (C, H, W), (kh, kw), stride, padding
+                        yield (C, H, W), (kh, kw), (stride, stride), padding
 
 
 GEOMETRIES = list(_geometries())
@@ -47,8 +47,9 @@ def test_im2col_and_conv_grad_x_into_equal_convcode(image, kernel, stride, paddi
 
 @pytest.mark.parametrize(
     "image, size, stride",
-    [((2, 4, 4), (2, 2), 2), ((1, 6, 6), (3, 3), 3), ((2, 5, 5), (2, 2), 1), ((1, 5, 4), (3, 2), 1),
-     ((3, 5, 5), (1, 1), 1), ((2, 6, 6), (2, 2), 1)],
+    [((2, 4, 4), (2, 2), (2, 2)), ((1, 6, 6), (3, 3), (3, 3)), ((2, 5, 5), (2, 2), (1, 1)),
+     ((1, 5, 4), (3, 2), (1, 1)), ((3, 5, 5), (1, 1), (1, 1)), ((2, 6, 6), (2, 2), (1, 1)),
+     ((1, 6, 4), (3, 2), (3, 2)), ((2, 7, 5), (3, 2), (3, 2)), ((1, 7, 6), (2, 3), (3, 1))],
 )  # fmt: skip
 def test_maxpool_and_its_gradient_into_equal_convcode(image, size, stride):
     C, H, W = image
@@ -62,16 +63,16 @@ def test_maxpool_and_its_gradient_into_equal_convcode(image, size, stride):
     g = rng.standard_normal(want.shape)
     want = convcode._maxpool_grad(x, g, image, size, stride)
     out = np.full_like(want, np.nan)
-    oh, ow = (H - size[0]) // stride + 1, (W - size[1]) // stride + 1
+    oh, ow = (H - size[0]) // stride[0] + 1, (W - size[1]) // stride[1] + 1
     pooled = (C, oh, ow, m)
-    tiles = stride == size[0] == size[1]
+    tiles = stride == size and H % size[0] == W % size[1] == 0
     share = np.empty(pooled)
     free, hit = np.empty(pooled, bool), np.empty(pooled, bool)
     blocks, first = np.empty((*pooled, size[0] * size[1])), np.empty(pooled, np.intp)
 
     def call():
         if tiles:
-            fk._maxpool_grad_tiles_into(x, g, top, image, stride, share, free, hit, out)
+            fk._maxpool_grad_tiles_into(x, g, top, image, size, share, free, hit, out)
         else:
             fk._maxpool_grad_into(x, g, image, size, stride, blocks, first, hit, share, out)
 
@@ -80,6 +81,37 @@ def test_maxpool_and_its_gradient_into_equal_convcode(image, size, stride):
     tracemalloc.start()
     try:
         call()
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < 1024 and peak < np.getbufsize() * 8 + 8192, (kept, peak)
+
+
+@pytest.mark.parametrize(
+    "image, size, stride",
+    [((2, 4, 4), (2, 2), (2, 2)), ((1, 7, 6), (3, 2), (3, 2)), ((2, 5, 5), (2, 2), (1, 1)),
+     ((1, 7, 6), (2, 3), (3, 1))],
+)  # fmt: skip
+def test_avgpool_and_its_gradient_into_equal_convcode(image, size, stride):
+    C, H, W = image
+    m = 4
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((C * H * W, m))
+    want = convcode._avgpool(x, image, size, stride)
+    out = np.full_like(want, np.nan)
+    fk._avgpool_into(x, image, size, stride, out)
+    assert np.array_equal(out, want)
+    g = rng.standard_normal(want.shape)
+    want = convcode._avgpool_grad(g, image, size, stride)
+    dx = np.full_like(want, np.nan)
+    oh, ow = (H - size[0]) // stride[0] + 1, (W - size[1]) // stride[1] + 1
+    share = np.empty((C, oh, ow, m))
+    fk._avgpool_grad_into(g, image, size, stride, share, dx)
+    assert np.array_equal(dx, want)
+    tracemalloc.start()
+    try:
+        fk._avgpool_into(x, image, size, stride, out)
+        fk._avgpool_grad_into(g, image, size, stride, share, dx)
         kept, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

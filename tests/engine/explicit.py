@@ -135,7 +135,7 @@ def _taps(win: Window):
             for c in range(win.C):
                 for u in range(win.kh):
                     for v in range(win.kw):
-                        row = _pix(win, c, i * win.stride + u, j * win.stride + v)
+                        row = _pix(win, c, i * win.stride[0] + u, j * win.stride[1] + v)
                         if row is not None:
                             yield i * ow + j, (c * win.kh + u) * win.kw + v, row
 

@@ -49,6 +49,14 @@ CASES = {
         {"kind": "conv2d", "channels": 1, "kernel": 2, "activation": "sigmoid"},
         (1, "identity"),
     ],
+    # windows that do not tile the 4x4 image (the last row, or column, unused), a
+    # non-square window, a stride other than the window and differing between the axes
+    "maxpool_non_tiling": [
+        {"kind": "conv2d", "channels": 2, "kernel": 1, "activation": "tanh"},
+        {"kind": "maxpool", "size": [3, 2]},
+        (2, "identity"),
+    ],
+    "avgpool_non_tiling": [{"kind": "avgpool", "size": [2, 3], "stride": [1, 2]}, (2, "tanh")],
     "two_convs": [
         {"kind": "conv2d", "channels": 2, "kernel": 2, "activation": "sigmoid"},
         {"kind": "conv2d", "channels": 1, "kernel": 2, "activation": "identity"},

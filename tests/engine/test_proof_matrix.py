@@ -45,6 +45,13 @@ NETS = {
         "(z2 - y)**2",
         1,
     ),
+    # row slices x[a:b]: gates of one pre-activation, a (1, m) slice broadcast, a slice of x,
+    # and one in the cost
+    "row_slices": (
+        'A1 = "tanh(z1[0:2]) * sigmoid(z1[1:3]) + x[1:2]"\nz2 = "W2[0:1] @ z1 + A1"',
+        "(z2 - y)**2 + z2[1:2]**2 / 4",
+        2,
+    ),
     "cost_with_sums": (
         'A1 = "tanh(z1)"\nz2 = "W2 @ A1"',
         "(z2 - y)**2 + sum_units(z2**2) / 10 + mean_samples(z2) * z2 / m",

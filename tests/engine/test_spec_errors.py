@@ -256,7 +256,7 @@ CASES = [
     C("null-byte", E().replace("A1 = 'tanh(z1)'", 'A1 = "z1\\u0000"'), "equations.A1",
       "not a valid expression"),
     C("statement", H("z1; import os"), "equations.A1", "not a valid expression"),
-    C("subscript", H("z1[0]"), "equations.A1", "indexing"),
+    C("subscript", H("z1[0]"), "equations.A1", "indexes one row", "write it as a slice"),
     C("comparison", H("z1 > 0"), "equations.A1", "comparison"),
     C("if-else", H("z1 if z1 else z1"), "equations.A1", "if/else"),
     C("walrus", H("(q := z1)"), "equations.A1", "assignment"),

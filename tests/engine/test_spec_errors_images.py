@@ -38,8 +38,11 @@ CASES = [
       "layers[0].kernel", "larger than the padded input 5x5"),
     C("stride-does-not-fit", spec(CONV + "stride = 2\n"), "layers[0].stride",
       "stride 2 does not fit", "leave 1 unused"),
-    C("pool-stride-does-not-fit", spec('kind = "maxpool"\nsize = 3\n'), "layers[0].stride",
-      "stride 3 does not fit"),
+    # a pooling window that does not tile the image is accepted (PyTorch's floor mode); its
+    # stride, an int or [down, across], is checked like its size
+    C("pool-stride-one-item", spec(POOL + "stride = [2]\n"), "layers[0].stride", "pair", "[2]"),
+    C("pool-stride-zero", spec(AVG + "stride = [1, 0]\n"), "layers[0].stride", "got [1, 0]"),
+    C("pool-stride-text", spec(POOL + 'stride = "2"\n'), "layers[0].stride", "'2'"),
     C("pool-larger-than-input", spec('kind = "maxpool"\nsize = 9\n'), "layers[0].size",
       "pooling window 9x9 is larger than the input 8x8"),
     C("pool-over-nothing", spec(CONV.replace("3", "8"), POOL), "layers[1].size",
