@@ -58,6 +58,8 @@ def test_gradients_averaged_over_examples_are_judged_and_a_sign_error_caught():
     assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7))  # definitions
     assert v[9] == "correct"
     assert v[11] == "wrong"  # the sign
+    results, _ = check_text(notes)
+    assert any("sign error" in (r.message or "") for r in results if r.line == 11)
     assert v[13] == "correct"
     assert v[15] == "wrong"  # x_i for x_j
     assert v[17] == "wrong"  # the 1/S of the mean: read on a batch of several examples

@@ -596,7 +596,25 @@ def _differ(note: Note) -> str:
             where = f"l = {lv}" + (", " + where if where else "")
         at = " at " + where if where else ""
         msg += f"{at}: the left-hand side is {_show(a)}, the right-hand side {_show(b)}"
+        msg += _factor(a, b)
     return msg
+
+
+def _factor(a, b) -> str:
+    """What a right-hand side that is a constant multiple of the left-hand side got wrong:
+    its sign, or a factor (a 1/m, a 2)."""
+    if isinstance(a, (Jac, str)) or isinstance(b, (Jac, str)):
+        return ""
+    a, b = np.asarray(a, dtype=float).reshape(-1), np.asarray(b, dtype=float).reshape(-1)
+    if a.size != b.size or not np.all(np.abs(a) > 1e-9):
+        return ""
+    r = b / a
+    if not np.allclose(r, r.flat[0], rtol=1e-4, atol=1e-9):
+        return ""
+    r = float(r.flat[0])
+    if abs(r + 1) < 1e-4:
+        return " (the right-hand side is the left-hand side negated: a sign error)"
+    return f" (the right-hand side is {r:.4g} times the left-hand side)"
 
 
 def _binds_something(tree) -> bool:
