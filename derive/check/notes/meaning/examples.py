@@ -198,3 +198,37 @@ def apply(stmts) -> tuple[set[str], set[str]]:
                 if m.tree is not None:
                     m.tree = rewrite(m.tree, letters, counts)
     return letters, counts
+
+
+def sums_over(tree, letters) -> bool:
+    """Whether a tree sums over an example index (\\sum_i y^{(i)}): read on a batch."""
+    if not letters or not isinstance(tree, tuple) or not tree:
+        return False
+    if tree[0] == "sum" and tree[1] in letters and carries(tree[3], tree[1]):
+        return True  # the body is written per example (y^{(i)}): a sum over the examples
+    for part in tree[1:]:
+        if isinstance(part, tuple) and sums_over(part, letters):
+            return True
+        if isinstance(part, list):
+            for q in part:
+                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
+                if isinstance(q, tuple) and sums_over(q, letters):
+                    return True
+    return False
+
+
+def carries(tree, letter) -> bool:
+    """Whether some symbol of a tree carries ``letter`` as its example index."""
+    if not isinstance(tree, tuple) or not tree:
+        return False
+    if tree[0] in ("atom", "call") and getattr(tree[1], "ex", None) == letter:
+        return True
+    for part in tree[1:]:
+        if isinstance(part, tuple) and carries(part, letter):
+            return True
+        if isinstance(part, list):
+            for q in part:
+                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
+                if isinstance(q, tuple) and carries(q, letter):
+                    return True
+    return False

@@ -462,7 +462,7 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
     # examples, where a missing 1/m or a sum over the wrong axis shows; any other on one example
-    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH) or _sums_examples(
+    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH) or examples.sums_over(
         ("add", [(1, lhs), (1, rhs)]), note.example_letters
     )
     outcomes = []
@@ -516,41 +516,6 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
             return verdict
     msg = errors[0] if errors else "not judged under every reading"
     return "unknown", msg, ""
-
-
-def _sums_examples(tree, letters) -> bool:
-    """Whether a tree sums over an example index (\\sum_i y^{(i)}): read on a batch."""
-    if not letters or not isinstance(tree, tuple) or not tree:
-        return False
-    if tree[0] == "sum" and tree[1] in letters and tree[1] in bind.free_indices(tree[3]):
-        # (free_indices counts an atom's example letter: the body is written per example)
-        return _example_of(tree[3], tree[1])
-    for part in tree[1:]:
-        if isinstance(part, tuple) and _sums_examples(part, letters):
-            return True
-        if isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple) and _sums_examples(q, letters):
-                    return True
-    return False
-
-
-def _example_of(tree, letter) -> bool:
-    """Whether some symbol of a tree carries ``letter`` as its example index."""
-    if not isinstance(tree, tuple) or not tree:
-        return False
-    if tree[0] in ("atom", "call") and getattr(tree[1], "ex", None) == letter:
-        return True
-    for part in tree[1:]:
-        if isinstance(part, tuple) and _example_of(part, letter):
-            return True
-        if isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple) and _example_of(q, letter):
-                    return True
-    return False
 
 
 def _chain_verdict(note: Note, lhs, rhs):
