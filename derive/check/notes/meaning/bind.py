@@ -181,7 +181,7 @@ def role(atom: Atom, env: Env):
     m = re.fullmatch(r"(\d)\s*,\s*([a-z]{1,2})", (atom.sub or "").strip())
     if name in LAYERED and atom.sup is None and m:
         atom = Atom(name, m.group(2), m.group(1), atom.primes, atom.T)  # a_{2,k}: layer, entry
-    if name in LAYERED and not (name == "delta" and atom.sup is None):
+    if name in LAYERED and not (name == "delta" and atom.sup is None and atom.sub):
         kind = LAYERED[name]
         p = layer_number(atom.sup, env) if atom.sup else env.state.net.N + env.reading.base
         store = {"dz": "z", "da": "a", "dW": "W", "db": "b"}.get(kind, kind)
@@ -274,6 +274,10 @@ def value(node, env: Env):
     if kind == "norm":
         v = value(node[1], env)
         return float(np.sqrt(np.sum(np.asarray(v) ** 2)))
+    if kind == "jacobian":
+        # a Jacobian the note names as a matrix of its own (J^{(l)}): multiplied as one
+        v = value(node[1], env)
+        return v.m if isinstance(v, Jac) else v
     raise Unreadable(f"{kind}")
 
 
@@ -449,7 +453,8 @@ def atom_value(atom: Atom, env: Env):
     ):
         # h_c, h^T for a name the note defined as a whole vector (h = \sigma(t))
         inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
-        v = value(env.aliases[bare], inner)
+        live = _live(bare, env)
+        v = present(env.state.values[live], env) if live else value(env.aliases[bare], inner)
         if not isinstance(v, np.ndarray):
             raise Unreadable("an entry of a defined number")
         if "ex:" + bare not in env.aliases:
@@ -468,6 +473,10 @@ def atom_value(atom: Atom, env: Env):
             raise Unreadable("a power of this")
         return base ** _scalar(ex)
     if key in env.aliases and "lhs:" + key not in env.aliases and env.depth < 8:
+        live = _live(key, env)
+        if live:
+            v = present(env.state.values[live], env)
+            return v if "ex:" + key in env.aliases else example(v, atom, env)
         inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
         v = value(env.aliases[key], inner)
         return v if "ex:" + key in env.aliases else example(v, atom, env)
@@ -503,6 +512,23 @@ def entry_alias(atom: Atom, env: Env):
         pairs = list(zip(dl, ul, strict=True)) + ([(lhs.ex, atom.ex)] if lhs.ex else [])
         return env.aliases[k[4:]], pairs
     return None
+
+
+def _live(key, env: Env):
+    """The node of the network a name the note defined stands for (``t = x W + b`` is z^1,
+    ``h = \\sigma(t)`` is a^1), matched once on the unperturbed draw: the name is then read
+    from the state, so that a derivative by a node upstream of it (``\\partial h_c /
+    \\partial t_d``) sees it change; None for a name that is no node."""
+    cache = env.state.net.__dict__.setdefault("_alias_nodes", {})
+    ck = (key, env.reading)
+    if ck not in cache:
+        st = env.state
+        base = st if not st.over else State(st.net, st.cost_fn, sum_factor=st.sum_factor)
+        try:
+            cache[ck] = _alias_node(key, Env(base, env.reading, env.aliases, {}, env.depth + 1))[0]
+        except (Unreadable, ValueError, TypeError, FloatingPointError, ZeroDivisionError):
+            cache[ck] = None
+    return cache[ck]
 
 
 def activation_of(fatom: Atom, args, env: Env) -> str:
@@ -778,11 +804,30 @@ def derivative(node, env: Env):
     return Jac(np.array(cols).T)
 
 
-def sum_range(var: str, node, env: Env) -> int:
+def _kronecker_partners(var: str, node) -> set[str]:
+    out = set()
+    text = repr(node)
+    for sub in re.findall(r"name='delta', sub='([a-z]{2})', sup=None", text):
+        if var in sub and sub != var * 2:
+            out.add(sub.replace(var, "", 1))
+    return out
+
+
+def sum_range(var: str, node, env: Env, seen: frozenset = frozenset()) -> int:
     """How far an index runs: the size of the dimension it indexes in the body."""
     found = []
     _ranges(var, node, env, found)
     sizes = [f for f in found if f is not None]
+    if not found and not seen:
+        # an index only in Kronecker deltas (\\delta_{cd} x_f \\delta_{dg}): its partner's range
+        for partner in sorted(_kronecker_partners(var, node)):
+            try:
+                sizes.append(sum_range(partner, node, env, seen | {var}))
+                break
+            except NoLayer:
+                raise
+            except Unreadable:
+                continue
     if not sizes:
         if found:
             raise NoLayer(f"the range of {var} at a layer the network does not have")
@@ -845,12 +890,13 @@ def _ranges(var, node, env, found):
                 found.append(arr.shape[pos])
         return
     if node[0] == "idx":
-        letters = index_letters(node[2]) if re.fullmatch(r"[a-z]", node[2] or "") else []
+        letters = index_letters(node[2]) if _IDX.fullmatch(node[2] or "") else []
         if var in letters:
             try:
                 v = value(node[1], env)
                 if isinstance(v, np.ndarray):
-                    found.append(max(v.shape))
+                    # (\nabla W^l)_{jk}: an entry of a matrix by row and column
+                    found.append(v.shape[letters.index(var)] if len(letters) == 2 else max(v.shape))
             except Unreadable:
                 pass
     for part in node[1:]:
@@ -905,6 +951,9 @@ def stated_width(hi, env: Env) -> int | None:
     return int(env.state.values[node_of("a", p, env)].shape[0])
 
 
+_IDX = re.compile(r"[a-z]|[a-z]\s*,?\s*[a-z]")  # the subscript of a bracket: an entry
+
+
 def free_indices(node, bound=frozenset()) -> set[str]:
     """Index letters used in entries and not bound by a sum."""
     out: set[str] = set()
@@ -924,8 +973,8 @@ def free_indices(node, bound=frozenset()) -> set[str]:
             letters = letters + [a.ex]  # the example a superscript names (examples.py)
         return {c for c in letters if c.isalpha() and c not in bound}
     if node[0] == "idx":
-        if re.fullmatch(r"[a-z]", node[2] or ""):
-            out |= {node[2]} - set(bound)
+        if _IDX.fullmatch(node[2] or ""):
+            out |= set(index_letters(node[2])) - set(bound)
     for part in node[1:]:
         if isinstance(part, tuple):
             out |= free_indices(part, bound)

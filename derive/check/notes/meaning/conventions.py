@@ -59,6 +59,8 @@ class Note:
         self.log10 = False  # log is the base-10 logarithm: the note divides by ln(10)
         self.unfit = False  # no forward equation of the note holds on the drawn network
 
+        self.shifts = (0, 1)  # whether W^{(l)} may feed z^{(l+1)}: the notation may fix it
+
     # -------------------------------------------------------------- the drawn network
     def n_layers(self, base: int) -> int:
         if self.numeric_layers:
@@ -143,6 +145,11 @@ class Note:
                         yield r, [1] * len(self.widths(base)), True
 
 
+# a transpose (^T, or a prime on a bracketed layered matrix, (W^{(l)})') or an element-wise
+# product: the note writes vectors and matrices
+_VECTOR_MARK = r"\\odot|\\circ|\^\s*\{?\s*(T|\\top)\b|[A-Z]\^\{[^{}]*\}\s*\)\s*'"
+
+
 def _lhs_atom(tree):
     if tree is None:
         return None
@@ -198,7 +205,7 @@ def infer(note: Note, stmts) -> None:
                             note.unit_layers.add(int(s))
                 elif a.name in bind.LAYERED and a.sub and re.fullmatch(r"\d", a.sub.strip()):
                     note.numeric_layers.add(int(a.sub.strip()))
-            if re.search(r"\\odot|\\circ|\^\s*\{?\s*(T|\\top)\b", m.text):
+            if re.search(_VECTOR_MARK, m.text):
                 note.first_vector_line = min(note.first_vector_line, m.line)
         if len(members) < 2 or lhs.tree is None:
             continue
@@ -418,7 +425,7 @@ def _conventions(note: Note) -> None:
     output_all = sorted(set(note.output_options) | {"sigmoid", "softmax", "identity"})
     bases = (note.base,) if note.base is not None else (0, 1)
     layouts = (note.layout,) if note.layout else ("cols", "rows")
-    candidates = list(itertools.product(layouts, bases, (0, 1), hidden_all, output_all))
+    candidates = list(itertools.product(layouts, bases, note.shifts, hidden_all, output_all))
     scores = {}
     for cand in candidates:
         layout, base, shift, hidden, output = cand

@@ -19,7 +19,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, calculus, chains, examples, indices
+from . import (
+    bind,
+    calculus,
+    chains,
+    dimensions,
+    examples,
+    indices,
+    jacobians,
+    logits,
+    sections,
+    slips,
+    units,
+)
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations
@@ -121,7 +133,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
-    note.example_letters, _ = examples.apply(stmts)
+    _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     infer(note, stmts)
     # x = A y: what the note's own variables are, for its calculus preliminaries
     note.variables = {}
@@ -130,6 +142,8 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             if note.kinds.get(id(ms[0])) == "definition":
                 note.variables.setdefault("x", ms[1].tree)
     note.class_letters = _class_letters(stmts)
+    logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
+    jacobians.bind_jacobians(note, segments, stmts)
     note.forward_lines = [
         (ms[1].line, ms[0].tree[1].name.lower())
         for ms in stmts
@@ -141,12 +155,90 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         for seg in segments
     )
     out: list[Verdict] = []
+    shapes = {s.line for s in segments if s.kind == "math" and dimensions.LABEL.match(s.condition)}
+    widths = dimensions.sizes(segments)
     for members in stmts:
+        if members[0].line in shapes and len(members) > 1:
+            out.extend(_shape_line(members))  # Dimension: n/m = ...: shapes as fractions
+            continue
+        said = dimensions.stated(members[0].text) if len(members) == 1 else None
+        if said is not None:
+            out.append(_stated_shape(note, members[0], said, widths))  # X is size n x 1
+            continue
         try:
             out.extend(_statement(note, members))
         except Exception as e:  # one formula's failure never stops the others
             line = members[0].line
             out.append(Verdict(line, members[0].text, "unknown", f"not read ({type(e).__name__})"))
+    return out
+
+
+def _notations(segments, stmts, note: Note) -> None:
+    """Notations rewritten into the layered model before the note's definitions are read:
+    ``### With respect to $W^{(1)}$`` gives the bare variable of that section's derivatives its
+    layer; the delta rule's units (net_j, o_j, w_{ij}) become layered symbols."""
+    sections.apply(segments, stmts)
+    delta_rule = units.detect(stmts)
+    if delta_rule is not None:
+        units.apply(delta_rule, stmts, note)
+    # (x^{(p,3)})_j as an entry; y^{(l)}: l counts examples, its sum's bound L is m
+    note.example_letters, _ = examples.apply(stmts)
+
+
+def _stated_shape(note: Note, m: Member, said, widths) -> Verdict:
+    """``\\delta^l \\text{ is size } n \\times 1``: the symbol's shape on the drawn network at
+    every layer, against the sizes the prose names (n the width of layer l)."""
+    text, rows, cols = said
+    claim = f"{text} is {rows} x {cols}"
+    try:
+        tree = parse(text, note.functions)
+        layout, base, shift = note.conventions[0]
+        reading = Reading(layout, base, shift, "abstract",
+                          hidden=note.hidden_options[0], output=note.output_options[0])  # fmt: skip
+        widths_ = note.widths(base)
+        net = Net(widths_, note.acts_for(len(widths_) - 1, reading), 1)
+        env0 = Env(note.state(net, reading), reading, note.aliases)
+        general = bind.uses_layer_l(tree)
+        seen = []
+        for lv in note.layer_values(net, reading) if general else [None]:
+            env = env0.with_idx(l=lv) if lv is not None else env0
+            try:
+                v = bind.value(tree, env)
+                want = tuple(_size_at(d, widths, env) for d in (rows, cols))
+            except NoLayer:
+                continue
+            got = np.shape(v) if isinstance(v, np.ndarray) else (1, 1)
+            seen.append((lv, got, want))
+    except (Unreadable, ValueError, TypeError, KeyError, IndexError):
+        return Verdict(m.line, claim, "unknown", "a shape this checker cannot evaluate")
+    if not seen:
+        return Verdict(m.line, claim, "unknown", "no layer where it exists")
+    bad = [(lv, g, w) for lv, g, w in seen if g != w]
+    if not bad:
+        return Verdict(m.line, claim, "correct", "", "the sizes the prose names", "shape")
+    lv, g, w = bad[0]
+    why = f"at l = {lv} it is {g[0]} x {g[1]}, not {w[0]} x {w[1]}"
+    return Verdict(m.line, claim, "wrong", why, "the sizes the prose names", "shape")
+
+
+def _size_at(d: str, widths: dict, env: Env) -> int:
+    if d.isdigit():
+        return int(d)
+    if d not in widths:
+        raise Unreadable(f"the size {d}")
+    p = bind.layer_number(widths[d], env)
+    return env.state.net.widths[bind.node_of("a", p, env)[1]]
+
+
+def _shape_line(members) -> list[Verdict]:
+    out = []
+    for m in members[1:]:
+        found = None
+        if members[0].tree is not None and m.tree is not None:
+            found = dimensions.judge(members[0].tree, m.tree)
+        v, msg = found or ("unknown", "not written in shapes")
+        how = "shapes written as rows over columns" if found else ""
+        out.append(Verdict(m.line, f"{members[0].text} = {m.text}", v, msg, how, "shape"))
     return out
 
 
@@ -175,9 +267,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
     out = []
     start = 1
     if kind == "forward":
-        # a forward equation and its rewritings define the network: never a claim
-        return [Verdict(m.line, f"{lhs.text} = {m.text}", "definition", "forward equation")
-                for m in members[1:]]  # fmt: skip
+        # a forward equation and its rewritings define the network: never a claim, unless a
+        # rewriting applies the note's error as its activation (W \delta(z^l) + b)
+        return [slips.rewriting(note, lhs, m, compare, i)
+                or Verdict(m.line, f"{lhs.text} = {m.text}", "definition", "forward equation")
+                for i, m in enumerate(members[1:])]  # fmt: skip
     if kind in ("definition", "cost", "alias", "update"):
         out.append(_definition(note, kind, lhs, members[1]))
         start = 2
@@ -208,6 +302,9 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        if v == "unknown":
+            slip = slips.misused(note, lhs.tree, m.tree, compare, m.line, m.cond, context)
+            v, msg, reading = slip or (v, msg, reading)
         kind = _kind(lhs.tree, m.tree)
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
@@ -288,12 +385,8 @@ def _sum_over(node, c):
         return node
     if node[0] == "add":
         parts = [(sg, t) for sg, t in node[1]]
-        holders = [i for i, (_, t) in enumerate(parts) if c in bind.free_indices(t)]
-        if len(holders) == 1:
-            i = holders[0]
-            parts[i] = (parts[i][0], _sum_over(parts[i][1], c))
-            return ("add", parts)
-        return ("sum", c, None, node, None)
+        # a sum distributes over the terms: each term sums its own occurrences
+        return ("add", [(sg, _sum_over(t, c)) for sg, t in parts])
     if node[0] == "mul":
         a, b = node[2], node[3]
         in_a, in_b = c in bind.free_indices(a), c in bind.free_indices(b)
@@ -308,6 +401,12 @@ def _sum_over(node, c):
         if in_a and in_b:
             return ("sum", c, None, node, None)
         return ("div", _sum_over(a, c), b) if in_a else ("div", a, _sum_over(b, c))
+    if node[0] == "pow" and c not in bind.free_indices(node[2]):
+        return ("pow", _sum_over(node[1], c), node[2])  # (e^{theta_m})^2: the sum squared
+    if node[0] == "sum" and node[1] != c:
+        return ("sum", node[1], node[2], _sum_over(node[3], c), node[4])
+    if node[0] == "d" and node[1] is None and c not in bind.free_indices(node[2]):
+        return ("d", None, node[2], _sum_over(node[3], c))  # d/dtheta_k e^{theta_p}
     return ("sum", c, None, node, None)
 
 
