@@ -134,74 +134,72 @@ def backward(params, cache, Y):
     # dc3 = dC/dc3 = dh3 * (1 - tanh(c3) ** 2) * sigmoid(z3[12:16])
     dc3 = dh3 * (1 - np.tanh(c3) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z3[12:16]))
     # z3[0:4]
-    t1 = z3[0:4]
-    t2 = 0.5 + 0.5 * np.tanh(-0.5 * t1)
-    # z3[4:8]
-    t3 = z3[4:8]
-    # z3[12:16]
-    t4 = z3[12:16]
-    t6 = 0.5 + 0.5 * np.tanh(-0.5 * t1)
+    t2 = z3[0:4]
+    t3 = 0.5 + 0.5 * np.tanh(-0.5 * t2)
     # dc3 * (1 - sigmoid(z3[0:4])) * sigmoid(z3[0:4]) * tanh(z3[8:12])
-    t5 = dc3 * t6 * np.tanh(z3[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t1))
+    t1 = dc3 * t3 * np.tanh(z3[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t2))
+    # z3[4:8]
+    t5 = z3[4:8]
     # c2 * dc3 * (1 - sigmoid(z3[4:8])) * sigmoid(z3[4:8])
-    t7 = c2 * dc3 * (0.5 + 0.5 * np.tanh(-0.5 * t3)) * (0.5 + 0.5 * np.tanh(0.5 * t3))
+    t4 = c2 * dc3 * (0.5 + 0.5 * np.tanh(-0.5 * t5)) * (0.5 + 0.5 * np.tanh(0.5 * t5))
     # dc3 * (1 - tanh(z3[8:12]) ** 2) * sigmoid(z3[0:4])
-    t8 = dc3 * (1 - np.tanh(z3[8:12]) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * t1))
+    t6 = dc3 * (1 - np.tanh(z3[8:12]) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * t2))
+    # z3[12:16]
+    t8 = z3[12:16]
     # dh3 * (1 - sigmoid(z3[12:16])) * sigmoid(z3[12:16]) * tanh(c3)
-    t9 = dh3 * np.tanh(c3) * (0.5 + 0.5 * np.tanh(-0.5 * t4)) * (0.5 + 0.5 * np.tanh(0.5 * t4))
+    t7 = dh3 * np.tanh(c3) * (0.5 + 0.5 * np.tanh(-0.5 * t8)) * (0.5 + 0.5 * np.tanh(0.5 * t8))
     # delta3 = dC/dz3 = rows_8_of_16(dc3 * (1 - tanh(z3[8:12]) ** 2) * sigmoid(z3[0:4])) +
     #     rows_0_of_16(dc3 * (1 - sigmoid(z3[0:4])) * sigmoid(z3[0:4]) * tanh(z3[8:12])) +
     #     rows_4_of_16(c2 * dc3 * (1 - sigmoid(z3[4:8])) * sigmoid(z3[4:8])) + rows_12_of_16(dh3 *
     #     (1 - sigmoid(z3[12:16])) * sigmoid(z3[12:16]) * tanh(c3))
-    delta3 = np.concatenate([t5, t7, t8, t9])
+    delta3 = np.concatenate([t1, t4, t6, t7])
     # dh2 = dC/dh2 = Wh.T @ delta3
     dh2 = Wh.T @ delta3
-    t10 = dh2 * (1 - np.tanh(c2) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z2[12:16]))
+    t9 = dh2 * (1 - np.tanh(c2) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z2[12:16]))
     # dc2 = dC/dc2 = dc3 * sigmoid(z3[4:8]) + dh2 * (1 - tanh(c2) ** 2) * sigmoid(z2[12:16])
-    dc2 = dc3 * (0.5 + 0.5 * np.tanh(0.5 * t3)) + t10
+    dc2 = dc3 * (0.5 + 0.5 * np.tanh(0.5 * t5)) + t9
     # z2[0:4]
     t11 = z2[0:4]
     t12 = 0.5 + 0.5 * np.tanh(-0.5 * t11)
-    # z2[4:8]
-    t13 = z2[4:8]
-    # z2[12:16]
-    t14 = z2[12:16]
-    t15 = 0.5 + 0.5 * np.tanh(-0.5 * t14)
-    t17 = 0.5 + 0.5 * np.tanh(-0.5 * t11)
     # dc2 * (1 - sigmoid(z2[0:4])) * sigmoid(z2[0:4]) * tanh(z2[8:12])
-    t16 = dc2 * t17 * np.tanh(z2[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t11))
+    t10 = dc2 * t12 * np.tanh(z2[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t11))
+    # z2[4:8]
+    t14 = z2[4:8]
     # c1 * dc2 * (1 - sigmoid(z2[4:8])) * sigmoid(z2[4:8])
-    t18 = c1 * dc2 * (0.5 + 0.5 * np.tanh(-0.5 * t13)) * (0.5 + 0.5 * np.tanh(0.5 * t13))
+    t13 = c1 * dc2 * (0.5 + 0.5 * np.tanh(-0.5 * t14)) * (0.5 + 0.5 * np.tanh(0.5 * t14))
     # dc2 * (1 - tanh(z2[8:12]) ** 2) * sigmoid(z2[0:4])
-    t19 = dc2 * (1 - np.tanh(z2[8:12]) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * t11))
-    t21 = 0.5 + 0.5 * np.tanh(-0.5 * t14)
+    t15 = dc2 * (1 - np.tanh(z2[8:12]) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * t11))
+    # z2[12:16]
+    t17 = z2[12:16]
+    t18 = 0.5 + 0.5 * np.tanh(-0.5 * t17)
     # dh2 * (1 - sigmoid(z2[12:16])) * sigmoid(z2[12:16]) * tanh(c2)
-    t20 = dh2 * t21 * np.tanh(c2) * (0.5 + 0.5 * np.tanh(0.5 * t14))
+    t16 = dh2 * t18 * np.tanh(c2) * (0.5 + 0.5 * np.tanh(0.5 * t17))
     # delta2 = dC/dz2 = rows_8_of_16(dc2 * (1 - tanh(z2[8:12]) ** 2) * sigmoid(z2[0:4])) +
     #     rows_0_of_16(dc2 * (1 - sigmoid(z2[0:4])) * sigmoid(z2[0:4]) * tanh(z2[8:12])) +
     #     rows_4_of_16(c1 * dc2 * (1 - sigmoid(z2[4:8])) * sigmoid(z2[4:8])) + rows_12_of_16(dh2 *
     #     (1 - sigmoid(z2[12:16])) * sigmoid(z2[12:16]) * tanh(c2))
-    delta2 = np.concatenate([t16, t18, t19, t20])
+    delta2 = np.concatenate([t10, t13, t15, t16])
     # dWh = dC/dWh = delta3 @ h2.T + delta2 @ h1.T
     dWh = delta3 @ h2.T + delta2 @ h1.T
     # dh1 = dC/dh1 = Wh.T @ delta2
     dh1 = Wh.T @ delta2
-    t22 = dh1 * (1 - np.tanh(c1) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z1[12:16]))
+    t19 = dh1 * (1 - np.tanh(c1) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z1[12:16]))
     # dc1 = dC/dc1 = dc2 * sigmoid(z2[4:8]) + dh1 * (1 - tanh(c1) ** 2) * sigmoid(z1[12:16])
-    dc1 = dc2 * (0.5 + 0.5 * np.tanh(0.5 * t13)) + t22
+    dc1 = dc2 * (0.5 + 0.5 * np.tanh(0.5 * t14)) + t19
+    t20 = 0.5 + 0.5 * np.tanh(0.5 * z1[0:4])
     # z1[0:4]
-    t23 = z1[0:4]
-    t24 = 0.5 + 0.5 * np.tanh(-0.5 * t23)
+    t21 = z1[0:4]
+    t22 = 0.5 + 0.5 * np.tanh(-0.5 * t21)
     # z1[12:16]
-    t25 = z1[12:16]
-    t26 = 0.5 + 0.5 * np.tanh(-0.5 * t25)
+    t23 = z1[12:16]
+    t24 = 0.5 + 0.5 * np.tanh(-0.5 * t23)
     # delta1 = dC/dz1 = rows_8_of_16(dc1 * (1 - tanh(z1[8:12]) ** 2) * sigmoid(z1[0:4])) +
     #     rows_0_of_16(dc1 * (1 - sigmoid(z1[0:4])) * sigmoid(z1[0:4]) * tanh(z1[8:12])) +
     #     rows_12_of_16(dh1 * (1 - sigmoid(z1[12:16])) * sigmoid(z1[12:16]) * tanh(c1))
     delta1 = (
-        _pad_rows(dc1 * (1 - np.tanh(z1[8:12]) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z1[0:4])), 8, 16)
-        + _pad_rows(dc1 * t24 * np.tanh(z1[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t23)), 0, 16)
-        + _pad_rows(dh1 * t26 * np.tanh(c1) * (0.5 + 0.5 * np.tanh(0.5 * t25)), 12, 16)
+        _pad_rows(dc1 * t20 * (1 - np.tanh(z1[8:12]) ** 2), 8, 16)
+        + _pad_rows(dc1 * t22 * np.tanh(z1[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t21)), 0, 16)
+        + _pad_rows(dh1 * t24 * np.tanh(c1) * (0.5 + 0.5 * np.tanh(0.5 * t23)), 12, 16)
     )
     # dWx = dC/dWx = delta1 @ X[0:3].T + delta2 @ X[3:6].T + delta3 @ X[6:9].T
     dWx = delta1 @ X[0:3].T + delta2 @ X[3:6].T + delta3 @ X[6:9].T
