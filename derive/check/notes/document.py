@@ -291,6 +291,27 @@ def _find_spans(text: str, latex: bool) -> list[Span]:
     return spans
 
 
+# Characters typed for their TeX (∂, −, ∑): the formula as TeX, for every reader after this one.
+UNICODE = {
+    "−": "-",
+    "–": "-",
+    "×": r"\times ",
+    "·": r"\cdot ",
+    "⋅": r"\cdot ",
+    "σ": r"\sigma ",
+    "δ": r"\delta ",
+    "∂": r"\partial ",
+    "²": "^{2}",
+    "³": "^{3}",
+    "′": "'",
+    "Δ": r"\Delta ",
+    "∑": r"\sum ",
+    "≈": r"\approx ",
+    "→": r"\rightarrow ",
+    "←": r"\leftarrow ",
+}
+
+
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
@@ -695,6 +716,8 @@ class _Reader:
     def _clean(self, tex: str) -> str:
         if not self.doc.latex:
             tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
+        for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
+            tex = tex.replace(uni, rep)
         return mac.present(mac.expand(tex, self.doc.macros))
 
 
