@@ -52,7 +52,7 @@ def test_an_empty_dollar_cell_in_a_table_opens_no_display_math():
 def test_a_vector_function_defined_by_its_entries_is_a_definition():
     # the note's softmax, written with the letter its network uses for the sigmoid
     notes = FORWARD + (
-        "$$\\sigma(\\mathbf{u})_k = \\frac{e^{u_k}}{\\sum_{i} e^{u_i}}$$\n\n"
+        "$$\\sigma(\\vec{z})_k = \\frac{e^{z_k}}{\\sum_{i=1}^{n^L} e^{z_i}}$$\n\n"
         "$$\\frac{\\partial C}{\\partial b^l_j} = \\delta^l_j$$\n"
     )
     v = _verdicts(notes)
@@ -61,15 +61,18 @@ def test_a_vector_function_defined_by_its_entries_is_a_definition():
 
 
 def test_forward_equations_in_both_layouts_keep_both_readings():
-    # rows on one line, columns (through the activation of the layer below) on another
+    # rows on two lines, columns (through the activation of the layer below) on a third: the
+    # rows score higher, but the columns are the note's too
     both = (
         "$$z^l = a^{l-1} w^l + b^l$$\n\n"
-        "$$a^l = \\sigma(z^l)$$\n\n"
+        "$$a^l = \\sigma(a^{l-1} w^l + b^l)$$\n\n"
         "$$z^{l+1} = w^{l+1} \\sigma(z^l) + b^{l+1}$$\n\n"
     )
     notes = both + (
-        "$$\\frac{\\partial C}{\\partial w^l_{jk}} = a^{l-1}_k \\delta^l_j$$\n\n"  # right in columns
-        "$$\\frac{\\partial C}{\\partial b^l_j} = a^{l-1}_j \\delta^l_j$$\n"  # right in neither
+        # right in columns
+        "$$\\frac{\\partial C}{\\partial w^l_{jk}} = a^{l-1}_k \\delta^l_j$$\n\n"
+        # right in neither
+        "$$\\frac{\\partial C}{\\partial b^l_j} = a^{l-1}_j \\delta^l_j$$\n"
     )
     v = _verdicts(notes)
     assert v[7] == {"correct"}

@@ -34,6 +34,7 @@ class Atom:
     sup: str | None = None  # the superscript as written, a transpose mark removed
     primes: int = 0
     T: bool = False  # written transposed (^T, ^\top, a T after the layer)
+    ex: str | None = None  # the example index letter of its superscript (examples.py)
 
     def show(self) -> str:
         out = self.name
@@ -456,6 +457,8 @@ class Parser:
         callable_ = atom.name in self.functions or (
             atom.name in COSTS and (atom.sub is None or len(atom.sub) <= 2)
         )
+        if atom.name == "h" and atom.sub and re.search(r"W|\\theta|,", atom.sub):
+            callable_ = True  # the hypothesis h_{W,b}(x), h_\theta(x): the network's output
         if atom.name in ("delta", "sigma") and atom.sup is not None and atom.primes == 0:
             callable_ = atom.name == "sigma"
         if atom.name == "sum" and not self.peek("("):
@@ -472,6 +475,12 @@ class Parser:
             self.need(")")
             node = ("call", atom, args)
             return node
+        if atom.name in self.functions and atom.name not in COSTS and self.peek("["):
+            # H[\sum_k w_{kj} x_k + b_j], relu\bigg[...\bigg]: brackets around an argument
+            self.i += 1
+            arg = self.expr()
+            self.need("]")
+            return ("call", atom, [arg])
         if (
             atom.name in ("exp", "log", "ln", "tanh", "sigmoid", "relu", "ReLU")
             and not self.at_term_end()

@@ -19,10 +19,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, chains, dimensions, jacobians, logits, sections, slips, units
+from . import (
+    bind,
+    calculus,
+    chains,
+    dimensions,
+    examples,
+    indices,
+    jacobians,
+    logits,
+    sections,
+    slips,
+    units,
+)
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
-from .grammar import COSTS, Unreadable, clean, parse, split_relations
+from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations
 from .instance import Net
 
 TOL = dict(rtol=1e-5, atol=1e-6)
@@ -121,8 +133,14 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
-    _notations(segments, stmts, note)  # the delta rule's units, a section's variable
+    _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     infer(note, stmts)
+    # x = A y: what the note's own variables are, for its calculus preliminaries
+    note.variables = {}
+    for ms in stmts:
+        if len(ms) > 1 and ms[0].tree == ("atom", Atom("x")) and ms[1].tree is not None:
+            if note.kinds.get(id(ms[0])) == "definition":
+                note.variables.setdefault("x", ms[1].tree)
     note.class_letters = _class_letters(stmts)
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
@@ -163,6 +181,8 @@ def _notations(segments, stmts, note: Note) -> None:
     delta_rule = units.detect(stmts)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
+    # (x^{(p,3)})_j as an entry; y^{(l)}: l counts examples, its sum's bound L is m
+    note.example_letters, _ = examples.apply(stmts)
 
 
 def _stated_shape(note: Note, m: Member, said, widths) -> Verdict:
@@ -265,9 +285,21 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if lhs.error or m.error:
             out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error))
             continue
+        kron = indices.kronecker(lhs.tree, m.tree, m.cond)
+        if kron is not None:
+            out.append(Verdict(m.line, claim, kron[0], kron[1], "", "equation"))
+            continue
+        why = indices.clash(lhs.tree, m.tree)
+        if why is not None:
+            out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
+            continue
         if note.own_functions and (bind.mentions(lhs.tree, note.own_functions)
                                    or bind.mentions(m.tree, note.own_functions)):  # fmt: skip
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
+            continue
+        calc = None if m.cond else calculus.judge(lhs.tree, m.tree, note.variables, note.aliases)
+        if calc is not None:
+            out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
         if v == "unknown":
@@ -325,6 +357,9 @@ def equal(a, b) -> bool:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.size == 1 and b.size == 1:
         return bool(np.allclose(a.reshape(-1), b.reshape(-1), **TOL))
+    if (a.size == 1) != (b.size == 1):
+        # a number against a vector ((y - \hat y)^2 for a squared norm): not the same reading
+        raise Unreadable(f"a number against shape {(b if a.size == 1 else a).shape}")
     if a.shape != b.shape:
         if a.shape == b.shape[::-1]:
             # a transpose of the other: a layout the note may use for its own names
@@ -422,7 +457,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
     free = sorted((free_l | free_r) - fixed)
     general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
-    results = []  # (layer, combo, seed, equal)
+    results = []  # (layer, combo, seed, equal or None when both sides are 0)
     # one unit per layer: a ReLU's derivative is 1 or 0 on a whole draw, so more draws
     seeds = (1, 2, 3, 4, 5, 6) if max(widths) == 1 else (1, 2)
     for seed in seeds:
@@ -472,27 +507,41 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                 same = equal(a, b)
                 if not same and note.first_failure is None:
                     note.first_failure = (a, b, lv, dict(full))
+                if same and _zero(a) and _zero(b):
+                    same = None  # both sides 0 (a unit off): no evidence either way
                 results.append((lv, tuple(sorted(full.items())), seed, same))
     if not results:
         return "err"
-    if all(r[3] for r in results):
+    if all(r[3] is not False for r in results):
         return "eq"
     by_point = {}
     for lv, combo, _seed, ok in results:
-        by_point.setdefault((lv, combo), set()).add(ok)
+        by_point.setdefault((lv, combo), set())
+        if ok is not None:
+            by_point[(lv, combo)].add(ok)
+    by_point = {k: v or {True} for k, v in by_point.items()}
     if any(len(v) > 1 for v in by_point.values()):
+        # holds on some draws only (a ReLU's derivative is 1 or 0 there): not judged; an
+        # agreement where both sides are 0 is no evidence (x^{(2)}_i = 0 with the unit off)
         return "partial"
     failing = [k for k, v in by_point.items() if False in v]
-    letters = free + sorted(fixed)
+    letters = [c for c in free + sorted(fixed) if c not in note.example_letters]
     if len(letters) >= 2:
 
         def distinct(combo):
-            vals = [v for _, v in combo]
+            # an example index is no index of a case split (x^{(p,2)}_j)
+            vals = [v for k, v in combo if k not in note.example_letters]
             return len(set(vals)) == len(vals)
 
         if all(not distinct(c) for _, c in failing) and any(distinct(c) for _, c in by_point):
             return "case"
     return "neq"
+
+
+def _zero(v) -> bool:
+    if isinstance(v, Jac):
+        return False
+    return bool(np.all(np.abs(np.asarray(v, dtype=float)) < 1e-9))
 
 
 def _show(v) -> str:
@@ -512,7 +561,9 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
     # examples, where a missing 1/m or a sum over the wrong axis shows; any other on one example
-    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH)
+    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH) or examples.sums_over(
+        ("add", [(1, lhs), (1, rhs)]), note.example_letters
+    )
     outcomes = []
     errors = []
     indexed = bool(bind.free_indices(lhs) | bind.free_indices(rhs)) or "'sum'" in repr(rhs)
@@ -542,9 +593,10 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
     depends_on_cost = not note.cost_read and bind.mentions(
         ("add", [(1, lhs), (1, rhs)]), {"y", "Y"}
     )
-    if not note.forward and not note.costs:
-        # a note that writes no network of its own: its names are only guessed, so a claim
-        # may be confirmed on the drawn network but is never called wrong
+    if not note.forward and not note.costs or note.unfit:
+        # a note that writes no network of its own, or whose forward equations hold on no
+        # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
+        # network but is never called wrong
         depends_on_cost = True
     if vector and all(r == "neq" for r in vector) and not depends_on_cost:
         return "wrong", _differ(note), outcomes[0][1].describe()
@@ -608,7 +660,25 @@ def _differ(note: Note) -> str:
             where = f"l = {lv}" + (", " + where if where else "")
         at = " at " + where if where else ""
         msg += f"{at}: the left-hand side is {_show(a)}, the right-hand side {_show(b)}"
+        msg += _factor(a, b)
     return msg
+
+
+def _factor(a, b) -> str:
+    """What a right-hand side that is a constant multiple of the left-hand side got wrong:
+    its sign, or a factor (a 1/m, a 2)."""
+    if isinstance(a, (Jac, str)) or isinstance(b, (Jac, str)):
+        return ""
+    a, b = np.asarray(a, dtype=float).reshape(-1), np.asarray(b, dtype=float).reshape(-1)
+    if a.size != b.size or not np.all(np.abs(a) > 1e-9):
+        return ""
+    r = b / a
+    if not np.allclose(r, r.flat[0], rtol=1e-4, atol=1e-9):
+        return ""
+    r = float(r.flat[0])
+    if abs(r + 1) < 1e-4:
+        return " (the right-hand side is the left-hand side negated: a sign error)"
+    return f" (the right-hand side is {r:.4g} times the left-hand side)"
 
 
 def _binds_something(tree) -> bool:
