@@ -92,3 +92,34 @@ def test_math_typed_as_unicode_characters_is_read():
     v = _verdicts(notes)
     assert v[7] == {"correct"}
     assert v[9] == {"wrong"}
+
+
+SIGMOID_LAYERS = (
+    "The weight matrix $W^{(2)}$ takes the hidden vector $A^{(1)}$ to the output.\n\n"
+    "Since $A^{(2)} = \\sigma(Z^{(2)})$ and $A^{(1)} = \\sigma(Z^{(1)})$:\n\n"
+)
+
+
+def test_prose_naming_matrices_ends_the_one_unit_per_layer_reading():
+    claim = (
+        "$$\\frac{\\partial C}{\\partial W^{(2)}} = "
+        "\\frac{\\partial C}{\\partial Z^{(2)}} A^{(1)}$$\n"
+    )
+    # one unit per layer, the product of numbers holds; a matrix needs (A^{(1)})^T
+    assert "correct" not in _verdicts(SIGMOID_LAYERS + claim)[5]
+    scalar = "Since $a^{(2)} = \\sigma(z^{(2)})$:\n\n"
+    assert _verdicts(scalar + claim.replace("W", "w").replace("Z", "z").replace("A", "a"))[3] == {
+        "correct"
+    }
+
+
+def test_a_product_of_two_equal_shapes_that_cannot_multiply_is_element_wise():
+    notes = SIGMOID_LAYERS + (
+        "$$\\frac{\\partial C}{\\partial Z^{(1)}} = "
+        "\\frac{\\partial C}{\\partial A^{(1)}} \\cdot A^{(1)} \\cdot (1 - A^{(1)})$$\n\n"
+        "$$\\frac{\\partial C}{\\partial Z^{(1)}} = "
+        "\\frac{\\partial C}{\\partial A^{(1)}} \\cdot A^{(1)} \\cdot (1 + A^{(1)})$$\n"
+    )
+    v = _verdicts(notes)
+    assert v[5] == {"correct"}
+    assert "correct" not in v[7]
