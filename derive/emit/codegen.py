@@ -444,9 +444,6 @@ def _fused_step(prog: Program, net: Network, d: Derivation) -> None:
     """The same step into preallocated arrays (``fused.py``) and the kernels it calls; for a
     network it cannot take, the reason, and the module is written without it (train uses the
     rest)."""
-    if net.recurrences:  # fused.py writes no loops: training uses the readable functions
-        prog.fused_missing = "no fused step for a recurrent network"
-        return
     try:
         prog.fused = fused_program(net, d, loss_parts)
     except FusedUnsupported as e:
