@@ -348,7 +348,9 @@ def multiply(node, env: Env):
         return a @ b.T
     if a.shape[1] == b.shape[0]:
         return a @ b
-    if a.shape == b.shape and 1 in a.shape:
+    if a.shape == b.shape:
+        # same shapes that cannot be a matrix product: the author's element-wise product
+        # (two vectors, or a batch dC/dA \cdot A(1 - A))
         return a * b
     raise ShapeMismatch(f"shapes {a.shape} and {b.shape} do not multiply")
 

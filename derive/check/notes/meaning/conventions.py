@@ -17,7 +17,8 @@ import re
 
 import numpy as np
 
-from . import bind, ownnet
+from . import bind, entrydefs, ownnet
+from . import layouts as layouts_mod
 from .bind import Env, Reading
 from .grammar import COSTS, Atom, Unreadable
 from .instance import Net, State
@@ -213,6 +214,8 @@ def infer(note: Note, stmts) -> None:
         rhs = members[1].tree
         rel = members[1].rel
         if atom is None:
+            if entrydefs.is_entry_definition(lhs.tree, rhs):
+                note.kinds[id(lhs)] = "definition"  # \sigma(\vec{z})_i = e^{z_i} / ...
             continue
         pinned = _input_number(lhs.tree, rhs)
         if pinned is not None:
@@ -426,7 +429,7 @@ def _conventions(note: Note) -> None:
     bases = (note.base,) if note.base is not None else (0, 1)
     layouts = (note.layout,) if note.layout else ("cols", "rows")
     candidates = list(itertools.product(layouts, bases, note.shifts, hidden_all, output_all))
-    scores = {}
+    scores, held = {}, {}
     for cand in candidates:
         layout, base, shift, hidden, output = cand
         reading = Reading(layout, base, shift, "abstract", hidden=hidden, output=output)
@@ -435,7 +438,8 @@ def _conventions(note: Note) -> None:
         state = State(net, bind.abstract_cost)
         env0 = Env(state, reading, note.aliases)
         good = bad = 0
-        for lhs, rhs in note.forward:
+        held[cand] = set()
+        for k, (lhs, rhs) in enumerate(note.forward):
             general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
             layers = note.layer_values(net, reading) if general else [None]
             free = sorted(bind.free_indices(lhs))
@@ -456,6 +460,7 @@ def _conventions(note: Note) -> None:
                     continue
             if ok is True:
                 good += 1
+                held[cand].add(k)
             elif ok is False:
                 bad += 1
         scores[cand] = (good, -bad)
@@ -473,6 +478,9 @@ def _conventions(note: Note) -> None:
             seen.add((c[0], c[2]))
             keep.append(c[:3])
     note.conventions = keep[:2]
+    other = layouts_mod.other_layout(candidates, scores, held, note.conventions[0][0])
+    if other is not None:  # z = a w + b on one line, z = w a + b on another: both are the note's
+        note.conventions = [note.conventions[0], other]
     hid = [h for h in hidden_all if any(c[3] == h for c in top)]
     out = [o for o in output_all if any(c[4] == o for c in top)]
     if len(hid) < len(hidden_all):

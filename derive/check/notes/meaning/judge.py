@@ -149,6 +149,13 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         for ms in stmts
         if len(ms) > 1 and note.kinds.get(id(ms[0])) == "forward"
     ]
+    # prose that calls the quantities vectors or matrices ends the one-unit-per-layer reading,
+    # as a transpose or an element-wise product does ("the weight matrix W^{(2)}")
+    said = next(
+        (s.line for s in segments if s.kind == "text" and _VECTOR_WORDS.search(s.text)), None
+    )
+    if said is not None:
+        note.first_vector_line = min(note.first_vector_line, said)
     note.einstein = any(
         seg.kind == "text"
         and re.search(r"(?i)einstein|summation convention|repeated ind", seg.text)
@@ -171,6 +178,11 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             line = members[0].line
             out.append(Verdict(line, members[0].text, "unknown", f"not read ({type(e).__name__})"))
     return out
+
+
+_VECTOR_WORDS = re.compile(
+    r"(?i)\b(vectors?|vecteurs?|vektors?|vektoren|matrix|matrices|matrice|matrizen)\b|向量|矩阵"
+)
 
 
 def _notations(segments, stmts, note: Note) -> None:
