@@ -8,7 +8,8 @@ process (a fresh interpreter: imports, derivation, printing, writing), and the m
 Part 2: one training step (forward, backward, SGD update), float32, m = 64 samples, 128 units,
 T = 100 steps of d = 32 rows, then a 10-class softmax on h_T, cross-entropy averaged over the
 samples, in one process, interleaved in blocks (medians): the generated NumPy module
-(``loss_and_grad`` + ``W -= lr * dW``), a hand-written NumPy LSTM step in CS231n's structure
+(``loss_and_grad`` + ``W -= lr * dW``), its fused step (``sgd_step``: the same numbers into
+arrays kept between calls), a hand-written NumPy LSTM step in CS231n's structure
 (``lstm_step_forward``/``lstm_step_backward`` looped over t, samples as rows, one (N, 4H)
 product per step for the gates), and torch.nn.LSTM + Linear with autograd and an SGD step on
 the CPU. The three compute the same loss from the same weights (checked).
@@ -129,6 +130,13 @@ def generated_step(module, lr: float):
     return step
 
 
+def fused_step(module, lr: float):
+    def step(params, X, Y):
+        return module.sgd_step(params, X, Y, lr)
+
+    return step
+
+
 def torch_step(p0, lr: float):
     try:
         import torch
@@ -178,7 +186,11 @@ def step_table(blocks: int):
     p0 = module.init_params(0, np.float32)
     fresh = lambda: {k: v.copy() for k, v in p0.items()}  # noqa: E731
     lr = 1e-3
-    steps = {"generated NumPy": generated_step(module, lr), "hand NumPy (CS231n)": hand_step(lr)}
+    steps = {
+        "generated NumPy": generated_step(module, lr),
+        "generated fused step": fused_step(module, lr),
+        "hand NumPy (CS231n)": hand_step(lr),
+    }
     losses = {name: step(fresh(), X, Y) for name, step in steps.items()}
     torch = torch_step(fresh(), lr)
     if torch is not None:

@@ -234,7 +234,7 @@ def table(label, module, others, X, Y, lr, blocks, quick, floor=None):
     p0 = module.init_params(0, np.float32)
     fresh = lambda: {k: v.copy() for k, v in p0.items()}  # noqa: E731
     steps = {"loss_and_grad+update": (generated_step(module, lr), fresh())}
-    if hasattr(module, "sgd_step"):  # a recurrent network's module has no fused step
+    if hasattr(module, "sgd_step"):  # a module without one says why in NO_FUSED_STEP
         steps = {"fused": (fused_step(module, lr), fresh()), **steps}
     steps |= {name: (step, fresh()) for name, step in others.items()}
     base = "hand NumPy"

@@ -100,20 +100,21 @@ def _lstm1_backward(grad, X, Wx1, Wh1, b1, i1s, f1s, g1s, o1s, c1s, h1s):
         g1 = g1s[t]
         o1 = o1s[t]
         c1 = c1s[t]
-        # dc1_prev = dC/dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
-        # g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t1 = g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
-        # c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t2 = c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
-        # i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t3 = i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2))
+        # dc1 = dC/dc1 = dc1 + o1 * dh1 * (1 - tanh(c1) ** 2)
+        dc1 = dc1 + o1 * dh1 * (1 - np.tanh(c1) ** 2)
+        # dc1_prev = dC/dc1_prev = f1 * dc1
+        dc1_prev = f1 * dc1
+        # g1 * dc1 * i1 * (1 - i1)
+        t1 = g1 * dc1 * i1 * (1 - i1)
+        # c1_prev * dc1 * f1 * (1 - f1)
+        t2 = c1_prev * dc1 * f1 * (1 - f1)
+        # i1 * dc1 * (1 - g1**2)
+        t3 = i1 * dc1 * (1 - g1**2)
         # dh1 * o1 * (1 - o1) * tanh(c1)
         t4 = dh1 * o1 * (1 - o1) * np.tanh(c1)
-        # delta1 = dC/dz1 = rows_32_of_64(i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2)))
-        #     + rows_0_of_64(g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_16_of_64(c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_48_of_64(dh1 * o1 * (1 - o1) * tanh(c1))
+        # delta1 = dC/dz1 = rows_32_of_64(i1 * dc1 * (1 - g1**2)) + rows_0_of_64(g1 * dc1 * i1 * (1
+        #     - i1)) + rows_16_of_64(c1_prev * dc1 * f1 * (1 - f1)) + rows_48_of_64(dh1 * o1 * (1 -
+        #     o1) * tanh(c1))
         delta1 = np.concatenate([t1, t2, t3, t4])
         # dWx1 = dC/dWx1 = delta1 @ x1_t.T
         dWx1 += delta1 @ x1_t.T
@@ -236,5 +237,246 @@ def predict(params, X):
     return forward(params, X)["A2"]
 
 
-# ---- no fused step for a recurrent network; derive train steps with the functions above.
-NO_FUSED_STEP = "no fused step for a recurrent network"
+# ---- the fused step: the same numbers as loss_and_grad, into arrays kept between calls
+
+
+def _workspace(m, dtype):
+    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
+    return (
+        np.empty((50, 16, m), dtype),  # _i1s
+        np.empty((50, 16, m), dtype),  # _f1s
+        np.empty((50, 16, m), dtype),  # _g1s
+        np.empty((50, 16, m), dtype),  # _o1s
+        np.empty((50, 16, m), dtype),  # _c1s
+        np.empty((50, 16, m), dtype),  # _h1s
+        np.zeros((16, m), dtype),  # _start_h1
+        np.zeros((16, m), dtype),  # _start_c1
+        np.empty((64, m), dtype),  # z1
+        np.empty((64, m), dtype),  # _t1
+        np.empty((64, m), dtype),  # _t2
+        np.empty((16, m), dtype),  # _t3
+        np.empty((16, m), dtype),  # _t4
+        np.empty((16, m), dtype),  # _t5
+        np.empty((2, m), dtype),  # z2
+        np.empty((1, m), dtype),  # _t6
+        np.empty((2, m), dtype),  # _shifted_A2
+        np.empty((1, m), dtype),  # _sums_A2
+        np.empty((2, m), dtype),  # _t7
+        np.empty((2, m), dtype),  # A2
+        np.empty((2, m), dtype),  # delta2
+        np.empty((2, m), dtype),  # _t8
+        np.empty((2, 16), dtype),  # dW2
+        np.empty((2, 1), dtype),  # db2
+        np.empty((16, m), dtype),  # dA1
+        np.empty((16, m), dtype),  # dh1
+        np.empty((16, m), dtype),  # dh1_prev
+        np.empty((16, m), dtype),  # dc1
+        np.empty((16, m), dtype),  # dc1_prev
+        np.empty((64, 2), dtype),  # _sum_dWx1
+        np.empty((64, 16), dtype),  # _sum_dWh1
+        np.empty((64, 1), dtype),  # _sum_db1
+        np.empty((16, m), dtype),  # _t9
+        np.empty((16, m), dtype),  # _t10
+        np.empty((16, m), dtype),  # _t11
+        np.empty((16, m), dtype),  # _t12
+        np.empty((64, m), dtype),  # delta1
+        np.empty((16, m), dtype),  # _t13
+        np.empty((16, m), dtype),  # _t14
+        np.empty((16, m), dtype),  # _t15
+        np.empty((16, m), dtype),  # _t16
+        np.empty((16, m), dtype),  # _t17
+        np.empty((16, m), dtype),  # _t18
+        np.empty((64, 2), dtype),  # _t19
+        np.empty((64, 16), dtype),  # _t20
+        np.empty((64, 1), dtype),  # _t21
+        np.empty((1, m), dtype),  # _t22
+        np.empty((2, m), dtype),  # _logA
+        np.empty((2, m), dtype),  # _cost
+    )
+
+
+_WORKSPACES = {}  # (m, dtype): arrays
+
+
+def fused_loss_and_grad(params, X, Y):
+    """loss_and_grad's loss and gradients (equal to float round-off), computed with out= into
+    arrays kept between calls: no array is allocated after the first call for a batch size
+    and dtype. The gradients returned are overwritten by the next call."""
+    m = X.shape[1]
+    key = (m, X.dtype)
+    ws = _WORKSPACES.get(key)
+    if ws is None:
+        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
+    (
+        _i1s,
+        _f1s,
+        _g1s,
+        _o1s,
+        _c1s,
+        _h1s,
+        _start_h1,
+        _start_c1,
+        z1,
+        _t1,
+        _t2,
+        _t3,
+        _t4,
+        _t5,
+        z2,
+        _t6,
+        _shifted_A2,
+        _sums_A2,
+        _t7,
+        A2,
+        delta2,
+        _t8,
+        dW2,
+        db2,
+        dA1,
+        dh1,
+        dh1_prev,
+        dc1,
+        dc1_prev,
+        _sum_dWx1,
+        _sum_dWh1,
+        _sum_db1,
+        _t9,
+        _t10,
+        _t11,
+        _t12,
+        delta1,
+        _t13,
+        _t14,
+        _t15,
+        _t16,
+        _t17,
+        _t18,
+        _t19,
+        _t20,
+        _t21,
+        _t22,
+        _logA,
+        _cost,
+    ) = ws
+    Wx1 = params["Wx1"]
+    Wh1 = params["Wh1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    for t in range(50):
+        x1_t = X[2 * t : 2 * t + 2]
+        h1_prev = _h1s[t - 1] if t else _start_h1
+        c1_prev = _c1s[t - 1] if t else _start_c1
+        np.matmul(Wx1, x1_t, out=_t1)
+        np.matmul(Wh1, h1_prev, out=_t2)
+        np.add(_t1, _t2, out=z1)
+        np.add(z1, b1, out=z1)
+        i1 = _i1s[t]
+        np.multiply(z1[0:16], 0.5, out=i1)
+        np.tanh(i1, out=i1)
+        np.multiply(i1, 0.5, out=i1)
+        np.add(i1, 0.5, out=i1)
+        f1 = _f1s[t]
+        np.multiply(z1[16:32], 0.5, out=f1)
+        np.tanh(f1, out=f1)
+        np.multiply(f1, 0.5, out=f1)
+        np.add(f1, 0.5, out=f1)
+        g1 = _g1s[t]
+        np.tanh(z1[32:48], out=g1)
+        o1 = _o1s[t]
+        np.multiply(z1[48:64], 0.5, out=o1)
+        np.tanh(o1, out=o1)
+        np.multiply(o1, 0.5, out=o1)
+        np.add(o1, 0.5, out=o1)
+        c1 = _c1s[t]
+        np.multiply(f1, c1_prev, out=_t3)
+        np.multiply(i1, g1, out=_t4)
+        np.add(_t3, _t4, out=c1)
+        h1 = _h1s[t]
+        np.tanh(c1, out=_t5)
+        np.multiply(o1, _t5, out=h1)
+    A1 = _h1s[49]
+    np.matmul(W2, A1, out=z2)
+    np.add(z2, b2, out=z2)
+    np.max(z2, axis=0, keepdims=True, out=_t6)
+    np.subtract(z2, _t6, out=_shifted_A2)
+    np.exp(_shifted_A2, out=_t7)
+    np.sum(_t7, axis=0, keepdims=True, out=_sums_A2)
+    np.divide(_t7, _sums_A2, out=A2)
+    np.subtract(A2, Y, out=_t8)
+    np.multiply(_t8, (1 / m), out=delta2)
+    np.matmul(delta2, A1.T, out=dW2)
+    np.sum(delta2, axis=1, keepdims=True, out=db2)
+    np.matmul(W2.T, delta2, out=dA1)
+    np.copyto(dh1, dA1)
+    dc1.fill(0)
+    _sum_dWx1.fill(0)
+    _sum_dWh1.fill(0)
+    _sum_db1.fill(0)
+    for t in reversed(range(50)):
+        x1_t = X[2 * t : 2 * t + 2]
+        h1_prev = _h1s[t - 1] if t else _start_h1
+        c1_prev = _c1s[t - 1] if t else _start_c1
+        i1 = _i1s[t]
+        f1 = _f1s[t]
+        g1 = _g1s[t]
+        o1 = _o1s[t]
+        c1 = _c1s[t]
+        h1 = _h1s[t]
+        np.multiply(o1, dh1, out=_t9)
+        np.tanh(c1, out=_t12)
+        np.square(_t12, out=_t11)
+        np.subtract(1, _t11, out=_t10)
+        np.multiply(_t9, _t10, out=_t9)
+        np.add(dc1, _t9, out=dc1)
+        np.multiply(f1, dc1, out=dc1_prev)
+        np.multiply(g1, dc1, out=delta1[0:16])
+        np.multiply(delta1[0:16], i1, out=delta1[0:16])
+        np.subtract(1, i1, out=_t13)
+        np.multiply(delta1[0:16], _t13, out=delta1[0:16])
+        np.multiply(c1_prev, dc1, out=delta1[16:32])
+        np.multiply(delta1[16:32], f1, out=delta1[16:32])
+        np.subtract(1, f1, out=_t14)
+        np.multiply(delta1[16:32], _t14, out=delta1[16:32])
+        np.multiply(i1, dc1, out=delta1[32:48])
+        np.square(g1, out=_t16)
+        np.subtract(1, _t16, out=_t15)
+        np.multiply(delta1[32:48], _t15, out=delta1[32:48])
+        np.multiply(dh1, o1, out=delta1[48:64])
+        np.subtract(1, o1, out=_t17)
+        np.multiply(delta1[48:64], _t17, out=delta1[48:64])
+        np.tanh(c1, out=_t18)
+        np.multiply(delta1[48:64], _t18, out=delta1[48:64])
+        np.matmul(delta1, x1_t.T, out=_t19)
+        np.add(_sum_dWx1, _t19, out=_sum_dWx1)
+        np.matmul(delta1, h1_prev.T, out=_t20)
+        np.add(_sum_dWh1, _t20, out=_sum_dWh1)
+        np.sum(delta1, axis=1, keepdims=True, out=_t21)
+        np.add(_sum_db1, _t21, out=_sum_db1)
+        np.matmul(Wh1.T, delta1, out=dh1_prev)
+        dh1, dc1, dh1_prev, dc1_prev = dh1_prev, dc1_prev, dh1, dc1
+    dWx1 = _sum_dWx1
+    dWh1 = _sum_dWh1
+    db1 = _sum_db1
+    np.log(_sums_A2, out=_t22)
+    np.subtract(_shifted_A2, _t22, out=_logA)
+    np.multiply(_logA, Y, out=_cost)
+    np.multiply(_cost, (-1), out=_cost)
+    loss = float(_cost.sum()) / m
+    grads = {
+        "Wx1": dWx1,
+        "Wh1": dWh1,
+        "b1": db1,
+        "W2": dW2,
+        "b2": db2,
+    }
+    return loss, grads
+
+
+def sgd_step(params, X, Y, lr):
+    """One step of W := W - lr * dC/dW on params, in place; returns the loss before it."""
+    loss, grads = fused_loss_and_grad(params, X, Y)
+    for key, g in grads.items():
+        np.multiply(g, lr, out=g)
+        np.subtract(params[key], g, out=params[key])
+    return loss

@@ -134,74 +134,72 @@ def backward(params, cache, Y):
     # dc3 = dC/dc3 = dh3 * (1 - tanh(c3) ** 2) * sigmoid(z3[12:16])
     dc3 = dh3 * (1 - np.tanh(c3) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z3[12:16]))
     # z3[0:4]
-    t1 = z3[0:4]
-    t2 = 0.5 + 0.5 * np.tanh(-0.5 * t1)
-    # z3[4:8]
-    t3 = z3[4:8]
-    # z3[12:16]
-    t4 = z3[12:16]
-    t6 = 0.5 + 0.5 * np.tanh(-0.5 * t1)
+    t2 = z3[0:4]
+    t3 = 0.5 + 0.5 * np.tanh(-0.5 * t2)
     # dc3 * (1 - sigmoid(z3[0:4])) * sigmoid(z3[0:4]) * tanh(z3[8:12])
-    t5 = dc3 * t6 * np.tanh(z3[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t1))
+    t1 = dc3 * t3 * np.tanh(z3[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t2))
+    # z3[4:8]
+    t5 = z3[4:8]
     # c2 * dc3 * (1 - sigmoid(z3[4:8])) * sigmoid(z3[4:8])
-    t7 = c2 * dc3 * (0.5 + 0.5 * np.tanh(-0.5 * t3)) * (0.5 + 0.5 * np.tanh(0.5 * t3))
+    t4 = c2 * dc3 * (0.5 + 0.5 * np.tanh(-0.5 * t5)) * (0.5 + 0.5 * np.tanh(0.5 * t5))
     # dc3 * (1 - tanh(z3[8:12]) ** 2) * sigmoid(z3[0:4])
-    t8 = dc3 * (1 - np.tanh(z3[8:12]) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * t1))
+    t6 = dc3 * (1 - np.tanh(z3[8:12]) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * t2))
+    # z3[12:16]
+    t8 = z3[12:16]
     # dh3 * (1 - sigmoid(z3[12:16])) * sigmoid(z3[12:16]) * tanh(c3)
-    t9 = dh3 * np.tanh(c3) * (0.5 + 0.5 * np.tanh(-0.5 * t4)) * (0.5 + 0.5 * np.tanh(0.5 * t4))
+    t7 = dh3 * np.tanh(c3) * (0.5 + 0.5 * np.tanh(-0.5 * t8)) * (0.5 + 0.5 * np.tanh(0.5 * t8))
     # delta3 = dC/dz3 = rows_8_of_16(dc3 * (1 - tanh(z3[8:12]) ** 2) * sigmoid(z3[0:4])) +
     #     rows_0_of_16(dc3 * (1 - sigmoid(z3[0:4])) * sigmoid(z3[0:4]) * tanh(z3[8:12])) +
     #     rows_4_of_16(c2 * dc3 * (1 - sigmoid(z3[4:8])) * sigmoid(z3[4:8])) + rows_12_of_16(dh3 *
     #     (1 - sigmoid(z3[12:16])) * sigmoid(z3[12:16]) * tanh(c3))
-    delta3 = np.concatenate([t5, t7, t8, t9])
+    delta3 = np.concatenate([t1, t4, t6, t7])
     # dh2 = dC/dh2 = Wh.T @ delta3
     dh2 = Wh.T @ delta3
-    t10 = dh2 * (1 - np.tanh(c2) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z2[12:16]))
+    t9 = dh2 * (1 - np.tanh(c2) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z2[12:16]))
     # dc2 = dC/dc2 = dc3 * sigmoid(z3[4:8]) + dh2 * (1 - tanh(c2) ** 2) * sigmoid(z2[12:16])
-    dc2 = dc3 * (0.5 + 0.5 * np.tanh(0.5 * t3)) + t10
+    dc2 = dc3 * (0.5 + 0.5 * np.tanh(0.5 * t5)) + t9
     # z2[0:4]
     t11 = z2[0:4]
     t12 = 0.5 + 0.5 * np.tanh(-0.5 * t11)
-    # z2[4:8]
-    t13 = z2[4:8]
-    # z2[12:16]
-    t14 = z2[12:16]
-    t15 = 0.5 + 0.5 * np.tanh(-0.5 * t14)
-    t17 = 0.5 + 0.5 * np.tanh(-0.5 * t11)
     # dc2 * (1 - sigmoid(z2[0:4])) * sigmoid(z2[0:4]) * tanh(z2[8:12])
-    t16 = dc2 * t17 * np.tanh(z2[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t11))
+    t10 = dc2 * t12 * np.tanh(z2[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t11))
+    # z2[4:8]
+    t14 = z2[4:8]
     # c1 * dc2 * (1 - sigmoid(z2[4:8])) * sigmoid(z2[4:8])
-    t18 = c1 * dc2 * (0.5 + 0.5 * np.tanh(-0.5 * t13)) * (0.5 + 0.5 * np.tanh(0.5 * t13))
+    t13 = c1 * dc2 * (0.5 + 0.5 * np.tanh(-0.5 * t14)) * (0.5 + 0.5 * np.tanh(0.5 * t14))
     # dc2 * (1 - tanh(z2[8:12]) ** 2) * sigmoid(z2[0:4])
-    t19 = dc2 * (1 - np.tanh(z2[8:12]) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * t11))
-    t21 = 0.5 + 0.5 * np.tanh(-0.5 * t14)
+    t15 = dc2 * (1 - np.tanh(z2[8:12]) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * t11))
+    # z2[12:16]
+    t17 = z2[12:16]
+    t18 = 0.5 + 0.5 * np.tanh(-0.5 * t17)
     # dh2 * (1 - sigmoid(z2[12:16])) * sigmoid(z2[12:16]) * tanh(c2)
-    t20 = dh2 * t21 * np.tanh(c2) * (0.5 + 0.5 * np.tanh(0.5 * t14))
+    t16 = dh2 * t18 * np.tanh(c2) * (0.5 + 0.5 * np.tanh(0.5 * t17))
     # delta2 = dC/dz2 = rows_8_of_16(dc2 * (1 - tanh(z2[8:12]) ** 2) * sigmoid(z2[0:4])) +
     #     rows_0_of_16(dc2 * (1 - sigmoid(z2[0:4])) * sigmoid(z2[0:4]) * tanh(z2[8:12])) +
     #     rows_4_of_16(c1 * dc2 * (1 - sigmoid(z2[4:8])) * sigmoid(z2[4:8])) + rows_12_of_16(dh2 *
     #     (1 - sigmoid(z2[12:16])) * sigmoid(z2[12:16]) * tanh(c2))
-    delta2 = np.concatenate([t16, t18, t19, t20])
+    delta2 = np.concatenate([t10, t13, t15, t16])
     # dWh = dC/dWh = delta3 @ h2.T + delta2 @ h1.T
     dWh = delta3 @ h2.T + delta2 @ h1.T
     # dh1 = dC/dh1 = Wh.T @ delta2
     dh1 = Wh.T @ delta2
-    t22 = dh1 * (1 - np.tanh(c1) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z1[12:16]))
+    t19 = dh1 * (1 - np.tanh(c1) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z1[12:16]))
     # dc1 = dC/dc1 = dc2 * sigmoid(z2[4:8]) + dh1 * (1 - tanh(c1) ** 2) * sigmoid(z1[12:16])
-    dc1 = dc2 * (0.5 + 0.5 * np.tanh(0.5 * t13)) + t22
+    dc1 = dc2 * (0.5 + 0.5 * np.tanh(0.5 * t14)) + t19
+    t20 = 0.5 + 0.5 * np.tanh(0.5 * z1[0:4])
     # z1[0:4]
-    t23 = z1[0:4]
-    t24 = 0.5 + 0.5 * np.tanh(-0.5 * t23)
+    t21 = z1[0:4]
+    t22 = 0.5 + 0.5 * np.tanh(-0.5 * t21)
     # z1[12:16]
-    t25 = z1[12:16]
-    t26 = 0.5 + 0.5 * np.tanh(-0.5 * t25)
+    t23 = z1[12:16]
+    t24 = 0.5 + 0.5 * np.tanh(-0.5 * t23)
     # delta1 = dC/dz1 = rows_8_of_16(dc1 * (1 - tanh(z1[8:12]) ** 2) * sigmoid(z1[0:4])) +
     #     rows_0_of_16(dc1 * (1 - sigmoid(z1[0:4])) * sigmoid(z1[0:4]) * tanh(z1[8:12])) +
     #     rows_12_of_16(dh1 * (1 - sigmoid(z1[12:16])) * sigmoid(z1[12:16]) * tanh(c1))
     delta1 = (
-        _pad_rows(dc1 * (1 - np.tanh(z1[8:12]) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z1[0:4])), 8, 16)
-        + _pad_rows(dc1 * t24 * np.tanh(z1[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t23)), 0, 16)
-        + _pad_rows(dh1 * t26 * np.tanh(c1) * (0.5 + 0.5 * np.tanh(0.5 * t25)), 12, 16)
+        _pad_rows(dc1 * t20 * (1 - np.tanh(z1[8:12]) ** 2), 8, 16)
+        + _pad_rows(dc1 * t22 * np.tanh(z1[8:12]) * (0.5 + 0.5 * np.tanh(0.5 * t21)), 0, 16)
+        + _pad_rows(dh1 * t24 * np.tanh(c1) * (0.5 + 0.5 * np.tanh(0.5 * t23)), 12, 16)
     )
     # dWx = dC/dWx = delta1 @ X[0:3].T + delta2 @ X[3:6].T + delta3 @ X[6:9].T
     dWx = delta1 @ X[0:3].T + delta2 @ X[3:6].T + delta3 @ X[6:9].T
@@ -300,31 +298,32 @@ def _workspace(m, dtype):
         np.empty((4, m), dtype),  # _t28
         np.empty((4, m), dtype),  # _t29
         np.empty((16, m), dtype),  # delta3
-        np.empty((16, m), dtype),  # _t30
+        np.empty((4, m), dtype),  # _t30
         np.empty((4, m), dtype),  # _t31
         np.empty((4, m), dtype),  # _t32
         np.empty((4, m), dtype),  # _t33
         np.empty((4, m), dtype),  # _t34
         np.empty((4, m), dtype),  # _t35
-        np.empty((16, m), dtype),  # _t36
+        np.empty((4, m), dtype),  # _t36
         np.empty((4, m), dtype),  # _t37
         np.empty((4, m), dtype),  # _t38
         np.empty((4, m), dtype),  # _t39
         np.empty((4, m), dtype),  # _t40
         np.empty((4, m), dtype),  # _t41
-        np.empty((16, m), dtype),  # _t42
+        np.empty((4, m), dtype),  # _t42
         np.empty((4, m), dtype),  # _t43
         np.empty((4, m), dtype),  # _t44
+        np.empty((4, m), dtype),  # dh2
+        np.empty((4, m), dtype),  # dc2
         np.empty((4, m), dtype),  # _t45
         np.empty((4, m), dtype),  # _t46
-        np.empty((16, m), dtype),  # _t47
+        np.empty((4, m), dtype),  # _t47
         np.empty((4, m), dtype),  # _t48
         np.empty((4, m), dtype),  # _t49
         np.empty((4, m), dtype),  # _t50
         np.empty((4, m), dtype),  # _t51
+        np.empty((16, m), dtype),  # delta2
         np.empty((4, m), dtype),  # _t52
-        np.empty((4, m), dtype),  # dh2
-        np.empty((4, m), dtype),  # dc2
         np.empty((4, m), dtype),  # _t53
         np.empty((4, m), dtype),  # _t54
         np.empty((4, m), dtype),  # _t55
@@ -332,69 +331,52 @@ def _workspace(m, dtype):
         np.empty((4, m), dtype),  # _t57
         np.empty((4, m), dtype),  # _t58
         np.empty((4, m), dtype),  # _t59
-        np.empty((16, m), dtype),  # delta2
-        np.empty((16, m), dtype),  # _t60
+        np.empty((4, m), dtype),  # _t60
         np.empty((4, m), dtype),  # _t61
         np.empty((4, m), dtype),  # _t62
         np.empty((4, m), dtype),  # _t63
         np.empty((4, m), dtype),  # _t64
         np.empty((4, m), dtype),  # _t65
-        np.empty((16, m), dtype),  # _t66
-        np.empty((4, m), dtype),  # _t67
+        np.empty((4, m), dtype),  # _t66
+        np.empty((16, 4), dtype),  # dWh
+        np.empty((16, 4), dtype),  # _t67
+        np.empty((4, m), dtype),  # dh1
+        np.empty((4, m), dtype),  # dc1
         np.empty((4, m), dtype),  # _t68
         np.empty((4, m), dtype),  # _t69
         np.empty((4, m), dtype),  # _t70
         np.empty((4, m), dtype),  # _t71
-        np.empty((16, m), dtype),  # _t72
+        np.empty((4, m), dtype),  # _t72
         np.empty((4, m), dtype),  # _t73
         np.empty((4, m), dtype),  # _t74
-        np.empty((4, m), dtype),  # _t75
+        np.empty((16, m), dtype),  # delta1
+        np.empty((16, m), dtype),  # _t75
         np.empty((4, m), dtype),  # _t76
-        np.empty((16, m), dtype),  # _t77
+        np.empty((4, m), dtype),  # _t77
         np.empty((4, m), dtype),  # _t78
         np.empty((4, m), dtype),  # _t79
         np.empty((4, m), dtype),  # _t80
-        np.empty((4, m), dtype),  # _t81
+        np.empty((16, m), dtype),  # _t81
         np.empty((4, m), dtype),  # _t82
-        np.empty((16, 4), dtype),  # dWh
-        np.empty((16, 4), dtype),  # _t83
-        np.empty((4, m), dtype),  # dh1
-        np.empty((4, m), dtype),  # dc1
+        np.empty((4, m), dtype),  # _t83
         np.empty((4, m), dtype),  # _t84
         np.empty((4, m), dtype),  # _t85
         np.empty((4, m), dtype),  # _t86
-        np.empty((4, m), dtype),  # _t87
+        np.empty((16, m), dtype),  # _t87
         np.empty((4, m), dtype),  # _t88
         np.empty((4, m), dtype),  # _t89
         np.empty((4, m), dtype),  # _t90
-        np.empty((16, m), dtype),  # delta1
-        np.empty((16, m), dtype),  # _t91
+        np.empty((4, m), dtype),  # _t91
         np.empty((4, m), dtype),  # _t92
-        np.empty((4, m), dtype),  # _t93
-        np.empty((4, m), dtype),  # _t94
-        np.empty((4, m), dtype),  # _t95
-        np.empty((4, m), dtype),  # _t96
-        np.empty((16, m), dtype),  # _t97
-        np.empty((4, m), dtype),  # _t98
-        np.empty((4, m), dtype),  # _t99
-        np.empty((4, m), dtype),  # _t100
-        np.empty((4, m), dtype),  # _t101
-        np.empty((4, m), dtype),  # _t102
-        np.empty((16, m), dtype),  # _t103
-        np.empty((4, m), dtype),  # _t104
-        np.empty((4, m), dtype),  # _t105
-        np.empty((4, m), dtype),  # _t106
-        np.empty((4, m), dtype),  # _t107
-        np.empty((4, m), dtype),  # _t108
         np.empty((16, 3), dtype),  # dWx
-        np.empty((16, 3), dtype),  # _t109
-        np.empty((16, 3), dtype),  # _t110
-        np.empty((16, 3), dtype),  # _t111
+        np.empty((16, 3), dtype),  # _t93
+        np.empty((16, 3), dtype),  # _t94
+        np.empty((16, 3), dtype),  # _t95
         np.empty((16, 1), dtype),  # db
-        np.empty((16, 1), dtype),  # _t112
-        np.empty((16, 1), dtype),  # _t113
-        np.empty((16, 1), dtype),  # _t114
-        np.empty((1, m), dtype),  # _t115
+        np.empty((16, 1), dtype),  # _t96
+        np.empty((16, 1), dtype),  # _t97
+        np.empty((16, 1), dtype),  # _t98
+        np.empty((1, m), dtype),  # _t99
         np.empty((3, m), dtype),  # _logA
         np.empty((3, m), dtype),  # _cost
     )
@@ -476,6 +458,8 @@ def fused_loss_and_grad(params, X, Y):
         _t42,
         _t43,
         _t44,
+        dh2,
+        dc2,
         _t45,
         _t46,
         _t47,
@@ -483,9 +467,8 @@ def fused_loss_and_grad(params, X, Y):
         _t49,
         _t50,
         _t51,
+        delta2,
         _t52,
-        dh2,
-        dc2,
         _t53,
         _t54,
         _t55,
@@ -493,7 +476,6 @@ def fused_loss_and_grad(params, X, Y):
         _t57,
         _t58,
         _t59,
-        delta2,
         _t60,
         _t61,
         _t62,
@@ -501,7 +483,10 @@ def fused_loss_and_grad(params, X, Y):
         _t64,
         _t65,
         _t66,
+        dWh,
         _t67,
+        dh1,
+        dc1,
         _t68,
         _t69,
         _t70,
@@ -509,6 +494,7 @@ def fused_loss_and_grad(params, X, Y):
         _t72,
         _t73,
         _t74,
+        delta1,
         _t75,
         _t76,
         _t77,
@@ -517,10 +503,7 @@ def fused_loss_and_grad(params, X, Y):
         _t80,
         _t81,
         _t82,
-        dWh,
         _t83,
-        dh1,
-        dc1,
         _t84,
         _t85,
         _t86,
@@ -528,34 +511,17 @@ def fused_loss_and_grad(params, X, Y):
         _t88,
         _t89,
         _t90,
-        delta1,
         _t91,
         _t92,
+        dWx,
         _t93,
         _t94,
         _t95,
+        db,
         _t96,
         _t97,
         _t98,
         _t99,
-        _t100,
-        _t101,
-        _t102,
-        _t103,
-        _t104,
-        _t105,
-        _t106,
-        _t107,
-        _t108,
-        dWx,
-        _t109,
-        _t110,
-        _t111,
-        db,
-        _t112,
-        _t113,
-        _t114,
-        _t115,
         _logA,
         _cost,
     ) = ws
@@ -643,212 +609,190 @@ def fused_loss_and_grad(params, X, Y):
     np.multiply(_t29, 0.5, out=_t29)
     np.add(_t29, 0.5, out=_t29)
     np.multiply(dc3, _t29, out=dc3)
-    _t30.fill(0)
-    np.tanh(z3[8:12], out=_t34)
-    np.square(_t34, out=_t33)
-    np.subtract(1, _t33, out=_t32)
-    np.multiply(dc3, _t32, out=_t31)
-    np.multiply(z3[0:4], 0.5, out=_t35)
+    np.multiply(z3[0:4], 0.5, out=_t30)
+    np.tanh(_t30, out=_t30)
+    np.multiply(_t30, 0.5, out=_t30)
+    np.add(_t30, 0.5, out=_t30)
+    np.multiply(dc3, _t30, out=delta3[0:4])
+    np.multiply(z3[0:4], (-1), out=_t32)
+    np.multiply(_t32, 0.5, out=_t31)
+    np.tanh(_t31, out=_t31)
+    np.multiply(_t31, 0.5, out=_t31)
+    np.add(_t31, 0.5, out=_t31)
+    np.multiply(delta3[0:4], _t31, out=delta3[0:4])
+    np.tanh(z3[8:12], out=_t33)
+    np.multiply(delta3[0:4], _t33, out=delta3[0:4])
+    np.multiply(c2, dc3, out=delta3[4:8])
+    np.multiply(z3[4:8], 0.5, out=_t34)
+    np.tanh(_t34, out=_t34)
+    np.multiply(_t34, 0.5, out=_t34)
+    np.add(_t34, 0.5, out=_t34)
+    np.multiply(delta3[4:8], _t34, out=delta3[4:8])
+    np.multiply(z3[4:8], (-1), out=_t36)
+    np.multiply(_t36, 0.5, out=_t35)
     np.tanh(_t35, out=_t35)
     np.multiply(_t35, 0.5, out=_t35)
     np.add(_t35, 0.5, out=_t35)
-    np.multiply(_t31, _t35, out=_t31)
-    np.copyto(_t30[8:12], _t31)
-    _t36.fill(0)
-    np.multiply(z3[0:4], 0.5, out=_t38)
-    np.tanh(_t38, out=_t38)
-    np.multiply(_t38, 0.5, out=_t38)
-    np.add(_t38, 0.5, out=_t38)
-    np.multiply(dc3, _t38, out=_t37)
-    np.multiply(z3[0:4], (-1), out=_t40)
-    np.multiply(_t40, 0.5, out=_t39)
-    np.tanh(_t39, out=_t39)
-    np.multiply(_t39, 0.5, out=_t39)
-    np.add(_t39, 0.5, out=_t39)
-    np.multiply(_t37, _t39, out=_t37)
-    np.tanh(z3[8:12], out=_t41)
-    np.multiply(_t37, _t41, out=_t37)
-    np.copyto(_t36[0:4], _t37)
-    _t42.fill(0)
-    np.multiply(c2, dc3, out=_t43)
-    np.multiply(z3[4:8], 0.5, out=_t44)
-    np.tanh(_t44, out=_t44)
-    np.multiply(_t44, 0.5, out=_t44)
-    np.add(_t44, 0.5, out=_t44)
-    np.multiply(_t43, _t44, out=_t43)
-    np.multiply(z3[4:8], (-1), out=_t46)
-    np.multiply(_t46, 0.5, out=_t45)
-    np.tanh(_t45, out=_t45)
-    np.multiply(_t45, 0.5, out=_t45)
-    np.add(_t45, 0.5, out=_t45)
-    np.multiply(_t43, _t45, out=_t43)
-    np.copyto(_t42[4:8], _t43)
-    _t47.fill(0)
-    np.multiply(z3[12:16], 0.5, out=_t49)
-    np.tanh(_t49, out=_t49)
-    np.multiply(_t49, 0.5, out=_t49)
-    np.add(_t49, 0.5, out=_t49)
-    np.multiply(dh3, _t49, out=_t48)
-    np.multiply(z3[12:16], (-1), out=_t51)
-    np.multiply(_t51, 0.5, out=_t50)
-    np.tanh(_t50, out=_t50)
-    np.multiply(_t50, 0.5, out=_t50)
-    np.add(_t50, 0.5, out=_t50)
-    np.multiply(_t48, _t50, out=_t48)
-    np.tanh(c3, out=_t52)
-    np.multiply(_t48, _t52, out=_t48)
-    np.copyto(_t47[12:16], _t48)
-    np.add(_t30, _t36, out=delta3)
-    np.add(delta3, _t42, out=delta3)
-    np.add(delta3, _t47, out=delta3)
+    np.multiply(delta3[4:8], _t35, out=delta3[4:8])
+    np.tanh(z3[8:12], out=_t39)
+    np.square(_t39, out=_t38)
+    np.subtract(1, _t38, out=_t37)
+    np.multiply(dc3, _t37, out=delta3[8:12])
+    np.multiply(z3[0:4], 0.5, out=_t40)
+    np.tanh(_t40, out=_t40)
+    np.multiply(_t40, 0.5, out=_t40)
+    np.add(_t40, 0.5, out=_t40)
+    np.multiply(delta3[8:12], _t40, out=delta3[8:12])
+    np.multiply(z3[12:16], 0.5, out=_t41)
+    np.tanh(_t41, out=_t41)
+    np.multiply(_t41, 0.5, out=_t41)
+    np.add(_t41, 0.5, out=_t41)
+    np.multiply(dh3, _t41, out=delta3[12:16])
+    np.multiply(z3[12:16], (-1), out=_t43)
+    np.multiply(_t43, 0.5, out=_t42)
+    np.tanh(_t42, out=_t42)
+    np.multiply(_t42, 0.5, out=_t42)
+    np.add(_t42, 0.5, out=_t42)
+    np.multiply(delta3[12:16], _t42, out=delta3[12:16])
+    np.tanh(c3, out=_t44)
+    np.multiply(delta3[12:16], _t44, out=delta3[12:16])
     np.matmul(Wh.T, delta3, out=dh2)
-    np.multiply(z3[4:8], 0.5, out=_t54)
-    np.tanh(_t54, out=_t54)
-    np.multiply(_t54, 0.5, out=_t54)
-    np.add(_t54, 0.5, out=_t54)
-    np.multiply(dc3, _t54, out=_t53)
-    np.tanh(c2, out=_t58)
-    np.square(_t58, out=_t57)
-    np.subtract(1, _t57, out=_t56)
-    np.multiply(dh2, _t56, out=_t55)
-    np.multiply(z2[12:16], 0.5, out=_t59)
-    np.tanh(_t59, out=_t59)
-    np.multiply(_t59, 0.5, out=_t59)
-    np.add(_t59, 0.5, out=_t59)
-    np.multiply(_t55, _t59, out=_t55)
-    np.add(_t53, _t55, out=dc2)
-    _t60.fill(0)
-    np.tanh(z2[8:12], out=_t64)
-    np.square(_t64, out=_t63)
-    np.subtract(1, _t63, out=_t62)
-    np.multiply(dc2, _t62, out=_t61)
-    np.multiply(z2[0:4], 0.5, out=_t65)
-    np.tanh(_t65, out=_t65)
-    np.multiply(_t65, 0.5, out=_t65)
-    np.add(_t65, 0.5, out=_t65)
-    np.multiply(_t61, _t65, out=_t61)
-    np.copyto(_t60[8:12], _t61)
-    _t66.fill(0)
-    np.multiply(z2[0:4], 0.5, out=_t68)
-    np.tanh(_t68, out=_t68)
-    np.multiply(_t68, 0.5, out=_t68)
-    np.add(_t68, 0.5, out=_t68)
-    np.multiply(dc2, _t68, out=_t67)
-    np.multiply(z2[0:4], (-1), out=_t70)
-    np.multiply(_t70, 0.5, out=_t69)
+    np.multiply(z3[4:8], 0.5, out=_t46)
+    np.tanh(_t46, out=_t46)
+    np.multiply(_t46, 0.5, out=_t46)
+    np.add(_t46, 0.5, out=_t46)
+    np.multiply(dc3, _t46, out=_t45)
+    np.tanh(c2, out=_t50)
+    np.square(_t50, out=_t49)
+    np.subtract(1, _t49, out=_t48)
+    np.multiply(dh2, _t48, out=_t47)
+    np.multiply(z2[12:16], 0.5, out=_t51)
+    np.tanh(_t51, out=_t51)
+    np.multiply(_t51, 0.5, out=_t51)
+    np.add(_t51, 0.5, out=_t51)
+    np.multiply(_t47, _t51, out=_t47)
+    np.add(_t45, _t47, out=dc2)
+    np.multiply(z2[0:4], 0.5, out=_t52)
+    np.tanh(_t52, out=_t52)
+    np.multiply(_t52, 0.5, out=_t52)
+    np.add(_t52, 0.5, out=_t52)
+    np.multiply(dc2, _t52, out=delta2[0:4])
+    np.multiply(z2[0:4], (-1), out=_t54)
+    np.multiply(_t54, 0.5, out=_t53)
+    np.tanh(_t53, out=_t53)
+    np.multiply(_t53, 0.5, out=_t53)
+    np.add(_t53, 0.5, out=_t53)
+    np.multiply(delta2[0:4], _t53, out=delta2[0:4])
+    np.tanh(z2[8:12], out=_t55)
+    np.multiply(delta2[0:4], _t55, out=delta2[0:4])
+    np.multiply(c1, dc2, out=delta2[4:8])
+    np.multiply(z2[4:8], 0.5, out=_t56)
+    np.tanh(_t56, out=_t56)
+    np.multiply(_t56, 0.5, out=_t56)
+    np.add(_t56, 0.5, out=_t56)
+    np.multiply(delta2[4:8], _t56, out=delta2[4:8])
+    np.multiply(z2[4:8], (-1), out=_t58)
+    np.multiply(_t58, 0.5, out=_t57)
+    np.tanh(_t57, out=_t57)
+    np.multiply(_t57, 0.5, out=_t57)
+    np.add(_t57, 0.5, out=_t57)
+    np.multiply(delta2[4:8], _t57, out=delta2[4:8])
+    np.tanh(z2[8:12], out=_t61)
+    np.square(_t61, out=_t60)
+    np.subtract(1, _t60, out=_t59)
+    np.multiply(dc2, _t59, out=delta2[8:12])
+    np.multiply(z2[0:4], 0.5, out=_t62)
+    np.tanh(_t62, out=_t62)
+    np.multiply(_t62, 0.5, out=_t62)
+    np.add(_t62, 0.5, out=_t62)
+    np.multiply(delta2[8:12], _t62, out=delta2[8:12])
+    np.multiply(z2[12:16], 0.5, out=_t63)
+    np.tanh(_t63, out=_t63)
+    np.multiply(_t63, 0.5, out=_t63)
+    np.add(_t63, 0.5, out=_t63)
+    np.multiply(dh2, _t63, out=delta2[12:16])
+    np.multiply(z2[12:16], (-1), out=_t65)
+    np.multiply(_t65, 0.5, out=_t64)
+    np.tanh(_t64, out=_t64)
+    np.multiply(_t64, 0.5, out=_t64)
+    np.add(_t64, 0.5, out=_t64)
+    np.multiply(delta2[12:16], _t64, out=delta2[12:16])
+    np.tanh(c2, out=_t66)
+    np.multiply(delta2[12:16], _t66, out=delta2[12:16])
+    np.matmul(delta3, h2.T, out=dWh)
+    np.matmul(delta2, h1.T, out=_t67)
+    np.add(dWh, _t67, out=dWh)
+    np.matmul(Wh.T, delta2, out=dh1)
+    np.multiply(z2[4:8], 0.5, out=_t69)
     np.tanh(_t69, out=_t69)
     np.multiply(_t69, 0.5, out=_t69)
     np.add(_t69, 0.5, out=_t69)
-    np.multiply(_t67, _t69, out=_t67)
-    np.tanh(z2[8:12], out=_t71)
-    np.multiply(_t67, _t71, out=_t67)
-    np.copyto(_t66[0:4], _t67)
-    _t72.fill(0)
-    np.multiply(c1, dc2, out=_t73)
-    np.multiply(z2[4:8], 0.5, out=_t74)
+    np.multiply(dc2, _t69, out=_t68)
+    np.tanh(c1, out=_t73)
+    np.square(_t73, out=_t72)
+    np.subtract(1, _t72, out=_t71)
+    np.multiply(dh1, _t71, out=_t70)
+    np.multiply(z1[12:16], 0.5, out=_t74)
     np.tanh(_t74, out=_t74)
     np.multiply(_t74, 0.5, out=_t74)
     np.add(_t74, 0.5, out=_t74)
-    np.multiply(_t73, _t74, out=_t73)
-    np.multiply(z2[4:8], (-1), out=_t76)
-    np.multiply(_t76, 0.5, out=_t75)
-    np.tanh(_t75, out=_t75)
-    np.multiply(_t75, 0.5, out=_t75)
-    np.add(_t75, 0.5, out=_t75)
-    np.multiply(_t73, _t75, out=_t73)
-    np.copyto(_t72[4:8], _t73)
-    _t77.fill(0)
-    np.multiply(z2[12:16], 0.5, out=_t79)
-    np.tanh(_t79, out=_t79)
-    np.multiply(_t79, 0.5, out=_t79)
-    np.add(_t79, 0.5, out=_t79)
-    np.multiply(dh2, _t79, out=_t78)
-    np.multiply(z2[12:16], (-1), out=_t81)
-    np.multiply(_t81, 0.5, out=_t80)
+    np.multiply(_t70, _t74, out=_t70)
+    np.add(_t68, _t70, out=dc1)
+    _t75.fill(0)
+    np.tanh(z1[8:12], out=_t79)
+    np.square(_t79, out=_t78)
+    np.subtract(1, _t78, out=_t77)
+    np.multiply(dc1, _t77, out=_t76)
+    np.multiply(z1[0:4], 0.5, out=_t80)
     np.tanh(_t80, out=_t80)
     np.multiply(_t80, 0.5, out=_t80)
     np.add(_t80, 0.5, out=_t80)
-    np.multiply(_t78, _t80, out=_t78)
-    np.tanh(c2, out=_t82)
-    np.multiply(_t78, _t82, out=_t78)
-    np.copyto(_t77[12:16], _t78)
-    np.add(_t60, _t66, out=delta2)
-    np.add(delta2, _t72, out=delta2)
-    np.add(delta2, _t77, out=delta2)
-    np.matmul(delta3, h2.T, out=dWh)
-    np.matmul(delta2, h1.T, out=_t83)
-    np.add(dWh, _t83, out=dWh)
-    np.matmul(Wh.T, delta2, out=dh1)
-    np.multiply(z2[4:8], 0.5, out=_t85)
-    np.tanh(_t85, out=_t85)
-    np.multiply(_t85, 0.5, out=_t85)
-    np.add(_t85, 0.5, out=_t85)
-    np.multiply(dc2, _t85, out=_t84)
-    np.tanh(c1, out=_t89)
-    np.square(_t89, out=_t88)
-    np.subtract(1, _t88, out=_t87)
-    np.multiply(dh1, _t87, out=_t86)
-    np.multiply(z1[12:16], 0.5, out=_t90)
+    np.multiply(_t76, _t80, out=_t76)
+    np.copyto(_t75[8:12], _t76)
+    _t81.fill(0)
+    np.multiply(z1[0:4], 0.5, out=_t83)
+    np.tanh(_t83, out=_t83)
+    np.multiply(_t83, 0.5, out=_t83)
+    np.add(_t83, 0.5, out=_t83)
+    np.multiply(dc1, _t83, out=_t82)
+    np.multiply(z1[0:4], (-1), out=_t85)
+    np.multiply(_t85, 0.5, out=_t84)
+    np.tanh(_t84, out=_t84)
+    np.multiply(_t84, 0.5, out=_t84)
+    np.add(_t84, 0.5, out=_t84)
+    np.multiply(_t82, _t84, out=_t82)
+    np.tanh(z1[8:12], out=_t86)
+    np.multiply(_t82, _t86, out=_t82)
+    np.copyto(_t81[0:4], _t82)
+    _t87.fill(0)
+    np.multiply(z1[12:16], 0.5, out=_t89)
+    np.tanh(_t89, out=_t89)
+    np.multiply(_t89, 0.5, out=_t89)
+    np.add(_t89, 0.5, out=_t89)
+    np.multiply(dh1, _t89, out=_t88)
+    np.multiply(z1[12:16], (-1), out=_t91)
+    np.multiply(_t91, 0.5, out=_t90)
     np.tanh(_t90, out=_t90)
     np.multiply(_t90, 0.5, out=_t90)
     np.add(_t90, 0.5, out=_t90)
-    np.multiply(_t86, _t90, out=_t86)
-    np.add(_t84, _t86, out=dc1)
-    _t91.fill(0)
-    np.tanh(z1[8:12], out=_t95)
-    np.square(_t95, out=_t94)
-    np.subtract(1, _t94, out=_t93)
-    np.multiply(dc1, _t93, out=_t92)
-    np.multiply(z1[0:4], 0.5, out=_t96)
-    np.tanh(_t96, out=_t96)
-    np.multiply(_t96, 0.5, out=_t96)
-    np.add(_t96, 0.5, out=_t96)
-    np.multiply(_t92, _t96, out=_t92)
-    np.copyto(_t91[8:12], _t92)
-    _t97.fill(0)
-    np.multiply(z1[0:4], 0.5, out=_t99)
-    np.tanh(_t99, out=_t99)
-    np.multiply(_t99, 0.5, out=_t99)
-    np.add(_t99, 0.5, out=_t99)
-    np.multiply(dc1, _t99, out=_t98)
-    np.multiply(z1[0:4], (-1), out=_t101)
-    np.multiply(_t101, 0.5, out=_t100)
-    np.tanh(_t100, out=_t100)
-    np.multiply(_t100, 0.5, out=_t100)
-    np.add(_t100, 0.5, out=_t100)
-    np.multiply(_t98, _t100, out=_t98)
-    np.tanh(z1[8:12], out=_t102)
-    np.multiply(_t98, _t102, out=_t98)
-    np.copyto(_t97[0:4], _t98)
-    _t103.fill(0)
-    np.multiply(z1[12:16], 0.5, out=_t105)
-    np.tanh(_t105, out=_t105)
-    np.multiply(_t105, 0.5, out=_t105)
-    np.add(_t105, 0.5, out=_t105)
-    np.multiply(dh1, _t105, out=_t104)
-    np.multiply(z1[12:16], (-1), out=_t107)
-    np.multiply(_t107, 0.5, out=_t106)
-    np.tanh(_t106, out=_t106)
-    np.multiply(_t106, 0.5, out=_t106)
-    np.add(_t106, 0.5, out=_t106)
-    np.multiply(_t104, _t106, out=_t104)
-    np.tanh(c1, out=_t108)
-    np.multiply(_t104, _t108, out=_t104)
-    np.copyto(_t103[12:16], _t104)
-    np.add(_t91, _t97, out=delta1)
-    np.add(delta1, _t103, out=delta1)
-    np.matmul(delta1, X[0:3].T, out=_t109)
-    np.matmul(delta2, X[3:6].T, out=_t110)
-    np.matmul(delta3, X[6:9].T, out=_t111)
-    np.add(_t109, _t110, out=dWx)
-    np.add(dWx, _t111, out=dWx)
-    np.sum(delta3, axis=1, keepdims=True, out=_t112)
-    np.sum(delta2, axis=1, keepdims=True, out=_t113)
-    np.sum(delta1, axis=1, keepdims=True, out=_t114)
-    np.add(_t112, _t113, out=db)
-    np.add(db, _t114, out=db)
-    np.log(_sums_A, out=_t115)
-    np.subtract(_shifted_A, _t115, out=_logA)
+    np.multiply(_t88, _t90, out=_t88)
+    np.tanh(c1, out=_t92)
+    np.multiply(_t88, _t92, out=_t88)
+    np.copyto(_t87[12:16], _t88)
+    np.add(_t75, _t81, out=delta1)
+    np.add(delta1, _t87, out=delta1)
+    np.matmul(delta1, X[0:3].T, out=_t93)
+    np.matmul(delta2, X[3:6].T, out=_t94)
+    np.matmul(delta3, X[6:9].T, out=_t95)
+    np.add(_t93, _t94, out=dWx)
+    np.add(dWx, _t95, out=dWx)
+    np.sum(delta3, axis=1, keepdims=True, out=_t96)
+    np.sum(delta2, axis=1, keepdims=True, out=_t97)
+    np.sum(delta1, axis=1, keepdims=True, out=_t98)
+    np.add(_t96, _t97, out=db)
+    np.add(db, _t98, out=db)
+    np.log(_sums_A, out=_t99)
+    np.subtract(_shifted_A, _t99, out=_logA)
     np.multiply(_logA, Y, out=_cost)
     np.multiply(_cost, (-1), out=_cost)
     loss = float(_cost.sum()) / m

@@ -178,5 +178,157 @@ def predict(params, X):
     return forward(params, X)["A2"]
 
 
-# ---- no fused step for a recurrent network; derive train steps with the functions above.
-NO_FUSED_STEP = "no fused step for a recurrent network"
+# ---- the fused step: the same numbers as loss_and_grad, into arrays kept between calls
+
+
+def _workspace(m, dtype):
+    """Every array the fused step writes, for m samples of dtype (made once per pair)."""
+    return (
+        np.empty((8, 16, m), dtype),  # _h1s
+        np.zeros((16, m), dtype),  # _start_h1
+        np.empty((16, m), dtype),  # z1
+        np.empty((16, m), dtype),  # _t1
+        np.empty((16, m), dtype),  # _t2
+        np.empty((2, m), dtype),  # z2
+        np.empty((1, m), dtype),  # _t3
+        np.empty((2, m), dtype),  # _shifted_A2
+        np.empty((1, m), dtype),  # _sums_A2
+        np.empty((2, m), dtype),  # _t4
+        np.empty((2, m), dtype),  # A2
+        np.empty((2, m), dtype),  # delta2
+        np.empty((2, m), dtype),  # _t5
+        np.empty((2, 16), dtype),  # dW2
+        np.empty((2, 1), dtype),  # db2
+        np.empty((16, m), dtype),  # dA1
+        np.empty((16, m), dtype),  # dh1
+        np.empty((16, m), dtype),  # dh1_prev
+        np.empty((16, 2), dtype),  # _sum_dWx1
+        np.empty((16, 16), dtype),  # _sum_dWh1
+        np.empty((16, 1), dtype),  # _sum_db1
+        np.empty((16, m), dtype),  # delta1
+        np.empty((16, m), dtype),  # _t6
+        np.empty((16, m), dtype),  # _t7
+        np.empty((16, 2), dtype),  # _t8
+        np.empty((16, 16), dtype),  # _t9
+        np.empty((16, 1), dtype),  # _t10
+        np.empty((1, m), dtype),  # _t11
+        np.empty((2, m), dtype),  # _logA
+        np.empty((2, m), dtype),  # _cost
+    )
+
+
+_WORKSPACES = {}  # (m, dtype): arrays
+
+
+def fused_loss_and_grad(params, X, Y):
+    """loss_and_grad's loss and gradients (equal to float round-off), computed with out= into
+    arrays kept between calls: no array is allocated after the first call for a batch size
+    and dtype. The gradients returned are overwritten by the next call."""
+    m = X.shape[1]
+    key = (m, X.dtype)
+    ws = _WORKSPACES.get(key)
+    if ws is None:
+        ws = _WORKSPACES[key] = _workspace(m, X.dtype)
+    (
+        _h1s,
+        _start_h1,
+        z1,
+        _t1,
+        _t2,
+        z2,
+        _t3,
+        _shifted_A2,
+        _sums_A2,
+        _t4,
+        A2,
+        delta2,
+        _t5,
+        dW2,
+        db2,
+        dA1,
+        dh1,
+        dh1_prev,
+        _sum_dWx1,
+        _sum_dWh1,
+        _sum_db1,
+        delta1,
+        _t6,
+        _t7,
+        _t8,
+        _t9,
+        _t10,
+        _t11,
+        _logA,
+        _cost,
+    ) = ws
+    Wx1 = params["Wx1"]
+    Wh1 = params["Wh1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    for t in range(8):
+        x1_t = X[2 * t : 2 * t + 2]
+        h1_prev = _h1s[t - 1] if t else _start_h1
+        np.matmul(Wx1, x1_t, out=_t1)
+        np.matmul(Wh1, h1_prev, out=_t2)
+        np.add(_t1, _t2, out=z1)
+        np.add(z1, b1, out=z1)
+        h1 = _h1s[t]
+        np.tanh(z1, out=h1)
+    A1 = _h1s[7]
+    np.matmul(W2, A1, out=z2)
+    np.add(z2, b2, out=z2)
+    np.max(z2, axis=0, keepdims=True, out=_t3)
+    np.subtract(z2, _t3, out=_shifted_A2)
+    np.exp(_shifted_A2, out=_t4)
+    np.sum(_t4, axis=0, keepdims=True, out=_sums_A2)
+    np.divide(_t4, _sums_A2, out=A2)
+    np.subtract(A2, Y, out=_t5)
+    np.multiply(_t5, (1 / m), out=delta2)
+    np.matmul(delta2, A1.T, out=dW2)
+    np.sum(delta2, axis=1, keepdims=True, out=db2)
+    np.matmul(W2.T, delta2, out=dA1)
+    np.copyto(dh1, dA1)
+    _sum_dWx1.fill(0)
+    _sum_dWh1.fill(0)
+    _sum_db1.fill(0)
+    for t in reversed(range(8)):
+        x1_t = X[2 * t : 2 * t + 2]
+        h1_prev = _h1s[t - 1] if t else _start_h1
+        h1 = _h1s[t]
+        np.square(h1, out=_t7)
+        np.subtract(1, _t7, out=_t6)
+        np.multiply(dh1, _t6, out=delta1)
+        np.matmul(delta1, x1_t.T, out=_t8)
+        np.add(_sum_dWx1, _t8, out=_sum_dWx1)
+        np.matmul(delta1, h1_prev.T, out=_t9)
+        np.add(_sum_dWh1, _t9, out=_sum_dWh1)
+        np.sum(delta1, axis=1, keepdims=True, out=_t10)
+        np.add(_sum_db1, _t10, out=_sum_db1)
+        np.matmul(Wh1.T, delta1, out=dh1_prev)
+        dh1, dh1_prev = dh1_prev, dh1
+    dWx1 = _sum_dWx1
+    dWh1 = _sum_dWh1
+    db1 = _sum_db1
+    np.log(_sums_A2, out=_t11)
+    np.subtract(_shifted_A2, _t11, out=_logA)
+    np.multiply(_logA, Y, out=_cost)
+    np.multiply(_cost, (-1), out=_cost)
+    loss = float(_cost.sum()) / m
+    grads = {
+        "Wx1": dWx1,
+        "Wh1": dWh1,
+        "b1": db1,
+        "W2": dW2,
+        "b2": db2,
+    }
+    return loss, grads
+
+
+def sgd_step(params, X, Y, lr):
+    """One step of W := W - lr * dC/dW on params, in place; returns the loss before it."""
+    loss, grads = fused_loss_and_grad(params, X, Y)
+    for key, g in grads.items():
+        np.multiply(g, lr, out=g)
+        np.subtract(params[key], g, out=params[key])
+    return loss

@@ -67,14 +67,15 @@ def backward(params, cache, Y):
     z2 = cache["z2"]
     A2 = cache["A2"]
     m = X.shape[1]
-    t1 = 0.5 + 0.5 * np.tanh(-0.5 * z2)
-    # delta2 = dC/dz2 = A1 * (1 - sigmoid(z2)) * sigmoid(z2) * sinh(A2 - Y) / (m * cosh(A2 - Y))
-    delta2 = 1 / m * A1 * t1 * np.tanh(A2 - Y) * (0.5 + 0.5 * np.tanh(0.5 * z2))
-    t3 = z1 * (1 - np.tanh(np.logaddexp(0, z1)) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z1))
-    t2 = t3 + np.tanh(np.logaddexp(0, z1))
-    # delta1 = dC/dz1 = (W.T @ delta2 + sigmoid(z2) * sinh(A2 - Y) / (m * cosh(A2 - Y))) * (z1 * (1
-    #     - tanh(log(1 + exp(z1))) ** 2) * exp(z1) / (1 + exp(z1)) + tanh(log(1 + exp(z1))))
-    delta1 = t2 * (W.T @ delta2 + np.tanh(A2 - Y) * (0.5 + 0.5 * np.tanh(0.5 * z2)) / m)
+    # dA2 = dC/dA2 = sinh(A2 - Y) / (m * cosh(A2 - Y))
+    dA2 = 1 / m * np.tanh(A2 - Y)
+    # delta2 = dC/dz2 = A1 * dA2 * (1 - sigmoid(z2)) * sigmoid(z2)
+    delta2 = A1 * dA2 * (0.5 + 0.5 * np.tanh(-0.5 * z2)) * (0.5 + 0.5 * np.tanh(0.5 * z2))
+    t2 = z1 * (1 - np.tanh(np.logaddexp(0, z1)) ** 2) * (0.5 + 0.5 * np.tanh(0.5 * z1))
+    t1 = t2 + np.tanh(np.logaddexp(0, z1))
+    # delta1 = dC/dz1 = (W.T @ delta2 + dA2 * sigmoid(z2)) * (z1 * (1 - tanh(log(1 + exp(z1))) ** 2)
+    #     * exp(z1) / (1 + exp(z1)) + tanh(log(1 + exp(z1))))
+    delta1 = t1 * (dA2 * (0.5 + 0.5 * np.tanh(0.5 * z2)) + W.T @ delta2)
     # dW = dC/dW = delta2 @ A1.T + delta1 @ X.T
     dW = delta2 @ A1.T + delta1 @ X.T
     # db = dC/db = sum_samples(delta2) + sum_samples(delta1)
@@ -121,9 +122,10 @@ def _workspace(m, dtype):
         np.empty((3, m), dtype),  # z2
         np.empty((3, m), dtype),  # A2
         np.empty((3, m), dtype),  # _t3
-        np.empty((3, m), dtype),  # delta2
+        np.empty((3, m), dtype),  # dA2
         np.empty((3, m), dtype),  # _t4
         np.empty((3, m), dtype),  # _t5
+        np.empty((3, m), dtype),  # delta2
         np.empty((3, m), dtype),  # _t6
         np.empty((3, m), dtype),  # _t7
         np.empty((3, m), dtype),  # _t8
@@ -141,15 +143,13 @@ def _workspace(m, dtype):
         np.empty((3, m), dtype),  # _t19
         np.empty((3, m), dtype),  # _t20
         np.empty((3, m), dtype),  # _t21
-        np.empty((3, m), dtype),  # _t22
-        np.empty((3, m), dtype),  # _t23
         np.empty((3, 3), dtype),  # dW
-        np.empty((3, 3), dtype),  # _t24
+        np.empty((3, 3), dtype),  # _t22
         np.empty((3, 1), dtype),  # db
-        np.empty((3, 1), dtype),  # _t25
-        np.empty((3, 1), dtype),  # _t26
+        np.empty((3, 1), dtype),  # _t23
+        np.empty((3, 1), dtype),  # _t24
         np.empty((3, m), dtype),  # _cost
-        np.empty((3, m), dtype),  # _t27
+        np.empty((3, m), dtype),  # _t25
     )
 
 
@@ -173,9 +173,10 @@ def fused_loss_and_grad(params, X, Y):
         z2,
         A2,
         _t3,
-        delta2,
+        dA2,
         _t4,
         _t5,
+        delta2,
         _t6,
         _t7,
         _t8,
@@ -193,15 +194,13 @@ def fused_loss_and_grad(params, X, Y):
         _t19,
         _t20,
         _t21,
-        _t22,
-        _t23,
         dW,
-        _t24,
+        _t22,
         db,
-        _t25,
-        _t26,
+        _t23,
+        _t24,
         _cost,
-        _t27,
+        _t25,
     ) = ws
     W = params["W"]
     b = params["b"]
@@ -217,54 +216,51 @@ def fused_loss_and_grad(params, X, Y):
     np.multiply(_t3, 0.5, out=_t3)
     np.add(_t3, 0.5, out=_t3)
     np.multiply(A1, _t3, out=A2)
-    np.multiply(z2, 0.5, out=_t4)
-    np.tanh(_t4, out=_t4)
-    np.multiply(_t4, 0.5, out=_t4)
-    np.add(_t4, 0.5, out=_t4)
-    np.multiply(A1, _t4, out=delta2)
-    np.multiply(z2, (-1), out=_t6)
-    np.multiply(_t6, 0.5, out=_t5)
-    np.tanh(_t5, out=_t5)
-    np.multiply(_t5, 0.5, out=_t5)
-    np.add(_t5, 0.5, out=_t5)
-    np.multiply(delta2, _t5, out=delta2)
-    np.subtract(A2, Y, out=_t8)
-    np.tanh(_t8, out=_t7)
+    np.subtract(A2, Y, out=_t5)
+    np.tanh(_t5, out=_t4)
+    np.multiply(_t4, (1 / m), out=dA2)
+    np.multiply(A1, dA2, out=delta2)
+    np.multiply(z2, 0.5, out=_t6)
+    np.tanh(_t6, out=_t6)
+    np.multiply(_t6, 0.5, out=_t6)
+    np.add(_t6, 0.5, out=_t6)
+    np.multiply(delta2, _t6, out=delta2)
+    np.multiply(z2, (-1), out=_t8)
+    np.multiply(_t8, 0.5, out=_t7)
+    np.tanh(_t7, out=_t7)
+    np.multiply(_t7, 0.5, out=_t7)
+    np.add(_t7, 0.5, out=_t7)
     np.multiply(delta2, _t7, out=delta2)
-    np.multiply(delta2, (1 / m), out=delta2)
     np.matmul(W.T, delta2, out=_t9)
     np.multiply(z2, 0.5, out=_t12)
     np.tanh(_t12, out=_t12)
     np.multiply(_t12, 0.5, out=_t12)
     np.add(_t12, 0.5, out=_t12)
-    np.subtract(A2, Y, out=_t14)
-    np.tanh(_t14, out=_t13)
-    np.multiply(_t12, _t13, out=_t11)
-    np.multiply(_t11, (1 / m), out=_t11)
-    np.add(_t9, _t11, out=_t10)
-    np.logaddexp(0.0, z1, out=_t20)
-    np.tanh(_t20, out=_t19)
-    np.square(_t19, out=_t18)
-    np.subtract(1, _t18, out=_t17)
-    np.multiply(z1, _t17, out=_t16)
-    np.multiply(z1, 0.5, out=_t21)
-    np.tanh(_t21, out=_t21)
-    np.multiply(_t21, 0.5, out=_t21)
-    np.add(_t21, 0.5, out=_t21)
-    np.multiply(_t16, _t21, out=_t16)
-    np.logaddexp(0.0, z1, out=_t23)
-    np.tanh(_t23, out=_t22)
-    np.add(_t16, _t22, out=_t15)
-    np.multiply(_t10, _t15, out=delta1)
+    np.multiply(dA2, _t12, out=_t11)
+    np.add(_t11, _t9, out=_t10)
+    np.logaddexp(0.0, z1, out=_t18)
+    np.tanh(_t18, out=_t17)
+    np.square(_t17, out=_t16)
+    np.subtract(1, _t16, out=_t15)
+    np.multiply(z1, _t15, out=_t14)
+    np.multiply(z1, 0.5, out=_t19)
+    np.tanh(_t19, out=_t19)
+    np.multiply(_t19, 0.5, out=_t19)
+    np.add(_t19, 0.5, out=_t19)
+    np.multiply(_t14, _t19, out=_t14)
+    np.logaddexp(0.0, z1, out=_t21)
+    np.tanh(_t21, out=_t20)
+    np.add(_t14, _t20, out=_t13)
+    np.multiply(_t10, _t13, out=delta1)
     np.matmul(delta2, A1.T, out=dW)
-    np.matmul(delta1, X.T, out=_t24)
-    np.add(dW, _t24, out=dW)
-    np.sum(delta2, axis=1, keepdims=True, out=_t25)
-    np.sum(delta1, axis=1, keepdims=True, out=_t26)
-    np.add(_t25, _t26, out=db)
-    np.subtract(A2, Y, out=_t27)
-    np.negative(_t27, out=_cost)
-    np.logaddexp(_t27, _cost, out=_cost)
+    np.matmul(delta1, X.T, out=_t22)
+    np.add(dW, _t22, out=dW)
+    np.sum(delta2, axis=1, keepdims=True, out=_t23)
+    np.sum(delta1, axis=1, keepdims=True, out=_t24)
+    np.add(_t23, _t24, out=db)
+    np.subtract(A2, Y, out=_t25)
+    np.negative(_t25, out=_cost)
+    np.logaddexp(_t25, _cost, out=_cost)
     np.subtract(_cost, 0.6931471805599453, out=_cost)
     loss = float(_cost.sum()) / m
     grads = {

@@ -117,7 +117,8 @@ def test_every_command(text, tmp_path, monkeypatch, capsys):
 
 
 def test_every_help_has_an_example(capsys):
-    commands = ["build", "show", "codegen", "gradcheck", "latex", "train", "predict", "check"]
+    commands = ["build", "show", "codegen", "gradcheck", "latex", "train", "predict", "sample"]
+    commands.append("check")
     for command in [*commands, None]:
         with pytest.raises(SystemExit) as done:
             main([command, "--help"] if command else ["--help"])

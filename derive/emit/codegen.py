@@ -165,8 +165,15 @@ class _Emitter(NodePrinter):
     def _print_Elementwise(self, node):
         blocks = _tiling(node)
         if blocks:  # row blocks that tile the rows (an LSTM's gate deltas): one array
+            mark, temps, names = len(self.lines), self.temps, dict(self.names)
             parts = [self.expr(b.a) for b in blocks]
             if len(pretty(loopcode.concat(self.d.lib, parts))) > self.room:
+                # a trial print: the parts it moved to lines of their own go with it, or
+                # they would stay behind as temporaries nothing reads
+                del self.lines[mark:]
+                self.temps = temps
+                self.names.clear()
+                self.names.update(names)
                 for b in blocks:  # a block a line
                     if b.a not in self.names and not isinstance(b.a, Var):
                         self.hoist(b.a)
@@ -221,8 +228,17 @@ class _Emitter(NodePrinter):
     def _print_Recur(self, node):  # a layer's whole equation: _forward writes its call
         raise TypeError("a time loop is printed by its equation (codegen._forward)")
 
+    def _print_rows(self, node):
+        # the call around the operand (_pad_rows(..., 8, 16)) takes room on the line too
+        room, self.room = self.room, self.room - len(self.d.image(node, [""]))
+        try:
+            return self._print_image(node)
+        finally:
+            self.room = room
+
     _print_WindowNode = _print_image  # every window node but the two above: its kernel
-    _print_Repeat = _print_GroupSum = _print_Rows = _print_PadRows = _print_image
+    _print_Repeat = _print_GroupSum = _print_image
+    _print_Rows = _print_PadRows = _print_rows
 
     def elementwise(self, expr: sp.Expr, args) -> str:
         names: dict[sp.Symbol, str] = {}
@@ -465,9 +481,6 @@ def _fused_step(prog: Program, net: Network, d: Derivation) -> None:
     """The same step into preallocated arrays (``fused.py``) and the kernels it calls; for a
     network it cannot take, the reason, and the module is written without it (train uses the
     rest)."""
-    if net.recurrences:  # fused.py writes no loops: training uses the readable functions
-        prog.fused_missing = "no fused step for a recurrent network"
-        return
     try:
         prog.fused = fused_program(net, d, loss_parts)
     except FusedUnsupported as e:

@@ -10,10 +10,11 @@ a case of its own.
 The image and recurrence nodes (Conv, ConvGradW, ConvGradX, MaxPool, PoolGrad, AvgPool,
 AvgPoolGrad, Repeat, GroupSum, Rows, PadRows) are one call each: a view (Rows), an ``out=``
 call on reshaped views, or a kernel of ``fusedkernels`` (convcode's kernels writing into
-workspace arrays); a convolution's im2col columns are made once and serve both the forward
-product and the kernel gradient. The workspace is built once per (batch size, dtype); after
-the first call a step allocates no arrays (``tests/emit/test_fused.py`` holds that with
-tracemalloc).
+workspace arrays); a recurrent layer's time loop (Recur, RecurGrad) is its step compiled by
+this same compiler inside ``for t`` loops (``fusedloop``). A convolution's im2col columns are
+made once and serve both the forward product and the kernel gradient. The workspace is built
+once per (batch size, dtype); after the first call a step allocates no arrays
+(``tests/emit/test_fused.py`` holds that with tracemalloc).
 
 Two patterns keep the numbers the readable module computes: a softmax node is evaluated
 shifted by its column max (as ``forward`` does), and the loss of a softmax output takes its
@@ -48,6 +49,8 @@ from derive.engine.ir import (
     NodePrinter,
     PadRows,
     PoolGrad,
+    Recur,
+    RecurGrad,
     Repeat,
     Rows,
     Sum,
@@ -60,7 +63,7 @@ from derive.engine.ir import (
 )
 from derive.engine.layers import MOMENTUM
 
-from . import convcode
+from . import convcode, fusedloop
 from .npprint import NumpyPrinter, mask, print_code, sigma, softplus, stabilize
 
 _PRINTER = NumpyPrinter()
@@ -140,6 +143,10 @@ class _Compiler(NodePrinter):
         self.done: dict[Node, str] = {}  # node: the name holding its value
         self.im2col: dict[tuple[Node, Window], str] = {}  # (image, window): its columns
         self.temps = 0
+        self.indent = ""  # a time loop's body is indented (fusedloop)
+        self.loops: dict = {}  # a recurrent cell: what its forward loop keeps (fusedloop)
+        self.reserved: set[str] = set()  # the network's names, which a loop body's may not be
+        self.rename: dict[str, str] = {}  # inside a loop body: a step quantity's own name
 
     def slot(self, shape, name=None, dtype: str = "dtype", zeros: bool = False) -> str:
         """A workspace array of ``shape``: in the step's dtype, "bool", "np.intp" or
@@ -155,7 +162,7 @@ class _Compiler(NodePrinter):
         self.emit(f"{name}({', '.join(str(a) for a in args)})")
 
     def emit(self, line: str):
-        self.f.lines.append(line)
+        self.f.lines.append(self.indent + line)
 
     # ------------------------------------------------------------------ IR nodes
     # One method per node type (NodePrinter's dispatch, prefix _into_): each writes the node's
@@ -183,6 +190,7 @@ class _Compiler(NodePrinter):
         self.emit(f"np.copyto({target}, {self.operand(node)})")
 
     _into_Var = _into_Transpose = _into_Rows = _into_view
+    _into_Recur = _into_RecurGrad = _into_view  # fusedloop's loops, the value a view
 
     def _into_MatMul(self, node: MatMul, target: str):
         a, b = self.operand(node.a), self.operand(node.b)
@@ -193,6 +201,13 @@ class _Compiler(NodePrinter):
         self.emit(f"np.sum({a}, axis={node.axis}, keepdims=True, out={target})")
 
     def _into_Elementwise(self, node: Elementwise, target: str):
+        from .codegen import _tiling
+
+        blocks = _tiling(node)
+        if blocks:  # row blocks that tile the rows (an LSTM's gate deltas): each in its place
+            for b in blocks:
+                self.print_node(b.a, f"{target}[{b.start}:{b.start + b.a.shape[0]}]")
+            return
         self.ew(node, target)
 
     def columns(self, x: Node, win: Window) -> str:
@@ -287,8 +302,9 @@ class _Compiler(NodePrinter):
             alone = sym in terms and len(terms) == 2 and node.expr.count(sym) == 1 and not names
             if alone and isinstance(a, MatMul | Conv) and a not in self.done:
                 # W @ X + b: the product straight into the target, the bias added in place
-                names[sym] = self.node(a, target)
-                del self.done[a]  # the target is about to hold the sum
+                # (not cached: the target is about to hold the sum)
+                self.print_node(a, target)
+                names[sym] = target
         for i, a in enumerate(node.args):
             if placeholder(i) not in names:
                 names[placeholder(i)] = self.operand(a)
@@ -427,9 +443,11 @@ def _var_code(var: Var) -> str:
 
 # The nodes a NumPy view gives without a copy: the names forward, backward and the step share.
 _VIEWS = {
-    Var: lambda c, node: _var_code(node),
+    Var: lambda c, node: c.rename.get(_var_code(node), _var_code(node)),
     Transpose: lambda c, node: f"{c.operand(node.a)}.T",
     Rows: lambda c, node: f"{c.operand(node.a)}[{node.start}:{node.stop}]",
+    Recur: lambda c, node: fusedloop.forward(c, node),
+    RecurGrad: lambda c, node: fusedloop.backward(c, node),
 }
 
 
@@ -438,11 +456,12 @@ def fused_program(net: Network, d: Derivation, loss_parts) -> Fused:
     gives the cost as (expression, symbol: IR node or "logA")."""
     f = Fused(stepwise=bool(net.masks or net.running))
     c = _Compiler(f)
+    c.reserved = {*net.values, *net.params, *(s.name for s in d.steps), "X", "Y", "m", "t"}
     logsoftmax: dict[str, tuple[str, str]] = {}  # output name: (shifted, column sums)
     for name, node in net.equations.items():
         _draw_masks(c, net, node)
         u = net.softmax.get(name)
-        if isinstance(node, Var):  # an identity activation: the same array, another name
+        if isinstance(node, Var | Recur):  # an identity activation, a time loop: a view
             c.emit(f"{name} = {c.operand(node)}")
         elif u is None:
             c.node(node, name)
@@ -463,7 +482,11 @@ def fused_program(net: Network, d: Derivation, loss_parts) -> Fused:
     for s in d.steps:
         if s.inlined:
             continue
-        c.node(s.simplified, s.name)
+        if isinstance(s.simplified, RecurGrad):  # the loop's own array, under the step's name
+            c.emit(f"{s.name} = {c.operand(s.simplified)}")
+            c.done[s.simplified] = s.name
+        else:
+            c.node(s.simplified, s.name)
         if s.kind == "param":
             f.grads.append((s.of, s.name))
     f.grads.sort(key=lambda r: list(net.params).index(r[0]))

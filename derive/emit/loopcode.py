@@ -108,8 +108,14 @@ def helpers(net: Network, dialect, print_forward: Callable, print_backward: Call
         fwd: list = []
         print_forward(step_network(sd.form), fwd, dialect, margin=4)
         x = node.args[0]
-        source = _forward_source(sd, fwd, cached, dialect, x)
-        source += "\n\n\n" + _backward_source(sd, body, cached, dialect, x)
+        if dialect.lib == "jnp":  # jax.lax.scan instead of the Python loop (scancode)
+            from . import scancode
+
+            source = scancode.forward_source(sd, fwd, cached, dialect, x)
+            source += "\n\n\n" + scancode.backward_source(sd, body, cached, dialect, x)
+        else:
+            source = _forward_source(sd, fwd, cached, dialect, x)
+            source += "\n\n\n" + _backward_source(sd, body, cached, dialect, x)
         out[node] = (source + "\n", cached)
     return out
 

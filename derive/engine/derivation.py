@@ -626,7 +626,9 @@ def _cheap(node: Node) -> bool:
     """Small enough to repeat in each consumer: a name, or an elementwise expression of a few
     names and sums, no products (batch norm's dxhat2 = gamma2 * delta2, softmax's
     dA3 = -Y / (A3 m), which the consumers' simplification turns into the compact forms). One
-    that holds products, or other gradients inlined into it, is computed once."""
+    that holds products, or other gradients inlined into it, is computed once; so is one that
+    evaluates a function (an LSTM's cell-state gradient dc + o dh (1 - tanh(c)^2), read by
+    the four gate blocks and dc_prev: each copy would evaluate tanh(c) again)."""
     if isinstance(node, Var):
         return True
     return (
@@ -634,12 +636,15 @@ def _cheap(node: Node) -> bool:
         and len(node.args) <= INLINE_ARGS
         and sp.count_ops(node.expr) <= INLINE_OPS
         and not any(isinstance(n, _COSTLY) for a in node.args for n in walk(a))
+        and not any(not isinstance(f, _SELECTIONS) for f in node.expr.atoms(sp.Function))
     )
 
 
 # What a cheap gradient does not hold: a product, a window, a slice or a time loop (a spread
 # or a block sum of a statistic is as cheap as a sum over the samples).
 _COSTLY = (MatMul, *(t for t in IMAGE_NODES if t not in (Repeat, GroupSum)))
+# Functions that select or sign a value (a relu's mask) rather than evaluate one.
+_SELECTIONS = (sp.Piecewise, sp.Heaviside, sp.Abs, sp.sign)
 
 
 # The size of a gradient that is still inlined into several consumers (the examples' largest,

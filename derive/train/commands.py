@@ -1,5 +1,6 @@
-"""The ``derive train`` and ``derive predict`` commands: parse the options, load the data, run
-``derive.train.loop.train`` and save the run with ``derive.train.runs``.
+"""The ``derive train``, ``derive predict`` and ``derive sample`` commands: parse the options,
+load the data, run ``derive.train.loop.train`` and save the run with ``derive.train.runs``;
+draw text from a trained language model (``sequences.sample``).
 """
 
 from __future__ import annotations
@@ -100,6 +101,22 @@ def register_cli(subparsers, get_module) -> None:
     p.add_argument("--limit", type=int, default=10, help="how many samples to show")
     p.set_defaults(func=lambda args: _predict_command(args, get_module))
 
+    p = subparsers.add_parser(
+        "sample",
+        help="draw text from a trained character-level language model",
+        description="Draw text, one character at a time, from a network trained with "
+        "--data chars (the same seed gives the same text).",
+        epilog="example:\n  derive sample examples/char_lstm.toml --params runs/chars --chars 200"
+        " --seed 1",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("spec", metavar="SPEC", help="the network's .toml spec")
+    p.add_argument("--params", required=True, metavar="PATH", help="DIR/params.npz (or DIR)")
+    p.add_argument("--chars", type=int, default=200, help="how many characters to draw")
+    p.add_argument("--seed", type=int, default=0, help="the draws' seed")
+    p.add_argument("--prompt", default="\n", help="the text to continue (default: a new line)")
+    p.set_defaults(func=lambda args: _sample_command(args, get_module))
+
 
 def _train_command(args, get_module) -> int:
     if (args.backend, args.device) == ("numpy", "cpu"):
@@ -189,6 +206,24 @@ def _save(result, out) -> None:
         return
     written = save_run(result, out)
     print(f"saved {', '.join(str(p) for p in written)}")
+
+
+def _sample_command(args, get_module) -> int:
+    from .runs import load_params
+    from .sequences import sample
+
+    if args.chars < 0:
+        raise DeriveError(f"--chars must be 0 or more, got {args.chars}", where="--chars",
+                          fix="e.g. --chars 200")  # fmt: skip
+    module = get_module(args.spec)
+    params = load_params(module, args.params)
+    dtype = next(iter(params.values())).dtype
+    text = sample(
+        lambda X: module.predict(params, X.astype(dtype)), module.INPUTS, module.OUTPUTS,
+        args.chars, args.seed, args.prompt, where=f"network {module.NAME!r}",
+    )  # fmt: skip
+    print(args.prompt + text if args.prompt != "\n" else text)
+    return 0
 
 
 def _predict_command(args, get_module) -> int:

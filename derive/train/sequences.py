@@ -9,6 +9,8 @@ is the same window moved on by one character (rows t*36 ... of y: character t+1)
 ``inputs = T*36`` and a per-step softmax head of 36 units (``outputs = T*36``) is a character-
 level language model, and its cost summed over the steps is the text's cross-entropy per window.
 
+``sample`` draws text from such a model, one character at a time (``derive sample``).
+
 ``adding``: the adding problem as two classes, (value, marker) at each of T steps with T from
 the spec's inputs (2 per step); is the sum of the two marked values more than 1?
 """
@@ -67,6 +69,38 @@ def chars(inputs: int, outputs: int, where: str):
     starts = np.arange(0, len(codes) - steps - 1, steps)
     windows = codes[starts[:, None] + np.arange(steps + 1)[None, :]]
     return one_hot(windows[:, :-1]), one_hot(windows[:, 1:])
+
+
+def sample(predict, inputs: int, outputs: int, n: int, seed: int, prompt: str = "\n",
+           where: str = "") -> str:  # fmt: skip
+    """``n`` characters drawn one at a time from a character-level language model
+    (``predict(X)`` its outputs, a per-step softmax over ``ALPHABET``; inputs = outputs =
+    T*36), continuing ``prompt`` (lowercased onto the alphabet); the same seed gives the same
+    text. Each character is drawn from the model's distribution after the last T characters
+    so far: they fill the window's first steps, the rest is zeros, and the distribution is
+    read at the last filled step (the layers read forward in time, so the steps after it do
+    not change it)."""
+    V = len(ALPHABET)
+    if inputs % V or inputs != outputs:
+        raise DeriveError(
+            f"sampling text needs a character-level language model: inputs = outputs = T*{V} "
+            f"(one-hot characters of {V} symbols at each of T steps), got inputs = {inputs}, "
+            f"outputs = {outputs}",
+            where=where, fix="sample from a spec trained with --data chars "
+            "(examples/char_lstm.toml)",
+        )  # fmt: skip
+    steps = inputs // V
+    codes = list(text_codes(prompt or "\n"))
+    start = len(codes)
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        window = codes[-steps:]
+        k = len(window)
+        x = np.zeros((steps, V))
+        x[np.arange(k), window] = 1.0
+        p = np.asarray(predict(x.reshape(steps * V, 1)), dtype=np.float64)[(k - 1) * V : k * V, 0]
+        codes.append(int(rng.choice(V, p=p / p.sum())))
+    return decode(codes[start:])
 
 
 def adding(rng, inputs: int, where: str, n: int = 2000):

@@ -33,21 +33,13 @@ BACKWARD_PARAMS = ("Wx1", "Wh1", "b1", "W2", "b2")
 
 
 def _lstm1_forward(X, Wx1, Wh1, b1):
-    """Layer 1, an lstm over 16 steps of 36 rows: the step below for t = 0..15, from h1_0 = 0, c1_0
-    = 0. Returns every h1_t stacked in time order, and each t's i1, f1, g1, o1, c1, h1 stacked (T,
-    rows, m)."""
+    """Layer 1, an lstm over 16 steps of 36 rows: the step below scanned over t = 0..15, from h1_0 =
+    0, c1_0 = 0. Returns every h1_t stacked in time order, and each t's i1, f1, g1, o1, c1, h1
+    stacked (T, rows, m)."""
     m = X.shape[1]
-    h1 = jnp.zeros((32, m), dtype=X.dtype)
-    c1 = jnp.zeros((32, m), dtype=X.dtype)
-    i1s = []
-    f1s = []
-    g1s = []
-    o1s = []
-    c1s = []
-    h1s = []
-    for t in range(16):
-        x1_t = X[36 * t : 36 * t + 36]
-        h1_prev, c1_prev = h1, c1
+
+    def step(carry, x1_t):
+        h1_prev, c1_prev = carry
         # z1 = Wx1 @ x1_t + Wh1 @ h1_prev + b1
         z1 = Wx1 @ x1_t + Wh1 @ h1_prev + b1
         # i1 = sigmoid(z1[0:32])
@@ -62,57 +54,38 @@ def _lstm1_forward(X, Wx1, Wh1, b1):
         c1 = f1 * c1_prev + i1 * g1
         # h1 = o1 * tanh(c1)
         h1 = o1 * jnp.tanh(c1)
-        i1s.append(i1)
-        f1s.append(f1)
-        g1s.append(g1)
-        o1s.append(o1)
-        c1s.append(c1)
-        h1s.append(h1)
-    return (
-        jnp.concatenate(h1s),
-        jnp.stack(i1s),
-        jnp.stack(f1s),
-        jnp.stack(g1s),
-        jnp.stack(o1s),
-        jnp.stack(c1s),
-        jnp.stack(h1s),
-    )
+        return (h1, c1), (i1, f1, g1, o1, c1, h1)
+
+    start = (jnp.zeros((32, m), dtype=X.dtype), jnp.zeros((32, m), dtype=X.dtype))
+    (h1, c1), (i1s, f1s, g1s, o1s, c1s, h1s) = jax.lax.scan(step, start, X.reshape(16, 36, -1))
+    return h1s.reshape(512, -1), i1s, f1s, g1s, o1s, c1s, h1s
 
 
 def _lstm1_backward(grad, X, Wx1, Wh1, b1, i1s, f1s, g1s, o1s, c1s, h1s):
-    """Layer 1's backpropagation through time: the step's derived backward for t = 15..0, carrying
-    dh1_prev, dc1_prev to the step before; each weight's gradient summed over t. Returns the
-    gradients of (x, Wx1, Wh1, b1) (None: x needs none)."""
+    """Layer 1's backpropagation through time: the step's derived backward scanned over t = 15..0,
+    carrying dh1_prev, dc1_prev to the step before; each weight's gradient summed over t. Returns
+    the gradients of (x, Wx1, Wh1, b1) (None: x needs none)."""
     m = X.shape[1]
-    dh1 = jnp.zeros((32, m), dtype=X.dtype)
-    dc1 = jnp.zeros((32, m), dtype=X.dtype)
-    dWx1 = 0
-    dWh1 = 0
-    db1 = 0
-    for t in reversed(range(16)):
-        x1_t = X[36 * t : 36 * t + 36]
-        h1_prev = h1s[t - 1] if t else jnp.zeros((32, m), dtype=X.dtype)
-        c1_prev = c1s[t - 1] if t else jnp.zeros((32, m), dtype=X.dtype)
-        i1 = i1s[t]
-        f1 = f1s[t]
-        g1 = g1s[t]
-        o1 = o1s[t]
-        c1 = c1s[t]
-        dh1 = dh1 + grad[32 * t : 32 * t + 32]
-        # dc1_prev = dC/dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - jnp.tanh(c1) ** 2))
-        # g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t1 = g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - jnp.tanh(c1) ** 2))
-        # c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t2 = c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - jnp.tanh(c1) ** 2))
-        # i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t3 = i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - jnp.tanh(c1) ** 2))
+
+    def step(carry, inputs):
+        dh1, dc1, dWx1, dWh1, db1 = carry
+        x1_t, h1_prev, c1_prev, i1, f1, g1, o1, c1, grad_t = inputs
+        dh1 = dh1 + grad_t
+        # dc1 = dC/dc1 = dc1 + o1 * dh1 * (1 - tanh(c1) ** 2)
+        dc1 = dc1 + o1 * dh1 * (1 - jnp.tanh(c1) ** 2)
+        # dc1_prev = dC/dc1_prev = f1 * dc1
+        dc1_prev = f1 * dc1
+        # g1 * dc1 * i1 * (1 - i1)
+        t1 = g1 * dc1 * i1 * (1 - i1)
+        # c1_prev * dc1 * f1 * (1 - f1)
+        t2 = c1_prev * dc1 * f1 * (1 - f1)
+        # i1 * dc1 * (1 - g1**2)
+        t3 = i1 * dc1 * (1 - g1**2)
         # dh1 * o1 * (1 - o1) * tanh(c1)
         t4 = dh1 * o1 * (1 - o1) * jnp.tanh(c1)
-        # delta1 = dC/dz1 = rows_64_of_128(i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) **
-        #     2))) + rows_0_of_128(g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_32_of_128(c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_96_of_128(dh1 * o1 * (1 - o1) * tanh(c1))
+        # delta1 = dC/dz1 = rows_64_of_128(i1 * dc1 * (1 - g1**2)) + rows_0_of_128(g1 * dc1 * i1 *
+        #     (1 - i1)) + rows_32_of_128(c1_prev * dc1 * f1 * (1 - f1)) + rows_96_of_128(dh1 * o1 *
+        #     (1 - o1) * tanh(c1))
         delta1 = jnp.concatenate([t1, t2, t3, t4])
         # dWx1 = dC/dWx1 = delta1 @ x1_t.T
         dWx1 += delta1 @ x1_t.T
@@ -122,36 +95,59 @@ def _lstm1_backward(grad, X, Wx1, Wh1, b1, i1s, f1s, g1s, o1s, c1s, h1s):
         db1 += delta1.sum(axis=1, keepdims=True)
         # dh1_prev = dC/dh1_prev = Wh1.T @ delta1
         dh1_prev = Wh1.T @ delta1
-        dh1, dc1 = dh1_prev, dc1_prev
+        return (dh1_prev, dc1_prev, dWx1, dWh1, db1), None
+
+    h1_start = jnp.zeros((32, m), dtype=X.dtype)
+    h1_prevs = jnp.concatenate([h1_start[None], h1s[:-1]])
+    c1_start = jnp.zeros((32, m), dtype=X.dtype)
+    c1_prevs = jnp.concatenate([c1_start[None], c1s[:-1]])
+    start = (
+        jnp.zeros((32, m), dtype=X.dtype),
+        jnp.zeros((32, m), dtype=X.dtype),
+        jnp.zeros_like(Wx1),
+        jnp.zeros_like(Wh1),
+        jnp.zeros_like(b1),
+    )
+    scanned = (
+        X.reshape(16, 36, -1),
+        h1_prevs,
+        c1_prevs,
+        i1s,
+        f1s,
+        g1s,
+        o1s,
+        c1s,
+        grad.reshape(16, 32, -1),
+    )
+    (dh1, dc1, dWx1, dWh1, db1), _ = jax.lax.scan(step, start, scanned, reverse=True)
     return None, dWx1, dWh1, db1
 
 
 def _dense2_forward(X, W2, b2):
-    """Layer 2, a dense over 16 steps of 32 rows: the step below for t = 0..15. Returns every A2_t
-    stacked in time order, and each t's A2 stacked (T, rows, m)."""
-    A2s = []
-    for t in range(16):
-        x2_t = X[32 * t : 32 * t + 32]
+    """Layer 2, a dense over 16 steps of 32 rows: the step below scanned over t = 0..15. Returns
+    every A2_t stacked in time order, and each t's A2 stacked (T, rows, m)."""
+
+    def step(_, x2_t):
         # z2 = W2 @ x2_t + b2
         z2 = W2 @ x2_t + b2
         # shifted by the column max: never overflows
         E_A2 = jnp.exp(z2 - z2.max(axis=0, keepdims=True))
         # exp(z2) / sum_units(exp(z2))
         A2 = E_A2 / E_A2.sum(axis=0, keepdims=True)
-        A2s.append(A2)
-    return jnp.concatenate(A2s), jnp.stack(A2s)
+        return None, (A2,)
+
+    _, (A2s,) = jax.lax.scan(step, None, X.reshape(16, 32, -1))
+    return A2s.reshape(576, -1), A2s
 
 
 def _dense2_backward(grad, X, W2, b2, A2s):
-    """Layer 2's backpropagation through time: the step's derived backward for t = 15..0; each
-    weight's gradient summed over t. Returns the gradients of (x, W2, b2) (None: x needs none)."""
-    dW2 = 0
-    db2 = 0
-    dx2_ts = []
-    for t in reversed(range(16)):
-        x2_t = X[32 * t : 32 * t + 32]
-        A2 = A2s[t]
-        dA2 = grad[36 * t : 36 * t + 36]
+    """Layer 2's backpropagation through time: the step's derived backward scanned over t = 15..0;
+    each weight's gradient summed over t. Returns the gradients of (x, W2, b2) (None: x needs
+    none)."""
+
+    def step(carry, inputs):
+        dW2, db2 = carry
+        x2_t, A2, dA2 = inputs
         # delta2 = dC/dz2 = A2 * (dA2 - sum_units(A2 * dA2))
         delta2 = A2 * (dA2 - (A2 * dA2).sum(axis=0, keepdims=True))
         # dW2 = dC/dW2 = delta2 @ x2_t.T
@@ -160,8 +156,12 @@ def _dense2_backward(grad, X, W2, b2, A2s):
         db2 += delta2.sum(axis=1, keepdims=True)
         # dx2_t = dC/dx2_t = W2.T @ delta2
         dx2_t = W2.T @ delta2
-        dx2_ts.append(dx2_t)
-    return jnp.concatenate(dx2_ts[::-1]), dW2, db2
+        return (dW2, db2), dx2_t
+
+    start = (jnp.zeros_like(W2), jnp.zeros_like(b2))
+    scanned = (X.reshape(16, 32, -1), A2s, grad.reshape(16, 36, -1))
+    (dW2, db2), dx2_ts = jax.lax.scan(step, start, scanned, reverse=True)
+    return dx2_ts.reshape(512, -1), dW2, db2
 
 
 def init_params(seed=0, dtype=np.float64):

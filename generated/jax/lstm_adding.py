@@ -33,20 +33,12 @@ BACKWARD_PARAMS = ("Wx1", "Wh1", "b1", "W2")
 
 
 def _lstm1_forward(X, Wx1, Wh1, b1):
-    """Layer 1, an lstm over 50 steps of 2 rows: the step below for t = 0..49, from h1_0 = 0, c1_0 =
-    0. Returns h1 at t = 50, and each t's i1, f1, g1, o1, c1, h1 stacked (T, rows, m)."""
+    """Layer 1, an lstm over 50 steps of 2 rows: the step below scanned over t = 0..49, from h1_0 =
+    0, c1_0 = 0. Returns h1 at t = 50, and each t's i1, f1, g1, o1, c1, h1 stacked (T, rows, m)."""
     m = X.shape[1]
-    h1 = jnp.zeros((16, m), dtype=X.dtype)
-    c1 = jnp.zeros((16, m), dtype=X.dtype)
-    i1s = []
-    f1s = []
-    g1s = []
-    o1s = []
-    c1s = []
-    h1s = []
-    for t in range(50):
-        x1_t = X[2 * t : 2 * t + 2]
-        h1_prev, c1_prev = h1, c1
+
+    def step(carry, x1_t):
+        h1_prev, c1_prev = carry
         # z1 = Wx1 @ x1_t + Wh1 @ h1_prev + b1
         z1 = Wx1 @ x1_t + Wh1 @ h1_prev + b1
         # i1 = sigmoid(z1[0:16])
@@ -61,56 +53,37 @@ def _lstm1_forward(X, Wx1, Wh1, b1):
         c1 = f1 * c1_prev + i1 * g1
         # h1 = o1 * tanh(c1)
         h1 = o1 * jnp.tanh(c1)
-        i1s.append(i1)
-        f1s.append(f1)
-        g1s.append(g1)
-        o1s.append(o1)
-        c1s.append(c1)
-        h1s.append(h1)
-    return (
-        h1,
-        jnp.stack(i1s),
-        jnp.stack(f1s),
-        jnp.stack(g1s),
-        jnp.stack(o1s),
-        jnp.stack(c1s),
-        jnp.stack(h1s),
-    )
+        return (h1, c1), (i1, f1, g1, o1, c1, h1)
+
+    start = (jnp.zeros((16, m), dtype=X.dtype), jnp.zeros((16, m), dtype=X.dtype))
+    (h1, c1), (i1s, f1s, g1s, o1s, c1s, h1s) = jax.lax.scan(step, start, X.reshape(50, 2, -1))
+    return h1, i1s, f1s, g1s, o1s, c1s, h1s
 
 
 def _lstm1_backward(grad, X, Wx1, Wh1, b1, i1s, f1s, g1s, o1s, c1s, h1s):
-    """Layer 1's backpropagation through time: the step's derived backward for t = 49..0, carrying
-    dh1_prev, dc1_prev to the step before; each weight's gradient summed over t. Returns the
-    gradients of (x, Wx1, Wh1, b1) (None: x needs none)."""
+    """Layer 1's backpropagation through time: the step's derived backward scanned over t = 49..0,
+    carrying dh1_prev, dc1_prev to the step before; each weight's gradient summed over t. Returns
+    the gradients of (x, Wx1, Wh1, b1) (None: x needs none)."""
     m = X.shape[1]
-    dh1 = grad
-    dc1 = jnp.zeros((16, m), dtype=X.dtype)
-    dWx1 = 0
-    dWh1 = 0
-    db1 = 0
-    for t in reversed(range(50)):
-        x1_t = X[2 * t : 2 * t + 2]
-        h1_prev = h1s[t - 1] if t else jnp.zeros((16, m), dtype=X.dtype)
-        c1_prev = c1s[t - 1] if t else jnp.zeros((16, m), dtype=X.dtype)
-        i1 = i1s[t]
-        f1 = f1s[t]
-        g1 = g1s[t]
-        o1 = o1s[t]
-        c1 = c1s[t]
-        # dc1_prev = dC/dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - jnp.tanh(c1) ** 2))
-        # g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t1 = g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - jnp.tanh(c1) ** 2))
-        # c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t2 = c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - jnp.tanh(c1) ** 2))
-        # i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t3 = i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - jnp.tanh(c1) ** 2))
+
+    def step(carry, inputs):
+        dh1, dc1, dWx1, dWh1, db1 = carry
+        x1_t, h1_prev, c1_prev, i1, f1, g1, o1, c1 = inputs
+        # dc1 = dC/dc1 = dc1 + o1 * dh1 * (1 - tanh(c1) ** 2)
+        dc1 = dc1 + o1 * dh1 * (1 - jnp.tanh(c1) ** 2)
+        # dc1_prev = dC/dc1_prev = f1 * dc1
+        dc1_prev = f1 * dc1
+        # g1 * dc1 * i1 * (1 - i1)
+        t1 = g1 * dc1 * i1 * (1 - i1)
+        # c1_prev * dc1 * f1 * (1 - f1)
+        t2 = c1_prev * dc1 * f1 * (1 - f1)
+        # i1 * dc1 * (1 - g1**2)
+        t3 = i1 * dc1 * (1 - g1**2)
         # dh1 * o1 * (1 - o1) * tanh(c1)
         t4 = dh1 * o1 * (1 - o1) * jnp.tanh(c1)
-        # delta1 = dC/dz1 = rows_32_of_64(i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2)))
-        #     + rows_0_of_64(g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_16_of_64(c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_48_of_64(dh1 * o1 * (1 - o1) * tanh(c1))
+        # delta1 = dC/dz1 = rows_32_of_64(i1 * dc1 * (1 - g1**2)) + rows_0_of_64(g1 * dc1 * i1 * (1
+        #     - i1)) + rows_16_of_64(c1_prev * dc1 * f1 * (1 - f1)) + rows_48_of_64(dh1 * o1 * (1 -
+        #     o1) * tanh(c1))
         delta1 = jnp.concatenate([t1, t2, t3, t4])
         # dWx1 = dC/dWx1 = delta1 @ x1_t.T
         dWx1 += delta1 @ x1_t.T
@@ -120,7 +93,21 @@ def _lstm1_backward(grad, X, Wx1, Wh1, b1, i1s, f1s, g1s, o1s, c1s, h1s):
         db1 += delta1.sum(axis=1, keepdims=True)
         # dh1_prev = dC/dh1_prev = Wh1.T @ delta1
         dh1_prev = Wh1.T @ delta1
-        dh1, dc1 = dh1_prev, dc1_prev
+        return (dh1_prev, dc1_prev, dWx1, dWh1, db1), None
+
+    h1_start = jnp.zeros((16, m), dtype=X.dtype)
+    h1_prevs = jnp.concatenate([h1_start[None], h1s[:-1]])
+    c1_start = jnp.zeros((16, m), dtype=X.dtype)
+    c1_prevs = jnp.concatenate([c1_start[None], c1s[:-1]])
+    start = (
+        grad,
+        jnp.zeros((16, m), dtype=X.dtype),
+        jnp.zeros_like(Wx1),
+        jnp.zeros_like(Wh1),
+        jnp.zeros_like(b1),
+    )
+    scanned = (X.reshape(50, 2, -1), h1_prevs, c1_prevs, i1s, f1s, g1s, o1s, c1s)
+    (dh1, dc1, dWx1, dWh1, db1), _ = jax.lax.scan(step, start, scanned, reverse=True)
     return None, dWx1, dWh1, db1
 
 

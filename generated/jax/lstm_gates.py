@@ -133,76 +133,73 @@ def backward(params, cache, Y):
     # dc3 = dC/dc3 = dh3 * (1 - tanh(c3) ** 2) * sigmoid(z3[12:16])
     dc3 = dh3 * (1 - jnp.tanh(c3) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * z3[12:16]))
     # z3[0:4]
-    t1 = z3[0:4]
-    t2 = 0.5 + 0.5 * jnp.tanh(-0.5 * t1)
-    # z3[4:8]
-    t3 = z3[4:8]
-    # z3[12:16]
-    t4 = z3[12:16]
-    t5 = 0.5 + 0.5 * jnp.tanh(-0.5 * t4)
-    t7 = 0.5 + 0.5 * jnp.tanh(-0.5 * t1)
+    t2 = z3[0:4]
+    t3 = 0.5 + 0.5 * jnp.tanh(-0.5 * t2)
     # dc3 * (1 - sigmoid(z3[0:4])) * sigmoid(z3[0:4]) * tanh(z3[8:12])
-    t6 = dc3 * t7 * jnp.tanh(z3[8:12]) * (0.5 + 0.5 * jnp.tanh(0.5 * t1))
+    t1 = dc3 * t3 * jnp.tanh(z3[8:12]) * (0.5 + 0.5 * jnp.tanh(0.5 * t2))
+    # z3[4:8]
+    t5 = z3[4:8]
     # c2 * dc3 * (1 - sigmoid(z3[4:8])) * sigmoid(z3[4:8])
-    t8 = c2 * dc3 * (0.5 + 0.5 * jnp.tanh(-0.5 * t3)) * (0.5 + 0.5 * jnp.tanh(0.5 * t3))
+    t4 = c2 * dc3 * (0.5 + 0.5 * jnp.tanh(-0.5 * t5)) * (0.5 + 0.5 * jnp.tanh(0.5 * t5))
     # dc3 * (1 - tanh(z3[8:12]) ** 2) * sigmoid(z3[0:4])
-    t9 = dc3 * (1 - jnp.tanh(z3[8:12]) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * t1))
-    t11 = 0.5 + 0.5 * jnp.tanh(-0.5 * t4)
+    t6 = dc3 * (1 - jnp.tanh(z3[8:12]) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * t2))
+    # z3[12:16]
+    t8 = z3[12:16]
+    t9 = 0.5 + 0.5 * jnp.tanh(-0.5 * t8)
     # dh3 * (1 - sigmoid(z3[12:16])) * sigmoid(z3[12:16]) * tanh(c3)
-    t10 = dh3 * t11 * jnp.tanh(c3) * (0.5 + 0.5 * jnp.tanh(0.5 * t4))
+    t7 = dh3 * t9 * jnp.tanh(c3) * (0.5 + 0.5 * jnp.tanh(0.5 * t8))
     # delta3 = dC/dz3 = rows_8_of_16(dc3 * (1 - tanh(z3[8:12]) ** 2) * sigmoid(z3[0:4])) +
     #     rows_0_of_16(dc3 * (1 - sigmoid(z3[0:4])) * sigmoid(z3[0:4]) * tanh(z3[8:12])) +
     #     rows_4_of_16(c2 * dc3 * (1 - sigmoid(z3[4:8])) * sigmoid(z3[4:8])) + rows_12_of_16(dh3 *
     #     (1 - sigmoid(z3[12:16])) * sigmoid(z3[12:16]) * tanh(c3))
-    delta3 = jnp.concatenate([t6, t8, t9, t10])
+    delta3 = jnp.concatenate([t1, t4, t6, t7])
     # dh2 = dC/dh2 = Wh.T @ delta3
     dh2 = Wh.T @ delta3
-    t12 = dh2 * (1 - jnp.tanh(c2) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * z2[12:16]))
+    t10 = dh2 * (1 - jnp.tanh(c2) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * z2[12:16]))
     # dc2 = dC/dc2 = dc3 * sigmoid(z3[4:8]) + dh2 * (1 - tanh(c2) ** 2) * sigmoid(z2[12:16])
-    dc2 = dc3 * (0.5 + 0.5 * jnp.tanh(0.5 * t3)) + t12
+    dc2 = dc3 * (0.5 + 0.5 * jnp.tanh(0.5 * t5)) + t10
     # z2[0:4]
-    t13 = z2[0:4]
-    t14 = 0.5 + 0.5 * jnp.tanh(-0.5 * t13)
+    t12 = z2[0:4]
+    t13 = 0.5 + 0.5 * jnp.tanh(-0.5 * t12)
+    # dc2 * (1 - sigmoid(z2[0:4])) * sigmoid(z2[0:4]) * tanh(z2[8:12])
+    t11 = dc2 * t13 * jnp.tanh(z2[8:12]) * (0.5 + 0.5 * jnp.tanh(0.5 * t12))
     # z2[4:8]
     t15 = z2[4:8]
-    # z2[12:16]
-    t16 = z2[12:16]
-    t17 = 0.5 + 0.5 * jnp.tanh(-0.5 * t16)
-    t19 = 0.5 + 0.5 * jnp.tanh(-0.5 * t13)
-    # dc2 * (1 - sigmoid(z2[0:4])) * sigmoid(z2[0:4]) * tanh(z2[8:12])
-    t18 = dc2 * t19 * jnp.tanh(z2[8:12]) * (0.5 + 0.5 * jnp.tanh(0.5 * t13))
     # c1 * dc2 * (1 - sigmoid(z2[4:8])) * sigmoid(z2[4:8])
-    t20 = c1 * dc2 * (0.5 + 0.5 * jnp.tanh(-0.5 * t15)) * (0.5 + 0.5 * jnp.tanh(0.5 * t15))
+    t14 = c1 * dc2 * (0.5 + 0.5 * jnp.tanh(-0.5 * t15)) * (0.5 + 0.5 * jnp.tanh(0.5 * t15))
     # dc2 * (1 - tanh(z2[8:12]) ** 2) * sigmoid(z2[0:4])
-    t21 = dc2 * (1 - jnp.tanh(z2[8:12]) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * t13))
-    t23 = 0.5 + 0.5 * jnp.tanh(-0.5 * t16)
+    t16 = dc2 * (1 - jnp.tanh(z2[8:12]) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * t12))
+    # z2[12:16]
+    t18 = z2[12:16]
+    t19 = 0.5 + 0.5 * jnp.tanh(-0.5 * t18)
     # dh2 * (1 - sigmoid(z2[12:16])) * sigmoid(z2[12:16]) * tanh(c2)
-    t22 = dh2 * t23 * jnp.tanh(c2) * (0.5 + 0.5 * jnp.tanh(0.5 * t16))
+    t17 = dh2 * t19 * jnp.tanh(c2) * (0.5 + 0.5 * jnp.tanh(0.5 * t18))
     # delta2 = dC/dz2 = rows_8_of_16(dc2 * (1 - tanh(z2[8:12]) ** 2) * sigmoid(z2[0:4])) +
     #     rows_0_of_16(dc2 * (1 - sigmoid(z2[0:4])) * sigmoid(z2[0:4]) * tanh(z2[8:12])) +
     #     rows_4_of_16(c1 * dc2 * (1 - sigmoid(z2[4:8])) * sigmoid(z2[4:8])) + rows_12_of_16(dh2 *
     #     (1 - sigmoid(z2[12:16])) * sigmoid(z2[12:16]) * tanh(c2))
-    delta2 = jnp.concatenate([t18, t20, t21, t22])
+    delta2 = jnp.concatenate([t11, t14, t16, t17])
     # dWh = dC/dWh = delta3 @ h2.T + delta2 @ h1.T
     dWh = delta3 @ h2.T + delta2 @ h1.T
     # dh1 = dC/dh1 = Wh.T @ delta2
     dh1 = Wh.T @ delta2
-    t24 = dh1 * (1 - jnp.tanh(c1) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * z1[12:16]))
+    t20 = dh1 * (1 - jnp.tanh(c1) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * z1[12:16]))
     # dc1 = dC/dc1 = dc2 * sigmoid(z2[4:8]) + dh1 * (1 - tanh(c1) ** 2) * sigmoid(z1[12:16])
-    dc1 = dc2 * (0.5 + 0.5 * jnp.tanh(0.5 * t15)) + t24
+    dc1 = dc2 * (0.5 + 0.5 * jnp.tanh(0.5 * t15)) + t20
+    t21 = 0.5 + 0.5 * jnp.tanh(0.5 * z1[0:4])
     # z1[0:4]
-    t25 = z1[0:4]
-    t26 = 0.5 + 0.5 * jnp.tanh(-0.5 * t25)
+    t22 = z1[0:4]
+    t23 = 0.5 + 0.5 * jnp.tanh(-0.5 * t22)
     # z1[12:16]
-    t27 = z1[12:16]
-    t28 = 0.5 + 0.5 * jnp.tanh(-0.5 * t27)
+    t24 = z1[12:16]
+    t25 = 0.5 + 0.5 * jnp.tanh(-0.5 * t24)
     # delta1 = dC/dz1 = rows_8_of_16(dc1 * (1 - tanh(z1[8:12]) ** 2) * sigmoid(z1[0:4])) +
     #     rows_0_of_16(dc1 * (1 - sigmoid(z1[0:4])) * sigmoid(z1[0:4]) * tanh(z1[8:12])) +
     #     rows_12_of_16(dh1 * (1 - sigmoid(z1[12:16])) * sigmoid(z1[12:16]) * tanh(c1))
     delta1 = (
-        _pad_rows(dc1 * (1 - jnp.tanh(z1[8:12]) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * z1[0:4])), 8, 16)
-        + _pad_rows(dc1 * t26 * jnp.tanh(z1[8:12]) * (0.5 + 0.5 * jnp.tanh(0.5 * t25)), 0, 16)
-        + _pad_rows(dh1 * t28 * jnp.tanh(c1) * (0.5 + 0.5 * jnp.tanh(0.5 * t27)), 12, 16)
+        _pad_rows(dc1 * t21 * (1 - jnp.tanh(z1[8:12]) ** 2), 8, 16)
+        + _pad_rows(dc1 * t23 * jnp.tanh(z1[8:12]) * (0.5 + 0.5 * jnp.tanh(0.5 * t22)), 0, 16)
+        + _pad_rows(dh1 * t25 * jnp.tanh(c1) * (0.5 + 0.5 * jnp.tanh(0.5 * t24)), 12, 16)
     )
     # dWx = dC/dWx = delta1 @ X[0:3].T + delta2 @ X[3:6].T + delta3 @ X[6:9].T
     dWx = delta1 @ X[0:3].T + delta2 @ X[3:6].T + delta3 @ X[6:9].T

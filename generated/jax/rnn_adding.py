@@ -33,35 +33,32 @@ BACKWARD_PARAMS = ("Wx1", "Wh1", "b1", "W2")
 
 
 def _rnn1_forward(X, Wx1, Wh1, b1):
-    """Layer 1, an rnn over 8 steps of 2 rows: the step below for t = 0..7, from h1_0 = 0. Returns
-    h1 at t = 8, and each t's h1 stacked (T, rows, m)."""
+    """Layer 1, an rnn over 8 steps of 2 rows: the step below scanned over t = 0..7, from h1_0 = 0.
+    Returns h1 at t = 8, and each t's h1 stacked (T, rows, m)."""
     m = X.shape[1]
-    h1 = jnp.zeros((16, m), dtype=X.dtype)
-    h1s = []
-    for t in range(8):
-        x1_t = X[2 * t : 2 * t + 2]
-        h1_prev = h1
+
+    def step(carry, x1_t):
+        (h1_prev,) = carry
         # z1 = Wx1 @ x1_t + Wh1 @ h1_prev + b1
         z1 = Wx1 @ x1_t + Wh1 @ h1_prev + b1
         # h1 = tanh(z1)
         h1 = jnp.tanh(z1)
-        h1s.append(h1)
-    return h1, jnp.stack(h1s)
+        return (h1,), (h1,)
+
+    start = (jnp.zeros((16, m), dtype=X.dtype),)
+    (h1,), (h1s,) = jax.lax.scan(step, start, X.reshape(8, 2, -1))
+    return h1, h1s
 
 
 def _rnn1_backward(grad, X, Wx1, Wh1, b1, h1s):
-    """Layer 1's backpropagation through time: the step's derived backward for t = 7..0, carrying
-    dh1_prev to the step before; each weight's gradient summed over t. Returns the gradients of (x,
-    Wx1, Wh1, b1) (None: x needs none)."""
+    """Layer 1's backpropagation through time: the step's derived backward scanned over t = 7..0,
+    carrying dh1_prev to the step before; each weight's gradient summed over t. Returns the
+    gradients of (x, Wx1, Wh1, b1) (None: x needs none)."""
     m = X.shape[1]
-    dh1 = grad
-    dWx1 = 0
-    dWh1 = 0
-    db1 = 0
-    for t in reversed(range(8)):
-        x1_t = X[2 * t : 2 * t + 2]
-        h1_prev = h1s[t - 1] if t else jnp.zeros((16, m), dtype=X.dtype)
-        h1 = h1s[t]
+
+    def step(carry, inputs):
+        dh1, dWx1, dWh1, db1 = carry
+        x1_t, h1_prev, h1 = inputs
         # delta1 = dC/dz1 = dh1 * (1 - h1**2)
         delta1 = dh1 * (1 - h1**2)
         # dWx1 = dC/dWx1 = delta1 @ x1_t.T
@@ -72,7 +69,13 @@ def _rnn1_backward(grad, X, Wx1, Wh1, b1, h1s):
         db1 += delta1.sum(axis=1, keepdims=True)
         # dh1_prev = dC/dh1_prev = Wh1.T @ delta1
         dh1_prev = Wh1.T @ delta1
-        dh1 = dh1_prev
+        return (dh1_prev, dWx1, dWh1, db1), None
+
+    h1_start = jnp.zeros((16, m), dtype=X.dtype)
+    h1_prevs = jnp.concatenate([h1_start[None], h1s[:-1]])
+    start = (grad, jnp.zeros_like(Wx1), jnp.zeros_like(Wh1), jnp.zeros_like(b1))
+    scanned = (X.reshape(8, 2, -1), h1_prevs, h1s)
+    (dh1, dWx1, dWh1, db1), _ = jax.lax.scan(step, start, scanned, reverse=True)
     return None, dWx1, dWh1, db1
 
 

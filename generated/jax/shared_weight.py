@@ -71,14 +71,15 @@ def backward(params, cache, Y):
     z2 = cache["z2"]
     A2 = cache["A2"]
     m = X.shape[1]
-    t1 = 0.5 + 0.5 * jnp.tanh(-0.5 * z2)
-    # delta2 = dC/dz2 = A1 * (1 - sigmoid(z2)) * sigmoid(z2) * sinh(A2 - Y) / (m * cosh(A2 - Y))
-    delta2 = 1 / m * A1 * t1 * jnp.tanh(A2 - Y) * (0.5 + 0.5 * jnp.tanh(0.5 * z2))
-    t3 = z1 * (1 - jnp.tanh(jnp.logaddexp(0, z1)) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * z1))
-    t2 = t3 + jnp.tanh(jnp.logaddexp(0, z1))
-    # delta1 = dC/dz1 = (W.T @ delta2 + sigmoid(z2) * sinh(A2 - Y) / (m * cosh(A2 - Y))) * (z1 * (1
-    #     - tanh(log(1 + exp(z1))) ** 2) * exp(z1) / (1 + exp(z1)) + tanh(log(1 + exp(z1))))
-    delta1 = t2 * (W.T @ delta2 + jnp.tanh(A2 - Y) * (0.5 + 0.5 * jnp.tanh(0.5 * z2)) / m)
+    # dA2 = dC/dA2 = sinh(A2 - Y) / (m * cosh(A2 - Y))
+    dA2 = 1 / m * jnp.tanh(A2 - Y)
+    # delta2 = dC/dz2 = A1 * dA2 * (1 - sigmoid(z2)) * sigmoid(z2)
+    delta2 = A1 * dA2 * (0.5 + 0.5 * jnp.tanh(-0.5 * z2)) * (0.5 + 0.5 * jnp.tanh(0.5 * z2))
+    t2 = z1 * (1 - jnp.tanh(jnp.logaddexp(0, z1)) ** 2) * (0.5 + 0.5 * jnp.tanh(0.5 * z1))
+    t1 = t2 + jnp.tanh(jnp.logaddexp(0, z1))
+    # delta1 = dC/dz1 = (W.T @ delta2 + dA2 * sigmoid(z2)) * (z1 * (1 - tanh(log(1 + exp(z1))) ** 2)
+    #     * exp(z1) / (1 + exp(z1)) + tanh(log(1 + exp(z1))))
+    delta1 = t1 * (dA2 * (0.5 + 0.5 * jnp.tanh(0.5 * z2)) + W.T @ delta2)
     # dW = dC/dW = delta2 @ A1.T + delta1 @ X.T
     dW = delta2 @ A1.T + delta1 @ X.T
     # db = dC/db = sum_samples(delta2) + sum_samples(delta1)

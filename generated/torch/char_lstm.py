@@ -99,20 +99,21 @@ def _lstm1_backward(grad, X, Wx1, Wh1, b1, i1s, f1s, g1s, o1s, c1s, h1s):
         o1 = o1s[t]
         c1 = c1s[t]
         dh1 = dh1 + grad[32 * t : 32 * t + 32]
-        # dc1_prev = dC/dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        dc1_prev = f1 * (dc1 + o1 * dh1 * (1 - torch.tanh(c1) ** 2))
-        # g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t1 = g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - torch.tanh(c1) ** 2))
-        # c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t2 = c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - torch.tanh(c1) ** 2))
-        # i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))
-        t3 = i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - torch.tanh(c1) ** 2))
+        # dc1 = dC/dc1 = dc1 + o1 * dh1 * (1 - tanh(c1) ** 2)
+        dc1 = dc1 + o1 * dh1 * (1 - torch.tanh(c1) ** 2)
+        # dc1_prev = dC/dc1_prev = f1 * dc1
+        dc1_prev = f1 * dc1
+        # g1 * dc1 * i1 * (1 - i1)
+        t1 = g1 * dc1 * i1 * (1 - i1)
+        # c1_prev * dc1 * f1 * (1 - f1)
+        t2 = c1_prev * dc1 * f1 * (1 - f1)
+        # i1 * dc1 * (1 - g1**2)
+        t3 = i1 * dc1 * (1 - g1**2)
         # dh1 * o1 * (1 - o1) * tanh(c1)
         t4 = dh1 * o1 * (1 - o1) * torch.tanh(c1)
-        # delta1 = dC/dz1 = rows_64_of_128(i1 * (1 - g1**2) * (dc1 + o1 * dh1 * (1 - tanh(c1) **
-        #     2))) + rows_0_of_128(g1 * i1 * (1 - i1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_32_of_128(c1_prev * f1 * (1 - f1) * (dc1 + o1 * dh1 * (1 - tanh(c1) ** 2))) +
-        #     rows_96_of_128(dh1 * o1 * (1 - o1) * tanh(c1))
+        # delta1 = dC/dz1 = rows_64_of_128(i1 * dc1 * (1 - g1**2)) + rows_0_of_128(g1 * dc1 * i1 *
+        #     (1 - i1)) + rows_32_of_128(c1_prev * dc1 * f1 * (1 - f1)) + rows_96_of_128(dh1 * o1 *
+        #     (1 - o1) * tanh(c1))
         delta1 = torch.cat([t1, t2, t3, t4])
         # dWx1 = dC/dWx1 = delta1 @ x1_t.T
         dWx1 += delta1 @ x1_t.T

@@ -126,12 +126,16 @@ def test_recurrent_kinds_equal_torch(case):
 
 
 def test_the_cell_state_recursion_is_in_the_derivation():
-    """The LSTM's derivation shows dc_(t-1) = f_t * (dc_t + ...), derived (not typed in)."""
+    """The LSTM's derivation shows the cell state's gradient at t, what step t+1 handed back
+    plus the path through h_t (computed once, read by the four gate blocks), and
+    dc_(t-1) = f_t * dc_t: derived, not typed in."""
     from derive.emit.show import show_text
     from derive.engine.derivation import derive
 
     text = show_text(derive(_spec("lstm")))
-    assert "dc1_(t-1)  = f1_t*(dc1_t + " in text
+    assert "dc1_t      = dc1_t + o1_t*dh1_t*(1 - tanh(c1_t)**2)" in text
+    assert "dc1_(t-1)  = f1_t*dc1_t   [to step t-1]" in text
+    assert text.count("tanh(c1_t)**2") == 1
     assert "[to step t-1]" in text
 
 

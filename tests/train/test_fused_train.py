@@ -66,11 +66,9 @@ def test_training_with_the_fused_step_equals_the_readable_path(spec, optimizer):
     fused = Counting(module)
     a = train(fused, data, **settings)
     b = train(Readable(module), data, **settings)
-    # every step through the fused step; a recurrent network has none yet (issue 23's open
-    # part: its module says why) and trains through loss_and_grad, the same run
-    reason = getattr(module, "NO_FUSED_STEP", None)
-    assert reason is None or reason == "no fused step for a recurrent network"
-    assert fused.calls == (0 if reason else 2 * 4) and a.steps == b.steps == 2 * 4
+    # every step through the fused step, recurrent networks' too
+    assert not hasattr(module, "NO_FUSED_STEP")
+    assert fused.calls == 2 * 4 and a.steps == b.steps == 2 * 4
     assert a.params.keys() == b.params.keys()
     for k in b.params:
         np.testing.assert_allclose(a.params[k], b.params[k], rtol=1e-8, atol=1e-11, err_msg=k)

@@ -259,6 +259,14 @@ def _shape(ck: Checking, m: Member, index: int):
     )
 
 
+def _bare_shape(tex: str):
+    """``n \\times m`` without brackets, in a chain of shapes: the shape (n, m)."""
+    m = re.fullmatch(r"\s*(\d+|m|n)\s*\\times\s*(\d+|m|n)\s*[.,]?\s*", tex)
+    if not m:
+        return None
+    return tuple(int(g) if g.isdigit() else g for g in m.groups())
+
+
 def shape_chain(ck: Checking, members):
     """``[p \\times q] \\cdot [q \\times r] = [p \\times r]``: each link against the one before."""
     prev, prev_m = None, None
@@ -282,6 +290,8 @@ def shape_chain(ck: Checking, members):
                 value = (value[0], s[1])
         elif m.kind == "shape" and not m.operands:
             value = m.value
+        elif prev is not None and _bare_shape(m.tex):
+            value = _bare_shape(m.tex)  # ... = n \times m, read as a product of numbers
         else:
             ck.add(m.line, "shape", claim, "unknown", message=m.error or "not a shape")
             return

@@ -113,6 +113,8 @@ def read_document(text: str, *, latex: bool | None = None) -> Document:
         text = _replace(text, [(sp.cstart, sp.cend, _blank_comments) for sp in spans])
     macros, defs = mac.definitions(text)
     text = _replace(text, [(start, end, _blank) for start, end in defs])
+    if not latex:
+        macros = mac.builtins(macros)
     doc = Document(text, latex, spans, macros=macros)
     _Reader(doc).run()
     return doc
@@ -271,6 +273,9 @@ def _find_spans(text: str, latex: bool) -> list[Span]:
                 close = text.find("$$", i + 2)
                 while close > 0 and text[close - 1] == "\\":
                     close = text.find("$$", close + 1)
+                if not latex and _table_row_ends(text, i, close):
+                    i += 2  # an empty $$ cell of a table row (|$$|): no span out of the row
+                    continue
                 if close >= 0:
                     spans.append(Span(i, close + 2, i + 2, close, True, "$$"))
                     i = close + 2
@@ -286,7 +291,38 @@ def _find_spans(text: str, latex: bool) -> list[Span]:
     return spans
 
 
+# Characters typed for their TeX (∂, −, ∑): the formula as TeX, for every reader after this one.
+UNICODE = {
+    "−": "-",
+    "–": "-",
+    "×": r"\times ",
+    "·": r"\cdot ",
+    "⋅": r"\cdot ",
+    "σ": r"\sigma ",
+    "δ": r"\delta ",
+    "∂": r"\partial ",
+    "²": "^{2}",
+    "³": "^{3}",
+    "′": "'",
+    "Δ": r"\Delta ",
+    "∑": r"\sum ",
+    "≈": r"\approx ",
+    "→": r"\rightarrow ",
+    "←": r"\leftarrow ",
+}
+
+
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def _table_row_ends(text: str, i: int, close: int) -> bool:
+    """Whether the ``$$`` at ``i`` stands in a Markdown table row (a line opening with ``|``)
+    and finds no closing ``$$`` on that line: a cell cannot hold a line break, so a ``$$``
+    that would close on a later row is an empty cell, not display math."""
+    start = text.rfind("\n", 0, i) + 1
+    end = text.find("\n", i)
+    end = len(text) if end < 0 else end
+    return text[start:i].lstrip().startswith("|") and not 0 <= close < end
 
 
 def _inline_close(text: str, i: int) -> int:
@@ -680,6 +716,8 @@ class _Reader:
     def _clean(self, tex: str) -> str:
         if not self.doc.latex:
             tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
+        for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
+            tex = tex.replace(uni, rep)
         return mac.present(mac.expand(tex, self.doc.macros))
 
 

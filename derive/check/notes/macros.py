@@ -154,6 +154,20 @@ def _definition(text: str, cmd: str, i: int) -> tuple[Macro, int] | None:
     return Macro(name, nargs, text[j + 1 : end - 1], default), end
 
 
+# Macros MathJax and KaTeX define that LaTeX does not: a note written for the web uses them
+# without defining them (KaTeX's ``\\part`` for ``\\partial``, ``\\space``). A note's own
+# definition of the same name wins (``builtins``).
+_WEB_MACROS = {
+    "part": "\\partial", "space": " ", "Reals": "\\mathbb{R}", "reals": "\\mathbb{R}",
+}  # fmt: skip
+
+
+def builtins(macros: dict[str, Macro]) -> dict[str, Macro]:
+    """``macros`` with the web renderers' own macros added where the note does not define them."""
+    web = {name: Macro(name, 0, body) for name, body in _WEB_MACROS.items()}
+    return {**web, **macros}
+
+
 def expand(tex: str, macros: dict[str, Macro]) -> str:
     """``tex`` with the note's macros expanded (see the module doc)."""
     if not macros:

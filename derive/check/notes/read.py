@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from derive.engine.registry import NOTE_WORDS
 
-from .document import read_document
+from .document import UNICODE, read_document
 
 FUNCTION_WORDS = {*NOTE_WORDS, "exp", "log", "ln", "delta"}  # the registry's activations
 _ENGLISH = {
@@ -65,24 +65,6 @@ _ENGLISH = {
     "am",
     "go",
     "ok",
-}
-UNICODE = {
-    "−": "-",
-    "–": "-",
-    "×": r"\times ",
-    "·": r"\cdot ",
-    "⋅": r"\cdot ",
-    "σ": r"\sigma ",
-    "δ": r"\delta ",
-    "∂": r"\partial ",
-    "²": "^{2}",
-    "³": "^{3}",
-    "′": "'",
-    "Δ": r"\Delta ",
-    "∑": r"\sum ",
-    "≈": r"\approx ",
-    "→": r"\rightarrow ",
-    "←": r"\leftarrow ",
 }
 _SIMPLE_ENTRY = re.compile(
     r"^\s*(-?\d+(\.\d+)?|\\?[A-Za-z]+(_\{?[A-Za-z0-9,]+\}?)?(\^\{\(?[A-Za-z0-9+-]+\)?\})?)\s*$"

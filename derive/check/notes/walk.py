@@ -235,7 +235,7 @@ def merge(old: list[Result], new) -> list[Result]:
             if v.verdict == "wrong" and v.reading:
                 msg += f" ({v.reading})"
             expected = None
-            if v.verdict == "wrong":
+            if v.verdict == "wrong" and "the left-hand side is " in v.message:
                 expected = v.message.split("the left-hand side is ", 1)[-1].split(",")[0]
                 expected = f"the value of the left-hand side, {expected}"
             out.append(Result(v.line, v.kind, v.claim, v.verdict, expected, msg))

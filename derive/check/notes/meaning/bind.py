@@ -181,7 +181,7 @@ def role(atom: Atom, env: Env):
     m = re.fullmatch(r"(\d)\s*,\s*([a-z]{1,2})", (atom.sub or "").strip())
     if name in LAYERED and atom.sup is None and m:
         atom = Atom(name, m.group(2), m.group(1), atom.primes, atom.T)  # a_{2,k}: layer, entry
-    if name in LAYERED and not (name == "delta" and atom.sup is None):
+    if name in LAYERED and not (name == "delta" and atom.sup is None and atom.sub):
         kind = LAYERED[name]
         p = layer_number(atom.sup, env) if atom.sup else env.state.net.N + env.reading.base
         store = {"dz": "z", "da": "a", "dW": "W", "db": "b"}.get(kind, kind)
@@ -192,6 +192,15 @@ def role(atom: Atom, env: Env):
         return ("dz", node, index_letters(atom.sub), atom.T)
     if name in ("y", "Y") and atom.sup in ("*", "\\ast", "{*}"):
         atom = Atom(name, atom.sub, None, atom.primes, atom.T)  # y^*: the target
+    if name in ("x", "X") and atom.sup is not None:
+        # x^{(l)}: the output of layer l (x^{(1)} the input when the input is layer 1)
+        try:
+            p = layer_number(atom.sup, env)
+        except NoLayer:
+            raise
+        except Unreadable:
+            return None
+        return ("a", node_of("a", p, env), index_letters(atom.sub), atom.T)
     if name in VECTOR_NAMES and atom.sup is None:
         return ("val", VECTOR_NAMES[name], index_letters(atom.sub), atom.T)
     if name in OUTPUT_NAMES and atom.sup is None:
@@ -265,6 +274,10 @@ def value(node, env: Env):
     if kind == "norm":
         v = value(node[1], env)
         return float(np.sqrt(np.sum(np.asarray(v) ** 2)))
+    if kind == "jacobian":
+        # a Jacobian the note names as a matrix of its own (J^{(l)}): multiplied as one
+        v = value(node[1], env)
+        return v.m if isinstance(v, Jac) else v
     raise Unreadable(f"{kind}")
 
 
@@ -335,7 +348,9 @@ def multiply(node, env: Env):
         return a @ b.T
     if a.shape[1] == b.shape[0]:
         return a @ b
-    if a.shape == b.shape and 1 in a.shape:
+    if a.shape == b.shape:
+        # same shapes that cannot be a matrix product: the author's element-wise product
+        # (two vectors, or a batch dC/dA \cdot A(1 - A))
         return a * b
     raise ShapeMismatch(f"shapes {a.shape} and {b.shape} do not multiply")
 
@@ -347,6 +362,8 @@ def nabla(atom: Atom, operand, env: Env):
         from .grammar import Parser
 
         g = operand[1]
+        if atom.sub.strip() in ("y", "Y"):
+            raise Unreadable(f"{g.name} by the target: a function the note leaves abstract")
         return call(Atom(g.name, None, g.sup, g.primes + 1), [Parser(atom.sub).parse_all()], env)
     if atom.sub:
         from .grammar import Parser
@@ -362,8 +379,42 @@ def nabla(atom: Atom, operand, env: Env):
     raise Unreadable("nabla of this")
 
 
+def example(arr, atom: Atom, env: Env):
+    """The column (examples as rows: the row) of a batch quantity that an example index
+    letter picks (``y^{(l)}``, ``x^{(p,3)}``: see examples.py)."""
+    if not atom.ex:
+        return arr
+    i = env.idx.get(atom.ex)
+    if i is None:
+        raise Unreadable(f"free example index {atom.ex}")
+    m = env.state.net.m
+    if not isinstance(arr, np.ndarray) or arr.ndim != 2:
+        raise Unreadable("an example of a number")
+    axis = 1 if env.reading.layout == "cols" else 0
+    if arr.shape[axis] != m:
+        raise Unreadable(f"{atom.show()} has no example axis")
+    if i >= m:
+        raise NoLayer("no such example")
+    return arr[:, i : i + 1] if axis == 1 else arr[i : i + 1, :]
+
+
+def _own(atom: Atom, env: Env):
+    """A name of the note's own network (``z = W^{(1)} x``, ``a = f(z)``, ``\\hat y =
+    W^{(2)} a``, written with no layer and not the drawn network's): through its definition."""
+    inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
+    v = value(env.aliases[Atom(atom.name).show()], inner)
+    if not isinstance(v, np.ndarray):
+        raise Unreadable("an entry of a defined number")
+    v = example(v, atom, env)
+    if atom.T:
+        v = v.T
+    return entry(v, index_letters(atom.sub), env) if atom.sub else v
+
+
 def atom_value(atom: Atom, env: Env):
     st = env.state
+    if "own:" + atom.name in env.aliases and atom.sup is None and env.depth < 8:
+        return _own(atom, env)
     if is_cost(atom):
         return st.cost_of("J" if _mean_name(atom, env) else "C")
     r = role(atom, env)
@@ -374,6 +425,7 @@ def atom_value(atom: Atom, env: Env):
             arr = present(st.cost_grad(node, "S" if kind in ("dz", "da") else "J"), env)
         else:
             arr = present(st.values[node], env)
+        arr = example(arr, atom, env)
         if T:
             arr = arr.T
         return entry(arr, letters, env) if letters else arr
@@ -403,9 +455,12 @@ def atom_value(atom: Atom, env: Env):
     ):
         # h_c, h^T for a name the note defined as a whole vector (h = \sigma(t))
         inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
-        v = value(env.aliases[bare], inner)
+        live = _live(bare, env)
+        v = present(env.state.values[live], env) if live else value(env.aliases[bare], inner)
         if not isinstance(v, np.ndarray):
             raise Unreadable("an entry of a defined number")
+        if "ex:" + bare not in env.aliases:
+            v = example(v, atom, env)
         if atom.T:
             v = v.T
         return entry(v, index_letters(atom.sub), env) if atom.sub else v
@@ -419,10 +474,63 @@ def atom_value(atom: Atom, env: Env):
         if isinstance(base, Jac) or not _is_scalar(ex):
             raise Unreadable("a power of this")
         return base ** _scalar(ex)
-    if key in env.aliases and env.depth < 8:
+    if key in env.aliases and "lhs:" + key not in env.aliases and env.depth < 8:
+        live = _live(key, env)
+        if live:
+            v = present(env.state.values[live], env)
+            return v if "ex:" + key in env.aliases else example(v, atom, env)
         inner = Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
-        return value(env.aliases[key], inner)
+        v = value(env.aliases[key], inner)
+        return v if "ex:" + key in env.aliases else example(v, atom, env)
+    found = entry_alias(atom, env)
+    if found is not None and env.depth < 8:
+        tree, pairs = found
+        idx = dict(env.idx)
+        for d, u in pairs:
+            if u not in env.idx:
+                raise Unreadable(f"free index {u}")
+            idx[d] = env.idx[u]
+        return value(tree, Env(env.state, env.reading, env.aliases, idx, env.depth + 1))
     raise Unreadable(f"unbound symbol {atom.show()}")
+
+
+def entry_alias(atom: Atom, env: Env):
+    """A name the note defined entry by entry with other index letters (``\\hat p_k^{(p)} =
+    softmax(x^{(p,3)})_k`` used as ``\\hat p_j^{(i)}``): (its definition, [(letter in the
+    definition, letter here)]), or None."""
+    for k, lhs in env.aliases.items():
+        if not (isinstance(k, str) and k.startswith("lhs:")):
+            continue
+        if (lhs.name, lhs.sup, lhs.T, lhs.primes) != (atom.name, atom.sup, atom.T, atom.primes):
+            continue
+        try:
+            dl, ul = index_letters(lhs.sub), index_letters(atom.sub)
+        except Unreadable:
+            continue
+        if len(dl) != len(ul) or bool(lhs.ex) != bool(atom.ex):
+            continue
+        if any(c.isdigit() for c in dl + ul):
+            continue
+        pairs = list(zip(dl, ul, strict=True)) + ([(lhs.ex, atom.ex)] if lhs.ex else [])
+        return env.aliases[k[4:]], pairs
+    return None
+
+
+def _live(key, env: Env):
+    """The node of the network a name the note defined stands for (``t = x W + b`` is z^1,
+    ``h = \\sigma(t)`` is a^1), matched once on the unperturbed draw: the name is then read
+    from the state, so that a derivative by a node upstream of it (``\\partial h_c /
+    \\partial t_d``) sees it change; None for a name that is no node."""
+    cache = env.state.net.__dict__.setdefault("_alias_nodes", {})
+    ck = (key, env.reading)
+    if ck not in cache:
+        st = env.state
+        base = st if not st.over else State(st.net, st.cost_fn, sum_factor=st.sum_factor)
+        try:
+            cache[ck] = _alias_node(key, Env(base, env.reading, env.aliases, {}, env.depth + 1))[0]
+        except (Unreadable, ValueError, TypeError, FloatingPointError, ZeroDivisionError):
+            cache[ck] = None
+    return cache[ck]
 
 
 def activation_of(fatom: Atom, args, env: Env) -> str:
@@ -479,6 +587,9 @@ def call(fatom: Atom, args, env: Env):
             return derivative(("d", ("atom", Atom("C")), ("atom", Atom("a", None, "L")), None), env)
         if fatom.primes:
             raise Unreadable("a derivative of the cost")
+        pick = _example_args(args, env)
+        if pick is not None:
+            return example_cost(env.state, *pick)
         return env.state.cost()
     if name == "np.sum" or name == "sum":
         v = value(args[0], env)
@@ -544,6 +655,45 @@ def call(fatom: Atom, args, env: Env):
     return out if isinstance(x, np.ndarray) else float(out)
 
 
+def _example_args(args, env: Env):
+    """(input example, target example) a cost's arguments name (``J(W,b;x^{(k)},y^{(k)})``),
+    or None when they name no example."""
+    got = {}
+    for a in args:
+        if a[0] == "atom" and a[1].ex and a[1].name in ("x", "X", "y", "Y"):
+            i = env.idx.get(a[1].ex)
+            if i is None:
+                raise Unreadable(f"free example index {a[1].ex}")
+            got[a[1].name.lower()] = i
+    if not got:
+        return None
+    kx = got.get("x", got.get("y"))
+    ky = got.get("y", kx)
+    if max(kx, ky) >= env.state.net.m:
+        raise NoLayer("no such example")
+    return kx, ky
+
+
+def example_cost(st: State, kx: int, ky: int) -> float:
+    """The cost of one example: the network's output at input example ``kx`` against the
+    target of example ``ky`` (the same example when the note writes it right)."""
+    import copy
+
+    net = copy.copy(st.net)
+    net.params = dict(st.net.params)
+    net.m = 1
+    over = {}
+    for key, v in {**st.net.params, **st.over}.items():
+        if key[0] in ("a", "z") or key == ("y", 0):
+            col = ky if key == ("y", 0) else kx
+            v = v[:, col : col + 1]
+        if key in st.over:
+            over[key] = v
+        else:
+            net.params[key] = v
+    return State(net, st.cost_fn, over, 1.0).cost()
+
+
 def denominator(node, env: Env):
     """(node key, internal entry or None) for the variable of a derivative."""
     if node[0] == "T":
@@ -564,6 +714,16 @@ def denominator(node, env: Env):
         else:
             raise Unreadable(f"a derivative by {atom.show()}")
     kind, nd, letters, _ = r
+    if atom.ex and nd[0] in ("z", "a"):
+        # an entry of one example's vector (x^{(p,3)}_q): that example's column
+        col = env.idx.get(atom.ex)
+        if col is None or len(letters) != 1 or letters[0] not in env.idx:
+            raise Unreadable("a derivative by a whole example")
+        shape = env.state.values[nd].shape
+        ent = (env.idx[letters[0]], col)
+        if ent[0] >= shape[0] or ent[1] >= shape[1]:
+            raise NoLayer("index out of range")
+        return nd, ent
     if not letters:
         return nd, None
     pos = []
@@ -605,6 +765,8 @@ def derivative(node, env: Env):
     if f[0] == "atom" and f[1].name in ("sigma", "g", "f", "phi") and not f[1].sub:
         # \partial\sigma / \partial z^l: the activation's derivative at z^l, entry by entry
         fa = f[1]
+        if den[0] == "atom" and den[1].name in ("y", "Y"):
+            raise Unreadable(f"{fa.name} by the target: a function the note leaves abstract")
         return call(Atom(fa.name, None, fa.sup, fa.primes + 1), [den], env)
     nd, ent = denominator(den, env)
 
@@ -618,7 +780,11 @@ def derivative(node, env: Env):
         if isinstance(plus, Jac):
             raise Unreadable("a derivative of a Jacobian")
         return (plus - minus) / (2 * H)
-    if f[0] == "atom" and is_cost(f[1]) or f[0] == "call" and f[1].name in COSTS:
+    if (
+        f[0] == "atom"
+        and is_cost(f[1])
+        or (f[0] == "call" and f[1].name in COSTS and _example_args(f[2], env) is None)
+    ):
         return present(st.cost_grad(nd, "J" if _mean_name(f[1], env) else "C"), env)
     base = g(st)
     if isinstance(base, Jac):
@@ -640,11 +806,30 @@ def derivative(node, env: Env):
     return Jac(np.array(cols).T)
 
 
-def sum_range(var: str, node, env: Env) -> int:
+def _kronecker_partners(var: str, node) -> set[str]:
+    out = set()
+    text = repr(node)
+    for sub in re.findall(r"name='delta', sub='([a-z]{2})', sup=None", text):
+        if var in sub and sub != var * 2:
+            out.add(sub.replace(var, "", 1))
+    return out
+
+
+def sum_range(var: str, node, env: Env, seen: frozenset = frozenset()) -> int:
     """How far an index runs: the size of the dimension it indexes in the body."""
     found = []
     _ranges(var, node, env, found)
     sizes = [f for f in found if f is not None]
+    if not found and not seen:
+        # an index only in Kronecker deltas (\\delta_{cd} x_f \\delta_{dg}): its partner's range
+        for partner in sorted(_kronecker_partners(var, node)):
+            try:
+                sizes.append(sum_range(partner, node, env, seen | {var}))
+                break
+            except NoLayer:
+                raise
+            except Unreadable:
+                continue
     if not sizes:
         if found:
             raise NoLayer(f"the range of {var} at a layer the network does not have")
@@ -657,6 +842,9 @@ def _ranges(var, node, env, found):
         return
     if node[0] == "atom":
         a = node[1]
+        if a.ex == var:
+            found.append(env.state.net.m)  # an example index runs over the drawn batch
+            return
         try:
             letters = index_letters(a.sub)
         except Unreadable:
@@ -670,6 +858,16 @@ def _ranges(var, node, env, found):
             except Unreadable:
                 return
             if r is None:
+                alias = entry_alias(a, env) if env.depth < 8 else None
+                if alias is not None:
+                    # its range does not depend on which entry: unset letters read as the first
+                    idx = {d: env.idx.get(u, 0) for d, u in alias[1]}
+                    inner = Env(env.state, env.reading, env.aliases, {**env.idx, **idx},
+                                env.depth + 1)  # fmt: skip
+                    for d, u in alias[1]:
+                        if u == var:
+                            _ranges(d, alias[0], inner, found)
+                    return
                 bare = Atom(a.name).show()
                 if bare in env.aliases and env.depth < 8:
                     try:
@@ -683,6 +881,8 @@ def _ranges(var, node, env, found):
             kind, nd, lts, T = r
             arr = env.state.values[nd]
             arr = present(arr, env)
+            if a.ex:  # one example's vector: the entries, not the examples
+                arr = example(arr, a, env.with_idx(**{a.ex: 0}))
             if T:
                 arr = arr.T
             pos = lts.index(var)
@@ -692,12 +892,13 @@ def _ranges(var, node, env, found):
                 found.append(arr.shape[pos])
         return
     if node[0] == "idx":
-        letters = index_letters(node[2]) if re.fullmatch(r"[a-z]", node[2] or "") else []
+        letters = index_letters(node[2]) if _IDX.fullmatch(node[2] or "") else []
         if var in letters:
             try:
                 v = value(node[1], env)
                 if isinstance(v, np.ndarray):
-                    found.append(max(v.shape))
+                    # (\nabla W^l)_{jk}: an entry of a matrix by row and column
+                    found.append(v.shape[letters.index(var)] if len(letters) == 2 else max(v.shape))
             except Unreadable:
                 pass
     for part in node[1:]:
@@ -723,7 +924,9 @@ def summation(node, env: Env):
         if not isinstance(v, np.ndarray):
             return v  # a number over the batch (a norm): the examples are already in it
         return np.sum(v, axis=1 if env.reading.layout == "cols" else 0, keepdims=True)
-    n = sum_range(var, body, env)
+    n = stated_width(hi, env)
+    if n is None:
+        n = sum_range(var, body, env)
     total = 0.0
     for i in range(n):
         if exclude is not None and env.idx.get(exclude) == i:
@@ -733,6 +936,24 @@ def summation(node, env: Env):
             raise Unreadable("a sum of Jacobians")
         total = _add(total, v)
     return total
+
+
+def stated_width(hi, env: Env) -> int | None:
+    """The bound of a sum when it names a layer's width in UFLDL's notation (``s_{n_l}``,
+    ``s_{l+1}``: the number of units of that layer), else None."""
+    m = re.fullmatch(r"s_\{?\s*\(?([^{}()]+?)\)?\s*\}?", (hi or "").strip())
+    if not m:
+        return None
+    try:
+        p = layer_number(m.group(1), env)
+    except NoLayer:
+        raise
+    except Unreadable:
+        return None
+    return int(env.state.values[node_of("a", p, env)].shape[0])
+
+
+_IDX = re.compile(r"[a-z]|[a-z]\s*,?\s*[a-z]")  # the subscript of a bracket: an entry
 
 
 def free_indices(node, bound=frozenset()) -> set[str]:
@@ -750,10 +971,12 @@ def free_indices(node, bound=frozenset()) -> set[str]:
             letters = index_letters(a.sub)
         except Unreadable:
             return out
+        if a.ex:
+            letters = letters + [a.ex]  # the example a superscript names (examples.py)
         return {c for c in letters if c.isalpha() and c not in bound}
     if node[0] == "idx":
-        if re.fullmatch(r"[a-z]", node[2] or ""):
-            out |= {node[2]} - set(bound)
+        if _IDX.fullmatch(node[2] or ""):
+            out |= set(index_letters(node[2])) - set(bound)
     for part in node[1:]:
         if isinstance(part, tuple):
             out |= free_indices(part, bound)

@@ -17,7 +17,8 @@ import re
 
 import numpy as np
 
-from . import bind
+from . import bind, entrydefs, ownnet
+from . import layouts as layouts_mod
 from .bind import Env, Reading
 from .grammar import COSTS, Atom, Unreadable
 from .instance import Net, State
@@ -54,6 +55,12 @@ class Note:
         self.einstein = False
         self.layout: str | None = None  # stated by the user (--rows), else inferred
         self.base = None  # the input's layer number when the note states it (a^1 = x)
+        self.unit_layers: set[int] = set()  # layers fed by a weight written with one index
+        self.example_letters: set[str] = set()  # examples.py
+        self.log10 = False  # log is the base-10 logarithm: the note divides by ln(10)
+        self.unfit = False  # no forward equation of the note holds on the drawn network
+
+        self.shifts = (0, 1)  # whether W^{(l)} may feed z^{(l+1)}: the notation may fix it
 
     # -------------------------------------------------------------- the drawn network
     def n_layers(self, base: int) -> int:
@@ -63,7 +70,12 @@ class Note:
 
     def widths(self, base: int) -> list[int]:
         n = self.n_layers(base)
-        return WIDTHS[: n + 1]
+        out = WIDTHS[: n + 1]
+        for p in self.unit_layers:
+            # W^{(2)}_i: a weight matrix with one index is a row, its layer has one unit
+            if 1 <= p - base <= n:
+                out[p - base] = 1
+        return out
 
     def acts_for(self, n: int, reading: Reading | None = None) -> list[str]:
         hidden = reading.hidden if reading else self.hidden_options[0]
@@ -119,7 +131,7 @@ class Note:
                     for mean in means if per_example else (False,):
                         r = Reading(layout, base, shift, c, batch=batch, mean=mean,
                                     cost_name=self.cost_name if c == "note" else "",
-                                    hidden=hidden, output=output)  # fmt: skip
+                                    hidden=hidden, output=output, log10=self.log10)  # fmt: skip
                         yield r, self.widths(base), False
         if line < self.first_vector_line:
             # a note that has written no transpose or element-wise product yet may mean one
@@ -129,8 +141,14 @@ class Note:
                     if output == "softmax":
                         continue
                     for c in costs:
-                        r = Reading(layout, base, shift, c, hidden=hidden, output=output)
+                        r = Reading(layout, base, shift, c, hidden=hidden, output=output,
+                                    log10=self.log10)  # fmt: skip
                         yield r, [1] * len(self.widths(base)), True
+
+
+# a transpose (^T, or a prime on a bracketed layered matrix, (W^{(l)})') or an element-wise
+# product: the note writes vectors and matrices
+_VECTOR_MARK = r"\\odot|\\circ|\^\s*\{?\s*(T|\\top)\b|[A-Z]\^\{[^{}]*\}\s*\)\s*'"
 
 
 def _lhs_atom(tree):
@@ -184,9 +202,11 @@ def infer(note: Note, stmts) -> None:
                     s = bind.strip_layer(a.sup)
                     if s.isdigit():
                         note.numeric_layers.add(int(s))
+                        if a.name in ("W", "w") and re.fullmatch(r"[a-z]", (a.sub or "").strip()):
+                            note.unit_layers.add(int(s))
                 elif a.name in bind.LAYERED and a.sub and re.fullmatch(r"\d", a.sub.strip()):
                     note.numeric_layers.add(int(a.sub.strip()))
-            if re.search(r"\\odot|\\circ|\^\s*\{?\s*(T|\\top)\b", m.text):
+            if re.search(_VECTOR_MARK, m.text):
                 note.first_vector_line = min(note.first_vector_line, m.line)
         if len(members) < 2 or lhs.tree is None:
             continue
@@ -194,6 +214,8 @@ def infer(note: Note, stmts) -> None:
         rhs = members[1].tree
         rel = members[1].rel
         if atom is None:
+            if entrydefs.is_entry_definition(lhs.tree, rhs):
+                note.kinds[id(lhs)] = "definition"  # \sigma(\vec{z})_i = e^{z_i} / ...
             continue
         pinned = _input_number(lhs.tree, rhs)
         if pinned is not None:
@@ -220,7 +242,8 @@ def infer(note: Note, stmts) -> None:
             and not atom.primes
             and all(a[0] == "atom" and a[1].sup is None and a[1].sub is None for a in lhs.tree[2])
         ):
-            note.own_functions.add(atom.name)  # f(z) = ...: a function of the note's own
+            if not _standard_function(atom, lhs.tree[2], rhs):
+                note.own_functions.add(atom.name)  # f(z) = ...: a function of the note's own
             note.kinds[id(lhs)] = "definition"
             continue
         is_cost = (
@@ -241,12 +264,24 @@ def infer(note: Note, stmts) -> None:
             note.kinds[id(lhs)] = "definition"
             if atom.name not in KNOWN and rhs is not None and lhs.tree[0] == "atom":
                 note.aliases.setdefault(atom.show(), rhs)
+                note.aliases.setdefault("lhs:" + atom.show(), atom)
+                if atom.ex:
+                    note.aliases["ex:" + atom.show()] = True  # defined for one example
             continue
-        if atom.name in ("z", "Z", "a", "A", "hat_y", "hat_Y") and lhs.tree[0] == "atom":
+        layer_x = atom.name in ("x", "X") and atom.sup is not None  # x^{(l)}: layer l's output
+        if (atom.name in ("z", "Z", "a", "A", "hat_y", "hat_Y") or layer_x) and lhs.tree[
+            0
+        ] == "atom":
             if rhs is not None and not _has_derivative(rhs):
                 note.kinds[id(lhs)] = "forward"
                 note.forward.append((lhs.tree, rhs))
                 calls.append((atom, rhs))
+            continue
+        if atom.name in ("x", "X", "y", "Y") and lhs.tree[0] == "atom" and atom.sup is None:
+            if rhs is not None and rhs[0] != "atom" and not _has_derivative(rhs) and not atom.sub:
+                # the input or the target written as an expression (x = A y): the note says
+                # what it stands for, nothing of the network computes it (x = X is a claim)
+                note.kinds[id(lhs)] = "definition"
             continue
         if atom.name not in KNOWN and lhs.tree[0] == "atom" and not bind.is_cost(atom):
             if atom.name in ("x", "X", "y", "Y"):
@@ -254,11 +289,18 @@ def infer(note: Note, stmts) -> None:
             note.kinds[id(lhs)] = "alias"
             if rhs is not None:
                 note.aliases.setdefault(atom.show(), rhs)
+                note.aliases.setdefault("lhs:" + atom.show(), atom)
+                if atom.ex:
+                    note.aliases["ex:" + atom.show()] = True  # defined for one example
                 if not _has_derivative(rhs):
                     calls.append((atom, rhs))
+    note.log10 = any(
+        re.search(r"\\?ln\s*\(?\s*10\s*\)?(?![0-9])", m.text) for members in stmts for m in members
+    )
     _named_layers(note)
     _activations(note, calls)
     _conventions(note)
+    ownnet.adopt(note)
     _cost(note)
 
 
@@ -289,6 +331,46 @@ def _named_layers(note: Note) -> None:
     for k, v in named.items():
         note.aliases["layer:" + k] = v
         note.numeric_layers.add(v)
+
+
+STANDARD = ("relu", "ReLU", "H", "sigma", "sigmoid", "tanh")
+
+
+def _substitute(tree, name, v):
+    if not isinstance(tree, tuple) or not tree:
+        return tree
+    if tree[0] == "atom" and tree[1] == Atom(name):
+        return ("num", v)
+    out = [tree[0]]
+    for part in tree[1:]:
+        if isinstance(part, tuple):
+            out.append(_substitute(part, name, v))
+        elif isinstance(part, list):
+            out.append([(q[0], _substitute(q[1], name, v))
+                        if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
+                        else _substitute(q, name, v) for q in part])  # fmt: skip
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def _standard_function(atom, args, rhs) -> bool:
+    """Whether the note defines a function the model knows by its name (relu(x) = max(0,x),
+    the Heaviside step H(x) = 1, its x > 0 case in the prose) as that function: equal to it at
+    positive arguments; then it keeps its standard meaning."""
+    if atom.name not in STANDARD or atom.sub or atom.sup or len(args) != 1 or rhs is None:
+        return False
+    net = Net([1, 1], ["input", "sigmoid"], 0)
+    env = Env(State(net, bind.abstract_cost), Reading())
+    try:
+        for v in (0.3, 0.7, 1.9):
+            mine = bind.value(_substitute(rhs, args[0][1].name, v), env)
+            known = bind.call(Atom(atom.name), [("num", v)], env)
+            if not np.allclose(float(np.asarray(mine).reshape(-1)[0]), known):
+                return False
+    except (Unreadable, ValueError, TypeError, FloatingPointError, ZeroDivisionError):
+        return False
+    return True
 
 
 def _is_update(atom, lhs, rhs) -> bool:
@@ -346,8 +428,8 @@ def _conventions(note: Note) -> None:
     output_all = sorted(set(note.output_options) | {"sigmoid", "softmax", "identity"})
     bases = (note.base,) if note.base is not None else (0, 1)
     layouts = (note.layout,) if note.layout else ("cols", "rows")
-    candidates = list(itertools.product(layouts, bases, (0, 1), hidden_all, output_all))
-    scores = {}
+    candidates = list(itertools.product(layouts, bases, note.shifts, hidden_all, output_all))
+    scores, held = {}, {}
     for cand in candidates:
         layout, base, shift, hidden, output = cand
         reading = Reading(layout, base, shift, "abstract", hidden=hidden, output=output)
@@ -356,7 +438,8 @@ def _conventions(note: Note) -> None:
         state = State(net, bind.abstract_cost)
         env0 = Env(state, reading, note.aliases)
         good = bad = 0
-        for lhs, rhs in note.forward:
+        held[cand] = set()
+        for k, (lhs, rhs) in enumerate(note.forward):
             general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
             layers = note.layer_values(net, reading) if general else [None]
             free = sorted(bind.free_indices(lhs))
@@ -377,12 +460,16 @@ def _conventions(note: Note) -> None:
                     continue
             if ok is True:
                 good += 1
+                held[cand].add(k)
             elif ok is False:
                 bad += 1
         scores[cand] = (good, -bad)
     best = max(scores.values())
     if best[0] == 0:
         note.conventions = [(note.layout or "cols", note.base or 0, 0)]
+        # the note writes forward equations and none holds on any drawn network: its network
+        # is not the drawn one (unless it is its own, ownnet)
+        note.unfit = bool(note.forward)
         return
     top = [c for c in candidates if scores[c] == best]
     keep, seen = [], set()
@@ -391,6 +478,9 @@ def _conventions(note: Note) -> None:
             seen.add((c[0], c[2]))
             keep.append(c[:3])
     note.conventions = keep[:2]
+    other = layouts_mod.other_layout(candidates, scores, held, note.conventions[0][0])
+    if other is not None:  # z = a w + b on one line, z = w a + b on another: both are the note's
+        note.conventions = [note.conventions[0], other]
     hid = [h for h in hidden_all if any(c[3] == h for c in top)]
     out = [o for o in output_all if any(c[4] == o for c in top)]
     if len(hid) < len(hidden_all):

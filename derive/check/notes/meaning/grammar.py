@@ -34,6 +34,7 @@ class Atom:
     sup: str | None = None  # the superscript as written, a transpose mark removed
     primes: int = 0
     T: bool = False  # written transposed (^T, ^\top, a T after the layer)
+    ex: str | None = None  # the example index letter of its superscript (examples.py)
 
     def show(self) -> str:
         out = self.name
@@ -47,7 +48,8 @@ class Atom:
 # Commands dropped or unwrapped before parsing: decoration that carries no meaning here.
 _DROP = (
     r"\\(left|right|big|Big|bigg|Bigg)(l|r|m)?(?![A-Za-z])|\\[!,;:>]|\\(limits|nolimits|displaystyle|"
-    r"textstyle|nonumber|notag|enskip|qquad|bf|boldmath|hfill|mathstrut|cdots|ldots)(?![A-Za-z])"
+    r"textstyle|nonumber|notag|enskip|qquad|bf|boldmath|hfill|mathstrut|cdots|ldots|hdots|dots)"
+    r"(?![A-Za-z])"
 )
 _UNWRAP = (
     "mathbf", "boldsymbol", "bm", "vec", "mathord", "mathit", "mathsf", "operatorname",
@@ -71,9 +73,36 @@ COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", 
 RELATIONS = (":=", "=:", "\\equiv", "\\coloneqq", "=")
 
 
+def _underbraces(s: str) -> str:
+    """``\\underbrace{X}_{label}`` as ``{X}``: the label annotates, the formula is X."""
+    while True:
+        m = re.search(r"\\(underbrace|overbrace)\s*\{", s)
+        if not m:
+            return s
+        depth, i = 1, m.end()
+        while i < len(s) and depth:
+            depth += {"{": 1, "}": -1}.get(s[i], 0) if s[i - 1] != "\\" else 0
+            i += 1
+        if depth:
+            return s
+        inner, rest = s[m.end() : i - 1], s[i:]
+        lab = re.match(r"\s*[_^]\s*", rest)
+        if lab:
+            j, depth = lab.end(), 0
+            if rest[j : j + 1] == "{":
+                depth, j = 1, j + 1
+                while j < len(rest) and depth:
+                    depth += {"{": 1, "}": -1}.get(rest[j], 0)
+                    j += 1
+            else:
+                j += 1
+            rest = rest[j:]
+        s = s[: m.start()] + "{" + inner + "}" + rest
+
+
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
-    s = tex
+    s = _underbraces(tex)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)
     s = re.sub(r"\\textcolor\{[^{}]*\}", "", s)
     s = re.sub(r"\\color\{[^{}]*\}", "", s)
@@ -94,6 +123,8 @@ def clean(tex: str) -> str:
                r"\\\1{\2}", s)  # fmt: skip
     s = re.sub(r"\\\\\s*$", "", s.strip())
     s = s.replace("~", " ").replace("&", " ")
+    # \delta{ik}, a Kronecker delta whose underscore slipped: no other reading
+    s = re.sub(r"\\delta\s*\{\s*([a-z])\s*([a-z])\s*\}", r"\\delta_{\1\2}", s)
     # the indicator 1_{i=y} is the Kronecker delta of its two indices
     s = re.sub(r"\\math(?:bb|ds|bf)\{1\}_\{\s*([a-z])\s*=\s*([a-z])\s*\}", r"\\delta_{\1\2}", s)
     return s.strip().rstrip(".,;").strip()
@@ -257,6 +288,12 @@ class Parser:
                 right = self.unary()
                 return ("mul", op, left, right)
             right = self.unary()
+            if right[0] == "d" and right[1] is None and right[3] is None:
+                # a derivative operator after a factor applies to the rest of the term
+                c = self.cmd()
+                if c in self._OPS:
+                    self.i += len(c) + 1
+                return ("mul", op, left, ("d", None, right[2], self.term()))
             left = ("mul", op, left, right)
         if left[0] == "d" and left[1] is None and left[3] is None:
             raise Unreadable("a derivative operator with nothing to act on")
@@ -420,6 +457,8 @@ class Parser:
         callable_ = atom.name in self.functions or (
             atom.name in COSTS and (atom.sub is None or len(atom.sub) <= 2)
         )
+        if atom.name == "h" and atom.sub and re.search(r"W|\\theta|,", atom.sub):
+            callable_ = True  # the hypothesis h_{W,b}(x), h_\theta(x): the network's output
         if atom.name in ("delta", "sigma") and atom.sup is not None and atom.primes == 0:
             callable_ = atom.name == "sigma"
         if atom.name == "sum" and not self.peek("("):
@@ -428,12 +467,20 @@ class Parser:
             self.i += 1
             args = [self.expr()]
             while self.eat(",") or self.eat(";"):
+                if self.peek(",") or self.peek(")"):
+                    continue  # an argument left out: E(net_1, net_2, \dots, net_L)
                 args.append(self._arg())
             if self.eat("..."):
                 pass
             self.need(")")
             node = ("call", atom, args)
             return node
+        if atom.name in self.functions and atom.name not in COSTS and self.peek("["):
+            # H[\sum_k w_{kj} x_k + b_j], relu\bigg[...\bigg]: brackets around an argument
+            self.i += 1
+            arg = self.expr()
+            self.need("]")
+            return ("call", atom, [arg])
         if (
             atom.name in ("exp", "log", "ln", "tanh", "sigmoid", "relu", "ReLU")
             and not self.at_term_end()

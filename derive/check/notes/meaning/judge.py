@@ -19,10 +19,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bind, chains
+from . import (
+    bind,
+    calculus,
+    chains,
+    dimensions,
+    examples,
+    indices,
+    jacobians,
+    logits,
+    sections,
+    slips,
+    units,
+)
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
 from .conventions import Note, infer, use_cost_at
-from .grammar import COSTS, Unreadable, clean, parse, split_relations
+from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations
 from .instance import Net
 
 TOL = dict(rtol=1e-5, atol=1e-6)
@@ -121,25 +133,124 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
+    _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     infer(note, stmts)
+    # x = A y: what the note's own variables are, for its calculus preliminaries
+    note.variables = {}
+    for ms in stmts:
+        if len(ms) > 1 and ms[0].tree == ("atom", Atom("x")) and ms[1].tree is not None:
+            if note.kinds.get(id(ms[0])) == "definition":
+                note.variables.setdefault("x", ms[1].tree)
     note.class_letters = _class_letters(stmts)
+    logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
+    jacobians.bind_jacobians(note, segments, stmts)
     note.forward_lines = [
         (ms[1].line, ms[0].tree[1].name.lower())
         for ms in stmts
         if len(ms) > 1 and note.kinds.get(id(ms[0])) == "forward"
     ]
+    # prose that calls the quantities vectors or matrices ends the one-unit-per-layer reading,
+    # as a transpose or an element-wise product does ("the weight matrix W^{(2)}")
+    said = next(
+        (s.line for s in segments if s.kind == "text" and _VECTOR_WORDS.search(s.text)), None
+    )
+    if said is not None:
+        note.first_vector_line = min(note.first_vector_line, said)
     note.einstein = any(
         seg.kind == "text"
         and re.search(r"(?i)einstein|summation convention|repeated ind", seg.text)
         for seg in segments
     )
     out: list[Verdict] = []
+    shapes = {s.line for s in segments if s.kind == "math" and dimensions.LABEL.match(s.condition)}
+    widths = dimensions.sizes(segments)
     for members in stmts:
+        if members[0].line in shapes and len(members) > 1:
+            out.extend(_shape_line(members))  # Dimension: n/m = ...: shapes as fractions
+            continue
+        said = dimensions.stated(members[0].text) if len(members) == 1 else None
+        if said is not None:
+            out.append(_stated_shape(note, members[0], said, widths))  # X is size n x 1
+            continue
         try:
             out.extend(_statement(note, members))
         except Exception as e:  # one formula's failure never stops the others
             line = members[0].line
             out.append(Verdict(line, members[0].text, "unknown", f"not read ({type(e).__name__})"))
+    return out
+
+
+_VECTOR_WORDS = re.compile(
+    r"(?i)\b(vectors?|vecteurs?|vektors?|vektoren|matrix|matrices|matrice|matrizen)\b|向量|矩阵"
+)
+
+
+def _notations(segments, stmts, note: Note) -> None:
+    """Notations rewritten into the layered model before the note's definitions are read:
+    ``### With respect to $W^{(1)}$`` gives the bare variable of that section's derivatives its
+    layer; the delta rule's units (net_j, o_j, w_{ij}) become layered symbols."""
+    sections.apply(segments, stmts)
+    delta_rule = units.detect(stmts)
+    if delta_rule is not None:
+        units.apply(delta_rule, stmts, note)
+    # (x^{(p,3)})_j as an entry; y^{(l)}: l counts examples, its sum's bound L is m
+    note.example_letters, _ = examples.apply(stmts)
+
+
+def _stated_shape(note: Note, m: Member, said, widths) -> Verdict:
+    """``\\delta^l \\text{ is size } n \\times 1``: the symbol's shape on the drawn network at
+    every layer, against the sizes the prose names (n the width of layer l)."""
+    text, rows, cols = said
+    claim = f"{text} is {rows} x {cols}"
+    try:
+        tree = parse(text, note.functions)
+        layout, base, shift = note.conventions[0]
+        reading = Reading(layout, base, shift, "abstract",
+                          hidden=note.hidden_options[0], output=note.output_options[0])  # fmt: skip
+        widths_ = note.widths(base)
+        net = Net(widths_, note.acts_for(len(widths_) - 1, reading), 1)
+        env0 = Env(note.state(net, reading), reading, note.aliases)
+        general = bind.uses_layer_l(tree)
+        seen = []
+        for lv in note.layer_values(net, reading) if general else [None]:
+            env = env0.with_idx(l=lv) if lv is not None else env0
+            try:
+                v = bind.value(tree, env)
+                want = tuple(_size_at(d, widths, env) for d in (rows, cols))
+            except NoLayer:
+                continue
+            got = np.shape(v) if isinstance(v, np.ndarray) else (1, 1)
+            seen.append((lv, got, want))
+    except (Unreadable, ValueError, TypeError, KeyError, IndexError):
+        return Verdict(m.line, claim, "unknown", "a shape this checker cannot evaluate")
+    if not seen:
+        return Verdict(m.line, claim, "unknown", "no layer where it exists")
+    bad = [(lv, g, w) for lv, g, w in seen if g != w]
+    if not bad:
+        return Verdict(m.line, claim, "correct", "", "the sizes the prose names", "shape")
+    lv, g, w = bad[0]
+    why = f"at l = {lv} it is {g[0]} x {g[1]}, not {w[0]} x {w[1]}"
+    return Verdict(m.line, claim, "wrong", why, "the sizes the prose names", "shape")
+
+
+def _size_at(d: str, widths: dict, env: Env) -> int:
+    if d.isdigit():
+        return int(d)
+    if d not in widths:
+        raise Unreadable(f"the size {d}")
+    p = bind.layer_number(widths[d], env)
+    return env.state.net.widths[bind.node_of("a", p, env)[1]]
+
+
+def _shape_line(members) -> list[Verdict]:
+    out = []
+    for m in members[1:]:
+        found = None
+        if members[0].tree is not None and m.tree is not None:
+            found = dimensions.judge(members[0].tree, m.tree)
+        v, msg = found or ("unknown", "not written in shapes")
+        how = "shapes written as rows over columns" if found else ""
+        out.append(Verdict(m.line, f"{members[0].text} = {m.text}", v, msg, how, "shape"))
     return out
 
 
@@ -168,9 +279,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
     out = []
     start = 1
     if kind == "forward":
-        # a forward equation and its rewritings define the network: never a claim
-        return [Verdict(m.line, f"{lhs.text} = {m.text}", "definition", "forward equation")
-                for m in members[1:]]  # fmt: skip
+        # a forward equation and its rewritings define the network: never a claim, unless a
+        # rewriting applies the note's error as its activation (W \delta(z^l) + b)
+        return [slips.rewriting(note, lhs, m, compare, i)
+                or Verdict(m.line, f"{lhs.text} = {m.text}", "definition", "forward equation")
+                for i, m in enumerate(members[1:])]  # fmt: skip
     if kind in ("definition", "cost", "alias", "update"):
         out.append(_definition(note, kind, lhs, members[1]))
         start = 2
@@ -184,11 +297,26 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if lhs.error or m.error:
             out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error))
             continue
+        kron = indices.kronecker(lhs.tree, m.tree, m.cond)
+        if kron is not None:
+            out.append(Verdict(m.line, claim, kron[0], kron[1], "", "equation"))
+            continue
+        why = indices.clash(lhs.tree, m.tree)
+        if why is not None:
+            out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
+            continue
         if note.own_functions and (bind.mentions(lhs.tree, note.own_functions)
                                    or bind.mentions(m.tree, note.own_functions)):  # fmt: skip
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
+        calc = None if m.cond else calculus.judge(lhs.tree, m.tree, note.variables, note.aliases)
+        if calc is not None:
+            out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
+            continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        if v == "unknown":
+            slip = slips.misused(note, lhs.tree, m.tree, compare, m.line, m.cond, context)
+            v, msg, reading = slip or (v, msg, reading)
         kind = _kind(lhs.tree, m.tree)
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
@@ -241,6 +369,9 @@ def equal(a, b) -> bool:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.size == 1 and b.size == 1:
         return bool(np.allclose(a.reshape(-1), b.reshape(-1), **TOL))
+    if (a.size == 1) != (b.size == 1):
+        # a number against a vector ((y - \hat y)^2 for a squared norm): not the same reading
+        raise Unreadable(f"a number against shape {(b if a.size == 1 else a).shape}")
     if a.shape != b.shape:
         if a.shape == b.shape[::-1]:
             # a transpose of the other: a layout the note may use for its own names
@@ -266,12 +397,8 @@ def _sum_over(node, c):
         return node
     if node[0] == "add":
         parts = [(sg, t) for sg, t in node[1]]
-        holders = [i for i, (_, t) in enumerate(parts) if c in bind.free_indices(t)]
-        if len(holders) == 1:
-            i = holders[0]
-            parts[i] = (parts[i][0], _sum_over(parts[i][1], c))
-            return ("add", parts)
-        return ("sum", c, None, node, None)
+        # a sum distributes over the terms: each term sums its own occurrences
+        return ("add", [(sg, _sum_over(t, c)) for sg, t in parts])
     if node[0] == "mul":
         a, b = node[2], node[3]
         in_a, in_b = c in bind.free_indices(a), c in bind.free_indices(b)
@@ -286,6 +413,12 @@ def _sum_over(node, c):
         if in_a and in_b:
             return ("sum", c, None, node, None)
         return ("div", _sum_over(a, c), b) if in_a else ("div", a, _sum_over(b, c))
+    if node[0] == "pow" and c not in bind.free_indices(node[2]):
+        return ("pow", _sum_over(node[1], c), node[2])  # (e^{theta_m})^2: the sum squared
+    if node[0] == "sum" and node[1] != c:
+        return ("sum", node[1], node[2], _sum_over(node[3], c), node[4])
+    if node[0] == "d" and node[1] is None and c not in bind.free_indices(node[2]):
+        return ("d", None, node[2], _sum_over(node[3], c))  # d/dtheta_k e^{theta_p}
     return ("sum", c, None, node, None)
 
 
@@ -336,7 +469,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
     free = sorted((free_l | free_r) - fixed)
     general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
-    results = []  # (layer, combo, seed, equal)
+    results = []  # (layer, combo, seed, equal or None when both sides are 0)
     # one unit per layer: a ReLU's derivative is 1 or 0 on a whole draw, so more draws
     seeds = (1, 2, 3, 4, 5, 6) if max(widths) == 1 else (1, 2)
     for seed in seeds:
@@ -386,27 +519,41 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                 same = equal(a, b)
                 if not same and note.first_failure is None:
                     note.first_failure = (a, b, lv, dict(full))
+                if same and _zero(a) and _zero(b):
+                    same = None  # both sides 0 (a unit off): no evidence either way
                 results.append((lv, tuple(sorted(full.items())), seed, same))
     if not results:
         return "err"
-    if all(r[3] for r in results):
+    if all(r[3] is not False for r in results):
         return "eq"
     by_point = {}
     for lv, combo, _seed, ok in results:
-        by_point.setdefault((lv, combo), set()).add(ok)
+        by_point.setdefault((lv, combo), set())
+        if ok is not None:
+            by_point[(lv, combo)].add(ok)
+    by_point = {k: v or {True} for k, v in by_point.items()}
     if any(len(v) > 1 for v in by_point.values()):
+        # holds on some draws only (a ReLU's derivative is 1 or 0 there): not judged; an
+        # agreement where both sides are 0 is no evidence (x^{(2)}_i = 0 with the unit off)
         return "partial"
     failing = [k for k, v in by_point.items() if False in v]
-    letters = free + sorted(fixed)
+    letters = [c for c in free + sorted(fixed) if c not in note.example_letters]
     if len(letters) >= 2:
 
         def distinct(combo):
-            vals = [v for _, v in combo]
+            # an example index is no index of a case split (x^{(p,2)}_j)
+            vals = [v for k, v in combo if k not in note.example_letters]
             return len(set(vals)) == len(vals)
 
         if all(not distinct(c) for _, c in failing) and any(distinct(c) for _, c in by_point):
             return "case"
     return "neq"
+
+
+def _zero(v) -> bool:
+    if isinstance(v, Jac):
+        return False
+    return bool(np.all(np.abs(np.asarray(v, dtype=float)) < 1e-9))
 
 
 def _show(v) -> str:
@@ -426,7 +573,9 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
     # examples, where a missing 1/m or a sum over the wrong axis shows; any other on one example
-    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH)
+    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH) or examples.sums_over(
+        ("add", [(1, lhs), (1, rhs)]), note.example_letters
+    )
     outcomes = []
     errors = []
     indexed = bool(bind.free_indices(lhs) | bind.free_indices(rhs)) or "'sum'" in repr(rhs)
@@ -456,9 +605,10 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
     depends_on_cost = not note.cost_read and bind.mentions(
         ("add", [(1, lhs), (1, rhs)]), {"y", "Y"}
     )
-    if not note.forward and not note.costs:
-        # a note that writes no network of its own: its names are only guessed, so a claim
-        # may be confirmed on the drawn network but is never called wrong
+    if not note.forward and not note.costs or note.unfit:
+        # a note that writes no network of its own, or whose forward equations hold on no
+        # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
+        # network but is never called wrong
         depends_on_cost = True
     if vector and all(r == "neq" for r in vector) and not depends_on_cost:
         return "wrong", _differ(note), outcomes[0][1].describe()
@@ -522,7 +672,25 @@ def _differ(note: Note) -> str:
             where = f"l = {lv}" + (", " + where if where else "")
         at = " at " + where if where else ""
         msg += f"{at}: the left-hand side is {_show(a)}, the right-hand side {_show(b)}"
+        msg += _factor(a, b)
     return msg
+
+
+def _factor(a, b) -> str:
+    """What a right-hand side that is a constant multiple of the left-hand side got wrong:
+    its sign, or a factor (a 1/m, a 2)."""
+    if isinstance(a, (Jac, str)) or isinstance(b, (Jac, str)):
+        return ""
+    a, b = np.asarray(a, dtype=float).reshape(-1), np.asarray(b, dtype=float).reshape(-1)
+    if a.size != b.size or not np.all(np.abs(a) > 1e-9):
+        return ""
+    r = b / a
+    if not np.allclose(r, r.flat[0], rtol=1e-4, atol=1e-9):
+        return ""
+    r = float(r.flat[0])
+    if abs(r + 1) < 1e-4:
+        return " (the right-hand side is the left-hand side negated: a sign error)"
+    return f" (the right-hand side is {r:.4g} times the left-hand side)"
 
 
 def _binds_something(tree) -> bool:
