@@ -314,6 +314,11 @@ class Jac:
         return np.diag(self.m)
 
 
+# Set by multiply when it read a product of two matrices as elementwise (compare() resets it
+# before each reading and names the reading in the verdict).
+READ_AS_ELEMENTWISE = [False]
+
+
 def multiply(node, env: Env):
     op, a_node, b_node = node[1], node[2], node[3]
     if a_node[0] == "atom" and a_node[1].name == "nabla":
@@ -350,7 +355,10 @@ def multiply(node, env: Env):
         return a @ b
     if a.shape == b.shape:
         # same shapes that cannot be a matrix product: the author's element-wise product
-        # (two vectors, or a batch dC/dA \cdot A(1 - A))
+        # (two vectors, or a batch dC/dA \cdot A(1 - A)); for matrices the verdict says so,
+        # since a missing \odot is a slip a reader should hear about even when it holds
+        if 1 not in a.shape:
+            READ_AS_ELEMENTWISE[0] = True
         return a * b
     raise ShapeMismatch(f"shapes {a.shape} and {b.shape} do not multiply")
 

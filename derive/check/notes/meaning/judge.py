@@ -582,6 +582,7 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
     for reading, widths, scalar in note.readings(line, batch):
         if scalar and indexed:
             continue  # with one unit per layer every index is the same: no reading of entries
+        bind.READ_AS_ELEMENTWISE[0] = False
         try:
             with np.errstate(all="raise"):
                 r = _best(note, reading, widths, lhs, rhs, cond, context)
@@ -599,6 +600,8 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
             how = reading.describe() + ("; one unit per layer" if scalar else "")
             if r == "case":
                 how += "; holds in one case of its indices (equal or different), as written for"
+            if bind.READ_AS_ELEMENTWISE[0]:
+                how += "; a product of two matrices of one shape read as elementwise (⊙ says so)"
             return "correct", "", how
     vector = [r for r, _, s in outcomes if not s]
     scalar = [r for r, _, s in outcomes if s]
