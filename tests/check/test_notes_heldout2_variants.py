@@ -82,3 +82,28 @@ def test_hidden_only_needs_a_hidden_layer_that_holds():
     assert not scope.hidden_only([(1, (), 1, None), (3, (), 1, False)], out)
     assert not scope.hidden_only([(2, (), 1, False), (3, (), 1, False)], out)
     assert not scope.hidden_only([(2, (), 1, True), (2, (), 2, False), (3, (), 1, True)], out)
+
+
+NG_BINARY = (
+    "$$Z^{[1]} = W^{[1]} X + b^{[1]}$$\n\n"
+    "$$A^{[1]} = \\tanh(Z^{[1]})$$\n\n"
+    "$$Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]}$$\n\n"
+    "$$A^{[2]} = \\sigma(Z^{[2]})$$\n\n"
+    "$$J = -\\frac{1}{m} \\sum_{i=1}^m \\left(y^{(i)} \\log a^{[2](i)}"
+    " + (1 - y^{(i)}) \\log(1 - a^{[2](i)})\\right)$$\n\n"
+    "$$dZ^{[2]} = A^{[2]} - Y$$\n\n"
+)
+
+
+def test_a_bare_sum_of_a_batch_gradient_runs_over_the_examples():
+    notes = NG_BINARY + (
+        "$$db^{[2]} = \\frac{1}{m} \\sum dZ^{[2]}$$\n\n"
+        "$$db^{[2]} = \\sum dZ^{[2]}$$\n\n"
+        "$$db^{[2]} = \\frac{1}{m} \\sum A^{[2]}$$\n\n"
+        "$$dB^{[2]} = \\frac{1}{m} * \\sum dZ^{[2]}$$\n"
+    )
+    v = _verdicts(notes)
+    assert v[13] == {"correct"}
+    assert v[15] == {"wrong"}  # the 1/m of the mean cost is missing
+    assert v[17] == {"wrong"}
+    assert v[19] == {"correct"}  # dB: the bias gradient, as db
