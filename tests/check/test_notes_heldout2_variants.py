@@ -107,3 +107,14 @@ def test_a_bare_sum_of_a_batch_gradient_runs_over_the_examples():
     assert v[15] == {"wrong"}  # the 1/m of the mean cost is missing
     assert v[17] == {"wrong"}
     assert v[19] == {"correct"}  # dB: the bias gradient, as db
+
+
+def test_a_number_given_to_a_cost_letter_is_a_count_not_the_cost():
+    # L = 4 states the number of layers; read as the cost, every gradient of it would be 0
+    notes = (
+        "For a network with $L=4$ layers the error at the output is\n\n"
+        "> $\\delta^{(4)}_j=a^{(4)}_j-y_j$\n"
+    )
+    v = _verdicts(notes)
+    assert "wrong" not in v.get(1, set())
+    assert v[3] == {"correct"}
