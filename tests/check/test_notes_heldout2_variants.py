@@ -118,3 +118,17 @@ def test_a_number_given_to_a_cost_letter_is_a_count_not_the_cost():
     v = _verdicts(notes)
     assert "wrong" not in v.get(1, set())
     assert v[3] == {"correct"}
+
+
+def test_the_cost_written_as_a_function_of_the_weights_is_no_product():
+    # J(\Theta) is the cost of the weights, not J times Theta (whose derivative is J, or 0)
+    notes = (
+        "> $\\frac{\\partial}{\\partial\\Theta^{(l)}_{ij}}J(\\Theta)"
+        "=a^{(l)}_j\\delta^{(l+1)}_i$\n\n"
+        "$$\\frac{\\partial}{\\partial w} E \\left( w \\right) = x \\delta$$\n\n"
+        "$$\\frac{d}{dz} \\sigma(z) = \\sigma(z)$$\n"
+    )
+    v = _verdicts(notes)
+    assert "wrong" not in v[1]
+    assert "wrong" not in v[3]
+    assert v[5] == {"wrong"}  # an activation's identity is still checked by itself
