@@ -79,7 +79,7 @@ class Env:
 
 LAYERED = {"w": "W", "W": "W", "b": "b", "z": "z", "Z": "z", "a": "a", "A": "a", "delta": "dz",
            "dz": "dz", "dZ": "dz", "da": "da", "dA": "da", "dw": "dW", "dW": "dW", "db": "db",
-           "Delta": "dz"}  # fmt: skip
+           "dB": "db", "Delta": "dz"}  # fmt: skip
 VECTOR_NAMES = {"x": ("a", 0), "X": ("a", 0), "y": ("y", 0), "Y": ("y", 0)}
 OUTPUT_NAMES = {"hat_y", "hat_Y"}
 
@@ -922,6 +922,9 @@ def _ranges(var, node, env, found):
 
 def summation(node, env: Env):
     _, var, exclude, body, hi = node
+    if var is None and env.reading.batch and mentions(body, {"Z", "A", "dZ", "dA", "Delta"}):
+        # \sum dZ^l with no index (Ng's db): over the examples, as sum(dZ) and np.sum read
+        return value(("call", Atom("sum"), [body]), env)
     if var is None:
         raise Unreadable("a sum without its index")
     if hi in ("m", "N", "n") and var not in free_indices(body):
