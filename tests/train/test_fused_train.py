@@ -71,7 +71,10 @@ def test_training_with_the_fused_step_equals_the_readable_path(spec, optimizer):
     assert fused.calls == 2 * 4 and a.steps == b.steps == 2 * 4
     assert a.params.keys() == b.params.keys()
     for k in b.params:
-        np.testing.assert_allclose(a.params[k], b.params[k], rtol=1e-8, atol=1e-11, err_msg=k)
+        # atol: a bias just before a batch norm has a zero gradient up to round-off (the norm
+        # subtracts the mean), so both paths move it by noise of order 1e-11 (cnn_batchnorm's
+        # b1 under adam, which divides that noise by its own tiny running RMS)
+        np.testing.assert_allclose(a.params[k], b.params[k], rtol=1e-8, atol=1e-9, err_msg=k)
     for key, values in b.history.items():
         got = a.history[key]  # None where a metric does not apply (accuracy of a regression)
         assert [v is None for v in got] == [v is None for v in values], key
