@@ -468,6 +468,8 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     if (free_r - free_l) - fixed:
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
     free = sorted((free_l | free_r) - fixed)
+    # an index of the left-hand side the right-hand side drops (not an example's, not a class)
+    dropped = (free_l - free_r) - fixed - set(note.example_letters)
     general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
     results = []  # (layer, combo, seed, equal or None when both sides are 0)
     # one unit per layer: a ReLU's derivative is 1 or 0 on a whole draw, so more draws
@@ -516,7 +518,10 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                     same = e.idx[cond[0]] == e.idx[cond[2]]
                     if same != (cond[1] == "="):
                         continue
-                same = equal(a, b)
+                if dropped and _entry_against_whole(a, b):
+                    same = False  # dC/dz_j = delta: an entry equated to its whole vector
+                else:
+                    same = equal(a, b)
                 if not same and note.first_failure is None:
                     note.first_failure = (a, b, lv, dict(full))
                 if same and _zero(a) and _zero(b):
@@ -548,6 +553,16 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         if all(not distinct(c) for _, c in failing) and any(distinct(c) for _, c in by_point):
             return "case"
     return "neq"
+
+
+def _entry_against_whole(a, b) -> bool:
+    """Whether a number (one entry, as its free index says) stands against a whole vector or
+    matrix: the index dropped on the right (a typo the key calls wrong, unlike a squared norm
+    written (y - \\hat y)^2, whose left-hand side has no index)."""
+    if isinstance(a, (Jac, str)) or isinstance(b, (Jac, str)):
+        return False
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.size == 1 and b.size > 1
 
 
 def _zero(v) -> bool:
@@ -673,6 +688,8 @@ def _differ(note: Note) -> str:
         at = " at " + where if where else ""
         msg += f"{at}: the left-hand side is {_show(a)}, the right-hand side {_show(b)}"
         msg += _factor(a, b)
+        if idx and _entry_against_whole(a, b):
+            msg += " (one entry against the whole vector: the right-hand side drops an index)"
     return msg
 
 
