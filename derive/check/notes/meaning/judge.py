@@ -28,8 +28,10 @@ from . import (
     indices,
     jacobians,
     logits,
+    rowvectors,
     sections,
     slips,
+    topweight,
     units,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
@@ -135,6 +137,8 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             _parse(m, note.functions)
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     infer(note, stmts)
+    note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
+    topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
     # x = A y: what the note's own variables are, for its calculus preliminaries
     note.variables = {}
     for ms in stmts:
@@ -625,6 +629,10 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
         # network but is never called wrong
         depends_on_cost = True
+    if vector and getattr(note, "numerator", False) and all(r in ("neq", "err") for r in vector):
+        held = _rows_of_gradients(note, line, batch, lhs, rhs, cond, context)
+        if held is not None:
+            return "correct", "", held
     if vector and all(r == "neq" for r in vector) and not depends_on_cost:
         return "wrong", _differ(note), outcomes[0][1].describe()
     if (
@@ -642,6 +650,28 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
             return verdict
     msg = errors[0] if errors else "not judged under every reading"
     return "unknown", msg, ""
+
+
+def _rows_of_gradients(note: Note, line, batch, lhs, rhs, cond, context) -> str | None:
+    """The reading under which the claim holds with its gradients as row vectors and its
+    weights as columns (``rowvectors``), or None; the failure already found is kept."""
+    failure = note.first_failure
+    lhs2, rhs2 = rowvectors.flip_weights(lhs), rowvectors.flip_weights(rhs)
+    try:
+        for reading, widths in rowvectors.readings(note.readings(line, batch)):
+            try:
+                with np.errstate(all="raise"):
+                    r = _best(note, reading, widths, lhs2, rhs2, cond, context)
+            except (Unreadable, FloatingPointError, ZeroDivisionError, OverflowError):
+                continue
+            except (ValueError, TypeError, IndexError, KeyError, RecursionError):
+                continue
+            if r == "eq":
+                rest = reading.describe().split(", ", 1)[1]
+                return f"{rowvectors.DESCRIBE}, {rest}"
+    finally:
+        note.first_failure = failure
+    return None
 
 
 def _chain_verdict(note: Note, lhs, rhs):

@@ -1,0 +1,104 @@
+"""Gaps a second held-out set of real notes exposed (issue 22), each as a notation rule with a
+note written here from scratch: an entry equated to its whole vector, gradients written as row
+vectors beside weights written as columns, and a note whose top weight fixes which layer each
+weight feeds."""
+
+from __future__ import annotations
+
+from derive.check.notes.walk import check_text
+
+FORWARD = "$$z^l = w^l a^{l-1} + b^l$$\n\n$$a^l = \\sigma(z^l)$$\n\n"
+
+
+def _verdicts(notes: str) -> dict[int, set[str]]:
+    results, _ = check_text(notes)
+    out: dict[int, set[str]] = {}
+    for r in results:
+        out.setdefault(r.line, set()).add(r.verdict)
+    return out
+
+
+def _messages(notes: str, line: int) -> str:
+    results, _ = check_text(notes)
+    return " ".join(r.message for r in results if r.line == line)
+
+
+# ------------------------------------------------------------ an entry against its vector
+def test_an_entry_equated_to_its_whole_vector_is_wrong():
+    notes = FORWARD + (
+        "$$\\frac{\\partial C}{\\partial b^l_j} = \\delta^l$$\n\n"  # line 5: index dropped
+        "$$\\frac{\\partial C}{\\partial b^l_j} = \\delta^l_j$$\n"  # line 7: as it should be
+    )
+    v = _verdicts(notes)
+    assert v[5] == {"wrong"}
+    assert "drops an index" in _messages(notes, 5)
+    assert v[7] == {"correct"}
+
+
+def test_a_number_without_index_against_a_vector_stays_unjudged():
+    # a squared norm written as a square: no index says it is one entry
+    notes = FORWARD + "$$C = (a^L - y)^2$$\n\n$$E = \\frac{1}{2}(y - a^L)^2$$\n"
+    assert "wrong" not in _verdicts(notes).get(7, set())
+
+
+# ------------------------------------------------------------ gradients as row vectors
+JACOBIAN = (
+    "Every quantity below is a vector.\n\n"
+    "$$z^l = w^l a^{l-1} + b^l$$\n\n$$a^l = \\sigma(z^l)$$\n\n"
+    "$$\\frac{\\partial C}{\\partial z^{l-1}} = "
+    "\\frac{\\partial C}{\\partial z^l} \\frac{\\partial z^l}{\\partial z^{l-1}}$$\n\n"
+    "$$\\frac{\\partial z^l}{\\partial z^{l-1}} = w^l \\sigma'(z^{l-1})$$\n\n"
+)
+
+
+def test_row_gradients_are_a_reading_when_the_note_states_its_jacobian_untransposed():
+    notes = JACOBIAN + (
+        "$$\\delta^{l-1} = \\delta^l w^l \\sigma'(z^{l-1})$$\n\n"  # line 11: rows, right
+        "$$\\delta^{l-1} = ((w^l)^T \\delta^l) \\odot \\sigma'(z^{l-1})$$\n\n"  # 13: columns
+        "$$\\delta^{l-1} = \\delta^l (w^l)^T \\sigma'(z^{l-1})$$\n\n"  # line 15: no layout
+        "$$\\delta^{l-1} = \\delta^l w^{[l]T} \\sigma'(z^{l-1})$$\n"  # line 17: the same
+    )
+    v = _verdicts(notes)
+    assert v[11] == {"correct"}
+    assert "row vectors" in _messages(notes, 11)
+    assert v[13] == {"correct"}
+    assert v[15] == {"wrong"}
+    assert v[17] == {"wrong"}  # the row reading confirms, never excuses another mistake
+
+
+def test_a_note_writing_gradients_as_columns_gets_no_row_reading():
+    # W^T dz fixes columns: dz w (the factors swapped, no transpose) is wrong there
+    notes = (
+        "$$z^{[l]} = w^{[l]} a^{[l-1]} + b^{[l]}$$\n\n$$a^{[l]} = \\sigma(z^{[l]})$$\n\n"
+        "$$\\frac{dL}{da^{[l-1]}} = w^{[l]T} \\frac{dL}{dz^{[l]}}$$\n\n"
+        "$$\\frac{dL}{da^{[l-1]}} = \\frac{dL}{dz^{[l]}} \\frac{dz^{[l]}}{da^{[l-1]}}"
+        " = \\frac{dL}{dz^{[l]}} w^{[l]}$$\n"
+    )
+    v = _verdicts(notes)
+    assert v[5] == {"correct"}
+    assert "wrong" in v[7]
+
+
+def test_a_numerator_chain_rule_without_columns_allows_row_gradients():
+    notes = FORWARD + (
+        "$$\\frac{\\partial C}{\\partial a^{l-1}} = \\frac{\\partial C}{\\partial z^l}"
+        " \\frac{\\partial z^l}{\\partial a^{l-1}} = \\frac{\\partial C}{\\partial z^l} w^l$$\n"
+    )
+    assert _verdicts(notes)[5] == {"correct"}
+
+
+# ------------------------------------------------------------ the top weight's layer
+def test_a_weight_numbered_like_the_output_feeds_the_output():
+    # no forward equation names a weight: W^{(2)} beside the output Z^{(2)} feeds Z^{(2)},
+    # so the weight gradient without its transpose is judged (and wrong)
+    notes = (
+        "Since $A^{(2)} = \\sigma(Z^{(2)})$ and $A^{(1)} = \\sigma(Z^{(1)})$, the weight matrix"
+        " gradient is:\n\n"
+        "$$\\frac{\\partial C}{\\partial W^{(2)}} = "
+        "\\frac{\\partial C}{\\partial Z^{(2)}} \\cdot A^{(1)}$$\n\n"
+        "$$\\frac{\\partial C}{\\partial W^{(2)}} = "
+        "\\frac{\\partial C}{\\partial Z^{(2)}} \\cdot (A^{(1)})^T$$\n"
+    )
+    v = _verdicts(notes)
+    assert v[3] == {"wrong"}
+    assert v[5] == {"correct"}
