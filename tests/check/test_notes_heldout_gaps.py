@@ -1,7 +1,8 @@
 """Gaps a second held-out set of real notes exposed (issue 22), each as a notation rule with a
 note written here from scratch: an entry equated to its whole vector, gradients written as row
 vectors beside weights written as columns, and a note whose top weight fixes which layer each
-weight feeds."""
+weight feeds, and Bishop's unit letters (a_j, z_j = h(a_j), delta_j = dE/da_j) read as his
+convention when the note writes no forward equation."""
 
 from __future__ import annotations
 
@@ -102,3 +103,24 @@ def test_a_weight_numbered_like_the_output_feeds_the_output():
     v = _verdicts(notes)
     assert v[3] == {"wrong"}
     assert v[5] == {"correct"}
+
+
+# ------------------------------------------------------------ Bishop's letters
+BISHOP = (
+    "Hidden unit $j$ sends its output on to the output units $y_k$.\n\n"
+    "$$\\frac{\\partial E}{\\partial w_{ji}} = \\delta_j z_i$$\n\n"  # line 3
+    "$$\\delta_j = h'(a_j) \\sum_k w_{kj} \\delta_k$$\n\n"  # line 5
+    "$$\\frac{\\partial E}{\\partial w_{ji}} = h'(a_j) z_i \\sum_k w_{kj} \\delta_k$$\n\n"  # 7
+    "$$\\frac{\\partial E}{\\partial w_{ji}} = h'(a) z_i \\sum_k w_{kj} \\delta_k$$\n"  # 9
+)
+
+
+def test_bishop_letters_without_forward_equations_are_read_as_his_convention():
+    # a_j = sum_i w_ji z_i, z_j = h(a_j), delta_j = dE/da_j: never written, the known reading
+    v = _verdicts(BISHOP)
+    assert v[3] == {"correct"}
+    assert v[5] == {"correct"}
+    assert v[7] == {"correct"}
+    # h'(a) for h'(a_j): a whole vector where one entry belongs, on any network and cost
+    assert v[9] == {"wrong"}
+    assert "one entry against the whole vector" in _messages(BISHOP, 9)

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import (
     bind,
+    bishop,
     calculus,
     chains,
     dimensions,
@@ -194,7 +195,7 @@ def _notations(segments, stmts, note: Note) -> None:
     ``### With respect to $W^{(1)}$`` gives the bare variable of that section's derivatives its
     layer; the delta rule's units (net_j, o_j, w_{ij}) become layered symbols."""
     sections.apply(segments, stmts)
-    delta_rule = units.detect(stmts)
+    delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
     # (x^{(p,3)})_j as an entry; y^{(l)}: l counts examples, its sum's bound L is m
@@ -472,8 +473,8 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     if (free_r - free_l) - fixed:
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
     free = sorted((free_l | free_r) - fixed)
-    # an index of the left-hand side the right-hand side drops (not an example's, not a class)
-    dropped = (free_l - free_r) - fixed - set(note.example_letters)
+    # the left-hand side is one entry (a free index, not an example's nor a class's)
+    dropped = free_l - fixed - set(note.example_letters)
     general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
     results = []  # (layer, combo, seed, equal or None when both sides are 0)
     # one unit per layer: a ReLU's derivative is 1 or 0 on a whole draw, so more draws
@@ -508,6 +509,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                 except ShapeMismatch as err:
                     # the left-hand side is a quantity of the network; the right-hand side
                     # multiplies quantities whose shapes do not fit: not what it claims
+                    note.fail_kinds.add("value")
                     if note.first_failure is None:
                         note.first_failure = (a, str(err), lv, dict(zip(free, combo, strict=True)))
                     results.append((lv, tuple(combo), seed, False))
@@ -524,8 +526,11 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                         continue
                 if dropped and _entry_against_whole(a, b):
                     same = False  # dC/dz_j = delta: an entry equated to its whole vector
+                    note.fail_kinds.add("whole")
                 else:
                     same = equal(a, b)
+                    if not same:
+                        note.fail_kinds.add("value")
                 if not same and note.first_failure is None:
                     note.first_failure = (a, b, lv, dict(full))
                 if same and _zero(a) and _zero(b):
@@ -587,6 +592,7 @@ def _show(v) -> str:
 def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tuple[str, str, str]:
     """(verdict, message, reading) for the claim lhs = rhs."""
     note.first_failure = None
+    note.fail_kinds = set()  # "whole": an entry against a whole vector, "value": any other
     use_cost_at(note, line, ("add", [(1, lhs), (1, rhs)]))
     if not _binds_something(lhs) and not _binds_something(rhs):
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
@@ -633,7 +639,9 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
         held = _rows_of_gradients(note, line, batch, lhs, rhs, cond, context)
         if held is not None:
             return "correct", "", held
-    if vector and all(r == "neq" for r in vector) and not depends_on_cost:
+    # an entry against a whole vector is wrong on any network and under any cost
+    shape_only = note.fail_kinds == {"whole"}
+    if vector and all(r == "neq" for r in vector) and (not depends_on_cost or shape_only):
         return "wrong", _differ(note), outcomes[0][1].describe()
     if (
         vector
