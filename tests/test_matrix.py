@@ -21,6 +21,12 @@ POOLED = (
     "stride = [2, 1]\n\n"
     '[[layers]]\nunits = 2\nactivation = "sigmoid"\n\n[cost]\nname = "squared_error"\n'
 )
+NORMED = (  # a norm after an image, pooled after: per channel (batchnorm) or per group
+    'name = "normed"\ninputs = [1, 4, 4]\n\n[[layers]]\nkind = "conv2d"\nchannels = 4\n'
+    'kernel = 3\npadding = 1\n\n[[layers]]\n{norm}\nactivation = "relu"\n\n'
+    '[[layers]]\nkind = "maxpool"\nsize = 2\n\n[[layers]]\nunits = 2\n'
+    'activation = "sigmoid"\n\n[cost]\nname = "squared_error"\n'
+)
 NOTES = Path(__file__).parent / "check" / "notes" / "seed_page1.txt"  # the user's first page
 OUTPUT_COST = {"softmax": ("cross_entropy", 3)}  # the output activation's natural cost, units
 
@@ -50,6 +56,8 @@ def _nets():
     nets += [(f"example_{p.stem}", p.read_text()) for p in examples()]
     for kind in ("maxpool", "avgpool"):  # every pooling kind (cnn_digits has conv2d, maxpool)
         nets.append((f"kind_{kind}", POOLED.format(kind=kind)))
+    nets.append(("kind_groupnorm", NORMED.format(norm='kind = "groupnorm"\ngroups = 2')))
+    nets.append(("kind_batchnorm_channels", NORMED.format(norm='kind = "batchnorm"')))
     return nets
 
 

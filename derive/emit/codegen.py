@@ -35,12 +35,14 @@ from derive.engine.ir import (
     IMAGE_NODES,
     Conv,
     Elementwise,
+    GroupSum,
     M,
     MatMul,
     Node,
     NodePrinter,
     PadRows,
     Recur,
+    Repeat,
     Sum,
     Transpose,
     Var,
@@ -213,6 +215,14 @@ class _Emitter(NodePrinter):
         return self._print_image(node)
 
     def _print_image(self, node):
+        code = self.d.image(node, [self.expr(k) for k in node.children()])
+        if not isinstance(node, Repeat | GroupSum) or len(pretty(code)) <= self.room:
+            return code
+        # a block sum or spread too long for a line (a channel's sum of a spread statistic,
+        # in torch's longer calls): its computed operands on lines of their own
+        for kid in node.children():
+            if not isinstance(kid, Var) and kid not in self.names:
+                self.hoist(kid)
         return self.d.image(node, [self.expr(k) for k in node.children()])
 
     def _print_Recur(self, node):  # a layer's whole equation: _forward writes its call
@@ -253,6 +263,17 @@ class _Emitter(NodePrinter):
                 head = f"{head} * " if coeff.is_Integer or "/" not in head else f"({head}) * "
                 expr = rest
         st = stabilize(expr)
+        long = [
+            i
+            for i, arg in enumerate(args)
+            if isinstance(arg, Repeat | GroupSum)
+            and arg not in self.names
+            and len(names[placeholder(i)]) > self.room // 2
+        ]
+        if long and len(pretty(head + self.d.print(st, names))) > self.room:
+            for i in long:  # an image operand the line has no room for: a line of its own
+                self.hoist(args[i])
+                names[placeholder(i)] = self.names[args[i]]
         st = self.shorten(st, names, self.room - len(head))
         body = self.d.print(st, names)
         if head and isinstance(st, sp.Add):
@@ -270,8 +291,8 @@ class _Emitter(NodePrinter):
             part = max(parts, key=lambda p: len(self.d.print(p, names)))
             self.temps += 1
             sym = sp.Symbol(namer.temporary(self.temps))
-            room = 88 - self.margin - len(sym.name)
-            part_code = self.d.print(self.shorten(part, names, room), names)
+            part_room = 88 - self.margin - len(sym.name)  # (the line's own room stays)
+            part_code = self.d.print(self.shorten(part, names, part_room), names)
             self.lines.append(Line(sym.name, part_code, ""))
             names[sym] = sym.name
             st = st.xreplace({part: sym})

@@ -169,7 +169,7 @@ def render_target(net: Network, target: str, out_dir: str | Path | None = None) 
             running_updates=layercode.running_updates(net),
             uses_softplus=_uses(prog, "_softplus("),
             uses_math=target == "torch" and _uses(prog, "math."),
-            batch_stats=tuple(q for q, _ in net.running.values()),
+            batch_stats=tuple(q for q, *_ in net.running.values()),
             output=net.output,
             loss_reads=prog.loss_reads,
             q=codegen._quote,

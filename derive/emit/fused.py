@@ -532,12 +532,13 @@ def _running(c: _Compiler, net: Network):
     """Batch norm's running statistics after this batch, into arrays of their own, with the
     operations of ``training_step`` in its order (the same numbers)."""
     keep = 1 - MOMENTUM
-    for key, (quantity, stat) in net.running.items():
+    for key, (quantity, stat, per) in net.running.items():
         shape = net.values[quantity].shape
         new, batch = c.slot(shape, f"_{key}"), c.slot(shape)
         c.emit(f'np.multiply(params["{key}"], {keep!r}, out={new})')
         c.emit(f"np.multiply({quantity}, {MOMENTUM!r}, out={batch})")
         if stat == "var":  # unbiased, as PyTorch keeps it
-            c.emit(f"np.multiply({batch}, m / max(m - 1, 1), out={batch})")
+            n = "m" if per == 1 else f"m * {per}"  # the batch variance's count: m H W per channel
+            c.emit(f"np.multiply({batch}, {n} / max({n} - 1, 1), out={batch})")
         c.emit(f"np.add({new}, {batch}, out={new})")
         c.f.running.append((key, new))

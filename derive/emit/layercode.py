@@ -6,7 +6,8 @@
 - batch norm: running mean and variance, kept in the params dict beside the parameters
   (``RUNNING_SHAPES``; initialised to 0 and 1), updated by ``training_step`` with momentum 0.1
   as PyTorch does (running = 0.9 running + 0.1 batch, the batch variance taken unbiased, times
-  m / (m - 1)), and read by ``predict`` in place of the batch statistics.
+  n / (n - 1) for its n = m entries, m H W per channel after an image), and read by
+  ``predict`` in place of the batch statistics.
 - gamma of batch and layer norm starts at 1 (``init_rules``).
 
 Nothing here is a gradient: the derivation's program is printed by ``codegen`` as for any
@@ -51,7 +52,7 @@ def inference_lines(net: Network) -> dict[str, tuple[str, str, str]]:
                 var_name(like),
                 f"{name} = {var_name(like)}: no dropout at inference",
             )
-    for key, (quantity, stat) in net.running.items():
+    for key, (quantity, stat, _) in net.running.items():
         what = "mean" if stat == "mean" else "variance"
         out[quantity] = (quantity, f"params[{key!r}]", f"{quantity} = the running {what}")
     return out
@@ -62,21 +63,25 @@ def running_updates(net: Network) -> list[tuple[str, str]]:
     ``cache``; the variance unbiased, as PyTorch keeps it."""
     keep = 1 - MOMENTUM
     out = []
-    for key, (quantity, stat) in net.running.items():
-        batch = f'cache["{quantity}"]' + (" * (m / max(m - 1, 1))" if stat == "var" else "")
-        out.append((key, f'{keep!r} * params["{key}"] + {MOMENTUM!r} * {batch}'))
+    for key, (quantity, stat, per) in net.running.items():
+        n = "m" if per == 1 else f"m * {per}"  # the entries the batch variance divided by
+        batch = f'cache["{quantity}"]' + (f" * ({n} / max({n} - 1, 1))" if stat == "var" else "")
+        code = f'{keep!r} * params["{key}"] + {MOMENTUM!r} * {batch}'
+        if len(f'        "{key}": {code},') > 100:  # as ruff formats a dict entry that long
+            code = code.replace(" + ", "\n        + ", 1)
+        out.append((key, code))
     return out
 
 
 def running_shapes(net: Network) -> dict[str, tuple]:
-    return {key: tuple(net.values[q].shape) for key, (q, _) in net.running.items()}
+    return {key: tuple(net.values[q].shape) for key, (q, *_) in net.running.items()}
 
 
 def init_rules(net: Network) -> dict[str, str]:
-    """Parameters that start at one: the scale gamma of batch and layer norm."""
+    """Parameters that start at one: the scale gamma of batch, layer and group norm."""
     out = {}
     for k, layer in enumerate(net.layers or [], start=1):
-        if layer.kind in ("batchnorm", "layernorm"):
+        if layer.kind in ("batchnorm", "layernorm", "groupnorm"):
             out[f"gamma{k}"] = "ones"
     return out
 

@@ -38,12 +38,12 @@ def _shape(shape) -> str:
 
 
 def _normalization_chains(d: Derivation) -> list[str]:
-    """Batch and layer norm's gradients as the rules produce them (through the normalised
+    """Batch, layer and group norm's gradients as the rules produce them (through the normalised
     value, the std, the variance and the mean) and then simplified (the compact form)."""
     out = []
     net = d.network
     for k, layer in enumerate(net.layers or [], start=1):
-        if layer.kind not in ("batchnorm", "layernorm"):
+        if layer.kind not in ("batchnorm", "layernorm", "groupnorm"):
             continue
         names = {namer.layer(base, k) for base in ("xhat", "std", "var", "mu")}
         names.add(namer.layer("A", k - 1))

@@ -37,7 +37,8 @@ class Expansion:
     params: dict[str, list[int]] = field(default_factory=dict)
     equations: dict[str, str | Built] = field(default_factory=dict)
     masks: dict[str, tuple[float, int]] = field(default_factory=dict)  # mask -> (p, rows)
-    running: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (quantity, stat)
+    # key -> (quantity, stat, the entries per sample each statistic covers: H*W per channel)
+    running: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     output: str = ""
     units: int = 0
     image: Image | None = None

@@ -465,6 +465,62 @@ class _Simplifier:
             return Elementwise(sp.Integer(0), (), node.shape)
         return node.rebuild(*kids)
 
+    def _simplify_repeat(self, node: Repeat) -> Node:
+        return self._repeat(self.simplify(node.a), node.k)
+
+    def _simplify_group_sum(self, node: GroupSum) -> Node:
+        return self._group_sum(self.simplify(node.a), node.k)
+
+    def _repeat(self, inner: Node, k: int) -> Node:
+        """Repeating an elementwise expression repeats its operands (a one-row operand
+        broadcasts already): a statistic spread over its rows then meets its forward copy
+        (per_pixel(std2) in xhat2), as a per-unit one does by broadcasting."""
+        shape = (inner.shape[0] * k, inner.shape[1])
+        if _zero(inner):
+            return Elementwise(sp.Integer(0), (), shape)
+        if not isinstance(inner, Elementwise) or inner in self.forward or inner.shape[0] == 1:
+            return Repeat(inner, k)
+        args = [a if a.shape[0] == 1 else self._repeat(a, k) for a in inner.args]
+        return self._ew(inner.expr, args, shape)
+
+    def _group_sum(self, inner: Node, k: int) -> Node:
+        """The sum over each block of k rows, with what is constant on a block (a statistic
+        spread over it, a one-row operand) taken out, as ``_sum`` does over the samples."""
+        shape = (inner.shape[0] // k, inner.shape[1])
+        if _zero(inner):
+            return Elementwise(sp.Integer(0), (), shape)
+        if isinstance(inner, Repeat) and inner.k == k:
+            return make_ew(k * placeholder(0), [inner.a], shape)
+        if not isinstance(inner, Elementwise) or inner in self.forward:
+            return GroupSum(inner, k)
+        if not inner.args:
+            return Elementwise(inner.expr * k, (), shape)
+        const = [i for i, x in enumerate(inner.args)
+                 if x.shape[0] == 1 or (isinstance(x, Repeat) and x.k == k)]  # fmt: skip
+        if not const:
+            return GroupSum(inner, k)
+        varying = [placeholder(i) for i in range(len(inner.args)) if i not in const]
+        terms = sp.Add.make_args(sp.expand(inner.expr)) if inner.expr.is_Add else (inner.expr,)
+        parts = [term.as_independent(*varying, as_Add=False) for term in terms]
+        if len(parts) == 1 and parts[0][0] == 1:
+            return GroupSum(inner, k)
+        out_args: list[Node] = []
+        total = sp.Integer(0)
+        for c, rest in parts:
+            if rest == 1:
+                total += c * k
+                continue
+            summed = self._group_sum(make_ew(rest, list(inner.args), inner.shape), k)
+            if summed not in out_args:
+                out_args.append(summed)
+            total += c * _tmp(len(inner.args) + out_args.index(summed))
+        # the constant operands once per block: a spread statistic is the statistic itself
+        own = [x.a if isinstance(x, Repeat) and x.k == k else x for x in inner.args]
+        all_args = [a if i in const else Elementwise(sp.Integer(0), (), shape)
+                    for i, a in enumerate(own)] + out_args  # fmt: skip
+        expr = total.xreplace({_tmp(j): placeholder(j) for j in range(len(all_args))})
+        return self._ew(expr, all_args, shape)
+
     def _simplify_ew(self, node: Elementwise) -> Node:
         return self._ew(node.expr, [self.simplify(x) for x in node.args], node.shape)
 
@@ -561,6 +617,8 @@ _SIMPLIFY = {
     Sum: "_simplify_sum",
     Elementwise: "_simplify_ew",
     **dict.fromkeys(IMAGE_NODES, "_simplify_image"),
+    Repeat: "_simplify_repeat",
+    GroupSum: "_simplify_group_sum",
 }
 
 
@@ -577,11 +635,14 @@ def _cheap(node: Node) -> bool:
         isinstance(node, Elementwise)
         and len(node.args) <= INLINE_ARGS
         and sp.count_ops(node.expr) <= INLINE_OPS
-        and not any(isinstance(n, (MatMul, *IMAGE_NODES)) for a in node.args for n in walk(a))
+        and not any(isinstance(n, _COSTLY) for a in node.args for n in walk(a))
         and not any(not isinstance(f, _SELECTIONS) for f in node.expr.atoms(sp.Function))
     )
 
 
+# What a cheap gradient does not hold: a product, a window, a slice or a time loop (a spread
+# or a block sum of a statistic is as cheap as a sum over the samples).
+_COSTLY = (MatMul, *(t for t in IMAGE_NODES if t not in (Repeat, GroupSum)))
 # Functions that select or sign a value (a relu's mask) rather than evaluate one.
 _SELECTIONS = (sp.Piecewise, sp.Heaviside, sp.Abs, sp.sign)
 
@@ -618,7 +679,9 @@ def _forward_rewrites(net: Network) -> dict[Node, Node]:
         for i, arg in enumerate(node.args):
             # an internal elementwise argument (softmax's E), or the sum of a one-argument
             # equation (a mean: mu = sum_samples(x) / m gives sum_samples(x) = m mu)
-            if not (isinstance(arg, Elementwise) or (isinstance(arg, Sum) and len(node.args) == 1)):
+            # (a channel's or a group's mean: a GroupSum of the sum over the samples, or of x)
+            summed = isinstance(arg, Sum | GroupSum) and len(node.args) == 1
+            if not (isinstance(arg, Elementwise) or summed):
                 continue
             try:
                 sols = sp.solve(sp.Eq(target, node.expr), placeholder(i))

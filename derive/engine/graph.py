@@ -65,7 +65,7 @@ class Network:
     # [cost] penalty: a (1, 1) expression in the parameters, added after the reduction over m
     penalty: Node | None = None
     penalty_text: str | None = None
-    running: dict[str, tuple[str, str]] = field(default_factory=dict)  # batch norm's running stats
+    running: dict[str, tuple] = field(default_factory=dict)  # batch norm's running stats
     # the equations that are a softmax as a whole, with the argument (the logits) of each: the
     # code computes them shifted by the column max and their log through the logits
     softmax: dict[str, Node] = field(default_factory=dict)

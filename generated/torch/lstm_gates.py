@@ -190,16 +190,17 @@ def backward(params, cache, Y):
     # z1[0:4]
     t22 = z1[0:4]
     t23 = 0.5 + 0.5 * torch.tanh(-0.5 * t22)
+    t24 = 0.5 + 0.5 * torch.tanh(0.5 * t22)
     # z1[12:16]
-    t24 = z1[12:16]
-    t25 = 0.5 + 0.5 * torch.tanh(-0.5 * t24)
+    t25 = z1[12:16]
+    t26 = 0.5 + 0.5 * torch.tanh(-0.5 * t25)
     # delta1 = dC/dz1 = rows_8_of_16(dc1 * (1 - tanh(z1[8:12]) ** 2) * sigmoid(z1[0:4])) +
     #     rows_0_of_16(dc1 * (1 - sigmoid(z1[0:4])) * sigmoid(z1[0:4]) * tanh(z1[8:12])) +
     #     rows_12_of_16(dh1 * (1 - sigmoid(z1[12:16])) * sigmoid(z1[12:16]) * tanh(c1))
     delta1 = (
         _pad_rows(dc1 * t21 * (1 - torch.tanh(z1[8:12]) ** 2), 8, 16)
-        + _pad_rows(dc1 * t23 * torch.tanh(z1[8:12]) * (0.5 + 0.5 * torch.tanh(0.5 * t22)), 0, 16)
-        + _pad_rows(dh1 * t25 * torch.tanh(c1) * (0.5 + 0.5 * torch.tanh(0.5 * t24)), 12, 16)
+        + _pad_rows(dc1 * t23 * t24 * torch.tanh(z1[8:12]), 0, 16)
+        + _pad_rows(dh1 * t26 * torch.tanh(c1) * (0.5 + 0.5 * torch.tanh(0.5 * t25)), 12, 16)
     )
     # dWx = dC/dWx = delta1 @ X[0:3].T + delta2 @ X[3:6].T + delta3 @ X[6:9].T
     dWx = delta1 @ X[0:3].T + delta2 @ X[3:6].T + delta3 @ X[6:9].T

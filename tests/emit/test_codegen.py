@@ -317,8 +317,9 @@ def _fits(size, k, stride, pad):
 @st.composite
 def image_architectures(draw):
     """Small CNNs: an image, one to three conv2d / maxpool / avgpool layers (kernels, strides,
-    padding and channels drawn, each geometry made to fit; a dropout after a conv sometimes),
-    maybe a dense layer, sometimes a batch norm, then an output."""
+    padding and channels drawn, each geometry made to fit; a dropout, a per-channel batch norm
+    or a group norm after a conv sometimes), maybe a dense layer, sometimes a batch norm,
+    then an output."""
     c, h, w = draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6))
     lines = ['name = "drawn_cnn"', f"inputs = [{c}, {h}, {w}]"]
     for _ in range(draw(st.integers(1, 3))):
@@ -346,10 +347,17 @@ def image_architectures(draw):
         h, w = (h + 2 * pad - kh) // stride + 1, (w + 2 * pad - kw) // stride + 1
         if draw(st.integers(0, 3)) == 0:  # dropout keeps the image: a window may follow
             lines += ["[[layers]]", 'kind = "dropout"', "p = 0.25"]
+        if draw(st.integers(0, 2)) == 0:  # a norm per channel, or per group of channels
+            norm = draw(st.sampled_from(["batchnorm", "groupnorm"] if c * h * w > 1 else
+                                        ["batchnorm"]))  # fmt: skip
+            lines += ["[[layers]]", f'kind = "{norm}"', f'activation = "{act}"']
+            if norm == "groupnorm":  # a group of one entry always normalises to 0: refused
+                groups = [g for g in range(1, c + 1) if c % g == 0 and c * h * w // g > 1]
+                lines.append(f"groups = {draw(st.sampled_from(groups))}")
     if draw(st.booleans()):
         units, act = draw(st.integers(1, 4)), draw(st.sampled_from(HIDDEN))
         lines += ["[[layers]]", f"units = {units}", f'activation = "{act}"']
-    if draw(st.integers(0, 3)) == 0:  # batch norm reads the image (or the dense layer) flat
+    if draw(st.integers(0, 3)) == 0:  # batch norm per channel of an image, or per unit
         lines += ["[[layers]]", 'kind = "batchnorm"', 'activation = "tanh"']
     cost, out = draw(OUTPUTS)
     outputs = draw(st.integers(2 if out == "softmax" else 1, 3))

@@ -166,6 +166,7 @@ FEATURES = {
     "penalty": (3, architectures().filter(lambda text: "penalty = " in text)),
     "image": (6, image_architectures()),
     "avgpool": (2, image_architectures().filter(lambda text: 'kind = "avgpool"' in text)),
+    "groupnorm": (2, image_architectures().filter(lambda text: 'kind = "groupnorm"' in text)),
     "recurrent": (3, recurrent_architectures()),
 }
 
