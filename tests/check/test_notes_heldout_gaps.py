@@ -124,3 +124,36 @@ def test_bishop_letters_without_forward_equations_are_read_as_his_convention():
     # h'(a) for h'(a_j): a whole vector where one entry belongs, on any network and cost
     assert v[9] == {"wrong"}
     assert "one entry against the whole vector" in _messages(BISHOP, 9)
+
+
+# ------------------------------------------------------------ a table naming its columns
+TABLE = FORWARD + (
+    "| cost | $C$ | $\\nabla_a C$ |\n"  # line 5
+    "|---|---|---|\n"
+    "| half squared | $\\frac{1}{2}\\sum_j (a^L_j - y_j)^2$ | $a^L - y$ |\n"  # line 7: right
+    "| log loss | $-(y \\ln a^L + (1 - y) \\ln(1 - a^L))$ | $\\frac{a^L - y}{a^L(1 - a^L)}$ |\n"
+    "| log loss, no minus | $y \\ln a^L + (1 - y) \\ln(1 - a^L)$ |"
+    " $\\frac{a^L - y}{a^L(1 - a^L)}$ |\n"  # line 9: the gradient of the negated cost
+    "\nThe half squared cost again:\n\n"
+    "$$C = \\frac{1}{2}\\sum_j (a^L_j - y_j)^2$$\n"  # line 13: a cost, not a claim
+)
+
+
+def test_a_table_cell_is_the_quantity_its_header_names_under_its_row_cost():
+    v = _verdicts(TABLE)
+    assert v[7] == {"correct"}
+    assert v[8] == {"correct"}  # each row's gradient against that row's own cost
+    assert v[9] == {"wrong"}
+    assert "sign error" in _messages(TABLE, 9)
+    assert "wrong" not in v.get(13, set())  # a row's cost is in force on its row only
+
+
+def test_a_cell_with_a_relation_of_its_own_is_read_as_written():
+    notes = FORWARD + (
+        "| name | $C$ |\n|---|---|\n"
+        "| output error | $\\delta^L = (a^L - y) \\odot \\sigma'(z^L)$ |\n"  # line 7
+    )
+    from derive.check.notes.read import read_notes
+
+    texts = [s.text for s in read_notes(notes) if s.kind == "math" and s.line == 7]
+    assert texts and not texts[0].startswith("C =")

@@ -62,6 +62,7 @@ class Member:
     tree: object = None
     error: str = ""
     cond: tuple | None = None  # (i, "=" or "!=", j): the case the formula is written for
+    table: bool = False  # a cell of a table row read as HEADER = CELL (notes/tables.py)
 
 
 _COND = re.compile(
@@ -109,7 +110,7 @@ def statements(segments):
         for rel, off, part in split_relations(text):
             lead = part[: len(part) - len(part.lstrip())]
             line = seg.line + text[:off].count("\n") + lead.count("\n")
-            members.append(Member(line, rel, part.strip(), cond=cond))
+            members.append(Member(line, rel, part.strip(), cond=cond, table=seg.env == "table"))
         if members and members[0].text == "" and out and out[-1] and len(members) > 1:
             out[-1].extend(members[1:])
             continue
