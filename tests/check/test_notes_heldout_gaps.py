@@ -157,3 +157,19 @@ def test_a_cell_with_a_relation_of_its_own_is_read_as_written():
 
     texts = [s.text for s in read_notes(notes) if s.kind == "math" and s.line == 7]
     assert texts and not texts[0].startswith("C =")
+
+
+# ------------------------------------------------------------ B for the bias, N_out units
+def test_capital_b_is_the_bias_and_a_sum_over_the_output_units_is_wrong():
+    notes = (
+        "The weight matrix $W^{(2)}$ and the bias vector $B^{(2)}$ feed the output,"
+        " $A^{(2)} = \\sigma(Z^{(2)})$ and $A^{(1)} = \\sigma(Z^{(1)})$.\n\n"
+        # line 3: summed over the N_out output units instead of the examples
+        "$$\\frac{\\partial C}{\\partial B^{(2)}} = "
+        "\\sum_{i=1}^{N_{out}} \\frac{\\partial C}{\\partial Z^{(2)}}$$\n\n"
+        # line 5: N_out as a number, the mean squared error over the output units
+        "$$\\frac{\\partial C}{\\partial A^{(2)}} = \\frac{2}{N_{out}} (\\hat{y} - y)$$\n"
+    )
+    v = _verdicts(notes)
+    assert v[3] == {"wrong"}
+    assert v[5] == {"correct"}

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import (
+    biasletter,
     bind,
     bishop,
     calculus,
@@ -196,6 +197,7 @@ def _notations(segments, stmts, note: Note) -> None:
     ``### With respect to $W^{(1)}$`` gives the bare variable of that section's derivatives its
     layer; the delta rule's units (net_j, o_j, w_{ij}) become layered symbols."""
     sections.apply(segments, stmts)
+    biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
