@@ -32,7 +32,9 @@ KEYED_MD = {
     "Missing transpose:": ("wrong", "the transpose is missing on W2"),
     "Wrong layer:": ("wrong", "the wrong layer's activation: A1 where X belongs"),
     "Activation for derivative:": ("wrong", "is used where its derivative sigmoid'(Z2) belongs"),
-    "Hadamard as matrix product:": ("wrong", "where the elementwise (Hadamard) product"),
+    # a real note writes \cdot or nothing for the elementwise product (dC/dA \cdot A(1-A)):
+    # two matrices of one shape that cannot be a matrix product are read so, and said so
+    "Hadamard as matrix product:": ("correct", "read as elementwise (⊙ says so)"),
     "Wrong activation's derivative:": ("wrong", "tanh'(Z1) where relu'(Z1) belongs"),
     "Identity:": ("correct", ""),
 }
@@ -47,7 +49,9 @@ KEYED_TEX = {
     "Extra transpose:": ("wrong", "an extra transpose on dZ(2)"),
     "Wrong layer:": ("wrong", "the wrong layer's activation: A(1) where X belongs"),
     "Activation for derivative:": ("wrong", "A(1) is used where its derivative tanh'(Z1)"),
-    "Hadamard as matrix product:": ("wrong", "where the elementwise (Hadamard) product"),
+    # a real note writes \cdot or nothing for the elementwise product (dC/dA \cdot A(1-A)):
+    # two matrices of one shape that cannot be a matrix product are read so, and said so
+    "Hadamard as matrix product:": ("correct", "read as elementwise (⊙ says so)"),
     "Wrong activation's derivative:": ("wrong", "relu'(Z(1)) where tanh'(Z(1)) belongs"),
 }
 

@@ -48,7 +48,7 @@ KEYED_TEX = {
     "dW^{[2]} &= \\frac{1}{m} dZ^{[2]} A^{[1]T}": ("correct", ""),
     "dW^{[1]} &=": ("correct", ""),
     "dW^{[2]} &= \\frac{1}{m} dZ^{[2]} A^{[1]} \\\\": ("wrong", "the transpose is missing"),
-    "\\, \\mathrm{relu}'": ("wrong", "where the elementwise (Hadamard) product ⊙ belongs"),
+    "\\, \\mathrm{relu}'": ("correct", "read as elementwise (⊙ says so)"),
 }
 
 

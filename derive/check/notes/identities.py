@@ -30,6 +30,8 @@ from .state import VERDICTS, Checking
 from .tex import NotUnderstood, clean, group
 
 _D = re.compile(r"^\s*(d|\\partial|\\mathrm\{d\}|\\operatorname\{d\})\s*")
+# a cost written as a function (J(\Theta), C(w, b), E(\mathbf{w})): the walk's other checks
+_COST_CALL = re.compile(r"^\s*(J|C|E|L|\\ell|\\mathcal\s*\{?[CJEL]\}?)\s*(\(|\\left\s*\()")
 
 
 def claim(ck: Checking, members: list[Member]) -> bool:
@@ -111,6 +113,8 @@ def _operator(ck: Checking, first: Member):
         top, bottom = _D.match(num), _D.match(den)
         if not (top and bottom) or num[top.end() :].strip() or not tex[j:].strip():
             return None
+        if _COST_CALL.match(tex[j:]):
+            return None  # d/dTheta J(Theta): the cost as a function of the weights, no product
         var = ck.reader.expr(den[bottom.end() :])
         body = ck.reader.expr(tex[j:])
     except NotUnderstood:

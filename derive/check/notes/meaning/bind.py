@@ -79,7 +79,7 @@ class Env:
 
 LAYERED = {"w": "W", "W": "W", "b": "b", "z": "z", "Z": "z", "a": "a", "A": "a", "delta": "dz",
            "dz": "dz", "dZ": "dz", "da": "da", "dA": "da", "dw": "dW", "dW": "dW", "db": "db",
-           "Delta": "dz"}  # fmt: skip
+           "dB": "db", "Delta": "dz"}  # fmt: skip
 VECTOR_NAMES = {"x": ("a", 0), "X": ("a", 0), "y": ("y", 0), "Y": ("y", 0)}
 OUTPUT_NAMES = {"hat_y", "hat_Y"}
 
@@ -314,6 +314,11 @@ class Jac:
         return np.diag(self.m)
 
 
+# Set by multiply when it read a product of two matrices as elementwise (compare() resets it
+# before each reading and names the reading in the verdict).
+READ_AS_ELEMENTWISE = [False]
+
+
 def multiply(node, env: Env):
     op, a_node, b_node = node[1], node[2], node[3]
     if a_node[0] == "atom" and a_node[1].name == "nabla":
@@ -350,7 +355,10 @@ def multiply(node, env: Env):
         return a @ b
     if a.shape == b.shape:
         # same shapes that cannot be a matrix product: the author's element-wise product
-        # (two vectors, or a batch dC/dA \cdot A(1 - A))
+        # (two vectors, or a batch dC/dA \cdot A(1 - A)); for matrices the verdict says so,
+        # since a missing \odot is a slip a reader should hear about even when it holds
+        if 1 not in a.shape:
+            READ_AS_ELEMENTWISE[0] = True
         return a * b
     raise ShapeMismatch(f"shapes {a.shape} and {b.shape} do not multiply")
 
@@ -918,6 +926,9 @@ def _ranges(var, node, env, found):
 
 def summation(node, env: Env):
     _, var, exclude, body, hi = node
+    if var is None and env.reading.batch and mentions(body, {"Z", "A", "dZ", "dA", "Delta"}):
+        # \sum dZ^l with no index (Ng's db): over the examples, as sum(dZ) and np.sum read
+        return value(("call", Atom("sum"), [body]), env)
     if var is None:
         raise Unreadable("a sum without its index")
     if hi in ("m", "N", "n") and var not in free_indices(body):

@@ -252,6 +252,9 @@ def infer(note: Note, stmts) -> None:
             and atom.name in COSTS
             or (lhs.tree[0] == "atom" and bind.is_cost(atom))
         )
+        if is_cost and rhs is not None and rhs[0] == "num":
+            note.kinds[id(lhs)] = "definition"  # L = 4: a count (of layers), not a cost
+            continue
         if is_cost:
             if rhs is not None and not _has_derivative(rhs):
                 # a table row's cost (|MSE|$C$ cell|) is that row's own, in force on its line

@@ -31,6 +31,7 @@ from . import (
     jacobians,
     logits,
     rowvectors,
+    scope,
     sections,
     slips,
     topweight,
@@ -322,6 +323,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        if v == "wrong" and scope.names_gradient(lhs.tree, m.tree):
+            # dA = dL/dA names the symbol; its scale is the note's convention (scope.py)
+            out.append(Verdict(m.line, claim, "definition", "notation: names the gradient"))
+            continue
         if v == "unknown":
             slip = slips.misused(note, lhs.tree, m.tree, compare, m.line, m.cond, context)
             v, msg, reading = slip or (v, msg, reading)
@@ -450,7 +455,7 @@ def _best(note, reading, widths, lhs, rhs, cond, context) -> str:
         except Unreadable as e:
             first_error = first_error or e
             r = "err"
-        if r in ("eq", "case"):
+        if r in ("eq", "case", "hidden"):
             return r
         outcomes.append(r)
     if all(r == "neq" for r in outcomes):
@@ -543,6 +548,9 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         return "err"
     if all(r[3] is not False for r in results):
         return "eq"
+    if general and reading.hidden != reading.output:
+        if scope.hidden_only(results, net.N + reading.base):
+            return "hidden"  # the hidden activation named: a claim about the hidden layers
     by_point = {}
     for lv, combo, _seed, ok in results:
         by_point.setdefault((lv, combo), set())
@@ -610,6 +618,7 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
     for reading, widths, scalar in note.readings(line, batch):
         if scalar and indexed:
             continue  # with one unit per layer every index is the same: no reading of entries
+        bind.READ_AS_ELEMENTWISE[0] = False
         try:
             with np.errstate(all="raise"):
                 r = _best(note, reading, widths, lhs, rhs, cond, context)
@@ -623,10 +632,14 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
             errors.append(f"{type(e).__name__}")
             r = "err"
         outcomes.append((r, reading, scalar))
-        if r in ("eq", "case"):
+        if r in ("eq", "case", "hidden"):
             how = reading.describe() + ("; one unit per layer" if scalar else "")
+            if r == "hidden":
+                how += "; at every hidden layer (the output layer has another activation)"
             if r == "case":
                 how += "; holds in one case of its indices (equal or different), as written for"
+            if bind.READ_AS_ELEMENTWISE[0]:
+                how += "; a product of two matrices of one shape read as elementwise (⊙ says so)"
             return "correct", "", how
     vector = [r for r, _, s in outcomes if not s]
     scalar = [r for r, _, s in outcomes if s]

@@ -1,0 +1,54 @@
+"""Two readings of what a line means that keep a correct line from being called WRONG.
+
+* Notation: ``dA^{[l]} = \\frac{\\partial \\mathcal{L}}{\\partial A^{[l]}}`` names Ng's gradient
+  symbol after the partial it stands for. It is a definition of notation, not a claim: when
+  the note's other lines use dA per example while its cost is a mean, the two sides differ by
+  the 1/m the convention moves around, and that is no mistake of the note.
+* Hidden layers: a claim about a general layer l that names the hidden activation
+  (``dz^{[l]} = dA^{[l]} \\odot \\text{ReLU}'(z^{[l]})`` under a "Hidden layers" heading, next
+  to a softmax output layer treated on its own lines) holds at every hidden layer and fails
+  only at the output layer, whose activation is another one. It is read as a claim about the
+  hidden layers.
+"""
+
+from __future__ import annotations
+
+from .bind import LAYERED, strip_layer
+from .grammar import COSTS
+
+# the quantity an Ng gradient symbol stands for: dZ -> z, dA -> a, dW -> W, db -> b
+_OF = {"dz": "z", "da": "a", "dW": "W", "db": "b"}
+
+
+def _layer(atom) -> tuple[str, str]:
+    sup = strip_layer(atom.sup) if atom.sup else ""
+    return sup, (atom.sub or "").replace(" ", "")
+
+
+def names_gradient(lhs, rhs) -> bool:
+    """Whether ``lhs = rhs`` is ``dX = dCost/dX`` for one and the same X (a notation line)."""
+    if lhs is None or rhs is None or lhs[0] != "atom" or rhs[0] != "d" or len(rhs) < 3:
+        return False
+    d = lhs[1]
+    kind = LAYERED.get(d.name)
+    if kind not in _OF or d.name in ("delta", "Delta") or d.T or d.primes:
+        return False
+    num, den = rhs[1], rhs[2]
+    if num is None or den is None or num[0] != "atom" or den[0] != "atom":
+        return False
+    if num[1].name not in COSTS or num[1].sup is not None:
+        return False
+    x = den[1]
+    if LAYERED.get(x.name) != _OF[kind] or x.T or x.primes:
+        return False
+    return _layer(d) == _layer(x)
+
+
+def hidden_only(results, output_layer) -> bool:
+    """Whether a general-layer claim's comparisons fail at the output layer only and hold at
+    some hidden layer. ``results`` are ``(layer, combo, seed, equal or None)``."""
+    failing = {lv for lv, _c, _s, ok in results if ok is False}
+    holding = {lv for lv, _c, _s, ok in results if ok is True}
+    if failing != {output_layer}:
+        return False
+    return any(lv is not None and lv != output_layer for lv in holding)
