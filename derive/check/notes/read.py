@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from derive.engine.registry import NOTE_WORDS
 
+from . import tables
 from .document import UNICODE, read_document
 
 FUNCTION_WORDS = {*NOTE_WORDS, "exp", "log", "ln", "delta"}  # the registry's activations
@@ -91,6 +92,7 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
     doc = read_document(text, latex=latex)
     text = doc.text
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    lines = text.split("\n")
 
     def line_of(pos: int) -> int:
         return bisect.bisect_right(starts, pos)
@@ -126,9 +128,12 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         stated = cond == "otherwise" or re.search(r"[=<>]|\\(?:neq|ne|leq|geq|in)\b", cond)
         said = r"\text{otherwise}" if cond == "otherwise" else rf"\text{{if }} {cond}"
         formula = item.text + (rf" \quad {said}" if stated else "")
+        start = doc.spans[item.span].start
+        cell = tables.named(lines, item.line, start - starts[item.line - 1], formula)
+        env = "table" if cell != formula else item.env  # HEADER = CELL: a table row's claim
         seg = Segment(
-            "math", item.line, formula, display=item.display, end_line=item.end_line,
-            source=item.source, env=item.env, lhs=item.lhs, condition=item.condition,
+            "math", item.line, cell, display=item.display, end_line=item.end_line,
+            source=item.source, env=env, lhs=item.lhs, condition=item.condition,
         )  # fmt: skip
         out.append((item.line, doc.spans[item.span].start, order, seg))
     for no, outside, inl, _ in lines_info:

@@ -210,7 +210,9 @@ def merge(old: list[Result], new) -> list[Result]:
     agree = set()
     for line in judged:
         mine = line_verdict(v.verdict for v in new if v.line == line)
-        theirs = line_verdict(r.verdict for r in old if r.line == line)
+        # an older "definition differs" is about another claim of the line (a table row's
+        # own cost beside its gradient): no agreement with the model's verdict on the claim
+        theirs = line_verdict(r.verdict for r in old if r.line == line and r.kind != "definition")
         if mine is not None and mine == theirs:
             agree.add(line)
     judged -= agree

@@ -499,6 +499,10 @@ def atom_value(atom: Atom, env: Env):
                 raise Unreadable(f"free index {u}")
             idx[d] = env.idx[u]
         return value(tree, Env(env.state, env.reading, env.aliases, idx, env.depth + 1))
+    if atom.name in ("N", "n") and atom.sup is None and not atom.T:
+        n = stated_width(f"{atom.name}_{{{atom.sub or ''}}}", env)  # N_{out}: a unit count
+        if n is not None:
+            return float(n)
     raise Unreadable(f"unbound symbol {atom.show()}")
 
 
@@ -951,7 +955,11 @@ def summation(node, env: Env):
 
 def stated_width(hi, env: Env) -> int | None:
     """The bound of a sum when it names a layer's width in UFLDL's notation (``s_{n_l}``,
-    ``s_{l+1}``: the number of units of that layer), else None."""
+    ``s_{l+1}``: the number of units of that layer) or as ``N_{out}``, ``N_{in}``, else None."""
+    io = re.fullmatch(r"[Nn]_\{?\s*(out|in|output|input)\s*\}?", (hi or "").strip())
+    if io:  # N_{out}, n_{in}: the number of output (input) units
+        top = env.state.net.N if io.group(1).startswith("out") else 0
+        return int(env.state.values[("a", top)].shape[0])
     m = re.fullmatch(r"s_\{?\s*\(?([^{}()]+?)\)?\s*\}?", (hi or "").strip())
     if not m:
         return None

@@ -37,6 +37,7 @@ class Note:
         self.forward: list[tuple[object, object]] = []
         self.forward_lines: list[tuple[int, str]] = []  # (line, z or a): judge fills it
         self.cost_trees: list[tuple] = []  # (line, tree, left-hand side)
+        self.row_costs: set[int] = set()  # lines of costs a table row gives for itself
         self.costs: list[tuple] = []  # (line, tree) of the costs that evaluate
         self.cost_tree = None
         self.cost_name = ""
@@ -256,9 +257,14 @@ def infer(note: Note, stmts) -> None:
             continue
         if is_cost:
             if rhs is not None and not _has_derivative(rhs):
-                if not note.cost_trees or atom.name != _lhs_atom(note.cost_trees[-1][2]).name:
+                # a table row's cost (|MSE|$C$ cell|) is that row's own, in force on its line
+                row = getattr(members[1], "table", False)
+                last = [c for c in note.cost_trees if c[0] not in note.row_costs]
+                if row or not last or atom.name != _lhs_atom(last[-1][2]).name:
                     note.kinds[id(lhs)] = "cost"
                     note.cost_trees.append((members[1].line, rhs, lhs.tree))
+                    if row:
+                        note.row_costs.add(members[1].line)
             continue
         if rhs is not None and _has_derivative(rhs) and rel == "=":
             if atom.name in KNOWN:
@@ -509,7 +515,11 @@ def use_cost_at(note: Note, line: int, claim=None) -> None:
     that one could not be read, no cost of the note's is in force. A claim that names another
     cost of the note (dL/dz after J = 1/m sum L(...)) is about that one: the latest written
     with that name is in force."""
-    written = [(ln, t, lt) for ln, t, lt in note.cost_trees if ln <= line] or note.cost_trees[:1]
+    written = [
+        (ln, t, lt)
+        for ln, t, lt in note.cost_trees
+        if ln <= line and (ln == line or ln not in note.row_costs)
+    ] or note.cost_trees[:1]
     if written and claim is not None:
         atoms = []
         _walk_atoms(claim, atoms)

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import (
+    biasletter,
     bind,
+    bishop,
     calculus,
     chains,
     dimensions,
@@ -28,9 +30,11 @@ from . import (
     indices,
     jacobians,
     logits,
+    rowvectors,
     scope,
     sections,
     slips,
+    topweight,
     units,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
@@ -60,6 +64,7 @@ class Member:
     tree: object = None
     error: str = ""
     cond: tuple | None = None  # (i, "=" or "!=", j): the case the formula is written for
+    table: bool = False  # a cell of a table row read as HEADER = CELL (notes/tables.py)
 
 
 _COND = re.compile(
@@ -107,7 +112,7 @@ def statements(segments):
         for rel, off, part in split_relations(text):
             lead = part[: len(part) - len(part.lstrip())]
             line = seg.line + text[:off].count("\n") + lead.count("\n")
-            members.append(Member(line, rel, part.strip(), cond=cond))
+            members.append(Member(line, rel, part.strip(), cond=cond, table=seg.env == "table"))
         if members and members[0].text == "" and out and out[-1] and len(members) > 1:
             out[-1].extend(members[1:])
             continue
@@ -136,6 +141,8 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             _parse(m, note.functions)
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     infer(note, stmts)
+    note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
+    topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
     # x = A y: what the note's own variables are, for its calculus preliminaries
     note.variables = {}
     for ms in stmts:
@@ -191,7 +198,8 @@ def _notations(segments, stmts, note: Note) -> None:
     ``### With respect to $W^{(1)}$`` gives the bare variable of that section's derivatives its
     layer; the delta rule's units (net_j, o_j, w_{ij}) become layered symbols."""
     sections.apply(segments, stmts)
-    delta_rule = units.detect(stmts)
+    biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
+    delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
     # (x^{(p,3)})_j as an entry; y^{(l)}: l counts examples, its sum's bound L is m
@@ -473,6 +481,8 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     if (free_r - free_l) - fixed:
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
     free = sorted((free_l | free_r) - fixed)
+    # the left-hand side is one entry (a free index, not an example's nor a class's)
+    dropped = free_l - fixed - set(note.example_letters)
     general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
     results = []  # (layer, combo, seed, equal or None when both sides are 0)
     # one unit per layer: a ReLU's derivative is 1 or 0 on a whole draw, so more draws
@@ -507,6 +517,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                 except ShapeMismatch as err:
                     # the left-hand side is a quantity of the network; the right-hand side
                     # multiplies quantities whose shapes do not fit: not what it claims
+                    note.fail_kinds.add("value")
                     if note.first_failure is None:
                         note.first_failure = (a, str(err), lv, dict(zip(free, combo, strict=True)))
                     results.append((lv, tuple(combo), seed, False))
@@ -521,7 +532,13 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                     same = e.idx[cond[0]] == e.idx[cond[2]]
                     if same != (cond[1] == "="):
                         continue
-                same = equal(a, b)
+                if dropped and _entry_against_whole(a, b):
+                    same = False  # dC/dz_j = delta: an entry equated to its whole vector
+                    note.fail_kinds.add("whole")
+                else:
+                    same = equal(a, b)
+                    if not same:
+                        note.fail_kinds.add("value")
                 if not same and note.first_failure is None:
                     note.first_failure = (a, b, lv, dict(full))
                 if same and _zero(a) and _zero(b):
@@ -558,6 +575,16 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     return "neq"
 
 
+def _entry_against_whole(a, b) -> bool:
+    """Whether a number (one entry, as its free index says) stands against a whole vector or
+    matrix: the index dropped on the right (a typo the key calls wrong, unlike a squared norm
+    written (y - \\hat y)^2, whose left-hand side has no index)."""
+    if isinstance(a, (Jac, str)) or isinstance(b, (Jac, str)):
+        return False
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.size == 1 and b.size > 1
+
+
 def _zero(v) -> bool:
     if isinstance(v, Jac):
         return False
@@ -576,6 +603,7 @@ def _show(v) -> str:
 def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tuple[str, str, str]:
     """(verdict, message, reading) for the claim lhs = rhs."""
     note.first_failure = None
+    note.fail_kinds = set()  # "whole": an entry against a whole vector, "value": any other
     use_cost_at(note, line, ("add", [(1, lhs), (1, rhs)]))
     if not _binds_something(lhs) and not _binds_something(rhs):
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
@@ -623,7 +651,13 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
         # network but is never called wrong
         depends_on_cost = True
-    if vector and all(r == "neq" for r in vector) and not depends_on_cost:
+    if vector and getattr(note, "numerator", False) and all(r in ("neq", "err") for r in vector):
+        held = _rows_of_gradients(note, line, batch, lhs, rhs, cond, context)
+        if held is not None:
+            return "correct", "", held
+    # an entry against a whole vector is wrong on any network and under any cost
+    shape_only = note.fail_kinds == {"whole"}
+    if vector and all(r == "neq" for r in vector) and (not depends_on_cost or shape_only):
         return "wrong", _differ(note), outcomes[0][1].describe()
     if (
         vector
@@ -640,6 +674,28 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
             return verdict
     msg = errors[0] if errors else "not judged under every reading"
     return "unknown", msg, ""
+
+
+def _rows_of_gradients(note: Note, line, batch, lhs, rhs, cond, context) -> str | None:
+    """The reading under which the claim holds with its gradients as row vectors and its
+    weights as columns (``rowvectors``), or None; the failure already found is kept."""
+    failure = note.first_failure
+    lhs2, rhs2 = rowvectors.flip_weights(lhs), rowvectors.flip_weights(rhs)
+    try:
+        for reading, widths in rowvectors.readings(note.readings(line, batch)):
+            try:
+                with np.errstate(all="raise"):
+                    r = _best(note, reading, widths, lhs2, rhs2, cond, context)
+            except (Unreadable, FloatingPointError, ZeroDivisionError, OverflowError):
+                continue
+            except (ValueError, TypeError, IndexError, KeyError, RecursionError):
+                continue
+            if r == "eq":
+                rest = reading.describe().split(", ", 1)[1]
+                return f"{rowvectors.DESCRIBE}, {rest}"
+    finally:
+        note.first_failure = failure
+    return None
 
 
 def _chain_verdict(note: Note, lhs, rhs):
@@ -686,6 +742,8 @@ def _differ(note: Note) -> str:
         at = " at " + where if where else ""
         msg += f"{at}: the left-hand side is {_show(a)}, the right-hand side {_show(b)}"
         msg += _factor(a, b)
+        if idx and _entry_against_whole(a, b):
+            msg += " (one entry against the whole vector: the right-hand side drops an index)"
     return msg
 
 
