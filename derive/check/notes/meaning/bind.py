@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .grammar import COSTS, Atom, Unreadable
+from .grammar import COSTS, Atom, Unreadable, subtrees
 from .instance import ACT, DACT, H, State, sigmoid, softmax
 
 
@@ -1023,14 +1023,9 @@ def mentions(node, names: set[str]) -> bool:
         return False
     if node[0] in ("atom", "call") and node[1].name in names:
         return True
-    for part in node[1:]:
-        if isinstance(part, tuple) and mentions(part, names):
+    for part in subtrees(node):
+        if mentions(part, names):
             return True
-        if isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple) and mentions(q, names):
-                    return True
     return False
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .bind import ShapeMismatch, index_letters
-from .grammar import Atom, Unreadable
+from .grammar import Atom, Unreadable, subtrees
 
 N, M = 3, 2
 H = 1e-6
@@ -32,14 +32,9 @@ def by_target(tree) -> bool:
         return True
     if tree[0] == "atom" and tree[1].name == "nabla" and (tree[1].sub or "").strip() == "y":
         return True
-    for part in tree[1:]:
-        if isinstance(part, tuple) and by_target(part):
+    for part in subtrees(tree):
+        if by_target(part):
             return True
-        if isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple) and by_target(q):
-                    return True
     return False
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from . import bind, entrydefs, ownnet
 from . import layouts as layouts_mod
 from .bind import Env, Reading
-from .grammar import COSTS, Atom, Unreadable
+from .grammar import COSTS, Atom, Unreadable, subtrees
 from .instance import Net, State
 
 KNOWN = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES | {"delta", "nabla"}
@@ -176,14 +176,8 @@ def _walk_atoms(tree, out):
         return
     if tree[0] in ("atom", "call") and isinstance(tree[1], Atom):
         out.append(tree[1])
-    for part in tree[1:]:
-        if isinstance(part, tuple):
-            _walk_atoms(part, out)
-        elif isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple):
-                    _walk_atoms(q, out)
+    for part in subtrees(tree):
+        _walk_atoms(part, out)
 
 
 def infer(note: Note, stmts) -> None:

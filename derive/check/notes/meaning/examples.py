@@ -23,7 +23,7 @@ import re
 from dataclasses import replace
 
 from .bind import strip_layer
-from .grammar import Atom
+from .grammar import Atom, subtrees
 
 PARAMETERS = {"w", "W", "b", "B", "dw", "dW", "db", "theta", "Theta"}
 TARGETS = {"y", "Y"}
@@ -34,14 +34,8 @@ def _atoms(tree, out):
         return
     if tree[0] in ("atom", "call") and isinstance(tree[1], Atom):
         out.append(tree[1])
-    for part in tree[1:]:
-        if isinstance(part, tuple):
-            _atoms(part, out)
-        elif isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple):
-                    _atoms(q, out)
+    for part in subtrees(tree):
+        _atoms(part, out)
 
 
 def _sums(tree, out):
@@ -49,14 +43,8 @@ def _sums(tree, out):
         return
     if tree[0] == "sum":
         out.append(tree)
-    for part in tree[1:]:
-        if isinstance(part, tuple):
-            _sums(part, out)
-        elif isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple):
-                    _sums(q, out)
+    for part in subtrees(tree):
+        _sums(part, out)
 
 
 def _example_of(sup: str | None, letters) -> tuple[str, str | None] | None:
@@ -206,14 +194,9 @@ def sums_over(tree, letters) -> bool:
         return False
     if tree[0] == "sum" and tree[1] in letters and carries(tree[3], tree[1]):
         return True  # the body is written per example (y^{(i)}): a sum over the examples
-    for part in tree[1:]:
-        if isinstance(part, tuple) and sums_over(part, letters):
+    for part in subtrees(tree):
+        if sums_over(part, letters):
             return True
-        if isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple) and sums_over(q, letters):
-                    return True
     return False
 
 
@@ -223,12 +206,7 @@ def carries(tree, letter) -> bool:
         return False
     if tree[0] in ("atom", "call") and getattr(tree[1], "ex", None) == letter:
         return True
-    for part in tree[1:]:
-        if isinstance(part, tuple) and carries(part, letter):
+    for part in subtrees(tree):
+        if carries(part, letter):
             return True
-        if isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple) and carries(q, letter):
-                    return True
     return False

@@ -608,3 +608,17 @@ def _derivative_mark(num: str, den: str) -> str | None:
 def parse(text: str, functions: set[str] = frozenset()):
     """The tree of one member (no relation signs), or ``Unreadable``."""
     return Parser(text, functions).parse_all()
+
+
+def subtrees(node):
+    """The sub-trees of a tree node, in order: its tuple parts and the tuple terms of its
+    lists (a sum's (sign, term) pairs give their term). The walks over a tree descend
+    through this, so a new kind of node has one place to say what its children are."""
+    for part in node[1:]:
+        if isinstance(part, tuple):
+            yield part
+        elif isinstance(part, list):
+            for q in part:
+                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
+                if isinstance(q, tuple):
+                    yield q

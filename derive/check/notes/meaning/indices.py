@@ -20,6 +20,7 @@ whose letters do not collide this way gets ``None`` and is judged as usual.
 from __future__ import annotations
 
 from . import bind
+from .grammar import subtrees
 
 
 def _sums(node):
@@ -28,14 +29,8 @@ def _sums(node):
         return
     if node[0] == "sum":
         yield node
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            yield from _sums(part)
-        elif isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple):
-                    yield from _sums(q)
+    for part in subtrees(node):
+        yield from _sums(part)
 
 
 def clash(lhs, rhs) -> str | None:

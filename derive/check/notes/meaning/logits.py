@@ -14,7 +14,7 @@ is left unbound, as is a name the note defines.
 from __future__ import annotations
 
 from . import bind
-from .grammar import COSTS, Atom
+from .grammar import COSTS, Atom, subtrees
 
 
 def _dens(node, out):
@@ -22,13 +22,8 @@ def _dens(node, out):
         return
     if node[0] == "d" and node[2] is not None and node[2][0] == "atom":
         out.add(node[2][1].name)
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            _dens(part, out)
-        elif isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                _dens(q, out)
+    for part in subtrees(node):
+        _dens(part, out)
 
 
 def bind_logits(note, stmts) -> None:
@@ -68,13 +63,8 @@ def _weights(node, out=None) -> set[str]:
         for one, other in (names, names[::-1]):
             if other & {"x", "X", "a", "A", "h"}:
                 out |= one
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            _weights(part, out)
-        elif isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                _weights(q, out)
+    for part in subtrees(node):
+        _weights(part, out)
     return out
 
 
@@ -84,11 +74,6 @@ def _names(node) -> set[str]:
     if node[0] in ("atom", "call"):
         return {node[1].name}
     out = set()
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            out |= _names(part)
-        elif isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                out |= _names(q)
+    for part in subtrees(node):
+        out |= _names(part)
     return out

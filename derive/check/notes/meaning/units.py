@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .grammar import COSTS, Atom, Unreadable
+from .grammar import COSTS, Atom, Unreadable, subtrees
 
 ETA = 0.37  # a learning rate the note names: any fixed number
 TARGETS = ("t", "hat_y", "y")
@@ -74,14 +74,8 @@ def _walk(node, bound=frozenset()):
         return
     if node[0] in ("atom", "call"):
         yield node, bound
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            yield from _walk(part, bound)
-        elif isinstance(part, list):
-            for q in part:
-                q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
-                if isinstance(q, tuple):
-                    yield from _walk(q, bound)
+    for part in subtrees(node):
+        yield from _walk(part, bound)
 
 
 def _is_w(atom: Atom) -> bool:
