@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_step import fused_step, generated_step  # the script's folder is on the path
 
 from derive.emit.codegen import load_module
 from derive.engine.spec import parse_spec
@@ -116,23 +117,6 @@ def hand_step(lr: float):
         for key, grad in grads.items():
             params[key] -= lr * grad
         return loss
-
-    return step
-
-
-def generated_step(module, lr: float):
-    def step(params, X, Y):
-        loss, grads = module.loss_and_grad(params, X, Y)
-        for key, grad in grads.items():
-            params[key] -= lr * grad
-        return loss
-
-    return step
-
-
-def fused_step(module, lr: float):
-    def step(params, X, Y):
-        return module.sgd_step(params, X, Y, lr)
 
     return step
 
