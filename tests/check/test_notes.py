@@ -32,6 +32,15 @@ def by_line(results, line, kind=None):
     return found
 
 
+def verdicts_of(notes: str) -> dict[int, set[str]]:
+    """The verdicts of a note's text, by line (a line may hold several claims)."""
+    results, _ = check_text(notes)
+    out: dict[int, set[str]] = {}
+    for r in results:
+        out.setdefault(r.line, set()).add(r.verdict)
+    return out
+
+
 def line_of(path: Path, marker: str) -> int:
     for no, line in enumerate(path.read_text().splitlines(), start=1):
         if marker in line:

@@ -6,16 +6,8 @@ activation beside a softmax output layer (a claim about the hidden layers)."""
 from __future__ import annotations
 
 from derive.check.notes.meaning import grammar, scope
-from derive.check.notes.walk import check_text
 
-
-def _verdicts(notes: str) -> dict[int, set[str]]:
-    results, _ = check_text(notes)
-    out: dict[int, set[str]] = {}
-    for r in results:
-        out.setdefault(r.line, set()).add(r.verdict)
-    return out
-
+from .test_notes import verdicts_of
 
 NG_BATCH = (
     "$$Z^{[1]} = W^{[1]} X + b^{[1]}$$\n\n"
@@ -33,7 +25,7 @@ def test_ng_notation_line_is_never_wrong_beside_per_example_gradients():
         "$$dA^{[1]} = W^{[2]T} dZ^{[2]}$$\n\n"
         "$$dZ^{[1]} = \\frac{\\partial \\mathcal{L}}{\\partial A^{[1]}}$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[11] == {"correct"}
     assert "wrong" not in v[13]  # names dA: the 1/m is the note's convention
     assert v[15] == {"correct"}
@@ -68,7 +60,7 @@ def test_general_layer_claim_with_the_hidden_activation_holds_at_hidden_layers()
         "$$da^{[l-1]} = W^{[l]T} dz^{[l]}$$\n\n"
         "$$da^{[l-1]} = W^{[l]} dz^{[l]}$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[9] == {"correct"}
     assert v[11] == {"correct"}  # fails only at the softmax output layer
     assert v[13] == {"wrong"}  # sigma' is wrong at the ReLU hidden layers too
@@ -102,7 +94,7 @@ def test_a_bare_sum_of_a_batch_gradient_runs_over_the_examples():
         "$$db^{[2]} = \\frac{1}{m} \\sum A^{[2]}$$\n\n"
         "$$dB^{[2]} = \\frac{1}{m} * \\sum dZ^{[2]}$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[13] == {"correct"}
     assert v[15] == {"wrong"}  # the 1/m of the mean cost is missing
     assert v[17] == {"wrong"}
@@ -115,7 +107,7 @@ def test_a_number_given_to_a_cost_letter_is_a_count_not_the_cost():
         "For a network with $L=4$ layers the error at the output is\n\n"
         "> $\\delta^{(4)}_j=a^{(4)}_j-y_j$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert "wrong" not in v.get(1, set())
     assert v[3] == {"correct"}
 
@@ -128,7 +120,7 @@ def test_the_cost_written_as_a_function_of_the_weights_is_no_product():
         "$$\\frac{\\partial}{\\partial w} E \\left( w \\right) = x \\delta$$\n\n"
         "$$\\frac{d}{dz} \\sigma(z) = \\sigma(z)$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert "wrong" not in v[1]
     assert "wrong" not in v[3]
     assert v[5] == {"wrong"}  # an activation's identity is still checked by itself

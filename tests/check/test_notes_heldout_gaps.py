@@ -8,15 +8,9 @@ from __future__ import annotations
 
 from derive.check.notes.walk import check_text
 
+from .test_notes import verdicts_of
+
 FORWARD = "$$z^l = w^l a^{l-1} + b^l$$\n\n$$a^l = \\sigma(z^l)$$\n\n"
-
-
-def _verdicts(notes: str) -> dict[int, set[str]]:
-    results, _ = check_text(notes)
-    out: dict[int, set[str]] = {}
-    for r in results:
-        out.setdefault(r.line, set()).add(r.verdict)
-    return out
 
 
 def _messages(notes: str, line: int) -> str:
@@ -30,7 +24,7 @@ def test_an_entry_equated_to_its_whole_vector_is_wrong():
         "$$\\frac{\\partial C}{\\partial b^l_j} = \\delta^l$$\n\n"  # line 5: index dropped
         "$$\\frac{\\partial C}{\\partial b^l_j} = \\delta^l_j$$\n"  # line 7: as it should be
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[5] == {"wrong"}
     assert "drops an index" in _messages(notes, 5)
     assert v[7] == {"correct"}
@@ -39,7 +33,7 @@ def test_an_entry_equated_to_its_whole_vector_is_wrong():
 def test_a_number_without_index_against_a_vector_stays_unjudged():
     # a squared norm written as a square: no index says it is one entry
     notes = FORWARD + "$$C = (a^L - y)^2$$\n\n$$E = \\frac{1}{2}(y - a^L)^2$$\n"
-    assert "wrong" not in _verdicts(notes).get(7, set())
+    assert "wrong" not in verdicts_of(notes).get(7, set())
 
 
 # ------------------------------------------------------------ gradients as row vectors
@@ -59,7 +53,7 @@ def test_row_gradients_are_a_reading_when_the_note_states_its_jacobian_untranspo
         "$$\\delta^{l-1} = \\delta^l (w^l)^T \\sigma'(z^{l-1})$$\n\n"  # line 15: no layout
         "$$\\delta^{l-1} = \\delta^l w^{[l]T} \\sigma'(z^{l-1})$$\n"  # line 17: the same
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[11] == {"correct"}
     assert "row vectors" in _messages(notes, 11)
     assert v[13] == {"correct"}
@@ -75,7 +69,7 @@ def test_a_note_writing_gradients_as_columns_gets_no_row_reading():
         "$$\\frac{dL}{da^{[l-1]}} = \\frac{dL}{dz^{[l]}} \\frac{dz^{[l]}}{da^{[l-1]}}"
         " = \\frac{dL}{dz^{[l]}} w^{[l]}$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[5] == {"correct"}
     assert "wrong" in v[7]
 
@@ -85,7 +79,7 @@ def test_a_numerator_chain_rule_without_columns_allows_row_gradients():
         "$$\\frac{\\partial C}{\\partial a^{l-1}} = \\frac{\\partial C}{\\partial z^l}"
         " \\frac{\\partial z^l}{\\partial a^{l-1}} = \\frac{\\partial C}{\\partial z^l} w^l$$\n"
     )
-    assert _verdicts(notes)[5] == {"correct"}
+    assert verdicts_of(notes)[5] == {"correct"}
 
 
 # ------------------------------------------------------------ the top weight's layer
@@ -100,7 +94,7 @@ def test_a_weight_numbered_like_the_output_feeds_the_output():
         "$$\\frac{\\partial C}{\\partial W^{(2)}} = "
         "\\frac{\\partial C}{\\partial Z^{(2)}} \\cdot (A^{(1)})^T$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[3] == {"wrong"}
     assert v[5] == {"correct"}
 
@@ -117,7 +111,7 @@ BISHOP = (
 
 def test_bishop_letters_without_forward_equations_are_read_as_his_convention():
     # a_j = sum_i w_ji z_i, z_j = h(a_j), delta_j = dE/da_j: never written, the known reading
-    v = _verdicts(BISHOP)
+    v = verdicts_of(BISHOP)
     assert v[3] == {"correct"}
     assert v[5] == {"correct"}
     assert v[7] == {"correct"}
@@ -140,7 +134,7 @@ TABLE = FORWARD + (
 
 
 def test_a_table_cell_is_the_quantity_its_header_names_under_its_row_cost():
-    v = _verdicts(TABLE)
+    v = verdicts_of(TABLE)
     assert v[7] == {"correct"}
     assert v[8] == {"correct"}  # each row's gradient against that row's own cost
     assert v[9] == {"wrong"}
@@ -170,6 +164,6 @@ def test_capital_b_is_the_bias_and_a_sum_over_the_output_units_is_wrong():
         # line 5: N_out as a number, the mean squared error over the output units
         "$$\\frac{\\partial C}{\\partial A^{(2)}} = \\frac{2}{N_{out}} (\\hat{y} - y)$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[3] == {"wrong"}
     assert v[5] == {"correct"}

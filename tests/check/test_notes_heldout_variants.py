@@ -7,17 +7,10 @@ as Unicode characters (∂, −)."""
 from __future__ import annotations
 
 from derive.check.notes.document import read_document
-from derive.check.notes.walk import check_text
+
+from .test_notes import verdicts_of
 
 FORWARD = "$$z^l = w^l a^{l-1} + b^l$$\n\n$$a^l = \\sigma(z^l)$$\n\n"
-
-
-def _verdicts(notes: str) -> dict[int, set[str]]:
-    results, _ = check_text(notes)
-    out: dict[int, set[str]] = {}
-    for r in results:
-        out.setdefault(r.line, set()).add(r.verdict)
-    return out
 
 
 def test_katex_part_and_space_read_as_partial_and_spacing():
@@ -27,7 +20,7 @@ def test_katex_part_and_space_read_as_partial_and_spacing():
     )
     items = [i for i in read_document(notes).items if i.line == 5]
     assert items and "\\partial C" in items[0].text and "\\space" not in items[0].text
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[5] == {"correct"}
     assert v[7] == {"wrong"}
 
@@ -46,7 +39,7 @@ def test_an_empty_dollar_cell_in_a_table_opens_no_display_math():
     )
     lines = {i.line for i in read_document(notes).items}
     assert 11 in lines  # the formula after the table, on its own line
-    assert _verdicts(notes)[11] == {"correct"}
+    assert verdicts_of(notes)[11] == {"correct"}
 
 
 def test_a_vector_function_defined_by_its_entries_is_a_definition():
@@ -55,7 +48,7 @@ def test_a_vector_function_defined_by_its_entries_is_a_definition():
         "$$\\sigma(\\vec{z})_k = \\frac{e^{z_k}}{\\sum_{i=1}^{n^L} e^{z_i}}$$\n\n"
         "$$\\frac{\\partial C}{\\partial b^l_j} = \\delta^l_j$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert "wrong" not in v.get(5, set())
     assert v[7] == {"correct"}
 
@@ -74,13 +67,13 @@ def test_forward_equations_in_both_layouts_keep_both_readings():
         # right in neither
         "$$\\frac{\\partial C}{\\partial b^l_j} = a^{l-1}_j \\delta^l_j$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[7] == {"correct"}
     assert v[9] == {"wrong"}
     # one layout alone stays one reading: the column formula is wrong under rows
     rows = "$$z^l = a^{l-1} w^l + b^l$$\n\n$$a^l = \\sigma(z^l)$$\n\n"
     only = rows + "$$\\frac{\\partial C}{\\partial w^l_{jk}} = a^{l-1}_k \\delta^l_j$$\n"
-    assert _verdicts(only)[5] == {"wrong"}
+    assert verdicts_of(only)[5] == {"wrong"}
 
 
 def test_math_typed_as_unicode_characters_is_read():
@@ -89,7 +82,7 @@ def test_math_typed_as_unicode_characters_is_read():
         "$$\\frac{∂C}{∂a^L_j} = (a^L_j − y_j)$$\n\n"
         "$$\\frac{∂C}{∂a^L_j} = (y_j − a^L_j)$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[7] == {"correct"}
     assert v[9] == {"wrong"}
 
@@ -106,9 +99,9 @@ def test_prose_naming_matrices_ends_the_one_unit_per_layer_reading():
         "\\frac{\\partial C}{\\partial Z^{(2)}} A^{(1)}$$\n"
     )
     # one unit per layer, the product of numbers holds; a matrix needs (A^{(1)})^T
-    assert "correct" not in _verdicts(SIGMOID_LAYERS + claim)[5]
+    assert "correct" not in verdicts_of(SIGMOID_LAYERS + claim)[5]
     scalar = "Since $a^{(2)} = \\sigma(z^{(2)})$:\n\n"
-    assert _verdicts(scalar + claim.replace("W", "w").replace("Z", "z").replace("A", "a"))[3] == {
+    assert verdicts_of(scalar + claim.replace("W", "w").replace("Z", "z").replace("A", "a"))[3] == {
         "correct"
     }
 
@@ -120,6 +113,6 @@ def test_a_product_of_two_equal_shapes_that_cannot_multiply_is_element_wise():
         "$$\\frac{\\partial C}{\\partial Z^{(1)}} = "
         "\\frac{\\partial C}{\\partial A^{(1)}} \\cdot A^{(1)} \\cdot (1 + A^{(1)})$$\n"
     )
-    v = _verdicts(notes)
+    v = verdicts_of(notes)
     assert v[5] == {"correct"}
     assert "correct" not in v[7]
