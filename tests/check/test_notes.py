@@ -41,6 +41,16 @@ def verdicts_of(notes: str) -> dict[int, set[str]]:
     return out
 
 
+def verdict_by_line(notes: str) -> dict[int, str]:
+    """One verdict per line of a note's text: WRONG if any claim on the line is wrong."""
+    results, _ = check_text(notes)
+    out: dict[int, str] = {}
+    for r in results:
+        if out.get(r.line) != "wrong":
+            out[r.line] = r.verdict
+    return out
+
+
 def line_of(path: Path, marker: str) -> int:
     for no, line in enumerate(path.read_text().splitlines(), start=1):
         if marker in line:

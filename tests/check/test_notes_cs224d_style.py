@@ -5,7 +5,7 @@ network's state, an index only in Kronecker deltas."""
 
 from __future__ import annotations
 
-from derive.check.notes.walk import check_text
+from .test_notes import verdict_by_line
 
 FORWARD = [
     r"$$t = x W^{(1)} + b^{(1)}$$",  # 1
@@ -21,12 +21,7 @@ DJ_W = r"\frac{\partial J}{\partial W_{fg}}"
 def _verdicts(*lines):
     """Verdicts by line of a note of these lines, each followed by a blank line (so the
     n-th line stands on line 2n - 1)."""
-    results, _ = check_text("\n\n".join(FORWARD + list(lines)) + "\n")
-    out = {}
-    for r in results:
-        if out.get(r.line) != "wrong":
-            out[r.line] = r.verdict
-    return out
+    return verdict_by_line("\n\n".join(FORWARD + list(lines)) + "\n")
 
 
 def test_logits_named_only_in_prose():

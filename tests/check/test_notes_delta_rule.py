@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 from derive.check.notes.meaning.grammar import clean, parse
-from derive.check.notes.walk import check_text
+
+from .test_notes import verdict_by_line
 
 ZELL = "\n\n".join(
     [
@@ -27,17 +28,8 @@ ZELL = "\n\n".join(
 )
 
 
-def _verdicts(text):
-    results, _ = check_text(text)
-    out = {}
-    for r in results:
-        if out.get(r.line) != "wrong":
-            out[r.line] = r.verdict
-    return out
-
-
 def test_the_delta_rule_is_judged_unit_by_unit():
-    v = _verdicts(ZELL)
+    v = verdict_by_line(ZELL)
     assert all(v.get(n) != "wrong" for n in (1, 3, 5, 7, 19))  # definitions
     assert v[9] == "correct" and v[13] == "correct" and v[15] == "correct"
     assert v[21] == "correct" and v[25] == "correct"
@@ -47,11 +39,11 @@ def test_the_delta_rule_is_judged_unit_by_unit():
 def test_the_sign_of_delta_comes_from_the_note():
     # Nielsen's sign: delta = +dE/dnet; the same claims then hold with the sign turned
     plus = ZELL.replace("\\delta_j = -\\frac", "\\delta_j = \\frac")
-    v = _verdicts(plus)
+    v = verdict_by_line(plus)
     assert v[11] == "correct" and v[9] == "wrong"
     # a note that never relates delta to dE/dnet: delta is not read, never called wrong
     unsigned = ZELL.replace("$$\\delta_j = -\\frac{\\partial E}{\\partial net_j}$$", "")
-    v = _verdicts(unsigned)
+    v = verdict_by_line(unsigned)
     assert all(v.get(n) not in ("correct", "wrong") for n in (9, 11, 13, 15, 17))
 
 
@@ -67,7 +59,7 @@ def test_the_target_and_a_reversed_hat():
             "$$\\frac{\\partial E}{\\partial w_{hm}} = \\delta_m \\tilde{o}_m$$",  # 11
         ]
     )
-    v = _verdicts(note)
+    v = verdict_by_line(note)
     assert v[7] == "correct" and v[9] == "correct"
     assert v[11] != "correct"  # o~_m is not an output of the layer below
 

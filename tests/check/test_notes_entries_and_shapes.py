@@ -4,22 +4,13 @@ and a shape written without brackets at the end of a chain of shapes (``(n \\tim
 
 from __future__ import annotations
 
-from derive.check.notes.walk import check_text
+from .test_notes import verdict_by_line
 
 NIELSEN = "$$z^l = w^l a^{l-1} + b^l$$\n\n$$a^l = \\sigma(z^l)$$\n\n"
 
 
-def _verdicts(text):
-    results, _ = check_text(text)
-    out = {}
-    for r in results:
-        if out.get(r.line) != "wrong":
-            out[r.line] = r.verdict
-    return out
-
-
 def test_an_entry_of_a_bracketed_matrix_by_row_and_column():
-    v = _verdicts(
+    v = verdict_by_line(
         NIELSEN
         + "$$(\\nabla W^l)_{jk} = \\delta_j^l a_k^{l-1}$$\n\n"  # 5
         + "$$(\\nabla W^l)_{jk} = \\delta_k^l a_j^{l-1}$$\n"  # 7: the indices swapped
@@ -28,7 +19,7 @@ def test_an_entry_of_a_bracketed_matrix_by_row_and_column():
 
 
 def test_a_bare_shape_ends_a_chain_of_shapes():
-    v = _verdicts(
+    v = verdict_by_line(
         "$(n \\times 1) \\times (1 \\times m) = n \\times m$ fits $W^l$.\n\n"
         "$(n \\times 1) \\times (1 \\times m) = m \\times n$\n"
     )
@@ -45,9 +36,9 @@ JACOBIAN = (
 
 
 def test_an_activation_jacobian_named_in_the_prose():
-    v = _verdicts(JACOBIAN + "where $J^{(l)}$ is the Jacobian matrix of the activation.\n")
+    v = verdict_by_line(JACOBIAN + "where $J^{(l)}$ is the Jacobian matrix of the activation.\n")
     assert v[5] == "correct" and v[7] == "correct" and v[9] == "wrong"
-    v = _verdicts(JACOBIAN)  # without the prose J is no matrix of the note's
+    v = verdict_by_line(JACOBIAN)  # without the prose J is no matrix of the note's
     assert all(v.get(n) not in ("correct", "wrong") for n in (5, 7, 9))
 
 
@@ -58,7 +49,7 @@ COLUMNS = (
 
 
 def test_a_bare_delta_is_the_output_layers():
-    v = _verdicts(
+    v = verdict_by_line(
         COLUMNS
         + "$$\\nabla_{b^L} C = \\delta$$\n\n"  # 7
         + "$$\\nabla_{b^l} C = \\delta$$\n\n"  # 9: delta^l meant
@@ -68,7 +59,7 @@ def test_a_bare_delta_is_the_output_layers():
 
 
 def test_the_error_written_where_the_activation_belongs():
-    v = _verdicts(
+    v = verdict_by_line(
         COLUMNS
         + "$$\\delta^l = (W^{l+1})^T \\delta^{l+1} \\odot \\delta'(z^l)$$\n\n"  # 7
         + "$$z^{l+1} = W^{l+1} a^l + b^{l+1} = W^{l+1} \\delta(z^l) + b^{l+1}$$\n\n"  # 9
@@ -79,7 +70,7 @@ def test_the_error_written_where_the_activation_belongs():
 
 
 def test_shapes_written_as_fractions_on_a_dimension_line():
-    v = _verdicts(
+    v = verdict_by_line(
         "$$\n\\begin{aligned}\n"
         "z^{[l]} &= w^{[l]} a^{[l-1]} + b^{[l]} \\\\\n"  # 3
         "Dimension: \\frac{n^{[l]}}{m} &= \\frac{n^{[l]}}{n^{[l-1]}} \\frac{n^{[l-1]}}{m} "
@@ -91,7 +82,7 @@ def test_shapes_written_as_fractions_on_a_dimension_line():
 
 
 def test_a_stated_size_against_the_widths_the_prose_names():
-    v = _verdicts(
+    v = verdict_by_line(
         NIELSEN
         + "If layer $l-1$ has $m$ neurons and layer $l$ has $n$ neurons:\n\n"  # 5
         + "$$\\delta^l \\text{ is size } n \\times 1$$\n\n"  # 7

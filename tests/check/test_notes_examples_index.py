@@ -9,21 +9,14 @@ from derive.check.notes.meaning import examples
 from derive.check.notes.meaning.grammar import Atom, parse
 from derive.check.notes.walk import check_text
 
+from .test_notes import verdict_by_line
+
 OWN = (
     "$$z = W^{(1)} x$$\n\n"
     "$$a = \\sigma(z)$$\n\n"
     "$$\\hat y = W^{(2)} a$$\n\n"
     "$$E = \\frac{1}{2S}\\sum_{s=1}^{S} (y^{(s)} - \\hat y^{(s)})^2$$\n\n"
 )
-
-
-def _verdicts(notes: str) -> dict[int, str]:
-    results, _ = check_text(notes)
-    out: dict[int, str] = {}
-    for r in results:
-        if out.get(r.line) != "wrong":
-            out[r.line] = r.verdict
-    return out
 
 
 def test_the_example_letter_is_read_from_the_targets_superscript():
@@ -54,7 +47,7 @@ def test_gradients_averaged_over_examples_are_judged_and_a_sign_error_caught():
         "$$\\frac{\\partial E}{\\partial W^{(2)}_i} = \\sum_{s=1}^{S} "
         "(\\hat y^{(s)} - y^{(s)}) a_i^{(s)}$$\n"
     )
-    v = _verdicts(notes)
+    v = verdict_by_line(notes)
     assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7))  # definitions
     assert v[9] == "correct"
     assert v[11] == "wrong"  # the sign
@@ -66,7 +59,7 @@ def test_gradients_averaged_over_examples_are_judged_and_a_sign_error_caught():
 
 
 def test_the_input_written_as_an_expression_is_a_definition():
-    v = _verdicts(OWN + "$$x = A y$$\n")
+    v = verdict_by_line(OWN + "$$x = A y$$\n")
     assert v.get(9) != "wrong"
 
 
@@ -90,7 +83,7 @@ def test_ufldl_hypothesis_per_example_cost_and_layer_width_bounds():
         "$$J(W,b;x,y) = \\frac{1}{2} \\sum_{i=1}^{s_{n_l}} (a_i^{(n_l)}-y_i)^2$$\n\n"
         "$$J(W,b;x,y) = \\frac{1}{2} \\sum_{i=1}^{s_{n_l}} (a_i^{(l)}-y_i)^2$$\n"
     )
-    v = _verdicts(notes)
+    v = verdict_by_line(notes)
     assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7, 9))
     assert v[11] == "correct" and v[13] == "wrong"
     assert v[15] == "correct" and v[17] == "wrong"
@@ -117,7 +110,7 @@ def test_layer_outputs_by_example_and_a_base_10_log():
         "$$\\frac{\\partial E}{\\partial w_{ij}^{(2)}} = -\\frac{1}{m \\ln(10)} \\sum_{p=1}^m "
         "\\sum_{k=1}^K y_k^{(p)} [\\delta_{kj} - softmax(x^{(p,3)})_j] (x^{(p,2)})_i$$\n"
     )
-    v = _verdicts(notes)
+    v = verdict_by_line(notes)
     assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7))
     assert v[9] == "correct"
     assert v[11] == "correct"
@@ -137,7 +130,7 @@ def test_a_standard_function_the_note_defines_and_brackets_around_its_argument()
         "$$\\frac{\\partial (x^{(p,2)})_j}{\\partial w_{ij}^{(1)}} = H[\\sum_{k=1}^{n} "
         "w_{kj}^{(1)} (x^{(p,1)})_k + b_j^{(1)}] (x^{(p,1)})_j$$\n"
     )
-    v = _verdicts(notes)
+    v = verdict_by_line(notes)
     assert all(v.get(line) != "wrong" for line in (1, 3, 5, 7))
     assert v[9] == "correct"
     assert v[11] == "wrong"  # x_j for x_i
@@ -163,7 +156,7 @@ def test_a_network_the_drawn_one_does_not_fit_is_never_called_wrong():
         "$$\\frac{\\partial J}{\\partial b} = \\frac{1}{m} \\sum_{i=1}^{m} "
         "(\\hat{y}^{(i)} - y^{(i)})$$\n"
     )
-    assert all(verdict != "wrong" for verdict in _verdicts(notes).values())
+    assert all(verdict != "wrong" for verdict in verdict_by_line(notes).values())
 
 
 def test_ngs_layer_and_example_superscript():
@@ -179,6 +172,6 @@ def test_ngs_layer_and_example_superscript():
         "(a^{[2](i)} - y^{(i)})$$\n\n"
         "$$\\frac{\\partial J}{\\partial b^{[2]}} = \\sum_{i=1}^m (a^{[2](i)} - y^{(i)})$$\n"
     )
-    v = _verdicts(notes)
+    v = verdict_by_line(notes)
     assert v[11] == "correct" and v[13] == "correct"
     assert v[15] == "wrong"  # the 1/m of the mean
