@@ -52,19 +52,29 @@ def one_hot(codes: np.ndarray) -> np.ndarray:
     return out.reshape(n, steps * len(ALPHABET))
 
 
+def _steps(inputs: int, outputs: int, where: str, needs: str, fix: str) -> int:
+    """T of a character model's spec (inputs = outputs = T*36), or the error saying what
+    ``needs`` it."""
+    V = len(ALPHABET)
+    if inputs % V or inputs != outputs:
+        raise DeriveError(
+            f"{needs} inputs = outputs = T*{V} (one-hot characters of {V} symbols at each of T "
+            f"steps), got inputs = {inputs}, outputs = {outputs}",
+            where=where, fix=fix,
+        )  # fmt: skip
+    return inputs // V
+
+
 def chars(inputs: int, outputs: int, where: str):
     """Windows of T = inputs / 36 characters and the characters after each (see the module
     docstring): (X (n, T*36), Y (n, T*36)), one window every T characters (no character is
     in two windows, so a held-out window is text the training never saw as input)."""
     V = len(ALPHABET)
-    if inputs % V or inputs != outputs:
-        raise DeriveError(
-            f"next-character prediction needs inputs = outputs = T*{V} (one-hot characters of "
-            f"{V} symbols at each of T steps), got inputs = {inputs}, outputs = {outputs}",
-            where=where, fix=f"e.g. inputs = {32 * V} (T = 32) and a last layer of units = {V}, "
-            "steps = 32, activation = \"softmax\" (examples/char_lstm.toml)",
-        )  # fmt: skip
-    steps = inputs // V
+    steps = _steps(
+        inputs, outputs, where, "next-character prediction needs",
+        f"e.g. inputs = {32 * V} (T = 32) and a last layer of units = {V}, steps = 32, "
+        "activation = \"softmax\" (examples/char_lstm.toml)",
+    )  # fmt: skip
     codes = text_codes(corpus_text())
     starts = np.arange(0, len(codes) - steps - 1, steps)
     windows = codes[starts[:, None] + np.arange(steps + 1)[None, :]]
@@ -81,15 +91,10 @@ def sample(predict, inputs: int, outputs: int, n: int, seed: int, prompt: str = 
     read at the last filled step (the layers read forward in time, so the steps after it do
     not change it)."""
     V = len(ALPHABET)
-    if inputs % V or inputs != outputs:
-        raise DeriveError(
-            f"sampling text needs a character-level language model: inputs = outputs = T*{V} "
-            f"(one-hot characters of {V} symbols at each of T steps), got inputs = {inputs}, "
-            f"outputs = {outputs}",
-            where=where, fix="sample from a spec trained with --data chars "
-            "(examples/char_lstm.toml)",
-        )  # fmt: skip
-    steps = inputs // V
+    steps = _steps(
+        inputs, outputs, where, "sampling text needs a character-level language model:",
+        "sample from a spec trained with --data chars (examples/char_lstm.toml)",
+    )  # fmt: skip
     codes = list(text_codes(prompt or "\n"))
     start = len(codes)
     rng = np.random.default_rng(seed)
