@@ -319,6 +319,37 @@ class Jac:
 READ_AS_ELEMENTWISE = [False]
 
 
+# How close two evaluated sides must be to agree (the truth is central finite differences).
+TOL = dict(rtol=1e-5, atol=1e-6)
+
+
+def equal(a, b) -> bool:
+    """Whether two evaluated sides agree; ``Unreadable`` when they cannot be compared."""
+    if isinstance(a, Jac) or isinstance(b, Jac):
+        if isinstance(a, Jac) and isinstance(b, Jac):
+            return a.m.shape == b.m.shape and np.allclose(a.m, b.m, **TOL)
+        j, v = (a, b) if isinstance(a, Jac) else (b, a)
+        v = np.asarray(v, dtype=float)
+        if v.shape == j.m.shape:
+            return np.allclose(j.m, v, **TOL)
+        d = j.diagonal_vector()
+        if d is not None and v.size == d.size:
+            return np.allclose(d, v.reshape(-1), **TOL)
+        raise Unreadable("a Jacobian against a value of another shape")
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.size == 1 and b.size == 1:
+        return bool(np.allclose(a.reshape(-1), b.reshape(-1), **TOL))
+    if (a.size == 1) != (b.size == 1):
+        # a number against a vector ((y - \hat y)^2 for a squared norm): not the same reading
+        raise Unreadable(f"a number against shape {(b if a.size == 1 else a).shape}")
+    if a.shape != b.shape:
+        if a.shape == b.shape[::-1]:
+            # a transpose of the other: a layout the note may use for its own names
+            raise Unreadable(f"shapes {a.shape} and {b.shape} differ")
+        return False  # a gradient has the shape of its variable: another shape is wrong
+    return bool(np.allclose(a, b, **TOL))
+
+
 def multiply(node, env: Env):
     op, a_node, b_node = node[1], node[2], node[3]
     if a_node[0] == "atom" and a_node[1].name == "nabla":

@@ -455,9 +455,7 @@ def _conventions(note: Note) -> None:
                         for combo in np.ndindex(*ranges):
                             e = env.with_idx(**dict(zip(free, combo, strict=True)))
                             a, b = bind.value(lhs, e), bind.value(rhs, e)
-                            from .judge import equal
-
-                            same = equal(a, b)
+                            same = bind.equal(a, b)
                             ok = same if ok is None else ok and same
                 except (Unreadable, FloatingPointError, ValueError, ZeroDivisionError):
                     continue

@@ -37,12 +37,11 @@ from . import (
     topweight,
     units,
 )
-from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch
+from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
 from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations
 from .instance import Net
 
-TOL = dict(rtol=1e-5, atol=1e-6)
 BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta"}
 
 
@@ -364,33 +363,6 @@ def _definition(note: Note, kind: str, lhs: Member, m: Member) -> Verdict:
     return Verdict(m.line, text, "wrong",
                    f"this definition contradicts the forward equation{'s' * (len(others) > 1)} "
                    f"on line{'s' * (len(others) > 1)} {where}: {msg}", reading)  # fmt: skip
-
-
-def equal(a, b) -> bool:
-    """Whether two evaluated sides agree; ``Unreadable`` when they cannot be compared."""
-    if isinstance(a, Jac) or isinstance(b, Jac):
-        if isinstance(a, Jac) and isinstance(b, Jac):
-            return a.m.shape == b.m.shape and np.allclose(a.m, b.m, **TOL)
-        j, v = (a, b) if isinstance(a, Jac) else (b, a)
-        v = np.asarray(v, dtype=float)
-        if v.shape == j.m.shape:
-            return np.allclose(j.m, v, **TOL)
-        d = j.diagonal_vector()
-        if d is not None and v.size == d.size:
-            return np.allclose(d, v.reshape(-1), **TOL)
-        raise Unreadable("a Jacobian against a value of another shape")
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.size == 1 and b.size == 1:
-        return bool(np.allclose(a.reshape(-1), b.reshape(-1), **TOL))
-    if (a.size == 1) != (b.size == 1):
-        # a number against a vector ((y - \hat y)^2 for a squared norm): not the same reading
-        raise Unreadable(f"a number against shape {(b if a.size == 1 else a).shape}")
-    if a.shape != b.shape:
-        if a.shape == b.shape[::-1]:
-            # a transpose of the other: a layout the note may use for its own names
-            raise Unreadable(f"shapes {a.shape} and {b.shape} differ")
-        return False  # a gradient has the shape of its variable: another shape is wrong
-    return bool(np.allclose(a, b, **TOL))
 
 
 def einstein(node, letters: set[str]):

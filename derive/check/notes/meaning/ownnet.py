@@ -36,11 +36,9 @@ def _holds(note, reading: Reading, lhs, rhs) -> bool | None:
             for combo in np.ndindex(*ranges):
                 e = env0.with_idx(**dict(zip(free, combo, strict=True)))
                 a, b = bind.value(lhs, e), bind.value(rhs, e)
-                from .judge import equal
-
                 if (np.size(a) == 1) != (np.size(b) == 1):
                     return False  # a number on one side, a vector on the other: no fit
-                same = equal(a, b)
+                same = bind.equal(a, b)
                 ok = same if ok is None else ok and same
     except (ShapeMismatch, NoLayer):
         return False
