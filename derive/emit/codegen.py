@@ -165,15 +165,10 @@ class _Emitter(NodePrinter):
     def _print_Elementwise(self, node):
         blocks = _tiling(node)
         if blocks:  # row blocks that tile the rows (an LSTM's gate deltas): one array
-            mark, temps, names = len(self.lines), self.temps, dict(self.names)
+            mark = self._mark()
             parts = [self.expr(b.a) for b in blocks]
             if len(pretty(loopcode.concat(self.d.lib, parts))) > self.room:
-                # a trial print: the parts it moved to lines of their own go with it, or
-                # they would stay behind as temporaries nothing reads
-                del self.lines[mark:]
-                self.temps = temps
-                self.names.clear()
-                self.names.update(names)
+                self._undo(mark)
                 for b in blocks:  # a block a line
                     if b.a not in self.names and not isinstance(b.a, Var):
                         self.hoist(b.a)
@@ -215,11 +210,14 @@ class _Emitter(NodePrinter):
         return self._print_image(node)
 
     def _print_image(self, node):
+        spread = isinstance(node, Repeat | GroupSum)
+        mark = self._mark() if spread else None
         code = self.d.image(node, [self.expr(k) for k in node.children()])
-        if not isinstance(node, Repeat | GroupSum) or len(pretty(code)) <= self.room:
+        if not spread or len(pretty(code)) <= self.room:
             return code
         # a block sum or spread too long for a line (a channel's sum of a spread statistic,
         # in torch's longer calls): its computed operands on lines of their own
+        self._undo(mark)
         for kid in node.children():
             if not isinstance(kid, Var) and kid not in self.names:
                 self.hoist(kid)
@@ -297,6 +295,18 @@ class _Emitter(NodePrinter):
             names[sym] = sym.name
             st = st.xreplace({part: sym})
         return st
+
+    def _mark(self):
+        """Where the lines, temporaries and held names stand, to undo a trial print."""
+        return len(self.lines), self.temps, dict(self.names)
+
+    def _undo(self, mark) -> None:
+        # a trial print that is thrown away takes the parts it moved to lines of their own
+        # with it, or they would stay behind as temporaries nothing reads
+        lines, self.temps, names = mark
+        del self.lines[lines:]
+        self.names.clear()
+        self.names.update(names)
 
     def hoist(self, node: Node):
         self.temps += 1
