@@ -25,6 +25,8 @@ from derive.engine.cell import Cell
 from derive.engine.ir import Elementwise, M, Recur, RecurGrad, free_vars, placeholder
 from derive.engine.timeloop import StepDerivation, step_derivation
 
+from .loopcode import rows
+
 _INDENT = "    "
 
 
@@ -35,10 +37,6 @@ class _Loop:
     stacks: dict[str, str] = field(default_factory=dict)  # step quantity: its (T, rows, m) slot
     starts: dict[str, str] = field(default_factory=dict)  # state: its value at t = 0
     grads: dict[object, list[str]] = field(default_factory=dict)  # g: each operand's gradient
-
-
-def _rows(d: int, t: str = "t") -> str:
-    return f"{d} * {t} : {d} * {t} + {d}" if d != 1 else f"{t} : {t} + 1"
 
 
 def _loop(c, cell: Cell) -> _Loop:
@@ -99,7 +97,7 @@ def forward(c, node: Recur) -> str:
         loop.starts[s] = start
     c.emit(f"for t in range({T}):")
     with _Body(c, sd):
-        c.emit(f"{_local(c, form.x.name)} = {x}[{_rows(cell.d)}]")
+        c.emit(f"{_local(c, form.x.name)} = {x}[{rows(cell.d)}]")
         for s in cell.states:
             prev = _local(c, cell.prev(s))
             c.emit(f"{prev} = {loop.stacks[s]}[t - 1] if t else {loop.starts[s]}")
@@ -186,7 +184,7 @@ def _backward_loop(c, cell: Cell, loop: _Loop, g: str, args) -> list[str]:
     grads = {namer.gradient(p): p for p in cell.weights}
     c.emit(f"for t in reversed(range({T})):")
     with body:
-        c.emit(f"{_local(c, form.x.name)} = {x}[{_rows(d)}]")
+        c.emit(f"{_local(c, form.x.name)} = {x}[{rows(d)}]")
         reads = _read_by_backward(sd)
         for s in cell.states:
             if cell.prev(s) in reads:
@@ -196,7 +194,7 @@ def _backward_loop(c, cell: Cell, loop: _Loop, g: str, args) -> list[str]:
             if name in reads and name in loop.stacks:
                 c.emit(f"{_local(c, name)} = {loop.stacks[name]}[t]")
         if cell.output == "all":
-            block = f"{g}[{_rows(n)}]"
+            block = f"{g}[{rows(n)}]"
             h = incoming[cell.emit]
             c.emit(f"np.add({h}, {block}, out={h})" if cell.states else f"{h} = {block}")
         for s in sd.backward:

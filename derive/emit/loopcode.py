@@ -167,7 +167,7 @@ def _forward_source(sd: StepDerivation, lines, cached, dialect, x) -> str:
     keep = [*cached, h] if cell.output == "all" and h not in cached else cached
     src += [f"    {stacked(c)} = []" for c in keep]
     src.append(f"    for t in range({T}):")
-    src.append(f"        {form.x.name} = X[{_rows(d, 't')}]")
+    src.append(f"        {form.x.name} = X[{rows(d)}]")
     if cell.states:
         src.append(f"        {', '.join(map(cell.prev, cell.states))} = {', '.join(cell.states)}")
     for ln in lines:
@@ -198,7 +198,8 @@ def _source(src: list[str]) -> str:
     return "\n".join(src)
 
 
-def _rows(d: int, t: str) -> str:
+def rows(d: int, t: str = "t") -> str:
+    """The slice of step t's row block of height d (``3 * t : 3 * t + 3``)."""
     return f"{d} * {t} : {d} * {t} + {d}" if d != 1 else f"{t} : {t} + 1"
 
 
@@ -227,7 +228,7 @@ def _backward_source(sd: StepDerivation, body, cached, dialect, x) -> str:
     if cell.x_grad:
         src.append(f"    {stacked(dx)} = []")
     src.append(f"    for t in reversed(range({T})):")
-    src.append(f"        {form.x.name} = X[{_rows(d, 't')}]")
+    src.append(f"        {form.x.name} = X[{rows(d)}]")
     code = "\n".join(ln.code for ln in body)
     for s in cell.states:  # the state before step t: the one step t-1 made
         if _reads(code, cell.prev(s)):
@@ -235,7 +236,7 @@ def _backward_source(sd: StepDerivation, body, cached, dialect, x) -> str:
             src.append(f"        {cell.prev(s)} = {before}")
     src += [f"        {c} = {stacked(c)}[t]" for c in cached if _reads(code, c)]
     if cell.output == "all":
-        block = f"{dA}[{_rows(n, 't')}]"
+        block = f"{dA}[{rows(n)}]"
         value = f"{incoming[h]} + {block}" if cell.states else block
         src.append(f"        {incoming[h]} = {value}")
     grads = {namer.gradient(p) for p in weights}
