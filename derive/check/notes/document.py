@@ -237,6 +237,9 @@ def _code_blocks(text: str) -> list[tuple[int, int, bool]]:
     return out
 
 
+_SCRIPT = re.compile(r"<script\s+type=[\"']math/tex(;\s*mode=display)?[\"']\s*>")
+
+
 def _find_spans(text: str, latex: bool) -> list[Span]:
     """The math spans of the note, in order."""
     spans, i, n = [], 0, len(text)
@@ -268,6 +271,14 @@ def _find_spans(text: str, latex: bool) -> list[Span]:
             word = re.match(r"\\(?:[A-Za-z]+|.)", text[i:], re.S)
             i += word.end() if word else 1
             continue
+        if ch == "<" and not latex:
+            # MathJax's script element (Jekyll, kramdown): <script type="math/tex">...</script>
+            m = _SCRIPT.match(text, i)
+            close = text.find("</script>", m.end()) if m else -1
+            if close >= 0:
+                spans.append(Span(i, close + 9, m.end(), close, bool(m.group(1)), "$$"))
+                i = close + 9
+                continue
         if ch == "$":
             if text.startswith("$$", i):
                 close = text.find("$$", i + 2)

@@ -229,6 +229,8 @@ def value(node, env: Env):
     kind = node[0]
     if kind == "num":
         return node[1]
+    if kind == "const":  # a value already drawn: a parameter of a function the note defines
+        return node[1]
     if kind == "atom":
         return atom_value(node[1], env)
     if kind == "add":
@@ -259,7 +261,13 @@ def value(node, env: Env):
             return Jac(v.m.T)
         return v.T if isinstance(v, np.ndarray) else v
     if kind == "idx":
-        v = value(node[1], env)
+        inner = node[1]
+        if inner[0] == "call" and "fn:" + inner[1].name in env.aliases:
+            from . import entryfuns
+
+            if entryfuns.defined(inner[1], env, indexed=True):  # s(x)_i, \sigma(z)_j
+                return entry(entryfuns.apply(inner[1], inner[2], env), index_letters(node[2]), env)
+        v = value(inner, env)
         if isinstance(v, Jac):
             raise Unreadable("an entry of a Jacobian")
         if not isinstance(v, np.ndarray):
@@ -614,6 +622,11 @@ def _first_layer(node, env):
 
 def call(fatom: Atom, args, env: Env):
     name = fatom.name
+    if "fn:" + name in env.aliases:
+        from . import entryfuns
+
+        if entryfuns.defined(fatom, env, indexed=False):
+            return entryfuns.apply(fatom, args, env)  # s(x): the note's own, by its entries
     alias = env.aliases.get("call:" + name)
     if alias is not None and len(args) == 1 and args[0] == ("atom", Atom("x")):
         return value(alias, env)  # f(x) = a^{(O)}: the network's output, as the note says

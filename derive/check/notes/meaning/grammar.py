@@ -457,6 +457,8 @@ class Parser:
         callable_ = atom.name in self.functions or (
             atom.name in COSTS and (atom.sub is None or len(atom.sub) <= 2)
         )
+        if "entry:" + atom.name in self.functions and atom.sub is None and atom.sup is None:
+            callable_ = True  # s(x)_i, a function the note defines by its entries (entryfuns)
         if atom.name == "h" and atom.sub and re.search(r"W|\\theta|,", atom.sub):
             callable_ = True  # the hypothesis h_{W,b}(x), h_\theta(x): the network's output
         if atom.name in ("delta", "sigma") and atom.sup is not None and atom.primes == 0:

@@ -26,6 +26,7 @@ from . import (
     calculus,
     chains,
     dimensions,
+    entryfuns,
     examples,
     indices,
     jacobians,
@@ -135,10 +136,12 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     stmts = statements(segments)
     note = Note()
     note.layout = layout
+    entryfuns.declare(stmts, note.functions)  # s(x)_i = ...: s applied, not s times (x)_i
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
+    entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
     infer(note, stmts)
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
