@@ -231,6 +231,10 @@ def value(node, env: Env):
         return node[1]
     if kind == "const":  # a value already drawn: a parameter of a function the note defines
         return node[1]
+    if kind == "entryfn":  # \mathbf s for s(\mathbf x), a function the note defines by entries
+        from . import entryfuns
+
+        return entryfuns.apply(node[1], node[2], env)
     if kind == "atom":
         return atom_value(node[1], env)
     if kind == "add":

@@ -29,6 +29,7 @@ from .grammar import COSTS, FUNCTIONS, Atom, Unreadable, parse, subtrees
 
 _LHS = re.compile(r"\s*(\\?[A-Za-z]+)\s*\(([^()]*)\)\s*_\s*(\{\s*[a-z]\s*\}|[a-z])\s*")
 # names of the network's quantities: never read as a function the note defines
+_NETWORK = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES
 _QUANTITIES = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES | set(COSTS)
 
 
@@ -84,6 +85,13 @@ def collect(note, stmts) -> None:
         for ms in stmts
         if len(ms) > 1 and ms[0].tree is not None and ms[0].tree[0] == "atom"
     }
+    fns = {f[6:] for f in note.functions if f.startswith("entry:")}
+    if not fns:
+        return
+    for members in stmts:
+        for m in members:
+            if m.tree is not None:
+                m.tree = _powers(m.tree, fns)
     for members in stmts:
         if len(members) < 2 or members[1].rel not in ("=", ":=", "\\equiv"):
             continue
@@ -103,9 +111,51 @@ def collect(note, stmts) -> None:
             continue
         note.aliases["fn:" + fatom.name] = (params, index, body)
         name = fatom.name
-        if name not in FUNCTIONS and len(params) == 1 and name not in bare_defined:
-            # \mathbf s, s_i: the function at the note's own argument
-            note.aliases.setdefault(Atom(name).show(), ("call", Atom(name), list(args)))
+        at = _applied_to(stmts, name, members[0])
+        for var in [a[1] for a in at] + [a[1] for a in args]:
+            key = Atom(var.name).show()
+            if var.name not in _NETWORK and key not in note.aliases and var.name not in fns:
+                # a vector of the note's own (v in S(\mathbf v)_k): any vector, the drawn input
+                note.aliases[key] = ("atom", Atom("x"))
+        if len(params) == 1 and name not in bare_defined and len(at) <= 1:
+            # \mathbf s, s_i, \sigma_i: the function at the one variable the note applies it
+            # to (its own parameter when it applies it to none)
+            arg = at.pop() if at else args[0]
+            note.aliases.setdefault(Atom(name).show(), ("entryfn", Atom(name), [arg]))
+
+
+def _powers(node, fns):
+    """``S_k^2``: for a function the note defines by entries, a number over its entry is a
+    power (the grammar keeps superscripts as written, a layer for the network's names)."""
+    if not isinstance(node, tuple) or not node:
+        return node
+    if node[0] == "atom" and node[1].name in fns and (node[1].sup or "").strip().isdigit():
+        a = node[1]
+        base = ("atom", Atom(a.name, a.sub, None, a.primes, a.T, a.ex))
+        return ("pow", base, ("num", float(a.sup.strip())))
+    return _rebuild(node, lambda t: _powers(t, fns))
+
+
+def _applied_to(stmts, name, definition) -> set:
+    """The bare variables the note applies the function to outside its definition (``s(\\mathbf
+    x)_i`` in a claim; an argument such as ``\\mathbf x + c`` is not a variable)."""
+    out = set()
+
+    def walk(node):
+        if not isinstance(node, tuple) or not node:
+            return
+        if node[0] == "call" and isinstance(node[1], Atom) and node[1].name == name:
+            args = node[2]
+            if len(args) == 1 and args[0][0] == "atom" and args[0][1].sub is None:
+                out.add(args[0])
+        for part in subtrees(node):
+            walk(part)
+
+    for members in stmts:
+        for m in members:
+            if m is not definition:
+                walk(m.tree)
+    return out
 
 
 def _self_reference(node, name) -> bool:
@@ -160,3 +210,57 @@ def apply(fatom: Atom, args, env):
             raise Unreadable(f"an entry of {fatom.name} that is not a number")
         out.append(float(np.asarray(v).reshape(-1)[0]))
     return np.array(out).reshape(shape)
+
+
+def self_contained(note, lhs, rhs) -> bool:
+    """Whether a claim speaks only of functions the note defines by entries and of the vectors
+    it applies them to (``\\frac{\\partial s(\\mathbf x)_i}{\\partial x_j} =
+    -s(\\mathbf x)_i s(\\mathbf x)_j``): true or false for any vector, so judged even in a
+    note that writes no network (no name of it is a guess)."""
+    fns = {k[3:] for k in note.aliases if isinstance(k, str) and k.startswith("fn:")}
+    if not fns:
+        return False
+    variables, used = set(), set()
+
+    def args_of(node):
+        if not isinstance(node, tuple) or not node:
+            return
+        if node[0] in ("call", "entryfn") and isinstance(node[1], Atom) and node[1].name in fns:
+            for a in node[2]:
+                if a[0] == "atom" and a[1].sub is None and a[1].sup is None:
+                    variables.add(a[1].name)
+        for part in subtrees(node):
+            args_of(part)
+
+    for key in note.aliases:
+        if isinstance(key, str) and key.startswith("fn:"):
+            variables.update(note.aliases[key][0])
+    for name in fns:
+        alias = note.aliases.get(Atom(name).show())
+        if alias is not None:
+            args_of(alias)
+    args_of(lhs)
+    args_of(rhs)
+
+    def ok(node) -> bool:
+        if not isinstance(node, tuple) or not node:
+            return True
+        kind = node[0]
+        if kind in ("call", "entryfn") and isinstance(node[1], Atom):
+            if node[1].name in fns:
+                used.add(node[1].name)
+            elif node[1].name not in ("exp", "log", "ln"):
+                return False
+        if kind == "atom":
+            a = node[1]
+            if a.sup is not None or a.primes:
+                return False
+            if a.name in fns and note.aliases.get(Atom(a.name).show()) is not None:
+                used.add(a.name)
+                return True
+            if a.name == "delta":
+                return len((a.sub or "").replace(" ", "")) == 2
+            return a.name in variables or a.name == "e" and a.sub is None
+        return all(ok(p) for p in subtrees(node))
+
+    return ok(lhs) and ok(rhs) and bool(used)

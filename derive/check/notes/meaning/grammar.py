@@ -100,9 +100,17 @@ def _underbraces(s: str) -> str:
         s = s[: m.start()] + "{" + inner + "}" + rest
 
 
+# the indicator 1_{i=j} (also \mathbb{1}_{i=j}): the Kronecker delta
+_INDICATOR = (
+    r"(?<![\w.}])(?:\\(?:mathbb|mathds|mathbf)\{1\}|1)\s*_\s*\{\s*([a-z])\s*=\s*([a-z])\s*\}"
+)
+
+
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
     s = _underbraces(tex)
+    # the indicator 1_{i=j} (also \mathbb{1}_{i=j}) is the Kronecker delta
+    s = re.sub(_INDICATOR, r"\\delta_{\1\2}", s)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)
     s = re.sub(r"\\textcolor\{[^{}]*\}", "", s)
     s = re.sub(r"\\color\{[^{}]*\}", "", s)
@@ -417,6 +425,11 @@ class Parser:
     def sum(self, kind):
         var, exclude = None, None
         self.ws()
+        hi = None
+        if self.peek("^") and re.match(r"\^\s*(\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*_", self.s[self.i :]):
+            self.i += 1  # \sum^K_{j=1}: the upper bound written first
+            hi = self.group_text().strip()
+            self.ws()
         if self.s.startswith("_", self.i):
             self.i += 1
             g = self.group_text().strip()
@@ -428,8 +441,7 @@ class Parser:
                 var, exclude = m2.group(1), m2.group(3)
             else:
                 raise Unreadable(f"sum over {g!r}")
-        hi = None
-        if self.peek("^"):
+        if hi is None and self.peek("^"):
             self.i += 1
             hi = self.group_text().strip()
         if self.s[self.i : self.i + 1] == "_" and var is None:
@@ -457,8 +469,10 @@ class Parser:
         callable_ = atom.name in self.functions or (
             atom.name in COSTS and (atom.sub is None or len(atom.sub) <= 2)
         )
-        if "entry:" + atom.name in self.functions and atom.sub is None and atom.sup is None:
-            callable_ = True  # s(x)_i, a function the note defines by its entries (entryfuns)
+        if "entry:" + atom.name in self.functions:
+            # s(x)_i, a function the note defines by its entries (entryfuns); its entry
+            # \sigma_i before parentheses multiplies them
+            callable_ = atom.sub is None and atom.sup is None
         if atom.name == "h" and atom.sub and re.search(r"W|\\theta|,", atom.sub):
             callable_ = True  # the hypothesis h_{W,b}(x), h_\theta(x): the network's output
         if atom.name in ("delta", "sigma") and atom.sup is not None and atom.primes == 0:
