@@ -464,6 +464,13 @@ def _own(atom: Atom, env: Env):
 
 def atom_value(atom: Atom, env: Env):
     st = env.state
+    shown = atom.show()
+    if "leaf:" + shown in env.aliases or "unit:" + shown in env.aliases:
+        from . import unitnet
+
+        v = unitnet.value(atom, env)  # h_1, w_{11}: a network the note writes unit by unit
+        if v is not None:
+            return v
     if "own:" + atom.name in env.aliases and atom.sup is None and env.depth < 8:
         return _own(atom, env)
     if is_cost(atom):
@@ -761,6 +768,10 @@ def denominator(node, env: Env):
     if node[0] != "atom":
         raise Unreadable("a derivative by an expression")
     atom = node[1]
+    if "leaf:" + atom.show() in env.aliases:
+        from . import unitnet
+
+        return unitnet.leaf_node(atom, env), (0, 0)  # w_{11} of a network written unit by unit
     r = role(atom, env)
     if r is None or r[0] not in ("W", "b", "z", "a", "val") or r[1][0] == "y":
         key = atom.show()
@@ -825,6 +836,8 @@ def derivative(node, env: Env):
     if f[0] == "atom" and f[1].name in ("sigma", "g", "f", "phi") and not f[1].sub:
         # \partial\sigma / \partial z^l: the activation's derivative at z^l, entry by entry
         fa = f[1]
+        if den[0] == "atom" and "leaf:" + den[1].show() in env.aliases:
+            raise Unreadable(f"{fa.name} by a number of the note's own network")
         if den[0] == "atom" and den[1].name in ("y", "Y"):
             raise Unreadable(f"{fa.name} by the target: a function the note leaves abstract")
         return call(Atom(fa.name, None, fa.sup, fa.primes + 1), [den], env)

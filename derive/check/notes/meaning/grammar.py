@@ -106,9 +106,38 @@ _INDICATOR = (
 )
 
 
+def _overs(s: str) -> str:
+    """TeX's ``{a \\over b}`` as ``\\frac{a}{b}``: the numerator and the denominator are the
+    rest of the group the ``\\over`` stands in."""
+    for _ in range(50):
+        m = re.search(r"\\over(?![A-Za-z])", s)
+        if not m:
+            return s
+        depth, i = 0, m.start() - 1
+        while i >= 0 and not (s[i] == "{" and depth == 0 and s[i - 1 : i] != "\\"):
+            if s[i] == "}" and s[i - 1 : i] != "\\":
+                depth += 1
+            elif s[i] == "{" and s[i - 1 : i] != "\\":
+                depth -= 1
+            i -= 1
+        depth, j = 0, m.end()
+        while j < len(s) and not (s[j] == "}" and depth == 0 and s[j - 1] != "\\"):
+            if s[j] == "{" and s[j - 1] != "\\":
+                depth += 1
+            elif s[j] == "}" and s[j - 1] != "\\":
+                depth -= 1
+            j += 1
+        if (i < 0) != (j >= len(s)):
+            return s  # an unbalanced group: left for the grammar to refuse
+        num, den = s[i + 1 : m.start()], s[m.end() : j]
+        frac = "\\frac{" + num + "}{" + den + "}"
+        s = (s[:i] + frac + s[j + 1 :]) if i >= 0 else frac
+    return s
+
+
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
-    s = _underbraces(tex)
+    s = _overs(_underbraces(tex))
     # the indicator 1_{i=j} (also \mathbb{1}_{i=j}) is the Kronecker delta
     s = re.sub(_INDICATOR, r"\\delta_{\1\2}", s)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)

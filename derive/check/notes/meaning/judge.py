@@ -36,6 +36,7 @@ from . import (
     sections,
     slips,
     topweight,
+    unitnet,
     units,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
@@ -142,6 +143,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             _parse(m, note.functions)
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
+    unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     infer(note, stmts)
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
