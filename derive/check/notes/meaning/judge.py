@@ -29,6 +29,7 @@ from . import (
     entryfuns,
     examples,
     indices,
+    inout,
     jacobians,
     logits,
     rowvectors,
@@ -145,6 +146,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     infer(note, stmts)
+    inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
     # x = A y: what the note's own variables are, for its calculus preliminaries
