@@ -149,12 +149,21 @@ def index_letters(sub: str | None) -> list[str]:
     return list(s)
 
 
+def numbered(ch: str) -> int:
+    """The position of a numbered entry (``x_2`` is the second entry): notes count from 1; a
+    0 (a bias unit x_0 = 1, or counting from 0) is not read."""
+    if ch == "0":
+        raise Unreadable("an entry numbered 0")
+    return int(ch) - 1
+
+
 def entry(arr: np.ndarray, letters: list[str], env: Env):
     """The entry of a presented array that index letters pick."""
     pos = []
     for ch in letters:
         if ch.isdigit():
-            raise Unreadable("a numbered entry")
+            pos.append(numbered(ch))  # y_1, w_{12}: that entry, counted from 1
+            continue
         if ch not in env.idx:
             raise Unreadable(f"free index {ch}")
         pos.append(env.idx[ch])
@@ -772,6 +781,10 @@ def denominator(node, env: Env):
         from . import unitnet
 
         return unitnet.leaf_node(atom, env), (0, 0)  # w_{11} of a network written unit by unit
+    if "unit:" + atom.show() in env.aliases:
+        from . import unitnet
+
+        return unitnet.unit_node(atom, env), (0, 0)  # h_1 of a network written unit by unit
     r = role(atom, env)
     if r is None or r[0] not in ("W", "b", "z", "a", "val") or r[1][0] == "y":
         key = atom.show()
@@ -799,6 +812,9 @@ def denominator(node, env: Env):
         return nd, None
     pos = []
     for ch in letters:
+        if ch.isdigit():
+            pos.append(numbered(ch))
+            continue
         if ch not in env.idx:
             raise Unreadable(f"free index {ch}")
         pos.append(env.idx[ch])

@@ -112,6 +112,23 @@ def value(atom: Atom, env):
         return float(env.state.values[leaf_node(atom, env)][0, 0])
     tree = env.aliases.get("unit:" + key)
     if tree is not None and env.depth < 8:
+        over = env.state.over.get(("unit", key))
+        if over is not None:  # the unit itself moved (a derivative by h_1): its new value
+            return float(over[0, 0])
         inner = bind.Env(env.state, env.reading, env.aliases, env.idx, env.depth + 1)
-        return bind.value(tree, inner)
+        v = bind.value(tree, inner)
+        if isinstance(v, np.ndarray):
+            if v.size != 1:
+                raise bind.Unreadable(f"{key} is not a number")
+            v = float(v.reshape(-1)[0])
+        return v
     return None
+
+
+def unit_node(atom: Atom, env):
+    """A numbered unit as a node of the state, so that a derivative by it (``\\frac{\\partial
+    E}{\\partial o_1}``) moves it and what the note computes from it."""
+    node = ("unit", atom.show())
+    if node not in env.state.values:
+        env.state.values[node] = np.array([[value(atom, env)]], dtype=float)
+    return node
