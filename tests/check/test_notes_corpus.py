@@ -36,7 +36,7 @@ FLOOR = {
     "mathscode_logreg_zh": (9, 3),
     "physicsd00d_cs224d_hw": (33, 0),
     "rugessnome_softmax_jacobian_fr": (22, 0),
-    "steven2358_ufldl": (9, 3),
+    "steven2358_ufldl": (10, 3),
     "xannotzan_textcolor": (19, 0),
     "yanfenglee_softmax_ce": (11, 1),
     "zxrobot_lenet_fc_zh": (8, 5),
