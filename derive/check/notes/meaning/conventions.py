@@ -65,6 +65,7 @@ class Note:
         self.convention = ""  # a notation read by its known convention (ngcourse.py)
         self.known_costs: list[str] | None = None  # the costs that convention allows
         self.decays: list[str] = []  # the weight decay's scales the note allows (decay.py)
+        self.fixed_widths: list[int] | None = None  # the note's one unit (logreg.py)
         self.shifts = (0, 1)  # whether W^{(l)} may feed z^{(l+1)}: the notation may fix it
 
     # -------------------------------------------------------------- the drawn network
@@ -74,6 +75,8 @@ class Note:
         return 3
 
     def widths(self, base: int) -> list[int]:
+        if self.fixed_widths:
+            return list(self.fixed_widths)
         n = self.n_layers(base)
         out = WIDTHS[: n + 1]
         for p in self.unit_layers:

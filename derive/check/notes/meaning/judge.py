@@ -32,6 +32,7 @@ from . import (
     indices,
     jacobians,
     logits,
+    logreg,
     ngcourse,
     rowvectors,
     scope,
@@ -142,6 +143,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
+    note.unread_defs = _unread_definitions(stmts)  # before any rewriting renames them
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     infer(note, stmts)
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
@@ -206,6 +208,8 @@ def _notations(segments, stmts, note: Note) -> None:
     sections.apply(segments, stmts)
     if ngcourse.apply(stmts):  # \Theta^{(l)}, h_\Theta(x): Ng's Machine Learning course
         note.convention = ngcourse.NOTATION
+    elif logreg.apply(stmts):  # z = w^T x + b: one unit, w a column
+        note.fixed_widths = [3, 1]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
@@ -333,6 +337,19 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        unread = _unread_names(note, lhs.tree, m.tree, m.line)
+        if v == "wrong" and unread:
+            # x = [x_1; x_2; ...]: the note defined this name in a form not read, so what
+            # the drawn network calls x need not be the note's x
+            out.append(
+                Verdict(
+                    m.line,
+                    claim,
+                    "unknown",
+                    f"{unread}: written out entry by entry on an earlier line, not read",
+                )
+            )
+            continue
         if v == "wrong" and scope.names_gradient(lhs.tree, m.tree):
             # dA = dL/dA names the symbol; its scale is the note's convention (scope.py)
             out.append(Verdict(m.line, claim, "definition", "notation: names the gradient"))
@@ -348,6 +365,39 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
 
 
 FORWARD_NAMES = ("z", "Z", "a", "A")
+
+
+_LIST = re.compile(r"^\s*\[.*[,;].*\]")
+
+
+def _unread_definitions(stmts) -> dict[str, int]:
+    """Names the note defines by writing out their entries (``dz = [dz^{(1)}, ...]^T``) in a
+    form the grammar does not read: name -> the line."""
+    out = {}
+    for ms in stmts:
+        lhs = ms[0].tree
+        if len(ms) < 2 or lhs is None or lhs[0] != "atom":
+            continue
+        if any(m.tree is None and _LIST.match(m.text) for m in ms[1:]):
+            out.setdefault(lhs[1].show(), ms[0].line)
+    return out
+
+
+def _unread_names(note: Note, lhs, rhs, line: int) -> str:
+    """The names of a claim the note defined before it in a form not read, or ''."""
+    seen = []
+    for tree in (lhs, rhs):
+        for a in examples_atoms(tree):
+            at = note.unread_defs.get(a.show())
+            if at is not None and at < line and a.show() not in seen:
+                seen.append(a.show())
+    return ", ".join(seen)
+
+
+def examples_atoms(tree):
+    atoms = []
+    examples._atoms(tree, atoms)
+    return atoms
 
 
 def _definition(note: Note, kind: str, lhs: Member, m: Member) -> Verdict:
