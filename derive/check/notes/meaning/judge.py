@@ -30,6 +30,7 @@ from . import (
     dimensions,
     examples,
     indices,
+    inout,
     jacobians,
     logits,
     logreg,
@@ -146,6 +147,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     note.unread_defs = _unread_definitions(stmts)  # before any rewriting renames them
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     infer(note, stmts)
+    inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
     if note.convention:
