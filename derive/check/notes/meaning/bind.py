@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import decay
 from .grammar import COSTS, Atom, Unreadable, subtrees
 from .instance import ACT, DACT, H, State, sigmoid, softmax
 
@@ -44,6 +45,8 @@ class Reading:
     mean: bool = False  # in a batch, the cost written C, L, E is the mean rather than the sum
     hidden: str = "sigmoid"
     output: str = "sigmoid"
+    notation: str = ""  # a known notation's convention the reading follows (ngcourse.py)
+    decay: str = ""  # weight decay lambda/(2m) ("m") or lambda/2 ("1") in J (decay.py)
 
     def describe(self) -> str:
         parts = ["examples as rows" if self.layout == "rows" else "examples as columns"]
@@ -55,6 +58,11 @@ class Reading:
         parts.append({"note": "the note's cost", "abstract": "any cost", "half_sq":
                       "C = 1/2 ||a - y||^2", "sq": "C = ||a - y||^2",
                       "ce": "cross-entropy"}[self.cost])  # fmt: skip
+        if self.decay:
+            parts.append("weight decay " + ("lambda/(2m)" if self.decay == "m" else "lambda/2")
+                         + " sum W^2 in J")  # fmt: skip
+        if self.notation:
+            parts.append(self.notation)
         return ", ".join(parts)
 
 
@@ -482,6 +490,13 @@ def atom_value(atom: Atom, env: Env):
             return v
     if "own:" + atom.name in env.aliases and atom.sup is None and env.depth < 8:
         return _own(atom, env)
+    if env.reading.decay and atom.name == "lambda" and not (atom.sub or atom.sup or atom.T):
+        return decay.LAMBDA  # the weight decay's coefficient, a drawn number (decay.py)
+    if atom.name == "Delta_acc" and atom.sup:
+        # Ng's course's accumulator: the sum over the examples of the data term's gradient
+        arr = present(decay.accumulated(st, node_of("W", layer_number(atom.sup, env), env)), env)
+        arr = arr.T if atom.T else arr
+        return entry(arr, index_letters(atom.sub), env) if atom.sub else arr
     if is_cost(atom):
         return st.cost_of("J" if _mean_name(atom, env) else "C")
     r = role(atom, env)
@@ -767,7 +782,7 @@ def example_cost(st: State, kx: int, ky: int) -> float:
             over[key] = v
         else:
             net.params[key] = v
-    return State(net, st.cost_fn, over, 1.0).cost()
+    return State(net, decay.data_term(st), over, 1.0).cost()  # an example's: no decay
 
 
 def denominator(node, env: Env):
