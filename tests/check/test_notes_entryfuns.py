@@ -76,6 +76,18 @@ def test_the_bare_name_is_left_unbound_when_the_note_applies_it_to_two_vectors()
     assert v[5] == "correct"
 
 
+def test_a_constant_added_to_the_argument():
+    """``s(\\mathbf x + c)_i``: c a number of the note's, the claims an identity in it."""
+    notes = (
+        "$$s(\\mathbf x)_i = \\frac{e^{x_i}}{\\sum e^{x_j}}$$\n\n"
+        "$$s(\\mathbf x + c)_i = \\frac{e^{x_i}e^c}{\\sum e^{x_j}e^c}$$\n\n"
+        "$$s(\\mathbf x + c)_i = \\frac{e^{x_i + c}}{\\sum e^{x_j}}$$\n"
+    )
+    v = verdict_by_line(notes)
+    assert v[3] == "correct"
+    assert v[5] == "wrong"
+
+
 def test_an_unindexed_sum_sums_the_letter_its_body_leaves_free():
     """``\\sum e^{x_j}``: no index written under the sum (a blog's shorthand)."""
     notes = (

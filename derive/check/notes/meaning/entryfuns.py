@@ -56,7 +56,7 @@ def _unindexed_sums(node, index: str):
     if not isinstance(node, tuple) or not node:
         return node
     if node[0] == "sum" and node[1] is None:
-        free = bind.free_indices(node[3]) - {index}
+        free = bind.free_indices(node[3]) - ({index} if isinstance(index, str) else set(index))
         if len(free) == 1:
             node = ("sum", free.pop(), *node[2:])
     return _rebuild(node, lambda t: _unindexed_sums(t, index))
@@ -92,6 +92,12 @@ def collect(note, stmts) -> None:
         for m in members:
             if m.tree is not None:
                 m.tree = _powers(m.tree, fns)
+        lhs = members[0].tree
+        if lhs is not None and len(members) > 1:
+            own = bind.free_indices(lhs)
+            for m in members[1:]:
+                if m.tree is not None:
+                    m.tree = _unindexed_sums(m.tree, own)  # \sum e^{x_j + c} in a claim
     for members in stmts:
         if len(members) < 2 or members[1].rel not in ("=", ":=", "\\equiv"):
             continue
@@ -122,6 +128,43 @@ def collect(note, stmts) -> None:
             # to (its own parameter when it applies it to none)
             arg = at.pop() if at else args[0]
             note.aliases.setdefault(Atom(name).show(), ("entryfn", Atom(name), [arg]))
+    _constants(note, stmts, {k[3:] for k in note.aliases if str(k).startswith("fn:")})
+
+
+def _constants(note, stmts, fns) -> None:
+    """A letter the note adds to (or multiplies) the argument of its own function and binds
+    nowhere else (``s(\\mathbf x + c)_i``, "a constant c"): a number, the same in every claim,
+    so that an identity in it (invariance to the shift) is judged at one value of it."""
+    indices = set()
+    for members in stmts:
+        for m in members:
+            indices |= bind.free_indices(m.tree) if m.tree is not None else set()
+    found = []
+
+    def walk(node, inside):
+        if not isinstance(node, tuple) or not node:
+            return
+        if node[0] == "call" and isinstance(node[1], Atom) and node[1].name in fns:
+            for a in node[2]:
+                if a[0] != "atom":
+                    walk(a, True)
+            return
+        if inside and node[0] == "atom":
+            found.append(node[1])
+        for part in subtrees(node):
+            walk(part, inside)
+
+    for members in stmts:
+        for m in members:
+            walk(m.tree, False)
+    for a in found:
+        key = a.show()
+        if a.sub or a.sup or a.T or a.primes or len(a.name) != 1 or a.name in indices:
+            continue
+        if a.name in _NETWORK or a.name == "e" or key in note.aliases or a.name in fns:
+            continue
+        note.aliases[key] = ("num", 0.7318)
+        note.aliases["const:" + a.name] = True
 
 
 def _powers(node, fns):
@@ -260,6 +303,8 @@ def self_contained(note, lhs, rhs) -> bool:
                 return True
             if a.name == "delta":
                 return len((a.sub or "").replace(" ", "")) == 2
+            if "const:" + a.name in note.aliases and a.sub is None:
+                return True
             return a.name in variables or a.name == "e" and a.sub is None
         return all(ok(p) for p in subtrees(node))
 
