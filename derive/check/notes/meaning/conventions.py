@@ -62,6 +62,7 @@ class Note:
         self.unfit = False  # no forward equation of the note holds on the drawn network
 
         self.shifts = (0, 1)  # whether W^{(l)} may feed z^{(l+1)}: the notation may fix it
+        self.own_widths: list[int] | None = None  # a note of its own functions (entryfuns)
 
     # -------------------------------------------------------------- the drawn network
     def n_layers(self, base: int) -> int:
@@ -70,6 +71,8 @@ class Note:
         return 3
 
     def widths(self, base: int) -> list[int]:
+        if self.own_widths:
+            return list(self.own_widths)
         n = self.n_layers(base)
         out = WIDTHS[: n + 1]
         for p in self.unit_layers:
