@@ -85,9 +85,9 @@ def collect(note, stmts) -> None:
         for ms in stmts
         if len(ms) > 1 and ms[0].tree is not None and ms[0].tree[0] == "atom"
     }
-    _whole_functions(note, stmts)
     fns = {f[6:] for f in note.functions if f.startswith("entry:")}
     if not fns:
+        _whole_functions(note, stmts, fns)
         return
     for members in stmts:
         for m in members:
@@ -129,13 +129,14 @@ def collect(note, stmts) -> None:
             # to (its own parameter when it applies it to none)
             arg = at.pop() if at else args[0]
             note.aliases.setdefault(Atom(name).show(), ("entryfn", Atom(name), [arg]))
+    _whole_functions(note, stmts, {k[3:] for k in note.aliases if str(k).startswith("fn:")})
     _constants(note, stmts, {k[3:] for k in note.aliases if str(k).startswith("fn:")})
 
 
 _GENERIC = {"g", "f", "h", "phi", "varphi", "sigma", "psi"}
 
 
-def _whole_functions(note, stmts) -> None:
+def _whole_functions(note, stmts, fns) -> None:
     """``H(\\mathbf y, \\mathbf s) = -\\sum_{i=1}^n y_i \\log s_i``: a function of several
     vectors the note defines as a whole (not a cost name the model already reads): ``fn:H``
     with no entry index; written bare (``\\nabla_{\\mathbf s} H``) it is the function at its
@@ -147,13 +148,13 @@ def _whole_functions(note, stmts) -> None:
         if lhs is None or rhs is None or lhs[0] != "call" or len(lhs[2]) < 2:
             continue
         fatom, args = lhs[1], lhs[2]
-        if fatom.sub or fatom.sup or fatom.primes or fatom.name in COSTS:
-            continue
-        if fatom.name in _QUANTITIES or "fn:" + fatom.name in note.aliases:
+        if fatom.sub or fatom.sup or fatom.primes or "fn:" + fatom.name in note.aliases:
             continue
         if not all(a[0] == "atom" and a[1].sub is None and a[1].sup is None for a in args):
             continue
         params = [a[1].name for a in args]
+        if fatom.name in _QUANTITIES:
+            continue  # a cost (L, J, E): read as the note's cost
         calls = set()
         _call_names(rhs, calls)
         if calls & (_GENERIC | {fatom.name}) or bind.free_indices(rhs):
@@ -207,7 +208,7 @@ def settle(note, stmts) -> None:
         if repr(lhs) in seen:
             note.kinds.pop(id(members[0]), None)  # said again: a claim
         seen.add(repr(lhs))
-    if note.forward or note.cost_trees:
+    if note.forward:
         return
     if note.layout is None:
         note.conventions = [("cols", 0, 0), ("rows", 0, 0)]
@@ -386,8 +387,8 @@ def self_contained(note, lhs, rhs) -> bool:
     -s(\\mathbf x)_i s(\\mathbf x)_j``): true or false for any vector, so judged even in a
     note that writes no network (no name of it is a guess)."""
     fns = {k[3:] for k in note.aliases if isinstance(k, str) and k.startswith("fn:")}
-    if not fns:
-        return False
+    if not fns or note.forward:
+        return False  # beside a network of the note's, its vectors are the network's
     variables, used = set(), set()
 
     def args_of(node):
@@ -417,7 +418,7 @@ def self_contained(note, lhs, rhs) -> bool:
         if kind in ("call", "entryfn") and isinstance(node[1], Atom):
             if node[1].name in fns:
                 used.add(node[1].name)
-            elif node[1].name not in ("exp", "log", "ln"):
+            elif node[1].name not in ("exp", "log", "ln", "diag"):
                 return False
         if kind == "atom":
             a = node[1]
@@ -428,6 +429,9 @@ def self_contained(note, lhs, rhs) -> bool:
                 return True
             if a.name == "delta":
                 return len((a.sub or "").replace(" ", "")) == 2
+            if a.name == "nabla":  # \\nabla_{\\mathbf s}: by a vector of the note's own
+                by = (a.sub or "").strip()
+                return by in variables or by in fns
             if "const:" + a.name in note.aliases and a.sub is None:
                 return True
             return a.name in variables or a.name == "e" and a.sub is None
@@ -444,6 +448,11 @@ def by_own(f, atom: Atom, env):
     key = Atom(atom.name).show()
     if atom.sup or atom.T or atom.primes or env.depth >= 8:
         raise Unreadable(f"a derivative by {atom.show()}")
+    found = []
+    _atoms_of(f, found)
+    if any(bind.is_cost(a) for a in found):
+        # the network's cost does not see the moved value: only what the note computes from it
+        raise Unreadable(f"the cost by {atom.show()}")
     v0 = bind.value(env.aliases[key], env)
     if not isinstance(v0, np.ndarray):
         raise Unreadable(f"a derivative by the number {atom.name}")
@@ -479,3 +488,12 @@ def by_own(f, atom: Atom, env):
     if all(c.size == 1 for c in cols):
         return np.array([c[0] for c in cols]).reshape(v0.shape)
     return bind.Jac(np.array(cols).T)
+
+
+def _atoms_of(node, out) -> None:
+    if not isinstance(node, tuple) or not node:
+        return
+    if node[0] == "atom":
+        out.append(node[1])
+    for part in subtrees(node):
+        _atoms_of(part, out)

@@ -660,16 +660,16 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
             return "correct", "", how
     vector = [r for r, _, s in outcomes if not s]
     scalar = [r for r, _, s in outcomes if s]
-    depends_on_cost = not note.cost_read and bind.mentions(
-        ("add", [(1, lhs), (1, rhs)]), {"y", "Y"}
+    # a claim only about functions the note defines and the vectors it applies them to (y an
+    # argument of its own H(y, s)) holds or fails at any vectors: judged (entryfuns)
+    own = entryfuns.self_contained(note, lhs, rhs)
+    depends_on_cost = (
+        not note.cost_read and bind.mentions(("add", [(1, lhs), (1, rhs)]), {"y", "Y"}) and not own
     )
-    if (not note.forward and not note.costs or note.unfit) and not entryfuns.self_contained(
-        note, lhs, rhs
-    ):
+    if (not note.forward and not note.costs or note.unfit) and not own:
         # a note that writes no network of its own, or whose forward equations hold on no
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
-        # network but is never called wrong (unless it is about a function the note defines,
-        # at any vector: entryfuns)
+        # network but is never called wrong
         depends_on_cost = True
     if vector and getattr(note, "numerator", False) and all(r in ("neq", "err") for r in vector):
         held = _rows_of_gradients(note, line, batch, lhs, rhs, cond, context)
