@@ -223,6 +223,11 @@ def _code_blocks(text: str) -> list[tuple[int, int, bool]]:
     """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks,
     each with whether it is math: a ```math fence (GitHub renders it), or a ```latex / ```tex
     fence holding a formula rather than a document."""
+    return [block[:3] for block in code_blocks(text)]
+
+
+def code_blocks(text: str) -> list[tuple[int, int, bool, str]]:
+    """``_code_blocks`` with each block's info string (a fence's language, else "")."""
     try:
         tokens = _markdown().parse(text)
     except Exception:  # a parser failure must not stop the reading: no code then
@@ -233,7 +238,7 @@ def _code_blocks(text: str) -> list[tuple[int, int, bool]]:
             info = t.info.strip().lower() if t.type == "fence" else ""
             formula = info in ("latex", "tex", "katex") and "=" in t.content
             document = re.search(r"\\(documentclass|usepackage|begin\{document\})", t.content)
-            out.append((t.map[0], t.map[1], info == "math" or formula and not document))
+            out.append((t.map[0], t.map[1], info == "math" or formula and not document, info))
     return out
 
 

@@ -338,7 +338,9 @@ class Parser:
         return left
 
     def _rest(self, op):
-        return self.term()
+        # d/dw \sum_i w_i a_i + b: the operator takes the rest of its group, + terms and all,
+        # as the authors mean it (d/dw of the sum, then + b, is not what anybody writes)
+        return self.expr()
 
     def _starts_sum(self) -> bool:
         return self.cmd() in ("sum", "prod")
