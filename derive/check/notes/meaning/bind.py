@@ -385,7 +385,16 @@ def multiply(node, env: Env):
         return nabla(a_node[1], b_node, env)
     a, b = value(a_node, env), value(b_node, env)
     if isinstance(a, Jac) or isinstance(b, Jac):
-        raise Unreadable("a product with a Jacobian")
+        if "entryfuns:jacobians" not in env.aliases or isinstance(a, Jac) and isinstance(b, Jac):
+            raise Unreadable("a product with a Jacobian")
+        # a note of its own functions and vectors: a Jacobian (a row per entry of the
+        # function) is the matrix it is, \nabla_s H J_x(s) a row times it (entryfuns)
+        a, b = (a.m if isinstance(a, Jac) else a), (b.m if isinstance(b, Jac) else b)
+        if _is_scalar(a) or _is_scalar(b):
+            return _scalar(a) * b if _is_scalar(a) else a * _scalar(b)
+        if a.shape[1] != b.shape[0]:
+            raise ShapeMismatch(f"shapes {a.shape} and {b.shape} do not multiply")
+        return a @ b
     ones = b_node == ("num", 1.0) or b_node == ("T", ("num", 1.0))
     if ones and op in ("juxt", "cdot") and isinstance(a, np.ndarray) and a.size > 1:
         # a 1 written after a matrix is the vector of ones: A 1 sums the columns, b 1^T
@@ -728,6 +737,10 @@ def call(fatom: Atom, args, env: Env):
         return out / np.log(10) if name == "log" and env.reading.log10 else out
     elif name == "sqrt" and not d:
         return np.sqrt(x)
+    elif name == "diag" and not d:
+        if not isinstance(x, np.ndarray) or 1 not in x.shape:
+            raise Unreadable("diag of this")
+        return np.diagflat(x)  # the square matrix with the vector on its diagonal
     elif name == "H" and not d:
         return (np.asarray(x) > 0).astype(float) if isinstance(x, np.ndarray) else float(x > 0)
     else:
@@ -872,6 +885,10 @@ def derivative(node, env: Env):
         if den[0] == "atom" and den[1].name in ("y", "Y"):
             raise Unreadable(f"{fa.name} by the target: a function the note leaves abstract")
         return call(Atom(fa.name, None, fa.sup, fa.primes + 1), [den], env)
+    if den[0] == "atom" and (env.aliases.get(Atom(den[1].name).show()) or ("",))[0] == "entryfn":
+        from . import entryfuns
+
+        return entryfuns.by_own(f, den[1], env)  # \nabla_{\mathbf s} H: s the note's function
     nd, ent = denominator(den, env)
 
     def g(state):

@@ -68,6 +68,7 @@ class Note:
         self.decays: list[str] = []  # the weight decay's scales the note allows (decay.py)
         self.fixed_widths: list[int] | None = None  # the note's one unit (logreg.py)
         self.shifts = (0, 1)  # whether W^{(l)} may feed z^{(l+1)}: the notation may fix it
+        self.own_widths: list[int] | None = None  # a note of its own functions (entryfuns)
 
     # -------------------------------------------------------------- the drawn network
     def n_layers(self, base: int) -> int:
@@ -78,6 +79,8 @@ class Note:
     def widths(self, base: int) -> list[int]:
         if self.fixed_widths:
             return list(self.fixed_widths)
+        if self.own_widths:
+            return list(self.own_widths)
         n = self.n_layers(base)
         out = WIDTHS[: n + 1]
         for p in self.unit_layers:

@@ -153,6 +153,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     infer(note, stmts)
+    entryfuns.settle(note, stmts)  # its functions bound: their claims judged, their layouts
     inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
@@ -775,18 +776,19 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
             return "correct", "", how
     vector = [r for r, _, s in outcomes if not s]
     scalar = [r for r, _, s in outcomes if s]
+    # a claim only about functions the note defines and the vectors it applies them to (y an
+    # argument of its own H(y, s)) holds or fails at any vectors: judged (entryfuns)
+    own = entryfuns.self_contained(note, lhs, rhs)
     depends_on_cost = (
         not note.cost_read
         and not note.known_costs
         and bind.mentions(("add", [(1, lhs), (1, rhs)]), {"y", "Y"})
+        and not own
     )
-    if (
-        (not note.forward and not note.costs and not note.convention) or note.unfit
-    ) and not entryfuns.self_contained(note, lhs, rhs):
+    if ((not note.forward and not note.costs and not note.convention) or note.unfit) and not own:
         # a note that writes no network of its own, or whose forward equations hold on no
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
-        # network but is never called wrong (unless it is about a function the note defines,
-        # at any vector: entryfuns)
+        # network but is never called wrong
         depends_on_cost = True
     if barenames.mentions_misfit(note, ("add", [(1, lhs), (1, rhs)])):
         # confirmed above when it held; a model the drawn network is not: never refuted
