@@ -46,6 +46,10 @@ def test_what_is_not_this_notation_is_not_read():
     assert plaintext.to_latex("a, b = f(x)") is None
     assert plaintext.to_latex("A[i] = G[i](Z[i])") is None  # a function or a product?
     assert plaintext.to_latex("if dZ == 0") is None
+    assert plaintext.to_latex("dB[2] += dZ[2] * (1/m)") is None  # a program's accumulation
+    # x between batch matrices may be a times sign, not the input
+    assert plaintext.to_latex("dZ[1] = W[2].T dZ[2] x g[1]'(Z[1])") is None
+    assert plaintext.to_latex("z[1] = W[1] x + b[1]") == "z^{[1]} = W^{[1]} x + b^{[1]}"
 
 
 def test_a_fence_is_math_only_when_every_line_is_a_formula():

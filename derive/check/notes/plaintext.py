@@ -318,8 +318,11 @@ class _Line:
 def to_latex(line: str, style: Style = Style()) -> str | None:
     """LaTeX for one plain-text formula (see the module doc), or None."""
     body = _strip_comment(line).strip().rstrip(";.,").strip()
-    if "=" not in body or "==" in body:
-        return None
+    if "=" not in body or re.search(r"==|[-+*/<>!]=", body):
+        return None  # a comparison or a program's accumulation (dB += dZ / m)
+    batch = re.search(r"(?<![A-Za-z])d?[AZX](?:\d|\[|\b)|\bnp\.", body)
+    if re.search(r"\s[x×]\s", body) and batch:
+        return None  # a lone x beside batch matrices: the input, or a times sign?
     try:
         p = _Line(body, style)
         out = p.expr(stop=())
