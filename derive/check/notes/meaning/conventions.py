@@ -38,6 +38,7 @@ class Note:
         self.forward_lines: list[tuple[int, str]] = []  # (line, z or a): judge fills it
         self.cost_trees: list[tuple] = []  # (line, tree, left-hand side)
         self.row_costs: set[int] = set()  # lines of costs a table row gives for itself
+        self.alternative_costs: set[int] = set()  # lines of costs offered for one name
         self.costs: list[tuple] = []  # (line, tree) of the costs that evaluate
         self.cost_tree = None
         self.cost_name = ""
@@ -254,8 +255,22 @@ def infer(note: Note, stmts) -> None:
                 # a table row's cost (|MSE|$C$ cell|) is that row's own, in force on its line
                 row = getattr(members[1], "table", False)
                 last = [c for c in note.cost_trees if c[0] not in note.row_costs]
-                if row or not last or atom.name != _lhs_atom(last[-1][2]).name:
+                if (
+                    row
+                    or not last
+                    or atom.name != _lhs_atom(last[-1][2]).name
+                    or _another_cost(last[-1][1], rhs)
+                ):
                     note.kinds[id(lhs)] = "cost"
+                    if (
+                        last
+                        and atom.name == _lhs_atom(last[-1][2]).name
+                        and not row
+                        and _another_cost(last[-1][1], rhs) == "alternative"
+                    ):
+                        # offered beside the one before (cross-entropy, or squared error):
+                        # which of them a later claim about J means, the prose says
+                        note.alternative_costs |= {last[-1][0], members[1].line}
                     note.cost_trees.append((members[1].line, rhs, lhs.tree))
                     if row:
                         note.row_costs.add(members[1].line)
@@ -355,6 +370,27 @@ def _substitute(tree, name, v):
         else:
             out.append(part)
     return tuple(out)
+
+
+def _another_cost(before, after) -> str | None:
+    """Whether a cost written again under the same name is another cost, not a rewriting of
+    the one in force: "refines" when the one before was the abstract ``J = \\frac1m \\sum
+    L(\\hat y, y)`` (the new one is in force), "alternative" when one of the two has a log and
+    the other none (cross-entropy, then squared error for J: choices the note offers, never
+    equal to each other; which one a claim means, the prose says)."""
+    if any(a.name in COSTS for a in _calls(before)):
+        return "refines"
+    logs = [any(a.name in ("log", "ln") for a in _calls(t)) for t in (before, after)]
+    return "alternative" if logs[0] != logs[1] else None
+
+
+def _calls(tree) -> list:
+    out = []
+    if isinstance(tree, tuple) and tree and tree[0] == "call":
+        out.append(tree[1])
+    for part in subtrees(tree) if isinstance(tree, tuple) else ():
+        out.extend(_calls(part))
+    return out
 
 
 def _standard_function(atom, args, rhs) -> bool:
@@ -521,6 +557,8 @@ def use_cost_at(note: Note, line: int, claim=None) -> None:
             same = [w for w in same if w[0] <= line] or same[:1]
             written = same or written
     readable = {id(t): (t, n) for _, t, n in note.costs}
+    if written and written[-1][0] in note.alternative_costs and written[-1][0] != line:
+        readable = {}  # one of two costs the note offers for J: not known which is meant
     if written and id(written[-1][1]) in readable:
         note.cost_tree, note.cost_name = readable[id(written[-1][1])]
         note.cost_read = True

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import ngforms
+
 
 class Unreadable(Exception):
     """The formula uses notation this grammar does not read."""
@@ -102,7 +104,7 @@ def _underbraces(s: str) -> str:
 
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
-    s = _underbraces(tex)
+    s = ngforms.normalise(_underbraces(tex))
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)
     s = re.sub(r"\\textcolor\{[^{}]*\}", "", s)
     s = re.sub(r"\\color\{[^{}]*\}", "", s)

@@ -29,7 +29,9 @@ from . import (
     examples,
     indices,
     jacobians,
+    jacshort,
     logits,
+    ngforms,
     rowvectors,
     scope,
     sections,
@@ -313,8 +315,8 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if why is not None:
             out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
             continue
-        if note.own_functions and (bind.mentions(lhs.tree, note.own_functions)
-                                   or bind.mentions(m.tree, note.own_functions)):  # fmt: skip
+        own = note.own_functions
+        if own and (ngforms.mentions_own(lhs.tree, own) or ngforms.mentions_own(m.tree, own)):
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
         calc = None if m.cond else calculus.judge(lhs.tree, m.tree, note.variables, note.aliases)
@@ -329,6 +331,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if v == "unknown":
             slip = slips.misused(note, lhs.tree, m.tree, compare, m.line, m.cond, context)
             v, msg, reading = slip or (v, msg, reading)
+        if v == "unknown" and not m.cond:
+            short = jacshort.judge(note, lhs.tree, m.tree, m.line, compare)
+            if short is not None:
+                v, msg, reading = short[0], "", short[1]
         kind = _kind(lhs.tree, m.tree)
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
