@@ -50,7 +50,8 @@ class Atom:
 # Commands dropped or unwrapped before parsing: decoration that carries no meaning here.
 _DROP = (
     r"\\(left|right|big|Big|bigg|Bigg)(l|r|m)?(?![A-Za-z])|\\[!,;:>]|\\(limits|nolimits|displaystyle|"
-    r"textstyle|nonumber|notag|enskip|qquad|bf|boldmath|hfill|mathstrut|cdots|ldots|hdots|dots)"
+    r"textstyle|nonumber|notag|enskip|qquad|bf|boldmath|hfill|mathstrut|cdots|ldots|hdots|dots|"
+    r"space|thinspace|medspace|thickspace)"
     r"(?![A-Za-z])"
 )
 _UNWRAP = (

@@ -28,6 +28,7 @@ from . import (
     dimensions,
     examples,
     indices,
+    inout,
     jacobians,
     jacshort,
     logits,
@@ -142,6 +143,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             _parse(m, note.functions)
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     infer(note, stmts)
+    inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
     # x = A y: what the note's own variables are, for its calculus preliminaries
