@@ -132,3 +132,41 @@ def test_factors_and_normalise_units():
     assert ngforms.normalise("\\frac{a}{b}^2") == "\\frac{a}{b}^2"
     assert ngforms.normalise("dG^l(x)") == "dG^l(x)"  # dG of anything but Z is a name
     assert ngforms.normalise("0.5 x") == "0.5 x"
+
+
+# the planar-data assignment's formulas, as students copy them (no network written: the
+# code that fixes tanh and sigmoid is not in the note)
+PLANAR = (
+    "$\\frac{\\partial \\mathcal{J} }{ \\partial z_{2}^{(i)} } = "
+    "\\frac{1}{m} (a^{[2](i)} - y^{(i)})$\n\n"  # 1
+    "$\\frac{\\partial \\mathcal{J} }{ \\partial W_2 } = "
+    "\\frac{\\partial \\mathcal{J} }{ \\partial z_{2}^{(i)} } a^{[1] (i) T} $\n\n"  # 3
+    "$\\frac{\\partial \\mathcal{J} }{ \\partial b_2 } = "
+    "\\sum_i{\\frac{\\partial \\mathcal{J} }{ \\partial z_{2}^{(i)}}}$\n\n"  # 5
+    "$\\frac{\\partial \\mathcal{J} }{ \\partial z_{1}^{(i)} } =  W_2^T "
+    "\\frac{\\partial \\mathcal{J} }{ \\partial z_{2}^{(i)} } * ( 1 - a^{[1] (i) 2}) $\n\n"  # 7
+    "$\\frac{\\partial \\mathcal{J} }{ \\partial W_1 } = "
+    "\\frac{\\partial \\mathcal{J} }{ \\partial z_{1}^{(i)} }  X^T $\n\n"  # 9
+    "$\\frac{\\partial \\mathcal{J} _i }{ \\partial b_1 } = "
+    "\\sum_i{\\frac{\\partial \\mathcal{J} }{ \\partial z_{1}^{(i)}}}$\n\n"  # 11
+)
+
+
+def test_planar_assignment_formulas_are_read_per_example_and_over_the_batch():
+    v = verdict_by_line(PLANAR)
+    assert [v[k] for k in (1, 3, 5, 7, 9)] == ["correct"] * 5
+    assert v[11] == "wrong"  # J_i on the left, a sum over i on the right
+
+
+def test_planar_assignment_with_a_network_catches_a_wrong_derivative():
+    notes = (
+        "$$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$$\n\n"  # 1
+        "$$A^{[l]} = g^{[l]}(Z^{[l]})$$\n\n"  # 3
+        "$a^{[1]}_{1} = \\sigma(z^{[1]}_1)$\n\n"  # 5: one unit, a lecture's example
+        + PLANAR
+        + "$\\frac{\\partial \\mathcal{J} }{ \\partial z_{1}^{(i)} } =  W_2^T "
+        "\\frac{\\partial \\mathcal{J} }{ \\partial z_{2}^{(i)} } * ( 1 - a^{[2] (i) 2}) $\n\n"
+    )
+    v = verdict_by_line(notes)
+    assert v[13] == "correct"  # tanh': the generic g^{[l]} leaves the activation open
+    assert v[19] == "wrong"  # the wrong layer's activation in the derivative

@@ -318,6 +318,7 @@ def infer(note: Note, stmts) -> None:
     _named_layers(note)
     _activations(note, calls)
     _conventions(note)
+    _generic_layers(note)
     ownnet.adopt(note)
     _cost(note)
 
@@ -456,6 +457,10 @@ def _activations(note: Note, calls) -> None:
     mentioned = sorted({ACT_WORDS[n] for n in note.words if n in ACT_WORDS}) or ["sigmoid"]
     note.hidden_options = mentioned
     note.output_options = mentioned + (["softmax"] if "softmax" in note.words else [])
+    # the forward equations name no activation (g^{[l]}, or no network at all): the ones the
+    # note mentions are a guess, and every usual hidden activation is a reading, so that a
+    # claim written for another (1 - a^2 beside a sigmoid named elsewhere) is never wrong
+    note.hidden_options = sorted(set(mentioned) | {"sigmoid", "tanh"})
     if "softmax" in names:
         note.output_options = ["softmax"]
 
@@ -524,6 +529,24 @@ def _conventions(note: Note) -> None:
         note.hidden_options = hid
     if len(out) < len(output_all):
         note.output_options = out
+
+
+def _generic_layers(note: Note) -> None:
+    """A forward equation for every layer with a generic activation (Ng's ``A^{[l]} =
+    g^{[l]}(Z^{[l]})``) leaves the hidden activation open: a sigmoid written for one unit
+    elsewhere (``a^{[1]}_1 = \\sigma(z^{[1]}_1)``, a lecture's example) does not fix it, so the
+    usual smooth ones stay readings (a claim written for tanh is never wrong for it)."""
+    for lhs, rhs in note.forward:
+        if (
+            isinstance(rhs, tuple)
+            and rhs[0] == "call"
+            and rhs[1].name in ("g", "f", "phi")
+            and rhs[1].name not in note.own_functions
+            and not rhs[1].primes
+            and bind.uses_layer_l(lhs)
+        ):
+            note.hidden_options = sorted(set(note.hidden_options) | {"sigmoid", "tanh"})
+            return
 
 
 def _cost(note: Note) -> None:

@@ -72,7 +72,7 @@ FUNCTIONS = {
     "sigma", "g", "f", "relu", "ReLU", "tanh", "softmax", "sigmoid", "exp", "log", "ln", "H",
     "max", "min", "np.sum", "sum", "phi", "sqrt", "delta", "sgn", "diag",
 }  # fmt: skip
-COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", "cal_E"}
+COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", "cal_E", "cal_J"}
 RELATIONS = (":=", "=:", "\\equiv", "\\coloneqq", "=")
 
 

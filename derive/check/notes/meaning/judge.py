@@ -458,6 +458,10 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         # the case names an index the claim does not write (j = c, then z_c): already applied
         cond, cond_letters = None, set()
     fixed = {c for c in (free_l | free_r | set(context) | cond_letters) if c in note.class_letters}
+    right_only = (free_r - free_l) - fixed
+    if right_only and right_only <= set(note.example_letters) and not free_l & right_only:
+        rhs = examples.whole_batch(rhs, right_only)  # a^{[1](i)T} beside a whole dJ/dW_2
+        free_r = bind.free_indices(rhs)
     if (free_r - free_l) - fixed:
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
     free = sorted((free_l | free_r) - fixed)

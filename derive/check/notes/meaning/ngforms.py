@@ -11,6 +11,7 @@ changes how it is spelt:
 * ``g\\rq^{[l]}`` (``\\rq`` is a right quote) is ``g'^{[l]}``, and ``dG^l(Z^l)``, the
   derivative of the layer's activation written like Ng's other ``d`` names, is ``g'^l(Z^l)``
   (only applied to a ``Z`` or ``z``: elsewhere ``dG`` may be a name of its own);
+* ``a^{[1] (i) 2}`` (the course's planar-data assignment) is ``(a^{[1](i)})^2``;
 * ``dZ^{[l] (\\cdot,i)}``, the column of example i written as a slice, is ``dZ^{[l](i)}``;
 * a trailing remark on the layers it holds for (``\\quad \\text{(if } l > 1\\text{)}``) is
   dropped: a general ``l`` is judged only where the formula exists anyway.
@@ -39,6 +40,12 @@ def normalise(s: str) -> str:
         r"\s*(?:\\quad|\\qquad|,)\s*\\text\{\s*\(?\s*if\s*\}\s*\(?\s*(?:if\s+)?l\s*"
         r"(?:>|<|\\geq?|\\leq?|\\ge|\\le)\s*[0-9L]\s*(?:\\text\{\s*\)\s*\}|\))?\s*$",
         "",
+        s,
+    )
+    # Ng's a^{[1] (i) 2}: example i's activation of layer 1, squared
+    s = re.sub(
+        r"([A-Za-z])\^\{\s*(\[[^\[\]{}]*\])\s*\(\s*([a-z])\s*\)\s*(\d)\s*\}",
+        r"{\1^{\2(\3)}}^{\4}",
         s,
     )
     # the column of example i written as a matrix slice: dZ^{[l] (\cdot,i)}, dZ^{[l](:,i)}
