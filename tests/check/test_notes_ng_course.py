@@ -7,7 +7,8 @@ derivatives written as chain-rule factors (``\\partial Z / \\partial W = A^T``).
 
 from __future__ import annotations
 
-from derive.check.notes.meaning import grammar, jacshort, ngforms
+from derive.check.notes.meaning import grammar, jacshort, ngforms, ngshapes
+from derive.check.notes.walk import check_text
 
 from .test_notes import verdict_by_line
 
@@ -170,3 +171,49 @@ def test_planar_assignment_with_a_network_catches_a_wrong_derivative():
     v = verdict_by_line(notes)
     assert v[13] == "correct"  # tanh': the generic g^{[l]} leaves the activation open
     assert v[19] == "wrong"  # the wrong layer's activation in the derivative
+
+
+SHAPES = (
+    "$$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]} "
+    "\\qquad (Z^{[l]} \\in \\mathbb{R}^{n^{[l]} \\times m})$$\n\n"  # 1
+    "$$A^{[l]} = \\sigma(Z^{[l]})$$\n\n"  # 3
+    "- $W^{[l]} \\in \\mathbb{R}^{n^{[l]} \\times n^{[l-1]}}$\n"  # 5
+    "- $W^{[l]} \\in \\mathbb{R}^{n^{[l-1]} \\times n^{[l]}}$\n"  # 6
+    "- $db^{[l]} \\in \\mathbb{R}^{n^{[l]} \\times m}$\n"  # 7
+    "- $X \\in \\mathbb{R}^{n_x \\times m}$\n"  # 8
+    "- $a^{[l]} \\in \\mathbb{R}^{n^{[l]} \\times 1}$\n\n"  # 9
+    "$$dW^{[l]} = \\frac{1}{m} dZ^{[l]} A^{[l-1]T} "
+    "\\quad \\in \\mathbb{R}^{n^{[l]} \\times n^{[l-1]}}$$\n\n"  # 11
+    "$$dA^{[l-1]} = W^{[l]T} dZ^{[l]} \\quad \\in \\mathbb{R}^{n^{[l]} \\times m}$$\n"  # 13
+)
+
+
+def test_shapes_stated_in_ng_notation_are_checked_against_the_drawn_network():
+    v = verdict_by_line(SHAPES)
+    assert v[1] == "correct"  # the annotation is checked, the forward equation still binds
+    assert v[5] == v[8] == v[9] == "correct"  # one example's a^{[l]} is n x 1
+    assert v[6] == "wrong"  # W^{[l]} is n^{[l]} x n^{[l-1]}
+    assert v[7] == "wrong"  # db^{[l]} has one column
+    assert v[11] == "correct"  # the formula, and the shape of its left-hand side
+    assert v[13] == "wrong"  # dA^{[l-1]} has n^{[l-1]} rows
+
+
+def test_a_wrong_shape_names_both_shapes_and_a_note_without_network_is_never_wrong():
+    results, _ = check_text(SHAPES)
+    why = [r.message for r in results if r.line == 6 and r.verdict == "wrong"]
+    assert why and "on the drawn network" in why[0] and "give" in why[0]
+    bare = "- $W^{[l]} \\in \\mathbb{R}^{n^{[l-1]} \\times n^{[l]}}$\n"
+    assert "wrong" not in verdict_by_line(bare).values()
+
+
+def test_shape_statement_forms():
+    assert ngshapes.stated("Z^{[l]} \\in \\mathbb{R}^{n^{[l]} \\times m}") == (
+        "Z^{[l]}",
+        "n^{[l]}",
+        "m",
+    )
+    assert ngshapes.stated("b \\in \\mathbb{R}^{n}") is None
+    assert ngshapes.trailing("Z = W A + b \\quad (Z \\in \\mathbb{R}^{n^{[1]} \\times m})")[1] == (
+        "Z \\in \\mathbb{R}^{n^{[1]} \\times m}"
+    )
+    assert ngshapes.trailing("Z \\in \\mathbb{R}^{n^{[1]} \\times m}") is None  # no formula

@@ -33,6 +33,7 @@ from . import (
     jacshort,
     logits,
     ngforms,
+    ngshapes,
     rowvectors,
     scope,
     sections,
@@ -107,6 +108,10 @@ def statements(segments):
         text = clean(seg.text)
         if not text:
             continue
+        shape = ngshapes.trailing(text)  # Z = W A + b \qquad (Z \in \mathbb{R}^{n \times m})
+        if shape is not None:
+            text = shape[0]
+            out.append([Member(seg.line + text.count("\n"), "", shape[1].strip())])
         text, cond = _condition(text, last_cond)
         if cond is not None:
             last_cond = cond
@@ -182,6 +187,12 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         said = dimensions.stated(members[0].text) if len(members) == 1 else None
         if said is not None:
             out.append(_stated_shape(note, members[0], said, widths))  # X is size n x 1
+            continue
+        said = ngshapes.stated(members[0].text) if len(members) == 1 else None
+        if said is not None:  # Z^{[l]} \in \mathbb{R}^{n^{[l]} \times m}
+            v, why, how = ngshapes.judge(note, *said, note.functions)
+            claim = f"{said[0]} is {said[1]} x {said[2]}"
+            out.append(Verdict(members[0].line, claim, v, why, how, "shape"))
             continue
         try:
             out.extend(_statement(note, members))
