@@ -149,12 +149,21 @@ def index_letters(sub: str | None) -> list[str]:
     return list(s)
 
 
+def numbered(ch: str) -> int:
+    """The position of a numbered entry (``x_2`` is the second entry): notes count from 1; a
+    0 (a bias unit x_0 = 1, or counting from 0) is not read."""
+    if ch == "0":
+        raise Unreadable("an entry numbered 0")
+    return int(ch) - 1
+
+
 def entry(arr: np.ndarray, letters: list[str], env: Env):
     """The entry of a presented array that index letters pick."""
     pos = []
     for ch in letters:
         if ch.isdigit():
-            raise Unreadable("a numbered entry")
+            pos.append(numbered(ch))  # y_1, w_{12}: that entry, counted from 1
+            continue
         if ch not in env.idx:
             raise Unreadable(f"free index {ch}")
         pos.append(env.idx[ch])
@@ -229,6 +238,12 @@ def value(node, env: Env):
     kind = node[0]
     if kind == "num":
         return node[1]
+    if kind == "const":  # a value already drawn: a parameter of a function the note defines
+        return node[1]
+    if kind == "entryfn":  # \mathbf s for s(\mathbf x), a function the note defines by entries
+        from . import entryfuns
+
+        return entryfuns.apply(node[1], node[2], env)
     if kind == "atom":
         return atom_value(node[1], env)
     if kind == "add":
@@ -259,7 +274,13 @@ def value(node, env: Env):
             return Jac(v.m.T)
         return v.T if isinstance(v, np.ndarray) else v
     if kind == "idx":
-        v = value(node[1], env)
+        inner = node[1]
+        if inner[0] == "call" and "fn:" + inner[1].name in env.aliases:
+            from . import entryfuns
+
+            if entryfuns.defined(inner[1], env, indexed=True):  # s(x)_i, \sigma(z)_j
+                return entry(entryfuns.apply(inner[1], inner[2], env), index_letters(node[2]), env)
+        v = value(inner, env)
         if isinstance(v, Jac):
             raise Unreadable("an entry of a Jacobian")
         if not isinstance(v, np.ndarray):
@@ -452,6 +473,13 @@ def _own(atom: Atom, env: Env):
 
 def atom_value(atom: Atom, env: Env):
     st = env.state
+    shown = atom.show()
+    if "leaf:" + shown in env.aliases or "unit:" + shown in env.aliases:
+        from . import unitnet
+
+        v = unitnet.value(atom, env)  # h_1, w_{11}: a network the note writes unit by unit
+        if v is not None:
+            return v
     if "own:" + atom.name in env.aliases and atom.sup is None and env.depth < 8:
         return _own(atom, env)
     if is_cost(atom):
@@ -614,6 +642,11 @@ def _first_layer(node, env):
 
 def call(fatom: Atom, args, env: Env):
     name = fatom.name
+    if "fn:" + name in env.aliases:
+        from . import entryfuns
+
+        if entryfuns.defined(fatom, env, indexed=False):
+            return entryfuns.apply(fatom, args, env)  # s(x): the note's own, by its entries
     alias = env.aliases.get("call:" + name)
     if alias is not None and len(args) == 1 and args[0] == ("atom", Atom("x")):
         return value(alias, env)  # f(x) = a^{(O)}: the network's output, as the note says
@@ -744,6 +777,14 @@ def denominator(node, env: Env):
     if node[0] != "atom":
         raise Unreadable("a derivative by an expression")
     atom = node[1]
+    if "leaf:" + atom.show() in env.aliases:
+        from . import unitnet
+
+        return unitnet.leaf_node(atom, env), (0, 0)  # w_{11} of a network written unit by unit
+    if "unit:" + atom.show() in env.aliases:
+        from . import unitnet
+
+        return unitnet.unit_node(atom, env), (0, 0)  # h_1 of a network written unit by unit
     r = role(atom, env)
     if r is None or r[0] not in ("W", "b", "z", "a", "val") or r[1][0] == "y":
         key = atom.show()
@@ -771,6 +812,9 @@ def denominator(node, env: Env):
         return nd, None
     pos = []
     for ch in letters:
+        if ch.isdigit():
+            pos.append(numbered(ch))
+            continue
         if ch not in env.idx:
             raise Unreadable(f"free index {ch}")
         pos.append(env.idx[ch])
@@ -808,6 +852,8 @@ def derivative(node, env: Env):
     if f[0] == "atom" and f[1].name in ("sigma", "g", "f", "phi") and not f[1].sub:
         # \partial\sigma / \partial z^l: the activation's derivative at z^l, entry by entry
         fa = f[1]
+        if den[0] == "atom" and "leaf:" + den[1].show() in env.aliases:
+            raise Unreadable(f"{fa.name} by a number of the note's own network")
         if den[0] == "atom" and den[1].name in ("y", "Y"):
             raise Unreadable(f"{fa.name} by the target: a function the note leaves abstract")
         return call(Atom(fa.name, None, fa.sup, fa.primes + 1), [den], env)

@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 
-from . import bind, entrydefs, ownnet
+from . import barenames, bind, entrydefs, ownnet
 from . import layouts as layouts_mod
 from .bind import Env, Reading
 from .grammar import COSTS, Atom, Unreadable, subtrees
@@ -61,6 +61,7 @@ class Note:
         self.example_letters: set[str] = set()  # examples.py
         self.log10 = False  # log is the base-10 logarithm: the note divides by ln(10)
         self.unfit = False  # no forward equation of the note holds on the drawn network
+        self.bare_misfit: set[str] = set()  # bare names the drawn network does not fit
 
         self.shifts = (0, 1)  # whether W^{(l)} may feed z^{(l+1)}: the notation may fix it
 
@@ -320,6 +321,7 @@ def infer(note: Note, stmts) -> None:
     _conventions(note)
     _generic_layers(note)
     ownnet.adopt(note)
+    note.bare_misfit = barenames.misfit(note)
     _cost(note)
 
 

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import (
+    barenames,
     biasletter,
     bind,
     bishop,
     calculus,
     chains,
     dimensions,
+    entryfuns,
     examples,
     indices,
     inout,
@@ -39,11 +41,12 @@ from . import (
     sections,
     slips,
     topweight,
+    unitnet,
     units,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
 from .conventions import Note, infer, use_cost_at
-from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations
+from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations, subtrees
 from .instance import Net
 
 BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta"}
@@ -143,10 +146,13 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     stmts = statements(segments)
     note = Note()
     note.layout = layout
+    entryfuns.declare(stmts, note.functions)  # s(x)_i = ...: s applied, not s times (x)_i
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
+    entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
+    unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     infer(note, stmts)
     inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
@@ -496,7 +502,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
             env = env0.with_idx(l=lv) if lv is not None else env0
             try:
                 both = ("add", [(1, lhs), (1, rhs)])
-                ranges = [bind.sum_range(c, both, env) for c in free]
+                ranges = [_index_range(c, both, env) for c in free]
             except Unreadable:
                 continue
             for combo in np.ndindex(*ranges):
@@ -570,6 +576,43 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     return "neq"
 
 
+def _index_range(c, both, env) -> int:
+    """How far a free index runs; 1 when it only indexes names whose definitions do not use it
+    (``h_i = \\sum_k e^{a_k}``, the same number at every i)."""
+    try:
+        return bind.sum_range(c, both, env)
+    except NoLayer:
+        raise
+    except Unreadable:
+        atoms = []
+        _atoms_indexed(both, c, atoms)
+        for atom in atoms:
+            found = bind.entry_alias(atom, env) if atom is not None else None
+            if found is None or any(
+                u == c and d in bind.free_indices(found[0]) for d, u in found[1]
+            ):
+                raise
+        if not atoms:
+            raise
+        return 1
+
+
+def _atoms_indexed(node, c, out) -> None:
+    if not isinstance(node, tuple) or not node:
+        return
+    if node[0] == "atom":
+        try:
+            if c in bind.index_letters(node[1].sub):
+                out.append(node[1])
+        except Unreadable:
+            pass
+        return
+    if node[0] == "idx" and c in (node[2] or ""):
+        out.append(None)  # an entry of an expression: its range is the expression's
+    for part in subtrees(node):
+        _atoms_indexed(part, c, out)
+
+
 def _entry_against_whole(a, b) -> bool:
     """Whether a number (one entry, as its free index says) stands against a whole vector or
     matrix: the index dropped on the right (a typo the key calls wrong, unlike a squared norm
@@ -641,11 +684,17 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
     depends_on_cost = not note.cost_read and bind.mentions(
         ("add", [(1, lhs), (1, rhs)]), {"y", "Y"}
     )
-    if not note.forward and not note.costs or note.unfit:
+    if (not note.forward and not note.costs or note.unfit) and not entryfuns.self_contained(
+        note, lhs, rhs
+    ):
         # a note that writes no network of its own, or whose forward equations hold on no
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
-        # network but is never called wrong
+        # network but is never called wrong (unless it is about a function the note defines,
+        # at any vector: entryfuns)
         depends_on_cost = True
+    if barenames.mentions_misfit(note, ("add", [(1, lhs), (1, rhs)])):
+        # confirmed above when it held; a model the drawn network is not: never refuted
+        return "unknown", "its bare names are a model of the note's own (barenames)", ""
     if vector and getattr(note, "numerator", False) and all(r in ("neq", "err") for r in vector):
         held = _rows_of_gradients(note, line, batch, lhs, rhs, cond, context)
         if held is not None:
