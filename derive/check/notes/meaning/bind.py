@@ -14,7 +14,7 @@ the index values of the environment. What cannot be bound raises ``Unreadable``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -228,9 +228,9 @@ def role(atom: Atom, env: Env):
 def _mean_name(atom: Atom, env: Env) -> bool:
     """Whether a cost symbol means the mean over the examples: J, unless J is the very name of
     the cost the note wrote (then it means what the note wrote)."""
-    if atom.name != "J":
+    if atom.name not in ("J", "cal_J"):
         return False
-    return env.reading.cost != "note" or env.reading.cost_name != "J"
+    return env.reading.cost != "note" or env.reading.cost_name != atom.name
 
 
 def is_cost(atom: Atom) -> bool:
@@ -889,6 +889,12 @@ def derivative(node, env: Env):
         from . import entryfuns
 
         return entryfuns.by_own(f, den[1], env)  # \nabla_{\mathbf s} H: s the note's function
+
+    if den[0] == "atom" and den[1].ex and not den[1].primes and _is_cost_node(f, env):
+        # \partial J / \partial z_2^{(i)}: example i's column of the gradient by the batch
+        whole = derivative(("d", num, ("atom", replace(den[1], ex=None)), operand), env)
+        if isinstance(whole, np.ndarray) and whole.ndim == 2:
+            return example(whole, den[1], env)
     nd, ent = denominator(den, env)
 
     def g(state):
@@ -925,6 +931,10 @@ def derivative(node, env: Env):
         minus = np.asarray(g(st.perturbed(nd, e, -H))).reshape(-1)
         cols.append((plus - minus) / (2 * H))
     return Jac(np.array(cols).T)
+
+
+def _is_cost_node(f, env: Env) -> bool:
+    return f[0] == "atom" and is_cost(f[1]) and not f[1].sub
 
 
 def _kronecker_partners(var: str, node) -> set[str]:
@@ -1093,8 +1103,13 @@ def free_indices(node, bound=frozenset()) -> set[str]:
         return free_indices(node[3], bound | {node[1]})
     if node[0] == "atom":
         a = node[1]
-        if a.name in ("n", "m", "e", "N", "K", "nabla") or a.name in COSTS and a.name != "delta":
+        if a.name in ("n", "m", "e", "N", "K", "nabla"):
             return out
+        if a.name in COSTS and a.name != "delta":
+            sub = (a.sub or "").strip()
+            if not (sub in ("i", "j", "p") and a.name in ("J", "cal_J")):
+                return out  # J_i: example i's loss, its index free as any other
+            return {sub} - set(bound)
         try:
             letters = index_letters(a.sub)
         except Unreadable:

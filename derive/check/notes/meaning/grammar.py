@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import ngforms
+
 
 class Unreadable(Exception):
     """The formula uses notation this grammar does not read."""
@@ -70,7 +72,7 @@ FUNCTIONS = {
     "sigma", "g", "f", "relu", "ReLU", "tanh", "softmax", "sigmoid", "exp", "log", "ln", "H",
     "max", "min", "np.sum", "sum", "phi", "sqrt", "delta", "sgn", "diag",
 }  # fmt: skip
-COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", "cal_E"}
+COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", "cal_E", "cal_J"}
 RELATIONS = (":=", "=:", "\\equiv", "\\coloneqq", "=")
 
 
@@ -138,7 +140,7 @@ def _overs(s: str) -> str:
 
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
-    s = _overs(_underbraces(tex))
+    s = ngforms.normalise(_overs(_underbraces(tex)))
     # the indicator 1_{i=j} (also \mathbb{1}_{i=j}) is the Kronecker delta
     s = re.sub(_INDICATOR, r"\\delta_{\1\2}", s)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)

@@ -34,9 +34,12 @@ from . import (
     indices,
     inout,
     jacobians,
+    jacshort,
     logits,
     logreg,
     ngcourse,
+    ngforms,
+    ngshapes,
     rowvectors,
     scope,
     sections,
@@ -113,6 +116,10 @@ def statements(segments):
         text = clean(seg.text)
         if not text:
             continue
+        shape = ngshapes.trailing(text)  # Z = W A + b \qquad (Z \in \mathbb{R}^{n \times m})
+        if shape is not None:
+            text = shape[0]
+            out.append([Member(seg.line + text.count("\n"), "", shape[1].strip())])
         text, cond = _condition(text, last_cond)
         if cond is not None:
             last_cond = cond
@@ -196,6 +203,12 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         said = dimensions.stated(members[0].text) if len(members) == 1 else None
         if said is not None:
             out.append(_stated_shape(note, members[0], said, widths))  # X is size n x 1
+            continue
+        said = ngshapes.stated(members[0].text) if len(members) == 1 else None
+        if said is not None:  # Z^{[l]} \in \mathbb{R}^{n^{[l]} \times m}
+            v, why, how = ngshapes.judge(note, *said, note.functions)
+            claim = f"{said[0]} is {said[1]} x {said[2]}"
+            out.append(Verdict(members[0].line, claim, v, why, how, "shape"))
             continue
         try:
             out.extend(_statement(note, members))
@@ -337,8 +350,8 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if why is not None:
             out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
             continue
-        if note.own_functions and (bind.mentions(lhs.tree, note.own_functions)
-                                   or bind.mentions(m.tree, note.own_functions)):  # fmt: skip
+        own = note.own_functions
+        if own and (ngforms.mentions_own(lhs.tree, own) or ngforms.mentions_own(m.tree, own)):
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
         calc = None if m.cond else calculus.judge(lhs.tree, m.tree, note.variables, note.aliases)
@@ -368,6 +381,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             stray = strayindex.judge(note, lhs.tree, m.tree, compare, m.line, m.cond, context)
             slip = slip or stray
             v, msg, reading = slip or (v, msg, reading)
+        if v == "unknown" and not m.cond:
+            short = jacshort.judge(note, lhs.tree, m.tree, m.line, compare)
+            if short is not None:
+                v, msg, reading = short[0], "", short[1]
         kind = _kind(lhs.tree, m.tree)
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
@@ -544,6 +561,10 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     current = (free_r - free_l - fixed) & set(note.example_letters) if note.convention else set()
     if current and not reading.batch:
         rhs = _drop_examples(rhs, current)
+
+    right_only = (free_r - free_l) - fixed
+    if right_only and right_only <= set(note.example_letters) and not free_l & right_only:
+        rhs = examples.whole_batch(rhs, right_only)  # a^{[1](i)T} beside a whole dJ/dW_2
         free_r = bind.free_indices(rhs)
     if (free_r - free_l) - fixed:
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
