@@ -318,9 +318,10 @@ def infer(note: Note, stmts) -> None:
                 calls.append((atom, rhs))
             continue
         if atom.name in ("x", "X", "y", "Y") and lhs.tree[0] == "atom" and atom.sup is None:
-            if rhs is not None and rhs[0] != "atom" and not _has_derivative(rhs) and not atom.sub:
-                # the input or the target written as an expression (x = A y): the note says
-                # what it stands for, nothing of the network computes it (x = X is a claim)
+            if rhs is not None and rhs[0] != "atom" and not _has_derivative(rhs):
+                # the input or the target written as an expression (x = A y, or Bishop's
+                # output y_k = e^{a_k} / \sum_j e^{a_j}): the note says what it stands for,
+                # nothing of the network computes it (x = X is a claim)
                 note.kinds[id(lhs)] = "definition"
             continue
         if atom.name not in KNOWN and lhs.tree[0] == "atom" and not bind.is_cost(atom):
