@@ -59,3 +59,37 @@ def mentions_misfit(note, tree) -> bool:
     found: set[str] = set()
     _bare(tree, found)
     return bool(found & names)
+
+
+def _generic_call(tree) -> bool:
+    """Whether a tree applies a generic activation letter with no layer (g(z), f'(z)) to an
+    argument with no layer."""
+    if not isinstance(tree, tuple) or not tree:
+        return False
+    if tree[0] == "call" and isinstance(tree[1], Atom):
+        atom, args = tree[1], tree[2]
+        if atom.name in ("g", "f", "phi") and atom.sup is None and atom.sub is None:
+            layered: set[str] = set()
+            for arg in args:
+                _layered(arg, layered)
+            if not layered:
+                return True
+    return any(_generic_call(part) for part in subtrees(tree))
+
+
+def _layered(tree, out: set[str]) -> None:
+    if isinstance(tree, tuple) and tree and tree[0] in ("atom", "call"):
+        atom = tree[1]
+        if isinstance(atom, Atom) and (atom.sup is not None or atom.sub is not None):
+            out.add(atom.name)
+    for part in subtrees(tree) if isinstance(tree, tuple) else ():
+        _layered(part, out)
+
+
+def generic_activation(note, tree) -> bool:
+    """Whether a claim is about the generic activation g with no layer (``tanh: g'(z) = 1 -
+    g(z)^2`` in a list of the activations' derivatives) in a note whose layers use more than one
+    activation: which one the letter means is the prose's, so the claim may be confirmed on the
+    output layer but is never called wrong."""
+    acts = set(note.hidden_options) | set(note.output_options)
+    return len(acts) > 1 and _generic_call(tree)
