@@ -825,9 +825,11 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
         # network but is never called wrong
         depends_on_cost = True
-    if barenames.mentions_misfit(note, ("add", [(1, lhs), (1, rhs)])):
-        # confirmed above when it held; a model the drawn network is not: never refuted
-        return "unknown", "its bare names are a model of the note's own (barenames)", ""
+    claim = ("add", [(1, lhs), (1, rhs)])
+    if barenames.mentions_misfit(note, claim) or barenames.generic_activation(note, claim):
+        # confirmed above when it held; a model the drawn network is not, or an activation
+        # the prose names: never refuted
+        return "unknown", "its bare names are not the drawn network's (barenames)", ""
     if vector and getattr(note, "numerator", False) and all(r in ("neq", "err") for r in vector):
         held = _rows_of_gradients(note, line, batch, lhs, rhs, cond, context)
         if held is not None:
