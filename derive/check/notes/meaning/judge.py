@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import (
+    altcost,
     biasletter,
     bind,
     bishop,
@@ -31,10 +32,12 @@ from . import (
     inout,
     jacobians,
     logits,
+    nielsen,
     rowvectors,
     scope,
     sections,
     slips,
+    smallt,
     topweight,
     units,
 )
@@ -54,6 +57,7 @@ class Verdict:
     message: str = ""
     reading: str = ""
     kind: str = "equation"  # derivative | chain-rule | equation, as the report names checks
+    unread: bool = False  # its notation was not read (not parsed), rather than not judged
 
 
 @dataclass
@@ -134,13 +138,20 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     """The verdicts on a note's formulas; ``layout`` ("rows" or "cols") states how the note
     writes examples when its own equations do not say (``derive check --rows``)."""
     stmts = statements(segments)
+    if smallt.applies([m.text for ms in stmts for m in ms]):  # W_2^t: the transpose
+        for ms in stmts:
+            for m in ms:
+                m.text = smallt.rewrite(m.text)
     note = Note()
     note.layout = layout
+    note.alt_costs = altcost.lines(segments)
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     infer(note, stmts)
+    if nielsen.detect(note, stmts):  # BP1-BP4 and no forward pass: Nielsen's convention
+        nielsen.apply(note)
     inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
@@ -305,7 +316,7 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
     for m in members[start:]:
         claim = f"{lhs.text} = {m.text}"
         if lhs.error or m.error:
-            out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error))
+            out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error, unread=True))
             continue
         kron = indices.kronecker(lhs.tree, m.tree, m.cond)
         if kron is not None:
@@ -332,6 +343,8 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             slip = slips.misused(note, lhs.tree, m.tree, compare, m.line, m.cond, context)
             v, msg, reading = slip or (v, msg, reading)
         kind = _kind(lhs.tree, m.tree)
+        if note.named and reading:
+            reading = f"{note.named}, {reading}"
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
 
@@ -579,6 +592,7 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
     note.first_failure = None
     note.fail_kinds = set()  # "whole": an entry against a whole vector, "value": any other
     use_cost_at(note, line, ("add", [(1, lhs), (1, rhs)]))
+    note.cost_override = note.alt_costs.get(line, "")  # "if the cost is cross entropy, ..."
     if not _binds_something(lhs) and not _binds_something(rhs):
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
@@ -617,10 +631,10 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
             return "correct", "", how
     vector = [r for r, _, s in outcomes if not s]
     scalar = [r for r, _, s in outcomes if s]
-    depends_on_cost = not note.cost_read and bind.mentions(
+    depends_on_cost = not (note.cost_read or note.cost_override) and bind.mentions(
         ("add", [(1, lhs), (1, rhs)]), {"y", "Y"}
     )
-    if not note.forward and not note.costs or note.unfit:
+    if (not note.forward and not note.costs and not note.named) or note.unfit:
         # a note that writes no network of its own, or whose forward equations hold on no
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
         # network but is never called wrong
