@@ -35,7 +35,7 @@ def _layered(a: Atom) -> bool:
 
 def detect(note, stmts) -> bool:
     """Whether the note writes Nielsen's letters and no forward equation of its own."""
-    if note.forward or note.cost_trees:
+    if note.forward or note.cost_trees or note.convention:
         return False
     atoms: list[Atom] = []
     for ms in stmts:
