@@ -89,6 +89,15 @@ _COND = re.compile(
 )
 
 
+# a trailing condition on values: \quad z > 0, \text{if } z \leq 0, , x<0
+VALUE_COND = (
+    r"(?:,|\\quad|\\qquad|&|\\text\{\s*(?:if|for|when|si|falls|wenn)\s*\})\s*"
+    r"(?:\\text\{[^{}]*\})?\s*[^=&,()]{0,40}?(?:>|<|\\geq?|\\leq?|\\gt|\\lt|\\geqslant|"
+    r"\\leqslant)\s*[^=&,()]{0,40}$"
+)
+_VALUE_COND = re.compile(VALUE_COND)
+
+
 _OTHERWISE = re.compile(
     r"(?:,\s*)?(?:\\quad|\\qquad)?\s*\\text\{\s*(otherwise|sinon|else|sonst)\s*\.?\}\s*[.,]?\s*$"
 )
@@ -103,6 +112,11 @@ def _condition(text: str, last=None):
             return text[: m.start()].rstrip(" ,"), ("?", "?", "?")
         flipped = "!=" if last[1] == "=" else "="
         return text[: m.start()].rstrip(" ,"), (last[0], flipped, last[2])
+    m = _VALUE_COND.search(text)
+    if m:
+        # 1 \quad \text{if } z > 0: a case on the values, not on indices; not judged (the
+        # "otherwise" after it neither)
+        return text[: m.start()].rstrip(" ,"), ("?", ">", "?")
     m = _COND.search(text)
     if not m:
         return text, None
@@ -566,6 +580,8 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         if not (note.convention and cond[1] == "!="):
             raise Unreadable(f"the case {cond[0]} = 0")
         cond = None
+    if cond and cond[0] == "?":
+        raise Unreadable("a case on the values (z > 0), or the other case of one")
     cond_letters = {cond[0], cond[2]} if cond else set()
     if cond and not cond_letters <= (free_l | free_r | set(context) | note.class_letters):
         # the case names an index the claim does not write (j = c, then z_c): already applied
