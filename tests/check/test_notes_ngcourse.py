@@ -192,3 +192,13 @@ def test_weight_decay_through_the_per_example_cost():
     assert v[9] == "wrong"
     v = verdict_by_line(UFLDL.replace("\\right] + \\lambda W", "\\right]"))
     assert v.get(9) != "wrong"  # stated without the decay: the unregularised reading holds
+
+
+def test_lower_case_theta_with_a_layer_is_the_course_theta():
+    v = verdict_by_line(COURSE.replace("\\Theta^", "\\theta^"))
+    assert v[7] == "correct"
+    assert v[15] == "correct"
+    wrong = COURSE.replace("\\Theta^", "\\theta^").replace(
+        "(\\theta^{(3)})^T \\delta^{(4)} .*", "\\theta^{(3)} \\delta^{(4)} .*"
+    )
+    assert verdict_by_line(wrong)[7] == "wrong"

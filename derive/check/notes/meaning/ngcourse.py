@@ -42,7 +42,10 @@ def _nodes(tree):
 
 
 def _theta(atom: Atom) -> bool:
-    return atom.name == "Theta" and atom.sup is not None and bool(_LAYER.fullmatch(atom.sup))
+    """Theta^{(l)} (students also write a lower-case theta^{(l)}: with a layer it is no
+    logistic regression's parameter vector)."""
+    layered = atom.sup is not None and bool(_LAYER.fullmatch(atom.sup))
+    return atom.name in ("Theta", "theta") and layered
 
 
 def _hypothesis(node) -> bool:
@@ -83,7 +86,7 @@ def _rename(node):
             # the course's accumulator (Delta := Delta + a_j delta_i over the examples), not an
             # error: left unbound, so what is written with it is not read
             return ("atom", replace(a, name="Delta_acc"))
-        return ("atom", replace(a, name="W")) if a.name == "Theta" else node
+        return ("atom", replace(a, name="W")) if a.name == "Theta" or _theta(a) else node
     if _hypothesis(node):
         return _output(None)
     if node[0] == "idx" and _hypothesis(node[1]) and re.fullmatch(r"[a-z]", node[2] or ""):
