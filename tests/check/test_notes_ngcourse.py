@@ -202,3 +202,8 @@ def test_lower_case_theta_with_a_layer_is_the_course_theta():
         "(\\theta^{(3)})^T \\delta^{(4)} .*", "\\theta^{(3)} \\delta^{(4)} .*"
     )
     assert verdict_by_line(wrong)[7] == "wrong"
+
+
+def test_a_remark_on_what_a_formula_ignores_is_not_a_factor():
+    notes = COURSE.replace("\\delta^{(l+1)}_i$$", "\\delta^{(l+1)}_i \\text{ , ignore } \\lambda$$")
+    assert verdict_by_line(notes)[15] == "correct"
