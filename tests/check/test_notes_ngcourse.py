@@ -157,9 +157,11 @@ def test_weight_decay_and_the_accumulator():
     # the lecture slide's lambda Theta: with the cost's lambda/(2m) the gradient has lambda/m
     v = verdict_by_line(DECAY.replace("\\frac{\\lambda}{m} \\Theta", "\\lambda \\Theta"))
     assert v[9] == "wrong"
-    # the bias column (j = 0) has no decay: not read, never wrong
+    # the bias column (j = 0: Theta_{i0} is the bias, a_0 = 1) has no decay
     v = verdict_by_line(DECAY.replace("\\neq 0", "= 0"))
-    assert v.get(9) != "wrong"
+    assert v[9] == "wrong"
+    bias = DECAY.replace(" + \\frac{\\lambda}{m} \\Theta^{(l)}_{ij}", "").replace("\\neq 0", "= 0")
+    assert verdict_by_line(bias)[9] == "correct"
 
 
 UFLDL = (
