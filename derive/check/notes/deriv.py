@@ -25,6 +25,7 @@ from sympy.core.function import AppliedUndef
 from derive.engine.registry import ACTIVATIONS, expand_activations
 
 from .claims import Label, Member
+from .matrix import COSTS
 from .names import ACTIVATION_WORDS, sym
 from .network import act_prime
 from .numbers import Unknown, random_points, same, value_at
@@ -126,6 +127,12 @@ def _chain(ck: Checking, lhs: Member, m: Member, claim: str):
     factors = m.value
     tops = [n for n, _ in factors]
     bottoms = [d for _, d in factors]
+    other = [n for n in tops if n != num and n not in bottoms]
+    if num in COSTS and len(other) == 1 and other[0] in COSTS and num not in tops:
+        # dC/dw = dL/da da/dz dz/dw: the note writes its one cost under two names (the
+        # per-example L and the total C); which one is meant is not this check's to say
+        factors = [(num if n == other[0] else n, d) for n, d in factors]
+        tops = [n for n, _ in factors]
     left_top, left_bottom = list(tops), list(bottoms)
     for name in tops:
         if name in left_bottom and name in left_top:

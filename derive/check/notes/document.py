@@ -226,6 +226,11 @@ def _code_blocks(text: str) -> list[tuple[int, int, bool]]:
     """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks,
     each with whether it is math: a ```math fence (GitHub renders it), or a ```latex / ```tex
     fence holding a formula rather than a document."""
+    return [block[:3] for block in code_blocks(text)]
+
+
+def code_blocks(text: str) -> list[tuple[int, int, bool, str]]:
+    """``_code_blocks`` with each block's info string (a fence's language, else "")."""
     try:
         tokens = _markdown().parse(text)
     except Exception:  # a parser failure must not stop the reading: no code then
@@ -238,8 +243,11 @@ def _code_blocks(text: str) -> list[tuple[int, int, bool]]:
             info = t.info.strip().lower() if t.type == "fence" else ""
             formula = info in ("latex", "tex", "katex") and "=" in t.content
             document = re.search(r"\\(documentclass|usepackage|begin\{document\})", t.content)
-            out.append((t.map[0], t.map[1], info == "math" or formula and not document))
+            out.append((t.map[0], t.map[1], info == "math" or formula and not document, info))
     return out
+
+
+_SCRIPT = re.compile(r"<script\s+type=[\"']math/tex(;\s*mode=display)?[\"']\s*>")
 
 
 def _find_spans(text: str, latex: bool) -> list[Span]:
@@ -273,6 +281,14 @@ def _find_spans(text: str, latex: bool) -> list[Span]:
             word = re.match(r"\\(?:[A-Za-z]+|.)", text[i:], re.S)
             i += word.end() if word else 1
             continue
+        if ch == "<" and not latex:
+            # MathJax's script element (Jekyll, kramdown): <script type="math/tex">...</script>
+            m = _SCRIPT.match(text, i)
+            close = text.find("</script>", m.end()) if m else -1
+            if close >= 0:
+                spans.append(Span(i, close + 9, m.end(), close, bool(m.group(1)), "$$"))
+                i = close + 9
+                continue
         if ch == "$":
             if text.startswith("$$", i):
                 close = text.find("$$", i + 2)
@@ -330,6 +346,16 @@ def _table_row_ends(text: str, i: int, close: int) -> bool:
     return text[start:i].lstrip().startswith("|") and not 0 <= close < end
 
 
+_ALONE = re.compile(r"[ \t]*\$[ \t]*")
+
+
+def _line_at(text: str, i: int) -> str:
+    """The whole line of the text that holds offset ``i``."""
+    start = text.rfind("\n", 0, i) + 1
+    end = text.find("\n", i)
+    return text[start : len(text) if end < 0 else end]
+
+
 def _inline_close(text: str, i: int) -> int:
     """The ``$`` closing an inline span opened before ``i``: outside ``\\text{…}`` groups
     (``$\\text{cost, $C$}$``), before a blank line, not followed by a digit (``$5 or $10`` are
@@ -352,7 +378,11 @@ def _inline_close(text: str, i: int) -> int:
                 i += 1
                 continue
             hugged = not text[start : start + 1].isspace() and not text[i - 1].isspace()
-            return i if hugged or "\n" not in text[start:i] else -1
+            # a dollar alone on its line opening and one closing (Typora, Obsidian): a display
+            alone = _ALONE.fullmatch(_line_at(text, start - 1)) and _ALONE.fullmatch(
+                _line_at(text, i)
+            )
+            return i if hugged or alone or "\n" not in text[start:i] else -1
         elif ch == "\n" and _BLANK_LINE.match(text, i):
             return -1
         i += 1
@@ -551,10 +581,21 @@ class _Reader:
             if end > 0 and not s[end:].strip(" \t\n.,;"):
                 self._block(base + lead + group.end(), s[lead + group.end() : end - 1], env)
                 return
-        last = 0
+        rows, last = [], 0  # [start, end] of each row, its break blanked when joined
+        text = s
         for start, end in [*_cuts(s, _row_break), (len(s), len(s))]:
-            self._row(base + last, s[last:start], env)
+            row = s[last:start]
+            if rows and _continues(row) and _has_relation(text[rows[-1][0] : rows[-1][1]]):
+                # a row opening with + or - continues the expression of the row before
+                # (\\ +& (f(...) - t_2) ...): one formula over both rows
+                joined = row.replace("&", " ")  # its alignment marks: no columns of its own
+                text = text[: rows[-1][1]] + " " * (last - rows[-1][1]) + joined + text[start:]
+                rows[-1][1] = start
+            else:
+                rows.append([last, start])
             last = end
+        for start, end in rows:
+            self._row(base + start, text[start:end], env)
 
     def _row(self, base: int, row: str, env: str) -> None:
         if not row.strip():
@@ -724,6 +765,13 @@ class _Reader:
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
         return mac.present(mac.expand(tex, self.doc.macros))
+
+
+def _continues(row: str) -> bool:
+    """A row that continues the expression of the row before: it opens with a binary + or -
+    (after its alignment mark) and holds no relation of its own."""
+    head = row.replace("&", " ").lstrip()
+    return head[:1] in ("+", "-") and not _has_relation(row)
 
 
 def _commas_part_formulas(s: str, cuts) -> bool:

@@ -226,6 +226,7 @@ def net_from_notes(
     acts = {**ACTIVATIONS, **(functions or {})}
     defs: dict[str, tuple[int, sp.Expr]] = {}
     local: dict[str, sp.Expr] = {}
+    superseded = 10**9
     for form in formulas:
         if form is None or form.update:
             continue
@@ -233,7 +234,14 @@ def net_from_notes(
         if len(members) < 2 or members[0].kind != "expr" or members[1].kind != "expr":
             continue
         left, right = members[0].value, members[1].value
-        if not isinstance(left, sp.Symbol) or left.name in defs or not right.free_symbols:
+        if not isinstance(left, sp.Symbol) or not right.free_symbols:
+            continue
+        if left.name in defs or (left.name in ("x", "y") and _cycles(left.name, right, defs)):
+            # a second definition: "let z = y - t, then L = z^2/2" rewrites L through the new
+            # name (the network now passes through z); one that says something else reuses the
+            # letter for another example, and the network read so far stops there
+            if not _substitution(left.name, right, defs, acts, members[0].line):
+                superseded = min(superseded, members[0].line)
             continue
         if re.fullmatch(r"delta\d*|x|y", left.name) or any(
             s.name.startswith(("∂", "⟨")) for s in right.free_symbols
@@ -273,4 +281,52 @@ def net_from_notes(
     def_lines = {n: defs[n][0] for n in order}
     lines = sorted(def_lines.values())
     source = "the forward equations in the notes (lines " + ", ".join(map(str, lines)) + ")"
-    return ScalarNet({n: defs[n][1] for n in order}, acts, source), def_lines, local
+    net = ScalarNet({n: defs[n][1] for n in order}, acts, source)
+    net.superseded = superseded
+    return net, def_lines, local
+
+
+def _cycles(name: str, expr: sp.Expr, defs) -> bool:
+    """``y = \\sigma(z)`` after ``z = y - t``: the letter now names something computed from
+    itself, so it is another quantity than the one the network read so far uses."""
+    try:
+        return sym(name) in _expand(expr, defs).free_symbols
+    except Unknown:
+        return False
+
+
+def _expand(expr: sp.Expr, defs, depth: int = 0) -> sp.Expr:
+    if depth > 20:
+        raise Unknown("too deep")
+    subs = {sym(n): defs[n][1] for n in (s.name for s in expr.free_symbols) if n in defs}
+    return _expand(expr.xreplace(subs), defs, depth + 1) if subs else expr
+
+
+def _substitution(name: str, right: sp.Expr, defs, acts, line: int) -> bool:
+    """Whether ``name = right`` restates the definition of ``name`` through names defined
+    after it (``z = y - t`` then ``L = z^2/2``); if so, the network takes the new form."""
+    if name not in defs:
+        return False
+    first, old = defs[name]
+    later = {s.name for s in right.free_symbols if s.name in defs and defs[s.name][0] > first}
+    if not later:
+        try:  # the same definition again
+            return same_expr(ScalarNet({}, acts, "").real(right), old, defs, acts)
+        except Unknown:
+            return False
+    try:
+        new = ScalarNet({}, acts, "").real(right)
+        if not same_expr(new, old, defs, acts):
+            return False
+    except Unknown:
+        return False
+    defs[name] = (line, new)
+    return True
+
+
+def same_expr(a: sp.Expr, b: sp.Expr, defs, acts) -> bool:
+    try:
+        ea, eb = _expand(a, defs), _expand(b, defs)
+        return sp.simplify(ea - eb) == 0
+    except (Unknown, TypeError, ValueError):
+        return False

@@ -192,7 +192,14 @@ def check_text(
     checker.softmax = softmax.find(checker, checker.items)
     shapes.prepare(checker, checker.statements)
     header = _header(checker, net, spec)
-    return merge(checker.run(), judge_note(segments, layout=layout)), header
+    old = checker.run()
+    after = getattr(net, "superseded", 10**9)
+    for i, r in enumerate(old):
+        if r.verdict == "wrong" and r.line > after and r.kind in ("derivative", "chain-rule"):
+            # the note has reused a letter of this network for something else by now
+            why = f"line {after} redefines a name of the network read before it"
+            old[i] = Result(r.line, r.kind, r.claim, "unknown", None, why)
+    return merge(old, judge_note(segments, layout=layout)), header
 
 
 def merge(old: list[Result], new) -> list[Result]:

@@ -37,6 +37,10 @@ def _key(node, env: Env):
             return (bind._alias_node(key, env), ())
         raise Unreadable(f"{atom.show()} is not a quantity of the network")
     kind, nd, letters, _ = r
+    if atom.sup is None and letters and any(str(x).isdigit() for x in letters) and kind == "W":
+        # w_{47}: the note numbers its units across the whole network; which layer that
+        # weight sits in is the note's drawing, not a layer of the drawn network
+        raise Unreadable(f"{atom.show()} numbers a weight with no layer")
     if kind not in ("W", "b", "z", "a", "val") or nd[0] == "y":
         raise Unreadable("a derivative of a derivative")
     return (nd, tuple(letters))

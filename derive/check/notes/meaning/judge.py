@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import (
+    barenames,
     biasletter,
     bind,
     bishop,
@@ -28,13 +29,17 @@ from . import (
     conventions,
     decay,
     dimensions,
+    entryfuns,
     examples,
     indices,
     inout,
     jacobians,
+    jacshort,
     logits,
     logreg,
     ngcourse,
+    ngforms,
+    ngshapes,
     numbered,
     rowvectors,
     scope,
@@ -42,11 +47,12 @@ from . import (
     slips,
     strayindex,
     topweight,
+    unitnet,
     units,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
 from .conventions import Note, infer, use_cost_at
-from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations
+from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations, subtrees
 from .instance import Net
 
 BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta", "Delta_acc", "Delta_accb"}
@@ -111,6 +117,10 @@ def statements(segments):
         text = clean(seg.text)
         if not text:
             continue
+        shape = ngshapes.trailing(text)  # Z = W A + b \qquad (Z \in \mathbb{R}^{n \times m})
+        if shape is not None:
+            text = shape[0]
+            out.append([Member(seg.line + text.count("\n"), "", shape[1].strip())])
         text, cond = _condition(text, last_cond)
         if cond is not None:
             last_cond = cond
@@ -142,12 +152,16 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     stmts = statements(segments)
     note = Note()
     note.layout = layout
+    entryfuns.declare(stmts, note.functions)  # s(x)_i = ...: s applied, not s times (x)_i
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
     note.unread_defs = _unread_definitions(stmts)  # before any rewriting renames them
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
+    entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
+    unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     infer(note, stmts)
+    entryfuns.settle(note, stmts)  # its functions bound: their claims judged, their layouts
     inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
@@ -190,6 +204,12 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         said = dimensions.stated(members[0].text) if len(members) == 1 else None
         if said is not None:
             out.append(_stated_shape(note, members[0], said, widths))  # X is size n x 1
+            continue
+        said = ngshapes.stated(members[0].text) if len(members) == 1 else None
+        if said is not None:  # Z^{[l]} \in \mathbb{R}^{n^{[l]} \times m}
+            v, why, how = ngshapes.judge(note, *said, note.functions)
+            claim = f"{said[0]} is {said[1]} x {said[2]}"
+            out.append(Verdict(members[0].line, claim, v, why, how, "shape"))
             continue
         try:
             out.extend(_statement(note, members))
@@ -332,8 +352,8 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if why is not None:
             out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
             continue
-        if note.own_functions and (bind.mentions(lhs.tree, note.own_functions)
-                                   or bind.mentions(m.tree, note.own_functions)):  # fmt: skip
+        own = note.own_functions
+        if own and (ngforms.mentions_own(lhs.tree, own) or ngforms.mentions_own(m.tree, own)):
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
         calc = None if m.cond else calculus.judge(lhs.tree, m.tree, note.variables, note.aliases)
@@ -363,6 +383,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             stray = strayindex.judge(note, lhs.tree, m.tree, compare, m.line, m.cond, context)
             slip = slip or stray
             v, msg, reading = slip or (v, msg, reading)
+        if v == "unknown" and not m.cond:
+            short = jacshort.judge(note, lhs.tree, m.tree, m.line, compare)
+            if short is not None:
+                v, msg, reading = short[0], "", short[1]
         kind = _kind(lhs.tree, m.tree)
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
@@ -544,6 +568,10 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     current = (free_r - free_l - fixed) & set(note.example_letters) if note.convention else set()
     if current and not reading.batch:
         rhs = _drop_examples(rhs, current)
+
+    right_only = (free_r - free_l) - fixed
+    if right_only and right_only <= set(note.example_letters) and not free_l & right_only:
+        rhs = examples.whole_batch(rhs, right_only)  # a^{[1](i)T} beside a whole dJ/dW_2
         free_r = bind.free_indices(rhs)
     if (free_r - free_l) - fixed:
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
@@ -552,6 +580,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     dropped = free_l - fixed - set(note.example_letters)
     general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
     results = []  # (layer, combo, seed, equal or None when both sides are 0)
+    lhs_zero = True  # the left-hand side 0 everywhere
     # one unit per layer: a ReLU's derivative is 1 or 0 on a whole draw, so more draws
     seeds = (1, 2, 3, 4, 5, 6) if max(widths) == 1 else (1, 2)
     for seed in seeds:
@@ -568,7 +597,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
             env = env0.with_idx(l=lv) if lv is not None else env0
             try:
                 both = ("add", [(1, lhs), (1, rhs)])
-                ranges = [bind.sum_range(c, both, env) for c in free]
+                ranges = [_index_range(c, both, env) for c in free]
             except Unreadable:
                 continue
             for combo in np.ndindex(*ranges):
@@ -585,6 +614,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                     # the left-hand side is a quantity of the network; the right-hand side
                     # multiplies quantities whose shapes do not fit: not what it claims
                     note.fail_kinds.add("value")
+                    lhs_zero = False  # a mistake of shapes, whatever the left-hand side is
                     if note.first_failure is None:
                         note.first_failure = (a, str(err), lv, dict(zip(free, combo, strict=True)))
                     results.append((lv, tuple(combo), seed, False))
@@ -610,11 +640,16 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                     note.first_failure = (a, b, lv, dict(full))
                 if same and _zero(a) and _zero(b):
                     same = None  # both sides 0 (a unit off): no evidence either way
+                lhs_zero = lhs_zero and _zero(a)
                 results.append((lv, tuple(sorted(full.items())), seed, same))
     if not results:
         return "err"
     if all(r[3] is not False for r in results):
         return "eq"
+    if lhs_zero and lhs[0] == "d":
+        # the derivative is 0 at every draw, layer and entry: the cost as read does not reach
+        # that quantity (another network than the note's), so its failure is no evidence
+        return "err"
     if general and reading.hidden != reading.output:
         if scope.hidden_only(results, net.N + reading.base):
             return "hidden"  # the hidden activation named: a claim about the hidden layers
@@ -640,6 +675,43 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         if all(not distinct(c) for _, c in failing) and any(distinct(c) for _, c in by_point):
             return "case"
     return "neq"
+
+
+def _index_range(c, both, env) -> int:
+    """How far a free index runs; 1 when it only indexes names whose definitions do not use it
+    (``h_i = \\sum_k e^{a_k}``, the same number at every i)."""
+    try:
+        return bind.sum_range(c, both, env)
+    except NoLayer:
+        raise
+    except Unreadable:
+        atoms = []
+        _atoms_indexed(both, c, atoms)
+        for atom in atoms:
+            found = bind.entry_alias(atom, env) if atom is not None else None
+            if found is None or any(
+                u == c and d in bind.free_indices(found[0]) for d, u in found[1]
+            ):
+                raise
+        if not atoms:
+            raise
+        return 1
+
+
+def _atoms_indexed(node, c, out) -> None:
+    if not isinstance(node, tuple) or not node:
+        return
+    if node[0] == "atom":
+        try:
+            if c in bind.index_letters(node[1].sub):
+                out.append(node[1])
+        except Unreadable:
+            pass
+        return
+    if node[0] == "idx" and c in (node[2] or ""):
+        out.append(None)  # an entry of an expression: its range is the expression's
+    for part in subtrees(node):
+        _atoms_indexed(part, c, out)
 
 
 def _drop_examples(node, letters):
@@ -734,16 +806,23 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
             return "correct", "", how
     vector = [r for r, _, s in outcomes if not s]
     scalar = [r for r, _, s in outcomes if s]
+    # a claim only about functions the note defines and the vectors it applies them to (y an
+    # argument of its own H(y, s)) holds or fails at any vectors: judged (entryfuns)
+    own = entryfuns.self_contained(note, lhs, rhs)
     depends_on_cost = (
         not note.cost_read
         and not note.known_costs
         and bind.mentions(("add", [(1, lhs), (1, rhs)]), {"y", "Y"})
+        and not own
     )
-    if (not note.forward and not note.costs and not note.convention) or note.unfit:
+    if ((not note.forward and not note.costs and not note.convention) or note.unfit) and not own:
         # a note that writes no network of its own, or whose forward equations hold on no
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
         # network but is never called wrong
         depends_on_cost = True
+    if barenames.mentions_misfit(note, ("add", [(1, lhs), (1, rhs)])):
+        # confirmed above when it held; a model the drawn network is not: never refuted
+        return "unknown", "its bare names are a model of the note's own (barenames)", ""
     if vector and getattr(note, "numerator", False) and all(r in ("neq", "err") for r in vector):
         held = _rows_of_gradients(note, line, batch, lhs, rhs, cond, context)
         if held is not None:
