@@ -64,3 +64,15 @@ def test_sigma_prime_written_with_the_generic_a_inline():
     )
     assert v[3] == {"correct"}
     assert v[5] == {"wrong"}
+
+
+def test_a_function_of_the_whole_matrices_written_with_entries_is_a_definition():
+    # f(A_{lm}, B_{ij}) = \sum_l ...: its letters name the matrices' entries it takes
+    v = verdicts_of(
+        "$$\\tilde{z}_i = g\\left(\\sum_j B_{ij} x_j\\right)$$\n\n"
+        "$$z_l = g\\left(\\sum_m A_{lm} \\tilde{z}_m\\right)$$\n\n"
+        "$$f(A_{lm}, B_{ij}) = \\sum_{l=1}^{N} (z_l - y_l)^2$$\n\n"
+        "$$\\frac{\\partial z_k}{\\partial x_j} = \\sum_k A_{km} x_j$$\n"
+    )
+    assert "wrong" not in v[5]
+    assert v[7] == {"wrong"}  # a sum over the free index k: still named

@@ -263,8 +263,14 @@ def infer(note: Note, stmts) -> None:
             lhs.tree[0] == "call"
             and atom.name not in COSTS
             and not atom.primes
-            and all(a[0] == "atom" and a[1].sup is None and a[1].sub is None for a in lhs.tree[2])
+            and all(a[0] == "atom" and a[1].sup is None for a in lhs.tree[2])
+            and (
+                all(a[1].sub is None for a in lhs.tree[2])
+                or len(atom.name) == 1  # f(A_{lm}, B_{ij}), not log(p_k) = ...
+                and (rhs is None or not _has_derivative(rhs))
+            )
         ):
+            # f(z) = ..., f(A_{lm}, B_{ij}) = \sum_l (z_l - y_l)^2: a function of the note's own
             if not _standard_function(atom, lhs.tree[2], rhs):
                 note.own_functions.add(atom.name)  # f(z) = ...: a function of the note's own
             note.kinds[id(lhs)] = "definition"

@@ -35,6 +35,10 @@ def _sums(node):
 
 def clash(lhs, rhs) -> str | None:
     """Why the summation indices of ``lhs = rhs`` collide, or None when they do not."""
+    if lhs[0] == "call":
+        # f(A_{lm}, B_{ij}) = \sum_l ...: the letters name the matrices' entries the function
+        # takes, not an entry of its value
+        return None
     free_l = bind.free_indices(lhs)
     free_r = bind.free_indices(rhs)
     for s in _sums(rhs):
