@@ -527,6 +527,10 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                 results.append((lv, tuple(sorted(full.items())), seed, same))
     if not results:
         return "err"
+    if all(r[3] is None for r in results) and unitnet.numbered_entries(
+        ("add", [(1, lhs), (1, rhs)]), note.aliases
+    ):
+        return "err"  # 0 = 0 at every point: a numbered entry no drawn quantity moves with
     if all(r[3] is not False for r in results):
         return "eq"
     if general and reading.hidden != reading.output:
@@ -667,6 +671,8 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
     depends_on_cost = (
         not note.cost_read and bind.mentions(("add", [(1, lhs), (1, rhs)]), {"y", "Y"}) and not own
     )
+    if unitnet.numbered_entries(("add", [(1, lhs), (1, rhs)]), note.aliases):
+        depends_on_cost = True  # y_1, a_1^{[3]}: the note's widths are its own (unitnet.py)
     if (not note.forward and not note.costs or note.unfit) and not own:
         # a note that writes no network of its own, or whose forward equations hold on no
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
