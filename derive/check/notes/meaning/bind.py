@@ -14,10 +14,11 @@ the index values of the environment. What cannot be bound raises ``Unreadable``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import decay
 from .grammar import COSTS, Atom, Unreadable, subtrees
 from .instance import ACT, DACT, H, State, sigmoid, softmax
 
@@ -44,6 +45,8 @@ class Reading:
     mean: bool = False  # in a batch, the cost written C, L, E is the mean rather than the sum
     hidden: str = "sigmoid"
     output: str = "sigmoid"
+    notation: str = ""  # a known notation's convention the reading follows (ngcourse.py)
+    decay: str = ""  # weight decay lambda/(2m) ("m") or lambda/2 ("1") in J (decay.py)
 
     def describe(self) -> str:
         parts = ["examples as rows" if self.layout == "rows" else "examples as columns"]
@@ -55,6 +58,11 @@ class Reading:
         parts.append({"note": "the note's cost", "abstract": "any cost", "half_sq":
                       "C = 1/2 ||a - y||^2", "sq": "C = ||a - y||^2",
                       "ce": "cross-entropy"}[self.cost])  # fmt: skip
+        if self.decay:
+            parts.append("weight decay " + ("lambda/(2m)" if self.decay == "m" else "lambda/2")
+                         + " sum W^2 in J")  # fmt: skip
+        if self.notation:
+            parts.append(self.notation)
         return ", ".join(parts)
 
 
@@ -222,9 +230,9 @@ def role(atom: Atom, env: Env):
 def _mean_name(atom: Atom, env: Env) -> bool:
     """Whether a cost symbol means the mean over the examples: J, unless J is the very name of
     the cost the note wrote (then it means what the note wrote)."""
-    if atom.name != "J":
+    if atom.name not in ("J", "cal_J"):
         return False
-    return env.reading.cost != "note" or env.reading.cost_name != "J"
+    return env.reading.cost != "note" or env.reading.cost_name != atom.name
 
 
 def is_cost(atom: Atom) -> bool:
@@ -484,6 +492,15 @@ def _own(atom: Atom, env: Env):
 
 def atom_value(atom: Atom, env: Env):
     st = env.state
+    if (
+        "style:sub_layers" in env.aliases
+        and atom.name in LAYERED
+        and (atom.sub or "").strip().isdigit()
+        and (atom.sup or "").strip().isdigit()
+        and not atom.T
+    ):
+        # a_1^2 in a note that writes its layers as subscripts: layer 1's a, squared
+        return atom_value(replace(atom, sup=None), env) ** int(atom.sup.strip())
     shown = atom.show()
     if "leaf:" + shown in env.aliases or "unit:" + shown in env.aliases:
         from . import unitnet
@@ -493,6 +510,13 @@ def atom_value(atom: Atom, env: Env):
             return v
     if "own:" + atom.name in env.aliases and atom.sup is None and env.depth < 8:
         return _own(atom, env)
+    if env.reading.decay and atom.name == "lambda" and not (atom.sub or atom.sup or atom.T):
+        return decay.LAMBDA  # the weight decay's coefficient, a drawn number (decay.py)
+    if atom.name == "Delta_acc" and atom.sup:
+        # Ng's course's accumulator: the sum over the examples of the data term's gradient
+        arr = present(decay.accumulated(st, node_of("W", layer_number(atom.sup, env), env)), env)
+        arr = arr.T if atom.T else arr
+        return entry(arr, index_letters(atom.sub), env) if atom.sub else arr
     if is_cost(atom):
         return st.cost_of("J" if _mean_name(atom, env) else "C")
     r = role(atom, env)
@@ -782,7 +806,7 @@ def example_cost(st: State, kx: int, ky: int) -> float:
             over[key] = v
         else:
             net.params[key] = v
-    return State(net, st.cost_fn, over, 1.0).cost()
+    return State(net, decay.data_term(st), over, 1.0).cost()  # an example's: no decay
 
 
 def denominator(node, env: Env):
@@ -878,6 +902,12 @@ def derivative(node, env: Env):
         from . import entryfuns
 
         return entryfuns.by_own(f, den[1], env)  # \nabla_{\mathbf s} H: s the note's function
+
+    if den[0] == "atom" and den[1].ex and not den[1].primes and _is_cost_node(f, env):
+        # \partial J / \partial z_2^{(i)}: example i's column of the gradient by the batch
+        whole = derivative(("d", num, ("atom", replace(den[1], ex=None)), operand), env)
+        if isinstance(whole, np.ndarray) and whole.ndim == 2:
+            return example(whole, den[1], env)
     nd, ent = denominator(den, env)
 
     def g(state):
@@ -914,6 +944,10 @@ def derivative(node, env: Env):
         minus = np.asarray(g(st.perturbed(nd, e, -H))).reshape(-1)
         cols.append((plus - minus) / (2 * H))
     return Jac(np.array(cols).T)
+
+
+def _is_cost_node(f, env: Env) -> bool:
+    return f[0] == "atom" and is_cost(f[1]) and not f[1].sub
 
 
 def _kronecker_partners(var: str, node) -> set[str]:
@@ -1082,8 +1116,13 @@ def free_indices(node, bound=frozenset()) -> set[str]:
         return free_indices(node[3], bound | {node[1]})
     if node[0] == "atom":
         a = node[1]
-        if a.name in ("n", "m", "e", "N", "K", "nabla") or a.name in COSTS and a.name != "delta":
+        if a.name in ("n", "m", "e", "N", "K", "nabla"):
             return out
+        if a.name in COSTS and a.name != "delta":
+            sub = (a.sub or "").strip()
+            if not (sub in ("i", "j", "p") and a.name in ("J", "cal_J")):
+                return out  # J_i: example i's loss, its index free as any other
+            return {sub} - set(bound)
         try:
             letters = index_letters(a.sub)
         except Unreadable:

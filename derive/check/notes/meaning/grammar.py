@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import ngforms
+
 
 class Unreadable(Exception):
     """The formula uses notation this grammar does not read."""
@@ -70,7 +72,7 @@ FUNCTIONS = {
     "sigma", "g", "f", "relu", "ReLU", "tanh", "softmax", "sigmoid", "exp", "log", "ln", "H",
     "max", "min", "np.sum", "sum", "phi", "sqrt", "delta", "sgn", "diag",
 }  # fmt: skip
-COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", "cal_E"}
+COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", "cal_E", "cal_J"}
 RELATIONS = (":=", "=:", "\\equiv", "\\coloneqq", "=")
 
 
@@ -138,7 +140,7 @@ def _overs(s: str) -> str:
 
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
-    s = _overs(_underbraces(tex))
+    s = ngforms.normalise(_overs(_underbraces(tex)))
     # the indicator 1_{i=j} (also \mathbb{1}_{i=j}) is the Kronecker delta
     s = re.sub(_INDICATOR, r"\\delta_{\1\2}", s)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)
@@ -156,6 +158,7 @@ def clean(tex: str) -> str:
     s = re.sub(r"\\(sigma|delta)\s*\{\s*\\prime\s*\}", r"\\\1'", s)
     s = re.sub(r"\^\s*\{?\s*\\prime\s*\}?", "'", s)
     s = s.replace("\\prime", "'")
+    s = re.sub(r"(?<![\d.])\.\*", r" \\odot ", s)  # MATLAB's element-wise product (Ng's course)
     s = s.replace("\\bigodot", "\\odot").replace("\\cdotp", "\\cdot")
     s = re.sub(r"\\(mathcal|mathfrak|mathds|hat|tilde|widehat|widetilde|bar)\s*([A-Za-z0-9])",
                r"\\\1{\2}", s)  # fmt: skip
@@ -258,6 +261,8 @@ class Parser:
     def parse_all(self):
         e = self.expr()
         self.ws()
+        if self.s[self.i :].strip() == ")" and self.s.count(")") > self.s.count("("):
+            return e  # one closing parenthesis too many at the end: a typo, no other reading
         if self.i != len(self.s):
             raise Unreadable(f"unread text {self.s[self.i : self.i + 20]!r}")
         return e
@@ -511,7 +516,7 @@ class Parser:
             # s(x)_i, a function the note defines by its entries (entryfuns); its entry
             # \sigma_i before parentheses multiplies them
             callable_ = atom.sub is None and atom.sup is None
-        if atom.name == "h" and atom.sub and re.search(r"W|\\theta|,", atom.sub):
+        if atom.name == "h" and atom.sub and re.search(r"W|\\theta|\\Theta|,", atom.sub):
             callable_ = True  # the hypothesis h_{W,b}(x), h_\theta(x): the network's output
         if atom.name in ("delta", "sigma") and atom.sup is not None and atom.primes == 0:
             callable_ = atom.name == "sigma"
