@@ -206,12 +206,27 @@ def test_numbered_entries_of_the_layered_network():
         "$$a^{(2)} = \\sigma(z^{(2)})$$\n\n"
         "$$\\frac{\\partial z^{(2)}_1}{\\partial W^{(2)}_{12}} = a^{(1)}_2$$\n\n"
         "$$\\frac{\\partial z^{(2)}_1}{\\partial W^{(2)}_{12}} = a^{(1)}_1$$\n\n"
-        "$$\\frac{\\partial z^{(2)}_2}{\\partial b^{(2)}_1} = 0$$\n"
+        "$$\\frac{\\partial z^{(2)}_2}{\\partial b^{(2)}_2} = 1$$\n"
     )
     v = verdict_by_line(notes)
     assert v[5] == "correct"
-    assert v[7] == "wrong"
+    assert v[7] != "correct"  # confirmed where it holds, never refuted: the widths are the note's
     assert v[9] == "correct"
+
+
+def test_an_enumerated_cost_fixes_a_width_of_the_notes_own():
+    """A cost written entry by entry (two outputs) is not the drawn network's (five): a claim
+    that holds for the note's two outputs is never called wrong there."""
+    notes = (
+        "$$z^{[2]} = W^{[2]} a^{[1]} + b^{[2]}$$\n\n"
+        "$$a^{[2]} = \\sigma(z^{[2]})$$\n\n"
+        "$$C = \\frac{1}{2}[(a_1^{[2]} - y_1)^2 + (a_2^{[2]} - y_2)^2]$$\n\n"
+        "$$\\frac{\\partial C}{\\partial a^{[2]}_1} = a^{[2]}_1 - y_1$$\n\n"
+        "$$\\frac{\\partial C}{\\partial z^{[2]}} = (a^{[2]} - y) \\odot \\sigma'(z^{[2]})$$\n"
+    )
+    v = verdict_by_line(notes)
+    assert v.get(7) != "wrong"
+    assert v.get(9) != "wrong"
 
 
 def test_reader_pieces():

@@ -170,6 +170,8 @@ def entry(arr: np.ndarray, letters: list[str], env: Env):
     pos = []
     for ch in letters:
         if ch.isdigit():
+            if arr.size == 1:
+                raise Unreadable("a numbered entry of a single unit")  # numbering says more
             pos.append(numbered(ch))  # y_1, w_{12}: that entry, counted from 1
             continue
         if ch not in env.idx:
@@ -852,6 +854,8 @@ def denominator(node, env: Env):
     pos = []
     for ch in letters:
         if ch.isdigit():
+            if env.state.values[nd].size == 1:
+                raise Unreadable("a numbered entry of a single unit")
             pos.append(numbered(ch))
             continue
         if ch not in env.idx:

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import barenames, bind, decay, entrydefs, ownnet
+from . import barenames, bind, decay, entrydefs, ownnet, unitnet
 from . import layouts as layouts_mod
 from .bind import Env, Reading
 from .grammar import COSTS, Atom, Unreadable, subtrees
@@ -636,6 +636,8 @@ def use_cost_at(note: Note, line: int, claim=None) -> None:
 
 
 def _readable_cost(note: Note, tree) -> bool:
+    if unitnet.numbered_entries(tree, note.aliases):
+        return False  # (a_1 - y_1)^2 + (a_2 - y_2)^2: a width of the note's own (unitnet.py)
     if bind.mentions(tree, set(COSTS) - {"l"}):
         return False  # a cost written through another cost (J = 1/m sum L): not read
     note.cost_tree = tree

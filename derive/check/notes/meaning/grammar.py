@@ -335,7 +335,13 @@ class Parser:
                 continue
             if left[0] == "d" and left[1] is None and left[3] is None:
                 # the operator form d/dx applies to the rest of the term
-                return ("d", None, left[2], self._rest(op))
+                rest = self._rest(op)
+                if rest[0] == "add" and any(_applies(t, left[2]) for _, t in rest[1][1:]):
+                    # d/dw (a)^2 + d/dw (b)^2: a later term applies the operator again, so
+                    # the terms are its siblings, not its operand
+                    sign, first = rest[1][0]
+                    return ("add", [(sign, ("d", None, left[2], first)), *rest[1][1:]])
+                return ("d", None, left[2], rest)
             if self.at_term_end():
                 raise Unreadable("operator without a right operand")
             if self._starts_sum():
@@ -672,6 +678,15 @@ def _derivative_mark(num: str, den: str) -> str | None:
 def parse(text: str, functions: set[str] = frozenset()):
     """The tree of one member (no relation signs), or ``Unreadable``."""
     return Parser(text, functions).parse_all()
+
+
+def _applies(node, den) -> bool:
+    """Whether a tree applies the derivative operator by ``den`` somewhere."""
+    if not isinstance(node, tuple) or not node:
+        return False
+    if node[0] == "d" and node[1] is None and node[2] == den:
+        return True
+    return any(_applies(part, den) for part in subtrees(node))
 
 
 def subtrees(node):

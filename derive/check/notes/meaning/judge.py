@@ -674,6 +674,10 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                 results.append((lv, tuple(sorted(full.items())), seed, same))
     if not results:
         return "err"
+    if all(r[3] is None for r in results) and unitnet.numbered_entries(
+        ("add", [(1, lhs), (1, rhs)]), note.aliases
+    ):
+        return "err"  # 0 = 0 at every point: a numbered entry no drawn quantity moves with
     if all(r[3] is not False for r in results):
         return "eq"
     if lhs_zero and lhs[0] == "d":
@@ -859,6 +863,8 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
         and bind.mentions(("add", [(1, lhs), (1, rhs)]), {"y", "Y"})
         and not own
     )
+    if unitnet.numbered_entries(("add", [(1, lhs), (1, rhs)]), note.aliases):
+        depends_on_cost = True  # y_1, a_1^{[3]}: the note's widths are its own (unitnet.py)
     known = note.convention or note.named  # a known convention: its names are not guessed
     if ((not note.forward and not note.costs and not known) or note.unfit) and not own:
         # a note that writes no network of its own, or whose forward equations hold on no

@@ -18,6 +18,7 @@ not ``a_2`` or ``z_1``, which name layers there).
 
 from __future__ import annotations
 
+import re
 import zlib
 
 import numpy as np
@@ -25,7 +26,8 @@ import numpy as np
 from . import bind
 from .grammar import COSTS, Atom, subtrees
 
-_LAYERED = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES | set(COSTS)
+_ENTRIES = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES  # the network's
+_LAYERED = _ENTRIES | set(COSTS)
 
 
 def _numbered(atom: Atom) -> bool:
@@ -132,3 +134,24 @@ def unit_node(atom: Atom, env):
     if node not in env.state.values:
         env.state.values[node] = np.array([[value(atom, env)]], dtype=float)
     return node
+
+
+def numbered_entries(node, env_aliases) -> bool:
+    """Whether a tree names a numbered entry of the layered network (``y_1``, ``a_1^{[3]}``,
+    ``W^{(2)}_{12}``; not ``W_1``, whose number is its layer, nor the symbols of a network
+    written unit by unit). The note's widths are unknown, and a note that enumerates the
+    entries (``(a_1 - y_1)^2 + (a_2 - y_2)^2 + (a_3 - y_3)^2``) writes its own width: such a
+    claim is confirmed on the drawn network but never refuted there."""
+    if not isinstance(node, tuple) or not node:
+        return False
+    if node[0] == "atom":
+        a = node[1]
+        if a.name not in _ENTRIES or "leaf:" + a.show() in env_aliases:
+            return False  # C_0 is a cost, not an entry
+        sub = (a.sub or "").replace(" ", "")
+        if not any(c.isdigit() for c in sub):
+            return False
+        if a.sup is None and a.name in bind.LAYERED and re.fullmatch(r"\d(,[a-z]{1,2})?", sub):
+            return False  # W_1, a_{2,k}: the number is the layer
+        return True
+    return any(numbered_entries(part, env_aliases) for part in subtrees(node))
