@@ -217,3 +217,17 @@ def test_shape_statement_forms():
         "Z \\in \\mathbb{R}^{n^{[1]} \\times m}"
     )
     assert ngshapes.trailing("Z \\in \\mathbb{R}^{n^{[1]} \\times m}") is None  # no formula
+
+
+def test_a_gradient_the_note_names_is_a_reading_of_its_symbol():
+    notes = FORWARD + (
+        "$$dZ^{[2]} = \\frac{\\partial J}{\\partial Z^{[2]}} = "
+        "\\frac{\\partial J}{\\partial A^{[2]}} \\odot \\sigma'(Z^{[2]})$$\n\n"  # 13
+        "$$dZ^{[2]} = \\frac{\\partial J}{\\partial A^{[2]}} \\odot \\sigma'(Z^{[2]})$$\n\n"  # 15
+        "$$dZ^{[2]} = \\frac{\\partial J}{\\partial A^{[2]}} \\odot \\sigma(Z^{[2]})$$\n\n"  # 17
+        "$$dW^{[2]} = \\frac{1}{m} dZ^{[2]} A^{[1]T}$$\n\n"  # 19
+    )
+    v = verdict_by_line(notes)
+    assert v[13] == v[15] == "correct"  # dZ^{[2]} as dJ/dZ^{[2]}, the note's own naming
+    assert v[17] == "wrong"  # sigma where sigma' belongs, under either reading
+    assert v[19] == "correct"  # and Ng's per-example dZ where the note uses it so

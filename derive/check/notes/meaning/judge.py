@@ -164,6 +164,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             if note.kinds.get(id(ms[0])) == "definition":
                 note.variables.setdefault("x", ms[1].tree)
     note.class_letters = _class_letters(stmts)
+    note.named_gradients = scope.named(stmts)  # dZ^{[L]} = dJ/dZ^{[L]}: a second reading
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
     note.forward_lines = [
@@ -343,6 +344,12 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        named = getattr(note, "named_gradients", {})
+        partial = named.get(lhs.tree[1].show()) if lhs.tree[0] == "atom" else None
+        if v != "correct" and partial is not None and partial != m.tree:
+            again = compare(note, partial, m.tree, m.line, m.cond, context)
+            if again[0] == "correct":  # dZ^{[L]} as the partial the note named it
+                v, msg, reading = again[0], "", again[2] + "; " + lhs.text + " as the note names it"
         if v == "wrong" and scope.names_gradient(lhs.tree, m.tree):
             # dA = dL/dA names the symbol; its scale is the note's convention (scope.py)
             out.append(Verdict(m.line, claim, "definition", "notation: names the gradient"))
