@@ -231,3 +231,15 @@ def test_a_gradient_the_note_names_is_a_reading_of_its_symbol():
     assert v[13] == v[15] == "correct"  # dZ^{[2]} as dJ/dZ^{[2]}, the note's own naming
     assert v[17] == "wrong"  # sigma where sigma' belongs, under either reading
     assert v[19] == "correct"  # and Ng's per-example dZ where the note uses it so
+
+
+def test_shape_bookkeeping_with_an_arrow():
+    notes = SHAPES + (
+        "\n$$dZ^{[l]} (A^{[l-1]})^T \\rightarrow (n^{[l]} \\times m) \\cdot (m \\times n^{[l-1]})"
+        " = (n^{[l]} \\times n^{[l-1]})$$\n\n"  # 15
+        "$$(W^{[l]})^T dZ^{[l]} \\rightarrow (n^{[l-1]} \\times n^{[l]}) \\cdot (n^{[l]} \\times m)"
+        " = (n^{[l]} \\times m)$$\n"  # 17
+    )
+    v = verdict_by_line(notes)
+    assert v[15] == "correct"
+    assert v[17] == "wrong"  # W^T dZ has n^{[l-1]} rows

@@ -195,6 +195,11 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         if said is not None:
             out.append(_stated_shape(note, members[0], said, widths))  # X is size n x 1
             continue
+        shaped = ngshapes.arrow(note, members, note.functions)
+        if shaped is not None:  # W A + b \rightarrow (n x n') \cdot (n' x m) + ... = (n x m)
+            claim = f"{members[0].text} = {members[1].text}"
+            out.append(Verdict(members[1].line, claim, *shaped, "shape"))
+            continue
         said = ngshapes.stated(members[0].text) if len(members) == 1 else None
         if said is not None:  # Z^{[l]} \in \mathbb{R}^{n^{[l]} \times m}
             v, why, how = ngshapes.judge(note, *said, note.functions)
