@@ -76,6 +76,18 @@ def test_the_bare_name_is_left_unbound_when_the_note_applies_it_to_two_vectors()
     assert v[5] == "correct"
 
 
+def test_a_constant_added_to_the_argument():
+    """``s(\\mathbf x + c)_i``: c a number of the note's, the claims an identity in it."""
+    notes = (
+        "$$s(\\mathbf x)_i = \\frac{e^{x_i}}{\\sum e^{x_j}}$$\n\n"
+        "$$s(\\mathbf x + c)_i = \\frac{e^{x_i}e^c}{\\sum e^{x_j}e^c}$$\n\n"
+        "$$s(\\mathbf x + c)_i = \\frac{e^{x_i + c}}{\\sum e^{x_j}}$$\n"
+    )
+    v = verdict_by_line(notes)
+    assert v[3] == "correct"
+    assert v[5] == "wrong"
+
+
 def test_an_unindexed_sum_sums_the_letter_its_body_leaves_free():
     """``\\sum e^{x_j}``: no index written under the sum (a blog's shorthand)."""
     notes = (
@@ -86,6 +98,36 @@ def test_an_unindexed_sum_sums_the_letter_its_body_leaves_free():
     v = verdict_by_line(notes)
     assert v[3] == "correct"  # holds where i and j differ, the case it is written for
     assert v[5] == "wrong"
+
+
+ROWS_CROSS_ENTROPY = (
+    "$$p(\\mathbf u)_k = \\frac{e^{u_k}}{\\sum_m e^{u_m}}$$\n\n"  # 1
+    "$$H(\\mathbf y, \\mathbf p) = -\\sum_k y_k \\log p_k$$\n\n"  # 3
+    "$$\\nabla_{\\mathbf p} H = -\\frac{\\mathbf y}{\\mathbf p}$$\n\n"  # 5
+    "$$\\nabla_{\\mathbf p} H = \\frac{\\mathbf y}{\\mathbf p}$$\n\n"  # 7
+    "$$\\mathbf J_{\\mathbf u}(\\mathbf p) = \\text{diag}(\\mathbf p) - \\mathbf p^\\top "
+    "\\mathbf p$$\n\n"  # 9
+    "$$\\nabla_{\\mathbf u} H = \\nabla_{\\mathbf p} H \\, \\mathbf J_{\\mathbf u}"
+    "(\\mathbf p)$$\n\n"  # 11
+    "$$\\nabla_{\\mathbf u} H = \\mathbf p - \\mathbf y$$\n\n"  # 13
+    "$$\\nabla_{\\mathbf u} H = \\mathbf y - \\mathbf p$$\n\n"  # 15
+    "$$H(\\mathbf y, \\mathbf p) = -\\mathbf y \\log \\mathbf p^\\top$$\n"  # 17
+)
+
+
+def test_a_cross_entropy_of_the_notes_own_softmax_in_row_vectors():
+    """H(y, p) a function of the note's own (not a cost name): its gradient by p moves the
+    softmax's value, J_u(p) is the softmax's Jacobian; the note says no layout, so rows
+    (p^T p an outer product) are a reading; y is one-hot (p is a softmax)."""
+    v = verdict_by_line(ROWS_CROSS_ENTROPY)
+    assert v[3] != "wrong"
+    assert v[5] == "correct"
+    assert v[7] == "wrong"
+    assert v[9] == "correct"
+    assert v[11] == "correct"
+    assert v[13] == "correct"
+    assert v[15] == "wrong"
+    assert v[17] == "correct"  # said again: a claim, y log p^T the dot product of rows
 
 
 UNITS = (

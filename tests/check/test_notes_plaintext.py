@@ -21,14 +21,16 @@ def test_layers_transposes_and_products_become_the_grammars_latex():
         plaintext.to_latex("dz[1] = W[2]' * dz[2] .* g[1]'(z[1])", matlab)
         == r"dz^{[1]} = W^{[2]T} \cdot dz^{[2]} \odot g^{[1]'}(z^{[1]})"
     )
-    numpy = plaintext.Style(star_elementwise=True)
     assert (
-        plaintext.to_latex("dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))", numpy)
-        == r"dZ^{[1]} = (W^{[2]T}) (dZ^{[2]}) \odot (1 - (A^{[1]})^{2})"
+        plaintext.to_latex("dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))")
+        == r"dZ^{[1]} = (W^{[2]T}) (dZ^{[2]}) \cdot (1 - (A^{[1]})^{2})"
     )
     assert (
-        plaintext.to_latex("db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)", numpy)
-        == r"db^{[1]} = 1 / m \odot np.sum(dZ^{[1]}, axis=1, keepdims=True)"
+        plaintext.to_latex("db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)")
+        == r"db^{[1]} = 1 / m \cdot np.sum(dZ^{[1]}, axis=1, keepdims=True)"
+    )
+    assert plaintext.to_latex("dZ1 = W2ᵀ · dZ2 ⊙ ReLU′(Z1)") == (
+        r"dZ^{[1]} = W^{[2]T} \cdot dZ^{[2]} \odot ReLU'(Z^{[1]})"
     )
     assert plaintext.to_latex("dl/dz = dl/da * da/dz") == (
         r"\frac{dl}{dz} = \frac{dl}{da} \cdot \frac{da}{dz}"
@@ -46,6 +48,10 @@ def test_what_is_not_this_notation_is_not_read():
     assert plaintext.to_latex("a, b = f(x)") is None
     assert plaintext.to_latex("A[i] = G[i](Z[i])") is None  # a function or a product?
     assert plaintext.to_latex("if dZ == 0") is None
+    assert plaintext.to_latex("dB[2] += dZ[2] * (1/m)") is None  # a program's accumulation
+    # x between batch matrices may be a times sign, not the input
+    assert plaintext.to_latex("dZ[1] = W[2].T dZ[2] x g[1]'(Z[1])") is None
+    assert plaintext.to_latex("z[1] = W[1] x + b[1]") == "z^{[1]} = W^{[1]} x + b^{[1]}"
 
 
 def test_a_fence_is_math_only_when_every_line_is_a_formula():
@@ -59,7 +65,7 @@ def test_a_fence_is_math_only_when_every_line_is_a_formula():
 
 
 def test_prose_arrows_bullets_and_bold_around_a_formula():
-    style = plaintext.Style(star_elementwise=True, general="i")
+    style = plaintext.Style(general="i")
     assert plaintext.formulas("__dW[i]__: L(i) * L(i-1). dW[i] = dot(dZ[i], A[i-1].T) / m", style)[
         0
     ][1] == ("dW^{[l]} = (dZ^{[l]}) (A^{[l-1]T}) / m")
@@ -128,7 +134,7 @@ db1 = (1/m) * np.sum(dZ1, axis=1, keepdims=True)
 """
 
 
-def test_a_numpy_fence_reads_star_as_elementwise():
+def test_a_numpy_fence_star_is_the_product_the_shapes_allow():
     v = verdict_by_line(NUMPY_NOTE)
     assert [v.get(k) for k in range(15, 21)] == ["correct"] * 6, v
     wrong = NUMPY_NOTE.replace("(1 - np.power(A1, 2))", "A1 * (1 - A1)")  # sigmoid's, not tanh's
@@ -136,6 +142,9 @@ def test_a_numpy_fence_reads_star_as_elementwise():
     v = verdict_by_line(wrong)
     assert v.get(18) == "wrong" and v.get(15) == "correct", v
     assert v.get(17) != "correct", v
+    # the same note's * as a matrix product (many notes write so beside np.dot): no false alarm
+    mixed = NUMPY_NOTE.replace("dW2 = (1/m) * np.dot(dZ2, A1.T)", "dW2 = (dZ2 * A1.T) / m")
+    assert verdict_by_line(mixed).get(16) == "correct"
 
 
 def test_a_program_fence_gives_no_verdict():

@@ -219,6 +219,9 @@ def _markdown():
     return md.use(amsmath_plugin)
 
 
+_INLINE_TEX = re.compile(r"\$[^$\n]*[\\^_][^$\n]*\$")
+
+
 def _code_blocks(text: str) -> list[tuple[int, int, bool]]:
     """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks,
     each with whether it is math: a ```math fence (GitHub renders it), or a ```latex / ```tex
@@ -234,6 +237,8 @@ def code_blocks(text: str) -> list[tuple[int, int, bool, str]]:
         return []
     out = []
     for t in tokens:
+        if t.type == "code_block" and _INLINE_TEX.search(t.content):
+            continue  # pseudocode indented under a list or a quote, its math in $...$: prose
         if t.type in ("fence", "code_block", "front_matter") and t.map:
             info = t.info.strip().lower() if t.type == "fence" else ""
             formula = info in ("latex", "tex", "katex") and "=" in t.content

@@ -12,10 +12,11 @@ or returns None: the reading is a whitelist, and anything outside it is left unr
 - a transpose: ``.T``, or ``'`` after a quantity (``W[2]'``, ``w'x``, ``X'``); after a
   function (``g'(z)``, ``g[1]'(z[1])``) ``'`` is its derivative; after any other name the line
   is not read (``y'`` may be a prediction);
-- products: ``.*`` and ``np.multiply`` are element-wise, ``np.dot`` and ``@`` matrix
-  products; ``*`` follows the note (``Style``): element-wise in a note that writes its matrix
-  products with ``np.dot`` or ``@``, a product the shapes decide otherwise (MATLAB's ``*``
-  beside ``.*``, or a note that uses only ``*``);
+- products: ``.*``, ``⊙`` and ``np.multiply`` are element-wise, ``np.dot``, ``dot()`` and ``@``
+  matrix products; ``*`` and ``·`` are a product the shapes decide (a matrix product where the
+  shapes chain, element-wise between equal shapes): numpy's ``*`` is element-wise, MATLAB's and
+  many notes' ``*`` a matrix product, and one note may mix both, so the letter alone is no
+  reading of it; ``ᵀ`` is ``.T``;
 - ``np.sum(X, axis=1, keepdims=True)`` stays (the grammar reads it as the sum over the
   examples), ``np.power(A, 2)`` and ``**`` are powers, ``np.divide`` a fraction, ``np.log``,
   ``np.exp``, ``np.tanh`` the functions;
@@ -51,21 +52,22 @@ class _NotMath(Exception):
 
 @dataclass(frozen=True)
 class Style:
-    """How the note writes: ``*`` element-wise (numpy) or decided by shapes; the letter of its
-    general layer in brackets (``W[i]``, ``A[i-1]``: read as Ng's ``[l]``)."""
+    """How the note writes: the letter of its general layer in brackets (``W[i]``, ``A[i-1]``:
+    read as Ng's ``[l]``)."""
 
-    star_elementwise: bool = False
     general: str = "l"
 
 
 def style_of(lines) -> Style:
-    """The note's ``*``: element-wise when it writes matrix products with np.dot, dot() or @
-    (numpy), and never uses MATLAB's ``.*``; its general layer letter, when it uses one."""
+    """The note's general layer letter, when it uses one."""
     text = "\n".join(lines)
-    numpy = bool(re.search(r"(?<![\w.])(?:np\.)?dot\s*\(|\s@\s", text))
     letters = set(re.findall(r"[A-Za-z]\[([a-z])(?:\s*[-+]\s*1)?\]", text))
     general = letters.pop() if len(letters) == 1 else "l"
-    return Style(star_elementwise=numpy and ".*" not in text, general=general)
+    return Style(general=general)
+
+
+# operators typed as Unicode: the ASCII this reader reads
+_UNICODE_OPS = {"·": "*", "⋅": "*", "×": "*", "⊙": ".*", "∘": ".*", "ᵀ": ".T", "′": "'", "−": "-"}
 
 
 def _strip_comment(line: str) -> str:
@@ -122,7 +124,7 @@ def _name(word: str, general: str = "l") -> tuple[str, bool]:
         raise _NotMath(word)
     base, layer = m.group(1), m.group(2)
     if layer is None:
-        num = re.fullmatch(rf"({_LAYERED})(\d+|L)", base)
+        num = re.fullmatch(rf"({_LAYERED}|g)(\d+|L)", base)  # dZ2, W1, AL, g1 (g1'(Z1))
         if num:
             base, layer = num.group(1), num.group(2)
     if layer is not None:
@@ -245,7 +247,7 @@ class _Line:
             if op == "@":
                 return " "
             if op == "*":
-                return r" \odot " if self.style.star_elementwise else r" \cdot "
+                return r" \cdot "  # the shapes decide (see the module doc)
             if op in ("**", "^"):
                 k2, e = self.take()
                 if k2 != "num":
@@ -291,7 +293,9 @@ class _Line:
             if prime:
                 self.k += 1
             if not self.is_op("("):
-                if prime or base not in ("log", "exp", "tanh", "sigmoid", "\\sigma"):
+                if prime:
+                    raise _NotMath("a derivative without its argument")
+                if base not in ("log", "exp", "tanh", "sigmoid", "\\sigma"):
                     if base in ("g", "f"):
                         return _atom_tex(base, layer)  # a letter g or f as a quantity
                     raise _NotMath("a function without its argument")
@@ -318,8 +322,13 @@ class _Line:
 def to_latex(line: str, style: Style = Style()) -> str | None:
     """LaTeX for one plain-text formula (see the module doc), or None."""
     body = _strip_comment(line).strip().rstrip(";.,").strip()
-    if "=" not in body or "==" in body:
-        return None
+    for uni, ascii_op in _UNICODE_OPS.items():
+        body = body.replace(uni, ascii_op)
+    if "=" not in body or re.search(r"==|[-+*/<>!]=", body):
+        return None  # a comparison or a program's accumulation (dB += dZ / m)
+    batch = re.search(r"(?<![A-Za-z])d?[AZX](?:\d|\[|\b)|\bnp\.", body)
+    if re.search(r"\s[x×]\s", body) and batch:
+        return None  # a lone x beside batch matrices: the input, or a times sign?
     try:
         p = _Line(body, style)
         out = p.expr(stop=())

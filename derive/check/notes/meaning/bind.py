@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import decay
 from .grammar import COSTS, Atom, Unreadable, subtrees
 from .instance import ACT, DACT, H, State, sigmoid, softmax
 
@@ -44,6 +45,8 @@ class Reading:
     mean: bool = False  # in a batch, the cost written C, L, E is the mean rather than the sum
     hidden: str = "sigmoid"
     output: str = "sigmoid"
+    notation: str = ""  # a known notation's convention the reading follows (ngcourse.py)
+    decay: str = ""  # weight decay lambda/(2m) ("m") or lambda/2 ("1") in J (decay.py)
 
     def describe(self) -> str:
         parts = ["examples as rows" if self.layout == "rows" else "examples as columns"]
@@ -55,6 +58,11 @@ class Reading:
         parts.append({"note": "the note's cost", "abstract": "any cost", "half_sq":
                       "C = 1/2 ||a - y||^2", "sq": "C = ||a - y||^2",
                       "ce": "cross-entropy"}[self.cost])  # fmt: skip
+        if self.decay:
+            parts.append("weight decay " + ("lambda/(2m)" if self.decay == "m" else "lambda/2")
+                         + " sum W^2 in J")  # fmt: skip
+        if self.notation:
+            parts.append(self.notation)
         return ", ".join(parts)
 
 
@@ -377,7 +385,16 @@ def multiply(node, env: Env):
         return nabla(a_node[1], b_node, env)
     a, b = value(a_node, env), value(b_node, env)
     if isinstance(a, Jac) or isinstance(b, Jac):
-        raise Unreadable("a product with a Jacobian")
+        if "entryfuns:jacobians" not in env.aliases or isinstance(a, Jac) and isinstance(b, Jac):
+            raise Unreadable("a product with a Jacobian")
+        # a note of its own functions and vectors: a Jacobian (a row per entry of the
+        # function) is the matrix it is, \nabla_s H J_x(s) a row times it (entryfuns)
+        a, b = (a.m if isinstance(a, Jac) else a), (b.m if isinstance(b, Jac) else b)
+        if _is_scalar(a) or _is_scalar(b):
+            return _scalar(a) * b if _is_scalar(a) else a * _scalar(b)
+        if a.shape[1] != b.shape[0]:
+            raise ShapeMismatch(f"shapes {a.shape} and {b.shape} do not multiply")
+        return a @ b
     ones = b_node == ("num", 1.0) or b_node == ("T", ("num", 1.0))
     if ones and op in ("juxt", "cdot") and isinstance(a, np.ndarray) and a.size > 1:
         # a 1 written after a matrix is the vector of ones: A 1 sums the columns, b 1^T
@@ -482,6 +499,13 @@ def atom_value(atom: Atom, env: Env):
             return v
     if "own:" + atom.name in env.aliases and atom.sup is None and env.depth < 8:
         return _own(atom, env)
+    if env.reading.decay and atom.name == "lambda" and not (atom.sub or atom.sup or atom.T):
+        return decay.LAMBDA  # the weight decay's coefficient, a drawn number (decay.py)
+    if atom.name == "Delta_acc" and atom.sup:
+        # Ng's course's accumulator: the sum over the examples of the data term's gradient
+        arr = present(decay.accumulated(st, node_of("W", layer_number(atom.sup, env), env)), env)
+        arr = arr.T if atom.T else arr
+        return entry(arr, index_letters(atom.sub), env) if atom.sub else arr
     if is_cost(atom):
         return st.cost_of("J" if _mean_name(atom, env) else "C")
     r = role(atom, env)
@@ -713,6 +737,10 @@ def call(fatom: Atom, args, env: Env):
         return out / np.log(10) if name == "log" and env.reading.log10 else out
     elif name == "sqrt" and not d:
         return np.sqrt(x)
+    elif name == "diag" and not d:
+        if not isinstance(x, np.ndarray) or 1 not in x.shape:
+            raise Unreadable("diag of this")
+        return np.diagflat(x)  # the square matrix with the vector on its diagonal
     elif name == "H" and not d:
         return (np.asarray(x) > 0).astype(float) if isinstance(x, np.ndarray) else float(x > 0)
     else:
@@ -767,7 +795,7 @@ def example_cost(st: State, kx: int, ky: int) -> float:
             over[key] = v
         else:
             net.params[key] = v
-    return State(net, st.cost_fn, over, 1.0).cost()
+    return State(net, decay.data_term(st), over, 1.0).cost()  # an example's: no decay
 
 
 def denominator(node, env: Env):
@@ -857,6 +885,11 @@ def derivative(node, env: Env):
         if den[0] == "atom" and den[1].name in ("y", "Y"):
             raise Unreadable(f"{fa.name} by the target: a function the note leaves abstract")
         return call(Atom(fa.name, None, fa.sup, fa.primes + 1), [den], env)
+    if den[0] == "atom" and (env.aliases.get(Atom(den[1].name).show()) or ("",))[0] == "entryfn":
+        from . import entryfuns
+
+        return entryfuns.by_own(f, den[1], env)  # \nabla_{\mathbf s} H: s the note's function
+
     if den[0] == "atom" and den[1].ex and not den[1].primes and _is_cost_node(f, env):
         # \partial J / \partial z_2^{(i)}: example i's column of the gradient by the batch
         whole = derivative(("d", num, ("atom", replace(den[1], ex=None)), operand), env)

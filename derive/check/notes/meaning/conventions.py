@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 
 import numpy as np
 
-from . import barenames, bind, entrydefs, ownnet
+from . import barenames, bind, decay, entrydefs, ownnet
 from . import layouts as layouts_mod
 from .bind import Env, Reading
 from .grammar import COSTS, Atom, Unreadable, subtrees
@@ -63,7 +64,12 @@ class Note:
         self.unfit = False  # no forward equation of the note holds on the drawn network
         self.bare_misfit: set[str] = set()  # bare names the drawn network does not fit
 
+        self.convention = ""  # a notation read by its known convention (ngcourse.py)
+        self.known_costs: list[str] | None = None  # the costs that convention allows
+        self.decays: list[str] = []  # the weight decay's scales the note allows (decay.py)
+        self.fixed_widths: list[int] | None = None  # the note's one unit (logreg.py)
         self.shifts = (0, 1)  # whether W^{(l)} may feed z^{(l+1)}: the notation may fix it
+        self.own_widths: list[int] | None = None  # a note of its own functions (entryfuns)
 
     # -------------------------------------------------------------- the drawn network
     def n_layers(self, base: int) -> int:
@@ -72,6 +78,10 @@ class Note:
         return 3
 
     def widths(self, base: int) -> list[int]:
+        if self.fixed_widths:
+            return list(self.fixed_widths)
+        if self.own_widths:
+            return list(self.own_widths)
         n = self.n_layers(base)
         out = WIDTHS[: n + 1]
         for p in self.unit_layers:
@@ -89,7 +99,14 @@ class Note:
         return list(range(reading.base, reading.base + net.N + 1))
 
     def state(self, net: Net, reading: Reading) -> State:
-        """The drawn network's forward state with the reading's cost."""
+        """The drawn network's forward state with the reading's cost (and its weight decay)."""
+        st = self._state(net, reading)
+        if not reading.decay:
+            return st
+        fn = decay.with_decay(st.cost_fn, st.sum_factor, reading.decay)
+        return State(net, fn, sum_factor=st.sum_factor)
+
+    def _state(self, net: Net, reading: Reading) -> State:
         if reading.cost == "note":
             if bind.mentions(self.cost_tree, {"m", "N"}):
                 return State(net, self.cost_fn(reading), sum_factor=net.m)
@@ -124,7 +141,8 @@ class Note:
         return bind.COST_FNS[reading.cost]
 
     def readings(self, line: int = 0, batch: bool = False):
-        costs = ["note"] if self.cost_read else ["abstract", "half_sq", "sq", "ce"]
+        every = ["abstract", "half_sq", "sq", "ce"]
+        costs = ["note"] if self.cost_read else self.known_costs or every
         acts = list(itertools.product(self.hidden_options, self.output_options))
         means = (False, True) if batch else (False,)
         for layout, base, shift in self.conventions:
@@ -134,8 +152,11 @@ class Note:
                     for mean in means if per_example else (False,):
                         r = Reading(layout, base, shift, c, batch=batch, mean=mean,
                                     cost_name=self.cost_name if c == "note" else "",
-                                    hidden=hidden, output=output, log10=self.log10)  # fmt: skip
+                                    hidden=hidden, output=output, log10=self.log10,
+                                    notation=self.convention)  # fmt: skip
                         yield r, self.widths(base), False
+                        for scale in self.decays:  # the note's weight decay (decay.py)
+                            yield replace(r, decay=scale), self.widths(base), False
         if line < self.first_vector_line:
             # a note that has written no transpose or element-wise product yet may mean one
             # unit per layer (its products are then products of numbers)

@@ -158,6 +158,7 @@ def clean(tex: str) -> str:
     s = re.sub(r"\\(sigma|delta)\s*\{\s*\\prime\s*\}", r"\\\1'", s)
     s = re.sub(r"\^\s*\{?\s*\\prime\s*\}?", "'", s)
     s = s.replace("\\prime", "'")
+    s = re.sub(r"(?<![\d.])\.\*", r" \\odot ", s)  # MATLAB's element-wise product (Ng's course)
     s = s.replace("\\bigodot", "\\odot").replace("\\cdotp", "\\cdot")
     s = re.sub(r"\\(mathcal|mathfrak|mathds|hat|tilde|widehat|widetilde|bar)\s*([A-Za-z0-9])",
                r"\\\1{\2}", s)  # fmt: skip
@@ -260,6 +261,8 @@ class Parser:
     def parse_all(self):
         e = self.expr()
         self.ws()
+        if self.s[self.i :].strip() == ")" and self.s.count(")") > self.s.count("("):
+            return e  # one closing parenthesis too many at the end: a typo, no other reading
         if self.i != len(self.s):
             raise Unreadable(f"unread text {self.s[self.i : self.i + 20]!r}")
         return e
@@ -507,7 +510,7 @@ class Parser:
             # s(x)_i, a function the note defines by its entries (entryfuns); its entry
             # \sigma_i before parentheses multiplies them
             callable_ = atom.sub is None and atom.sup is None
-        if atom.name == "h" and atom.sub and re.search(r"W|\\theta|,", atom.sub):
+        if atom.name == "h" and atom.sub and re.search(r"W|\\theta|\\Theta|,", atom.sub):
             callable_ = True  # the hypothesis h_{W,b}(x), h_\theta(x): the network's output
         if atom.name in ("delta", "sigma") and atom.sup is not None and atom.primes == 0:
             callable_ = atom.name == "sigma"
