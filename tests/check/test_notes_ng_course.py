@@ -243,3 +243,14 @@ def test_shape_bookkeeping_with_an_arrow():
     v = verdict_by_line(notes)
     assert v[15] == "correct"
     assert v[17] == "wrong"  # W^T dZ has n^{[l-1]} rows
+
+
+def test_an_equation_number_after_quad_is_no_factor():
+    notes = FORWARD + (
+        "$$dW^{[2]} = \\frac{1}{m} dZ^{[2]} A^{[1]T} \\qquad (4)$$\n\n"  # 13
+        "$$dW^{[2]} = \\frac{1}{m} dZ^{[2]} A^{[1]T} (4)$$\n\n"  # 15: a factor 4 written
+    )
+    v = verdict_by_line(notes)
+    assert v[13] == "correct"
+    assert v[15] == "wrong"
+    assert ngforms.normalise("a = b \\quad (2.1)") == "a = b"

@@ -13,6 +13,7 @@ changes how it is spelt:
   (only applied to a ``Z`` or ``z``: elsewhere ``dG`` may be a name of its own);
 * ``a^{[1] (i) 2}`` (the course's planar-data assignment) is ``(a^{[1](i)})^2``;
 * ``dZ^{[l] (\\cdot,i)}``, the column of example i written as a slice, is ``dZ^{[l](i)}``;
+* an equation number set off at the end (``\\qquad (4)``) is a label, not a factor;
 * a trailing remark on the layers it holds for (``\\quad \\text{(if } l > 1\\text{)}``) is
   dropped: a general ``l`` is judged only where the formula exists anyway.
 """
@@ -26,6 +27,8 @@ _WORD = r"(axis|keepdims|True|False)"
 
 def normalise(s: str) -> str:
     s = re.sub(r"\\text\{\s*\}", " ", s)
+    # an equation number set off at the end, \qquad (4): a label, never a factor
+    s = re.sub(r"\s*\\q?quad\s*\(\s*\d+(?:\.\d+)*\s*\)\s*$", "", s)
     # {{Z}^{[l]}} and {Z}^{[l]}: braces around a letter and its superscript
     for _ in range(2):
         s = re.sub(r"\{\{([A-Za-z])\}\^\{([^{}]*)\}\}", r"\1^{\2}", s)
