@@ -254,3 +254,18 @@ def test_an_equation_number_after_quad_is_no_factor():
     assert v[13] == "correct"
     assert v[15] == "wrong"
     assert ngforms.normalise("a = b \\quad (2.1)") == "a = b"
+
+
+def test_a_function_defined_twice_is_no_one_function_and_a_foreign_name_is_not_judged():
+    notes = (
+        "$$g(z) = \\frac{1}{1 + e^{-z}}$$\n\n"  # 1
+        "$$g'(z) = a(1-a)$$\n\n"  # 3: a is the activation, a name the identity does not have
+        "$$g(z) = \\tanh(z)$$\n\n"  # 5
+        "$$g'(z) = 1 - \\tanh^2(z)$$\n\n"  # 7: true for the second g
+        "$$f(z) = \\frac{1}{1 + e^{-z}}$$\n\n"  # 9
+        "$$f'(z) = f(z)(1 + f(z))$$\n\n"  # 11
+        "$$\\frac{d}{dz}\\sigma(z) = \\sigma(z)(1 + \\sigma(z))$$\n"  # 13
+    )
+    v = verdict_by_line(notes)
+    assert v.get(3) != "wrong" and v.get(7) != "wrong"
+    assert v[11] == "wrong" and v[13] == "wrong"  # one definition: still checked
