@@ -269,3 +269,17 @@ def test_a_function_defined_twice_is_no_one_function_and_a_foreign_name_is_not_j
     v = verdict_by_line(notes)
     assert v.get(3) != "wrong" and v.get(7) != "wrong"
     assert v[11] == "wrong" and v[13] == "wrong"  # one definition: still checked
+
+
+def test_a_partial_by_the_batch_z_beside_one_over_m_is_ngs_stacked_dz():
+    notes = (
+        "$$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$$\n\n"  # 1
+        "$$A^{[l]} = \\sigma(Z^{[l]})$$\n\n"  # 3
+        "$$\\frac{\\partial L}{\\partial W^{[l]}} = "
+        "\\frac{1}{m}\\frac{\\partial L}{\\partial Z^{[l]}}(A^{[l-1]})^T$$\n\n"  # 5
+        "$$\\frac{\\partial L}{\\partial W^{[l]}} = "
+        "\\frac{1}{m}\\frac{\\partial L}{\\partial Z^{[l]}}(A^{[l]})^T$$\n"  # 7
+    )
+    v = verdict_by_line(notes)
+    assert v[5] == "correct"
+    assert v[7] == "wrong"  # the wrong layer's activation, under either reading

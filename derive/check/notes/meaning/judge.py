@@ -396,6 +396,15 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
                 )
             )
             continue
+        stacked = ngforms.stacked_partials(m.tree) if v == "wrong" else None
+        if stacked is not None and bind.mentions(m.tree, {"m"}):
+            again = compare(note, lhs.tree, stacked, m.line, m.cond, context)
+            if again[0] == "correct":  # dW = 1/m dL/dZ A^T: dL/dZ as Ng's stacked dZ
+                v, msg, reading = (
+                    "correct",
+                    "",
+                    again[2] + "; dL/dZ read as Ng's dZ, the examples' gradients stacked",
+                )
         if v == "wrong" and scope.names_gradient(lhs.tree, m.tree):
             # dA = dL/dA names the symbol; its scale is the note's convention (scope.py)
             out.append(Verdict(m.line, claim, "definition", "notation: names the gradient"))
