@@ -217,3 +217,69 @@ def test_shape_statement_forms():
         "Z \\in \\mathbb{R}^{n^{[1]} \\times m}"
     )
     assert ngshapes.trailing("Z \\in \\mathbb{R}^{n^{[1]} \\times m}") is None  # no formula
+
+
+def test_a_gradient_the_note_names_is_a_reading_of_its_symbol():
+    notes = FORWARD + (
+        "$$dZ^{[2]} = \\frac{\\partial J}{\\partial Z^{[2]}} = "
+        "\\frac{\\partial J}{\\partial A^{[2]}} \\odot \\sigma'(Z^{[2]})$$\n\n"  # 13
+        "$$dZ^{[2]} = \\frac{\\partial J}{\\partial A^{[2]}} \\odot \\sigma'(Z^{[2]})$$\n\n"  # 15
+        "$$dZ^{[2]} = \\frac{\\partial J}{\\partial A^{[2]}} \\odot \\sigma(Z^{[2]})$$\n\n"  # 17
+        "$$dW^{[2]} = \\frac{1}{m} dZ^{[2]} A^{[1]T}$$\n\n"  # 19
+    )
+    v = verdict_by_line(notes)
+    assert v[13] == v[15] == "correct"  # dZ^{[2]} as dJ/dZ^{[2]}, the note's own naming
+    assert v[17] == "wrong"  # sigma where sigma' belongs, under either reading
+    assert v[19] == "correct"  # and Ng's per-example dZ where the note uses it so
+
+
+def test_shape_bookkeeping_with_an_arrow():
+    notes = SHAPES + (
+        "\n$$dZ^{[l]} (A^{[l-1]})^T \\rightarrow (n^{[l]} \\times m) \\cdot (m \\times n^{[l-1]})"
+        " = (n^{[l]} \\times n^{[l-1]})$$\n\n"  # 15
+        "$$(W^{[l]})^T dZ^{[l]} \\rightarrow (n^{[l-1]} \\times n^{[l]}) \\cdot (n^{[l]} \\times m)"
+        " = (n^{[l]} \\times m)$$\n"  # 17
+    )
+    v = verdict_by_line(notes)
+    assert v[15] == "correct"
+    assert v[17] == "wrong"  # W^T dZ has n^{[l-1]} rows
+
+
+def test_an_equation_number_after_quad_is_no_factor():
+    notes = FORWARD + (
+        "$$dW^{[2]} = \\frac{1}{m} dZ^{[2]} A^{[1]T} \\qquad (4)$$\n\n"  # 13
+        "$$dW^{[2]} = \\frac{1}{m} dZ^{[2]} A^{[1]T} (4)$$\n\n"  # 15: a factor 4 written
+    )
+    v = verdict_by_line(notes)
+    assert v[13] == "correct"
+    assert v[15] == "wrong"
+    assert ngforms.normalise("a = b \\quad (2.1)") == "a = b"
+
+
+def test_a_function_defined_twice_is_no_one_function_and_a_foreign_name_is_not_judged():
+    notes = (
+        "$$g(z) = \\frac{1}{1 + e^{-z}}$$\n\n"  # 1
+        "$$g'(z) = a(1-a)$$\n\n"  # 3: a is the activation, a name the identity does not have
+        "$$g(z) = \\tanh(z)$$\n\n"  # 5
+        "$$g'(z) = 1 - \\tanh^2(z)$$\n\n"  # 7: true for the second g
+        "$$f(z) = \\frac{1}{1 + e^{-z}}$$\n\n"  # 9
+        "$$f'(z) = f(z)(1 + f(z))$$\n\n"  # 11
+        "$$\\frac{d}{dz}\\sigma(z) = \\sigma(z)(1 + \\sigma(z))$$\n"  # 13
+    )
+    v = verdict_by_line(notes)
+    assert v.get(3) != "wrong" and v.get(7) != "wrong"
+    assert v[11] == "wrong" and v[13] == "wrong"  # one definition: still checked
+
+
+def test_a_partial_by_the_batch_z_beside_one_over_m_is_ngs_stacked_dz():
+    notes = (
+        "$$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$$\n\n"  # 1
+        "$$A^{[l]} = \\sigma(Z^{[l]})$$\n\n"  # 3
+        "$$\\frac{\\partial L}{\\partial W^{[l]}} = "
+        "\\frac{1}{m}\\frac{\\partial L}{\\partial Z^{[l]}}(A^{[l-1]})^T$$\n\n"  # 5
+        "$$\\frac{\\partial L}{\\partial W^{[l]}} = "
+        "\\frac{1}{m}\\frac{\\partial L}{\\partial Z^{[l]}}(A^{[l]})^T$$\n"  # 7
+    )
+    v = verdict_by_line(notes)
+    assert v[5] == "correct"
+    assert v[7] == "wrong"  # the wrong layer's activation, under either reading

@@ -67,6 +67,13 @@ def define(reader, found) -> tuple[dict[str, Activation], set[tuple[int, str]]]:
         reader.functions[name.lower()] = name
     funcs: dict[str, Activation] = {}
     lines: set[tuple[int, str]] = set()
+    # a name the notes define twice with different bodies (g(z) = \sigma(z) under "Sigmoid",
+    # then g(z) = \tanh(z) under "Tanh") is no one function: which one a line means, the
+    # headings say, so none is taken (the first one taken made a true tanh' line WRONG)
+    bodies: dict[str, set[str]] = {}
+    for _, name, _, body in found:
+        bodies.setdefault(name, set()).add(re.sub(r"\s+", "", body))
+    found = [f for f in found if len(bodies[f[1]]) == 1]
     for line, name, var, body in found:
         if name in funcs:
             continue  # the first definition counts

@@ -149,6 +149,12 @@ def _one(ck: Checking, first: Member, m: Member, body: sp.Expr, var: sp.Symbol):
         left = ck.real(body, acts)
         truth = sp.diff(left, var)
         mine = ck.real(ck.substitute_local(m.value), acts)
+        extra = expand_activations(mine).free_symbols - expand_activations(left).free_symbols
+        if extra:
+            # g'(z) = a(1 - a): a name the left-hand side does not have is the note's own
+            # (the activation a = g(z)); the identity is not in the variables it is written in
+            names = ", ".join(sorted(str(x) for x in extra))
+            raise Unknown(f"{names} on the right-hand side only")
         ok = same(expand_activations(truth), expand_activations(mine))
     except Unknown as err:
         ck.add(line, "identity", text, "unknown", message=str(err))

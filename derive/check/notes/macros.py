@@ -286,6 +286,8 @@ def present(tex: str) -> str:
     tex = re.sub(r"\\(?:left|right|middle)\s*\.", " ", tex)
     tex = re.sub(r"\s*\\(?:no)?limits(?![A-Za-z])\s*", "", tex)
     tex = re.sub(r"\\(" + "|".join(_DROP) + r")(?![A-Za-z])\s*", " ", tex)
+    # an equation number set off at the end (\qquad (4)): a label, never a factor
+    tex = re.sub(r"\s*\\q?quad\s*\(\s*\d+(?:\.\d+)*\s*\)\s*$", "", tex)
     tex = re.sub(r"\\(" + "|".join(_SPACE) + r")(?![A-Za-z])", " ", tex)
     tex = re.sub(r"(?<!\\)\\[,;:! ]", " ", tex)
     tex = re.sub(r"(?<!\\)~", " ", tex)

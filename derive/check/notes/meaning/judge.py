@@ -201,6 +201,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             if note.kinds.get(id(ms[0])) == "definition":
                 note.variables.setdefault("x", ms[1].tree)
     note.class_letters = _class_letters(stmts)
+    note.named_gradients = scope.named(stmts)  # dZ^{[L]} = dJ/dZ^{[L]}: a second reading
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
     note.forward_lines = [
@@ -230,6 +231,11 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         said = dimensions.stated(members[0].text) if len(members) == 1 else None
         if said is not None:
             out.append(_stated_shape(note, members[0], said, widths))  # X is size n x 1
+            continue
+        shaped = ngshapes.arrow(note, members, note.functions)
+        if shaped is not None:  # W A + b \rightarrow (n x n') \cdot (n' x m) + ... = (n x m)
+            claim = f"{members[0].text} = {members[1].text}"
+            out.append(Verdict(members[1].line, claim, *shaped, "shape"))
             continue
         said = ngshapes.stated(members[0].text) if len(members) == 1 else None
         if said is not None:  # Z^{[l]} \in \mathbb{R}^{n^{[l]} \times m}
@@ -387,6 +393,12 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        named = getattr(note, "named_gradients", {})
+        partial = named.get(lhs.tree[1].show()) if lhs.tree[0] == "atom" else None
+        if v != "correct" and partial is not None and partial != m.tree:
+            again = compare(note, partial, m.tree, m.line, m.cond, context)
+            if again[0] == "correct":  # dZ^{[L]} as the partial the note named it
+                v, msg, reading = again[0], "", again[2] + "; " + lhs.text + " as the note names it"
         unread = _unread_names(note, lhs.tree, m.tree, m.line)
         if v == "wrong" and unread:
             # x = [x_1; x_2; ...]: the note defined this name in a form not read, so what
@@ -400,6 +412,15 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
                 )
             )
             continue
+        stacked = ngforms.stacked_partials(m.tree) if v == "wrong" else None
+        if stacked is not None and bind.mentions(m.tree, {"m"}):
+            again = compare(note, lhs.tree, stacked, m.line, m.cond, context)
+            if again[0] == "correct":  # dW = 1/m dL/dZ A^T: dL/dZ as Ng's stacked dZ
+                v, msg, reading = (
+                    "correct",
+                    "",
+                    again[2] + "; dL/dZ read as Ng's dZ, the examples' gradients stacked",
+                )
         if v == "wrong" and scope.names_gradient(lhs.tree, m.tree):
             # dA = dL/dA names the symbol; its scale is the note's convention (scope.py)
             out.append(Verdict(m.line, claim, "definition", "notation: names the gradient"))

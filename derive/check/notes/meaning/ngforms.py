@@ -13,6 +13,7 @@ changes how it is spelt:
   (only applied to a ``Z`` or ``z``: elsewhere ``dG`` may be a name of its own);
 * ``a^{[1] (i) 2}`` (the course's planar-data assignment) is ``(a^{[1](i)})^2``;
 * ``dZ^{[l] (\\cdot,i)}``, the column of example i written as a slice, is ``dZ^{[l](i)}``;
+* an equation number set off at the end (``\\qquad (4)``) is a label, not a factor;
 * a trailing remark on the layers it holds for (``\\quad \\text{(if } l > 1\\text{)}``) is
   dropped: a general ``l`` is judged only where the formula exists anyway.
 """
@@ -26,6 +27,8 @@ _WORD = r"(axis|keepdims|True|False)"
 
 def normalise(s: str) -> str:
     s = re.sub(r"\\text\{\s*\}", " ", s)
+    # an equation number set off at the end, \qquad (4): a label, never a factor
+    s = re.sub(r"\s*\\q?quad\s*\(\s*\d+(?:\.\d+)*\s*\)\s*$", "", s)
     # {{Z}^{[l]}} and {Z}^{[l]}: braces around a letter and its superscript
     for _ in range(2):
         s = re.sub(r"\{\{([A-Za-z])\}\^\{([^{}]*)\}\}", r"\1^{\2}", s)
@@ -65,3 +68,49 @@ def mentions_own(node, own: set[str]) -> bool:
         if not (node[0] == "call" and node[1].sup and node[1].name in ("g", "f", "phi")):
             return True
     return any(mentions_own(part, own) for part in subtrees(node))
+
+
+def stacked_partials(tree):
+    """The tree with each partial of the cost by a whole batch quantity (``\\frac{\\partial
+    L}{\\partial Z^{[l]}}``, ``A^{[l]}``) read as Ng's ``dZ^{[l]}`` (``dA^{[l]}``): the examples'
+    loss gradients stacked, as the course writes ``dW = \\frac{1}{m} \\frac{\\partial
+    \\mathcal{L}}{\\partial Z} A^T``. None when the tree has no such partial."""
+    from .grammar import COSTS, Atom
+
+    found = [False]
+
+    def walk(node):
+        if not isinstance(node, tuple) or not node:
+            return node
+        if node[0] == "d" and node[3] is None and node[1] and node[2]:
+            num, den = node[1], node[2]
+            if (
+                num[0] == "atom"
+                and num[1].name in COSTS
+                and not num[1].sub
+                and den[0] == "atom"
+                and den[1].name in ("Z", "A")
+                and den[1].sup
+                and not (den[1].sub or den[1].T or den[1].primes or den[1].ex)
+            ):
+                found[0] = True
+                return ("atom", Atom("d" + den[1].name, None, den[1].sup))
+        out = [node[0]]
+        for part in node[1:]:
+            if isinstance(part, tuple):
+                out.append(walk(part))
+            elif isinstance(part, list):
+                out.append(
+                    [
+                        (q[0], walk(q[1]))
+                        if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
+                        else walk(q)
+                        for q in part
+                    ]
+                )
+            else:
+                out.append(part)
+        return tuple(out)
+
+    new = walk(tree)
+    return new if found[0] else None

@@ -126,3 +126,28 @@ def judge(note, text: str, rows: str, cols: str, functions) -> tuple[str, str, s
         f"where the sizes stated give {want[0]} x {want[1]}"
     )
     return "wrong", why, ""
+
+
+_ARROW = re.compile(
+    r"^(?P<expr>.+?)\s*\\(?:rightarrow|to|Rightarrow|longrightarrow)\s*(?P<shapes>.+)$"
+)
+_PAIR = re.compile(r"\(\s*([^()]+?)\s*\\times\s*([^()]+?)\s*\)")
+
+
+def arrow(note, members, functions):
+    """``W^{[l]} A^{[l-1]} + b^{[l]} \\rightarrow (n^{[l]} \\times n^{[l-1]}) \\cdot (n^{[l-1]}
+    \\times m) + (n^{[l]} \\times 1) = (n^{[l]} \\times m)``: the shape bookkeeping of a formula.
+    (verdict, message) of the shape it ends with against the formula's shape on the drawn
+    network, or None when ``members`` is no such line."""
+    if len(members) != 2 or members[1].rel != "=":
+        return None
+    m = _ARROW.match(members[0].text.strip())
+    final = _PAIR.fullmatch(members[1].text.strip())
+    if not m or not final or not _PAIR.search(m.group("shapes")):
+        return None
+    rows, cols = final.group(1).strip(), final.group(2).strip()
+    if not (_SIZE.match(rows) and _SIZE.match(cols)):
+        return None
+    if any(d.isdigit() and d != "1" for d in (rows, cols)):
+        return None
+    return judge(note, m.group("expr").strip(), rows, cols, functions)

@@ -9,6 +9,10 @@
   to a softmax output layer treated on its own lines) holds at every hidden layer and fails
   only at the output layer, whose activation is another one. It is read as a claim about the
   hidden layers.
+* Named gradients: a note that names ``dZ^{[L]} = \\frac{\\partial J}{\\partial Z^{[L]}}``
+  may mean that partial by ``dZ^{[L]}`` in a claim (``dZ^{[L]} = \\frac{\\partial J}{\\partial
+  A^{[L]}} \\odot g'^{[L]}(Z^{[L]})``) while its other lines use Ng's per-example dZ: a claim
+  that fails for dZ is tried once more for the partial the note named (``named``).
 """
 
 from __future__ import annotations
@@ -52,3 +56,13 @@ def hidden_only(results, output_layer) -> bool:
     if failing != {output_layer}:
         return False
     return any(lv is not None and lv != output_layer for lv in holding)
+
+
+def named(stmts) -> dict[str, object]:
+    """The gradient symbols the note names (``dZ^{[L]} = \\frac{\\partial J}{\\partial
+    Z^{[L]}}``): the symbol as written -> the partial's tree."""
+    out = {}
+    for members in stmts:
+        if len(members) > 1 and names_gradient(members[0].tree, members[1].tree):
+            out.setdefault(members[0].tree[1].show(), members[1].tree)
+    return out
