@@ -524,7 +524,7 @@ class _Reader:
 
     # A display's content: peel the row environment that wraps it, then its rows.
     def _block(self, base: int, s: str, env: str) -> None:
-        lead = len(s) - len(s.lstrip())
+        lead = _LEAD.match(s).end()  # \tag{3} alone before \begin{aligned}; a row's &
         m = re.match(r"\\begin\{([A-Za-z]+\*?)\}(\{[^{}]*\})?", s[lead:])
         if m and (m.group(1) in _ROW_ENVS or m.group(1) == "array"):
             inner_start = lead + m.end()
@@ -548,7 +548,11 @@ class _Reader:
                 return
         last = 0
         for start, end in [*_cuts(s, _row_break), (len(s), len(s))]:
-            self._row(base + last, s[last:start], env)
+            row = s[last:start]
+            if env and len(row) < len(s) and _whole_env(row):  # &\begin{aligned} … as a row
+                self._block(base + last, row, env)
+            else:
+                self._row(base + last, row, env)
             last = end
 
     def _row(self, base: int, row: str, env: str) -> None:
@@ -719,6 +723,19 @@ class _Reader:
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
         return mac.present(mac.expand(tex, self.doc.macros))
+
+
+_LEAD = re.compile(r"(?:\s|&|\\(?:tag|label)\*?\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")
+
+
+def _whole_env(row: str) -> bool:
+    """A row that is one row environment and nothing else (a nested ``aligned``)."""
+    lead = _LEAD.match(row).end()
+    m = re.match(r"\\begin\{([A-Za-z]+\*?)\}", row[lead:])
+    if not m or m.group(1) not in _ROW_ENVS:
+        return False
+    close = _env_end(row, lead + m.end(), m.group(1))
+    return close >= 0 and not re.sub(r"\\(label|tag)\{[^{}]*\}|[\s.,;]", "", row[close:])
 
 
 def _commas_part_formulas(s: str, cuts) -> bool:
