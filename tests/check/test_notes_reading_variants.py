@@ -1,11 +1,13 @@
 """How notes write their math, met on a third held-out set of real notes (issue 22), each
 written here from scratch in that notation: an ``aligned`` block after a ``\\tag`` on its own
 line, ``aligned`` blocks nested as the rows of an outer ``aligned``, case conditions that are
-not two index letters (``y_i = 1``, written with full-width digits too)."""
+not two index letters (``y_i = 1``, written with full-width digits too), the indicator
+``\\mathbb{1}_{z > 0}``, ``\\text{diag}(…)`` and a prediction labelled ``y_{\\text{pred}}``."""
 
 from __future__ import annotations
 
 from derive.check.notes.document import read_document
+from derive.check.notes.walk import check_text
 
 from .test_notes import verdicts_of
 
@@ -48,3 +50,65 @@ def test_aligned_blocks_nested_as_rows_are_split_into_their_own_rows():
     wrong = verdicts_of(FORWARD + block.replace("{RHS}", "2 (a^{(2)} - y)"))
     assert wrong[14] == {"wrong"}
     assert "wrong" not in wrong[10]
+
+
+SIGMOID_CE = (
+    "$$p = \\sigma(x)$$\n\n"
+    "$$L = -y \\log p - (1 - y) \\log(1 - p)$$\n\n"
+    "$$\\frac{\\partial L}{\\partial p} = \\begin{cases} -1/p, & y = {ONE} \\\\ "
+    "1/(1 - p), & y = 0 \\end{cases}$$\n"
+)
+
+
+def test_a_case_on_a_value_is_split_off_and_not_read_as_the_formula():
+    # y = 1 (full-width digits from a CJK input method too) is the case the row is written
+    # for: not a claim dL/dp = 1 of its own, and not a condition on two indices either
+    for one in ("1", "\uff11"):
+        results, _ = check_text(SIGMOID_CE.replace("{ONE}", one))
+        rows = [r for r in results if r.line == 5]
+        assert len(rows) == 2
+        assert {r.verdict for r in rows} == {"unknown"}
+        assert all("written for a case (y = " in r.message for r in rows)
+    item = read_document(SIGMOID_CE.replace("{ONE}", "\uff11")).items[-2]
+    assert item.condition == "y = 1"
+
+
+def test_a_case_on_the_target_class_is_not_judged_as_if_it_held_always():
+    notes = (
+        "$$z = W x + b$$\n\n"
+        "$$\\hat{y} = \\mathrm{softmax}(z)$$\n\n"
+        "$$L = -\\sum_k y_k \\log \\hat{y}_k$$\n\n"
+        "$$\\frac{\\partial L}{\\partial z_k} = \\begin{cases} \\hat{y}_k - 1, & "
+        "\\text{if k = y_n} \\\\ \\hat{y}_k, & \\text{if k $\\ne$ y_n} \\end{cases}$$\n"
+    )
+    results, _ = check_text(notes)
+    rows = [r for r in results if r.line == 7]
+    assert len(rows) == 2  # no third claim dL/dz_k = y_n cut at the condition's =
+    assert "wrong" not in {r.verdict for r in rows}
+
+
+RELU_SOFTMAX = (
+    "$$z_1 = W_1 x + b_1$$\n\n"
+    "$$a_1 = \\mathrm{ReLU}(z_1)$$\n\n"
+    "$$z_2 = W_2 a_1 + b_2$$\n\n"
+    "$$y_{\\text{pred}} = \\mathrm{softmax}(z_2)$$\n\n"
+    "$$L = -\\sum_i y_i \\log(y_{\\text{pred}, i})$$\n\n"
+)
+
+
+def test_an_indicator_diag_and_a_prediction_label_are_read():
+    notes = RELU_SOFTMAX + (
+        "$$\\delta_2 = \\frac{\\partial L}{\\partial z_2} = y_{\\text{pred}} - y$$\n\n"
+        "$$\\frac{\\partial a_1}{\\partial z_1} = \\text{diag}(\\mathbb{1}_{z_1 > 0})$$\n\n"
+        "$$\\delta_1 = (W_2^T \\delta_2) \\odot \\mathbb{1}(z_1 > 0)$$\n\n"
+        "$$\\frac{\\partial a_1}{\\partial z_1} = \\text{diag}(\\mathbb{1}_{z_2 > 0})$$\n\n"
+        "$$\\delta_1 = (W_2^T \\delta_2) \\odot \\mathbb{1}_{z_1 < 0}$$\n\n"
+        "$$\\delta_2 = y - y_{\\text{pred}}$$\n"
+    )
+    v = verdicts_of(notes)
+    assert v[11] == {"correct"}  # y_pred: the prediction, as \hat{y} writes it
+    assert v[13] == {"correct"}  # the indicator vector on the diagonal: the ReLU's Jacobian
+    assert v[15] == {"correct"}  # 1(z > 0): the ReLU's derivative
+    assert v[17] == {"wrong"}  # the indicator of the next layer: not this Jacobian
+    assert "correct" not in v[19]  # 1_{z < 0} is not the ReLU's derivative
+    assert v[21] == {"wrong"}  # the sign of the error flipped

@@ -41,6 +41,7 @@ import dataclasses
 import functools
 import json
 import re
+import string
 from dataclasses import dataclass, field
 
 from . import macros as mac
@@ -310,6 +311,9 @@ UNICODE = {
     "→": r"\rightarrow ",
     "←": r"\leftarrow ",
 }
+
+# full-width digits and Latin letters (U+FF10…) as their ASCII forms
+_FULL_WIDTH = {ord(c) + 0xFEE0: ord(c) for c in "0123456789" + string.ascii_letters}
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -722,6 +726,7 @@ class _Reader:
             tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
+        tex = tex.translate(_FULL_WIDTH)  # y_i=１, dＷ: a CJK input method's digits and letters
         return mac.present(mac.expand(tex, self.doc.macros))
 
 

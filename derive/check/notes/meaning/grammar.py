@@ -74,6 +74,18 @@ COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", 
 RELATIONS = (":=", "=:", "\\equiv", "\\coloneqq", "=")
 
 
+# the indicator 1_{z > 0}, 1(z > 0): the step function H(z), the derivative of the ReLU
+_INDICATOR = re.compile(
+    r"\\math(?:bb|ds|bf)\s*\{\s*1\s*\}\s*(?:_\{(?P<sub>(?:[^{}<>]|\{[^{}]*\})+?)>\s*0\s*\}"
+    r"|\((?P<arg>[^()<>]+?)>\s*0\s*\))"
+)
+# a name labelled in words, y_{\text{pred}}, y_{pred, i}: the prediction, as \hat{y} writes it
+_PREDICTION = re.compile(
+    r"(?:\\(?:text|mathrm|textrm)\s*\{\s*)?(?:pred|predicted|prediction)\s*\}?\s*"
+    r"(?:,\s*(?P<index>[A-Za-z0-9]))?"
+)
+
+
 def _underbraces(s: str) -> str:
     """``\\underbrace{X}_{label}`` as ``{X}``: the label annotates, the formula is X."""
     while True:
@@ -111,7 +123,7 @@ def clean(tex: str) -> str:
         r"\\text\{\s*(\\textcolor\{[^{}]*\})?\s*\{?\\framebox\{\$([^$]*)\$\}\}?\s*\}", r"{\2}", s
     )
     s = re.sub(r"\\framebox\{\$([^$]*)\$\}", r"{\1}", s)
-    words = r"(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp|np\.sum|sum)"
+    words = r"(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp|np\.sum|sum|diag)"
     s = re.sub(r"\\(mathrm|text|textrm|mbox|texttt|operatorname)\{\s*" + words + r"\s*\}", r"\2", s)
     s = re.sub(r"\\mathrm\{d\}", "d", s)
     s = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", s)
@@ -361,6 +373,11 @@ class Parser:
         if ch == "|" or self.s.startswith("\\|", self.i) or self.cmd() in ("lVert", "Vert"):
             return self.norm()
         c = self.cmd()
+        ind = _INDICATOR.match(self.s, self.i) if c in ("mathbb", "mathds", "mathbf") else None
+        if ind:
+            self.i = ind.end()
+            arg = self.sub_parser(ind.group("sub") or ind.group("arg")).parse_all()
+            return ("call", Atom("H"), [arg])
         if c == "frac" or c == "dfrac" or c == "tfrac":
             self.i += len(c) + 1
             return self.frac()
@@ -566,6 +583,9 @@ class Parser:
             if self.i < len(self.s) and self.s[self.i] == "_" and sub is None:
                 self.i += 1
                 sub = self.group_text().strip()
+                label = _PREDICTION.fullmatch(sub)
+                if label and not name.startswith("hat_"):
+                    name, sub = "hat_" + name, label.group("index")
             elif self.i < len(self.s) and self.s[self.i] == "^":
                 save = self.i
                 self.i += 1

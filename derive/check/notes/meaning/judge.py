@@ -73,6 +73,14 @@ _COND = re.compile(
 )
 
 
+# any other case a formula is written for (``\\quad \\text{if } y_i = 1``, ``k = y_i``,
+# ``l < L``): split off so its relation is not read as the formula's, and never judged
+_OTHER_CASE = re.compile(
+    r"(?:,\s*)?(?:\\quad|\\qquad)\s*\\text\{\s*(?:if|for|when|si|falls|wenn)\s*\}\s*"
+    r"([^{}]{1,40}?(?:=|<|>|\\neq?|\\[lg]eq?|\\in)[^{}]{0,40}?)\s*[.,]?\s*$"
+)
+UNREAD_CASE = "case?"  # the mark of such a case in a member's cond
+
 _OTHERWISE = re.compile(
     r"(?:,\s*)?(?:\\quad|\\qquad)?\s*\\text\{\s*(otherwise|sinon|else|sonst)\s*\.?\}\s*[.,]?\s*$"
 )
@@ -85,10 +93,15 @@ def _condition(text: str, last=None):
     if m:
         if last is None:
             return text[: m.start()].rstrip(" ,"), ("?", "?", "?")
+        if last[0] == UNREAD_CASE:
+            return text[: m.start()].rstrip(" ,"), (UNREAD_CASE, "otherwise", "")
         flipped = "!=" if last[1] == "=" else "="
         return text[: m.start()].rstrip(" ,"), (last[0], flipped, last[2])
     m = _COND.search(text)
     if not m:
+        other = _OTHER_CASE.search(text)
+        if other:
+            return text[: other.start()].rstrip(" ,"), (UNREAD_CASE, other.group(1).strip(), "")
         return text, None
     op = "=" if m.group(2) == "=" else "!="
     return text[: m.start()].rstrip(" ,"), (m.group(1), op, m.group(3))
@@ -113,6 +126,8 @@ def statements(segments):
             lead = part[: len(part) - len(part.lstrip())]
             line = seg.line + text[:off].count("\n") + lead.count("\n")
             members.append(Member(line, rel, part.strip(), cond=cond, table=seg.env == "table"))
+            if cond and cond[0] == UNREAD_CASE:  # a case on values, not on two indices
+                members[-1].error = f"written for a case this checker does not read ({cond[1]})"
         if members and members[0].text == "" and out and out[-1] and len(members) > 1:
             out[-1].extend(members[1:])
             continue
