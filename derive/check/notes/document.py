@@ -220,22 +220,35 @@ def _markdown():
     return md.use(amsmath_plugin)
 
 
+_INLINE_TEX = re.compile(r"\$[^$\n]*[\\^_][^$\n]*\$")
+
+
 def _code_blocks(text: str) -> list[tuple[int, int, bool]]:
     """0-based [first, last) line ranges of code and front matter, from markdown-it's blocks,
     each with whether it is math: a ```math fence (GitHub renders it), or a ```latex / ```tex
     fence holding a formula rather than a document."""
+    return [block[:3] for block in code_blocks(text)]
+
+
+def code_blocks(text: str) -> list[tuple[int, int, bool, str]]:
+    """``_code_blocks`` with each block's info string (a fence's language, else "")."""
     try:
         tokens = _markdown().parse(text)
     except Exception:  # a parser failure must not stop the reading: no code then
         return []
     out = []
     for t in tokens:
+        if t.type == "code_block" and _INLINE_TEX.search(t.content):
+            continue  # pseudocode indented under a list or a quote, its math in $...$: prose
         if t.type in ("fence", "code_block", "front_matter") and t.map:
             info = t.info.strip().lower() if t.type == "fence" else ""
             formula = info in ("latex", "tex", "katex") and "=" in t.content
             document = re.search(r"\\(documentclass|usepackage|begin\{document\})", t.content)
-            out.append((t.map[0], t.map[1], info == "math" or formula and not document))
+            out.append((t.map[0], t.map[1], info == "math" or formula and not document, info))
     return out
+
+
+_SCRIPT = re.compile(r"<script\s+type=[\"']math/tex(;\s*mode=display)?[\"']\s*>")
 
 
 def _find_spans(text: str, latex: bool) -> list[Span]:
@@ -269,6 +282,14 @@ def _find_spans(text: str, latex: bool) -> list[Span]:
             word = re.match(r"\\(?:[A-Za-z]+|.)", text[i:], re.S)
             i += word.end() if word else 1
             continue
+        if ch == "<" and not latex:
+            # MathJax's script element (Jekyll, kramdown): <script type="math/tex">...</script>
+            m = _SCRIPT.match(text, i)
+            close = text.find("</script>", m.end()) if m else -1
+            if close >= 0:
+                spans.append(Span(i, close + 9, m.end(), close, bool(m.group(1)), "$$"))
+                i = close + 9
+                continue
         if ch == "$":
             if text.startswith("$$", i):
                 close = text.find("$$", i + 2)
@@ -329,6 +350,16 @@ def _table_row_ends(text: str, i: int, close: int) -> bool:
     return text[start:i].lstrip().startswith("|") and not 0 <= close < end
 
 
+_ALONE = re.compile(r"[ \t]*\$[ \t]*")
+
+
+def _line_at(text: str, i: int) -> str:
+    """The whole line of the text that holds offset ``i``."""
+    start = text.rfind("\n", 0, i) + 1
+    end = text.find("\n", i)
+    return text[start : len(text) if end < 0 else end]
+
+
 def _inline_close(text: str, i: int) -> int:
     """The ``$`` closing an inline span opened before ``i``: outside ``\\text{…}`` groups
     (``$\\text{cost, $C$}$``), before a blank line, not followed by a digit (``$5 or $10`` are
@@ -351,7 +382,11 @@ def _inline_close(text: str, i: int) -> int:
                 i += 1
                 continue
             hugged = not text[start : start + 1].isspace() and not text[i - 1].isspace()
-            return i if hugged or "\n" not in text[start:i] else -1
+            # a dollar alone on its line opening and one closing (Typora, Obsidian): a display
+            alone = _ALONE.fullmatch(_line_at(text, start - 1)) and _ALONE.fullmatch(
+                _line_at(text, i)
+            )
+            return i if hugged or alone or "\n" not in text[start:i] else -1
         elif ch == "\n" and _BLANK_LINE.match(text, i):
             return -1
         i += 1
@@ -550,14 +585,31 @@ class _Reader:
             if end > 0 and not s[end:].strip(" \t\n.,;"):
                 self._block(base + lead + group.end(), s[lead + group.end() : end - 1], env)
                 return
-        last = 0
+        rows, last = [], 0  # [start, end, nested] of each row, its break blanked when joined
+        text = s
         for start, end in [*_cuts(s, _row_break), (len(s), len(s))]:
             row = s[last:start]
             if env and len(row) < len(s) and _whole_env(row):  # &\begin{aligned} … as a row
-                self._block(base + last, row, env)
+                rows.append([last, start, True])
+            elif (
+                rows
+                and not rows[-1][2]
+                and _continues(row)
+                and _has_relation(text[rows[-1][0] : rows[-1][1]])
+            ):
+                # a row opening with + or - continues the expression of the row before
+                # (\\ +& (f(...) - t_2) ...): one formula over both rows
+                joined = row.replace("&", " ")  # its alignment marks: no columns of its own
+                text = text[: rows[-1][1]] + " " * (last - rows[-1][1]) + joined + text[start:]
+                rows[-1][1] = start
             else:
-                self._row(base + last, row, env)
+                rows.append([last, start, False])
             last = end
+        for start, end, nested in rows:
+            if nested:
+                self._block(base + start, text[start:end], env)
+            else:
+                self._row(base + start, text[start:end], env)
 
     def _row(self, base: int, row: str, env: str) -> None:
         if not row.strip():
@@ -741,6 +793,13 @@ def _whole_env(row: str) -> bool:
         return False
     close = _env_end(row, lead + m.end(), m.group(1))
     return close >= 0 and not re.sub(r"\\(label|tag)\{[^{}]*\}|[\s.,;]", "", row[close:])
+
+
+def _continues(row: str) -> bool:
+    """A row that continues the expression of the row before: it opens with a binary + or -
+    (after its alignment mark) and holds no relation of its own."""
+    head = row.replace("&", " ").lstrip()
+    return head[:1] in ("+", "-") and not _has_relation(row)
 
 
 def _commas_part_formulas(s: str, cuts) -> bool:

@@ -22,8 +22,14 @@ math: one or two letters that are not an English word (``w1``, ``dC``), or a fun
 ``\\frac{dC}{dw_{2}}``, ``∂C0/∂a(L)`` → ``\\frac{\\partial C_{0}}{\\partial a^{(L)}}``,
 ``σ``, ``δ``, ``×``, ``·``, ``−``, ``²`` → their LaTeX. Anything else is a sentence.
 
-Code (fenced, indented, inline) and front matter in Markdown are skipped; ``%`` comments are
-dropped in LaTeX files and inside Markdown math.
+Formulas in plain text in Ng's course notation (``dZ[2] = A[2] - Y``, ``dW[2] = 1/m
+dZ[2]A[1]'``, ``np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))``, ``d/da l(a,y) = …``) are read by
+``plaintext.py``: on a Markdown line that uses the notation (a layer in brackets, a transpose
+mark, numpy, ``.*``, ``d/d``), in a code fence whose every line is such a formula (a program's
+fence stays code), and, in a note that writes its math so, on any line ending with a formula.
+
+Code (fenced, indented, inline) and front matter in Markdown are otherwise skipped; ``%``
+comments are dropped in LaTeX files and inside Markdown math.
 """
 
 from __future__ import annotations
@@ -34,8 +40,8 @@ from dataclasses import dataclass
 
 from derive.engine.registry import NOTE_WORDS
 
-from . import tables
-from .document import UNICODE, read_document
+from . import plaintext, tables
+from .document import UNICODE, code_blocks, notebook_markdown, read_document
 
 FUNCTION_WORDS = {*NOTE_WORDS, "exp", "log", "ln", "delta"}  # the registry's activations
 _ENGLISH = {
@@ -90,7 +96,7 @@ class Segment:
 def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
     """The notes as math, grid and text segments in reading order (see the module doc)."""
     doc = read_document(text, latex=latex)
-    text = doc.text
+    text_in, text = text, doc.text
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     lines = text.split("\n")
 
@@ -136,8 +142,28 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
             source=item.source, env=env, lhs=item.lhs, condition=item.condition,
         )  # fmt: skip
         out.append((item.line, doc.spans[item.span].start, order, seg))
+    # formulas in plain text (Ng's dz[2] = a[2] - y): in code fences that are math, and in
+    # lines outside the math that use the notation (plaintext.py)
+    fences = {} if doc.latex else _math_fences(text_in)
+    marked = {no: o for no, o, inl, _ in lines_info if not inl and plaintext.marked(o)}
+    marked = {} if doc.latex else marked  # a LaTeX document's prose is prose
+    marked = {no: o for no, o in marked.items() if "\0" not in rest_lines[no - 1]}
+    style = plaintext.style_of([*fences.values(), *marked.values()])
+    if fences or len(marked) >= 2:  # a note that writes plain formulas: its other plain lines
+        for no, o, inl, _ in lines_info:
+            if no in marked or inl or "=" not in o or "\0" in rest_lines[no - 1]:
+                continue
+            if plain_to_latex(o) is None and plaintext.formulas(o, style):
+                marked[no] = o
+    for no, body in [*fences.items(), *marked.items()]:
+        parts = plaintext.formulas(body, style)
+        if not parts:
+            marked.pop(no, None)
+        for col, tex in parts:
+            seg = Segment("math", no, tex, True, True, end_line=no, source="plain")
+            out.append((no, starts[no - 1] + col, 0, seg))
     for no, outside, inl, _ in lines_info:
-        if no in in_grid or not outside:
+        if no in in_grid or not outside or no in marked:
             continue
         pos = starts[no - 1] + len(rest_lines[no - 1]) - len(rest_lines[no - 1].lstrip())
         plain = None if inl or "\0" in rest_lines[no - 1] else plain_to_latex(outside)
@@ -147,6 +173,24 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
             out.append((no, pos, 0, Segment("text", no, outside, end_line=no)))
     out.sort(key=lambda t: (t[0], t[1], t[2]))
     return [seg for *_, seg in out]
+
+
+def _math_fences(text: str) -> dict[int, str]:
+    """The lines (1-based) of the code fences that hold formulas, not a program."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = notebook_markdown(text) or text
+    lines = text.split("\n")
+    out = {}
+    for first, last, math, info in code_blocks(text):
+        closed = last - 1 > first and re.match(r"\s*(`{3,}|~{3,})\s*$", lines[last - 1])
+        body = lines[first + 1 : last - 1 if closed else last]
+        if math or not re.match(r"\s*(`{3,}|~{3,})", lines[first]):
+            continue  # a ```math fence is read as LaTeX; an indented block stays code
+        if plaintext.fence_is_math("\n".join(body), info):
+            for k, line in enumerate(body, start=first + 2):
+                if line.strip():
+                    out[k] = line
+    return out
 
 
 def top_level(text: str, sep: str, opening: str = "{", closing: str = "}") -> list[int]:

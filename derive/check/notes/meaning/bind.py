@@ -14,10 +14,11 @@ the index values of the environment. What cannot be bound raises ``Unreadable``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import decay
 from .grammar import COSTS, Atom, Unreadable, subtrees
 from .instance import ACT, DACT, H, State, sigmoid, softmax
 
@@ -44,6 +45,8 @@ class Reading:
     mean: bool = False  # in a batch, the cost written C, L, E is the mean rather than the sum
     hidden: str = "sigmoid"
     output: str = "sigmoid"
+    notation: str = ""  # a known notation's convention the reading follows (ngcourse.py)
+    decay: str = ""  # weight decay lambda/(2m) ("m") or lambda/2 ("1") in J (decay.py)
 
     def describe(self) -> str:
         parts = ["examples as rows" if self.layout == "rows" else "examples as columns"]
@@ -55,6 +58,11 @@ class Reading:
         parts.append({"note": "the note's cost", "abstract": "any cost", "half_sq":
                       "C = 1/2 ||a - y||^2", "sq": "C = ||a - y||^2",
                       "ce": "cross-entropy"}[self.cost])  # fmt: skip
+        if self.decay:
+            parts.append("weight decay " + ("lambda/(2m)" if self.decay == "m" else "lambda/2")
+                         + " sum W^2 in J")  # fmt: skip
+        if self.notation:
+            parts.append(self.notation)
         return ", ".join(parts)
 
 
@@ -149,12 +157,21 @@ def index_letters(sub: str | None) -> list[str]:
     return list(s)
 
 
+def numbered(ch: str) -> int:
+    """The position of a numbered entry (``x_2`` is the second entry): notes count from 1; a
+    0 (a bias unit x_0 = 1, or counting from 0) is not read."""
+    if ch == "0":
+        raise Unreadable("an entry numbered 0")
+    return int(ch) - 1
+
+
 def entry(arr: np.ndarray, letters: list[str], env: Env):
     """The entry of a presented array that index letters pick."""
     pos = []
     for ch in letters:
         if ch.isdigit():
-            raise Unreadable("a numbered entry")
+            pos.append(numbered(ch))  # y_1, w_{12}: that entry, counted from 1
+            continue
         if ch not in env.idx:
             raise Unreadable(f"free index {ch}")
         pos.append(env.idx[ch])
@@ -211,9 +228,9 @@ def role(atom: Atom, env: Env):
 def _mean_name(atom: Atom, env: Env) -> bool:
     """Whether a cost symbol means the mean over the examples: J, unless J is the very name of
     the cost the note wrote (then it means what the note wrote)."""
-    if atom.name != "J":
+    if atom.name not in ("J", "cal_J"):
         return False
-    return env.reading.cost != "note" or env.reading.cost_name != "J"
+    return env.reading.cost != "note" or env.reading.cost_name != atom.name
 
 
 def is_cost(atom: Atom) -> bool:
@@ -229,6 +246,12 @@ def value(node, env: Env):
     kind = node[0]
     if kind == "num":
         return node[1]
+    if kind == "const":  # a value already drawn: a parameter of a function the note defines
+        return node[1]
+    if kind == "entryfn":  # \mathbf s for s(\mathbf x), a function the note defines by entries
+        from . import entryfuns
+
+        return entryfuns.apply(node[1], node[2], env)
     if kind == "atom":
         return atom_value(node[1], env)
     if kind == "add":
@@ -259,7 +282,13 @@ def value(node, env: Env):
             return Jac(v.m.T)
         return v.T if isinstance(v, np.ndarray) else v
     if kind == "idx":
-        v = value(node[1], env)
+        inner = node[1]
+        if inner[0] == "call" and "fn:" + inner[1].name in env.aliases:
+            from . import entryfuns
+
+            if entryfuns.defined(inner[1], env, indexed=True):  # s(x)_i, \sigma(z)_j
+                return entry(entryfuns.apply(inner[1], inner[2], env), index_letters(node[2]), env)
+        v = value(inner, env)
         if isinstance(v, Jac):
             raise Unreadable("an entry of a Jacobian")
         if not isinstance(v, np.ndarray):
@@ -356,7 +385,16 @@ def multiply(node, env: Env):
         return nabla(a_node[1], b_node, env)
     a, b = value(a_node, env), value(b_node, env)
     if isinstance(a, Jac) or isinstance(b, Jac):
-        raise Unreadable("a product with a Jacobian")
+        if "entryfuns:jacobians" not in env.aliases or isinstance(a, Jac) and isinstance(b, Jac):
+            raise Unreadable("a product with a Jacobian")
+        # a note of its own functions and vectors: a Jacobian (a row per entry of the
+        # function) is the matrix it is, \nabla_s H J_x(s) a row times it (entryfuns)
+        a, b = (a.m if isinstance(a, Jac) else a), (b.m if isinstance(b, Jac) else b)
+        if _is_scalar(a) or _is_scalar(b):
+            return _scalar(a) * b if _is_scalar(a) else a * _scalar(b)
+        if a.shape[1] != b.shape[0]:
+            raise ShapeMismatch(f"shapes {a.shape} and {b.shape} do not multiply")
+        return a @ b
     ones = b_node == ("num", 1.0) or b_node == ("T", ("num", 1.0))
     if ones and op in ("juxt", "cdot") and isinstance(a, np.ndarray) and a.size > 1:
         # a 1 written after a matrix is the vector of ones: A 1 sums the columns, b 1^T
@@ -452,8 +490,22 @@ def _own(atom: Atom, env: Env):
 
 def atom_value(atom: Atom, env: Env):
     st = env.state
+    shown = atom.show()
+    if "leaf:" + shown in env.aliases or "unit:" + shown in env.aliases:
+        from . import unitnet
+
+        v = unitnet.value(atom, env)  # h_1, w_{11}: a network the note writes unit by unit
+        if v is not None:
+            return v
     if "own:" + atom.name in env.aliases and atom.sup is None and env.depth < 8:
         return _own(atom, env)
+    if env.reading.decay and atom.name == "lambda" and not (atom.sub or atom.sup or atom.T):
+        return decay.LAMBDA  # the weight decay's coefficient, a drawn number (decay.py)
+    if atom.name == "Delta_acc" and atom.sup:
+        # Ng's course's accumulator: the sum over the examples of the data term's gradient
+        arr = present(decay.accumulated(st, node_of("W", layer_number(atom.sup, env), env)), env)
+        arr = arr.T if atom.T else arr
+        return entry(arr, index_letters(atom.sub), env) if atom.sub else arr
     if is_cost(atom):
         return st.cost_of("J" if _mean_name(atom, env) else "C")
     r = role(atom, env)
@@ -614,6 +666,11 @@ def _first_layer(node, env):
 
 def call(fatom: Atom, args, env: Env):
     name = fatom.name
+    if "fn:" + name in env.aliases:
+        from . import entryfuns
+
+        if entryfuns.defined(fatom, env, indexed=False):
+            return entryfuns.apply(fatom, args, env)  # s(x): the note's own, by its entries
     alias = env.aliases.get("call:" + name)
     if alias is not None and len(args) == 1 and args[0] == ("atom", Atom("x")):
         return value(alias, env)  # f(x) = a^{(O)}: the network's output, as the note says
@@ -685,6 +742,10 @@ def call(fatom: Atom, args, env: Env):
         return out / np.log(10) if name == "log" and env.reading.log10 else out
     elif name == "sqrt" and not d:
         return np.sqrt(x)
+    elif name == "diag" and not d:
+        if not isinstance(x, np.ndarray) or 1 not in x.shape:
+            raise Unreadable("diag of this")
+        return np.diagflat(x)  # the square matrix with the vector on its diagonal
     elif name == "H" and not d:
         return (np.asarray(x) > 0).astype(float) if isinstance(x, np.ndarray) else float(x > 0)
     else:
@@ -739,7 +800,7 @@ def example_cost(st: State, kx: int, ky: int) -> float:
             over[key] = v
         else:
             net.params[key] = v
-    return State(net, st.cost_fn, over, 1.0).cost()
+    return State(net, decay.data_term(st), over, 1.0).cost()  # an example's: no decay
 
 
 def denominator(node, env: Env):
@@ -749,6 +810,14 @@ def denominator(node, env: Env):
     if node[0] != "atom":
         raise Unreadable("a derivative by an expression")
     atom = node[1]
+    if "leaf:" + atom.show() in env.aliases:
+        from . import unitnet
+
+        return unitnet.leaf_node(atom, env), (0, 0)  # w_{11} of a network written unit by unit
+    if "unit:" + atom.show() in env.aliases:
+        from . import unitnet
+
+        return unitnet.unit_node(atom, env), (0, 0)  # h_1 of a network written unit by unit
     r = role(atom, env)
     if r is None or r[0] not in ("W", "b", "z", "a", "val") or r[1][0] == "y":
         key = atom.show()
@@ -776,6 +845,9 @@ def denominator(node, env: Env):
         return nd, None
     pos = []
     for ch in letters:
+        if ch.isdigit():
+            pos.append(numbered(ch))
+            continue
         if ch not in env.idx:
             raise Unreadable(f"free index {ch}")
         pos.append(env.idx[ch])
@@ -813,9 +885,21 @@ def derivative(node, env: Env):
     if f[0] == "atom" and f[1].name in ("sigma", "g", "f", "phi") and not f[1].sub:
         # \partial\sigma / \partial z^l: the activation's derivative at z^l, entry by entry
         fa = f[1]
+        if den[0] == "atom" and "leaf:" + den[1].show() in env.aliases:
+            raise Unreadable(f"{fa.name} by a number of the note's own network")
         if den[0] == "atom" and den[1].name in ("y", "Y"):
             raise Unreadable(f"{fa.name} by the target: a function the note leaves abstract")
         return call(Atom(fa.name, None, fa.sup, fa.primes + 1), [den], env)
+    if den[0] == "atom" and (env.aliases.get(Atom(den[1].name).show()) or ("",))[0] == "entryfn":
+        from . import entryfuns
+
+        return entryfuns.by_own(f, den[1], env)  # \nabla_{\mathbf s} H: s the note's function
+
+    if den[0] == "atom" and den[1].ex and not den[1].primes and _is_cost_node(f, env):
+        # \partial J / \partial z_2^{(i)}: example i's column of the gradient by the batch
+        whole = derivative(("d", num, ("atom", replace(den[1], ex=None)), operand), env)
+        if isinstance(whole, np.ndarray) and whole.ndim == 2:
+            return example(whole, den[1], env)
     nd, ent = denominator(den, env)
 
     def g(state):
@@ -852,6 +936,10 @@ def derivative(node, env: Env):
         minus = np.asarray(g(st.perturbed(nd, e, -H))).reshape(-1)
         cols.append((plus - minus) / (2 * H))
     return Jac(np.array(cols).T)
+
+
+def _is_cost_node(f, env: Env) -> bool:
+    return f[0] == "atom" and is_cost(f[1]) and not f[1].sub
 
 
 def _kronecker_partners(var: str, node) -> set[str]:
@@ -1020,8 +1108,13 @@ def free_indices(node, bound=frozenset()) -> set[str]:
         return free_indices(node[3], bound | {node[1]})
     if node[0] == "atom":
         a = node[1]
-        if a.name in ("n", "m", "e", "N", "K", "nabla") or a.name in COSTS and a.name != "delta":
+        if a.name in ("n", "m", "e", "N", "K", "nabla"):
             return out
+        if a.name in COSTS and a.name != "delta":
+            sub = (a.sub or "").strip()
+            if not (sub in ("i", "j", "p") and a.name in ("J", "cal_J")):
+                return out  # J_i: example i's loss, its index free as any other
+            return {sub} - set(bound)
         try:
             letters = index_letters(a.sub)
         except Unreadable:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 
 import numpy as np
 
-from . import bind, entrydefs, ownnet
+from . import barenames, bind, decay, entrydefs, ownnet
 from . import layouts as layouts_mod
 from .bind import Env, Reading
 from .grammar import COSTS, Atom, Unreadable, subtrees
@@ -38,6 +39,7 @@ class Note:
         self.forward_lines: list[tuple[int, str]] = []  # (line, z or a): judge fills it
         self.cost_trees: list[tuple] = []  # (line, tree, left-hand side)
         self.row_costs: set[int] = set()  # lines of costs a table row gives for itself
+        self.alternative_costs: set[int] = set()  # lines of costs offered for one name
         self.costs: list[tuple] = []  # (line, tree) of the costs that evaluate
         self.cost_tree = None
         self.cost_name = ""
@@ -60,8 +62,14 @@ class Note:
         self.example_letters: set[str] = set()  # examples.py
         self.log10 = False  # log is the base-10 logarithm: the note divides by ln(10)
         self.unfit = False  # no forward equation of the note holds on the drawn network
+        self.bare_misfit: set[str] = set()  # bare names the drawn network does not fit
 
+        self.convention = ""  # a notation read by its known convention (ngcourse.py)
+        self.known_costs: list[str] | None = None  # the costs that convention allows
+        self.decays: list[str] = []  # the weight decay's scales the note allows (decay.py)
+        self.fixed_widths: list[int] | None = None  # the note's one unit (logreg.py)
         self.shifts = (0, 1)  # whether W^{(l)} may feed z^{(l+1)}: the notation may fix it
+        self.own_widths: list[int] | None = None  # a note of its own functions (entryfuns)
 
     # -------------------------------------------------------------- the drawn network
     def n_layers(self, base: int) -> int:
@@ -70,6 +78,10 @@ class Note:
         return 3
 
     def widths(self, base: int) -> list[int]:
+        if self.fixed_widths:
+            return list(self.fixed_widths)
+        if self.own_widths:
+            return list(self.own_widths)
         n = self.n_layers(base)
         out = WIDTHS[: n + 1]
         for p in self.unit_layers:
@@ -87,7 +99,14 @@ class Note:
         return list(range(reading.base, reading.base + net.N + 1))
 
     def state(self, net: Net, reading: Reading) -> State:
-        """The drawn network's forward state with the reading's cost."""
+        """The drawn network's forward state with the reading's cost (and its weight decay)."""
+        st = self._state(net, reading)
+        if not reading.decay:
+            return st
+        fn = decay.with_decay(st.cost_fn, st.sum_factor, reading.decay)
+        return State(net, fn, sum_factor=st.sum_factor)
+
+    def _state(self, net: Net, reading: Reading) -> State:
         if reading.cost == "note":
             if bind.mentions(self.cost_tree, {"m", "N"}):
                 return State(net, self.cost_fn(reading), sum_factor=net.m)
@@ -122,7 +141,8 @@ class Note:
         return bind.COST_FNS[reading.cost]
 
     def readings(self, line: int = 0, batch: bool = False):
-        costs = ["note"] if self.cost_read else ["abstract", "half_sq", "sq", "ce"]
+        every = ["abstract", "half_sq", "sq", "ce"]
+        costs = ["note"] if self.cost_read else self.known_costs or every
         acts = list(itertools.product(self.hidden_options, self.output_options))
         means = (False, True) if batch else (False,)
         for layout, base, shift in self.conventions:
@@ -132,8 +152,11 @@ class Note:
                     for mean in means if per_example else (False,):
                         r = Reading(layout, base, shift, c, batch=batch, mean=mean,
                                     cost_name=self.cost_name if c == "note" else "",
-                                    hidden=hidden, output=output, log10=self.log10)  # fmt: skip
+                                    hidden=hidden, output=output, log10=self.log10,
+                                    notation=self.convention)  # fmt: skip
                         yield r, self.widths(base), False
+                        for scale in self.decays:  # the note's weight decay (decay.py)
+                            yield replace(r, decay=scale), self.widths(base), False
         if line < self.first_vector_line:
             # a note that has written no transpose or element-wise product yet may mean one
             # unit per layer (its products are then products of numbers)
@@ -254,8 +277,22 @@ def infer(note: Note, stmts) -> None:
                 # a table row's cost (|MSE|$C$ cell|) is that row's own, in force on its line
                 row = getattr(members[1], "table", False)
                 last = [c for c in note.cost_trees if c[0] not in note.row_costs]
-                if row or not last or atom.name != _lhs_atom(last[-1][2]).name:
+                if (
+                    row
+                    or not last
+                    or atom.name != _lhs_atom(last[-1][2]).name
+                    or _another_cost(last[-1][1], rhs)
+                ):
                     note.kinds[id(lhs)] = "cost"
+                    if (
+                        last
+                        and atom.name == _lhs_atom(last[-1][2]).name
+                        and not row
+                        and _another_cost(last[-1][1], rhs) == "alternative"
+                    ):
+                        # offered beside the one before (cross-entropy, or squared error):
+                        # which of them a later claim about J means, the prose says
+                        note.alternative_costs |= {last[-1][0], members[1].line}
                     note.cost_trees.append((members[1].line, rhs, lhs.tree))
                     if row:
                         note.row_costs.add(members[1].line)
@@ -303,7 +340,9 @@ def infer(note: Note, stmts) -> None:
     _named_layers(note)
     _activations(note, calls)
     _conventions(note)
+    _generic_layers(note)
     ownnet.adopt(note)
+    note.bare_misfit = barenames.misfit(note)
     _cost(note)
 
 
@@ -355,6 +394,27 @@ def _substitute(tree, name, v):
         else:
             out.append(part)
     return tuple(out)
+
+
+def _another_cost(before, after) -> str | None:
+    """Whether a cost written again under the same name is another cost, not a rewriting of
+    the one in force: "refines" when the one before was the abstract ``J = \\frac1m \\sum
+    L(\\hat y, y)`` (the new one is in force), "alternative" when one of the two has a log and
+    the other none (cross-entropy, then squared error for J: choices the note offers, never
+    equal to each other; which one a claim means, the prose says)."""
+    if any(a.name in COSTS for a in _calls(before)):
+        return "refines"
+    logs = [any(a.name in ("log", "ln") for a in _calls(t)) for t in (before, after)]
+    return "alternative" if logs[0] != logs[1] else None
+
+
+def _calls(tree) -> list:
+    out = []
+    if isinstance(tree, tuple) and tree and tree[0] == "call":
+        out.append(tree[1])
+    for part in subtrees(tree) if isinstance(tree, tuple) else ():
+        out.extend(_calls(part))
+    return out
 
 
 def _standard_function(atom, args, rhs) -> bool:
@@ -420,6 +480,10 @@ def _activations(note: Note, calls) -> None:
     mentioned = sorted({ACT_WORDS[n] for n in note.words if n in ACT_WORDS}) or ["sigmoid"]
     note.hidden_options = mentioned
     note.output_options = mentioned + (["softmax"] if "softmax" in note.words else [])
+    # the forward equations name no activation (g^{[l]}, or no network at all): the ones the
+    # note mentions are a guess, and every usual hidden activation is a reading, so that a
+    # claim written for another (1 - a^2 beside a sigmoid named elsewhere) is never wrong
+    note.hidden_options = sorted(set(mentioned) | {"sigmoid", "tanh"})
     if "softmax" in names:
         note.output_options = ["softmax"]
 
@@ -490,6 +554,24 @@ def _conventions(note: Note) -> None:
         note.output_options = out
 
 
+def _generic_layers(note: Note) -> None:
+    """A forward equation for every layer with a generic activation (Ng's ``A^{[l]} =
+    g^{[l]}(Z^{[l]})``) leaves the hidden activation open: a sigmoid written for one unit
+    elsewhere (``a^{[1]}_1 = \\sigma(z^{[1]}_1)``, a lecture's example) does not fix it, so the
+    usual smooth ones stay readings (a claim written for tanh is never wrong for it)."""
+    for lhs, rhs in note.forward:
+        if (
+            isinstance(rhs, tuple)
+            and rhs[0] == "call"
+            and rhs[1].name in ("g", "f", "phi")
+            and rhs[1].name not in note.own_functions
+            and not rhs[1].primes
+            and bind.uses_layer_l(lhs)
+        ):
+            note.hidden_options = sorted(set(note.hidden_options) | {"sigmoid", "tanh"})
+            return
+
+
 def _cost(note: Note) -> None:
     """The costs the note writes that can be evaluated; the one in force for a claim is the
     latest written before it (a note may refine its cost: C for one example, then J)."""
@@ -521,6 +603,8 @@ def use_cost_at(note: Note, line: int, claim=None) -> None:
             same = [w for w in same if w[0] <= line] or same[:1]
             written = same or written
     readable = {id(t): (t, n) for _, t, n in note.costs}
+    if written and written[-1][0] in note.alternative_costs and written[-1][0] != line:
+        readable = {}  # one of two costs the note offers for J: not known which is meant
     if written and id(written[-1][1]) in readable:
         note.cost_tree, note.cost_name = readable[id(written[-1][1])]
         note.cost_read = True

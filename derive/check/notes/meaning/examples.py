@@ -210,3 +210,37 @@ def carries(tree, letter) -> bool:
         if carries(part, letter):
             return True
     return False
+
+
+def whole_batch(tree, letters: set[str]):
+    """The tree with the example letters ``letters`` dropped: Ng's assignment writes
+    ``\\frac{\\partial J}{\\partial W_2} = \\frac{\\partial J}{\\partial z_2^{(i)}} a^{[1](i)T}``,
+    an example index on the right only, for the product over all the examples' columns
+    (``dZ_2 A_1^T``): each such quantity is its whole batch."""
+    if not isinstance(tree, tuple) or not tree:
+        return tree
+    kind = tree[0]
+    if kind in ("atom", "call"):
+        a = tree[1]
+        if a.ex in letters:
+            a = replace(a, ex=None)
+        if kind == "atom":
+            return ("atom", a)
+        return ("call", a, [whole_batch(x, letters) for x in tree[2]])
+    if kind == "sum" and tree[1] in letters:
+        return tree  # a sum over the examples binds its letter
+    out = [kind]
+    for part in tree[1:]:
+        if isinstance(part, tuple):
+            out.append(whole_batch(part, letters))
+        elif isinstance(part, list):
+            items = []
+            for q in part:
+                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int):
+                    items.append((q[0], whole_batch(q[1], letters)))
+                else:
+                    items.append(whole_batch(q, letters))
+            out.append(items)
+        else:
+            out.append(part)
+    return tuple(out)

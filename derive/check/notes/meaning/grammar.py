@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import ngforms
+
 
 class Unreadable(Exception):
     """The formula uses notation this grammar does not read."""
@@ -70,12 +72,12 @@ FUNCTIONS = {
     "sigma", "g", "f", "relu", "ReLU", "tanh", "softmax", "sigmoid", "exp", "log", "ln", "H",
     "max", "min", "np.sum", "sum", "phi", "sqrt", "delta", "sgn", "diag",
 }  # fmt: skip
-COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", "cal_E"}
+COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", "cal_E", "cal_J"}
 RELATIONS = (":=", "=:", "\\equiv", "\\coloneqq", "=")
 
 
 # the indicator 1_{z > 0}, 1(z > 0): the step function H(z), the derivative of the ReLU
-_INDICATOR = re.compile(
+_STEP_INDICATOR = re.compile(
     r"\\math(?:bb|ds|bf)\s*\{\s*1\s*\}\s*(?:_\{(?P<sub>(?:[^{}<>]|\{[^{}]*\})+?)>\s*0\s*\}"
     r"|\((?P<arg>[^()<>]+?)>\s*0\s*\))"
 )
@@ -113,9 +115,46 @@ def _underbraces(s: str) -> str:
         s = s[: m.start()] + "{" + inner + "}" + rest
 
 
+# the indicator 1_{i=j} (also \mathbb{1}_{i=j}): the Kronecker delta
+_INDICATOR = (
+    r"(?<![\w.}])(?:\\(?:mathbb|mathds|mathbf)\{1\}|1)\s*_\s*\{\s*([a-z])\s*=\s*([a-z])\s*\}"
+)
+
+
+def _overs(s: str) -> str:
+    """TeX's ``{a \\over b}`` as ``\\frac{a}{b}``: the numerator and the denominator are the
+    rest of the group the ``\\over`` stands in."""
+    for _ in range(50):
+        m = re.search(r"\\over(?![A-Za-z])", s)
+        if not m:
+            return s
+        depth, i = 0, m.start() - 1
+        while i >= 0 and not (s[i] == "{" and depth == 0 and s[i - 1 : i] != "\\"):
+            if s[i] == "}" and s[i - 1 : i] != "\\":
+                depth += 1
+            elif s[i] == "{" and s[i - 1 : i] != "\\":
+                depth -= 1
+            i -= 1
+        depth, j = 0, m.end()
+        while j < len(s) and not (s[j] == "}" and depth == 0 and s[j - 1] != "\\"):
+            if s[j] == "{" and s[j - 1] != "\\":
+                depth += 1
+            elif s[j] == "}" and s[j - 1] != "\\":
+                depth -= 1
+            j += 1
+        if (i < 0) != (j >= len(s)):
+            return s  # an unbalanced group: left for the grammar to refuse
+        num, den = s[i + 1 : m.start()], s[m.end() : j]
+        frac = "\\frac{" + num + "}{" + den + "}"
+        s = (s[:i] + frac + s[j + 1 :]) if i >= 0 else frac
+    return s
+
+
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
-    s = _underbraces(tex)
+    s = ngforms.normalise(_overs(_underbraces(tex)))
+    # the indicator 1_{i=j} (also \mathbb{1}_{i=j}) is the Kronecker delta
+    s = re.sub(_INDICATOR, r"\\delta_{\1\2}", s)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)
     s = re.sub(r"\\textcolor\{[^{}]*\}", "", s)
     s = re.sub(r"\\color\{[^{}]*\}", "", s)
@@ -131,6 +170,7 @@ def clean(tex: str) -> str:
     s = re.sub(r"\\(sigma|delta)\s*\{\s*\\prime\s*\}", r"\\\1'", s)
     s = re.sub(r"\^\s*\{?\s*\\prime\s*\}?", "'", s)
     s = s.replace("\\prime", "'")
+    s = re.sub(r"(?<![\d.])\.\*", r" \\odot ", s)  # MATLAB's element-wise product (Ng's course)
     s = s.replace("\\bigodot", "\\odot").replace("\\cdotp", "\\cdot")
     s = re.sub(r"\\(mathcal|mathfrak|mathds|hat|tilde|widehat|widetilde|bar)\s*([A-Za-z0-9])",
                r"\\\1{\2}", s)  # fmt: skip
@@ -233,6 +273,8 @@ class Parser:
     def parse_all(self):
         e = self.expr()
         self.ws()
+        if self.s[self.i :].strip() == ")" and self.s.count(")") > self.s.count("("):
+            return e  # one closing parenthesis too many at the end: a typo, no other reading
         if self.i != len(self.s):
             raise Unreadable(f"unread text {self.s[self.i : self.i + 20]!r}")
         return e
@@ -373,7 +415,7 @@ class Parser:
         if ch == "|" or self.s.startswith("\\|", self.i) or self.cmd() in ("lVert", "Vert"):
             return self.norm()
         c = self.cmd()
-        ind = _INDICATOR.match(self.s, self.i) if c in ("mathbb", "mathds", "mathbf") else None
+        ind = _STEP_INDICATOR.match(self.s, self.i) if c in ("mathbb", "mathds", "mathbf") else None
         if ind:
             self.i = ind.end()
             arg = self.sub_parser(ind.group("sub") or ind.group("arg")).parse_all()
@@ -437,6 +479,11 @@ class Parser:
     def sum(self, kind):
         var, exclude = None, None
         self.ws()
+        hi = None
+        if self.peek("^") and re.match(r"\^\s*(\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*_", self.s[self.i :]):
+            self.i += 1  # \sum^K_{j=1}: the upper bound written first
+            hi = self.group_text().strip()
+            self.ws()
         if self.s.startswith("_", self.i):
             self.i += 1
             g = self.group_text().strip()
@@ -448,8 +495,7 @@ class Parser:
                 var, exclude = m2.group(1), m2.group(3)
             else:
                 raise Unreadable(f"sum over {g!r}")
-        hi = None
-        if self.peek("^"):
+        if hi is None and self.peek("^"):
             self.i += 1
             hi = self.group_text().strip()
         if self.s[self.i : self.i + 1] == "_" and var is None:
@@ -477,7 +523,11 @@ class Parser:
         callable_ = atom.name in self.functions or (
             atom.name in COSTS and (atom.sub is None or len(atom.sub) <= 2)
         )
-        if atom.name == "h" and atom.sub and re.search(r"W|\\theta|,", atom.sub):
+        if "entry:" + atom.name in self.functions:
+            # s(x)_i, a function the note defines by its entries (entryfuns); its entry
+            # \sigma_i before parentheses multiplies them
+            callable_ = atom.sub is None and atom.sup is None
+        if atom.name == "h" and atom.sub and re.search(r"W|\\theta|\\Theta|,", atom.sub):
             callable_ = True  # the hypothesis h_{W,b}(x), h_\theta(x): the network's output
         if atom.name in ("delta", "sigma") and atom.sup is not None and atom.primes == 0:
             callable_ = atom.name == "sigma"

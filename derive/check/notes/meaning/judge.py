@@ -20,30 +20,41 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import (
+    barenames,
     biasletter,
     bind,
     bishop,
     calculus,
     chains,
+    conventions,
+    decay,
     dimensions,
+    entryfuns,
     examples,
     indices,
     inout,
     jacobians,
+    jacshort,
     logits,
+    logreg,
+    ngcourse,
+    ngforms,
+    ngshapes,
     rowvectors,
     scope,
     sections,
     slips,
+    strayindex,
     topweight,
+    unitnet,
     units,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
 from .conventions import Note, infer, use_cost_at
-from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations
+from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations, subtrees
 from .instance import Net
 
-BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta"}
+BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta", "Delta_acc"}
 
 
 @dataclass
@@ -68,8 +79,8 @@ class Member:
 
 
 _COND = re.compile(
-    r"(?:,\s*)?(?:\\quad|\\qquad|\\text\{[^{}]*\})\s*(?:\\text\{[^{}]*\})?\s*"
-    r"([a-zA-Z])\s*(=|\\neq|\\ne)\s*([a-zA-Z])\s*[.,]?\s*$"
+    r"(?:,\s*)?(?:\\quad|\\qquad|\\(?:text|mbox)\{[^{}]*\})\s*(?:\\(?:text|mbox)\{[^{}]*\})?\s*"
+    r"([a-zA-Z])\s*(=|\\neq|\\ne)\s*([a-zA-Z]|0)\s*[.,]?\s*$"
 )
 
 
@@ -118,6 +129,10 @@ def statements(segments):
         text = clean(seg.text)
         if not text:
             continue
+        shape = ngshapes.trailing(text)  # Z = W A + b \qquad (Z \in \mathbb{R}^{n \times m})
+        if shape is not None:
+            text = shape[0]
+            out.append([Member(seg.line + text.count("\n"), "", shape[1].strip())])
         text, cond = _condition(text, last_cond)
         if cond is not None:
             last_cond = cond
@@ -151,14 +166,22 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     stmts = statements(segments)
     note = Note()
     note.layout = layout
+    entryfuns.declare(stmts, note.functions)  # s(x)_i = ...: s applied, not s times (x)_i
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
+    note.unread_defs = _unread_definitions(stmts)  # before any rewriting renames them
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
+    entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
+    unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     infer(note, stmts)
+    entryfuns.settle(note, stmts)  # its functions bound: their claims judged, their layouts
     inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
+    if note.convention:
+        ngcourse.settle(note, stmts)  # Ng's course: its network where the note writes none
+    note.decays = decay.scales(stmts, list(decay.costs_written(stmts)))  # lambda/(2m) sum W^2
     # x = A y: what the note's own variables are, for its calculus preliminaries
     note.variables = {}
     for ms in stmts:
@@ -196,6 +219,12 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         if said is not None:
             out.append(_stated_shape(note, members[0], said, widths))  # X is size n x 1
             continue
+        said = ngshapes.stated(members[0].text) if len(members) == 1 else None
+        if said is not None:  # Z^{[l]} \in \mathbb{R}^{n^{[l]} \times m}
+            v, why, how = ngshapes.judge(note, *said, note.functions)
+            claim = f"{said[0]} is {said[1]} x {said[2]}"
+            out.append(Verdict(members[0].line, claim, v, why, how, "shape"))
+            continue
         try:
             out.extend(_statement(note, members))
         except Exception as e:  # one formula's failure never stops the others
@@ -214,12 +243,18 @@ def _notations(segments, stmts, note: Note) -> None:
     ``### With respect to $W^{(1)}$`` gives the bare variable of that section's derivatives its
     layer; the delta rule's units (net_j, o_j, w_{ij}) become layered symbols."""
     sections.apply(segments, stmts)
+    if ngcourse.apply(stmts):  # \Theta^{(l)}, h_\Theta(x): Ng's Machine Learning course
+        note.convention = ngcourse.NOTATION
+    elif logreg.apply(stmts):  # z = w^T x + b: one unit, w a column
+        note.fixed_widths = [3, 1]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
     # (x^{(p,3)})_j as an entry; y^{(l)}: l counts examples, its sum's bound L is m
     note.example_letters, _ = examples.apply(stmts)
+    if note.convention and not note.example_letters:
+        note.example_letters = ngcourse.example_letters(stmts)  # y^{(i)}: the course's example
 
 
 def _stated_shape(note: Note, m: Member, said, widths) -> Verdict:
@@ -330,8 +365,8 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if why is not None:
             out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
             continue
-        if note.own_functions and (bind.mentions(lhs.tree, note.own_functions)
-                                   or bind.mentions(m.tree, note.own_functions)):  # fmt: skip
+        own = note.own_functions
+        if own and (ngforms.mentions_own(lhs.tree, own) or ngforms.mentions_own(m.tree, own)):
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
         calc = None if m.cond else calculus.judge(lhs.tree, m.tree, note.variables, note.aliases)
@@ -339,19 +374,71 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        unread = _unread_names(note, lhs.tree, m.tree, m.line)
+        if v == "wrong" and unread:
+            # x = [x_1; x_2; ...]: the note defined this name in a form not read, so what
+            # the drawn network calls x need not be the note's x
+            out.append(
+                Verdict(
+                    m.line,
+                    claim,
+                    "unknown",
+                    f"{unread}: written out entry by entry on an earlier line, not read",
+                )
+            )
+            continue
         if v == "wrong" and scope.names_gradient(lhs.tree, m.tree):
             # dA = dL/dA names the symbol; its scale is the note's convention (scope.py)
             out.append(Verdict(m.line, claim, "definition", "notation: names the gradient"))
             continue
         if v == "unknown":
             slip = slips.misused(note, lhs.tree, m.tree, compare, m.line, m.cond, context)
+            stray = strayindex.judge(note, lhs.tree, m.tree, compare, m.line, m.cond, context)
+            slip = slip or stray
             v, msg, reading = slip or (v, msg, reading)
+        if v == "unknown" and not m.cond:
+            short = jacshort.judge(note, lhs.tree, m.tree, m.line, compare)
+            if short is not None:
+                v, msg, reading = short[0], "", short[1]
         kind = _kind(lhs.tree, m.tree)
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
 
 
 FORWARD_NAMES = ("z", "Z", "a", "A")
+
+
+_LIST = re.compile(r"^\s*\[.*[,;].*\]")
+
+
+def _unread_definitions(stmts) -> dict[str, int]:
+    """Names the note defines by writing out their entries (``dz = [dz^{(1)}, ...]^T``) in a
+    form the grammar does not read: name -> the line."""
+    out = {}
+    for ms in stmts:
+        lhs = ms[0].tree
+        if len(ms) < 2 or lhs is None or lhs[0] != "atom":
+            continue
+        if any(m.tree is None and _LIST.match(m.text) for m in ms[1:]):
+            out.setdefault(lhs[1].show(), ms[0].line)
+    return out
+
+
+def _unread_names(note: Note, lhs, rhs, line: int) -> str:
+    """The names of a claim the note defined before it in a form not read, or ''."""
+    seen = []
+    for tree in (lhs, rhs):
+        for a in examples_atoms(tree):
+            at = note.unread_defs.get(a.show())
+            if at is not None and at < line and a.show() not in seen:
+                seen.append(a.show())
+    return ", ".join(seen)
+
+
+def examples_atoms(tree):
+    atoms = []
+    examples._atoms(tree, atoms)
+    return atoms
 
 
 def _definition(note: Note, kind: str, lhs: Member, m: Member) -> Verdict:
@@ -362,6 +449,18 @@ def _definition(note: Note, kind: str, lhs: Member, m: Member) -> Verdict:
     ``z^l = w^l a^{l-1} + b^l``)."""
     text = f"{lhs.text} {m.rel} {m.text}"
     plain = Verdict(m.line, text, "definition", f"{kind}: binds {lhs.text}")
+    if kind == "alias" and m.rel == "=" and lhs.tree is not None and lhs.tree[0] == "atom":
+        bound = note.aliases.get(lhs.tree[1].show())
+        if bound is not None and bound is not m.tree and conventions._has_derivative(m.tree):
+            # D = dJ/dTheta after D := (1/m) Delta + ...: a name bound on another line, said
+            # to equal something: confirmed when it holds, else it stays a (re)definition
+            try:
+                v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond)
+            except Exception:
+                return plain
+            if v == "correct":
+                return Verdict(m.line, text, "correct", msg, reading)
+        return plain
     if kind != "definition" or m.rel not in (":=", "\\equiv"):
         return plain
     if lhs.tree is None or m.tree is None or lhs.tree[0] != "atom":
@@ -462,11 +561,26 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     if note.einstein and free_r - free_l:
         rhs = einstein(rhs, free_r - free_l - note.class_letters)
         free_r = bind.free_indices(rhs)
+    if cond and cond[2] == "0":
+        # j = 0: Ng's course numbers the bias column of Theta 0 (ngcourse.py); its other
+        # columns are the drawn network's W, where the case j != 0 always holds
+        if not (note.convention and cond[1] == "!="):
+            raise Unreadable(f"the case {cond[0]} = 0")
+        cond = None
     cond_letters = {cond[0], cond[2]} if cond else set()
     if cond and not cond_letters <= (free_l | free_r | set(context) | note.class_letters):
         # the case names an index the claim does not write (j = c, then z_c): already applied
         cond, cond_letters = None, set()
     fixed = {c for c in (free_l | free_r | set(context) | cond_letters) if c in note.class_letters}
+    # the course's y^{(i)} beside one example's delta (ngcourse.py): that example, the drawn one
+    current = (free_r - free_l - fixed) & set(note.example_letters) if note.convention else set()
+    if current and not reading.batch:
+        rhs = _drop_examples(rhs, current)
+
+    right_only = (free_r - free_l) - fixed
+    if right_only and right_only <= set(note.example_letters) and not free_l & right_only:
+        rhs = examples.whole_batch(rhs, right_only)  # a^{[1](i)T} beside a whole dJ/dW_2
+        free_r = bind.free_indices(rhs)
     if (free_r - free_l) - fixed:
         raise Unreadable(f"index {sorted(free_r - free_l - fixed)[0]} is free on the right only")
     free = sorted((free_l | free_r) - fixed)
@@ -474,6 +588,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     dropped = free_l - fixed - set(note.example_letters)
     general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
     results = []  # (layer, combo, seed, equal or None when both sides are 0)
+    lhs_zero = True  # the left-hand side 0 everywhere
     # one unit per layer: a ReLU's derivative is 1 or 0 on a whole draw, so more draws
     seeds = (1, 2, 3, 4, 5, 6) if max(widths) == 1 else (1, 2)
     for seed in seeds:
@@ -490,7 +605,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
             env = env0.with_idx(l=lv) if lv is not None else env0
             try:
                 both = ("add", [(1, lhs), (1, rhs)])
-                ranges = [bind.sum_range(c, both, env) for c in free]
+                ranges = [_index_range(c, both, env) for c in free]
             except Unreadable:
                 continue
             for combo in np.ndindex(*ranges):
@@ -507,6 +622,7 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                     # the left-hand side is a quantity of the network; the right-hand side
                     # multiplies quantities whose shapes do not fit: not what it claims
                     note.fail_kinds.add("value")
+                    lhs_zero = False  # a mistake of shapes, whatever the left-hand side is
                     if note.first_failure is None:
                         note.first_failure = (a, str(err), lv, dict(zip(free, combo, strict=True)))
                     results.append((lv, tuple(combo), seed, False))
@@ -532,11 +648,16 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                     note.first_failure = (a, b, lv, dict(full))
                 if same and _zero(a) and _zero(b):
                     same = None  # both sides 0 (a unit off): no evidence either way
+                lhs_zero = lhs_zero and _zero(a)
                 results.append((lv, tuple(sorted(full.items())), seed, same))
     if not results:
         return "err"
     if all(r[3] is not False for r in results):
         return "eq"
+    if lhs_zero and lhs[0] == "d":
+        # the derivative is 0 at every draw, layer and entry: the cost as read does not reach
+        # that quantity (another network than the note's), so its failure is no evidence
+        return "err"
     if general and reading.hidden != reading.output:
         if scope.hidden_only(results, net.N + reading.base):
             return "hidden"  # the hidden activation named: a claim about the hidden layers
@@ -562,6 +683,62 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         if all(not distinct(c) for _, c in failing) and any(distinct(c) for _, c in by_point):
             return "case"
     return "neq"
+
+
+def _index_range(c, both, env) -> int:
+    """How far a free index runs; 1 when it only indexes names whose definitions do not use it
+    (``h_i = \\sum_k e^{a_k}``, the same number at every i)."""
+    try:
+        return bind.sum_range(c, both, env)
+    except NoLayer:
+        raise
+    except Unreadable:
+        atoms = []
+        _atoms_indexed(both, c, atoms)
+        for atom in atoms:
+            found = bind.entry_alias(atom, env) if atom is not None else None
+            if found is None or any(
+                u == c and d in bind.free_indices(found[0]) for d, u in found[1]
+            ):
+                raise
+        if not atoms:
+            raise
+        return 1
+
+
+def _atoms_indexed(node, c, out) -> None:
+    if not isinstance(node, tuple) or not node:
+        return
+    if node[0] == "atom":
+        try:
+            if c in bind.index_letters(node[1].sub):
+                out.append(node[1])
+        except Unreadable:
+            pass
+        return
+    if node[0] == "idx" and c in (node[2] or ""):
+        out.append(None)  # an entry of an expression: its range is the expression's
+    for part in subtrees(node):
+        _atoms_indexed(part, c, out)
+
+
+def _drop_examples(node, letters):
+    """The tree with the example index ``letters`` removed from its symbols (one example)."""
+    from dataclasses import replace
+
+    if not isinstance(node, tuple) or not node or not isinstance(node[0], str):
+        return node
+    if node[0] in ("atom", "call") and isinstance(node[1], Atom) and node[1].ex in letters:
+        node = (node[0], replace(node[1], ex=None), *node[2:])
+    return tuple(
+        _drop_examples(p, letters)
+        if isinstance(p, tuple)
+        else [(q[0], _drop_examples(q[1], letters)) if isinstance(q, tuple) and len(q) == 2
+              and isinstance(q[0], int) else _drop_examples(q, letters) for q in p]
+        if isinstance(p, list)
+        else p
+        for p in node
+    )  # fmt: skip
 
 
 def _entry_against_whole(a, b) -> bool:
@@ -604,9 +781,12 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
     outcomes = []
     errors = []
     indexed = bool(bind.free_indices(lhs) | bind.free_indices(rhs)) or "'sum'" in repr(rhs)
+    decayed = bind.mentions(("add", [(1, lhs), (1, rhs)]), {"lambda"}) and note.decays
     for reading, widths, scalar in note.readings(line, batch):
-        if scalar and indexed:
-            continue  # with one unit per layer every index is the same: no reading of entries
+        if scalar and indexed or decayed and not reading.decay:
+            # one unit per layer makes every index the same: no reading of entries; a claim
+            # writing lambda is about the regularised cost
+            continue
         bind.READ_AS_ELEMENTWISE[0] = False
         try:
             with np.errstate(all="raise"):
@@ -632,14 +812,23 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
             return "correct", "", how
     vector = [r for r, _, s in outcomes if not s]
     scalar = [r for r, _, s in outcomes if s]
-    depends_on_cost = not note.cost_read and bind.mentions(
-        ("add", [(1, lhs), (1, rhs)]), {"y", "Y"}
+    # a claim only about functions the note defines and the vectors it applies them to (y an
+    # argument of its own H(y, s)) holds or fails at any vectors: judged (entryfuns)
+    own = entryfuns.self_contained(note, lhs, rhs)
+    depends_on_cost = (
+        not note.cost_read
+        and not note.known_costs
+        and bind.mentions(("add", [(1, lhs), (1, rhs)]), {"y", "Y"})
+        and not own
     )
-    if not note.forward and not note.costs or note.unfit:
+    if ((not note.forward and not note.costs and not note.convention) or note.unfit) and not own:
         # a note that writes no network of its own, or whose forward equations hold on no
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
         # network but is never called wrong
         depends_on_cost = True
+    if barenames.mentions_misfit(note, ("add", [(1, lhs), (1, rhs)])):
+        # confirmed above when it held; a model the drawn network is not: never refuted
+        return "unknown", "its bare names are a model of the note's own (barenames)", ""
     if vector and getattr(note, "numerator", False) and all(r in ("neq", "err") for r in vector):
         held = _rows_of_gradients(note, line, batch, lhs, rhs, cond, context)
         if held is not None:

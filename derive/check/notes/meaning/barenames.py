@@ -1,0 +1,61 @@
+"""Bare names the drawn network does not fit: a note with two models in it.
+
+Ng's course notes start with logistic regression in bare names (``z = w^T x + b``, ``a =
+\\sigma(z)``, ``dw = dz\\, x``: w is a column, one output unit) and go on to a network with
+numbered layers (``z^{[1]} = W^{[1]} x + b^{[1]}``). The drawn network is the layered one, where
+a bare ``w`` is the top layer's matrix: the logistic regression's forward equation does not
+hold there, and its gradients would be judged on a network they are not about. When a forward
+equation with a bare left-hand side fails on the drawn network (and the note's bare equations
+could not be read as a network of its own, ``ownnet``), the parameters and input it names (``w``,
+``b``, ``x``: names no forward equation defines), and Ng's gradients of them (``dw``, ``db``),
+are not the drawn network's: a claim in those names may be confirmed but is never called wrong.
+Its ``z`` and ``a`` stay the drawn network's output layer (a one-unit logistic regression's
+``dz = a - y`` is the output layer's).
+"""
+
+from __future__ import annotations
+
+from .bind import Reading
+from .grammar import FUNCTIONS, Atom, subtrees
+from .ownnet import _holds
+
+
+def _bare(tree, out: set[str]) -> None:
+    if isinstance(tree, tuple) and tree and tree[0] in ("atom", "call"):
+        atom = tree[1]
+        if isinstance(atom, Atom) and atom.sup is None and atom.sub is None:
+            out.add(atom.name)
+    for part in subtrees(tree) if isinstance(tree, tuple) else ():
+        _bare(part, out)
+
+
+def misfit(note) -> set[str]:
+    """The bare parameters and inputs (``w``, ``b``, ``x``: names no forward equation defines)
+    of the note's bare forward equations that fail on the drawn network, and their gradients."""
+    if note.unfit or any(k.startswith("own:") for k in note.aliases):
+        return set()  # no network judged at all, or the note's own network read (ownnet)
+    layout, base, shift = note.conventions[0]
+    reading = Reading(layout, base, shift, "abstract", hidden=note.hidden_options[0],
+                      output=note.output_options[0])  # fmt: skip
+    defined: set[str] = set()
+    for lhs, _ in note.forward:
+        _bare(lhs, defined)
+    out: set[str] = set()
+    for lhs, rhs in note.forward:
+        if lhs[0] != "atom" or lhs[1].sup is not None or lhs[1].sub is not None:
+            continue
+        if _holds(note, reading, lhs, rhs) is False:
+            _bare(rhs, out)
+    out -= defined | FUNCTIONS | {"y", "Y", "hat_y"}
+    # Ng's gradient of a bare name: dw, db (also dW)
+    return out | {"d" + n for n in out}
+
+
+def mentions_misfit(note, tree) -> bool:
+    """Whether a claim uses a bare name of ``misfit``."""
+    names = getattr(note, "bare_misfit", set())
+    if not names:
+        return False
+    found: set[str] = set()
+    _bare(tree, found)
+    return bool(found & names)
