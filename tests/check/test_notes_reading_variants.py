@@ -112,3 +112,31 @@ def test_an_indicator_diag_and_a_prediction_label_are_read():
     assert v[17] == {"wrong"}  # the indicator of the next layer: not this Jacobian
     assert "correct" not in v[19]  # 1_{z < 0} is not the ReLU's derivative
     assert v[21] == {"wrong"}  # the sign of the error flipped
+
+
+ELL = (
+    "$$z_j^\\ell = \\sum_k w_{jk}^\\ell a_k^{\\ell-1} + b_j^\\ell$$\n\n"
+    "$$a_j^\\ell = g(z_j^\\ell)$$\n\n"
+    "$$C = \\frac12 \\| y - a^L \\|^2$$\n\n"
+    "$$\\Delta_j^\\ell := \\frac{\\partial C}{\\partial z_j^\\ell}$$\n\n"
+)
+
+
+def test_a_capital_delta_defined_as_one_examples_error_with_ell_layers():
+    # \Delta_j^\ell := dC/dz_j^\ell names an entry of one example's error (not an
+    # accumulator over examples); \ell is the layer; a Greek summation index; a ringed
+    # product for the componentwise one
+    notes = ELL + (
+        "$$\\Delta_j^\\ell = \\sum_i \\Delta_i^{\\ell+1} w_{ij}^{\\ell+1} g'(z_j^\\ell)$$\n\n"
+        "$$\\Delta_j^\\ell = \\sum_i \\Delta_i^{\\ell+1} \\frac{\\partial}{\\partial z_j^\\ell} "
+        "(\\sum_\\mu w_{i\\mu}^{\\ell+1} g(z_\\mu^\\ell) + b_i^{\\ell+1})$$\n\n"
+        "$$\\Delta^\\ell = (W^{\\ell+1})^T \\Delta^{\\ell+1} \\circledcirc g'(z^\\ell)$$\n\n"
+        "$$\\Delta_j^\\ell = \\sum_i \\Delta_i^{\\ell+1} w_{ji}^{\\ell+1} g'(z_j^\\ell)$$\n\n"
+        "$$\\Delta^\\ell = W^{\\ell+1} \\Delta^{\\ell+1} \\circledcirc g'(z^\\ell)$$\n"
+    )
+    v = verdicts_of(notes)
+    assert v[9] == {"correct"}
+    assert v[11] == {"correct"}
+    assert v[13] == {"correct"}
+    assert v[15] == {"wrong"}  # the weight's indices swapped
+    assert "correct" not in v[17]  # the transpose left out

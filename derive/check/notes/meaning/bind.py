@@ -711,11 +711,6 @@ def call(fatom: Atom, args, env: Env):
     x = value(args[0], env)
     if isinstance(x, Jac):
         raise Unreadable("a function of a Jacobian")
-    if name == "diag" and not fatom.primes:
-        # diag(v): the diagonal matrix of one example's vector, a Jacobian (da/dz = diag(g'(z)))
-        if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != 1:
-            raise Unreadable("diag of a matrix")
-        return Jac(np.diag(x[:, 0]))
     d = fatom.primes
     if name in ("sigma", "sigmoid"):
         if fatom.sup or fatom.sub:

@@ -150,6 +150,18 @@ def _overs(s: str) -> str:
     return s
 
 
+def _greek_index(s: str) -> str:
+    """A sum over a Greek index (``\\sum_\\mu w_{i \\mu} g(z_\\mu)``): the index renamed to a
+    Latin letter the formula does not use, as the grammar reads indices."""
+    m = re.search(r"\\sum_\{?\s*\\(mu|nu|kappa|iota)(?![A-Za-z])\s*\}?", s)
+    if not m:
+        return s
+    free = [c for c in "pqrsuv" if not re.search(rf"(?<![A-Za-z\\]){c}(?![A-Za-z])", s)]
+    if not free:
+        return s
+    return re.sub(rf"\\{m.group(1)}(?![A-Za-z])\s*", free[0] + " ", s)
+
+
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
     s = ngforms.normalise(_overs(_underbraces(tex)))
@@ -172,6 +184,7 @@ def clean(tex: str) -> str:
     s = s.replace("\\prime", "'")
     s = re.sub(r"(?<![\d.])\.\*", r" \\odot ", s)  # MATLAB's element-wise product (Ng's course)
     s = s.replace("\\bigodot", "\\odot").replace("\\cdotp", "\\cdot")
+    s = _greek_index(s)
     s = re.sub(r"\\(mathcal|mathfrak|mathds|hat|tilde|widehat|widetilde|bar)\s*([A-Za-z0-9])",
                r"\\\1{\2}", s)  # fmt: skip
     s = re.sub(r"\\\\\s*$", "", s.strip())
@@ -318,6 +331,7 @@ class Parser:
     _OPS = {
         "cdot": "cdot", "times": "times", "odot": "odot", "circ": "circ",
         "otimes": "otimes", "ast": "star", "bullet": "cdot",
+        "circledcirc": "odot",  # the componentwise product some notes write with a ringed ring
     }  # fmt: skip
 
     def term(self):

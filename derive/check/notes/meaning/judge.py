@@ -175,6 +175,8 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     infer(note, stmts)
+    # \Delta_j^l := dC/dz_j^l: the capital Delta of this note is one example's error
+    note.delta_one_example = any(_defines_delta_entry(note, ms) for ms in stmts)
     entryfuns.settle(note, stmts)  # its functions bound: their claims judged, their layouts
     inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
@@ -236,6 +238,28 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
 _VECTOR_WORDS = re.compile(
     r"(?i)\b(vectors?|vecteurs?|vektors?|vektoren|matrix|matrices|matrice|matrizen)\b|向量|矩阵"
 )
+
+
+def _defines_delta_entry(note: Note, members) -> bool:
+    """``\\Delta_j^\\ell := \\frac{\\partial C}{\\partial z_j^\\ell}``: the note names the entry
+    of one example's error with a capital Delta (not Ng's accumulator over the examples)."""
+    if len(members) < 2 or note.kinds.get(id(members[0])) != "definition":
+        return False
+    lhs, rhs = members[0].tree, members[1].tree
+    return (
+        lhs is not None
+        and lhs[0] == "atom"
+        and lhs[1].name == "Delta"
+        and bool(lhs[1].sub)
+        and rhs is not None
+        and rhs[0] == "d"
+        and rhs[1] is not None
+        and rhs[1][0] == "atom"
+        and bind.is_cost(rhs[1][1])
+        and rhs[2][0] == "atom"
+        and rhs[2][1].name == "z"
+        and rhs[2][1].sub == lhs[1].sub
+    )
 
 
 def _notations(segments, stmts, note: Note) -> None:
@@ -775,7 +799,8 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
     # examples, where a missing 1/m or a sum over the wrong axis shows; any other on one example
-    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH) or examples.sums_over(
+    names = BATCH - {"Delta"} if getattr(note, "delta_one_example", False) else BATCH
+    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), names) or examples.sums_over(
         ("add", [(1, lhs), (1, rhs)]), note.example_letters
     )
     outcomes = []
