@@ -490,6 +490,15 @@ def _own(atom: Atom, env: Env):
 
 def atom_value(atom: Atom, env: Env):
     st = env.state
+    if (
+        "style:sub_layers" in env.aliases
+        and atom.name in LAYERED
+        and (atom.sub or "").strip().isdigit()
+        and (atom.sup or "").strip().isdigit()
+        and not atom.T
+    ):
+        # a_1^2 in a note that writes its layers as subscripts: layer 1's a, squared
+        return atom_value(replace(atom, sup=None), env) ** int(atom.sup.strip())
     shown = atom.show()
     if "leaf:" + shown in env.aliases or "unit:" + shown in env.aliases:
         from . import unitnet

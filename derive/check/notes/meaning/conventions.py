@@ -342,6 +342,10 @@ def infer(note: Note, stmts) -> None:
     _conventions(note)
     _generic_layers(note)
     ownnet.adopt(note)
+    heads = [t[1] for t, _ in note.forward if isinstance(t, tuple) and t and t[0] == "atom"]
+    if heads and all(a.sup is None and (a.sub or "").strip().isdigit() for a in heads):
+        # z_1 = W_1 x + b_1: layers are subscripts, so a_1^2 is a_1 squared, not layer 2
+        note.aliases["style:sub_layers"] = True
     note.bare_misfit = barenames.misfit(note)
     _cost(note)
 
