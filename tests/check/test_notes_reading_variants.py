@@ -140,3 +140,34 @@ def test_a_capital_delta_defined_as_one_examples_error_with_ell_layers():
     assert v[13] == {"correct"}
     assert v[15] == {"wrong"}  # the weight's indices swapped
     assert "correct" not in v[17]  # the transpose left out
+
+
+def test_a_font_wrapping_a_whole_formula_is_presentation():
+    notes = (
+        "$$\\mathrm{z^{(2)} = W^{(2)} a^{(1)} + b^{(2)}}$$\n\n"
+        "$$\\mathrm{a^{(2)} = \\sigma(z^{(2)})}$$\n\n"
+        "$$\\mathrm{C = \\frac{1}{2}\\|a^{(2)} - y\\|^2}$$\n\n"
+        "$$\\mathrm{\\frac{\\partial C}{\\partial a^{(2)}} = a^{(2)} - y}$$\n\n"
+        "$$\\mathrm{\\frac{\\partial C}{\\partial a^{(2)}} = 2 (a^{(2)} - y)}$$\n\n"
+        "$\\mathrm{softmax}$ is not used here.\n"
+    )
+    rows = _rows(notes)
+    assert rows[1] == "z^{(2)} = W^{(2)} a^{(1)} + b^{(2)}"
+    assert rows[11] == "\\mathrm{softmax}"  # a word in a font, not a formula: kept as written
+    v = verdicts_of(notes)
+    assert v[7] == {"correct"}
+    assert v[9] == {"wrong"}
+
+
+def test_a_prime_and_a_layer_in_one_superscript():
+    notes = (
+        "$$z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}$$\n\n"
+        "$$a^{[l]} = g^{[l]}(z^{[l]})$$\n\n"
+        "$$L = \\frac{1}{2}\\|a^{[3]} - y\\|^2$$\n\n"
+        "$$\\delta^{[l]} = \\frac{\\partial L}{\\partial z^{[l]}}$$\n\n"
+        "$$\\delta^{[l]} = (W^{[l+1]})^T \\delta^{[l+1]} \\odot g^{\\prime[l]}(z^{[l]})$$\n\n"
+        "$$\\delta^{[l]} = W^{[l+1]} \\delta^{[l+1]} \\odot g^{\\prime[l]}(z^{[l]})$$\n"
+    )
+    v = verdicts_of(notes)
+    assert v[9] == {"correct"}  # g^{\prime[l]}: g^{[l]}' at layer l
+    assert "correct" not in v[11]  # the transpose left out

@@ -579,11 +579,14 @@ class _Reader:
                 if inner:
                     self._block(base + inner_start, inner, env)
                     return
-        group = re.match(r"(?:\\displaystyle\s*)?\{", s[lead:])  # {…} around it all
+        # {…} around it all, or a font wrapping the whole formula (\mathrm{Z_1 = X W_1 + b_1})
+        group = re.match(r"(?:\\displaystyle\s*)?(?:\\(?:mathrm|textrm|rm|mathit)\s*)?\{", s[lead:])
         if group:
             end = mac.group_end(s, lead + group.end() - 1)
-            if end > 0 and not s[end:].strip(" \t\n.,;"):
-                self._block(base + lead + group.end(), s[lead + group.end() : end - 1], env)
+            inner = s[lead + group.end() : end - 1]
+            font = re.search(r"\\(?:mathrm|textrm|rm|mathit)", group.group())
+            if end > 0 and not s[end:].strip(" \t\n.,;") and (not font or _has_relation(inner)):
+                self._block(base + lead + group.end(), inner, env)
                 return
         rows, last = [], 0  # [start, end, nested] of each row, its break blanked when joined
         text = s

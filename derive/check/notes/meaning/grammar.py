@@ -180,6 +180,8 @@ def clean(tex: str) -> str:
     s = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", s)
     s = re.sub(_DROP, " ", s)
     s = re.sub(r"\\(sigma|delta)\s*\{\s*\\prime\s*\}", r"\\\1'", s)
+    # g^{\prime[l]}, g^{\prime (2)}: the prime and the layer in one superscript, g^{[l]'}
+    s = re.sub(r"\^\s*\{\s*\\prime\s*([\[(][^{}\[\]()]+[\])])\s*\}", r"^{\1'}", s)
     s = re.sub(r"\^\s*\{?\s*\\prime\s*\}?", "'", s)
     s = s.replace("\\prime", "'")
     s = re.sub(r"(?<![\d.])\.\*", r" \\odot ", s)  # MATLAB's element-wise product (Ng's course)
