@@ -171,3 +171,31 @@ def test_a_prime_and_a_layer_in_one_superscript():
     v = verdicts_of(notes)
     assert v[9] == {"correct"}  # g^{\prime[l]}: g^{[l]}' at layer l
     assert "correct" not in v[11]  # the transpose left out
+
+
+def test_an_absolute_value_of_a_number_is_read():
+    notes = (
+        "$$z^l_j = \\sum_k w^l_{jk} a^{l-1}_k + b^l_j$$\n\n"
+        "$$a^l_j = \\sigma(z^l_j)$$\n\n"
+        "$$C = \\frac12 \\| y - a^L \\|^2 = \\frac12 \\sum_k | y_k - a^L_k |^2$$\n\n"
+        "$$C = \\frac12 \\sum_k | y_k - a^L_k |$$\n\n"
+        "$$C = \\frac12 | y - a^L |$$\n"
+    )
+    v = verdicts_of(notes)
+    assert "correct" in v[5]  # |x|^2 of a number is its square
+    assert v[7] == {"wrong"}  # the square left out
+    assert "wrong" not in v.get(9, set())  # |v| of a vector: a norm or its entries, not read
+
+
+def test_a_partial_left_out_of_the_denominator():
+    notes = (
+        "$$z^l_j = \\sum_k w^l_{jk} a^{l-1}_k + b^l_j$$\n\n"
+        "$$a^l_j = \\sigma(z^l_j)$$\n\n"
+        "$$C = \\frac12 \\| y - a^L \\|^2$$\n\n"
+        "$$\\delta^l_j = \\frac{\\partial C}{\\partial z^l_j}$$\n\n"
+        "$$\\dfrac{\\partial C}{w_{jk}^l} = a^{l-1}_k \\delta^l_j$$\n\n"
+        "$$\\dfrac{\\partial C}{w_{jk}^l} = a^{l-1}_j \\delta^l_k$$\n"
+    )
+    v = verdicts_of(notes)
+    assert v[9] == {"correct"}  # \partial C over a bare name: dC/dw with its \partial left out
+    assert v[11] == {"wrong"}

@@ -467,8 +467,12 @@ class Parser:
         elif self.eat("||"):
             close = "||"
         else:
+            self.need("|")  # |x|: the absolute value of a number (a vector's is not read)
+            self.in_norm += 1
+            e = self.expr()
+            self.in_norm -= 1
             self.need("|")
-            raise Unreadable("absolute value")
+            return ("call", Atom("abs"), [e])
         self.in_norm += 1
         e = self.expr()
         self.in_norm -= 1
@@ -481,6 +485,13 @@ class Parser:
     def frac(self):
         num_t, den_t = self.group_text(), self.group_text()
         mark = _derivative_mark(num_t, den_t)
+        if mark is None and _BARE_DENOMINATOR.fullmatch(den_t):
+            top = re.match(r"\s*\\partial(?![A-Za-z])", num_t)
+            if top and num_t[top.end() :].strip():
+                # \frac{\partial C}{w_{jk}}: a \partial over a bare name is meaningless as a
+                # quotient; the \partial of the denominator was left out
+                num = self.sub_parser(num_t[top.end() :]).parse_all()
+                return ("d", num, self.sub_parser(den_t).parse_all(), None)
         if mark is None:
             num = self.sub_parser(num_t).parse_all()
             den = self.sub_parser(den_t).parse_all()
@@ -675,6 +686,9 @@ class Parser:
                 primes += 1
             else:
                 return Atom(name, sub, sup, primes, T)
+
+
+_BARE_DENOMINATOR = re.compile(r"\s*[A-Za-z](?:\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*\s*")
 
 
 def _derivative_mark(num: str, den: str) -> str | None:
