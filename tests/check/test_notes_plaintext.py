@@ -204,3 +204,36 @@ def test_plain_lines_derivatives_and_the_logistic_regression_beside_layers():
     assert v.get(11) == "wrong", v  # (1-y)/1 - a: the parentheses missing
     v = verdict_by_line(SINGLE_THEN_TWO.replace("dw[2] = dz[2] a[1]'", "dw[2] = dz[2]' a[1]"))
     assert v.get(25) == "wrong", v
+
+
+ACTIVATIONS = """# Activations
+
+```
+Z[1] = W[1] X + b[1]
+A[1] = tanh(Z[1])
+Z[2] = W[2] A[1] + b[2]
+A[2] = sigmoid(Z[2])
+```
+
+Derivatives of the activation functions:
+
+- sigmoid: g'(z) = g(z)(1 - g(z))
+- tanh: g'(z) = 1 - g(z)^2
+- tanh: $g'(z) = 1 - (g(z))^2$
+
+```
+dZ[2] = A[2] - Y
+dZ[1] = W[2]' dZ[2] .* (1 - A[1]^2)
+```
+
+dZ[1] = W[2]' dZ[2] .* A[1] .* (1 - A[1])
+"""
+
+
+def test_a_list_of_the_activations_derivatives_is_never_wrong():
+    # the bare g of each line is the activation its prose names, not the output layer's
+    v = verdict_by_line(ACTIVATIONS)
+    assert v.get(12) == "correct", v  # holds for the sigmoid output
+    assert v.get(13) != "wrong" and v.get(14) != "wrong", v
+    assert v.get(17) == "correct" and v.get(18) == "correct", v
+    assert v.get(21) == "wrong", v  # sigmoid's derivative at a tanh layer

@@ -45,6 +45,12 @@ def derivative(ck: Checking, lhs: Member, m: Member):
             raise Unknown(m.error)
         if m.kind == "chain":
             return _chain(ck, lhs, m, claim)
+        if m.kind == "deriv" and m.value == lhs.value:
+            # dL/dy = \overline{y}: the same derivative in another of the note's notations
+            ck.add(line, kind, claim, "correct", None, "the same derivative, written again")
+            return
+        if m.kind == "deriv" and _by_value(ck, lhs, m.value, claim, line):
+            return
         if m.kind not in ("expr", "number"):
             raise Unknown("the right-hand side is not an expression")
         net = ck.need_net()
@@ -119,6 +125,24 @@ def _diagnose(ck: Checking, num, den, mine, truth, style, line) -> str:
     return ""
 
 
+def _by_value(ck: Checking, lhs: Member, other: tuple[str, str], claim: str, line: int) -> bool:
+    """``dC/db = dC/dz``: one derivative of the network said to equal another, judged by
+    their values; False (nothing added) when the network does not have both."""
+    net = ck.net if ck.net and ck.net.defs else None
+    num, den = lhs.value
+    if not (net and all(net.known(x) for x in (num, den, *other))):
+        return False
+    try:
+        ok = same(net.full(net.deriv(*other)), net.full(net.deriv(num, den)))
+    except Unknown:
+        return False
+    if ok is None:
+        return False
+    expected = ck.show(net.shown(num, den), line)
+    ck.add(line, "derivative", claim, "correct" if ok else "wrong", expected)
+    return True
+
+
 def _chain(ck: Checking, lhs: Member, m: Member, claim: str):
     """``dN/dD = dN/dU × dU/dD``: the fractions must cancel, and with the network's names
     the product must be all of the derivative."""
@@ -142,6 +166,13 @@ def _chain(ck: Checking, lhs: Member, m: Member, claim: str):
     net = ck.net if ck.net and ck.net.defs else None
     path = _path(ck, num, den) if net and net.known(num) and net.known(den) else None
     expected = " × ".join(ck.frac(n, d, style, line) for n, d in path) if path else None
+    if len(factors) == 1 and (sorted(left_top) != [num] or sorted(left_bottom) != [den]):
+        # dC/db_7 = (dC/dz_1): one derivative said to equal another (dz/db = 1), no chain to
+        # cancel: by value on the network, else not understood (never wrong for not cancelling)
+        if not _by_value(ck, lhs, factors[0], claim, line):
+            ck.add(line, "chain-rule", claim, "unknown", None,
+                   "one derivative written for another: their ratio is not known here")  # fmt: skip
+        return
     if sorted(left_top) != [num] or sorted(left_bottom) != [den]:
         extra_top = [t for t in left_top if t != num] if num in left_top else left_top
         extra_bottom = [b for b in left_bottom if b != den] if den in left_bottom else left_bottom

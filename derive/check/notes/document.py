@@ -44,6 +44,7 @@ import re
 import string
 from dataclasses import dataclass, field
 
+from . import adjoints
 from . import macros as mac
 
 _ROW_ENVS = {
@@ -116,6 +117,7 @@ def read_document(text: str, *, latex: bool | None = None) -> Document:
     text = _replace(text, [(start, end, _blank) for start, end in defs])
     if not latex:
         macros = mac.builtins(macros)
+    macros = adjoints.declared(text, macros)  # \overline{z} stated as dL/dz (CSC321)
     doc = Document(text, latex, spans, macros=macros)
     _Reader(doc).run()
     return doc

@@ -216,13 +216,14 @@ def notes_layers(segments) -> int | None:
 
 
 def net_from_notes(
-    formulas: list[Formula | None], functions: dict | None = None
+    formulas: list[Formula | None], functions: dict | None = None, output_y: bool = False
 ) -> tuple[ScalarNet | None, dict[str, int], dict[str, sp.Expr]]:
     """The forward equations written in the notes: ``name = expression`` lines, the first
     definition of each name, in an order where each comes after what it uses. Returns the
     network (None without equations), the line of each of its equations, and the equations
     the cost does not depend on (names of the notes' own). ``functions``: the notes' own
-    (``functions.define``), usable as activations beside the registry's."""
+    (``functions.define``), usable as activations beside the registry's. ``output_y``: a
+    second example's ``y = \\sigma(z)`` defines y (elsewhere y is the target)."""
     acts = {**ACTIVATIONS, **(functions or {})}
     defs: dict[str, tuple[int, sp.Expr]] = {}
     local: dict[str, sp.Expr] = {}
@@ -243,7 +244,7 @@ def net_from_notes(
             if not _substitution(left.name, right, defs, acts, members[0].line):
                 superseded = min(superseded, members[0].line)
             continue
-        if re.fullmatch(r"delta\d*|x|y", left.name) or any(
+        if re.fullmatch(r"delta\d*|x" + ("" if output_y else "|y"), left.name) or any(
             s.name.startswith(("∂", "⟨")) for s in right.free_symbols
         ):
             continue

@@ -194,12 +194,51 @@ def check_text(
     header = _header(checker, net, spec)
     old = checker.run()
     after = getattr(net, "superseded", 10**9)
+    second = _second_example(segments, reader, text, after) if spec is None else None
     for i, r in enumerate(old):
         if r.verdict == "wrong" and r.line > after and r.kind in ("derivative", "chain-rule"):
             # the note has reused a letter of this network for something else by now
             why = f"line {after} redefines a name of the network read before it"
             old[i] = Result(r.line, r.kind, r.claim, "unknown", None, why)
+    if second is not None:  # the second example's lines: its own network's verdicts
+        start, results = second
+        mine = {r.line for r in results}
+        old = [r for r in old if r.line < start or r.line not in mine] + results
+        old.sort(key=lambda r: r.line)
     return merge(old, judge_note(segments, layout=layout)), header
+
+
+def _second_example(segments, reader, text: str, after: int) -> tuple[int, list[Result]] | None:
+    """A note that reuses a letter of its network for a second example (``z = y - t`` first,
+    ``y = \\sigma(z)`` later) writes that example's forward equations from there on: the lines
+    from ``after`` are checked against the network those equations make, when they make one
+    (else None: the first network's WRONG verdicts there become not understood). Returns
+    the line the second example starts on and its results."""
+    if after >= 10**9:
+        return None
+    start = next((i for i, s in enumerate(segments) if s.line >= after), len(segments))
+    while start > 0:  # the formula block the new definition stands in (L = (y - t)^2/2 above)
+        prev, cur = segments[start - 1], segments[start]
+        if (
+            prev.kind != "math"
+            or cur.kind != "math"
+            or max(prev.line, prev.end_line) < cur.line - 1
+        ):
+            break
+        start -= 1
+    later = segments[start:]
+    after = later[0].line if later else after
+    second = Checker(later, reader, None, spec=False, text=text)
+    formulas = [item.formula for item in second.items]
+    net, second.def_lines, local = net_from_notes(formulas, second.functions, output_y=True)
+    if net is None or getattr(net, "superseded", 10**9) < 10**9:
+        return None
+    for name, expr in local.items():
+        second.local.setdefault(name, expr)
+    second.net = net
+    second.softmax = softmax.find(second, second.items)
+    shapes.prepare(second, second.statements)
+    return after, second.run()
 
 
 def merge(old: list[Result], new) -> list[Result]:
@@ -239,6 +278,11 @@ def merge(old: list[Result], new) -> list[Result]:
                        "an equation between names the model of meaning could not bind")  # fmt: skip
         out.append(r)
     for v in new:
+        if v.verdict == "unknown" and v.unread and v.line in judged:
+            # another claim of a line the model judged, whose notation it could not read:
+            # reported as not understood (the older checks' verdicts on the line are
+            # replaced), never dropped, so a judged first equality does not pass for the line
+            out.append(Result(v.line, v.kind, v.claim, "unknown", None, v.message))
         if v.verdict in ("correct", "wrong"):
             msg = v.message if v.verdict != "correct" else f"read with {v.reading}"
             if v.verdict == "wrong" and v.reading:

@@ -62,6 +62,9 @@ class Note:
         self.example_letters: set[str] = set()  # examples.py
         self.log10 = False  # log is the base-10 logarithm: the note divides by ln(10)
         self.unfit = False  # no forward equation of the note holds on the drawn network
+        self.named = ""  # a known convention the note is read in (nielsen.py)
+        self.alt_costs: dict[int, str] = {}  # line -> the cost its prose names (altcost.py)
+        self.cost_override = ""  # that cost, for the claim being judged
         self.bare_misfit: set[str] = set()  # bare names the drawn network does not fit
 
         self.convention = ""  # a notation read by its known convention (ngcourse.py)
@@ -143,6 +146,8 @@ class Note:
     def readings(self, line: int = 0, batch: bool = False):
         every = ["abstract", "half_sq", "sq", "ce"]
         costs = ["note"] if self.cost_read else self.known_costs or every
+        if self.cost_override:
+            costs = [self.cost_override]
         acts = list(itertools.product(self.hidden_options, self.output_options))
         means = (False, True) if batch else (False,)
         for layout, base, shift in self.conventions:
@@ -318,9 +323,10 @@ def infer(note: Note, stmts) -> None:
                 calls.append((atom, rhs))
             continue
         if atom.name in ("x", "X", "y", "Y") and lhs.tree[0] == "atom" and atom.sup is None:
-            if rhs is not None and rhs[0] != "atom" and not _has_derivative(rhs) and not atom.sub:
-                # the input or the target written as an expression (x = A y): the note says
-                # what it stands for, nothing of the network computes it (x = X is a claim)
+            if rhs is not None and rhs[0] != "atom" and not _has_derivative(rhs):
+                # the input or the target written as an expression (x = A y, or Bishop's
+                # output y_k = e^{a_k} / \sum_j e^{a_j}): the note says what it stands for,
+                # nothing of the network computes it (x = X is a claim)
                 note.kinds[id(lhs)] = "definition"
             continue
         if atom.name not in KNOWN and lhs.tree[0] == "atom" and not bind.is_cost(atom):
@@ -514,7 +520,7 @@ def _conventions(note: Note) -> None:
             general = bind.uses_layer_l(lhs) or bind.uses_layer_l(rhs)
             layers = note.layer_values(net, reading) if general else [None]
             free = sorted(bind.free_indices(lhs))
-            ok = None
+            ok, misfit = None, False
             for lv in layers:
                 env = env0.with_idx(l=lv) if lv is not None else env0
                 try:
@@ -525,12 +531,18 @@ def _conventions(note: Note) -> None:
                             a, b = bind.value(lhs, e), bind.value(rhs, e)
                             same = bind.equal(a, b)
                             ok = same if ok is None else ok and same
+                except (bind.ShapeMismatch, bind.NoLayer):
+                    misfit = True
+                    continue
                 except (Unreadable, FloatingPointError, ValueError, ZeroDivisionError):
                     continue
             if ok is True:
                 good += 1
                 held[cand].add(k)
-            elif ok is False:
+            elif ok is False or misfit:
+                # shapes that do not combine, or a layer the convention does not have, count
+                # against it as much as an equation that fails (z_1 = W_1 x without a bias
+                # fails under every convention)
                 bad += 1
         scores[cand] = (good, -bad)
     best = max(scores.values())

@@ -179,6 +179,14 @@ def clean(tex: str) -> str:
     s = re.sub(r"\\mathrm\{d\}", "d", s)
     s = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", s)
     s = re.sub(_DROP, " ", s)
+    # y_{\text{pred}}, y_{\text{pred}, i}: the prediction, \hat y (its entry i)
+    s = re.sub(r"\by_\{\s*\\(?:text|mathrm)\{\s*pred(?:icted)?\s*\}\s*,\s*([^{}]+?)\s*\}",
+               r"\\hat{y}_{\1}", s)  # fmt: skip
+    s = re.sub(r"\by_\{\s*\\(?:text|mathrm)\{\s*pred(?:icted)?\s*\}\s*\}", r"\\hat{y}", s)
+    # \frac{\partial C}{w_{jk}^l}: the \partial of the denominator left out (one symbol there)
+    s = re.sub(r"(\\[dt]?frac\s*\{\s*\\partial\s*[A-Za-z](?:_\{[^{}]*\}|_\w)?(?:\^\{[^{}]*\}|\^\w)?"
+               r"\s*\}\s*\{)\s*(?=[A-Za-z](?:_\{[^{}]*\}|_\w)?(?:\^\{[^{}]*\}|\^\w)?\s*\})",
+               r"\1\\partial ", s)  # fmt: skip
     s = re.sub(r"\\(sigma|delta)\s*\{\s*\\prime\s*\}", r"\\\1'", s)
     # g^{\prime[l]}, g^{\prime (2)}: the prime and the layer in one superscript, g^{[l]'}
     s = re.sub(r"\^\s*\{\s*\\prime\s*([\[(][^{}\[\]()]+[\])])\s*\}", r"^{\1'}", s)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import (
+    actidentity,
+    altcost,
     barenames,
     biasletter,
     bind,
@@ -40,10 +42,12 @@ from . import (
     ngcourse,
     ngforms,
     ngshapes,
+    nielsen,
     rowvectors,
     scope,
     sections,
     slips,
+    smallt,
     strayindex,
     topweight,
     unitnet,
@@ -65,6 +69,7 @@ class Verdict:
     message: str = ""
     reading: str = ""
     kind: str = "equation"  # derivative | chain-rule | equation, as the report names checks
+    unread: bool = False  # its notation was not read (not parsed), rather than not judged
 
 
 @dataclass
@@ -164,8 +169,13 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     """The verdicts on a note's formulas; ``layout`` ("rows" or "cols") states how the note
     writes examples when its own equations do not say (``derive check --rows``)."""
     stmts = statements(segments)
+    if smallt.applies([m.text for ms in stmts for m in ms]):  # W_2^t: the transpose
+        for ms in stmts:
+            for m in ms:
+                m.text = smallt.rewrite(m.text)
     note = Note()
     note.layout = layout
+    note.alt_costs = altcost.lines(segments)
     entryfuns.declare(stmts, note.functions)  # s(x)_i = ...: s applied, not s times (x)_i
     for members in stmts:
         for m in members:
@@ -178,6 +188,8 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     # \Delta_j^l := dC/dz_j^l: the capital Delta of this note is one example's error
     note.delta_one_example = any(_defines_delta_entry(note, ms) for ms in stmts)
     entryfuns.settle(note, stmts)  # its functions bound: their claims judged, their layouts
+    if nielsen.detect(note, stmts):  # BP1-BP4 and no forward pass: Nielsen's convention
+        nielsen.apply(note)
     inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
@@ -379,7 +391,7 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
     for m in members[start:]:
         claim = f"{lhs.text} = {m.text}"
         if lhs.error or m.error:
-            out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error))
+            out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error, unread=True))
             continue
         kron = indices.kronecker(lhs.tree, m.tree, m.cond)
         if kron is not None:
@@ -425,6 +437,8 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             if short is not None:
                 v, msg, reading = short[0], "", short[1]
         kind = _kind(lhs.tree, m.tree)
+        if note.named and reading:
+            reading = f"{note.named}, {reading}"
         out.append(Verdict(m.line, claim, v, msg, reading, kind))
     return out
 
@@ -792,9 +806,23 @@ def _show(v) -> str:
 
 def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tuple[str, str, str]:
     """(verdict, message, reading) for the claim lhs = rhs."""
+    verdict = _compare(note, lhs, rhs, line, cond, context)
+    if verdict[0] != "correct":
+        generic = actidentity.generic_output(lhs, rhs)  # 1 - \tanh^2(z) = 1 - a^2
+        if generic is not None:
+            failure = note.first_failure, note.fail_kinds
+            again = _compare(note, generic[0], generic[1], line, cond, context)
+            if again[0] == "correct":
+                return "correct", "", f"a read as {generic[2]}(z), the activation of this line"
+            note.first_failure, note.fail_kinds = failure
+    return verdict
+
+
+def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
     note.first_failure = None
     note.fail_kinds = set()  # "whole": an entry against a whole vector, "value": any other
     use_cost_at(note, line, ("add", [(1, lhs), (1, rhs)]))
+    note.cost_override = note.alt_costs.get(line, "")  # "if the cost is cross entropy, ..."
     if not _binds_something(lhs) and not _binds_something(rhs):
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
@@ -841,19 +869,22 @@ def compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()) -> tup
     # argument of its own H(y, s)) holds or fails at any vectors: judged (entryfuns)
     own = entryfuns.self_contained(note, lhs, rhs)
     depends_on_cost = (
-        not note.cost_read
+        not (note.cost_read or note.cost_override)
         and not note.known_costs
         and bind.mentions(("add", [(1, lhs), (1, rhs)]), {"y", "Y"})
         and not own
     )
-    if ((not note.forward and not note.costs and not note.convention) or note.unfit) and not own:
+    known = note.convention or note.named  # a known convention: its names are not guessed
+    if ((not note.forward and not note.costs and not known) or note.unfit) and not own:
         # a note that writes no network of its own, or whose forward equations hold on no
         # drawn network: its names are only guessed, so a claim may be confirmed on the drawn
         # network but is never called wrong
         depends_on_cost = True
-    if barenames.mentions_misfit(note, ("add", [(1, lhs), (1, rhs)])):
-        # confirmed above when it held; a model the drawn network is not: never refuted
-        return "unknown", "its bare names are a model of the note's own (barenames)", ""
+    claim = ("add", [(1, lhs), (1, rhs)])
+    if barenames.mentions_misfit(note, claim) or barenames.generic_activation(note, claim):
+        # confirmed above when it held; a model the drawn network is not, or an activation
+        # the prose names: never refuted
+        return "unknown", "its bare names are not the drawn network's (barenames)", ""
     if vector and getattr(note, "numerator", False) and all(r in ("neq", "err") for r in vector):
         held = _rows_of_gradients(note, line, batch, lhs, rhs, cond, context)
         if held is not None:
