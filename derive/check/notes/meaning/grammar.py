@@ -81,11 +81,6 @@ _STEP_INDICATOR = re.compile(
     r"\\math(?:bb|ds|bf)\s*\{\s*1\s*\}\s*(?:_\{(?P<sub>(?:[^{}<>]|\{[^{}]*\})+?)>\s*0\s*\}"
     r"|\((?P<arg>[^()<>]+?)>\s*0\s*\))"
 )
-# a name labelled in words, y_{\text{pred}}, y_{pred, i}: the prediction, as \hat{y} writes it
-_PREDICTION = re.compile(
-    r"(?:\\(?:text|mathrm|textrm)\s*\{\s*)?(?:pred|predicted|prediction)\s*\}?\s*"
-    r"(?:,\s*(?P<index>[A-Za-z0-9]))?"
-)
 
 
 def _underbraces(s: str) -> str:
@@ -668,9 +663,6 @@ class Parser:
             if self.i < len(self.s) and self.s[self.i] == "_" and sub is None:
                 self.i += 1
                 sub = self.group_text().strip()
-                label = _PREDICTION.fullmatch(sub)
-                if label and not name.startswith("hat_"):
-                    name, sub = "hat_" + name, label.group("index")
             elif self.i < len(self.s) and self.s[self.i] == "^":
                 save = self.i
                 self.i += 1
