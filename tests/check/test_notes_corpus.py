@@ -33,7 +33,7 @@ FLOOR = {
     "lmtot27_rows_softmax_vi": (20, 0),
     "lotabout_bp_note_zh": (22, 5),
     "markusthill_boldsymbol_batch": (12, 0),
-    "mathscode_logreg_zh": (13, 3),
+    "mathscode_logreg_zh": (15, 3),
     "physicsd00d_cs224d_hw": (33, 0),
     "rugessnome_softmax_jacobian_fr": (22, 0),
     "steven2358_ufldl": (10, 3),

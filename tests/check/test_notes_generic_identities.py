@@ -32,3 +32,35 @@ def test_a_softmax_output_named_y_is_a_definition():
         "$$C = \\frac{1}{2}\\|A - Y\\|^2$$\n"
     )
     assert "wrong" not in v.get(1, set())
+
+
+RELU_BATCH = (
+    "Forward: $Z_1 = W_1 X + b_1$, $A_1 = \\text{ReLU}(Z_1)$, $Z_2 = W_2 A_1 + b_2$, "
+    "$A_2 = \\sigma(Z_2)$.\n\n"
+    "Loss: $L = -\\frac{1}{m}\\sum_i \\left[y_i \\log A_2^{(i)} + (1-y_i)\\log(1-A_2^{(i)})"
+    "\\right]$\n\n"
+)
+
+
+def test_cases_on_values_are_never_judged_without_their_condition():
+    # "0 otherwise" holds where z <= 0 only; read without its condition it looked WRONG
+    v = verdicts_of(
+        RELU_BATCH
+        + "$$\\text{ReLU}'(z) = \\begin{cases} 1 & \\text{if } z > 0 \\\\ 0 & \\text{otherwise} "
+        "\\end{cases}$$\n\n"
+        "$$g'(Z_1) = \\begin{cases} 1, & Z_1 > 0 \\\\ 0, & \\text{otherwise} \\end{cases}$$\n\n"
+        "$$dZ_1 = W_2^T dZ_2 \\odot g'(Z_1)$$\n"
+    )
+    assert "wrong" not in v[5]
+    assert "wrong" not in v[7]
+
+
+def test_sigma_prime_written_with_the_generic_a_inline():
+    v = verdicts_of(
+        "Examples are rows: $Z^{(1)} = X W^{(1)} + b^{(1)}$, $A^{(1)} = \\text{ReLU}(Z^{(1)})$, "
+        "$Z^{(2)} = A^{(1)} W^{(2)} + b^{(2)}$, $\\hat Y = \\text{softmax}(Z^{(2)})$.\n\n"
+        "Since $\\sigma'(z) = \\sigma(z)(1-\\sigma(z)) = a(1-a)$.\n\n"
+        "Not $\\sigma'(z) = a(1+a)$.\n"
+    )
+    assert v[3] == {"correct"}
+    assert v[5] == {"wrong"}

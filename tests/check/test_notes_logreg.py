@@ -60,3 +60,21 @@ def test_a_layered_network_is_not_one_unit():
         "$$dw = \\frac{1}{m} dZ X^T$$\n"  # 5
     )
     assert verdict_by_line(notes).get(5) != "wrong"
+
+
+NUMBERED = LOGREG + (
+    "\n"  # 16
+    "$$dz^{(i)} = a^{(i)} - y^{(i)}$$\n"  # 17: i counts the examples (with the sum of line 15)
+    "\n"
+    "$$dz^{(1)} = a^{(1)} - y^{(1)}$$\n"  # 19
+    "\n"
+    "$$dz^{(2)} = a^{(2)} - y^{(2)}$$\n"  # 21
+)
+
+
+def test_numbered_examples():
+    v = verdict_by_line(NUMBERED)
+    assert v[19] == "correct"
+    assert v[21] == "correct"
+    v = verdict_by_line(NUMBERED.replace("a^{(2)} - y^{(2)}", "a^{(2)} + y^{(2)}"))
+    assert v[21] == "wrong"

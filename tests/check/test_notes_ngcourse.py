@@ -157,9 +157,11 @@ def test_weight_decay_and_the_accumulator():
     # the lecture slide's lambda Theta: with the cost's lambda/(2m) the gradient has lambda/m
     v = verdict_by_line(DECAY.replace("\\frac{\\lambda}{m} \\Theta", "\\lambda \\Theta"))
     assert v[9] == "wrong"
-    # the bias column (j = 0) has no decay: not read, never wrong
+    # the bias column (j = 0: Theta_{i0} is the bias, a_0 = 1) has no decay
     v = verdict_by_line(DECAY.replace("\\neq 0", "= 0"))
-    assert v.get(9) != "wrong"
+    assert v[9] == "wrong"
+    bias = DECAY.replace(" + \\frac{\\lambda}{m} \\Theta^{(l)}_{ij}", "").replace("\\neq 0", "= 0")
+    assert verdict_by_line(bias)[9] == "correct"
 
 
 UFLDL = (
@@ -192,3 +194,18 @@ def test_weight_decay_through_the_per_example_cost():
     assert v[9] == "wrong"
     v = verdict_by_line(UFLDL.replace("\\right] + \\lambda W", "\\right]"))
     assert v.get(9) != "wrong"  # stated without the decay: the unregularised reading holds
+
+
+def test_lower_case_theta_with_a_layer_is_the_course_theta():
+    v = verdict_by_line(COURSE.replace("\\Theta^", "\\theta^"))
+    assert v[7] == "correct"
+    assert v[15] == "correct"
+    wrong = COURSE.replace("\\Theta^", "\\theta^").replace(
+        "(\\theta^{(3)})^T \\delta^{(4)} .*", "\\theta^{(3)} \\delta^{(4)} .*"
+    )
+    assert verdict_by_line(wrong)[7] == "wrong"
+
+
+def test_a_remark_on_what_a_formula_ignores_is_not_a_factor():
+    notes = COURSE.replace("\\delta^{(l+1)}_i$$", "\\delta^{(l+1)}_i \\text{ , ignore } \\lambda$$")
+    assert verdict_by_line(notes)[15] == "correct"

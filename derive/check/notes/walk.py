@@ -19,6 +19,7 @@ The report (``check_report``) gives one line per claim.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sympy as sp
@@ -34,7 +35,7 @@ from . import matrix as matrix
 from . import shapes as shapes
 from . import softmax as softmax
 from .claims import Member, Names, Reader
-from .meaning.judge import judge_note
+from .meaning.judge import VALUE_COND, judge_note
 from .names import sym
 from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
 from .read import read_notes
@@ -241,6 +242,11 @@ def _second_example(segments, reader, text: str, after: int) -> tuple[int, list[
     return after, second.run()
 
 
+_VALUE_CASE = re.compile(
+    VALUE_COND + r"|\\text\{\s*(otherwise|else|sinon|sonst|andernfalls|sino|en otro caso)\b"
+)
+
+
 def merge(old: list[Result], new) -> list[Result]:
     """The model of meaning's verdicts (``meaning``) first: on a line it judged, its verdicts
     replace the older checks'; on a line it read as a definition, an older WRONG becomes not
@@ -268,7 +274,10 @@ def merge(old: list[Result], new) -> list[Result]:
     for r in old:
         if r.line in judged:
             continue
-        if r.line in defined and r.verdict == "wrong":
+        if r.verdict == "wrong" and _VALUE_CASE.search(r.claim):
+            # 0 \quad \text{otherwise} after 1 \quad z > 0: the older checks drop the case
+            r = Result(r.line, r.kind, r.claim, "unknown", None, "a case on the values (z > 0)")
+        elif r.line in defined and r.verdict == "wrong":
             r = Result(r.line, r.kind, r.claim, "unknown", None,
                        "a definition of the note's, not a claim")  # fmt: skip
         elif r.verdict == "wrong" and r.kind == "equation" and r.line not in agree:

@@ -24,7 +24,7 @@ def _calls(node, out: set) -> None:
         return
     if node[0] == "call" and isinstance(node[1], Atom):
         a = node[1]
-        if _NAMES.get(a.name) and not a.sub and a.primes == 0 and len(node[2]) == 1:
+        if _NAMES.get(a.name) and not a.sub and len(node[2]) == 1:  # sigma'(z) too
             out.add((a.name, repr(node[2][0])))
     for part in subtrees(node):
         _calls(part, out)
@@ -83,5 +83,5 @@ def generic_output(lhs, rhs):
     fn, arg = found
     if arg == ("atom", Atom("a")):
         return None  # sigma(a): a is an argument here, not the output
-    value = ("call", replace(fn, sup=None), [arg])
+    value = ("call", replace(fn, sup=None, primes=0), [arg])
     return _put(lhs, value), _put(rhs, value), fn.name

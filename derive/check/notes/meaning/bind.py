@@ -461,7 +461,7 @@ def example(arr, atom: Atom, env: Env):
     letter picks (``y^{(l)}``, ``x^{(p,3)}``: see examples.py)."""
     if not atom.ex:
         return arr
-    i = env.idx.get(atom.ex)
+    i = int(atom.ex) - 1 if atom.ex.isdigit() else env.idx.get(atom.ex)  # y^{(1)}: numbered.py
     if i is None:
         raise Unreadable(f"free example index {atom.ex}")
     m = env.state.net.m
@@ -510,9 +510,11 @@ def atom_value(atom: Atom, env: Env):
         return _own(atom, env)
     if env.reading.decay and atom.name == "lambda" and not (atom.sub or atom.sup or atom.T):
         return decay.LAMBDA  # the weight decay's coefficient, a drawn number (decay.py)
-    if atom.name == "Delta_acc" and atom.sup:
+    if atom.name in ("Delta_acc", "Delta_accb") and atom.sup:
         # Ng's course's accumulator: the sum over the examples of the data term's gradient
-        arr = present(decay.accumulated(st, node_of("W", layer_number(atom.sup, env), env)), env)
+        # (Delta_accb: its column 0, the bias's)
+        kind = "W" if atom.name == "Delta_acc" else "b"
+        arr = present(decay.accumulated(st, node_of(kind, layer_number(atom.sup, env), env)), env)
         arr = arr.T if atom.T else arr
         return entry(arr, index_letters(atom.sub), env) if atom.sub else arr
     if is_cost(atom):

@@ -164,6 +164,9 @@ def clean(tex: str) -> str:
     s = re.sub(_INDICATOR, r"\\delta_{\1\2}", s)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)
     s = re.sub(r"\\textcolor\{[^{}]*\}", "", s)
+    # "\\text{, ignore }\\lambda" after a formula: a remark on what it leaves out, not a factor
+    s = re.sub(r"\\(?:text|mbox)\{\s*[,;]?\s*(?:ignore|ignoring|neglecting|without)\b[^{}]*\}.*$",
+               "", s, flags=re.S)  # fmt: skip
     s = re.sub(r"\\color\{[^{}]*\}", "", s)
     s = re.sub(
         r"\\text\{\s*(\\textcolor\{[^{}]*\})?\s*\{?\\framebox\{\$([^$]*)\$\}\}?\s*\}", r"{\2}", s

@@ -43,6 +43,7 @@ from . import (
     ngforms,
     ngshapes,
     nielsen,
+    numbered,
     rowvectors,
     scope,
     sections,
@@ -58,7 +59,7 @@ from .conventions import Note, infer, use_cost_at
 from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations, subtrees
 from .instance import Net
 
-BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta", "Delta_acc"}
+BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta", "Delta_acc", "Delta_accb"}
 
 
 @dataclass
@@ -97,6 +98,14 @@ _OTHER_CASE = re.compile(
 )
 UNREAD_CASE = "case?"  # the mark of such a case in a member's cond
 
+# a trailing condition on values: \quad z > 0, \text{if } z \leq 0, , x<0
+VALUE_COND = (
+    r"(?:,|\\quad|\\qquad|&|\\text\{\s*(?:if|for|when|si|falls|wenn)\s*\})\s*"
+    r"(?:\\text\{[^{}]*\})?\s*[^=&,()]{0,40}?(?:>|<|\\geq?|\\leq?|\\gt|\\lt|\\geqslant|"
+    r"\\leqslant)\s*[^=&,()]{0,40}$"
+)
+_VALUE_COND = re.compile(VALUE_COND)
+
 _OTHERWISE = re.compile(
     r"(?:,\s*)?(?:\\quad|\\qquad)?\s*\\text\{\s*(otherwise|sinon|else|sonst)\s*\.?\}\s*[.,]?\s*$"
 )
@@ -113,6 +122,11 @@ def _condition(text: str, last=None):
             return text[: m.start()].rstrip(" ,"), (UNREAD_CASE, "otherwise", "")
         flipped = "!=" if last[1] == "=" else "="
         return text[: m.start()].rstrip(" ,"), (last[0], flipped, last[2])
+    m = _VALUE_COND.search(text)
+    if m:
+        # 1 \quad \text{if } z > 0: a case on the values, not on indices; not judged (the
+        # "otherwise" after it neither)
+        return text[: m.start()].rstrip(" ,"), ("?", ">", "?")
     m = _COND.search(text)
     if not m:
         other = _OTHER_CASE.search(text)
@@ -291,6 +305,7 @@ def _notations(segments, stmts, note: Note) -> None:
     note.example_letters, _ = examples.apply(stmts)
     if note.convention and not note.example_letters:
         note.example_letters = ngcourse.example_letters(stmts)  # y^{(i)}: the course's example
+    numbered.apply(stmts, note.example_letters)  # y^{(1)}: the first example
 
 
 def _stated_shape(note: Note, m: Member, said, widths) -> Verdict:
@@ -602,9 +617,16 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
     if cond and cond[2] == "0":
         # j = 0: Ng's course numbers the bias column of Theta 0 (ngcourse.py); its other
         # columns are the drawn network's W, where the case j != 0 always holds
-        if not (note.convention and cond[1] == "!="):
+        if not note.convention:
             raise Unreadable(f"the case {cond[0]} = 0")
+        if cond[1] == "=":
+            lhs, rhs = (ngcourse.bias_column(t, cond[0]) for t in (lhs, rhs))
+            if lhs is None or rhs is None:
+                raise Unreadable(f"the case {cond[0]} = 0")
+            free_l, free_r = bind.free_indices(lhs), bind.free_indices(rhs)
         cond = None
+    if cond and cond[0] == "?":
+        raise Unreadable("a case on the values (z > 0), or the other case of one")
     cond_letters = {cond[0], cond[2]} if cond else set()
     if cond and not cond_letters <= (free_l | free_r | set(context) | note.class_letters):
         # the case names an index the claim does not write (j = c, then z_c): already applied
@@ -828,8 +850,10 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
     # examples, where a missing 1/m or a sum over the wrong axis shows; any other on one example
     names = BATCH - {"Delta"} if getattr(note, "delta_one_example", False) else BATCH
-    batch = bind.mentions(("add", [(1, lhs), (1, rhs)]), names) or examples.sums_over(
-        ("add", [(1, lhs), (1, rhs)]), note.example_letters
+    batch = (
+        bind.mentions(("add", [(1, lhs), (1, rhs)]), names)
+        or examples.sums_over(("add", [(1, lhs), (1, rhs)]), note.example_letters)
+        or numbered.mentions(("add", [(1, lhs), (1, rhs)]))
     )
     outcomes = []
     errors = []

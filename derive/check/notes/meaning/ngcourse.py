@@ -42,7 +42,10 @@ def _nodes(tree):
 
 
 def _theta(atom: Atom) -> bool:
-    return atom.name == "Theta" and atom.sup is not None and bool(_LAYER.fullmatch(atom.sup))
+    """Theta^{(l)} (students also write a lower-case theta^{(l)}: with a layer it is no
+    logistic regression's parameter vector)."""
+    layered = atom.sup is not None and bool(_LAYER.fullmatch(atom.sup))
+    return atom.name in ("Theta", "theta") and layered
 
 
 def _hypothesis(node) -> bool:
@@ -83,7 +86,7 @@ def _rename(node):
             # the course's accumulator (Delta := Delta + a_j delta_i over the examples), not an
             # error: left unbound, so what is written with it is not read
             return ("atom", replace(a, name="Delta_acc"))
-        return ("atom", replace(a, name="W")) if a.name == "Theta" else node
+        return ("atom", replace(a, name="W")) if a.name == "Theta" or _theta(a) else node
     if _hypothesis(node):
         return _output(None)
     if node[0] == "idx" and _hypothesis(node[1]) and re.fullmatch(r"[a-z]", node[2] or ""):
@@ -192,3 +195,46 @@ def example_letters(stmts) -> set[str]:
                 if m.tree is not None:
                     m.tree = examples.rewrite(m.tree, letters, set())
     return letters
+
+
+def bias_column(tree, letter: str):
+    """The case ``j = 0`` of a claim about Theta's entries: column 0 of Theta^{(l)} is the bias
+    b^{(l)} of the drawn network, Delta's column 0 accumulates its gradient, and the bias unit
+    a_0 is 1. The tree with those read in, or None when the letter stands anywhere else."""
+    bad = []
+
+    def entry(a: Atom):
+        letters = bind.index_letters(a.sub) if a.sub else []
+        if a.name in ("W", "Delta_acc") and len(letters) == 2 and letters[1] == letter:
+            name = "b" if a.name == "W" else "Delta_accb"
+            return ("atom", replace(a, name=name, sub=letters[0]))
+        if a.name in ("a", "A") and letters == [letter] and not a.T:
+            return ("num", 1.0)
+        if letter in letters:
+            bad.append(a)
+        return ("atom", a)
+
+    def walk(node):
+        if not isinstance(node, tuple) or not node or not isinstance(node[0], str):
+            return node
+        if node[0] == "atom":
+            return entry(node[1])
+        if node[0] == "sum" and node[1] == letter:
+            bad.append(node)
+        out = [node[0]]
+        for part in node[1:]:
+            if isinstance(part, tuple):
+                out.append(walk(part))
+            elif isinstance(part, list):
+                out.append([
+                    (q[0], walk(q[1]))
+                    if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
+                    else walk(q)
+                    for q in part
+                ])  # fmt: skip
+            else:
+                out.append(part)
+        return tuple(out)
+
+    out = walk(tree)
+    return None if bad else out
