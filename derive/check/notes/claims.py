@@ -36,6 +36,8 @@ _NAMED_SHAPE = re.compile(
     rf"(?P<b>{_NUM})\s*\}}|:?\s*(?P<s>{_ONE_SHAPE})|\s(?P<e>{_NUM})\s*\\cdot\s*(?P<f>{_NUM}))$"
 )
 _SHAPE_PRODUCT = re.compile(rf"^\s*{_ONE_SHAPE}(\s*(?:\\cdot)?\s*{_ONE_SHAPE})+\s*$")
+# the condition the reader writes after a cases row (``\\quad \\text{if } k = y_i``)
+_CASE_TAIL = re.compile(r"\\quad\s*\\text\{(?:if\s*\}\s*([^{}]*)|(otherwise)\})\s*$")
 _MATRIX_ENV = re.compile(r"\\begin\{([bpvBV]?matrix|array)\}")
 _S = rf"([\[(]?\s*{_NUM}\s*(?:\\cdot|,|x)\s*{_NUM}\s*[\])]?)"
 _ANNOTATION = re.compile(
@@ -84,6 +86,10 @@ class Reader(ExpressionReader):
 
     # ------------------------------------------------------------------ formulas
     def formula(self, tex: str, line: int, display: bool = True) -> Formula:
+        case = _CASE_TAIL.search(tex)
+        if case:  # a cases row, or a formula with its condition: its = is not the formula's
+            why = f"written for a case ({(case.group(1) or case.group(2)).strip()})"
+            return Formula(line, tex, [Member(line, tex, "bad", error=why)], display=display)
         cleaned = drop_alignment(clean(tex))
         labels: list[Label] = []
         try:

@@ -41,6 +41,7 @@ import dataclasses
 import functools
 import json
 import re
+import string
 from dataclasses import dataclass, field
 
 from . import adjoints
@@ -334,6 +335,9 @@ UNICODE = {
     "←": r"\leftarrow ",
 }
 
+# full-width digits and Latin letters (U+FF10…) as their ASCII forms
+_FULL_WIDTH = {ord(c) + 0xFEE0: ord(c) for c in "0123456789" + string.ascii_letters}
+
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
@@ -561,7 +565,7 @@ class _Reader:
 
     # A display's content: peel the row environment that wraps it, then its rows.
     def _block(self, base: int, s: str, env: str) -> None:
-        lead = len(s) - len(s.lstrip())
+        lead = _LEAD.match(s).end()  # \tag{3} alone before \begin{aligned}; a row's &
         m = re.match(r"\\begin\{([A-Za-z]+\*?)\}(\{[^{}]*\})?", s[lead:])
         if m and (m.group(1) in _ROW_ENVS or m.group(1) == "array"):
             inner_start = lead + m.end()
@@ -577,27 +581,40 @@ class _Reader:
                 if inner:
                     self._block(base + inner_start, inner, env)
                     return
-        group = re.match(r"(?:\\displaystyle\s*)?\{", s[lead:])  # {…} around it all
+        # {…} around it all, or a font wrapping the whole formula (\mathrm{Z_1 = X W_1 + b_1})
+        group = re.match(r"(?:\\displaystyle\s*)?(?:\\(?:mathrm|textrm|rm|mathit)\s*)?\{", s[lead:])
         if group:
             end = mac.group_end(s, lead + group.end() - 1)
-            if end > 0 and not s[end:].strip(" \t\n.,;"):
-                self._block(base + lead + group.end(), s[lead + group.end() : end - 1], env)
+            inner = s[lead + group.end() : end - 1]
+            font = re.search(r"\\(?:mathrm|textrm|rm|mathit)", group.group())
+            if end > 0 and not s[end:].strip(" \t\n.,;") and (not font or _has_relation(inner)):
+                self._block(base + lead + group.end(), inner, env)
                 return
-        rows, last = [], 0  # [start, end] of each row, its break blanked when joined
+        rows, last = [], 0  # [start, end, nested] of each row, its break blanked when joined
         text = s
         for start, end in [*_cuts(s, _row_break), (len(s), len(s))]:
             row = s[last:start]
-            if rows and _continues(row) and _has_relation(text[rows[-1][0] : rows[-1][1]]):
+            if env and len(row) < len(s) and _whole_env(row):  # &\begin{aligned} … as a row
+                rows.append([last, start, True])
+            elif (
+                rows
+                and not rows[-1][2]
+                and _continues(row)
+                and _has_relation(text[rows[-1][0] : rows[-1][1]])
+            ):
                 # a row opening with + or - continues the expression of the row before
                 # (\\ +& (f(...) - t_2) ...): one formula over both rows
                 joined = row.replace("&", " ")  # its alignment marks: no columns of its own
                 text = text[: rows[-1][1]] + " " * (last - rows[-1][1]) + joined + text[start:]
                 rows[-1][1] = start
             else:
-                rows.append([last, start])
+                rows.append([last, start, False])
             last = end
-        for start, end in rows:
-            self._row(base + start, text[start:end], env)
+        for start, end, nested in rows:
+            if nested:
+                self._block(base + start, text[start:end], env)
+            else:
+                self._row(base + start, text[start:end], env)
 
     def _row(self, base: int, row: str, env: str) -> None:
         if not row.strip():
@@ -766,7 +783,21 @@ class _Reader:
             tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
+        tex = tex.translate(_FULL_WIDTH)  # y_i=１, dＷ: a CJK input method's digits and letters
         return mac.present(mac.expand(tex, self.doc.macros))
+
+
+_LEAD = re.compile(r"(?:\s|&|\\(?:tag|label)\*?\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")
+
+
+def _whole_env(row: str) -> bool:
+    """A row that is one row environment and nothing else (a nested ``aligned``)."""
+    lead = _LEAD.match(row).end()
+    m = re.match(r"\\begin\{([A-Za-z]+\*?)\}", row[lead:])
+    if not m or m.group(1) not in _ROW_ENVS:
+        return False
+    close = _env_end(row, lead + m.end(), m.group(1))
+    return close >= 0 and not re.sub(r"\\(label|tag)\{[^{}]*\}|[\s.,;]", "", row[close:])
 
 
 def _continues(row: str) -> bool:

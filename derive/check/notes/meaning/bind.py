@@ -748,6 +748,10 @@ def call(fatom: Atom, args, env: Env):
             raise Unreadable("log of a non-positive number")
         out = np.log(x)
         return out / np.log(10) if name == "log" and env.reading.log10 else out
+    elif name == "abs" and not d:
+        if not _is_scalar(x):
+            raise Unreadable("|v| of a vector: its norm or its entries")
+        return abs(_scalar(x))
     elif name == "sqrt" and not d:
         return np.sqrt(x)
     elif name == "diag" and not d:

@@ -76,6 +76,13 @@ COSTS = {"C", "J", "E", "L", "l", "cal_L", "frak_L", "cal_C", "ell", "c", "CE", 
 RELATIONS = (":=", "=:", "\\equiv", "\\coloneqq", "=")
 
 
+# the indicator 1_{z > 0}, 1(z > 0): the step function H(z), the derivative of the ReLU
+_STEP_INDICATOR = re.compile(
+    r"\\math(?:bb|ds|bf)\s*\{\s*1\s*\}\s*(?:_\{(?P<sub>(?:[^{}<>]|\{[^{}]*\})+?)>\s*0\s*\}"
+    r"|\((?P<arg>[^()<>]+?)>\s*0\s*\))"
+)
+
+
 def _underbraces(s: str) -> str:
     """``\\underbrace{X}_{label}`` as ``{X}``: the label annotates, the formula is X."""
     while True:
@@ -138,6 +145,18 @@ def _overs(s: str) -> str:
     return s
 
 
+def _greek_index(s: str) -> str:
+    """A sum over a Greek index (``\\sum_\\mu w_{i \\mu} g(z_\\mu)``): the index renamed to a
+    Latin letter the formula does not use, as the grammar reads indices."""
+    m = re.search(r"\\sum_\{?\s*\\(mu|nu|kappa|iota)(?![A-Za-z])\s*\}?", s)
+    if not m:
+        return s
+    free = [c for c in "pqrsuv" if not re.search(rf"(?<![A-Za-z\\]){c}(?![A-Za-z])", s)]
+    if not free:
+        return s
+    return re.sub(rf"\\{m.group(1)}(?![A-Za-z])\s*", free[0] + " ", s)
+
+
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
     s = ngforms.normalise(_overs(_underbraces(tex)))
@@ -153,7 +172,7 @@ def clean(tex: str) -> str:
         r"\\text\{\s*(\\textcolor\{[^{}]*\})?\s*\{?\\framebox\{\$([^$]*)\$\}\}?\s*\}", r"{\2}", s
     )
     s = re.sub(r"\\framebox\{\$([^$]*)\$\}", r"{\1}", s)
-    words = r"(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp|np\.sum|sum)"
+    words = r"(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp|np\.sum|sum|diag)"
     s = re.sub(r"\\(mathrm|text|textrm|mbox|texttt|operatorname)\{\s*" + words + r"\s*\}", r"\2", s)
     s = re.sub(r"\\mathrm\{d\}", "d", s)
     s = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", s)
@@ -167,10 +186,13 @@ def clean(tex: str) -> str:
                r"\s*\}\s*\{)\s*(?=[A-Za-z](?:_\{[^{}]*\}|_\w)?(?:\^\{[^{}]*\}|\^\w)?\s*\})",
                r"\1\\partial ", s)  # fmt: skip
     s = re.sub(r"\\(sigma|delta)\s*\{\s*\\prime\s*\}", r"\\\1'", s)
+    # g^{\prime[l]}, g^{\prime (2)}: the prime and the layer in one superscript, g^{[l]'}
+    s = re.sub(r"\^\s*\{\s*\\prime\s*([\[(][^{}\[\]()]+[\])])\s*\}", r"^{\1'}", s)
     s = re.sub(r"\^\s*\{?\s*\\prime\s*\}?", "'", s)
     s = s.replace("\\prime", "'")
     s = re.sub(r"(?<![\d.])\.\*", r" \\odot ", s)  # MATLAB's element-wise product (Ng's course)
     s = s.replace("\\bigodot", "\\odot").replace("\\cdotp", "\\cdot")
+    s = _greek_index(s)
     s = re.sub(r"\\(mathcal|mathfrak|mathds|hat|tilde|widehat|widetilde|bar)\s*([A-Za-z0-9])",
                r"\\\1{\2}", s)  # fmt: skip
     s = re.sub(r"\\\\\s*$", "", s.strip())
@@ -317,6 +339,7 @@ class Parser:
     _OPS = {
         "cdot": "cdot", "times": "times", "odot": "odot", "circ": "circ",
         "otimes": "otimes", "ast": "star", "bullet": "cdot",
+        "circledcirc": "odot",  # the componentwise product some notes write with a ringed ring
     }  # fmt: skip
 
     def term(self):
@@ -420,6 +443,11 @@ class Parser:
         if ch == "|" or self.s.startswith("\\|", self.i) or self.cmd() in ("lVert", "Vert"):
             return self.norm()
         c = self.cmd()
+        ind = _STEP_INDICATOR.match(self.s, self.i) if c in ("mathbb", "mathds", "mathbf") else None
+        if ind:
+            self.i = ind.end()
+            arg = self.sub_parser(ind.group("sub") or ind.group("arg")).parse_all()
+            return ("call", Atom("H"), [arg])
         if c == "frac" or c == "dfrac" or c == "tfrac":
             self.i += len(c) + 1
             return self.frac()
@@ -451,8 +479,12 @@ class Parser:
         elif self.eat("||"):
             close = "||"
         else:
+            self.need("|")  # |x|: the absolute value of a number (a vector's is not read)
+            self.in_norm += 1
+            e = self.expr()
+            self.in_norm -= 1
             self.need("|")
-            raise Unreadable("absolute value")
+            return ("call", Atom("abs"), [e])
         self.in_norm += 1
         e = self.expr()
         self.in_norm -= 1
@@ -465,6 +497,13 @@ class Parser:
     def frac(self):
         num_t, den_t = self.group_text(), self.group_text()
         mark = _derivative_mark(num_t, den_t)
+        if mark is None and _BARE_DENOMINATOR.fullmatch(den_t):
+            top = re.match(r"\s*\\partial(?![A-Za-z])", num_t)
+            if top and num_t[top.end() :].strip():
+                # \frac{\partial C}{w_{jk}}: a \partial over a bare name is meaningless as a
+                # quotient; the \partial of the denominator was left out
+                num = self.sub_parser(num_t[top.end() :]).parse_all()
+                return ("d", num, self.sub_parser(den_t).parse_all(), None)
         if mark is None:
             num = self.sub_parser(num_t).parse_all()
             den = self.sub_parser(den_t).parse_all()
@@ -656,6 +695,9 @@ class Parser:
                 primes += 1
             else:
                 return Atom(name, sub, sup, primes, T)
+
+
+_BARE_DENOMINATOR = re.compile(r"\s*[A-Za-z](?:\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*\s*")
 
 
 def _derivative_mark(num: str, den: str) -> str | None:

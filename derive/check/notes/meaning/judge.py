@@ -90,6 +90,14 @@ _COND = re.compile(
 )
 
 
+# any other case a formula is written for (``\\quad \\text{if } y_i = 1``, ``k = y_i``,
+# ``l < L``): split off so its relation is not read as the formula's, and never judged
+_OTHER_CASE = re.compile(
+    r"(?:,\s*)?(?:\\quad|\\qquad)\s*\\text\{\s*(?:if|for|when|si|falls|wenn)\s*\}\s*"
+    r"([^{}]{1,40}?(?:=|<|>|\\neq?|\\[lg]eq?|\\in)[^{}]{0,40}?)\s*[.,]?\s*$"
+)
+UNREAD_CASE = "case?"  # the mark of such a case in a member's cond
+
 # a trailing condition on values: \quad z > 0, \text{if } z \leq 0, , x<0
 VALUE_COND = (
     r"(?:,|\\quad|\\qquad|&|\\text\{\s*(?:if|for|when|si|falls|wenn)\s*\})\s*"
@@ -97,7 +105,6 @@ VALUE_COND = (
     r"\\leqslant)\s*[^=&,()]{0,40}$"
 )
 _VALUE_COND = re.compile(VALUE_COND)
-
 
 _OTHERWISE = re.compile(
     r"(?:,\s*)?(?:\\quad|\\qquad)?\s*\\text\{\s*(otherwise|sinon|else|sonst)\s*\.?\}\s*[.,]?\s*$"
@@ -111,6 +118,8 @@ def _condition(text: str, last=None):
     if m:
         if last is None:
             return text[: m.start()].rstrip(" ,"), ("?", "?", "?")
+        if last[0] == UNREAD_CASE:
+            return text[: m.start()].rstrip(" ,"), (UNREAD_CASE, "otherwise", "")
         flipped = "!=" if last[1] == "=" else "="
         return text[: m.start()].rstrip(" ,"), (last[0], flipped, last[2])
     m = _VALUE_COND.search(text)
@@ -120,6 +129,9 @@ def _condition(text: str, last=None):
         return text[: m.start()].rstrip(" ,"), ("?", ">", "?")
     m = _COND.search(text)
     if not m:
+        other = _OTHER_CASE.search(text)
+        if other:
+            return text[: other.start()].rstrip(" ,"), (UNREAD_CASE, other.group(1).strip(), "")
         return text, None
     op = "=" if m.group(2) == "=" else "!="
     return text[: m.start()].rstrip(" ,"), (m.group(1), op, m.group(3))
@@ -148,6 +160,8 @@ def statements(segments):
             lead = part[: len(part) - len(part.lstrip())]
             line = seg.line + text[:off].count("\n") + lead.count("\n")
             members.append(Member(line, rel, part.strip(), cond=cond, table=seg.env == "table"))
+            if cond and cond[0] == UNREAD_CASE:  # a case on values, not on two indices
+                members[-1].error = f"written for a case this checker does not read ({cond[1]})"
         if members and members[0].text == "" and out and out[-1] and len(members) > 1:
             out[-1].extend(members[1:])
             continue
@@ -185,6 +199,8 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     infer(note, stmts)
+    # \Delta_j^l := dC/dz_j^l: the capital Delta of this note is one example's error
+    note.delta_one_example = any(_defines_delta_entry(note, ms) for ms in stmts)
     entryfuns.settle(note, stmts)  # its functions bound: their claims judged, their layouts
     if nielsen.detect(note, stmts):  # BP1-BP4 and no forward pass: Nielsen's convention
         nielsen.apply(note)
@@ -254,6 +270,28 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
 _VECTOR_WORDS = re.compile(
     r"(?i)\b(vectors?|vecteurs?|vektors?|vektoren|matrix|matrices|matrice|matrizen)\b|向量|矩阵"
 )
+
+
+def _defines_delta_entry(note: Note, members) -> bool:
+    """``\\Delta_j^\\ell := \\frac{\\partial C}{\\partial z_j^\\ell}``: the note names the entry
+    of one example's error with a capital Delta (not Ng's accumulator over the examples)."""
+    if len(members) < 2 or note.kinds.get(id(members[0])) != "definition":
+        return False
+    lhs, rhs = members[0].tree, members[1].tree
+    return (
+        lhs is not None
+        and lhs[0] == "atom"
+        and lhs[1].name == "Delta"
+        and bool(lhs[1].sub)
+        and rhs is not None
+        and rhs[0] == "d"
+        and rhs[1] is not None
+        and rhs[1][0] == "atom"
+        and bind.is_cost(rhs[1][1])
+        and rhs[2][0] == "atom"
+        and rhs[2][1].name == "z"
+        and rhs[2][1].sub == lhs[1].sub
+    )
 
 
 def _notations(segments, stmts, note: Note) -> None:
@@ -836,8 +874,9 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
     # examples, where a missing 1/m or a sum over the wrong axis shows; any other on one example
+    names = BATCH - {"Delta"} if getattr(note, "delta_one_example", False) else BATCH
     batch = (
-        bind.mentions(("add", [(1, lhs), (1, rhs)]), BATCH)
+        bind.mentions(("add", [(1, lhs), (1, rhs)]), names)
         or examples.sums_over(("add", [(1, lhs), (1, rhs)]), note.example_letters)
         or numbered.mentions(("add", [(1, lhs), (1, rhs)]))
     )
