@@ -76,3 +76,18 @@ def test_a_function_of_the_whole_matrices_written_with_entries_is_a_definition()
     )
     assert "wrong" not in v[5]
     assert v[7] == {"wrong"}  # a sum over the free index k: still named
+
+
+def test_a_line_naming_its_output_activation_is_judged_for_that_output():
+    # Bishop's list: the output Jacobian for a linear, a sigmoid and a softmax output, in a
+    # note whose own output is tanh
+    v = verdicts_of(
+        "Units: $a_j = \\sum_i w_{ji} x_i$, $z_j = h(a_j)$, $a_k = \\sum_j w_{kj} z_j$, "
+        "$y_k = \\tanh(a_k)$.\n\n"
+        "* Linear output units: $\\frac{\\partial y_k}{\\partial a_l} = \\delta_{kl}$\n"
+        "* Softmax outputs: $\\frac{\\partial y_k}{\\partial a_l} = \\delta_{kl} y_k - y_k y_l$\n"
+        "* Softmax outputs: $\\frac{\\partial y_k}{\\partial a_l} = \\delta_{kl} y_k + y_k y_l$\n"
+    )
+    assert "wrong" not in v[3]
+    assert v[4] == {"correct"}
+    assert "correct" not in v[5]  # the sign of y_k y_l flipped holds under no reading

@@ -25,3 +25,32 @@ def lines(segments) -> dict[int, str]:
             if pattern.search(s.text):
                 out[s.line] = cost
     return out
+
+
+# "Softmax output: dy_k/da_l = ...", "for a linear output unit, ...": a line that names the
+# output unit's activation states the claim for that output, whatever the note's own is
+_OUT_WORD = r"(?:output|outputs|输出|sortie|sorties|ausgabe|salida)"
+_OUTPUTS = {
+    "softmax": r"softmax",
+    "sigmoid": r"(?:logistic\s+)?sigmoid|logistic",
+    "identity": r"linear|identity|linéaire|linear(?:e|en)?|线性",
+    "tanh": r"tanh",
+}
+
+
+def outputs(segments) -> dict[int, str]:
+    """The lines whose prose names the output activation of the formula on them."""
+    math = {s.line for s in segments if s.kind == "math"}
+    out = {}
+    for s in segments:
+        if s.kind != "text" or s.line not in math:
+            continue
+        found = {
+            act
+            for act, word in _OUTPUTS.items()
+            if re.search(rf"(?i)(?<![a-z])(?:{word})(?![a-z])[^.$;:]{{0,25}}{_OUT_WORD}", s.text)
+            or re.search(rf"(?i){_OUT_WORD}[^.$;:]{{0,12}}(?<![a-z])(?:{word})(?![a-z])", s.text)
+        }
+        if len(found) == 1:
+            out[s.line] = found.pop()
+    return out

@@ -64,6 +64,8 @@ class Note:
         self.unfit = False  # no forward equation of the note holds on the drawn network
         self.named = ""  # a known convention the note is read in (nielsen.py)
         self.alt_costs: dict[int, str] = {}  # line -> the cost its prose names (altcost.py)
+        self.alt_outputs: dict[int, str] = {}  # line -> the output activation it names
+        self.output_override = ""
         self.cost_override = ""  # that cost, for the claim being judged
         self.bare_misfit: set[str] = set()  # bare names the drawn network does not fit
 
@@ -148,7 +150,8 @@ class Note:
         costs = ["note"] if self.cost_read else self.known_costs or every
         if self.cost_override:
             costs = [self.cost_override]
-        acts = list(itertools.product(self.hidden_options, self.output_options))
+        outputs = [self.output_override] if self.output_override else self.output_options
+        acts = list(itertools.product(self.hidden_options, outputs))
         means = (False, True) if batch else (False,)
         for layout, base, shift in self.conventions:
             for hidden, output in acts:

@@ -190,6 +190,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     note = Note()
     note.layout = layout
     note.alt_costs = altcost.lines(segments)
+    note.alt_outputs = altcost.outputs(segments)  # "Softmax output: dy_k/da_l = ..."
     entryfuns.declare(stmts, note.functions)  # s(x)_i = ...: s applied, not s times (x)_i
     for members in stmts:
         for m in members:
@@ -870,6 +871,7 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
     note.fail_kinds = set()  # "whole": an entry against a whole vector, "value": any other
     use_cost_at(note, line, ("add", [(1, lhs), (1, rhs)]))
     note.cost_override = note.alt_costs.get(line, "")  # "if the cost is cross entropy, ..."
+    note.output_override = note.alt_outputs.get(line, "")
     if not _binds_something(lhs) and not _binds_something(rhs):
         return "unknown", "no symbol of the network (arithmetic is the older checks')", ""
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
