@@ -91,3 +91,17 @@ def test_a_line_naming_its_output_activation_is_judged_for_that_output():
     assert "wrong" not in v[3]
     assert v[4] == {"correct"}
     assert "correct" not in v[5]  # the sign of y_k y_l flipped holds under no reading
+
+
+def test_a_capital_l_subscript_is_the_last_layer_not_an_entry():
+    v = verdicts_of(
+        "$$z_L = W_L a_{L-1} + b_L$$\n\n"
+        "$$a_L = \\text{softmax}(z_L)$$\n\n"
+        "$$\\mathcal{L} = -\\sum_c y_c \\log a_{Lc}$$\n\n"
+        "$$\\frac{\\partial \\mathcal{L}}{\\partial z_L} = \\mathbf{a} - \\mathbf{y}$$\n\n"
+        "$$\\frac{\\partial \\mathcal{L}}{\\partial z_L} = a_L - y$$\n\n"
+        "$$\\frac{\\partial \\mathcal{L}}{\\partial z_L} = a_L + y$$\n"
+    )
+    assert "wrong" not in v[7]
+    assert v[9] == {"correct"}
+    assert "correct" not in v[11]  # a + y holds under no reading

@@ -195,8 +195,14 @@ def role(atom: Atom, env: Env):
     """(node, index letters, transposed) for a symbol naming a network quantity; or
     ("cost", ...); or None when the name is not a network quantity."""
     name = atom.name
-    if name in LAYERED and atom.sup is None and atom.sub and re.fullmatch(r"\d", atom.sub.strip()):
-        atom = Atom(name, None, atom.sub.strip(), atom.primes, atom.T)  # W_1, A_2: the layer
+    if (
+        name in LAYERED
+        and atom.sup is None
+        and atom.sub
+        and re.fullmatch(r"\d|L|L\s*-\s*\d", atom.sub.strip())
+    ):
+        # W_1, A_2, z_L, a_{L-1}: the layer (a capital L is the last layer, never an entry)
+        atom = Atom(name, None, atom.sub.strip(), atom.primes, atom.T)
     m = re.fullmatch(r"(\d)\s*,\s*([a-z]{1,2})", (atom.sub or "").strip())
     if name in LAYERED and atom.sup is None and m:
         atom = Atom(name, m.group(2), m.group(1), atom.primes, atom.T)  # a_{2,k}: layer, entry
