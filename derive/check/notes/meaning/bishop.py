@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 
 from . import units
-from .grammar import Atom
+from .grammar import Atom, rebuild
 
 
 def _nodes(tree):
@@ -79,20 +79,7 @@ def _rename(node, outputs):
     if arg is not None:
         f = node[1] if node[0] == "call" else node[2][1]
         return ("call", replace(f, name="f"), [_rename(arg, outputs)])
-    out = [node[0]]
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            out.append(_rename(part, outputs))
-        elif isinstance(part, list):
-            out.append([
-                (q[0], _rename(q[1], outputs))
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
-                else _rename(q, outputs)
-                for q in part
-            ])  # fmt: skip
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(node, lambda q: _rename(q, outputs))
 
 
 def detect(stmts) -> units.Units | None:

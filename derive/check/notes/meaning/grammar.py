@@ -731,6 +731,25 @@ def _applies(node, den) -> bool:
     return any(_applies(part, den) for part in subtrees(node))
 
 
+def rebuild(node, fn):
+    """The node with ``fn`` applied to each of its sub-trees (those ``subtrees`` walks), other
+    parts kept: the one place the rewritings of a tree say how a node is put back together."""
+    out = [node[0]]
+    for part in node[1:]:
+        if isinstance(part, tuple):
+            out.append(fn(part))
+        elif isinstance(part, list):
+            out.append([
+                (q[0], fn(q[1]))
+                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
+                else fn(q)
+                for q in part
+            ])  # fmt: skip
+        else:
+            out.append(part)
+    return tuple(out)
+
+
 def subtrees(node):
     """The sub-trees of a tree node, in order: its tuple parts and the tuple terms of its
     lists (a sum's (sign, term) pairs give their term). The walks over a tree descend

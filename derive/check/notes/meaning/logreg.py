@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .grammar import rebuild
+
 WEIGHTS = {"w": "W", "W": "W", "dw": "dW", "dW": "dW"}
 
 
@@ -44,20 +46,7 @@ def _flip(node):
     if node[0] == "T" and node[1][0] == "atom" and _bare(node[1][1], WEIGHTS):
         a = node[1][1]
         return ("atom", replace(a, name=WEIGHTS[a.name], T=a.T))  # (w)^T: the row W
-    out = [node[0]]
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            out.append(_flip(part))
-        elif isinstance(part, list):
-            out.append([
-                (q[0], _flip(q[1]))
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
-                else _flip(q)
-                for q in part
-            ])  # fmt: skip
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(node, _flip)
 
 
 def _atoms(node):

@@ -23,7 +23,7 @@ import re
 from dataclasses import replace
 
 from . import bind, decay
-from .grammar import Atom
+from .grammar import Atom, rebuild
 
 NOTATION = "the course's Theta^(l) = [b^(l) W^(l)] (bias unit a_0 = 1), g the sigmoid"
 _LAYER = re.compile(r"\(?\s*[lL0-9][lL0-9+\-\s]*\)?")
@@ -91,20 +91,7 @@ def _rename(node):
         return _output(None)
     if node[0] == "idx" and _hypothesis(node[1]) and re.fullmatch(r"[a-z]", node[2] or ""):
         return _output(node[2])  # (h_\Theta(x))_k: the k-th output
-    out = [node[0]]
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            out.append(_rename(part))
-        elif isinstance(part, list):
-            out.append([
-                (q[0], _rename(q[1]))
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
-                else _rename(q)
-                for q in part
-            ])  # fmt: skip
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(node, _rename)
 
 
 def _with_bias(lhs, rhs):

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from .bind import strip_layer
 from .examples import PARAMETERS, TARGETS
+from .grammar import rebuild
 
 
 def _map(node, fn):
@@ -21,20 +22,7 @@ def _map(node, fn):
         return node
     if node[0] in ("atom", "call"):
         node = (node[0], fn(node[1]), *node[2:])
-    out = [node[0]]
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            out.append(_map(part, fn))
-        elif isinstance(part, list):
-            out.append([
-                (q[0], _map(q[1], fn))
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
-                else _map(q, fn)
-                for q in part
-            ])  # fmt: skip
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(node, lambda q: _map(q, fn))
 
 
 def _number(sup) -> str | None:

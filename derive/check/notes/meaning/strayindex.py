@@ -21,6 +21,7 @@ import re
 from dataclasses import replace
 
 from . import bind
+from .grammar import rebuild
 
 
 def _map_atoms(node, fn):
@@ -28,20 +29,7 @@ def _map_atoms(node, fn):
         return node
     if node[0] == "atom":
         return ("atom", fn(node[1]))
-    out = [node[0]]
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            out.append(_map_atoms(part, fn))
-        elif isinstance(part, list):
-            out.append([
-                (q[0], _map_atoms(q[1], fn))
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
-                else _map_atoms(q, fn)
-                for q in part
-            ])  # fmt: skip
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(node, lambda q: _map_atoms(q, fn))
 
 
 def _atoms(node, out):

@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .grammar import COSTS, Atom, Unreadable, subtrees
+from .grammar import COSTS, Atom, Unreadable, rebuild, subtrees
 
 ETA = 0.37  # a learning rate the note names: any fixed number
 TARGETS = ("t", "hat_y", "y")
@@ -396,17 +396,4 @@ def _letters(node, mapping):
             sub = "".join(mapping.get(ch, ch) for ch in a.sub.replace(",", "").replace(" ", ""))
             a = Atom(a.name, sub, a.sup, a.primes, a.T)
         return ("atom", a)
-    out = [node[0]]
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            out.append(_letters(part, mapping))
-        elif isinstance(part, list):
-            out.append([
-                (q[0], _letters(q[1], mapping))
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
-                else _letters(q, mapping)
-                for q in part
-            ])  # fmt: skip
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(node, lambda q: _letters(q, mapping))
