@@ -1057,15 +1057,8 @@ def _ranges(var, node, env, found):
                     found.append(v.shape[letters.index(var)] if len(letters) == 2 else max(v.shape))
             except Unreadable:
                 pass
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            _ranges(var, part, env, found)
-        elif isinstance(part, list):
-            for q in part:
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int):
-                    _ranges(var, q[1], env, found)
-                elif isinstance(q, tuple):
-                    _ranges(var, q, env, found)
+    for part in subtrees(node):
+        _ranges(var, part, env, found)
 
 
 def summation(node, env: Env):
@@ -1145,15 +1138,8 @@ def free_indices(node, bound=frozenset()) -> set[str]:
     if node[0] == "idx":
         if _IDX.fullmatch(node[2] or ""):
             out |= set(index_letters(node[2])) - set(bound)
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            out |= free_indices(part, bound)
-        elif isinstance(part, list):
-            for q in part:
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int):
-                    out |= free_indices(q[1], bound)
-                elif isinstance(q, tuple):
-                    out |= free_indices(q, bound)
+    for part in subtrees(node):
+        out |= free_indices(part, bound)
     return out
 
 

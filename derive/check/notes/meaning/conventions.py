@@ -21,7 +21,7 @@ import numpy as np
 from . import barenames, bind, decay, entrydefs, ownnet, unitnet
 from . import layouts as layouts_mod
 from .bind import Env, Reading
-from .grammar import COSTS, Atom, Unreadable, subtrees
+from .grammar import COSTS, Atom, Unreadable, rebuild, subtrees
 from .instance import Net, State
 
 KNOWN = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES | {"delta", "nabla"}
@@ -402,17 +402,7 @@ def _substitute(tree, name, v):
         return tree
     if tree[0] == "atom" and tree[1] == Atom(name):
         return ("num", v)
-    out = [tree[0]]
-    for part in tree[1:]:
-        if isinstance(part, tuple):
-            out.append(_substitute(part, name, v))
-        elif isinstance(part, list):
-            out.append([(q[0], _substitute(q[1], name, v))
-                        if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
-                        else _substitute(q, name, v) for q in part])  # fmt: skip
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(tree, lambda q: _substitute(q, name, v))
 
 
 def _another_cost(before, after) -> str | None:

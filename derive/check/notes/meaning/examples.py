@@ -23,7 +23,7 @@ import re
 from dataclasses import replace
 
 from .bind import strip_layer
-from .grammar import Atom, subtrees
+from .grammar import Atom, rebuild, subtrees
 
 PARAMETERS = {"w", "W", "b", "B", "dw", "dW", "db", "theta", "Theta"}
 TARGETS = {"y", "Y"}
@@ -114,21 +114,7 @@ def rewrite(tree, letters: set[str], counts: set[str]):
         _, var, exclude, body, hi = tree
         hi = "m" if (hi or "").strip() in counts else hi
         return ("sum", var, exclude, rewrite(body, letters, counts), hi)
-    out = [kind]
-    for part in tree[1:]:
-        if isinstance(part, tuple):
-            out.append(rewrite(part, letters, counts))
-        elif isinstance(part, list):
-            items = []
-            for q in part:
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int):
-                    items.append((q[0], rewrite(q[1], letters, counts)))
-                else:
-                    items.append(rewrite(q, letters, counts))
-            out.append(items)
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(tree, lambda q: rewrite(q, letters, counts))
 
 
 def _atom(a: Atom, letters, counts) -> Atom:
@@ -155,21 +141,7 @@ def entries(tree):
         and re.fullmatch(r"[a-z]{1,2}", (tree[2] or "").strip())
     ):
         return ("atom", replace(tree[1][1], sub=tree[2].strip()))
-    out = [tree[0]]
-    for part in tree[1:]:
-        if isinstance(part, tuple):
-            out.append(entries(part))
-        elif isinstance(part, list):
-            items = []
-            for q in part:
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int):
-                    items.append((q[0], entries(q[1])))
-                else:
-                    items.append(entries(q))
-            out.append(items)
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(tree, entries)
 
 
 def apply(stmts) -> tuple[set[str], set[str]]:
@@ -229,18 +201,4 @@ def whole_batch(tree, letters: set[str]):
         return ("call", a, [whole_batch(x, letters) for x in tree[2]])
     if kind == "sum" and tree[1] in letters:
         return tree  # a sum over the examples binds its letter
-    out = [kind]
-    for part in tree[1:]:
-        if isinstance(part, tuple):
-            out.append(whole_batch(part, letters))
-        elif isinstance(part, list):
-            items = []
-            for q in part:
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int):
-                    items.append((q[0], whole_batch(q[1], letters)))
-                else:
-                    items.append(whole_batch(q, letters))
-            out.append(items)
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(tree, lambda q: whole_batch(q, letters))

@@ -56,7 +56,16 @@ from . import (
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
 from .conventions import Note, infer, use_cost_at
-from .grammar import COSTS, Atom, Unreadable, clean, parse, split_relations, subtrees
+from .grammar import (
+    COSTS,
+    Atom,
+    Unreadable,
+    clean,
+    parse,
+    rebuild,
+    split_relations,
+    subtrees,
+)
 from .instance import Net
 
 BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta", "Delta_acc", "Delta_accb"}
@@ -816,15 +825,7 @@ def _drop_examples(node, letters):
         return node
     if node[0] in ("atom", "call") and isinstance(node[1], Atom) and node[1].ex in letters:
         node = (node[0], replace(node[1], ex=None), *node[2:])
-    return tuple(
-        _drop_examples(p, letters)
-        if isinstance(p, tuple)
-        else [(q[0], _drop_examples(q[1], letters)) if isinstance(q, tuple) and len(q) == 2
-              and isinstance(q[0], int) else _drop_examples(q, letters) for q in p]
-        if isinstance(p, list)
-        else p
-        for p in node
-    )  # fmt: skip
+    return rebuild(node, lambda q: _drop_examples(q, letters))
 
 
 def _entry_against_whole(a, b) -> bool:

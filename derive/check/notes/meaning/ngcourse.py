@@ -208,20 +208,7 @@ def bias_column(tree, letter: str):
             return entry(node[1])
         if node[0] == "sum" and node[1] == letter:
             bad.append(node)
-        out = [node[0]]
-        for part in node[1:]:
-            if isinstance(part, tuple):
-                out.append(walk(part))
-            elif isinstance(part, list):
-                out.append([
-                    (q[0], walk(q[1]))
-                    if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
-                    else walk(q)
-                    for q in part
-                ])  # fmt: skip
-            else:
-                out.append(part)
-        return tuple(out)
+        return rebuild(node, walk)
 
     out = walk(tree)
     return None if bad else out

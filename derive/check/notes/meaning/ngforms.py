@@ -75,7 +75,7 @@ def stacked_partials(tree):
     L}{\\partial Z^{[l]}}``, ``A^{[l]}``) read as Ng's ``dZ^{[l]}`` (``dA^{[l]}``): the examples'
     loss gradients stacked, as the course writes ``dW = \\frac{1}{m} \\frac{\\partial
     \\mathcal{L}}{\\partial Z} A^T``. None when the tree has no such partial."""
-    from .grammar import COSTS, Atom
+    from .grammar import COSTS, Atom, rebuild
 
     found = [False]
 
@@ -95,22 +95,7 @@ def stacked_partials(tree):
             ):
                 found[0] = True
                 return ("atom", Atom("d" + den[1].name, None, den[1].sup))
-        out = [node[0]]
-        for part in node[1:]:
-            if isinstance(part, tuple):
-                out.append(walk(part))
-            elif isinstance(part, list):
-                out.append(
-                    [
-                        (q[0], walk(q[1]))
-                        if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
-                        else walk(q)
-                        for q in part
-                    ]
-                )
-            else:
-                out.append(part)
-        return tuple(out)
+        return rebuild(node, walk)
 
     new = walk(tree)
     return new if found[0] else None

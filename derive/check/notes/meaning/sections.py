@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .grammar import Atom, Unreadable, clean, parse
+from .grammar import Atom, Unreadable, clean, parse, rebuild
 
 
 def headings(segments) -> list[tuple[int, str, str]]:
@@ -59,17 +59,4 @@ def _layered(node, name, sup):
         if a.name == name and a.sup is None:
             den = ("atom", Atom(a.name, a.sub, sup, a.primes, a.T))
             return ("d", _layered(node[1], name, sup), den, _layered(node[3], name, sup))
-    out = [node[0]]
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            out.append(_layered(part, name, sup))
-        elif isinstance(part, list):
-            out.append([
-                (q[0], _layered(q[1], name, sup))
-                if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int)
-                else _layered(q, name, sup)
-                for q in part
-            ])  # fmt: skip
-        else:
-            out.append(part)
-    return tuple(out)
+    return rebuild(node, lambda q: _layered(q, name, sup))
