@@ -22,6 +22,7 @@ import re
 import sympy as sp
 
 from .claims import Member
+from .meaning.worked import ulp, written_ulp
 from .numbers import (
     ShapeError,
     Unknown,
@@ -82,7 +83,7 @@ def arithmetic(ck: Checking, members: list[Member]):
 
 def _compare(ck: Checking, line, claim, want, want_m, got, got_m, message=""):
     """One link: the value written (got) against the value before it (want), and why not."""
-    if equal_values(want, got):
+    if equal_values(want, got) or _rounded(want, want_m, got_m):
         ck.add(line, "arithmetic", claim, "correct", _shown_value(want), message)
         return
     why = [message] if message else []
@@ -105,6 +106,27 @@ def _compare(ck: Checking, line, claim, want, want_m, got, got_m, message=""):
     if term:
         why.append(term)
     ck.add(line, "arithmetic", claim, "wrong", _shown_value(want), "; ".join(why))
+
+
+def _rounded(want, want_m: Member, got_m: Member) -> bool:
+    """A result written as a decimal is the computed value rounded (or cut) at the precision
+    the author wrote: within one unit of its last digit, plus what the last digits of the
+    numbers it is computed from allow (0.4 * 0.5812 + 0.45 * 0.5812 = 0.494)."""
+    lit = got_m.tex.strip().replace("−", "-")
+    if isinstance(want, sp.MatrixBase) or not re.fullmatch(r"[-+]?\s*\d*\.\d+", lit):
+        return False
+    try:
+        w = float(want)
+        slack = ulp(lit)
+        if want_m.kind != "matrix":
+            expr = want_m.value
+            for f in expr.atoms(sp.Float):
+                u = written_ulp(f, want_m.tex)
+                if u:
+                    slack += abs(float(eval_number(expr.xreplace({f: f + u}))) - w)
+        return abs(w - float(lit.replace(" ", ""))) <= slack + 1e-9 * (1 + abs(w))
+    except (TypeError, ValueError, Unknown):
+        return False
 
 
 def _shown_value(v) -> str:

@@ -68,6 +68,7 @@ class Note:
         self.output_override = ""
         self.cost_override = ""  # that cost, for the claim being judged
         self.bare_misfit: set[str] = set()  # bare names the drawn network does not fit
+        self.worked = None  # a worked numeric example's formulas and numbers (worked.py)
 
         self.convention = ""  # a notation read by its known convention (ngcourse.py)
         self.known_costs: list[str] | None = None  # the costs that convention allows

@@ -67,6 +67,7 @@ _GREEK = {
 WORDS = (
     "np.sum", "softmax", "sigmoid", "relu", "ReLU", "tanh", "keepdims", "axis", "True", "sum",
     "max", "min", "exp", "log", "ln", "net", "CE", "sgn", "sign", "diag",
+    "out", "target",  # out_{h1}, target_{o1}: a step-by-step example's units (worked.py)
 )  # fmt: skip
 FUNCTIONS = {
     "sigma", "g", "f", "relu", "ReLU", "tanh", "softmax", "sigmoid", "exp", "log", "ln", "H",

@@ -53,6 +53,7 @@ from . import (
     topweight,
     unitnet,
     units,
+    worked,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
 from .conventions import Note, infer, use_cost_at
@@ -209,6 +210,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     infer(note, stmts)
+    note.worked = worked.detect(stmts)  # net_{h1} = w_1 i_1 + ..., w_1 = 0.15: its numbers
     # \Delta_j^l := dC/dz_j^l: the capital Delta of this note is one example's error
     note.delta_one_example = any(_defines_delta_entry(note, ms) for ms in stmts)
     entryfuns.settle(note, stmts)  # its functions bound: their claims judged, their layouts
@@ -405,6 +407,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
     kind = note.kinds.get(id(lhs), "claim")
     out = []
     start = 1
+    if worked.defines(note.worked, members):
+        return _worked(note, members)
+    if worked.given(note.worked, members):
+        return [Verdict(members[1].line, f"{lhs.text} = {members[1].text}", "definition",
+                        "a number of the worked example")]  # fmt: skip
     if kind == "forward":
         # a forward equation and its rewritings define the network: never a claim, unless a
         # rewriting applies the note's error as its activation (W \delta(z^l) + b)
@@ -412,15 +419,23 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
                 or Verdict(m.line, f"{lhs.text} = {m.text}", "definition", "forward equation")
                 for i, m in enumerate(members[1:])]  # fmt: skip
     if kind in ("definition", "cost", "alias", "update"):
-        out.append(_definition(note, kind, lhs, members[1]))
+        again = worked.restated(note.worked, members)  # net_{h1} = 0.15 \cdot 0.05 + ...
+        if again is not None:
+            out.append(Verdict(members[1].line, f"{lhs.text} = {members[1].text}", *again))
+        else:
+            out.append(_definition(note, kind, lhs, members[1]))
         start = 2
     # class indices written anywhere in the formula (a_c in the step before) hold for all of it
     context = set()
     for m in members:
         if m.tree is not None:
             context |= bind.free_indices(m.tree) & note.class_letters
-    for m in members[start:]:
+    for i, m in enumerate(members[start:], start):
         claim = f"{lhs.text} = {m.text}"
+        link = worked.link(note.worked, members[i - 1], m)
+        if link is not None:  # a worked example's step: against the member before it
+            out.append(Verdict(m.line, f"{members[i - 1].text} = {m.text}", *link))
+            continue
         if lhs.error or m.error:
             out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error, unread=True))
             continue
@@ -493,6 +508,24 @@ FORWARD_NAMES = ("z", "Z", "a", "A")
 
 
 _LIST = re.compile(r"^\s*\[.*[,;].*\]")
+
+
+def _worked(note: Note, members: list[Member]) -> list[Verdict]:
+    """The statement where a worked example defines a name (``out_{h1} = \\frac{1}{1 +
+    e^{-net_{h1}}} = \\frac{1}{1+e^{-0.3775}} = 0.593269992``): its formula binds, every later
+    member is a step judged against the one before it."""
+    lhs = members[0]
+    out = [Verdict(members[1].line, f"{lhs.text} = {members[1].text}", "definition",
+                   "a unit of the worked example")]  # fmt: skip
+    for i in range(2, len(members)):
+        m = members[i]
+        link = worked.link(note.worked, members[i - 1], m)
+        claim = f"{members[i - 1].text} = {m.text}"
+        if link is None:
+            out.append(Verdict(m.line, claim, "unknown", m.error or "a number not grounded"))
+        else:
+            out.append(Verdict(m.line, claim, *link))
+    return out
 
 
 def _unread_definitions(stmts) -> dict[str, int]:
