@@ -326,12 +326,14 @@ def _written(text: str) -> dict[float, float]:
 
 
 def _result_ulp(node, text: str) -> float:
-    """One unit of the last written digit of a number written as a result (0.59 for 0.5933)."""
+    """How far a number written as a result may be from the value computed: half a unit of
+    its last digit (rounded: 0.59 for 0.5933), a whole unit when it has three significant
+    digits or more (rounded or cut: 0.5933 for 0.593398)."""
     v = _number(node)
     if v is None:
         return 0.0
-    units = [ulp(lit) for lit in _LITERAL.findall(text) if float(lit) == abs(v)]
-    return max(units) if units else ulp(repr(abs(v)))
+    lits = [lit for lit in _LITERAL.findall(text) if float(lit) == abs(v)] or [repr(abs(v))]
+    return max(ulp(lit) if _carried(lit) else ulp(lit) / 2 for lit in lits)
 
 
 def written_ulp(v, text: str) -> float:
