@@ -418,6 +418,8 @@ def link(w: Worked | None, prev, cur) -> tuple[str, str, str, str] | None:
     if w is None or prev.tree is None or cur.tree is None:
         return None
     a, b = prev.tree, cur.tree
+    if _only_stated(w, a) or _only_stated(w, b):
+        return None  # w_6^{+} = 0.408666186: the value it states, nothing to check it with
     try:
         if _numeric(a) and _numeric(b):
             out = _arith(a, prev.text, b, cur.text)
@@ -433,6 +435,13 @@ def link(w: Worked | None, prev, cur) -> tuple[str, str, str, str] | None:
         return out[0], out[1], "the worked example's own numbers", kind
     except (Ungrounded, Unreadable, ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None
+
+
+def _only_stated(w: Worked, node) -> bool:
+    if node[0] != "atom":
+        return False
+    key = _key(node[1])
+    return key not in w.defs and key not in w.values and _analog(w, node[1]) is None
 
 
 def _arith(a, a_text, b, b_text):
