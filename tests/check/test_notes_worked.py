@@ -184,3 +184,52 @@ def test_arithmetic_rounded_at_the_written_precision():
     verdicts = verdict_by_line(text)
     assert verdicts[1] == "correct" and verdicts[3] == "correct", verdicts
     assert verdicts[5] == "wrong" and verdicts[7] == "wrong", verdicts
+
+
+# a retelling with names run into their numbers (z1, w3, h1), the target given only where it
+# is substituted (after the step that uses it), and every number of its own
+GLUED = "\n\n".join(
+    [
+        "# Numbers",
+        r"$$z1 = w1 * x1 + w2 * x2 + b1$$",
+        r"$$z1 = 0.1 * 0.5 + 0.3 * 0.2 + 0.4 = 0.51$$",
+        r"$$h1 = \sigma(z1) = \frac{1}{1 + e^{-0.51}} = 0.6248$$",
+        r"$$z2 = w3 * h1 + b2$$",
+        r"$$z2 = 0.7 * 0.6248 + 0.2 = 0.63736$$",
+        r"$$y1 = \sigma(z2) = 0.6542$$",
+        r"$$E = \frac{1}{2}(t1 - y1)^2$$",
+        r"$$\frac{\partial E}{\partial y1} = -(t1 - y1) = -(0.9 - 0.6542) = -0.2458$$",
+        r"$$\frac{\partial y1}{\partial z2} = y1(1 - y1) = 0.6542(1 - 0.6542) = 0.2262$$",
+        (
+            r"$$\frac{\partial E}{\partial w3} = \frac{\partial E}{\partial y1} "
+            r"\frac{\partial y1}{\partial z2} \frac{\partial z2}{\partial w3} = "
+            r"-0.2458 * 0.2262 * 0.6248 = -0.03474$$"
+        ),
+        r"$$w3^{+} = w3 - \eta \frac{\partial E}{\partial w3} = 0.7 - 0.5 * (-0.03474) = 0.71737$$",
+    ]
+)
+
+
+def test_names_run_into_their_numbers_are_a_worked_example():
+    verdicts = verdict_by_line(GLUED)
+    assert "wrong" not in verdicts.values(), verdicts
+    for marker in ("-(t1 - y1)", "y1(1 - y1)", "\\partial w3} = \\frac", "w3^{+}"):
+        line = _line(GLUED, marker)
+        assert verdicts.get(line) == "correct", (marker, _results(GLUED, line))
+
+
+def test_a_glued_name_slip_is_caught():
+    # h1's value carried where y1's belongs
+    text = GLUED.replace("0.6542(1 - 0.6542) = 0.2262", "0.6248(1 - 0.6248) = 0.2344")
+    _caught(text, "0.6248(1 - 0.6248)", "y_{1}")
+
+
+def test_a_derivative_equal_to_numbers_is_never_compared_at_random_points():
+    # the numbers of a step are the note's values, not a formula: with no grounded numbers
+    # they are not understood, never wrong (they were called wrong against random points)
+    text = (
+        "$$z = w x + b$$\n\n$$a = \\sigma(z)$$\n\n$$C = \\frac{1}{2}(a - y)^2$$\n\n"
+        "$$\\frac{\\partial C}{\\partial w} = 0.2458 * 0.2262 * 0.6248 = 0.03474$$\n"
+    )
+    results, _ = check_text(text)
+    assert not [r for r in results if r.verdict == "wrong" and r.kind != "arithmetic"], results

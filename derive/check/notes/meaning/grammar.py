@@ -659,6 +659,12 @@ class Parser:
                 elif s[i].isalpha():
                     name = s[i]
                     self.i += 1
+                    # w11, w1o, h1: a lower-case letter run into its unit's number is that
+                    # unit's name (a worked example's w_{11}, w_{1o}, h_1), not a product
+                    glued = re.match(r"(\d+[a-z]?)(?![\w{}^_.'])", s[self.i :])
+                    if name.islower() and glued and (i == 0 or not s[i - 1].isalnum()):
+                        self.i += len(glued.group(1))
+                        return self._decorations(name, glued.group(1))
                 else:
                     raise Unreadable(f"unexpected {s[i]!r}")
         return self._decorations(name)

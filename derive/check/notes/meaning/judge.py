@@ -412,6 +412,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
     if worked.given(note.worked, members):
         return [Verdict(members[1].line, f"{lhs.text} = {members[1].text}", "definition",
                         "a number of the worked example")]  # fmt: skip
+    if kind == "forward" and note.worked is not None and len(members) > 1:
+        again = worked.restated(note.worked, members)  # z_1 = 0.1 * 0.5 + ... = 0.51
+        if again is not None:
+            kind = "claim"  # its steps are judged one by one below
     if kind == "forward":
         # a forward equation and its rewritings define the network: never a claim, unless a
         # rewriting applies the note's error as its activation (W \delta(z^l) + b)

@@ -60,6 +60,7 @@ class Worked:
     kinds: set = field(default_factory=set)  # (name, sup) of names defined by a formula
     first: dict = field(default_factory=dict)  # id of a defining statement's first member
     atoms: dict = field(default_factory=dict)  # key -> Atom
+    binding: set = field(default_factory=set)  # ids of the formulas that give its numbers
 
 
 def _key(a: Atom) -> str:
@@ -144,7 +145,20 @@ def detect(stmts) -> Worked | None:
     # a worked example writes its numbers: decimals in at least two formulas
     if sum(any(_decimal(m) for m in ms) for ms in stmts) < 2:
         return None
+    _bind_all(w, stmts)
     return w
+
+
+def _bind_all(w: Worked, stmts) -> None:
+    """The numbers the note gives by substituting them into its formulas, read through the
+    whole note first (a target written as 0.9 in the step after the one that uses it)."""
+    for members in stmts:
+        for i in range(1, len(members)):
+            if i == 1 and defines(w, members):
+                continue  # the definition itself
+            out = link(w, members[i - 1], members[i])
+            if out is not None and out[0] == "definition" and members[i].tree is not None:
+                w.binding.add(id(members[i].tree))
 
 
 def _decimal(m) -> bool:
@@ -391,7 +405,7 @@ def close(got: float, want: float, tol: float) -> bool:
 def restated(w: Worked | None, members):
     """The link from a name the note has defined to what it writes for it again (its formula
     at the numbers, ``net_{h1} = 0.15 \\cdot 0.05 + \\ldots``), or None."""
-    if w is None or defines(w, members) or members[0].tree is None:
+    if w is None or id(members[0]) in w.first or members[0].tree is None:
         return None
     lhs = members[0].tree
     if lhs[0] != "atom" or _key(lhs[1]) not in w.defs:
@@ -479,6 +493,8 @@ def _substituted(w: Worked, sym, num, num_text):
             return None
         w.values.update(bound)
         if bound and len(bound) == len(pairs):
+            return "definition", "the numbers of the worked example"
+        if id(num) in w.binding:
             return "definition", "the numbers of the worked example"
         return "correct", "each number is what it stands for" + _stated(env)
     env = _Env(w, values)
