@@ -5,7 +5,7 @@ differs is left unread, never judged."""
 
 from __future__ import annotations
 
-from derive.check.notes.meaning.series import fold
+from derive.check.notes.meaning.series import column, fold
 
 from .test_notes import verdict_by_line
 
@@ -47,3 +47,29 @@ def test_dotted_sums_are_judged():
     assert got[7] == "correct"
     assert got[9] == "wrong"
     assert got[11] == "wrong"  # the factors dL/dp_j left out: the sum of dp_j/dx_i is 0
+
+
+def test_column_with_vdots_is_the_vectors_entry_by_entry():
+    assert (
+        column(
+            "( \\begin{matrix} p_1 - y_1 \\\\ p_2 - y_2 \\\\ \\vdots \\\\ p_n - y_n \\end{matrix} )"
+        )
+        == "(p - y)"
+    )
+    # a number inside a longer subscript, a matrix, no vdots: left as written
+    for text in (
+        "\\begin{bmatrix} \\frac{y_1}{a_{L1}} \\\\ \\vdots \\\\ \\frac{y_C}{a_{LC}} \\end{bmatrix}",
+        "\\begin{bmatrix} w_{1k} \\\\ w_{2k} \\\\ \\vdots \\\\ w_{nk} \\end{bmatrix}",
+        "\\begin{pmatrix} w_{11} & w_{12} \\\\ w_{21} & w_{22} \\end{pmatrix}",
+        "\\begin{pmatrix} a_1 \\\\ a_2 \\\\ a_3 \\end{pmatrix}",
+    ):
+        assert column(text) == text
+    note = HEAD + (
+        "$$\\frac{\\partial L}{\\partial \\mathbf{x}} = \\left( \\begin{matrix} p_1 - y_1 \\\\ "
+        "p_2 - y_2 \\\\ \\vdots \\\\ p_n - y_n \\end{matrix} \\right)$$\n\n"  # 5
+        "$$\\frac{\\partial L}{\\partial \\mathbf{x}} = \\left( \\begin{matrix} y_1 - p_1 \\\\ "
+        "y_2 - p_2 \\\\ \\vdots \\\\ y_n - p_n \\end{matrix} \\right)$$\n\n"  # 7
+    )
+    got = verdict_by_line(note)
+    assert got[5] == "correct"
+    assert got[7] == "wrong"

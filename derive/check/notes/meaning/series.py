@@ -114,3 +114,40 @@ def fold(s: str) -> str:
         body = body[:a] + q + body[b:]
     total = f" \\sum_{{{q}=1}}^{{{letter}}} {{{body}}} "
     return s[:lo] + "+".join(terms[: k - 2] + [total] + terms[k + 2 :]) + s[hi:]
+
+
+_COLUMN = re.compile(
+    r"(?:\\left\s*)?(?P<open>[(\[])?\s*\\begin\{(?P<env>[pbvB]?matrix)\}(?P<body>.*?)"
+    r"\\end\{(?P=env)\}\s*(?:\\right\s*)?(?P<close>[)\]])?",
+    re.S,
+)
+
+
+def column(s: str) -> str:
+    """A column written by its entries with a ``\\vdots`` (``\\begin{pmatrix} p_1 - y_1 \\\\ p_2 -
+    y_2 \\\\ \\vdots \\\\ p_n - y_n \\end{pmatrix}``): when the first two rows are one entry with
+    the subscript 1, then 2, and the last with n, and every such subscript is a whole subscript,
+    the column is that entry with the subscripts dropped: the vectors themselves, entry by entry
+    (``(p - y)``). Anything else is left as written."""
+    m = _COLUMN.search(s)
+    if not m or bool(m.group("open")) != bool(m.group("close")):
+        return s
+    rows = [r.strip() for r in re.split(r"\\\\(?:\[[^\]]*\])?", m.group("body"))]
+    rows = [r for r in rows if r]
+    dots = [k for k, r in enumerate(rows) if r == "\\vdots"]
+    if len(dots) != 1 or dots[0] != len(rows) - 2 or len(rows) != 4 or "&" in m.group("body"):
+        return s
+    found = _template(rows[0], rows[1], rows[3])
+    if found is None:
+        return s
+    spans, _letter = found
+    body = rows[0]
+    for a, b in reversed(spans):
+        before = body[:a]
+        if before.endswith("_") and not body[b:].startswith(("}",)):
+            body = before[:-1] + body[b:]
+        elif before.endswith("_{") and body[b:].startswith("}"):
+            body = before[:-2] + body[b + 1 :]
+        else:
+            return s  # a number inside a longer subscript (a_{L1}): not one entry index
+    return s[: m.start()] + "(" + body + ")" + s[m.end() :]
