@@ -227,7 +227,7 @@ def _independent(a: Atom, moved: dict, w: Worked) -> bool:
     """A unit with only a value stated does not depend on what moved: every moved symbol is
     another unit of its own layer (the same tag letter, another number)."""
     m = _TAG.fullmatch((a.sub or "").replace(" ", ""))
-    if not m:
+    if not m or _coupled(w, m.group(1)):
         return False
     for key in moved:
         b = w.atoms.get(key)
@@ -237,6 +237,21 @@ def _independent(a: Atom, moved: dict, w: Worked) -> bool:
         if mb.group(1) != m.group(1) or mb.group(2) == m.group(2):
             return False
     return True
+
+
+def _coupled(w: Worked, letter: str) -> bool:
+    """Whether a unit of this layer is computed from another unit of it (a softmax output
+    ``out_{o1} = e^{net_{o1}} / (e^{net_{o1}} + e^{net_{o2}})``): then no unit of the layer
+    is independent of its siblings."""
+    for key, (rhs, _) in w.defs.items():
+        mk = _TAG.fullmatch((w.atoms[key].sub or "").replace(" ", ""))
+        if not mk or mk.group(1) != letter:
+            continue
+        for b in _atoms(rhs):
+            mb = _TAG.fullmatch((b.sub or "").replace(" ", ""))
+            if mb and mb.group(1) == letter and mb.group(2) != mk.group(2):
+                return True
+    return False
 
 
 def _atom_value(a: Atom, env: _Env) -> float:
