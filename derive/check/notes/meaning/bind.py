@@ -22,6 +22,9 @@ from . import decay
 from .grammar import COSTS, Atom, Unreadable, subtrees
 from .instance import ACT, DACT, H, State, sigmoid, softmax
 
+# the alias a note's delta^{(l)} := dL/dz^{(l)} sets, L its own batch cost (deltadef.py)
+DELTA_OF_COST = "delta:cost"
+
 
 class ShapeMismatch(Unreadable):
     """Two quantities of the network whose shapes do not combine as written."""
@@ -532,7 +535,11 @@ def atom_value(atom: Atom, env: Env):
         kind, node, letters, T = r
         if kind in ("dz", "da", "dW", "db"):
             # Ng's dZ and the stacked deltas: of the summed losses; dW, db: of the mean J
-            arr = present(st.cost_grad(node, "S" if kind in ("dz", "da") else "J"), env)
+            which = "S" if kind in ("dz", "da") else "J"
+            own = env.reading.cost == "note" and env.aliases.get(DELTA_OF_COST)
+            if atom.name == "delta" and own:
+                which = "C"  # the note's delta^{(l)} := dL/dz^{(l)}, L its batch cost (deltadef)
+            arr = present(st.cost_grad(node, which), env)
         else:
             arr = present(st.values[node], env)
         arr = example(arr, atom, env)

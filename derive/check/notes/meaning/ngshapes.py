@@ -31,7 +31,8 @@ _STATEMENT = re.compile(
 )
 _TRAILING = re.compile(
     r"\s*(?:\(\s*(?P<sym>[^\s()=]+)\s*(?P<in>\\in\s*" + _REALS + r"\s*\^\s*\{[^$]*\})\s*\)"
-    r"|(?:\\quad|\\qquad|,|;)?\s*(?P<bare>\\in\s*" + _REALS + r"\s*\^\s*\{[^$]*\}))\s*[.,;]?\s*$"
+    r"|(?:\\quad|\\qquad|,|;)?\s*(?P<bare>\\in\s*" + _REALS + r"\s*\^\s*(?:\{[^$]*\}|[A-Za-z0-9])))"
+    r"\s*[.,;]?\s*$"
 )
 _SIZE = re.compile(
     r"^(?:n\s*\^\s*\{?\s*[\[(]?\s*(?P<k>[lL0-9+\- ]+?)\s*[\])]?\s*\}?|n_\{?(?P<xy>[xy])\}?|m|\d+)$"
@@ -61,9 +62,18 @@ def trailing(text: str):
     else:
         # dW^{[l]} = ... \quad \in \mathbb{R}^{...}: the shape of the left-hand side
         stmt = text[: text.index("=")].strip() + " " + m.group("bare")
-    if stated(stmt) is None:
+    if stated(stmt) is None and not _OWN_SIZES.fullmatch(m.group("in") or m.group("bare")):
         return None
+    # sizes in the note's own letters (N \times H_2, D_{in}): the formula is still read
+    # without them, and the annotation stays a statement of its own (not understood)
     return text[: m.start()], stmt
+
+
+# \in \mathbb{R}^{N \times H_2}, \in \mathbb{R}^{D_{in} \times H_1}, \in \mathbb{R}^{K}
+_DIM = r"\s*[A-Za-z0-9](?:_\{?[A-Za-z0-9]+\}?)?\s*"
+_OWN_SIZES = re.compile(
+    r"\\in\s*" + _REALS + r"\s*\^\s*(?:\{" + _DIM + r"(?:\\times" + _DIM + r")*\}|[A-Za-z0-9])\s*"
+)
 
 
 def _size(d: str, env: Env) -> int:
