@@ -54,3 +54,16 @@ def test_rows_with_shapes_mistakes():
     assert v[21] == "wrong"  # the factors in the wrong order
     assert v[25] == "wrong"  # z where a belongs
     assert v[23] == "correct"
+
+
+BIAS = ROWS + (
+    "\n"  # 26
+    r"$$\frac{\partial L}{\partial b^{(2)}} = \sum_{i=1}^{N} \delta^{(2)}_i$$"
+    "\n"  # 27
+)
+
+
+def test_a_sum_over_the_rows():
+    assert verdict_by_line(BIAS)[27] == "correct"  # i counts the examples: delta_i is a row
+    wrong = BIAS.replace(r"\delta^{(2)}_i$$", r"\hat{y}_i$$")
+    assert verdict_by_line(wrong)[27] == "wrong"

@@ -44,7 +44,7 @@ import re
 import string
 from dataclasses import dataclass, field
 
-from . import adjoints, physics
+from . import adjoints, evalbar, physics
 from . import macros as mac
 
 _ROW_ENVS = {
@@ -786,7 +786,8 @@ class _Reader:
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
         tex = tex.translate(_FULL_WIDTH)  # y_i=１, dＷ: a CJK input method's digits and letters
-        return mac.present(physics.expand(mac.expand(tex, self.doc.macros), self.doc.macros))
+        tex = mac.present(physics.expand(mac.expand(tex, self.doc.macros), self.doc.macros))
+        return evalbar.rewrite(tex)  # \left.\frac{dg}{d\xi}\right|_{\xi = \alpha}: g'(\alpha)
 
 
 _LEAD = re.compile(r"(?:\s|&|\\(?:tag|label)\*?\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")

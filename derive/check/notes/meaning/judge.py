@@ -886,6 +886,7 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
         bind.mentions(("add", [(1, lhs), (1, rhs)]), names)
         or examples.sums_over(("add", [(1, lhs), (1, rhs)]), note.example_letters)
         or numbered.mentions(("add", [(1, lhs), (1, rhs)]))
+        or rowvectors.sums_examples(note, ("add", [(1, lhs), (1, rhs)]))
     )
     outcomes = []
     errors = []
