@@ -108,3 +108,10 @@ def test_a_chain_through_the_mean_of_the_losses():
     v = verdict_by_line(wrong)
     assert v[17] == "wrong"
     assert v[18] == "wrong"
+
+
+def test_malformed_and_deep_nesting_stay_bounded():
+    assert expand(r"\pdv{C}{").endswith("{")  # an unclosed argument stays unclosed (unread)
+    assert expand(r"\qty(a") == r"\qty(a"
+    deep = expand(r"\qty(" * 3000 + "x" + ")" * 3000)  # no recursion error
+    assert deep.count("x") == 1

@@ -184,10 +184,10 @@ def _one(name: str, star: str, tex: str, i: int) -> tuple[str, int] | None:
     return None
 
 
-def expand(tex: str, own: dict | frozenset | set = frozenset()) -> str:
+def expand(tex: str, own: dict | frozenset | set = frozenset(), depth: int = 0) -> str:
     """``tex`` with the physics package's macros rewritten (see the module doc); a name in
     ``own`` (the note's own macros) is left as it is."""
-    if "\\" not in tex:
+    if "\\" not in tex or depth > 40:  # deeper nesting than any note's: left as written
         return tex
     out, i, budget = [], 0, 5000
     while budget > 0 and (m := _CALL.search(tex, i)) is not None:
@@ -205,7 +205,7 @@ def expand(tex: str, own: dict | frozenset | set = frozenset()) -> str:
         # arguments may hold physics macros too (\qty(\pdv{J}{w}, …)); keep the newlines
         # of what was replaced so the document's lines stay where they were
         lost = tex[m.start() : end].count("\n") - text.count("\n")
-        out.append(tex[i : m.start()] + expand(text, own) + "\n" * max(0, lost))
+        out.append(tex[i : m.start()] + expand(text, own, depth + 1) + "\n" * max(0, lost))
         i = end
     out.append(tex[i:])
     return "".join(out)
