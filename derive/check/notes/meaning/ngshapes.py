@@ -53,7 +53,8 @@ def stated(text: str):
 
 
 def trailing(text: str):
-    """(the formula without its trailing shape annotation, the annotation) or None."""
+    """(the formula without its trailing shape annotation, the annotation or None when its
+    sizes are not read) or None."""
     m = _TRAILING.search(text)
     if not m or m.start() == 0 or "=" not in text[: m.start()]:
         return None
@@ -62,18 +63,11 @@ def trailing(text: str):
     else:
         # dW^{[l]} = ... \quad \in \mathbb{R}^{...}: the shape of the left-hand side
         stmt = text[: text.index("=")].strip() + " " + m.group("bare")
-    if stated(stmt) is None and not _OWN_SIZES.fullmatch(m.group("in") or m.group("bare")):
-        return None
-    # sizes in the note's own letters (N \times H_2, D_{in}): the formula is still read
-    # without them, and the annotation stays a statement of its own (not understood)
+    if stated(stmt) is None:
+        # sizes of the note's own (\mathbb{R}^{N \times H_1}): the formula is still read alone,
+        # the annotation is not checked
+        return text[: m.start()], None
     return text[: m.start()], stmt
-
-
-# \in \mathbb{R}^{N \times H_2}, \in \mathbb{R}^{D_{in} \times H_1}, \in \mathbb{R}^{K}
-_DIM = r"\s*[A-Za-z0-9](?:_\{?[A-Za-z0-9]+\}?)?\s*"
-_OWN_SIZES = re.compile(
-    r"\\in\s*" + _REALS + r"\s*\^\s*(?:\{" + _DIM + r"(?:\\times" + _DIM + r")*\}|[A-Za-z0-9])\s*"
-)
 
 
 def _size(d: str, env: Env) -> int:
