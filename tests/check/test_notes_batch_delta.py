@@ -1,7 +1,8 @@
 """A batch written as rows with its shapes annotated in the note's own letters
 (``\\quad \\in \\mathbb{R}^{N \\times H}``), a mean cross-entropy, and ``\\delta^{(l)}`` named as
-the derivative of that mean (meaning/deltadef.py, meaning/ngshapes.trailing), in a note
-written here from scratch in the notation of a Korean lesson of held-out set 4."""
+the derivative of that mean (the averaged-delta reading, ngshapes.trailing), and a sum over the
+example rows (rowvectors.sums_examples), in a note written here from scratch in the notation of
+a Korean lesson of held-out set 4."""
 
 from __future__ import annotations
 
