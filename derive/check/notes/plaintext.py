@@ -34,7 +34,9 @@ from dataclasses import dataclass
 
 # letters of Ng's quantities: a trailing number (dZ2, W1) or L (AL) is their layer
 _LAYERED = r"(?:d?[WwbZzAaX]|dA|dZ|dW)"
-_FUNCTIONS = {"g", "f", "sigma", "sigmoid", "tanh", "relu", "ReLU", "softmax", "log", "exp"}
+_FUNCTIONS = {
+    "g", "f", "sigma", "sigmoid", "tanh", "relu", "ReLU", "softmax", "log", "exp", "max", "H",
+}  # fmt: skip
 _COST_LETTERS = {"l", "L", "J"}
 _NP = {"log": "log", "exp": "exp", "tanh": "tanh"}
 # a quantity a ' after it transposes (a weight, an activation, an input, a gradient)
@@ -224,6 +226,10 @@ class _Line:
         if self.is_op(".T"):
             self.k += 1
             return True
+        kind, m = self.peek(1)
+        if self.is_op("^") and kind == "name" and m.group() == "T":  # A1^T, W2^T
+            self.k += 2
+            return True
         return False
 
     def piece(self) -> str:
@@ -326,6 +332,10 @@ def to_latex(line: str, style: Style = Style()) -> str | None:
         body = body.replace(uni, ascii_op)
     if "=" not in body or re.search(r"==|[-+*/<>!]=", body):
         return None  # a comparison or a program's accumulation (dB += dZ / m)
+    # (Z1 > 0), 1{Z1 > 0}: the indicator, the step function H (the derivative of the ReLU)
+    body = re.sub(r"(?:\b1\{|\()\s*(\w+(?:\[[^\]\s]+\])?)\s*>\s*0\s*[})]", r"H(\1)", body)
+    if ">" in body or "<" in body:
+        return None
     batch = re.search(r"(?<![A-Za-z])d?[AZX](?:\d|\[|\b)|\bnp\.", body)
     if re.search(r"\s[x×]\s", body) and batch:
         return None  # a lone x beside batch matrices: the input, or a times sign?
@@ -364,6 +374,20 @@ def formulas(line: str, style: Style = Style()) -> list[tuple[int, str]]:
                 col += len(part) - len(tail[-1])
         if tex is not None:
             out.append((col, tex))
+    return out
+
+
+def code_spans(text: str, code_lines) -> dict[int, list[tuple[int, str]]]:
+    """The inline code spans of a Markdown note (``Z1 = X·W1 + b1`` in backticks) that hold a
+    formula this reader reads, by line (1-based): (column, content). Lines of code blocks
+    (``code_lines``, 1-based) are left out: a program's line in a fence is no formula."""
+    out: dict[int, list[tuple[int, str]]] = {}
+    for no, line in enumerate(text.split("\n"), start=1):
+        if no in code_lines or "`" not in line:
+            continue
+        for m in re.finditer(r"(?<!`)`([^`\n]+)`(?!`)", line):
+            if "=" in m.group(1):
+                out.setdefault(no, []).append((m.start(1), m.group(1)))
     return out
 
 

@@ -162,6 +162,12 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         for col, tex in parts:
             seg = Segment("math", no, tex, True, True, end_line=no, source="plain")
             out.append((no, starts[no - 1] + col, 0, seg))
+    if not doc.latex:  # formulas in inline code: `Z1 = X·W1 + b1` (plaintext.code_spans)
+        for no, spans in _inline_code(text_in).items():
+            for col, body in spans:
+                for c2, tex in plaintext.formulas(body, style):
+                    seg = Segment("math", no, tex, True, True, end_line=no, source="plain")
+                    out.append((no, starts[no - 1] + col + c2, 0, seg))
     for no, outside, inl, _ in lines_info:
         if no in in_grid or not outside or no in marked:
             continue
@@ -173,6 +179,14 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
             out.append((no, pos, 0, Segment("text", no, outside, end_line=no)))
     out.sort(key=lambda t: (t[0], t[1], t[2]))
     return [seg for *_, seg in out]
+
+
+def _inline_code(text: str) -> dict[int, list[tuple[int, str]]]:
+    """The inline code spans outside code blocks that may hold a formula, by line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = notebook_markdown(text) or text
+    code = {k + 1 for first, last, *_ in code_blocks(text) for k in range(first, last)}
+    return plaintext.code_spans(text, code)
 
 
 def _math_fences(text: str) -> dict[int, str]:

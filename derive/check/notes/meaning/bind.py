@@ -532,7 +532,8 @@ def atom_value(atom: Atom, env: Env):
         kind, node, letters, T = r
         if kind in ("dz", "da", "dW", "db"):
             # Ng's dZ and the stacked deltas: of the summed losses; dW, db: of the mean J
-            arr = present(st.cost_grad(node, "S" if kind in ("dz", "da") else "J"), env)
+            summed = kind in ("dz", "da") or "style:summed_grads" in env.aliases  # summed.py
+            arr = present(st.cost_grad(node, "S" if summed else "J"), env)
         else:
             arr = present(st.values[node], env)
         arr = example(arr, atom, env)

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import barenames, bind, decay, entrydefs, ownnet, unitnet
+from . import barenames, bind, decay, entrydefs, ownnet, summed, unitnet
 from . import layouts as layouts_mod
 from .bind import Env, Reading
 from .grammar import COSTS, Atom, Unreadable, rebuild, subtrees
@@ -361,6 +361,8 @@ def infer(note: Note, stmts) -> None:
     if heads and all(a.sup is None and (a.sub or "").strip().isdigit() for a in heads):
         # z_1 = W_1 x + b_1: layers are subscripts, so a_1^2 is a_1 squared, not layer 2
         note.aliases["style:sub_layers"] = True
+    if summed.never_averages(stmts):
+        note.aliases["style:summed_grads"] = True  # dW, db of the summed cost (summed.py)
     note.bare_misfit = barenames.misfit(note)
     _cost(note)
 
