@@ -46,3 +46,58 @@ def test_a_note_that_averages_once_keeps_the_mean():
     )
     assert v.get(15) == "correct"
     assert v.get(16) == "wrong"
+
+
+SHAPES = (
+    "## Hidden layer\n"  # 1
+    "- Formula: `Z1 = X·W1 + b1`\n"  # 2
+    "- Shapes: `((8, 5)) · ((5, 3)) + ((1, 3)) = ((8, 3))`\n"  # 3
+    "- Formula: `A1 = ReLU(Z1)`\n"  # 4
+    "- Shapes: `ReLU((8, 3)) = (8, 3)`\n"  # 5
+    "- Formula: `dW1 = X^T · dZ1`\n"  # 6
+    "- Shapes: `((5, 8)) · ((8, 3)) = ((5, 3))`\n"  # 7
+    "- Formula: `db1 = sum(dZ1, axis=0)`\n"  # 8
+    "- Shapes: `sum((8, 3), axis=0) = ((1, 3))`\n"  # 9
+    "  [(8×3) ⊙ (8×3) = (8×3)]\n"  # 10
+)
+
+
+def test_shape_lines_are_checked_by_array_arithmetic():
+    v = verdict_by_line(SHAPES)
+    for line in (3, 5, 7, 9, 10):
+        assert v.get(line) == "correct", (line, v)
+
+
+def test_shape_line_mistakes_are_caught_and_named():
+    from .test_notes import verdicts_of
+
+    bad = (
+        SHAPES.replace("((5, 8)) · ((8, 3)) = ((5, 3))", "((5, 8)) · ((8, 3)) = ((8, 3))")
+        .replace("= ((8, 3))`\n- Formula: `A1", "= ((8, 5))`\n- Formula: `A1")
+        .replace("[(8×3) ⊙ (8×3)", "[(8×3) ⊙ (3×8)")
+    )
+    v = verdict_by_line(bad)
+    assert v.get(3) == "wrong"  # (8, 5)(5, 3) is (8, 3)
+    assert v.get(7) == "wrong"
+    assert v.get(10) == "wrong"  # element-wise needs equal shapes
+    assert v.get(5) == "correct"
+    assert verdicts_of(bad)[3] == {"wrong"}
+
+
+def test_points_are_not_shapes_and_named_sizes_are_not_judged():
+    from derive.check.notes.meaning import shapecalc
+
+    assert not shapecalc.reads("(1, 2) + (3, 4) = (4, 6)", "a sum of two points")
+    assert shapecalc.judge("(m, n) · (n, k) = (m, k)")[0] == "correct"
+    assert shapecalc.judge("(n_x, m) = (n, m)")[0] == "unknown"  # n_x may be n
+    assert shapecalc.judge("(10, 3) · (4, 3) = (10, 4)")[0] == "wrong"
+
+
+def test_relu_written_as_max_is_the_hidden_activation():
+    notes = (
+        ROWS.replace("`A1 = ReLU(Z1) = max(0, Z1)`", "`A1 = max(0, Z1)`")
+        + "- Formula: `dZ1 = dA1 ⊙ (1 - A1 ⊙ A1)`\n"  # 15
+    )
+    v = verdict_by_line(notes)
+    assert v.get(14) == "correct", v
+    assert v.get(15) == "wrong"  # tanh's derivative where the ReLU's is due

@@ -42,6 +42,7 @@ from derive.engine.registry import NOTE_WORDS
 
 from . import plaintext, tables
 from .document import UNICODE, code_blocks, notebook_markdown, read_document
+from .meaning import shapecalc
 
 FUNCTION_WORDS = {*NOTE_WORDS, "exp", "log", "ln", "delta"}  # the registry's activations
 _ENGLISH = {
@@ -165,15 +166,22 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
     if not doc.latex:  # formulas in inline code: `Z1 = X·W1 + b1` (plaintext.code_spans)
         for no, spans in _inline_code(text_in).items():
             for col, body in spans:
-                for c2, tex in plaintext.formulas(body, style):
+                parts = plaintext.formulas(body, style)
+                for c2, tex in parts:
                     seg = Segment("math", no, tex, True, True, end_line=no, source="plain")
                     out.append((no, starts[no - 1] + col + c2, 0, seg))
+                if not parts and shapecalc.reads(body, lines[no - 1]):
+                    seg = Segment("math", no, body, True, True, end_line=no, source="shapes")
+                    out.append((no, starts[no - 1] + col, 0, seg))
     for no, outside, inl, _ in lines_info:
         if no in in_grid or not outside or no in marked:
             continue
         pos = starts[no - 1] + len(rest_lines[no - 1]) - len(rest_lines[no - 1].lstrip())
         plain = None if inl or "\0" in rest_lines[no - 1] else plain_to_latex(outside)
-        if plain is not None:
+        if plain is not None and not doc.latex and shapecalc.reads(outside, outside):
+            seg = Segment("math", no, outside, True, True, end_line=no, source="shapes")
+            out.append((no, pos, 0, seg))  # [(10×3) · (3×4) = (10×4)]: shapes (shapecalc)
+        elif plain is not None:
             out.append((no, pos, 0, Segment("math", no, plain, True, True, end_line=no)))
         else:
             out.append((no, pos, 0, Segment("text", no, outside, end_line=no)))
