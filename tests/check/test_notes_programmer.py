@@ -101,3 +101,17 @@ def test_relu_written_as_max_is_the_hidden_activation():
     v = verdict_by_line(notes)
     assert v.get(14) == "correct", v
     assert v.get(15) == "wrong"  # tanh's derivative where the ReLU's is due
+
+
+def test_labelled_formulas_in_a_fence():
+    notes = ROWS + (
+        "\n```\n"  # 15, 16
+        "Forward: Z1 = X·W1,      Backward: dW1 = X^T·dZ1\n"  # 17
+        "Forward: Z2 = A1·W2,     Backward: dW2 = dZ2·A1^T\n"  # 18
+        "For W2: ∂L/∂W2 = ∂L/∂Z2 · ∂Z2/∂W2\n"  # 19
+        "```\n"
+    )
+    v = verdict_by_line(notes)
+    assert v.get(17) == "correct", v
+    assert v.get(18) == "wrong"  # the factors swapped: (4, 2) wanted, the shapes do not chain
+    assert v.get(19) == "correct"

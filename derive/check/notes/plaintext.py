@@ -96,7 +96,7 @@ def fence_is_math(content: str, info: str = "") -> bool:
         if lhs in seen:
             return False  # a name assigned twice: a program's variable, not a formula
         seen.add(lhs)
-        if to_latex(line, style) is None:
+        if to_latex(line, style) is None and not _labelled(line, style):
             return False
         any_line = True
     return any_line
@@ -353,6 +353,21 @@ def to_latex(line: str, style: Style = Style()) -> str | None:
     return re.sub(r"\s+([),])", r"\1", out)
 
 
+# a label before a formula: "For W1: ∂L/∂W1 = ...", "Forward: Z1 = X·W1,   Backward: ..."
+_LABEL = re.compile(r"(?:^|(?<=,)\s+)([A-Z][A-Za-z]*(?: [A-Za-z0-9]+){0,2}):\s+")
+
+
+def _labelled(line: str, style: Style) -> bool:
+    """Whether a line is formulas each after a label of words (``For W1: dL/dW1 = ...``,
+    ``Forward: Z1 = X·W1,   Backward: dW1 = X^T·dZ1``): every labelled part reads."""
+    cuts = list(_LABEL.finditer(line))
+    if not cuts or cuts[0].start() != 0:
+        return False
+    ends = [c.start() for c in cuts[1:]] + [len(line)]
+    parts = [line[c.end() : e].strip().rstrip(",").strip() for c, e in zip(cuts, ends, strict=True)]
+    return all("=" in p and to_latex(p, style) is not None for p in parts)
+
+
 def formulas(line: str, style: Style = Style()) -> list[tuple[int, str]]:
     """The formulas of a plain line as (column, LaTeX): the line itself, or the parts of a
     forward pass drawn with arrows (``w-> z = w'x+b -> a = sigmoid(z) -> l(a,y)``), or the
@@ -360,6 +375,14 @@ def formulas(line: str, style: Style = Style()) -> list[tuple[int, str]]:
     A list bullet and bold marks around a name (``- __dZ[2]__ = ...``) are dropped."""
     line = re.sub(r"^(\s*)(?:[-*+]|\d+[.)])\s+", lambda m: m.group(1), line)
     line = re.sub(r"(__|\*\*)([A-Za-z][\w\[\]+\-']*)\1", r"\2", line)
+    cuts = list(_LABEL.finditer(line))
+    if len(cuts) > 1 and cuts[0].start() == 0 and _labelled(line, style):
+        out = []  # Forward: Z1 = X·W1,   Backward: dW1 = X^T·dZ1
+        ends = [c.start() for c in cuts[1:]] + [len(line)]
+        for c, e in zip(cuts, ends, strict=True):
+            part = line[c.end() : e].rstrip().rstrip(",")
+            out.append((c.end(), to_latex(part, style)))
+        return out
     out, pos = [], 0
     for part in line.split("->"):
         col = pos + len(part) - len(part.lstrip())
