@@ -115,3 +115,35 @@ def test_labelled_formulas_in_a_fence():
     assert v.get(17) == "correct", v
     assert v.get(18) == "wrong"  # the factors swapped: (4, 2) wanted, the shapes do not chain
     assert v.get(19) == "correct"
+
+
+UNICODE_NOTE = (
+    "Forward pass: $z₁ = W₁x + b₁$, $a₁ = σ(z₁)$, $z₂ = W₂a₁ + b₂$, $a₂ = σ(z₂)$,"
+    " cost $C = \\frac{1}{2}\\|a₂ - y\\|^2$.\n\n"  # 1
+    "$$δ₂ = (a₂ - y) ⊙ σ'(z₂)$$\n\n"  # 3
+    "$$δ₁ = (W₂ᵀ δ₂) ⊙ σ′(z₁)$$\n\n"  # 5
+    "$$\\frac{∂C}{∂W₁} = δ₁ xᵀ$$\n\n"  # 7
+    "$$\\frac{∂C}{∂b⁽¹⁾} = δ₁$$\n"  # 9
+)
+
+
+def test_unicode_sub_and_superscripts_are_scripts():
+    v = verdict_by_line(UNICODE_NOTE)
+    for line in (3, 5, 7):
+        assert v.get(line) == "correct", (line, v)
+
+
+def test_unicode_scripts_mistakes_are_caught():
+    bad = UNICODE_NOTE.replace("(W₂ᵀ δ₂) ⊙ σ′(z₁)", "(W₂ᵀ δ₂) ⊙ σ′(z₂)").replace(
+        "= δ₁ xᵀ", "= xᵀ δ₁"
+    )
+    v = verdict_by_line(bad)
+    assert v.get(5) == "wrong"  # the derivative at the wrong layer
+    assert v.get(7) == "wrong"
+
+
+def test_unicode_scripts_in_tex():
+    from derive.check.notes import scripts
+
+    assert scripts.tex("W⁽²⁾ aᵀ wˡ⁺¹") == "W^{(2)} a^{T} w^{l+1}"
+    assert scripts.plain("z₁ = W₁x + b₁, a⁽ᴸ⁻¹⁾") == "z1 = W1x + b1, a(L-1)"

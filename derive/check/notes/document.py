@@ -44,7 +44,7 @@ import re
 import string
 from dataclasses import dataclass, field
 
-from . import adjoints
+from . import adjoints, scripts
 from . import macros as mac
 
 _ROW_ENVS = {
@@ -332,6 +332,7 @@ UNICODE = {
     "∑": r"\sum ",
     "≈": r"\approx ",
     "→": r"\rightarrow ",
+    "⊙": r"\odot ",
     "←": r"\leftarrow ",
 }
 
@@ -781,8 +782,10 @@ class _Reader:
     def _clean(self, tex: str) -> str:
         if not self.doc.latex:
             tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
+        tex = scripts.tex(tex)  # z₁, W⁽²⁾, aᵀ typed as characters: _{1}, ^{(2)}, ^{T}
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
+        tex = re.sub(r"(\\[A-Za-z]+) (?=[_^'])", r"\1", tex)  # δ₂, σ′: \delta_{2}, \sigma'
         tex = tex.translate(_FULL_WIDTH)  # y_i=１, dＷ: a CJK input method's digits and letters
         return mac.present(mac.expand(tex, self.doc.macros))
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from derive.engine.registry import NOTE_WORDS
 
-from . import plaintext, tables
+from . import plaintext, scripts, tables
 from .document import UNICODE, code_blocks, notebook_markdown, read_document
 from .meaning import shapecalc
 
@@ -121,7 +121,7 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
     lines_info = []
     for no, rest in enumerate(rest_lines, start=1):
         has_display = "\0" in rest and no not in inline_by_line
-        outside = rest.replace("\0", " ").strip()
+        outside = scripts.plain(rest.replace("\0", " ").strip())  # z₁ as z1 (scripts.py)
         lines_info.append((no, outside, inline_by_line.get(no, []), has_display))
     grids, in_grid = _grids(lines_info)
     for seg in grids:
