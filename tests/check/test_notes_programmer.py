@@ -147,3 +147,21 @@ def test_unicode_scripts_in_tex():
 
     assert scripts.tex("W⁽²⁾ aᵀ wˡ⁺¹") == "W^{(2)} a^{T} w^{l+1}"
     assert scripts.plain("z₁ = W₁x + b₁, a⁽ᴸ⁻¹⁾") == "z1 = W1x + b1, a(L-1)"
+
+
+def test_headings_between_formulas_in_a_fence():
+    notes = ROWS.split("# Backward")[0] + (
+        "```\n"  # 8
+        "1. Output layer gradient:\n"  # 9
+        "   dZ2 = A2 - Y\n"  # 10
+        "2. Its weights:\n"  # 11
+        "   dW2 = A1^T · dZ2\n"  # 12
+        "   db2 = sum(dZ2, axis=0) / 2\n"  # 13
+        "```\n"
+    )
+    v = verdict_by_line(notes)
+    assert v.get(10) == "correct", v
+    assert v.get(12) == "correct"
+    assert v.get(13) == "wrong"  # half the summed gradient
+    program = "```\nfor i in range(3):\n    dW2 = A1.T @ dZ2\n```\n"
+    assert not verdict_by_line(ROWS.split("# Backward")[0] + program)

@@ -87,6 +87,8 @@ def fence_is_math(content: str, info: str = "") -> bool:
         line = _strip_comment(raw).rstrip(";").strip()
         if not line:
             continue
+        if line.endswith(":") and "=" not in line and not _KEYWORDS.search(line):
+            continue  # a heading between the formulas ("2. Output layer gradients:")
         if _KEYWORDS.search(line) or line.endswith(":") or re.search(r"[+\-*/]=|==|\"", line):
             return False
         m = re.match(r"([^=]+?)\s*=(?!=)", line)
