@@ -165,3 +165,12 @@ def test_headings_between_formulas_in_a_fence():
     assert v.get(13) == "wrong"  # half the summed gradient
     program = "```\nfor i in range(3):\n    dW2 = A1.T @ dZ2\n```\n"
     assert not verdict_by_line(ROWS.split("# Backward")[0] + program)
+
+
+def test_indicator_is_the_step_and_a_letter_h_stays_a_quantity():
+    from derive.check.notes import plaintext
+
+    assert plaintext.to_latex("dZ1 = dA1 ⊙ (Z1 > 0)") == r"dZ^{[1]} = dA^{[1]} \odot H(Z^{[1]})"
+    assert plaintext.to_latex("dZ1 = dA1 ⊙ 1{Z1 > 0}") == r"dZ^{[1]} = dA^{[1]} \odot H(Z^{[1]})"
+    # H(1 - H): the hidden activations H times (1 - H), never the step function of 1 - H
+    assert "H(" not in (plaintext.to_latex("dZ1 = dA1 ⊙ H(1 - H)") or "")

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 # letters of Ng's quantities: a trailing number (dZ2, W1) or L (AL) is their layer
 _LAYERED = r"(?:d?[WwbZzAaX]|dA|dZ|dW)"
 _FUNCTIONS = {
-    "g", "f", "sigma", "sigmoid", "tanh", "relu", "ReLU", "softmax", "log", "exp", "max", "H",
+    "g", "f", "sigma", "sigmoid", "tanh", "relu", "ReLU", "softmax", "log", "exp", "max", "step",
 }  # fmt: skip
 _COST_LETTERS = {"l", "L", "J"}
 _NP = {"log": "log", "exp": "exp", "tanh": "tanh"}
@@ -309,7 +309,7 @@ class _Line:
                     raise _NotMath("a function without its argument")
                 return _atom_tex(base, layer) + " "
             args = self.args()
-            head = _atom_tex(base, layer, prime=prime)
+            head = _atom_tex("H" if base == "step" else base, layer, prime=prime)
             return head + "(" + ", ".join(args) + ")"
         if (
             re.fullmatch(r"[A-Z]", base)
@@ -335,7 +335,7 @@ def to_latex(line: str, style: Style = Style()) -> str | None:
     if "=" not in body or re.search(r"==|[-+*/<>!]=", body):
         return None  # a comparison or a program's accumulation (dB += dZ / m)
     # (Z1 > 0), 1{Z1 > 0}: the indicator, the step function H (the derivative of the ReLU)
-    body = re.sub(r"(?:\b1\{|\()\s*(\w+(?:\[[^\]\s]+\])?)\s*>\s*0\s*[})]", r"H(\1)", body)
+    body = re.sub(r"(?:\b1\{|\()\s*(\w+(?:\[[^\]\s]+\])?)\s*>\s*0\s*[})]", r"step(\1)", body)
     if ">" in body or "<" in body:
         return None
     batch = re.search(r"(?<![A-Za-z])d?[AZX](?:\d|\[|\b)|\bnp\.", body)
