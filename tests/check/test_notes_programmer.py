@@ -174,3 +174,19 @@ def test_indicator_is_the_step_and_a_letter_h_stays_a_quantity():
     assert plaintext.to_latex("dZ1 = dA1 ⊙ 1{Z1 > 0}") == r"dZ^{[1]} = dA^{[1]} \odot H(Z^{[1]})"
     # H(1 - H): the hidden activations H times (1 - H), never the step function of 1 - H
     assert "H(" not in (plaintext.to_latex("dZ1 = dA1 ⊙ H(1 - H)") or "")
+
+
+def test_greek_letters_typed_in_inline_code():
+    notes = (
+        "- `z1 = W1 x + b1`\n"  # 1
+        "- `a1 = σ(z1)`\n"  # 2
+        "- `z2 = W2 a1 + b2`\n"  # 3
+        "- `a2 = σ(z2)`\n"  # 4
+        "- cross-entropy loss: `δ2 = a2 - y`\n"  # 5
+        "- `δ1 = (W2ᵀ δ2) ⊙ σ'(z1)`\n"  # 6
+        "- `δ1 = (W2ᵀ δ2) ⊙ σ'(z2)`\n"  # 7
+    )
+    v = verdict_by_line(notes)
+    assert v.get(5) == "correct", v
+    assert v.get(6) == "correct"
+    assert v.get(7) == "wrong"  # the derivative at the wrong layer

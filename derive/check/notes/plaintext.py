@@ -69,7 +69,10 @@ def style_of(lines) -> Style:
 
 
 # operators typed as Unicode: the ASCII this reader reads
-_UNICODE_OPS = {"·": "*", "⋅": "*", "×": "*", "⊙": ".*", "∘": ".*", "ᵀ": ".T", "′": "'", "−": "-"}
+_UNICODE_OPS = {
+    "·": "*", "⋅": "*", "×": "*", "⊙": ".*", "∘": ".*", "ᵀ": ".T", "′": "'", "−": "-",
+    "σ": "sigma", "δ": "delta",
+}  # fmt: skip
 
 
 def _strip_comment(line: str) -> str:
@@ -128,7 +131,7 @@ def _name(word: str, general: str = "l") -> tuple[str, bool]:
         raise _NotMath(word)
     base, layer = m.group(1), m.group(2)
     if layer is None:
-        num = re.fullmatch(rf"({_LAYERED}|g)(\d+|L)", base)  # dZ2, W1, AL, g1 (g1'(Z1))
+        num = re.fullmatch(rf"({_LAYERED}|g|delta)(\d+|L)", base)  # dZ2, W1, AL, g1'(Z1), δ2
         if num:
             base, layer = num.group(1), num.group(2)
     if layer is not None:
