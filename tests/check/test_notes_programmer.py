@@ -190,3 +190,25 @@ def test_greek_letters_typed_in_inline_code():
     assert v.get(5) == "correct", v
     assert v.get(6) == "correct"
     assert v.get(7) == "wrong"  # the derivative at the wrong layer
+
+
+LOSS_NOTE = (
+    "$p = \\sigma(x)$\n\n"  # 1
+    "$Loss = -y\\log p - (1-y)\\log(1-p)$\n\n"  # 3
+    "$\\frac{dLoss}{dp} = -\\frac{y}{p} + \\frac{1-y}{1-p}$\n\n"  # 5
+    "$\\frac{\\partial Loss}{\\partial x} = p - y$\n\n"  # 7
+)
+
+
+def test_a_cost_written_as_a_word():
+    v = verdict_by_line(LOSS_NOTE + "$\\frac{dLoss}{dx} = y - p$\n")  # 9
+    assert v.get(5) == "correct", v
+    assert v.get(7) == "correct"
+    assert v.get(9) == "wrong"  # the sign flipped
+    assert v.get(3) != "wrong"
+
+
+def test_a_cost_word_beside_its_own_letter_stays_unread():
+    # L is a symbol of the note's own (a layer count): Loss is not read as L
+    v = verdict_by_line("$L = 3$\n\n" + LOSS_NOTE)
+    assert "wrong" not in v.values()

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from derive.engine.registry import NOTE_WORDS
 
-from . import plaintext, scripts, tables
+from . import costwords, plaintext, scripts, tables
 from .document import UNICODE, code_blocks, notebook_markdown, read_document
 from .meaning import shapecalc
 
@@ -186,7 +186,7 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         else:
             out.append((no, pos, 0, Segment("text", no, outside, end_line=no)))
     out.sort(key=lambda t: (t[0], t[1], t[2]))
-    return [seg for *_, seg in out]
+    return costwords.rename([seg for *_, seg in out])  # Loss = ...: the cost L (costwords.py)
 
 
 def _inline_code(text: str) -> dict[int, list[tuple[int, str]]]:
