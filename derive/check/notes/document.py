@@ -44,7 +44,7 @@ import re
 import string
 from dataclasses import dataclass, field
 
-from . import adjoints, scripts
+from . import adjoints, evalbar, physics, scripts
 from . import macros as mac
 
 _ROW_ENVS = {
@@ -110,6 +110,8 @@ def read_document(text: str, *, latex: bool | None = None) -> Document:
         text, latex = cells, False
     latex = is_latex(text) if latex is None else latex
     text = _blank_comments(text) if latex else _mask_markdown(text)
+    # the physics package's \mqty[a & b] holds rows and columns: rewritten before the rows are cut
+    text = physics.expand(text, own=mac.definitions(text)[0])
     spans = _find_spans(text, latex)
     if not latex:  # MathJax and KaTeX read % comments inside math
         text = _replace(text, [(sp.cstart, sp.cend, _blank_comments) for sp in spans])
@@ -787,7 +789,8 @@ class _Reader:
             tex = tex.replace(uni, rep)
         tex = re.sub(r"(\\[A-Za-z]+) (?=[_^'])", r"\1", tex)  # δ₂, σ′: \delta_{2}, \sigma'
         tex = tex.translate(_FULL_WIDTH)  # y_i=１, dＷ: a CJK input method's digits and letters
-        return mac.present(mac.expand(tex, self.doc.macros))
+        tex = mac.present(physics.expand(mac.expand(tex, self.doc.macros), self.doc.macros))
+        return evalbar.rewrite(tex)  # \left.\frac{dg}{d\xi}\right|_{\xi = \alpha}: g'(\alpha)
 
 
 _LEAD = re.compile(r"(?:\s|&|\\(?:tag|label)\*?\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")
