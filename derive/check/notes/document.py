@@ -44,7 +44,7 @@ import re
 import string
 from dataclasses import dataclass, field
 
-from . import adjoints, evalbar, physics
+from . import adjoints, evalbar, physics, scripts
 from . import macros as mac
 
 _ROW_ENVS = {
@@ -334,6 +334,7 @@ UNICODE = {
     "∑": r"\sum ",
     "≈": r"\approx ",
     "→": r"\rightarrow ",
+    "⊙": r"\odot ",
     "←": r"\leftarrow ",
 }
 
@@ -783,8 +784,10 @@ class _Reader:
     def _clean(self, tex: str) -> str:
         if not self.doc.latex:
             tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
+        tex = scripts.tex(tex)  # z₁, W⁽²⁾, aᵀ typed as characters: _{1}, ^{(2)}, ^{T}
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
+        tex = re.sub(r"(\\[A-Za-z]+) (?=[_^'])", r"\1", tex)  # δ₂, σ′: \delta_{2}, \sigma'
         tex = tex.translate(_FULL_WIDTH)  # y_i=１, dＷ: a CJK input method's digits and letters
         tex = mac.present(physics.expand(mac.expand(tex, self.doc.macros), self.doc.macros))
         return evalbar.rewrite(tex)  # \left.\frac{dg}{d\xi}\right|_{\xi = \alpha}: g'(\alpha)

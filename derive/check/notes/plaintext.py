@@ -34,7 +34,9 @@ from dataclasses import dataclass
 
 # letters of Ng's quantities: a trailing number (dZ2, W1) or L (AL) is their layer
 _LAYERED = r"(?:d?[WwbZzAaX]|dA|dZ|dW)"
-_FUNCTIONS = {"g", "f", "sigma", "sigmoid", "tanh", "relu", "ReLU", "softmax", "log", "exp"}
+_FUNCTIONS = {
+    "g", "f", "sigma", "sigmoid", "tanh", "relu", "ReLU", "softmax", "log", "exp", "max", "step",
+}  # fmt: skip
 _COST_LETTERS = {"l", "L", "J"}
 _NP = {"log": "log", "exp": "exp", "tanh": "tanh"}
 # a quantity a ' after it transposes (a weight, an activation, an input, a gradient)
@@ -67,7 +69,10 @@ def style_of(lines) -> Style:
 
 
 # operators typed as Unicode: the ASCII this reader reads
-_UNICODE_OPS = {"·": "*", "⋅": "*", "×": "*", "⊙": ".*", "∘": ".*", "ᵀ": ".T", "′": "'", "−": "-"}
+_UNICODE_OPS = {
+    "·": "*", "⋅": "*", "×": "*", "⊙": ".*", "∘": ".*", "ᵀ": ".T", "′": "'", "−": "-",
+    "σ": "sigma", "δ": "delta",
+}  # fmt: skip
 
 
 def _strip_comment(line: str) -> str:
@@ -85,6 +90,8 @@ def fence_is_math(content: str, info: str = "") -> bool:
         line = _strip_comment(raw).rstrip(";").strip()
         if not line:
             continue
+        if line.endswith(":") and "=" not in line and not _KEYWORDS.search(line):
+            continue  # a heading between the formulas ("2. Output layer gradients:")
         if _KEYWORDS.search(line) or line.endswith(":") or re.search(r"[+\-*/]=|==|\"", line):
             return False
         m = re.match(r"([^=]+?)\s*=(?!=)", line)
@@ -94,7 +101,7 @@ def fence_is_math(content: str, info: str = "") -> bool:
         if lhs in seen:
             return False  # a name assigned twice: a program's variable, not a formula
         seen.add(lhs)
-        if to_latex(line, style) is None:
+        if to_latex(line, style) is None and not _labelled(line, style):
             return False
         any_line = True
     return any_line
@@ -124,7 +131,7 @@ def _name(word: str, general: str = "l") -> tuple[str, bool]:
         raise _NotMath(word)
     base, layer = m.group(1), m.group(2)
     if layer is None:
-        num = re.fullmatch(rf"({_LAYERED}|g)(\d+|L)", base)  # dZ2, W1, AL, g1 (g1'(Z1))
+        num = re.fullmatch(rf"({_LAYERED}|g|delta)(\d+|L)", base)  # dZ2, W1, AL, g1'(Z1), δ2
         if num:
             base, layer = num.group(1), num.group(2)
     if layer is not None:
@@ -224,6 +231,10 @@ class _Line:
         if self.is_op(".T"):
             self.k += 1
             return True
+        kind, m = self.peek(1)
+        if self.is_op("^") and kind == "name" and m.group() == "T":  # A1^T, W2^T
+            self.k += 2
+            return True
         return False
 
     def piece(self) -> str:
@@ -301,7 +312,7 @@ class _Line:
                     raise _NotMath("a function without its argument")
                 return _atom_tex(base, layer) + " "
             args = self.args()
-            head = _atom_tex(base, layer, prime=prime)
+            head = _atom_tex("H" if base == "step" else base, layer, prime=prime)
             return head + "(" + ", ".join(args) + ")"
         if (
             re.fullmatch(r"[A-Z]", base)
@@ -326,6 +337,10 @@ def to_latex(line: str, style: Style = Style()) -> str | None:
         body = body.replace(uni, ascii_op)
     if "=" not in body or re.search(r"==|[-+*/<>!]=", body):
         return None  # a comparison or a program's accumulation (dB += dZ / m)
+    # (Z1 > 0), 1{Z1 > 0}: the indicator, the step function H (the derivative of the ReLU)
+    body = re.sub(r"(?:\b1\{|\()\s*(\w+(?:\[[^\]\s]+\])?)\s*>\s*0\s*[})]", r"step(\1)", body)
+    if ">" in body or "<" in body:
+        return None
     batch = re.search(r"(?<![A-Za-z])d?[AZX](?:\d|\[|\b)|\bnp\.", body)
     if re.search(r"\s[x×]\s", body) and batch:
         return None  # a lone x beside batch matrices: the input, or a times sign?
@@ -343,6 +358,21 @@ def to_latex(line: str, style: Style = Style()) -> str | None:
     return re.sub(r"\s+([),])", r"\1", out)
 
 
+# a label before a formula: "For W1: ∂L/∂W1 = ...", "Forward: Z1 = X·W1,   Backward: ..."
+_LABEL = re.compile(r"(?:^|(?<=,)\s+)([A-Z][A-Za-z]*(?: [A-Za-z0-9]+){0,2}):\s+")
+
+
+def _labelled(line: str, style: Style) -> bool:
+    """Whether a line is formulas each after a label of words (``For W1: dL/dW1 = ...``,
+    ``Forward: Z1 = X·W1,   Backward: dW1 = X^T·dZ1``): every labelled part reads."""
+    cuts = list(_LABEL.finditer(line))
+    if not cuts or cuts[0].start() != 0:
+        return False
+    ends = [c.start() for c in cuts[1:]] + [len(line)]
+    parts = [line[c.end() : e].strip().rstrip(",").strip() for c, e in zip(cuts, ends, strict=True)]
+    return all("=" in p and to_latex(p, style) is not None for p in parts)
+
+
 def formulas(line: str, style: Style = Style()) -> list[tuple[int, str]]:
     """The formulas of a plain line as (column, LaTeX): the line itself, or the parts of a
     forward pass drawn with arrows (``w-> z = w'x+b -> a = sigmoid(z) -> l(a,y)``), or the
@@ -350,6 +380,14 @@ def formulas(line: str, style: Style = Style()) -> list[tuple[int, str]]:
     A list bullet and bold marks around a name (``- __dZ[2]__ = ...``) are dropped."""
     line = re.sub(r"^(\s*)(?:[-*+]|\d+[.)])\s+", lambda m: m.group(1), line)
     line = re.sub(r"(__|\*\*)([A-Za-z][\w\[\]+\-']*)\1", r"\2", line)
+    cuts = list(_LABEL.finditer(line))
+    if len(cuts) > 1 and cuts[0].start() == 0 and _labelled(line, style):
+        out = []  # Forward: Z1 = X·W1,   Backward: dW1 = X^T·dZ1
+        ends = [c.start() for c in cuts[1:]] + [len(line)]
+        for c, e in zip(cuts, ends, strict=True):
+            part = line[c.end() : e].rstrip().rstrip(",")
+            out.append((c.end(), to_latex(part, style)))
+        return out
     out, pos = [], 0
     for part in line.split("->"):
         col = pos + len(part) - len(part.lstrip())
@@ -364,6 +402,20 @@ def formulas(line: str, style: Style = Style()) -> list[tuple[int, str]]:
                 col += len(part) - len(tail[-1])
         if tex is not None:
             out.append((col, tex))
+    return out
+
+
+def code_spans(text: str, code_lines) -> dict[int, list[tuple[int, str]]]:
+    """The inline code spans of a Markdown note (``Z1 = X·W1 + b1`` in backticks) that hold a
+    formula this reader reads, by line (1-based): (column, content). Lines of code blocks
+    (``code_lines``, 1-based) are left out: a program's line in a fence is no formula."""
+    out: dict[int, list[tuple[int, str]]] = {}
+    for no, line in enumerate(text.split("\n"), start=1):
+        if no in code_lines or "`" not in line:
+            continue
+        for m in re.finditer(r"(?<!`)`([^`\n]+)`(?!`)", line):
+            if "=" in m.group(1):
+                out.setdefault(no, []).append((m.start(1), m.group(1)))
     return out
 
 

@@ -40,8 +40,9 @@ from dataclasses import dataclass
 
 from derive.engine.registry import NOTE_WORDS
 
-from . import plaintext, tables
+from . import costwords, plaintext, scripts, tables
 from .document import UNICODE, code_blocks, notebook_markdown, read_document
+from .meaning import shapecalc
 
 FUNCTION_WORDS = {*NOTE_WORDS, "exp", "log", "ln", "delta"}  # the registry's activations
 _ENGLISH = {
@@ -120,7 +121,7 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
     lines_info = []
     for no, rest in enumerate(rest_lines, start=1):
         has_display = "\0" in rest and no not in inline_by_line
-        outside = rest.replace("\0", " ").strip()
+        outside = scripts.plain(rest.replace("\0", " ").strip())  # z₁ as z1 (scripts.py)
         lines_info.append((no, outside, inline_by_line.get(no, []), has_display))
     grids, in_grid = _grids(lines_info)
     for seg in grids:
@@ -162,17 +163,38 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         for col, tex in parts:
             seg = Segment("math", no, tex, True, True, end_line=no, source="plain")
             out.append((no, starts[no - 1] + col, 0, seg))
+    if not doc.latex:  # formulas in inline code: `Z1 = X·W1 + b1` (plaintext.code_spans)
+        for no, spans in _inline_code(text_in).items():
+            for col, body in spans:
+                parts = plaintext.formulas(body, style)
+                for c2, tex in parts:
+                    seg = Segment("math", no, tex, True, True, end_line=no, source="plain")
+                    out.append((no, starts[no - 1] + col + c2, 0, seg))
+                if not parts and shapecalc.reads(body, lines[no - 1]):
+                    seg = Segment("math", no, body, True, True, end_line=no, source="shapes")
+                    out.append((no, starts[no - 1] + col, 0, seg))
     for no, outside, inl, _ in lines_info:
         if no in in_grid or not outside or no in marked:
             continue
         pos = starts[no - 1] + len(rest_lines[no - 1]) - len(rest_lines[no - 1].lstrip())
         plain = None if inl or "\0" in rest_lines[no - 1] else plain_to_latex(outside)
-        if plain is not None:
+        if plain is not None and not doc.latex and shapecalc.reads(outside, outside):
+            seg = Segment("math", no, outside, True, True, end_line=no, source="shapes")
+            out.append((no, pos, 0, seg))  # [(10×3) · (3×4) = (10×4)]: shapes (shapecalc)
+        elif plain is not None:
             out.append((no, pos, 0, Segment("math", no, plain, True, True, end_line=no)))
         else:
             out.append((no, pos, 0, Segment("text", no, outside, end_line=no)))
     out.sort(key=lambda t: (t[0], t[1], t[2]))
-    return [seg for *_, seg in out]
+    return costwords.rename([seg for *_, seg in out])  # Loss = ...: the cost L (costwords.py)
+
+
+def _inline_code(text: str) -> dict[int, list[tuple[int, str]]]:
+    """The inline code spans outside code blocks that may hold a formula, by line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = notebook_markdown(text) or text
+    code = {k + 1 for first, last, *_ in code_blocks(text) for k in range(first, last)}
+    return plaintext.code_spans(text, code)
 
 
 def _math_fences(text: str) -> dict[int, str]:

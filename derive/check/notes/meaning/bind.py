@@ -546,7 +546,10 @@ def atom_value(atom: Atom, env: Env):
         kind, node, letters, T = r
         if kind in ("dz", "da", "dW", "db"):
             # Ng's dZ and the stacked deltas: of the summed losses; dW, db: of the mean J
-            summed = kind in ("dz", "da") and not (env.reading.delta_mean and name_is_delta(atom))
+            if kind in ("dz", "da"):
+                summed = not (env.reading.delta_mean and name_is_delta(atom))
+            else:  # dW, db: of the summed cost in a note that never averages (summed.py)
+                summed = "style:summed_grads" in env.aliases
             arr = present(st.cost_grad(node, "S" if summed else "J"), env)
         else:
             arr = present(st.values[node], env)

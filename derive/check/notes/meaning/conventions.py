@@ -18,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import barenames, bind, decay, entrydefs, ownnet, unitnet
+from . import barenames, bind, decay, entrydefs, ownnet, summed, unitnet
 from . import layouts as layouts_mod
 from .bind import Env, Reading
 from .grammar import COSTS, Atom, Unreadable, rebuild, subtrees
@@ -370,6 +370,8 @@ def infer(note: Note, stmts) -> None:
     if heads and all(a.sup is None and (a.sub or "").strip().isdigit() for a in heads):
         # z_1 = W_1 x + b_1: layers are subscripts, so a_1^2 is a_1 squared, not layer 2
         note.aliases["style:sub_layers"] = True
+    if summed.never_averages(stmts):
+        note.aliases["style:summed_grads"] = True  # dW, db of the summed cost (summed.py)
     note.bare_misfit = barenames.misfit(note)
     _cost(note)
 
@@ -476,6 +478,15 @@ def _input_number(lhs, rhs):
     return None
 
 
+def _max_zero(tree) -> bool:
+    """Whether the tree holds ``max(0, x)`` (the ReLU written out)."""
+    if not isinstance(tree, tuple) or not tree:
+        return False
+    if tree[0] == "call" and tree[1].name == "max" and ("num", 0.0) in tree[2]:
+        return True
+    return any(_max_zero(t) for t in subtrees(tree))
+
+
 def _activations(note: Note, calls) -> None:
     """The activations the forward equations name; when they name none, every activation the
     note mentions anywhere is a reading (hidden), and softmax too (output)."""
@@ -484,6 +495,8 @@ def _activations(note: Note, calls) -> None:
         atoms = []
         _walk_atoms(rhs, atoms)
         names |= {a.name for a in atoms}
+        if _max_zero(rhs):
+            names.add("relu")  # A1 = max(0, Z1): the ReLU written out
     acts = sorted({ACT_WORDS[n] for n in names if n in ACT_WORDS})
     if acts:
         hidden = [a for a in acts if a != "sigmoid"] or ["sigmoid"]
@@ -501,7 +514,8 @@ def _activations(note: Note, calls) -> None:
     # the forward equations name no activation (g^{[l]}, or no network at all): the ones the
     # note mentions are a guess, and every usual hidden activation is a reading, so that a
     # claim written for another (1 - a^2 beside a sigmoid named elsewhere) is never wrong
-    note.hidden_options = sorted(set(mentioned) | {"sigmoid", "tanh"})
+    steps = {"relu"} if note.words & {"H", "max"} else set()  # (Z > 0), max(0, Z): the ReLU's
+    note.hidden_options = sorted(set(mentioned) | {"sigmoid", "tanh"} | steps)
     if "softmax" in names:
         note.output_options = ["softmax"]
 

@@ -48,6 +48,7 @@ from . import (
     rowvectors,
     scope,
     sections,
+    shapecalc,
     slips,
     smallt,
     softmaxvec,
@@ -196,6 +197,8 @@ def _parse(m: Member, functions):
 def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     """The verdicts on a note's formulas; ``layout`` ("rows" or "cols") states how the note
     writes examples when its own equations do not say (``derive check --rows``)."""
+    shaped = [s for s in segments if s.kind == "math" and s.source == "shapes"]
+    segments = [s for s in segments if not (s.kind == "math" and s.source == "shapes")]
     stmts = statements(segments)
     if smallt.applies([m.text for ms in stmts for m in ms]):  # W_2^t: the transpose
         for ms in stmts:
@@ -260,7 +263,9 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         and re.search(r"(?i)einstein|summation convention|repeated ind", seg.text)
         for seg in segments
     )
-    out: list[Verdict] = []
+    out: list[Verdict] = [
+        Verdict(s.line, s.text, *shapecalc.judge(s.text), "", "shape") for s in shaped
+    ]  # ((10, 3)) · ((3, 4)) = ((10, 4)): shape arithmetic, judged alone (shapecalc.py)
     shapes = {s.line for s in segments if s.kind == "math" and dimensions.LABEL.match(s.condition)}
     widths = dimensions.sizes(segments)
     for members in stmts:
