@@ -156,6 +156,8 @@ class Note:
         for layout, base, shift in self.conventions:
             for hidden, output in acts:
                 for c in costs:
+                    if c == "ce" and output == "identity":
+                        continue  # the log of an unbounded output: no cost of that network
                     per_example = c != "note" or not bind.mentions_batch(self.cost_tree)
                     for mean in means if per_example else (False,):
                         r = Reading(layout, base, shift, c, batch=batch, mean=mean,
