@@ -48,6 +48,7 @@ from . import (
     rowvectors,
     scope,
     sections,
+    slipnames,
     slips,
     smallt,
     strayindex,
@@ -486,6 +487,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             short = jacshort.judge(note, lhs.tree, m.tree, m.line, compare)
             if short is not None:
                 v, msg, reading = short[0], "", short[1]
+        if v in ("wrong", "unknown"):  # the slip of an index derivation, named (slipnames)
+            named = slipnames.name(note, lhs.tree, m.tree, compare, m.line, m.cond, context, v, msg)
+            if named is not None:
+                v, msg, reading = named
         kind = _kind(lhs.tree, m.tree)
         if note.named and reading:
             reading = f"{note.named}, {reading}"
