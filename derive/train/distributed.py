@@ -182,7 +182,9 @@ def train_worker(rank: int, world: int, plan: Plan, init_method: str) -> TrainRe
                 metrics["test_loss"], metrics["test_accuracy"] = test
                 for key, value in metrics.items():
                     history[key].append(value)
+        del ddp  # its reducer holds the process group: let destroy_process_group free it
         if rank != 0:
+            _leave_together()
             return None
         params = {k: v.detach() for k, v in model.params().items()}
         final = dict.fromkeys(METRICS)
@@ -198,9 +200,22 @@ def train_worker(rank: int, world: int, plan: Plan, init_method: str) -> TrainRe
                              final, settings, module.NAME, dataset)  # fmt: skip
         result.epochs_completed, result.steps = plan.epochs, steps
         result.seconds, result.step_seconds = time.perf_counter() - start, step_seconds
+        _leave_together()
         return result
     finally:
         dist.destroy_process_group()
+
+
+def _leave_together() -> None:
+    """Every process waits here before it tears its process group down. A process that
+    destroys its gloo context while a peer is still working (process 0 computes the final
+    metrics alone) was seen to abort in C++ ("terminate called without an active exception",
+    SIGABRT) in one CI run; leaving together is what torch's own DDP examples do. Only on the
+    way out of a run that went well: after an error, a barrier would wait for a process that
+    never comes."""
+    import torch.distributed as dist
+
+    dist.barrier()
 
 
 def ddp_gradients(rank: int, world: int, plan: Plan, init_method: str, cases: list[dict]):
@@ -234,6 +249,8 @@ def ddp_gradients(rank: int, world: int, plan: Plan, init_method: str, cases: li
             loss = ddp(X, Y, *extra)
             (loss * _scale(module, a, b, 0, m, world)).backward()
             out.append({k: p.grad.detach().cpu().numpy() for k, p in model.named_parameters()})
+            del ddp
+        _leave_together()
         return out
     finally:
         dist.destroy_process_group()
