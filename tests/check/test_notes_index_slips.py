@@ -13,52 +13,60 @@ import pytest
 
 from derive.check.notes.walk import check_text
 
-NOTE = r"""# Backpropagation, unit by unit
-
-The activation function is $h$, applied to every entry. $A_j^l$ is the output of unit $j$ of layer $l$,
-
-$$A_j^l = h(b_j^l + \sum_k w_{jk}^l A_k^{l-1})$$
-
-and for the whole layer $$A^l = h(z^l) = h(w^l A^{l-1} + b^l)$$
-
-The error of unit $j$ is $$\delta_j^l = {\partial C \over \partial z_j^l}$$
-
-Output layer:
-
-$$\delta_j^L = {\partial C \over \partial A_j ^ L} h ' (z_j^L)$$
-
-$$\delta^L = \nabla_A C \odot h'(z^L)$$
-
-$$\delta^L = \nabla_A C \odot h(z^L)$$
-
-Proof:<br>
-$\delta_j^l = \sum_k{\partial C \over \partial A^L_k}{\partial A^L_k \over \partial z_j^l}$<br>
-$\delta_j^l = {\partial C \over \partial A^L_j}h'(z_j^L)$<br>
-
-Hidden layers:
-
-$$\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot h'(z^l)$$
-
-$$\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot h(z^l)$$
-
-$\delta_j^l = \sum_k w_{kj}^{l+1} \delta_k^{l+1} h'(z_j^l)$<br>
-$\delta_j^l = \sum_k {\partial z_k^{l+1} \over \partial z_j^l}\delta_k^{l+1}$<br>
-$\delta_j^l = \sum_k {\partial z_j^{l+1} \over \partial z_j^l}\delta_k^{l+1}$<br>
-${\partial z_k^{l+1} \over \partial z_j^l} = w_{kj}^{l+1}h'(z_j^l)$<br>
-${\partial z_j^{l+1} \over \partial z_j^l} = w_{kj}^{l+1}h'(z_j^l)$<br>
-$\delta_j^l = \sum_k w_{jk}^{l+1} \delta_k^{l+1} h'(z_j^l)$<br>
-
-Bias and weights:
-
-$${\partial C \over \partial b^l} = \delta^l$$
-
-${\partial C \over \partial b_j^l} = \sum_k {\partial C \over \partial z_k^l}{\partial z_k^l \over \partial b_j^l}$<br>
-${\partial C \over \partial b^l} = \sum_k {\partial C \over \partial z_k^l}{\partial z_k^l \over \partial b_j^l}$<br>
-
-$${\partial C \over \partial w^l} = \delta^l (A^{l-1})^T$$
-
-$${\partial C \over \partial w_{jk}^l} = A_k^{l-1} \delta_j^l$$
-"""
+NOTE = "\n".join(
+    [
+        r"# Backpropagation, unit by unit",
+        r"",
+        r"The activation function is $h$, applied to every entry. $A_j^l$ is the output"
+        r" of unit $j$ of layer $l$,",
+        r"",
+        r"$$A_j^l = h(b_j^l + \sum_k w_{jk}^l A_k^{l-1})$$",
+        r"",
+        r"and for the whole layer $$A^l = h(z^l) = h(w^l A^{l-1} + b^l)$$",
+        r"",
+        r"The error of unit $j$ is $$\delta_j^l = {\partial C \over \partial z_j^l}$$",
+        r"",
+        r"Output layer:",
+        r"",
+        r"$$\delta_j^L = {\partial C \over \partial A_j ^ L} h ' (z_j^L)$$",
+        r"",
+        r"$$\delta^L = \nabla_A C \odot h'(z^L)$$",
+        r"",
+        r"$$\delta^L = \nabla_A C \odot h(z^L)$$",
+        r"",
+        r"Proof:<br>",
+        r"$\delta_j^l = \sum_k{\partial C \over \partial A^L_k}"
+        r"{\partial A^L_k \over \partial z_j^l}$<br>",
+        r"$\delta_j^l = {\partial C \over \partial A^L_j}h'(z_j^L)$<br>",
+        r"",
+        r"Hidden layers:",
+        r"",
+        r"$$\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot h'(z^l)$$",
+        r"",
+        r"$$\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot h(z^l)$$",
+        r"",
+        r"$\delta_j^l = \sum_k w_{kj}^{l+1} \delta_k^{l+1} h'(z_j^l)$<br>",
+        r"$\delta_j^l = \sum_k {\partial z_k^{l+1} \over \partial z_j^l}\delta_k^{l+1}$<br>",
+        r"$\delta_j^l = \sum_k {\partial z_j^{l+1} \over \partial z_j^l}\delta_k^{l+1}$<br>",
+        r"${\partial z_k^{l+1} \over \partial z_j^l} = w_{kj}^{l+1}h'(z_j^l)$<br>",
+        r"${\partial z_j^{l+1} \over \partial z_j^l} = w_{kj}^{l+1}h'(z_j^l)$<br>",
+        r"$\delta_j^l = \sum_k w_{jk}^{l+1} \delta_k^{l+1} h'(z_j^l)$<br>",
+        r"",
+        r"Bias and weights:",
+        r"",
+        r"$${\partial C \over \partial b^l} = \delta^l$$",
+        r"",
+        r"${\partial C \over \partial b_j^l} = \sum_k {\partial C \over \partial z_k^l}"
+        r"{\partial z_k^l \over \partial b_j^l}$<br>",
+        r"${\partial C \over \partial b^l} = \sum_k {\partial C \over \partial z_k^l}"
+        r"{\partial z_k^l \over \partial b_j^l}$<br>",
+        r"",
+        r"$${\partial C \over \partial w^l} = \delta^l (A^{l-1})^T$$",
+        r"",
+        r"$${\partial C \over \partial w_{jk}^l} = A_k^{l-1} \delta_j^l$$",
+        r"",
+    ]
+)
 
 
 def _lines(note: str) -> dict[str, int]:
@@ -106,7 +114,10 @@ WRONG = [
     (r"$$\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot h(z^l)$$", "derivative h'(z^l) is needed"),
     (r"$\delta_j^l = {\partial C \over \partial A^L_j}h'(z_j^L)$", "l is written where L is meant"),
     (r"$\delta_j^l = \sum_k {\partial z_j^{l+1} \over", "z_j^{l+1} is written where z_k^{l+1}"),
-    (r"${\partial z_j^{l+1} \over \partial z_j^l} = w_{kj}", "z_j^{l+1} is written where z_k^{l+1}"),
+    (
+        r"${\partial z_j^{l+1} \over \partial z_j^l} = w_{kj}",
+        "z_j^{l+1} is written where z_k^{l+1}",
+    ),
     (r"$\delta_j^l = \sum_k w_{jk}^{l+1}", "w_{jk}^{l+1} is written where w_{kj}^{l+1} is meant"),
     (r"${\partial C \over \partial b^l} = \sum_k", "the whole b^l, the right-hand side one entry"),
 ]

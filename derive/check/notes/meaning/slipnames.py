@@ -27,10 +27,9 @@ from .grammar import Atom, Unreadable, rebuild, subtrees
 
 ACTIVATIONS = ("g", "sigma", "tanh", "relu", "ReLU", "sigmoid", "f", "phi")
 # what the value model says of a claim whose indices do not match up as written
-INDEX_TROUBLE = re.compile(
-    r"free on the right only|the range of [a-z]|a number against shape"
-)
+INDEX_TROUBLE = re.compile(r"free on the right only|the range of [a-z]|a number against shape")
 MAX_EDITS = 14
+QUICK = 4  # readings tried per edit: the first convention's, one per cost
 
 
 def _atoms(node, out: list) -> None:
@@ -162,7 +161,7 @@ def _edits(note, lhs, rhs, trouble: bool):
         den = lhs[2][1]
         extra = sorted(free_indices(rhs) - free_indices(lhs))
         if not den.sub and 1 <= len(extra) <= 2:
-            for order in ([extra] if len(extra) == 1 else [extra, extra[::-1]]):
+            for order in [extra] if len(extra) == 1 else [extra, extra[::-1]]:
                 entry = replace(den, sub="".join(order))
                 yield (
                     f"the left-hand side is the whole {_show(den)}, the right-hand side one "
@@ -206,6 +205,7 @@ def name(note, lhs, rhs, compare, line, cond, context, verdict: str, msg: str):
     if lhs is None or rhs is None:
         return None
     failure = getattr(note, "first_failure", None), getattr(note, "fail_kinds", set())
+    note.quick = QUICK
     try:
         for k, (slip, lhs2, rhs2) in enumerate(_edits(note, lhs, rhs, trouble)):
             if k >= MAX_EDITS:
@@ -220,4 +220,5 @@ def name(note, lhs, rhs, compare, line, cond, context, verdict: str, msg: str):
                 return "wrong", f"{slip} ({why})", reading
     finally:
         note.first_failure, note.fail_kinds = failure
+        note.quick = 0
     return None
