@@ -63,6 +63,8 @@ NOTE = "\n".join(
         r"",
         r"$${\partial C \over \partial w^l} = \delta^l (A^{l-1})^T$$",
         r"",
+        r"$${\partial C \over \partial w^l} = A^{l-1} \delta^l$$",
+        r"",
         r"$${\partial C \over \partial w_{jk}^l} = A_k^{l-1} \delta_j^l$$",
         r"",
     ]
@@ -120,6 +122,10 @@ WRONG = [
     ),
     (r"$\delta_j^l = \sum_k w_{jk}^{l+1}", "w_{jk}^{l+1} is written where w_{kj}^{l+1} is meant"),
     (r"${\partial C \over \partial b^l} = \sum_k", "the whole b^l, the right-hand side one entry"),
+    (
+        r"$${\partial C \over \partial w^l} = A^{l-1} \delta^l$$",
+        "A^{l-1} \\delta^l is in the wrong order",
+    ),
 ]
 
 

@@ -4,9 +4,10 @@ A student's element-wise proof goes wrong in a few typical ways: the activation 
 its derivative belongs (``h(z^l)`` for ``h'(z^l)``), the general layer ``l`` where the output
 layer ``L`` is meant (a step that holds only for l = L), one index letter for another
 (``z_j^{l+1}`` where the sum runs over ``z_k^{l+1}``), two indices in the wrong order
-(``w_{kj}`` for ``w_{jk}``), a whole vector or matrix on the left of an entry's formula
+(``w_{kj}`` for ``w_{jk}``), an outer product in the wrong order (``A^{l-1} \\delta^l`` for
+``\\delta^l (A^{l-1})^T``), a whole vector or matrix on the left of an entry's formula
 (``\\partial C/\\partial b^l = \\dots \\partial z_k^l/\\partial b_j^l``). For a claim found
-wrong, each such edit is tried (one at a time, on the drawn networks, under the note's
+wrong, each such edit is tried (one at a time, on the drawn networks, under the note's first
 readings); the first under which the claim holds is the slip, and the verdict names it.
 
 Two index slips also make a claim the value model cannot evaluate as written: an index free on
@@ -156,6 +157,16 @@ def _edits(note, lhs, rhs, trouble: bool):
             continue
         for d in sorted(letters - {subs[0]}):
             yield _index_edit(lhs, rhs, shown, d, "")
+    # an outer product written in the wrong order (A^{l-1} \delta^l for \delta^l (A^{l-1})^T)
+    if rhs[0] == "mul" and rhs[2][0] == "atom" and rhs[3][0] == "atom":
+        a, b = rhs[2][1], rhs[3][1]
+        if not a.T and not b.T:
+            meant = f"{_show(b)} ({_show(a)})^T"
+            yield (
+                f"the product {_show(a)} {_show(b)} is in the wrong order: {meant} is meant",
+                lhs,
+                ("mul", rhs[1], rhs[3], ("atom", replace(a, T=True))),
+            )
     # a whole vector or matrix on the left of an entry's formula
     if lhs[0] == "d" and lhs[2] is not None and lhs[2][0] == "atom":
         den = lhs[2][1]
