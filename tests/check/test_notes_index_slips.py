@@ -67,6 +67,8 @@ NOTE = "\n".join(
         r"",
         r"$${\partial C \over \partial w_{jk}^l} = A_k^{l-1} \delta_j^l$$",
         r"",
+        r"$${\partial C \over \partial w_{jk}^l} = A^{l-1} \delta^l$$",
+        r"",
     ]
 )
 
@@ -126,6 +128,9 @@ WRONG = [
         r"$${\partial C \over \partial w^l} = A^{l-1} \delta^l$$",
         "A^{l-1} \\delta^l is in the wrong order",
     ),
+    # an entry on the left, a product of two vectors that cannot be formed on the right (two
+    # free indices: the evaluation's record of a shape failure once broke on them)
+    (r"$${\partial C \over \partial w_{jk}^l} = A^{l-1} \delta^l$$", "do not multiply"),
 ]
 
 

@@ -725,7 +725,9 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                     lhs_zero = False  # a mistake of shapes, whatever the left-hand side is
                     if note.first_failure is None:
                         note.first_failure = (a, str(err), lv, dict(zip(free, combo, strict=True)))
-                    results.append((lv, tuple(combo), seed, False))
+                    at = dict(zip(free, combo, strict=True))
+                    at.update({c: e.idx[c] for c in fixed})
+                    results.append((lv, tuple(sorted(at.items())), seed, False))
                     continue
                 except (FloatingPointError, ZeroDivisionError, OverflowError):
                     raise Unreadable("not defined at the drawn values") from None
