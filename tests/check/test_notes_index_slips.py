@@ -150,3 +150,17 @@ def test_a_letter_that_also_stands_alone_is_not_the_activation():
     )
     results, _ = check_text(note)
     assert all(r.verdict != "wrong" for r in results if r.line == 5), results
+
+
+def test_an_unread_claim_with_another_name_on_the_left_is_never_made_wrong():
+    # J_{ki} (a Jacobian), not a derivative nor a layer's quantity: its unmatched index may be
+    # what the model does not read, so no edit is tried and nothing is compared
+    from derive.check.notes.meaning import grammar, slipnames
+
+    def never(*_):
+        raise AssertionError("compared")
+
+    lhs = grammar.parse("J_{ki}")
+    rhs = grammar.parse(r"\sum_j w_{ji} \frac{\partial y_k}{\partial a_j}")
+    msg = "index i is free on the right only"
+    assert slipnames.name(object(), lhs, rhs, never, 1, None, (), "unknown", msg) is None

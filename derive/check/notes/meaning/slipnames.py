@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .bind import free_indices, index_letters
+from .bind import LAYERED, free_indices, index_letters
 from .grammar import Atom, Unreadable, rebuild, subtrees
 
 ACTIVATIONS = ("g", "sigma", "tanh", "relu", "ReLU", "sigmoid", "f", "phi")
@@ -211,6 +211,13 @@ def name(note, lhs, rhs, compare, line, cond, context, verdict: str, msg: str):
     """(verdict, message, reading) naming the slip of a claim found wrong (or not evaluable
     for its indices), else None."""
     trouble = verdict == "unknown" and bool(INDEX_TROUBLE.search(msg or ""))
+    if trouble and not (
+        lhs is not None
+        and (lhs[0] == "d" or lhs[0] == "atom" and lhs[1].name in LAYERED and not lhs[1].T)
+    ):
+        # only a derivative or a layer's quantity on the left: a name bound otherwise (the
+        # Jacobian J_{ki}, a cost with an index) may be what the model does not read
+        trouble = False
     if verdict != "wrong" and not trouble:
         return None
     if lhs is None or rhs is None:
