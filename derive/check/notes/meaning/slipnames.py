@@ -135,28 +135,6 @@ def _edits(note, lhs, rhs, trouble: bool):
                 _map_atoms(lhs, lambda a, n=name: to_L(a, n)),
                 _map_atoms(rhs, lambda a, n=name: to_L(a, n)),
             )
-    # one index letter for another, in one symbol (every occurrence of it at that layer)
-    letters: set[str] = set()
-    _letters(both, letters)
-    groups = []
-    for a in atoms:
-        try:
-            sub = [c for c in index_letters(a.sub) if c.isalpha()]
-        except Unreadable:
-            continue
-        key = (a.name, a.sup, a.sub)
-        if sub and key not in groups:
-            groups.append(key)
-    for name, sup, sub in groups:
-        subs = index_letters(sub)
-        shown = Atom(name, sub, sup)
-        if len(subs) == 2 and subs[0] != subs[1]:
-            new = subs[1] + subs[0]
-            yield _index_edit(lhs, rhs, shown, new, "in the wrong order")
-        if len(subs) != 1:
-            continue
-        for d in sorted(letters - {subs[0]}):
-            yield _index_edit(lhs, rhs, shown, d, "")
     # an outer product written in the wrong order (A^{l-1} \delta^l for \delta^l (A^{l-1})^T)
     if rhs[0] == "mul" and rhs[2][0] == "atom" and rhs[3][0] == "atom":
         a, b = rhs[2][1], rhs[3][1]
@@ -180,6 +158,28 @@ def _edits(note, lhs, rhs, trouble: bool):
                     ("d", lhs[1], ("atom", entry), lhs[3]),
                     rhs,
                 )
+    # one index letter for another, in one symbol (every occurrence of it at that layer)
+    letters: set[str] = set()
+    _letters(both, letters)
+    groups = []
+    for a in atoms:
+        try:
+            sub = [c for c in index_letters(a.sub) if c.isalpha()]
+        except Unreadable:
+            continue
+        key = (a.name, a.sup, a.sub)
+        if sub and key not in groups:
+            groups.append(key)
+    for name, sup, sub in groups:
+        subs = index_letters(sub)
+        shown = Atom(name, sub, sup)
+        if len(subs) == 2 and subs[0] != subs[1]:
+            new = subs[1] + subs[0]
+            yield _index_edit(lhs, rhs, shown, new, "in the wrong order")
+        if len(subs) != 1:
+            continue
+        for d in sorted(letters - {subs[0]}):
+            yield _index_edit(lhs, rhs, shown, d, "")
 
 
 def _show(a: Atom) -> str:
