@@ -105,3 +105,19 @@ def test_a_capital_l_subscript_is_the_last_layer_not_an_entry():
     assert "wrong" not in v[7]
     assert v[9] == {"correct"}
     assert "correct" not in v[11]  # a + y holds under no reading
+
+
+def test_a_derivative_by_a_bare_name_of_the_notes_own_network():
+    """``z = w x + b`` read as the note's own network (its w, b, x are a deep drawn
+    network's last-layer parameters, because a numbered ``b_7`` elsewhere asks for seven
+    layers): ``\\partial C / \\partial z`` is by that z, through which the cost is computed,
+    not by the drawn network's last z (on which this cost does not depend: a false WRONG)."""
+    note = (
+        "$$z = w x + b$$\n\n$$a = \\sigma(z)$$\n\n$$C = (a - y)^2$$\n\n"
+        "$$\\frac{\\partial C}{\\partial b} = \\frac{\\partial C}{\\partial z}$$\n\n"
+        "$$\\frac{\\partial C}{\\partial w} = \\frac{\\partial C}{\\partial z}$$\n\n"
+        "Later a bigger net numbers its biases, $b_7$ the last one.\n"
+    )
+    v = verdicts_of(note)
+    assert v[7] == {"correct"}
+    assert v[9] == {"wrong"}  # dC/dw is x dC/dz

@@ -836,6 +836,11 @@ def denominator(node, env: Env):
         from . import unitnet
 
         return unitnet.unit_node(atom, env), (0, 0)  # h_1 of a network written unit by unit
+    if "own:" + atom.name in env.aliases and atom.sup is None and not atom.sub:
+        # z of the note's own network (z = w x + b, ownnet): the cost is computed through its
+        # definition, so the drawn network's last z (the bare name's role) is not what it
+        # depends on; the node whose value z's definition has, or no derivative at all
+        return _alias_node(Atom(atom.name).show(), env)
     r = role(atom, env)
     if r is None or r[0] not in ("W", "b", "z", "a", "val") or r[1][0] == "y":
         key = atom.show()
