@@ -30,7 +30,7 @@ ACTIVATIONS = ("g", "sigma", "tanh", "relu", "ReLU", "sigmoid", "f", "phi")
 # what the value model says of a claim whose indices do not match up as written
 INDEX_TROUBLE = re.compile(r"free on the right only|the range of [a-z]|a number against shape")
 MAX_EDITS = 14
-QUICK = 4  # readings tried per edit: the first convention's, one per cost
+QUICK = 2  # readings tried per edit: the first convention's, any cost and 1/2 ||a - y||^2
 
 
 def _atoms(node, out: list) -> None:
