@@ -31,6 +31,8 @@ from .tex import NotUnderstood, clean, group
 
 _D = re.compile(r"^\s*(d|\\partial|\\mathrm\{d\}|\\operatorname\{d\})\s*")
 # a cost written as a function (J(\Theta), C(w, b), E(\mathbf{w})): the walk's other checks
+# a named function applied, the numerator of \frac{\partial \log(x)}{\partial x}
+_APPLIED = re.compile(r"^\\(log|ln|exp|sigma|tanh)(?![A-Za-z])")
 _COST_CALL = re.compile(r"^\s*(J|C|E|L|\\ell|\\mathcal\s*\{?[CJEL]\}?)\s*(\(|\\left\s*\()")
 
 
@@ -111,12 +113,19 @@ def _operator(ck: Checking, first: Member):
         num, i = group(tex, len("\\frac"))
         den, j = group(tex, i)
         top, bottom = _D.match(num), _D.match(den)
-        if not (top and bottom) or num[top.end() :].strip() or not tex[j:].strip():
+        if not (top and bottom):
             return None
-        if _COST_CALL.match(tex[j:]):
+        inside, after = num[top.end() :].strip(), tex[j:].strip()
+        if inside and not after and _APPLIED.match(inside):
+            if not re.fullmatch(r"[a-z]", den[bottom.end() :].strip()):
+                return None  # by an entry (A_i) of a vector a softmax couples: not one variable
+            after = inside  # \frac{\partial \log(x)}{\partial x}: the function in the numerator
+        elif inside or not after:
+            return None
+        if _COST_CALL.match(after):
             return None  # d/dTheta J(Theta): the cost as a function of the weights, no product
         var = ck.reader.expr(den[bottom.end() :])
-        body = ck.reader.expr(tex[j:])
+        body = ck.reader.expr(after)
     except NotUnderstood:
         return None
     if not isinstance(var, sp.Symbol):

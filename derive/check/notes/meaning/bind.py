@@ -47,11 +47,16 @@ class Reading:
     output: str = "sigmoid"
     notation: str = ""  # a known notation's convention the reading follows (ngcourse.py)
     decay: str = ""  # weight decay lambda/(2m) ("m") or lambda/2 ("1") in J (decay.py)
+    # in a batch under the note's averaged cost: \delta the gradient of that mean (the note's
+    # own cost), rather than of the examples' summed losses (Ng's dZ)
+    delta_mean: bool = False
 
     def describe(self) -> str:
         parts = ["examples as rows" if self.layout == "rows" else "examples as columns"]
         parts.append(f"{self.hidden} hidden layers, {self.output} output")
-        if self.batch:
+        if self.batch and self.delta_mean:
+            parts.append("a batch, \u03b4 the gradient of the averaged cost")
+        elif self.batch:
             parts.append("a batch, the cost " + ("averaged" if self.mean else "summed"))
         if self.shift:
             parts.append("W^(l) feeds z^(l+1)")
@@ -231,6 +236,10 @@ def role(atom: Atom, env: Env):
     if name in OUTPUT_NAMES and atom.sup is None:
         return ("val", ("a", env.state.net.N), index_letters(atom.sub), atom.T)
     return None
+
+
+def name_is_delta(atom: Atom) -> bool:
+    return atom.name in ("delta", "Delta")
 
 
 def _mean_name(atom: Atom, env: Env) -> bool:
@@ -532,7 +541,8 @@ def atom_value(atom: Atom, env: Env):
         kind, node, letters, T = r
         if kind in ("dz", "da", "dW", "db"):
             # Ng's dZ and the stacked deltas: of the summed losses; dW, db: of the mean J
-            arr = present(st.cost_grad(node, "S" if kind in ("dz", "da") else "J"), env)
+            summed = kind in ("dz", "da") and not (env.reading.delta_mean and name_is_delta(atom))
+            arr = present(st.cost_grad(node, "S" if summed else "J"), env)
         else:
             arr = present(st.values[node], env)
         arr = example(arr, atom, env)

@@ -91,8 +91,8 @@ def chain(lhs, rhs, env: Env) -> bool | None:
         if p is None:
             return None
         pairs.append(p)
-    if len(pairs) > 5:
-        return None
+    if len(pairs) > 5 or sum(num == ("C",) for num, _ in pairs) > 1:
+        return None  # two derivatives of the cost side by side ((\delta_1 \delta_2 ...)): no chain
     if not all(_depends(num, den) for num, den in pairs + [target]):
         return False
     start, end = target

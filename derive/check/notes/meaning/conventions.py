@@ -127,6 +127,11 @@ class Note:
             return State(net, lambda st: base(st) / st.net.m, sum_factor=net.m)
         return State(net, base)
 
+    def _averaged(self) -> bool:
+        """Whether the note's cost in force is written as a mean (1/m, 1/N) and the note puts
+        that mean's 1/m into its delta (``delta_mean`` readings; judge sets ``mean_delta``)."""
+        return getattr(self, "mean_delta", False) and bind.mentions(self.cost_tree, {"m", "N"})
+
     def cost_fn(self, reading: Reading):
         if reading.cost == "note":
             tree = self.cost_tree
@@ -173,6 +178,9 @@ class Note:
                                     hidden=hidden, output=output, log10=self.log10,
                                     notation=self.convention)  # fmt: skip
                         yield r, self.widths(base), False
+                        if batch and not per_example and self._averaged():
+                            # the note averages its cost: its delta may be of that mean
+                            yield replace(r, delta_mean=True), self.widths(base), False
                         for scale in self.decays:  # the note's weight decay (decay.py)
                             yield replace(r, decay=scale), self.widths(base), False
         if line < self.first_vector_line:

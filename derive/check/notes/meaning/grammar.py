@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import ngforms
+from . import ngforms, series
 
 
 class Unreadable(Exception):
@@ -176,6 +176,8 @@ def clean(tex: str) -> str:
     s = re.sub(r"\\(mathrm|text|textrm|mbox|texttt|operatorname)\{\s*" + words + r"\s*\}", r"\2", s)
     s = re.sub(r"\\mathrm\{d\}", "d", s)
     s = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", s)
+    s = series.fold(s)  # y_1 + y_2 + \dots + y_n: a sum, before the dots are dropped
+    s = series.column(s)  # (p_1 - y_1; p_2 - y_2; \vdots; p_n - y_n): the vectors, p - y
     s = re.sub(_DROP, " ", s)
     # y_{\text{pred}}, y_{\text{pred}, i}: the prediction, \hat y (its entry i)
     s = re.sub(r"\by_\{\s*\\(?:text|mathrm)\{\s*pred(?:icted)?\s*\}\s*,\s*([^{}]+?)\s*\}",

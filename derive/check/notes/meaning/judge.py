@@ -51,6 +51,7 @@ from . import (
     slipnames,
     slips,
     smallt,
+    softmaxvec,
     strayindex,
     topweight,
     unitnet,
@@ -70,6 +71,7 @@ from .grammar import (
 )
 from .instance import Net
 
+DELTAS = {"delta", "Delta"}
 BATCH = {"Z", "A", "X", "Y", "dZ", "dA", "np.sum", "m", "N", "Delta", "Delta_acc", "Delta_accb"}
 
 
@@ -162,7 +164,8 @@ def statements(segments):
         shape = ngshapes.trailing(text)  # Z = W A + b \qquad (Z \in \mathbb{R}^{n \times m})
         if shape is not None:
             text = shape[0]
-            out.append([Member(seg.line + text.count("\n"), "", shape[1].strip())])
+            if shape[1] is not None:
+                out.append([Member(seg.line + text.count("\n"), "", shape[1].strip())])
         text, cond = _condition(text, last_cond)
         if cond is not None:
             last_cond = cond
@@ -213,7 +216,10 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
+    own_softmax = softmaxvec.apply(note, stmts)  # softmax(x), L(p): x is z^L, p is a^L
     infer(note, stmts)
+    if own_softmax:
+        softmaxvec.settle(note, own_softmax)
     # \Delta_j^l := dC/dz_j^l: the capital Delta of this note is one example's error
     note.delta_one_example = any(_defines_delta_entry(note, ms) for ms in stmts)
     entryfuns.settle(note, stmts)  # its functions bound: their claims judged, their layouts
@@ -231,6 +237,9 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         if len(ms) > 1 and ms[0].tree == ("atom", Atom("x")) and ms[1].tree is not None:
             if note.kinds.get(id(ms[0])) == "definition":
                 note.variables.setdefault("x", ms[1].tree)
+    # \delta^{(3)} = \frac{1}{N}(\hat y - y): the note's delta is of its averaged cost (a
+    # reading); a note whose delta has no 1/m keeps delta of the summed losses throughout
+    note.mean_delta = any(_scaled_delta(ms) for ms in stmts)
     note.class_letters = _class_letters(stmts)
     note.named_gradients = scope.named(stmts)  # dZ^{[L]} = dJ/dZ^{[L]}: a second reading
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
@@ -285,6 +294,14 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
 _VECTOR_WORDS = re.compile(
     r"(?i)\b(vectors?|vecteurs?|vektors?|vektoren|matrix|matrices|matrice|matrizen)\b|向量|矩阵"
 )
+
+
+def _scaled_delta(members) -> bool:
+    """``\\delta^{(L)} = \\frac{1}{N}(\\hat y - y)``: a delta said to equal something with 1/m."""
+    lhs = members[0].tree
+    if len(members) < 2 or lhs is None or lhs[0] != "atom" or lhs[1].name not in DELTAS:
+        return False
+    return any(m.tree is not None and bind.mentions(m.tree, {"m", "N"}) for m in members[1:])
 
 
 def _defines_delta_entry(note: Note, members) -> bool:
@@ -910,6 +927,8 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
     indexed = bool(bind.free_indices(lhs) | bind.free_indices(rhs)) or "'sum'" in repr(rhs)
     decayed = bind.mentions(("add", [(1, lhs), (1, rhs)]), {"lambda"}) and note.decays
     for reading, widths, scalar in note.readings(line, batch):
+        if reading.delta_mean and not bind.mentions(("add", [(1, lhs), (1, rhs)]), DELTAS):
+            continue  # the reading only changes what the note's delta is
         if scalar and indexed or decayed and not reading.decay:
             # one unit per layer makes every index the same: no reading of entries; a claim
             # writing lambda is about the regularised cost

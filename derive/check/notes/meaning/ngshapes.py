@@ -52,7 +52,8 @@ def stated(text: str):
 
 
 def trailing(text: str):
-    """(the formula without its trailing shape annotation, the annotation) or None."""
+    """(the formula without its trailing shape annotation, the annotation or None when its
+    sizes are not read) or None."""
     m = _TRAILING.search(text)
     if not m or m.start() == 0 or "=" not in text[: m.start()]:
         return None
@@ -62,7 +63,9 @@ def trailing(text: str):
         # dW^{[l]} = ... \quad \in \mathbb{R}^{...}: the shape of the left-hand side
         stmt = text[: text.index("=")].strip() + " " + m.group("bare")
     if stated(stmt) is None:
-        return None
+        # sizes of the note's own (\mathbb{R}^{N \times H_1}): the formula is still read alone,
+        # the annotation is not checked
+        return text[: m.start()], None
     return text[: m.start()], stmt
 
 

@@ -1,0 +1,173 @@
+"""A softmax over a vector of the note's own: its argument the logits, its value the output.
+
+Softmax + cross-entropy derivations often write no network at all: a softmax of a vector
+(``\\mathrm{softmax}(\\mathbf x) = \\frac{\\exp(\\mathbf x)}{\\sum_j \\exp(x_j)}``, ``\\mathbf p =
+\\mathrm{softmax}(\\mathbf x)``, or by entries ``p_j = \\frac{e^{x_j}}{\\sum_k e^{x_k}}``) and a
+cost of the prediction (``L(\\mathbf p) = -\\sum_i y_i \\log p_i``), then derivatives by
+``p_j`` and ``x_i``. The softmax's argument is then the output layer's pre-activation and the
+prediction its value: ``x`` is read as ``z^L`` and ``p`` as ``a^L`` everywhere in the note, the
+output a softmax and the target one-hot, so ``\\frac{\\partial L}{\\partial p_j}``,
+``\\frac{\\partial p_j}{\\partial x_i}`` and ``\\frac{\\partial L}{\\partial x_i}`` are derivatives
+on the drawn network like any other. The prediction is the name the note's softmax defines,
+or, when it only defines the function, the one argument of its cost (a cost of one vector and
+the target is a cost of the prediction).
+
+Only in a note that names no quantity of a network (no weights, biases, layers or activations
+of its own): beside a network, ``x`` is its input and such a softmax is something else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import bind
+from .grammar import COSTS, Atom, rebuild, subtrees
+
+_SOFTMAX = ("softmax",)
+
+
+def _atoms(node, out) -> None:
+    if not isinstance(node, tuple) or not node:
+        return
+    if node[0] in ("atom", "call") and isinstance(node[1], Atom):
+        out.append(node[1])
+    for part in subtrees(node):
+        _atoms(part, out)
+
+
+def _bare(node) -> str | None:
+    """The name of a bare atom (no index, layer, prime or transpose), else None."""
+    if node is None or node[0] != "atom":
+        return None
+    a = node[1]
+    if a.sub or a.sup or a.primes or a.T or a.ex:
+        return None
+    return a.name
+
+
+def _softmax_of(node) -> str | None:
+    """``softmax(v)``: the bare name v."""
+    if node is None or node[0] != "call" or node[1].name not in _SOFTMAX or len(node[2]) != 1:
+        return None
+    f = node[1]
+    if f.sub or f.sup or f.primes:
+        return None
+    return _bare(node[2][0])
+
+
+def _entry_softmax(lhs, rhs) -> tuple[str, str] | None:
+    """``p_j = \\frac{e^{x_j}}{\\sum_k e^{x_k}}``: (p, x)."""
+    if lhs is None or rhs is None or lhs[0] != "atom" or rhs[0] != "div":
+        return None
+    p = lhs[1]
+    if p.sup or p.primes or p.T or p.ex or not p.sub or len(p.sub.strip()) != 1:
+        return None
+    j = p.sub.strip()
+    num, den = rhs[1], rhs[2]
+    if den[0] != "sum" or den[2] is not None or den[1] is None:
+        return None
+    k = den[1]
+
+    def exp_of(node, letter):
+        if node[0] != "call" or node[1].name != "exp" or len(node[2]) != 1:
+            return None
+        arg = node[2][0]
+        if arg[0] != "atom":
+            return None
+        a = arg[1]
+        if a.sup or a.primes or a.T or a.ex or (a.sub or "").strip() != letter:
+            return None
+        return a.name
+
+    x = exp_of(num, j)
+    if x is None or exp_of(den[3], k) != x or x == p.name:
+        return None
+    return p.name, x
+
+
+def find(stmts):
+    """(logits name, prediction name, statements defining the softmax) or None."""
+    logits, pred, defs = None, None, []
+    cost_args = []
+    for members in stmts:
+        if len(members) < 2:
+            continue
+        lhs, rhs = members[0].tree, members[1].tree
+        if lhs is None or rhs is None:
+            continue
+        v = _softmax_of(lhs)
+        if v is not None:  # softmax(x) = ...
+            logits = logits or v
+            defs.append(members[0])
+            continue
+        v = _softmax_of(rhs)
+        p = _bare(lhs)
+        if v is not None and p is not None:  # p = softmax(x)
+            logits, pred = logits or v, pred or p
+            defs.append(members[0])
+            continue
+        pair = _entry_softmax(lhs, rhs)
+        if pair is not None:  # p_j = e^{x_j} / \sum_k e^{x_k}
+            pred, logits = pred or pair[0], logits or pair[1]
+            defs.append(members[0])
+            continue
+        if lhs[0] == "call" and lhs[1].name in COSTS and len(lhs[2]) == 1:
+            arg = _bare(lhs[2][0])
+            if arg is not None:
+                cost_args.append(arg)
+    if logits is None:
+        return None
+    if pred is None:
+        found = set(cost_args) - {logits}
+        if len(found) != 1:
+            return None
+        pred = found.pop()
+    if pred == logits:
+        return None
+    return logits, pred, defs
+
+
+# names of a network's own quantities: a note that writes any of them has a network
+_NETWORK = (set(bind.LAYERED) - {"z", "a"}) | {"h", "H", "theta", "Theta"}
+
+
+def apply(note, stmts) -> str:
+    """Rename the note's logits to z^L and its prediction to a^L (before its conventions are
+    inferred); what it read, for the verdicts, or "" when it did not."""
+    found = find(stmts)
+    if found is None:
+        return ""
+    logits, pred, defs = found
+    names = set()
+    for members in stmts:
+        for m in members:
+            atoms = []
+            _atoms(m.tree, atoms)
+            names |= {a.name for a in atoms}
+    others = names - {logits, pred}
+    if others & _NETWORK or others & {"z", "a", "x", "X", "hat_y"} or "y" not in names:
+        return ""  # a network of the note's own, or no target: not this reading
+    layer = {logits: "z", pred: "a"}
+
+    def rename(node):
+        if not isinstance(node, tuple) or not node:
+            return node
+        if node[0] == "atom" and node[1].name in layer and node[1].sup is None:
+            a = node[1]
+            return ("atom", replace(a, name=layer[a.name], sup="L"))
+        return rebuild(node, rename)
+
+    for members in stmts:
+        for m in members:
+            if m.tree is not None:
+                m.tree = rename(m.tree)
+    for m in defs:
+        note.kinds[id(m)] = "definition"
+    return f"{logits} the softmax's argument (z^L), {pred} its value (a^L)"
+
+
+def settle(note, read: str) -> None:
+    """After the conventions: the output is the softmax, the target one-hot; the verdicts say
+    how the note's names were read."""
+    note.output_options = ["softmax"]
+    note.named = note.named or read
