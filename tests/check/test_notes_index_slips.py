@@ -56,6 +56,8 @@ NOTE = "\n".join(
         r"",
         r"$${\partial C \over \partial b^l} = \delta^l$$",
         r"",
+        r"$${\partial C \over \partial b_j^l} = {\partial C \over \partial z_k^l}$$",
+        r"",
         r"${\partial C \over \partial b_j^l} = \sum_k {\partial C \over \partial z_k^l}"
         r"{\partial z_k^l \over \partial b_j^l}$<br>",
         r"${\partial C \over \partial b^l} = \sum_k {\partial C \over \partial z_k^l}"
@@ -128,6 +130,8 @@ WRONG = [
         r"$${\partial C \over \partial w^l} = A^{l-1} \delta^l$$",
         "A^{l-1} \\delta^l is in the wrong order",
     ),
+    # the index free on the right only is the slip (not the left-hand side's)
+    (r"$${\partial C \over \partial b_j^l} = {\partial C", "z_k^l is written where z_j^l is meant"),
     # an entry on the left, a product of two vectors that cannot be formed on the right (two
     # free indices: the evaluation's record of a shape failure once broke on them)
     (r"$${\partial C \over \partial w_{jk}^l} = A^{l-1} \delta^l$$", "do not multiply"),

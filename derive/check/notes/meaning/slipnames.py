@@ -170,6 +170,11 @@ def _edits(note, lhs, rhs, trouble: bool):
         key = (a.name, a.sup, a.sub)
         if sub and key not in groups:
             groups.append(key)
+    # an index free on the right only is the odd one: the symbols carrying it are edited first,
+    # towards the left-hand side's letters
+    odd = free_indices(rhs) - free_indices(lhs)
+    left = free_indices(lhs)
+    groups.sort(key=lambda g: not set(index_letters(g[2])) & odd)
     for name, sup, sub in groups:
         subs = index_letters(sub)
         shown = Atom(name, sub, sup)
@@ -178,7 +183,7 @@ def _edits(note, lhs, rhs, trouble: bool):
             yield _index_edit(lhs, rhs, shown, new, "in the wrong order")
         if len(subs) != 1:
             continue
-        for d in sorted(letters - {subs[0]}):
+        for d in sorted(letters - {subs[0]}, key=lambda c: (c not in left, c)):
             yield _index_edit(lhs, rhs, shown, d, "")
 
 
