@@ -44,7 +44,7 @@ import re
 import string
 from dataclasses import dataclass, field
 
-from . import adjoints
+from . import adjoints, evalbar, physics
 from . import macros as mac
 
 _ROW_ENVS = {
@@ -110,6 +110,8 @@ def read_document(text: str, *, latex: bool | None = None) -> Document:
         text, latex = cells, False
     latex = is_latex(text) if latex is None else latex
     text = _blank_comments(text) if latex else _mask_markdown(text)
+    # the physics package's \mqty[a & b] holds rows and columns: rewritten before the rows are cut
+    text = physics.expand(text, own=mac.definitions(text)[0])
     spans = _find_spans(text, latex)
     if not latex:  # MathJax and KaTeX read % comments inside math
         text = _replace(text, [(sp.cstart, sp.cend, _blank_comments) for sp in spans])
@@ -784,7 +786,8 @@ class _Reader:
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
         tex = tex.translate(_FULL_WIDTH)  # y_i=１, dＷ: a CJK input method's digits and letters
-        return mac.present(mac.expand(tex, self.doc.macros))
+        tex = mac.present(physics.expand(mac.expand(tex, self.doc.macros), self.doc.macros))
+        return evalbar.rewrite(tex)  # \left.\frac{dg}{d\xi}\right|_{\xi = \alpha}: g'(\alpha)
 
 
 _LEAD = re.compile(r"(?:\s|&|\\(?:tag|label)\*?\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")

@@ -275,6 +275,13 @@ def present(tex: str) -> str:
     """``tex`` without its presentation (see the module doc), one line, spaces collapsed."""
     for name in _UNWRAP:
         tex = _unwrap(tex, name, 1, 2)
+    # an old-style font switch in its group: {\bf A}, {\rm d} are the letters themselves (the
+    # group kept where it is an argument: \tilde{\bf z}, x^{\rm T}; \partial {\bf A} is A)
+    tex = re.sub(
+        r"(\\[A-Za-z]+|[\^_]\s*)?\{\s*\\(?:bf|rm|it|sf|boldmath)(?![A-Za-z])\s*([^{}\\]*?)\s*\}",
+        lambda m: f"{m.group(1)}{{{m.group(2)}}}" if m.group(1) else m.group(2),
+        tex,
+    )
     for name in _UNWRAP1:
         tex = _unwrap(tex, name, 0, 1)
     tex = _text_math(tex)

@@ -184,8 +184,13 @@ def entry(arr: np.ndarray, letters: list[str], env: Env):
         pos.append(env.idx[ch])
     if len(pos) == 1:
         if arr.shape[0] > 1 and arr.shape[1] > 1:
-            if arr.shape[0] == 1 or arr.shape[1] == 1:
-                pass
+            m = env.state.net.m
+            if env.reading.layout == "rows" and m > 1 and arr.shape[0] == m:
+                # a batch written as rows: one index is the example, delta_i its row
+                # (\sum_{i=1}^{N} \delta^{(2)}_i, the bias's gradient)
+                if pos[0] >= m:
+                    raise NoLayer("index out of range")
+                return arr[pos[0] : pos[0] + 1, :]
             raise Unreadable("one index on a matrix")
         flat = arr.reshape(-1)
         if pos[0] >= flat.size:

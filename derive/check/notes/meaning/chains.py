@@ -57,6 +57,12 @@ def _pair(node, env: Env):
     return None
 
 
+def _two_costs(node) -> bool:
+    """A derivative of one cost name by another (``dJ/dL``, J the mean of the losses L)."""
+    num, den = (n[1].name if n[0] in ("atom", "call") else None for n in node[1:3])
+    return num is not None and den is not None and num != den
+
+
 def _factors(node):
     if node[0] == "mul":
         return _factors(node[2]) + _factors(node[3])
@@ -90,7 +96,11 @@ def chain(lhs, rhs, env: Env) -> bool | None:
         p = _pair(f, env)
         if p is None:
             return None
+        if p == (("C",), ("C",)) and target[0] == ("C",) and _two_costs(f):
+            continue  # dJ/dL: the mean cost by one example's loss, a step inside the cost
         pairs.append(p)
+    if not pairs:
+        return None
     if len(pairs) > 5 or sum(num == ("C",) for num, _ in pairs) > 1:
         return None  # two derivatives of the cost side by side ((\delta_1 \delta_2 ...)): no chain
     if not all(_depends(num, den) for num, den in pairs + [target]):

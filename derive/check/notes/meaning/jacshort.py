@@ -24,6 +24,12 @@ def _before(sup: str | None) -> str | None:
     if sup is None:
         return None
     m = re.fullmatch(r"\s*([\[(]?)\s*([A-Za-z]|\d+)\s*([\])]?)\s*", sup)
+    shifted = re.fullmatch(r"\s*([\[(]?)\s*([A-Za-z])\s*([+-])\s*(\d+)\s*([\])]?)\s*", sup)
+    if not m and shifted:  # L-1 -> L-2, l+1 -> l
+        open_, k, sign, n, close = shifted.groups()
+        n = int(n) + 1 if sign == "-" else int(n) - 1
+        prev = k if n == 0 else f"{k}{'-' if sign == '-' or n < 0 else '+'}{abs(n)}"
+        return f"{open_}{prev}{close}"
     if not m:
         return None
     open_, k, close = m.groups()

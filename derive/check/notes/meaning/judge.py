@@ -45,6 +45,7 @@ from . import (
     nielsen,
     numbered,
     ownletters,
+    prosenet,
     rowvectors,
     scope,
     sections,
@@ -220,6 +221,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     infer(note, stmts)
     if own_softmax:
         softmaxvec.settle(note, own_softmax)
+    prosenet.apply(note, segments)  # "the final layer with sigmoid activation and ... loss"
     # \Delta_j^l := dC/dz_j^l: the capital Delta of this note is one example's error
     note.delta_one_example = any(_defines_delta_entry(note, ms) for ms in stmts)
     entryfuns.settle(note, stmts)  # its functions bound: their claims judged, their layouts
@@ -921,6 +923,7 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
         bind.mentions(("add", [(1, lhs), (1, rhs)]), names)
         or examples.sums_over(("add", [(1, lhs), (1, rhs)]), note.example_letters)
         or numbered.mentions(("add", [(1, lhs), (1, rhs)]))
+        or rowvectors.sums_examples(note, ("add", [(1, lhs), (1, rhs)]))
     )
     outcomes = []
     errors = []
@@ -978,7 +981,10 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
     claim = ("add", [(1, lhs), (1, rhs)])
     if barenames.mentions_misfit(note, claim) or barenames.generic_activation(note, claim):
         # confirmed above when it held; a model the drawn network is not, or an activation
-        # the prose names: never refuted
+        # the prose names: never refuted (a chain rule whose factors link up still holds)
+        chained = _chain_verdict(note, lhs, rhs) if all(r == "err" for r in vector) else None
+        if vector and chained is not None and chained[0] == "correct":
+            return chained
         return "unknown", "its bare names are not the drawn network's (barenames)", ""
     if vector and getattr(note, "numerator", False) and all(r in ("neq", "err") for r in vector):
         held = _rows_of_gradients(note, line, batch, lhs, rhs, cond, context)

@@ -31,7 +31,8 @@ _STATEMENT = re.compile(
 )
 _TRAILING = re.compile(
     r"\s*(?:\(\s*(?P<sym>[^\s()=]+)\s*(?P<in>\\in\s*" + _REALS + r"\s*\^\s*\{[^$]*\})\s*\)"
-    r"|(?:\\quad|\\qquad|,|;)?\s*(?P<bare>\\in\s*" + _REALS + r"\s*\^\s*\{[^$]*\}))\s*[.,;]?\s*$"
+    r"|(?:\\quad|\\qquad|,|;)?\s*(?P<bare>\\in\s*" + _REALS + r"\s*\^\s*(?:\{[^$]*\}|[A-Za-z0-9])))"
+    r"\s*[.,;]?\s*$"
 )
 _SIZE = re.compile(
     r"^(?:n\s*\^\s*\{?\s*[\[(]?\s*(?P<k>[lL0-9+\- ]+?)\s*[\])]?\s*\}?|n_\{?(?P<xy>[xy])\}?|m|\d+)$"

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .bind import LAYERED, Reading
-from .grammar import COSTS, Atom
+from .grammar import COSTS, Atom, subtrees
 
 _VECTORS = ("z", "a")  # the layer vectors a Jacobian between layers runs between
 
@@ -157,3 +157,18 @@ DESCRIBE = (
     "gradients written as row vectors (numerator layout, as the note's chain rule "
     "dC/dz^l dz^l/dz^(l-1) has them), weights as columns"
 )
+
+
+def sums_examples(note, tree) -> bool:
+    """A note that writes its examples as rows, summing to the batch's size
+    (``\\sum_{i=1}^{N} \\delta^{(2)}_i``): the sum runs over the examples, so the claim is
+    about a batch (``bind.entry`` reads ``\\delta_i`` as example i's row)."""
+    if not note.conventions or note.conventions[0][0] != "rows":
+        return False
+    return _batch_sum(tree)
+
+
+def _batch_sum(node) -> bool:
+    if node[0] == "sum" and len(node) > 4 and node[4] in ("N", "m", "M"):
+        return True
+    return any(_batch_sum(part) for part in subtrees(node))
