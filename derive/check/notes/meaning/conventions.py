@@ -152,6 +152,14 @@ class Note:
         return bind.COST_FNS[reading.cost]
 
     def readings(self, line: int = 0, batch: bool = False):
+        all_readings = self._readings(line, batch)
+        if getattr(self, "quick", 0):
+            # a search over edits of a claim (slipnames): the first readings only (the note's
+            # first convention and activations, each cost), enough to say what was meant
+            return itertools.islice(all_readings, self.quick)
+        return all_readings
+
+    def _readings(self, line: int = 0, batch: bool = False):
         every = ["abstract", "half_sq", "sq", "ce"]
         costs = ["note"] if self.cost_read else self.known_costs or every
         if self.cost_override:
@@ -162,6 +170,8 @@ class Note:
         for layout, base, shift in self.conventions:
             for hidden, output in acts:
                 for c in costs:
+                    if c == "ce" and output == "identity":
+                        continue  # the log of an unbounded output: no cost of that network
                     per_example = c != "note" or not bind.mentions_batch(self.cost_tree)
                     for mean in means if per_example else (False,):
                         r = Reading(layout, base, shift, c, batch=batch, mean=mean,

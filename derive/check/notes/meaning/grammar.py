@@ -196,6 +196,8 @@ def clean(tex: str) -> str:
     s = re.sub(r"(?<![\d.])\.\*", r" \\odot ", s)  # MATLAB's element-wise product (Ng's course)
     s = s.replace("\\bigodot", "\\odot").replace("\\cdotp", "\\cdot")
     s = _greek_index(s)
+    s = re.sub(r"(_\{?[A-Za-z0-9]\}?)\s+\^\s*", r"\1^", s)  # A_j ^ L: spaces TeX ignores
+    s = re.sub(r"(?<=[A-Za-z])\s+'\s*(?=\()", "'", s)  # h ' (z): the prime, spaced
     s = re.sub(r"\\(mathcal|mathfrak|mathds|hat|tilde|widehat|widetilde|bar)\s*([A-Za-z0-9])",
                r"\\\1{\2}", s)  # fmt: skip
     s = re.sub(r"\\\\\s*$", "", s.strip())

@@ -44,11 +44,13 @@ from . import (
     ngshapes,
     nielsen,
     numbered,
+    ownletters,
     prosenet,
     rowvectors,
     scope,
     sections,
     shapecalc,
+    slipnames,
     slips,
     smallt,
     softmaxvec,
@@ -209,9 +211,12 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     note.alt_costs = altcost.lines(segments)
     note.alt_outputs = altcost.outputs(segments)  # "Softmax output: dy_k/da_l = ..."
     entryfuns.declare(stmts, note.functions)  # s(x)_i = ...: s applied, not s times (x)_i
+    ownletters.declare(stmts, note.functions, note)  # A^l = h(z^l): h the activation
     for members in stmts:
         for m in members:
             _parse(m, note.functions)
+    ownletters.rename(stmts, note)
+    ownletters.one_example(stmts, note)
     note.unread_defs = _unread_definitions(stmts)  # before any rewriting renames them
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
@@ -525,6 +530,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             short = jacshort.judge(note, lhs.tree, m.tree, m.line, compare)
             if short is not None:
                 v, msg, reading = short[0], "", short[1]
+        if v in ("wrong", "unknown"):  # the slip of an index derivation, named (slipnames)
+            named = slipnames.name(note, lhs.tree, m.tree, compare, m.line, m.cond, context, v, msg)
+            if named is not None:
+                v, msg, reading = named
         kind = _kind(lhs.tree, m.tree)
         if note.named and reading:
             reading = f"{note.named}, {reading}"
@@ -777,7 +786,9 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
                     lhs_zero = False  # a mistake of shapes, whatever the left-hand side is
                     if note.first_failure is None:
                         note.first_failure = (a, str(err), lv, dict(zip(free, combo, strict=True)))
-                    results.append((lv, tuple(combo), seed, False))
+                    at = dict(zip(free, combo, strict=True))
+                    at.update({c: e.idx[c] for c in fixed})
+                    results.append((lv, tuple(sorted(at.items())), seed, False))
                     continue
                 except (FloatingPointError, ZeroDivisionError, OverflowError):
                     raise Unreadable("not defined at the drawn values") from None
@@ -823,9 +834,11 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         if ok is not None:
             by_point[(lv, combo)].add(ok)
     by_point = {k: v or {True} for k, v in by_point.items()}
-    if any(len(v) > 1 for v in by_point.values()):
+    if any(len(v) > 1 for v in by_point.values()) and _switches(reading, lhs, rhs):
         # holds on some draws only (a ReLU's derivative is 1 or 0 there): not judged; an
-        # agreement where both sides are 0 is no evidence (x^{(2)}_i = 0 with the unit off)
+        # agreement where both sides are 0 is no evidence (x^{(2)}_i = 0 with the unit off).
+        # With smooth functions only, a point where one draw fails is a failure (the draw
+        # where it held had both sides within the tolerance of 0)
         return "partial"
     failing = [k for k, v in by_point.items() if False in v]
     letters = [c for c in free + sorted(fixed) if c not in note.example_letters]
@@ -839,6 +852,14 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
         if all(not distinct(c) for _, c in failing) and any(distinct(c) for _, c in by_point):
             return "case"
     return "neq"
+
+
+def _switches(reading: Reading, lhs, rhs) -> bool:
+    """Whether the claim's values may switch between draws: a ReLU, a step, a max, a sign."""
+    if "relu" in (reading.hidden, reading.output):
+        return True
+    both = ("add", [(1, lhs), (1, rhs)])
+    return bind.mentions(both, {"relu", "ReLU", "H", "max", "min", "sgn", "sign", "abs"})
 
 
 def _index_range(c, both, env) -> int:
@@ -939,6 +960,7 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
     # a claim about a batch (Z, A, X, 1/m, np.sum) is read on a drawn batch of several
     # examples, where a missing 1/m or a sum over the wrong axis shows; any other on one example
     names = BATCH - {"Delta"} if getattr(note, "delta_one_example", False) else BATCH
+    names = names - note.aliases.get("one_example", set())  # A^l = h(z^l): one example's A
     batch = (
         bind.mentions(("add", [(1, lhs), (1, rhs)]), names)
         or examples.sums_over(("add", [(1, lhs), (1, rhs)]), note.example_letters)
