@@ -283,3 +283,23 @@ def test_a_partial_by_the_batch_z_beside_one_over_m_is_ngs_stacked_dz():
     v = verdict_by_line(notes)
     assert v[5] == "correct"
     assert v[7] == "wrong"  # the wrong layer's activation, under either reading
+
+
+def test_m_of_a_weight_shape_is_a_layer_size_not_the_examples():
+    """A note of one example that writes ``W \\in \\mathbb{R}^{m \\times n}``: its m is the
+    output's size, so ``\\partial L/\\partial z \\in \\mathbb{R}^{m \\times 1}`` is not Ng's m
+    examples (on the drawn batch it has m columns, a false WRONG); Ng's notes, where m is
+    the examples, still have their shapes checked (above)."""
+    note = (
+        "$$x \\in \\mathbb{R}^{n \\times 1}$$\n\n"  # 1
+        "$$W \\in \\mathbb{R}^{m \\times n}$$\n\n"  # 3
+        "$$z = W x + b$$\n\n"  # 5
+        "$$a = \\sigma(z)$$\n\n"  # 7
+        "$$L = \\frac{1}{2}(a - y)^2$$\n\n"  # 9
+        "$$\\frac{\\partial L}{\\partial z} \\in \\mathbb{R}^{m \\times 1}$$\n"  # 11
+    )
+    assert verdict_by_line(note).get(11) != "wrong"
+    assert (
+        ngshapes.m_is_a_width([[type("M", (), {"text": "X \\in \\mathbb{R}^{n \\times m}"})]])
+        is False
+    )

@@ -26,6 +26,7 @@ from . import (
     biasletter,
     bind,
     bishop,
+    bishoplayers,
     calculus,
     chains,
     conventions,
@@ -273,6 +274,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     ]  # ((10, 3)) · ((3, 4)) = ((10, 4)): shape arithmetic, judged alone (shapecalc.py)
     shapes = {s.line for s in segments if s.kind == "math" and dimensions.LABEL.match(s.condition)}
     widths = dimensions.sizes(segments)
+    note.m_width = ngshapes.m_is_a_width(stmts)  # W \in R^{m x n}: m is no example count
     for members in stmts:
         if members[0].line in shapes and len(members) > 1:
             out.extend(_shape_line(members))  # Dimension: n/m = ...: shapes as fractions
@@ -345,6 +347,7 @@ def _notations(segments, stmts, note: Note) -> None:
     elif logreg.apply(stmts):  # z = w^T x + b: one unit, w a column
         note.fixed_widths = [3, 1]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
+    bishoplayers.apply(stmts)  # z_j^{(1)} = h(a_j^{(1)}): Bishop's a and z, layered
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)

@@ -52,6 +52,23 @@ def stated(text: str):
     return m.group("x").strip(), dims[0], dims[1]
 
 
+_FONT = re.compile(r"\\(?:mathbf|boldsymbol|bm|mathrm|vb)\s*\{?")
+
+
+def m_is_a_width(stmts) -> bool:
+    """Whether the note states a weight's shape with m in it (``W \\in \\mathbb{R}^{m \\times
+    n}``): its m is then one of its layers' sizes, not Ng's number of examples."""
+    for members in stmts:
+        said = _STATEMENT.match(members[0].text.strip()) if len(members) == 1 else None
+        if said is None:
+            continue
+        dims = [d.strip() for d in re.split(r"\\times", said.group("dims"))]
+        name = _FONT.sub("", said.group("x")).lstrip("{ ")
+        if re.match(r"(?:[Ww]|\\Theta)(?![a-zA-Z])", name) and "m" in dims:
+            return True
+    return False
+
+
 def trailing(text: str):
     """(the formula without its trailing shape annotation, the annotation or None when its
     sizes are not read) or None."""
@@ -123,6 +140,10 @@ def judge(note, text: str, rows: str, cols: str, functions) -> tuple[str, str, s
         failures.append(bad[0])
     if note.unfit or not note.forward:
         return "unknown", "not the shape on the drawn network, but the note writes no network", ""
+    if "m" in (rows, cols) and getattr(note, "m_width", False):
+        # W \in \mathbb{R}^{m \times n} in the same note: m is a layer's size there, and the
+        # claim is about sizes this reading does not bind (never wrong for reading m as examples)
+        return "unknown", "m is the size of a layer in this note (a weight is m x ...)", ""
     lv, got, want = failures[0]
     at = f"at l = {lv} " if lv is not None else ""
     why = (
