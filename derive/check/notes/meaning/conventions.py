@@ -21,7 +21,7 @@ import numpy as np
 from . import barenames, bind, decay, entrydefs, ownnet, summed, unitnet
 from . import layouts as layouts_mod
 from .bind import Env, Reading
-from .grammar import COSTS, Atom, Unreadable, rebuild, subtrees
+from .grammar import COSTS, Atom, Unreadable, atoms, rebuild, subtrees
 from .instance import Net, State
 
 KNOWN = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES | {"delta", "nabla"}
@@ -222,12 +222,7 @@ def _has_derivative(tree) -> bool:
 
 
 def _walk_atoms(tree, out):
-    if not isinstance(tree, tuple):
-        return
-    if tree[0] in ("atom", "call") and isinstance(tree[1], Atom):
-        out.append(tree[1])
-    for part in subtrees(tree):
-        _walk_atoms(part, out)
+    out.extend(atoms(tree, calls=True))
 
 
 def infer(note: Note, stmts) -> None:

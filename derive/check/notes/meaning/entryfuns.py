@@ -25,7 +25,7 @@ import re
 import numpy as np
 
 from . import bind
-from .grammar import COSTS, FUNCTIONS, Atom, Unreadable, parse, subtrees
+from .grammar import COSTS, FUNCTIONS, Atom, Unreadable, atoms, parse, subtrees
 
 _LHS = re.compile(r"\s*(\\?[A-Za-z]+)\s*\(([^()]*)\)\s*_\s*(\{\s*[a-z]\s*\}|[a-z])\s*")
 # names of the network's quantities: never read as a function the note defines
@@ -491,9 +491,4 @@ def by_own(f, atom: Atom, env):
 
 
 def _atoms_of(node, out) -> None:
-    if not isinstance(node, tuple) or not node:
-        return
-    if node[0] == "atom":
-        out.append(node[1])
-    for part in subtrees(node):
-        _atoms_of(part, out)
+    out.extend(atoms(node))

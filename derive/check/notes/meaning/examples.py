@@ -23,19 +23,14 @@ import re
 from dataclasses import replace
 
 from .bind import strip_layer
-from .grammar import Atom, rebuild, subtrees
+from .grammar import Atom, atoms, rebuild, subtrees
 
 PARAMETERS = {"w", "W", "b", "B", "dw", "dW", "db", "theta", "Theta"}
 TARGETS = {"y", "Y"}
 
 
 def _atoms(tree, out):
-    if not isinstance(tree, tuple) or not tree:
-        return
-    if tree[0] in ("atom", "call") and isinstance(tree[1], Atom):
-        out.append(tree[1])
-    for part in subtrees(tree):
-        _atoms(part, out)
+    out.extend(atoms(tree, calls=True))
 
 
 def _sums(tree, out):

@@ -773,3 +773,17 @@ def subtrees(node):
                 q = q[1] if isinstance(q, tuple) and len(q) == 2 and isinstance(q[0], int) else q
                 if isinstance(q, tuple):
                     yield q
+
+
+def atoms(node, calls: bool = False) -> list[Atom]:
+    """The atoms of a tree in order (with ``calls``, also the function named by each call):
+    the one walk the readings use to ask which names a formula writes."""
+    out: list[Atom] = []
+    if not isinstance(node, tuple) or not node:
+        return out
+    if node[0] == "atom" or (calls and node[0] == "call"):
+        if isinstance(node[1], Atom):
+            out.append(node[1])
+    for part in subtrees(node):
+        out.extend(atoms(part, calls))
+    return out

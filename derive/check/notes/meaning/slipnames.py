@@ -24,7 +24,7 @@ import re
 from dataclasses import replace
 
 from .bind import LAYERED, free_indices, index_letters
-from .grammar import Atom, Unreadable, rebuild, subtrees
+from .grammar import Atom, Unreadable, atoms, rebuild, subtrees
 
 ACTIVATIONS = ("g", "sigma", "tanh", "relu", "ReLU", "sigmoid", "f", "phi")
 # what the value model says of a claim whose indices do not match up as written
@@ -34,12 +34,7 @@ QUICK = 2  # readings tried per edit: the first convention's, any cost and 1/2 |
 
 
 def _atoms(node, out: list) -> None:
-    if not isinstance(node, tuple) or not node:
-        return
-    if node[0] == "atom":
-        out.append(node[1])
-    for q in subtrees(node):
-        _atoms(q, out)
+    out.extend(atoms(node))
 
 
 def _letters(node, out: set) -> None:

@@ -21,18 +21,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import bind
-from .grammar import COSTS, Atom, rebuild, subtrees
+from .grammar import COSTS, atoms, rebuild
 
 _SOFTMAX = ("softmax",)
 
 
 def _atoms(node, out) -> None:
-    if not isinstance(node, tuple) or not node:
-        return
-    if node[0] in ("atom", "call") and isinstance(node[1], Atom):
-        out.append(node[1])
-    for part in subtrees(node):
-        _atoms(part, out)
+    out.extend(atoms(node, calls=True))
 
 
 def _bare(node) -> str | None:

@@ -24,7 +24,7 @@ import zlib
 import numpy as np
 
 from . import bind
-from .grammar import COSTS, Atom, subtrees
+from .grammar import COSTS, Atom, atoms, subtrees
 
 _ENTRIES = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES  # the network's
 _LAYERED = _ENTRIES | set(COSTS)
@@ -36,12 +36,7 @@ def _numbered(atom: Atom) -> bool:
 
 
 def _atoms(node, out):
-    if not isinstance(node, tuple) or not node:
-        return
-    if node[0] == "atom":
-        out.append(node[1])
-    for part in subtrees(node):
-        _atoms(part, out)
+    out.extend(atoms(node))
 
 
 def detect(note, stmts) -> None:
