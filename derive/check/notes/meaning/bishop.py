@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 
 from . import units
-from .grammar import Atom, rebuild
+from .grammar import Atom, rebuild, rewrite_trees
 
 
 def _nodes(tree):
@@ -88,10 +88,7 @@ def detect(stmts) -> units.Units | None:
         return None
     names = {n[1].name for ms in stmts for m in ms for n in _nodes(m.tree) if n[0] == "atom"}
     outputs = {"o"} | ({"y"} if "hat_y" in names or "t" in names else set())
-    for ms in stmts:
-        for m in ms:
-            if m.tree is not None:
-                m.tree = _rename(m.tree, outputs)
+    rewrite_trees(stmts, lambda t: _rename(t, outputs))
     u = units.Units(0, outputs)  # w_{ji}: the receiving unit first
     used = {n[1].name for ms in stmts for m in ms for n in _nodes(m.tree) if n[0] == "atom"}
     targets = [t for t in units.TARGETS if t in used and t not in outputs]

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from .bind import strip_layer
 from .bishop import _h_of
-from .grammar import Atom, rebuild
+from .grammar import Atom, rebuild, rewrite_trees
 
 _ACTIVATIONS = {"h", "g", "f", "sigma", "tanh", "relu", "ReLU", "sigmoid", "phi", "max"}
 
@@ -65,8 +65,5 @@ def apply(stmts) -> bool:
     """Swap a and z of a note in Bishop's layered letters (in place); True when it did."""
     if not writes_bishop(stmts):
         return False
-    for ms in stmts:
-        for m in ms:
-            if m.tree is not None:
-                m.tree = _swap(m.tree)
+    rewrite_trees(stmts, _swap)
     return True

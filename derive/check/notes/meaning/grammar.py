@@ -787,3 +787,12 @@ def atoms(node, calls: bool = False) -> list[Atom]:
     for part in subtrees(node):
         out.extend(atoms(part, calls))
     return out
+
+
+def rewrite_trees(stmts, fn) -> None:
+    """Replace the tree of every member of every statement (those that parsed) by ``fn`` of
+    it, in place: how a reading rewrites a whole note into the model's notation."""
+    for members in stmts:
+        for m in members:
+            if m.tree is not None:
+                m.tree = fn(m.tree)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .grammar import rebuild
+from .grammar import rebuild, rewrite_trees
 
 WEIGHTS = {"w": "W", "W": "W", "dw": "dW", "dW": "dW"}
 
@@ -71,8 +71,5 @@ def apply(stmts) -> bool:
     atoms = [a for ms in stmts for m in ms for a in _atoms(m.tree)]
     if any(a.name in WEIGHTS and a.sup is not None for a in atoms):
         return False  # layered weights beside it: a network, not one unit
-    for ms in stmts:
-        for m in ms:
-            if m.tree is not None:
-                m.tree = _flip(m.tree)
+    rewrite_trees(stmts, _flip)
     return True

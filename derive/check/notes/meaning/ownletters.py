@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .grammar import rebuild, subtrees
+from .grammar import rebuild, rewrite_trees, subtrees
 
 # letters a note may use for its activation (Latin or Greek); never a quantity of the network
 _CANDIDATES = ("h", "s", "u", "F", "G", "varphi", "psi", "theta", "rho", "gamma")
@@ -79,10 +79,7 @@ def rename(stmts, note) -> None:
     name = note.aliases.get("actletter")
     if not name:
         return
-    for ms in stmts:
-        for m in ms:
-            if m.tree is not None:
-                m.tree = _rename(m.tree, name)
+    rewrite_trees(stmts, lambda t: _rename(t, name))
 
 
 def _rename(node, name):

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import bind
-from .grammar import COSTS, atoms, rebuild
+from .grammar import COSTS, atoms, rebuild, rewrite_trees
 
 _SOFTMAX = ("softmax",)
 
@@ -152,10 +152,7 @@ def apply(note, stmts) -> str:
             return ("atom", replace(a, name=layer[a.name], sup="L"))
         return rebuild(node, rename)
 
-    for members in stmts:
-        for m in members:
-            if m.tree is not None:
-                m.tree = rename(m.tree)
+    rewrite_trees(stmts, rename)
     for m in defs:
         note.kinds[id(m)] = "definition"
     return f"{logits} the softmax's argument (z^L), {pred} its value (a^L)"
