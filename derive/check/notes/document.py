@@ -508,6 +508,25 @@ def _has_relation(s: str) -> bool:
     return bool(_cuts(s, _relation, "{}()[]"))
 
 
+# a quantifier's range, alone: \forall k = 1(1)L (1 in steps of 1 up to L), k = 1, 2, \dots, L
+_RANGE = re.compile(
+    r"\s*(?:\\forall(?:\s|\\[,;:! ])*)?(?:[a-z]\s*(?:=|\\in)\s*\{?\s*(?:1\s*\(\s*1\s*\)\s*"
+    r"(?:\\overline\s*\{[^{}]*\}|[A-Za-z0-9+\-\s]+)|1\s*,\s*2\s*,\s*\\[lc]?dots\s*,\s*"
+    r"[A-Za-z0-9+\-\s]+)\s*\}?)?\s*[.,;]?\s*"
+)
+
+
+# a formula introduced as an aside in the middle of a chain (", \text{ recall } \frac{d}{dx}
+# \frac{g}{h} = …"): the rows after it continue the chain before it
+_ASIDE = re.compile(r"\s*\\(?:text|mbox)\s*\{\s*(?:recall|note|since|using)\b", re.I)
+
+
+def _is_range(s: str) -> bool:
+    """``\\forall``, ``k = 1(1)L``, ``\\forall k = 1, 2, \\dots, L``: the range a formula beside
+    it holds for, never a claim (the layer or entry letter stays general)."""
+    return bool(s.strip()) and _RANGE.fullmatch(s) is not None
+
+
 def _is_condition(s: str) -> bool:
     """``i = j``, ``i \\neq j``, ``l < L:``, ``\\text{if } k = j``: a condition, not a claim."""
     t = re.sub(r"\\(?:text|mbox|textrm)\s*\{[^{}]*\}", " ", s)
@@ -646,6 +665,8 @@ class _Reader:
     # One row: asides, formulas side by side, cases, then its relations.
     def _piece(self, base: int, s: str, env: str) -> None:
         s = _open_aside(s)
+        if _is_range(s):
+            return
         pieces, last = [], 0
         for start, end in [*_cuts(s, _separator, "{}()[]"), (len(s), len(s))]:
             pieces.append((base + last, s[last:start]))
@@ -654,7 +675,7 @@ class _Reader:
         if len(counted) < 2:  # V \quad 2 \times 2: one statement spaced out, not two formulas
             pieces = [(base, s)]
         pieces = self._split_chains(pieces)
-        pieces = [(off, p) for off, p in pieces if p.strip()]
+        pieces = [(off, p) for off, p in pieces if p.strip() and not _is_range(p)]
         formulas: list[list] = []  # [offset, text, condition]
         pending = ""
         claims = [p for _, p in pieces if _has_relation(p) and not _is_condition(p)]
@@ -706,6 +727,8 @@ class _Reader:
         if close < 0:
             return False
         prefix = s[: m.start()]
+        if re.search(r"\\(?:text|mbox)\s*\{\s*(?:where|with|and)\b", prefix):
+            return False  # "… where 1_{i=l} is defined as \begin{cases}": the aside's cases
         inner_end = close - len(f"\\end{{{m.group(2)}}}")
         inner, ibase = s[m.end() : inner_end], m.end()
         last = 0
@@ -742,7 +765,8 @@ class _Reader:
         lhs_raw = s[: rels[0][0]]
         carried = ""
         if lhs_raw.strip():
-            self.carry = lhs_raw
+            if not (_ASIDE.match(lhs_raw) and self.carry):
+                self.carry = lhs_raw  # (an aside, "recall …", does not end the chain)
         elif self.carry:
             carried = self._clean(self.carry)
             lhs_raw = self.carry

@@ -217,7 +217,8 @@ def _arg(args: list[str], g: re.Match) -> str:
 # ---------------------------------------------------------------------- presentation
 _UNWRAP = ("textcolor", "colorbox")  # \cmd{colour}{x} -> x
 _UNWRAP1 = ("boxed", "fbox", "framebox", "mathbf", "boldsymbol", "bm", "pmb", "mathord",
-            "mathbfit", "bold", "vb", "bf", "rm")  # fmt: skip
+            "mathbfit", "bold", "vb", "bf", "rm",
+            "utilde")  # fmt: skip
 _DROP_ARG = ("label", "tag", "color", "eqref", "ref", "hspace", "vspace", "phantom", "intertext",
              "shortintertext")  # fmt: skip
 _DROP = (
@@ -290,6 +291,7 @@ def present(tex: str) -> str:
     tex = re.sub(r"\\textsc\s*\{\s*([A-Za-z]+)\s*\}", r"\\mathrm{\1}", tex)
     tex = re.sub(r"\\mathbb\s*\{\s*([a-z])\s*\}", r"\1", tex)  # \mathbb{w}: bold w
     tex = re.sub(r"\\mathds\s*\{\s*1\s*\}", r"\\mathbb{1}", tex)
+    tex = re.sub(r"\\mathscr\s*\{", r"\\mathcal{", tex)  # script L: the calligraphic L
     tex = re.sub(r"\\(?:left|right|middle)\s*\.", " ", tex)
     tex = re.sub(r"\s*\\(?:no)?limits(?![A-Za-z])\s*", "", tex)
     tex = re.sub(r"\\(" + "|".join(_DROP) + r")(?![A-Za-z])\s*", " ", tex)

@@ -282,6 +282,12 @@ def value(node, env: Env):
             v = value(t, env)
             if isinstance(v, Jac):
                 raise Unreadable("a sum of Jacobians")
+            if t[0] == "atom" and is_cost(t[1]) and len(node[1]) > 1:
+                # \hat Y - E: a letter of the costs beside other terms is something else
+                # there (a matrix of labels), not the cost the note defines
+                others = [value(q, env) for _, q in node[1] if q is not t]
+                if any(isinstance(o, np.ndarray) and o.size > 1 for o in others):
+                    raise Unreadable(f"{t[1].name} beside a vector is not the cost")
             total = _add(total, v if sign > 0 else -v)
         return total
     if kind == "mul":
@@ -474,6 +480,9 @@ def nabla(atom: Atom, operand, env: Env):
     if operand[0] == "atom" and is_cost(operand[1]):
         return derivative(("d", operand, ("atom", Atom("a", None, "L")), None), env)
     if operand[0] == "atom" and operand[1].name in ("W", "w", "b"):
+        return derivative(("d", ("atom", Atom("C")), operand, None), env)
+    if operand[0] == "atom" and operand[1].name in ("z", "Z", "a", "A") and operand[1].sup:
+        # \nabla a_k (CS7015's summary): the gradient by a layer's quantity, as \nabla W^l
         return derivative(("d", ("atom", Atom("C")), operand, None), env)
     raise Unreadable("nabla of this")
 
@@ -787,6 +796,10 @@ def call(fatom: Atom, args, env: Env):
     else:
         raise Unreadable(f"function {name}")
     if act == "softmax":
+        if d and name in ("g", "f", "phi") and "l" in env.idx:
+            # g'(z^l) at every layer l: the hidden layers' activation, which the softmax
+            # output is not (that layer is not one of the claim's)
+            raise NoLayer("g' at the softmax layer")
         if d:
             raise Unreadable("the derivative of softmax as a function of one variable")
         return softmax(np.asarray(x, dtype=float))

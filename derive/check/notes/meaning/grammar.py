@@ -158,9 +158,41 @@ def _greek_index(s: str) -> str:
     return re.sub(rf"\\{m.group(1)}(?![A-Za-z])\s*", free[0] + " ", s)
 
 
+def _primed_index(s: str) -> str:
+    """A sum over a primed index (``\\sum_{i' = 1}^{p} \\exp(a)_{i'}``): the index renamed to a
+    letter the formula does not use, as the grammar reads indices."""
+    m = re.search(r"\\sum_\{?\s*([a-z])\s*'\s*=", s)
+    if not m:
+        return s
+    free = [c for c in "pqrsuv" if not re.search(rf"(?<![A-Za-z\\]){c}(?![A-Za-z])", s)]
+    if not free:
+        return s
+    return re.sub(rf"(?<![A-Za-z\\]){m.group(1)}\s*'", free[0], s)
+
+
+def _ell_index(s: str) -> str:
+    """``\\hat y_\\ell``, ``\\mathbb{1}_{\\ell = i}``: an index written as a script l (the true
+    class, CS7015) is the index letter c, where the formula has no c of its own (a layer
+    written ``\\ell`` is a superscript, read by ``strip_layer``)."""
+    if "\\ell" not in s or re.search(r"(?<![A-Za-z\\])c(?![A-Za-z])", s):
+        return s
+    before = s
+    s = re.sub(r"_\s*\\ell(?![A-Za-z])", "_{c}", s)
+
+    def group(m):
+        return m.group(0).replace("\\ell", "c")
+
+    s = re.sub(r"_\s*\{[^{}]*\\ell(?![A-Za-z])[^{}]*\}", group, s)
+    if s != before:
+        # its case, \text{if } i = \ell: the same index
+        s = re.sub(r"((?<![A-Za-z\\])[a-z]\s*(?:=|\\neq?)\s*)\\ell(?![A-Za-z])", r"\1c", s)
+        s = re.sub(r"\\ell(\s*(?:=|\\neq?)\s*[a-z](?![A-Za-z]))", r"c\1", s)
+    return s
+
+
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
-    s = ngforms.normalise(_overs(_underbraces(tex)))
+    s = _ell_index(ngforms.normalise(_overs(_underbraces(tex))))
     # the indicator 1_{i=j} (also \mathbb{1}_{i=j}) is the Kronecker delta
     s = re.sub(_INDICATOR, r"\\delta_{\1\2}", s)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)
@@ -169,6 +201,11 @@ def clean(tex: str) -> str:
     s = re.sub(r"\\(?:text|mbox)\{\s*[,;]?\s*(?:ignore|ignoring|neglecting|without)\b[^{}]*\}.*$",
                "", s, flags=re.S)  # fmt: skip
     s = re.sub(r"\\color\{[^{}]*\}", "", s)
+    # \text{Now, } before a formula: a word of the prose, not a factor
+    s = re.sub(r"^\s*\\(?:text|mbox)\{\s*(?:now|so|thus|hence|then|therefore|finally|and|also)"
+               r"\s*[,:]?\s*\}\s*", "", s, flags=re.I)  # fmt: skip
+    # (\ell = \text{true class label}) after a formula: a remark naming a letter, not a factor
+    s = re.sub(r"\s*\(\s*[^()=]*=\s*\\text\{[^{}]*\}\s*\)\s*$", "", s)
     s = re.sub(
         r"\\text\{\s*(\\textcolor\{[^{}]*\})?\s*\{?\\framebox\{\$([^$]*)\$\}\}?\s*\}", r"{\2}", s
     )
@@ -195,7 +232,7 @@ def clean(tex: str) -> str:
     s = s.replace("\\prime", "'")
     s = re.sub(r"(?<![\d.])\.\*", r" \\odot ", s)  # MATLAB's element-wise product (Ng's course)
     s = s.replace("\\bigodot", "\\odot").replace("\\cdotp", "\\cdot")
-    s = _greek_index(s)
+    s = _primed_index(_greek_index(s))
     s = re.sub(r"(_\{?[A-Za-z0-9]\}?)\s+\^\s*", r"\1^", s)  # A_j ^ L: spaces TeX ignores
     s = re.sub(r"(?<=[A-Za-z])\s+'\s*(?=\()", "'", s)  # h ' (z): the prime, spaced
     s = re.sub(r"\\(mathcal|mathfrak|mathds|hat|tilde|widehat|widetilde|bar)\s*([A-Za-z0-9])",

@@ -45,6 +45,7 @@ from . import (
     ngshapes,
     nielsen,
     numbered,
+    onehot,
     ownletters,
     prosenet,
     rowvectors,
@@ -56,6 +57,7 @@ from . import (
     smallt,
     softmaxvec,
     strayindex,
+    sublayers,
     topweight,
     unitnet,
     units,
@@ -249,6 +251,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     # reading); a note whose delta has no 1/m keeps delta of the summed losses throughout
     note.mean_delta = any(_scaled_delta(ms) for ms in stmts)
     note.class_letters = _class_letters(stmts)
+    onehot.apply(stmts, note.class_letters)  # e_\ell: the unit vector of the true class
     note.named_gradients = scope.named(stmts)  # dZ^{[L]} = dJ/dZ^{[L]}: a second reading
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
@@ -347,6 +350,7 @@ def _notations(segments, stmts, note: Note) -> None:
     elif logreg.apply(stmts):  # z = w^T x + b: one unit, w a column
         note.fixed_widths = [3, 1]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
+    sublayers.apply(stmts)  # a_i = W_i h_{i-1} + b_i: the layer in the subscript (CS7015)
     bishoplayers.apply(stmts)  # z_j^{(1)} = h(a_j^{(1)}): Bishop's a and z, layered
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
