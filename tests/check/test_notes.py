@@ -300,9 +300,21 @@ def test_garbage_never_crashes():
     pieces = ["\\frac{", "}{", "d", "\\partial", "=", "(", ")", "w_2", "A^{(L)}", "\\sigma",
               "'", "\\begin{bmatrix}", "\\end{bmatrix}", "&", "\\\\", "[3 \\times 4]", "2",
               "+", "\\cdot", "\\underbrace{", "}_{", "\\delta", "x", "> 0", "^", "_", "{", "}",
-              "\\text{prime}", "1.5", "-"]  # fmt: skip
+              "\\text{prime}", "1.5", "-", "손실", "損失", "é", "\\text{오차}"]  # fmt: skip
     lines = ["$$z_1 = w_1 x + b_1$$", "$$A_1 = \\sigma(z_1)$$", "$$C = (A_1 - y)^2$$"]
     for _ in range(150):
         lines.append("$$" + " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) + "$$")
     results, _ = check_text("\n\n".join(lines))
     assert all(r.verdict in ("correct", "wrong", "unknown") for r in results)
+
+
+def test_a_label_in_another_script_is_not_understood_not_a_crash():
+    # str.isalpha() holds for Hangul and CJK: the scalar reader took them for the start of a
+    # Latin name and crashed on an underbrace's label (found on a real Korean note)
+    notes = (
+        "$$z = w x + b$$\n\n$$a = \\sigma(z)$$\n\n$$C = (a - y)^2$$\n\n"
+        "$$\\frac{\\partial C}{\\partial a} = \\underbrace{2(a - y)}_{손실}$$\n\n"
+        "$$\\frac{\\partial C}{\\partial w} = 가 x$$\n"
+    )
+    results, _ = check_text(notes)
+    assert results and all(r.verdict in ("correct", "unknown") for r in results)
