@@ -760,6 +760,10 @@ class _Reader:
         rels = _cuts(s, _relation, "{}()[]")
         if not rels:
             lead = len(s) - len(s.lstrip())
+            if self.current.display and re.search(r"\\partial|\\frac\s*\{\s*d", s):
+                # a derivative alone in its display, the next ones opening with "= …": its
+                # left-hand side (not the one of an earlier chain)
+                self.carry = s
             self._emit(self.line(base + lead), self._clean(s), s, env, cond, end=base + len(s))
             return
         lhs_raw = s[: rels[0][0]]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import ngforms, series
+from . import brackets, ngforms, series
 
 
 class Unreadable(Exception):
@@ -192,7 +192,7 @@ def _ell_index(s: str) -> str:
 
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
-    s = _ell_index(ngforms.normalise(_overs(_underbraces(tex))))
+    s = _ell_index(ngforms.normalise(_overs(_underbraces(brackets.rewrite(tex)))))
     # the indicator 1_{i=j} (also \mathbb{1}_{i=j}) is the Kronecker delta
     s = re.sub(_INDICATOR, r"\\delta_{\1\2}", s)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)

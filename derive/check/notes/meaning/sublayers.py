@@ -82,6 +82,49 @@ def letters(stmts) -> set[str]:
     return found
 
 
+def _sup(a: Atom) -> str:
+    return re.sub(r"[\s{}()\[\]]", "", a.sup or "")
+
+
+def sup_letters(stmts) -> set[str]:
+    """A general layer written with another letter than l in the superscript (``A^{i} =
+    f(Z^{i})``, ``Z^{i} = B^{i} + \\sum_k W^{i}_{rk} A^{i-1}_k``: brackets.py's rewriting of
+    ``A_i[r, 0]``): its letters, where a forward equation reads layer X from X-1 through W^X."""
+    found = set()
+    for ms in stmts:
+        if len(ms) < 2 or ms[0].tree is None or ms[1].tree is None:
+            continue
+        lhs = ms[0].tree
+        if lhs[0] != "atom" or lhs[1].name not in _NAMES:
+            continue
+        x = _sup(lhs[1])
+        if not re.fullmatch(r"[a-km-z]", x):
+            continue
+        rhs = list(_atoms(ms[1].tree))
+        before = any(a.name in _NAMES and _sup(a) == x + "-1" for a in rhs)
+        weight = any(a.name in _WEIGHTS and _sup(a) == x for a in rhs)
+        if before and weight:
+            found.add(x)
+    return found
+
+
+def _sup_mover(found: set[str]):
+    def move(node):
+        if not isinstance(node, tuple) or not node:
+            return node
+        if node[0] in ("atom", "call") and isinstance(node[1], Atom):
+            a = node[1]
+            m = re.fullmatch(r"([a-z])([+-]\d)?", _sup(a))
+            if a.name in _NAMES | _ACTS and m and m.group(1) in found:
+                a = replace(a, sup="l" + (m.group(2) or ""))
+                if node[0] == "atom":
+                    return ("atom", a)
+                return ("call", a, [move(q) for q in node[2]])
+        return rebuild(node, move)
+
+    return move
+
+
 def _layer(s: str, found: set[str]):
     """(the layer as the model writes it, the entry left in the subscript) or None."""
     m = re.fullmatch(r"([a-z])([+-]\d)?", s)
@@ -161,9 +204,12 @@ def _swap(node):
 
 def apply(stmts) -> bool:
     """Move a note's subscript layers into superscripts (in place); True when it did."""
+    above = sup_letters(stmts)
+    if above:
+        rewrite_trees(stmts, _sup_mover(above))
     found = letters(stmts)
     if not found:
-        return False
+        return bool(above)
     rewrite_trees(stmts, _mover(found))
     if _pre_activation_a(stmts):
         rewrite_trees(stmts, _swap)
