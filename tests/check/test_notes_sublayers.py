@@ -79,3 +79,46 @@ def test_a_time_index_is_no_layer():
 
     assert letters("$$h_t = \\tanh(W h_{t-1} + U x_t)$$\n") == set()
     assert letters("$$z_l = W_l a_{l-1} + b_l$$\n") == {"l"}
+
+
+NIELSEN = (
+    "Forward: $$z_l = W_l a_{l-1} + b_l, \\quad a_l = \\sigma(z_l)$$ with $a_0 = x$ and the cost "
+    "$C = \\frac{1}{2}\\|a_L - y\\|^2$.\n"  # 1
+    "\n"
+    "$$\\delta_L = (a_L - y) \\odot \\sigma'(z_L)$$\n"  # 3
+    "\n"
+)
+
+
+def test_nielsen_with_the_layer_as_a_subscript():
+    v = verdict_by_line(
+        NIELSEN
+        + "$$\\delta_l = (W_{l+1}^T \\delta_{l+1}) \\odot \\sigma'(z_l)$$\n"  # 5
+        + "\n$$\\frac{\\partial C}{\\partial w_{l,jk}} = \\delta_{l,j} a_{l-1,k}$$\n"  # 7
+    )
+    for line in (3, 5, 7):
+        assert v.get(line) == "correct", (line, v)
+    v = verdict_by_line(
+        NIELSEN
+        + "$$\\delta_l = (W_{l+1}^T \\delta_{l+1}) \\odot \\sigma(z_l)$$\n"  # 5: sigma for sigma'
+        + "\n$$\\frac{\\partial C}{\\partial w_{l,jk}} = \\delta_{l,k} a_{l-1,j}$$\n"  # 7: swapped
+    )
+    for line in (5, 7):
+        assert v.get(line) == "wrong", (line, v)
+
+
+def test_the_prose_around_a_formula_is_no_part_of_it():
+    from derive.check.notes.meaning.grammar import clean
+
+    # the remark that names the true class, the "where" that defines the indicator, the
+    # vector of m ones, a primed summation index
+    read = clean("- \\log \\hat{y_\\ell} (\\ell = \\text{true class})")
+    assert read == "- \\log \\hat{y_{c}}"
+    assert clean("- \\frac{1_{i = \\ell}}{\\hat y_\\ell} \\text{ where } 1_{i = \\ell} = 1") == (
+        "- \\frac{\\delta_{ic}}{\\hat{y}_{c}}"
+    )
+    assert clean("-\\frac{1}{\\hat y_\\ell} e_\\ell, e_\\ell \\text{ is a unit vector}") == (
+        "-\\frac{1}{\\hat{y}_{c}} e_{c}"
+    )
+    assert clean("\\nabla A_k 1_m") == "\\nabla A_k 1"
+    assert "_{p}" in clean("\\sum_{i' = 1}^{n} e^{a_{i'}}")

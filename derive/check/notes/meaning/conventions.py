@@ -355,6 +355,10 @@ def infer(note: Note, stmts) -> None:
         if atom.name not in KNOWN and lhs.tree[0] == "atom" and not bind.is_cost(atom):
             if atom.name in ("x", "X", "y", "Y"):
                 continue
+            if _index_letter(lhs.tree) and rhs is not None and _index_letter(rhs):
+                # "When $i = k$", "$k = y_i$": the case the prose is about, not a name for k
+                note.kinds[id(lhs)] = "definition"
+                continue
             note.kinds[id(lhs)] = "alias"
             if rhs is not None:
                 note.aliases.setdefault(atom.show(), rhs)
@@ -379,6 +383,18 @@ def infer(note: Note, stmts) -> None:
         note.aliases["style:summed_grads"] = True  # dW, db of the summed cost (summed.py)
     note.bare_misfit = barenames.misfit(note)
     _cost(note)
+
+
+def _index_letter(tree) -> bool:
+    """A bare index letter (``i``) or a label (``y_i``): the two sides of a case."""
+    if tree[0] != "atom":
+        return False
+    a = tree[1]
+    if a.sup or a.primes or a.T:
+        return False
+    if a.sub is None:
+        return len(a.name) == 1 and a.name.islower()
+    return a.name == "y" and re.fullmatch(r"\s*[a-z]\s*", a.sub) is not None
 
 
 ACT_WORDS = {"sigma": "sigmoid", "sigmoid": "sigmoid", "relu": "relu", "ReLU": "relu",

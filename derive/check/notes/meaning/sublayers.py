@@ -127,6 +127,10 @@ def _sup_mover(found: set[str]):
 
 def _layer(s: str, found: set[str]):
     """(the layer as the model writes it, the entry left in the subscript) or None."""
+    if s.count(",") == 1:  # w_{l,jk}, a_{l-1,k}: the layer, then the entry
+        layer, idx = s.split(",")
+        got = _layer(layer, found) if re.fullmatch(r"[a-z0-9]{1,2}", idx) else None
+        return (got[0], idx) if got is not None and got[1] is None else None
     m = re.fullmatch(r"([a-z])([+-]\d)?", s)
     if m and m.group(1) in found:
         return "l" + (m.group(2) or ""), None
