@@ -508,10 +508,11 @@ def _has_relation(s: str) -> bool:
     return bool(_cuts(s, _relation, "{}()[]"))
 
 
-# a quantifier's range, alone: \forall k = 1(1)L (1 in steps of 1 up to L), k = 1, 2, \dots, L
+# a quantifier's range, alone: \forall k = 1(1)L (1 in steps of 1 up to L), k = 1, 2, \dots, L,
+# i = 1, \cdots, N
 _RANGE = re.compile(
     r"\s*(?:\\forall(?:\s|\\[,;:! ])*)?(?:[a-z]\s*(?:=|\\in)\s*\{?\s*(?:1\s*\(\s*1\s*\)\s*"
-    r"(?:\\overline\s*\{[^{}]*\}|[A-Za-z0-9+\-\s]+)|1\s*,\s*2\s*,\s*\\[lc]?dots\s*,\s*"
+    r"(?:\\overline\s*\{[^{}]*\}|[A-Za-z0-9+\-\s]+)|1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,\s*"
     r"[A-Za-z0-9+\-\s]+)\s*\}?)?\s*[.,;]?\s*"
 )
 

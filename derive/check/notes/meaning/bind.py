@@ -260,6 +260,8 @@ def is_cost(atom: Atom) -> bool:
         return False
     if atom.name in ("c", "l") and atom.sub not in ("0",):
         return False
+    if atom.name in ("L", "cal_L") and (atom.sub or "").strip() == "i":
+        return True  # L_i: CS231n's loss of example i
     return atom.sub in (None, "0", "n", "x") and atom.name != "ell" or atom.name == "ell"
 
 

@@ -170,6 +170,27 @@ def _primed_index(s: str) -> str:
     return re.sub(rf"(?<![A-Za-z\\]){m.group(1)}\s*'", free[0], s)
 
 
+_LABEL = r"y_(?:\{\s*[a-z]\s*\}|[a-z])"
+_ONE = r"(?:\\math(?:bb|bf|ds)\{1\}|\\mathbb\s*1|1)\s*"
+_OPEN, _CLOSE = r"(?:\\left\s*)?(?:\(|\[|\\\{)\s*", r"\s*(?:\\right\s*)?(?:\)|\]|\\\})"
+
+
+def _label_index(s: str) -> str:
+    """CS231n's label as an index: ``f_{y_i}``, ``p_{y_i}`` are the entries of the true class,
+    and ``\\mathbb{1}(y_i = k)`` (or ``1\\{k = y_i\\}``) is 1 where k is that class: the class
+    index letter c (a Kronecker delta), where the formula has no c of its own."""
+    if "y_" not in s or re.search(r"(?<![A-Za-z\\])c(?![A-Za-z])", s):
+        return s
+    before = s
+    s = re.sub(rf"_\{{\s*{_LABEL}\s*\}}", "_{c}", s)
+    s = re.sub(rf"(?<![\w.}}]){_ONE}{_OPEN}{_LABEL}\s*=\s*([a-z]){_CLOSE}", r"\\delta_{c\1}", s)
+    s = re.sub(rf"(?<![\w.}}]){_ONE}{_OPEN}([a-z])\s*=\s*{_LABEL}{_CLOSE}", r"\\delta_{\1c}", s)
+    if s != before:  # its case, \text{if } k = y_i: the same class
+        s = re.sub(rf"((?<![A-Za-z\\])[a-z]\s*(?:=|\\neq?)\s*){_LABEL}(?![A-Za-z_])", r"\1c", s)
+        s = re.sub(rf"(?<![A-Za-z\\]){_LABEL}(\s*(?:=|\\neq?)\s*[a-z](?![A-Za-z_]))", r"c\1", s)
+    return s
+
+
 def _ell_index(s: str) -> str:
     """``\\hat y_\\ell``, ``\\mathbb{1}_{\\ell = i}``: an index written as a script l (the true
     class, CS7015) is the index letter c, where the formula has no c of its own (a layer
@@ -192,7 +213,8 @@ def _ell_index(s: str) -> str:
 
 def clean(tex: str) -> str:
     """The formula with decoration removed: colours, boxes, spacing, tags and labels."""
-    s = _ell_index(ngforms.normalise(_overs(_underbraces(brackets.rewrite(tex)))))
+    s = ngforms.normalise(_overs(_underbraces(brackets.rewrite(tex))))
+    s = _label_index(_ell_index(s))
     # the indicator 1_{i=j} (also \mathbb{1}_{i=j}) is the Kronecker delta
     s = re.sub(_INDICATOR, r"\\delta_{\1\2}", s)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)

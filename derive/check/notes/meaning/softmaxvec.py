@@ -122,6 +122,31 @@ def find(stmts):
     return logits, pred, defs
 
 
+def _kronecker(a) -> bool:
+    sub = (a.sub or "").replace(" ", "").replace(",", "")
+    return a.name == "delta" and not a.sup and len(sub) == 2 and sub.isalpha()
+
+
+def _class_cost(stmts, pred: str) -> bool:
+    """A cost of the true class's probability, ``L = -\\log p_c`` (c an index letter): the
+    target is one-hot, named by its class rather than written."""
+    for members in stmts:
+        if len(members) < 2 or members[0].tree is None or members[1].tree is None:
+            continue
+        lhs = members[0].tree
+        if lhs[0] != "atom" or lhs[1].name not in COSTS:
+            continue
+        rhs = members[1].tree
+        if rhs[0] == "add" and len(rhs[1]) == 1 and rhs[1][0][0] < 0:
+            rhs = rhs[1][0][1]  # -\log p_c
+        if rhs[0] != "call" or rhs[1].name not in ("log", "ln") or len(rhs[2]) != 1:
+            continue
+        arg = rhs[2][0]
+        if arg[0] == "atom" and arg[1].name == pred and (arg[1].sub or "").strip() in "cklq":
+            return bool((arg[1].sub or "").strip())
+    return False
+
+
 # names of a network's own quantities: a note that writes any of them has a network
 _NETWORK = (set(bind.LAYERED) - {"z", "a"}) | {"h", "H", "theta", "Theta"}
 
@@ -138,10 +163,13 @@ def apply(note, stmts) -> str:
         for m in members:
             atoms = []
             _atoms(m.tree, atoms)
-            names |= {a.name for a in atoms}
+            # \delta_{ck}: a Kronecker delta, not a network's error
+            names |= {a.name for a in atoms if not _kronecker(a)}
     others = names - {logits, pred}
-    if others & _NETWORK or others & {"z", "a", "x", "X", "hat_y"} or "y" not in names:
-        return ""  # a network of the note's own, or no target: not this reading
+    if others & _NETWORK or others & {"z", "a", "x", "X", "hat_y"}:
+        return ""  # a network of the note's own: not this reading
+    if "y" not in names and not _class_cost(stmts, pred):
+        return ""  # no target: not this reading
     layer = {logits: "z", pred: "a"}
 
     def rename(node):
