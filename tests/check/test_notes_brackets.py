@@ -63,3 +63,4 @@ def test_what_brackets_do_not_index():
     assert rewrite("x \\in [0, 1]") == "x \\in [0, 1]"  # an interval
     assert rewrite("O_2[i, y_i]") == "O_2[i, y_i]"  # a label as an index: not read
     assert rewrite("\\frac{dL}{dW_2[m,n]}") == "\\frac{dL}{dW^{2}_{mn}}"
+    assert rewrite("Z[1] = W[1] A[l]") == "Z[1] = W[1] A[l]"  # Ng's layers in brackets

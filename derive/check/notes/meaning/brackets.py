@@ -7,7 +7,8 @@ lower-case a, z, x and ``T`` the target y), a matrix entry ``W[r, c]``, a vector
 ``A_{out}`` for the output layer), so ``A_i[r, 0]`` is written ``a^{i}_{r}`` and ``W_1[p, j]``
 is ``W^{1}_{pj}``, the form the grammar reads (a general layer letter is then
 ``sublayers.py``'s). Only index letters, a digit and ``0`` for the one column are read; any
-other index (``[i, y_i]``) is left as it is, not understood.
+other index (``[i, y_i]``) is left as it is, not understood, and so is one index after a name
+with no subscript (``W[1]``, ``A[l]``: Ng's layer, as plain-text notes write it).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def rewrite(s: str) -> str:
         name, layer = m.group(1), m.group(2) or m.group(3)
         first, second = m.group(4), m.group(5)
         if second is None:
+            if layer is None or not first.isalpha():
+                return m.group(0)  # W[1], A[l]: Ng's layer in brackets, not an entry
             idx = first
         elif second == "0" and first != "0":
             idx = first  # A[r, 0]: entry r of a column vector, one example's
