@@ -54,8 +54,8 @@ def to_latex(line: str) -> str | None:
     # a comparison standing as a factor (× (x > 0)): the indicator
     body = re.sub(r"([×·*]\s*)\(\s*([A-Za-z]\w*)\s*>\s*0\s*\)", r"\1𝟙(\2 > 0)", body)
     tex = plain_to_latex(body, _WORDS)
-    if tex is None:
-        return None
+    if tex is None or any(tex.count(a) != tex.count(b) for a, b in ("()", "{}", "[]")):
+        return None  # a bracket left open: a line cut short, not a formula
     tex = tex.replace("𝟙(", r"\mathbb{1}(").replace("Σ", r"\sum ")
     tex = re.sub(r"(\\[A-Za-z]+) (?=[_^'])", r"\1", tex)  # \delta _{ij}: \delta_{ij}
     return re.sub(r"\s+", " ", tex).strip()
