@@ -52,29 +52,42 @@ def _which(arg: str, rhs) -> str | None:
     return None
 
 
+def _definitions(name: str, stmts):
+    """(line, activation or None, in a table) of every ``name(x) = ...`` the note writes."""
+    for ms in stmts:
+        lhs = ms[0].tree
+        if len(ms) < 2 or ms[1].tree is None or not isinstance(lhs, tuple):
+            continue
+        if lhs[0] != "call" or lhs[1] != Atom(name) or len(lhs[2]) != 1:
+            continue
+        arg = lhs[2][0]
+        plain = arg[0] == "atom" and not arg[1].sub and not arg[1].sup
+        act = _which(arg[1].name, ms[1].tree) if plain else None
+        yield ms[1].line, act, bool(getattr(ms[1], "table", False))
+
+
 def apply(note, stmts) -> None:
-    """Read a generic activation letter the note defines several ways as those readings."""
+    """Read a generic activation letter the note defines several ways as those readings; a
+    table of activations for the sigmoid's letter leaves it the sigmoid off its rows."""
     for name in _GENERIC:
         if name not in note.own_functions:
             continue
-        acts = []
-        for ms in stmts:
-            lhs = ms[0].tree
-            if len(ms) < 2 or ms[1].tree is None or not isinstance(lhs, tuple):
-                continue
-            if lhs[0] != "call" or lhs[1] != Atom(name) or len(lhs[2]) != 1:
-                continue
-            arg = lhs[2][0]
-            if arg[0] != "atom" or arg[1].sub or arg[1].sup:
-                acts.append(None)
-                continue
-            acts.append(_which(arg[1].name, ms[1].tree))
+        acts = [act for _, act, _ in _definitions(name, stmts)]
         if len(acts) < 2 or None in acts or len(set(acts)) < 2:
             continue
         note.own_functions.discard(name)
         note.hidden_options = sorted(set(note.hidden_options) | set(acts))
         if not _output_named(note):
             note.output_options = sorted(set(note.output_options) | set(acts))
+    if "sigma" in note.own_functions:
+        # | Tanh | \sigma(z) = \tanh z | \sigma'(z) = 1 - a^2 |: a table listing what sigma may
+        # be, the sigmoid among them; every other row defines it in a table cell, and a claim
+        # on such a row is about that row's function (not judged: menu_lines)
+        defs = list(_definitions("sigma", stmts))
+        others = [(line, table) for line, act, table in defs if act != "sigmoid"]
+        if len(defs) >= 2 and len(others) < len(defs) and all(t for _, t in others):
+            note.own_functions.discard("sigma")
+            note.menu_lines = {line for line, _ in others}
 
 
 _NAMED = ("sigma", "sigmoid", "softmax", "tanh", "relu", "ReLU")

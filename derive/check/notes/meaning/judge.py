@@ -242,6 +242,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         nielsen.apply(note)
     inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
+    note.example_sums = rowvectors.example_sums(stmts)  # \sum_{i=1}^{N}: i counts examples
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
     if note.convention:
         ngcourse.settle(note, stmts)  # Ng's course: its network where the note writes none
@@ -491,7 +492,9 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if why is not None:
             out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
             continue
-        own = note.own_functions
+        own = set(note.own_functions)
+        if m.line in getattr(note, "menu_lines", ()):
+            own.add("sigma")  # a table row that defines sigma as another activation (actmenu)
         if own and (ngforms.mentions_own(lhs.tree, own) or ngforms.mentions_own(m.tree, own)):
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
