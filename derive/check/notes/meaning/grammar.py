@@ -225,7 +225,7 @@ def clean(tex: str) -> str:
     s = re.sub(r"\\color\{[^{}]*\}", "", s)
     # "… \text{ where } 1_{i=l} \text{ is …}", ", e_l \text{ is a } p\text{-dimensional vector}":
     # the prose after a formula names its symbols; it is no part of it
-    s = re.sub(r"\s*,?\s*\\text\{\s*where\b.*$", "", s, flags=re.S)
+    s = re.sub(r"\s*,?\s*(?:\\q?quad\s*)?\(?\s*\\text\{\s*where\b.*$", "", s, flags=re.S)
     s = re.sub(r"\s*,\s*[^,=]{1,40}?\\text\{\s*(?:is|are)\s.*$", "", s, flags=re.S)
     # 1_m, \mathbf{1}_m: the vector of m ones (its length a subscript)
     s = re.sub(r"(?<![\w.])1_\{?\s*[mnN]\s*\}?", "1", s)
