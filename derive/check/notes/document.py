@@ -253,6 +253,10 @@ def code_blocks(text: str) -> list[tuple[int, int, bool, str]]:
 
 
 _SCRIPT = re.compile(r"<script\s+type=[\"']math/tex(;\s*mode=display)?[\"']\s*>")
+# Hugo's shortcodes around math: {{< displaymath >}} ... {{< /displaymath >}}, {{< katex display >}}
+_SHORTCODE = re.compile(
+    r"\{\{([<%])\s*(displaymath|math|katex|mathjax|latex|tex|equation)\b([^{}<>%]*)[>%]\}\}"
+)
 
 
 def _find_spans(text: str, latex: bool) -> list[Span]:
@@ -294,6 +298,18 @@ def _find_spans(text: str, latex: bool) -> list[Span]:
                 spans.append(Span(i, close + 9, m.end(), close, bool(m.group(1)), "$$"))
                 i = close + 9
                 continue
+        if ch == "{" and not latex:
+            m = _SHORTCODE.match(text, i)
+            if m:
+                end = re.compile(r"\{\{[<%]\s*/\s*" + m.group(2) + r"\s*[>%]\}\}").search(
+                    text, m.end()
+                )
+                if end:
+                    body = text[m.end() : end.start()]
+                    display = "display" in m.group(2) + m.group(3) or body.startswith(("\n", " \n"))
+                    spans.append(Span(i, end.end(), m.end(), end.start(), display, "$$"))
+                    i = end.end()
+                    continue
         if ch == "$":
             if text.startswith("$$", i):
                 close = text.find("$$", i + 2)
