@@ -29,6 +29,7 @@ from . import (
     bishoplayers,
     calculus,
     chains,
+    composite,
     conventions,
     decay,
     dimensions,
@@ -193,6 +194,12 @@ def _parse(m: Member, functions):
             m.tree = parse(m.text, functions)
         except Unreadable as e:
             m.error = str(e) or "not read"
+            again = composite.braced(m.text)  # \{ f(g(x)) \}': a prime after braces
+            if again is not None:
+                try:
+                    m.tree, m.error = parse(again, functions), ""
+                except Unreadable:
+                    pass
         except (RecursionError, IndexError, ValueError) as e:
             m.error = f"not read ({type(e).__name__})"
 
@@ -488,6 +495,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
         calc = None if m.cond else calculus.judge(lhs.tree, m.tree, note.variables, note.aliases)
+        own = set(note.own_functions) | set(note.functions)
+        comp = None if m.cond or calc else composite.judge(lhs.tree, m.tree, claim, own)
+        if comp is not None:  # {f(g(x))}' = f'(g(x)) g'(x): a rule for any f and g
+            out.append(Verdict(m.line, claim, *comp, _kind(lhs.tree, m.tree)))
+            continue
         if calc is not None:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
