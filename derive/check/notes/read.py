@@ -92,6 +92,7 @@ class Segment:
     env: str = ""  # the row environment it stands in (align, aligned, cases …)
     lhs: str = ""  # the left-hand side a row starting with = continues
     condition: str = ""  # a case row's condition (i = j), a \\quad-separated one (l < L)
+    span: int = -1  # the math span it stands in (rows and links of one display share it)
 
 
 def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
@@ -140,7 +141,7 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         env = "table" if cell != formula else item.env  # HEADER = CELL: a table row's claim
         seg = Segment(
             "math", item.line, cell, display=item.display, end_line=item.end_line,
-            source=item.source, env=env, lhs=item.lhs, condition=item.condition,
+            source=item.source, env=env, lhs=item.lhs, condition=item.condition, span=item.span,
         )  # fmt: skip
         out.append((item.line, doc.spans[item.span].start, order, seg))
     # formulas in plain text (Ng's dz[2] = a[2] - y): in code fences that are math, and in

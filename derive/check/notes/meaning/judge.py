@@ -35,6 +35,7 @@ from . import (
     dimensions,
     entryfuns,
     examples,
+    explicit,
     indices,
     inout,
     jacobians,
@@ -100,6 +101,7 @@ class Member:
     error: str = ""
     cond: tuple | None = None  # (i, "=" or "!=", j): the case the formula is written for
     table: bool = False  # a cell of a table row read as HEADER = CELL (notes/tables.py)
+    before: tuple = ()  # a row that continues a chain: the chain's members on the rows above
 
 
 _COND = re.compile(
@@ -159,6 +161,7 @@ def statements(segments):
     """The formulas as lists of members, continuations joined to the formula before."""
     out = []
     last_cond = None
+    spans: list[int] = []  # the math span of each formula read so far
     for seg in segments:
         if seg.kind != "math":
             out.append(None)
@@ -184,8 +187,17 @@ def statements(segments):
         if members and members[0].text == "" and out and out[-1] and len(members) > 1:
             out[-1].extend(members[1:])
             continue
+        last = out[-1] if out else None
+        if last and members and last[0].text == members[0].text and _one_display(seg, spans):
+            members[0].before = (*last[0].before, *last[1:])  # rows of one chain: = \\ = ...
+        spans.append(seg.span)
         out.append(members)
     return [s for s in out if s]
+
+
+def _one_display(seg, spans: list[int]) -> bool:
+    """The formula stands in the same display as the one before it (a chain cut at its rows)."""
+    return seg.span >= 0 and bool(spans) and spans[-1] == seg.span
 
 
 def _parse(m: Member, functions):
@@ -510,6 +522,12 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             again = compare(note, partial, m.tree, m.line, m.cond, context)
             if again[0] == "correct":  # dZ^{[L]} as the partial the note named it
                 v, msg, reading = again[0], "", again[2] + "; " + lhs.text + " as the note names it"
+        chain = [*lhs.before, *members[1:i]]  # the members above this one, rows above too
+        back = explicit.written_out([p.tree for p in chain]) if v == "unknown" else None
+        step = explicit.link(chain[back].tree, m.tree) if back is not None else None
+        if step is not None:  # = \frac{\partial (xw + b)}{\partial w} = x: by calculus
+            out.append(Verdict(m.line, f"{chain[back].text} = {m.text}", *step, "step"))
+            continue
         unread = _unread_names(note, lhs.tree, m.tree, m.line)
         if v == "wrong" and unread:
             # x = [x_1; x_2; ...]: the note defined this name in a form not read, so what
