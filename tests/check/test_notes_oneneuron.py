@@ -60,7 +60,8 @@ def _line(text: str, marker: str) -> int:
 
 def test_the_neuron_is_read_and_its_derivatives_are_correct():
     _, header = check_text(NOTE)
-    assert "y = σ(a)" in header and "f" not in header.split("\n")[1]
+    equations = next(ln for ln in header.splitlines() if "y = σ(a)" in ln)
+    assert "u =" not in equations and "f" not in equations  # not y = f(u), u = g(x)
     v = verdict_by_line(NOTE)
     assert "wrong" not in v.values(), v
     for marker in CLAIMS:
@@ -101,3 +102,16 @@ def test_y_stays_the_target_where_the_cost_compares_with_y():
         "$\\frac{\\partial C}{\\partial w} = (a - y)\\sigma'(z) x$\n"
     )
     assert verdict_by_line(text).get(7) == "correct"
+
+
+def test_a_second_example_that_redefines_y_is_no_wrong_definition():
+    # the first example's output y = \sigma(a); the second example's y = z^{(2)}: the line that
+    # redefines y defines it for its own example, never a WRONG definition
+    text = (
+        "## Example 1\n\n$a = wx + b$\n\n$y = \\sigma(a)$\n\n$E = \\frac{1}{2}(y - t)^2$\n\n"
+        "$\\frac{dy}{da} = y(1 - y)$\n\n## Example 2\n\n$a^{(2)} = w_2 z^{(1)} + b_2$\n\n"
+        "$z^{(2)} = \\sigma(a^{(2)})$\n\n$y = z^{(2)}$\n"
+    )
+    v = verdict_by_line(text)
+    assert v.get(9) == "correct"
+    assert v.get(17) != "wrong", v

@@ -767,7 +767,7 @@ class _Reader:
         for k, (rs, re_) in enumerate(rels):
             part_end = bounds[k + 1][0]
             part = s[re_:part_end]
-            lead = len(part) - len(part.lstrip())
+            lead = len(part) - len(_CONTROL_SPACE.sub("", part, count=1))  # =\ then the value
             line = self.line(base + re_ + lead) if part.strip() else self.line(base + rs)
             if groups and groups[-1][0] == line:
                 groups[-1][1].append((rs, re_, part_end))
@@ -800,6 +800,9 @@ class _Reader:
     def _clean(self, tex: str) -> str:
         if not self.doc.latex:
             tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
+        # TeX's control space, a backslash before a space or a line end (=\ at the end of a
+        # line of a formula spread over lines): a space; a row break \\ stays
+        tex = re.sub(r"(?<!\\)((?:\\\\)*)\\(?=\s|$)", r"\1 ", tex)
         tex = scripts.tex(tex)  # z₁, W⁽²⁾, aᵀ typed as characters: _{1}, ^{(2)}, ^{T}
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
@@ -809,6 +812,7 @@ class _Reader:
         return evalbar.rewrite(tex)  # \left.\frac{dg}{d\xi}\right|_{\xi = \alpha}: g'(\alpha)
 
 
+_CONTROL_SPACE = re.compile(r"^(?:\s|\\(?=\s))*")  # spaces and TeX's control spaces
 _LEAD = re.compile(r"(?:\s|&|\\(?:tag|label)\*?\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")
 
 

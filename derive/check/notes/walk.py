@@ -256,8 +256,9 @@ def merge(old: list[Result], new) -> list[Result]:
     """The model of meaning's verdicts (``meaning``) first: on a line it judged, its verdicts
     replace the older checks'; on a line it read as a definition, an older WRONG becomes not
     understood (a definition is never wrong); elsewhere the older checks stand."""
-    # a step of calculus (explicit.py) judges its own link only: the line's other checks stay
-    judged = {v.line for v in new if v.verdict in ("correct", "wrong") and v.kind != "step"}
+    # a step of calculus (explicit.py) or fractions that cancel (telescope.py) judge their own
+    # link only: the line's other checks stay
+    judged = {v.line for v in new if v.verdict in ("correct", "wrong") and not v.own_only}
 
     # where both agree, the older check's verdict stays (it names the mistake and the
     # expected value, and the kind of check)
@@ -292,7 +293,10 @@ def merge(old: list[Result], new) -> list[Result]:
             r = Result(r.line, r.kind, r.claim, "unknown", None,
                        "an equation between names the model of meaning could not bind")  # fmt: skip
         out.append(r)
+    said = {(r.line, r.kind) for r in out if r.verdict in ("correct", "wrong")}
     for v in new:
+        if v.own_only and (v.line, v.kind) in said:
+            continue  # the older checks judged that chain rule on the line already
         if v.verdict == "unknown" and v.unread and v.line in judged:
             # another claim of a line the model judged, whose notation it could not read:
             # reported as not understood (the older checks' verdicts on the line are

@@ -58,6 +58,7 @@ from . import (
     smallt,
     softmaxvec,
     strayindex,
+    telescope,
     topweight,
     unitnet,
     units,
@@ -90,6 +91,7 @@ class Verdict:
     reading: str = ""
     kind: str = "equation"  # derivative | chain-rule | equation, as the report names checks
     unread: bool = False  # its notation was not read (not parsed), rather than not judged
+    own_only: bool = False  # judges its own link only: the line's older checks stay beside it
 
 
 @dataclass
@@ -190,14 +192,15 @@ def statements(segments):
         last = out[-1] if out else None
         if last and members and last[0].text == members[0].text and _one_display(seg, spans):
             members[0].before = (*last[0].before, *last[1:])  # rows of one chain: = \\ = ...
-        spans.append(seg.span)
+        spans.append(getattr(seg, "span", -1))
         out.append(members)
     return [s for s in out if s]
 
 
 def _one_display(seg, spans: list[int]) -> bool:
     """The formula stands in the same display as the one before it (a chain cut at its rows)."""
-    return seg.span >= 0 and bool(spans) and spans[-1] == seg.span
+    span = getattr(seg, "span", -1)  # segments built elsewhere may not say
+    return span >= 0 and bool(spans) and spans[-1] == span
 
 
 def _parse(m: Member, functions):
@@ -246,6 +249,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     if own_softmax:
         softmaxvec.settle(note, own_softmax)
     prosenet.apply(note, segments)  # "the final layer with sigmoid activation and ... loss"
+    note.named_fractions = telescope.named_fractions(stmts)  # \delta_o = dE/dnet_o
     note.worked = worked.detect(stmts)  # net_{h1} = w_1 i_1 + ..., w_1 = 0.15: its numbers
     # \Delta_j^l := dC/dz_j^l: the capital Delta of this note is one example's error
     note.delta_one_example = any(_defines_delta_entry(note, ms) for ms in stmts)
@@ -516,17 +520,28 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        whole_only = getattr(note, "fail_kinds", set()) == {"whole"}  # an entry against a vector
         named = getattr(note, "named_gradients", {})
         partial = named.get(lhs.tree[1].show()) if lhs.tree[0] == "atom" else None
         if v != "correct" and partial is not None and partial != m.tree:
             again = compare(note, partial, m.tree, m.line, m.cond, context)
             if again[0] == "correct":  # dZ^{[L]} as the partial the note named it
                 v, msg, reading = again[0], "", again[2] + "; " + lhs.text + " as the note names it"
+        if (v == "unknown" or v == "wrong" and whole_only) and not m.cond:
+            # dE/dw = dE/dout dout/dnet dnet/dw in names no network binds, or whose values
+            # differ only as an entry against a whole vector, the note's capitals naming a layer
+            # where its left-hand side is an entry (dE/dw^l_{ij} = dE/dA^l dA^l/dw^l_{ij}): the
+            # fractions cancel, which is all a schematic chain rule says
+            tele = telescope.judge(lhs.tree, m.tree, note.named_fractions)
+            if tele is not None:
+                out.append(Verdict(m.line, claim, *tele, "chain-rule", own_only=True))
+                continue
         chain = [*lhs.before, *members[1:i]]  # the members above this one, rows above too
         back = explicit.written_out([p.tree for p in chain]) if v == "unknown" else None
         step = explicit.link(chain[back].tree, m.tree) if back is not None else None
         if step is not None:  # = \frac{\partial (xw + b)}{\partial w} = x: by calculus
-            out.append(Verdict(m.line, f"{chain[back].text} = {m.text}", *step, "step"))
+            claim = f"{chain[back].text} = {m.text}"
+            out.append(Verdict(m.line, claim, *step, "step", own_only=True))
             continue
         unread = _unread_names(note, lhs.tree, m.tree, m.line)
         if v == "wrong" and unread:
