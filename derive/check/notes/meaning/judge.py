@@ -36,10 +36,12 @@ from . import (
     entryfuns,
     examples,
     explicit,
+    gates,
     indices,
     inout,
     jacobians,
     jacshort,
+    layerletter,
     logits,
     logreg,
     ngcourse,
@@ -47,7 +49,9 @@ from . import (
     ngshapes,
     nielsen,
     numbered,
+    onelayer,
     ownletters,
+    ownsizes,
     prosenet,
     rowvectors,
     scope,
@@ -219,9 +223,16 @@ def _parse(m: Member, functions):
             m.error = f"not read ({type(e).__name__})"
 
 
-def judge_note(segments, layout: str | None = None) -> list[Verdict]:
+def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]:
     """The verdicts on a note's formulas; ``layout`` ("rows" or "cols") states how the note
     writes examples when its own equations do not say (``derive check --rows``)."""
+    # Forward: y = max(0, x) / Backward: dL/dx = ...: a layer of its own (gates.py)
+    segments, layers = gates.split(segments)
+    own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
+    return _judge_note(segments, layout, costs) + own
+
+
+def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]:
     shaped = [s for s in segments if s.kind == "math" and s.source == "shapes"]
     segments = [s for s in segments if not (s.kind == "math" and s.source == "shapes")]
     stmts = statements(segments)
@@ -231,6 +242,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
                 m.text = smallt.rewrite(m.text)
     note = Note()
     note.layout = layout
+    note.known_costs = costs  # a layer of its own (gates.py): any cost above it
     note.alt_costs = altcost.lines(segments)
     note.alt_outputs = altcost.outputs(segments)  # "Softmax output: dy_k/da_l = ..."
     entryfuns.declare(stmts, note.functions)  # s(x)_i = ...: s applied, not s times (x)_i
@@ -311,6 +323,13 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             claim = f"{members[0].text} = {members[1].text}"
             out.append(Verdict(members[1].line, claim, *shaped, "shape"))
             continue
+        said = ownsizes.stated(members[0].text) if len(members) == 1 else None
+        if said is not None:  # W \in \mathbb{R}^{m \times n}, then dL/dW \in ... (ownsizes)
+            found = ownsizes.judge(note, *said)
+            if found is not None:
+                claim = f"{said[0]} is {said[1]} x {said[2]}"
+                out.append(Verdict(members[0].line, claim, *found, "shape"))
+                continue
         said = ngshapes.stated(members[0].text) if len(members) == 1 else None
         if said is not None:  # Z^{[l]} \in \mathbb{R}^{n^{[l]} \times m}
             v, why, how = ngshapes.judge(note, *said, note.functions)
@@ -364,11 +383,14 @@ def _notations(segments, stmts, note: Note) -> None:
     """Notations rewritten into the layered model before the note's definitions are read:
     ``### With respect to $W^{(1)}$`` gives the bare variable of that section's derivatives its
     layer; the delta rule's units (net_j, o_j, w_{ij}) become layered symbols."""
+    layerletter.apply(stmts)  # z^{(k)}, w^{(k+1)}, \delta^{(K)}: the note's l and L
     sections.apply(segments, stmts)
     if ngcourse.apply(stmts):  # \Theta^{(l)}, h_\Theta(x): Ng's Machine Learning course
         note.convention = ngcourse.NOTATION
     elif logreg.apply(stmts):  # z = w^T x + b: one unit, w a column
         note.fixed_widths = [3, 1]
+    elif onelayer.applies(stmts):  # z = Wx + b, a = \sigma(z), no layer anywhere: one layer
+        note.fixed_widths = [3, 4]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
     bishoplayers.apply(stmts)  # z_j^{(1)} = h(a_j^{(1)}): Bishop's a and z, layered
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
