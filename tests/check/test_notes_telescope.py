@@ -134,3 +134,20 @@ def test_a_chain_that_cancels_on_the_wrong_unit_stays_wrong():
     )
     v = verdict_by_line(text)
     assert v.get(7) == "correct" and v.get(9) == "wrong", v
+
+
+def test_a_chain_summed_over_the_intermediate_units():
+    # the multivariable chain rule: the sum runs over the units between, which carry its index
+    text = (
+        "Units $h_j$ between the inputs $x_i$ and the error $E$ (forward pass elsewhere).\n\n"
+        r"$$\frac{\partial E}{\partial x_i} = \sum_j \frac{\partial E}{\partial h_j} "
+        r"\frac{\partial h_j}{\partial x_i}$$"
+        "\n\n"
+        r"$$J_{ki} = \frac{\partial y_k}{\partial x_i} = \sum_{j} \frac{\partial y_k}{\partial h_j}"
+        r"\frac{\partial h_j}{\partial x_i}$$"
+        "\n"
+    )
+    v = verdict_by_line(text)
+    assert v.get(3) == "correct" and v.get(5) == "correct", v
+    # the sum over the wrong index (the end x_i carries it, h_j does not): not passed
+    assert verdict_by_line(text.replace(r"\sum_j", r"\sum_i", 1)).get(3) != "correct"

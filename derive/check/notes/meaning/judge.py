@@ -555,6 +555,8 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             # where its left-hand side is an entry (dE/dw^l_{ij} = dE/dA^l dA^l/dw^l_{ij}): the
             # fractions cancel, which is all a schematic chain rule says
             tele = telescope.judge(lhs.tree, m.tree, note.named_fractions)
+            for p in members[1:i] if tele is None else ():  # = dE/dU = \sum_c dE/dy dy/dU
+                tele = tele or telescope.judge(p.tree, m.tree, note.named_fractions)
             if tele is not None:
                 out.append(Verdict(m.line, claim, *tele, "chain-rule", own_only=True))
                 continue

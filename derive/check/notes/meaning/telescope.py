@@ -16,6 +16,8 @@ only a network can tell).
 
 from __future__ import annotations
 
+import re
+
 from .grammar import Atom
 
 _MULS = ("cdot", "juxt", "times", "star")
@@ -72,15 +74,35 @@ def _cancels(top: str, bottom: str, fracs) -> bool:
     return at == bottom
 
 
+def _carries(name: str, index: str) -> bool:
+    """Whether a name's scripts carry the index letter (``y_{qc}`` carries c)."""
+    base = re.match(r"[A-Za-z]+", name)
+    scripts = re.sub(r"\\[A-Za-z]+", " ", name[base.end() :] if base else name)
+    return index in scripts  # index letters run together in a subscript: y_{qc}
+
+
 def judge(lhs, rhs, named) -> tuple[str, str, str] | None:
-    """(verdict, why, reading) for a chain rule of fractions that cancel, else None."""
+    r"""(verdict, why, reading) for a chain rule of fractions that cancel, else None. Summed
+    over an index (``\sum_k \frac{\partial E}{\partial a_k} \frac{\partial a_k}{\partial
+    a_j}``), the quantities between carry that index and the ends do not: the chain rule over
+    every intermediate unit."""
     for one, other in ((lhs, rhs), (rhs, lhs)):
         frac = fraction(one) or named.get(_name(one) or "")  # \delta_o = dE/dout dout/dnet
         if frac is None:
             continue
+        index = None
+        if other[0] == "sum" and other[2] is None and isinstance(other[1], str):
+            index, other = other[1], other[3]
         fracs: list = []
         if not _factors(other, named, fracs) or len(fracs) < 2:
             continue
-        if _cancels(*frac, fracs):
-            return "correct", "", "the chain rule: the fractions cancel"
+        if not _cancels(*frac, fracs):
+            continue
+        if index is not None:
+            between = {n for f in fracs for n in f} - set(frac)
+            if any(_carries(n, index) for n in frac) or not between:
+                continue
+            if not all(_carries(n, index) for n in between):
+                continue
+        return "correct", "", "the chain rule: the fractions cancel"
     return None
