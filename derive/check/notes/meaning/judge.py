@@ -21,6 +21,7 @@ import numpy as np
 
 from . import (
     actidentity,
+    actmenu,
     altcost,
     barenames,
     biasletter,
@@ -44,6 +45,7 @@ from . import (
     layerletter,
     logits,
     logreg,
+    negated,
     ngcourse,
     ngforms,
     ngshapes,
@@ -51,6 +53,7 @@ from . import (
     numbered,
     onelayer,
     ownletters,
+    ownquantities,
     ownsizes,
     prosenet,
     rowvectors,
@@ -74,6 +77,7 @@ from .grammar import (
     COSTS,
     Atom,
     Unreadable,
+    atoms,
     clean,
     parse,
     rebuild,
@@ -235,6 +239,8 @@ def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]
 def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]:
     shaped = [s for s in segments if s.kind == "math" and s.source == "shapes"]
     segments = [s for s in segments if not (s.kind == "math" and s.source == "shapes")]
+    denied = negated.negated(segments)  # "we can't write $...$": what the prose says fails
+    segments = [s for k, s in enumerate(segments) if k not in denied]
     stmts = statements(segments)
     if smallt.applies([m.text for ms in stmts for m in ms]):  # W_2^t: the transpose
         for ms in stmts:
@@ -261,6 +267,7 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
     if own_softmax:
         softmaxvec.settle(note, own_softmax)
     prosenet.apply(note, segments)  # "the final layer with sigmoid activation and ... loss"
+    actmenu.apply(note, stmts)  # \phi(U) = \max(0, U), then \phi(U) = 1/(1 + e^{-U}): readings
     note.named_fractions = telescope.named_fractions(stmts)  # \delta_o = dE/dnet_o
     note.worked = worked.detect(stmts)  # net_{h1} = w_1 i_1 + ..., w_1 = 0.15: its numbers
     # \Delta_j^l := dC/dz_j^l: the capital Delta of this note is one example's error
@@ -270,6 +277,7 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
         nielsen.apply(note)
     inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
+    note.example_sums = rowvectors.example_sums(stmts)  # \sum_{i=1}^{N}: i counts examples
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
     if note.convention:
         ngcourse.settle(note, stmts)  # Ng's course: its network where the note writes none
@@ -393,6 +401,7 @@ def _notations(segments, stmts, note: Note) -> None:
         note.fixed_widths = [3, 4]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
     bishoplayers.apply(stmts)  # z_j^{(1)} = h(a_j^{(1)}): Bishop's a and z, layered
+    ownquantities.apply(stmts)  # u^l = h^{l-1} W^l + b^l, h^l = phi(u^l): the note's z and a
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
@@ -528,7 +537,9 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if why is not None:
             out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
             continue
-        own = note.own_functions
+        own = set(note.own_functions)
+        if m.line in getattr(note, "menu_lines", ()):
+            own.add("sigma")  # a table row that defines sigma as another activation (actmenu)
         if own and (ngforms.mentions_own(lhs.tree, own) or ngforms.mentions_own(m.tree, own)):
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
@@ -549,6 +560,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             again = compare(note, partial, m.tree, m.line, m.cond, context)
             if again[0] == "correct":  # dZ^{[L]} as the partial the note named it
                 v, msg, reading = again[0], "", again[2] + "; " + lhs.text + " as the note names it"
+        if v == "wrong" and _layer_left_out(note, ("add", [(1, lhs.tree), (1, m.tree)])):
+            why = "a quantity written without its layer beside others that have one"
+            out.append(Verdict(m.line, claim, "unknown", why))
+            continue
         if (v == "unknown" or v == "wrong" and whole_only) and not m.cond:
             # dE/dw = dE/dout dout/dnet dnet/dw in names no network binds, or whose values
             # differ only as an entry against a whole vector, the note's capitals naming a layer
@@ -1084,6 +1099,8 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
         and bind.mentions(("add", [(1, lhs), (1, rhs)]), {"y", "Y"})
         and not own
     )
+    if not note.cost_read and _own_cost(note, ("add", [(1, lhs), (1, rhs)])):
+        depends_on_cost = True  # E^q as the note defines it, beside a cost guessed for delta
     if unitnet.numbered_entries(("add", [(1, lhs), (1, rhs)]), note.aliases):
         depends_on_cost = True  # y_1, a_1^{[3]}: the note's widths are its own (unitnet.py)
     known = note.convention or note.named  # a known convention: its names are not guessed
@@ -1106,6 +1123,10 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
             return "correct", "", held
     # an entry against a whole vector is wrong on any network and under any cost
     shape_only = note.fail_kinds == {"whole"}
+    if shape_only and all(f[0] == "d" for f in chains._factors(rhs)):
+        # dE/dA^l dA^l/dw^l_{ij}: a chain written through a whole quantity is schematic (its
+        # product a contraction the note leaves unwritten), no entry set against a whole
+        shape_only = False
     if vector and all(r == "neq" for r in vector) and (not depends_on_cost or shape_only):
         return "wrong", _differ(note), outcomes[0][1].describe()
     if (
@@ -1123,6 +1144,33 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
             return verdict
     msg = errors[0] if errors else "not judged under every reading"
     return "unknown", msg, ""
+
+
+def _layer_left_out(note: Note, tree) -> bool:
+    """``\\partial u_j / \\partial b_j^l``: an entry of a layered quantity with no layer (the
+    superscript dropped) where the claim's other layered quantities have theirs, in a note whose
+    forward equations give that quantity a layer everywhere; the drawn network would read it at
+    the output layer, which the author need not mean."""
+    found = atoms(tree)
+    unlayered = {lhs[1].name for lhs, _ in note.forward if lhs[0] == "atom" and not lhs[1].sup}
+    bare = [a for a in found if a.name in ("z", "a", "Z", "A") and a.sup is None and a.ex is None
+            and re.fullmatch(r"[a-z]{1,2}", (a.sub or "").strip())
+            and a.name not in unlayered]  # fmt: skip
+    layered = [a for a in found if a.name in bind.LAYERED and a.sup is not None]
+    return bool(note.forward) and bool(bare) and bool(layered)
+
+
+def _own_cost(note: Note, tree) -> bool:
+    """Whether a claim writes a cost the note defines by a name of its own (``E^q = -\\sum_j
+    t_{qj} \\log y_{qj}``, one example's): evaluated as the note says, while the readings'
+    cost, which its delta and gradients are of, is only a guess when the note's is not read."""
+    return any(
+        a.name in COSTS
+        and (a.sup or a.sub)  # one example's: E^q, L_i
+        and isinstance(note.aliases.get(a.show()), tuple)
+        and note.aliases[a.show()][0] != "jacobian"  # J^{(l)}, a Jacobian the prose names
+        for a in atoms(tree)
+    )
 
 
 def _rows_of_gradients(note: Note, line, batch, lhs, rhs, cond, context) -> str | None:
