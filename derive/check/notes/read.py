@@ -213,17 +213,22 @@ def _inline_code(text: str) -> dict[int, list[tuple[int, str]]]:
     return plaintext.code_spans(text, code)
 
 
-def _math_fences(text: str) -> dict[int, str]:
-    """The lines (1-based) of the code fences that hold formulas, not a program."""
+def _fences(text: str):
+    """Each fenced code block that is not a ```math fence (read as LaTeX) nor an indented
+    block (which stays code): its first line (0-based), its body's lines and its info string."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = notebook_markdown(text) or text
     lines = text.split("\n")
-    out = {}
     for first, last, math, info in code_blocks(text):
         closed = last - 1 > first and re.match(r"\s*(`{3,}|~{3,})\s*$", lines[last - 1])
-        body = lines[first + 1 : last - 1 if closed else last]
-        if math or not re.match(r"\s*(`{3,}|~{3,})", lines[first]):
-            continue  # a ```math fence is read as LaTeX; an indented block stays code
+        if not math and re.match(r"\s*(`{3,}|~{3,})", lines[first]):
+            yield first, lines[first + 1 : last - 1 if closed else last], info
+
+
+def _math_fences(text: str) -> dict[int, str]:
+    """The lines (1-based) of the code fences that hold formulas, not a program."""
+    out = {}
+    for first, body, info in _fences(text):
         if plaintext.fence_is_math("\n".join(body), info):
             for k, line in enumerate(body, start=first + 2):
                 if line.strip():
@@ -234,15 +239,8 @@ def _math_fences(text: str) -> dict[int, str]:
 def _unicode_fences(text: str) -> dict[int, tuple[str, str]]:
     """The formulas (LaTeX, carried left-hand side) of the code fences that type their math in
     Unicode (unifence.py), by line (1-based); a fence plaintext.py reads is not one of them."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = notebook_markdown(text) or text
-    lines = text.split("\n")
     out = {}
-    for first, last, math, info in code_blocks(text):
-        closed = last - 1 > first and re.match(r"\s*(`{3,}|~{3,})\s*$", lines[last - 1])
-        body = lines[first + 1 : last - 1 if closed else last]
-        if math or not re.match(r"\s*(`{3,}|~{3,})", lines[first]):
-            continue
+    for first, body, info in _fences(text):
         if info.split()[:1] not in ([], ["text"], ["txt"], ["plain"], ["math"]):
             continue
         if plaintext.fence_is_math("\n".join(body), info):
