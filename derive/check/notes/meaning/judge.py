@@ -29,6 +29,7 @@ from . import (
     bishoplayers,
     calculus,
     chains,
+    composition,
     conventions,
     decay,
     dimensions,
@@ -250,6 +251,8 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     note.mean_delta = any(_scaled_delta(ms) for ms in stmts)
     note.class_letters = _class_letters(stmts)
     note.named_gradients = scope.named(stmts)  # dZ^{[L]} = dJ/dZ^{[L]}: a second reading
+    note.accumulators = scope.updated(stmts, note.kinds)  # Delta = Delta + ...: Delta = 0 sets it
+    note.scalar_defs = composition.definitions(stmts)  # f(x) = c x^n, z = y - t: one variable
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
     note.forward_lines = [
@@ -472,8 +475,15 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if link is not None:  # a worked example's step: against the member before it
             out.append(Verdict(m.line, f"{members[i - 1].text} = {m.text}", *link))
             continue
+        one = None if m.cond else composition.judge(note.scalar_defs, lhs.text, m.text, m.line)
+        if one is not None:  # (f \circ g)'(x) = f'(g(x)) g'(x): the chain rule in one variable
+            out.append(Verdict(m.line, claim, *one, "one variable", "derivative"))
+            continue
         if lhs.error or m.error:
             out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error, unread=True))
+            continue
+        if scope.initialises(lhs.tree, m.tree, getattr(note, "accumulators", set())):
+            out.append(Verdict(m.line, claim, "definition", "sets an accumulator the note updates"))
             continue
         kron = indices.kronecker(lhs.tree, m.tree, m.cond)
         if kron is not None:

@@ -13,6 +13,9 @@
   may mean that partial by ``dZ^{[L]}`` in a claim (``dZ^{[L]} = \\frac{\\partial J}{\\partial
   A^{[L]}} \\odot g'^{[L]}(Z^{[L]})``) while its other lines use Ng's per-example dZ: a claim
   that fails for dZ is tried once more for the partial the note named (``named``).
+* Initialisation: a name the note updates (``\\Delta^{(l)}_{ij} = \\Delta^{(l)}_{ij} +
+  a^{(l)}_j \\delta^{(l+1)}_i``, an accumulator of an algorithm's loop) set to a number on
+  another line (``\\Delta^{(l)}_{ij} = 0``) is the loop's start, not a claim (``initialises``).
 """
 
 from __future__ import annotations
@@ -66,3 +69,24 @@ def named(stmts) -> dict[str, object]:
         if len(members) > 1 and names_gradient(members[0].tree, members[1].tree):
             out.setdefault(members[0].tree[1].show(), members[1].tree)
     return out
+
+
+def updated(stmts, kinds) -> set[str]:
+    """The names the note updates (``X = X + ...``), as written."""
+    return {
+        ms[0].tree[1].show()
+        for ms in stmts
+        if kinds.get(id(ms[0])) == "update" and ms[0].tree is not None and ms[0].tree[0] == "atom"
+    }
+
+
+def initialises(lhs, rhs, names: set[str]) -> bool:
+    """Whether ``lhs = rhs`` sets a name the note updates to a number."""
+    return (
+        bool(names)
+        and lhs is not None
+        and rhs is not None
+        and lhs[0] == "atom"
+        and rhs[0] == "num"
+        and lhs[1].show() in names
+    )
