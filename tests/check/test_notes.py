@@ -300,9 +300,38 @@ def test_garbage_never_crashes():
     pieces = ["\\frac{", "}{", "d", "\\partial", "=", "(", ")", "w_2", "A^{(L)}", "\\sigma",
               "'", "\\begin{bmatrix}", "\\end{bmatrix}", "&", "\\\\", "[3 \\times 4]", "2",
               "+", "\\cdot", "\\underbrace{", "}_{", "\\delta", "x", "> 0", "^", "_", "{", "}",
-              "\\text{prime}", "1.5", "-"]  # fmt: skip
+              "\\text{prime}", "1.5", "-", "손실", "損失", "é", "\\text{오차}"]  # fmt: skip
     lines = ["$$z_1 = w_1 x + b_1$$", "$$A_1 = \\sigma(z_1)$$", "$$C = (A_1 - y)^2$$"]
     for _ in range(150):
         lines.append("$$" + " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) + "$$")
     results, _ = check_text("\n\n".join(lines))
     assert all(r.verdict in ("correct", "wrong", "unknown") for r in results)
+
+
+def test_a_label_in_another_script_is_not_understood_not_a_crash():
+    # str.isalpha() holds for Hangul and CJK: the scalar reader took them for the start of a
+    # Latin name and crashed on an underbrace's label (found on a real Korean note)
+    notes = (
+        "$$z = w x + b$$\n\n$$a = \\sigma(z)$$\n\n$$C = (a - y)^2$$\n\n"
+        "$$\\frac{\\partial C}{\\partial a} = \\underbrace{2(a - y)}_{손실}$$\n\n"
+        "$$\\frac{\\partial C}{\\partial w} = 가 x$$\n"
+    )
+    results, _ = check_text(notes)
+    assert results and all(r.verdict in ("correct", "unknown") for r in results)
+
+
+def test_a_rows_note_is_headed_by_its_readings_not_the_scalar_model():
+    notes = (
+        "```\nZ1 = X W1 + b1\nA1 = max(0, Z1)\nZ2 = A1 W2 + b2\nA2 = softmax(Z2)\n```\n\n"
+        "```\ndZ2 = A2 - Y\ndW2 = A1.T dZ2\ndb2 = sum(dZ2, axis=0)\ndA1 = dZ2 W2.T\n"
+        "dZ1 = dA1 * (Z1 > 0)\ndW1 = X dZ1\n```\n"
+    )
+    results, header = check_text(notes)
+    # the scalar model wrote Z(1) = W(1)*X (one unit per layer) and "per sample" above
+    # verdicts that read the note as rows over a batch
+    assert "examples as rows" in header and "W(1)*X" not in header
+    assert "per sample" not in header
+    (wrong,) = [r for r in results if r.verdict == "wrong"]
+    assert wrong.claim.startswith("dW^{[1]}")
+    # the expected value of a matrix is the whole matrix, not its text up to the first comma
+    assert wrong.expected.count("[") == wrong.expected.count("]") >= 2

@@ -151,6 +151,8 @@ class ExpressionReader:
                     raise NotUnderstood(f"cannot read \\{cmd}")
                 base, i = cmd, i + m.end()
             elif ch.isalpha():
+                if not ch.isascii():  # str.isalpha is true of 손 or 損: not a symbol of ours
+                    raise NotUnderstood(f"cannot read `{ch}`")
                 word = re.match(r"[A-Za-z_]+", tex[i:]).group().rstrip("_")
                 if word in ("exp", "log", "ln"):
                     out.append(f"\\{word} ")

@@ -20,6 +20,7 @@ The report (``check_report``) gives one line per claim.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import sympy as sp
@@ -211,7 +212,8 @@ def check_text(
     if spec is None:  # a claim is judged against the network of its own section
         run = lambda part: _section_checks(part, reader, text)  # noqa: E731
         old = ownsection.demote(checker, segments, old, new, run)
-    return merge(old, new), header
+    results = merge(old, new)
+    return results, _with_readings(header, old, new, results)
 
 
 def _second_example(segments, reader, text: str, after: int) -> tuple[int, list[Result]] | None:
@@ -319,11 +321,47 @@ def merge(old: list[Result], new) -> list[Result]:
                 msg += f" ({v.reading})"
             expected = None
             if v.verdict == "wrong" and "the left-hand side is " in v.message:
-                expected = v.message.split("the left-hand side is ", 1)[-1].split(",")[0]
-                expected = f"the value of the left-hand side, {expected}"
+                expected = v.message.split("the left-hand side is ", 1)[-1]
+                # a number ends at the first comma; an array's entries hold commas of their own
+                cut = ", the right-hand side" if ", the right-hand side" in expected else ","
+                expected = f"the value of the left-hand side, {expected.split(cut)[0]}"
             out.append(Result(v.line, v.kind, v.claim, v.verdict, expected, msg))
     out.sort(key=lambda r: r.line)
     return out
+
+
+def _with_readings(header: str, old: list[Result], new, results: list[Result]) -> str:
+    """The header names the readings the model of meaning judged claims under (rows or
+    columns, the batch, the cost), most used first. The older scalar model's equations (one
+    unit per layer, so ``X W_1`` prints as ``W(1)*X``) stay only while some of its verdicts
+    are in the report: on a note the model of meaning read alone they describe nothing."""
+    readings = Counter(  # "...; a product read as elementwise" is a remark on one claim
+        v.reading.split(";")[0] for v in new if v.verdict in ("correct", "wrong") and v.reading
+    )
+    if not readings:
+        return header
+    mine = {id(r) for r in old}
+    scalar = any(id(r) in mine and r.verdict in ("correct", "wrong") for r in results)
+    first, _, rest = header.partition("\n")
+    source = "the forward equations in the notes" if "none" in first else first[9:]
+    # (lines 1, 1, 2): one line holds several equations of a table or a list
+    source = re.sub(
+        r"\(lines ([\d, ]+)\)",
+        lambda m: "(lines " + ", ".join(dict.fromkeys(m.group(1).split(", "))) + ")",
+        source,
+    )
+    lines = [f"network: {source}, read as the note writes it"]
+    for reading, k in readings.most_common(3):
+        lines.append(f"  {k} claim{'s' if k > 1 else ''} judged with {reading}")
+    if len(readings) > 3:
+        lines.append(f"  {sum(readings.values()) - sum(k for _, k in readings.most_common(3))}"
+                     f" more under {len(readings) - 3} other readings")  # fmt: skip
+    if scalar and rest:
+        lines.append("  the older scalar checks (one unit per layer):")
+        lines += ["  " + line for line in rest.splitlines()]
+    elif "softmax(" in rest:
+        lines.append("  " + rest.strip().splitlines()[-1].strip())
+    return "\n".join(lines)
 
 
 def _header(checker: Checker, net: ScalarNet | None, spec: str | None) -> str:
