@@ -218,6 +218,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         for m in members:
             _parse(m, note.functions)
     ownletters.rename(stmts, note)
+    scope.hat_target(stmts)  # C = 1/2 ||a^{(l)} - \hat y||^2: the note's target is \hat y
     ownletters.one_example(stmts, note)
     note.unread_defs = _unread_definitions(stmts)  # before any rewriting renames them
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
@@ -775,6 +776,8 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
             cls = int(np.argmax(net.params[("y", 0)][:, 0]))
             env0 = env0.with_idx(**{c: cls for c in fixed})
         layers = note.layer_values(net, reading) if general else [None]
+        if general and scope.at_target(lhs, rhs):  # a^{(l)} - y: l is the output layer
+            layers = layers[-1:]
         for lv in layers:
             env = env0.with_idx(l=lv) if lv is not None else env0
             try:
