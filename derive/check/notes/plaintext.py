@@ -320,6 +320,14 @@ class _Line:
             and self.toks[self.k][1].start() == m.end()
         ):
             raise _NotMath(f"{base}(: a function of the note's or a product")
+        if (
+            self.is_op("(")
+            and self.toks[self.k][1].start() == m.end()
+            and self.peek(1)[0] in ("num", "name")
+            and re.fullmatch(r"\d+|[A-Za-z]", self.peek(1)[1].group())
+            and self.is_op(")", 2)
+        ):
+            raise _NotMath(f"{base}(k): a layer or an index, never a product")
         T = False
         if self.is_op("'"):
             if not _TRANSPOSED.fullmatch(base.lstrip("\\")):

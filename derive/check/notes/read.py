@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from derive.engine.registry import NOTE_WORDS
 
-from . import costwords, plaintext, scripts, tables
+from . import costwords, plaintext, scripts, tables, unifence
 from .document import UNICODE, code_blocks, notebook_markdown, read_document
 from .meaning import shapecalc
 
@@ -118,11 +118,13 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
             if mask[i] != "\n":
                 mask[i] = "\0"
     rest_lines = "".join(mask).split("\n")
-    lines_info = []
+    lines_info, layered = [], {}
     for no, rest in enumerate(rest_lines, start=1):
         has_display = "\0" in rest and no not in inline_by_line
         outside = scripts.plain(rest.replace("\0", " ").strip())  # z₁ as z1 (scripts.py)
         lines_info.append((no, outside, inline_by_line.get(no, []), has_display))
+        if scripts.has_scripts(rest):  # a⁽ᵏ⁾ as a^{(k)} for plain_to_latex
+            layered[no] = scripts.plain(rest.replace("\0", " ").strip(), layers=True)
     grids, in_grid = _grids(lines_info)
     for seg in grids:
         out.append((seg.line, starts[seg.line - 1], 0, seg))
@@ -147,6 +149,10 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
     # lines outside the math that use the notation (plaintext.py)
     fences = {} if doc.latex else _math_fences(text_in)
     marked = {no: o for no, o, inl, _ in lines_info if not inl and plaintext.marked(o)}
+    # a⁽ᵏ⁾, f'(z⁽ᵏ⁾): a layer as a Unicode superscript is plain_to_latex's, not Ng's brackets
+    marked = {
+        no: o for no, o in marked.items() if no not in layered or not plain_to_latex(layered[no])
+    }
     marked = {} if doc.latex else marked  # a LaTeX document's prose is prose
     marked = {no: o for no, o in marked.items() if "\0" not in rest_lines[no - 1]}
     style = plaintext.style_of([*fences.values(), *marked.values()])
@@ -163,6 +169,13 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         for col, tex in parts:
             seg = Segment("math", no, tex, True, True, end_line=no, source="plain")
             out.append((no, starts[no - 1] + col, 0, seg))
+    if not doc.latex:  # fences of formulas typed in Unicode: ∂L/∂W = xᵀ · ∂L/∂y (unifence.py)
+        found = [(no, [pair]) for no, pair in _unicode_fences(text_in).items()]
+        found += unifence.layer_table(lines).items()  # | ReLU | max(0, x) | ∂L/∂y × (x > 0) |
+        for no, pairs in found:
+            for k, (tex, lhs) in enumerate(pairs):
+                seg = Segment("math", no, tex, True, True, end_line=no, source="plain", lhs=lhs)
+                out.append((no, starts[no - 1] + k, 0, seg))
     if not doc.latex:  # formulas in inline code: `Z1 = X·W1 + b1` (plaintext.code_spans)
         for no, spans in _inline_code(text_in).items():
             for col, body in spans:
@@ -177,7 +190,9 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         if no in in_grid or not outside or no in marked:
             continue
         pos = starts[no - 1] + len(rest_lines[no - 1]) - len(rest_lines[no - 1].lstrip())
-        plain = None if inl or "\0" in rest_lines[no - 1] else plain_to_latex(outside)
+        plain = None
+        if not inl and "\0" not in rest_lines[no - 1]:
+            plain = no in layered and plain_to_latex(layered[no]) or plain_to_latex(outside)
         if plain is not None and not doc.latex and shapecalc.reads(outside, outside):
             seg = Segment("math", no, outside, True, True, end_line=no, source="shapes")
             out.append((no, pos, 0, seg))  # [(10×3) · (3×4) = (10×4)]: shapes (shapecalc)
@@ -212,6 +227,27 @@ def _math_fences(text: str) -> dict[int, str]:
             for k, line in enumerate(body, start=first + 2):
                 if line.strip():
                     out[k] = line
+    return out
+
+
+def _unicode_fences(text: str) -> dict[int, tuple[str, str]]:
+    """The formulas (LaTeX, carried left-hand side) of the code fences that type their math in
+    Unicode (unifence.py), by line (1-based); a fence plaintext.py reads is not one of them."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = notebook_markdown(text) or text
+    lines = text.split("\n")
+    out = {}
+    for first, last, math, info in code_blocks(text):
+        closed = last - 1 > first and re.match(r"\s*(`{3,}|~{3,})\s*$", lines[last - 1])
+        body = lines[first + 1 : last - 1 if closed else last]
+        if math or not re.match(r"\s*(`{3,}|~{3,})", lines[first]):
+            continue
+        if info.split()[:1] not in ([], ["text"], ["txt"], ["plain"], ["math"]):
+            continue
+        if plaintext.fence_is_math("\n".join(body), info):
+            continue
+        for k, found in unifence.fence_formulas(body).items():
+            out[first + 2 + k] = found
     return out
 
 
@@ -269,33 +305,46 @@ def _grid_line(outside: str, inl, has_display: bool) -> bool:
     )
 
 
-_PLAIN_NAME = r"(?:[A-Za-zσδ](?:_?\d+)?(?:\((?:L(?:-\d+)?|\d+)\))?)"
+# a name: a letter, its number, its layer (``a(L-1)``, or a Unicode superscript read as
+# ``^{(k-1)}`` by ``scripts.plain(layers=True)``)
+# ``^{(k-1)}`` by ``scripts.plain(layers=True)``); an index after _ (``z_i``, ``δ_ij``, ``y_{j}``)
+_PLAIN_NAME = (
+    r"(?:[A-Za-zσδŷ](?:_?\d+|_\{[A-Za-z0-9]{1,3}\}|_[A-Za-z]{1,2}(?![A-Za-z]))?"
+    r"(?:\((?:L(?:-\d+)?|\d+)\)|\^\{\([A-Za-z0-9+-]+\)\})?)"
+)
+_NAME_PARTS = re.compile(
+    r"([A-Za-zσδŷ])(?:_?(\d+)|_\{([A-Za-z0-9]{1,3})\}|_([A-Za-z]{1,2}))?"
+    r"(?:\((L(?:-\d+)?|\d+)\)|\^\{\((.+)\)\})?"
+)
 
 
-def plain_to_latex(line: str) -> str | None:
-    """LaTeX for a line of bare math (see the module doc), or None for a sentence."""
+def plain_to_latex(line: str, words: frozenset = frozenset()) -> str | None:
+    """LaTeX for a line of bare math (see the module doc), or None for a sentence; ``words``
+    are more function names the caller's context allows (``sum``, ``max`` in a fence of
+    formulas, ``unifence.py``)."""
     body = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip().rstrip(".,;")
     if not body or body.endswith(":") or "?" in body or "$" in body:
         return None
-    for word in re.findall(r"[A-Za-z]+", body):
+    for word in re.findall(r"[A-Za-z]+", re.sub(r"_\{?[A-Za-z0-9]+\}?", "", body)):  # not z_i
         low = word.lower()
-        if low in FUNCTION_WORDS:
+        if low in FUNCTION_WORDS or word in words:
             continue
-        if len(word) > 2 or low in _ENGLISH and not re.search(rf"\b{word}\s*[=(_\d]", body):
+        if len(word) > 2 or low in _ENGLISH and not re.search(rf"\b{word}\s*[=(_^\d]", body):
             return None
     arithmetic = re.search(r"\d\s*[-+*/×·−]\s*\d", body)
     if "=" not in body and not arithmetic:
         return None
 
     def name(tok: str) -> str:
-        m = re.fullmatch(r"([A-Za-zσδ])_?(\d+)?(?:\((L(?:-\d+)?|\d+)\))?", tok)
+        m = _NAME_PARTS.fullmatch(tok)
         if not m:
             return tok
-        out = {"σ": r"\sigma ", "δ": r"\delta "}.get(m.group(1), m.group(1))
-        if m.group(2):
-            out += f"_{{{m.group(2)}}}"
-        if m.group(3):
-            out += f"^{{({m.group(3)})}}"
+        out = {"σ": r"\sigma ", "δ": r"\delta ", "ŷ": r"\hat{y}"}.get(m.group(1), m.group(1))
+        sub = m.group(2) or m.group(3) or m.group(4)
+        if sub:
+            out += f"_{{{sub}}}"
+        if m.group(5) or m.group(6):
+            out += f"^{{({m.group(5) or m.group(6)})}}"
         return out
 
     def frac(m: re.Match) -> str:
@@ -305,7 +354,7 @@ def plain_to_latex(line: str) -> str | None:
     body = re.sub(rf"(d|∂)\s*({_PLAIN_NAME})\s*/\s*(d|∂)\s*({_PLAIN_NAME})", frac, body)
     body = re.sub(
         rf"(?<![A-Za-z\\{{]){_PLAIN_NAME}(?![A-Za-z])",
-        lambda m: name(m.group()) if m.group().lower() not in FUNCTION_WORDS else m.group(),
+        lambda m: m.group() if m.group().lower() in FUNCTION_WORDS | words else name(m.group()),
         body,
     )
     body = body.replace("**", "^").replace("*", r"\cdot ")

@@ -17,8 +17,8 @@ _SUB = dict(
     zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", "0123456789+-=()aeoxhklmnpstijruv", strict=True)
 )
 _SUP = dict(
-    zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵀˡᴸⁱʲᵏⁿᵐᵃᵇᶜᵈᵉᶠᵍʰᵒᵖʳˢᵗᵘᵛʷˣʸᶻ′",
-        "0123456789+-=()TlLijknmabcdefghoprstuvwxyz'", strict=True)
+    zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵀˡᴸⁱʲᵏⁿᵐᵃᵇᶜᵈᵉᶠᵍʰᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴹᴺᴼᴾᴿᵁⱽᵂ′",
+        "0123456789+-=()TlLijknmabcdefghoprstuvwxyzABDEGHIJKMNOPRUVW'", strict=True)
 )  # fmt: skip
 _SUB_RUN = re.compile("[" + "".join(_SUB) + "]+")
 _SUP_RUN = re.compile("[" + "".join(k for k in _SUP if k != "′") + "]+")
@@ -34,8 +34,17 @@ def tex(s: str) -> str:
     return _SUP_RUN.sub(lambda m: "^{" + "".join(_SUP[c] for c in m.group()) + "}", s)
 
 
-def plain(s: str) -> str:
-    """A plain line with its Unicode scripts as the plain readers' ASCII (see the doc)."""
+def plain(s: str, layers: bool = False) -> str:
+    """A plain line with its Unicode scripts as the plain readers' ASCII (see the doc); with
+    ``layers``, a superscript stays one (``a⁽ᵏ⁻¹⁾`` as ``a^{(k-1)}``, ``(a)ᵀ`` as ``(a)^{T}``):
+    for ``read.plain_to_latex``, where a letter in brackets after a name is no layer."""
+    if layers:
+        s = _SUP_RUN.sub(lambda m: "^{" + "".join(_SUP[c] for c in m.group()) + "}", s)
+        s = re.sub(  # an index typed as a subscript letter: yᵢ, Σⱼ as y_{i}, Σ_{j}
+            "[" + "".join(_SUB) + "]*[ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ][" + "".join(_SUB) + "]*",
+            lambda m: "_{" + "".join(_SUB[c] for c in m.group()) + "}",
+            s,
+        )
     s = re.sub(
         "[₀₁₂₃₄₅₆₇₈₉]+(?![" + "".join(_SUB) + "])",
         lambda m: "".join(_SUB[c] for c in m.group()),

@@ -300,6 +300,8 @@ def merge(old: list[Result], new) -> list[Result]:
         if r.verdict == "wrong" and _VALUE_CASE.search(r.claim):
             # 0 \quad \text{otherwise} after 1 \quad z > 0: the older checks drop the case
             r = Result(r.line, r.kind, r.claim, "unknown", None, "a case on the values (z > 0)")
+        elif r.line in defined and r.verdict == "unknown" and "Invalid LaTeX" in r.message:
+            continue  # A1 = max(0, Z1): a definition the model bound, the older parser could not
         elif r.line in defined and r.verdict == "wrong":
             r = Result(r.line, r.kind, r.claim, "unknown", None,
                        "a definition of the note's, not a claim")  # fmt: skip

@@ -1065,7 +1065,10 @@ def _ranges(var, node, env, found):
             if T:
                 arr = arr.T
             pos = lts.index(var)
-            if len(lts) == 1:
+            m = env.state.net.m
+            if len(lts) == 1 and env.reading.layout == "rows" and m > 1 and arr.shape[0] == m:
+                found.append(m)  # a batch written as rows: one index is the example (entry)
+            elif len(lts) == 1:
                 found.append(max(arr.shape))
             else:
                 found.append(arr.shape[pos])

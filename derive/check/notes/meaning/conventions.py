@@ -170,8 +170,9 @@ class Note:
         for layout, base, shift in self.conventions:
             for hidden, output in acts:
                 for c in costs:
-                    if c == "ce" and output == "identity":
-                        continue  # the log of an unbounded output: no cost of that network
+                    if c == "ce" and output in ("identity", "relu"):
+                        # the log of an unbounded output, or of a ReLU's zero: no cost of it
+                        continue
                     per_example = c != "note" or not bind.mentions_batch(self.cost_tree)
                     for mean in means if per_example else (False,):
                         r = Reading(layout, base, shift, c, batch=batch, mean=mean,

@@ -188,6 +188,7 @@ def clean(tex: str) -> str:
     s = re.sub(r"(\\[dt]?frac\s*\{\s*\\partial\s*[A-Za-z](?:_\{[^{}]*\}|_\w)?(?:\^\{[^{}]*\}|\^\w)?"
                r"\s*\}\s*\{)\s*(?=[A-Za-z](?:_\{[^{}]*\}|_\w)?(?:\^\{[^{}]*\}|\^\w)?\s*\})",
                r"\1\\partial ", s)  # fmt: skip
+    s = re.sub(r"(?<=[A-Za-z}])\u2019", "'", s)  # \phi’(u): a typographic apostrophe as prime
     s = re.sub(r"\\(sigma|delta)\s*\{\s*\\prime\s*\}", r"\\\1'", s)
     # g^{\prime[l]}, g^{\prime (2)}: the prime and the layer in one superscript, g^{[l]'}
     s = re.sub(r"\^\s*\{\s*\\prime\s*([\[(][^{}\[\]()]+[\])])\s*\}", r"^{\1'}", s)
@@ -201,12 +202,51 @@ def clean(tex: str) -> str:
     s = re.sub(r"\\(mathcal|mathfrak|mathds|hat|tilde|widehat|widetilde|bar)\s*([A-Za-z0-9])",
                r"\\\1{\2}", s)  # fmt: skip
     s = re.sub(r"\\\\\s*$", "", s.strip())
+    # a remark in parentheses after the formula: (\text{where}\quad dE/du = ...)
+    s = re.sub(r"\(\s*\\text\{\s*(?:where|with|since|because)\s*\}.*\)\s*$", "", s, flags=re.S)
+    s = _lead_words(s)  # \text{Similarly,} dE/db = ..., \therefore dE/dW = ...: prose before it
+    s = re.sub(r"(?<!\\)\\ ", " ", s)  # a control space
+    # (M)_{ij} written as a one-cell pmatrix: \begin{pmatrix} dE/dW \end{pmatrix}_{ij}
+    s = re.sub(r"\\begin\{pmatrix\}((?:(?!\\end|&|\\\\).)*)\\end\{pmatrix\}", r"(\1)", s,
+               flags=re.S)  # fmt: skip
+    s = _one_cell_pmatrix(s)  # plain TeX's \pmatrix{dE/db}_{j}
+    # \sum_{d \in \mathcal{D}_j}: the downstream units of j, every unit of the next layer
+    s = re.sub(r"(\\sum_\{\s*[a-z])\s*\\in\s*\\mathcal\{D\}_\{?[a-z]\}?\s*\}", r"\1}", s)
     s = s.replace("~", " ").replace("&", " ")
+    s = s.replace("\\{", "(").replace("\\}", ")")  # \{ ... \}: braces that group, as parentheses
     # \delta{ik}, a Kronecker delta whose underscore slipped: no other reading
     s = re.sub(r"\\delta\s*\{\s*([a-z])\s*([a-z])\s*\}", r"\\delta_{\1\2}", s)
     # the indicator 1_{i=y} is the Kronecker delta of its two indices
     s = re.sub(r"\\math(?:bb|ds|bf)\{1\}_\{\s*([a-z])\s*=\s*([a-z])\s*\}", r"\\delta_{\1\2}", s)
     return s.strip().rstrip(".,;").strip()
+
+
+_LEAD = re.compile(
+    r"^\s*(?:\\therefore\s*|\\(?:text|mbox)\{[^{}]*[,:]\s*\}\s*)(?:\\q?quad\s*|\\[:;,]\s*)*"
+)
+
+
+def _lead_words(s: str) -> str:
+    """A formula with the prose that leads into it dropped: a ``\\text{...}`` ending in a
+    comma or colon (``\\text{Similarly,}``, ``\\text{or, }``), or ``\\therefore``."""
+    m = _LEAD.match(s)
+    return s[m.end() :] if m and m.end() < len(s) else s
+
+
+def _one_cell_pmatrix(s: str) -> str:
+    out = s
+    while True:
+        i = out.find("\\pmatrix{")
+        if i < 0:
+            return out
+        j, depth = i + len("\\pmatrix{"), 1
+        while j < len(out) and depth:
+            depth += {"{": 1, "}": -1}.get(out[j], 0)
+            j += 1
+        inner = out[i + len("\\pmatrix{") : j - 1]
+        if depth or "&" in inner or "\\\\" in inner:
+            return out
+        out = out[:i] + "(" + inner + ")" + out[j:]
 
 
 def split_relations(tex: str) -> list[tuple[str, int, str]]:

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import (
     actidentity,
+    actmenu,
     altcost,
     barenames,
     biasletter,
@@ -35,18 +36,24 @@ from . import (
     dimensions,
     entryfuns,
     examples,
+    gates,
     indices,
     inout,
     jacobians,
     jacshort,
+    layerletter,
     logits,
     logreg,
+    negated,
     ngcourse,
     ngforms,
     ngshapes,
     nielsen,
     numbered,
+    onelayer,
     ownletters,
+    ownquantities,
+    ownsizes,
     prosenet,
     rowvectors,
     scope,
@@ -68,6 +75,7 @@ from .grammar import (
     COSTS,
     Atom,
     Unreadable,
+    atoms,
     clean,
     parse,
     rebuild,
@@ -198,11 +206,20 @@ def _parse(m: Member, functions):
             m.error = f"not read ({type(e).__name__})"
 
 
-def judge_note(segments, layout: str | None = None) -> list[Verdict]:
+def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]:
     """The verdicts on a note's formulas; ``layout`` ("rows" or "cols") states how the note
     writes examples when its own equations do not say (``derive check --rows``)."""
+    # Forward: y = max(0, x) / Backward: dL/dx = ...: a layer of its own (gates.py)
+    segments, layers = gates.split(segments)
+    own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
+    return _judge_note(segments, layout, costs) + own
+
+
+def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]:
     shaped = [s for s in segments if s.kind == "math" and s.source == "shapes"]
     segments = [s for s in segments if not (s.kind == "math" and s.source == "shapes")]
+    denied = negated.negated(segments)  # "we can't write $...$": what the prose says fails
+    segments = [s for k, s in enumerate(segments) if k not in denied]
     stmts = statements(segments)
     if smallt.applies([m.text for ms in stmts for m in ms]):  # W_2^t: the transpose
         for ms in stmts:
@@ -210,6 +227,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
                 m.text = smallt.rewrite(m.text)
     note = Note()
     note.layout = layout
+    note.known_costs = costs  # a layer of its own (gates.py): any cost above it
     note.alt_costs = altcost.lines(segments)
     note.alt_outputs = altcost.outputs(segments)  # "Softmax output: dy_k/da_l = ..."
     entryfuns.declare(stmts, note.functions)  # s(x)_i = ...: s applied, not s times (x)_i
@@ -229,6 +247,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
     if own_softmax:
         softmaxvec.settle(note, own_softmax)
     prosenet.apply(note, segments)  # "the final layer with sigmoid activation and ... loss"
+    actmenu.apply(note, stmts)  # \phi(U) = \max(0, U), then \phi(U) = 1/(1 + e^{-U}): readings
     note.worked = worked.detect(stmts)  # net_{h1} = w_1 i_1 + ..., w_1 = 0.15: its numbers
     # \Delta_j^l := dC/dz_j^l: the capital Delta of this note is one example's error
     note.delta_one_example = any(_defines_delta_entry(note, ms) for ms in stmts)
@@ -237,6 +256,7 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
         nielsen.apply(note)
     inout.apply(note, stmts)  # dC/dw = a_in delta_out: the entry form in the note's layout
     note.numerator = rowvectors.writes_rows(stmts)  # dC/dz^L dz^L/dz^{L-1}, no W^T dz
+    note.example_sums = rowvectors.example_sums(stmts)  # \sum_{i=1}^{N}: i counts examples
     topweight.drop_shift(note, stmts)  # W^{(2)} beside an output Z^{(2)} feeds Z^{(2)}
     if note.convention:
         ngcourse.settle(note, stmts)  # Ng's course: its network where the note writes none
@@ -292,6 +312,13 @@ def judge_note(segments, layout: str | None = None) -> list[Verdict]:
             claim = f"{members[0].text} = {members[1].text}"
             out.append(Verdict(members[1].line, claim, *shaped, "shape"))
             continue
+        said = ownsizes.stated(members[0].text) if len(members) == 1 else None
+        if said is not None:  # W \in \mathbb{R}^{m \times n}, then dL/dW \in ... (ownsizes)
+            found = ownsizes.judge(note, *said)
+            if found is not None:
+                claim = f"{said[0]} is {said[1]} x {said[2]}"
+                out.append(Verdict(members[0].line, claim, *found, "shape"))
+                continue
         said = ngshapes.stated(members[0].text) if len(members) == 1 else None
         if said is not None:  # Z^{[l]} \in \mathbb{R}^{n^{[l]} \times m}
             v, why, how = ngshapes.judge(note, *said, note.functions)
@@ -345,13 +372,17 @@ def _notations(segments, stmts, note: Note) -> None:
     """Notations rewritten into the layered model before the note's definitions are read:
     ``### With respect to $W^{(1)}$`` gives the bare variable of that section's derivatives its
     layer; the delta rule's units (net_j, o_j, w_{ij}) become layered symbols."""
+    layerletter.apply(stmts)  # z^{(k)}, w^{(k+1)}, \delta^{(K)}: the note's l and L
     sections.apply(segments, stmts)
     if ngcourse.apply(stmts):  # \Theta^{(l)}, h_\Theta(x): Ng's Machine Learning course
         note.convention = ngcourse.NOTATION
     elif logreg.apply(stmts):  # z = w^T x + b: one unit, w a column
         note.fixed_widths = [3, 1]
+    elif onelayer.applies(stmts):  # z = Wx + b, a = \sigma(z), no layer anywhere: one layer
+        note.fixed_widths = [3, 4]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
     bishoplayers.apply(stmts)  # z_j^{(1)} = h(a_j^{(1)}): Bishop's a and z, layered
+    ownquantities.apply(stmts)  # u^l = h^{l-1} W^l + b^l, h^l = phi(u^l): the note's z and a
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
@@ -494,7 +525,9 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if why is not None:
             out.append(Verdict(m.line, claim, "wrong", why, "", _kind(lhs.tree, m.tree)))
             continue
-        own = note.own_functions
+        own = set(note.own_functions)
+        if m.line in getattr(note, "menu_lines", ()):
+            own.add("sigma")  # a table row that defines sigma as another activation (actmenu)
         if own and (ngforms.mentions_own(lhs.tree, own) or ngforms.mentions_own(m.tree, own)):
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
@@ -509,6 +542,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             again = compare(note, partial, m.tree, m.line, m.cond, context)
             if again[0] == "correct":  # dZ^{[L]} as the partial the note named it
                 v, msg, reading = again[0], "", again[2] + "; " + lhs.text + " as the note names it"
+        if v == "wrong" and _layer_left_out(note, ("add", [(1, lhs.tree), (1, m.tree)])):
+            why = "a quantity written without its layer beside others that have one"
+            out.append(Verdict(m.line, claim, "unknown", why))
+            continue
         unread = _unread_names(note, lhs.tree, m.tree, m.line)
         if v == "wrong" and unread:
             # x = [x_1; x_2; ...]: the note defined this name in a form not read, so what
@@ -1028,6 +1065,8 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
         and bind.mentions(("add", [(1, lhs), (1, rhs)]), {"y", "Y"})
         and not own
     )
+    if not note.cost_read and _own_cost(note, ("add", [(1, lhs), (1, rhs)])):
+        depends_on_cost = True  # E^q as the note defines it, beside a cost guessed for delta
     if unitnet.numbered_entries(("add", [(1, lhs), (1, rhs)]), note.aliases):
         depends_on_cost = True  # y_1, a_1^{[3]}: the note's widths are its own (unitnet.py)
     known = note.convention or note.named  # a known convention: its names are not guessed
@@ -1050,6 +1089,10 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
             return "correct", "", held
     # an entry against a whole vector is wrong on any network and under any cost
     shape_only = note.fail_kinds == {"whole"}
+    if shape_only and all(f[0] == "d" for f in chains._factors(rhs)):
+        # dE/dA^l dA^l/dw^l_{ij}: a chain written through a whole quantity is schematic (its
+        # product a contraction the note leaves unwritten), no entry set against a whole
+        shape_only = False
     if vector and all(r == "neq" for r in vector) and (not depends_on_cost or shape_only):
         return "wrong", _differ(note), outcomes[0][1].describe()
     if (
@@ -1067,6 +1110,33 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
             return verdict
     msg = errors[0] if errors else "not judged under every reading"
     return "unknown", msg, ""
+
+
+def _layer_left_out(note: Note, tree) -> bool:
+    """``\\partial u_j / \\partial b_j^l``: an entry of a layered quantity with no layer (the
+    superscript dropped) where the claim's other layered quantities have theirs, in a note whose
+    forward equations give that quantity a layer everywhere; the drawn network would read it at
+    the output layer, which the author need not mean."""
+    found = atoms(tree)
+    unlayered = {lhs[1].name for lhs, _ in note.forward if lhs[0] == "atom" and not lhs[1].sup}
+    bare = [a for a in found if a.name in ("z", "a", "Z", "A") and a.sup is None and a.ex is None
+            and re.fullmatch(r"[a-z]{1,2}", (a.sub or "").strip())
+            and a.name not in unlayered]  # fmt: skip
+    layered = [a for a in found if a.name in bind.LAYERED and a.sup is not None]
+    return bool(note.forward) and bool(bare) and bool(layered)
+
+
+def _own_cost(note: Note, tree) -> bool:
+    """Whether a claim writes a cost the note defines by a name of its own (``E^q = -\\sum_j
+    t_{qj} \\log y_{qj}``, one example's): evaluated as the note says, while the readings'
+    cost, which its delta and gradients are of, is only a guess when the note's is not read."""
+    return any(
+        a.name in COSTS
+        and (a.sup or a.sub)  # one example's: E^q, L_i
+        and isinstance(note.aliases.get(a.show()), tuple)
+        and note.aliases[a.show()][0] != "jacobian"  # J^{(l)}, a Jacobian the prose names
+        for a in atoms(tree)
+    )
 
 
 def _rows_of_gradients(note: Note, line, batch, lhs, rhs, cond, context) -> str | None:

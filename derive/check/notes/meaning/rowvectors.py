@@ -162,13 +162,37 @@ DESCRIBE = (
 def sums_examples(note, tree) -> bool:
     """A note that writes its examples as rows, summing to the batch's size
     (``\\sum_{i=1}^{N} \\delta^{(2)}_i``): the sum runs over the examples, so the claim is
-    about a batch (``bind.entry`` reads ``\\delta_i`` as example i's row)."""
+    about a batch (``bind.entry`` reads ``\\delta_i`` as example i's row). A sum written without
+    its bound (``\\sum_i \\delta^{(l)}_i``) over a letter the note sums to N elsewhere is the
+    same sum over the examples."""
     if not note.conventions or note.conventions[0][0] != "rows":
         return False
-    return _batch_sum(tree)
+    return _batch_sum(tree, getattr(note, "example_sums", frozenset()))
 
 
-def _batch_sum(node) -> bool:
-    if node[0] == "sum" and len(node) > 4 and node[4] in ("N", "m", "M"):
+def example_sums(stmts) -> frozenset:
+    """The letters the note sums to the batch's size somewhere (``\\sum_{i=1}^{N}``)."""
+    out = set()
+
+    def walk(node):
+        if isinstance(node, tuple) and node:
+            if node[0] == "sum" and len(node) > 4 and node[4] in _COUNTS and node[1]:
+                out.add(node[1])
+            for part in subtrees(node):
+                walk(part)
+
+    for ms in stmts:
+        for m in ms:
+            walk(m.tree)
+    return frozenset(out)
+
+
+_COUNTS = ("N", "m", "M")
+
+
+def _batch_sum(node, letters=frozenset()) -> bool:
+    if node[0] == "sum" and len(node) > 4 and node[4] in _COUNTS:
         return True
-    return any(_batch_sum(part) for part in subtrees(node))
+    if node[0] == "sum" and len(node) > 4 and node[4] is None and node[1] in letters:
+        return True
+    return any(_batch_sum(part, letters) for part in subtrees(node))
