@@ -253,6 +253,10 @@ def code_blocks(text: str) -> list[tuple[int, int, bool, str]]:
 
 
 _SCRIPT = re.compile(r"<script\s+type=[\"']math/tex(;\s*mode=display)?[\"']\s*>")
+# Hugo's shortcodes around math: {{< displaymath >}} ... {{< /displaymath >}}, {{< katex display >}}
+_SHORTCODE = re.compile(
+    r"\{\{([<%])\s*(displaymath|math|katex|mathjax|latex|tex|equation)\b([^{}<>%]*)[>%]\}\}"
+)
 
 
 def _find_spans(text: str, latex: bool) -> list[Span]:
@@ -294,6 +298,18 @@ def _find_spans(text: str, latex: bool) -> list[Span]:
                 spans.append(Span(i, close + 9, m.end(), close, bool(m.group(1)), "$$"))
                 i = close + 9
                 continue
+        if ch == "{" and not latex:
+            m = _SHORTCODE.match(text, i)
+            if m:
+                end = re.compile(r"\{\{[<%]\s*/\s*" + m.group(2) + r"\s*[>%]\}\}").search(
+                    text, m.end()
+                )
+                if end:
+                    body = text[m.end() : end.start()]
+                    display = "display" in m.group(2) + m.group(3) or body.startswith(("\n", " \n"))
+                    spans.append(Span(i, end.end(), m.end(), end.start(), display, "$$"))
+                    i = end.end()
+                    continue
         if ch == "$":
             if text.startswith("$$", i):
                 close = text.find("$$", i + 2)
@@ -772,7 +788,7 @@ class _Reader:
         for k, (rs, re_) in enumerate(rels):
             part_end = bounds[k + 1][0]
             part = s[re_:part_end]
-            lead = len(part) - len(part.lstrip())
+            lead = len(part) - len(_CONTROL_SPACE.sub("", part, count=1))  # =\ then the value
             line = self.line(base + re_ + lead) if part.strip() else self.line(base + rs)
             if groups and groups[-1][0] == line:
                 groups[-1][1].append((rs, re_, part_end))
@@ -805,6 +821,9 @@ class _Reader:
     def _clean(self, tex: str) -> str:
         if not self.doc.latex:
             tex = re.sub(r"\\([_*])", r"\1", tex)  # Markdown escapes inside math: \_ is _
+        # TeX's control space, a backslash before a space or a line end (=\ at the end of a
+        # line of a formula spread over lines): a space; a row break \\ stays
+        tex = re.sub(r"(?<!\\)((?:\\\\)*)\\(?=\s|$)", r"\1 ", tex)
         tex = scripts.tex(tex)  # z₁, W⁽²⁾, aᵀ typed as characters: _{1}, ^{(2)}, ^{T}
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
@@ -814,6 +833,7 @@ class _Reader:
         return evalbar.rewrite(tex)  # \left.\frac{dg}{d\xi}\right|_{\xi = \alpha}: g'(\alpha)
 
 
+_CONTROL_SPACE = re.compile(r"^(?:\s|\\(?=\s))*")  # spaces and TeX's control spaces
 _LEAD = re.compile(r"(?:\s|&|\\(?:tag|label)\*?\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")
 
 

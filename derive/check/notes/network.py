@@ -228,6 +228,7 @@ def net_from_notes(
     defs: dict[str, tuple[int, sp.Expr]] = {}
     local: dict[str, sp.Expr] = {}
     superseded = 10**9
+    output_y = output_y or _output_y(formulas, acts)
     for form in formulas:
         if form is None or form.update:
             continue
@@ -237,6 +238,8 @@ def net_from_notes(
         left, right = members[0].value, members[1].value
         if not isinstance(left, sp.Symbol) or not right.free_symbols:
             continue
+        if _ABSTRACT_CALL.match(members[1].tex) and members[1].tex[0] not in acts:
+            continue  # y = f(u), u = g(x): the chain rule stated for any f and g, no network
         if left.name in defs or (left.name in ("x", "y") and _cycles(left.name, right, defs)):
             # a second definition: "let z = y - t, then L = z^2/2" rewrites L through the new
             # name (the network now passes through z); one that says something else reuses the
@@ -285,6 +288,34 @@ def net_from_notes(
     net = ScalarNet({n: defs[n][1] for n in order}, acts, source)
     net.superseded = superseded
     return net, def_lines, local
+
+
+# the right-hand side a function letter applied: f(u), g(x), h(z)
+_ABSTRACT_CALL = re.compile(r"\s*[fgh]\s*(?:\\left\s*)?\(")
+_COST_LETTERS = ("E", "C", "L", "J")
+
+
+def _output_y(formulas, acts) -> bool:
+    """Whether y is the network's output: the note defines y (``y = \\sigma(a)``) before a
+    cost that compares it with a target t it never defines (``E = \\frac12 (y - t)^2``)."""
+    defined: dict[str, int] = {}
+    for form in formulas:
+        if form is None or form.update:
+            continue
+        members = [m for m in form.members if m.kind != "empty"]
+        if len(members) < 2 or members[0].kind != "expr" or members[1].kind != "expr":
+            continue
+        left, right = members[0].value, members[1].value
+        if not isinstance(left, sp.Symbol):
+            continue
+        names = {s.name for s in right.free_symbols}
+        if left.name == "y" and names and "y" not in names and "t" not in names:
+            if not (_ABSTRACT_CALL.match(members[1].tex) and members[1].tex[0] not in acts):
+                defined.setdefault("y", members[0].line)
+        elif left.name in _COST_LETTERS and {"y", "t"} <= names and "y" in defined:
+            return "t" not in defined
+        defined.setdefault(left.name, members[0].line)
+    return False
 
 
 def _cycles(name: str, expr: sp.Expr, defs) -> bool:

@@ -92,6 +92,7 @@ class Segment:
     env: str = ""  # the row environment it stands in (align, aligned, cases …)
     lhs: str = ""  # the left-hand side a row starting with = continues
     condition: str = ""  # a case row's condition (i = j), a \\quad-separated one (l < L)
+    span: int = -1  # the math span it stands in (rows and links of one display share it)
 
 
 def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
@@ -142,7 +143,7 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
         env = "table" if cell != formula else item.env  # HEADER = CELL: a table row's claim
         seg = Segment(
             "math", item.line, cell, display=item.display, end_line=item.end_line,
-            source=item.source, env=env, lhs=item.lhs, condition=item.condition,
+            source=item.source, env=env, lhs=item.lhs, condition=item.condition, span=item.span,
         )  # fmt: skip
         out.append((item.line, doc.spans[item.span].start, order, seg))
     # formulas in plain text (Ng's dz[2] = a[2] - y): in code fences that are math, and in
@@ -212,17 +213,22 @@ def _inline_code(text: str) -> dict[int, list[tuple[int, str]]]:
     return plaintext.code_spans(text, code)
 
 
-def _math_fences(text: str) -> dict[int, str]:
-    """The lines (1-based) of the code fences that hold formulas, not a program."""
+def _fences(text: str):
+    """Each fenced code block that is not a ```math fence (read as LaTeX) nor an indented
+    block (which stays code): its first line (0-based), its body's lines and its info string."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = notebook_markdown(text) or text
     lines = text.split("\n")
-    out = {}
     for first, last, math, info in code_blocks(text):
         closed = last - 1 > first and re.match(r"\s*(`{3,}|~{3,})\s*$", lines[last - 1])
-        body = lines[first + 1 : last - 1 if closed else last]
-        if math or not re.match(r"\s*(`{3,}|~{3,})", lines[first]):
-            continue  # a ```math fence is read as LaTeX; an indented block stays code
+        if not math and re.match(r"\s*(`{3,}|~{3,})", lines[first]):
+            yield first, lines[first + 1 : last - 1 if closed else last], info
+
+
+def _math_fences(text: str) -> dict[int, str]:
+    """The lines (1-based) of the code fences that hold formulas, not a program."""
+    out = {}
+    for first, body, info in _fences(text):
         if plaintext.fence_is_math("\n".join(body), info):
             for k, line in enumerate(body, start=first + 2):
                 if line.strip():
@@ -233,15 +239,8 @@ def _math_fences(text: str) -> dict[int, str]:
 def _unicode_fences(text: str) -> dict[int, tuple[str, str]]:
     """The formulas (LaTeX, carried left-hand side) of the code fences that type their math in
     Unicode (unifence.py), by line (1-based); a fence plaintext.py reads is not one of them."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = notebook_markdown(text) or text
-    lines = text.split("\n")
     out = {}
-    for first, last, math, info in code_blocks(text):
-        closed = last - 1 > first and re.match(r"\s*(`{3,}|~{3,})\s*$", lines[last - 1])
-        body = lines[first + 1 : last - 1 if closed else last]
-        if math or not re.match(r"\s*(`{3,}|~{3,})", lines[first]):
-            continue
+    for first, body, info in _fences(text):
         if info.split()[:1] not in ([], ["text"], ["txt"], ["plain"], ["math"]):
             continue
         if plaintext.fence_is_math("\n".join(body), info):

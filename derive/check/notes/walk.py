@@ -199,8 +199,10 @@ def check_text(
     after = getattr(net, "superseded", 10**9)
     second = _second_example(segments, reader, text, after) if spec is None else None
     for i, r in enumerate(old):
-        if r.verdict == "wrong" and r.line > after and r.kind in ("derivative", "chain-rule"):
-            # the note has reused a letter of this network for something else by now
+        reused = r.line > after and r.kind in ("derivative", "chain-rule")
+        if r.verdict == "wrong" and (reused or r.line >= after and r.kind == "definition"):
+            # the note has reused a letter of this network for something else by now (the
+            # line that does so defines it for its own example: y = z^{(2)} after y = \sigma(a))
             why = f"line {after} redefines a name of the network read before it"
             old[i] = Result(r.line, r.kind, r.claim, "unknown", None, why)
     if second is not None:  # the second example's lines: its own network's verdicts
@@ -274,7 +276,9 @@ def merge(old: list[Result], new) -> list[Result]:
     """The model of meaning's verdicts (``meaning``) first: on a line it judged, its verdicts
     replace the older checks'; on a line it read as a definition, an older WRONG becomes not
     understood (a definition is never wrong); elsewhere the older checks stand."""
-    judged = {v.line for v in new if v.verdict in ("correct", "wrong")}
+    # a step of calculus (explicit.py) or fractions that cancel (telescope.py) judge their own
+    # link only: the line's other checks stay
+    judged = {v.line for v in new if v.verdict in ("correct", "wrong") and not v.own_only}
 
     # where both agree, the older check's verdict stays (it names the mistake and the
     # expected value, and the kind of check)
@@ -311,7 +315,10 @@ def merge(old: list[Result], new) -> list[Result]:
             r = Result(r.line, r.kind, r.claim, "unknown", None,
                        "an equation between names the model of meaning could not bind")  # fmt: skip
         out.append(r)
+    said = {(r.line, r.kind) for r in out if r.verdict in ("correct", "wrong")}
     for v in new:
+        if v.own_only and (v.line, v.kind) in said:
+            continue  # the older checks judged that chain rule on the line already
         if v.verdict == "unknown" and v.unread and v.line in judged:
             # another claim of a line the model judged, whose notation it could not read:
             # reported as not understood (the older checks' verdicts on the line are

@@ -30,12 +30,14 @@ from . import (
     bishoplayers,
     calculus,
     chains,
+    composite,
     composition,
     conventions,
     decay,
     dimensions,
     entryfuns,
     examples,
+    explicit,
     gates,
     indices,
     inout,
@@ -64,6 +66,7 @@ from . import (
     smallt,
     softmaxvec,
     strayindex,
+    telescope,
     topweight,
     unitnet,
     units,
@@ -97,6 +100,7 @@ class Verdict:
     reading: str = ""
     kind: str = "equation"  # derivative | chain-rule | equation, as the report names checks
     unread: bool = False  # its notation was not read (not parsed), rather than not judged
+    own_only: bool = False  # judges its own link only: the line's older checks stay beside it
 
 
 @dataclass
@@ -108,6 +112,7 @@ class Member:
     error: str = ""
     cond: tuple | None = None  # (i, "=" or "!=", j): the case the formula is written for
     table: bool = False  # a cell of a table row read as HEADER = CELL (notes/tables.py)
+    before: tuple = ()  # a row that continues a chain: the chain's members on the rows above
 
 
 _COND = re.compile(
@@ -167,6 +172,7 @@ def statements(segments):
     """The formulas as lists of members, continuations joined to the formula before."""
     out = []
     last_cond = None
+    spans: list[int] = []  # the math span of each formula read so far
     for seg in segments:
         if seg.kind != "math":
             out.append(None)
@@ -192,8 +198,18 @@ def statements(segments):
         if members and members[0].text == "" and out and out[-1] and len(members) > 1:
             out[-1].extend(members[1:])
             continue
+        last = out[-1] if out else None
+        if last and members and last[0].text == members[0].text and _one_display(seg, spans):
+            members[0].before = (*last[0].before, *last[1:])  # rows of one chain: = \\ = ...
+        spans.append(getattr(seg, "span", -1))
         out.append(members)
     return [s for s in out if s]
+
+
+def _one_display(seg, spans: list[int]) -> bool:
+    """The formula stands in the same display as the one before it (a chain cut at its rows)."""
+    span = getattr(seg, "span", -1)  # segments built elsewhere may not say
+    return span >= 0 and bool(spans) and spans[-1] == span
 
 
 def _parse(m: Member, functions):
@@ -202,6 +218,12 @@ def _parse(m: Member, functions):
             m.tree = parse(m.text, functions)
         except Unreadable as e:
             m.error = str(e) or "not read"
+            again = composite.braced(m.text)  # \{ f(g(x)) \}': a prime after braces
+            if again is not None:
+                try:
+                    m.tree, m.error = parse(again, functions), ""
+                except Unreadable:
+                    pass
         except (RecursionError, IndexError, ValueError) as e:
             m.error = f"not read ({type(e).__name__})"
 
@@ -248,6 +270,7 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
         softmaxvec.settle(note, own_softmax)
     prosenet.apply(note, segments)  # "the final layer with sigmoid activation and ... loss"
     actmenu.apply(note, stmts)  # \phi(U) = \max(0, U), then \phi(U) = 1/(1 + e^{-U}): readings
+    note.named_fractions = telescope.named_fractions(stmts)  # \delta_o = dE/dnet_o
     note.worked = worked.detect(stmts)  # net_{h1} = w_1 i_1 + ..., w_1 = 0.15: its numbers
     # \Delta_j^l := dC/dz_j^l: the capital Delta of this note is one example's error
     note.delta_one_example = any(_defines_delta_entry(note, ms) for ms in stmts)
@@ -532,10 +555,16 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
         calc = None if m.cond else calculus.judge(lhs.tree, m.tree, note.variables, note.aliases)
+        own = set(note.own_functions) | set(note.functions)
+        comp = None if m.cond or calc else composite.judge(lhs.tree, m.tree, claim, own)
+        if comp is not None:  # {f(g(x))}' = f'(g(x)) g'(x): a rule for any f and g
+            out.append(Verdict(m.line, claim, *comp, _kind(lhs.tree, m.tree)))
+            continue
         if calc is not None:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        whole_only = getattr(note, "fail_kinds", set()) == {"whole"}  # an entry against a vector
         named = getattr(note, "named_gradients", {})
         partial = named.get(lhs.tree[1].show()) if lhs.tree[0] == "atom" else None
         if v != "correct" and partial is not None and partial != m.tree:
@@ -545,6 +574,24 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if v == "wrong" and _layer_left_out(note, ("add", [(1, lhs.tree), (1, m.tree)])):
             why = "a quantity written without its layer beside others that have one"
             out.append(Verdict(m.line, claim, "unknown", why))
+            continue
+        if (v == "unknown" or v == "wrong" and whole_only) and not m.cond:
+            # dE/dw = dE/dout dout/dnet dnet/dw in names no network binds, or whose values
+            # differ only as an entry against a whole vector, the note's capitals naming a layer
+            # where its left-hand side is an entry (dE/dw^l_{ij} = dE/dA^l dA^l/dw^l_{ij}): the
+            # fractions cancel, which is all a schematic chain rule says
+            tele = telescope.judge(lhs.tree, m.tree, note.named_fractions)
+            for p in members[1:i] if tele is None else ():  # = dE/dU = \sum_c dE/dy dy/dU
+                tele = tele or telescope.judge(p.tree, m.tree, note.named_fractions)
+            if tele is not None:
+                out.append(Verdict(m.line, claim, *tele, "chain-rule", own_only=True))
+                continue
+        chain = [*lhs.before, *members[1:i]]  # the members above this one, rows above too
+        back = explicit.written_out([p.tree for p in chain]) if v == "unknown" else None
+        step = explicit.link(chain[back].tree, m.tree) if back is not None else None
+        if step is not None:  # = \frac{\partial (xw + b)}{\partial w} = x: by calculus
+            claim = f"{chain[back].text} = {m.text}"
+            out.append(Verdict(m.line, claim, *step, "step", own_only=True))
             continue
         unread = _unread_names(note, lhs.tree, m.tree, m.line)
         if v == "wrong" and unread:
