@@ -530,8 +530,16 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if link is not None:  # a worked example's step: against the member before it
             out.append(Verdict(m.line, f"{members[i - 1].text} = {m.text}", *link))
             continue
-        one = None if m.cond else composition.judge(note.scalar_defs, lhs.text, m.text, m.line)
-        if one is not None:  # (f \circ g)'(x) = f'(g(x)) g'(x): the chain rule in one variable
+        one = None
+        if not m.cond and not (lhs.error or m.error):
+            # the chain rule in one variable over the note's own names (composition.py); a rule
+            # for any f and g alone is composite.py's, which names the form it should have
+            anyf = composite.judge(
+                lhs.tree, m.tree, claim, set(note.own_functions) | set(note.functions)
+            )
+            if anyf is None:
+                one = composition.judge(note.scalar_defs, lhs.text, m.text, m.line)
+        if one is not None:  # (L \circ z)'(y) = L'(z(y)) z'(y), f(x)' after f(x) = c x^n
             out.append(Verdict(m.line, claim, *one, "one variable", "derivative"))
             continue
         if lhs.error or m.error:
