@@ -482,6 +482,25 @@ def _row_break(s: str, i: int) -> int:
     return m.end() if m else 0
 
 
+def _equation_rows(inner: str) -> str:
+    """A ``matrix`` used to stack equations (``a^{(1)}=x \\\\ z^{(2)}=\\Theta^{(1)}a^{(1)} \\\\
+    a^{(2)}=g(z^{(2)}) & add & a_0^{(2)}``), when every row's first cell holds a relation: the
+    first cells, the other cells (remarks) blanked in place; else "" (a matrix of entries)."""
+    out, last, rows = list(inner), 0, 0
+    for start, end in [*_cuts(inner, _row_break), (len(inner), len(inner))]:
+        row = inner[last:start]
+        if row.strip():
+            amps = _cuts(row, _ampersand)
+            first = row[: amps[0][0]] if amps else row
+            if not _has_relation(first):
+                return ""
+            rows += 1
+            for j in range(last + len(first), start):
+                out[j] = "\n" if out[j] == "\n" else " "
+        last = end
+    return "".join(out) if rows > 1 else ""
+
+
 def _ampersand(s: str, i: int) -> int:
     return i + 1 if s[i] == "&" else 0
 
@@ -606,7 +625,7 @@ class _Reader:
     def _block(self, base: int, s: str, env: str) -> None:
         lead = _LEAD.match(s).end()  # \tag{3} alone before \begin{aligned}; a row's &
         m = re.match(r"\\begin\{([A-Za-z]+\*?)\}(\{[^{}]*\})?", s[lead:])
-        if m and (m.group(1) in _ROW_ENVS or m.group(1) == "array"):
+        if m and (m.group(1) in _ROW_ENVS or m.group(1) in ("array", "matrix")):
             inner_start = lead + m.end()
             close = _env_end(s, inner_start, m.group(1))
             tail = s[close:] if close >= 0 else "x"
@@ -617,6 +636,8 @@ class _Reader:
                     if not re.search(r"&\s*(?:=|:=|\\equiv)", inner):
                         inner = ""
                     env = "eqnarray" if re.search(r"&\s*(?:=|:=|\\equiv)\s*&", inner) else "align"
+                elif env == "matrix":  # equations stacked in a matrix: each row's first cell
+                    inner, env = _equation_rows(inner), "gather"
                 if inner:
                     self._block(base + inner_start, inner, env)
                     return

@@ -33,6 +33,7 @@ from . import deriv as deriv
 from . import functions as functions
 from . import identities as identities
 from . import matrix as matrix
+from . import ownsection as ownsection
 from . import shapes as shapes
 from . import softmax as softmax
 from .claims import Member, Names, Reader
@@ -210,6 +211,9 @@ def check_text(
         old = [r for r in old if r.line < start or r.line not in mine] + results
         old.sort(key=lambda r: r.line)
     new = judge_note(segments, layout=layout)
+    if spec is None:  # a claim is judged against the network of its own section
+        run = lambda part: _section_checks(part, reader, text)  # noqa: E731
+        old = ownsection.demote(checker, segments, old, new, run)
     results = merge(old, new)
     return results, _with_readings(header, old, new, results)
 
@@ -245,6 +249,22 @@ def _second_example(segments, reader, text: str, after: int) -> tuple[int, list[
     second.softmax = softmax.find(second, second.items)
     shapes.prepare(second, second.statements)
     return after, second.run()
+
+
+def _section_checks(part, reader, text: str) -> list[Result]:
+    """The older checks on one section alone, on the network its own equations write (a
+    second example's ``y = \\sigma(a)`` defines y); no network: no results."""
+    checker = Checker(part, reader, None, spec=False, text=text)
+    formulas = [item.formula for item in checker.items]
+    net, checker.def_lines, local = net_from_notes(formulas, checker.functions, output_y=True)
+    if net is None:
+        return []
+    for name, expr in local.items():
+        checker.local.setdefault(name, expr)
+    checker.net = net
+    checker.softmax = softmax.find(checker, checker.items)
+    shapes.prepare(checker, checker.statements)
+    return checker.run()
 
 
 _VALUE_CASE = re.compile(

@@ -84,6 +84,12 @@ _STEP_INDICATOR = re.compile(
 )
 
 
+_STEP_BRACKETS = re.compile(
+    r"(?:\\math(?:bb|ds|bf)\s*\{\s*1\s*\}|(?<![\w}.^_])1)\s*"
+    r"(?:\[((?:[^\[\]<>{}]|\{[^{}]*\})+?)>\s*0\s*\]|\\\{((?:[^<>{}]|\{[^{}]*\})+?)>\s*0\s*\\\})"
+)
+
+
 def _underbraces(s: str) -> str:
     """``\\underbrace{X}_{label}`` as ``{X}``: the label annotates, the formula is X."""
     while True:
@@ -217,6 +223,8 @@ def clean(tex: str) -> str:
     s = _label_index(_ell_index(s))
     # the indicator 1_{i=j} (also \mathbb{1}_{i=j}) is the Kronecker delta
     s = re.sub(_INDICATOR, r"\\delta_{\1\2}", s)
+    # the indicator in brackets, 1[z > 0], \mathbf{1}[z > 0], \mathbb{1}\{z > 0\}: the step
+    s = re.sub(_STEP_BRACKETS, lambda m: r"\mathbb{1}_{" + (m.group(1) or m.group(2)) + " > 0}", s)
     s = re.sub(r"\\(tag|label|eqref|ref)\*?\{[^{}]*\}", " ", s)
     s = re.sub(r"\\textcolor\{[^{}]*\}", "", s)
     # "\\text{, ignore }\\lambda" after a formula: a remark on what it leaves out, not a factor

@@ -31,6 +31,7 @@ from . import (
     calculus,
     chains,
     composite,
+    composition,
     conventions,
     decay,
     dimensions,
@@ -259,6 +260,7 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
         for m in members:
             _parse(m, note.functions)
     ownletters.rename(stmts, note)
+    scope.hat_target(stmts)  # C = 1/2 ||a^{(l)} - \hat y||^2: the note's target is \hat y
     ownletters.one_example(stmts, note)
     note.unread_defs = _unread_definitions(stmts)  # before any rewriting renames them
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
@@ -296,6 +298,8 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
     note.class_letters = _class_letters(stmts)
     onehot.apply(stmts, note.class_letters)  # e_\ell: the unit vector of the true class
     note.named_gradients = scope.named(stmts)  # dZ^{[L]} = dJ/dZ^{[L]}: a second reading
+    note.accumulators = scope.updated(stmts, note.kinds)  # Delta = Delta + ...: Delta = 0 sets it
+    note.scalar_defs = composition.definitions(stmts)  # f(x) = c x^n, z = y - t: one variable
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
     note.forward_lines = [
@@ -530,8 +534,23 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if link is not None:  # a worked example's step: against the member before it
             out.append(Verdict(m.line, f"{members[i - 1].text} = {m.text}", *link))
             continue
+        one = None
+        if not m.cond and not (lhs.error or m.error):
+            # the chain rule in one variable over the note's own names (composition.py); a rule
+            # for any f and g alone is composite.py's, which names the form it should have
+            anyf = composite.judge(
+                lhs.tree, m.tree, claim, set(note.own_functions) | set(note.functions)
+            )
+            if anyf is None:
+                one = composition.judge(note.scalar_defs, lhs.text, m.text, m.line)
+        if one is not None:  # (L \circ z)'(y) = L'(z(y)) z'(y), f(x)' after f(x) = c x^n
+            out.append(Verdict(m.line, claim, *one, "one variable", "derivative"))
+            continue
         if lhs.error or m.error:
             out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error, unread=True))
+            continue
+        if scope.initialises(lhs.tree, m.tree, getattr(note, "accumulators", set())):
+            out.append(Verdict(m.line, claim, "definition", "sets an accumulator the note updates"))
             continue
         kron = indices.kronecker(lhs.tree, m.tree, m.cond)
         if kron is not None:
@@ -853,6 +872,8 @@ def _evaluate(note: Note, reading: Reading, widths, lhs, rhs, cond=None, context
             cls = int(np.argmax(net.params[("y", 0)][:, 0]))
             env0 = env0.with_idx(**{c: cls for c in fixed})
         layers = note.layer_values(net, reading) if general else [None]
+        if general and scope.at_target(lhs, rhs):  # a^{(l)} - y: l is the output layer
+            layers = layers[-1:]
         for lv in layers:
             env = env0.with_idx(l=lv) if lv is not None else env0
             try:
