@@ -162,7 +162,11 @@ def single(ck: Checking, index: int, item: Item, m: Member):
     """A formula without ``=``: part of a chain written downwards, a matrix beside its
     result, a shape, or nothing to check."""
     chain = ck.vchain
-    adjacent = chain is not None and chain[2] == index - 1 and item.display
+    # a display under the one before (a chain written downwards); two displays within one
+    # line of prose ("The $$\\frac{1}{2}$$ and $$2$$ terms cancel") are no computation
+    adjacent = (
+        chain is not None and chain[2] == index - 1 and item.display and m.line > chain[4].line
+    )
     if m.kind in ("number", "matrix") and item.display:
         try:
             value = _value_of(m)

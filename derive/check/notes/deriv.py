@@ -36,8 +36,9 @@ from .tex import NotUnderstood
 
 
 # ---------------------------------------------------------------------- derivatives
-def derivative(ck: Checking, lhs: Member, m: Member):
-    """``dN/dD = right-hand side``: an expression (or a chain of fractions, ``_chain``)."""
+def derivative(ck: Checking, lhs: Member, m: Member, worked: bool = False):
+    """``dN/dD = right-hand side``: an expression (or a chain of fractions, ``_chain``);
+    ``worked``: the right-hand side is a number after the same derivative in symbols."""
     num, den = lhs.value
     line, style = m.line, lhs.style
     claim = f"{lhs.tex} = {m.tex}"
@@ -77,6 +78,8 @@ def derivative(ck: Checking, lhs: Member, m: Member):
         ck.add(line, kind, claim, "unknown", expected, "no point gives both sides a value")
     elif ok:
         ck.add(line, kind, claim, "correct", expected, "; ".join(notes))
+    elif worked:  # dz/dw = x = 2: the value of x in the note's example (dz/db = 1 holds anywhere)
+        ck.add(line, kind, claim, "unknown", expected, "a value at the note's numbers")
     else:
         why = _diagnose(ck, num, den, net.full(mine), net.full(truth), style, line)
         notes = notes + _matrix_form(ck, num, den)

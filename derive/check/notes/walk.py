@@ -146,8 +146,8 @@ class Checker(Checking):
         if identities.claim(self, members):
             return
         if first.kind == "deriv":
-            for m in members[1:]:
-                deriv.derivative(self, first, m)
+            for k, m in enumerate(members[1:], 1):
+                deriv.derivative(self, first, m, _after_symbols(members, k))
         elif (
             first.kind == "expr"
             and isinstance(first.value, sp.Symbol)
@@ -155,8 +155,8 @@ class Checker(Checking):
         ):
             of = namer.gradient_of(first.value.name)
             lhs = Member(first.line, first.tex, "deriv", value=("C", of), style="∂")
-            for m in members[1:]:
-                deriv.derivative(self, lhs, m)
+            for k, m in enumerate(members[1:], 1):
+                deriv.derivative(self, lhs, m, _after_symbols(members, k))
         elif all(m.kind in ("number", "matrix", "bad") for m in members):
             arith.arithmetic(self, members)
         elif first.kind == "shapes" or (first.kind == "shape" and not first.operands):
@@ -174,6 +174,12 @@ class Checker(Checking):
                     "unknown",
                     message=m.error or "a mix of kinds this checker does not compare",
                 )
+
+
+def _after_symbols(members: list[Member], k: int) -> bool:
+    """Member k is a number after a member in symbols (``dz/dw = x = 2``): the value of those
+    symbols in the note's own example."""
+    return members[k].kind == "number" and any(m.kind != "number" for m in members[1:k])
 
 
 # ---------------------------------------------------------------------- entry points
