@@ -17,18 +17,7 @@ import re
 from dataclasses import replace
 
 from . import units
-from .grammar import Atom, rebuild, rewrite_trees
-
-
-def _nodes(tree):
-    """Every node of a tree (the terms of a sum, (sign, term), included)."""
-    if isinstance(tree, list):
-        for q in tree:
-            yield from _nodes(q)
-    elif isinstance(tree, tuple) and tree:
-        yield tree
-        for part in tree[1:]:
-            yield from _nodes(part)
+from .grammar import Atom, nodes, rebuild, rewrite_trees
 
 
 def _unit(atom: Atom) -> bool:
@@ -51,7 +40,7 @@ def _is_bishop(stmts) -> bool:
     names, applied = set(), False
     for ms in stmts:
         for m in ms:
-            for n in _nodes(m.tree):
+            for n in nodes(m.tree):
                 if n[0] == "atom":
                     names.add(n[1].name)
                 arg = _h_of(n)
@@ -86,16 +75,16 @@ def detect(stmts) -> units.Units | None:
     """The delta rule's reading of a note in Bishop's letters (renaming its trees), or None."""
     if not _is_bishop(stmts):
         return None
-    names = {n[1].name for ms in stmts for m in ms for n in _nodes(m.tree) if n[0] == "atom"}
+    names = {n[1].name for ms in stmts for m in ms for n in nodes(m.tree) if n[0] == "atom"}
     outputs = {"o"} | ({"y"} if "hat_y" in names or "t" in names else set())
     rewrite_trees(stmts, lambda t: _rename(t, outputs))
     u = units.Units(0, outputs)  # w_{ji}: the receiving unit first
-    used = {n[1].name for ms in stmts for m in ms for n in _nodes(m.tree) if n[0] == "atom"}
+    used = {n[1].name for ms in stmts for m in ms for n in nodes(m.tree) if n[0] == "atom"}
     targets = [t for t in units.TARGETS if t in used and t not in outputs]
     u.target = targets[0] if len(targets) == 1 else None
     u.layers = units._layers(u, stmts)
     # y_k is an output: its letter's layer is the output layer (0); the others follow it
-    ys = {n[1].sub.strip() for ms in stmts for m in ms for n in _nodes(m.tree)
+    ys = {n[1].sub.strip() for ms in stmts for m in ms for n in nodes(m.tree)
           if n[0] == "atom" and n[1].name == "y" and _unit(n[1])}  # fmt: skip
     tops = {u.layers[c] for c in ys if c in u.layers}
     if len(tops) == 1:

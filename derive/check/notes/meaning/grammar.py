@@ -874,6 +874,18 @@ def rebuild(node, fn):
     return tuple(out)
 
 
+def nodes(tree):
+    """Every node of a tree, depth first, the (sign, term) pairs of a sum included: the walk
+    of readings that look at each node wherever it sits."""
+    if isinstance(tree, list):
+        for q in tree:
+            yield from nodes(q)
+    elif isinstance(tree, tuple) and tree:
+        yield tree
+        for part in tree[1:]:
+            yield from nodes(part)
+
+
 def subtrees(node):
     """The sub-trees of a tree node, in order: its tuple parts and the tuple terms of its
     lists (a sum's (sign, term) pairs give their term). The walks over a tree descend

@@ -22,7 +22,7 @@ import re
 from dataclasses import replace
 
 from .bind import LAYERED
-from .grammar import Atom, rebuild, rewrite_trees
+from .grammar import Atom, nodes, rebuild, rewrite_trees
 
 # the names whose subscript can be a layer: the model's layered names, h (CS7015's
 # activation) and an activation function written per layer (g_k)
@@ -31,22 +31,12 @@ _ACTS = {"g", "f", "sigma", "phi"}
 _WEIGHTS = {"W", "w"}
 
 
-def _nodes(tree):
-    if isinstance(tree, list):
-        for q in tree:
-            yield from _nodes(q)
-    elif isinstance(tree, tuple) and tree:
-        yield tree
-        for part in tree[1:]:
-            yield from _nodes(part)
-
-
 def _sub(a: Atom) -> str:
     return re.sub(r"[\s{}]", "", a.sub or "")
 
 
 def _atoms(tree):
-    for n in _nodes(tree):
+    for n in nodes(tree):
         if n[0] == "atom" and isinstance(n[1], Atom):
             yield n[1]
         elif n[0] == "call" and isinstance(n[1], Atom):
