@@ -229,16 +229,11 @@ def net_from_notes(
     local: dict[str, sp.Expr] = {}
     superseded = 10**9
     output_y = output_y or _output_y(formulas, acts)
-    for form in formulas:
-        if form is None or form.update:
-            continue
-        members = [m for m in form.members if m.kind != "empty"]
-        if len(members) < 2 or members[0].kind != "expr" or members[1].kind != "expr":
-            continue
+    for members in _assignments(formulas):
         left, right = members[0].value, members[1].value
-        if not isinstance(left, sp.Symbol) or not right.free_symbols:
+        if not right.free_symbols:
             continue
-        if _ABSTRACT_CALL.match(members[1].tex) and members[1].tex[0] not in acts:
+        if _abstract(members[1], acts):
             continue  # y = f(u), u = g(x): the chain rule stated for any f and g, no network
         if left.name in defs or (left.name in ("x", "y") and _cycles(left.name, right, defs)):
             # a second definition: "let z = y - t, then L = z^2/2" rewrites L through the new
@@ -295,22 +290,33 @@ _ABSTRACT_CALL = re.compile(r"\s*[fgh]\s*(?:\\left\s*)?\(")
 _COST_LETTERS = ("E", "C", "L", "J")
 
 
-def _output_y(formulas, acts) -> bool:
-    """Whether y is the network's output: the note defines y (``y = \\sigma(a)``) before a
-    cost that compares it with a target t it never defines (``E = \\frac12 (y - t)^2``)."""
-    defined: dict[str, int] = {}
+def _assignments(formulas):
+    """The members of each formula that gives a name a value (``z = w x + b``: a symbol, then
+    an expression), an update (``w := w + Δw``) left out."""
     for form in formulas:
         if form is None or form.update:
             continue
         members = [m for m in form.members if m.kind != "empty"]
         if len(members) < 2 or members[0].kind != "expr" or members[1].kind != "expr":
             continue
+        if isinstance(members[0].value, sp.Symbol):
+            yield members
+
+
+def _abstract(member, acts) -> bool:
+    """``f(u)``: a function letter the note never defines applied, not an activation."""
+    return bool(_ABSTRACT_CALL.match(member.tex)) and member.tex[0] not in acts
+
+
+def _output_y(formulas, acts) -> bool:
+    """Whether y is the network's output: the note defines y (``y = \\sigma(a)``) before a
+    cost that compares it with a target t it never defines (``E = \\frac12 (y - t)^2``)."""
+    defined: dict[str, int] = {}
+    for members in _assignments(formulas):
         left, right = members[0].value, members[1].value
-        if not isinstance(left, sp.Symbol):
-            continue
         names = {s.name for s in right.free_symbols}
         if left.name == "y" and names and "y" not in names and "t" not in names:
-            if not (_ABSTRACT_CALL.match(members[1].tex) and members[1].tex[0] not in acts):
+            if not _abstract(members[1], acts):
                 defined.setdefault("y", members[0].line)
         elif left.name in _COST_LETTERS and {"y", "t"} <= names and "y" in defined:
             return "t" not in defined

@@ -358,7 +358,9 @@ def _with_readings(header: str, old: list[Result], new, results: list[Result]) -
     mine = {id(r) for r in old}
     scalar = any(id(r) in mine and r.verdict in ("correct", "wrong") for r in results)
     first, _, rest = header.partition("\n")
-    source = "the forward equations in the notes" if "none" in first else first[9:]
+    source = first.removeprefix("network: ")
+    if source.startswith("none"):
+        source = "the forward equations in the notes"
     # (lines 1, 1, 2): one line holds several equations of a table or a list
     source = re.sub(
         r"\(lines ([\d, ]+)\)",

@@ -15,7 +15,6 @@ Its ``z`` and ``a`` stay the drawn network's output layer (a one-unit logistic r
 
 from __future__ import annotations
 
-from .bind import Reading
 from .grammar import Atom, subtrees
 from .ownnet import _holds
 
@@ -37,9 +36,7 @@ def misfit(note) -> set[str]:
     of the note's bare forward equations that fail on the drawn network, and their gradients."""
     if note.unfit or any(k.startswith("own:") for k in note.aliases):
         return set()  # no network judged at all, or the note's own network read (ownnet)
-    layout, base, shift = note.conventions[0]
-    reading = Reading(layout, base, shift, "abstract", hidden=note.hidden_options[0],
-                      output=note.output_options[0])  # fmt: skip
+    reading = note.first_reading()
     defined: set[str] = set()
     for lhs, _ in note.forward:
         _bare(lhs, defined)

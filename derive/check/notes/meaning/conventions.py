@@ -101,6 +101,20 @@ class Note:
         output = reading.output if reading else self.output_options[0]
         return ["input"] + [hidden] * (n - 1) + [output]
 
+    def first_reading(self) -> Reading:
+        """The note's first convention with its cost left abstract: how a statement that needs
+        no cost (a shape, a forward equation) is read."""
+        layout, base, shift = self.conventions[0]
+        return Reading(layout, base, shift, "abstract", hidden=self.hidden_options[0],
+                       output=self.output_options[0])  # fmt: skip
+
+    def one_example(self, reading: Reading) -> tuple[Net, Env]:
+        """A network drawn for ``reading`` at the note's widths, fed one example, and the
+        environment its symbols are bound in."""
+        widths = self.widths(reading.base)
+        net = Net(widths, self.acts_for(len(widths) - 1, reading), 1)
+        return net, Env(self.state(net, reading), reading, self.aliases)
+
     def layer_values(self, net: Net, reading: Reading) -> list[int]:
         return list(range(reading.base, reading.base + net.N + 1))
 

@@ -152,16 +152,21 @@ def _overs(s: str) -> str:
     return s
 
 
+def _unused_letter(s: str) -> str | None:
+    """A letter for a renamed index that the formula does not write, or None."""
+    return next((c for c in "pqrsuv" if not re.search(rf"(?<![A-Za-z\\]){c}(?![A-Za-z])", s)), None)
+
+
 def _greek_index(s: str) -> str:
     """A sum over a Greek index (``\\sum_\\mu w_{i \\mu} g(z_\\mu)``): the index renamed to a
     Latin letter the formula does not use, as the grammar reads indices."""
     m = re.search(r"\\sum_\{?\s*\\(mu|nu|kappa|iota)(?![A-Za-z])\s*\}?", s)
     if not m:
         return s
-    free = [c for c in "pqrsuv" if not re.search(rf"(?<![A-Za-z\\]){c}(?![A-Za-z])", s)]
-    if not free:
+    free = _unused_letter(s)
+    if free is None:
         return s
-    return re.sub(rf"\\{m.group(1)}(?![A-Za-z])\s*", free[0] + " ", s)
+    return re.sub(rf"\\{m.group(1)}(?![A-Za-z])\s*", free + " ", s)
 
 
 def _primed_index(s: str) -> str:
@@ -170,10 +175,10 @@ def _primed_index(s: str) -> str:
     m = re.search(r"\\sum_\{?\s*([a-z])\s*'\s*=", s)
     if not m:
         return s
-    free = [c for c in "pqrsuv" if not re.search(rf"(?<![A-Za-z\\]){c}(?![A-Za-z])", s)]
-    if not free:
+    free = _unused_letter(s)
+    if free is None:
         return s
-    return re.sub(rf"(?<![A-Za-z\\]){m.group(1)}\s*'", free[0], s)
+    return re.sub(rf"(?<![A-Za-z\\]){m.group(1)}\s*'", free, s)
 
 
 _LABEL = r"y_(?:\{\s*[a-z]\s*\}|[a-z])"

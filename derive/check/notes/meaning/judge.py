@@ -427,12 +427,8 @@ def _stated_shape(note: Note, m: Member, said, widths) -> Verdict:
     claim = f"{text} is {rows} x {cols}"
     try:
         tree = parse(text, note.functions)
-        layout, base, shift = note.conventions[0]
-        reading = Reading(layout, base, shift, "abstract",
-                          hidden=note.hidden_options[0], output=note.output_options[0])  # fmt: skip
-        widths_ = note.widths(base)
-        net = Net(widths_, note.acts_for(len(widths_) - 1, reading), 1)
-        env0 = Env(note.state(net, reading), reading, note.aliases)
+        reading = note.first_reading()
+        net, env0 = note.one_example(reading)
         general = bind.uses_layer_l(tree)
         seen = []
         for lv in note.layer_values(net, reading) if general else [None]:

@@ -67,9 +67,7 @@ def adopt(note) -> bool:
     bare = [(lhs, rhs) for lhs, rhs in note.forward if lhs[0] == "atom" and lhs[1].sup is None]
     if not bare:
         return False
-    layout, base, shift = note.conventions[0]
-    reading = Reading(layout, base, shift, "abstract", hidden=note.hidden_options[0],
-                      output=note.output_options[0])  # fmt: skip
+    reading = note.first_reading()
     if not any(_holds(note, reading, lhs, rhs) is False for lhs, rhs in bare):
         return False
     # whole quantities first (a = f(z)), an entry form (a_i = f(z_i)) only for a name that

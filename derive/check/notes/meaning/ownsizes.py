@@ -20,9 +20,8 @@ import re
 import numpy as np
 
 from . import bind
-from .bind import Env, NoLayer, Reading
+from .bind import NoLayer
 from .grammar import Unreadable, parse
-from .instance import Net
 
 _REALS = r"\\(?:mathbb|mathbf|Bbb|bf)\s*\{?\s*R\s*\}?"
 _STATEMENT = re.compile(
@@ -52,12 +51,7 @@ def _shape(note, text: str):
         tree = parse(text, note.functions)
         if bind.uses_layer_l(tree):
             return None
-        layout, base, shift = note.conventions[0]
-        reading = Reading(layout, base, shift, "abstract",
-                          hidden=note.hidden_options[0], output=note.output_options[0])  # fmt: skip
-        widths = note.widths(base)
-        net = Net(widths, note.acts_for(len(widths) - 1, reading), 1)
-        env = Env(note.state(net, reading), reading, note.aliases)
+        _, env = note.one_example(note.first_reading())
         with np.errstate(all="raise"):
             v = bind.value(tree, env)
     except (Unreadable, NoLayer, ValueError, TypeError, KeyError, IndexError, FloatingPointError):
