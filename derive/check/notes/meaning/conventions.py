@@ -291,6 +291,12 @@ def infer(note: Note, stmts) -> None:
             note.aliases.setdefault("call:" + atom.name, rhs)  # f(x) = a^{(O)}: the output
             note.kinds[id(lhs)] = "definition"
             continue
+        if _layer_map(lhs.tree):
+            # f_l(h_{l-1}) = \sigma_l(W_l h_{l-1} + b_l): the note's own map from one layer to
+            # the next, defined; never the activation of layer l applied to the layer below
+            note.own_functions.add(atom.name)
+            note.kinds[id(lhs)] = "definition"
+            continue
         if (
             lhs.tree[0] == "call"
             and atom.name not in COSTS
@@ -707,3 +713,15 @@ def _readable_cost(note: Note, tree) -> bool:
         except (Unreadable, FloatingPointError, ValueError, ZeroDivisionError, RecursionError):
             return False
     return True
+
+
+def _layer_map(lhs) -> bool:
+    """``f_l(h_{l-1})``, ``F^{l}(a^{l-1})``: a function of layer l applied to one bare quantity
+    of another layer, on the left of a formula: the note defines its layer-to-layer map."""
+    if lhs[0] != "call" or len(lhs[2]) != 1 or lhs[1].sup is None or lhs[1].primes:
+        return False
+    arg = lhs[2][0]
+    if arg[0] != "atom" or arg[1].sup is None or arg[1].sub:
+        return False
+    own, of = bind.strip_layer(lhs[1].sup), bind.strip_layer(arg[1].sup)
+    return re.fullmatch(r"[a-zA-Z]", own) is not None and of in (own + "-1", own + "+1")

@@ -7,7 +7,9 @@ letter is which by its own forward equations: a letter P with a layer is an affi
 another letter Q of the layer below, the layer's weight and its bias, and Q of a layer is an
 activation applied to P of the same layer. Every P is then the model's ``z`` (``Z`` for a
 capital) and every Q its ``a`` (``A``), with all their decorations, in every formula of the
-note. A note that writes ``z`` or ``a`` (resp. ``Z``, ``A``) itself keeps its letters.
+note. A note that writes ``z`` or ``a`` (resp. ``Z``, ``A``) itself keeps its letters, except
+that P may be the model's own ``z`` (``z_l = W_l h_{l-1} + b_l``, ``h_l = \\sigma_l(z_l)``):
+then only Q is renamed, to ``a`` where the note writes no ``a``.
 
 Such notes often call the network's output ``y`` and the target ``t`` (``h^L = y``, Bishop's
 ``y_k`` and ``t_k``). When a formula sets the top layer's activation equal to a bare ``y`` and
@@ -69,12 +71,17 @@ def _affine(lhs: Atom, rhs):
     return q.name
 
 
+def _pre(atom: Atom) -> bool:
+    """The pre-activation's letter: the note's own, or the model's z itself."""
+    return _own(atom) or atom.name in ("z", "Z")
+
+
 def _activation_of(lhs: Atom, rhs) -> str | None:
     """The letter P of ``Q^l = f(P^l)``, else None."""
     if not isinstance(rhs, tuple) or rhs[0] != "call" or len(rhs[2]) != 1:
         return None
     arg = _lone(rhs[2][0])
-    if arg is None or not _own(arg) or arg.name == lhs.name or _layer(arg) is None:
+    if arg is None or not _pre(arg) or arg.name == lhs.name or _layer(arg) is None:
         return None
     return arg.name if bind.strip_layer(arg.sup) == bind.strip_layer(lhs.sup) else None
 
@@ -86,18 +93,22 @@ def letters(stmts) -> dict[str, str]:
         if len(ms) < 2 or ms[0].tree is None or ms[1].tree is None:
             continue
         lhs = _lone(ms[0].tree)
-        if lhs is None or not _own(lhs) or _layer(lhs) is None:
+        if lhs is None or not _pre(lhs) or _layer(lhs) is None:
             continue
         q = _affine(lhs, ms[1].tree)
         if q is not None:
             affine.add((lhs.name, q))
-        p = _activation_of(lhs, ms[1].tree)
+        p = _activation_of(lhs, ms[1].tree) if _own(lhs) else None
         if p is not None:
             applied.add((p, lhs.name))
     used = {a.name for ms in stmts for m in ms for a in atoms(m.tree, calls=True)}
     out: dict[str, str] = {}
     for p, q in sorted(affine & applied):
         z, a = ("Z", "A") if p.isupper() else ("z", "a")
+        if p == z:  # z_l = W_l h_{l-1} + b_l, h_l = sigma_l(z_l): only the activation is its own
+            if a not in used and q not in out:
+                out[q] = a
+            continue
         if z in used or a in used or p in out or q in out:
             continue  # the note writes the model's letters itself: its own stay its own
         out[p], out[q] = z, a
