@@ -880,6 +880,8 @@ class _Reader:
         # line of a formula spread over lines): a space; a row break \\ stays
         tex = re.sub(r"(?<!\\)((?:\\\\)*)\\(?=\s|$)", r"\1 ", tex)
         tex = scripts.tex(tex)  # z₁, W⁽²⁾, aᵀ typed as characters: _{1}, ^{(2)}, ^{T}
+        # S \triangleq \sum_i ...: a definition, as := is
+        tex = re.sub(r"\\(?:triangleq|coloneq)(?![A-Za-z])", ":=", tex)
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
         tex = re.sub(r"(\\[A-Za-z]+) (?=[_^'])", r"\1", tex)  # δ₂, σ′: \delta_{2}, \sigma'

@@ -37,6 +37,7 @@ from . import (
     dimensions,
     entryfuns,
     entryorder,
+    errorletter,
     examples,
     explicit,
     gates,
@@ -411,6 +412,7 @@ def _notations(segments, stmts, note: Note) -> None:
     sublayers.apply(stmts)  # a_i = W_i h_{i-1} + b_i: the layer in the subscript (CS7015)
     bishoplayers.apply(stmts)  # z_j^{(1)} = h(a_j^{(1)}): Bishop's a and z, layered
     ownquantities.apply(stmts)  # u^l = h^{l-1} W^l + b^l, h^l = phi(u^l): the note's z and a
+    errorletter.apply(stmts)  # \\partial e(w) / \\partial s_j: the error e is the cost E
     entryorder.apply(stmts)  # z_j^{(l)} = \\sum_i w_{ij}^{(l)} a_i^{(l-1)}: w feeds j from i
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
