@@ -36,11 +36,14 @@ from . import (
     decay,
     dimensions,
     entryfuns,
+    entryorder,
+    errorletter,
     examples,
     explicit,
     gates,
     indices,
     inout,
+    jacgrad,
     jacobians,
     jacshort,
     layerletter,
@@ -72,6 +75,7 @@ from . import (
     topweight,
     unitnet,
     units,
+    weightletter,
     worked,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
@@ -235,8 +239,11 @@ def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]
     writes examples when its own equations do not say (``derive check --rows``)."""
     # Forward: y = max(0, x) / Backward: dL/dx = ...: a layer of its own (gates.py)
     segments, layers = gates.split(segments)
-    own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
-    return _judge_note(segments, layout, costs) + own
+    try:
+        own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
+        return _judge_note(segments, layout, costs) + own
+    finally:
+        bind.LAYOUT_FIXED[0] = False  # a note's own layout (jacgrad) ends with the note
 
 
 def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]:
@@ -251,6 +258,10 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
                 m.text = smallt.rewrite(m.text)
     note = Note()
     note.layout = layout
+    rewritten = jacgrad.apply(segments, stmts, note)  # \\nabla g a Jacobian, grad g its column
+    if rewritten is not segments:
+        segments, stmts = rewritten, statements(rewritten)
+    bind.LAYOUT_FIXED[0] = note.layout_fixed  # ... and a transposed side is then wrong
     note.known_costs = costs  # a layer of its own (gates.py): any cost above it
     note.alt_costs = altcost.lines(segments)
     note.alt_outputs = altcost.outputs(segments)  # "Softmax output: dy_k/da_l = ..."
@@ -407,9 +418,12 @@ def _notations(segments, stmts, note: Note) -> None:
     elif onelayer.applies(stmts):  # z = Wx + b, a = \sigma(z), no layer anywhere: one layer
         note.fixed_widths = [3, 4]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
+    weightletter.apply(stmts)  # z_l = A_l a_{l-1} + b_l: the note's letter for W
     sublayers.apply(stmts)  # a_i = W_i h_{i-1} + b_i: the layer in the subscript (CS7015)
     bishoplayers.apply(stmts)  # z_j^{(1)} = h(a_j^{(1)}): Bishop's a and z, layered
     ownquantities.apply(stmts)  # u^l = h^{l-1} W^l + b^l, h^l = phi(u^l): the note's z and a
+    errorletter.apply(stmts)  # \\partial e(w) / \\partial s_j: the error e is the cost E
+    entryorder.apply(stmts)  # z_j^{(l)} = \\sum_i w_{ij}^{(l)} a_i^{(l-1)}: w feeds j from i
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
