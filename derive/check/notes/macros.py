@@ -272,8 +272,20 @@ def _text_math(tex: str) -> str:
     return tex
 
 
+# numbers in boxes side by side (\boxed{2}\boxed{3}\boxed{4}): the cells of a row vector, as
+# a note draws an array, not one number run together
+_CELL = r"\\(?:boxed|fbox|framebox)\s*\{\s*(-?\d*\.?\d+)\s*\}"
+_CELLS = re.compile(rf"{_CELL}(?:\s*{_CELL})+")
+
+
+def _cells(m: re.Match) -> str:
+    values = re.findall(_CELL, m.group(0))
+    return r"\begin{bmatrix} " + " & ".join(values) + r" \end{bmatrix}"
+
+
 def present(tex: str) -> str:
     """``tex`` without its presentation (see the module doc), one line, spaces collapsed."""
+    tex = _CELLS.sub(_cells, tex)
     for name in _UNWRAP:
         tex = _unwrap(tex, name, 1, 2)
     # an old-style font switch in its group: {\bf A}, {\rm d} are the letters themselves (the
