@@ -17,7 +17,8 @@ re-reading nested calls is this module either way, so the expander is written ou
 
 ``present(tex)`` strips what only changes how a formula looks: ``\\label``, ``\\tag``,
 ``\\nonumber``, colours (``\\textcolor{c}{x}`` → ``x``), boxes (``\\boxed``, ``\\framebox``,
-``\\fbox``, and a ``\\text{…$x$…}`` holding math → ``x``), bold and other fonts (``\\mathbf``,
+``\\fbox``, and a ``\\text{…$x$…}`` holding math → ``x``; numbers boxed side by side,
+``\\boxed{2}\\boxed{3}``, are the cells of a row vector), bold and other fonts (``\\mathbf``,
 ``\\boldsymbol``, ``\\bm``, ``\\bf``; ``\\mathbb{w}`` with one lower-case letter is bold,
 ``\\mathbb{R}`` stays), ``\\left``/``\\right`` and sizes, ``\\displaystyle``, ``\\limits``,
 spacing, a prose ``\\text``/``\\mbox`` at the end, and trailing punctuation. It keeps what
