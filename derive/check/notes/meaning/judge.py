@@ -68,6 +68,7 @@ from . import (
     slipnames,
     slips,
     smallt,
+    softmaxentries,
     softmaxvec,
     strayindex,
     sublayers,
@@ -201,15 +202,32 @@ def statements(segments):
             members.append(Member(line, rel, part.strip(), cond=cond, table=seg.env == "table"))
             if cond and cond[0] == UNREAD_CASE:  # a case on values, not on two indices
                 members[-1].error = f"written for a case this checker does not read ({cond[1]})"
-        if members and members[0].text == "" and out and out[-1] and len(members) > 1:
-            out[-1].extend(members[1:])
-            continue
+        if members and members[0].text == "" and out and len(members) > 1:
+            # rows that open with "=" continue the formula before them, also after a sentence
+            # ("Split into `j = i` and `j ≠ i`:", "Since y is one-hot:"); a case of two index
+            # letters named in the prose is no left-hand side
+            back = len(out) - 1
+            while back > 0 and (out[back] is None or _index_case(out[back])):
+                back -= 1
+            above = out[back] and not _index_case(out[back]) and len(out[back]) > 1
+            if back == len(out) - 1 or above:
+                out[back].extend(members[1:])
+                continue
         last = out[-1] if out else None
         if last and members and last[0].text == members[0].text and _one_display(seg, spans):
             members[0].before = (*last[0].before, *last[1:])  # rows of one chain: = \\ = ...
         spans.append(getattr(seg, "span", -1))
         out.append(members)
     return [s for s in out if s]
+
+
+def _index_case(members) -> bool:
+    """``j = i``, ``i \\neq j``: a case of two index letters, named on its own."""
+    return (
+        len(members) == 2
+        and members[1].rel in ("=", "\\neq", "\\ne", "≠")
+        and all(re.fullmatch(r"[a-z]", m.text) for m in members)
+    )
 
 
 def _one_display(seg, spans: list[int]) -> bool:
@@ -278,9 +296,13 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     own_softmax = softmaxvec.apply(note, stmts)  # softmax(x), L(p): x is z^L, p is a^L
+    # a_1 = e^{z_1} / (e^{z_1} + e^{z_2} + e^{z_3}): entries of the output layer
+    entries = None if own_softmax else softmaxentries.apply(note, stmts)
     infer(note, stmts)
     if own_softmax:
         softmaxvec.settle(note, own_softmax)
+    if entries:
+        softmaxentries.settle(note, entries)
     prosenet.apply(note, segments)  # "the final layer with sigmoid activation and ... loss"
     actmenu.apply(note, stmts)  # \phi(U) = \max(0, U), then \phi(U) = 1/(1 + e^{-U}): readings
     note.named_fractions = telescope.named_fractions(stmts)  # \delta_o = dE/dnet_o
@@ -1149,7 +1171,8 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
     )
     if not note.cost_read and _own_cost(note, ("add", [(1, lhs), (1, rhs)])):
         depends_on_cost = True  # E^q as the note defines it, beside a cost guessed for delta
-    if unitnet.numbered_entries(("add", [(1, lhs), (1, rhs)]), note.aliases):
+    entry_nums = unitnet.numbered_entries(("add", [(1, lhs), (1, rhs)]), note.aliases)
+    if entry_nums and not getattr(note, "entries_written", False):
         depends_on_cost = True  # y_1, a_1^{[3]}: the note's widths are its own (unitnet.py)
     known = note.convention or note.named  # a known convention: its names are not guessed
     if ((not note.forward and not note.costs and not known) or note.unfit) and not own:
