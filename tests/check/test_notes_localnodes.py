@@ -107,3 +107,20 @@ def test_a_node_defined_by_cases_in_parentheses():
     v = verdict_by_line(_relu("1", "x"))
     assert v.get(13) == "wrong", v  # the slope of x is 1, not x
     assert v.get(14) == "wrong", v  # ReLU passes nothing back below 0
+
+
+def test_a_prime_on_an_expression_in_one_name():
+    # the loss box of softmax-with-loss: the rules it uses, primed, in the one name written
+    note = (
+        "### The cross-entropy box\n"  # 1
+        "$$\n"  # 2
+        "L = - \\sum_{k} t_k \\log y_k\n"  # 3
+        "$$\n"
+        "1. The derivative of the log: $(\\log y)' = \\frac{1}{y}$\n"  # 5
+        "2. Of the exponential: $(e^{a})' = e^{a}$\n"  # 6
+        "3. Of the log, slipped: $(\\log y)' = y$\n"  # 7
+    )
+    v = verdict_by_line(note)
+    assert v.get(5) == "correct", v
+    assert v.get(6) == "correct", v
+    assert v.get(7) == "wrong", v

@@ -289,6 +289,8 @@ def judge(nodes: Nodes | None, lhs, m) -> tuple[str, str, str] | None:
         right, case = found
     # the definitions written before the claim (by line; on its line, by statement)
     at = (lhs.line, nodes.order.get(id(lhs), -1))
+    if lhs.tree[0] == "T":  # (\log y)' = \frac{1}{y}: a prime on one name's expression
+        return _primed(nodes, lhs, right)
     try:
         used_l: set = set()
         used_r: set = set()
@@ -368,4 +370,44 @@ def judge(nodes: Nodes | None, lhs, m) -> tuple[str, str, str] | None:
     if len(combos) == 1 and unique and differs_all:
         why = "this is not the local derivative of the node the section defines"
         return "wrong", why, "the section's own node (" + ", ".join(relevant) + ")"
+    return None
+
+
+def _primed(nodes: Nodes, lhs, right) -> tuple[str, str, str] | None:
+    """``(E)' = R`` with E and R in one plain name the claim's section does not define: the
+    derivative in that name, by calculus alone."""
+    inner = lhs.tree[1]
+    try:
+        mine: set = set()
+        theirs: set = set()
+        opaque: set = set()
+        _names(inner, mine, opaque)
+        _names(right, theirs, opaque)
+    except _Skip:
+        return None
+    if opaque or len(mine) != 1 or not theirs <= mine:
+        return None
+    (name,) = mine
+    sect = _section(nodes.heads, lhs.line)
+    if (sect, name) in nodes.defs:
+        return None  # a name of the section's node: which variable the prime means is open
+    rng = random.Random(13)
+    differs = 0
+    try:
+        for _ in range(_DRAWS):
+            at = rng.uniform(0.2, 0.9)
+            draw = _Draw(rng, {}, mine)
+            up = draw.value(inner, {name: at + _H})
+            down = draw.value(inner, {name: at - _H})
+            want, got = (up - down) / (2 * _H), draw.value(right, {name: at})
+            if not (math.isfinite(want) and math.isfinite(got)):
+                return None
+            differs += abs(want - got) > 1e-5 * (1 + abs(want) + abs(got))
+    except (_Skip, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    reading = f"the derivative in {name}, its only name"
+    if differs == 0:
+        return "correct", "", reading
+    if differs == _DRAWS:
+        return "wrong", f"this is not the derivative in {name} of the expression primed", reading
     return None
