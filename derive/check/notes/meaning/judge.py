@@ -47,6 +47,7 @@ from . import (
     jacobians,
     jacshort,
     layerletter,
+    localnodes,
     logits,
     logreg,
     negated,
@@ -257,14 +258,15 @@ def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]
     writes examples when its own equations do not say (``derive check --rows``)."""
     # Forward: y = max(0, x) / Backward: dL/dx = ...: a layer of its own (gates.py)
     segments, layers = gates.split(segments)
+    own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
+    moved = [s for _, segs in layers for s in segs]  # their nodes still count (localnodes)
     try:
-        own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
-        return _judge_note(segments, layout, costs) + own
+        return _judge_note(segments, layout, costs, moved) + own
     finally:
         bind.LAYOUT_FIXED[0] = False  # a note's own layout (jacgrad) ends with the note
 
 
-def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]:
+def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> list[Verdict]:
     shaped = [s for s in segments if s.kind == "math" and s.source == "shapes"]
     segments = [s for s in segments if not (s.kind == "math" and s.source == "shapes")]
     denied = negated.negated(segments)  # "we can't write $...$": what the prose says fails
@@ -333,6 +335,11 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
     note.named_gradients = scope.named(stmts)  # dZ^{[L]} = dJ/dZ^{[L]}: a second reading
     note.accumulators = scope.updated(stmts, note.kinds)  # Delta = Delta + ...: Delta = 0 sets it
     note.scalar_defs = composition.definitions(stmts)  # f(x) = c x^n, z = y - t: one variable
+    extra = statements(moved)
+    for ms in extra:
+        for m in ms:
+            _parse(m, note.functions)
+    note.local_nodes = localnodes.collect(segments, stmts, extra)  # z = xy, then dz/dx = y
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
     note.forward_lines = [
@@ -578,6 +585,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if one is not None:  # (L \circ z)'(y) = L'(z(y)) z'(y), f(x)' after f(x) = c x^n
             out.append(Verdict(m.line, claim, *one, "one variable", "derivative"))
             continue
+        if m.error and not lhs.error:  # dy/dx = 0 \ (x \le 0): a case of a node (localnodes)
+            node = localnodes.judge(getattr(note, "local_nodes", None), lhs, m)
+            if node is not None:
+                out.append(Verdict(m.line, claim, *node, _kind(lhs.tree, ("num", 0.0))))
+                continue
         if lhs.error or m.error:
             out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error, unread=True))
             continue
@@ -608,6 +620,14 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        # dz/dw = x = 2: a number after symbols is the note's worked value, no identity
+        valued = i > 1 and _numbers_only(m.tree)
+        valued = valued and not all(_numbers_only(p.tree) for p in members[1:i])
+        if v != "correct" and not valued:  # z = xy, then dz/dx = y: the section's own node
+            node = localnodes.judge(getattr(note, "local_nodes", None), lhs, m)
+            if node is not None and (node[0] == "correct" or v == "unknown"):
+                out.append(Verdict(m.line, claim, *node, _kind(lhs.tree, m.tree)))
+                continue
         if v == "wrong" and i > 1 and _numbers_only(m.tree):
             if not all(_numbers_only(p.tree) for p in members[1:i]):
                 # dL/da = a - y = 0.75 - 1 = -0.25: the numbers are the symbols' values in the
