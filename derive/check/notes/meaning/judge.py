@@ -54,6 +54,7 @@ from . import (
     numbered,
     onehot,
     onelayer,
+    owndefs,
     ownletters,
     ownquantities,
     ownsizes,
@@ -103,6 +104,9 @@ class Verdict:
     kind: str = "equation"  # derivative | chain-rule | equation, as the report names checks
     unread: bool = False  # its notation was not read (not parsed), rather than not judged
     own_only: bool = False  # judges its own link only: the line's older checks stay beside it
+    # refuted only where its section's definition fails (owndefs.py): (that definition's
+    # line, the refutation's message and reading)
+    demoted: tuple | None = None
 
 
 @dataclass
@@ -236,10 +240,14 @@ def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]
     # Forward: y = max(0, x) / Backward: dL/dx = ...: a layer of its own (gates.py)
     segments, layers = gates.split(segments)
     own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
-    return _judge_note(segments, layout, costs) + own
+    out = _judge_note(segments, layout, costs)
+    # a claim refuted only on a network its own section does not describe: its section alone
+    out = owndefs.own_sections(out, segments, lambda part, keep: _judge_note(part, layout, costs,
+                               keep), compare)  # fmt: skip
+    return out + own
 
 
-def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]:
+def _judge_note(segments, layout: str | None = None, costs=None, keep=None) -> list[Verdict]:
     shaped = [s for s in segments if s.kind == "math" and s.source == "shapes"]
     segments = [s for s in segments if not (s.kind == "math" and s.source == "shapes")]
     denied = negated.negated(segments)  # "we can't write $...$": what the prose says fails
@@ -250,6 +258,8 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
             for m in ms:
                 m.text = smallt.rewrite(m.text)
     note = Note()
+    if keep is not None:
+        keep.append(note)  # the note as read, for a second look at its definitions (owndefs)
     note.layout = layout
     note.known_costs = costs  # a layer of its own (gates.py): any cost above it
     note.alt_costs = altcost.lines(segments)
@@ -302,6 +312,7 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
     note.scalar_defs = composition.definitions(stmts)  # f(x) = c x^n, z = y - t: one variable
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
+    note.section_defs = owndefs.collect(segments, stmts, note)  # z_{ij} = \sum_k x_{ik} W_{kj}
     note.forward_lines = [
         (ms[1].line, ms[0].tree[1].name.lower())
         for ms in stmts
@@ -648,10 +659,16 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             named = slipnames.name(note, lhs.tree, m.tree, compare, m.line, m.cond, context, v, msg)
             if named is not None:
                 v, msg, reading = named
+        demoted = None
+        if v == "wrong":  # refuted on a network its own section's definition does not fit
+            why = owndefs.contradicted(note, lhs.tree, m.tree, m.line, compare)
+            if why is not None:
+                demoted = (why[1], msg, reading)
+                v, msg, reading = "unknown", why[0], ""
         kind = _kind(lhs.tree, m.tree)
         if note.named and reading:
             reading = f"{note.named}, {reading}"
-        out.append(Verdict(m.line, claim, v, msg, reading, kind))
+        out.append(Verdict(m.line, claim, v, msg, reading, kind, demoted=demoted))
     return out
 
 
