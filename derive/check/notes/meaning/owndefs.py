@@ -116,14 +116,13 @@ def contradicted(note, lhs, rhs, line: int, compare) -> tuple[str, int] | None:
 def own_sections(verdicts, segments, judge, compare):
     """The verdicts with each claim demoted by ``contradicted`` judged again on its section
     alone (``judge``: (segments, a list to keep the note in) -> verdicts), see the module doc.
-    When the governing definition fails on the section's own network too, it is the author's
-    slip in a definition (a bias written inside the sum), not another network: the refutation
-    stands."""
+    When the governing definition does not hold on the section's own network either (or the
+    section is the whole note), nothing shows another network: the refutation stands."""
     demoted = [v for v in verdicts if v.verdict == "unknown" and v.demoted is not None]
     if not demoted:
         return verdicts
     heads = headings(segments)
-    bounds = heads + [10**9]
+    bounds = [0] + [h for h in heads if h > 0] + [10**9]
     again: dict[int, object] = {}
     for start, end in zip(bounds, bounds[1:], strict=False):
         mine = [v for v in demoted if start <= v.line < end]
@@ -131,11 +130,13 @@ def own_sections(verdicts, segments, judge, compare):
             continue
         part = [s for s in segments if start <= s.line < end]
         kept: list = []
-        try:
-            found = judge(part, kept)
-        except Exception:  # a section that cannot be read alone: the demotion stands
-            continue
-        said = f"judged on the network of its own section (from line {start})"
+        found = []
+        if len(part) < len(segments):  # the whole note is no other network than its own
+            try:
+                found = judge(part, kept)
+            except Exception:  # a section that cannot be read alone: the refutation stands
+                kept = []
+        said = f"judged on the network of its own section (from line {start or 1})"
         alone = {}
         for v in found:
             if "in one case of its indices" in v.reading:
@@ -146,7 +147,9 @@ def own_sections(verdicts, segments, judge, compare):
         for v in mine:
             at, msg, reading = v.demoted
             if not kept or not _holds(kept[0], at, compare):
-                again[id(v)] = replace(v, verdict="wrong", message=msg, reading=reading)
+                again[id(v)] = replace(
+                    v, verdict="wrong", message=msg, reading=reading, demoted=None
+                )
             elif (v.line, v.claim) in alone:
                 again[id(v)] = alone[(v.line, v.claim)]
     return [again.get(id(v), v) for v in verdicts]
