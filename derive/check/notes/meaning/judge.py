@@ -52,6 +52,7 @@ from . import (
     ngshapes,
     nielsen,
     numbered,
+    numvec,
     onehot,
     onelayer,
     owndefs,
@@ -337,6 +338,10 @@ def _judge_note(segments, layout: str | None = None, costs=None, keep=None) -> l
     widths = dimensions.sizes(segments)
     note.m_width = ngshapes.m_is_a_width(stmts)  # W \in R^{m x n}: m is no example count
     for members in stmts:
+        out.extend(  # [1, 2] \cdot W + b = [2.0, 2.4], \approx 0.7692: arithmetic (numvec)
+            Verdict(line, claim, v, msg, "the note's own numbers", "arithmetic", own_only=True)
+            for line, claim, v, msg in numvec.judge(members)
+        )
         if members[0].line in shapes and len(members) > 1:
             out.extend(_shape_line(members))  # Dimension: n/m = ...: shapes as fractions
             continue
