@@ -56,8 +56,10 @@ from . import (
     ngshapes,
     nielsen,
     numbered,
+    numvec,
     onehot,
     onelayer,
+    owndefs,
     ownletters,
     ownquantities,
     ownsizes,
@@ -109,6 +111,9 @@ class Verdict:
     kind: str = "equation"  # derivative | chain-rule | equation, as the report names checks
     unread: bool = False  # its notation was not read (not parsed), rather than not judged
     own_only: bool = False  # judges its own link only: the line's older checks stay beside it
+    # refuted only where its section's definition fails (owndefs.py): (that definition's
+    # line, the refutation's message and reading)
+    demoted: tuple | None = None
 
 
 @dataclass
@@ -261,12 +266,19 @@ def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]
     own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
     moved = [s for _, segs in layers for s in segs]  # their nodes still count (localnodes)
     try:
-        return _judge_note(segments, layout, costs, moved) + own
+        out = _judge_note(segments, layout, costs, moved)
+        # a claim refuted only on a network its own section does not describe: its section alone
+        out = owndefs.own_sections(
+            out, segments, lambda part, keep: _judge_note(part, layout, costs, keep=keep), compare
+        )
+        return out + own
     finally:
         bind.LAYOUT_FIXED[0] = False  # a note's own layout (jacgrad) ends with the note
 
 
-def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> list[Verdict]:
+def _judge_note(
+    segments, layout: str | None = None, costs=None, moved=(), keep=None
+) -> list[Verdict]:
     shaped = [s for s in segments if s.kind == "math" and s.source == "shapes"]
     segments = [s for s in segments if not (s.kind == "math" and s.source == "shapes")]
     denied = negated.negated(segments)  # "we can't write $...$": what the prose says fails
@@ -277,6 +289,8 @@ def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> li
             for m in ms:
                 m.text = smallt.rewrite(m.text)
     note = Note()
+    if keep is not None:
+        keep.append(note)  # the note as read, for a second look at its definitions (owndefs)
     note.layout = layout
     rewritten = jacgrad.apply(segments, stmts, note)  # \\nabla g a Jacobian, grad g its column
     if rewritten is not segments:
@@ -342,6 +356,7 @@ def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> li
     note.local_nodes = localnodes.collect(segments, stmts, extra)  # z = xy, then dz/dx = y
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
+    note.section_defs = owndefs.collect(segments, stmts, note)  # z_{ij} = \sum_k x_{ik} W_{kj}
     note.forward_lines = [
         (ms[1].line, ms[0].tree[1].name.lower())
         for ms in stmts
@@ -366,6 +381,10 @@ def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> li
     widths = dimensions.sizes(segments)
     note.m_width = ngshapes.m_is_a_width(stmts)  # W \in R^{m x n}: m is no example count
     for members in stmts:
+        out.extend(  # [1, 2] \cdot W + b = [2.0, 2.4], \approx 0.7692: arithmetic (numvec)
+            Verdict(line, claim, v, msg, "the note's own numbers", "arithmetic", own_only=True)
+            for line, claim, v, msg in numvec.judge(members)
+        )
         if members[0].line in shapes and len(members) > 1:
             out.extend(_shape_line(members))  # Dimension: n/m = ...: shapes as fractions
             continue
@@ -704,10 +723,16 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             named = slipnames.name(note, lhs.tree, m.tree, compare, m.line, m.cond, context, v, msg)
             if named is not None:
                 v, msg, reading = named
+        demoted = None
+        if v == "wrong":  # refuted on a network its own section's definition does not fit
+            why = owndefs.contradicted(note, lhs.tree, m.tree, m.line, compare)
+            if why is not None:
+                demoted = (why[1], msg, reading)
+                v, msg, reading = "unknown", why[0], ""
         kind = _kind(lhs.tree, m.tree)
         if note.named and reading:
             reading = f"{note.named}, {reading}"
-        out.append(Verdict(m.line, claim, v, msg, reading, kind))
+        out.append(Verdict(m.line, claim, v, msg, reading, kind, demoted=demoted))
     return out
 
 
