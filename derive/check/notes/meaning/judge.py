@@ -30,6 +30,7 @@ from . import (
     bishoplayers,
     calculus,
     chains,
+    chainsteps,
     composite,
     composition,
     conventions,
@@ -300,6 +301,7 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
     note.named_gradients = scope.named(stmts)  # dZ^{[L]} = dJ/dZ^{[L]}: a second reading
     note.accumulators = scope.updated(stmts, note.kinds)  # Delta = Delta + ...: Delta = 0 sets it
     note.scalar_defs = composition.definitions(stmts)  # f(x) = c x^n, z = y - t: one variable
+    note.chain_costs = chainsteps.known(stmts)  # E(w) = 1/2 \sum_i (...)^2: \nabla E(w)
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
     note.forward_lines = [
@@ -609,6 +611,12 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             claim = f"{chain[back].text} = {m.text}"
             out.append(Verdict(m.line, claim, *step, "step", own_only=True))
             continue
+        if v == "unknown" and not m.cond:  # a per-weight chain of displays, step by step
+            step = chainsteps.judge([(p.line, p.tree) for p in [lhs, *chain]], m.tree,
+                                    getattr(note, "chain_costs", {}), m.line)  # fmt: skip
+            if step is not None:
+                out.append(Verdict(m.line, claim, *step, "step", own_only=True))
+                continue
         unread = _unread_names(note, lhs.tree, m.tree, m.line)
         if v == "wrong" and unread:
             # x = [x_1; x_2; ...]: the note defined this name in a form not read, so what
