@@ -30,6 +30,7 @@ from . import (
     bishoplayers,
     calculus,
     chains,
+    chainsteps,
     composite,
     composition,
     conventions,
@@ -354,6 +355,8 @@ def _judge_note(
         for m in ms:
             _parse(m, note.functions)
     note.local_nodes = localnodes.collect(segments, stmts, extra)  # z = xy, then dz/dx = y
+
+    note.chain_costs = chainsteps.known(stmts)  # E(w) = 1/2 \sum_i (...)^2: \nabla E(w)
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
     note.section_defs = owndefs.collect(segments, stmts, note)  # z_{ij} = \sum_k x_{ik} W_{kj}
@@ -684,6 +687,12 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             claim = f"{chain[back].text} = {m.text}"
             out.append(Verdict(m.line, claim, *step, "step", own_only=True))
             continue
+        if v == "unknown" and not m.cond:  # a per-weight chain of displays, step by step
+            step = chainsteps.judge([(p.line, p.tree) for p in [lhs, *chain]], m.tree,
+                                    getattr(note, "chain_costs", {}), m.line)  # fmt: skip
+            if step is not None:
+                out.append(Verdict(m.line, claim, *step, "step", own_only=True))
+                continue
         unread = _unread_names(note, lhs.tree, m.tree, m.line)
         if v == "wrong" and unread:
             # x = [x_1; x_2; ...]: the note defined this name in a form not read, so what
