@@ -30,20 +30,25 @@ from . import (
     bishoplayers,
     calculus,
     chains,
+    chainsteps,
     composite,
     composition,
     conventions,
     decay,
     dimensions,
     entryfuns,
+    entryorder,
+    errorletter,
     examples,
     explicit,
     gates,
     indices,
     inout,
+    jacgrad,
     jacobians,
     jacshort,
     layerletter,
+    localnodes,
     logits,
     logreg,
     negated,
@@ -52,8 +57,10 @@ from . import (
     ngshapes,
     nielsen,
     numbered,
+    numvec,
     onehot,
     onelayer,
+    owndefs,
     ownletters,
     ownquantities,
     ownsizes,
@@ -73,6 +80,7 @@ from . import (
     topweight,
     unitnet,
     units,
+    weightletter,
     worked,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
@@ -104,6 +112,9 @@ class Verdict:
     kind: str = "equation"  # derivative | chain-rule | equation, as the report names checks
     unread: bool = False  # its notation was not read (not parsed), rather than not judged
     own_only: bool = False  # judges its own link only: the line's older checks stay beside it
+    # refuted only where its section's definition fails (owndefs.py): (that definition's
+    # line, the refutation's message and reading)
+    demoted: tuple | None = None
 
 
 @dataclass
@@ -254,10 +265,21 @@ def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]
     # Forward: y = max(0, x) / Backward: dL/dx = ...: a layer of its own (gates.py)
     segments, layers = gates.split(segments)
     own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
-    return _judge_note(segments, layout, costs) + own
+    moved = [s for _, segs in layers for s in segs]  # their nodes still count (localnodes)
+    try:
+        out = _judge_note(segments, layout, costs, moved)
+        # a claim refuted only on a network its own section does not describe: its section alone
+        out = owndefs.own_sections(
+            out, segments, lambda part, keep: _judge_note(part, layout, costs, keep=keep), compare
+        )
+        return out + own
+    finally:
+        bind.LAYOUT_FIXED[0] = False  # a note's own layout (jacgrad) ends with the note
 
 
-def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]:
+def _judge_note(
+    segments, layout: str | None = None, costs=None, moved=(), keep=None
+) -> list[Verdict]:
     shaped = [s for s in segments if s.kind == "math" and s.source == "shapes"]
     segments = [s for s in segments if not (s.kind == "math" and s.source == "shapes")]
     denied = negated.negated(segments)  # "we can't write $...$": what the prose says fails
@@ -268,7 +290,13 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
             for m in ms:
                 m.text = smallt.rewrite(m.text)
     note = Note()
+    if keep is not None:
+        keep.append(note)  # the note as read, for a second look at its definitions (owndefs)
     note.layout = layout
+    rewritten = jacgrad.apply(segments, stmts, note)  # \\nabla g a Jacobian, grad g its column
+    if rewritten is not segments:
+        segments, stmts = rewritten, statements(rewritten)
+    bind.LAYOUT_FIXED[0] = note.layout_fixed  # ... and a transposed side is then wrong
     note.known_costs = costs  # a layer of its own (gates.py): any cost above it
     note.alt_costs = altcost.lines(segments)
     note.alt_outputs = altcost.outputs(segments)  # "Softmax output: dy_k/da_l = ..."
@@ -322,8 +350,16 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
     note.named_gradients = scope.named(stmts)  # dZ^{[L]} = dJ/dZ^{[L]}: a second reading
     note.accumulators = scope.updated(stmts, note.kinds)  # Delta = Delta + ...: Delta = 0 sets it
     note.scalar_defs = composition.definitions(stmts)  # f(x) = c x^n, z = y - t: one variable
+    extra = statements(moved)
+    for ms in extra:
+        for m in ms:
+            _parse(m, note.functions)
+    note.local_nodes = localnodes.collect(segments, stmts, extra)  # z = xy, then dz/dx = y
+
+    note.chain_costs = chainsteps.known(stmts)  # E(w) = 1/2 \sum_i (...)^2: \nabla E(w)
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
+    note.section_defs = owndefs.collect(segments, stmts, note)  # z_{ij} = \sum_k x_{ik} W_{kj}
     note.forward_lines = [
         (ms[1].line, ms[0].tree[1].name.lower())
         for ms in stmts
@@ -348,6 +384,10 @@ def _judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict
     widths = dimensions.sizes(segments)
     note.m_width = ngshapes.m_is_a_width(stmts)  # W \in R^{m x n}: m is no example count
     for members in stmts:
+        out.extend(  # [1, 2] \cdot W + b = [2.0, 2.4], \approx 0.7692: arithmetic (numvec)
+            Verdict(line, claim, v, msg, "the note's own numbers", "arithmetic", own_only=True)
+            for line, claim, v, msg in numvec.judge(members)
+        )
         if members[0].line in shapes and len(members) > 1:
             out.extend(_shape_line(members))  # Dimension: n/m = ...: shapes as fractions
             continue
@@ -429,9 +469,12 @@ def _notations(segments, stmts, note: Note) -> None:
     elif onelayer.applies(stmts):  # z = Wx + b, a = \sigma(z), no layer anywhere: one layer
         note.fixed_widths = [3, 4]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
+    weightletter.apply(stmts)  # z_l = A_l a_{l-1} + b_l: the note's letter for W
     sublayers.apply(stmts)  # a_i = W_i h_{i-1} + b_i: the layer in the subscript (CS7015)
     bishoplayers.apply(stmts)  # z_j^{(1)} = h(a_j^{(1)}): Bishop's a and z, layered
     ownquantities.apply(stmts)  # u^l = h^{l-1} W^l + b^l, h^l = phi(u^l): the note's z and a
+    errorletter.apply(stmts)  # \\partial e(w) / \\partial s_j: the error e is the cost E
+    entryorder.apply(stmts)  # z_j^{(l)} = \\sum_i w_{ij}^{(l)} a_i^{(l-1)}: w feeds j from i
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
@@ -569,6 +612,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if one is not None:  # (L \circ z)'(y) = L'(z(y)) z'(y), f(x)' after f(x) = c x^n
             out.append(Verdict(m.line, claim, *one, "one variable", "derivative"))
             continue
+        if m.error and not lhs.error:  # dy/dx = 0 \ (x \le 0): a case of a node (localnodes)
+            node = localnodes.judge(getattr(note, "local_nodes", None), lhs, m)
+            if node is not None:
+                out.append(Verdict(m.line, claim, *node, _kind(lhs.tree, ("num", 0.0))))
+                continue
         if lhs.error or m.error:
             out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error, unread=True))
             continue
@@ -599,6 +647,14 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        # dz/dw = x = 2: a number after symbols is the note's worked value, no identity
+        valued = i > 1 and _numbers_only(m.tree)
+        valued = valued and not all(_numbers_only(p.tree) for p in members[1:i])
+        if v != "correct" and not valued:  # z = xy, then dz/dx = y: the section's own node
+            node = localnodes.judge(getattr(note, "local_nodes", None), lhs, m)
+            if node is not None and (node[0] == "correct" or v == "unknown"):
+                out.append(Verdict(m.line, claim, *node, _kind(lhs.tree, m.tree)))
+                continue
         if v == "wrong" and i > 1 and _numbers_only(m.tree):
             if not all(_numbers_only(p.tree) for p in members[1:i]):
                 # dL/da = a - y = 0.75 - 1 = -0.25: the numbers are the symbols' values in the
@@ -636,6 +692,12 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             claim = f"{chain[back].text} = {m.text}"
             out.append(Verdict(m.line, claim, *step, "step", own_only=True))
             continue
+        if v == "unknown" and not m.cond:  # a per-weight chain of displays, step by step
+            step = chainsteps.judge([(p.line, p.tree) for p in [lhs, *chain]], m.tree,
+                                    getattr(note, "chain_costs", {}), m.line)  # fmt: skip
+            if step is not None:
+                out.append(Verdict(m.line, claim, *step, "step", own_only=True))
+                continue
         unread = _unread_names(note, lhs.tree, m.tree, m.line)
         if v == "wrong" and unread:
             # x = [x_1; x_2; ...]: the note defined this name in a form not read, so what
@@ -675,10 +737,16 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             named = slipnames.name(note, lhs.tree, m.tree, compare, m.line, m.cond, context, v, msg)
             if named is not None:
                 v, msg, reading = named
+        demoted = None
+        if v == "wrong":  # refuted on a network its own section's definition does not fit
+            why = owndefs.contradicted(note, lhs.tree, m.tree, m.line, compare)
+            if why is not None:
+                demoted = (why[1], msg, reading)
+                v, msg, reading = "unknown", why[0], ""
         kind = _kind(lhs.tree, m.tree)
         if note.named and reading:
             reading = f"{note.named}, {reading}"
-        out.append(Verdict(m.line, claim, v, msg, reading, kind))
+        out.append(Verdict(m.line, claim, v, msg, reading, kind, demoted=demoted))
     return out
 
 
