@@ -109,7 +109,7 @@ def read_document(text: str, *, latex: bool | None = None) -> Document:
     if cells is not None:
         text, latex = cells, False
     latex = is_latex(text) if latex is None else latex
-    text = _blank_comments(text) if latex else _mask_markdown(text)
+    text = _blank_comments(text) if latex else _unescape(_mask_markdown(text))
     # the physics package's \mqty[a & b] holds rows and columns: rewritten before the rows are cut
     text = physics.expand(text, own=mac.definitions(text)[0])
     spans = _find_spans(text, latex)
@@ -186,6 +186,32 @@ def _blank(s: str) -> str:
 
 def _blank_comments(text: str) -> str:
     return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group()), text)
+
+
+_ESCAPED_ENV = re.compile(r"\\(begin|end)\{([A-Za-z]+)\\\*\}")
+
+
+def _unescape(text: str) -> str:
+    """Math typed for a Markdown engine that applies its backslash escapes before MathJax
+    (gollum wikis, some Jekyll and Hugo setups): ``\\begin{align\\*}``, rows ending in
+    ``\\\\\\\\``, ``\\^`` for ^. A note that escapes an environment's star so is read as
+    rendered: the star, its environments' row breaks and every ``\\^`` unescaped (each
+    replacement as long as the text it replaces, so lines keep their numbers)."""
+    found = [m for m in _ESCAPED_ENV.finditer(text) if m.group(2) + "*" in _ROW_ENVS]
+    if not found:
+        return text
+    text = _ESCAPED_ENV.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}*}} ", text)
+    out, i = [], 0
+    for m in re.finditer(r"\\begin\{([A-Za-z]+\*?)\}", text):
+        if m.start() < i or m.group(1) not in _ROW_ENVS:
+            continue
+        close = text.find(f"\\end{{{m.group(1)}}}", m.end())
+        if close < 0:
+            continue
+        out.append(text[i : m.end()] + text[m.end() : close].replace("\\\\\\\\", "\\\\  "))
+        i = close
+    text = "".join(out) + text[i:]
+    return re.sub(r"(?<!\\)\\\^", " ^", text)
 
 
 def _mask_markdown(text: str) -> str:
@@ -893,6 +919,8 @@ class _Reader:
         # line of a formula spread over lines): a space; a row break \\ stays
         tex = re.sub(r"(?<!\\)((?:\\\\)*)\\(?=\s|$)", r"\1 ", tex)
         tex = scripts.tex(tex)  # z₁, W⁽²⁾, aᵀ typed as characters: _{1}, ^{(2)}, ^{T}
+        # S \triangleq \sum_i ...: a definition, as := is
+        tex = re.sub(r"\\(?:triangleq|coloneq)(?![A-Za-z])", ":=", tex)
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
         tex = re.sub(r"(\\[A-Za-z]+) (?=[_^'])", r"\1", tex)  # δ₂, σ′: \delta_{2}, \sigma'
