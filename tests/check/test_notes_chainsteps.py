@@ -268,3 +268,13 @@ def test_a_weight_with_entry_letters_meets_its_term_in_the_sum():
     results, _ = check_text(ENTRY.replace("RESULT", "2 h_k"))
     wrong = [r for r in results if r.verdict == "wrong"]
     assert wrong and "2 times the left-hand side" in wrong[0].message
+
+
+def test_a_setext_heading_before_any_formula_is_no_chain_to_continue():
+    # "Deriving the formula" underlined with "=====": its row of "=" has only prose before it
+    text = (
+        "Deriving the formula\n====================\n\n"
+        "The error:\n\n$$E = \\frac{1}{2} (y - t)^2$$\n"
+    )
+    results, _ = check_text(text)
+    assert not [r for r in results if r.verdict == "wrong"]
