@@ -217,8 +217,8 @@ def statements(segments):
             while back > 0 and (out[back] is None or _index_case(out[back])):
                 back -= 1
             above = out[back] and not _index_case(out[back]) and len(out[back]) > 1
-            if back == len(out) - 1 or above:
-                out[back].extend(members[1:])
+            if out[back] is not None and (back == len(out) - 1 or above):
+                out[back].extend(members[1:])  # (none when only prose stands before it)
                 continue
         last = out[-1] if out else None
         if last and members and last[0].text == members[0].text and _one_display(seg, spans):
