@@ -57,6 +57,8 @@ and
 
 Steps:
   * $z_l := \sigma_l(a_l)$
+  * $\varepsilon_L := \nabla \sigma_L(z_L) \operatorname{grad}C(a_L)$
+  * $\varepsilon_l := \nabla \sigma_l(z_l) B_{l+1} \varepsilon_{l+1}$
 """
 
 
@@ -69,6 +71,8 @@ def test_jacobian_and_gradient_apart():
     assert got[39] == "wrong"  # its transpose
     assert got[43] == "wrong"  # a row (nabla) set equal to a column (epsilon)
     assert got[47] == "wrong"  # a and z swapped against the forward pass
+    assert got[48] == "correct"  # the error defined again by a formula that holds: confirmed
+    assert got.get(49) != "wrong"  # one that does not hold stays a definition
 
 
 def test_without_the_convention_no_transpose_is_wrong():

@@ -29,6 +29,12 @@ $$\delta_i^{(\ell-1)} = \sum_j \delta_j^{(\ell)} w_{ji}^{(\ell)} g'\left(S_i^{(\
 $$\delta_i^{(\ell-1)} = \sum_j \delta_j^{(\ell)} w_{ij}^{(\ell)} g\left(S_i^{(\ell-1)}\right)$$
 
 $$\frac{\partial e(w)}{\partial w_{ij}^{(\ell)}} = \delta_i^{(\ell)} x_j^{(\ell-1)}$$
+
+\begin{align*}
+\nabla_w e(w) &= \left[ \frac{\partial e(w)}{\partial w_{ij}^{(\ell)}} \right] \\
+&= \delta_j^{(\ell)} x_i^{(\ell-1)} \\
+&= \delta_i^{(\ell)} x_j^{(\ell-1)}
+\end{align*}
 """
 
 
@@ -47,3 +53,11 @@ def test_euler_e_stays_a_number():
     text = NOTE.replace(r"the error signal:", r"the error signal, and $E = e^{2}$:")
     got = verdict_by_line(text)
     assert "wrong" not in {got.get(n) for n in (9, 11, 13)}
+
+
+def test_gradient_as_the_array_of_its_entries():
+    # \nabla_w e(w) = [de/dw_{ij}]: the rows after it are about that entry
+    got = verdict_by_line(NOTE)
+    assert got.get(22) != "wrong"  # the array itself: a definition
+    assert got[23] == "correct"
+    assert got[24] == "wrong"

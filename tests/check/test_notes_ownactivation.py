@@ -9,7 +9,7 @@ from tests.check.test_notes import verdict_by_line
 
 NOTE = r"""# A network as a composition
 
-Each layer:
+For composed functions $\frac{d}{dx}(g \circ f)(x) = g'(f(x)) \cdot f'(x)$. Each layer:
 $$f_l(h_{l-1}) = \sigma_l(W_l h_{l-1} + b_l)$$
 
 $$z_l = W_l h_{l-1} + b_l$$
@@ -29,6 +29,7 @@ $$\frac{\partial \mathcal{L}}{\partial W_l} = \delta_l h_{l}^T$$
 
 def test_own_activation_letter_beside_z():
     got = verdict_by_line(NOTE)
+    assert got[3] == "correct"  # a chain rule for any f and g: f_l is no such f
     assert got.get(4) != "wrong"  # the layer map binds, never judged
     assert got[11] == "correct"
     assert got[13] == "correct"  # h_{l-1} is the activation of the layer below
@@ -41,3 +42,9 @@ def test_model_letters_stay_when_the_note_writes_a():
     text = NOTE.replace(r"\hat{y} = h_L", r"\hat{y} = h_L = a_L")
     got = verdict_by_line(text)
     assert "wrong" not in {got.get(n) for n in (4, 11, 13, 15)}
+
+
+def test_chain_rule_slip_beside_a_layer_map():
+    text = NOTE.replace(r"= g'(f(x)) \cdot f'(x)", r"= g'(f'(x)) \cdot f(x)")
+    assert text != NOTE
+    assert verdict_by_line(text)[3] == "wrong"

@@ -82,6 +82,10 @@ def _value(node, x: float, fns, inner=None) -> float:
         fn = _composed(node[2][1], fns) if node[1] == "juxt" and node[2][0] == "T" else None
         if fn is not None:  # (f \circ g)'(x)
             return _diff(fn, _value(node[3], x, fns, inner))
+        if node[1] == "juxt" and node[2][0] == "mul" and node[2][1] == "circ":
+            fn = _composed(node[2], fns)  # (g \circ f)(x): the composite applied
+            if fn is not None:
+                return fn(_value(node[3], x, fns, inner))
         if node[1] not in ("cdot", "juxt", "times"):
             raise _Skip
         return _value(node[2], x, fns, inner) * _value(node[3], x, fns, inner)

@@ -59,6 +59,8 @@ class Note:
         self.layout: str | None = None  # stated by the user (--rows), else inferred
         self.base = None  # the input's layer number when the note states it (a^1 = x)
         self.defined_forward: set[str] = set()  # the forward quantities defined so far
+        self.layer_maps: set[str] = set()  # f_l(h_{l-1}) = ...: the note's own layer maps
+        self.entry_arrays: dict = {}  # nabla_w E = [dE/dw_{ij}]: the left-hand side's entry
         self.unit_layers: set[int] = set()  # layers fed by a weight written with one index
         self.example_letters: set[str] = set()  # examples.py
         self.log10 = False  # log is the base-10 logarithm: the note divides by ln(10)
@@ -296,6 +298,7 @@ def infer(note: Note, stmts) -> None:
             # f_l(h_{l-1}) = \sigma_l(W_l h_{l-1} + b_l): the note's own map from one layer to
             # the next, defined; never the activation of layer l applied to the layer below
             note.own_functions.add(atom.name)
+            note.layer_maps.add(atom.name)
             note.kinds[id(lhs)] = "definition"
             continue
         if (

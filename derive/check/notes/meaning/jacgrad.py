@@ -130,6 +130,8 @@ def apply(segments, stmts, note):
     funcs = compositions(stmts)
     note.layout_fixed = True
     return [
-        replace(seg, text=rewrite(seg.text, funcs)) if seg.kind == "math" else seg
+        replace(seg, text=rewrite(seg.text, funcs), lhs=rewrite(seg.lhs, funcs))
+        if seg.kind == "math"
+        else seg
         for seg in segments
     ]

@@ -577,7 +577,19 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         return [slips.rewriting(note, lhs, m, compare, i)
                 or Verdict(m.line, f"{lhs.text} = {m.text}", "definition", "forward equation")
                 for i, m in enumerate(members[1:])]  # fmt: skip
-    if kind in ("definition", "cost", "alias", "update"):
+    arrays = note.entry_arrays
+    entries = _entries_of(members)
+    if entries is not None:
+        # \nabla_w E = [\partial E / \partial w_{ij}] = ...: the gradient written as the array
+        # of its entries; the rows after it (its own, or rows continuing the same left-hand
+        # side) are claims about that entry
+        arrays[lhs.text] = entries
+        out.append(Verdict(members[1].line, f"{lhs.text} = {members[1].text}", "definition",
+                           "the gradient as the array of its entries"))  # fmt: skip
+        lhs, start = entries, 2
+    elif lhs.text in arrays:
+        lhs = arrays[lhs.text]
+    elif kind in ("definition", "cost", "alias", "update"):
         again = worked.restated(note.worked, members)  # net_{h1} = 0.15 \cdot 0.05 + ...
         if again is not None:
             out.append(Verdict(members[1].line, f"{lhs.text} = {members[1].text}", *again))
@@ -635,6 +647,16 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if m.line in getattr(note, "menu_lines", ()):
             own.add("sigma")  # a table row that defines sigma as another activation (actmenu)
         if own and (ngforms.mentions_own(lhs.tree, own) or ngforms.mentions_own(m.tree, own)):
+            # a layer map f_l of the note's own is no f of a chain rule for any f and g
+            free = (own - note.layer_maps) | set(note.functions)
+            anyf = (
+                None
+                if m.cond or not note.layer_maps
+                else composite.judge(lhs.tree, m.tree, claim, free)
+            )
+            if anyf is not None:
+                out.append(Verdict(m.line, claim, *anyf, _kind(lhs.tree, m.tree)))
+                continue
             out.append(Verdict(m.line, claim, "unknown", "a function the note defines"))
             continue
         calc = None if m.cond else calculus.judge(lhs.tree, m.tree, note.variables, note.aliases)
@@ -756,6 +778,24 @@ FORWARD_NAMES = ("z", "Z", "a", "A")
 _LIST = re.compile(r"^\s*\[.*[,;].*\]")
 
 
+def _entries_of(members: list[Member]) -> Member | None:
+    """The member ``[\\partial E / \\partial w_{ij}]`` after a ``\\nabla_w E`` when a
+    statement defines a gradient as the array of its entries and goes on, else None."""
+    if len(members) < 2 or not members[0].text.lstrip().startswith("\\nabla"):
+        return None
+    first = members[1]
+    text = first.text.strip()
+    if not (text.startswith("[") and text.endswith("]")) or first.tree is None:
+        return None
+    tree = first.tree
+    if tree[0] != "d" or tree[1] is None or tree[2][0] != "atom":
+        return None
+    if tree[1][0] != "atom" or not bind.is_cost(tree[1][1]):
+        return None
+    sub = re.sub(r"[\s{},]", "", tree[2][1].sub or "")
+    return first if re.fullmatch(r"[a-z]{2}", sub) else None
+
+
 def _worked(note: Note, members: list[Member]) -> list[Verdict]:
     """The statement where a worked example defines a name (``out_{h1} = \\frac{1}{1 +
     e^{-net_{h1}}} = \\frac{1}{1+e^{-0.3775}} = 0.593269992``): its formula binds, every later
@@ -829,6 +869,14 @@ def _definition(note: Note, kind: str, lhs: Member, m: Member) -> Verdict:
     if lhs.tree is None or m.tree is None or lhs.tree[0] != "atom":
         return plain
     name = lhs.tree[1].name
+    if name in DELTAS and lhs.tree[1].sup is not None:
+        # \delta^L := diag(\sigma'(z^L)) \nabla_{a^L} C: the error the model knows, defined by
+        # a formula; confirmed when it holds, else it stays a definition (never wrong)
+        try:
+            v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond)
+        except Exception:
+            return plain
+        return Verdict(m.line, text, "correct", msg, reading) if v == "correct" else plain
     others = [n for n, of in note.forward_lines if n != m.line and of == name.lower()]
     if name not in FORWARD_NAMES or not others:
         return plain
