@@ -47,3 +47,13 @@ def test_another_layer_named_y_is_not_read():
     v = verdict_by_line(_note("$Y = \\sigma(X W)$", f"{DY} \\cdot W", f"X \\cdot {DY}"))
     assert v.get(5) != "wrong", v
     assert v.get(6) != "wrong", v
+
+
+def test_one_examples_layer_fixes_the_weights_storage():
+    # y = Wx + b with W of shape [out, in]: a batch of rows is X W^T, so dL/dX = dL/dY W
+    v = verdict_by_line(_note("$y = Wx + b$ on each row of X", f"{DY} \\cdot W", f"X \\cdot {DY}"))
+    assert v.get(5) == "correct", v
+    assert v.get(6) == "wrong", v
+    v = verdict_by_line(_note("$y = Wx + b$ on each row of X", f"{DY} \\cdot W^T", f"X^T {DY}"))
+    assert v.get(5) == "wrong", v  # W^T belongs to Y = X W, which y = Wx + b does not allow
+    assert v.get(6) != "correct", v  # the gradient transposed at best

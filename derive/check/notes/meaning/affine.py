@@ -40,11 +40,21 @@ class _Skip(Exception):
     """Not a claim of this reading."""
 
 
+# one example's layer, y = Wx + b: W's storage is fixed, a batch may stack the examples
+# either way (as columns, W X; as rows, X W^T)
+_ONE = {
+    ("W", False, "x", False): ["columns", "rows, W stored [out, in]"],
+    ("x", False, "W", False): ["rows", "columns, W stored [in, out]"],
+    ("W", True, "x", False): ["columns, W stored [in, out]", "rows"],
+    ("x", False, "W", True): ["rows, W stored [out, in]", "columns"],
+}
+
+
 def _letter(node) -> tuple[str, bool] | None:
     if node[0] != "atom":
         return None
     a: Atom = node[1]
-    if a.sub or a.sup or a.primes or a.ex or a.name not in ("X", "W"):
+    if a.sub or a.sup or a.primes or a.ex or a.name not in ("X", "W", "x"):
         return None
     return a.name, a.T
 
@@ -64,24 +74,31 @@ def _product(node):
     a, b = _letter(node[2]), _letter(node[3])
     if a is None or b is None:
         return None
-    return _LAYOUTS.get((a[0], a[1], b[0], b[1]))
+    key = (a[0], a[1], b[0], b[1])
+    return _LAYOUTS.get(key) or _ONE.get(key)
 
 
 def layouts(stmts) -> list[str] | None:
     """The layouts the note's own definition of Y allows; all four when it writes none; None
     when it defines Y as something else."""
-    found = []
+    found, one = [], []
     for ms in stmts:
         if len(ms) < 2 or ms[0].tree is None or ms[0].tree[0] != "atom":
             continue
         a = ms[0].tree[1]
-        if a.name != "Y" or a.sub or a.sup or a.T:
+        if a.name not in ("Y", "y") or a.sub or a.sup or a.T:
             continue
         layout = _product(ms[1].tree) if ms[1].tree is not None else None
-        if layout is None:
-            return None
+        if a.name == "y":  # one example's layer (y = Wx + b), when it is one
+            if isinstance(layout, list):
+                one.extend(layout)
+            continue
+        if not isinstance(layout, str):
+            return None  # Y is something else than the layer's output
         found.append(layout)
-    return sorted(set(found)) if found else list(_LAYOUTS.values())
+    if found:
+        return sorted(set(found))
+    return sorted(set(one)) if one else list(_LAYOUTS.values())
 
 
 def _shapes(layout: str) -> dict[str, tuple[int, int]]:

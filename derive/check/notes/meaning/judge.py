@@ -308,7 +308,7 @@ def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> li
         for m in ms:
             _parse(m, note.functions)
     note.local_nodes = localnodes.collect(segments, stmts, extra)  # z = xy, then dz/dx = y
-    note.affine_layouts = affine.layouts(stmts)  # Y = X \cdot W + B: the book's Affine layer
+    note.affine_layouts = affine.layouts([*stmts, *extra])  # Y = X \cdot W + B: the Affine layer
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
     note.forward_lines = [
