@@ -31,17 +31,21 @@ from . import (
     bishoplayers,
     calculus,
     chains,
+    chainsteps,
     composite,
     composition,
     conventions,
     decay,
     dimensions,
     entryfuns,
+    entryorder,
+    errorletter,
     examples,
     explicit,
     gates,
     indices,
     inout,
+    jacgrad,
     jacobians,
     jacshort,
     layerletter,
@@ -54,8 +58,10 @@ from . import (
     ngshapes,
     nielsen,
     numbered,
+    numvec,
     onehot,
     onelayer,
+    owndefs,
     ownletters,
     ownquantities,
     ownsizes,
@@ -67,6 +73,7 @@ from . import (
     slipnames,
     slips,
     smallt,
+    softmaxentries,
     softmaxvec,
     strayindex,
     sublayers,
@@ -74,6 +81,7 @@ from . import (
     topweight,
     unitnet,
     units,
+    weightletter,
     worked,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
@@ -105,6 +113,9 @@ class Verdict:
     kind: str = "equation"  # derivative | chain-rule | equation, as the report names checks
     unread: bool = False  # its notation was not read (not parsed), rather than not judged
     own_only: bool = False  # judges its own link only: the line's older checks stay beside it
+    # refuted only where its section's definition fails (owndefs.py): (that definition's
+    # line, the refutation's message and reading)
+    demoted: tuple | None = None
 
 
 @dataclass
@@ -199,15 +210,32 @@ def statements(segments):
             members.append(Member(line, rel, part.strip(), cond=cond, table=seg.env == "table"))
             if cond and cond[0] == UNREAD_CASE:  # a case on values, not on two indices
                 members[-1].error = f"written for a case this checker does not read ({cond[1]})"
-        if members and members[0].text == "" and out and out[-1] and len(members) > 1:
-            out[-1].extend(members[1:])
-            continue
+        if members and members[0].text == "" and out and len(members) > 1:
+            # rows that open with "=" continue the formula before them, also after a sentence
+            # ("Split into `j = i` and `j ≠ i`:", "Since y is one-hot:"); a case of two index
+            # letters named in the prose is no left-hand side
+            back = len(out) - 1
+            while back > 0 and (out[back] is None or _index_case(out[back])):
+                back -= 1
+            above = out[back] and not _index_case(out[back]) and len(out[back]) > 1
+            if back == len(out) - 1 or above:
+                out[back].extend(members[1:])
+                continue
         last = out[-1] if out else None
         if last and members and last[0].text == members[0].text and _one_display(seg, spans):
             members[0].before = (*last[0].before, *last[1:])  # rows of one chain: = \\ = ...
         spans.append(getattr(seg, "span", -1))
         out.append(members)
     return [s for s in out if s]
+
+
+def _index_case(members) -> bool:
+    """``j = i``, ``i \\neq j``: a case of two index letters, named on its own."""
+    return (
+        len(members) == 2
+        and members[1].rel in ("=", "\\neq", "\\ne", "≠")
+        and all(re.fullmatch(r"[a-z]", m.text) for m in members)
+    )
 
 
 def _one_display(seg, spans: list[int]) -> bool:
@@ -239,10 +267,20 @@ def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]
     segments, layers = gates.split(segments)
     own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
     moved = [s for _, segs in layers for s in segs]  # their nodes still count (localnodes)
-    return _judge_note(segments, layout, costs, moved) + own
+    try:
+        out = _judge_note(segments, layout, costs, moved)
+        # a claim refuted only on a network its own section does not describe: its section alone
+        out = owndefs.own_sections(
+            out, segments, lambda part, keep: _judge_note(part, layout, costs, keep=keep), compare
+        )
+        return out + own
+    finally:
+        bind.LAYOUT_FIXED[0] = False  # a note's own layout (jacgrad) ends with the note
 
 
-def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> list[Verdict]:
+def _judge_note(
+    segments, layout: str | None = None, costs=None, moved=(), keep=None
+) -> list[Verdict]:
     shaped = [s for s in segments if s.kind == "math" and s.source == "shapes"]
     segments = [s for s in segments if not (s.kind == "math" and s.source == "shapes")]
     denied = negated.negated(segments)  # "we can't write $...$": what the prose says fails
@@ -253,7 +291,13 @@ def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> li
             for m in ms:
                 m.text = smallt.rewrite(m.text)
     note = Note()
+    if keep is not None:
+        keep.append(note)  # the note as read, for a second look at its definitions (owndefs)
     note.layout = layout
+    rewritten = jacgrad.apply(segments, stmts, note)  # \\nabla g a Jacobian, grad g its column
+    if rewritten is not segments:
+        segments, stmts = rewritten, statements(rewritten)
+    bind.LAYOUT_FIXED[0] = note.layout_fixed  # ... and a transposed side is then wrong
     note.known_costs = costs  # a layer of its own (gates.py): any cost above it
     note.alt_costs = altcost.lines(segments)
     note.alt_outputs = altcost.outputs(segments)  # "Softmax output: dy_k/da_l = ..."
@@ -270,9 +314,13 @@ def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> li
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     own_softmax = softmaxvec.apply(note, stmts)  # softmax(x), L(p): x is z^L, p is a^L
+    # a_1 = e^{z_1} / (e^{z_1} + e^{z_2} + e^{z_3}): entries of the output layer
+    entries = None if own_softmax else softmaxentries.apply(note, stmts)
     infer(note, stmts)
     if own_softmax:
         softmaxvec.settle(note, own_softmax)
+    if entries:
+        softmaxentries.settle(note, entries)
     prosenet.apply(note, segments)  # "the final layer with sigmoid activation and ... loss"
     actmenu.apply(note, stmts)  # \phi(U) = \max(0, U), then \phi(U) = 1/(1 + e^{-U}): readings
     note.named_fractions = telescope.named_fractions(stmts)  # \delta_o = dE/dnet_o
@@ -309,8 +357,10 @@ def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> li
             _parse(m, note.functions)
     note.local_nodes = localnodes.collect(segments, stmts, extra)  # z = xy, then dz/dx = y
     note.affine_layouts = affine.layouts([*stmts, *extra])  # Y = X \cdot W + B: the Affine layer
+    note.chain_costs = chainsteps.known(stmts)  # E(w) = 1/2 \sum_i (...)^2: \nabla E(w)
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
+    note.section_defs = owndefs.collect(segments, stmts, note)  # z_{ij} = \sum_k x_{ik} W_{kj}
     note.forward_lines = [
         (ms[1].line, ms[0].tree[1].name.lower())
         for ms in stmts
@@ -335,6 +385,10 @@ def _judge_note(segments, layout: str | None = None, costs=None, moved=()) -> li
     widths = dimensions.sizes(segments)
     note.m_width = ngshapes.m_is_a_width(stmts)  # W \in R^{m x n}: m is no example count
     for members in stmts:
+        out.extend(  # [1, 2] \cdot W + b = [2.0, 2.4], \approx 0.7692: arithmetic (numvec)
+            Verdict(line, claim, v, msg, "the note's own numbers", "arithmetic", own_only=True)
+            for line, claim, v, msg in numvec.judge(members)
+        )
         if members[0].line in shapes and len(members) > 1:
             out.extend(_shape_line(members))  # Dimension: n/m = ...: shapes as fractions
             continue
@@ -416,9 +470,12 @@ def _notations(segments, stmts, note: Note) -> None:
     elif onelayer.applies(stmts):  # z = Wx + b, a = \sigma(z), no layer anywhere: one layer
         note.fixed_widths = [3, 4]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
+    weightletter.apply(stmts)  # z_l = A_l a_{l-1} + b_l: the note's letter for W
     sublayers.apply(stmts)  # a_i = W_i h_{i-1} + b_i: the layer in the subscript (CS7015)
     bishoplayers.apply(stmts)  # z_j^{(1)} = h(a_j^{(1)}): Bishop's a and z, layered
     ownquantities.apply(stmts)  # u^l = h^{l-1} W^l + b^l, h^l = phi(u^l): the note's z and a
+    errorletter.apply(stmts)  # \\partial e(w) / \\partial s_j: the error e is the cost E
+    entryorder.apply(stmts)  # z_j^{(l)} = \\sum_i w_{ij}^{(l)} a_i^{(l-1)}: w feeds j from i
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
@@ -636,6 +693,12 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             claim = f"{chain[back].text} = {m.text}"
             out.append(Verdict(m.line, claim, *step, "step", own_only=True))
             continue
+        if v == "unknown" and not m.cond:  # a per-weight chain of displays, step by step
+            step = chainsteps.judge([(p.line, p.tree) for p in [lhs, *chain]], m.tree,
+                                    getattr(note, "chain_costs", {}), m.line)  # fmt: skip
+            if step is not None:
+                out.append(Verdict(m.line, claim, *step, "step", own_only=True))
+                continue
         unread = _unread_names(note, lhs.tree, m.tree, m.line)
         if v == "wrong" and unread:
             # x = [x_1; x_2; ...]: the note defined this name in a form not read, so what
@@ -675,10 +738,16 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             named = slipnames.name(note, lhs.tree, m.tree, compare, m.line, m.cond, context, v, msg)
             if named is not None:
                 v, msg, reading = named
+        demoted = None
+        if v == "wrong":  # refuted on a network its own section's definition does not fit
+            why = owndefs.contradicted(note, lhs.tree, m.tree, m.line, compare)
+            if why is not None:
+                demoted = (why[1], msg, reading)
+                v, msg, reading = "unknown", why[0], ""
         kind = _kind(lhs.tree, m.tree)
         if note.named and reading:
             reading = f"{note.named}, {reading}"
-        out.append(Verdict(m.line, claim, v, msg, reading, kind))
+        out.append(Verdict(m.line, claim, v, msg, reading, kind, demoted=demoted))
     return out
 
 
@@ -1162,7 +1231,8 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
     )
     if not note.cost_read and _own_cost(note, ("add", [(1, lhs), (1, rhs)])):
         depends_on_cost = True  # E^q as the note defines it, beside a cost guessed for delta
-    if unitnet.numbered_entries(("add", [(1, lhs), (1, rhs)]), note.aliases):
+    entry_nums = unitnet.numbered_entries(("add", [(1, lhs), (1, rhs)]), note.aliases)
+    if entry_nums and not getattr(note, "entries_written", False):
         depends_on_cost = True  # y_1, a_1^{[3]}: the note's widths are its own (unitnet.py)
     known = note.convention or note.named  # a known convention: its names are not guessed
     if ((not note.forward and not note.costs and not known) or note.unfit) and not own:
