@@ -22,6 +22,7 @@ import numpy as np
 from . import (
     actidentity,
     actmenu,
+    affine,
     altcost,
     barenames,
     biasletter,
@@ -355,7 +356,7 @@ def _judge_note(
         for m in ms:
             _parse(m, note.functions)
     note.local_nodes = localnodes.collect(segments, stmts, extra)  # z = xy, then dz/dx = y
-
+    note.affine_layouts = affine.layouts([*stmts, *extra])  # Y = X \cdot W + B: the Affine layer
     note.chain_costs = chainsteps.known(stmts)  # E(w) = 1/2 \sum_i (...)^2: \nabla E(w)
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
@@ -676,6 +677,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             node = localnodes.judge(getattr(note, "local_nodes", None), lhs, m)
             if node is not None and (node[0] == "correct" or v == "unknown"):
                 out.append(Verdict(m.line, claim, *node, _kind(lhs.tree, m.tree)))
+                continue
+        if v == "unknown":  # dL/dX = dL/dY W^T: the Affine layer on its own (affine.py)
+            layer = affine.judge(getattr(note, "affine_layouts", None), lhs.tree, m.tree)
+            if layer is not None:
+                out.append(Verdict(m.line, claim, *layer, "derivative"))
                 continue
         if v == "wrong" and i > 1 and _numbers_only(m.tree):
             if not all(_numbers_only(p.tree) for p in members[1:i]):
