@@ -59,14 +59,25 @@ def test_a_slip_of_calculus_is_caught(right, slip):
 
 def test_a_result_in_the_notes_own_names_is_not_judged_wrong():
     # y(1 - y) is sigma(a)(1 - sigma(a)) in the note's name for the output: never wrong here;
-    # (d - o)^2 differentiated into the target's other name, neither
+    # (d - o)^2 differentiated into another name of the note's, neither
     text = (
         r"$$\frac{\partial y}{\partial a} = \frac{\partial \sigma(a)}{\partial a} = y(1-y)$$"
         "\n\n"
-        r"$$\frac{\partial E}{\partial o} = \frac{\partial (d - o)^2}{\partial o} = -(target - o)$$"
+        r"$$\frac{\partial E}{\partial o} = \frac{\partial (d - o)^2}{\partial o} = -(q - o)$$"
         "\n\n"
         r"$$\frac{\partial z}{\partial W} = \frac{\partial (W x + b)}{\partial W} = x^T$$"
         "\n"
     )
     results, _ = check_text(text)
     assert not [r for r in results if r.verdict == "wrong"], results
+
+
+def test_the_target_by_its_word_is_the_costs_target():
+    # (d - o)^2 differentiated into -(target - o): the target written as a word is the d of the
+    # cost (test_notes_chainsteps.py), so the factor 2 it lost is caught
+    text = (
+        r"$$\frac{\partial E}{\partial o} = \frac{\partial (d - o)^2}{\partial o} = -(target - o)$$"
+    )
+    results, _ = check_text(text + "\n")
+    wrong = [r for r in results if r.verdict == "wrong"]
+    assert wrong and "target the target d" in wrong[0].message

@@ -109,7 +109,7 @@ def read_document(text: str, *, latex: bool | None = None) -> Document:
     if cells is not None:
         text, latex = cells, False
     latex = is_latex(text) if latex is None else latex
-    text = _blank_comments(text) if latex else _mask_markdown(text)
+    text = _blank_comments(text) if latex else _unescape(_mask_markdown(text))
     # the physics package's \mqty[a & b] holds rows and columns: rewritten before the rows are cut
     text = physics.expand(text, own=mac.definitions(text)[0])
     spans = _find_spans(text, latex)
@@ -186,6 +186,32 @@ def _blank(s: str) -> str:
 
 def _blank_comments(text: str) -> str:
     return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group()), text)
+
+
+_ESCAPED_ENV = re.compile(r"\\(begin|end)\{([A-Za-z]+)\\\*\}")
+
+
+def _unescape(text: str) -> str:
+    """Math typed for a Markdown engine that applies its backslash escapes before MathJax
+    (gollum wikis, some Jekyll and Hugo setups): ``\\begin{align\\*}``, rows ending in
+    ``\\\\\\\\``, ``\\^`` for ^. A note that escapes an environment's star so is read as
+    rendered: the star, its environments' row breaks and every ``\\^`` unescaped (each
+    replacement as long as the text it replaces, so lines keep their numbers)."""
+    found = [m for m in _ESCAPED_ENV.finditer(text) if m.group(2) + "*" in _ROW_ENVS]
+    if not found:
+        return text
+    text = _ESCAPED_ENV.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}*}} ", text)
+    out, i = [], 0
+    for m in re.finditer(r"\\begin\{([A-Za-z]+\*?)\}", text):
+        if m.start() < i or m.group(1) not in _ROW_ENVS:
+            continue
+        close = text.find(f"\\end{{{m.group(1)}}}", m.end())
+        if close < 0:
+            continue
+        out.append(text[i : m.end()] + text[m.end() : close].replace("\\\\\\\\", "\\\\  "))
+        i = close
+    text = "".join(out) + text[i:]
+    return re.sub(r"(?<!\\)\\\^", " ^", text)
 
 
 def _mask_markdown(text: str) -> str:
@@ -585,6 +611,9 @@ class _Reader:
         self.carry = ""  # the left-hand side a row starting with = continues (across spans too)
         self.span = -1
         self.current: Span | None = None
+        # a display ending in "=" (its value in the next display): that display's span and end
+        self.dangling: tuple[int, int] | None = None
+        self.chain_span = -1  # the span the display being read continues, or -1
 
     def line(self, pos: int) -> int:
         return bisect.bisect_right(self.starts, pos)
@@ -593,6 +622,11 @@ class _Reader:
         for index, span in enumerate(self.doc.spans):
             self.span = index
             self.current = span
+            self.chain_span = -1
+            gap = self.text[self.dangling[1] : span.start] if self.dangling else "x"
+            if span.display and not gap.strip():  # "… =", then after a blank line "…" goes on
+                self.chain_span = self.dangling[0]
+            self.dangling = None
             first = len(self.doc.items)
             self._block(span.cstart, self.text[span.cstart : span.cend], "")
             case = self._case_before(index) if span.display else ""
@@ -796,6 +830,10 @@ class _Reader:
 
     def _formula(self, base: int, s: str, env: str, cond: str) -> None:
         rels = _cuts(s, _relation, "{}()[]")
+        self.dangling = None  # only the display's last formula can leave its chain open
+        if self.chain_span >= 0 and self.carry:
+            self._continued(base, s, env, cond, rels)
+            return
         if not rels:
             lead = len(s) - len(s.lstrip())
             if self.current.display and re.search(r"\\partial|\\frac\s*\{\s*d", s):
@@ -823,11 +861,37 @@ class _Reader:
                 groups[-1][1].append((rs, re_, part_end))
             else:
                 groups.append((line, [(rs, re_, part_end)]))
+        if self.current.display and not s[rels[-1][1] :].strip():
+            # a display that ends in "=": its value opens the next display (a chain of displays)
+            self.dangling = (self.span, self.current.end)
+            groups[-1] = (groups[-1][0], groups[-1][1][:-1])
         for line, parts in groups:
+            if not parts:
+                continue
             body = "".join(s[rs:pe] for rs, _, pe in parts)
             raw = lhs_raw + body
             self._emit(line, self._clean(raw), raw, env, cond, lhs=carried,
                        end=base + parts[-1][2])  # fmt: skip
+
+    def _continued(self, base: int, s: str, env: str, cond: str, rels) -> None:
+        """A display that goes on with the chain of the display before it, which ended in
+        "=": each of its members is a member of that chain (the carried left-hand side's), on
+        the line where the member starts, in the span of the display it continues."""
+        carried = self._clean(self.carry)
+        bounds = [(0, 0), *rels, (len(s), len(s))]
+        for k in range(len(bounds) - 1):
+            part = s[bounds[k][1] : bounds[k + 1][0]]
+            if not part.strip() or k == 0 and rels and self._clean(part).strip() == carried.strip():
+                continue  # (the display restates the left-hand side: "= …" follows)
+            lead = len(part) - len(_DISPLAY_LEAD.sub("", part, count=1))
+            line = self.line(base + bounds[k][1] + lead)
+            raw = self.carry + " = " + part
+            self.doc.items.append(
+                Item(line, self._clean(raw), self.current.source, env, True, carried, cond,
+                     " ".join(raw.split()), self.line(base + bounds[k + 1][0]), self.chain_span)
+            )  # fmt: skip
+        if rels and not s[rels[-1][1] :].strip():
+            self.dangling = (self.chain_span, self.current.end)
 
     def _emit(self, line, text, raw, env, condition="", lhs="", end=0) -> None:
         if not re.search(r"\w", text):
@@ -854,6 +918,8 @@ class _Reader:
         # line of a formula spread over lines): a space; a row break \\ stays
         tex = re.sub(r"(?<!\\)((?:\\\\)*)\\(?=\s|$)", r"\1 ", tex)
         tex = scripts.tex(tex)  # z₁, W⁽²⁾, aᵀ typed as characters: _{1}, ^{(2)}, ^{T}
+        # S \triangleq \sum_i ...: a definition, as := is
+        tex = re.sub(r"\\(?:triangleq|coloneq)(?![A-Za-z])", ":=", tex)
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
         tex = re.sub(r"(\\[A-Za-z]+) (?=[_^'])", r"\1", tex)  # δ₂, σ′: \delta_{2}, \sigma'
@@ -863,6 +929,7 @@ class _Reader:
 
 
 _CONTROL_SPACE = re.compile(r"^(?:\s|\\(?=\s))*")  # spaces and TeX's control spaces
+_DISPLAY_LEAD = re.compile(r"^(?:\s|\\(?=\s)|\\displaystyle(?![A-Za-z]))*")
 _LEAD = re.compile(r"(?:\s|&|\\(?:tag|label)\*?\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")
 
 

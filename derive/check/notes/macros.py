@@ -17,7 +17,8 @@ re-reading nested calls is this module either way, so the expander is written ou
 
 ``present(tex)`` strips what only changes how a formula looks: ``\\label``, ``\\tag``,
 ``\\nonumber``, colours (``\\textcolor{c}{x}`` → ``x``), boxes (``\\boxed``, ``\\framebox``,
-``\\fbox``, and a ``\\text{…$x$…}`` holding math → ``x``), bold and other fonts (``\\mathbf``,
+``\\fbox``, and a ``\\text{…$x$…}`` holding math → ``x``; numbers boxed side by side,
+``\\boxed{2}\\boxed{3}``, are the cells of a row vector), bold and other fonts (``\\mathbf``,
 ``\\boldsymbol``, ``\\bm``, ``\\bf``; ``\\mathbb{w}`` with one lower-case letter is bold,
 ``\\mathbb{R}`` stays), ``\\left``/``\\right`` and sizes, ``\\displaystyle``, ``\\limits``,
 spacing, a prose ``\\text``/``\\mbox`` at the end, and trailing punctuation. It keeps what
@@ -272,8 +273,20 @@ def _text_math(tex: str) -> str:
     return tex
 
 
+# numbers in boxes side by side (\boxed{2}\boxed{3}\boxed{4}): the cells of a row vector, as
+# a note draws an array, not one number run together
+_CELL = r"\\(?:boxed|fbox|framebox)\s*\{\s*(-?\d*\.?\d+)\s*\}"
+_CELLS = re.compile(rf"{_CELL}(?:\s*{_CELL})+")
+
+
+def _cells(m: re.Match) -> str:
+    values = re.findall(_CELL, m.group(0))
+    return r"\begin{bmatrix} " + " & ".join(values) + r" \end{bmatrix}"
+
+
 def present(tex: str) -> str:
     """``tex`` without its presentation (see the module doc), one line, spaces collapsed."""
+    tex = _CELLS.sub(_cells, tex)
     for name in _UNWRAP:
         tex = _unwrap(tex, name, 1, 2)
     # an old-style font switch in its group: {\bf A}, {\rm d} are the letters themselves (the

@@ -48,6 +48,14 @@ def to_latex(line: str) -> str | None:
     body = _clean(line)
     if "=" not in body or re.search(r"\b(?:If|if|and|then|where|Where)\b", body):
         return None
+    # Σ_{j≠i}: a sum over every index but one, kept whole through the plain reader
+    excluded = []
+
+    def _excluded(m: re.Match) -> str:
+        excluded.append(rf"\sum_{{{m.group(1)} \neq {m.group(2)}}} ")
+        return f"⟦{len(excluded) - 1}⟧"
+
+    body = re.sub(r"[Σ∑]_?\{\s*([a-z])\s*(?:≠|!=|\\neq?)\s*([a-z])\s*\}\s*", _excluded, body)
     body = scripts.plain(body, layers=True)
     body = re.sub(r"\b([A-Za-z]\d+)(?=[A-Za-z]\d*(?![A-Za-z_]))", r"\1 ", body)  # W₁x: W1 x
     body = re.sub(r"(?:𝟙|\b1)\s*[{(]\s*([^{}()<>]+?)\s*>\s*0\s*[})]", r"𝟙(\1 > 0)", body)
@@ -57,6 +65,8 @@ def to_latex(line: str) -> str | None:
     if tex is None or any(tex.count(a) != tex.count(b) for a, b in ("()", "{}", "[]")):
         return None  # a bracket left open: a line cut short, not a formula
     tex = tex.replace("𝟙(", r"\mathbb{1}(").replace("Σ", r"\sum ")
+    for k, tex_sum in enumerate(excluded):
+        tex = tex.replace(f"⟦{k}⟧", tex_sum)
     tex = re.sub(r"(\\[A-Za-z]+) (?=[_^'])", r"\1", tex)  # \delta _{ij}: \delta_{ij}
     return re.sub(r"\s+", " ", tex).strip()
 

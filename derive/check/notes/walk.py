@@ -37,6 +37,7 @@ from . import ownsection as ownsection
 from . import shapes as shapes
 from . import softmax as softmax
 from .claims import Member, Names, Reader
+from .meaning import softmaxnums
 from .meaning.judge import VALUE_COND, judge_note
 from .names import sym
 from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
@@ -221,7 +222,36 @@ def check_text(
         run = lambda part: _section_checks(part, reader, text)  # noqa: E731
         old = ownsection.demote(checker, segments, old, new, run)
     results = merge(old, new)
+    results = _numbers_example(results, segments, text)
     return results, _with_readings(header, old, new, results)
+
+
+def _numbers_example(results: list[Result], segments, text: str) -> list[Result]:
+    """A softmax worked in numbers (``meaning/softmaxnums.py``): its vectors and its loss are
+    judged by evaluating the numbers; on those lines, the other checks' claims about the same
+    numbers (``L = -\\log(0.245)`` on a drawn network, a cost's value compared with no
+    rounding) and what they could not read give way."""
+    found = softmaxnums.judge(segments, text)
+    if not found:
+        return results
+    mine: dict[int, set[float]] = {}
+    for line, claim, _, _ in found:
+        mine.setdefault(line, set()).update(_numbers_in(claim))
+
+    def same(r: Result) -> bool:
+        if r.line not in mine:
+            return False
+        theirs = _numbers_in(r.claim)
+        return r.verdict == "unknown" or bool(theirs) and theirs <= mine[r.line]
+
+    kept = [r for r in results if not same(r)]
+    kept += [Result(line, "arithmetic", claim, v, None, msg) for line, claim, v, msg in found]
+    return sorted(kept, key=lambda r: r.line)
+
+
+def _numbers_in(claim: str) -> set[float]:
+    """The decimal numbers a claim writes (not the digits of its subscripts)."""
+    return {float(x) for x in re.findall(r"(?<![\w_{])-?\d+\.\d+", claim.replace("−", "-"))}
 
 
 def _second_example(segments, reader, text: str, after: int) -> tuple[int, list[Result]] | None:

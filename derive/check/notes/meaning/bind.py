@@ -378,6 +378,11 @@ class Jac:
 READ_AS_ELEMENTWISE = [False]
 
 
+# Set per note by judge: the note fixes its layout itself (jacgrad.py), so a side that is the
+# other's transpose is no layout of its own but a mistake.
+LAYOUT_FIXED = [False]
+
+
 # How close two evaluated sides must be to agree (the truth is central finite differences).
 TOL = dict(rtol=1e-5, atol=1e-6)
 
@@ -402,8 +407,9 @@ def equal(a, b) -> bool:
         # a number against a vector ((y - \hat y)^2 for a squared norm): not the same reading
         raise Unreadable(f"a number against shape {(b if a.size == 1 else a).shape}")
     if a.shape != b.shape:
-        if a.shape == b.shape[::-1]:
-            # a transpose of the other: a layout the note may use for its own names
+        if a.shape == b.shape[::-1] and not LAYOUT_FIXED[0]:
+            # a transpose of the other: a layout the note may use for its own names (unless
+            # the note states which of its derivatives are rows and which columns: jacgrad)
             raise Unreadable(f"shapes {a.shape} and {b.shape} differ")
         return False  # a gradient has the shape of its variable: another shape is wrong
     return bool(np.allclose(a, b, **TOL))

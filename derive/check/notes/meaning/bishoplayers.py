@@ -27,21 +27,29 @@ def _applied(rhs):
     return None, None
 
 
+def _direction(ms) -> str | None:
+    """ "bishop" for ``z^{(l)} = act(a^{(l)})``, "ng" for ``a^{(l)} = act(z^{(l)})``, else None."""
+    if len(ms) < 2 or ms[0].tree is None or ms[1].tree is None:
+        return None
+    lhs, rhs = ms[0].tree, ms[1].tree
+    if lhs[0] != "atom" or lhs[1].name not in ("a", "z") or lhs[1].sup is None:
+        return None
+    name, arg = _applied(rhs)
+    if name not in _ACTIVATIONS or arg is None or arg[0] != "atom":
+        return None
+    a = arg[1]
+    if a.name != lhs[1].name and a.name in ("a", "z") and a.sup is not None:
+        if strip_layer(a.sup) == strip_layer(lhs[1].sup):
+            return "bishop" if lhs[1].name == "z" else "ng"
+    return None
+
+
 def writes_bishop(stmts) -> bool:
-    """Whether a forward equation of the note reads ``z^{(l)} = act(a^{(l)})``."""
-    for ms in stmts:
-        if len(ms) < 2 or ms[0].tree is None or ms[1].tree is None:
-            continue
-        lhs, rhs = ms[0].tree, ms[1].tree
-        if lhs[0] != "atom" or lhs[1].name != "z" or lhs[1].sup is None:
-            continue
-        name, arg = _applied(rhs)
-        if name not in _ACTIVATIONS or arg is None or arg[0] != "atom":
-            continue
-        a = arg[1]
-        if a.name == "a" and a.sup is not None and strip_layer(a.sup) == strip_layer(lhs[1].sup):
-            return True
-    return False
+    """Whether a forward equation of the note reads ``z^{(l)} = act(a^{(l)})``, and none the
+    other way round (a note that also writes ``a^{(l)} = act(z^{(l)})`` is in Ng's letters, the
+    other formula a slip of its own)."""
+    found = {_direction(ms) for ms in stmts}
+    return "bishop" in found and "ng" not in found
 
 
 def _swap(node):

@@ -58,6 +58,7 @@ class Note:
         self.einstein = False
         self.layout: str | None = None  # stated by the user (--rows), else inferred
         self.base = None  # the input's layer number when the note states it (a^1 = x)
+        self.defined_forward: set[str] = set()  # the forward quantities defined so far
         self.unit_layers: set[int] = set()  # layers fed by a weight written with one index
         self.example_letters: set[str] = set()  # examples.py
         self.log10 = False  # log is the base-10 logarithm: the note divides by ln(10)
@@ -291,6 +292,12 @@ def infer(note: Note, stmts) -> None:
             note.aliases.setdefault("call:" + atom.name, rhs)  # f(x) = a^{(O)}: the output
             note.kinds[id(lhs)] = "definition"
             continue
+        if _layer_map(lhs.tree):
+            # f_l(h_{l-1}) = \sigma_l(W_l h_{l-1} + b_l): the note's own map from one layer to
+            # the next, defined; never the activation of layer l applied to the layer below
+            note.own_functions.add(atom.name)
+            note.kinds[id(lhs)] = "definition"
+            continue
         if (
             lhs.tree[0] == "call"
             and atom.name not in COSTS
@@ -343,6 +350,13 @@ def infer(note: Note, stmts) -> None:
         if rhs is not None and _has_derivative(rhs) and rel == "=":
             if atom.name in KNOWN:
                 continue
+        if rel == ":=" and _first_forward(note, atom, lhs.tree, members[-1].tree):
+            # a_0 := x, z_1 := A_1 a_0 + b_1: a forward pass written with :=, the first
+            # definition of each quantity (a later one is judged against it)
+            note.kinds[id(lhs)] = "forward"
+            note.forward.append((lhs.tree, members[-1].tree))
+            calls.append((atom, members[-1].tree))
+            continue
         if rel in (":=", "\\equiv", "=:"):
             note.kinds[id(lhs)] = "definition"
             if atom.name not in KNOWN and rhs is not None and lhs.tree[0] == "atom":
@@ -358,6 +372,7 @@ def infer(note: Note, stmts) -> None:
             if rhs is not None and not _has_derivative(rhs):
                 note.kinds[id(lhs)] = "forward"
                 note.forward.append((lhs.tree, rhs))
+                note.defined_forward.add(atom.show())
                 calls.append((atom, rhs))
             continue
         if atom.name in ("x", "X", "y", "Y") and lhs.tree[0] == "atom" and atom.sup is None:
@@ -706,4 +721,28 @@ def _readable_cost(note: Note, tree) -> bool:
                 return False
         except (Unreadable, FloatingPointError, ValueError, ZeroDivisionError, RecursionError):
             return False
+    return True
+
+
+def _layer_map(lhs) -> bool:
+    """``f_l(h_{l-1})``, ``F^{l}(a^{l-1})``: a function of layer l applied to one bare quantity
+    of another layer, on the left of a formula: the note defines its layer-to-layer map."""
+    if lhs[0] != "call" or len(lhs[2]) != 1 or lhs[1].sup is None or lhs[1].primes:
+        return False
+    arg = lhs[2][0]
+    if arg[0] != "atom" or arg[1].sup is None or arg[1].sub:
+        return False
+    own, of = bind.strip_layer(lhs[1].sup), bind.strip_layer(arg[1].sup)
+    return re.fullmatch(r"[a-zA-Z]", own) is not None and of in (own + "-1", own + "+1")
+
+
+def _first_forward(note: Note, atom, lhs, rhs) -> bool:
+    """Whether ``lhs := rhs`` is the first definition of a layered forward quantity in a note
+    that writes its forward pass with ``:=`` (``z_l := A_l a_{l-1} + b_l``): then it is a
+    forward equation, and a later ``:=`` of the same quantity a definition judged against it."""
+    if lhs[0] != "atom" or atom.name not in ("z", "Z", "a", "A") or atom.sup is None:
+        return False
+    if rhs is None or _has_derivative(rhs) or atom.show() in note.defined_forward:
+        return False
+    note.defined_forward.add(atom.show())
     return True

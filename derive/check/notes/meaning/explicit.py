@@ -111,6 +111,23 @@ def written_out(trees) -> int | None:
     return None
 
 
+_TARGET_WORDS = ("target", "tgt", "expected", "desired")
+
+
+def _target_alias(gone: set, new: set) -> tuple[str, str] | None:
+    """(word, letter) when the result writes the target by a word (``target_o``) where the
+    expression has one other name with the same subscript (``d_o``) and nothing else differs:
+    notes that name the expected output d in their cost and target in their worked example."""
+    if len(gone) != 1 or len(new) != 1:
+        return None
+    (letter,), (word,) = gone, new
+    w_name, _, w_sub = word.partition("_")
+    l_name, _, l_sub = letter.partition("_")
+    if w_name.lower() not in _TARGET_WORDS or w_sub != l_sub or len(l_name) != 1:
+        return None
+    return word, letter
+
+
 def link(prev, cur) -> tuple[str, str, str] | None:
     """(verdict, why, reading) for the step from a written-out derivative ``prev`` (a
     Leibniz fraction whose numerator is an expression of its variable) to ``cur``; None
@@ -128,12 +145,17 @@ def link(prev, cur) -> tuple[str, str, str] | None:
         return None
     if var not in mine:
         return None
+    alias = _target_alias(mine - theirs - {var}, theirs - mine)
+    if alias is not None:  # (d_o - out_o)^2 then -(target_o - out_o): one target, two names
+        theirs = (theirs - {alias[0]}) | {alias[1]}
     rng = random.Random(7)
     differs = 0
     draws = 4
     try:
         for _ in range(draws):
             env = {n: rng.uniform(0.2, 0.9) for n in mine | theirs}
+            if alias is not None:
+                env[alias[0]] = env[alias[1]]
             up, down = dict(env), dict(env)
             up[var] += _H
             down[var] -= _H
@@ -146,6 +168,8 @@ def link(prev, cur) -> tuple[str, str, str] | None:
     except (ValueError, ZeroDivisionError, OverflowError, KeyError):
         return None
     reading = "the written-out derivative, its names independent"
+    if alias is not None:
+        reading += f", {alias[0]} the target {alias[1]}"
     if differs == 0:
         return "correct", "", reading
     if differs == draws and theirs <= mine:

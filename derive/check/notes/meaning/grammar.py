@@ -629,6 +629,8 @@ class Parser:
                 # quotient; the \partial of the denominator was left out
                 num = self.sub_parser(num_t[top.end() :]).parse_all()
                 return ("d", num, self.sub_parser(den_t).parse_all(), None)
+            if top:  # \frac{\partial}{o_k}(\dots): the operator, its \partial left out too
+                return ("d", None, self.sub_parser(den_t).parse_all(), None)
         if mark is None:
             num = self.sub_parser(num_t).parse_all()
             den = self.sub_parser(den_t).parse_all()

@@ -30,20 +30,25 @@ from . import (
     bishoplayers,
     calculus,
     chains,
+    chainsteps,
     composite,
     composition,
     conventions,
     decay,
     dimensions,
     entryfuns,
+    entryorder,
+    errorletter,
     examples,
     explicit,
     gates,
     indices,
     inout,
+    jacgrad,
     jacobians,
     jacshort,
     layerletter,
+    localnodes,
     logits,
     logreg,
     negated,
@@ -67,6 +72,7 @@ from . import (
     slipnames,
     slips,
     smallt,
+    softmaxentries,
     softmaxvec,
     strayindex,
     sublayers,
@@ -74,6 +80,7 @@ from . import (
     topweight,
     unitnet,
     units,
+    weightletter,
     worked,
 )
 from .bind import Env, Jac, NoLayer, Reading, ShapeMismatch, equal
@@ -202,15 +209,32 @@ def statements(segments):
             members.append(Member(line, rel, part.strip(), cond=cond, table=seg.env == "table"))
             if cond and cond[0] == UNREAD_CASE:  # a case on values, not on two indices
                 members[-1].error = f"written for a case this checker does not read ({cond[1]})"
-        if members and members[0].text == "" and out and out[-1] and len(members) > 1:
-            out[-1].extend(members[1:])
-            continue
+        if members and members[0].text == "" and out and len(members) > 1:
+            # rows that open with "=" continue the formula before them, also after a sentence
+            # ("Split into `j = i` and `j ≠ i`:", "Since y is one-hot:"); a case of two index
+            # letters named in the prose is no left-hand side
+            back = len(out) - 1
+            while back > 0 and (out[back] is None or _index_case(out[back])):
+                back -= 1
+            above = out[back] and not _index_case(out[back]) and len(out[back]) > 1
+            if back == len(out) - 1 or above:
+                out[back].extend(members[1:])
+                continue
         last = out[-1] if out else None
         if last and members and last[0].text == members[0].text and _one_display(seg, spans):
             members[0].before = (*last[0].before, *last[1:])  # rows of one chain: = \\ = ...
         spans.append(getattr(seg, "span", -1))
         out.append(members)
     return [s for s in out if s]
+
+
+def _index_case(members) -> bool:
+    """``j = i``, ``i \\neq j``: a case of two index letters, named on its own."""
+    return (
+        len(members) == 2
+        and members[1].rel in ("=", "\\neq", "\\ne", "≠")
+        and all(re.fullmatch(r"[a-z]", m.text) for m in members)
+    )
 
 
 def _one_display(seg, spans: list[int]) -> bool:
@@ -241,14 +265,21 @@ def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]
     # Forward: y = max(0, x) / Backward: dL/dx = ...: a layer of its own (gates.py)
     segments, layers = gates.split(segments)
     own = [v for kind, segs in layers for v in gates.judge(kind, segs, judge_note)]
-    out = _judge_note(segments, layout, costs)
-    # a claim refuted only on a network its own section does not describe: its section alone
-    out = owndefs.own_sections(out, segments, lambda part, keep: _judge_note(part, layout, costs,
-                               keep), compare)  # fmt: skip
-    return out + own
+    moved = [s for _, segs in layers for s in segs]  # their nodes still count (localnodes)
+    try:
+        out = _judge_note(segments, layout, costs, moved)
+        # a claim refuted only on a network its own section does not describe: its section alone
+        out = owndefs.own_sections(
+            out, segments, lambda part, keep: _judge_note(part, layout, costs, keep=keep), compare
+        )
+        return out + own
+    finally:
+        bind.LAYOUT_FIXED[0] = False  # a note's own layout (jacgrad) ends with the note
 
 
-def _judge_note(segments, layout: str | None = None, costs=None, keep=None) -> list[Verdict]:
+def _judge_note(
+    segments, layout: str | None = None, costs=None, moved=(), keep=None
+) -> list[Verdict]:
     shaped = [s for s in segments if s.kind == "math" and s.source == "shapes"]
     segments = [s for s in segments if not (s.kind == "math" and s.source == "shapes")]
     denied = negated.negated(segments)  # "we can't write $...$": what the prose says fails
@@ -270,6 +301,10 @@ def _judge_note(segments, layout: str | None = None, costs=None, keep=None) -> l
     if keep is not None:
         keep.append(note)  # the note as read, for a second look at its definitions (owndefs)
     note.layout = layout
+    rewritten = jacgrad.apply(segments, stmts, note)  # \\nabla g a Jacobian, grad g its column
+    if rewritten is not segments:
+        segments, stmts = rewritten, statements(rewritten)
+    bind.LAYOUT_FIXED[0] = note.layout_fixed  # ... and a transposed side is then wrong
     note.known_costs = costs  # a layer of its own (gates.py): any cost above it
     note.alt_costs = altcost.lines(segments)
     note.alt_outputs = altcost.outputs(segments)  # "Softmax output: dy_k/da_l = ..."
@@ -286,9 +321,13 @@ def _judge_note(segments, layout: str | None = None, costs=None, keep=None) -> l
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     own_softmax = softmaxvec.apply(note, stmts)  # softmax(x), L(p): x is z^L, p is a^L
+    # a_1 = e^{z_1} / (e^{z_1} + e^{z_2} + e^{z_3}): entries of the output layer
+    entries = None if own_softmax else softmaxentries.apply(note, stmts)
     infer(note, stmts)
     if own_softmax:
         softmaxvec.settle(note, own_softmax)
+    if entries:
+        softmaxentries.settle(note, entries)
     prosenet.apply(note, segments)  # "the final layer with sigmoid activation and ... loss"
     actmenu.apply(note, stmts)  # \phi(U) = \max(0, U), then \phi(U) = 1/(1 + e^{-U}): readings
     note.named_fractions = telescope.named_fractions(stmts)  # \delta_o = dE/dnet_o
@@ -319,6 +358,13 @@ def _judge_note(segments, layout: str | None = None, costs=None, keep=None) -> l
     note.named_gradients = scope.named(stmts)  # dZ^{[L]} = dJ/dZ^{[L]}: a second reading
     note.accumulators = scope.updated(stmts, note.kinds)  # Delta = Delta + ...: Delta = 0 sets it
     note.scalar_defs = composition.definitions(stmts)  # f(x) = c x^n, z = y - t: one variable
+    extra = statements(moved)
+    for ms in extra:
+        for m in ms:
+            _parse(m, note.functions)
+    note.local_nodes = localnodes.collect(segments, stmts, extra)  # z = xy, then dz/dx = y
+
+    note.chain_costs = chainsteps.known(stmts)  # E(w) = 1/2 \sum_i (...)^2: \nabla E(w)
     logits.bind_logits(note, stmts)  # after infer: the softmax output, the note's names
     jacobians.bind_jacobians(note, segments, stmts)
     note.section_defs = owndefs.collect(segments, stmts, note)  # z_{ij} = \sum_k x_{ik} W_{kj}
@@ -428,9 +474,12 @@ def _notations(segments, stmts, note: Note) -> None:
     elif onelayer.applies(stmts):  # z = Wx + b, a = \sigma(z), no layer anywhere: one layer
         note.fixed_widths = [3, 4]
     biasletter.apply(stmts)  # B^{(2)}: the bias of layer 2
+    weightletter.apply(stmts)  # z_l = A_l a_{l-1} + b_l: the note's letter for W
     sublayers.apply(stmts)  # a_i = W_i h_{i-1} + b_i: the layer in the subscript (CS7015)
     bishoplayers.apply(stmts)  # z_j^{(1)} = h(a_j^{(1)}): Bishop's a and z, layered
     ownquantities.apply(stmts)  # u^l = h^{l-1} W^l + b^l, h^l = phi(u^l): the note's z and a
+    errorletter.apply(stmts)  # \\partial e(w) / \\partial s_j: the error e is the cost E
+    entryorder.apply(stmts)  # z_j^{(l)} = \\sum_i w_{ij}^{(l)} a_i^{(l-1)}: w feeds j from i
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
@@ -563,6 +612,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         if one is not None:  # (L \circ z)'(y) = L'(z(y)) z'(y), f(x)' after f(x) = c x^n
             out.append(Verdict(m.line, claim, *one, "one variable", "derivative"))
             continue
+        if m.error and not lhs.error:  # dy/dx = 0 \ (x \le 0): a case of a node (localnodes)
+            node = localnodes.judge(getattr(note, "local_nodes", None), lhs, m)
+            if node is not None:
+                out.append(Verdict(m.line, claim, *node, _kind(lhs.tree, ("num", 0.0))))
+                continue
         if lhs.error or m.error:
             out.append(Verdict(m.line, claim, "unknown", lhs.error or m.error, unread=True))
             continue
@@ -593,6 +647,14 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, claim, calc[0], calc[1], "", _kind(lhs.tree, m.tree)))
             continue
         v, msg, reading = compare(note, lhs.tree, m.tree, m.line, m.cond, context)
+        # dz/dw = x = 2: a number after symbols is the note's worked value, no identity
+        valued = i > 1 and _numbers_only(m.tree)
+        valued = valued and not all(_numbers_only(p.tree) for p in members[1:i])
+        if v != "correct" and not valued:  # z = xy, then dz/dx = y: the section's own node
+            node = localnodes.judge(getattr(note, "local_nodes", None), lhs, m)
+            if node is not None and (node[0] == "correct" or v == "unknown"):
+                out.append(Verdict(m.line, claim, *node, _kind(lhs.tree, m.tree)))
+                continue
         if v == "wrong" and i > 1 and _numbers_only(m.tree):
             if not all(_numbers_only(p.tree) for p in members[1:i]):
                 # dL/da = a - y = 0.75 - 1 = -0.25: the numbers are the symbols' values in the
@@ -630,6 +692,12 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             claim = f"{chain[back].text} = {m.text}"
             out.append(Verdict(m.line, claim, *step, "step", own_only=True))
             continue
+        if v == "unknown" and not m.cond:  # a per-weight chain of displays, step by step
+            step = chainsteps.judge([(p.line, p.tree) for p in [lhs, *chain]], m.tree,
+                                    getattr(note, "chain_costs", {}), m.line)  # fmt: skip
+            if step is not None:
+                out.append(Verdict(m.line, claim, *step, "step", own_only=True))
+                continue
         unread = _unread_names(note, lhs.tree, m.tree, m.line)
         if v == "wrong" and unread:
             # x = [x_1; x_2; ...]: the note defined this name in a form not read, so what
@@ -1162,7 +1230,8 @@ def _compare(note: Note, lhs, rhs, line=0, cond=None, context=frozenset()):
     )
     if not note.cost_read and _own_cost(note, ("add", [(1, lhs), (1, rhs)])):
         depends_on_cost = True  # E^q as the note defines it, beside a cost guessed for delta
-    if unitnet.numbered_entries(("add", [(1, lhs), (1, rhs)]), note.aliases):
+    entry_nums = unitnet.numbered_entries(("add", [(1, lhs), (1, rhs)]), note.aliases)
+    if entry_nums and not getattr(note, "entries_written", False):
         depends_on_cost = True  # y_1, a_1^{[3]}: the note's widths are its own (unitnet.py)
     known = note.convention or note.named  # a known convention: its names are not guessed
     if ((not note.forward and not note.costs and not known) or note.unfit) and not own:

@@ -7,7 +7,13 @@ letter is which by its own forward equations: a letter P with a layer is an affi
 another letter Q of the layer below, the layer's weight and its bias, and Q of a layer is an
 activation applied to P of the same layer. Every P is then the model's ``z`` (``Z`` for a
 capital) and every Q its ``a`` (``A``), with all their decorations, in every formula of the
-note. A note that writes ``z`` or ``a`` (resp. ``Z``, ``A``) itself keeps its letters.
+note. A note that writes ``z`` or ``a`` (resp. ``Z``, ``A``) itself keeps its letters, except
+that P may be the model's own ``z`` (``z_l = W_l h_{l-1} + b_l``, ``h_l = \\sigma_l(z_l)``):
+then only Q is renamed, to ``a`` where the note writes no ``a``. The same holds in entry form
+(Learning From Data's ``s_j^{(l)} = \\sum_i w_{ij}^{(l)} x_i^{(l-1)}``, ``x_j^{(l)} =
+\\theta(s_j^{(l)})``: a sum over one index of the weight times Q's entry, a bias or none), where
+Q may be a layered ``x`` (the input ``x`` without a layer stays the input) and the letters are
+one example's entries (lower-case ``z``, ``a``).
 
 Such notes often call the network's output ``y`` and the target ``t`` (``h^L = y``, Bishop's
 ``y_k`` and ``t_k``). When a formula sets the top layer's activation equal to a bare ``y`` and
@@ -69,12 +75,62 @@ def _affine(lhs: Atom, rhs):
     return q.name
 
 
-def _activation_of(lhs: Atom, rhs) -> str | None:
-    """The letter P of ``Q^l = f(P^l)``, else None."""
+def _entry(atom: Atom) -> str | None:
+    """The one index letter of an entry (``S_j^{(l)}``), else None."""
+    s = re.sub(r"[\s{}]", "", atom.sub or "")
+    return s if re.fullmatch(r"[a-z]", s) else None
+
+
+def _entry_letter(atom: Atom) -> bool:
+    """A letter an entry-form forward pass may name its own: as ``_own``, and also ``x`` with a
+    layer (Learning From Data's ``x_j^{(l)}``, every layer's output, ``x^{(0)}`` the input)."""
+    return _own(atom) or atom.name == "x" and _layer(atom) is not None
+
+
+def _entry_affine(lhs, rhs):
+    """The letter Q of ``P_j^{(l)} = \\sum_i w_{ij}^{(l)} Q_i^{(l-1)}`` (the weight's indices in
+    either order, a bias ``b_j^{(l)}`` or none), else None."""
+    s, j = _layer(lhs), _entry(lhs)
+    if s is None or j is None or not isinstance(rhs, tuple):
+        return None
+    terms = [t for _, t in rhs[1]] if rhs[0] == "add" else [rhs]
+    sums = [t for t in terms if t[0] == "sum" and isinstance(t[1], str)]
+    rest = [t for t in terms if t not in sums]
+    if len(sums) != 1 or len(rest) > 1:
+        return None
+    if rest and not (rest[0][0] == "atom" and rest[0][1].name == "b" and _entry(rest[0][1]) == j):
+        return None
+    i, found = sums[0][1], atoms(sums[0][3])
+    weights = [a for a in found if a.name in ("w", "W")]
+    others = [a for a in found if a.name not in ("w", "W")]
+    if len(weights) != 1 or len(others) != 1 or weights[0].sup is None:
+        return None
+    pair = re.sub(r"[\s{},]", "", weights[0].sub or "")
+    q = others[0]
+    if pair not in (i + j, j + i) or bind.strip_layer(weights[0].sup) != s or _entry(q) != i:
+        return None
+    if not _entry_letter(q) or q.name == lhs.name or _layer(q) is None:
+        return None
+    return q.name
+
+
+def _pre(atom: Atom) -> bool:
+    """The pre-activation's letter: the note's own, or the model's z itself."""
+    return _own(atom) or atom.name in ("z", "Z")
+
+
+def _activation_of(lhs: Atom, rhs, entry: bool = False) -> str | None:
+    """The letter P of ``Q^l = f(P^l)`` (with ``entry``, of ``Q_j^{(l)} = f(P_j^{(l)})``),
+    else None."""
     if not isinstance(rhs, tuple) or rhs[0] != "call" or len(rhs[2]) != 1:
         return None
-    arg = _lone(rhs[2][0])
-    if arg is None or not _own(arg) or arg.name == lhs.name or _layer(arg) is None:
+    arg = rhs[2][0]
+    if entry:
+        ok = arg[0] == "atom" and _entry(arg[1]) is not None and _entry(arg[1]) == _entry(lhs)
+        arg = arg[1] if ok else None
+    else:
+        arg = _lone(arg)
+    if arg is None or not _pre(arg) or arg.name == lhs.name or _layer(arg) is None:
         return None
     return arg.name if bind.strip_layer(arg.sup) == bind.strip_layer(lhs.sup) else None
 
@@ -86,18 +142,33 @@ def letters(stmts) -> dict[str, str]:
         if len(ms) < 2 or ms[0].tree is None or ms[1].tree is None:
             continue
         lhs = _lone(ms[0].tree)
-        if lhs is None or not _own(lhs) or _layer(lhs) is None:
+        if lhs is None:
+            entry = ms[0].tree
+            if entry[0] == "atom" and _own(entry[1]) and _entry(entry[1]):
+                q = _entry_affine(entry[1], ms[1].tree)  # S_j^{(l)} = \\sum_i w_{ij} x_i^{(l-1)}
+                if q is not None:
+                    affine.add((entry[1].name, q))
+            if entry[0] == "atom" and _entry_letter(entry[1]) and _entry(entry[1]):
+                p = _activation_of(entry[1], ms[1].tree, entry=True)  # x_j^{(l)} = g(S_j^{(l)})
+                if p is not None:
+                    applied.add((p, entry[1].name))
+            continue
+        if not _pre(lhs) or _layer(lhs) is None:
             continue
         q = _affine(lhs, ms[1].tree)
         if q is not None:
             affine.add((lhs.name, q))
-        p = _activation_of(lhs, ms[1].tree)
+        p = _activation_of(lhs, ms[1].tree) if _own(lhs) else None
         if p is not None:
             applied.add((p, lhs.name))
     used = {a.name for ms in stmts for m in ms for a in atoms(m.tree, calls=True)}
     out: dict[str, str] = {}
     for p, q in sorted(affine & applied):
-        z, a = ("Z", "A") if p.isupper() else ("z", "a")
+        z, a = ("Z", "A") if q.isupper() else ("z", "a")  # S_j, x_j: one example's entries
+        if p == z:  # z_l = W_l h_{l-1} + b_l, h_l = sigma_l(z_l): only the activation is its own
+            if a not in used and q not in out:
+                out[q] = a
+            continue
         if z in used or a in used or p in out or q in out:
             continue  # the note writes the model's letters itself: its own stay its own
         out[p], out[q] = z, a
@@ -109,6 +180,8 @@ def _rename(node, names: dict[str, str]):
         return node
     if node[0] == "atom" and isinstance(node[1], Atom):
         new = names.get(node[1].name)
+        if node[1].name == "x" and node[1].sup is None:
+            new = None  # the input x, no layer's output: stays the input
         return ("atom", replace(node[1], name=new)) if new else node
     # a letter the parser knew as a function (H, Heaviside's) is a quantity here: H_{qi} [M]
     # multiplies, and [M]_{qj} is an entry of M

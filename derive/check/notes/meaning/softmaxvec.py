@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import bind
-from .grammar import COSTS, atoms, rebuild, rewrite_trees
+from .grammar import COSTS, Atom, atoms, nodes, rebuild, rewrite_trees
 
 _SOFTMAX = ("softmax",)
 
@@ -75,9 +75,47 @@ def _entry_softmax(lhs, rhs) -> tuple[str, str] | None:
         return a.name
 
     x = exp_of(num, j)
+    if x is None and _bare_exp(num, j) and _bare_exp(den[3], k):
+        return p.name, ""  # e^j / \sum_i e^i: the argument's letter left out (see find)
     if x is None or exp_of(den[3], k) != x or x == p.name:
         return None
     return p.name, x
+
+
+def _bare_exp(node, letter: str) -> bool:
+    """``e^j``: the exponential of the index letter alone."""
+    return (
+        node[0] == "call"
+        and node[1].name == "exp"
+        and len(node[2]) == 1
+        and node[2][0] == ("atom", Atom(letter))
+    )
+
+
+def _lettered(node, x: str):
+    """``e^j`` as ``e^{x_j}`` throughout the tree."""
+    if not isinstance(node, tuple) or not node:
+        return node
+    if node[0] == "call" and node[1].name == "exp" and len(node[2]) == 1:
+        arg = node[2][0]
+        if arg[0] == "atom" and not arg[1].sub and len(arg[1].name) == 1:
+            return ("call", node[1], [("atom", Atom(x, sub=arg[1].name))])
+    return rebuild(node, lambda q: _lettered(q, x))
+
+
+def _exp_letter(stmts) -> str | None:
+    """The one letter the note's exponentials take entries of (``e^{o_k}``, ``\\sum_i
+    e^{o_i}``), else None."""
+    found = set()
+    for members in stmts:
+        for m in members:
+            for node in nodes(m.tree) if m.tree is not None else ():
+                if isinstance(node, tuple) and node and node[0] == "call":
+                    if node[1].name == "exp" and len(node[2]) == 1 and node[2][0][0] == "atom":
+                        a = node[2][0][1]
+                        if a.sub and len(a.sub.strip()) == 1 and not (a.sup or a.primes):
+                            found.add(a.name)
+    return found.pop() if len(found) == 1 else None
 
 
 def find(stmts):
@@ -102,6 +140,12 @@ def find(stmts):
             defs.append(members[0])
             continue
         pair = _entry_softmax(lhs, rhs)
+        if pair is not None and not pair[1]:
+            # p_j = e^j / \sum_i e^i, a slip for the note's own e^{o_j} / \sum_i e^{o_i}
+            x = _exp_letter(stmts)
+            pair = (pair[0], x) if x and x != pair[0] else None
+            if pair is not None:  # read as the note means it: e^{o_j} / \sum_i e^{o_i}
+                members[1].tree = _lettered(rhs, x)
         if pair is not None:  # p_j = e^{x_j} / \sum_k e^{x_k}
             pred, logits = pred or pair[0], logits or pair[1]
             defs.append(members[0])

@@ -56,11 +56,12 @@ def letters(stmts) -> set[str]:
         x = _sub(lhs[1])
         if not re.fullmatch(r"[a-z]", x):
             continue
-        rhs = list(_atoms(ms[1].tree))
-        before = any(a.name in _NAMES and a.sup is None and _sub(a) == x + "-1" for a in rhs)
-        weight = any(a.name in _WEIGHTS and a.sup is None and _sub(a) == x for a in rhs)
-        if before and weight:
-            found.add(x)
+        for m in ms[1:]:  # z_l := f_{W_l,b_l}(a_{l-1}) = W_l a_{l-1} + b_l: any member
+            rhs = list(_atoms(m.tree))
+            before = any(a.name in _NAMES and a.sup is None and _sub(a) == x + "-1" for a in rhs)
+            weight = any(a.name in _WEIGHTS and a.sup is None and _sub(a) == x for a in rhs)
+            if before and weight:
+                found.add(x)
     if not found:
         return found
     for ms in stmts:
