@@ -217,7 +217,7 @@ def statements(segments):
             while back > 0 and (out[back] is None or _index_case(out[back])):
                 back -= 1
             above = out[back] and not _index_case(out[back]) and len(out[back]) > 1
-            if back == len(out) - 1 or above:
+            if out[back] is not None and (back == len(out) - 1 or above):  # not a sentence
                 out[back].extend(members[1:])
                 continue
         last = out[-1] if out else None
