@@ -255,3 +255,26 @@ def test_a_factor_left_out_of_the_last_step_is_caught_and_named():
     slip = [r for r in results if r.verdict == "wrong"]
     assert [r.line for r in slip] == [line]
     assert "the factor f'(s^{(n)})" in slip[0].message and "is missing" in slip[0].message
+
+
+# A weight with entry letters: the letters are set to numbers at each draw, so the sum's term
+# with m = k is the weight itself (our own one-line note).
+ENTRY = r"""$$\frac{\partial}{\partial w_{jk}} \left( \sum_{m} w_{jm} h_m + c_j \right) = RESULT$$
+"""
+
+
+def test_a_weight_with_entry_letters_meets_its_term_in_the_sum():
+    assert _verdicts(ENTRY.replace("RESULT", "h_k")).get(1) == "correct"
+    results, _ = check_text(ENTRY.replace("RESULT", "2 h_k"))
+    wrong = [r for r in results if r.verdict == "wrong"]
+    assert wrong and "2 times the left-hand side" in wrong[0].message
+
+
+def test_a_setext_heading_before_any_formula_is_no_chain_to_continue():
+    # "Deriving the formula" underlined with "=====": its row of "=" has only prose before it
+    text = (
+        "Deriving the formula\n====================\n\n"
+        "The error:\n\n$$E = \\frac{1}{2} (y - t)^2$$\n"
+    )
+    results, _ = check_text(text)
+    assert not [r for r in results if r.verdict == "wrong"]

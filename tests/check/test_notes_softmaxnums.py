@@ -227,3 +227,84 @@ def test_entries_numbered_from_zero():
     note = note.replace("y_2", "y_1").replace("j=1}^{3}", "j=0}^{2}")
     got = verdict_by_line(note)
     assert (got[3], got[4], got[5]) == ("correct", "correct", "correct")
+
+
+def test_a_second_example_without_its_own_target_is_not_judged_on_the_first_ones():
+    note = (
+        "```\n"  # 1
+        "p_i = exp(z_i) / Σ_j exp(z_j)\n"  # 2
+        "L = -Σ_i y_i × log(p_i)\n"  # 3
+        "```\n"  # 4
+        "```\n"  # 5
+        "logits:   [1.0, 3.0, 0.5]\n"  # 6
+        "target:   [1, 0, 0]\n"  # 7
+        "gradient: [-0.89, 0.82, 0.07]\n"  # 8
+        "```\n"  # 9
+        "The true class is now the second one:\n"  # 10
+        "```\n"  # 11
+        "logits:   [1.0, 3.0, 0.5]\n"  # 12
+        "gradient: [0.11, -0.18, 0.07]\n"  # 13
+        "```\n"  # 14
+    )
+    got = verdict_by_line(note)
+    assert got[8] == "correct"
+    assert got.get(13) != "wrong"
+
+
+def test_a_transposed_vector_is_a_vector():
+    note = LISTS.replace("{P3}", "0.090").replace("[2, 1, 0]", "[2, 1, 0]^T")
+    note = note.replace("0.090 \\end{bmatrix}", "0.090 \\end{bmatrix}^{\\top}")
+    got = verdict_by_line(note)
+    assert (got[5], got[7]) == ("correct", "correct")
+
+
+def test_an_output_that_is_no_distribution_is_not_called_a_wrong_softmax():
+    # \hat y of three sigmoids beside a softmax elsewhere in the note: not judged as one
+    note = LISTS.replace("{P3}", "0.090") + "$$ \\hat{y} = [0.88, 0.73, 0.50] $$\n"  # 8
+    got = verdict_by_line(note)
+    assert got.get(8) != "wrong"
+    note = LISTS.replace("{P3}", "0.090") + "$$ \\hat{y} = [0.665, 0.245, 0.090] $$\n"  # 8
+    assert verdict_by_line(note)[8] == "correct"
+
+
+# the example as a table, one row a class
+TABLE = (
+    "# Softmax example\n"  # 1
+    "\n"  # 2
+    "$$ q_k = \\frac{e^{s_k}}{\\sum_m e^{s_m}} $$\n"  # 3
+    "\n"  # 4
+    "| Class | Score $s_k$ | $e^{s_k}$ | Probability $q_k$ | Label | Gradient $q_k - y_k$ |\n"  # 5
+    "|---|---|---|---|---|---|\n"  # 6
+    "| A | 0.5 | 1.649 | 0.186 | 0 | 0.186 |\n"  # 7
+    "| B | 1.5 | 4.482 | {QB} | 1 | -0.494 |\n"  # 8
+    "| C | 1.0 | 2.718 | 0.308 | 0 | {GC} |\n"  # 9
+    "| total | | 8.849 | 1.000 | | |\n"  # 10
+)
+
+
+def test_a_table_of_the_example_is_judged_row_by_row():
+    got = verdict_by_line(TABLE.replace("{QB}", "0.506").replace("{GC}", "0.308"))
+    assert (got[7], got[8], got[9]) == ("correct", "correct", "correct")
+    assert got.get(10) is None  # no logit: a total, not a class
+    got = verdict_by_line(TABLE.replace("{QB}", "0.606").replace("{GC}", "-0.308"))
+    assert (got[7], got[8], got[9]) == ("correct", "wrong", "wrong")
+
+
+def test_a_table_without_logits_or_softmax_is_left_alone():
+    table = TABLE.replace("{QB}", "0.9").replace("{GC}", "0.9")
+    assert "wrong" not in verdict_by_line(table.replace("Score $s_k$", "Weight")).values()
+    no_softmax = table.replace("$$ q_k = \\frac{e^{s_k}}{\\sum_m e^{s_m}} $$\n", "\n")
+    no_softmax = no_softmax.replace("# Softmax example", "# An example")
+    assert "wrong" not in verdict_by_line(no_softmax.replace("Score $s_k$", "Score")).values()
+
+
+def test_a_step_from_numbers_to_numbers_is_arithmetic_as_written():
+    # in any note: the cost's value is rounded as written, never compared on a drawn network
+    note = (
+        "$$ L = -\\log(0.245) = 1.406 $$\n"  # 1
+        "\n"  # 2
+        "$$ C = -\\ln(0.8) = {C} $$\n"  # 3
+    )
+    got = verdict_by_line(note.replace("{C}", "0.223"))
+    assert (got[1], got[3]) == ("correct", "correct")
+    assert verdict_by_line(note.replace("{C}", "0.323"))[3] == "wrong"

@@ -428,12 +428,13 @@ def _inline_close(text: str, i: int) -> int:
             if text[i + 1 : i + 2].isdigit():
                 i += 1
                 continue
-            hugged = not text[start : start + 1].isspace() and not text[i - 1].isspace()
-            # a dollar alone on its line opening and one closing (Typora, Obsidian): a display
-            alone = _ALONE.fullmatch(_line_at(text, start - 1)) and _ALONE.fullmatch(
-                _line_at(text, i)
+            # each dollar hugs the formula, or stands alone on its line (Typora, Obsidian;
+            # students mix the two: ``$`` alone, the rows, ``…)$``)
+            opens = not text[start : start + 1].isspace() or _ALONE.fullmatch(
+                _line_at(text, start - 1)
             )
-            return i if hugged or alone or "\n" not in text[start:i] else -1
+            closes = not text[i - 1].isspace() or _ALONE.fullmatch(_line_at(text, i))
+            return i if opens and closes or "\n" not in text[start:i] else -1
         elif ch == "\n" and _BLANK_LINE.match(text, i):
             return -1
         i += 1

@@ -201,11 +201,11 @@ def _variable(trees, costs: dict) -> tuple[str, str] | None:
         if not isinstance(n, tuple) or not n:
             return
         if n[0] == "d" and n[2] is not None and n[2][0] == "atom":
-            found.add(_key(n[2][1], {}))
+            found.add((_key(n[2][1], {})[0], n[2][1]))
         if n[0] == "mul" and _is_grad(n):
             if n[3][1].name not in costs:
                 raise _Skip
-            found.add(_key(n[3][2][0][1], {}))
+            found.add((_key(n[3][2][0][1], {})[0], n[3][2][0][1]))
         for c in n[1:]:
             if isinstance(c, tuple):
                 walk(c)
@@ -216,7 +216,17 @@ def _variable(trees, costs: dict) -> tuple[str, str] | None:
 
     for t in trees:
         walk(t)
-    return next(iter(found)) if len(found) == 1 else None
+    keys = {k for k, _ in found}
+    return next(iter(found)) if len(keys) == 1 else None
+
+
+def _free(var: Atom) -> list[str]:
+    """The entry letters of the variable (``w_{jk}``: j, k), set to numbers at each draw so
+    that a sum's terms meet it (``\\sum_m w_{jm} a_m`` by ``w_{jk}`` is ``a_k``)."""
+    marks = [m for m in (var.sub, var.sup) if m]
+    if not marks or not all(re.fullmatch(r"[a-z,\s]+", m) for m in marks):
+        return []
+    return sorted({c for m in marks for c in m if c in "ijklmnpqrs"})
 
 
 class Known(dict):
@@ -361,9 +371,11 @@ def _values(tree, var, reading, costs, seed) -> list[float] | None:
     vals = []
     try:
         for k in range(_DRAWS):
-            d = _Draw(f"{seed}/{k}", var, still, moving_all)
+            d = _Draw(f"{seed}/{k}", "", still, moving_all)
+            idx = {c: d._rng("entry", c).randint(1, 2) for c in _free(var)}
+            d.var = _key(var, idx)[0]
             v = d._rng("variable").uniform(-1, 1)
-            vals.append(_value(tree, d, v, {}, costs))
+            vals.append(_value(tree, d, v, idx, costs))
     except (_Skip, KeyError):
         raise
     except (ValueError, ZeroDivisionError, OverflowError):
@@ -383,7 +395,7 @@ def judge(chain, cur, costs: dict, cur_line: int = 0) -> tuple[str, str, str] | 
         found = _variable([*trees, cur], costs)
         if found is None:
             return None
-        var, _ = found
+        _, var = found
         names = sorted(_cost_names(costs))
         readings = [(frozenset(), True), (frozenset(), False)]
         readings += [(frozenset({n}), True) for n in names if n not in ("nabla",)]

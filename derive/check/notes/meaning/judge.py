@@ -217,8 +217,8 @@ def statements(segments):
             while back > 0 and (out[back] is None or _index_case(out[back])):
                 back -= 1
             above = out[back] and not _index_case(out[back]) and len(out[back]) > 1
-            if out[back] is not None and (back == len(out) - 1 or above):  # not a sentence
-                out[back].extend(members[1:])
+            if out[back] is not None and (back == len(out) - 1 or above):
+                out[back].extend(members[1:])  # (none when only prose stands before it)
                 continue
         last = out[-1] if out else None
         if last and members and last[0].text == members[0].text and _one_display(seg, spans):
@@ -599,6 +599,11 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
         link = worked.link(note.worked, members[i - 1], m)
         if link is not None:  # a worked example's step: against the member before it
             out.append(Verdict(m.line, f"{members[i - 1].text} = {m.text}", *link))
+            continue
+        link = _in_numbers(members[i - 1], m) if i > 1 else None
+        if link is not None:  # L = -\log(0.245) = 1.406: the step is arithmetic, as written
+            claim = f"{members[i - 1].text} = {m.text}"
+            out.append(Verdict(m.line, claim, *link, "arithmetic", own_only=True))
             continue
         one = None
         if not m.cond and not (lhs.error or m.error):
@@ -1144,6 +1149,18 @@ def _show(v) -> str:
         v = v.m
     arr = np.round(np.asarray(v, dtype=float), 4)
     return str(arr.tolist() if arr.size > 1 else float(arr.reshape(-1)[0]))
+
+
+def _in_numbers(prev: Member, cur: Member):
+    """(verdict, message, reading) for a step from numbers to numbers in a chain (``L =
+    -\\log(0.245) = 1.406``): arithmetic at the precision written, never a claim about a drawn
+    network; None when either side holds a symbol or does not evaluate."""
+    if cur.cond or not (_numbers_only(prev.tree) and _numbers_only(cur.tree)):
+        return None
+    try:
+        return (*worked.arith(prev.tree, prev.text, cur.tree, cur.text), "the numbers as written")
+    except (Unreadable, ValueError, ZeroDivisionError, OverflowError, TypeError, KeyError):
+        return None
 
 
 def _numbers_only(tree) -> bool:

@@ -17,9 +17,17 @@ values: ``o = \\boxed{2}\\boxed{3}\\boxed{4}`` (cells side by side), ``z = [2, 1
 - the loss in numbers (``L = -\\log(0.245) = 1.406``) is arithmetic on the numbers written,
   in any base of the logarithm.
 
-The logits and the target are the example's inputs, never judged. Only in a note that speaks
-of a softmax (the word, or its formula); a vector whose role its name does not say, or whose
-inputs the note did not give in numbers, is left alone.
+Entries worked to a number (``p_1 = \\frac{7.389}{11.107} = 0.665``, ``\\frac{\\partial
+L}{\\partial z_1} = 0.665 - 1 = -0.335``) are judged as their vector's entry, numbered as the
+note numbers them (from 0 where it writes ``z_0`` or ``\\sum_{j=0}``, from 1 where it writes
+``\\sum_{j=1}``, either when it does not say); a Markdown table of the example, one row a class
+(``| Class | Logit $z_i$ | $e^{z_i}$ | Softmax $p_i$ | Target | Gradient |``), row by row.
+
+The logits and the target are the example's inputs, never judged; a new logits vector starts
+a new example, whose gradient needs a target of its own. A prediction named as any output
+(``\\hat y``, ``predictions``) is taken for the softmax only when its entries sum to 1. Only in
+a note that speaks of a softmax (the word, or its formula); a vector whose role its name does
+not say, or whose inputs the note did not give in numbers, is left alone.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ PROB_WORDS = {
     "softmax", "probabilities", "probability", "probs", "prob", "predictions", "prediction",
     "predicted", "predictedprobabilities", "yhat", "y_hat", "\\hat{y}", "\\haty", "hat{y}",
 }  # fmt: skip
+_OUTPUT_WORDS = {"predictions", "prediction", "predicted", "yhat", "y_hat", "\\hat{y}", "\\haty"}
 GRAD_WORDS = {"gradient", "gradients", "grad", "dl/d(logits)", "dl/dlogits", "dlogits"}
 COST_LETTERS = r"(?:L|E|J|C|H|\\mathcal\{L\}|\\ell|loss|Loss)"
 
@@ -58,8 +67,9 @@ def _key(name: str) -> str:
 
 
 def _numbers(text: str) -> list[tuple[float, int]] | None:
-    """The entries of a vector of numbers (a row or a column), each with its decimals."""
-    text = text.strip()
+    """The entries of a vector of numbers (a row or a column, also transposed), each with its
+    decimals."""
+    text = re.sub(r"\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?\s*$", "", text.strip()).strip()
     m = _MATRIX.match(text)
     if m:
         cells = [c.strip() for c in re.split(r"\\\\|&", m.group(2)) if c.strip()]
@@ -269,6 +279,8 @@ def judge(segments, text: str):
             claim = f"{names[1]} = {vals[0][0]:g}"
         if role == "logits":
             if entry is None:
+                if logits is not None:
+                    target = None  # a new example: the last one's target is not its own
                 logits, probs = (line, vals), None
             continue
         size = len(vals) if entry is None else len(logits[1]) if logits else 0
@@ -277,7 +289,11 @@ def judge(segments, text: str):
         if role == "probs":
             if entry is None:
                 probs = (line, vals)
-            if z is not None:
+            # a prediction named as any output (\hat y, "predictions") is the softmax's only
+            # when its entries sum to 1: a sigmoid per class is another output
+            loose = any(_key(n) in _OUTPUT_WORDS for n in names[:1])
+            total = sum(v for v, _ in vals) if entry is None else 1.0
+            if z is not None and not (loose and abs(total - 1) > sum(_tol(d) for _, d in vals)):
                 options.append((f"the softmax of {_show(z)}", _softmax(z)))
         else:
             y = [v for v, _ in target[1]] if target and len(target[1]) == size else None
@@ -314,7 +330,7 @@ def judge(segments, text: str):
             what = "it is" if entry is not None else f"entry {bad + 1} is"
             why = f"{how}: {what} {want[bad]:.4g}, not {vals[bad][0]:g}"
             out.append((line, claim, "wrong", why))
-    return out + _losses(segments)
+    return out + _losses(segments) + _tables(text, args, values)
 
 
 # the loss in numbers: -\log(0.245), -\ln 0.665, -log(0.24)
@@ -350,4 +366,94 @@ def _losses(segments):
                 out.append((line, claim, "correct", f"{parts[k]} is {vals[0]:.6g}"))
             else:
                 out.append((line, claim, "wrong", f"{parts[k]} is {vals[0]:.6g}, not {got:g}"))
+    return out
+
+
+# a table of the example, one row a class: | Class | Logit $z_i$ | Softmax $p_i$ | Target | ... |
+_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_RULE = re.compile(r"^\s*\|?[\s|:-]+\|?\s*$")
+
+
+def _column_role(head: str, args: set[str], values: set[str]) -> str | None:
+    """What a table column holds, by its heading's words or the note's letters."""
+    h = head.replace("$", " ").strip()
+    words = set(re.findall(r"[a-z]+", h.lower()))
+    letter = re.fullmatch(r"\s*(?:[A-Za-z ]*?)\s*([A-Za-z])_\{?[a-z]\}?\s*", h)
+    if words & {"gradient", "grad"} or re.search(r"-\s*\\?(?:y|t)", h):
+        return "grad"
+    if re.search(r"e\^|exp", h):
+        return "exp" if re.search(r"e\^\{?\s*([A-Za-z])|exp", h) else None
+    if words & {"logit", "logits", "score", "scores"} or letter and letter.group(1) in args:
+        return "logits"
+    if words & {"softmax", "probability", "probabilities", "prob", "probs"}:
+        return "probs"
+    if letter and letter.group(1) in values:
+        return "probs"
+    if words & {"target", "targets", "label", "onehot", "one", "hot"}:
+        return "target"
+    return None
+
+
+def _cell(text: str):
+    c = text.replace("$", "").replace("−", "-").replace(" ", "")
+    if not re.fullmatch(r"-?(?:\d+\.?\d*|\.\d+)", c):
+        return None
+    return float(c), len(c.split(".")[1]) if "." in c else 0
+
+
+def _tables(text: str, args: set[str], values: set[str]):
+    """Verdicts on the rows of a table of the example: each row's probability against the
+    softmax of the logits column, its gradient against p - y, its exponential against e^z."""
+    out = []
+    lines = text.splitlines()
+    k = 0
+    while k + 1 < len(lines):
+        head, rule = _ROW.match(lines[k]), lines[k + 1]
+        if not head or not _RULE.fullmatch(rule) or "-" not in rule:
+            k += 1
+            continue
+        roles = [_column_role(c, args, values) for c in head.group(1).split("|")]
+        rows = []
+        k += 2
+        while k < len(lines) and _ROW.match(lines[k]):
+            cells = _ROW.match(lines[k]).group(1).split("|")
+            if len(cells) == len(roles):
+                rows.append((k + 1, [_cell(c) for c in cells]))
+            k += 1
+        if "logits" not in roles or roles.count("logits") > 1:
+            continue
+        col = {r: i for i, r in enumerate(roles) if r and roles.count(r) == 1}
+        rows = [(n, cells) for n, cells in rows if cells[col["logits"]] is not None]
+        if len(rows) < 2:
+            continue
+        z = [cells[col["logits"]][0] for _, cells in rows]
+        s = _softmax(z)
+        y = [cells[col["target"]] for _, cells in rows] if "target" in col else None
+        if y is not None and (None in y or not _onehot(y)):
+            y = None
+        for i, (n, cells) in enumerate(rows):
+            checks = []  # (what, got, want)
+            if "exp" in col and cells[col["exp"]] is not None:
+                checks.append(("e^z", cells[col["exp"]], math.exp(z[i])))
+            if "probs" in col and cells[col["probs"]] is not None:
+                checks.append(("the softmax", cells[col["probs"]], s[i]))
+            if "grad" in col and cells[col["grad"]] is not None and y is not None:
+                want = [s[i] - y[i][0]]
+                p = cells[col["probs"]] if "probs" in col else None
+                if p is not None:
+                    want.append(p[0] - y[i][0])
+                checks.append(("p - y", cells[col["grad"]], want))
+            if not checks:
+                continue
+            bad = []
+            for what, (got, dec), want in checks:
+                wants = want if isinstance(want, list) else [want]
+                tol = _tol(dec) * (1 + abs(got)) if what == "e^z" and dec == 0 else _tol(dec)
+                if not any(abs(got - w) <= tol for w in wants):
+                    bad.append(f"{what} is {wants[0]:.4g}, not {got:g}")
+            claim = "row " + ", ".join(f"{what} = {got:g}" for what, (got, _), _ in checks)
+            if bad:
+                out.append((n, claim, "wrong", f"at logit {z[i]:g}: " + "; ".join(bad)))
+            else:
+                out.append((n, claim, "correct", f"at logit {z[i]:g}, the softmax {s[i]:.4g}"))
     return out

@@ -451,7 +451,7 @@ def link(w: Worked | None, prev, cur) -> tuple[str, str, str, str] | None:
         return None  # w_6^{+} = 0.408666186: the value it states, nothing to check it with
     try:
         if _numeric(a) and _numeric(b):
-            out = _arith(a, prev.text, b, cur.text)
+            out = arith(a, prev.text, b, cur.text)
         elif _numeric(b):
             out = _substituted(w, a, b, cur.text)
         elif _numeric(a):
@@ -473,7 +473,8 @@ def _only_stated(w: Worked, node) -> bool:
     return key not in w.defs and key not in w.values and _analog(w, node[1]) is None
 
 
-def _arith(a, a_text, b, b_text):
+def arith(a, a_text, b, b_text):
+    """Two formulas in numbers, each at the precision written: (verdict, message)."""
     va, vb = value(a, _Env(Worked(), {})), value(b, _Env(Worked(), {}))
     tol = _tolerance(a, a_text) + _tolerance(b, b_text) + _result_ulp(b, b_text)
     if close(vb, va, tol):
