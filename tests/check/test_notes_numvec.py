@@ -1,7 +1,9 @@
 """A worked forward pass in numbers written as vectors and matrices, steps joined by
 ``\\approx`` (issue 22, held-out set 7): each step from numbers to numbers is arithmetic,
-judged at the precision written (``meaning/numvec.py``). Synthetic notes of our own in that
-notation: a 2-2-1 sigmoid network with row vectors, a ``bmatrix`` of weights and rounded values.
+judged at the precision written (``meaning/numvec.py``), and the claim in symbols before the
+numbers is judged on its own (``\\delta{_2} \\approx 0.0478``: a subscript in braces).
+Synthetic notes of our own in that notation: a 2-2-1 sigmoid network with row vectors, a
+``bmatrix`` of weights and rounded values.
 """
 
 from __future__ import annotations
@@ -27,18 +29,25 @@ WORKED = (
     "\n"
     "$$W_2 \\leftarrow W_2 - 0.1 \\cdot [0.1, 0.2] = [0.5 - 0.01, -0.3 - 0.02] "
     "\\approx [0.49, -0.33]$$\n"  # 15: an update rule, no claim (its slip is not judged)
+    "\n"
+    "$$\\delta{_2} = \\frac{\\partial L}{\\partial z_2} = (\\hat{y} - y) \\sigma'(z_2) \\approx "
+    "(0.5711 - 1) \\times 0.5711 \\times (1 - 0.5711) \\approx -0.1051$$\n"  # 17
+    "\n"
+    "$$\\frac{\\partial L}{\\partial b_2} = {DB2}$$\n"  # 19
 )
 
 
-def _note(a12: str, yhat: str) -> str:
-    return WORKED.replace("{A12}", a12).replace("{YHAT}", yhat)
+def _note(a12: str, yhat: str, db2: str = "\\delta{_2} \\approx -0.1051") -> str:
+    return WORKED.replace("{A12}", a12).replace("{YHAT}", yhat).replace("{DB2}", db2)
 
 
 def test_worked_numbers_in_vectors_are_judged():
     v = verdict_by_line(_note("0.7503", "0.5711"))
-    for line in (5, 7, 9, 11, 13):
+    for line in (5, 7, 9, 11, 13, 17):
         assert v.get(line) == "correct", (line, v)
     assert v.get(15) != "wrong", v
+    # \delta{_2}: the subscript in braces of its own; the numbers after \approx cut off
+    assert v.get(19) == "correct", v
 
 
 def test_worked_numbers_in_vectors_mistakes_are_caught():
@@ -47,3 +56,8 @@ def test_worked_numbers_in_vectors_mistakes_are_caught():
     assert v.get(11) == "wrong", v
     assert v.get(5) == "correct", v
     assert v.get(9) == "correct", v  # computed from the numbers written before, correctly
+
+
+def test_a_claim_before_its_numbers_is_judged():
+    v = verdict_by_line(_note("0.7503", "0.5711", "\\hat{y} - y \\approx -0.4289"))
+    assert v.get(19) == "wrong", v  # sigma'(z_2) left out; its arithmetic is right

@@ -292,6 +292,8 @@ def clean(tex: str) -> str:
     s = re.sub(r"(\\sum_\{\s*[a-z])\s*\\in\s*\\mathcal\{D\}_\{?[a-z]\}?\s*\}", r"\1}", s)
     s = s.replace("~", " ").replace("&", " ")
     s = s.replace("\\{", "(").replace("\\}", ")")  # \{ ... \}: braces that group, as parentheses
+    # \delta{_2}, \delta{_{k+1}}: a subscript wrapped in braces of its own (an editor's habit)
+    s = re.sub(r"(\\[A-Za-z]+|\b[A-Za-z])\s*\{\s*(_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))\s*\}", r"\1\2", s)
     # \delta{ik}, a Kronecker delta whose underscore slipped: no other reading
     s = re.sub(r"\\delta\s*\{\s*([a-z])\s*([a-z])\s*\}", r"\\delta_{\1\2}", s)
     # the indicator 1_{i=y} is the Kronecker delta of its two indices

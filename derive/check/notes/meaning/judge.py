@@ -286,6 +286,14 @@ def _judge_note(
     denied = negated.negated(segments)  # "we can't write $...$": what the prose says fails
     segments = [s for k, s in enumerate(segments) if k not in denied]
     stmts = statements(segments)
+    # steps in numbers (numvec.py), judged as written; then a member's tail of numbers after
+    # \approx (\sigma'(z_2) \approx 0.7692 \times (1 - 0.7692) \approx 0.1776) is cut off
+    numbers = [
+        Verdict(line, claim, v, msg, "the note's own numbers", "arithmetic", own_only=True)
+        for ms in stmts
+        for line, claim, v, msg in numvec.judge(ms)
+    ]
+    numvec.cut(stmts)
     if smallt.applies([m.text for ms in stmts for m in ms]):  # W_2^t: the transpose
         for ms in stmts:
             for m in ms:
@@ -381,14 +389,11 @@ def _judge_note(
     out: list[Verdict] = [
         Verdict(s.line, s.text, *shapecalc.judge(s.text), "", "shape") for s in shaped
     ]  # ((10, 3)) · ((3, 4)) = ((10, 4)): shape arithmetic, judged alone (shapecalc.py)
+    out += numbers  # [1, 2] \cdot W + b = [2.0, 2.4], \approx 0.7692: arithmetic (numvec)
     shapes = {s.line for s in segments if s.kind == "math" and dimensions.LABEL.match(s.condition)}
     widths = dimensions.sizes(segments)
     note.m_width = ngshapes.m_is_a_width(stmts)  # W \in R^{m x n}: m is no example count
     for members in stmts:
-        out.extend(  # [1, 2] \cdot W + b = [2.0, 2.4], \approx 0.7692: arithmetic (numvec)
-            Verdict(line, claim, v, msg, "the note's own numbers", "arithmetic", own_only=True)
-            for line, claim, v, msg in numvec.judge(members)
-        )
         if members[0].line in shapes and len(members) > 1:
             out.extend(_shape_line(members))  # Dimension: n/m = ...: shapes as fractions
             continue

@@ -315,3 +315,19 @@ def judge(members) -> list[tuple[int, str, str, str]]:
         if found is not None:
             out.append((line, f"{prev} {'=' if rel == '=' else '≈'} {cur}", *found))
     return out
+
+
+def cut(stmts) -> None:
+    """Each member's tail of numbers after ``\\approx`` cut off (``\\sigma'(z_2) \\approx 0.7692
+    \\times (1 - 0.7692) \\approx 0.1776`` is read as ``\\sigma'(z_2)``): those steps are judged
+    here, and the member in symbols before them is the claim."""
+    for members in stmts:
+        for m in members:
+            pieces = re.split(r"\\approx(?![A-Za-z])", m.text)
+            if len(pieces) < 2:
+                continue
+            k = next(
+                (k for k in range(1, len(pieces)) if all(numeric(p) for p in pieces[k:])), None
+            )
+            if k is not None and pieces[0].strip():
+                m.text = r" \approx ".join(pieces[:k]).strip()
