@@ -68,6 +68,10 @@ def derivative(ck: Checking, lhs: Member, m: Member, worked: bool = False):
                 )
         mine = ck.prepare(m.value, m.fracs)
         truth = net.deriv(num, den)
+        unread = {s.name for s in net.full(mine).free_symbols | net.full(truth).free_symbols}
+        unread &= getattr(net, "unread", set())
+        if unread:  # S = \sum_j e^{z_j}: defined, but not by a formula this reading takes in
+            raise Unknown(f"{', '.join(sorted(unread))} is defined by a formula not read here")
         ok = same(net.full(mine), net.full(truth))
     except Unknown as err:
         ck.add(line, kind, claim, "unknown", message=str(err))

@@ -282,7 +282,22 @@ def net_from_notes(
     source = "the forward equations in the notes (lines " + ", ".join(map(str, lines)) + ")"
     net = ScalarNet({n: defs[n][1] for n in order}, acts, source)
     net.superseded = superseded
+    net.unread = _unread_definitions(formulas) - set(order)
     return net, def_lines, local
+
+
+def _unread_definitions(formulas) -> set[str]:
+    """Names the note defines by a formula this scalar reading cannot take in (``S =
+    \\sum_j e^{z_j}``): never a free number here, so a claim through them is not judged."""
+    out = set()
+    for form in formulas:
+        if form is None or form.update:
+            continue
+        members = [m for m in form.members if m.kind != "empty"]
+        if len(members) >= 2 and members[0].kind == "expr" and members[1].kind == "bad":
+            if isinstance(members[0].value, sp.Symbol):
+                out.add(members[0].value.name)
+    return out
 
 
 # the right-hand side a function letter applied: f(u), g(x), h(z)

@@ -614,6 +614,10 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             out.append(Verdict(m.line, f"{members[i - 1].text} = {m.text}", *link))
             continue
         link = _in_numbers(members[i - 1], m) if i > 1 else None
+        if link is not None and link[0] == "wrong" and numvec.updates(members):
+            # w' = w - \eta D = 0.3 - (-0.02) = 0.302: an update in numbers often leaves its rate
+            # out, and an update rule is no claim
+            link = ("unknown", "the numbers of an update rule (its rate may be left out)", link[2])
         if link is not None:  # L = -\log(0.245) = 1.406: the step is arithmetic, as written
             claim = f"{members[i - 1].text} = {m.text}"
             out.append(Verdict(m.line, claim, *link, "arithmetic", own_only=True))
@@ -954,6 +958,13 @@ def _alternatives(rhs):
         sign, first = rhs[1][0]
         rest = [(sign, first[3])] + list(rhs[1][1:])
         yield ("d", None, first[2], ("add", rest))
+    # \delta \frac{\partial}{\partial b} \sum_k w_k a_k + b: the operator after a factor, the same
+    if rhs[0] == "add" and rhs[1] and rhs[1][0][0] == 1 and rhs[1][0][1][0] == "mul":
+        prod = rhs[1][0][1]
+        op = prod[3]
+        if isinstance(op, tuple) and op[0] == "d" and op[1] is None and op[3] is not None:
+            whole = ("d", None, op[2], ("add", [(1, op[3])] + list(rhs[1][1:])))
+            yield ("mul", prod[1], prod[2], whole)
 
 
 def _best(note, reading, widths, lhs, rhs, cond, context) -> str:

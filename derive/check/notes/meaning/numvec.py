@@ -307,6 +307,8 @@ def judge(members) -> list[tuple[int, str, str, str]]:
     out = []
     if any(re.search(r"\\(?:leftarrow|gets|coloneqq)(?![A-Za-z])|:=", m.text) for m in members):
         return out
+    if updates(members):
+        return out
     seq = parts(members)
     for (_l0, _r0, prev), (line, rel, cur) in zip(seq, seq[1:], strict=False):
         if not prev or not cur or rel not in ("=", "\\approx"):
@@ -315,6 +317,23 @@ def judge(members) -> list[tuple[int, str, str, str]]:
         if found is not None:
             out.append((line, f"{prev} {'=' if rel == '=' else '≈'} {cur}", *found))
     return out
+
+
+def updates(members) -> bool:
+    """Whether a formula opens with an update rule, ``w' = w - \\eta D``, ``w^{new} = w +
+    \\Delta w``, ``W = W - \\alpha dW``: a weight, marked or not, set to itself plus or minus a
+    step. Its numbers (``= 0.3 - (-0.02) \\approx 0.302``) often leave the rate out."""
+    if len(members) < 2:
+        return False
+    try:
+        lhs = members[0].tree or parse(members[0].text)
+        first = members[1].tree or parse(re.split(r"\\approx(?![A-Za-z])", members[1].text)[0])
+    except (Unreadable, RecursionError, IndexError, ValueError):
+        return False
+    if lhs is None or first is None or lhs[0] != "atom" or first[0] != "add":
+        return False
+    sign, head = first[1][0]
+    return sign == 1 and head[0] == "atom" and head[1].name == lhs[1].name
 
 
 def cut(stmts) -> None:

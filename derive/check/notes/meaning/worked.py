@@ -452,6 +452,12 @@ def link(w: Worked | None, prev, cur) -> tuple[str, str, str, str] | None:
     try:
         if _numeric(a) and _numeric(b):
             out = arith(a, prev.text, b, cur.text)
+        elif _numeric(b) and _new_value(w, a, b, cur):
+            # \hat y = 0.4943 worked out above, then \hat y = 0.5199 after the update: the note's
+            # next pass through the same names, not a claim about the first
+            before = _show(w.stated[_key(a[1])])
+            why = f"a new value for {_plain(a)}, after {before} above: a later pass, not judged"
+            return "unknown", why, "the worked example's own numbers", "equation"
         elif _numeric(b):
             out = _substituted(w, a, b, cur.text)
         elif _numeric(a):
@@ -464,6 +470,18 @@ def link(w: Worked | None, prev, cur) -> tuple[str, str, str, str] | None:
         return out[0], out[1], "the worked example's own numbers", kind
     except (Ungrounded, Unreadable, ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None
+
+
+def _new_value(w: Worked, sym, num, cur) -> bool:
+    """A name whose formula the note worked out to a number, given another number on a later
+    line of its own (``\\hat y = 0.5199``): a value of a later pass (after an update, for
+    another example), never judged against the first."""
+    if sym[0] != "atom" or _key(sym[1]) not in w.stated or _key(sym[1]) not in w.defs:
+        return False
+    if w.defs[_key(sym[1])][1] >= cur.line:
+        return False
+    nv = value(num, _Env(Worked(), {}))
+    return not close(nv, w.stated[_key(sym[1])], _tolerance(num, cur.text) * 2 + 1e-12)
 
 
 def _only_stated(w: Worked, node) -> bool:
@@ -484,7 +502,30 @@ def arith(a, a_text, b, b_text):
 
 def _substituted(w: Worked, sym, num, num_text):
     """Symbols to numbers: where the two are written alike, each number against the value of
-    what it stands for (binding a rate the note substitutes); else the whole value."""
+    what it stands for (binding a rate the note substitutes); else the whole value. A product
+    may write its numbers in the other order (``w_5 a_1 = 0.552 \\times 0.4``)."""
+    out = _substituted_as_written(w, sym, num, num_text)
+    if out is not None and out[0] == "wrong":
+        swapped = _commuted(num)
+        if swapped != num:
+            again = _substituted_as_written(w, sym, swapped, num_text)
+            if again is not None and again[0] != "wrong":
+                return again
+    return out
+
+
+def _commuted(node):
+    """The formula with the two factors of every product swapped."""
+    if not isinstance(node, tuple) or not node:
+        return node
+    if node[0] == "mul" and len(node) == 4:
+        return ("mul", node[1], _commuted(node[3]), _commuted(node[2]))
+    if node[0] == "add":
+        return ("add", [(sign, _commuted(t)) for sign, t in node[1]])
+    return node
+
+
+def _substituted_as_written(w: Worked, sym, num, num_text):
     values = dict(w.values)
     pairs, bound = [], {}
     if _align(sym, num, pairs, w):
