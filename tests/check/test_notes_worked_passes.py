@@ -111,3 +111,68 @@ def test_an_operator_after_a_factor_takes_the_sum_after_it():
 def test_a_wrong_member_after_the_operator_is_still_caught():
     wrong = INDEX.replace("k + b^l_j \\\\", "k + 2 b^l_j \\\\")  # twice delta, not delta
     assert verdict_by_line(wrong)[10] == "wrong"
+
+
+NUMBERS_IN_A_FENCE = """# A small forward pass
+
+$$z_1 = W_1 x + b_1, \\quad h_1 = \\mathrm{ReLU}(z_1)$$
+
+$$z_2 = W_2 h_1 + b_2, \\quad h_2 = \\mathrm{ReLU}(z_2)$$
+
+$$L = \\frac{1}{2}(h_2 - y)^2$$
+
+In numbers:
+
+```
+z1 = W1 @ x + b1
+   = [[0.1, 0.2], [0.3, 0.4]] @ [2, 1] + [0.5, 0.5]
+   = [0.9, 1.5]
+
+h1 = ReLU(z1) = [0.9, 1.5]
+
+z2 = W2 @ h1 + b2
+   = [0.5, 0.2] @ [0.9, 1.5] + 0.2
+   = 0.95
+
+h2 = ReLU(z2) = 0.95
+
+L = 0.5 × (0.95 - 2)² = 0.55
+```
+"""
+
+
+def test_the_cost_in_the_examples_numbers_is_no_identity():
+    got = verdict_by_line(NUMBERS_IN_A_FENCE)
+    assert got.get(24) != "wrong"
+
+
+def test_the_same_numbers_worked_wrong_are_still_caught():
+    wrong = NUMBERS_IN_A_FENCE.replace("= 0.55", "= 0.35")
+    assert verdict_by_line(wrong)[24] == "wrong"
+
+
+CAPITAL_SIGMA = """# The batch mean
+
+$$\\mu_B = \\frac{1}{m} \\Sigma^m_{i=1} x_i$$
+
+$$\\frac{\\partial \\mu_B}{\\partial x_i} = \\frac{1}{m}$$
+"""
+
+
+def test_a_capital_sigma_with_bounds_is_the_sum_sign():
+    assert verdict_by_line(CAPITAL_SIGMA).get(5) != "wrong"
+
+
+EXPECTATION = """# Truncating the sum
+
+$$h_t = \\sigma(w_x x_t + w_h h_{t-1}), \\quad o_t = w_o h_t$$
+
+$$L = \\frac{1}{T} \\sum_t (o_t - y_t)^2$$
+
+The gradient is replaced by a random variable: with $P(\\xi_t = 0) = 1 - \\pi_t$ and
+$P(\\xi_t = \\pi_t^{-1}) = \\pi_t$ we get $E[\\xi_t] = 1$.
+"""
+
+
+def test_an_expectation_is_not_the_cost_times_its_argument():
+    assert "wrong" not in verdict_by_line(EXPECTATION).values()

@@ -921,6 +921,8 @@ class _Reader:
         tex = scripts.tex(tex)  # z₁, W⁽²⁾, aᵀ typed as characters: _{1}, ^{(2)}, ^{T}
         # S \triangleq \sum_i ...: a definition, as := is
         tex = re.sub(r"\\(?:triangleq|coloneq)(?![A-Za-z])", ":=", tex)
+        # \Sigma^m_{i=1} x_i: the capital letter with an index's bounds is the sum sign
+        tex = re.sub(_SIGMA_SUM, r"\\sum", tex)
         for uni, rep in UNICODE.items():  # ∂, −, ∑ typed as characters: the grammar reads TeX
             tex = tex.replace(uni, rep)
         tex = re.sub(r"(\\[A-Za-z]+) (?=[_^'])", r"\1", tex)  # δ₂, σ′: \delta_{2}, \sigma'
@@ -929,6 +931,10 @@ class _Reader:
         return evalbar.rewrite(tex)  # \left.\frac{dg}{d\xi}\right|_{\xi = \alpha}: g'(\alpha)
 
 
+_SIGMA_SUM = re.compile(
+    r"\\Sigma(?=\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?_\s*\{[^{}=]*=[^{}]*\})"
+    r"|\\Sigma(?=\s*_\s*\{[^{}=]*=[^{}]*\})"
+)
 _CONTROL_SPACE = re.compile(r"^(?:\s|\\(?=\s))*")  # spaces and TeX's control spaces
 _DISPLAY_LEAD = re.compile(r"^(?:\s|\\(?=\s)|\\displaystyle(?![A-Za-z]))*")
 _LEAD = re.compile(r"(?:\s|&|\\(?:tag|label)\*?\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")

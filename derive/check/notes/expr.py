@@ -34,6 +34,10 @@ STEP = sp.Function("step")  # (z > 0): relu's derivative
 _D = re.compile(r"\s*(d|\\partial|\\mathrm\{d\}|\\operatorname\{d\})\s*")
 
 
+# E[x], \mathbb{E}[x], \mathbb E_{q}[x]: the expectation of what is in the brackets
+_EXPECTATION = re.compile(r"(?<![A-Za-z\\])E\s*\[|\\mathbb\s*\{?\s*E\b|\\operatorname\{E\}")
+
+
 def act_function(name: str, prime: bool = False):
     """The placeholder function for an activation (or its derivative) in a parsed claim;
     the checker replaces it by the network's own."""
@@ -85,6 +89,8 @@ class ExpressionReader:
     def expr(self, tex: str) -> sp.Expr:
         """SymPy for an expression in names, numbers and functions."""
         tex = clean(tex)
+        if _EXPECTATION.search(tex):  # E[\xi_t] = 1: an expectation, not the cost times \xi_t
+            raise NotUnderstood("an expectation E[...]")
         tex = re.sub(r"\(\s*([^()<>=]+?)\s*(?:>|\\geq|\\ge|\\gt)\s*0\s*\)", r"\\step(\1)", tex)
         tex = re.sub(r"\[\s*([^\[\]<>=]+?)\s*(?:>|\\geq|\\ge|\\gt)\s*0\s*\]", r"\\step(\1)", tex)
         tex = function_powers(tex, self.functions)

@@ -692,6 +692,12 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             if layer is not None:
                 out.append(Verdict(m.line, claim, *layer, "derivative"))
                 continue
+        if v == "wrong" and i == 1 and _numbers_only(m.tree) and re.search(r"\d\.\d", m.text):
+            # L = 0.5 \times (1.78 - 3)^2: the worked example's numbers put in for the names,
+            # no identity to test on a drawn network (1 and 0 still are: dz/db = 1)
+            why = "a value at the note's own numbers, not an identity"
+            out.append(Verdict(m.line, claim, "unknown", why))
+            continue
         if v == "wrong" and i > 1 and _numbers_only(m.tree):
             if not all(_numbers_only(p.tree) for p in members[1:i]):
                 # dL/da = a - y = 0.75 - 1 = -0.25: the numbers are the symbols' values in the
