@@ -68,9 +68,15 @@ def derivative(ck: Checking, lhs: Member, m: Member, worked: bool = False):
                 )
         mine = ck.prepare(m.value, m.fracs)
         truth = net.deriv(num, den)
-        unread = {s.name for s in net.full(mine).free_symbols | net.full(truth).free_symbols}
-        unread &= getattr(net, "unread", set())
-        if unread:  # S = \sum_j e^{z_j}: defined, but not by a formula this reading takes in
+        used = {s.name for s in net.full(mine).free_symbols | net.full(truth).free_symbols}
+        # S = \sum_j e^{z_j}: defined, but not by a formula this reading takes in; a constant
+        # only where that formula does not write the variable differentiated by
+        unread = {
+            n
+            for n, tex in getattr(net, "unread", {}).items()
+            if n in used and n != den and re.search(rf"(?<![A-Za-z\\]){den[0]}(?![A-Za-z])", tex)
+        }
+        if unread:
             raise Unknown(f"{', '.join(sorted(unread))} is defined by a formula not read here")
         ok = same(net.full(mine), net.full(truth))
     except Unknown as err:

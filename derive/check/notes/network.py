@@ -282,21 +282,24 @@ def net_from_notes(
     source = "the forward equations in the notes (lines " + ", ".join(map(str, lines)) + ")"
     net = ScalarNet({n: defs[n][1] for n in order}, acts, source)
     net.superseded = superseded
-    net.unread = _unread_definitions(formulas) - set(order)
+    # a leaf the note defines by a formula not read here (S = \\sum_j e^{z_j}), never a free input
+    unread = _unread_definitions(formulas)
+    net.unread = {n: tex for n, tex in unread.items() if n not in defs and n in net.leaves}
     return net, def_lines, local
 
 
-def _unread_definitions(formulas) -> set[str]:
+def _unread_definitions(formulas) -> dict[str, str]:
     """Names the note defines by a formula this scalar reading cannot take in (``S =
-    \\sum_j e^{z_j}``): never a free number here, so a claim through them is not judged."""
-    out = set()
+    \\sum_j e^{z_j}``), with the text that defines them: never a free number where that text
+    writes the variable a claim differentiates by."""
+    out = {}
     for form in formulas:
         if form is None or form.update:
             continue
         members = [m for m in form.members if m.kind != "empty"]
         if len(members) >= 2 and members[0].kind == "expr" and members[1].kind == "bad":
             if isinstance(members[0].value, sp.Symbol):
-                out.add(members[0].value.name)
+                out.setdefault(members[0].value.name, members[1].tex)
     return out
 
 

@@ -352,9 +352,12 @@ def merge(old: list[Result], new) -> list[Result]:
                        "an equation between names the model of meaning could not bind")  # fmt: skip
         out.append(r)
     said = {(r.line, r.kind) for r in out if r.verdict in ("correct", "wrong")}
+    agreed = {(r.line, r.verdict) for r in out if r.verdict in ("correct", "wrong")}
     for v in new:
         if v.own_only and (v.line, v.kind) in said:
             continue  # the older checks judged that chain rule on the line already
+        if v.own_only and (v.line, v.verdict) in agreed:
+            continue  # a step by calculus the older checks judged alike (and name)
         if v.verdict == "unknown" and v.unread and v.line in judged:
             # another claim of a line the model judged, whose notation it could not read:
             # reported as not understood (the older checks' verdicts on the line are
