@@ -18,6 +18,7 @@ from derive.check.code.main import (
     load_function,
     register_cli,
 )
+from derive.cli import main
 from derive.emit.codegen import load_module
 from derive.engine.derivation import derive
 from derive.engine.spec import load_spec
@@ -403,3 +404,35 @@ def test_batchnorm_compact_backward_is_checked(tmp_path):
     assert code == 1
     found = {r["gradient"]: r["verdict"] for r in json.loads(out)}
     assert found["dW1"] == "wrong" and found["dW3"] == "correct"
+
+
+DEEP = """name = "deep"
+inputs = 2
+
+[[layers]]
+units = 3
+activation = "tanh"
+
+[[layers]]
+units = 3
+activation = "sigmoid"
+
+[[layers]]
+units = 1
+activation = "sigmoid"
+
+[cost]
+name = "squared_error"
+"""
+
+
+def test_a_generated_module_is_checked_against_the_spec_its_header_names(tmp_path, monkeypatch):
+    # without --spec, a module derive generated is judged on its own network (named in its
+    # header), not on the bundled example's two layers (which raised KeyError: 'W3')
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deep.toml").write_text(DEEP)
+    assert main(["codegen", "deep.toml"]) == 0
+    text, code = check_code("generated/deep.py:backward")
+    assert code == 0, text
+    assert "all 6 gradients match the derivation" in text
+    assert "the network of deep.toml, which the file's header names as its spec" in text
