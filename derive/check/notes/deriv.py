@@ -66,9 +66,9 @@ def derivative(ck: Checking, lhs: Member, m: Member, worked: bool = False):
                 raise Unknown(
                     f"{ck.reader.names.show(name, line)} is not a quantity of {net.source}"
                 )
-        mine = ck.prepare(m.value, m.fracs)
-        truth = net.deriv(num, den)
-        used = {s.name for s in net.full(mine).free_symbols | net.full(truth).free_symbols}
+        mine = net.full(ck.prepare(m.value, m.fracs))
+        truth = net.full(net.deriv(num, den))
+        used = {s.name for s in mine.free_symbols | truth.free_symbols}
         # S = \sum_j e^{z_j}: defined, but not by a formula this reading takes in; a constant
         # only where that formula does not write the variable differentiated by
         unread = {
@@ -78,7 +78,7 @@ def derivative(ck: Checking, lhs: Member, m: Member, worked: bool = False):
         }
         if unread:
             raise Unknown(f"{', '.join(sorted(unread))} is defined by a formula not read here")
-        ok = same(net.full(mine), net.full(truth))
+        ok = same(mine, truth)
     except Unknown as err:
         ck.add(line, kind, claim, "unknown", message=str(err))
         return
@@ -91,7 +91,7 @@ def derivative(ck: Checking, lhs: Member, m: Member, worked: bool = False):
     elif worked:  # dz/dw = x = 2: the value of x in the note's example (dz/db = 1 holds anywhere)
         ck.add(line, kind, claim, "unknown", expected, "a value at the note's numbers")
     else:
-        why = _diagnose(ck, num, den, net.full(mine), net.full(truth), style, line)
+        why = _diagnose(ck, num, den, mine, truth, style, line)
         notes = notes + _matrix_form(ck, num, den)
         ck.add(line, kind, claim, "wrong", expected, "; ".join([why, *notes] if why else notes))
 

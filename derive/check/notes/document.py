@@ -931,10 +931,7 @@ class _Reader:
         return evalbar.rewrite(tex)  # \left.\frac{dg}{d\xi}\right|_{\xi = \alpha}: g'(\alpha)
 
 
-_SIGMA_SUM = re.compile(
-    r"\\Sigma(?=\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?_\s*\{[^{}=]*=[^{}]*\})"
-    r"|\\Sigma(?=\s*_\s*\{[^{}=]*=[^{}]*\})"
-)
+_SIGMA_SUM = re.compile(r"\\Sigma(?=\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?_\s*\{[^{}=]*=[^{}]*\})")
 _CONTROL_SPACE = re.compile(r"^(?:\s|\\(?=\s))*")  # spaces and TeX's control spaces
 _DISPLAY_LEAD = re.compile(r"^(?:\s|\\(?=\s)|\\displaystyle(?![A-Za-z]))*")
 _LEAD = re.compile(r"(?:\s|&|\\(?:tag|label)\*?\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")

@@ -21,6 +21,7 @@ from functools import lru_cache
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from .meaning.grammar import EXPECTATION
 from .names import ACTIVATION_WORDS, Names, sym
 from .tex import NotUnderstood, clean, group
 
@@ -32,10 +33,6 @@ _GREEK = set(
 _TRIG = ("sin", "cos", "tan", "exp", "log", "ln")  # read by the parser itself
 STEP = sp.Function("step")  # (z > 0): relu's derivative
 _D = re.compile(r"\s*(d|\\partial|\\mathrm\{d\}|\\operatorname\{d\})\s*")
-
-
-# E[x], \mathbb{E}[x], \mathbb E_{q}[x]: the expectation of what is in the brackets
-_EXPECTATION = re.compile(r"(?<![A-Za-z\\])E\s*\[|\\mathbb\s*\{?\s*E\b|\\operatorname\{E\}")
 
 
 def act_function(name: str, prime: bool = False):
@@ -89,7 +86,7 @@ class ExpressionReader:
     def expr(self, tex: str) -> sp.Expr:
         """SymPy for an expression in names, numbers and functions."""
         tex = clean(tex)
-        if _EXPECTATION.search(tex):  # E[\xi_t] = 1: an expectation, not the cost times \xi_t
+        if EXPECTATION.search(tex):  # E[\xi_t] = 1: an expectation, not the cost times \xi_t
             raise NotUnderstood("an expectation E[...]")
         tex = re.sub(r"\(\s*([^()<>=]+?)\s*(?:>|\\geq|\\ge|\\gt)\s*0\s*\)", r"\\step(\1)", tex)
         tex = re.sub(r"\[\s*([^\[\]<>=]+?)\s*(?:>|\\geq|\\ge|\\gt)\s*0\s*\]", r"\\step(\1)", tex)

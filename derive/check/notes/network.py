@@ -293,13 +293,8 @@ def _unread_definitions(formulas) -> dict[str, str]:
     \\sum_j e^{z_j}``), with the text that defines them: never a free number where that text
     writes the variable a claim differentiates by."""
     out = {}
-    for form in formulas:
-        if form is None or form.update:
-            continue
-        members = [m for m in form.members if m.kind != "empty"]
-        if len(members) >= 2 and members[0].kind == "expr" and members[1].kind == "bad":
-            if isinstance(members[0].value, sp.Symbol):
-                out.setdefault(members[0].value.name, members[1].tex)
+    for members in _assignments(formulas, kind="bad"):
+        out.setdefault(members[0].value.name, members[1].tex)
     return out
 
 
@@ -308,14 +303,14 @@ _ABSTRACT_CALL = re.compile(r"\s*[fgh]\s*(?:\\left\s*)?\(")
 _COST_LETTERS = ("E", "C", "L", "J")
 
 
-def _assignments(formulas):
+def _assignments(formulas, kind="expr"):
     """The members of each formula that gives a name a value (``z = w x + b``: a symbol, then
-    an expression), an update (``w := w + Δw``) left out."""
+    a member of ``kind``, "bad" for one not read), an update (``w := w + Δw``) left out."""
     for form in formulas:
         if form is None or form.update:
             continue
         members = [m for m in form.members if m.kind != "empty"]
-        if len(members) < 2 or members[0].kind != "expr" or members[1].kind != "expr":
+        if len(members) < 2 or members[0].kind != "expr" or members[1].kind != kind:
             continue
         if isinstance(members[0].value, sp.Symbol):
             yield members

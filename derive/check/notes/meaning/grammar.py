@@ -852,13 +852,13 @@ def _derivative_mark(num: str, den: str) -> str | None:
 
 def parse(text: str, functions: set[str] = frozenset()):
     """The tree of one member (no relation signs), or ``Unreadable``."""
-    if _EXPECTATION.search(text):  # E[\xi_t] = 1: an expectation, not the cost times \xi_t
+    if EXPECTATION.search(text):  # E[\xi_t] = 1: an expectation, not the cost times \xi_t
         raise Unreadable("an expectation E[...]")
     return Parser(text, functions).parse_all()
 
 
 # E[x], \mathbb{E}[x], \mathbb E_{q}[x]: the expectation of what is in the brackets
-_EXPECTATION = re.compile(r"(?<![A-Za-z\\])E\s*\[|\\mathbb\s*\{?\s*E\b|\\operatorname\{E\}")
+EXPECTATION = re.compile(r"(?<![A-Za-z\\])E\s*\[|\\mathbb\s*\{?\s*E\b|\\operatorname\{E\}")
 
 
 def _applies(node, den) -> bool:

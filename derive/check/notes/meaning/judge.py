@@ -692,20 +692,16 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             if layer is not None:
                 out.append(Verdict(m.line, claim, *layer, "derivative"))
                 continue
-        if v == "wrong" and i == 1 and _numbers_only(m.tree) and re.search(r"\d\.\d", m.text):
-            # L = 0.5 \times (1.78 - 3)^2: the worked example's numbers put in for the names,
-            # no identity to test on a drawn network (1 and 0 still are: dz/db = 1)
+        # L = 0.5 \times (1.78 - 3)^2: the worked example's numbers put in for the names (1
+        # and 0 still are identities: dz/db = 1)
+        stated = i == 1 and _numbers_only(m.tree) and re.search(r"\d\.\d", m.text)
+        if v == "wrong" and (valued or stated):
+            # dL/da = a - y = 0.75 - 1 = -0.25: the numbers are the symbols' values in the
+            # note's own example (worked.py judges them where it finds those values), no
+            # identity to test on a drawn network, where a - y is anything but -0.25
             why = "a value at the note's own numbers, not an identity"
             out.append(Verdict(m.line, claim, "unknown", why))
             continue
-        if v == "wrong" and i > 1 and _numbers_only(m.tree):
-            if not all(_numbers_only(p.tree) for p in members[1:i]):
-                # dL/da = a - y = 0.75 - 1 = -0.25: the numbers are the symbols' values in the
-                # note's own example (worked.py judges them where it finds those values), no
-                # identity to test on a drawn network, where a - y is anything but -0.25
-                why = "a value at the note's own numbers, not an identity"
-                out.append(Verdict(m.line, claim, "unknown", why))
-                continue
         whole_only = getattr(note, "fail_kinds", set()) == {"whole"}  # an entry against a vector
         named = getattr(note, "named_gradients", {})
         partial = named.get(lhs.tree[1].show()) if lhs.tree[0] == "atom" else None
