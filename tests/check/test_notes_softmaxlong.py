@@ -148,3 +148,30 @@ def test_a_prime_on_a_letter_not_defined_by_the_variable_is_not_read():
         "$f = \\tanh$, $f' = 1 - f^2$\n"
     )
     assert v.get(3) != "wrong"
+
+
+BY_THE_OUTPUT = (
+    "$$\\sigma_i(\\mathbf{z}) = \\frac{e^{z_i}}{\\sum_{j=1}^{K} e^{z_j}}$$\n"  # 1
+    "\n"
+    "$$\\mathcal{L} = -\\sum_i y_i \\log \\sigma_i$$\n"  # 3
+    "\n"
+    "$$\\frac{\\partial \\mathcal{L}}{\\partial \\sigma_i} = -\\frac{y_i}{\\sigma_i}$$\n"  # 5
+    "\n"
+    "$$\\frac{\\partial \\mathcal{L}}{\\partial \\sigma_i} = -\\frac{y_i}{1 - \\sigma_i}$$\n"  # 7
+    "\n"
+    "$$\\frac{\\partial \\mathcal{L}}{\\partial \\mathbf{z}} = \\mathbf{J}_\\sigma^T "
+    "\\frac{\\partial \\mathcal{L}}{\\partial \\boldsymbol{\\sigma}}$$\n"  # 9
+    "\n"
+    "$$\\frac{\\partial \\mathcal{L}}{\\partial \\mathbf{z}} = "
+    "\\frac{\\partial \\mathcal{L}}{\\partial \\boldsymbol{\\sigma}}$$\n"  # 11
+)
+
+
+def test_the_cost_by_the_functions_value_when_it_is_the_networks_output():
+    """The note's softmax at its argument is, on the drawn network, the output a^L: the cost by
+    sigma_i is the cost by that output's entry, and the VJP J_sigma^T dL/dsigma is judged."""
+    v = verdict_by_line(BY_THE_OUTPUT)
+    assert v[5] == "correct"
+    assert v[7] == "wrong"
+    assert v[9] == "correct"
+    assert v[11] == "wrong"  # the Jacobian dropped

@@ -530,8 +530,13 @@ def by_own(f, atom: Atom, env):
     found = []
     _atoms_of(f, found)
     if any(bind.is_cost(a) for a in found):
-        # the network's cost does not see the moved value: only what the note computes from it
-        raise Unreadable(f"the cost by {atom.show()}")
+        # the network's cost does not see the moved value: only what the note computes from it;
+        # unless that value is the network's output (\sigma(\mathbf z) read at z^L: the softmax
+        # output a^L), when \frac{\partial L}{\partial \sigma_i} is the cost by a^L_i
+        out = _as_output(atom, env)
+        if out is None:
+            raise Unreadable(f"the cost by {atom.show()}")
+        return bind.derivative(("d", f, out, None), env)
     v0 = bind.value(env.aliases[key], env)
     if not isinstance(v0, np.ndarray):
         raise Unreadable(f"a derivative by the number {atom.name}")
@@ -567,6 +572,21 @@ def by_own(f, atom: Atom, env):
     if all(c.size == 1 for c in cols):
         return np.array([c[0] for c in cols]).reshape(v0.shape)
     return bind.Jac(np.array(cols).T)
+
+
+def _as_output(atom: Atom, env):
+    """``a^L`` (its entry, as ``atom`` writes one) when the note's function at its argument is,
+    on the drawn network, the network's output; else None."""
+    try:
+        mine = bind.value(env.aliases[Atom(atom.name).show()], env)
+        net = bind.value(("atom", Atom("a", None, "L")), env)
+    except (Unreadable, bind.NoLayer, KeyError, ValueError, TypeError):
+        return None
+    if not isinstance(mine, np.ndarray) or not isinstance(net, np.ndarray):
+        return None
+    if mine.shape != net.shape or not np.allclose(mine, net, rtol=1e-12, atol=1e-12):
+        return None
+    return ("atom", Atom("a", atom.sub, "L"))
 
 
 def _atoms_of(node, out) -> None:
