@@ -66,6 +66,7 @@ from . import (
     ownquantities,
     ownsizes,
     prosenet,
+    recurrent,
     rowvectors,
     scope,
     sections,
@@ -273,9 +274,29 @@ def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]
         out = owndefs.own_sections(
             out, segments, lambda part, keep: _judge_note(part, layout, costs, keep=keep), compare
         )
-        return out + own
+        return _through_time(segments, out) + own
     finally:
         bind.LAYOUT_FIXED[0] = False  # a note's own layout (jacgrad) ends with the note
+
+
+def _through_time(segments, out: list[Verdict]) -> list[Verdict]:
+    """A note's gradients through time, judged on its own recurrence (recurrent.py): on a line
+    that reading judged, its verdicts replace the others' (a WRONG of theirs stays)."""
+    stmts = statements(segments)
+    for members in stmts:
+        for m in members:
+            _parse(m, set())
+    found = recurrent.judge(stmts)
+    judged = {f[0] for f in found if f[2] in ("correct", "wrong")}
+    if not judged:
+        return out
+    out = [v for v in out if v.line not in judged or v.verdict == "wrong"]
+    mine = [
+        Verdict(line, claim, v, msg, "the note's recurrence", "derivative", unread=unread)
+        for line, claim, v, msg, unread in found
+        if line in judged
+    ]
+    return sorted(out + mine, key=lambda v: v.line)
 
 
 def _judge_note(
