@@ -65,6 +65,7 @@ from . import (
     ownletters,
     ownquantities,
     ownsizes,
+    primes,
     prosenet,
     recurrent,
     rowvectors,
@@ -341,6 +342,7 @@ def _judge_note(
     note.unread_defs = _unread_definitions(stmts)  # before any rewriting renames them
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
+    primes.apply(stmts)  # f = e^{z_k}, f' = …: f's derivative by the entry being worked out
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     own_softmax = softmaxvec.apply(note, stmts)  # softmax(x), L(p): x is z^L, p is a^L
     # a_1 = e^{z_1} / (e^{z_1} + e^{z_2} + e^{z_3}): entries of the output layer
