@@ -25,6 +25,7 @@ from . import (
     affine,
     altcost,
     barenames,
+    batchletter,
     biasletter,
     bind,
     bishop,
@@ -79,6 +80,7 @@ from . import (
     softmaxvec,
     strayindex,
     sublayers,
+    sumfeed,
     telescope,
     topweight,
     unitnet,
@@ -504,6 +506,8 @@ def _notations(segments, stmts, note: Note) -> None:
     ownquantities.apply(stmts)  # u^l = h^{l-1} W^l + b^l, h^l = phi(u^l): the note's z and a
     errorletter.apply(stmts)  # \\partial e(w) / \\partial s_j: the error e is the cost E
     entryorder.apply(stmts)  # z_j^{(l)} = \\sum_i w_{ij}^{(l)} a_i^{(l-1)}: w feeds j from i
+    sumfeed.apply(stmts)  # z_j = \\sum_i a_i w_{ij} + b_j: a_i is the layer below's
+    batchletter.apply(stmts)  # (1/B) A_1^T (Y - Y): B the number of examples
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
@@ -774,7 +778,7 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             )
             continue
         stacked = ngforms.stacked_partials(m.tree) if v == "wrong" else None
-        if stacked is not None and bind.mentions(m.tree, {"m"}):
+        if stacked is not None and bind.mentions(m.tree, {"m", "N"}):
             again = compare(note, lhs.tree, stacked, m.line, m.cond, context)
             if again[0] == "correct":  # dW = 1/m dL/dZ A^T: dL/dZ as Ng's stacked dZ
                 v, msg, reading = (

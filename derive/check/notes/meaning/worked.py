@@ -123,6 +123,8 @@ def detect(stmts) -> Worked | None:
         elif not _numeric(rhs) and not _has(rhs, "sum") and key not in w.defs:
             if lhs[1] in _atoms(rhs):
                 continue  # y = \sigma(y): not a definition
+            if any(a.T for a in _atoms(rhs)):
+                continue  # z_1 = W_1^T x + b_1: a layer's vector, no unit of a worked example
             w.defs[key] = (rhs, members[0].line)
             last = _number(members[-1].tree) if len(members) > 2 else None
             if last is not None:
