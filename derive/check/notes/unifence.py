@@ -26,7 +26,11 @@ _PROGRAM = re.compile(
 )
 _UNICODE_MATH = re.compile("[∂Σ∑ᵀ⊙∈𝟙ŷ×·σ₀₁₂₃₄₅₆₇₈₉]")
 _LABEL = re.compile(r"^(?:[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}):\s+(?=\S+\s*=)")
-_NOTE = re.compile(r"\s+(?:\[[^\[\]]*\]|\((?:[A-Za-z+\-]+ ){1,5}[A-Za-z+\-]+\))\s*$")
+# a trailing annotation in brackets ([softmax+CE gradient]); a list of numbers ([0.1, 0.2], a
+# worked example's vector) is no annotation
+_NOTE = re.compile(
+    r"\s+(?:\[(?![\s\d.,+\-]*\])[^\[\]]*\]|\((?:[A-Za-z+\-]+ ){1,5}[A-Za-z+\-]+\))\s*$"
+)
 _WORDS = frozenset({"sum", "max", "axis", "exp", "log", "softmax", "tanh", "ReLU", "relu"})
 
 
