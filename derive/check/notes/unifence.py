@@ -32,7 +32,11 @@ _COMMENT = re.compile(r"\s+#(?:\s.*)?$")
 _LEAD = re.compile(r"^\s*[\u3040-\u30ff\u3131-\ud7a3\u4e00-\u9fff]+[,，、]?\s+")
 _UNICODE_MATH = re.compile("[∂Σ∑ᵀ⊙∈𝟙ŷŶ×·σ₀₁₂₃₄₅₆₇₈₉]")
 _LABEL = re.compile(r"^(?:[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}):\s+(?=\S+\s*=)")
-_NOTE = re.compile(r"\s+(?:\[[^\[\]]*\]|\((?:[A-Za-z+\-]+ ){1,5}[A-Za-z+\-]+\))\s*$")
+# a trailing annotation in brackets ([softmax+CE gradient]); a list of numbers ([0.1, 0.2], a
+# worked example's vector) is no annotation
+_NOTE = re.compile(
+    r"\s+(?:\[(?![\s\d.,+\-]*\])[^\[\]]*\]|\((?:[A-Za-z+\-]+ ){1,5}[A-Za-z+\-]+\))\s*$"
+)
 _WORDS = frozenset({"sum", "max", "axis", "exp", "log", "softmax", "tanh", "ReLU", "relu"})
 
 

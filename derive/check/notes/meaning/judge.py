@@ -226,7 +226,14 @@ def statements(segments):
                 out[back].extend(members[1:])  # (none when only prose stands before it)
                 continue
         last = out[-1] if out else None
-        if last and members and last[0].text == members[0].text and _one_display(seg, spans):
+        # a plain fence's row "   = [1.2, 1.2]" carries the left-hand side of the one above
+        carried = getattr(seg, "source", "") == "plain" and bool(getattr(seg, "lhs", ""))
+        if (
+            last
+            and members
+            and last[0].text == members[0].text
+            and (_one_display(seg, spans) or carried)
+        ):
             members[0].before = (*last[0].before, *last[1:])  # rows of one chain: = \\ = ...
         spans.append(getattr(seg, "span", -1))
         out.append(members)
@@ -312,10 +319,11 @@ def _judge_note(
     stmts = statements(segments)
     # steps in numbers (numvec.py), judged as written; then a member's tail of numbers after
     # \approx (\sigma'(z_2) \approx 0.7692 \times (1 - 0.7692) \approx 0.1776) is cut off
+    names = numvec.names(stmts)  # x = [1, 2], z_1 = ... = [1.2, 1.2]: a name's numbers
     numbers = [
         Verdict(line, claim, v, msg, "the note's own numbers", "arithmetic", own_only=True)
         for ms in stmts
-        for line, claim, v, msg in numvec.judge(ms)
+        for line, claim, v, msg in numvec.judge(ms, names)
     ]
     numvec.cut(stmts)
     if smallt.applies([m.text for ms in stmts for m in ms]):  # W_2^t: the transpose
