@@ -163,3 +163,19 @@ def test_open_functions_closed_form_with_a_product():
 
     assert verdict_by_line(closed("i+1")).get(7) == "correct"
     assert verdict_by_line(closed("i")).get(7) == "wrong"  # one factor too many
+
+
+def test_a_loss_the_note_leaves_open_may_read_the_last_output_only():
+    # a sequence read to its end: the loss of o^{(T)} alone, a reading of an unwritten loss
+    v = verdict_by_line(
+        TANH + "$$\\nabla_{h^{(t)}} L = W^\\top \\mathrm{diag}(1 - (h^{(t+1)})^2) "
+        "\\nabla_{h^{(t+1)}} L$$\n"  # line 7
+    )
+    assert v.get(7) == "correct", v
+    # no output apart from the recurrence: what the loss depends on is unknown, nothing judged
+    v = verdict_by_line(
+        "$$h^{(t)} = \\tanh(W h^{(t-1)} + U x^{(t)})$$\n"
+        "$$\\frac{\\partial L}{\\partial h^{(t-1)}} = W^T "
+        "\\frac{\\partial L}{\\partial h^{(t)}}$$\n"
+    )
+    assert v.get(2) != "wrong", v
