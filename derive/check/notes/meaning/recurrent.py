@@ -79,6 +79,7 @@ def _time_text(a: Atom, letter: str, style: str) -> str | None:
         return None
     m = _TIME.match(raw)
     inner = next((g for g in m.groups() if g is not None), "")
+    inner = re.sub(r"\\tau(?![A-Za-z])", "T", inner)  # h^{(\tau)}: the last step, as T
     if style == "sup" and not re.match(r"^\s*(\(|<|\\langle)", raw):
         return None  # h^2 is a power, h^{(2)} a step
     if not re.fullmatch(r"[A-Za-z0-9+\- ]+", inner) or not re.search(r"[A-Za-z0-9]", inner):
