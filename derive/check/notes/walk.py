@@ -37,7 +37,7 @@ from . import ownsection as ownsection
 from . import shapes as shapes
 from . import softmax as softmax
 from .claims import Member, Names, Reader
-from .meaning import softmaxnums
+from .meaning import normalize, softmaxnums
 from .meaning.judge import VALUE_COND, judge_note
 from .names import sym
 from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
@@ -223,6 +223,7 @@ def check_text(
         old = ownsection.demote(checker, segments, old, new, run)
     results = merge(old, new)
     results = _numbers_example(results, segments, text)
+    results = _normalization(results, segments, text)
     return results, _with_readings(header, old, new, results)
 
 
@@ -246,6 +247,22 @@ def _numbers_example(results: list[Result], segments, text: str) -> list[Result]
 
     kept = [r for r in results if not same(r)]
     kept += [Result(line, "arithmetic", claim, v, None, msg) for line, claim, v, msg in found]
+    return sorted(kept, key=lambda r: r.line)
+
+
+def _normalization(results: list[Result], segments, text: str) -> list[Result]:
+    """A batch or layer normalization the note defines entry by entry
+    (``meaning/normalize.py``): its backward claims are judged on the note's own layer, and
+    on the lines it judged, its verdicts replace the other checks' (which read the layer's
+    names as a network's, or not at all)."""
+    found = normalize.judge(segments, text)
+    if not found:
+        return results
+    mine = {line for line, _, _, _ in found}
+    kept = [r for r in results if r.line not in mine]
+    for line, claim, v, msg in found:
+        kind = "derivative" if "\\partial" in claim else "equation"
+        kept.append(Result(line, kind, claim, v, None, msg))
     return sorted(kept, key=lambda r: r.line)
 
 
