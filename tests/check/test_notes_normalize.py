@@ -250,3 +250,32 @@ def test_a_layer_defined_for_the_whole_vector_is_read_entry_by_entry():
     v = verdict_by_line(VECTOR.replace("{DS}", "\\frac{h_j - \\mu}{s}"))
     assert v.get(11) == "wrong", v
     assert v.get(13) == "correct", v
+
+
+CS231N = (
+    "$$\\mu = \\frac{1}{N}\\sum_{i=1}^N x_i$$\n"  # 1
+    "\n"
+    "$$v = \\frac{1}{N}\\sum_{i=1}^N (x_i - \\mu)^2$$\n"  # 3
+    "\n"
+    "$$\\hat{x}_i = \\frac{x_i - \\mu}{\\sqrt{v + \\epsilon}}$$\n"  # 5
+    "\n"
+    "$$y_i = \\gamma \\hat{x}_i + \\beta$$\n"  # 7
+    "\n"
+    "$$d\\hat{x}_i = dy_i \\cdot \\gamma$$\n"  # 9
+    "\n"
+    "$$d\\gamma = {DGAMMA}$$\n"  # 11
+    "\n"
+    "$$\\nabla_{x_i} L = \\frac{1}{N\\sqrt{v + \\epsilon}} \\left(N d\\hat{x}_i - \\sum_{j=1}^N "
+    "d\\hat{x}_j - \\hat{x}_i \\sum_{j=1}^N d\\hat{x}_j \\hat{x}_j\\right)$$\n"  # 13
+)
+
+
+def test_gradients_named_with_d_and_nabla_are_the_losss():
+    # CS231n's dy, d\hat{x}_i, d\gamma and \nabla_{x_i} L: the loss by that quantity
+    v = verdict_by_line(CS231N.replace("{DGAMMA}", "\\sum_{i=1}^N dy_i \\hat{x}_i"))
+    for line in (9, 11, 13):
+        assert v.get(line) == "correct", (line, v)
+    note = CS231N.replace("{DGAMMA}", "dy_i \\hat{x}_i")
+    assert verdict_by_line(note).get(11) == "wrong"
+    said = [r.message for r in _results(note) if r.line == 11 and r.verdict == "wrong"]
+    assert any("the sum over i is missing" in m for m in said), said
