@@ -279,3 +279,26 @@ def test_gradients_named_with_d_and_nabla_are_the_losss():
     assert verdict_by_line(note).get(11) == "wrong"
     said = [r.message for r in _results(note) if r.line == 11 and r.verdict == "wrong"]
     assert any("the sum over i is missing" in m for m in said), said
+
+
+def test_samples_written_as_superscripts_are_entries():
+    # x^{(i)}, \\hat{x}^{(i)}: the sample index as a superscript in parentheses
+    note = (
+        "$$\\mu = \\frac{1}{m}\\sum_{i=1}^m x^{(i)}$$\n"  # 1
+        "\n"
+        "$$\\sigma^2 = \\frac{1}{m}\\sum_{i=1}^m (x^{(i)} - \\mu)^2$$\n"  # 3
+        "\n"
+        "$$\\hat{x}^{(i)} = \\frac{x^{(i)} - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}}$$\n"  # 5
+        "\n"
+        "$$y^{(i)} = \\gamma \\hat{x}^{(i)} + \\beta$$\n"  # 7
+        "\n"
+        "$$\\frac{\\partial J}{\\partial \\beta} = \\sum_{i=1}^m \\frac{\\partial J}"
+        "{\\partial y^{(i)}}$$\n"  # 9
+        "\n"
+        "$$\\frac{\\partial J}{\\partial \\gamma} = {DGAMMA}$$\n"  # 11
+    )
+    right = "\\sum_{i=1}^m \\frac{\\partial J}{\\partial y^{(i)}} \\hat{x}^{(i)}"
+    v = verdict_by_line(note.replace("{DGAMMA}", right))
+    assert v.get(9) == "correct" and v.get(11) == "correct", v
+    wrong = "\\sum_{i=1}^m \\frac{\\partial J}{\\partial y^{(i)}} x^{(i)}"
+    assert verdict_by_line(note.replace("{DGAMMA}", wrong)).get(11) == "wrong"

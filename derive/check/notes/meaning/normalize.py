@@ -32,8 +32,9 @@ without epsilon). Every derivative is derived by SymPy from the note's definitio
 
 Definitions may also be the paper's Algorithm 1 assignments (``\\mu_\\mathcal{B} \\leftarrow
 \\dots``), written twice alike, or written for the whole vector (``\\hat{X} = \\frac{X -
-\\mu}{\\sigma}``: entry by entry, the note indexing X elsewhere); a later definition that changes
-one of the layer's names ends the reading.
+\\mu}{\\sigma}``: entry by entry, the note indexing X elsewhere), with the sample as a
+superscript (``x^{(i)}`` is ``x_i``); a later definition that changes one of the layer's names ends
+the reading.
 
 A claim that holds under no reading is wrong. Two mistakes are named: a right-hand side with an
 index the left-hand side lacks (``\\frac{\\partial f}{\\partial \\gamma} = \\frac{\\partial
@@ -619,6 +620,23 @@ def judge(segments, text: str = "") -> list[tuple[int, str, str, str]]:
         return []
 
 
+def _sample_superscripts(parsed):
+    """A sample written as a superscript in parentheses, ``x^{(i)}``, ``\\hat{x}^{(i)}`` beside
+    ``\\sum_{i=1}^m x^{(i)}``: an entry like ``x_i``, where the letter is one the note sums over
+    and the name has no subscript of its own."""
+    letters = {n[1] for ms in parsed for _, t in ms if t is not None for n in nodes(t)
+               if n[0] == "sum" and _is_index(n[1])}  # fmt: skip
+
+    def move(node):
+        if node[0] == "atom" and node[1].sub is None and node[1].sup:
+            m = re.fullmatch(r"\(\s*([a-z])\s*\)", node[1].sup)
+            if m and m.group(1) in letters:
+                return ("atom", replace(node[1], sub=m.group(1), sup=None))
+        return rebuild(node, move)
+
+    return [[(m, None if t is None else move(t)) for m, t in ms] for ms in parsed]
+
+
 def _judge(segments) -> list[tuple[int, str, str, str]]:
     from .judge import statements  # the model's own reading of formulas into members
 
@@ -627,6 +645,7 @@ def _judge(segments) -> list[tuple[int, str, str, str]]:
     except Exception:  # noqa: BLE001 - a note this reading cannot split is none of its business
         return []
     parsed = [[(m, _tree(m.text) if m.rel in ("", "=") else None) for m in ms] for ms in stmts]
+    parsed = _sample_superscripts(parsed)
     defs, first_claim = [], None
     for k, ms in enumerate(parsed):
         trees = [t for _, t in ms]
