@@ -584,15 +584,35 @@ _RANGE = re.compile(
 _ASIDE = re.compile(r"\s*\\(?:text|mbox)\s*\{\s*(?:recall|note|since|using)\b", re.I)
 
 
+def _unbox(s: str) -> str:
+    """``\\boxed{… = … \\quad (i \\neq j)}``, ``\\boxed{… = \\begin{cases} … \\end{cases}}``: a
+    whole formula in a box is read as if unboxed before it is cut into its pieces (its
+    separators and cases are inside the box's braces), the box blanked out in place so that
+    every offset keeps its line."""
+    m = re.match(r"\s*\\(?:boxed|fbox)\s*(?=\{)", s)
+    if not m:
+        return s
+    end = mac._group(s, m.end())
+    if end < 0 or s[end:].strip() or not _has_relation(s[m.end() + 1 : end - 1]):
+        return s
+    return " " * m.end() + " " + s[m.end() + 1 : end - 1] + " " + s[end:]
+
+
 def _is_range(s: str) -> bool:
     """``\\forall``, ``k = 1(1)L``, ``\\forall k = 1, 2, \\dots, L``: the range a formula beside
     it holds for, never a claim (the layer or entry letter stays general)."""
     return bool(s.strip()) and _RANGE.fullmatch(s) is not None
 
 
+def _unparen(s: str) -> str:
+    """``(i \\neq j)`` after a ``\\quad``: the condition in parentheses."""
+    m = re.fullmatch(r"\s*\(\s*([A-Za-z]\s*(?:=|\\neq?(?![A-Za-z]))\s*[A-Za-z])\s*\)\s*[.,]?\s*", s)
+    return m.group(1) if m else s
+
+
 def _is_condition(s: str) -> bool:
     """``i = j``, ``i \\neq j``, ``l < L:``, ``\\text{if } k = j``: a condition, not a claim."""
-    t = re.sub(r"\\(?:text|mbox|textrm)\s*\{[^{}]*\}", " ", s)
+    t = re.sub(r"\\(?:text|mbox|textrm)\s*\{[^{}]*\}", " ", _unparen(s))
     t = re.sub(r"\\(?:neq|ne|leq|le|geq|ge|in|notin|dots|ldots|cdots)(?![A-Za-z])", " < ", t)
     t = t.strip(" ,.;:")
     side = r"\s*[A-Za-z](?:\s*[-+]\s*\d)?\s*|\s*\d+\s*"
@@ -737,7 +757,7 @@ class _Reader:
 
     # One row: asides, formulas side by side, cases, then its relations.
     def _piece(self, base: int, s: str, env: str) -> None:
-        s = _open_aside(s)
+        s = _open_aside(_unbox(s))
         if _is_range(s):
             return
         pieces, last = [], 0
@@ -906,7 +926,7 @@ class _Reader:
     def _condition(self, tex: str) -> str:
         """A condition's text: its words unboxed, ``if``/``si``/``nếu`` dropped, ``sinon`` is
         ``otherwise``."""
-        tex = re.sub(r"\\(?:text|mbox|textrm|textit)\s*\{([^{}]*)\}", r" \1 ", tex)
+        tex = re.sub(r"\\(?:text|mbox|textrm|textit)\s*\{([^{}]*)\}", r" \1 ", _unparen(tex))
         tex = self._clean(tex).strip(" .,;:")
         if re.fullmatch(r"(?:otherwise|sinon|sonst|else|andernfalls|ngược lại)", tex):
             return "otherwise"

@@ -173,6 +173,7 @@ def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
     if not doc.latex:  # fences of formulas typed in Unicode: ∂L/∂W = xᵀ · ∂L/∂y (unifence.py)
         found = [(no, [pair]) for no, pair in _unicode_fences(text_in).items()]
         found += unifence.layer_table(lines).items()  # | ReLU | max(0, x) | ∂L/∂y × (x > 0) |
+        found += unifence.gradient_table(lines).items()  # | W₂ | (1/B) × A₁ᵀ × (Ŷ - Y) |
         for no, pairs in found:
             for k, (tex, lhs) in enumerate(pairs):
                 seg = Segment("math", no, tex, True, True, end_line=no, source="plain", lhs=lhs)
@@ -308,11 +309,11 @@ def _grid_line(outside: str, inl, has_display: bool) -> bool:
 # ``^{(k-1)}`` by ``scripts.plain(layers=True)``)
 # ``^{(k-1)}`` by ``scripts.plain(layers=True)``); an index after _ (``z_i``, ``δ_ij``, ``y_{j}``)
 _PLAIN_NAME = (
-    r"(?:[A-Za-zσδŷ](?:_?\d+|_\{[A-Za-z0-9]{1,3}\}|_[A-Za-z]{1,2}(?![A-Za-z]))?"
+    r"(?:[A-Za-zσδŷŶ](?:_?\d+|_\{[A-Za-z0-9]{1,3}\}|_[A-Za-z]{1,2}(?![A-Za-z]))?"
     r"(?:\((?:L(?:-\d+)?|\d+)\)|\^\{\([A-Za-z0-9+-]+\)\})?)"
 )
 _NAME_PARTS = re.compile(
-    r"([A-Za-zσδŷ])(?:_?(\d+)|_\{([A-Za-z0-9]{1,3})\}|_([A-Za-z]{1,2}))?"
+    r"([A-Za-zσδŷŶ])(?:_?(\d+)|_\{([A-Za-z0-9]{1,3})\}|_([A-Za-z]{1,2}))?"
     r"(?:\((L(?:-\d+)?|\d+)\)|\^\{\((.+)\)\})?"
 )
 
@@ -338,7 +339,9 @@ def plain_to_latex(line: str, words: frozenset = frozenset()) -> str | None:
         m = _NAME_PARTS.fullmatch(tok)
         if not m:
             return tok
-        out = {"σ": r"\sigma ", "δ": r"\delta ", "ŷ": r"\hat{y}"}.get(m.group(1), m.group(1))
+        out = {"σ": r"\sigma ", "δ": r"\delta ", "ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}"}.get(
+            m.group(1), m.group(1)
+        )
         sub = m.group(2) or m.group(3) or m.group(4)
         if sub:
             out += f"_{{{sub}}}"

@@ -22,16 +22,28 @@ from . import scripts
 
 _PROGRAM = re.compile(
     r"\b(def|import|return|print|class|lambda|self|range|while|elif|np|torch|None|True|False)\b"
-    r"|[+\-*/]=|==|;\s*$|\{\s*$|^\s*#"
+    r"|[+\-*/]=|==|;\s*$|\{\s*$"
 )
-_UNICODE_MATH = re.compile("[∂Σ∑ᵀ⊙∈𝟙ŷ×·σ₀₁₂₃₄₅₆₇₈₉]")
+# a comment: a line of its own (``# 층 1``) or after a formula (``z₁ = W₁ᵀx + b₁   # [m]``)
+_COMMENT_LINE = re.compile(r"^\s*#")
+_COMMENT = re.compile(r"\s+#(?:\s.*)?$")
+# a word of prose in Hangul or CJK before a formula: ``따라서 ∂L/∂a₁ = …``, ``즉, …``, ``所以 …``
+# (not a label, ``은닉층: h = m 뉴런``, whose words after it are no formula either)
+_LEAD = re.compile(r"^\s*[\u3040-\u30ff\u3131-\ud7a3\u4e00-\u9fff]+[,，、]?\s+")
+_UNICODE_MATH = re.compile("[∂Σ∑ᵀ⊙∈𝟙ŷŶ×·σ₀₁₂₃₄₅₆₇₈₉]")
 _LABEL = re.compile(r"^(?:[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}):\s+(?=\S+\s*=)")
-_NOTE = re.compile(r"\s+(?:\[[^\[\]]*\]|\((?:[A-Za-z+\-]+ ){1,5}[A-Za-z+\-]+\))\s*$")
+# a trailing annotation in brackets ([softmax+CE gradient]); a list of numbers ([0.1, 0.2], a
+# worked example's vector) is no annotation
+_NOTE = re.compile(
+    r"\s+(?:\[(?![\s\d.,+\-]*\])[^\[\]]*\]|\((?:[A-Za-z+\-]+ ){1,5}[A-Za-z+\-]+\))\s*$"
+)
 _WORDS = frozenset({"sum", "max", "axis", "exp", "log", "softmax", "tanh", "ReLU", "relu"})
 
 
 def _clean(line: str) -> str:
     """A fence line without its list mark, label and trailing annotation."""
+    line = _COMMENT.sub("", line)
+    line = _LEAD.sub("", line)
     line = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip()
     line = _LABEL.sub("", line)
     while True:
@@ -60,7 +72,7 @@ def to_latex(line: str) -> str | None:
     body = re.sub(r"\b([A-Za-z]\d+)(?=[A-Za-z]\d*(?![A-Za-z_]))", r"\1 ", body)  # W₁x: W1 x
     body = re.sub(r"(?:𝟙|\b1)\s*[{(]\s*([^{}()<>]+?)\s*>\s*0\s*[})]", r"𝟙(\1 > 0)", body)
     # a comparison standing as a factor (× (x > 0)): the indicator
-    body = re.sub(r"([×·*]\s*)\(\s*([A-Za-z]\w*)\s*>\s*0\s*\)", r"\1𝟙(\2 > 0)", body)
+    body = re.sub(r"([×·*⊙]\s*)\(\s*([A-Za-z]\w*)\s*>\s*0\s*\)", r"\1𝟙(\2 > 0)", body)
     tex = plain_to_latex(body, _WORDS)
     if tex is None or any(tex.count(a) != tex.count(b) for a, b in ("()", "{}", "[]")):
         return None  # a bracket left open: a line cut short, not a formula
@@ -78,10 +90,14 @@ def fence_formulas(body: list[str]) -> dict[int, tuple[str, str]]:
     text = "\n".join(body)
     if any(_PROGRAM.search(line) for line in body):
         return {}
+    comments = [line for line in body if _COMMENT_LINE.match(line)]
+    if comments and not _UNICODE_MATH.search(text):
+        return {}  # a program's comments: only a fence of math typed in Unicode has notes
     out, last_lhs = {}, ""
     for k, line in enumerate(body):
         stripped = line.strip()
-        if not stripped:
+        if not stripped or _COMMENT_LINE.match(line):
+            last_lhs = "" if stripped else last_lhs
             continue
         lhs = ""
         if stripped.startswith("=") and last_lhs:
@@ -134,5 +150,38 @@ def layer_table(lines: list[str]) -> dict[int, list[tuple[str, str]]]:
                     pair = [to_latex(f), to_latex("∂L/∂x = " + b)]
                     if all(pair) and pair[0].startswith("y ="):
                         out[k + 1] = [(t, "") for t in pair]
+            k += 1
+    return out
+
+
+_GRADIENT = re.compile(r"(?i)^(?:gradients?|grad|기울기|그래디언트|梯度|勾配)$")
+_VARIABLE = re.compile(r"(?i)^(?:variables?|parameters?|quantity|변수|파라미터|变量|参数|変数)$")
+_NAME = re.compile(r"^[A-Za-zŷŶσδ][₀-₉0-9]*$")
+
+
+def gradient_table(lines: list[str]) -> dict[int, list[tuple[str, str]]]:
+    """A plain Markdown table of gradients by variable, one row a variable: a column headed
+    ``Variable`` (``변수``, ``Parameter``) whose cells are single names (``W₂``, ``z₁``) and a
+    column headed ``Gradient`` whose cells are formulas: each row read as the claim ``∂L/∂NAME =
+    CELL`` on the row's line (the cost the note calls L). By line (1-based): [(LaTeX, "")]."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    k = 0
+    while k + 1 < len(lines):
+        head, rule = _ROW.match(lines[k]), lines[k + 1]
+        if not head or not re.fullmatch(r"\s*\|?[\s|:-]+\|?\s*", rule) or "-" not in rule:
+            k += 1
+            continue
+        names = [c.strip() for c in head.group(1).split("|")]
+        var = next((i for i, c in enumerate(names) if _VARIABLE.match(c)), None)
+        grad = next((i for i, c in enumerate(names) if _GRADIENT.match(c)), None)
+        k += 2
+        while k < len(lines) and _ROW.match(lines[k]):
+            cells = [c.strip() for c in _ROW.match(lines[k]).group(1).split("|")]
+            if var is not None and grad is not None and len(cells) == len(names):
+                name, cell = cells[var], cells[grad]
+                if _NAME.match(name) and cell and "=" not in cell and "$" not in cell:
+                    tex = to_latex(f"∂L/∂{name} = {cell}")
+                    if tex is not None:
+                        out[k + 1] = [(tex, "")]
             k += 1
     return out

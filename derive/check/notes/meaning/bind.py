@@ -50,9 +50,20 @@ class Reading:
     # in a batch under the note's averaged cost: \delta the gradient of that mean (the note's
     # own cost), rather than of the examples' summed losses (Ng's dZ)
     delta_mean: bool = False
+    # examples as columns with each weight matrix stored [in, out] (z = W^T a + b, W in
+    # R^{n_in x n_out}): the note's W is the model's transposed. A convention's layout
+    # "colsT" is this reading (conventions.py offers it where the note writes z = W^T a + b).
+    wt: bool = False
+
+    def __post_init__(self):
+        if self.layout == "colsT":
+            object.__setattr__(self, "layout", "cols")
+            object.__setattr__(self, "wt", True)
 
     def describe(self) -> str:
         parts = ["examples as rows" if self.layout == "rows" else "examples as columns"]
+        if self.wt and self.layout == "cols":
+            parts[0] += ", W stored [in, out] (z = W^T a + b)"
         parts.append(f"{self.hidden} hidden layers, {self.output} output")
         if self.batch and self.delta_mean:
             parts.append("a batch, \u03b4 the gradient of the averaged cost")
@@ -151,6 +162,17 @@ def node_of(kind: str, p: int, env: Env) -> tuple[str, int]:
 def present(v: np.ndarray, env: Env) -> np.ndarray:
     """A stored value as the note writes it (transposed for examples as rows)."""
     return v.T if env.reading.layout == "rows" else v
+
+
+def weights(v, node, env: Env):
+    """A presented weight matrix (or its gradient) as the note stores it: transposed, [in,
+    out], under the columns reading of ``Reading.wt``; any other value as it is."""
+    return v.T if _stored_in_out(node, env) else v
+
+
+def _stored_in_out(node, env: Env) -> bool:
+    r = env.reading
+    return r.wt and r.layout == "cols" and node[0] == "W"
 
 
 def index_letters(sub: str | None) -> list[str]:
@@ -570,6 +592,7 @@ def atom_value(atom: Atom, env: Env):
             arr = present(st.cost_grad(node, "S" if summed else "J"), env)
         else:
             arr = present(st.values[node], env)
+        arr = weights(arr, node, env)
         arr = example(arr, atom, env)
         if T:
             arr = arr.T
@@ -924,7 +947,7 @@ def denominator(node, env: Env):
         ent = (pos[0], 0) if shape[1] == 1 else (0, pos[0])
         return nd, ent
     ent = tuple(pos)
-    if env.reading.layout == "rows":
+    if env.reading.layout == "rows" or _stored_in_out(nd, env):
         ent = (ent[1], ent[0])
     if ent[0] >= shape[0] or ent[1] >= shape[1]:
         raise NoLayer("index out of range")
@@ -981,7 +1004,8 @@ def derivative(node, env: Env):
         and is_cost(f[1])
         or (f[0] == "call" and f[1].name in COSTS and _example_args(f[2], env) is None)
     ):
-        return present(st.cost_grad(nd, "J" if _mean_name(f[1], env) else "C"), env)
+        grad = st.cost_grad(nd, "J" if _mean_name(f[1], env) else "C")
+        return weights(present(grad, env), nd, env)
     base = g(st)
     if isinstance(base, Jac):
         raise Unreadable("a derivative of a Jacobian")
@@ -989,7 +1013,7 @@ def derivative(node, env: Env):
         key = (repr(f), tuple(sorted(env.idx.items())), nd)
         if key not in st.cache:
             st.cache[key] = st.grad(lambda s: _scalar(g(s)), nd)
-        return present(st.cache[key], env)
+        return weights(present(st.cache[key], env), nd, env)
     # a vector by a vector: the Jacobian, numerator layout
     src = st.values[nd]
     if 1 not in src.shape or 1 not in base.shape:

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import barenames, bind, decay, entrydefs, ownnet, summed, unitnet
+from . import barenames, bind, decay, entrydefs, ownnet, storedweights, summed, unitnet
 from . import layouts as layouts_mod
 from .bind import Env, Reading
 from .grammar import COSTS, Atom, Unreadable, atoms, rebuild, subtrees
@@ -184,7 +184,12 @@ class Note:
         outputs = [self.output_override] if self.output_override else self.output_options
         acts = list(itertools.product(self.hidden_options, outputs))
         means = (False, True) if batch else (False,)
-        for layout, base, shift in self.conventions:
+        convs = list(self.conventions)
+        if batch and not any(c[0] == "rows" for c in convs):
+            # columns with W stored [in, out] (z = W^T a + b) stack a batch as rows (X W, X
+            # of B x n), where the model's W is stored the same way (storedweights.py)
+            convs += [("rows", b, s) for lay, b, s in convs if lay == "colsT"]
+        for layout, base, shift in convs:
             for hidden, output in acts:
                 for c in costs:
                     if c == "ce" and output in ("identity", "relu"):
@@ -581,6 +586,8 @@ def _conventions(note: Note) -> None:
     output_all = sorted(set(note.output_options) | {"sigmoid", "softmax", "identity"})
     bases = (note.base,) if note.base is not None else (0, 1)
     layouts = (note.layout,) if note.layout else ("cols", "rows")
+    if not note.layout and storedweights.offers(note.forward):
+        layouts += ("colsT",)  # z = W^T a + b: columns with W stored [in, out]
     candidates = list(itertools.product(layouts, bases, note.shifts, hidden_all, output_all))
     scores, held = {}, {}
     for cand in candidates:

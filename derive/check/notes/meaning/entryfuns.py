@@ -35,6 +35,7 @@ _QUANTITIES = set(bind.LAYERED) | set(bind.VECTOR_NAMES) | bind.OUTPUT_NAMES | s
 
 def declare(stmts, functions: set[str]) -> None:
     """Add ``entry:NAME`` to the parser's functions for every ``NAME(args)_i = …``."""
+    _index_first(stmts)
     for members in stmts:
         if len(members) < 2 or members[1].rel not in ("=", ":=", "\\equiv"):
             continue
@@ -48,6 +49,52 @@ def declare(stmts, functions: set[str]) -> None:
         if head[0] != "atom" or head[1].sub or head[1].sup or head[1].name in _QUANTITIES:
             continue
         functions.add("entry:" + head[1].name)
+
+
+_SUB_LHS = re.compile(
+    r"\s*(\\?[A-Za-z]+)\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))\s*\(\s*([^()]*?)\s*\)\s*"
+)
+_VECTOR = re.compile(r"(?:\\(?:mathbf|boldsymbol|bm|vec|textbf)\s*\{\s*)?([A-Za-z])\s*\}?")
+
+
+def _index_first(stmts) -> None:
+    """``\\sigma_i(\\mathbf z) = \\frac{e^{z_i}}{\\sum_j e^{z_j}}``: the entry index written on
+    the function's name, before its argument, is the same definition as ``\\sigma(\\mathbf
+    z)_i``. The note's applications of the name to that same argument (``\\sigma_j(\\mathbf
+    z)``) are rewritten to the entry form the model reads; ``\\sigma_i(1 - \\sigma_i)``, with
+    another argument, stays a product. Only a body that takes the argument's entry by the
+    definition's index (``z_i``) makes such a definition: ``f_i(x) = …`` with no ``x_i`` may be
+    anything."""
+    found = {}
+    for members in stmts:
+        if len(members) < 2 or members[1].rel not in ("=", ":=", "\\equiv"):
+            continue
+        m = _SUB_LHS.fullmatch(members[0].text)
+        if not m:
+            continue
+        name, index, arg = m.group(1), m.group(2) or m.group(3), m.group(4)
+        v = _VECTOR.fullmatch(arg)
+        if not v or v.group(1) == index or name in ("\\delta", "\\partial", "\\frac"):
+            continue
+        entry = re.compile(rf"(?<![A-Za-z\\]){v.group(1)}\s*_\s*(?:\{{\s*{index}\s*\}}|{index})")
+        if not entry.search(members[1].text):
+            continue
+        found.setdefault(name, re.sub(r"\s+", "", arg))
+    if not found:
+        return
+    for members in stmts:
+        for mem in members:
+            mem.text = _SUB_CALL.sub(lambda m: _to_entry(m, found), mem.text)
+
+
+_SUB_CALL = re.compile(r"(\\?[A-Za-z]+)\s*_\s*(\{\s*[a-z]\s*\}|[a-z])\s*\(\s*([^()]*?)\s*\)")
+
+
+def _to_entry(m, found) -> str:
+    name, index, arg = m.group(1), m.group(2), m.group(3)
+    if found.get(name) != re.sub(r"\s+", "", arg):
+        return m.group(0)
+    return f"{name}({arg})_{index}"
 
 
 def _unindexed_sums(node, index: str):
@@ -80,10 +127,17 @@ def collect(note, stmts) -> None:
     """Bind every function the note defines by its entries (after parsing): ``fn:NAME`` ->
     (parameter names, entry index, body); and a new name written bare to the function at its
     own parameters."""
+    # a name the note defines written bare (\mathbf s = …); its entry stated again (\sigma_i =
+    # \frac{e^{z_i}}{S}, the same function's entry), or the vector written out in a form not
+    # read (\boldsymbol\sigma = (\sigma_1, \sigma_2, \sigma_3)^T), leaves it to the function
     bare_defined = {
         ms[0].tree[1].name
         for ms in stmts
-        if len(ms) > 1 and ms[0].tree is not None and ms[0].tree[0] == "atom"
+        if len(ms) > 1
+        and ms[0].tree is not None
+        and ms[0].tree[0] == "atom"
+        and ms[1].tree is not None
+        and not re.fullmatch(r"\s*\{?\s*[a-z]\s*\}?\s*", ms[0].tree[1].sub or "")
     }
     fns = {f[6:] for f in note.functions if f.startswith("entry:")}
     if not fns:
@@ -129,6 +183,16 @@ def collect(note, stmts) -> None:
             # to (its own parameter when it applies it to none)
             arg = at.pop() if at else args[0]
             note.aliases.setdefault(Atom(name).show(), ("entryfn", Atom(name), [arg]))
+    at = {}  # J_\sigma: the function of one vector at the one vector the note applies it to
+    for key, (params, _, _) in [(k, v) for k, v in note.aliases.items() if str(k)[:3] == "fn:"]:
+        applied = _applied_to(stmts, key[3:], None)
+        if len(params) == 1 and len(applied) <= 1:
+            at[key[3:]] = applied.pop() if applied else ("atom", Atom(params[0]))
+    if at:
+        for members in stmts:
+            for m in members:
+                if m.tree is not None:
+                    m.tree = _named_jacobians(m.tree, at)
     _whole_functions(note, stmts, {k[3:] for k in note.aliases if str(k).startswith("fn:")})
     _constants(note, stmts, {k[3:] for k in note.aliases if str(k).startswith("fn:")})
 
@@ -281,6 +345,21 @@ def _jacobians(node, fns):
         if by and not a.sup and not a.primes and len(args) == 1 and _names(args[0]) & fns:
             return ("d", args[0], ("atom", Atom(by.group(1))), None)
     return _rebuild(node, lambda t: _jacobians(t, fns))
+
+
+def _named_jacobians(node, at: dict):
+    """``\\mathbf J_\\sigma``, ``J_{\\mathbf s}``: the Jacobian of the note's own function of
+    one vector, at the vector it is applied to, by that vector (a row per entry of the
+    function); ``\\mathbf J_\\sigma^T`` its transpose."""
+    if not isinstance(node, tuple) or not node:
+        return node
+    if node[0] == "atom" and node[1].name == "J" and not node[1].sup and not node[1].primes:
+        own = re.fullmatch(r"\s*\\?([A-Za-z]+)\s*", node[1].sub or "")
+        if own and own.group(1) in at:
+            fa = Atom(own.group(1))
+            out = ("d", ("entryfn", fa, [at[fa.name]]), at[fa.name], None)
+            return ("T", out) if node[1].T else out
+    return _rebuild(node, lambda t: _named_jacobians(t, at))
 
 
 def _names(node) -> set:

@@ -251,8 +251,10 @@ def clean(tex: str) -> str:
         r"\\text\{\s*(\\textcolor\{[^{}]*\})?\s*\{?\\framebox\{\$([^$]*)\$\}\}?\s*\}", r"{\2}", s
     )
     s = re.sub(r"\\framebox\{\$([^$]*)\$\}", r"{\1}", s)
-    words = r"(ReLU|relu|softmax|tanh|sigmoid|log|ln|exp|np\.sum|sum|diag)"
+    words = r"(ReLU|relu|softmax|tanh|sigmoid|Sigmoid|log|ln|exp|np\.sum|sum|diag)"
     s = re.sub(r"\\(mathrm|text|textrm|mbox|texttt|operatorname)\{\s*" + words + r"\s*\}", r"\2", s)
+    # Sigmoid(z_1): the sigmoid, capitalised as a word of prose (not S i g m o i d times z_1)
+    s = re.sub(r"(?<![A-Za-z\\{])Sigmoid(?=\s*\()", "sigmoid", s)
     s = re.sub(r"\\mathrm\{d\}", "d", s)
     s = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", s)
     s = series.fold(s)  # y_1 + y_2 + \dots + y_n: a sum, before the dots are dropped

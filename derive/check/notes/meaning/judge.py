@@ -25,6 +25,7 @@ from . import (
     affine,
     altcost,
     barenames,
+    batchletter,
     biasletter,
     bind,
     bishop,
@@ -65,7 +66,9 @@ from . import (
     ownletters,
     ownquantities,
     ownsizes,
+    primes,
     prosenet,
+    recurrent,
     rowvectors,
     scope,
     sections,
@@ -77,6 +80,7 @@ from . import (
     softmaxvec,
     strayindex,
     sublayers,
+    sumfeed,
     telescope,
     topweight,
     unitnet,
@@ -222,7 +226,14 @@ def statements(segments):
                 out[back].extend(members[1:])  # (none when only prose stands before it)
                 continue
         last = out[-1] if out else None
-        if last and members and last[0].text == members[0].text and _one_display(seg, spans):
+        # a plain fence's row "   = [1.2, 1.2]" carries the left-hand side of the one above
+        carried = getattr(seg, "source", "") == "plain" and bool(getattr(seg, "lhs", ""))
+        if (
+            last
+            and members
+            and last[0].text == members[0].text
+            and (_one_display(seg, spans) or carried)
+        ):
             members[0].before = (*last[0].before, *last[1:])  # rows of one chain: = \\ = ...
         spans.append(getattr(seg, "span", -1))
         out.append(members)
@@ -273,9 +284,29 @@ def judge_note(segments, layout: str | None = None, costs=None) -> list[Verdict]
         out = owndefs.own_sections(
             out, segments, lambda part, keep: _judge_note(part, layout, costs, keep=keep), compare
         )
-        return out + own
+        return _through_time(segments, out) + own
     finally:
         bind.LAYOUT_FIXED[0] = False  # a note's own layout (jacgrad) ends with the note
+
+
+def _through_time(segments, out: list[Verdict]) -> list[Verdict]:
+    """A note's gradients through time, judged on its own recurrence (recurrent.py): on a line
+    that reading judged, its verdicts replace the others' (a WRONG of theirs stays)."""
+    stmts = statements(segments)
+    for members in stmts:
+        for m in members:
+            _parse(m, set())
+    found = recurrent.judge(stmts)
+    judged = {f[0] for f in found if f[2] in ("correct", "wrong")}
+    if not judged:
+        return out
+    out = [v for v in out if v.line not in judged or v.verdict == "wrong"]
+    mine = [
+        Verdict(line, claim, v, msg, "the note's recurrence", "derivative", unread=unread)
+        for line, claim, v, msg, unread in found
+        if line in judged
+    ]
+    return sorted(out + mine, key=lambda v: v.line)
 
 
 def _judge_note(
@@ -288,10 +319,11 @@ def _judge_note(
     stmts = statements(segments)
     # steps in numbers (numvec.py), judged as written; then a member's tail of numbers after
     # \approx (\sigma'(z_2) \approx 0.7692 \times (1 - 0.7692) \approx 0.1776) is cut off
+    names = numvec.names(stmts)  # x = [1, 2], z_1 = ... = [1.2, 1.2]: a name's numbers
     numbers = [
         Verdict(line, claim, v, msg, "the note's own numbers", "arithmetic", own_only=True)
         for ms in stmts
-        for line, claim, v, msg in numvec.judge(ms)
+        for line, claim, v, msg in numvec.judge(ms, names)
     ]
     numvec.cut(stmts)
     if smallt.applies([m.text for ms in stmts for m in ms]):  # W_2^t: the transpose
@@ -320,6 +352,7 @@ def _judge_note(
     note.unread_defs = _unread_definitions(stmts)  # before any rewriting renames them
     _notations(segments, stmts, note)  # the delta rule's units, a section's variable, examples
     entryfuns.collect(note, stmts)  # before infer: the note's cost may be written through it
+    primes.apply(stmts)  # f = e^{z_k}, f' = …: f's derivative by the entry being worked out
     unitnet.detect(note, stmts)  # h_1 = g(i_1 w_{11} + ...): a network written unit by unit
     own_softmax = softmaxvec.apply(note, stmts)  # softmax(x), L(p): x is z^L, p is a^L
     # a_1 = e^{z_1} / (e^{z_1} + e^{z_2} + e^{z_3}): entries of the output layer
@@ -481,6 +514,8 @@ def _notations(segments, stmts, note: Note) -> None:
     ownquantities.apply(stmts)  # u^l = h^{l-1} W^l + b^l, h^l = phi(u^l): the note's z and a
     errorletter.apply(stmts)  # \\partial e(w) / \\partial s_j: the error e is the cost E
     entryorder.apply(stmts)  # z_j^{(l)} = \\sum_i w_{ij}^{(l)} a_i^{(l-1)}: w feeds j from i
+    sumfeed.apply(stmts)  # z_j = \\sum_i a_i w_{ij} + b_j: a_i is the layer below's
+    batchletter.apply(stmts)  # (1/B) A_1^T (Y - Y): B the number of examples
     delta_rule = units.detect(stmts) or bishop.detect(stmts)  # net_j, o_j; a_j, z_j = h(a_j)
     if delta_rule is not None:
         units.apply(delta_rule, stmts, note)
@@ -751,7 +786,7 @@ def _statement(note: Note, members: list[Member]) -> list[Verdict]:
             )
             continue
         stacked = ngforms.stacked_partials(m.tree) if v == "wrong" else None
-        if stacked is not None and bind.mentions(m.tree, {"m"}):
+        if stacked is not None and bind.mentions(m.tree, {"m", "N"}):
             again = compare(note, lhs.tree, stacked, m.line, m.cond, context)
             if again[0] == "correct":  # dW = 1/m dL/dZ A^T: dL/dZ as Ng's stacked dZ
                 v, msg, reading = (

@@ -70,6 +70,11 @@ def mentions_own(node, own: set[str]) -> bool:
     return any(mentions_own(part, own) for part in subtrees(node))
 
 
+def _numbered(atom) -> bool:
+    """``Z_1``: a layer written as the subscript's one digit, and no superscript."""
+    return not atom.sup and (atom.sub or "").strip().isdigit()
+
+
 def stacked_partials(tree):
     """The tree with each partial of the cost by a whole batch quantity (``\\frac{\\partial
     L}{\\partial Z^{[l]}}``, ``A^{[l]}``) read as Ng's ``dZ^{[l]}`` (``dA^{[l]}``): the examples'
@@ -90,11 +95,11 @@ def stacked_partials(tree):
                 and not num[1].sub
                 and den[0] == "atom"
                 and den[1].name in ("Z", "A")
-                and den[1].sup
-                and not (den[1].sub or den[1].T or den[1].primes or den[1].ex)
+                and not (den[1].T or den[1].primes or den[1].ex)
+                and (den[1].sup and not den[1].sub or _numbered(den[1]))
             ):
-                found[0] = True
-                return ("atom", Atom("d" + den[1].name, None, den[1].sup))
+                found[0] = True  # Z_1: the layer written as a subscript, dZ_1
+                return ("atom", Atom("d" + den[1].name, den[1].sub, den[1].sup))
         return rebuild(node, walk)
 
     new = walk(tree)

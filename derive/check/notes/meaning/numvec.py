@@ -23,13 +23,13 @@ import re
 
 import numpy as np
 
-from . import worked
+from . import numnames, worked
 from .grammar import Unreadable, clean, parse
 
 _MATRIX = re.compile(r"\\begin\{([bpv]?matrix)\}(.*?)\\end\{\1\}", re.S)
 _ALLOWED = re.compile(
     r"\\(?:frac|dfrac|tfrac|times|cdot|sigma|exp|left|right|approx|ln|log|sqrt|,|;|!|quad)"
-    r"(?![A-Za-z])|\be\b|\bexp\b|\bsigma\b|\bT\b|@\d+@"
+    r"(?![A-Za-z])|\be\b|\bexp\b|\bsigma\b|\bT\b|@\d+@|\b(?:ReLU|relu)(?=\s*\()"
 )
 
 
@@ -91,21 +91,36 @@ def evaluate(text: str):
         return keep(cells)
 
     s = re.sub(r"\\left\s*|\\right\s*", "", text)
+    s = re.sub(r"(?<![\w.])@(?![\w.])", r" \\matmul ", s)  # Python's matrix product, W @ x
     s = _MATRIX.sub(matrix, s)
-    # a bracket list of entries with commas, innermost first: a row
+    # a bracket list of entries with commas, innermost first: a row; a list of rows of the same
+    # length, [[0.5, 0.3], [0.2, 0.4]] (Python's nested lists): a matrix
     pat = re.compile(r"\[([^\[\]]*,[^\[\]]*)\]")
+    rows = re.compile(r"\[\s*(@\d+@(?:\s*,\s*@\d+@)+)\s*\]")
     while pat.search(s):
+        if rows.search(s):
+            s = rows.sub(lambda m: keep(_stacked(arrays, m.group(1))), s)
+            continue
         s = pat.sub(lambda m: keep([[_scalar(c) for c in _split_top(m.group(1), ",")]]), s)
-    if not arrays:
+    if not arrays and not re.search(r"\b(?:ReLU|relu)\b", s):
         return _scalar(s)
     return _Expr(s, arrays).run()
+
+
+def _stacked(arrays, text: str):
+    """The rows a nested list names, one matrix: each a row of numbers, all of one length."""
+    got = [arrays[int(t.strip().strip("@"))] for t in text.split(",")]
+    if any(a.shape[0] != 1 for a in got) or len({a.shape[1] for a in got}) != 1:
+        raise _Cant("a nested list that is no matrix")
+    return np.vstack(got)
 
 
 class _Expr:
     """``@0@ \\cdot @1@ + @2@``: sums and products of arrays and numbers."""
 
     _TOKEN = re.compile(
-        r"\s*(@\d+@|\^\{?T\}?|\\cdot|\\times|[-+()]|\d*\.?\d+(?:\\times|\\cdot)?(?!\d))"
+        r"\s*(@\d+@|\^\{?T\}?|\\cdot|\\times|\\matmul|ReLU|relu|[-+()]"
+        r"|\d*\.?\d+(?:\\times|\\cdot)?(?!\d))"
     )
 
     def __init__(self, text: str, arrays):
@@ -153,9 +168,13 @@ class _Expr:
 
     def term(self):
         v = self.factor()
-        while self.peek() in ("\\cdot", "\\times") or (
+        while self.peek() in ("\\cdot", "\\times", "\\matmul") or (
             self.peek() is not None and self.peek() not in ("+", "-", ")")
         ):
+            if self.peek() == "\\matmul":
+                self.take()
+                v = _matmul(v, self.factor())
+                continue
             if self.peek() in ("\\cdot", "\\times"):
                 self.take()
             v = _mul(v, self.factor())
@@ -165,7 +184,14 @@ class _Expr:
         tok = self.take()
         if tok is None:
             raise _Cant("ends early")
-        if tok == "(":
+        if tok in ("ReLU", "relu"):  # ReLU([1.2, -0.3]): entry by entry
+            if self.take() != "(":
+                raise _Cant("ReLU without its argument")
+            v = self.expr()
+            if self.take() != ")":
+                raise _Cant("parenthesis")
+            v = np.maximum(v, 0.0)
+        elif tok == "(":
             v = self.expr()
             if self.take() != ")":
                 raise _Cant("parenthesis")
@@ -202,6 +228,20 @@ def _mul(a, b):
         return a * b
     if a.shape[1] == b.shape[0]:
         return a @ b
+    if a.shape == b.shape and a.shape[0] == 1:
+        return a * b  # [-0.73, -0.98] \times [1, 1]: two rows, entry by entry (ReLU's mask)
+    raise _Cant("shapes that do not multiply")
+
+
+def _matmul(a, b):
+    """Python's ``@``: a flat list on the right is a column, on the left a row (NumPy's rule for
+    a one-dimensional array); two flat lists of one length give their dot product."""
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
+        raise _Cant("@ with a number")
+    if a.shape[1] == b.shape[0]:
+        return a @ b
+    if b.shape[0] == 1 and a.shape[1] == b.shape[1]:
+        return (a @ b.T).T  # W @ [1, 2]: the result flat again, a row
     raise _Cant("shapes that do not multiply")
 
 
@@ -265,12 +305,12 @@ def _written_result(text: str):
     return np.array(out)
 
 
-def link(prev: str, cur: str, rel: str) -> tuple[str, str] | None:
+def link(prev: str, cur: str, rel: str, arrays: bool = False) -> tuple[str, str] | None:
     """(verdict, message) for the step ``prev rel cur`` between two members of numbers, or None
-    when it is not one this module judges."""
+    when it is not one this module judges (``arrays``: a step of a worked example in arrays)."""
     if not (numeric(prev) and numeric(cur)):
         return None
-    if rel != "\\approx" and not (has_array(prev) or has_array(cur)):
+    if rel != "\\approx" and not (arrays or has_array(prev) or has_array(cur)):
         return None
     try:
         a, b = evaluate(prev), evaluate(cur)
@@ -301,22 +341,36 @@ def parts(members) -> list[tuple[int, str, str]]:
     return out
 
 
-def judge(members) -> list[tuple[int, str, str, str]]:
+def judge(members, names=None) -> list[tuple[int, str, str, str]]:
     """(line, claim, verdict, message) for each step of numbers this module judges; none in
-    an update rule (``W \\leftarrow W - \\eta D \\approx \\ldots``), which is no claim."""
+    an update rule (``W \\leftarrow W - \\eta D \\approx \\ldots``), which is no claim. With
+    ``names`` (numnames.py), a step from a formula in the worked example's names to numbers
+    too, where an array is involved."""
     out = []
     if any(re.search(r"\\(?:leftarrow|gets|coloneqq)(?![A-Za-z])|:=", m.text) for m in members):
         return out
     if updates(members):
         return out
     seq = parts(members)
-    for (_l0, _r0, prev), (line, rel, cur) in zip(seq, seq[1:], strict=False):
+    if members[0].before and len(members) > 1:  # a row of a chain: the member above it first
+        seq = [*parts(members[:1]), *parts(members[0].before[-1:]), *parts(members[1:])]
+    for k, ((_l0, _r0, prev), (line, rel, cur)) in enumerate(zip(seq, seq[1:], strict=False)):
         if not prev or not cur or rel not in ("=", "\\approx"):
             continue
         found = link(prev, cur, rel)
+        if found is None and names and k > 0 and numeric(cur) and not numeric(prev):
+            sub = numnames.substitute(prev, names)  # ReLU(z_1) = [1.2, 1.2]: z_1's numbers
+            if sub is not None and numeric(sub[0]) and (sub[1] or has_array(cur)):
+                found = link(sub[0], cur, rel, arrays=True)
         if found is not None:
             out.append((line, f"{prev} {'=' if rel == '=' else '≈'} {cur}", *found))
     return out
+
+
+def names(stmts) -> dict:
+    """The worked example's names and the numbers the note gives them (numnames.py)."""
+    kept = [ms for ms in stmts if not updates(ms)]
+    return numnames.named(kept, numeric, evaluate, _Cant, has_array)
 
 
 def updates(members) -> bool:

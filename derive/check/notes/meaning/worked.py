@@ -41,6 +41,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from . import workedletters
 from .grammar import COSTS, Atom, Unreadable, subtrees
 
 _TAG = re.compile(r"([A-Za-z]+)(\d+)")
@@ -61,6 +62,9 @@ class Worked:
     first: dict = field(default_factory=dict)  # id of a defining statement's first member
     atoms: dict = field(default_factory=dict)  # key -> Atom
     binding: set = field(default_factory=set)  # ids of the formulas that give its numbers
+    alias: dict = field(default_factory=dict)  # \hat y -> \hat y_1: one unit, two names
+    alts: dict = field(default_factory=dict)  # key -> the later formulas of its definition
+    result: dict = field(default_factory=dict)  # key -> how far its stated number may be off
 
 
 def _key(a: Atom) -> str:
@@ -110,6 +114,9 @@ def detect(stmts) -> Worked | None:
     w = Worked()
     given = {}
     for members in stmts:
+        for a, v in workedletters.named_cells(members):  # W = (w_1 w_2) = (0.3 0.2)
+            w.atoms[_key(a)] = a
+            given.setdefault(_key(a), v)
         if len(members) < 2 or members[0].tree is None or members[1].tree is None:
             continue
         lhs, rhs = members[0].tree, members[1].tree
@@ -123,10 +130,15 @@ def detect(stmts) -> Worked | None:
         elif not _numeric(rhs) and not _has(rhs, "sum") and key not in w.defs:
             if lhs[1] in _atoms(rhs):
                 continue  # y = \sigma(y): not a definition
+            if any(a.T for a in _atoms(rhs)):
+                continue  # z_1 = W_1^T x + b_1: a layer's vector, no unit of a worked example
             w.defs[key] = (rhs, members[0].line)
             last = _number(members[-1].tree) if len(members) > 2 else None
             if last is not None:
                 w.stated[key] = last  # out_{o1} = ... = 0.75136507: where its formula is not
+                w.result[key] = _result_ulp(members[-1].tree, members[-1].text)
+                w.alts[key] = [m.tree for m in members[2:-1] if m.tree is not None
+                               and not _numeric(m.tree) and not _has(m.tree, "sum")]  # fmt: skip
             w.first[id(members[0])] = key
             w.kinds.add((lhs[1].name, lhs[1].sup))
     for key, value in given.items():
@@ -137,6 +149,12 @@ def detect(stmts) -> Worked | None:
             w.stated[key] = value
         else:
             w.values[key] = value
+    w.alias = workedletters.one_unit(
+        w.stated, w.values, w.defs, w.atoms, workedletters.written_names(stmts, _walk)
+    )
+    for key in w.alias:
+        w.stated.pop(key, None)
+        w.values.pop(key, None)
     used = {_key(a) for rhs, _ in w.defs.values() for a in _atoms(rhs)}
     units = [k for k in w.defs if _TAG.fullmatch((w.atoms[k].sub or "").replace(" ", ""))
              or (w.atoms[k].sub or "").isdigit()]  # fmt: skip
@@ -145,8 +163,30 @@ def detect(stmts) -> Worked | None:
     # a worked example writes its numbers: decimals in at least two formulas
     if sum(any(_decimal(m) for m in ms) for ms in stmts) < 2:
         return None
+    _followed(w)
     _bind_all(w, stmts)
     return w
+
+
+def _followed(w: Worked) -> None:
+    """A unit whose first formula misses the number its chain ends in, where a later formula of
+    the chain gives it: the later formula is what the note's numbers follow."""
+    for key, alts in w.alts.items():
+        want, tol = w.stated[key], w.result.get(key, 0.0) + 1e-12
+        try:
+            first = value(w.defs[key][0], _Env(w, dict(w.values), stated_ok=False))
+        except (Ungrounded, Unreadable, ValueError, ZeroDivisionError, OverflowError, TypeError):
+            continue
+        if close(first, want, tol):
+            continue
+        for tree in alts:
+            try:
+                v = value(tree, _Env(w, dict(w.values), stated_ok=False))
+            except (Ungrounded, Unreadable, ValueError, ZeroDivisionError, OverflowError):
+                continue
+            if close(v, want, tol):
+                w.defs[key] = (tree, w.defs[key][1])
+                break
 
 
 def _bind_all(w: Worked, stmts) -> None:
@@ -179,6 +219,14 @@ class _Env:
     stated_ok: bool = True
     depth: int = 0
     used_stated: set = field(default_factory=set)
+    # the note's displayed numbers: a unit with a stated number takes it, moved by what its
+    # formula moves (key -> its formula's value where nothing moved), or None: computed
+    shown: dict | None = None
+
+    def inner(self, over=None) -> _Env:
+        over = self.over if over is None else over
+        return _Env(self.w, self.values, over, self.stated_ok, self.depth + 1, self.used_stated,
+                    self.shown)  # fmt: skip
 
 
 def _analog(w: Worked, a: Atom):
@@ -255,17 +303,22 @@ def _coupled(w: Worked, letter: str) -> bool:
 
 
 def _atom_value(a: Atom, env: _Env) -> float:
-    key = _key(a)
+    w = env.w
+    key = w.alias.get(_key(a), _key(a))
+    a = w.atoms.get(key, a)
     if key in env.over:
         return env.over[key]
     if env.depth > 30:
         raise Ungrounded(key)
-    w = env.w
     tree = w.defs[key][0] if key in w.defs else _analog(w, a)
     if tree is not None:
-        inner = _Env(w, env.values, env.over, env.stated_ok, env.depth + 1, env.used_stated)
         try:
-            return value(tree, inner)
+            v = value(tree, env.inner())
+            if env.shown is not None and key in w.stated and key in w.defs:
+                if key not in env.shown:
+                    env.shown[key] = value(tree, env.inner({}))
+                v = w.stated[key] + (v - env.shown[key])  # 0.4943 as the note shows it
+            return v
         except Ungrounded:
             if key not in w.stated:
                 raise  # a unit whose formula is not grounded: its stated value, if any
@@ -316,13 +369,11 @@ def value(node, env: _Env) -> float:
         den = node[2]
         if num is None or den[0] != "atom" or (node[1] is not None and node[3] is not None):
             raise Unreadable("a derivative")
-        key = _key(den[1])
+        key = env.w.alias.get(_key(den[1]), _key(den[1]))
         x0 = _atom_value(den[1], env)
         h = 1e-6 * (1 + abs(x0))
-        hi = value(num, _Env(env.w, env.values, {**env.over, key: x0 + h}, env.stated_ok,
-                              env.depth + 1, env.used_stated))  # fmt: skip
-        lo = value(num, _Env(env.w, env.values, {**env.over, key: x0 - h}, env.stated_ok,
-                              env.depth + 1, env.used_stated))  # fmt: skip
+        hi = value(num, env.inner({**env.over, key: x0 + h}))
+        lo = value(num, env.inner({**env.over, key: x0 - h}))
         return (hi - lo) / (2 * h)
     raise Unreadable(kind)
 
@@ -487,7 +538,7 @@ def _new_value(w: Worked, sym, num, cur) -> bool:
 def _only_stated(w: Worked, node) -> bool:
     if node[0] != "atom":
         return False
-    key = _key(node[1])
+    key = w.alias.get(_key(node[1]), _key(node[1]))
     return key not in w.defs and key not in w.values and _analog(w, node[1]) is None
 
 
@@ -543,7 +594,7 @@ def _substituted_as_written(w: Worked, sym, num, num_text):
                 skipped = True  # dE/dw_5 through a unit the note never grounds: not read
                 continue
             tol = _tolerance(n, num_text) + _result_ulp(n, num_text)
-            if not close(nv, sv, tol):
+            if not close(nv, sv, tol) and not close(nv, _shown(w, s, values), tol):
                 why = f"{_show(nv)} stands for {_plain(s)}, which is {_show(sv)} here"
                 return "wrong", why + _stated(env)
         if skipped:
@@ -557,11 +608,24 @@ def _substituted_as_written(w: Worked, sym, num, num_text):
     env = _Env(w, values)
     sv = value(sym, env)
     nv = value(num, _Env(Worked(), {}))
-    if close(nv, sv, _tolerance(num, num_text) + _result_ulp(num, num_text)):
+    tol = _tolerance(num, num_text) + _result_ulp(num, num_text)
+    if close(nv, sv, tol):
         return "correct", "at the note's numbers" + _stated(env)
+    if close(nv, _shown(w, sym, values), tol):
+        return "correct", "from the numbers the note shows for its units"
     return "wrong", f"at the note's numbers the formula is {_show(sv)}, not {_show(nv)}" + _stated(
         env
     )
+
+
+def _shown(w: Worked, node, values) -> float:
+    """The value of a formula from the numbers the note shows for its units (``\\hat y =
+    0.4943`` where its unrounded value is 0.4946): a later step computed from those rounded
+    numbers is as right as one computed from the unrounded ones. NaN where it cannot say."""
+    try:
+        return value(node, _Env(w, values, shown={}))
+    except (Ungrounded, Unreadable, ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return math.nan
 
 
 def _bindable(w: Worked, a: Atom) -> bool:
