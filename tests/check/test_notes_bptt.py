@@ -163,3 +163,45 @@ def test_open_functions_closed_form_with_a_product():
 
     assert verdict_by_line(closed("i+1")).get(7) == "correct"
     assert verdict_by_line(closed("i")).get(7) == "wrong"  # one factor too many
+
+
+def test_a_loss_the_note_leaves_open_may_read_the_last_output_only():
+    # a sequence read to its end: the loss of o^{(T)} alone, a reading of an unwritten loss
+    v = verdict_by_line(
+        TANH + "$$\\nabla_{h^{(t)}} L = W^\\top \\mathrm{diag}(1 - (h^{(t+1)})^2) "
+        "\\nabla_{h^{(t+1)}} L$$\n"  # line 7
+    )
+    assert v.get(7) == "correct", v
+    # no output apart from the recurrence: what the loss depends on is unknown, nothing judged
+    v = verdict_by_line(
+        "$$h^{(t)} = \\tanh(W h^{(t-1)} + U x^{(t)})$$\n"
+        "$$\\frac{\\partial L}{\\partial h^{(t-1)}} = W^T "
+        "\\frac{\\partial L}{\\partial h^{(t)}}$$\n"
+    )
+    assert v.get(2) != "wrong", v
+
+
+GOODFELLOW_STYLE = (
+    "$$a^{(t)} = b + W h^{(t-1)} + U x^{(t)}$$\n\n"  # line 1
+    "$$h^{(t)} = \\tanh(a^{(t)})$$\n\n"  # 3
+    "$$o^{(t)} = c + V h^{(t)}$$\n\n"  # 5
+    "$$\\hat{y}^{(t)} = \\mathrm{softmax}(o^{(t)})$$\n\n"  # 7
+)
+
+
+def test_superscript_steps_with_tau_for_the_last_one():
+    good = GOODFELLOW_STYLE + (
+        "$$\\nabla_{h^{(\\tau)}} L = V^\\top \\nabla_{o^{(\\tau)}} L$$\n\n"  # 9
+        "$$\\nabla_{b} L = \\sum_t \\mathrm{diag}(1 - (h^{(t)})^2) \\nabla_{h^{(t)}} L$$\n\n"
+        "$$\\nabla_{V} L = \\sum_t (\\nabla_{o^{(t)}} L) h^{(t)\\top}$$\n\n"  # 13
+    )
+    v = verdict_by_line(good)
+    for line in (9, 11, 13):
+        assert v.get(line) == "correct", (line, v)
+    bad = GOODFELLOW_STYLE + (
+        "$$\\nabla_{V} L = \\sum_t h^{(t)} (\\nabla_{o^{(t)}} L)^\\top$$\n\n"  # 9: transposed
+        "$$\\nabla_{b} L = \\sum_t \\nabla_{h^{(t)}} L$$\n\n"  # 11: tanh's derivative left out
+    )
+    v = verdict_by_line(bad)
+    assert v.get(11) == "wrong", v
+    assert v.get(9) != "correct", v  # 3 x 4 for 4 x 3: a layout at worst, never confirmed

@@ -296,7 +296,10 @@ def _through_time(segments, out: list[Verdict]) -> list[Verdict]:
     for members in stmts:
         for m in members:
             _parse(m, set())
-    found = recurrent.judge(stmts)
+    try:
+        found = recurrent.judge(stmts)
+    except Exception:  # noqa: BLE001 (one reading's failure never stops the others)
+        return out
     judged = {f[0] for f in found if f[2] in ("correct", "wrong")}
     if not judged:
         return out

@@ -79,6 +79,7 @@ def _time_text(a: Atom, letter: str, style: str) -> str | None:
         return None
     m = _TIME.match(raw)
     inner = next((g for g in m.groups() if g is not None), "")
+    inner = re.sub(r"\\tau(?![A-Za-z])", "T", inner)  # h^{(\tau)}: the last step, as T
     if style == "sup" and not re.match(r"^\s*(\(|<|\\langle)", raw):
         return None  # h^2 is a power, h^{(2)} a step
     if not re.fullmatch(r"[A-Za-z0-9+\- ]+", inner) or not re.search(r"[A-Za-z0-9]", inner):
@@ -128,6 +129,8 @@ class Model:
         self.values: dict = {}
         self.grads: dict = {}
         self.functions: dict[str, int] = {}  # open functions (f, g) and their arities
+        self.readings: list = []  # (what the loss is, the steps whose outputs it reads)
+        self.grad_sets: list = []  # (that reading, the gradients under it)
         self.forward = None
 
     def quantity(self, a: Atom):
@@ -488,21 +491,46 @@ def draw(model: Model, stmts, seed: int = 7):
                 values[(name, s)] = v
         if loss is not None:
             return values, _loss_value(model, tree, text, values, targets, T)
-        return values, float(sum(np.sum(coef[s] * values[(out_name, s)]) for s in coef))
+        return values, float(sum(np.sum(coef[s] * values[(out_name, s)]) for s in steps[0]))
 
+    steps = [range(1, T + 1)]
+    if loss is None:
+        # a loss the note does not write: of its outputs at every step, or at the last one
+        # only (a sequence read to its end); readings, a claim holding in either is correct.
+        # With no output apart from the recurrence, what the loss depends on is not known.
+        if out_name == model.state or any(
+            (out_name, f"{model.letter}-1") == model.quantity(x[1])
+            for tree in model.defs.values()
+            for x in nodes(tree)
+            if x[0] == "atom"
+        ):
+            return None
+        model.readings = [
+            ("the loss of the outputs at every step", range(1, T + 1)),
+            ("the loss of the output at the last step", range(T, T + 1)),
+        ]
+    else:
+        model.readings = [("the note's own loss", range(1, T + 1))]
     values, L = forward()
     if L is None:
         return None
     model.values, model.param_values = values, params
     model.forward = forward
-    model.grads = {}
-    for key in [*params, *((name, s) for s in range(1, T + 1) for name in model.order)]:
-        shape = params[key].shape if key in params else values[key].shape
-        g = np.zeros(shape)
-        for i in range(shape[0]):
-            for j in range(shape[1]):
-                g[i, j] = (forward((key, i, j), H)[1] - forward((key, i, j), -H)[1]) / (2 * H)
-        model.grads[key] = g
+    model.grad_sets = []
+    for name, which in model.readings:
+        steps[0] = which
+        grads = {}
+        for key in [*params, *((q, s) for s in range(1, T + 1) for q in model.order)]:
+            shape = params[key].shape if key in params else values[key].shape
+            g = np.zeros(shape)
+            for i in range(shape[0]):
+                for j in range(shape[1]):
+                    up, down = forward((key, i, j), H)[1], forward((key, i, j), -H)[1]
+                    g[i, j] = (up - down) / (2 * H)
+            grads[key] = g
+        model.grad_sets.append((name, grads))
+    steps[0] = range(1, T + 1)
+    model.grads = model.grad_sets[0][1]
     model.targets, model.T = targets, T
     return model
 
@@ -756,7 +784,7 @@ class _Claims:
                     raise _Unbound("nabla")
                 try:
                     out.append(("d", fs[k + 1], parse(f[1].sub), None))
-                except Unreadable as e:
+                except (Unreadable, RecursionError, IndexError, ValueError) as e:
                     raise _Unbound("nabla") from e
                 k += 2
                 continue
@@ -865,7 +893,7 @@ def _reparse(text: str):
         return None
     try:
         return parse(new)
-    except Unreadable:
+    except (Unreadable, RecursionError, IndexError, ValueError):
         return None
 
 
@@ -883,61 +911,74 @@ def _same(a, b) -> bool | None:
 
 
 def _judge(model: Model, members, text_of) -> list[tuple]:
-    lhs = members[0]
+    """The verdicts on a chain's members, each under every reading of the loss: correct when
+    it holds under one, wrong when it fails under all."""
     out = []
-    steps = range(1, model.T + 1)
     for m in members[1:]:
         if m.rel not in ("=",):
             continue
-        claim = f"{lhs.text} = {m.text}"
-        if m.tree is None:
-            m.tree = _reparse(m.text)
-        if m.tree is None:
-            out.append((m.line, claim, "unknown", m.error or "not read", True))
-            continue
-        ev = _Claims(model, text_of(m), m.tree)
-        ev_l = _Claims(model, text_of(lhs), lhs.tree)
-        results, why = [], ""
-        for s in steps:
-            env = {model.letter: s, "T": model.T}
-            try:
-                left, right = ev_l.value(lhs.tree, env), ev.value(m.tree, env)
-            except _Skip:
-                continue
-            except (_Unbound, KeyError, ValueError, TypeError, IndexError) as e:
-                why = f"cannot bind {e}" if str(e) else "not bound"
-                results = None
-                break
-            same = _same(left, right)
-            if same is None:
-                why, results = "the two sides have different shapes", None
-                break
-            results.append((s, same, left, right))
-        if not results:
-            out.append((m.line, claim, "unknown", why or "no step to judge it at", False))
-            continue
-        reading = f"a recurrence over {model.T} steps ({_shown(model)})"
-        if all(r[1] for r in results):
-            out.append((m.line, claim, "correct", reading, False))
-        elif all(r[0] == 1 for r in results if r[1]) and len(results) > 1:
-            # fails at every step but perhaps the first, where h_0 = 0 and the sums over
-            # earlier steps are empty (a claim for the last step alone holds at t = T)
-            s, _, left, right = next(r for r in results if not r[1])
-            msg = (
-                f"at {model.letter} = {s} of {model.T} steps the left-hand side is "
-                f"{_show(left)}, the right-hand side {_show(right)}"
-            )
-            out.append((m.line, claim, "wrong", msg + f" ({reading})", False))
+        found = []
+        for reading, grads in model.grad_sets:
+            model.grads = grads
+            found.append(_judge_one(model, members[0], m, text_of, reading))
+        model.grads = model.grad_sets[0][1]
+        verdicts = [f[2] for f in found]
+        if "correct" in verdicts:
+            out.append(found[verdicts.index("correct")])
+        elif all(v == "wrong" for v in verdicts):
+            out.append(found[0])
         else:
-            held = [r[0] for r in results if r[1]]
-            msg = f"holds only at {model.letter} in {held} of {model.T} steps"
-            out.append((m.line, claim, "unknown", msg, False))
+            out.append(next(f for f in found if f[2] != "wrong"))
     return out
+
+
+def _judge_one(model: Model, lhs, m, text_of, loss_reading: str) -> tuple:
+    steps = range(1, model.T + 1)
+    claim = f"{lhs.text} = {m.text}"
+    if m.tree is None:
+        m.tree = _reparse(m.text)
+    if m.tree is None:
+        return (m.line, claim, "unknown", m.error or "not read", True)
+    ev = _Claims(model, text_of(m), m.tree)
+    ev_l = _Claims(model, text_of(lhs), lhs.tree)
+    results, why = [], ""
+    for s in steps:
+        env = {model.letter: s, "T": model.T}
+        try:
+            left, right = ev_l.value(lhs.tree, env), ev.value(m.tree, env)
+        except _Skip:
+            continue
+        except (_Unbound, KeyError, ValueError, TypeError, IndexError, ArithmeticError) as e:
+            why = f"cannot bind {e}" if str(e) else "not bound"
+            results = None
+            break
+        same = _same(left, right)
+        if same is None:
+            why, results = "the two sides have different shapes", None
+            break
+        results.append((s, same, left, right))
+    if not results:
+        return (m.line, claim, "unknown", why or "no step to judge it at", False)
+    reading = f"a recurrence over {model.T} steps ({_shown(model)}; {loss_reading})"
+    if all(r[1] for r in results):
+        return (m.line, claim, "correct", reading, False)
+    if all(r[0] == 1 for r in results if r[1]) and len(results) > 1:
+        # fails at every step but perhaps the first, where h_0 = 0 and the sums over
+        # earlier steps are empty (a claim for the last step alone holds at t = T)
+        s, _, left, right = next(r for r in results if not r[1])
+        msg = (
+            f"at {model.letter} = {s} of {model.T} steps the left-hand side is "
+            f"{_show(left)}, the right-hand side {_show(right)}"
+        )
+        return (m.line, claim, "wrong", msg + f" ({reading})", False)
+    held = [r[0] for r in results if r[1]]
+    msg = f"holds only at {model.letter} in {held} of {model.T} steps"
+    return (m.line, claim, "unknown", msg, False)
 
 
 def _shown(model: Model) -> str:
     names = ", ".join(f"{n} of width {model.widths[n]}" for n in [*model.inputs[:1], *model.order])
-    return f"{names}; the loss {'the note' + chr(39) + 's own' if model.loss_fn else 'drawn'}"
+    return names
 
 
 def _show(v) -> str:
@@ -966,7 +1007,7 @@ def _shape_statements(model: Model, stmts) -> list[tuple]:
         dims = [d for d in (m.group("r") or m.group("v"), m.group("c")) if d]
         try:
             tree = parse(m.group("x"))
-        except Unreadable:
+        except (Unreadable, RecursionError, IndexError, ValueError):
             continue
         a = _step_atom(tree)
         if a is not None and not a.T:
