@@ -250,3 +250,55 @@ def test_a_layer_defined_for_the_whole_vector_is_read_entry_by_entry():
     v = verdict_by_line(VECTOR.replace("{DS}", "\\frac{h_j - \\mu}{s}"))
     assert v.get(11) == "wrong", v
     assert v.get(13) == "correct", v
+
+
+CS231N = (
+    "$$\\mu = \\frac{1}{N}\\sum_{i=1}^N x_i$$\n"  # 1
+    "\n"
+    "$$v = \\frac{1}{N}\\sum_{i=1}^N (x_i - \\mu)^2$$\n"  # 3
+    "\n"
+    "$$\\hat{x}_i = \\frac{x_i - \\mu}{\\sqrt{v + \\epsilon}}$$\n"  # 5
+    "\n"
+    "$$y_i = \\gamma \\hat{x}_i + \\beta$$\n"  # 7
+    "\n"
+    "$$d\\hat{x}_i = dy_i \\cdot \\gamma$$\n"  # 9
+    "\n"
+    "$$d\\gamma = {DGAMMA}$$\n"  # 11
+    "\n"
+    "$$\\nabla_{x_i} L = \\frac{1}{N\\sqrt{v + \\epsilon}} \\left(N d\\hat{x}_i - \\sum_{j=1}^N "
+    "d\\hat{x}_j - \\hat{x}_i \\sum_{j=1}^N d\\hat{x}_j \\hat{x}_j\\right)$$\n"  # 13
+)
+
+
+def test_gradients_named_with_d_and_nabla_are_the_losss():
+    # CS231n's dy, d\hat{x}_i, d\gamma and \nabla_{x_i} L: the loss by that quantity
+    v = verdict_by_line(CS231N.replace("{DGAMMA}", "\\sum_{i=1}^N dy_i \\hat{x}_i"))
+    for line in (9, 11, 13):
+        assert v.get(line) == "correct", (line, v)
+    note = CS231N.replace("{DGAMMA}", "dy_i \\hat{x}_i")
+    assert verdict_by_line(note).get(11) == "wrong"
+    said = [r.message for r in _results(note) if r.line == 11 and r.verdict == "wrong"]
+    assert any("the sum over i is missing" in m for m in said), said
+
+
+def test_samples_written_as_superscripts_are_entries():
+    # x^{(i)}, \\hat{x}^{(i)}: the sample index as a superscript in parentheses
+    note = (
+        "$$\\mu = \\frac{1}{m}\\sum_{i=1}^m x^{(i)}$$\n"  # 1
+        "\n"
+        "$$\\sigma^2 = \\frac{1}{m}\\sum_{i=1}^m (x^{(i)} - \\mu)^2$$\n"  # 3
+        "\n"
+        "$$\\hat{x}^{(i)} = \\frac{x^{(i)} - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}}$$\n"  # 5
+        "\n"
+        "$$y^{(i)} = \\gamma \\hat{x}^{(i)} + \\beta$$\n"  # 7
+        "\n"
+        "$$\\frac{\\partial J}{\\partial \\beta} = \\sum_{i=1}^m \\frac{\\partial J}"
+        "{\\partial y^{(i)}}$$\n"  # 9
+        "\n"
+        "$$\\frac{\\partial J}{\\partial \\gamma} = {DGAMMA}$$\n"  # 11
+    )
+    right = "\\sum_{i=1}^m \\frac{\\partial J}{\\partial y^{(i)}} \\hat{x}^{(i)}"
+    v = verdict_by_line(note.replace("{DGAMMA}", right))
+    assert v.get(9) == "correct" and v.get(11) == "correct", v
+    wrong = "\\sum_{i=1}^m \\frac{\\partial J}{\\partial y^{(i)}} x^{(i)}"
+    assert verdict_by_line(note.replace("{DGAMMA}", wrong)).get(11) == "wrong"

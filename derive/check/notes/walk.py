@@ -261,7 +261,7 @@ def _normalization(results: list[Result], segments, text: str) -> list[Result]:
     mine = {line for line, _, _, _ in found}
     kept = [r for r in results if r.line not in mine]
     for line, claim, v, msg in found:
-        kind = "derivative" if "\\partial" in claim else "equation"
+        kind = "derivative" if "\\partial" in claim or "\\nabla" in claim else "equation"
         kept.append(Result(line, kind, claim, v, None, msg))
     return sorted(kept, key=lambda r: r.line)
 

@@ -17,16 +17,24 @@ drawn as a free random array. The layer is recognised by value, not by spelling:
 must compute the mean of the input and one the input normalized by the biased variance (with or
 without epsilon). Every derivative is derived by SymPy from the note's definitions, never typed in:
 
-- a partial of the loss (any letter the note never defines, ``f``, ``L``, ``\\ell``) by a quantity
-  of the layer is its total derivative through the graph the definitions make, that quantity
-  perturbed and everything computed from it recomputed (Ioffe and Szegedy's ``\\partial \\ell /
-  \\partial \\mu_B`` includes the path through the variance);
+- a partial of the loss (a cost letter or the next layer's ``f``, never defined, whose partial
+  by the layer's output the note writes; also ``\\nabla_{x_i}`` and CS231n's ``dy_i``,
+  ``d\\hat{x}_i``) by a quantity of the layer is its total derivative through the graph the
+  definitions make, that quantity perturbed and everything computed from it recomputed (Ioffe
+  and Szegedy's ``\\partial \\ell / \\partial \\mu_B`` includes the path through the variance);
 - a partial of one quantity by another is read either way notes write it: locally, the
   quantity's own definition differentiated with its other quantities held (``\\partial \\hat x_i /
   \\partial x_i = 1/\\sqrt{\\sigma^2_B + \\epsilon}`` with the mean and variance as nodes of their
   own), or totally, as above (the Jacobian ``\\partial \\hat x_i / \\partial x_j``); a claim holds
   when it holds for some choice of readings, one per derivative it writes, at every value of its
-  free indices.
+  free indices (those with ``i \\neq j`` when the formula says so; one that holds for ``i = j``
+  or ``i \\neq j`` alone is not judged: the prose may state that case).
+
+Definitions may also be the paper's Algorithm 1 assignments (``\\mu_\\mathcal{B} \\leftarrow
+\\dots``), written twice alike, or written for the whole vector (``\\hat{X} = \\frac{X -
+\\mu}{\\sigma}``: entry by entry, the note indexing X elsewhere), with the sample as a
+superscript (``x^{(i)}`` is ``x_i``); a later definition that changes one of the layer's names ends
+the reading.
 
 A claim that holds under no reading is wrong. Two mistakes are named: a right-hand side with an
 index the left-hand side lacks (``\\frac{\\partial f}{\\partial \\gamma} = \\frac{\\partial
@@ -542,6 +550,46 @@ def _own_paths(layer: Layer) -> dict:
     return own
 
 
+LOSS = Atom("__loss__")  # the loss a gradient written without its letter is of
+
+
+def _gradients(tree, layer: Layer, losses):
+    """The gradients of the loss as notes write them without a fraction, as fractions:
+    ``\\nabla_{\\hat{X}_j}`` and ``\\nabla_{x_i} L`` (the loss by that quantity), and
+    ``d\\hat{x}_i``, ``d\\gamma`` (CS231n's names: ``d`` before a quantity of the layer, in a
+    note where d is no name of the layer)."""
+    if tree is None:
+        return None
+
+    def quantity(a: Atom) -> bool:
+        return any(
+            layer.key(a, idx) in layer.defs or layer.key(a, idx) in layer.leaves
+            for idx in (True, False)
+        )
+
+    def grad(node):
+        if node[0] == "atom" and node[1].name == "nabla" and node[1].sub and not node[1].sup:
+            inner = _tree(node[1].sub)
+            if inner is not None and inner[0] == "atom" and quantity(inner[1]):
+                return ("d", ("atom", LOSS), inner, None)
+        if node[0] == "mul" and node[1] == "juxt" and node[3][0] == "atom":
+            left, b = node[2], node[3][1]
+            if left[0] == "atom" and left[1].name == "nabla" and b.name in losses | COSTS \
+                    and not (b.sub or b.sup):  # fmt: skip
+                return grad(left)
+            # d before a quantity, also at the end of a product (N d\hat{x}_i)
+            d_atom = ("atom", Atom("d"))
+            if quantity(b) and not quantity(Atom("d")) and "d" not in layer.size_letters:
+                wrt = ("d", ("atom", LOSS), node[3], None)
+                if left == d_atom:
+                    return wrt
+                if left[0] == "mul" and left[1] == "juxt" and left[3] == d_atom:
+                    return ("mul", "juxt", grad(left[2]), wrt)
+        return rebuild(node, grad)
+
+    return grad(tree)
+
+
 def _loss_letters(stmts_trees, layer: Layer) -> set[str]:
     """The letters the note differentiates as its loss: a cost letter (``L``, ``\\ell``,
     ``\\mathcal{L}``, ``E``, ``J``, ``C``) or the next layer's ``f``, never defined, whose partial
@@ -564,7 +612,32 @@ def _loss_letters(stmts_trees, layer: Layer) -> set[str]:
 
 def judge(segments, text: str = "") -> list[tuple[int, str, str, str]]:
     """(line, claim, verdict, message) for each claim of a normalization note; [] when the note
-    defines no normalization this reading recognises."""
+    defines no normalization this reading recognises (or this reading fails on it: its failure
+    never stops the note's other checks)."""
+    try:
+        return _judge(segments)
+    except (_Unbound, Unreadable, ArithmeticError, TypeError, ValueError, KeyError, IndexError):
+        return []
+
+
+def _sample_superscripts(parsed):
+    """A sample written as a superscript in parentheses, ``x^{(i)}``, ``\\hat{x}^{(i)}`` beside
+    ``\\sum_{i=1}^m x^{(i)}``: an entry like ``x_i``, where the letter is one the note sums over
+    and the name has no subscript of its own."""
+    letters = {n[1] for ms in parsed for _, t in ms if t is not None for n in nodes(t)
+               if n[0] == "sum" and _is_index(n[1])}  # fmt: skip
+
+    def move(node):
+        if node[0] == "atom" and node[1].sub is None and node[1].sup:
+            m = re.fullmatch(r"\(\s*([a-z])\s*\)", node[1].sup)
+            if m and m.group(1) in letters:
+                return ("atom", replace(node[1], sub=m.group(1), sup=None))
+        return rebuild(node, move)
+
+    return [[(m, None if t is None else move(t)) for m, t in ms] for ms in parsed]
+
+
+def _judge(segments) -> list[tuple[int, str, str, str]]:
     from .judge import statements  # the model's own reading of formulas into members
 
     try:
@@ -572,10 +645,13 @@ def judge(segments, text: str = "") -> list[tuple[int, str, str, str]]:
     except Exception:  # noqa: BLE001 - a note this reading cannot split is none of its business
         return []
     parsed = [[(m, _tree(m.text) if m.rel in ("", "=") else None) for m in ms] for ms in stmts]
+    parsed = _sample_superscripts(parsed)
     defs, first_claim = [], None
     for k, ms in enumerate(parsed):
         trees = [t for _, t in ms]
-        if any(t is not None and _has(t, "d") for t in trees):
+        if any(t is not None and _has(t, "d") for t in trees) or (
+            len(ms) > 1 and trees[0] is not None and trees[0][0] != "atom"
+        ):  # a derivative, or an equation about more than a name (d\hat{x}_i = dy_i \gamma)
             first_claim = k
             break
         if len(ms) == 2 and None not in trees and trees[0][0] == "atom" and ms[1][0].rel == "=":
@@ -597,6 +673,8 @@ def judge(segments, text: str = "") -> list[tuple[int, str, str, str]]:
         return []
     mean_key, _, input_key = found
     losses = _loss_letters([t for ms in parsed for _, t in ms if t is not None], layer)
+    losses.add(LOSS.name)
+    parsed = [[(m, _gradients(t, layer, losses)) for m, t in ms] for ms in parsed]
     claims = [t for ms in parsed[first_claim:] for _, t in ms if t is not None]
     writes_sums = any(_has(t, "sum") for t in claims)
     out = []
