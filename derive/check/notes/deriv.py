@@ -162,6 +162,22 @@ def _by_value(ck: Checking, lhs: Member, other: tuple[str, str], claim: str, lin
     return True
 
 
+# a mark for one time step or copy: W_h^{(t=3)} (read as W_h^t=3), W_h(t=3); never a bare layer
+# superscript (W^2 and W^1 are two layers' weights, and a chain ending in the other is wrong)
+_MARK = re.compile(r"^(.+?)(?:\^?\(.*\)|\^\{?[^=]*=.*)$")
+
+
+def _annotated(left: list, name: str) -> bool:
+    """What is left after cancelling is ``name`` or ``name`` without a mark in parentheses of
+    its own (``Wh(t=3)`` and ``Wh``), with at least one side marked."""
+    if len(left) != 1 or left[0] == name:
+        return len(left) == 1
+    a, b = _MARK.match(left[0]), _MARK.match(name)
+    base_l = a.group(1) if a else left[0]
+    base_n = b.group(1) if b else name
+    return (a is None) != (b is None) and base_l == base_n
+
+
 def _chain(ck: Checking, lhs: Member, m: Member, claim: str):
     """``dN/dD = dN/dU × dU/dD``: the fractions must cancel, and with the network's names
     the product must be all of the derivative."""
@@ -191,6 +207,14 @@ def _chain(ck: Checking, lhs: Member, m: Member, claim: str):
         if not _by_value(ck, lhs, factors[0], claim, line):
             ck.add(line, "chain-rule", claim, "unknown", None,
                    "one derivative written for another: their ratio is not known here")  # fmt: skip
+        return
+    exact = sorted(left_top) == [num] and sorted(left_bottom) == [den]
+    if not exact and _annotated(left_top, num) and _annotated(left_bottom, den):
+        # dL/dW_h^{(t=3)} = ... dO_3/dW_h: the target is the chain's end marked for one time
+        # step or copy (W_h at step 3); whether the chain is that part is not said by names
+        ck.add(line, "chain-rule", claim, "unknown", None,
+               "the chain ends in a name its left-hand side writes with a mark of its own "
+               f"({ck.frac(num, den, style, line)}): not judged")  # fmt: skip
         return
     if sorted(left_top) != [num] or sorted(left_bottom) != [den]:
         extra_top = [t for t in left_top if t != num] if num in left_top else left_top

@@ -868,7 +868,7 @@ class _Reader:
         if lhs_raw.strip():
             if not (_ASIDE.match(lhs_raw) and self.carry):
                 self.carry = lhs_raw  # (an aside, "recall …", does not end the chain)
-        elif self.carry:
+        elif self.carry and not self._in_table_row():
             carried = self._clean(self.carry)
             lhs_raw = self.carry
         groups: list[tuple[int, list[tuple[int, int, int]]]] = []  # line -> (rel, part)
@@ -893,6 +893,14 @@ class _Reader:
             raw = lhs_raw + body
             self._emit(line, self._clean(raw), raw, env, cond, lhs=carried,
                        end=base + parts[-1][2])  # fmt: skip
+
+    def _in_table_row(self) -> bool:
+        """Inline math in a Markdown table's row (``| LSTM | $\\approx 0.663$ |``): the cell
+        speaks of its own row, never of the left-hand side of a formula above the table."""
+        span = self.current
+        if span.display:
+            return False
+        return _line_at(self.text, span.start).lstrip().startswith("|")
 
     def _continued(self, base: int, s: str, env: str, cond: str, rels) -> None:
         """A display that goes on with the chain of the display before it, which ended in

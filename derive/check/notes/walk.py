@@ -60,6 +60,7 @@ class Checker(Checking):
         """The segments as items; a formula that starts with ``=`` continues the one before."""
         items: list[Item] = []
         owner = {id(seg): st for st in self.statements for seg in st.segments}
+        last_span = -1
         for seg in segments:
             if seg.kind == "text":
                 items.append(Item("text", seg.line, text=seg.text, stated=owner.get(id(seg))))
@@ -78,7 +79,13 @@ class Checker(Checking):
                 self.reader.names.line = seg.line
                 form = self.reader.formula(seg.text, seg.line, seg.display)
                 last = items[-1] if items else None
-                if form.members and form.members[0].kind == "empty" and last and last.formula:
+                if (
+                    form.members
+                    and form.members[0].kind == "empty"
+                    and last
+                    and last.formula
+                    and not _headless_elsewhere(last.formula, seg, last_span)
+                ):
                     prev = last.formula
                     if prev.members and prev.members[-1].kind == "empty":
                         prev.members.pop()
@@ -90,6 +97,7 @@ class Checker(Checking):
                     Item("formula", seg.line, formula=form, display=seg.display,
                          stated=owner.get(id(seg)))
                 )  # fmt: skip
+                last_span = getattr(seg, "span", -1)
         return items
 
     def run(self) -> list[Result]:
@@ -508,3 +516,15 @@ def _cli(args) -> int:
     report, code = check_notes(args.notes, spec=args.spec, fmt=args.format, layout=layout)
     print(report)
     return code
+
+
+def _headless_elsewhere(prev, seg, prev_span: int) -> bool:
+    """A formula that itself opens with "=" and stands apart from the row continuing it (not on
+    the line below, not in the same display): the head of each was not read (a plain fence's
+    "Gradient = 2 × 2 × ... (10 times)"), so they are no one chain."""
+    if not prev.members or prev.members[0].kind != "empty":
+        return False
+    span = getattr(seg, "span", -1)
+    if span >= 0 and span == prev_span:
+        return False
+    return seg.line - prev.members[-1].line > 1

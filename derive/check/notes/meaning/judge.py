@@ -192,6 +192,7 @@ def statements(segments):
     out = []
     last_cond = None
     spans: list[int] = []  # the math span of each formula read so far
+    heads: dict[int, int] = {}  # a formula's math span, by the formula
     for seg in segments:
         if seg.kind != "math":
             out.append(None)
@@ -222,7 +223,20 @@ def statements(segments):
             while back > 0 and (out[back] is None or _index_case(out[back])):
                 back -= 1
             above = out[back] and not _index_case(out[back]) and len(out[back]) > 1
-            if out[back] is not None and (back == len(out) - 1 or above):
+            # a table's cell ("| LSTM | $\\approx 0.663$ |") speaks of its own row, and a row
+            # that opens with "=" after a formula with no left-hand side of its own in another
+            # display (a plain fence whose "Gradient = 2 × 2 × ..." head was not read) would be
+            # joined to a chain it does not belong to
+            headless = (
+                out[back] is not None
+                and out[back][0].text == ""
+                and (
+                    heads.get(id(out[back])) != getattr(seg, "span", -1)
+                    or getattr(seg, "span", -1) < 0
+                )
+            )
+            joins = not members[0].table and not headless
+            if joins and out[back] is not None and (back == len(out) - 1 or above):
                 out[back].extend(members[1:])  # (none when only prose stands before it)
                 continue
         last = out[-1] if out else None
@@ -236,6 +250,7 @@ def statements(segments):
         ):
             members[0].before = (*last[0].before, *last[1:])  # rows of one chain: = \\ = ...
         spans.append(getattr(seg, "span", -1))
+        heads[id(members)] = spans[-1]
         out.append(members)
     return [s for s in out if s]
 

@@ -409,11 +409,28 @@ def _result_ulp(node, text: str) -> float:
     """How far a number written as a result may be from the value computed: half a unit of
     its last digit (rounded: 0.59 for 0.5933), a whole unit when it has three significant
     digits or more (rounded or cut: 0.5933 for 0.593398)."""
-    v = _number(node)
+    v, scale = _number(node), 1.0
     if v is None:
-        return 0.0
+        sci = _scientific(node)
+        if sci is None:
+            return 0.0
+        v, scale = sci
     lits = [lit for lit in _LITERAL.findall(text) if float(lit) == abs(v)] or [repr(abs(v))]
-    return max(ulp(lit) if _carried(lit) else ulp(lit) / 2 for lit in lits)
+    return scale * max(ulp(lit) if _carried(lit) else ulp(lit) / 2 for lit in lits)
+
+
+def _scientific(node) -> tuple[float, float] | None:
+    """``1.5 \\times 10^{-5}``: (the mantissa, its power of ten), a result written in
+    scientific notation, whose last digit is the mantissa's scaled; else None."""
+    if node[0] != "mul" or node[1] not in ("times", "cdot", "juxt"):
+        return None
+    m, p = _number(node[2]), node[3]
+    if m is None or p[0] != "pow" or _number(p[1]) != 10.0:
+        return None
+    k = _number(p[2])
+    if k is None or k != int(k):
+        return None
+    return m, 10.0**k
 
 
 def written_ulp(v, text: str) -> float:
