@@ -122,6 +122,26 @@ _ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _INPUT = re.compile(r"∂L\s*/\s*∂\s*(input|[A-Za-z])\b")
 
 
+def _tables(lines: list[str]):
+    """Each plain Markdown table of the lines: (its header's cells, the rows as (0-based line,
+    cells) of the header's width)."""
+    k = 0
+    while k + 1 < len(lines):
+        head, rule = _ROW.match(lines[k]), lines[k + 1]
+        if not head or not re.fullmatch(r"\s*\|?[\s|:-]+\|?\s*", rule) or "-" not in rule:
+            k += 1
+            continue
+        names = [c.strip() for c in head.group(1).split("|")]
+        rows = []
+        k += 2
+        while k < len(lines) and _ROW.match(lines[k]):
+            cells = [c.strip() for c in _ROW.match(lines[k]).group(1).split("|")]
+            if len(cells) == len(names):
+                rows.append((k, cells))
+            k += 1
+        yield names, rows
+
+
 def layer_table(lines: list[str]) -> dict[int, list[tuple[str, str]]]:
     """A Markdown table of layers in plain text, one row a layer: a ``Forward`` column
     (``y = Wx + b``, or ``max(0, x)`` for y), a ``Backward`` column headed by the gradient it
@@ -130,27 +150,19 @@ def layer_table(lines: list[str]) -> dict[int, list[tuple[str, str]]]:
     layer of its own. Rows whose forward cell is no function of x give nothing. By line
     (1-based): [(LaTeX, "")]."""
     out: dict[int, list[tuple[str, str]]] = {}
-    k = 0
-    while k + 1 < len(lines):
-        head, rule = _ROW.match(lines[k]), lines[k + 1]
-        if not head or not re.fullmatch(r"\s*\|?[\s|:-]+\|?\s*", rule) or "-" not in rule:
-            k += 1
-            continue
-        names = [c.strip() for c in head.group(1).split("|")]
+    for names, rows in _tables(lines):
         fwd = next((i for i, c in enumerate(names) if re.match(r"(?i)forward\b", c)), None)
         bwd = next((i for i, c in enumerate(names) if re.match(r"(?i)backward\b", c)), None)
         grad = _INPUT.search(names[bwd]) if bwd is not None else None
-        k += 2
-        while k < len(lines) and _ROW.match(lines[k]):
-            cells = [c.strip() for c in _ROW.match(lines[k]).group(1).split("|")]
-            if fwd is not None and grad is not None and len(cells) == len(names):
-                f, b = cells[fwd], cells[bwd]
-                f = f if "=" in f else "y = " + f
-                if re.search(r"(?<![a-z])x(?![a-z])", f) and "=" not in b:  # Wx, max(0, x)
-                    pair = [to_latex(f), to_latex("∂L/∂x = " + b)]
-                    if all(pair) and pair[0].startswith("y ="):
-                        out[k + 1] = [(t, "") for t in pair]
-            k += 1
+        if fwd is None or grad is None:
+            continue
+        for k, cells in rows:
+            f, b = cells[fwd], cells[bwd]
+            f = f if "=" in f else "y = " + f
+            if re.search(r"(?<![a-z])x(?![a-z])", f) and "=" not in b:  # Wx, max(0, x)
+                pair = [to_latex(f), to_latex("∂L/∂x = " + b)]
+                if all(pair) and pair[0].startswith("y ="):
+                    out[k + 1] = [(t, "") for t in pair]
     return out
 
 
@@ -165,23 +177,15 @@ def gradient_table(lines: list[str]) -> dict[int, list[tuple[str, str]]]:
     column headed ``Gradient`` whose cells are formulas: each row read as the claim ``∂L/∂NAME =
     CELL`` on the row's line (the cost the note calls L). By line (1-based): [(LaTeX, "")]."""
     out: dict[int, list[tuple[str, str]]] = {}
-    k = 0
-    while k + 1 < len(lines):
-        head, rule = _ROW.match(lines[k]), lines[k + 1]
-        if not head or not re.fullmatch(r"\s*\|?[\s|:-]+\|?\s*", rule) or "-" not in rule:
-            k += 1
-            continue
-        names = [c.strip() for c in head.group(1).split("|")]
+    for names, rows in _tables(lines):
         var = next((i for i, c in enumerate(names) if _VARIABLE.match(c)), None)
         grad = next((i for i, c in enumerate(names) if _GRADIENT.match(c)), None)
-        k += 2
-        while k < len(lines) and _ROW.match(lines[k]):
-            cells = [c.strip() for c in _ROW.match(lines[k]).group(1).split("|")]
-            if var is not None and grad is not None and len(cells) == len(names):
-                name, cell = cells[var], cells[grad]
-                if _NAME.match(name) and cell and "=" not in cell and "$" not in cell:
-                    tex = to_latex(f"∂L/∂{name} = {cell}")
-                    if tex is not None:
-                        out[k + 1] = [(tex, "")]
-            k += 1
+        if var is None or grad is None:
+            continue
+        for k, cells in rows:
+            name, cell = cells[var], cells[grad]
+            if _NAME.match(name) and cell and "=" not in cell and "$" not in cell:
+                tex = to_latex(f"∂L/∂{name} = {cell}")
+                if tex is not None:
+                    out[k + 1] = [(tex, "")]
     return out
