@@ -95,6 +95,14 @@ class Segment:
     span: int = -1  # the math span it stands in (rows and links of one display share it)
 
 
+def stands_apart(seg: Segment, span: int, line: int) -> bool:
+    """Whether a row opening with a relation stands apart from a formula with no head of its
+    own (itself opening with "=") that ended on ``line`` in math span ``span``: neither in the
+    same display nor on the next line. Each then continues a head that was not read (a plain
+    fence's "Gradient = 2 × 2 × ... (10 times)"), and the two are no one chain."""
+    return not (seg.span >= 0 and seg.span == span) and seg.line - line > 1
+
+
 def read_notes(text: str, *, latex: bool | None = None) -> list[Segment]:
     """The notes as math, grid and text segments in reading order (see the module doc)."""
     doc = read_document(text, latex=latex)

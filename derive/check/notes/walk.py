@@ -41,7 +41,7 @@ from .meaning import normalize, softmaxnums
 from .meaning.judge import VALUE_COND, judge_note
 from .names import sym
 from .network import ScalarNet, net_from_notes, net_from_spec, notes_layers
-from .read import read_notes
+from .read import read_notes, stands_apart
 from .report import report_json, report_text
 from .state import Checking, Item, Result
 
@@ -84,7 +84,10 @@ class Checker(Checking):
                     and form.members[0].kind == "empty"
                     and last
                     and last.formula
-                    and not _headless_elsewhere(last.formula, seg, last_span)
+                    and not (
+                        last.formula.members[0].kind == "empty"
+                        and stands_apart(seg, last_span, last.formula.members[-1].line)
+                    )
                 ):
                     prev = last.formula
                     if prev.members and prev.members[-1].kind == "empty":
@@ -516,15 +519,3 @@ def _cli(args) -> int:
     report, code = check_notes(args.notes, spec=args.spec, fmt=args.format, layout=layout)
     print(report)
     return code
-
-
-def _headless_elsewhere(prev, seg, prev_span: int) -> bool:
-    """A formula that itself opens with "=" and stands apart from the row continuing it (not on
-    the line below, not in the same display): the head of each was not read (a plain fence's
-    "Gradient = 2 × 2 × ... (10 times)"), so they are no one chain."""
-    if not prev.members or prev.members[0].kind != "empty":
-        return False
-    span = getattr(seg, "span", -1)
-    if span >= 0 and span == prev_span:
-        return False
-    return seg.line - prev.members[-1].line > 1

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..read import stands_apart
 from . import (
     actidentity,
     actmenu,
@@ -230,10 +231,7 @@ def statements(segments):
             headless = (
                 out[back] is not None
                 and out[back][0].text == ""
-                and (
-                    heads.get(id(out[back])) != getattr(seg, "span", -1)
-                    or getattr(seg, "span", -1) < 0
-                )
+                and stands_apart(seg, heads.get(id(out[back]), -1), out[back][-1].line)
             )
             joins = not members[0].table and not headless
             if joins and out[back] is not None and (back == len(out) - 1 or above):

@@ -281,9 +281,6 @@ def _tolerance(text: str):
     return total
 
 
-_SCIENTIFIC = re.compile(r"(-?\d*\.?\d+)\s*(?:\\times|\\cdot|×)\s*10\s*\^\s*\{?\s*(-?\d+)\s*\}?")
-
-
 def _written_result(text: str):
     """Per entry, the rounding a member written as bare numbers may carry (half a unit of its
     last digit, a whole unit from three significant digits on), or None when it is computed."""
@@ -297,13 +294,14 @@ def _written_result(text: str):
         cells = _split_top(s[1:-1], ",")
     elif re.fullmatch(r"-?\s*\d*\.?\d+", s):
         cells = [s]
-    sci = _SCIENTIFIC.fullmatch(s)
-    if sci:  # 1.5 \times 10^{-5}: the mantissa's last digit, scaled
-        c = sci.group(1)
-        unit = worked.ulp(c) if worked._carried(c) else worked.ulp(c) / 2
-        return np.array([unit * 10.0 ** int(sci.group(2))])
     if cells is None:
-        return None
+        try:
+            tree = parse(s)
+        except Unreadable:
+            return None
+        if worked._scientific(tree) is None:
+            return None
+        return np.array([worked._result_ulp(tree, s)])  # 1.5 \times 10^{-5}: worked's rule
     out = []
     for c in cells:
         c = c.strip().replace(" ", "")

@@ -50,6 +50,7 @@ import re
 import numpy as np
 
 from .grammar import Atom, Unreadable, nodes, parse
+from .instance import H  # central differences in float64, as the layered instance
 
 STEPS = 3
 _WIDTHS = (2, 3, 4, 5, 6)  # inputs, then each quantity a matrix makes
@@ -445,9 +446,6 @@ _LOWER = re.compile(
 def _lowers(text: str) -> list[tuple[str, str, str]]:
     """(sum or prod, variable, lower bound) of each bounded sum and product, in order."""
     return [(m.group(1), m.group(2), m.group(3).strip()) for m in _LOWER.finditer(text)]
-
-
-H = 1e-6  # central differences in float64, as the layered instance (instance.py)
 
 
 def draw(model: Model, stmts, seed: int = 7):
